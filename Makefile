@@ -1,0 +1,56 @@
+# chorus — build, test, sanitizers.
+#   make            build build/chorus
+#   make test       unit tests + API tests (the README's test command runs this)
+#   make asan       build build-asan/chorus with ASan + UBSan
+#   make unit       build and run the cmocka unit tests only
+
+CC      ?= cc
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libutf8proc inih
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
+           -Isrc $(shell pkg-config --cflags $(PKGS))
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+
+BUILD   ?= build
+SRCS    := $(shell find src -name '*.c' | sort)
+OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+UNIT    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all test unit api asan asan-test clean format format-check
+
+all: $(BUILD)/chorus
+
+$(BUILD)/chorus: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+unit: $(UNIT)
+	@set -e; for t in $(UNIT); do echo "== $$t"; $$t; done
+
+api: $(BUILD)/chorus
+	CHORUS_BIN=$(abspath $(BUILD)/chorus) python3 -m pytest -q tests/api
+
+test:
+	scripts/test.sh
+
+asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined"
+
+format:
+	clang-format -i $(SRCS) $(wildcard src/*/*.h) $(wildcard tests/unit/*.c)
+
+format-check:
+	clang-format --dry-run --Werror $(SRCS) $(wildcard src/*/*.h) $(wildcard tests/unit/*.c)
+
+clean:
+	rm -rf build build-asan
+
+-include $(OBJS:.o=.d)

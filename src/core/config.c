@@ -1,0 +1,217 @@
+#include "core/config.h"
+
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+config cfg;
+
+typedef enum { CFG_INT, CFG_LONG, CFG_BOOL, CFG_STR } cfg_type;
+
+typedef struct cfg_key {
+	const char *section, *name;
+	cfg_type type;
+	size_t offset;
+	const char *def;
+} cfg_key;
+
+#define KEY(sec, name, type, field, def)                                       \
+	{sec, name, type, offsetof(config, field), def}
+
+/* The one table of defaults; docs/configuration.md documents each row. */
+static const cfg_key cfg_keys[] = {
+	KEY("server", "port", CFG_INT, port, "3000"),
+	KEY("server", "bind", CFG_STR, bind, "127.0.0.1"),
+	KEY("server", "base_url", CFG_STR, base_url, ""),
+	KEY("server", "threads", CFG_INT, threads, "0"),
+	KEY("server", "max_body_bytes", CFG_LONG, max_body_bytes, "1048576"),
+	KEY("server", "access_log", CFG_BOOL, access_log, "true"),
+	KEY("data", "dir", CFG_STR, data_dir, "./data"),
+	KEY("instance", "title", CFG_STR, title, "chorus"),
+	KEY("instance", "description", CFG_STR, description,
+	    "A place where one post can start a movement."),
+	KEY("instance", "contact_email", CFG_STR, contact_email, ""),
+	KEY("instance", "registrations_open", CFG_BOOL, registrations_open,
+	    "true"),
+	KEY("statuses", "max_characters", CFG_INT, max_characters, "500"),
+	KEY("statuses", "characters_reserved_per_url", CFG_INT, url_weight,
+	    "23"),
+	KEY("statuses", "max_media_attachments", CFG_INT,
+	    max_media_attachments, "4"),
+	KEY("statuses", "max_pinned", CFG_INT, max_pinned, "5"),
+	KEY("statuses", "context_anonymous_ancestors", CFG_INT,
+	    context_anonymous_ancestors, "40"),
+	KEY("statuses", "context_anonymous_descendants", CFG_INT,
+	    context_anonymous_descendants, "60"),
+	KEY("statuses", "context_max", CFG_INT, context_max, "4096"),
+	KEY("statuses", "idempotency_seconds", CFG_INT, idempotency_seconds,
+	    "3600"),
+	KEY("accounts", "password_min_length", CFG_INT, password_min_length,
+	    "8"),
+	KEY("accounts", "max_display_name", CFG_INT, max_display_name, "30"),
+	KEY("accounts", "max_note", CFG_INT, max_note, "500"),
+	KEY("accounts", "max_fields", CFG_INT, max_fields, "4"),
+	KEY("security", "argon2_ops", CFG_LONG, argon2_ops, "2"),
+	KEY("security", "argon2_mem_kib", CFG_LONG, argon2_mem_kib, "19456"),
+};
+
+enum { CFG_NKEYS = sizeof cfg_keys / sizeof cfg_keys[0] };
+
+static int cfg_parse_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes") ||
+	    !strcmp(v, "on")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "no") ||
+	    !strcmp(v, "off")) {
+		*out = false;
+		return 0;
+	}
+	return -1;
+}
+
+static int cfg_assign(const cfg_key *k, const char *value)
+{
+	char *field = (char *)&cfg + k->offset;
+	char *end;
+	switch (k->type) {
+	case CFG_INT: {
+		long v = strtol(value, &end, 10);
+		if (*value == '\0' || *end != '\0' || v < 0 || v > 1 << 30)
+			return -1;
+		*(int *)field = (int)v;
+		return 0;
+	}
+	case CFG_LONG: {
+		long v = strtol(value, &end, 10);
+		if (*value == '\0' || *end != '\0' || v < 0)
+			return -1;
+		*(long *)field = v;
+		return 0;
+	}
+	case CFG_BOOL:
+		return cfg_parse_bool(value, (bool *)field);
+	case CFG_STR: {
+		char **s = (char **)field;
+		free(*s);
+		*s = strdup(value);
+		return *s ? 0 : -1;
+	}
+	}
+	return -1;
+}
+
+static const cfg_key *cfg_find(const char *section, const char *name)
+{
+	for (size_t i = 0; i < CFG_NKEYS; i++)
+		if (!strcmp(cfg_keys[i].section, section) &&
+		    !strcmp(cfg_keys[i].name, name))
+			return &cfg_keys[i];
+	return NULL;
+}
+
+void config_defaults(void)
+{
+	for (size_t i = 0; i < CFG_NKEYS; i++)
+		cfg_assign(&cfg_keys[i], cfg_keys[i].def);
+}
+
+int config_set(const char *dotted_key, const char *value)
+{
+	const char *dot = strchr(dotted_key, '.');
+	if (!dot)
+		return -1;
+	char section[64];
+	size_t n = (size_t)(dot - dotted_key);
+	if (n >= sizeof section)
+		return -1;
+	memcpy(section, dotted_key, n);
+	section[n] = '\0';
+	const cfg_key *k = cfg_find(section, dot + 1);
+	return k ? cfg_assign(k, value) : -1;
+}
+
+static int cfg_ini_handler(void *user, const char *section, const char *name,
+			   const char *value)
+{
+	const char *path = user;
+	const cfg_key *k = cfg_find(section, name);
+	if (!k) {
+		fprintf(stderr, "%s: unknown key [%s] %s\n", path, section,
+			name);
+		return 0;
+	}
+	if (cfg_assign(k, value) < 0) {
+		fprintf(stderr, "%s: bad value for [%s] %s: %s\n", path,
+			section, name, value);
+		return 0;
+	}
+	return 1;
+}
+
+int config_load(const char *path)
+{
+	int rc = ini_parse(path, cfg_ini_handler, (void *)path);
+	if (rc == -1) {
+		fprintf(stderr, "%s: cannot open config file\n", path);
+		return -1;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "%s: error on line %d\n", path, rc);
+		return -1;
+	}
+	return 0;
+}
+
+void config_finish(void)
+{
+	if (!cfg.base_url || !*cfg.base_url) {
+		char url[256];
+		snprintf(url, sizeof url, "http://%s:%d",
+			 strcmp(cfg.bind, "0.0.0.0") ? cfg.bind : "127.0.0.1",
+			 cfg.port);
+		free(cfg.base_url);
+		cfg.base_url = strdup(url);
+	}
+	size_t n = strlen(cfg.base_url);
+	while (n > 0 && cfg.base_url[n - 1] == '/')
+		cfg.base_url[--n] = '\0';
+	const char *host = strstr(cfg.base_url, "://");
+	host = host ? host + 3 : cfg.base_url;
+	free(cfg.domain);
+	cfg.domain = strndup(host, strcspn(host, "/"));
+	if (cfg.threads <= 0) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		cfg.threads = cores > 0 ? (int)cores : 2;
+	}
+}
+
+void config_print(void)
+{
+	const char *section = "";
+	for (size_t i = 0; i < CFG_NKEYS; i++) {
+		const cfg_key *k = &cfg_keys[i];
+		if (strcmp(section, k->section)) {
+			section = k->section;
+			printf("%s[%s]\n", i ? "\n" : "", section);
+		}
+		const char *field = (const char *)&cfg + k->offset;
+		switch (k->type) {
+		case CFG_INT: printf("%s = %d\n", k->name, *(int *)field); break;
+		case CFG_LONG:
+			printf("%s = %ld\n", k->name, *(long *)field);
+			break;
+		case CFG_BOOL:
+			printf("%s = %s\n", k->name,
+			       *(bool *)field ? "true" : "false");
+			break;
+		case CFG_STR:
+			printf("%s = %s\n", k->name, *(char **)field);
+			break;
+		}
+	}
+}

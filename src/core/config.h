@@ -1,0 +1,63 @@
+/* config.h — every tunable of chorus, with its default, in one table.
+ *
+ * Values come from, in order: the defaults in config.c, the INI file given
+ * with --config (sections and keys as in docs/configuration.md), then
+ * command-line flags. After config_finish() the global config is read-only
+ * and shared by all threads. */
+#ifndef CHORUS_CONFIG_H
+#define CHORUS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct config {
+	/* [server] */
+	int port;
+	char *bind;
+	char *base_url; /* absolute URL clients reach us at; derived if empty */
+	char *domain;   /* host[:port] part of base_url, derived */
+	int threads;    /* HTTP worker threads; 0 = one per core */
+	long max_body_bytes;
+	bool access_log;
+	/* [data] */
+	char *data_dir;
+	/* [instance] */
+	char *title;
+	char *description;
+	char *contact_email;
+	bool registrations_open;
+	/* [statuses] */
+	int max_characters;
+	int url_weight;
+	int max_media_attachments;
+	int max_pinned;
+	int context_anonymous_ancestors;
+	int context_anonymous_descendants;
+	int context_max;
+	int idempotency_seconds;
+	/* [accounts] */
+	int password_min_length;
+	int max_display_name;
+	int max_note;
+	int max_fields;
+	/* [security] */
+	long argon2_ops;
+	long argon2_mem_kib;
+} config;
+
+extern config cfg;
+
+/* Fill cfg with the defaults. */
+void config_defaults(void);
+/* Read an INI file over the current values. Returns 0, or -1 with a message
+ * on stderr naming the file and line. */
+int config_load(const char *path);
+/* Set one key ("section.key") from a string; -1 if unknown or malformed. */
+int config_set(const char *dotted_key, const char *value);
+/* Derive base_url/domain and other dependent values; call once after all
+ * sources were applied. */
+void config_finish(void);
+/* Print every key with its current value in INI form (for `chorus config`). */
+void config_print(void);
+
+#endif

@@ -1,0 +1,50 @@
+#include "core/id.h"
+
+#include "core/time.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+
+static _Atomic int64_t id_last;
+
+int64_t id_next(void)
+{
+	int64_t candidate = id_from_ms(time_now_ms());
+	int64_t last = atomic_load(&id_last);
+	for (;;) {
+		int64_t next = candidate > last ? candidate : last + 1;
+		if (atomic_compare_exchange_weak(&id_last, &last, next))
+			return next;
+	}
+}
+
+int64_t id_from_ms(int64_t ms)
+{
+	return ms << ID_SEQUENCE_BITS;
+}
+
+int64_t id_to_ms(int64_t id)
+{
+	return id >> ID_SEQUENCE_BITS;
+}
+
+bool id_parse(const char *s, int64_t *out)
+{
+	enum { ID_MAX_DIGITS = 19 };
+	if (!s || !*s)
+		return false;
+	int64_t v = 0;
+	int digits = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9' || ++digits > ID_MAX_DIGITS)
+			return false;
+		int d = *p - '0';
+		if (v > (INT64_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	if (v <= 0)
+		return false;
+	*out = v;
+	return true;
+}

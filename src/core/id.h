@@ -1,0 +1,24 @@
+/* id.h — 64-bit time-sortable identifiers.
+ *
+ * id = (milliseconds since the Unix epoch << 16) | sequence. Ids are sent to
+ * clients as decimal strings; ordering by id orders by creation time, so
+ * max_id/since_id/min_id pagination is an index range scan. */
+#ifndef CHORUS_ID_H
+#define CHORUS_ID_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { ID_SEQUENCE_BITS = 16 };
+
+/* A fresh id, strictly greater than any earlier id from this process.
+ * Thread-safe. */
+int64_t id_next(void);
+/* The smallest id that could have been minted at ms (for time ranges). */
+int64_t id_from_ms(int64_t ms);
+/* Milliseconds since the epoch encoded in id. */
+int64_t id_to_ms(int64_t id);
+/* Parse a decimal id string; false unless s is 1–19 digits with value > 0. */
+bool id_parse(const char *s, int64_t *out);
+
+#endif

@@ -1,0 +1,19 @@
+/* time.h — clocks and the date formats clients parse. */
+#ifndef CHORUS_TIME_H
+#define CHORUS_TIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { TIME_RFC3339_LEN = 25 }; /* "2019-12-08T03:48:33.901Z" + NUL */
+
+/* Wall-clock milliseconds since the Unix epoch. */
+int64_t time_now_ms(void);
+/* Monotonic nanoseconds, for durations. */
+int64_t time_mono_ns(void);
+/* Format ms as RFC 3339 with milliseconds and 'Z' into out (>= 25 bytes). */
+void time_format_rfc3339(int64_t ms, char out[TIME_RFC3339_LEN]);
+/* Format ms as the date YYYY-MM-DD into out (>= 11 bytes). */
+void time_format_date(int64_t ms, char out[11]);
+
+#endif

@@ -1,0 +1,140 @@
+/* accounts.c — registration and lookup rules for local accounts. */
+#include "core/config.h"
+#include "core/id.h"
+#include "core/time.h"
+#include "domain/domain.h"
+#include "store/store.h"
+#include "text/text.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+enum {
+	USERNAME_MAX = 30,
+	PASSWORD_MAX = 72, /* bcrypt's limit, kept for parity with Mastodon */
+	EMAIL_MAX = 320,
+};
+
+static const char *const reserved_usernames[] = {
+	"admin", "administrator", "root", "support", "help", "webmaster",
+	"mod", "moderator", "postmaster", "abuse", "instance", "actor",
+};
+
+/* Mastodon's rule: [a-z0-9_]+ with '.' or '-' allowed inside. */
+static bool username_valid(const char *u)
+{
+	size_t n = strlen(u);
+	if (n == 0 || n > USERNAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)u[i];
+		bool word = isalnum(c) || c == '_';
+		bool inner = (c == '.' || c == '-') && i > 0 && i < n - 1;
+		if (!word && !inner)
+			return false;
+	}
+	return true;
+}
+
+static bool email_valid(const char *e)
+{
+	const char *at = strchr(e, '@');
+	size_t n = strlen(e);
+	if (!at || at == e || !at[1] || strchr(at + 1, '@') || n > EMAIL_MAX)
+		return false;
+	for (const char *p = e; *p; p++)
+		if (isspace((unsigned char)*p) || *p == '<' || *p == '>')
+			return false;
+	return strchr(at + 1, '.') != NULL || !strcmp(at + 1, "localhost");
+}
+
+#define FAIL(f, c, m)                                                          \
+	do {                                                                   \
+		*field = f;                                                    \
+		*code = c;                                                     \
+		*msg = m;                                                      \
+		return DOM_INVALID;                                            \
+	} while (0)
+
+dom_err account_register(arena *a, const registration *reg, int64_t *id,
+			 const char **field, const char **code,
+			 const char **msg)
+{
+	const char *u = reg->username ? reg->username : "";
+	const char *e = reg->email ? reg->email : "";
+	const char *p = reg->password ? reg->password : "";
+	if (!*u)
+		FAIL("username", "ERR_BLANK", "can't be blank");
+	if (strlen(u) > USERNAME_MAX)
+		FAIL("username", "ERR_TOO_LONG",
+		     "is too long (maximum is 30 characters)");
+	if (!username_valid(u))
+		FAIL("username", "ERR_INVALID",
+		     "must contain only letters, numbers and underscores");
+	for (size_t i = 0;
+	     i < sizeof reserved_usernames / sizeof *reserved_usernames; i++)
+		if (!strcasecmp(u, reserved_usernames[i]))
+			FAIL("username", "ERR_RESERVED", "is reserved");
+	if (!*e)
+		FAIL("email", "ERR_BLANK", "can't be blank");
+	if (!email_valid(e))
+		FAIL("email", "ERR_INVALID", "is invalid");
+	if (!*p)
+		FAIL("password", "ERR_BLANK", "can't be blank");
+	if ((int)strlen(p) < cfg.password_min_length)
+		FAIL("password", "ERR_TOO_SHORT",
+		     arena_printf(a, "is too short (minimum is %d characters)",
+				  cfg.password_min_length));
+	if (strlen(p) > PASSWORD_MAX)
+		FAIL("password", "ERR_TOO_LONG",
+		     "is too long (maximum is 72 characters)");
+	char *hash = auth_hash_password(a, p);
+	if (!hash) {
+		*msg = "could not hash the password";
+		return DOM_INTERNAL;
+	}
+	account acc = {0};
+	acc.id = id_next();
+	acc.username = u;
+	acc.display_name = reg->display_name ? reg->display_name : "";
+	acc.created_at = time_now_ms();
+	int rc = store_account_create(&acc, e, hash,
+				      reg->role ? reg->role : "user");
+	if (rc == STORE_ACCOUNT_USERNAME_TAKEN)
+		FAIL("username", "ERR_TAKEN", "has already been taken");
+	if (rc == STORE_ACCOUNT_EMAIL_TAKEN)
+		FAIL("email", "ERR_TAKEN", "has already been taken");
+	if (rc != STORE_ACCOUNT_OK) {
+		*msg = "could not store the account";
+		return DOM_INTERNAL;
+	}
+	*id = acc.id;
+	return DOM_OK;
+}
+
+bool account_lookup(arena *a, const char *acct, account *out)
+{
+	if (!acct)
+		return false;
+	if (*acct == '@')
+		acct++;
+	const char *at = strchr(acct, '@');
+	if (!at)
+		return store_account_by_username(a, acct, NULL, out);
+	char *user = arena_strndup(a, acct, (size_t)(at - acct));
+	const char *domain = at + 1;
+	if (!strcasecmp(domain, cfg.domain))
+		domain = NULL;
+	return store_account_by_username(a, user, domain, out);
+}
+
+char *account_note_html(arena *a, const char *note)
+{
+	text_parsed parsed;
+	size_t n = strlen(note);
+	text_parse(a, note, n, &parsed);
+	text_render_opts o = {
+		.tag_base = arena_printf(a, "%s/tags/", cfg.base_url)};
+	return text_render_html(a, note, n, &parsed, &o);
+}

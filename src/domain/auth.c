@@ -1,0 +1,177 @@
+/* auth.c — passwords, tokens and OAuth scopes. */
+#include "core/buf.h"
+#include "core/config.h"
+#include "domain/domain.h"
+#include "store/store.h"
+
+#include <sodium.h>
+#include <string.h>
+
+char *auth_hash_password(arena *a, const char *password)
+{
+	char *out = arena_alloc(a, crypto_pwhash_STRBYTES);
+	if (crypto_pwhash_str_alg(out, password, strlen(password),
+				  (unsigned long long)cfg.argon2_ops,
+				  (size_t)cfg.argon2_mem_kib * 1024,
+				  crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return NULL;
+	return out;
+}
+
+bool auth_verify_password(const char *hash, const char *password)
+{
+	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}
+
+char *auth_random_token(arena *a)
+{
+	enum { TOKEN_BYTES = 32 };
+	unsigned char raw[TOKEN_BYTES];
+	randombytes_buf(raw, sizeof raw);
+	size_t len = sodium_base64_ENCODED_LEN(
+		TOKEN_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *out = arena_alloc(a, len);
+	sodium_bin2base64(out, len, raw, sizeof raw,
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return out;
+}
+
+char *auth_token_hash(arena *a, const char *token)
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(digest, (const unsigned char *)token,
+			   strlen(token));
+	char *hex = arena_alloc(a, sizeof digest * 2 + 1);
+	sodium_bin2hex(hex, sizeof digest * 2 + 1, digest, sizeof digest);
+	return hex;
+}
+
+static const char *const known_scopes[] = {
+	"read", "write", "follow", "push", "profile",
+	"read:accounts", "read:blocks", "read:bookmarks", "read:favourites",
+	"read:filters", "read:follows", "read:lists", "read:mutes",
+	"read:notifications", "read:search", "read:statuses",
+	"write:accounts", "write:blocks", "write:bookmarks",
+	"write:conversations", "write:favourites", "write:filters",
+	"write:follows", "write:lists", "write:media", "write:mutes",
+	"write:notifications", "write:reports", "write:statuses",
+	"admin:read", "admin:write", "admin:read:accounts",
+	"admin:read:reports", "admin:read:domain_allows",
+	"admin:read:domain_blocks", "admin:read:ip_blocks",
+	"admin:read:email_domain_blocks", "admin:read:canonical_email_blocks",
+	"admin:write:accounts", "admin:write:reports",
+	"admin:write:domain_allows", "admin:write:domain_blocks",
+	"admin:write:ip_blocks", "admin:write:email_domain_blocks",
+	"admin:write:canonical_email_blocks",
+};
+
+static bool scope_known(const char *s, size_t n)
+{
+	for (size_t i = 0; i < sizeof known_scopes / sizeof *known_scopes; i++)
+		if (strlen(known_scopes[i]) == n &&
+		    !memcmp(known_scopes[i], s, n))
+			return true;
+	return false;
+}
+
+/* Does the single scope have[0..hn) cover need[0..nn)? */
+static bool scope_covers(const char *have, size_t hn, const char *need,
+			 size_t nn)
+{
+	if (hn == nn && !memcmp(have, need, nn))
+		return true;
+	/* "read" covers "read:x"; "admin:read" covers "admin:read:x" */
+	if (nn > hn && !memcmp(have, need, hn) && need[hn] == ':')
+		return true;
+	if (hn == 6 && !memcmp(have, "follow", 6)) {
+		static const char *const follow_scopes[] = {
+			"read:follows", "write:follows", "read:blocks",
+			"write:blocks", "read:mutes",    "write:mutes",
+		};
+		for (size_t i = 0; i < 6; i++)
+			if (strlen(follow_scopes[i]) == nn &&
+			    !memcmp(follow_scopes[i], need, nn))
+				return true;
+	}
+	return false;
+}
+
+/* Iterate the words of a scope string separated by spaces or '+'. */
+static const char *next_word(const char *s, size_t *n)
+{
+	while (*s == ' ' || *s == '+' || *s == ',')
+		s++;
+	if (!*s)
+		return NULL;
+	*n = strcspn(s, " +,");
+	return s;
+}
+
+static bool list_covers(const char *list, const char *need, size_t nn)
+{
+	size_t n;
+	for (const char *w = list; (w = next_word(w, &n)); w += n)
+		if (scope_covers(w, n, need, nn))
+			return true;
+	return false;
+}
+
+static bool list_has_exact(const char *list, const char *w, size_t wn)
+{
+	size_t n;
+	for (const char *x = list; (x = next_word(x, &n)); x += n)
+		if (n == wn && !memcmp(x, w, n))
+			return true;
+	return false;
+}
+
+char *auth_scopes_grant(arena *a, const char *requested, const char *allowed)
+{
+	if (!requested || !next_word(requested, &(size_t){0}))
+		requested = "read";
+	buf out;
+	buf_init(&out, a);
+	size_t n;
+	for (const char *w = requested; (w = next_word(w, &n)); w += n) {
+		if (!scope_known(w, n) || !list_covers(allowed, w, n))
+			return NULL;
+		/* skip duplicates */
+		if (list_has_exact(out.data, w, n))
+			continue;
+		if (out.len)
+			buf_putc(&out, ' ');
+		buf_append(&out, w, n);
+	}
+	return out.data;
+}
+
+bool auth_scope_allows(const char *granted, const char *need)
+{
+	if (!need || !*need)
+		return true;
+	/* need may list alternatives separated by '|' */
+	const char *p = need;
+	while (*p) {
+		size_t n = strcspn(p, "|");
+		if (list_covers(granted, p, n))
+			return true;
+		p += n;
+		if (*p == '|')
+			p++;
+	}
+	return false;
+}
+
+bool auth_principal(arena *a, const char *token, principal *p)
+{
+	memset(p, 0, sizeof *p);
+	if (!store_token_lookup(a, auth_token_hash(a, token), p))
+		return false;
+	if (p->account_id) {
+		account *acc = arena_alloc(a, sizeof *acc);
+		if (!store_account_get(a, p->account_id, acc))
+			return false;
+		p->account = acc;
+	}
+	return true;
+}

@@ -1,0 +1,133 @@
+/* domain.h — the rules: who may see, post, reply, boost; what a post's
+ * text contains; timelines; notifications. Knows nothing of HTTP or JSON.
+ *
+ * Functions that can fail return a dom_err; on failure *msg (when given)
+ * receives a human-readable reason in arena or static memory. */
+#ifndef CHORUS_DOMAIN_H
+#define CHORUS_DOMAIN_H
+
+#include "core/arena.h"
+#include "domain/model.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum dom_err {
+	DOM_OK = 0,
+	DOM_NOT_FOUND,   /* also "exists but hidden from you" */
+	DOM_FORBIDDEN,   /* 403 */
+	DOM_INVALID,     /* 422: validation */
+	DOM_BAD_REQUEST, /* 400: malformed */
+	DOM_INTERNAL,    /* 500 */
+} dom_err;
+
+/* ---- auth.c ---- */
+/* Argon2id hash of password (libsodium string form), arena memory; NULL on
+ * failure. */
+char *auth_hash_password(arena *a, const char *password);
+bool auth_verify_password(const char *hash, const char *password);
+/* 43 url-safe random characters (256 bits), arena memory. */
+char *auth_random_token(arena *a);
+/* Hex SHA-256 of a token, the only form stored. */
+char *auth_token_hash(arena *a, const char *token);
+/* Expand and check requested scopes against allowed ones. Returns the
+ * normalised space-separated scope string, or NULL if any requested scope
+ * is unknown or not allowed. An empty request yields "read". */
+char *auth_scopes_grant(arena *a, const char *requested, const char *allowed);
+/* True when granted (space-separated) satisfies need ("read:statuses" is
+ * satisfied by "read" or "read:statuses"; "follow" covers follows, blocks
+ * and mutes). */
+bool auth_scope_allows(const char *granted, const char *need);
+/* Resolve a bearer token; fills p (account loaded when a user token). */
+bool auth_principal(arena *a, const char *token, principal *p);
+
+/* ---- accounts.c ---- */
+typedef struct registration {
+	const char *username, *email, *password, *display_name, *role;
+} registration;
+/* Validate and create a local account. On DOM_INVALID, *field names the
+ * offending field and *code a Mastodon detail code (ERR_TAKEN…). */
+dom_err account_register(arena *a, const registration *reg, int64_t *id,
+			 const char **field, const char **code,
+			 const char **msg);
+/* Lookup by "user" or "user@domain" (our own domain counts as local). */
+bool account_lookup(arena *a, const char *acct, account *out);
+/* Render a profile note (plain text) to HTML. */
+char *account_note_html(arena *a, const char *note);
+
+/* ---- posting.c ---- */
+typedef struct post_request {
+	const char *text, *spoiler_text, *language;
+	visibility vis;
+	bool sensitive;
+	int64_t in_reply_to_id;
+	const char *idempotency_key;
+} post_request;
+/* Create a status by author; *id receives the new (or idempotent) id. */
+dom_err status_post(arena *a, const principal *author, const post_request *r,
+		    int64_t *id, const char **msg);
+/* Edit a status; only its author may. */
+dom_err status_edit(arena *a, const principal *author, int64_t id,
+		    const post_request *r, const char **msg);
+/* Delete; *out receives the deleted status (for redraft). */
+dom_err status_delete(arena *a, const principal *author, int64_t id,
+		      status *out);
+dom_err status_favourite(arena *a, const principal *p, int64_t id, bool on);
+dom_err status_bookmark(arena *a, const principal *p, int64_t id, bool on);
+dom_err status_pin(arena *a, const principal *p, int64_t id, bool on,
+		   const char **msg);
+/* Reblog; *reblog_id receives the wrapper's id. */
+dom_err status_reblog(arena *a, const principal *p, int64_t id,
+		      visibility vis, int64_t *reblog_id);
+dom_err status_unreblog(arena *a, const principal *p, int64_t id);
+bool visibility_parse(const char *s, visibility *out);
+const char *visibility_name(visibility v);
+
+/* ---- visibility.c ---- */
+/* The one visibility check every read path uses: may viewer (0 =
+ * anonymous) see s? */
+bool visibility_can_see(int64_t viewer, const status *s);
+/* Load a status with author (and reblog target) if viewer may see it. */
+bool status_load_visible(arena *a, int64_t viewer, int64_t id, status *out);
+
+/* ---- timelines.c ---- */
+typedef struct status_page {
+	status **items;
+	size_t count;
+	/* cursors for Link: the ids to put in max_id / min_id (0 = none) */
+	int64_t next_max_id, prev_min_id;
+} status_page;
+/* Fill up to p->limit visible statuses from a feed (store_feed kind). */
+void timeline_feed(arena *a, int64_t viewer, int kind, int64_t arg,
+		   const page *p, status_page *out);
+/* Statuses by id list, keeping only visible ones (order kept). */
+void timeline_from_ids(arena *a, int64_t viewer, const int64_t *ids,
+		       size_t n, status_page *out);
+typedef struct context {
+	status **ancestors, **descendants;
+	size_t nancestors, ndescendants;
+	bool truncated; /* more descendants than returned */
+} context;
+/* Thread context; limits per Mastodon (anonymous caps lower). */
+void timeline_context(arena *a, int64_t viewer, const status *s,
+		      size_t max_ancestors, size_t max_descendants,
+		      context *out);
+/* Descendants of s in thread order after the status after_id (0 = from
+ * the start), at most limit visible ones; the chorus extension for
+ * movement-sized threads. *more set when another page exists. */
+void timeline_descendants(arena *a, int64_t viewer, const status *s,
+			  int64_t after_id, size_t limit, status_page *out,
+			  bool *more);
+
+/* ---- social.c ---- */
+/* Follow target; locked targets get a request. */
+dom_err account_follow(arena *a, const principal *p, int64_t target,
+		       bool reblogs, bool notify);
+dom_err account_unfollow(arena *a, const principal *p, int64_t target);
+dom_err follow_request_decide(arena *a, const principal *p, int64_t from,
+			      bool accept);
+/* Record a notification unless recipient == actor. */
+void notify(int64_t recipient, const char *type, int64_t from,
+	    int64_t status_id);
+
+#endif

@@ -1,0 +1,82 @@
+/* model.h — the values domain/, store/ and render/ pass between them.
+ *
+ * Plain structs; strings point into the arena of whoever loaded them. */
+#ifndef CHORUS_MODEL_H
+#define CHORUS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum visibility {
+	VIS_PUBLIC = 0,
+	VIS_UNLISTED = 1,
+	VIS_PRIVATE = 2,
+	VIS_DIRECT = 3,
+} visibility;
+
+typedef struct account {
+	int64_t id;
+	const char *username;
+	const char *domain; /* NULL for local */
+	const char *display_name;
+	const char *note;      /* source text */
+	const char *note_html; /* rendered */
+	const char *fields;    /* JSON array of {name, value} */
+	bool locked, bot, discoverable, sensitive;
+	const char *privacy; /* default posting visibility */
+	const char *language;
+	int64_t created_at, last_status_at; /* ms; last 0 when none */
+	int64_t statuses_count, followers_count, following_count;
+	const char *role; /* users only: owner/admin/moderator/user */
+	const char *email;
+} account;
+
+typedef struct status {
+	int64_t id, account_id;
+	const char *text, *content, *spoiler_text, *language;
+	visibility vis;
+	bool sensitive;
+	int64_t in_reply_to_id, in_reply_to_account_id, reblog_of_id;
+	int64_t app_id;
+	const char *entities; /* {"tags":[…],"mentions":[…]} JSON */
+	int64_t created_at, edited_at;
+	int64_t replies_count, reblogs_count, favourites_count;
+	/* filled by loaders */
+	const account *account;
+	struct status *reblog;
+	const char *app_name, *app_website;
+} status;
+
+/* What the viewer has done to a status (filled per page, never cached). */
+typedef struct status_flags {
+	bool favourited, reblogged, bookmarked, pinned, muted;
+} status_flags;
+
+typedef struct app {
+	int64_t id;
+	const char *name, *website, *redirect_uris, *scopes;
+	const char *client_id, *client_secret;
+} app;
+
+/* The authenticated principal of a request. */
+typedef struct principal {
+	int64_t token_id, app_id, account_id; /* account 0 for app tokens */
+	const char *scopes;                   /* space-separated */
+	const account *account;
+	const app *app;
+} principal;
+
+typedef struct notification {
+	int64_t id, account_id, from_account_id, status_id;
+	const char *type;
+	int64_t created_at;
+} notification;
+
+/* A page request: Mastodon's max_id / since_id / min_id / limit. */
+typedef struct page {
+	int64_t max_id, since_id, min_id; /* 0 when absent */
+	int limit;
+} page;
+
+#endif

@@ -1,0 +1,360 @@
+/* posting.c — creating, editing, deleting statuses and the interactions
+ * on them (favourite, reblog, bookmark, pin). */
+#include "core/config.h"
+#include "core/id.h"
+#include "core/time.h"
+#include "domain/domain.h"
+#include "store/store.h"
+#include "text/text.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum { POST_MAX_MENTIONS = 64, POST_MAX_TAGS = 64 };
+
+static const char *const visibility_names[] = {"public", "unlisted",
+					       "private", "direct"};
+
+bool visibility_parse(const char *s, visibility *out)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, visibility_names[i])) {
+			*out = (visibility)i;
+			return true;
+		}
+	return false;
+}
+
+const char *visibility_name(visibility v)
+{
+	return visibility_names[v];
+}
+
+/* What the text of a post resolves to: mentions bound to accounts, tags
+ * deduplicated by key, the HTML and the entities JSON that render/ reads. */
+typedef struct composed {
+	const char *html, *entities;
+	store_tag_ref tags[POST_MAX_TAGS];
+	size_t ntags;
+	int64_t mentions[POST_MAX_MENTIONS];
+	size_t nmentions;
+} composed;
+
+static void compose(arena *a, const char *text, composed *c)
+{
+	memset(c, 0, sizeof *c);
+	size_t n = strlen(text);
+	text_parsed parsed;
+	text_parse(a, text, n, &parsed);
+	json_t *tags = json_array(), *mentions = json_array();
+	for (size_t i = 0; i < parsed.count; i++) {
+		text_entity *e = &parsed.items[i];
+		if (e->kind == TEXT_MENTION) {
+			const char *domain = e->domain;
+			if (domain && !strcasecmp(domain, cfg.domain))
+				domain = NULL;
+			account acc;
+			if (!store_account_by_username(a, e->value, domain,
+						       &acc))
+				continue; /* unknown: stays plain text */
+			e->href = arena_printf(a, "%s/@%s", cfg.base_url,
+					       acc.username);
+			if (c->nmentions == POST_MAX_MENTIONS)
+				continue;
+			bool seen = false;
+			for (size_t k = 0; k < c->nmentions; k++)
+				seen |= c->mentions[k] == acc.id;
+			if (seen)
+				continue;
+			c->mentions[c->nmentions++] = acc.id;
+			char id[24];
+			snprintf(id, sizeof id, "%lld", (long long)acc.id);
+			json_array_append_new(
+				mentions,
+				json_pack("{s:s,s:s,s:s,s:s}", "id", id,
+					  "username", acc.username, "url",
+					  e->href, "acct", acc.username));
+		} else if (e->kind == TEXT_HASHTAG && e->key) {
+			bool seen = false;
+			for (size_t k = 0; k < c->ntags; k++)
+				seen |= !strcmp(c->tags[k].key, e->key);
+			if (seen || c->ntags == POST_MAX_TAGS)
+				continue;
+			c->tags[c->ntags].name = e->value;
+			c->tags[c->ntags].key = e->key;
+			c->ntags++;
+			json_array_append_new(
+				tags, json_pack("{s:s,s:s}", "name", e->key,
+						"url",
+						arena_printf(a, "%s/tags/%s",
+							     cfg.base_url,
+							     e->key)));
+		}
+	}
+	text_render_opts o = {
+		.tag_base = arena_printf(a, "%s/tags/", cfg.base_url)};
+	c->html = text_render_html(a, text, n, &parsed, &o);
+	json_t *ent = json_pack("{s:o,s:o}", "tags", tags, "mentions",
+				mentions);
+	char *dumped = json_dumps(ent, JSON_COMPACT);
+	c->entities = arena_strdup(a, dumped ? dumped : "{}");
+	free(dumped);
+	json_decref(ent);
+}
+
+static dom_err check_text(arena *a, const post_request *r, bool has_media,
+			  const char **msg)
+{
+	const char *text = r->text ? r->text : "";
+	const char *cw = r->spoiler_text ? r->spoiler_text : "";
+	if (!*text && !has_media) {
+		*msg = "Validation failed: Text can't be blank";
+		return DOM_INVALID;
+	}
+	size_t count =
+		text_count_chars(text, strlen(text), (size_t)cfg.url_weight) +
+		text_count_chars(cw, strlen(cw), (size_t)cfg.url_weight);
+	if (count > (size_t)cfg.max_characters) {
+		*msg = arena_printf(a,
+				    "Validation failed: Text character limit "
+				    "of %d exceeded",
+				    cfg.max_characters);
+		return DOM_INVALID;
+	}
+	return DOM_OK;
+}
+
+void notify(int64_t recipient, const char *type, int64_t from,
+	    int64_t status_id)
+{
+	if (recipient == from)
+		return;
+	notification n = {
+		.id = id_next(),
+		.account_id = recipient,
+		.type = type,
+		.from_account_id = from,
+		.status_id = status_id,
+		.created_at = time_now_ms(),
+	};
+	store_notification_insert(&n);
+}
+
+dom_err status_post(arena *a, const principal *author, const post_request *r,
+		    int64_t *id, const char **msg)
+{
+	int64_t me = author->account_id;
+	int64_t now = time_now_ms();
+	if (r->idempotency_key && *r->idempotency_key &&
+	    store_idempotency_get(me, r->idempotency_key,
+				  now - (int64_t)cfg.idempotency_seconds * 1000,
+				  id))
+		return DOM_OK;
+	dom_err err = check_text(a, r, false, msg);
+	if (err)
+		return err;
+	status s = {0};
+	if (r->in_reply_to_id) {
+		status parent;
+		if (!store_status_get(a, r->in_reply_to_id, &parent) ||
+		    parent.reblog_of_id || !visibility_can_see(me, &parent)) {
+			*msg = "Record not found";
+			return DOM_NOT_FOUND;
+		}
+		s.in_reply_to_id = parent.id;
+		s.in_reply_to_account_id = parent.account_id;
+	}
+	composed c;
+	compose(a, r->text, &c);
+	s.id = id_next();
+	s.account_id = me;
+	s.text = r->text;
+	s.content = c.html;
+	s.spoiler_text = r->spoiler_text ? r->spoiler_text : "";
+	/* a content warning hides media too, as in Mastodon */
+	s.sensitive = r->sensitive || *s.spoiler_text;
+	s.vis = r->vis;
+	s.language = r->language;
+	s.app_id = author->app_id;
+	s.entities = c.entities;
+	s.created_at = now;
+	if (store_status_insert(&s, c.tags, c.ntags, c.mentions, c.nmentions) <
+	    0) {
+		*msg = "could not store the status";
+		return DOM_INTERNAL;
+	}
+	if (r->idempotency_key && *r->idempotency_key)
+		store_idempotency_put(me, r->idempotency_key, s.id, now);
+	for (size_t i = 0; i < c.nmentions; i++)
+		notify(c.mentions[i], "mention", me, s.id);
+	*id = s.id;
+	return DOM_OK;
+}
+
+/* Load a status the principal authored, for edit and delete. */
+static dom_err load_own(arena *a, const principal *p, int64_t id, status *s)
+{
+	if (!store_status_get(a, id, s) || s->reblog_of_id ||
+	    !visibility_can_see(p->account_id, s))
+		return DOM_NOT_FOUND;
+	return s->account_id == p->account_id ? DOM_OK : DOM_FORBIDDEN;
+}
+
+dom_err status_edit(arena *a, const principal *author, int64_t id,
+		    const post_request *r, const char **msg)
+{
+	status old;
+	dom_err err = load_own(a, author, id, &old);
+	if (err) {
+		*msg = err == DOM_FORBIDDEN ? "This action is not allowed"
+					    : "Record not found";
+		return err;
+	}
+	if ((err = check_text(a, r, false, msg)))
+		return err;
+	composed c;
+	compose(a, r->text, &c);
+	status s = old;
+	s.text = r->text;
+	s.content = c.html;
+	s.spoiler_text = r->spoiler_text ? r->spoiler_text : "";
+	s.sensitive = r->sensitive || *s.spoiler_text;
+	if (r->language)
+		s.language = r->language;
+	s.entities = c.entities;
+	s.edited_at = time_now_ms();
+	if (store_status_update(&old, &s, c.tags, c.ntags, c.mentions,
+				c.nmentions) < 0) {
+		*msg = "could not store the edit";
+		return DOM_INTERNAL;
+	}
+	enum { EDIT_NOTIFY_MAX = 1000 };
+	int64_t *who = arena_alloc(a, EDIT_NOTIFY_MAX * sizeof *who);
+	size_t n = store_rebloggers(id, who, EDIT_NOTIFY_MAX);
+	for (size_t i = 0; i < n; i++)
+		notify(who[i], "update", author->account_id, id);
+	return DOM_OK;
+}
+
+dom_err status_delete(arena *a, const principal *author, int64_t id,
+		      status *out)
+{
+	dom_err err = load_own(a, author, id, out);
+	if (err)
+		return err;
+	return store_status_delete(out) < 0 ? DOM_INTERNAL : DOM_OK;
+}
+
+/* Load a visible, non-reblog status to act on (reblogs act on their
+ * target, as Mastodon does). */
+static dom_err load_target(arena *a, const principal *p, int64_t id,
+			   status *s)
+{
+	if (!store_status_get(a, id, s) || !visibility_can_see(p->account_id, s))
+		return DOM_NOT_FOUND;
+	if (s->reblog_of_id &&
+	    (!store_status_get(a, s->reblog_of_id, s) ||
+	     !visibility_can_see(p->account_id, s)))
+		return DOM_NOT_FOUND;
+	return DOM_OK;
+}
+
+dom_err status_favourite(arena *a, const principal *p, int64_t id, bool on)
+{
+	status s;
+	dom_err err = load_target(a, p, id, &s);
+	if (err)
+		return err;
+	int changed = store_favourite_set(p->account_id, s.id, on);
+	if (changed < 0)
+		return DOM_INTERNAL;
+	if (changed && on)
+		notify(s.account_id, "favourite", p->account_id, s.id);
+	return DOM_OK;
+}
+
+dom_err status_bookmark(arena *a, const principal *p, int64_t id, bool on)
+{
+	status s;
+	dom_err err = load_target(a, p, id, &s);
+	if (err)
+		return err;
+	return store_bookmark_set(p->account_id, s.id, on) < 0 ? DOM_INTERNAL
+							       : DOM_OK;
+}
+
+dom_err status_pin(arena *a, const principal *p, int64_t id, bool on,
+		   const char **msg)
+{
+	status s;
+	dom_err err = load_target(a, p, id, &s);
+	if (err)
+		return err;
+	if (on && s.account_id != p->account_id) {
+		*msg = "Validation failed: Status must be one of your own";
+		return DOM_INVALID;
+	}
+	if (on && s.vis == VIS_DIRECT) {
+		*msg = "Validation failed: Direct messages can't be pinned";
+		return DOM_INVALID;
+	}
+	if (on && store_pin_count(p->account_id) >= cfg.max_pinned) {
+		*msg = "Validation failed: You have already pinned the maximum "
+		       "number of posts";
+		return DOM_INVALID;
+	}
+	return store_pin_set(p->account_id, s.id, on) < 0 ? DOM_INTERNAL
+							  : DOM_OK;
+}
+
+dom_err status_reblog(arena *a, const principal *p, int64_t id,
+		      visibility vis, int64_t *reblog_id)
+{
+	status s;
+	dom_err err = load_target(a, p, id, &s);
+	if (err)
+		return err;
+	bool own = s.account_id == p->account_id;
+	if (s.vis == VIS_DIRECT || (s.vis == VIS_PRIVATE && !own))
+		return DOM_FORBIDDEN;
+	int64_t existing = store_reblog_find(p->account_id, s.id);
+	if (existing) {
+		*reblog_id = existing;
+		return DOM_OK;
+	}
+	/* a reblog is never more visible than what it boosts */
+	if (vis < s.vis)
+		vis = s.vis;
+	status r = {0};
+	r.id = id_next();
+	r.account_id = p->account_id;
+	r.text = r.content = r.spoiler_text = "";
+	r.entities = "{}";
+	r.vis = vis;
+	r.reblog_of_id = s.id;
+	r.app_id = p->app_id;
+	r.created_at = time_now_ms();
+	if (store_status_insert(&r, NULL, 0, NULL, 0) < 0)
+		return DOM_INTERNAL;
+	notify(s.account_id, "reblog", p->account_id, s.id);
+	*reblog_id = r.id;
+	return DOM_OK;
+}
+
+dom_err status_unreblog(arena *a, const principal *p, int64_t id)
+{
+	status s;
+	dom_err err = load_target(a, p, id, &s);
+	if (err)
+		return err;
+	int64_t existing = store_reblog_find(p->account_id, s.id);
+	if (!existing)
+		return DOM_OK;
+	status r;
+	if (!store_status_get(a, existing, &r))
+		return DOM_OK;
+	return store_status_delete(&r) < 0 ? DOM_INTERNAL : DOM_OK;
+}

@@ -1,0 +1,137 @@
+/* timelines.c — pages of statuses filtered by the one visibility rule. */
+#include "domain/domain.h"
+#include "store/store.h"
+
+#include <string.h>
+
+enum {
+	TIMELINE_MAX_BATCHES = 8, /* bound the scan when much is hidden */
+};
+
+static void page_cursors(status_page *out)
+{
+	out->next_max_id = out->count ? out->items[out->count - 1]->id : 0;
+	out->prev_min_id = out->count ? out->items[0]->id : 0;
+}
+
+void timeline_feed(arena *a, int64_t viewer, int kind, int64_t arg,
+		   const page *p, status_page *out)
+{
+	memset(out, 0, sizeof *out);
+	out->items = arena_alloc(a, (size_t)p->limit * sizeof *out->items);
+	int64_t *ids = arena_alloc(a, (size_t)p->limit * sizeof *ids);
+	page cur = *p;
+	bool asc = p->min_id > 0;
+	for (int batch = 0; batch < TIMELINE_MAX_BATCHES; batch++) {
+		size_t n = store_feed_page((store_feed)kind, arg, &cur, ids);
+		/* walk away from the cursor: oldest-first when paging up */
+		for (size_t k = 0; k < n && out->count < (size_t)p->limit;
+		     k++) {
+			int64_t id = asc ? ids[n - 1 - k] : ids[k];
+			status *s = arena_alloc(a, sizeof *s);
+			if (status_load_visible(a, viewer, id, s))
+				out->items[out->count++] = s;
+		}
+		if (n < (size_t)cur.limit || out->count == (size_t)p->limit)
+			break;
+		if (asc)
+			cur.min_id = ids[0];
+		else
+			cur.max_id = ids[n - 1];
+		cur.since_id = asc ? 0 : cur.since_id;
+	}
+	if (asc)
+		for (size_t i = 0; i < out->count / 2; i++) {
+			status *t = out->items[i];
+			out->items[i] = out->items[out->count - 1 - i];
+			out->items[out->count - 1 - i] = t;
+		}
+	page_cursors(out);
+}
+
+void timeline_from_ids(arena *a, int64_t viewer, const int64_t *ids,
+		       size_t n, status_page *out)
+{
+	memset(out, 0, sizeof *out);
+	out->items = arena_alloc(a, (n + 1) * sizeof *out->items);
+	for (size_t i = 0; i < n; i++) {
+		status *s = arena_alloc(a, sizeof *s);
+		if (status_load_visible(a, viewer, ids[i], s))
+			out->items[out->count++] = s;
+	}
+	page_cursors(out);
+}
+
+void timeline_context(arena *a, int64_t viewer, const status *s,
+		      size_t max_ancestors, size_t max_descendants,
+		      context *out)
+{
+	memset(out, 0, sizeof *out);
+	/* ancestors: walk up the reply chain, then reverse to oldest first */
+	out->ancestors = arena_alloc(a, (max_ancestors + 1) * sizeof(status *));
+	int64_t up = s->in_reply_to_id;
+	while (up && out->nancestors < max_ancestors) {
+		status *parent = arena_alloc(a, sizeof *parent);
+		if (!store_status_get(a, up, parent))
+			break;
+		up = parent->in_reply_to_id;
+		if (status_load_visible(a, viewer, parent->id, parent))
+			out->ancestors[out->nancestors++] = parent;
+	}
+	for (size_t i = 0; i < out->nancestors / 2; i++) {
+		status *t = out->ancestors[i];
+		out->ancestors[i] = out->ancestors[out->nancestors - 1 - i];
+		out->ancestors[out->nancestors - 1 - i] = t;
+	}
+	status_page page;
+	bool more = false;
+	timeline_descendants(a, viewer, s, 0, max_descendants, &page, &more);
+	out->descendants = page.items;
+	out->ndescendants = page.count;
+	out->truncated = more;
+}
+
+void timeline_descendants(arena *a, int64_t viewer, const status *s,
+			  int64_t after_id, size_t limit, status_page *out,
+			  bool *more)
+{
+	memset(out, 0, sizeof *out);
+	*more = false;
+	out->items = arena_alloc(a, (limit + 1) * sizeof *out->items);
+	int64_t root = 0, after_root = 0;
+	size_t len = 0, after_len = 0;
+	const void *path = store_thread_path(a, s->id, &root, &len);
+	if (!path)
+		return;
+	const void *after = NULL;
+	if (after_id) {
+		after = store_thread_path(a, after_id, &after_root, &after_len);
+		/* a cursor outside this subtree starts from the top */
+		if (!after || after_root != root || after_len <= len ||
+		    memcmp(after, path, len))
+			after = NULL;
+	}
+	size_t batch = limit + 1;
+	int64_t *ids = arena_alloc(a, batch * sizeof *ids);
+	for (int round = 0; round < TIMELINE_MAX_BATCHES; round++) {
+		size_t n = store_thread_descendants(root, path, len, after,
+						    after_len, ids, batch);
+		for (size_t k = 0; k < n; k++) {
+			status *d = arena_alloc(a, sizeof *d);
+			if (!status_load_visible(a, viewer, ids[k], d))
+				continue;
+			if (out->count == limit) {
+				*more = true;
+				break;
+			}
+			out->items[out->count++] = d;
+		}
+		if (*more || n < batch)
+			break;
+		after = store_thread_path(a, ids[n - 1], &after_root,
+					  &after_len);
+		if (!after)
+			break;
+	}
+	page_cursors(out);
+}

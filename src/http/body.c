@@ -1,0 +1,330 @@
+/* body.c — request parameters from query strings and the three body
+ * encodings clients use: form-urlencoded, JSON and multipart/form-data. */
+#include "http/http.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+static int hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decode s[0..n) ('+' as space) into arena memory; *out_len set. */
+static char *url_decode(arena *a, const char *s, size_t n, size_t *out_len)
+{
+	char *out = arena_alloc(a, n + 1);
+	size_t j = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			out[j++] = ' ';
+		} else if (s[i] == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 &&
+			   hex_value(s[i + 2]) >= 0) {
+			out[j++] = (char)(hex_value(s[i + 1]) * 16 +
+					  hex_value(s[i + 2]));
+			i += 2;
+		} else {
+			out[j++] = s[i];
+		}
+	}
+	out[j] = '\0';
+	*out_len = j;
+	return out;
+}
+
+void http_param_add(http_req *r, const char *raw_key, const char *value,
+		    size_t len, bool from_query)
+{
+	size_t klen = strlen(raw_key);
+	bool is_list = false;
+	/* "key[]" and "key[3]" are list items; "a[b]" stays a nested key */
+	if (klen >= 2 && raw_key[klen - 1] == ']') {
+		const char *open = strrchr(raw_key, '[');
+		size_t inner = (size_t)(raw_key + klen - 1 - open) - 1;
+		bool numeric = inner > 0;
+		for (size_t i = 0; i < inner; i++)
+			if (!isdigit((unsigned char)open[1 + i]))
+				numeric = false;
+		if (inner == 0 || numeric) {
+			is_list = true;
+			klen = (size_t)(open - raw_key);
+		}
+	}
+	if (r->nparams == r->params_cap) {
+		size_t cap = r->params_cap ? r->params_cap * 2 : 16;
+		http_param *p = arena_alloc(&r->arena, cap * sizeof *p);
+		if (r->nparams)
+			memcpy(p, r->params, r->nparams * sizeof *p);
+		r->params = p;
+		r->params_cap = cap;
+	}
+	http_param *p = &r->params[r->nparams++];
+	memset(p, 0, sizeof *p);
+	p->key = arena_strndup(&r->arena, raw_key, klen);
+	p->value = value;
+	p->len = len;
+	p->is_list = is_list;
+	p->from_query = from_query;
+}
+
+void http_parse_urlencoded(http_req *r, const char *s, size_t n,
+			   bool from_query)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t end = i;
+		while (end < n && s[end] != '&')
+			end++;
+		size_t eq = i;
+		while (eq < end && s[eq] != '=')
+			eq++;
+		if (eq > i) {
+			size_t klen, vlen;
+			char *key = url_decode(&r->arena, s + i, eq - i, &klen);
+			const char *val = eq < end ? s + eq + 1 : s + end;
+			char *value = url_decode(&r->arena, val,
+						 (size_t)(s + end - val), &vlen);
+			http_param_add(r, key, value, vlen, from_query);
+		}
+		i = end + 1;
+	}
+}
+
+/* JSON bodies are flattened into the same parameter list so handlers read
+ * one shape whatever the encoding: scalars become strings, arrays list
+ * items, objects nested keys. */
+static void json_flatten(http_req *r, const char *key, json_t *v, bool in_list)
+{
+	char *text = NULL;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: {
+		const char *k;
+		json_t *child;
+		json_object_foreach(v, k, child)
+		{
+			char *nested = arena_printf(&r->arena, "%s[%s]", key, k);
+			json_flatten(r, nested, child, false);
+		}
+		return;
+	}
+	case JSON_ARRAY: {
+		if (in_list)
+			return; /* arrays of arrays have no form equivalent */
+		char *lkey = arena_printf(&r->arena, "%s[]", key);
+		size_t i;
+		json_t *child;
+		json_array_foreach(v, i, child)
+		{
+			if (json_is_object(child)) {
+				char *nested = arena_printf(&r->arena, "%s[%zu]",
+							    key, i);
+				/* "a[0][b]": an object inside a list */
+				const char *k;
+				json_t *c2;
+				json_object_foreach(child, k, c2)
+				{
+					json_flatten(r,
+						     arena_printf(&r->arena,
+								  "%s[%s]",
+								  nested, k),
+						     c2, false);
+				}
+			} else {
+				json_flatten(r, lkey, child, true);
+			}
+		}
+		return;
+	}
+	case JSON_STRING:
+		http_param_add(r, key,
+			       arena_strndup(&r->arena, json_string_value(v),
+					     json_string_length(v)),
+			       json_string_length(v), false);
+		return;
+	case JSON_INTEGER:
+		text = arena_printf(&r->arena, "%" JSON_INTEGER_FORMAT,
+				    json_integer_value(v));
+		break;
+	case JSON_REAL:
+		text = arena_printf(&r->arena, "%.17g", json_real_value(v));
+		break;
+	case JSON_TRUE: text = "true"; break;
+	case JSON_FALSE: text = "false"; break;
+	case JSON_NULL: return; /* toot and others send nulls for "unset" */
+	}
+	http_param_add(r, key, text, strlen(text), false);
+}
+
+static const char *parse_json_body(http_req *r)
+{
+	json_error_t err;
+	json_t *root = json_loadb(r->body.data, r->body.len,
+				  JSON_REJECT_DUPLICATES, &err);
+	if (!root)
+		return arena_printf(&r->arena, "Invalid JSON: %s", err.text);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return "Invalid JSON: the body must be an object";
+	}
+	const char *k;
+	json_t *v;
+	json_object_foreach(root, k, v)
+	{
+		json_flatten(r, k, v, false);
+	}
+	json_decref(root);
+	return NULL;
+}
+
+/* The value of attribute attr (e.g. boundary=, name=) in a header value. */
+static char *header_attr(arena *a, const char *h, const char *attr)
+{
+	size_t alen = strlen(attr);
+	for (const char *p = h; (p = strcasestr(p, attr)); p += alen) {
+		if (p != h && p[-1] != ' ' && p[-1] != ';' && p[-1] != '\t')
+			continue;
+		if (p[alen] != '=')
+			continue;
+		const char *v = p + alen + 1;
+		if (*v == '"') {
+			const char *end = strchr(v + 1, '"');
+			if (!end)
+				return NULL;
+			return arena_strndup(a, v + 1, (size_t)(end - v - 1));
+		}
+		return arena_strndup(a, v, strcspn(v, "; \t"));
+	}
+	return NULL;
+}
+
+static const char *parse_multipart(http_req *r, const char *ctype)
+{
+	char *boundary = header_attr(&r->arena, ctype, "boundary");
+	if (!boundary || !*boundary || strlen(boundary) > 200)
+		return "Invalid multipart body: missing boundary";
+	char *delim = arena_printf(&r->arena, "--%s", boundary);
+	size_t dlen = strlen(delim);
+	const char *s = r->body.data, *end = s + r->body.len;
+	const char *p = memmem(s, r->body.len, delim, dlen);
+	if (!p)
+		return "Invalid multipart body: boundary not found";
+	for (;;) {
+		p += dlen;
+		if (end - p >= 2 && p[0] == '-' && p[1] == '-')
+			return NULL; /* closing delimiter */
+		if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
+			return "Invalid multipart body: malformed delimiter";
+		p += 2;
+		const char *hdr_end = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
+		if (!hdr_end)
+			return "Invalid multipart body: unterminated headers";
+		char *headers = arena_strndup(&r->arena, p,
+					      (size_t)(hdr_end - p));
+		const char *data = hdr_end + 4;
+		char *closing = arena_printf(&r->arena, "\r\n%s", delim);
+		const char *next = memmem(data, (size_t)(end - data), closing,
+					  dlen + 2);
+		if (!next)
+			return "Invalid multipart body: unterminated part";
+		char *name = NULL, *filename = NULL, *ptype = NULL;
+		for (char *line = strtok(headers, "\r\n"); line;
+		     line = strtok(NULL, "\r\n")) {
+			if (!strncasecmp(line, "Content-Disposition:", 20)) {
+				name = header_attr(&r->arena, line, "name");
+				filename = header_attr(&r->arena, line,
+						       "filename");
+			} else if (!strncasecmp(line, "Content-Type:", 13)) {
+				const char *v = line + 13;
+				while (*v == ' ')
+					v++;
+				ptype = arena_strdup(&r->arena, v);
+			}
+		}
+		if (!name)
+			return "Invalid multipart body: part without a name";
+		size_t len = (size_t)(next - data);
+		http_param_add(r, name, arena_strndup(&r->arena, data, len),
+			       len, false);
+		r->params[r->nparams - 1].filename = filename;
+		r->params[r->nparams - 1].content_type = ptype;
+		p = next + 2;
+	}
+}
+
+const char *http_body_parse(http_req *r, const char *content_type)
+{
+	if (r->body.len == 0)
+		return NULL;
+	if (!content_type)
+		content_type = "application/x-www-form-urlencoded";
+	if (!strncasecmp(content_type, "application/json", 16))
+		return parse_json_body(r);
+	if (!strncasecmp(content_type, "multipart/form-data", 19))
+		return parse_multipart(r, content_type);
+	if (!strncasecmp(content_type, "application/x-www-form-urlencoded",
+			 33)) {
+		http_parse_urlencoded(r, r->body.data, r->body.len, false);
+		return NULL;
+	}
+	/* Unknown types: Rails ignores the body; so do we. */
+	return NULL;
+}
+
+const http_param *http_param_find(http_req *r, const char *key)
+{
+	/* body parameters win over query parameters, as in Rails */
+	const http_param *found = NULL;
+	for (size_t i = 0; i < r->nparams; i++) {
+		if (strcmp(r->params[i].key, key))
+			continue;
+		if (!found || (found->from_query && !r->params[i].from_query))
+			found = &r->params[i];
+	}
+	return found;
+}
+
+const char *http_param_get(http_req *r, const char *key)
+{
+	const http_param *p = http_param_find(r, key);
+	return p ? p->value : NULL;
+}
+
+bool http_param_has(http_req *r, const char *key)
+{
+	return http_param_find(r, key) != NULL;
+}
+
+const char **http_param_list(http_req *r, const char *key, size_t *n)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < r->nparams; i++)
+		if (!strcmp(r->params[i].key, key))
+			count++;
+	const char **out = arena_alloc(&r->arena, (count + 1) * sizeof *out);
+	size_t j = 0;
+	for (size_t i = 0; i < r->nparams; i++)
+		if (!strcmp(r->params[i].key, key))
+			out[j++] = r->params[i].value;
+	*n = count;
+	return out;
+}
+
+bool http_param_bool(http_req *r, const char *key, bool def)
+{
+	const char *v = http_param_get(r, key);
+	if (!v)
+		return def;
+	static const char *const falsy[] = {"", "0", "false", "off", "no",
+					    "f", "n"};
+	for (size_t i = 0; i < sizeof falsy / sizeof *falsy; i++)
+		if (!strcasecmp(v, falsy[i]))
+			return false;
+	return true;
+}

@@ -1,0 +1,162 @@
+/* http.h — the HTTP layer: requests, responses, bodies, routing.
+ *
+ * An adapter over libmicrohttpd. It knows HTTP and the three body encodings
+ * Mastodon clients send (query/form, JSON, multipart) and nothing of
+ * Mastodon itself: authentication is a guard the API layer installs.
+ *
+ * Every request owns an arena; all strings handed out here, and everything a
+ * handler allocates through req->arena, live until the response is sent. */
+#ifndef CHORUS_HTTP_H
+#define CHORUS_HTTP_H
+
+#include "core/arena.h"
+#include "core/buf.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+	HTTP_MAX_PATH_PARAMS = 4,
+	HTTP_MAX_SEGMENTS = 12,
+};
+
+/* One request parameter from the query string or the body. Keys are
+ * normalised: "media_ids[]" and "media_ids[0]" become key "media_ids" with
+ * is_list set; nested JSON objects become "poll[options]". */
+typedef struct http_param {
+	const char *key;
+	const char *value; /* NUL-terminated; may hold binary for files */
+	size_t len;
+	const char *filename;     /* multipart file parts only */
+	const char *content_type; /* multipart file parts only */
+	bool is_list;
+	bool from_query;
+} http_param;
+
+typedef struct http_header {
+	const char *name, *value;
+} http_header;
+
+struct http_route;
+
+typedef struct http_req {
+	arena arena;
+	struct MHD_Connection *conn;
+	const char *method; /* "GET", "POST"…; HEAD is served as GET */
+	const char *path;   /* decoded, no query, no trailing slash */
+	const char *path_params[HTTP_MAX_PATH_PARAMS];
+	const struct http_route *route;
+	http_param *params;
+	size_t nparams, params_cap;
+	buf body;
+	bool body_too_large;
+	bool is_head;
+	/* response */
+	int status;
+	http_header *headers;
+	size_t nheaders, headers_cap;
+	const char *resp_type;
+	const char *resp_body;
+	size_t resp_len;
+	bool responded;
+	int64_t started_ns;
+	void *user; /* set by the guard: the authenticated principal */
+} http_req;
+
+typedef void (*http_handler)(http_req *r);
+
+/* A route: method + pattern with ":name" segments. The guard sees auth and
+ * scope and decides whether the handler runs. */
+typedef struct http_route {
+	const char *method;
+	const char *pattern;
+	http_handler handler;
+	int auth;          /* meaning defined by the guard */
+	const char *scope; /* meaning defined by the guard */
+} http_route;
+
+/* Called before every handler; returns false after replying itself. */
+typedef bool (*http_guard)(http_req *r, const http_route *route);
+
+typedef struct http_server http_server;
+
+typedef struct http_server_opts {
+	const char *bind;
+	int port;
+	int threads;
+	long max_body_bytes;
+	bool access_log;
+	const http_route *routes;
+	size_t nroutes;
+	http_guard guard;
+	/* called once per worker thread when it ends, to release its
+	 * thread-local resources (database connection) */
+	void (*thread_exit)(void);
+} http_server_opts;
+
+/* Start serving. Returns NULL (and logs why) when the port cannot be bound. */
+http_server *http_server_start(const http_server_opts *opts);
+/* Stop accepting, finish in-flight requests, join the workers, free. */
+void http_server_stop(http_server *s);
+/* The port actually bound (useful with port 0). */
+int http_server_port(const http_server *s);
+
+/* ---- request accessors ---- */
+
+/* First value of key (query or body), or NULL. */
+const char *http_param_get(http_req *r, const char *key);
+/* The whole parameter, for files and lengths, or NULL. */
+const http_param *http_param_find(http_req *r, const char *key);
+/* All values of a list parameter (key[] / key[N] / JSON array) in order;
+ * *n set to their count. Arena memory. */
+const char **http_param_list(http_req *r, const char *key, size_t *n);
+/* Rails-style boolean: true/1/on/yes → true; false/0/off/no/"" → false;
+ * absent → def. */
+bool http_param_bool(http_req *r, const char *key, bool def);
+/* True when key was sent at all. */
+bool http_param_has(http_req *r, const char *key);
+/* A request header (case-insensitive), or NULL. */
+const char *http_header_get(http_req *r, const char *name);
+/* Path parameter i (0-based, in pattern order). */
+const char *http_path_param(http_req *r, int i);
+
+/* ---- responses ---- */
+
+void http_set_header(http_req *r, const char *name, const char *value);
+/* Reply with a JSON value (reference stolen) and the given status. */
+void http_reply_json(http_req *r, int status, json_t *body);
+/* Reply with bytes already rendered (arena or static memory). */
+void http_reply_raw(http_req *r, int status, const char *content_type,
+		    const char *body, size_t len);
+/* {"error": msg} with status. */
+void http_reply_error(http_req *r, int status, const char *msg);
+/* {"error": code, "error_description": desc} (OAuth style). */
+void http_reply_oauth_error(http_req *r, int status, const char *code,
+			    const char *desc);
+/* 302 to location. */
+void http_redirect(http_req *r, const char *location);
+
+/* Build an absolute URL to this request's path with its query string,
+ * minus any keys in drop[] (NULL-terminated), plus key=value. base is the
+ * scheme://host prefix. Arena memory. */
+char *http_url_with(http_req *r, const char *base, const char *const *drop,
+		    const char *key, const char *value);
+
+/* ---- internals shared by http/ files ---- */
+
+/* Parse r->body according to content_type into r->params.
+ * Returns NULL or an error message for a 400. */
+const char *http_body_parse(http_req *r, const char *content_type);
+/* Parse a query string (a=b&c=d) into r->params. */
+void http_parse_urlencoded(http_req *r, const char *s, size_t n,
+			   bool from_query);
+void http_param_add(http_req *r, const char *raw_key, const char *value,
+		    size_t len, bool from_query);
+/* Match r->path against routes; sets r->route and r->path_params.
+ * Returns the route, or NULL (*path_known set if only the method failed). */
+const http_route *http_route_match(http_req *r, const http_route *routes,
+				   size_t n);
+
+#endif

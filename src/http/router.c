@@ -1,0 +1,99 @@
+/* router.c — match a path against route patterns with ":name" segments.
+ *
+ * The most specific route wins: among patterns that match, the one with the
+ * most literal segments, so /accounts/verify_credentials beats
+ * /accounts/:id whatever the table order. */
+#include "http/http.h"
+
+#include <string.h>
+
+/* Split path into segments (pointers into a copy); returns the count or -1
+ * when there are more than HTTP_MAX_SEGMENTS. */
+static int split_segments(arena *a, const char *path,
+			  const char *seg[HTTP_MAX_SEGMENTS],
+			  size_t len[HTTP_MAX_SEGMENTS])
+{
+	int n = 0;
+	const char *p = path;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		if (n == HTTP_MAX_SEGMENTS)
+			return -1;
+		const char *end = strchr(p, '/');
+		size_t l = end ? (size_t)(end - p) : strlen(p);
+		seg[n] = p;
+		len[n] = l;
+		n++;
+		p += l;
+	}
+	(void)a;
+	return n;
+}
+
+const http_route *http_route_match(http_req *r, const http_route *routes,
+				   size_t n)
+{
+	const char *seg[HTTP_MAX_SEGMENTS];
+	size_t len[HTTP_MAX_SEGMENTS];
+	int nseg = split_segments(&r->arena, r->path, seg, len);
+	if (nseg < 0)
+		return NULL;
+	const http_route *best = NULL;
+	int best_literals = -1;
+	const char *best_params[HTTP_MAX_PATH_PARAMS];
+	size_t best_plen[HTTP_MAX_PATH_PARAMS];
+	int best_nparams = 0;
+	for (size_t i = 0; i < n; i++) {
+		const http_route *rt = &routes[i];
+		if (strcmp(rt->method, r->method))
+			continue;
+		const char *pseg[HTTP_MAX_SEGMENTS];
+		size_t plen[HTTP_MAX_SEGMENTS];
+		int np = split_segments(&r->arena, rt->pattern, pseg, plen);
+		if (np != nseg)
+			continue;
+		int literals = 0, nparams = 0;
+		const char *params[HTTP_MAX_PATH_PARAMS];
+		size_t params_len[HTTP_MAX_PATH_PARAMS];
+		bool ok = true;
+		for (int s = 0; s < np && ok; s++) {
+			if (pseg[s][0] == ':') {
+				if (nparams == HTTP_MAX_PATH_PARAMS) {
+					ok = false;
+					break;
+				}
+				params[nparams] = seg[s];
+				params_len[nparams++] = len[s];
+			} else if (plen[s] == len[s] &&
+				   !memcmp(pseg[s], seg[s], len[s])) {
+				literals++;
+			} else {
+				ok = false;
+			}
+		}
+		if (!ok || literals <= best_literals)
+			continue;
+		best = rt;
+		best_literals = literals;
+		best_nparams = nparams;
+		memcpy(best_params, params, sizeof params);
+		memcpy(best_plen, params_len, sizeof params_len);
+	}
+	if (!best)
+		return NULL;
+	for (int i = 0; i < best_nparams; i++)
+		r->path_params[i] =
+			arena_strndup(&r->arena, best_params[i], best_plen[i]);
+	r->route = best;
+	return best;
+}
+
+const char *http_path_param(http_req *r, int i)
+{
+	if (i < 0 || i >= HTTP_MAX_PATH_PARAMS)
+		return NULL;
+	return r->path_params[i];
+}

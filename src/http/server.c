@@ -1,0 +1,402 @@
+/* server.c — libmicrohttpd adapter: body accumulation, dispatch, replies,
+ * CORS, access log. */
+#include "http/http.h"
+
+#include "core/log.h"
+#include "core/time.h"
+#include "text/text.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum {
+	HTTP_CONNECTION_LIMIT = 4096,
+	HTTP_CONNECTION_TIMEOUT_S = 30,
+};
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	http_server_opts opts;
+	pthread_key_t thread_key;
+};
+
+/* Browser clients (Elk, Phanpy…) need CORS on the API with Link exposed or
+ * they cannot paginate. */
+static const char cors_expose[] =
+	"Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, "
+	"X-Request-Id, Idempotency-Key";
+
+static bool path_wants_cors(const char *path)
+{
+	return !strncmp(path, "/api/", 5) || !strncmp(path, "/oauth/", 7) ||
+	       !strncmp(path, "/.well-known/", 13) ||
+	       !strncmp(path, "/nodeinfo/", 10);
+}
+
+void http_set_header(http_req *r, const char *name, const char *value)
+{
+	if (r->nheaders == r->headers_cap) {
+		size_t cap = r->headers_cap ? r->headers_cap * 2 : 8;
+		http_header *h = arena_alloc(&r->arena, cap * sizeof *h);
+		if (r->nheaders)
+			memcpy(h, r->headers, r->nheaders * sizeof *h);
+		r->headers = h;
+		r->headers_cap = cap;
+	}
+	r->headers[r->nheaders].name = name;
+	r->headers[r->nheaders].value = value;
+	r->nheaders++;
+}
+
+void http_reply_raw(http_req *r, int status, const char *content_type,
+		    const char *body, size_t len)
+{
+	r->status = status;
+	r->resp_type = content_type;
+	r->resp_body = body;
+	r->resp_len = len;
+	r->responded = true;
+}
+
+static int dump_to_buf(const char *data, size_t size, void *ctx)
+{
+	buf_append(ctx, data, size);
+	return 0;
+}
+
+void http_reply_json(http_req *r, int status, json_t *body)
+{
+	buf out;
+	buf_init(&out, &r->arena);
+	json_dump_callback(body, dump_to_buf, &out,
+			   JSON_COMPACT | JSON_ENCODE_ANY |
+				   JSON_REAL_PRECISION(10));
+	json_decref(body);
+	http_reply_raw(r, status, "application/json; charset=utf-8", out.data,
+		       out.len);
+}
+
+void http_reply_error(http_req *r, int status, const char *msg)
+{
+	http_reply_json(r, status, json_pack("{s:s}", "error", msg));
+}
+
+void http_reply_oauth_error(http_req *r, int status, const char *code,
+			    const char *desc)
+{
+	http_reply_json(r, status,
+			json_pack("{s:s,s:s}", "error", code,
+				  "error_description", desc));
+}
+
+void http_redirect(http_req *r, const char *location)
+{
+	http_set_header(r, "Location", location);
+	http_reply_raw(r, 302, "text/html; charset=utf-8", "", 0);
+}
+
+const char *http_header_get(http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+static bool key_dropped(const char *key, const char *const *drop)
+{
+	for (; drop && *drop; drop++)
+		if (!strcmp(key, *drop))
+			return true;
+	return false;
+}
+
+/* Percent-encode for a query component; keeps [A-Za-z0-9-._~]. */
+static void put_query_escaped(buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
+			buf_putc(b, (char)*p);
+		} else {
+			buf_putc(b, '%');
+			buf_putc(b, hex[*p >> 4]);
+			buf_putc(b, hex[*p & 15]);
+		}
+	}
+}
+
+char *http_url_with(http_req *r, const char *base, const char *const *drop,
+		    const char *key, const char *value)
+{
+	buf b;
+	buf_init(&b, &r->arena);
+	buf_puts(&b, base);
+	buf_puts(&b, r->path);
+	char sep = '?';
+	for (size_t i = 0; i < r->nparams; i++) {
+		const http_param *p = &r->params[i];
+		if (!p->from_query || key_dropped(p->key, drop) ||
+		    !strcmp(p->key, key))
+			continue;
+		buf_putc(&b, sep);
+		sep = '&';
+		put_query_escaped(&b, p->key);
+		if (p->is_list)
+			buf_puts(&b, "%5B%5D");
+		buf_putc(&b, '=');
+		put_query_escaped(&b, p->value);
+	}
+	buf_putc(&b, sep);
+	put_query_escaped(&b, key);
+	buf_putc(&b, '=');
+	put_query_escaped(&b, value);
+	return b.data;
+}
+
+static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind,
+				     const char *key, const char *value)
+{
+	http_req *r = cls;
+	const char *v = value ? value : "";
+	http_param_add(r, key, arena_strdup(&r->arena, v), strlen(v), true);
+	return MHD_YES;
+}
+
+static bool params_valid_utf8(http_req *r)
+{
+	for (size_t i = 0; i < r->nparams; i++) {
+		const http_param *p = &r->params[i];
+		if (p->filename)
+			continue;
+		if (!text_utf8_valid(p->key, strlen(p->key)) ||
+		    !text_utf8_valid(p->value, p->len))
+			return false;
+	}
+	return true;
+}
+
+static void dispatch(http_server *s, http_req *r)
+{
+	if (!strcmp(r->method, "OPTIONS") && path_wants_cors(r->path)) {
+		http_set_header(r, "Access-Control-Allow-Methods",
+				"GET, POST, PUT, PATCH, DELETE, OPTIONS");
+		const char *req_headers =
+			http_header_get(r, "Access-Control-Request-Headers");
+		http_set_header(r, "Access-Control-Allow-Headers",
+				req_headers ? req_headers
+					    : "Authorization, Content-Type");
+		http_set_header(r, "Access-Control-Max-Age", "86400");
+		http_reply_raw(r, 200, "application/json; charset=utf-8",
+			       "{}", 2);
+		return;
+	}
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect_query,
+				  r);
+	if (r->body_too_large) {
+		http_reply_error(r, 413, "Request body too large");
+		return;
+	}
+	const char *err = http_body_parse(
+		r, http_header_get(r, MHD_HTTP_HEADER_CONTENT_TYPE));
+	if (err) {
+		http_reply_error(r, 400, err);
+		return;
+	}
+	if (!params_valid_utf8(r)) {
+		http_reply_error(r, 400, "Invalid UTF-8 in request parameters");
+		return;
+	}
+	const http_route *rt =
+		http_route_match(r, s->opts.routes, s->opts.nroutes);
+	if (!rt) {
+		http_reply_error(r, 404, "Not found");
+		return;
+	}
+	if (s->opts.guard && !s->opts.guard(r, rt))
+		return;
+	rt->handler(r);
+	if (!r->responded)
+		http_reply_error(r, 500, "Internal server error");
+}
+
+/* Normalise the request path: no trailing slash (clients send both
+ * /api/v1/instance and /api/v1/instance/), never empty. */
+static const char *clean_path(arena *a, const char *url)
+{
+	size_t n = strcspn(url, "?");
+	while (n > 1 && url[n - 1] == '/')
+		n--;
+	return n ? arena_strndup(a, url, n) : "/";
+}
+
+static enum MHD_Result send_response(http_server *s, http_req *r)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		r->is_head ? 0 : r->resp_len, (void *)r->resp_body,
+		MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				r->resp_type);
+	if (path_wants_cors(r->path)) {
+		MHD_add_response_header(resp, "Access-Control-Allow-Origin",
+					"*");
+		MHD_add_response_header(resp, "Access-Control-Expose-Headers",
+					cors_expose);
+	}
+	for (size_t i = 0; i < r->nheaders; i++)
+		MHD_add_response_header(resp, r->headers[i].name,
+					r->headers[i].value);
+	enum MHD_Result ret =
+		MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	(void)s;
+	return ret;
+}
+
+static http_req *request_new(struct MHD_Connection *conn, const char *url,
+			     const char *method)
+{
+	http_req *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	arena_init(&r->arena);
+	r->conn = conn;
+	r->started_ns = time_mono_ns();
+	r->is_head = !strcmp(method, "HEAD");
+	r->method = r->is_head ? "GET" : arena_strdup(&r->arena, method);
+	r->path = clean_path(&r->arena, url);
+	buf_init(&r->body, &r->arena);
+	return r;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload_data,
+				  size_t *upload_size, void **con_cls)
+{
+	http_server *s = cls;
+	http_req *r = *con_cls;
+	if (!r) {
+		r = request_new(conn, url, method);
+		if (!r)
+			return MHD_NO;
+		*con_cls = r;
+		/* refuse an oversized declared body before reading it */
+		const char *cl = MHD_lookup_connection_value(
+			conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoll(cl, NULL, 10) > s->opts.max_body_bytes) {
+			http_reply_error(r, 413, "Request body too large");
+			return send_response(s, r);
+		}
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (r->body.len + *upload_size > (size_t)s->opts.max_body_bytes)
+			r->body_too_large = true;
+		else
+			buf_append(&r->body, upload_data, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->responded)
+		return MHD_YES;
+	dispatch(s, r);
+	return send_response(s, r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+			 void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	http_server *s = cls;
+	http_req *r = *con_cls;
+	if (!r)
+		return;
+	if (s->opts.access_log) {
+		double ms = (double)(time_mono_ns() - r->started_ns) / 1e6;
+		log_info("%s %s %d %.2fms%s", r->is_head ? "HEAD" : r->method,
+			 r->path, r->status, ms,
+			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK
+				 ? ""
+				 : " (aborted)");
+	}
+	arena_release(&r->arena);
+	free(r);
+	*con_cls = NULL;
+}
+
+/* Worker threads are MHD's; a thread-specific key with a destructor is how
+ * we learn a worker ended, to close its database connection. */
+static void on_thread_exit(void *p)
+{
+	void (*fn)(void) = (void (*)(void))(uintptr_t)p;
+	if (fn)
+		fn();
+}
+
+static void *mark_thread(void *cls, const char *uri,
+			 struct MHD_Connection *conn)
+{
+	http_server *s = cls;
+	if (s->opts.thread_exit && !pthread_getspecific(s->thread_key))
+		pthread_setspecific(s->thread_key,
+				    (void *)(uintptr_t)s->opts.thread_exit);
+	return NULL;
+}
+
+http_server *http_server_start(const http_server_opts *opts)
+{
+	http_server *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->opts = *opts;
+	pthread_key_create(&s->thread_key, on_thread_exit);
+	struct sockaddr_in addr = {0};
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((uint16_t)opts->port);
+	if (inet_pton(AF_INET, opts->bind, &addr.sin_addr) != 1) {
+		log_error("bad bind address %s", opts->bind);
+		free(s);
+		return NULL;
+	}
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_USE_TURBO | MHD_USE_SUSPEND_RESUME | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG;
+	s->daemon = MHD_start_daemon(
+		flags, (uint16_t)opts->port, NULL, NULL, on_request, s,
+		MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned)opts->threads, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)HTTP_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)HTTP_CONNECTION_TIMEOUT_S,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_URI_LOG_CALLBACK, mark_thread, s,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+	if (!s->daemon) {
+		log_error("cannot listen on %s:%d", opts->bind, opts->port);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int http_server_port(const http_server *s)
+{
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	return info ? info->port : 0;
+}
+
+void http_server_stop(http_server *s)
+{
+	if (!s)
+		return;
+	MHD_quiesce_daemon(s->daemon);
+	MHD_stop_daemon(s->daemon);
+	pthread_key_delete(s->thread_key);
+	free(s);
+}

@@ -1,0 +1,241 @@
+/* accounts.c — accounts and the local users behind them. */
+#include "store/db.h"
+#include "store/store.h"
+
+#include <string.h>
+
+#define ACCOUNT_COLUMNS                                                        \
+	"a.id, a.username, a.domain, a.display_name, a.note, a.note_html,"   \
+	" a.fields, a.locked, a.bot, a.discoverable, a.created_at,"          \
+	" a.last_status_at, a.statuses_count, a.followers_count,"             \
+	" a.following_count, a.privacy, a.sensitive, a.language, u.role,"     \
+	" u.email"
+
+static void account_from_row(arena *ar, sqlite3_stmt *st, account *a)
+{
+	a->id = sqlite3_column_int64(st, 0);
+	a->username = arena_strdup(ar, db_text(st, 1));
+	const char *domain = db_text_or_null(st, 2);
+	a->domain = domain ? arena_strdup(ar, domain) : NULL;
+	a->display_name = arena_strdup(ar, db_text(st, 3));
+	a->note = arena_strdup(ar, db_text(st, 4));
+	a->note_html = arena_strdup(ar, db_text(st, 5));
+	a->fields = arena_strdup(ar, db_text(st, 6));
+	a->locked = sqlite3_column_int(st, 7);
+	a->bot = sqlite3_column_int(st, 8);
+	a->discoverable = sqlite3_column_int(st, 9);
+	a->created_at = sqlite3_column_int64(st, 10);
+	a->last_status_at = sqlite3_column_int64(st, 11);
+	a->statuses_count = sqlite3_column_int64(st, 12);
+	a->followers_count = sqlite3_column_int64(st, 13);
+	a->following_count = sqlite3_column_int64(st, 14);
+	a->privacy = arena_strdup(ar, db_text(st, 15));
+	a->sensitive = sqlite3_column_int(st, 16);
+	const char *lang = db_text_or_null(st, 17);
+	a->language = lang ? arena_strdup(ar, lang) : NULL;
+	const char *role = db_text_or_null(st, 18);
+	a->role = role ? arena_strdup(ar, role) : NULL;
+	const char *email = db_text_or_null(st, 19);
+	a->email = email ? arena_strdup(ar, email) : NULL;
+}
+
+int store_account_create(const account *a, const char *email,
+			 const char *password_hash, const char *role)
+{
+	sqlite3_stmt *st = db_stmt(
+		"SELECT 1 FROM accounts WHERE username_key = lower(?1)"
+		" AND domain IS NULL");
+	sqlite3_bind_text(st, 1, a->username, -1, SQLITE_STATIC);
+	bool taken = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (taken)
+		return STORE_ACCOUNT_USERNAME_TAKEN;
+	st = db_stmt("SELECT 1 FROM users WHERE email = lower(?1)");
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	taken = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (taken)
+		return STORE_ACCOUNT_EMAIL_TAKEN;
+	if (db_begin() < 0)
+		return STORE_ACCOUNT_ERROR;
+	st = db_stmt("INSERT INTO accounts (id, username, username_key,"
+		     " display_name, created_at)"
+		     " VALUES (?1, ?2, lower(?2), ?3, ?4)");
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_text(st, 2, a->username, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->display_name ? a->display_name : "", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, a->created_at);
+	if (db_done(st) < 0)
+		goto fail;
+	st = db_stmt("INSERT INTO users (account_id, email, password_hash,"
+		     " role, created_at) VALUES (?1, lower(?2), ?3, ?4, ?5)");
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_text(st, 2, email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, password_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, role, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, a->created_at);
+	if (db_done(st) < 0 || db_commit() < 0)
+		goto fail;
+	return STORE_ACCOUNT_OK;
+fail:
+	db_rollback();
+	return STORE_ACCOUNT_ERROR;
+}
+
+static bool account_fetch(arena *ar, sqlite3_stmt *st, account *out)
+{
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	if (found)
+		account_from_row(ar, st, out);
+	sqlite3_reset(st);
+	return found;
+}
+
+bool store_account_get(arena *ar, int64_t id, account *out)
+{
+	sqlite3_stmt *st = db_stmt("SELECT " ACCOUNT_COLUMNS
+				   " FROM accounts a LEFT JOIN users u"
+				   " ON u.account_id = a.id WHERE a.id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	return account_fetch(ar, st, out);
+}
+
+bool store_account_by_username(arena *ar, const char *username,
+			       const char *domain, account *out)
+{
+	sqlite3_stmt *st = db_stmt(
+		"SELECT " ACCOUNT_COLUMNS " FROM accounts a LEFT JOIN users u"
+		" ON u.account_id = a.id WHERE a.username_key = lower(?1)"
+		" AND COALESCE(a.domain, '') = COALESCE(lower(?2), '')");
+	sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
+	if (domain)
+		sqlite3_bind_text(st, 2, domain, -1, SQLITE_STATIC);
+	return account_fetch(ar, st, out);
+}
+
+bool store_user_by_login(arena *ar, const char *login, account *out,
+			 const char **hash)
+{
+	sqlite3_stmt *st = db_stmt(
+		"SELECT " ACCOUNT_COLUMNS ", u.password_hash"
+		" FROM users u JOIN accounts a ON a.id = u.account_id"
+		" WHERE u.email = lower(?1) OR (a.username_key = lower(?1)"
+		" AND a.domain IS NULL) LIMIT 1");
+	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	if (found) {
+		account_from_row(ar, st, out);
+		*hash = arena_strdup(ar, db_text(st, 20));
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+int store_user_set_password(int64_t account_id, const char *hash)
+{
+	sqlite3_stmt *st = db_stmt(
+		"UPDATE users SET password_hash = ?2 WHERE account_id = ?1");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+	if (db_done(st) < 0)
+		return -1;
+	return sqlite3_changes(db_conn()) ? 0 : -1;
+}
+
+int store_account_update_profile(const account *a)
+{
+	sqlite3_stmt *st = db_stmt(
+		"UPDATE accounts SET display_name = ?2, note = ?3,"
+		" note_html = ?4, fields = ?5, locked = ?6, bot = ?7,"
+		" discoverable = ?8, privacy = ?9, sensitive = ?10,"
+		" language = ?11 WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_text(st, 2, a->display_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->note, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, a->note_html, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, a->fields, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, a->locked);
+	sqlite3_bind_int(st, 7, a->bot);
+	sqlite3_bind_int(st, 8, a->discoverable);
+	sqlite3_bind_text(st, 9, a->privacy, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 10, a->sensitive);
+	if (a->language)
+		sqlite3_bind_text(st, 11, a->language, -1, SQLITE_STATIC);
+	return db_done(st);
+}
+
+void store_accounts_load(arena *ar, const int64_t *ids, size_t n,
+			 account *out)
+{
+	/* few distinct authors per page; the cached point lookup is as fast
+	 * as an IN list and keeps the SQL static */
+	for (size_t i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof out[i]);
+		if (ids[i])
+			store_account_get(ar, ids[i], &out[i]);
+	}
+}
+
+size_t store_accounts_search(const char *q, int limit, int offset,
+			     int64_t *out)
+{
+	sqlite3_stmt *st = db_stmt(
+		"SELECT id FROM accounts WHERE username_key LIKE ?1 ESCAPE '\\'"
+		" OR display_name LIKE ?1 ESCAPE '\\'"
+		" ORDER BY username_key = lower(?2) DESC, followers_count DESC,"
+		" id LIMIT ?3 OFFSET ?4");
+	char pattern[256];
+	size_t j = 0;
+	for (const char *p = q; *p && j < sizeof pattern - 3; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			pattern[j++] = '\\';
+		pattern[j++] = *p;
+	}
+	pattern[j++] = '%';
+	pattern[j] = '\0';
+	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, q, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, limit);
+	sqlite3_bind_int(st, 4, offset);
+	size_t n = 0;
+	while (n < (size_t)limit && sqlite3_step(st) == SQLITE_ROW)
+		out[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+void store_users_each(void (*fn)(const account *a, void *ctx), void *ctx,
+		      arena *ar)
+{
+	sqlite3_stmt *st = db_stmt("SELECT " ACCOUNT_COLUMNS
+				   " FROM users u JOIN accounts a"
+				   " ON a.id = u.account_id ORDER BY a.id");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		account a;
+		memset(&a, 0, sizeof a);
+		account_from_row(ar, st, &a);
+		fn(&a, ctx);
+	}
+	sqlite3_reset(st);
+}
+
+static int64_t count_query(const char *sql)
+{
+	sqlite3_stmt *st = db_stmt(sql);
+	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+						   : 0;
+	sqlite3_reset(st);
+	return n;
+}
+
+int64_t store_count_local_users(void)
+{
+	return count_query("SELECT count(*) FROM users");
+}
+
+int64_t store_count_local_statuses(void)
+{
+	return count_query("SELECT coalesce(sum(statuses_count), 0)"
+			   " FROM accounts WHERE domain IS NULL");
+}

@@ -1,0 +1,154 @@
+#include "store/db.h"
+
+#include "core/log.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	DB_BUSY_TIMEOUT_MS = 10000,
+	DB_STMT_CACHE = 256, /* power of two */
+};
+
+typedef struct stmt_slot {
+	const char *sql;
+	sqlite3_stmt *stmt;
+} stmt_slot;
+
+typedef struct thread_db {
+	sqlite3 *conn;
+	stmt_slot cache[DB_STMT_CACHE];
+} thread_db;
+
+static char *db_path;
+static _Thread_local thread_db *tdb;
+
+/* Remember the database path; used by schema.c's store_open. */
+char *db_path_set(const char *path);
+char *db_path_set(const char *path)
+{
+	free(db_path);
+	db_path = strdup(path);
+	return db_path;
+}
+
+static int db_open_conn(sqlite3 **out)
+{
+	int rc = sqlite3_open_v2(db_path, out,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+					 SQLITE_OPEN_NOMUTEX,
+				 NULL);
+	if (rc != SQLITE_OK) {
+		log_error("cannot open %s: %s", db_path, sqlite3_errstr(rc));
+		sqlite3_close(*out);
+		*out = NULL;
+		return -1;
+	}
+	sqlite3_busy_timeout(*out, DB_BUSY_TIMEOUT_MS);
+	/* WAL with synchronous=FULL: a write the client was told succeeded
+	 * survives kill -9 and power loss. */
+	sqlite3_exec(*out,
+		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+		     "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+		     "PRAGMA cache_size=-8000;",
+		     NULL, NULL, NULL);
+	return 0;
+}
+
+sqlite3 *db_conn(void)
+{
+	if (tdb)
+		return tdb->conn;
+	tdb = calloc(1, sizeof *tdb);
+	if (!tdb || db_open_conn(&tdb->conn) < 0)
+		abort();
+	return tdb->conn;
+}
+
+void store_thread_close(void)
+{
+	if (!tdb)
+		return;
+	for (int i = 0; i < DB_STMT_CACHE; i++)
+		sqlite3_finalize(tdb->cache[i].stmt);
+	sqlite3_close(tdb->conn);
+	free(tdb);
+	tdb = NULL;
+}
+
+sqlite3_stmt *db_stmt(const char *sql)
+{
+	sqlite3 *conn = db_conn();
+	uintptr_t h = (uintptr_t)sql;
+	h ^= h >> 17;
+	h *= 0x9E3779B97F4A7C15ull;
+	for (unsigned probe = 0; probe < DB_STMT_CACHE; probe++) {
+		stmt_slot *slot =
+			&tdb->cache[(h + probe) & (DB_STMT_CACHE - 1)];
+		if (slot->sql == sql) {
+			sqlite3_reset(slot->stmt);
+			sqlite3_clear_bindings(slot->stmt);
+			return slot->stmt;
+		}
+		if (slot->sql)
+			continue;
+		if (sqlite3_prepare_v3(conn, sql, -1,
+				       SQLITE_PREPARE_PERSISTENT, &slot->stmt,
+				       NULL) != SQLITE_OK) {
+			log_error("prepare failed: %s\n  in: %s",
+				  sqlite3_errmsg(conn), sql);
+			abort(); /* a bad literal SQL string is a bug */
+		}
+		slot->sql = sql;
+		return slot->stmt;
+	}
+	log_error("statement cache full");
+	abort();
+}
+
+int db_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	log_error("sql step: %s: %s", sqlite3_errmsg(db_conn()),
+		  sqlite3_sql(st));
+	sqlite3_reset(st);
+	return -1;
+}
+
+int db_exec(const char *sql)
+{
+	return db_done(db_stmt(sql));
+}
+
+int db_begin(void)
+{
+	return db_exec("BEGIN IMMEDIATE");
+}
+
+int db_commit(void)
+{
+	return db_exec("COMMIT");
+}
+
+void db_rollback(void)
+{
+	if (!sqlite3_get_autocommit(db_conn()))
+		db_exec("ROLLBACK");
+}
+
+const char *db_text(sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	return s ? s : "";
+}
+
+const char *db_text_or_null(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}

@@ -1,0 +1,32 @@
+/* db.h — the SQLite connection of the calling thread, its statement cache,
+ * transactions and migrations. Only src/store/ includes this file. */
+#ifndef CHORUS_STORE_DB_H
+#define CHORUS_STORE_DB_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The calling thread's connection, opened on first use (WAL, foreign keys,
+ * busy timeout). Aborts if the database cannot be opened, because store_open
+ * already proved it can. */
+sqlite3 *db_conn(void);
+/* A prepared statement for sql, cached per thread and keyed by the sql
+ * pointer (pass string literals). Reset and with bindings cleared. */
+sqlite3_stmt *db_stmt(const char *sql);
+/* Run sql (no results) with the cached statement; returns sqlite rc. */
+int db_exec(const char *sql);
+/* Transactions: BEGIN IMMEDIATE so writers queue on the busy timeout
+ * instead of failing mid-transaction. */
+int db_begin(void);
+int db_commit(void);
+void db_rollback(void);
+/* Step a statement expecting SQLITE_DONE; logs and returns -1 otherwise. */
+int db_done(sqlite3_stmt *st);
+/* Column text or "" — never NULL — copied into nothing (valid until the
+ * next step/reset of st). */
+const char *db_text(sqlite3_stmt *st, int col);
+/* Column text or NULL. */
+const char *db_text_or_null(sqlite3_stmt *st, int col);
+
+#endif

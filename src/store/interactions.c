@@ -1,0 +1,160 @@
+/* interactions.c — favourites, bookmarks, pins, viewer flags and
+ * idempotency keys. */
+#include "core/id.h"
+#include "store/db.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Insert-or-delete one (account, status) row of a table; returns 1 when
+ * it changed. counter_sql moves the matching counter, or is NULL. */
+static int toggle_row(const char *insert_sql, const char *delete_sql,
+		      const char *counter_sql, int64_t account_id,
+		      int64_t status_id, bool on)
+{
+	if (db_begin() < 0)
+		return -1;
+	sqlite3_stmt *st = db_stmt(on ? insert_sql : delete_sql);
+	if (on)
+		sqlite3_bind_int64(st, 3, id_next());
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int64(st, 2, status_id);
+	if (db_done(st) < 0)
+		goto fail;
+	int changed = sqlite3_changes(db_conn()) > 0;
+	if (changed && counter_sql) {
+		st = db_stmt(counter_sql);
+		sqlite3_bind_int64(st, 1, status_id);
+		sqlite3_bind_int(st, 2, on ? 1 : -1);
+		if (db_done(st) < 0)
+			goto fail;
+	}
+	if (db_commit() < 0)
+		goto fail;
+	return changed;
+fail:
+	db_rollback();
+	return -1;
+}
+
+int store_favourite_set(int64_t account_id, int64_t status_id, bool on)
+{
+	return toggle_row(
+		"INSERT OR IGNORE INTO favourites (id, account_id, status_id)"
+		" VALUES (?3, ?1, ?2)",
+		"DELETE FROM favourites WHERE account_id = ?1"
+		" AND status_id = ?2",
+		"UPDATE statuses SET favourites_count ="
+		" max(0, favourites_count + ?2) WHERE id = ?1",
+		account_id, status_id, on);
+}
+
+int store_bookmark_set(int64_t account_id, int64_t status_id, bool on)
+{
+	return toggle_row(
+		"INSERT OR IGNORE INTO bookmarks (id, account_id, status_id)"
+		" VALUES (?3, ?1, ?2)",
+		"DELETE FROM bookmarks WHERE account_id = ?1"
+		" AND status_id = ?2",
+		NULL, account_id, status_id, on);
+}
+
+int store_pin_set(int64_t account_id, int64_t status_id, bool on)
+{
+	return toggle_row("INSERT OR IGNORE INTO pins (id, account_id,"
+			  " status_id) VALUES (?3, ?1, ?2)",
+			  "DELETE FROM pins WHERE account_id = ?1"
+			  " AND status_id = ?2",
+			  NULL, account_id, status_id, on);
+}
+
+int64_t store_pin_count(int64_t account_id)
+{
+	sqlite3_stmt *st =
+		db_stmt("SELECT count(*) FROM pins WHERE account_id = ?1");
+	sqlite3_bind_int64(st, 1, account_id);
+	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+						   : 0;
+	sqlite3_reset(st);
+	return n;
+}
+
+/* One query per flag for the whole page: ids go in as a JSON array so the
+ * statement text stays fixed and cached. */
+static void flag_query(const char *sql, int64_t viewer, const char *ids_json,
+		       const int64_t *ids, size_t n, status_flags *out,
+		       size_t offset)
+{
+	sqlite3_stmt *st = db_stmt(sql);
+	sqlite3_bind_int64(st, 1, viewer);
+	sqlite3_bind_text(st, 2, ids_json, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t sid = sqlite3_column_int64(st, 0);
+		for (size_t i = 0; i < n; i++)
+			if (ids[i] == sid)
+				*((bool *)&out[i] + offset) = true;
+	}
+	sqlite3_reset(st);
+}
+
+void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
+			status_flags *out)
+{
+	memset(out, 0, n * sizeof *out);
+	if (!viewer || n == 0)
+		return;
+	enum { ID_TEXT_MAX = 21 };
+	char json[n * ID_TEXT_MAX + 3];
+	size_t len = 0;
+	json[len++] = '[';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(json + len, sizeof json - len, "%s%lld",
+					i ? "," : "", (long long)ids[i]);
+	json[len++] = ']';
+	json[len] = '\0';
+	flag_query("SELECT status_id FROM favourites WHERE account_id = ?1"
+		   " AND status_id IN (SELECT value FROM json_each(?2))",
+		   viewer, json, ids, n, out,
+		   offsetof(status_flags, favourited));
+	flag_query("SELECT reblog_of_id FROM statuses WHERE account_id = ?1"
+		   " AND reblog_of_id IN (SELECT value FROM json_each(?2))",
+		   viewer, json, ids, n, out,
+		   offsetof(status_flags, reblogged));
+	flag_query("SELECT status_id FROM bookmarks WHERE account_id = ?1"
+		   " AND status_id IN (SELECT value FROM json_each(?2))",
+		   viewer, json, ids, n, out,
+		   offsetof(status_flags, bookmarked));
+	flag_query("SELECT status_id FROM pins WHERE account_id = ?1"
+		   " AND status_id IN (SELECT value FROM json_each(?2))",
+		   viewer, json, ids, n, out, offsetof(status_flags, pinned));
+}
+
+bool store_idempotency_get(int64_t account_id, const char *key,
+			   int64_t since_ms, int64_t *status_id)
+{
+	sqlite3_stmt *st = db_stmt(
+		"SELECT status_id FROM idempotency WHERE account_id = ?1"
+		" AND key = ?2 AND created_at >= ?3");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, since_ms);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	if (found)
+		*status_id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return found;
+}
+
+int store_idempotency_put(int64_t account_id, const char *key,
+			  int64_t status_id, int64_t now_ms)
+{
+	sqlite3_stmt *st = db_stmt(
+		"INSERT OR REPLACE INTO idempotency (account_id, key,"
+		" status_id, created_at) VALUES (?1, ?2, ?3, ?4)");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, status_id);
+	sqlite3_bind_int64(st, 4, now_ms);
+	return db_done(st);
+}

@@ -1,0 +1,259 @@
+/* schema.c — numbered migrations, applied in order; PRAGMA user_version
+ * records the last one applied. A migration never changes once released:
+ * add a new one instead. SQL is kept portable (no SQLite-only types) so a
+ * PostgreSQL backend can share it. */
+#include "core/log.h"
+#include "store/db.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *db_path_set(const char *path);
+
+static const char *const migrations[] = {
+	/* 1: accounts, apps, tokens, statuses, interactions, notifications */
+	"CREATE TABLE accounts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  username TEXT NOT NULL,"
+	"  username_key TEXT NOT NULL," /* lower-case, for lookup */
+	"  domain TEXT,"                /* NULL for local accounts */
+	"  display_name TEXT NOT NULL DEFAULT '',"
+	"  note TEXT NOT NULL DEFAULT '',"
+	"  note_html TEXT NOT NULL DEFAULT '',"
+	"  fields TEXT NOT NULL DEFAULT '[]',"
+	"  locked INTEGER NOT NULL DEFAULT 0,"
+	"  bot INTEGER NOT NULL DEFAULT 0,"
+	"  discoverable INTEGER NOT NULL DEFAULT 1,"
+	"  privacy TEXT NOT NULL DEFAULT 'public',"
+	"  sensitive INTEGER NOT NULL DEFAULT 0,"
+	"  language TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  last_status_at INTEGER,"
+	"  statuses_count INTEGER NOT NULL DEFAULT 0,"
+	"  followers_count INTEGER NOT NULL DEFAULT 0,"
+	"  following_count INTEGER NOT NULL DEFAULT 0);"
+	"CREATE UNIQUE INDEX accounts_by_name ON accounts"
+	"  (username_key, COALESCE(domain, ''));"
+	"CREATE TABLE users ("
+	"  account_id INTEGER PRIMARY KEY REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  email TEXT NOT NULL UNIQUE,"
+	"  password_hash TEXT NOT NULL,"
+	"  role TEXT NOT NULL DEFAULT 'user',"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE apps ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  website TEXT,"
+	"  redirect_uris TEXT NOT NULL,"
+	"  scopes TEXT NOT NULL,"
+	"  client_id TEXT NOT NULL UNIQUE,"
+	"  client_secret TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE tokens ("
+	"  id INTEGER PRIMARY KEY,"
+	"  token_hash TEXT NOT NULL UNIQUE,"
+	"  app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  account_id INTEGER REFERENCES accounts(id) ON DELETE CASCADE,"
+	"  scopes TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE auth_codes ("
+	"  code_hash TEXT PRIMARY KEY,"
+	"  app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  scopes TEXT NOT NULL,"
+	"  redirect_uri TEXT NOT NULL,"
+	"  challenge TEXT,"
+	"  expires_at INTEGER NOT NULL);"
+	"CREATE TABLE statuses ("
+	"  id INTEGER PRIMARY KEY,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  text TEXT NOT NULL DEFAULT '',"
+	"  content TEXT NOT NULL DEFAULT '',"
+	"  spoiler_text TEXT NOT NULL DEFAULT '',"
+	"  sensitive INTEGER NOT NULL DEFAULT 0,"
+	"  visibility INTEGER NOT NULL,"
+	"  language TEXT,"
+	"  in_reply_to_id INTEGER,"
+	"  in_reply_to_account_id INTEGER,"
+	"  reblog_of_id INTEGER REFERENCES statuses(id) ON DELETE CASCADE,"
+	"  thread_root_id INTEGER,"
+	"  thread_path BLOB," /* ancestors' ids, 8 bytes each, big-endian */
+	"  app_id INTEGER,"
+	"  entities TEXT NOT NULL DEFAULT '{}'," /* tags + mentions JSON */
+	"  created_at INTEGER NOT NULL,"
+	"  edited_at INTEGER,"
+	"  replies_count INTEGER NOT NULL DEFAULT 0,"
+	"  reblogs_count INTEGER NOT NULL DEFAULT 0,"
+	"  favourites_count INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX statuses_by_account ON statuses(account_id, id);"
+	"CREATE INDEX statuses_by_reply ON statuses(in_reply_to_id);"
+	"CREATE INDEX statuses_by_thread ON statuses"
+	"  (thread_root_id, thread_path);"
+	"CREATE INDEX statuses_by_reblog ON statuses(reblog_of_id, account_id);"
+	"CREATE TABLE status_edits ("
+	"  id INTEGER PRIMARY KEY,"
+	"  status_id INTEGER NOT NULL REFERENCES statuses(id)"
+	"    ON DELETE CASCADE,"
+	"  text TEXT NOT NULL,"
+	"  content TEXT NOT NULL,"
+	"  spoiler_text TEXT NOT NULL,"
+	"  sensitive INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX status_edits_by_status ON status_edits(status_id, id);"
+	"CREATE TABLE tags ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE status_tags ("
+	"  tag_id INTEGER NOT NULL REFERENCES tags(id),"
+	"  status_id INTEGER NOT NULL REFERENCES statuses(id)"
+	"    ON DELETE CASCADE,"
+	"  PRIMARY KEY (tag_id, status_id)) WITHOUT ROWID;"
+	"CREATE INDEX status_tags_by_status ON status_tags(status_id);"
+	"CREATE TABLE mentions ("
+	"  status_id INTEGER NOT NULL REFERENCES statuses(id)"
+	"    ON DELETE CASCADE,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  PRIMARY KEY (status_id, account_id)) WITHOUT ROWID;"
+	"CREATE INDEX mentions_by_account ON mentions(account_id, status_id);"
+	"CREATE TABLE follows ("
+	"  id INTEGER NOT NULL,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  target_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  show_reblogs INTEGER NOT NULL DEFAULT 1,"
+	"  notify INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (account_id, target_id)) WITHOUT ROWID;"
+	"CREATE INDEX follows_by_target ON follows(target_id, id);"
+	"CREATE INDEX follows_by_id ON follows(account_id, id);"
+	"CREATE TABLE follow_requests ("
+	"  id INTEGER NOT NULL,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  target_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  show_reblogs INTEGER NOT NULL DEFAULT 1,"
+	"  notify INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (account_id, target_id)) WITHOUT ROWID;"
+	"CREATE INDEX follow_requests_by_target ON follow_requests"
+	"  (target_id, id);"
+	"CREATE TABLE favourites ("
+	"  id INTEGER PRIMARY KEY,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  status_id INTEGER NOT NULL REFERENCES statuses(id)"
+	"    ON DELETE CASCADE);"
+	"CREATE UNIQUE INDEX favourites_unique ON favourites"
+	"  (account_id, status_id);"
+	"CREATE INDEX favourites_by_status ON favourites(status_id, id);"
+	"CREATE TABLE bookmarks ("
+	"  id INTEGER PRIMARY KEY,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  status_id INTEGER NOT NULL REFERENCES statuses(id)"
+	"    ON DELETE CASCADE);"
+	"CREATE UNIQUE INDEX bookmarks_unique ON bookmarks"
+	"  (account_id, status_id);"
+	"CREATE TABLE pins ("
+	"  id INTEGER PRIMARY KEY,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  status_id INTEGER NOT NULL REFERENCES statuses(id)"
+	"    ON DELETE CASCADE);"
+	"CREATE UNIQUE INDEX pins_unique ON pins(account_id, status_id);"
+	"CREATE TABLE notifications ("
+	"  id INTEGER PRIMARY KEY,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  type TEXT NOT NULL,"
+	"  from_account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  status_id INTEGER REFERENCES statuses(id) ON DELETE CASCADE,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX notifications_by_account ON notifications"
+	"  (account_id, id);"
+	"CREATE TABLE idempotency ("
+	"  account_id INTEGER NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  status_id INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (account_id, key)) WITHOUT ROWID;"
+	"CREATE TABLE markers ("
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  timeline TEXT NOT NULL,"
+	"  last_read_id INTEGER NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (account_id, timeline)) WITHOUT ROWID;",
+};
+
+enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
+
+static int current_version(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int v = 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	return v;
+}
+
+static int migrate(sqlite3 *db)
+{
+	int v = current_version(db);
+	if (v > SCHEMA_VERSION) {
+		log_error("database schema %d is newer than this chorus (%d)",
+			  v, SCHEMA_VERSION);
+		return -1;
+	}
+	for (; v < SCHEMA_VERSION; v++) {
+		char *err = NULL;
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d;",
+			 v + 1);
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) ||
+		    sqlite3_exec(db, migrations[v], NULL, NULL, &err) ||
+		    sqlite3_exec(db, pragma, NULL, NULL, &err) ||
+		    sqlite3_exec(db, "COMMIT", NULL, NULL, &err)) {
+			log_error("migration %d failed: %s", v + 1,
+				  err ? err : "?");
+			sqlite3_free(err);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		log_info("database migrated to schema %d", v + 1);
+	}
+	return 0;
+}
+
+int store_open(const char *data_dir)
+{
+	if (mkdir(data_dir, 0750) < 0 && access(data_dir, W_OK) < 0) {
+		log_error("cannot create data directory %s", data_dir);
+		return -1;
+	}
+	char path[4096];
+	snprintf(path, sizeof path, "%s/chorus.db", data_dir);
+	db_path_set(path);
+	return migrate(db_conn());
+}
+
+int store_schema_version(void)
+{
+	return current_version(db_conn());
+}

@@ -1,0 +1,327 @@
+/* social.c — follows, follow requests, notifications and markers. */
+#include "store/db.h"
+#include "store/store.h"
+
+#include <string.h>
+
+static bool row_exists(const char *sql, int64_t a, int64_t b)
+{
+	sqlite3_stmt *st = db_stmt(sql);
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	bool yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return yes;
+}
+
+static const char sql_follows[] =
+	"SELECT show_reblogs, notify FROM follows WHERE account_id = ?1"
+	" AND target_id = ?2";
+static const char sql_requested[] =
+	"SELECT 1 FROM follow_requests WHERE account_id = ?1"
+	" AND target_id = ?2";
+
+bool store_follows(int64_t account_id, int64_t target_id)
+{
+	return row_exists(sql_follows, account_id, target_id);
+}
+
+void store_relationship_get(int64_t viewer, int64_t target,
+			    store_relationship *out)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = db_stmt(sql_follows);
+	sqlite3_bind_int64(st, 1, viewer);
+	sqlite3_bind_int64(st, 2, target);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		out->following = true;
+		out->showing_reblogs = sqlite3_column_int(st, 0);
+		out->notifying = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	out->followed_by = row_exists(sql_follows, target, viewer);
+	out->requested = row_exists(sql_requested, viewer, target);
+	out->requested_by = row_exists(sql_requested, target, viewer);
+}
+
+static int move_follow_counts(int64_t account_id, int64_t target_id,
+			      int delta)
+{
+	sqlite3_stmt *st = db_stmt(
+		"UPDATE accounts SET following_count ="
+		" max(0, following_count + ?2) WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int(st, 2, delta);
+	if (db_done(st) < 0)
+		return -1;
+	st = db_stmt("UPDATE accounts SET followers_count ="
+		     " max(0, followers_count + ?2) WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, target_id);
+	sqlite3_bind_int(st, 2, delta);
+	return db_done(st);
+}
+
+static int follow_insert(int64_t id, int64_t account_id, int64_t target_id,
+			 bool reblogs, bool notify)
+{
+	sqlite3_stmt *st = db_stmt(
+		"INSERT INTO follows (id, account_id, target_id, show_reblogs,"
+		" notify) VALUES (?1, ?2, ?3, ?4, ?5)"
+		" ON CONFLICT (account_id, target_id) DO UPDATE SET"
+		" show_reblogs = ?4, notify = ?5");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, account_id);
+	sqlite3_bind_int64(st, 3, target_id);
+	sqlite3_bind_int(st, 4, reblogs);
+	sqlite3_bind_int(st, 5, notify);
+	return db_done(st);
+}
+
+int store_follow_create(int64_t id, int64_t account_id, int64_t target_id,
+			bool reblogs, bool notify)
+{
+	if (db_begin() < 0)
+		return -1;
+	bool existed = row_exists(sql_follows, account_id, target_id);
+	if (follow_insert(id, account_id, target_id, reblogs, notify) < 0 ||
+	    (!existed && move_follow_counts(account_id, target_id, 1) < 0) ||
+	    db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
+	return existed ? 1 : 0;
+}
+
+int store_follow_delete(int64_t account_id, int64_t target_id)
+{
+	if (db_begin() < 0)
+		return -1;
+	sqlite3_stmt *st = db_stmt("DELETE FROM follows WHERE account_id = ?1"
+				   " AND target_id = ?2");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int64(st, 2, target_id);
+	if (db_done(st) < 0)
+		goto fail;
+	if (sqlite3_changes(db_conn()) &&
+	    move_follow_counts(account_id, target_id, -1) < 0)
+		goto fail;
+	if (db_commit() < 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback();
+	return -1;
+}
+
+int store_follow_request_create(int64_t id, int64_t account_id,
+				int64_t target_id, bool reblogs, bool notify)
+{
+	sqlite3_stmt *st = db_stmt(
+		"INSERT OR IGNORE INTO follow_requests (id, account_id,"
+		" target_id, show_reblogs, notify) VALUES (?1, ?2, ?3, ?4, ?5)");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, account_id);
+	sqlite3_bind_int64(st, 3, target_id);
+	sqlite3_bind_int(st, 4, reblogs);
+	sqlite3_bind_int(st, 5, notify);
+	if (db_done(st) < 0)
+		return -1;
+	return sqlite3_changes(db_conn()) ? 0 : 1;
+}
+
+int store_follow_request_delete(int64_t account_id, int64_t target_id)
+{
+	sqlite3_stmt *st = db_stmt("DELETE FROM follow_requests WHERE"
+				   " account_id = ?1 AND target_id = ?2");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int64(st, 2, target_id);
+	return db_done(st);
+}
+
+bool store_follow_request_accept(int64_t account_id, int64_t target_id,
+				 int64_t follow_id)
+{
+	if (db_begin() < 0)
+		return false;
+	sqlite3_stmt *st = db_stmt(
+		"DELETE FROM follow_requests WHERE account_id = ?1"
+		" AND target_id = ?2 RETURNING show_reblogs, notify");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int64(st, 2, target_id);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	bool reblogs = found && sqlite3_column_int(st, 0);
+	bool notify = found && sqlite3_column_int(st, 1);
+	while (found && sqlite3_step(st) == SQLITE_ROW)
+		;
+	sqlite3_reset(st);
+	if (!found) {
+		db_rollback();
+		return false;
+	}
+	bool existed = row_exists(sql_follows, account_id, target_id);
+	if (follow_insert(follow_id, account_id, target_id, reblogs, notify) <
+		    0 ||
+	    (!existed && move_follow_counts(account_id, target_id, 1) < 0) ||
+	    db_commit() < 0) {
+		db_rollback();
+		return false;
+	}
+	return true;
+}
+
+int64_t store_follow_requests_count(int64_t target_id)
+{
+	sqlite3_stmt *st = db_stmt(
+		"SELECT count(*) FROM follow_requests WHERE target_id = ?1");
+	sqlite3_bind_int64(st, 1, target_id);
+	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+						   : 0;
+	sqlite3_reset(st);
+	return n;
+}
+
+int store_notification_insert(const notification *n)
+{
+	sqlite3_stmt *st = db_stmt(
+		"INSERT INTO notifications (id, account_id, type,"
+		" from_account_id, status_id, created_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	sqlite3_bind_int64(st, 1, n->id);
+	sqlite3_bind_int64(st, 2, n->account_id);
+	sqlite3_bind_text(st, 3, n->type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, n->from_account_id);
+	if (n->status_id)
+		sqlite3_bind_int64(st, 5, n->status_id);
+	sqlite3_bind_int64(st, 6, n->created_at);
+	return db_done(st);
+}
+
+static void notification_from_row(arena *ar, sqlite3_stmt *st,
+				  notification *n)
+{
+	n->id = sqlite3_column_int64(st, 0);
+	n->account_id = sqlite3_column_int64(st, 1);
+	n->type = arena_strdup(ar, db_text(st, 2));
+	n->from_account_id = sqlite3_column_int64(st, 3);
+	n->status_id = sqlite3_column_int64(st, 4);
+	n->created_at = sqlite3_column_int64(st, 5);
+}
+
+#define NOTIFICATION_COLUMNS                                                   \
+	"id, account_id, type, from_account_id, status_id, created_at"
+
+bool store_notification_get(int64_t account_id, int64_t id,
+			    notification *out, arena *ar)
+{
+	sqlite3_stmt *st = db_stmt("SELECT " NOTIFICATION_COLUMNS
+				   " FROM notifications WHERE id = ?2"
+				   " AND account_id = ?1");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int64(st, 2, id);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	if (found)
+		notification_from_row(ar, st, out);
+	sqlite3_reset(st);
+	return found;
+}
+
+static bool type_in(const char *type, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(type, *list))
+			return true;
+	return false;
+}
+
+size_t store_notifications_page(arena *ar, int64_t account_id, const page *p,
+				const char *const *types,
+				const char *const *exclude,
+				notification *out)
+{
+	static const char *const sql[2] = {
+		"SELECT " NOTIFICATION_COLUMNS " FROM notifications"
+		" WHERE account_id = ?1 AND id > ?2 AND id < ?3"
+		" ORDER BY id DESC",
+		"SELECT " NOTIFICATION_COLUMNS " FROM notifications"
+		" WHERE account_id = ?1 AND id > ?2 AND id < ?3"
+		" ORDER BY id ASC",
+	};
+	int64_t lo = p->since_id > p->min_id ? p->since_id : p->min_id;
+	int64_t hi = p->max_id ? p->max_id : INT64_MAX;
+	bool asc = p->min_id > 0;
+	sqlite3_stmt *st = db_stmt(sql[asc]);
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int64(st, 2, lo);
+	sqlite3_bind_int64(st, 3, hi);
+	size_t n = 0;
+	/* type filters are few and short; filtering while stepping keeps the
+	 * statement fixed */
+	while (n < (size_t)p->limit && sqlite3_step(st) == SQLITE_ROW) {
+		const char *type = db_text(st, 2);
+		if (types && !type_in(type, types))
+			continue;
+		if (exclude && type_in(type, exclude))
+			continue;
+		notification_from_row(ar, st, &out[n++]);
+	}
+	sqlite3_reset(st);
+	if (asc)
+		for (size_t i = 0; i < n / 2; i++) {
+			notification t = out[i];
+			out[i] = out[n - 1 - i];
+			out[n - 1 - i] = t;
+		}
+	return n;
+}
+
+int store_notification_dismiss(int64_t account_id, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt("DELETE FROM notifications WHERE id = ?2"
+				   " AND account_id = ?1");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int64(st, 2, id);
+	if (db_done(st) < 0)
+		return -1;
+	return sqlite3_changes(db_conn()) ? 0 : 1;
+}
+
+int store_notifications_clear(int64_t account_id)
+{
+	sqlite3_stmt *st =
+		db_stmt("DELETE FROM notifications WHERE account_id = ?1");
+	sqlite3_bind_int64(st, 1, account_id);
+	return db_done(st);
+}
+
+bool store_marker_get(int64_t account_id, const char *timeline,
+		      store_marker *out)
+{
+	sqlite3_stmt *st = db_stmt(
+		"SELECT last_read_id, version, updated_at FROM markers"
+		" WHERE account_id = ?1 AND timeline = ?2");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, timeline, -1, SQLITE_STATIC);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	if (found) {
+		out->last_read_id = sqlite3_column_int64(st, 0);
+		out->version = sqlite3_column_int64(st, 1);
+		out->updated_at = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+int store_marker_set(int64_t account_id, const char *timeline,
+		     int64_t last_read_id, int64_t now_ms)
+{
+	sqlite3_stmt *st = db_stmt(
+		"INSERT INTO markers (account_id, timeline, last_read_id,"
+		" version, updated_at) VALUES (?1, ?2, ?3, 1, ?4)"
+		" ON CONFLICT (account_id, timeline) DO UPDATE SET"
+		" last_read_id = ?3, version = version + 1, updated_at = ?4");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, timeline, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, last_read_id);
+	sqlite3_bind_int64(st, 4, now_ms);
+	return db_done(st);
+}

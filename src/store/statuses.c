@@ -1,0 +1,550 @@
+/* statuses.c — statuses, their threads, tags, mentions and feeds. */
+#include "store/db.h"
+#include "store/store.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { THREAD_ID_BYTES = 8 };
+
+#define STATUS_COLUMNS                                                         \
+	"id, account_id, text, content, spoiler_text, sensitive, visibility," \
+	" language, in_reply_to_id, in_reply_to_account_id, reblog_of_id,"   \
+	" app_id, entities, created_at, edited_at, replies_count,"           \
+	" reblogs_count, favourites_count"
+
+static void status_from_row(arena *ar, sqlite3_stmt *st, status *s)
+{
+	memset(s, 0, sizeof *s);
+	s->id = sqlite3_column_int64(st, 0);
+	s->account_id = sqlite3_column_int64(st, 1);
+	s->text = arena_strdup(ar, db_text(st, 2));
+	s->content = arena_strdup(ar, db_text(st, 3));
+	s->spoiler_text = arena_strdup(ar, db_text(st, 4));
+	s->sensitive = sqlite3_column_int(st, 5);
+	s->vis = (visibility)sqlite3_column_int(st, 6);
+	const char *lang = db_text_or_null(st, 7);
+	s->language = lang ? arena_strdup(ar, lang) : NULL;
+	s->in_reply_to_id = sqlite3_column_int64(st, 8);
+	s->in_reply_to_account_id = sqlite3_column_int64(st, 9);
+	s->reblog_of_id = sqlite3_column_int64(st, 10);
+	s->app_id = sqlite3_column_int64(st, 11);
+	s->entities = arena_strdup(ar, db_text(st, 12));
+	s->created_at = sqlite3_column_int64(st, 13);
+	s->edited_at = sqlite3_column_int64(st, 14);
+	s->replies_count = sqlite3_column_int64(st, 15);
+	s->reblogs_count = sqlite3_column_int64(st, 16);
+	s->favourites_count = sqlite3_column_int64(st, 17);
+}
+
+bool store_status_get(arena *ar, int64_t id, status *out)
+{
+	sqlite3_stmt *st =
+		db_stmt("SELECT " STATUS_COLUMNS " FROM statuses WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	if (found)
+		status_from_row(ar, st, out);
+	sqlite3_reset(st);
+	return found;
+}
+
+static void put_id_be(unsigned char *p, int64_t id)
+{
+	for (int i = THREAD_ID_BYTES - 1; i >= 0; i--) {
+		p[i] = (unsigned char)(id & 0xff);
+		id >>= 8;
+	}
+}
+
+const void *store_thread_path(arena *ar, int64_t id, int64_t *root,
+			      size_t *len)
+{
+	sqlite3_stmt *st = db_stmt("SELECT thread_root_id, thread_path"
+				   " FROM statuses WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	void *path = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 1) == SQLITE_BLOB) {
+		*root = sqlite3_column_int64(st, 0);
+		*len = (size_t)sqlite3_column_bytes(st, 1);
+		path = arena_alloc(ar, *len);
+		memcpy(path, sqlite3_column_blob(st, 1), *len);
+	}
+	sqlite3_reset(st);
+	return path;
+}
+
+static int insert_tags_mentions(int64_t status_id, const store_tag_ref *tags,
+				size_t ntags, const int64_t *mentions,
+				size_t nmentions, int64_t now)
+{
+	for (size_t i = 0; i < ntags; i++) {
+		sqlite3_stmt *st = db_stmt(
+			"INSERT INTO tags (name, key, created_at)"
+			" VALUES (?1, ?2, ?3) ON CONFLICT(key) DO NOTHING");
+		sqlite3_bind_text(st, 1, tags[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, tags[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		if (db_done(st) < 0)
+			return -1;
+		st = db_stmt("INSERT OR IGNORE INTO status_tags"
+			     " (tag_id, status_id)"
+			     " SELECT id, ?2 FROM tags WHERE key = ?1");
+		sqlite3_bind_text(st, 1, tags[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, status_id);
+		if (db_done(st) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < nmentions; i++) {
+		sqlite3_stmt *st = db_stmt("INSERT OR IGNORE INTO mentions"
+					   " (status_id, account_id)"
+					   " VALUES (?1, ?2)");
+		sqlite3_bind_int64(st, 1, status_id);
+		sqlite3_bind_int64(st, 2, mentions[i]);
+		if (db_done(st) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int bump(const char *sql, int64_t id, int delta)
+{
+	sqlite3_stmt *st = db_stmt(sql);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, delta);
+	return db_done(st);
+}
+
+static const char sql_bump_replies[] =
+	"UPDATE statuses SET replies_count = max(0, replies_count + ?2)"
+	" WHERE id = ?1";
+static const char sql_bump_reblogs[] =
+	"UPDATE statuses SET reblogs_count = max(0, reblogs_count + ?2)"
+	" WHERE id = ?1";
+static const char sql_bump_account_statuses[] =
+	"UPDATE accounts SET statuses_count = max(0, statuses_count + ?2)"
+	" WHERE id = ?1";
+
+int store_status_insert(const status *s, const store_tag_ref *tags,
+			size_t ntags, const int64_t *mentions,
+			size_t nmentions)
+{
+	if (db_begin() < 0)
+		return -1;
+	/* thread path = parent's path + own id; a root's path is its id */
+	unsigned char *path = NULL;
+	size_t path_len = 0;
+	int64_t root = 0;
+	arena tmp;
+	arena_init(&tmp);
+	if (!s->reblog_of_id) {
+		const unsigned char *parent = NULL;
+		size_t plen = 0;
+		if (s->in_reply_to_id)
+			parent = store_thread_path(&tmp, s->in_reply_to_id,
+						   &root, &plen);
+		if (!parent)
+			root = s->id;
+		path_len = plen + THREAD_ID_BYTES;
+		path = arena_alloc(&tmp, path_len);
+		if (plen)
+			memcpy(path, parent, plen);
+		put_id_be(path + plen, s->id);
+	}
+	sqlite3_stmt *st = db_stmt(
+		"INSERT INTO statuses (id, account_id, text, content,"
+		" spoiler_text, sensitive, visibility, language, in_reply_to_id,"
+		" in_reply_to_account_id, reblog_of_id, thread_root_id,"
+		" thread_path, app_id, entities, created_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+		" ?13, ?14, ?15, ?16)");
+	sqlite3_bind_int64(st, 1, s->id);
+	sqlite3_bind_int64(st, 2, s->account_id);
+	sqlite3_bind_text(st, 3, s->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, s->content, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, s->spoiler_text, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, s->sensitive);
+	sqlite3_bind_int(st, 7, s->vis);
+	if (s->language)
+		sqlite3_bind_text(st, 8, s->language, -1, SQLITE_STATIC);
+	if (s->in_reply_to_id) {
+		sqlite3_bind_int64(st, 9, s->in_reply_to_id);
+		sqlite3_bind_int64(st, 10, s->in_reply_to_account_id);
+	}
+	if (s->reblog_of_id)
+		sqlite3_bind_int64(st, 11, s->reblog_of_id);
+	if (path) {
+		sqlite3_bind_int64(st, 12, root);
+		sqlite3_bind_blob(st, 13, path, (int)path_len, SQLITE_STATIC);
+	}
+	if (s->app_id)
+		sqlite3_bind_int64(st, 14, s->app_id);
+	sqlite3_bind_text(st, 15, s->entities, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 16, s->created_at);
+	int rc = db_done(st);
+	arena_release(&tmp);
+	if (rc < 0)
+		goto fail;
+	if (insert_tags_mentions(s->id, tags, ntags, mentions, nmentions,
+				 s->created_at) < 0)
+		goto fail;
+	if (s->in_reply_to_id && bump(sql_bump_replies, s->in_reply_to_id, 1))
+		goto fail;
+	if (s->reblog_of_id && bump(sql_bump_reblogs, s->reblog_of_id, 1))
+		goto fail;
+	st = db_stmt("UPDATE accounts SET statuses_count = statuses_count + 1,"
+		     " last_status_at = ?2 WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, s->account_id);
+	sqlite3_bind_int64(st, 2, s->created_at);
+	if (db_done(st) < 0 || db_commit() < 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback();
+	return -1;
+}
+
+int store_status_delete(const status *s)
+{
+	if (db_begin() < 0)
+		return -1;
+	/* reblogs of this status go with it; their authors' counts too */
+	sqlite3_stmt *st = db_stmt(
+		"UPDATE accounts SET statuses_count = max(0, statuses_count - 1)"
+		" WHERE id IN (SELECT account_id FROM statuses"
+		" WHERE reblog_of_id = ?1)");
+	sqlite3_bind_int64(st, 1, s->id);
+	if (db_done(st) < 0)
+		goto fail;
+	st = db_stmt("DELETE FROM statuses WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, s->id);
+	if (db_done(st) < 0)
+		goto fail;
+	if (s->in_reply_to_id && bump(sql_bump_replies, s->in_reply_to_id, -1))
+		goto fail;
+	if (s->reblog_of_id && bump(sql_bump_reblogs, s->reblog_of_id, -1))
+		goto fail;
+	if (bump(sql_bump_account_statuses, s->account_id, -1) < 0 ||
+	    db_commit() < 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback();
+	return -1;
+}
+
+int store_status_update(const status *old, const status *s,
+			const store_tag_ref *tags, size_t ntags,
+			const int64_t *mentions, size_t nmentions)
+{
+	if (db_begin() < 0)
+		return -1;
+	/* the first edit also records the original as version one */
+	sqlite3_stmt *st = db_stmt(
+		"INSERT INTO status_edits (status_id, text, content,"
+		" spoiler_text, sensitive, created_at)"
+		" SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE NOT EXISTS"
+		" (SELECT 1 FROM status_edits WHERE status_id = ?1)");
+	sqlite3_bind_int64(st, 1, old->id);
+	sqlite3_bind_text(st, 2, old->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, old->content, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, old->spoiler_text, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, old->sensitive);
+	sqlite3_bind_int64(st, 6, old->created_at);
+	if (db_done(st) < 0)
+		goto fail;
+	st = db_stmt("INSERT INTO status_edits (status_id, text, content,"
+		     " spoiler_text, sensitive, created_at)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	sqlite3_bind_int64(st, 1, s->id);
+	sqlite3_bind_text(st, 2, s->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, s->content, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, s->spoiler_text, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, s->sensitive);
+	sqlite3_bind_int64(st, 6, s->edited_at);
+	if (db_done(st) < 0)
+		goto fail;
+	st = db_stmt("UPDATE statuses SET text = ?2, content = ?3,"
+		     " spoiler_text = ?4, sensitive = ?5, language = ?6,"
+		     " entities = ?7, edited_at = ?8 WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, s->id);
+	sqlite3_bind_text(st, 2, s->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, s->content, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, s->spoiler_text, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, s->sensitive);
+	if (s->language)
+		sqlite3_bind_text(st, 6, s->language, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, s->entities, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, s->edited_at);
+	if (db_done(st) < 0)
+		goto fail;
+	st = db_stmt("DELETE FROM status_tags WHERE status_id = ?1");
+	sqlite3_bind_int64(st, 1, s->id);
+	if (db_done(st) < 0)
+		goto fail;
+	st = db_stmt("DELETE FROM mentions WHERE status_id = ?1");
+	sqlite3_bind_int64(st, 1, s->id);
+	if (db_done(st) < 0)
+		goto fail;
+	if (insert_tags_mentions(s->id, tags, ntags, mentions, nmentions,
+				 s->edited_at) < 0 ||
+	    db_commit() < 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback();
+	return -1;
+}
+
+size_t store_status_edits(arena *ar, int64_t id, status **out)
+{
+	sqlite3_stmt *st = db_stmt(
+		"SELECT count(*) FROM status_edits WHERE status_id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	size_t n = sqlite3_step(st) == SQLITE_ROW
+			   ? (size_t)sqlite3_column_int64(st, 0)
+			   : 0;
+	sqlite3_reset(st);
+	*out = arena_alloc(ar, (n + 1) * sizeof **out);
+	st = db_stmt("SELECT text, content, spoiler_text, sensitive,"
+		     " created_at FROM status_edits WHERE status_id = ?1"
+		     " ORDER BY id");
+	sqlite3_bind_int64(st, 1, id);
+	size_t i = 0;
+	while (i < n && sqlite3_step(st) == SQLITE_ROW) {
+		status *e = &(*out)[i++];
+		e->id = id;
+		e->text = arena_strdup(ar, db_text(st, 0));
+		e->content = arena_strdup(ar, db_text(st, 1));
+		e->spoiler_text = arena_strdup(ar, db_text(st, 2));
+		e->sensitive = sqlite3_column_int(st, 3);
+		e->created_at = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_reset(st);
+	return i;
+}
+
+int64_t store_reblog_find(int64_t account_id, int64_t status_id)
+{
+	sqlite3_stmt *st = db_stmt("SELECT id FROM statuses WHERE"
+				   " reblog_of_id = ?1 AND account_id = ?2");
+	sqlite3_bind_int64(st, 1, status_id);
+	sqlite3_bind_int64(st, 2, account_id);
+	int64_t id = sqlite3_step(st) == SQLITE_ROW
+			     ? sqlite3_column_int64(st, 0)
+			     : 0;
+	sqlite3_reset(st);
+	return id;
+}
+
+static size_t collect_ids(sqlite3_stmt *st, int64_t *out, size_t max)
+{
+	size_t n = 0;
+	while (n < max && sqlite3_step(st) == SQLITE_ROW)
+		out[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+size_t store_status_mentions(int64_t status_id, int64_t *out, size_t max)
+{
+	sqlite3_stmt *st = db_stmt(
+		"SELECT account_id FROM mentions WHERE status_id = ?1");
+	sqlite3_bind_int64(st, 1, status_id);
+	return collect_ids(st, out, max);
+}
+
+bool store_is_mentioned(int64_t status_id, int64_t account_id)
+{
+	sqlite3_stmt *st = db_stmt("SELECT 1 FROM mentions WHERE"
+				   " status_id = ?1 AND account_id = ?2");
+	sqlite3_bind_int64(st, 1, status_id);
+	sqlite3_bind_int64(st, 2, account_id);
+	bool yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return yes;
+}
+
+size_t store_rebloggers(int64_t status_id, int64_t *out, size_t max)
+{
+	sqlite3_stmt *st = db_stmt(
+		"SELECT account_id FROM statuses WHERE reblog_of_id = ?1");
+	sqlite3_bind_int64(st, 1, status_id);
+	return collect_ids(st, out, max);
+}
+
+int64_t store_tag_id(const char *key)
+{
+	sqlite3_stmt *st = db_stmt("SELECT id FROM tags WHERE key = ?1");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int64_t id = sqlite3_step(st) == SQLITE_ROW
+			     ? sqlite3_column_int64(st, 0)
+			     : 0;
+	sqlite3_reset(st);
+	return id;
+}
+
+/* Each feed is written once as a WHERE body; the macro makes the newest-
+ * first form and the oldest-first form min_id paging needs. ?1 and ?2 are
+ * the exclusive id bounds, ?3 the limit, ?4 the feed's argument. */
+#define FEED(from_where)                                                       \
+	{"SELECT s.id " from_where " AND s.id > ?1 AND s.id < ?2"              \
+	 " ORDER BY s.id DESC LIMIT ?3",                                       \
+	 "SELECT s.id " from_where " AND s.id > ?1 AND s.id < ?2"              \
+	 " ORDER BY s.id ASC LIMIT ?3"}
+
+#define NOT_REPLY_TO_OTHERS                                                    \
+	" (s.in_reply_to_id IS NULL OR"                                        \
+	" s.in_reply_to_account_id = s.account_id)"
+
+static const char *const feed_sql[][2] = {
+	[STORE_FEED_PUBLIC] = FEED("FROM statuses s WHERE s.visibility = 0"
+				   " AND s.reblog_of_id IS NULL AND"
+				   " ?4 = ?4 AND" NOT_REPLY_TO_OTHERS),
+	[STORE_FEED_PUBLIC_LOCAL] = FEED(
+		"FROM statuses s JOIN accounts a ON a.id = s.account_id"
+		" WHERE s.visibility = 0 AND s.reblog_of_id IS NULL AND"
+		" a.domain IS NULL AND ?4 = ?4 AND" NOT_REPLY_TO_OTHERS),
+	[STORE_FEED_HOME] = FEED(
+		"FROM statuses s WHERE (s.account_id = ?4 OR s.account_id IN"
+		" (SELECT target_id FROM follows WHERE account_id = ?4))"
+		" AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id"
+		" = s.account_id OR s.in_reply_to_account_id = ?4 OR"
+		" s.in_reply_to_account_id IN (SELECT target_id FROM follows"
+		" WHERE account_id = ?4))"),
+	[STORE_FEED_ACCOUNT] = FEED("FROM statuses s WHERE s.account_id = ?4"),
+	[STORE_FEED_ACCOUNT_NO_REPLIES] =
+		FEED("FROM statuses s WHERE s.account_id = ?4"
+		     " AND" NOT_REPLY_TO_OTHERS),
+	[STORE_FEED_ACCOUNT_NO_REBLOGS] =
+		FEED("FROM statuses s WHERE s.account_id = ?4"
+		     " AND s.reblog_of_id IS NULL"),
+	[STORE_FEED_ACCOUNT_ORIGINALS] =
+		FEED("FROM statuses s WHERE s.account_id = ?4"
+		     " AND s.reblog_of_id IS NULL AND" NOT_REPLY_TO_OTHERS),
+	[STORE_FEED_TAG] = FEED("FROM status_tags t JOIN statuses s"
+				" ON s.id = t.status_id WHERE t.tag_id = ?4"
+				" AND s.visibility = 0"),
+	[STORE_FEED_PINNED] =
+		FEED("FROM pins p JOIN statuses s ON s.id = p.status_id"
+		     " WHERE p.account_id = ?4"),
+};
+
+static void page_bounds(const page *p, int64_t *lo, int64_t *hi, bool *asc)
+{
+	*lo = p->since_id > p->min_id ? p->since_id : p->min_id;
+	*hi = p->max_id ? p->max_id : INT64_MAX;
+	/* min_id asks for the page right after the cursor */
+	*asc = p->min_id > 0;
+}
+
+static void reverse_ids(int64_t *ids, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		int64_t t = ids[i];
+		ids[i] = ids[n - 1 - i];
+		ids[n - 1 - i] = t;
+	}
+}
+
+size_t store_feed_page(store_feed kind, int64_t arg, const page *p,
+		       int64_t *out)
+{
+	int64_t lo, hi;
+	bool asc;
+	page_bounds(p, &lo, &hi, &asc);
+	sqlite3_stmt *st = db_stmt(feed_sql[kind][asc]);
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
+	sqlite3_bind_int(st, 3, p->limit);
+	sqlite3_bind_int64(st, 4, arg);
+	size_t n = collect_ids(st, out, (size_t)p->limit);
+	if (asc)
+		reverse_ids(out, n);
+	return n;
+}
+
+#define LIST(select, from_where, key)                                          \
+	{select ", " key " " from_where " AND " key " > ?1 AND " key " < ?2" \
+		" ORDER BY " key " DESC LIMIT ?3",                             \
+	 select ", " key " " from_where " AND " key " > ?1 AND " key " < ?2" \
+		" ORDER BY " key " ASC LIMIT ?3"}
+
+static const char *const list_sql[][2] = {
+	[STORE_LIST_FAVOURITES] = LIST("SELECT status_id",
+				       "FROM favourites WHERE account_id = ?4",
+				       "id"),
+	[STORE_LIST_BOOKMARKS] = LIST("SELECT status_id",
+				      "FROM bookmarks WHERE account_id = ?4",
+				      "id"),
+	[STORE_LIST_FAVOURITED_BY] = LIST(
+		"SELECT account_id", "FROM favourites WHERE status_id = ?4",
+		"id"),
+	[STORE_LIST_REBLOGGED_BY] = LIST(
+		"SELECT account_id", "FROM statuses WHERE reblog_of_id = ?4",
+		"id"),
+	[STORE_LIST_FOLLOWERS] = LIST("SELECT account_id",
+				      "FROM follows WHERE target_id = ?4",
+				      "id"),
+	[STORE_LIST_FOLLOWING] = LIST("SELECT target_id",
+				      "FROM follows WHERE account_id = ?4",
+				      "id"),
+	[STORE_LIST_FOLLOW_REQUESTS] = LIST(
+		"SELECT account_id", "FROM follow_requests WHERE target_id = ?4",
+		"id"),
+};
+
+size_t store_list_page(store_list kind, int64_t arg, const page *p,
+		       int64_t *out_ids, int64_t *out_keys)
+{
+	int64_t lo, hi;
+	bool asc;
+	page_bounds(p, &lo, &hi, &asc);
+	sqlite3_stmt *st = db_stmt(list_sql[kind][asc]);
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
+	sqlite3_bind_int(st, 3, p->limit);
+	sqlite3_bind_int64(st, 4, arg);
+	size_t n = 0;
+	while (n < (size_t)p->limit && sqlite3_step(st) == SQLITE_ROW) {
+		out_ids[n] = sqlite3_column_int64(st, 0);
+		out_keys[n] = sqlite3_column_int64(st, 1);
+		n++;
+	}
+	sqlite3_reset(st);
+	if (asc) {
+		reverse_ids(out_ids, n);
+		reverse_ids(out_keys, n);
+	}
+	return n;
+}
+
+size_t store_thread_descendants(int64_t root, const void *path,
+				size_t path_len, const void *after_path,
+				size_t after_len, int64_t *out, size_t max)
+{
+	/* descendants share the path as prefix and sort after it; 0xFF is
+	 * above every id's first byte, so path||FF bounds the subtree */
+	unsigned char *upper = malloc(path_len + 1);
+	if (!upper)
+		return 0;
+	memcpy(upper, path, path_len);
+	upper[path_len] = 0xff;
+	sqlite3_stmt *st = db_stmt(
+		"SELECT id FROM statuses WHERE thread_root_id = ?1"
+		" AND thread_path > ?2 AND thread_path < ?3"
+		" ORDER BY thread_path LIMIT ?4");
+	sqlite3_bind_int64(st, 1, root);
+	if (after_path)
+		sqlite3_bind_blob(st, 2, after_path, (int)after_len,
+				  SQLITE_STATIC);
+	else
+		sqlite3_bind_blob(st, 2, path, (int)path_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, upper, (int)path_len + 1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
+	size_t n = collect_ids(st, out, max);
+	free(upper);
+	return n;
+}

@@ -1,0 +1,197 @@
+/* store.h — opening the database and the thread lifecycle of connections. */
+#ifndef CHORUS_STORE_H
+#define CHORUS_STORE_H
+
+/* Open (creating if needed) data_dir/chorus.db and run pending migrations.
+ * Returns 0, or -1 after logging why. Call once before serving. */
+int store_open(const char *data_dir);
+/* Close the calling thread's connection, if it has one. */
+void store_thread_close(void);
+/* Schema version after migrations. */
+int store_schema_version(void);
+
+#endif
+
+/* ---- the data functions; every one runs on the calling thread's
+ * connection. Functions returning int give 0 on success and -1 on a
+ * database error (already logged); lookups return false when not found.
+ * Strings in returned structs live in the arena passed in. ---- */
+
+#include "core/arena.h"
+#include "domain/model.h"
+
+/* accounts.c */
+enum store_account_conflict {
+	STORE_ACCOUNT_OK = 0,
+	STORE_ACCOUNT_ERROR = -1,
+	STORE_ACCOUNT_USERNAME_TAKEN = 1,
+	STORE_ACCOUNT_EMAIL_TAKEN = 2,
+};
+/* Insert a local account with its user row; a->id must be set. */
+int store_account_create(const account *a, const char *email,
+			 const char *password_hash, const char *role);
+bool store_account_get(arena *ar, int64_t id, account *out);
+/* Local account by username (case-insensitive) or, when domain is set,
+ * remote account. */
+bool store_account_by_username(arena *ar, const char *username,
+			       const char *domain, account *out);
+/* Local user by email or username; *hash receives the password hash. */
+bool store_user_by_login(arena *ar, const char *login, account *out,
+			 const char **hash);
+int store_user_set_password(int64_t account_id, const char *hash);
+int store_account_update_profile(const account *a);
+/* Load many accounts by id; out[i] is zeroed (id 0) for a missing one. */
+void store_accounts_load(arena *ar, const int64_t *ids, size_t n,
+			 account *out);
+/* Accounts whose username or display name starts with q; ids into out. */
+size_t store_accounts_search(const char *q, int limit, int offset,
+			     int64_t *out);
+/* All local users, oldest first; callback per row. */
+void store_users_each(void (*fn)(const account *a, void *ctx), void *ctx,
+		      arena *ar);
+int64_t store_count_local_users(void);
+int64_t store_count_local_statuses(void);
+
+/* apps.c */
+int store_app_create(const app *a);
+bool store_app_by_client_id(arena *ar, const char *client_id, app *out);
+bool store_app_get(arena *ar, int64_t id, app *out);
+int store_token_create(int64_t id, const char *hash, int64_t app_id,
+		       int64_t account_id, const char *scopes);
+bool store_token_lookup(arena *ar, const char *hash, principal *out);
+int store_token_revoke(const char *hash, int64_t app_id);
+int store_auth_code_create(const char *hash, int64_t app_id,
+			   int64_t account_id, const char *scopes,
+			   const char *redirect_uri, const char *challenge,
+			   int64_t expires_at);
+/* Look up and delete a code in one step (a code is good once). */
+bool store_auth_code_take(arena *ar, const char *hash, int64_t *app_id,
+			  int64_t *account_id, const char **scopes,
+			  const char **redirect_uri, const char **challenge,
+			  int64_t *expires_at);
+
+/* statuses.c */
+typedef struct store_tag_ref {
+	const char *name, *key;
+} store_tag_ref;
+
+/* Insert a status (s->id set) with its tags and mentions, maintaining
+ * thread path, reply/reblog/status counters and last_status_at, all in one
+ * transaction. */
+int store_status_insert(const status *s, const store_tag_ref *tags,
+			size_t ntags, const int64_t *mentions,
+			size_t nmentions);
+bool store_status_get(arena *ar, int64_t id, status *out);
+/* Delete a status, its reblogs, and fix the counters. */
+int store_status_delete(const status *s);
+/* Replace a status's text, keeping the previous version in its history. */
+int store_status_update(const status *old, const status *s,
+			const store_tag_ref *tags, size_t ntags,
+			const int64_t *mentions, size_t nmentions);
+/* Versions of an edited status, oldest first (the current one last). */
+size_t store_status_edits(arena *ar, int64_t id, status **out);
+/* The reblog of status_id by account_id, or 0. */
+int64_t store_reblog_find(int64_t account_id, int64_t status_id);
+/* Mentioned account ids of a status. */
+size_t store_status_mentions(int64_t status_id, int64_t *out, size_t max);
+bool store_is_mentioned(int64_t status_id, int64_t account_id);
+/* Accounts that reblogged a status (for edit notifications). */
+size_t store_rebloggers(int64_t status_id, int64_t *out, size_t max);
+
+/* A page of ids newest first for page p; the query kinds below. Each
+ * returns the count written to out (at most p->limit). */
+typedef enum store_feed {
+	STORE_FEED_PUBLIC,       /* public, no reblogs, no replies to others */
+	STORE_FEED_PUBLIC_LOCAL, /* same, local authors */
+	STORE_FEED_HOME,         /* arg = viewer */
+	STORE_FEED_ACCOUNT,      /* arg = author */
+	STORE_FEED_ACCOUNT_NO_REPLIES,
+	STORE_FEED_ACCOUNT_NO_REBLOGS,
+	STORE_FEED_ACCOUNT_ORIGINALS, /* no replies, no reblogs */
+	STORE_FEED_TAG,               /* arg = tag id */
+	STORE_FEED_PINNED,            /* arg = author */
+} store_feed;
+size_t store_feed_page(store_feed kind, int64_t arg, const page *p,
+		       int64_t *out);
+/* Pages over a hidden key (favourites/bookmarks of arg, favourited_by /
+ * reblogged_by of status arg): out_ids receive status or account ids,
+ * out_keys the key for Link cursors. */
+typedef enum store_list {
+	STORE_LIST_FAVOURITES,
+	STORE_LIST_BOOKMARKS,
+	STORE_LIST_FAVOURITED_BY,
+	STORE_LIST_REBLOGGED_BY,
+	STORE_LIST_FOLLOWERS,
+	STORE_LIST_FOLLOWING,
+	STORE_LIST_FOLLOW_REQUESTS,
+} store_list;
+size_t store_list_page(store_list kind, int64_t arg, const page *p,
+		       int64_t *out_ids, int64_t *out_keys);
+
+/* Tag id by key, or 0. */
+int64_t store_tag_id(const char *key);
+/* Descendant ids of the status with thread (root, path) in thread order,
+ * strictly after after_path (NULL = from the start), at most max. */
+size_t store_thread_descendants(int64_t root, const void *path,
+				size_t path_len, const void *after_path,
+				size_t after_len, int64_t *out, size_t max);
+/* The thread path of a status (arena copy), or NULL. */
+const void *store_thread_path(arena *ar, int64_t id, int64_t *root,
+			      size_t *len);
+
+/* interactions.c */
+/* Insert/delete a favourite/bookmark/pin; return 1 when the row changed,
+ * 0 when it already was so, -1 on error. Counters move with the rows. */
+int store_favourite_set(int64_t account_id, int64_t status_id, bool on);
+int store_bookmark_set(int64_t account_id, int64_t status_id, bool on);
+int store_pin_set(int64_t account_id, int64_t status_id, bool on);
+int64_t store_pin_count(int64_t account_id);
+/* Flags of viewer for n statuses (reblog wrappers resolved by caller). */
+void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
+			status_flags *out);
+bool store_idempotency_get(int64_t account_id, const char *key,
+			   int64_t since_ms, int64_t *status_id);
+int store_idempotency_put(int64_t account_id, const char *key,
+			  int64_t status_id, int64_t now_ms);
+
+/* social.c — follows and follow requests */
+typedef struct store_relationship {
+	bool following, followed_by, requested, requested_by;
+	bool showing_reblogs, notifying;
+} store_relationship;
+void store_relationship_get(int64_t viewer, int64_t target,
+			    store_relationship *out);
+bool store_follows(int64_t account_id, int64_t target_id);
+/* Create a follow (counters maintained); 0 ok, 1 already, -1 error. */
+int store_follow_create(int64_t id, int64_t account_id, int64_t target_id,
+			bool reblogs, bool notify);
+int store_follow_delete(int64_t account_id, int64_t target_id);
+int store_follow_request_create(int64_t id, int64_t account_id,
+				int64_t target_id, bool reblogs, bool notify);
+int store_follow_request_delete(int64_t account_id, int64_t target_id);
+/* Turn a pending request into a follow; false when there was none. */
+bool store_follow_request_accept(int64_t account_id, int64_t target_id,
+				 int64_t follow_id);
+int64_t store_follow_requests_count(int64_t target_id);
+
+/* notifications.c */
+int store_notification_insert(const notification *n);
+bool store_notification_get(int64_t account_id, int64_t id,
+			    notification *out, arena *ar);
+/* Newest-first page of a recipient's notifications; types/exclude are
+ * NULL-terminated lists (NULL = no filter). */
+size_t store_notifications_page(arena *ar, int64_t account_id, const page *p,
+				const char *const *types,
+				const char *const *exclude,
+				notification *out);
+int store_notification_dismiss(int64_t account_id, int64_t id);
+int store_notifications_clear(int64_t account_id);
+
+/* markers */
+typedef struct store_marker {
+	int64_t last_read_id, version, updated_at;
+} store_marker;
+bool store_marker_get(int64_t account_id, const char *timeline,
+		      store_marker *out);
+int store_marker_set(int64_t account_id, const char *timeline,
+		     int64_t last_read_id, int64_t now_ms);

@@ -1,0 +1,70 @@
+/* text.h — post text → mentions, hashtags, links; HTML out; counting.
+ *
+ * Works on UTF-8 byte strings with explicit lengths. Everything returned is
+ * allocated from the caller's arena. Nothing here touches the database: the
+ * caller resolves mentions to accounts and fills text_entity.href before
+ * rendering, so unknown mentions stay plain text as Mastodon renders them. */
+#ifndef CHORUS_TEXT_H
+#define CHORUS_TEXT_H
+
+#include "core/arena.h"
+#include "core/buf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum text_entity_kind {
+	TEXT_URL,
+	TEXT_MENTION,
+	TEXT_HASHTAG,
+} text_entity_kind;
+
+typedef struct text_entity {
+	text_entity_kind kind;
+	size_t start, len;  /* byte range in the source, including '#'/'@' */
+	const char *value;  /* URL; hashtag name as written (no '#');
+	                       mention username (no '@') */
+	const char *domain; /* mention domain, or NULL for a local mention */
+	const char *href;   /* set by the caller for mentions (NULL → plain
+	                       text); ignored for URLs and hashtags */
+	const char *key;    /* hashtag only: text_tag_key() of value */
+} text_entity;
+
+typedef struct text_parsed {
+	text_entity *items; /* in source order, never overlapping */
+	size_t count;
+} text_parsed;
+
+/* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates, no
+ * code points above U+10FFFF) and holds no NUL byte. */
+bool text_utf8_valid(const char *s, size_t n);
+
+/* Find URLs, mentions and hashtags in s[0..n) the way Mastodon finds them.
+ * Returns the entities in out (arena memory). s must be valid UTF-8. */
+void text_parse(arena *a, const char *s, size_t n, text_parsed *out);
+
+/* The lookup key of a hashtag name: NFKC, case-folded, Latin diacritics
+ * folded (é → e), separators kept. Returns NULL when name is not a valid
+ * hashtag name (empty, only digits, bad characters). */
+char *text_tag_key(arena *a, const char *name, size_t n);
+
+/* Length of a status as Mastodon counts it against max_characters: grapheme
+ * clusters, every URL counting as url_weight (23), a remote mention
+ * @user@host counting as @user. */
+size_t text_count_chars(const char *s, size_t n, size_t url_weight);
+
+typedef struct text_render_opts {
+	const char *tag_base; /* e.g. "https://host/tags/"; name appended */
+} text_render_opts;
+
+/* Render plain text as Mastodon's HTML: paragraphs split on blank lines
+ * (<p>…</p>), single newlines as <br />, every user byte escaped, links
+ * with invisible/ellipsis spans, hashtags and mentions as Mastodon marks
+ * them up. Returns arena memory. */
+char *text_render_html(arena *a, const char *s, size_t n,
+		       const text_parsed *p, const text_render_opts *o);
+
+/* Append s[0..n) to b with HTML special characters escaped. */
+void text_escape_html(buf *b, const char *s, size_t n);
+
+#endif
