@@ -99,7 +99,12 @@ typedef struct status_page {
 } status_page;
 /* Fill up to p->limit visible statuses from a feed (store_feed kind). */
 void timeline_feed(arena *a, int64_t viewer, int kind, int64_t arg,
-		   const page *p, status_page *out);
+		   int64_t arg2, const page *p, status_page *out);
+/* Optional extra filter for timeline_feed_filtered: keep s or not. */
+typedef bool (*status_filter)(const status *s, void *ctx);
+void timeline_feed_filtered(arena *a, int64_t viewer, int kind, int64_t arg,
+			    int64_t arg2, const page *p, status_filter keep,
+			    void *ctx, status_page *out);
 /* Statuses by id list, keeping only visible ones (order kept). */
 void timeline_from_ids(arena *a, int64_t viewer, const int64_t *ids,
 		       size_t n, status_page *out);

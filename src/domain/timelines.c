@@ -15,7 +15,14 @@ static void page_cursors(status_page *out)
 }
 
 void timeline_feed(arena *a, int64_t viewer, int kind, int64_t arg,
-		   const page *p, status_page *out)
+		   int64_t arg2, const page *p, status_page *out)
+{
+	timeline_feed_filtered(a, viewer, kind, arg, arg2, p, NULL, NULL, out);
+}
+
+void timeline_feed_filtered(arena *a, int64_t viewer, int kind, int64_t arg,
+			    int64_t arg2, const page *p, status_filter keep,
+			    void *ctx, status_page *out)
 {
 	memset(out, 0, sizeof *out);
 	out->items = arena_alloc(a, (size_t)p->limit * sizeof *out->items);
@@ -23,13 +30,15 @@ void timeline_feed(arena *a, int64_t viewer, int kind, int64_t arg,
 	page cur = *p;
 	bool asc = p->min_id > 0;
 	for (int batch = 0; batch < TIMELINE_MAX_BATCHES; batch++) {
-		size_t n = store_feed_page((store_feed)kind, arg, &cur, ids);
+		size_t n = store_feed_page((store_feed)kind, arg, arg2, &cur,
+					   ids);
 		/* walk away from the cursor: oldest-first when paging up */
 		for (size_t k = 0; k < n && out->count < (size_t)p->limit;
 		     k++) {
 			int64_t id = asc ? ids[n - 1 - k] : ids[k];
 			status *s = arena_alloc(a, sizeof *s);
-			if (status_load_visible(a, viewer, id, s))
+			if (status_load_visible(a, viewer, id, s) &&
+			    (!keep || keep(s, ctx)))
 				out->items[out->count++] = s;
 		}
 		if (n < (size_t)cur.limit || out->count == (size_t)p->limit)

@@ -402,11 +402,11 @@ int64_t store_tag_id(const char *key)
 static const char *const feed_sql[][2] = {
 	[STORE_FEED_PUBLIC] = FEED("FROM statuses s WHERE s.visibility = 0"
 				   " AND s.reblog_of_id IS NULL AND"
-				   " ?4 = ?4 AND" NOT_REPLY_TO_OTHERS),
+				   " ?4 = ?4 AND ?5 = ?5 AND" NOT_REPLY_TO_OTHERS),
 	[STORE_FEED_PUBLIC_LOCAL] = FEED(
 		"FROM statuses s JOIN accounts a ON a.id = s.account_id"
 		" WHERE s.visibility = 0 AND s.reblog_of_id IS NULL AND"
-		" a.domain IS NULL AND ?4 = ?4 AND" NOT_REPLY_TO_OTHERS),
+		" a.domain IS NULL AND ?4 = ?4 AND ?5 = ?5 AND" NOT_REPLY_TO_OTHERS),
 	[STORE_FEED_HOME] = FEED(
 		"FROM statuses s WHERE (s.account_id = ?4 OR s.account_id IN"
 		" (SELECT target_id FROM follows WHERE account_id = ?4))"
@@ -429,7 +429,14 @@ static const char *const feed_sql[][2] = {
 				" AND s.visibility = 0"),
 	[STORE_FEED_PINNED] =
 		FEED("FROM pins p JOIN statuses s ON s.id = p.status_id"
-		     " WHERE p.account_id = ?4"),
+		     " WHERE p.account_id = ?4 AND ?5 = ?5"),
+	[STORE_FEED_ACCOUNT_TAGGED] =
+		FEED("FROM status_tags t JOIN statuses s ON s.id = t.status_id"
+		     " WHERE t.tag_id = ?5 AND s.account_id = ?4"),
+	[STORE_FEED_TAGGED] = FEED(
+		"FROM statuses s WHERE s.visibility = 0 AND ?4 = ?4 AND"
+		" ?5 = ?5 AND EXISTS (SELECT 1 FROM status_tags t"
+		" WHERE t.status_id = s.id)"),
 };
 
 static void page_bounds(const page *p, int64_t *lo, int64_t *hi, bool *asc)
@@ -449,8 +456,8 @@ static void reverse_ids(int64_t *ids, size_t n)
 	}
 }
 
-size_t store_feed_page(store_feed kind, int64_t arg, const page *p,
-		       int64_t *out)
+size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
+		       const page *p, int64_t *out)
 {
 	int64_t lo, hi;
 	bool asc;
@@ -460,6 +467,7 @@ size_t store_feed_page(store_feed kind, int64_t arg, const page *p,
 	sqlite3_bind_int64(st, 2, hi);
 	sqlite3_bind_int(st, 3, p->limit);
 	sqlite3_bind_int64(st, 4, arg);
+	sqlite3_bind_int64(st, 5, arg2);
 	size_t n = collect_ids(st, out, (size_t)p->limit);
 	if (asc)
 		reverse_ids(out, n);
@@ -547,4 +555,15 @@ size_t store_thread_descendants(int64_t root, const void *path,
 	size_t n = collect_ids(st, out, max);
 	free(upper);
 	return n;
+}
+
+bool store_status_has_tag(int64_t status_id, int64_t tag_id)
+{
+	sqlite3_stmt *st = db_stmt("SELECT 1 FROM status_tags WHERE"
+				   " tag_id = ?2 AND status_id = ?1");
+	sqlite3_bind_int64(st, 1, status_id);
+	sqlite3_bind_int64(st, 2, tag_id);
+	bool yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return yes;
 }

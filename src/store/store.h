@@ -110,9 +110,13 @@ typedef enum store_feed {
 	STORE_FEED_ACCOUNT_ORIGINALS, /* no replies, no reblogs */
 	STORE_FEED_TAG,               /* arg = tag id */
 	STORE_FEED_PINNED,            /* arg = author */
+	STORE_FEED_ACCOUNT_TAGGED,    /* arg = author, arg2 = tag id */
+	STORE_FEED_TAGGED,            /* public statuses with any tag */
 } store_feed;
-size_t store_feed_page(store_feed kind, int64_t arg, const page *p,
-		       int64_t *out);
+size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
+		       const page *p, int64_t *out);
+/* Whether status carries the tag with id tag_id. */
+bool store_status_has_tag(int64_t status_id, int64_t tag_id);
 /* Pages over a hidden key (favourites/bookmarks of arg, favourited_by /
  * reblogged_by of status arg): out_ids receive status or account ids,
  * out_keys the key for Link cursors. */

@@ -1,0 +1,401 @@
+/* accounts.c — /api/v1/accounts and follow requests. */
+#include "api/api.h"
+
+#include "core/config.h"
+#include "core/id.h"
+#include "text/text.h"
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	ACCOUNTS_PAGE_DEFAULT = 40,
+	ACCOUNTS_PAGE_MAX = 80,
+	STATUSES_PAGE_DEFAULT = 20,
+	STATUSES_PAGE_MAX = 40,
+	RELATIONSHIPS_MAX = 100,
+};
+
+void accounts_create(http_req *r)
+{
+	if (!cfg.registrations_open) {
+		http_reply_error(r, 403, "Registrations are closed");
+		return;
+	}
+	if (!http_param_bool(r, "agreement", false)) {
+		json_t *details = json_pack(
+			"{s:[{s:s,s:s}]}", "agreement", "error",
+			"ERR_ACCEPTED", "description", "must be accepted");
+		http_reply_json(r, 422,
+				json_pack("{s:s,s:o}", "error",
+					  "Validation failed: Agreement must "
+					  "be accepted",
+					  "details", details));
+		return;
+	}
+	registration reg = {
+		.username = http_param_get(r, "username"),
+		.email = http_param_get(r, "email"),
+		.password = http_param_get(r, "password"),
+	};
+	const char *field = NULL, *code = NULL, *msg = NULL;
+	int64_t id;
+	dom_err err = account_register(&r->arena, &reg, &id, &field, &code,
+				       &msg);
+	if (err == DOM_INVALID) {
+		json_t *details = json_object();
+		json_object_set_new(details, field,
+				    json_pack("[{s:s,s:s}]", "error", code,
+					      "description", msg));
+		char *label = arena_strdup(&r->arena, field);
+		label[0] = (char)(label[0] - 'a' + 'A');
+		http_reply_json(
+			r, 422,
+			json_pack("{s:s,s:o}", "error",
+				  arena_printf(&r->arena,
+					       "Validation failed: %s %s",
+					       label, msg),
+				  "details", details));
+		return;
+	}
+	if (err) {
+		api_reply_dom(r, err, msg);
+		return;
+	}
+	/* the new user is signed in at once with the app's scopes */
+	const principal *p = api_principal(r);
+	app a;
+	store_app_get(&r->arena, p->app_id, &a);
+	char *token = auth_random_token(&r->arena);
+	int64_t token_id = id_next();
+	if (store_token_create(token_id, auth_token_hash(&r->arena, token),
+			       a.id, id, p->scopes) < 0) {
+		http_reply_error(r, 500, "Internal server error");
+		return;
+	}
+	http_reply_json(r, 200,
+			json_pack("{s:s,s:s,s:s,s:I}", "access_token", token,
+				  "token_type", "Bearer", "scope", p->scopes,
+				  "created_at",
+				  (json_int_t)(id_to_ms(token_id) / 1000)));
+}
+
+void accounts_verify_credentials(http_req *r)
+{
+	const principal *p = api_principal(r);
+	http_reply_json(r, 200,
+			render_credential_account(&r->arena, p->account));
+}
+
+/* fields_attributes[i][name|value] arrive flattened by the HTTP layer as
+ * "fields_attributes[0][name]" keys (or as a JSON array of objects). */
+static json_t *collect_fields(http_req *r, bool *present)
+{
+	json_t *fields = json_array();
+	*present = false;
+	for (int i = 0; i < cfg.max_fields; i++) {
+		const char *name = http_param_get(
+			r, arena_printf(&r->arena,
+					"fields_attributes[%d][name]", i));
+		const char *value = http_param_get(
+			r, arena_printf(&r->arena,
+					"fields_attributes[%d][value]", i));
+		if (!name && !value)
+			continue;
+		*present = true;
+		if ((!name || !*name) && (!value || !*value))
+			continue;
+		json_array_append_new(
+			fields,
+			json_pack("{s:s,s:s}", "name", name ? name : "",
+				  "value", value ? value : ""));
+	}
+	return fields;
+}
+
+void accounts_update_credentials(http_req *r)
+{
+	const principal *p = api_principal(r);
+	account acc = *p->account;
+	const char *v;
+	if ((v = http_param_get(r, "display_name"))) {
+		if ((int)strlen(v) > cfg.max_display_name * 4) {
+			http_reply_error(r, 422,
+					 "Validation failed: Display name is "
+					 "too long");
+			return;
+		}
+		acc.display_name = v;
+	}
+	if ((v = http_param_get(r, "note"))) {
+		if ((int)strlen(v) > cfg.max_note * 4) {
+			http_reply_error(r, 422,
+					 "Validation failed: Note is too long");
+			return;
+		}
+		acc.note = v;
+		acc.note_html = account_note_html(&r->arena, v);
+	}
+	acc.locked = http_param_bool(r, "locked", acc.locked);
+	acc.bot = http_param_bool(r, "bot", acc.bot);
+	acc.discoverable = http_param_bool(r, "discoverable", acc.discoverable);
+	if ((v = http_param_get(r, "source[privacy]"))) {
+		visibility vis;
+		if (!visibility_parse(v, &vis)) {
+			http_reply_error(r, 422,
+					 "Validation failed: Privacy is not "
+					 "included in the list");
+			return;
+		}
+		acc.privacy = v;
+	}
+	acc.sensitive = http_param_bool(r, "source[sensitive]", acc.sensitive);
+	if ((v = http_param_get(r, "source[language]")))
+		acc.language = *v ? v : NULL;
+	bool present;
+	json_t *fields = collect_fields(r, &present);
+	if (present) {
+		char *dumped = json_dumps(fields, JSON_COMPACT);
+		acc.fields = arena_strdup(&r->arena, dumped);
+		free(dumped);
+	}
+	json_decref(fields);
+	if (store_account_update_profile(&acc) < 0) {
+		http_reply_error(r, 500, "Internal server error");
+		return;
+	}
+	account fresh;
+	store_account_get(&r->arena, acc.id, &fresh);
+	http_reply_json(r, 200, render_credential_account(&r->arena, &fresh));
+}
+
+/* Load the account named by path parameter 0, or reply 404. */
+static bool path_account(http_req *r, account *acc)
+{
+	int64_t id;
+	if (!api_path_id(r, 0, &id))
+		return false;
+	if (!store_account_get(&r->arena, id, acc)) {
+		http_reply_error(r, 404, "Record not found");
+		return false;
+	}
+	return true;
+}
+
+void accounts_show(http_req *r)
+{
+	account acc;
+	if (path_account(r, &acc))
+		http_reply_json(r, 200, render_account(&r->arena, &acc));
+}
+
+void accounts_lookup(http_req *r)
+{
+	account acc;
+	if (!account_lookup(&r->arena, http_param_get(r, "acct"), &acc)) {
+		http_reply_error(r, 404, "Record not found");
+		return;
+	}
+	http_reply_json(r, 200, render_account(&r->arena, &acc));
+}
+
+void accounts_statuses(http_req *r)
+{
+	account acc;
+	if (!path_account(r, &acc))
+		return;
+	page p;
+	api_page(r, &p, STATUSES_PAGE_DEFAULT, STATUSES_PAGE_MAX);
+	int64_t viewer = api_viewer(r);
+	bool no_replies = http_param_bool(r, "exclude_replies", false);
+	bool no_reblogs = http_param_bool(r, "exclude_reblogs", false);
+	status_page out;
+	if (http_param_bool(r, "only_media", false)) {
+		/* media arrive with issue 3; until then nothing has media */
+		memset(&out, 0, sizeof out);
+	} else if (http_param_bool(r, "pinned", false)) {
+		timeline_feed(&r->arena, viewer, STORE_FEED_PINNED, acc.id, 0,
+			      &p, &out);
+	} else if (http_param_get(r, "tagged")) {
+		const char *name = http_param_get(r, "tagged");
+		char *key = text_tag_key(&r->arena, name, strlen(name));
+		int64_t tag = key ? store_tag_id(key) : 0;
+		timeline_feed(&r->arena, viewer, STORE_FEED_ACCOUNT_TAGGED,
+			      acc.id, tag, &p, &out);
+	} else {
+		store_feed kind = no_replies && no_reblogs
+					  ? STORE_FEED_ACCOUNT_ORIGINALS
+				  : no_replies ? STORE_FEED_ACCOUNT_NO_REPLIES
+				  : no_reblogs ? STORE_FEED_ACCOUNT_NO_REBLOGS
+					       : STORE_FEED_ACCOUNT;
+		timeline_feed(&r->arena, viewer, kind, acc.id, 0, &p, &out);
+	}
+	api_link(r, out.next_max_id, out.prev_min_id);
+	http_reply_json(r, 200,
+			render_statuses(&r->arena, out.items, out.count,
+					viewer));
+}
+
+/* Reply with a page of accounts from a hidden-key list. */
+static void account_list(http_req *r, store_list kind, int64_t arg)
+{
+	page p;
+	api_page(r, &p, ACCOUNTS_PAGE_DEFAULT, ACCOUNTS_PAGE_MAX);
+	int64_t *ids = arena_alloc(&r->arena, (size_t)p.limit * sizeof *ids);
+	int64_t *keys = arena_alloc(&r->arena, (size_t)p.limit * sizeof *keys);
+	size_t n = store_list_page(kind, arg, &p, ids, keys);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		account acc;
+		if (store_account_get(&r->arena, ids[i], &acc))
+			json_array_append_new(arr,
+					      render_account(&r->arena, &acc));
+	}
+	if (n)
+		api_link(r, keys[n - 1], keys[0]);
+	http_reply_json(r, 200, arr);
+}
+
+void accounts_followers(http_req *r)
+{
+	account acc;
+	if (path_account(r, &acc))
+		account_list(r, STORE_LIST_FOLLOWERS, acc.id);
+}
+
+void accounts_following(http_req *r)
+{
+	account acc;
+	if (path_account(r, &acc))
+		account_list(r, STORE_LIST_FOLLOWING, acc.id);
+}
+
+void accounts_follow(http_req *r)
+{
+	account acc;
+	if (!path_account(r, &acc))
+		return;
+	const principal *p = api_principal(r);
+	dom_err err = account_follow(&r->arena, p, acc.id,
+				     http_param_bool(r, "reblogs", true),
+				     http_param_bool(r, "notify", false));
+	if (err == DOM_FORBIDDEN) {
+		http_reply_error(r, 403, "This action is not allowed");
+		return;
+	}
+	if (err) {
+		api_reply_dom(r, err, NULL);
+		return;
+	}
+	http_reply_json(r, 200,
+			render_relationship(&r->arena, p->account_id, acc.id));
+}
+
+void accounts_unfollow(http_req *r)
+{
+	account acc;
+	if (!path_account(r, &acc))
+		return;
+	const principal *p = api_principal(r);
+	dom_err err = account_unfollow(&r->arena, p, acc.id);
+	if (err) {
+		api_reply_dom(r, err, NULL);
+		return;
+	}
+	http_reply_json(r, 200,
+			render_relationship(&r->arena, p->account_id, acc.id));
+}
+
+void accounts_relationships(http_req *r)
+{
+	size_t n;
+	const char **ids = http_param_list(r, "id", &n);
+	if (n == 0) {
+		const char *one = http_param_get(r, "id");
+		if (one) {
+			ids = &one;
+			n = 1;
+		}
+	}
+	if (n > RELATIONSHIPS_MAX)
+		n = RELATIONSHIPS_MAX;
+	json_t *arr = json_array();
+	int64_t viewer = api_viewer(r);
+	for (size_t i = 0; i < n; i++) {
+		int64_t id;
+		account acc;
+		if (id_parse(ids[i], &id) &&
+		    store_account_get(&r->arena, id, &acc))
+			json_array_append_new(
+				arr, render_relationship(&r->arena, viewer,
+							 id));
+	}
+	http_reply_json(r, 200, arr);
+}
+
+void accounts_search(http_req *r)
+{
+	const char *q = http_param_get(r, "q");
+	if (!q) {
+		http_reply_error(r, 400, "Missing required parameter: q");
+		return;
+	}
+	while (*q == '@')
+		q++;
+	page p;
+	api_page(r, &p, ACCOUNTS_PAGE_DEFAULT, ACCOUNTS_PAGE_MAX);
+	const char *off = http_param_get(r, "offset");
+	int offset = off ? atoi(off) : 0;
+	if (offset < 0)
+		offset = 0;
+	/* "user@ourdomain" searches the local part */
+	const char *at = strchr(q, '@');
+	char *local = at ? arena_strndup(&r->arena, q, (size_t)(at - q))
+			 : (char *)q;
+	int64_t *ids = arena_alloc(&r->arena, (size_t)p.limit * sizeof *ids);
+	size_t n = *local ? store_accounts_search(local, p.limit, offset, ids)
+			  : 0;
+	bool following = http_param_bool(r, "following", false);
+	int64_t viewer = api_viewer(r);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		account acc;
+		if (following && !store_follows(viewer, ids[i]))
+			continue;
+		if (store_account_get(&r->arena, ids[i], &acc))
+			json_array_append_new(arr,
+					      render_account(&r->arena, &acc));
+	}
+	http_reply_json(r, 200, arr);
+}
+
+void follow_requests_index(http_req *r)
+{
+	account_list(r, STORE_LIST_FOLLOW_REQUESTS, api_viewer(r));
+}
+
+static void follow_request_decision(http_req *r, bool accept)
+{
+	int64_t from;
+	if (!api_path_id(r, 0, &from))
+		return;
+	const principal *p = api_principal(r);
+	dom_err err = follow_request_decide(&r->arena, p, from, accept);
+	if (err) {
+		api_reply_dom(r, err, NULL);
+		return;
+	}
+	http_reply_json(r, 200,
+			render_relationship(&r->arena, p->account_id, from));
+}
+
+void follow_requests_authorize(http_req *r)
+{
+	follow_request_decision(r, true);
+}
+
+void follow_requests_reject(http_req *r)
+{
+	follow_request_decision(r, false);
+}

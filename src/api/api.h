@@ -1,0 +1,108 @@
+/* api.h — the Mastodon client API: routes, auth guard, shared helpers.
+ *
+ * Handlers follow one shape: parse and check input, call domain/, render.
+ * Each file holds one resource (accounts.c, statuses.c…). */
+#ifndef CHORUS_API_H
+#define CHORUS_API_H
+
+#include "domain/domain.h"
+#include "http/http.h"
+#include "render/render.h"
+
+enum api_auth {
+	API_PUBLIC = 0, /* a token is optional; used for viewer flags */
+	API_APP,        /* any valid token (app or user) */
+	API_USER,       /* a user token */
+};
+
+extern const http_route api_routes[];
+extern const size_t api_nroutes;
+
+/* The guard the HTTP layer calls before every handler. */
+bool api_guard(http_req *r, const http_route *route);
+
+/* The principal of the request, or NULL when anonymous. */
+const principal *api_principal(http_req *r);
+/* The viewer's account id, 0 when anonymous. */
+int64_t api_viewer(http_req *r);
+/* Parse path parameter i as an id; replies 404 and returns false when it
+ * is not one. */
+bool api_path_id(http_req *r, int i, int64_t *id);
+/* Parse max_id/since_id/min_id/limit (limit clamped to [1, max]). */
+void api_page(http_req *r, page *p, int def, int max);
+/* Set the Link header for a page given its cursors (0 = omit). */
+void api_link(http_req *r, int64_t next_max_id, int64_t prev_min_id);
+/* Reply for a domain error (404 "Record not found" etc.). */
+void api_reply_dom(http_req *r, dom_err err, const char *msg);
+/* Reply with one status as the viewer sees it (reloaded), or 404. */
+void api_reply_status(http_req *r, int64_t id);
+
+/* handlers, by file */
+void oauth_apps_create(http_req *r);
+void oauth_apps_verify(http_req *r);
+void oauth_authorize_form(http_req *r);
+void oauth_authorize_submit(http_req *r);
+void oauth_token(http_req *r);
+void oauth_revoke(http_req *r);
+void oauth_server_metadata(http_req *r);
+
+void accounts_create(http_req *r);
+void accounts_verify_credentials(http_req *r);
+void accounts_update_credentials(http_req *r);
+void accounts_show(http_req *r);
+void accounts_lookup(http_req *r);
+void accounts_statuses(http_req *r);
+void accounts_followers(http_req *r);
+void accounts_following(http_req *r);
+void accounts_follow(http_req *r);
+void accounts_unfollow(http_req *r);
+void accounts_relationships(http_req *r);
+void accounts_search(http_req *r);
+void follow_requests_index(http_req *r);
+void follow_requests_authorize(http_req *r);
+void follow_requests_reject(http_req *r);
+
+void statuses_create(http_req *r);
+void statuses_show(http_req *r);
+void statuses_delete(http_req *r);
+void statuses_update(http_req *r);
+void statuses_history(http_req *r);
+void statuses_source(http_req *r);
+void statuses_context(http_req *r);
+void statuses_descendants(http_req *r);
+void statuses_favourite(http_req *r);
+void statuses_unfavourite(http_req *r);
+void statuses_reblog(http_req *r);
+void statuses_unreblog(http_req *r);
+void statuses_bookmark(http_req *r);
+void statuses_unbookmark(http_req *r);
+void statuses_pin(http_req *r);
+void statuses_unpin(http_req *r);
+void statuses_favourited_by(http_req *r);
+void statuses_reblogged_by(http_req *r);
+void bookmarks_index(http_req *r);
+void favourites_index(http_req *r);
+
+void timelines_home(http_req *r);
+void timelines_public(http_req *r);
+void timelines_tag(http_req *r);
+
+void notifications_index(http_req *r);
+void notifications_show(http_req *r);
+void notifications_dismiss(http_req *r);
+void notifications_clear(http_req *r);
+
+void instance_v1(http_req *r);
+void instance_v2(http_req *r);
+void instance_custom_emojis(http_req *r);
+void instance_empty_list(http_req *r);
+void instance_rules(http_req *r);
+void instance_preferences(http_req *r);
+void markers_get(http_req *r);
+void markers_set(http_req *r);
+void nodeinfo_links(http_req *r);
+void nodeinfo_document(http_req *r);
+void streaming_health(http_req *r);
+void default_image(http_req *r);
+
+#endif

@@ -1,0 +1,467 @@
+/* oauth.c — OAuth 2 apps, the sign-in/consent page, tokens, revocation. */
+#include "api/api.h"
+
+#include "core/config.h"
+#include "core/id.h"
+#include "core/time.h"
+#include "store/store.h"
+#include "text/text.h"
+
+#include <sodium.h>
+#include <string.h>
+#include <strings.h>
+
+enum {
+	AUTH_CODE_TTL_MS = 10 * 60 * 1000,
+	CLIENT_NAME_MAX = 200,
+};
+
+static const char oob_uri[] = "urn:ietf:wg:oauth:2.0:oob";
+
+static const char invalid_grant_desc[] =
+	"The provided authorization grant is invalid, expired, revoked, does "
+	"not match the redirection URI used in the authorization request, or "
+	"was issued to another client.";
+
+/* redirect_uris arrive as a string (newline- or space-separated) or as an
+ * array (Mastodon 4.3+); store newline-separated. */
+static const char *collect_redirect_uris(http_req *r)
+{
+	size_t n;
+	const char **list = http_param_list(r, "redirect_uris", &n);
+	const http_param *one = http_param_find(r, "redirect_uris");
+	if (!n)
+		return NULL;
+	buf b;
+	buf_init(&b, &r->arena);
+	for (size_t i = 0; i < n; i++) {
+		if (!*list[i])
+			continue;
+		if (b.len)
+			buf_putc(&b, '\n');
+		buf_puts(&b, list[i]);
+	}
+	(void)one;
+	return b.len ? b.data : NULL;
+}
+
+void oauth_apps_create(http_req *r)
+{
+	const char *name = http_param_get(r, "client_name");
+	const char *uris = collect_redirect_uris(r);
+	if (!name || !*name) {
+		http_reply_error(r, 422,
+				 "Validation failed: Name can't be blank");
+		return;
+	}
+	if (strlen(name) > CLIENT_NAME_MAX) {
+		http_reply_error(r, 422, "Validation failed: Name is too long");
+		return;
+	}
+	if (!uris) {
+		http_reply_error(r, 422,
+				 "Validation failed: Redirect URI can't be "
+				 "blank");
+		return;
+	}
+	const char *scopes_req = http_param_get(r, "scopes");
+	char *scopes = auth_scopes_grant(
+		&r->arena, scopes_req,
+		"read write follow push profile admin:read admin:write");
+	if (!scopes) {
+		http_reply_error(r, 422, "Validation failed: Scopes are invalid");
+		return;
+	}
+	app a = {
+		.id = id_next(),
+		.name = name,
+		.website = http_param_get(r, "website"),
+		.redirect_uris = uris,
+		.scopes = scopes,
+		.client_id = auth_random_token(&r->arena),
+		.client_secret = auth_random_token(&r->arena),
+	};
+	if (a.website && !*a.website)
+		a.website = NULL;
+	if (store_app_create(&a) < 0) {
+		http_reply_error(r, 500, "Internal server error");
+		return;
+	}
+	http_reply_json(r, 200, render_app(&r->arena, &a, true));
+}
+
+void oauth_apps_verify(http_req *r)
+{
+	const principal *p = api_principal(r);
+	app a;
+	if (!store_app_get(&r->arena, p->app_id, &a)) {
+		http_reply_error(r, 401, "The access token is invalid");
+		return;
+	}
+	http_reply_json(r, 200, render_app(&r->arena, &a, false));
+}
+
+static bool redirect_allowed(const app *a, const char *uri)
+{
+	const char *p = a->redirect_uris;
+	size_t n = strlen(uri);
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+		if (len == n && !memcmp(p, uri, n))
+			return true;
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	return false;
+}
+
+static void page_html(http_req *r, int status, const char *title,
+		      const char *body_html)
+{
+	buf b;
+	buf_init(&b, &r->arena);
+	buf_puts(&b, "<!DOCTYPE html><html lang=\"en\"><head>"
+		     "<meta charset=\"utf-8\"><meta name=\"viewport\" "
+		     "content=\"width=device-width, initial-scale=1\">"
+		     "<title>");
+	text_escape_html(&b, title, strlen(title));
+	buf_puts(&b, " — chorus</title><style>body{font-family:sans-serif;"
+		     "max-width:28rem;margin:3rem auto;padding:0 1rem}"
+		     "input{display:block;width:100%;margin:.3rem 0 1rem;"
+		     "padding:.4rem}code{font-size:1.3rem}</style></head><body>");
+	buf_puts(&b, body_html);
+	buf_puts(&b, "</body></html>");
+	http_set_header(r, "Cache-Control", "no-store");
+	http_set_header(r, "X-Frame-Options", "DENY");
+	http_reply_raw(r, status, "text/html; charset=utf-8", b.data, b.len);
+}
+
+static void put_hidden(buf *b, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	buf_printf(b, "<input type=\"hidden\" name=\"%s\" value=\"", name);
+	text_escape_html(b, value, strlen(value));
+	buf_puts(b, "\">");
+}
+
+/* Check the authorize parameters; on failure replies with an HTML error. */
+static bool authorize_params(http_req *r, app *a, const char **redirect,
+			     char **scopes)
+{
+	const char *client_id = http_param_get(r, "client_id");
+	*redirect = http_param_get(r, "redirect_uri");
+	const char *rt = http_param_get(r, "response_type");
+	if (!client_id || !store_app_by_client_id(&r->arena, client_id, a)) {
+		page_html(r, 400, "Error",
+			  "<h1>Unknown application</h1><p>The client_id is "
+			  "not valid.</p>");
+		return false;
+	}
+	if (rt && strcmp(rt, "code")) {
+		page_html(r, 400, "Error",
+			  "<h1>Unsupported response type</h1>");
+		return false;
+	}
+	if (!*redirect || !redirect_allowed(a, *redirect)) {
+		page_html(r, 400, "Error",
+			  "<h1>Invalid redirect URI</h1><p>The redirect_uri "
+			  "is not registered for this application.</p>");
+		return false;
+	}
+	*scopes = auth_scopes_grant(&r->arena, http_param_get(r, "scope"),
+				    a->scopes);
+	if (!*scopes) {
+		page_html(r, 400, "Error", "<h1>Invalid scope</h1>");
+		return false;
+	}
+	const char *method = http_param_get(r, "code_challenge_method");
+	if (http_param_get(r, "code_challenge") && method &&
+	    strcmp(method, "S256")) {
+		page_html(r, 400, "Error",
+			  "<h1>Unsupported code_challenge_method</h1>");
+		return false;
+	}
+	return true;
+}
+
+static void authorize_form(http_req *r, const app *a, const char *scopes,
+			   const char *error)
+{
+	buf b;
+	buf_init(&b, &r->arena);
+	buf_puts(&b, "<h1>Sign in to chorus</h1><p><strong>");
+	text_escape_html(&b, a->name, strlen(a->name));
+	buf_puts(&b, "</strong> asks for access to your account (");
+	text_escape_html(&b, scopes, strlen(scopes));
+	buf_puts(&b, ").</p>");
+	if (error)
+		buf_printf(&b, "<p role=\"alert\" style=\"color:#b00\">%s</p>",
+			   error);
+	buf_puts(&b, "<form method=\"post\" action=\"/oauth/authorize\">");
+	static const char *const keep[] = {
+		"client_id",      "redirect_uri",          "scope", "state",
+		"response_type",  "code_challenge",
+		"code_challenge_method",
+	};
+	for (size_t i = 0; i < sizeof keep / sizeof *keep; i++)
+		put_hidden(&b, keep[i], http_param_get(r, keep[i]));
+	buf_puts(&b, "<label>E-mail address or username<input name=\"username\" "
+		     "autocomplete=\"username\" required></label>"
+		     "<label>Password<input name=\"password\" type=\"password\" "
+		     "autocomplete=\"current-password\" required></label>"
+		     "<button type=\"submit\">Authorize</button></form>");
+	page_html(r, error ? 401 : 200, "Authorize", b.data);
+}
+
+void oauth_authorize_form(http_req *r)
+{
+	app a;
+	const char *redirect;
+	char *scopes;
+	if (!authorize_params(r, &a, &redirect, &scopes))
+		return;
+	authorize_form(r, &a, scopes, NULL);
+}
+
+void oauth_authorize_submit(http_req *r)
+{
+	app a;
+	const char *redirect;
+	char *scopes;
+	if (!authorize_params(r, &a, &redirect, &scopes))
+		return;
+	const char *login = http_param_get(r, "username");
+	const char *password = http_param_get(r, "password");
+	account acc;
+	const char *hash;
+	if (!login || !password ||
+	    !store_user_by_login(&r->arena, login, &acc, &hash) ||
+	    !auth_verify_password(hash, password)) {
+		authorize_form(r, &a, scopes, "Invalid e-mail or password.");
+		return;
+	}
+	char *code = auth_random_token(&r->arena);
+	if (store_auth_code_create(auth_token_hash(&r->arena, code), a.id,
+				   acc.id, scopes, redirect,
+				   http_param_get(r, "code_challenge"),
+				   time_now_ms() + AUTH_CODE_TTL_MS) < 0) {
+		page_html(r, 500, "Error", "<h1>Something went wrong</h1>");
+		return;
+	}
+	if (!strcmp(redirect, oob_uri)) {
+		page_html(r, 200, "Authorization code",
+			  arena_printf(&r->arena,
+				       "<h1>Authorization code</h1><p>Copy "
+				       "this code and paste it into the "
+				       "application.</p><p><code "
+				       "id=\"code\">%s</code></p>",
+				       code));
+		return;
+	}
+	const char *state = http_param_get(r, "state");
+	buf loc;
+	buf_init(&loc, &r->arena);
+	buf_puts(&loc, redirect);
+	buf_putc(&loc, strchr(redirect, '?') ? '&' : '?');
+	buf_printf(&loc, "code=%s", code);
+	if (state) {
+		buf_puts(&loc, "&state=");
+		for (const unsigned char *p = (const unsigned char *)state; *p;
+		     p++) {
+			if ((*p >= 'a' && *p <= 'z') ||
+			    (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+				buf_putc(&loc, (char)*p);
+			else
+				buf_printf(&loc, "%%%02X", *p);
+		}
+	}
+	http_redirect(r, loc.data);
+}
+
+/* Client credentials from the body or HTTP Basic auth. */
+static bool client_auth(http_req *r, app *a)
+{
+	const char *id = http_param_get(r, "client_id");
+	const char *secret = http_param_get(r, "client_secret");
+	const char *basic = http_header_get(r, "Authorization");
+	if ((!id || !secret) && basic && !strncasecmp(basic, "Basic ", 6)) {
+		const char *b64 = basic + 6;
+		size_t max = strlen(b64);
+		unsigned char *raw = arena_alloc(&r->arena, max + 1);
+		size_t len = 0;
+		if (sodium_base642bin(raw, max, b64, max, NULL, &len, NULL,
+				      sodium_base64_VARIANT_ORIGINAL) == 0) {
+			raw[len] = '\0';
+			char *colon = strchr((char *)raw, ':');
+			if (colon) {
+				*colon = '\0';
+				id = (char *)raw;
+				secret = colon + 1;
+			}
+		}
+	}
+	if (!id || !secret || !store_app_by_client_id(&r->arena, id, a))
+		return false;
+	size_t n = strlen(secret);
+	return n == strlen(a->client_secret) &&
+	       sodium_memcmp(secret, a->client_secret, n) == 0;
+}
+
+static void issue_token(http_req *r, const app *a, int64_t account_id,
+			const char *scopes)
+{
+	char *token = auth_random_token(&r->arena);
+	int64_t id = id_next();
+	if (store_token_create(id, auth_token_hash(&r->arena, token), a->id,
+			       account_id, scopes) < 0) {
+		http_reply_error(r, 500, "Internal server error");
+		return;
+	}
+	http_set_header(r, "Cache-Control", "no-store");
+	http_reply_json(r, 200,
+			json_pack("{s:s,s:s,s:s,s:I}", "access_token", token,
+				  "token_type", "Bearer", "scope", scopes,
+				  "created_at", (json_int_t)(id_to_ms(id) / 1000)));
+}
+
+static bool pkce_ok(const char *challenge, const char *verifier)
+{
+	if (!challenge)
+		return true;
+	if (!verifier)
+		return false;
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(digest, (const unsigned char *)verifier,
+			   strlen(verifier));
+	char b64[sodium_base64_ENCODED_LEN(
+		crypto_hash_sha256_BYTES,
+		sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	sodium_bin2base64(b64, sizeof b64, digest, sizeof digest,
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return strlen(challenge) == strlen(b64) &&
+	       sodium_memcmp(challenge, b64, strlen(b64)) == 0;
+}
+
+static void grant_authorization_code(http_req *r, const app *a)
+{
+	const char *code = http_param_get(r, "code");
+	int64_t app_id, account_id, expires;
+	const char *scopes, *redirect, *challenge;
+	if (!code || !store_auth_code_take(&r->arena,
+					   auth_token_hash(&r->arena, code),
+					   &app_id, &account_id, &scopes,
+					   &redirect, &challenge, &expires) ||
+	    app_id != a->id || expires < time_now_ms()) {
+		http_reply_oauth_error(r, 400, "invalid_grant",
+				       invalid_grant_desc);
+		return;
+	}
+	const char *given = http_param_get(r, "redirect_uri");
+	if ((given && strcmp(given, redirect)) ||
+	    !pkce_ok(challenge, http_param_get(r, "code_verifier"))) {
+		http_reply_oauth_error(r, 400, "invalid_grant",
+				       invalid_grant_desc);
+		return;
+	}
+	issue_token(r, a, account_id, scopes);
+}
+
+static void grant_password(http_req *r, const app *a, const char *scopes)
+{
+	const char *login = http_param_get(r, "username");
+	const char *password = http_param_get(r, "password");
+	account acc;
+	const char *hash;
+	if (!login || !password ||
+	    !store_user_by_login(&r->arena, login, &acc, &hash) ||
+	    !auth_verify_password(hash, password)) {
+		http_reply_oauth_error(r, 400, "invalid_grant",
+				       invalid_grant_desc);
+		return;
+	}
+	issue_token(r, a, acc.id, scopes);
+}
+
+void oauth_token(http_req *r)
+{
+	const char *grant = http_param_get(r, "grant_type");
+	if (!grant) {
+		http_reply_oauth_error(r, 400, "invalid_request",
+				       "Missing required parameter: "
+				       "grant_type.");
+		return;
+	}
+	app a;
+	if (!client_auth(r, &a)) {
+		http_reply_oauth_error(
+			r, 401, "invalid_client",
+			"Client authentication failed due to unknown client, "
+			"no client authentication included, or unsupported "
+			"authentication method.");
+		return;
+	}
+	if (!strcmp(grant, "authorization_code")) {
+		grant_authorization_code(r, &a);
+		return;
+	}
+	char *scopes = auth_scopes_grant(&r->arena, http_param_get(r, "scope"),
+					 a.scopes);
+	if (!scopes) {
+		http_reply_oauth_error(r, 400, "invalid_scope",
+				       "The requested scope is invalid, "
+				       "unknown, or malformed.");
+		return;
+	}
+	if (!strcmp(grant, "password"))
+		grant_password(r, &a, scopes);
+	else if (!strcmp(grant, "client_credentials"))
+		issue_token(r, &a, 0, scopes);
+	else
+		http_reply_oauth_error(r, 400, "unsupported_grant_type",
+				       "The authorization grant type is not "
+				       "supported by the authorization "
+				       "server.");
+}
+
+void oauth_revoke(http_req *r)
+{
+	app a;
+	if (!client_auth(r, &a)) {
+		http_reply_oauth_error(r, 403, "unauthorized_client",
+				       "You are not authorized to revoke this "
+				       "token");
+		return;
+	}
+	const char *token = http_param_get(r, "token");
+	if (token)
+		store_token_revoke(auth_token_hash(&r->arena, token), a.id);
+	http_reply_json(r, 200, json_object());
+}
+
+void oauth_server_metadata(http_req *r)
+{
+	const char *base = cfg.base_url;
+	http_reply_json(
+		r, 200,
+		json_pack("{s:s,s:s,s:s,s:s,s:s,s:[sssss],s:[s],s:[s],"
+			  "s:[sss],s:[ss]}",
+			  "issuer", arena_printf(&r->arena, "%s/", base),
+			  "authorization_endpoint",
+			  arena_printf(&r->arena, "%s/oauth/authorize", base),
+			  "token_endpoint",
+			  arena_printf(&r->arena, "%s/oauth/token", base),
+			  "revocation_endpoint",
+			  arena_printf(&r->arena, "%s/oauth/revoke", base),
+			  "app_registration_endpoint",
+			  arena_printf(&r->arena, "%s/api/v1/apps", base),
+			  "scopes_supported", "read", "write", "follow",
+			  "push", "profile", "response_types_supported",
+			  "code", "code_challenge_methods_supported", "S256",
+			  "grant_types_supported", "authorization_code",
+			  "password", "client_credentials",
+			  "token_endpoint_auth_methods_supported",
+			  "client_secret_basic", "client_secret_post"));
+}

@@ -1,0 +1,406 @@
+/* statuses.c — /api/v1/statuses and the lists built from them. */
+#include "api/api.h"
+
+#include "core/config.h"
+#include "core/id.h"
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	STATUS_ACCOUNTS_DEFAULT = 40,
+	STATUS_ACCOUNTS_MAX = 80,
+	LIST_PAGE_DEFAULT = 20,
+	LIST_PAGE_MAX = 40,
+	DESCENDANTS_DEFAULT = 40,
+	DESCENDANTS_MAX = 200,
+	LANGUAGE_MAX = 16,
+};
+
+/* Read the fields shared by create and edit; replies 422 itself. */
+static bool read_post_fields(http_req *r, post_request *pr, bool creating)
+{
+	memset(pr, 0, sizeof *pr);
+	const http_param *text = http_param_find(r, "status");
+	pr->text = text ? text->value : "";
+	pr->spoiler_text = http_param_get(r, "spoiler_text");
+	pr->sensitive = http_param_bool(r, "sensitive", false);
+	pr->language = http_param_get(r, "language");
+	if (pr->language && (!*pr->language ||
+			     strlen(pr->language) > LANGUAGE_MAX))
+		pr->language = NULL;
+	const principal *p = api_principal(r);
+	const char *vis = http_param_get(r, "visibility");
+	pr->vis = VIS_PUBLIC;
+	if (p->account && p->account->privacy)
+		visibility_parse(p->account->privacy, &pr->vis);
+	if (creating && vis && *vis && !visibility_parse(vis, &pr->vis)) {
+		http_reply_error(r, 422,
+				 "Validation failed: Visibility is not "
+				 "included in the list");
+		return false;
+	}
+	if (creating) {
+		const char *reply = http_param_get(r, "in_reply_to_id");
+		if (reply && *reply && !id_parse(reply, &pr->in_reply_to_id)) {
+			http_reply_error(r, 404, "Record not found");
+			return false;
+		}
+		pr->idempotency_key = http_header_get(r, "Idempotency-Key");
+	}
+	return true;
+}
+
+void statuses_create(http_req *r)
+{
+	post_request pr;
+	if (!read_post_fields(r, &pr, true))
+		return;
+	int64_t id;
+	const char *msg = NULL;
+	dom_err err = status_post(&r->arena, api_principal(r), &pr, &id, &msg);
+	if (err) {
+		api_reply_dom(r, err, msg);
+		return;
+	}
+	api_reply_status(r, id);
+}
+
+void statuses_show(http_req *r)
+{
+	int64_t id;
+	if (api_path_id(r, 0, &id))
+		api_reply_status(r, id);
+}
+
+void statuses_delete(http_req *r)
+{
+	int64_t id;
+	if (!api_path_id(r, 0, &id))
+		return;
+	status s;
+	const principal *p = api_principal(r);
+	/* render before deleting: the response carries the source text for
+	 * delete-and-redraft */
+	if (!status_load_visible(&r->arena, p->account_id, id, &s)) {
+		http_reply_error(r, 404, "Record not found");
+		return;
+	}
+	json_t *j = render_status(&r->arena, &s, p->account_id);
+	status gone;
+	dom_err err = status_delete(&r->arena, p, id, &gone);
+	if (err) {
+		json_decref(j);
+		api_reply_dom(r, err, NULL);
+		return;
+	}
+	json_object_set_new(j, "text", json_string(s.text));
+	json_object_set_new(j, "reblogs_count", json_integer(0));
+	json_object_set_new(j, "favourites_count", json_integer(0));
+	http_reply_json(r, 200, j);
+}
+
+void statuses_update(http_req *r)
+{
+	int64_t id;
+	if (!api_path_id(r, 0, &id))
+		return;
+	post_request pr;
+	if (!read_post_fields(r, &pr, false))
+		return;
+	const char *msg = NULL;
+	dom_err err = status_edit(&r->arena, api_principal(r), id, &pr, &msg);
+	if (err) {
+		api_reply_dom(r, err, msg);
+		return;
+	}
+	api_reply_status(r, id);
+}
+
+void statuses_history(http_req *r)
+{
+	int64_t id;
+	if (!api_path_id(r, 0, &id))
+		return;
+	status s;
+	if (!status_load_visible(&r->arena, api_viewer(r), id, &s) ||
+	    s.reblog_of_id) {
+		http_reply_error(r, 404, "Record not found");
+		return;
+	}
+	status *edits;
+	size_t n = store_status_edits(&r->arena, id, &edits);
+	if (n == 0) {
+		edits = &s;
+		n = 1;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(
+			arr,
+			json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:o}", "content",
+				  edits[i].content, "spoiler_text",
+				  edits[i].spoiler_text, "sensitive",
+				  edits[i].sensitive, "created_at",
+				  render_time(edits[i].created_at), "account",
+				  render_account(&r->arena, s.account),
+				  "media_attachments", json_array(), "emojis",
+				  json_array()));
+	http_reply_json(r, 200, arr);
+}
+
+void statuses_source(http_req *r)
+{
+	int64_t id;
+	if (!api_path_id(r, 0, &id))
+		return;
+	status s;
+	const principal *p = api_principal(r);
+	if (!status_load_visible(&r->arena, p->account_id, id, &s) ||
+	    s.account_id != p->account_id) {
+		http_reply_error(r, 404, "Record not found");
+		return;
+	}
+	http_reply_json(r, 200,
+			json_pack("{s:s,s:s,s:s}", "id", render_id(&r->arena, id),
+				  "text", s.text, "spoiler_text",
+				  s.spoiler_text));
+}
+
+/* Load the status of path parameter 0 for the viewer, or reply 404. */
+static bool path_status(http_req *r, status *s)
+{
+	int64_t id;
+	if (!api_path_id(r, 0, &id))
+		return false;
+	if (!status_load_visible(&r->arena, api_viewer(r), id, s)) {
+		http_reply_error(r, 404, "Record not found");
+		return false;
+	}
+	return true;
+}
+
+void statuses_context(http_req *r)
+{
+	status s;
+	if (!path_status(r, &s))
+		return;
+	int64_t viewer = api_viewer(r);
+	size_t up = (size_t)(viewer ? cfg.context_max
+				    : cfg.context_anonymous_ancestors);
+	size_t down = (size_t)(viewer ? cfg.context_max
+				      : cfg.context_anonymous_descendants);
+	context c;
+	timeline_context(&r->arena, viewer, &s, up, down, &c);
+	if (c.truncated)
+		/* tell clients that know the extension where the rest is */
+		http_set_header(
+			r, "Link",
+			arena_printf(&r->arena,
+				     "<%s/api/v1/statuses/%lld/context/"
+				     "descendants?after=%lld>; rel=\"next\"",
+				     cfg.base_url, (long long)s.id,
+				     (long long)c.descendants[c.ndescendants -
+							      1]->id));
+	http_reply_json(
+		r, 200,
+		json_pack("{s:o,s:o}", "ancestors",
+			  render_statuses(&r->arena, c.ancestors, c.nancestors,
+					  viewer),
+			  "descendants",
+			  render_statuses(&r->arena, c.descendants,
+					  c.ndescendants, viewer)));
+}
+
+/* chorus extension: a movement-sized thread read whole, page by page, in
+ * the same depth-first order /context uses. */
+void statuses_descendants(http_req *r)
+{
+	status s;
+	if (!path_status(r, &s))
+		return;
+	int64_t after = 0;
+	const char *a = http_param_get(r, "after");
+	if (a && !id_parse(a, &after)) {
+		http_reply_error(r, 400, "Invalid parameter: after");
+		return;
+	}
+	const char *l = http_param_get(r, "limit");
+	long limit = l ? strtol(l, NULL, 10) : DESCENDANTS_DEFAULT;
+	if (limit < 1)
+		limit = 1;
+	if (limit > DESCENDANTS_MAX)
+		limit = DESCENDANTS_MAX;
+	int64_t viewer = api_viewer(r);
+	status_page page;
+	bool more;
+	timeline_descendants(&r->arena, viewer, &s, after, (size_t)limit,
+			     &page, &more);
+	if (more && page.count) {
+		static const char *const drop[] = {"after", NULL};
+		http_set_header(
+			r, "Link",
+			arena_printf(&r->arena, "<%s>; rel=\"next\"",
+				     http_url_with(r, cfg.base_url, drop,
+						   "after",
+						   render_id(&r->arena,
+							     page.next_max_id))));
+	}
+	http_reply_json(r, 200,
+			render_statuses(&r->arena, page.items, page.count,
+					viewer));
+}
+
+typedef dom_err (*status_action)(arena *a, const principal *p, int64_t id,
+				 bool on);
+
+static void toggle(http_req *r, status_action act, bool on)
+{
+	int64_t id;
+	if (!api_path_id(r, 0, &id))
+		return;
+	dom_err err = act(&r->arena, api_principal(r), id, on);
+	if (err) {
+		api_reply_dom(r, err, NULL);
+		return;
+	}
+	api_reply_status(r, id);
+}
+
+void statuses_favourite(http_req *r)
+{
+	toggle(r, status_favourite, true);
+}
+
+void statuses_unfavourite(http_req *r)
+{
+	toggle(r, status_favourite, false);
+}
+
+void statuses_bookmark(http_req *r)
+{
+	toggle(r, status_bookmark, true);
+}
+
+void statuses_unbookmark(http_req *r)
+{
+	toggle(r, status_bookmark, false);
+}
+
+static void pin(http_req *r, bool on)
+{
+	int64_t id;
+	if (!api_path_id(r, 0, &id))
+		return;
+	const char *msg = NULL;
+	dom_err err = status_pin(&r->arena, api_principal(r), id, on, &msg);
+	if (err) {
+		api_reply_dom(r, err, msg);
+		return;
+	}
+	api_reply_status(r, id);
+}
+
+void statuses_pin(http_req *r)
+{
+	pin(r, true);
+}
+
+void statuses_unpin(http_req *r)
+{
+	pin(r, false);
+}
+
+void statuses_reblog(http_req *r)
+{
+	int64_t id, reblog_id;
+	if (!api_path_id(r, 0, &id))
+		return;
+	visibility vis = VIS_PUBLIC;
+	const char *v = http_param_get(r, "visibility");
+	if (v && *v && (!visibility_parse(v, &vis) || vis == VIS_DIRECT)) {
+		http_reply_error(r, 422,
+				 "Validation failed: Visibility is not "
+				 "included in the list");
+		return;
+	}
+	dom_err err = status_reblog(&r->arena, api_principal(r), id, vis,
+				    &reblog_id);
+	if (err) {
+		api_reply_dom(r, err, NULL);
+		return;
+	}
+	api_reply_status(r, reblog_id);
+}
+
+void statuses_unreblog(http_req *r)
+{
+	int64_t id;
+	if (!api_path_id(r, 0, &id))
+		return;
+	dom_err err = status_unreblog(&r->arena, api_principal(r), id);
+	if (err) {
+		api_reply_dom(r, err, NULL);
+		return;
+	}
+	api_reply_status(r, id);
+}
+
+static void status_accounts(http_req *r, store_list kind)
+{
+	status s;
+	if (!path_status(r, &s))
+		return;
+	page p;
+	api_page(r, &p, STATUS_ACCOUNTS_DEFAULT, STATUS_ACCOUNTS_MAX);
+	int64_t *ids = arena_alloc(&r->arena, (size_t)p.limit * sizeof *ids);
+	int64_t *keys = arena_alloc(&r->arena, (size_t)p.limit * sizeof *keys);
+	size_t n = store_list_page(kind, s.id, &p, ids, keys);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		account acc;
+		if (store_account_get(&r->arena, ids[i], &acc))
+			json_array_append_new(arr,
+					      render_account(&r->arena, &acc));
+	}
+	if (n)
+		api_link(r, keys[n - 1], keys[0]);
+	http_reply_json(r, 200, arr);
+}
+
+void statuses_favourited_by(http_req *r)
+{
+	status_accounts(r, STORE_LIST_FAVOURITED_BY);
+}
+
+void statuses_reblogged_by(http_req *r)
+{
+	status_accounts(r, STORE_LIST_REBLOGGED_BY);
+}
+
+static void own_list(http_req *r, store_list kind)
+{
+	page p;
+	api_page(r, &p, LIST_PAGE_DEFAULT, LIST_PAGE_MAX);
+	int64_t *ids = arena_alloc(&r->arena, (size_t)p.limit * sizeof *ids);
+	int64_t *keys = arena_alloc(&r->arena, (size_t)p.limit * sizeof *keys);
+	size_t n = store_list_page(kind, api_viewer(r), &p, ids, keys);
+	status_page out;
+	timeline_from_ids(&r->arena, api_viewer(r), ids, n, &out);
+	if (n)
+		api_link(r, keys[n - 1], keys[0]);
+	http_reply_json(r, 200,
+			render_statuses(&r->arena, out.items, out.count,
+					api_viewer(r)));
+}
+
+void bookmarks_index(http_req *r)
+{
+	own_list(r, STORE_LIST_BOOKMARKS);
+}
+
+void favourites_index(http_req *r)
+{
+	own_list(r, STORE_LIST_FAVOURITES);
+}

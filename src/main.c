@@ -1,0 +1,255 @@
+/* main.c — the chorus command: serve, init, user, demo, config. */
+#include "api/api.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "domain/domain.h"
+#include "store/store.h"
+
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+	fputs("usage: chorus <command> [options]\n"
+	      "\n"
+	      "commands:\n"
+	      "  serve                 run the server\n"
+	      "  demo                  seed a demo instance (once) and serve "
+	      "it\n"
+	      "  init                  create the data directory and database\n"
+	      "  user create NAME --email E --password P [--role R]\n"
+	      "  user list\n"
+	      "  user passwd NAME --password P\n"
+	      "  config                print the effective configuration\n"
+	      "\n"
+	      "options (all commands):\n"
+	      "  --data DIR            data directory (default ./data)\n"
+	      "  --config FILE         INI configuration file\n"
+	      "  --port N              port to listen on (default 3000)\n"
+	      "  --bind ADDR           address to listen on (default "
+	      "127.0.0.1)\n"
+	      "  --base-url URL        public URL (default http://BIND:PORT)\n",
+	      out);
+}
+
+/* Options shared by every command, plus the user-command ones. */
+typedef struct cli {
+	const char *email, *password, *role;
+	const char *args[4];
+	int nargs;
+} cli;
+
+static int parse_cli(int argc, char **argv, cli *c)
+{
+	memset(c, 0, sizeof *c);
+	const char *config_file = NULL;
+	/* the config file first, so flags override it */
+	for (int i = 2; i < argc - 1; i++)
+		if (!strcmp(argv[i], "--config"))
+			config_file = argv[i + 1];
+	if (config_file && config_load(config_file) < 0)
+		return -1;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *key = NULL;
+		if (!strcmp(a, "--data"))
+			key = "data.dir";
+		else if (!strcmp(a, "--port"))
+			key = "server.port";
+		else if (!strcmp(a, "--bind"))
+			key = "server.bind";
+		else if (!strcmp(a, "--base-url"))
+			key = "server.base_url";
+		if (key) {
+			if (!v || config_set(key, v) < 0) {
+				fprintf(stderr, "chorus: bad value for %s\n",
+					a);
+				return -1;
+			}
+			i++;
+		} else if (!strcmp(a, "--config")) {
+			i++;
+		} else if (!strcmp(a, "--email") && v) {
+			c->email = v;
+			i++;
+		} else if (!strcmp(a, "--password") && v) {
+			c->password = v;
+			i++;
+		} else if (!strcmp(a, "--role") && v) {
+			c->role = v;
+			i++;
+		} else if (a[0] == '-' && a[1] == '-') {
+			fprintf(stderr, "chorus: unknown option %s\n", a);
+			return -1;
+		} else if (c->nargs < 4) {
+			c->args[c->nargs++] = a;
+		}
+	}
+	config_finish();
+	return 0;
+}
+
+static int cmd_serve(void)
+{
+	/* workers inherit this mask; the main thread waits for the signal
+	 * and then stops the server after in-flight requests finish */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	http_server_opts opts = {
+		.bind = cfg.bind,
+		.port = cfg.port,
+		.threads = cfg.threads,
+		.max_body_bytes = cfg.max_body_bytes,
+		.access_log = cfg.access_log,
+		.routes = api_routes,
+		.nroutes = api_nroutes,
+		.guard = api_guard,
+		.thread_exit = store_thread_close,
+	};
+	http_server *s = http_server_start(&opts);
+	if (!s)
+		return 1;
+	log_info("chorus listening on %s (data in %s, %d threads)",
+		 cfg.base_url, cfg.data_dir, cfg.threads);
+	int sig;
+	sigwait(&stop, &sig);
+	log_info("signal %d: finishing in-flight requests", sig);
+	http_server_stop(s);
+	store_thread_close();
+	log_info("stopped");
+	return 0;
+}
+
+static int create_user(const char *name, const char *email,
+		       const char *password, const char *role, int64_t *id)
+{
+	static const char *const roles[] = {"owner", "admin", "moderator",
+					    "user"};
+	bool role_ok = false;
+	for (int i = 0; i < 4; i++)
+		role_ok |= !strcmp(role, roles[i]);
+	if (!role_ok) {
+		fprintf(stderr, "chorus: role must be owner, admin, moderator "
+				"or user\n");
+		return 1;
+	}
+	arena a;
+	arena_init(&a);
+	registration reg = {.username = name,
+			    .email = email,
+			    .password = password,
+			    .role = role};
+	const char *field = NULL, *code = NULL, *msg = NULL;
+	dom_err err = account_register(&a, &reg, id, &field, &code, &msg);
+	if (err)
+		fprintf(stderr, "chorus: %s %s\n", field ? field : "account",
+			msg ? msg : "could not be created");
+	arena_release(&a);
+	return err ? 1 : 0;
+}
+
+static void print_user(const account *acc, void *ctx)
+{
+	(void)ctx;
+	printf("%lld\t%s\t%s\t%s\n", (long long)acc->id, acc->username,
+	       acc->email ? acc->email : "", acc->role ? acc->role : "");
+}
+
+static int cmd_user(const cli *c)
+{
+	const char *sub = c->nargs > 0 ? c->args[0] : "";
+	if (!strcmp(sub, "list")) {
+		arena a;
+		arena_init(&a);
+		store_users_each(print_user, NULL, &a);
+		arena_release(&a);
+		return 0;
+	}
+	if (!strcmp(sub, "create")) {
+		if (c->nargs < 2 || !c->email || !c->password) {
+			fputs("usage: chorus user create NAME --email E "
+			      "--password P [--role R]\n",
+			      stderr);
+			return 2;
+		}
+		int64_t id;
+		int rc = create_user(c->args[1], c->email, c->password,
+				     c->role ? c->role : "user", &id);
+		if (!rc)
+			printf("created %s (id %lld)\n", c->args[1],
+			       (long long)id);
+		return rc;
+	}
+	if (!strcmp(sub, "passwd")) {
+		if (c->nargs < 2 || !c->password) {
+			fputs("usage: chorus user passwd NAME --password P\n",
+			      stderr);
+			return 2;
+		}
+		arena a;
+		arena_init(&a);
+		account acc;
+		int rc = 1;
+		if (!store_account_by_username(&a, c->args[1], NULL, &acc))
+			fprintf(stderr, "chorus: no user %s\n", c->args[1]);
+		else if ((int)strlen(c->password) < cfg.password_min_length)
+			fprintf(stderr, "chorus: password too short\n");
+		else if (store_user_set_password(
+				 acc.id,
+				 auth_hash_password(&a, c->password)) == 0)
+			rc = 0;
+		arena_release(&a);
+		return rc;
+	}
+	usage(stderr);
+	return 2;
+}
+
+int demo_seed(void);
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (sodium_init() < 0) {
+		fputs("chorus: libsodium failed to initialise\n", stderr);
+		return 1;
+	}
+	config_defaults();
+	cli c;
+	if (parse_cli(argc, argv, &c) < 0)
+		return 2;
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "config")) {
+		config_print();
+		return 0;
+	}
+	if (store_open(cfg.data_dir) < 0)
+		return 1;
+	if (!strcmp(cmd, "init")) {
+		printf("database ready in %s (schema %d)\n", cfg.data_dir,
+		       store_schema_version());
+		return 0;
+	}
+	if (!strcmp(cmd, "serve"))
+		return cmd_serve();
+	if (!strcmp(cmd, "user"))
+		return cmd_user(&c);
+	if (!strcmp(cmd, "demo")) {
+		if (demo_seed() < 0)
+			return 1;
+		return cmd_serve();
+	}
+	usage(stderr);
+	return 2;
+}

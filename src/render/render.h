@@ -1,0 +1,29 @@
+/* render.h — domain values → Mastodon JSON entities (jansson).
+ *
+ * Returned json_t values are new references owned by the caller (usually
+ * handed straight to http_reply_json). Strings are copied into the JSON. */
+#ifndef CHORUS_RENDER_H
+#define CHORUS_RENDER_H
+
+#include "core/arena.h"
+#include "domain/domain.h"
+#include "domain/model.h"
+
+#include <jansson.h>
+
+/* Decimal string form of an id, arena memory. */
+const char *render_id(arena *a, int64_t id);
+json_t *render_time(int64_t ms);
+json_t *render_account(arena *a, const account *acc);
+/* Account plus source and role, for verify/update_credentials. */
+json_t *render_credential_account(arena *a, const account *acc);
+/* One status with the viewer's flags (viewer 0 = anonymous). */
+json_t *render_status(arena *a, const status *s, int64_t viewer);
+/* A page of statuses; viewer flags are fetched once for the whole page. */
+json_t *render_statuses(arena *a, status *const *items, size_t n,
+			int64_t viewer);
+json_t *render_relationship(arena *a, int64_t viewer, int64_t target);
+json_t *render_notification(arena *a, const notification *n, int64_t viewer);
+json_t *render_app(arena *a, const app *ap, bool with_secret);
+
+#endif

@@ -1,0 +1,376 @@
+"""Fixtures for the chorus API test suite.
+
+One chorus server runs for the whole session, on a free port, with its own
+temporary data directory. Users are created through the CLI
+(`chorus user create`), both before the server starts (alice, bob, carol) and
+while it runs (`make_user`, for tests that need a clean slate).
+
+Run:  CHORUS_BIN=/work/main/build/chorus /usr/bin/python3 -m pytest -q tests/api
+"""
+
+import itertools
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+from mastodon import Mastodon
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_SCOPES = ["read", "write", "follow", "push"]
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 20.0
+
+_SERVER = None  # the running ChorusServer, for the log-on-failure hook
+
+
+def chorus_bin():
+    return os.environ.get("CHORUS_BIN") or str(REPO / "build" / "chorus")
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ChorusServer:
+    def __init__(self, binary, root):
+        self.binary = binary
+        self.root = Path(root)
+        self.data = self.root / "data"
+        self.data.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.root / "server.log"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+        self._log = None
+        self.exit_code = None
+
+    # ---- CLI ----------------------------------------------------------
+    def cli(self, *args, check=True, timeout=60):
+        cmd = [self.binary, *args]
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                             stdin=subprocess.DEVNULL)
+        if check and res.returncode != 0:
+            pytest.fail(
+                f"`{' '.join(cmd)}` exited {res.returncode}\n"
+                f"stdout:\n{res.stdout}\nstderr:\n{res.stderr}", pytrace=False)
+        return res
+
+    def create_user(self, name, email, password, role=None):
+        args = ["user", "create", name, "--email", email, "--password", password]
+        if role:
+            args += ["--role", role]
+        args += ["--data", str(self.data)]
+        return self.cli(*args)
+
+    # ---- process ------------------------------------------------------
+    def start(self):
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [self.binary, "serve", "--port", str(self.port), "--data", str(self.data)],
+            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + START_TIMEOUT
+        last_err = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"chorus serve exited early with code {self.proc.returncode}\n"
+                            f"--- server log ---\n{self.log_tail()}", pytrace=False)
+            try:
+                r = requests.get(self.url + "/api/v1/instance", timeout=2)
+                if r.status_code == 200:
+                    return
+                last_err = f"HTTP {r.status_code}: {r.text[:200]}"
+            except requests.RequestException as e:
+                last_err = repr(e)
+            time.sleep(0.1)
+        self.proc.kill()
+        self.proc.wait()
+        pytest.fail(f"chorus serve did not answer GET /api/v1/instance within "
+                    f"{START_TIMEOUT:.0f}s (last: {last_err})\n"
+                    f"--- server log ---\n{self.log_tail()}", pytrace=False)
+
+    def stop(self):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.exit_code = self.proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                self.exit_code = "timeout"
+        else:
+            self.exit_code = self.proc.returncode
+        if self._log:
+            self._log.close()
+        return self.exit_code
+
+    def log_size(self):
+        try:
+            return self.log_path.stat().st_size
+        except OSError:
+            return 0
+
+    def log_tail(self, start=0, limit=12000):
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(start)
+                data = f.read()
+        except OSError:
+            return "(no log)"
+        text = data.decode("utf-8", "replace")
+        if len(text) > limit:
+            text = "…\n" + text[-limit:]
+        return text
+
+
+# ---- log on failure -----------------------------------------------------
+
+def pytest_runtest_setup(item):
+    if _SERVER is not None:
+        item._chorus_log_offset = _SERVER.log_size()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.failed and _SERVER is not None:
+        start = getattr(item, "_chorus_log_offset", 0)
+        rep.sections.append(("chorus server log (during this test)",
+                             _SERVER.log_tail(start, limit=6000)))
+
+
+# ---- users --------------------------------------------------------------
+
+@dataclass
+class User:
+    name: str
+    email: str
+    password: str
+    api: Mastodon = None
+    id: int = None          # Mastodon.py turns digit-string ids into ints
+    token: str = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def sid(self):
+        """The account id as the wire string."""
+        return str(self.id)
+
+
+_counter = itertools.count(1)
+
+
+def unique_name(prefix):
+    """A fresh valid username: [a-z0-9_], at most 30 chars."""
+    prefix = "".join(c for c in prefix.lower() if c.isalnum() or c == "_")[:14] or "u"
+    return f"{prefix}_{next(_counter)}{secrets.token_hex(3)}"
+
+
+def make_client(base_url, **kw):
+    kw.setdefault("ratelimit_method", "throw")
+    kw.setdefault("request_timeout", 30)
+    return Mastodon(api_base_url=base_url, **kw)
+
+
+def login(server, login_name, password, scopes=DEFAULT_SCOPES, app=None):
+    """A logged-in Mastodon.py client (password grant)."""
+    if app is None:
+        app = Mastodon.create_app("chorus-tests", scopes=scopes, api_base_url=server.url,
+                                  website="https://example.org/chorus-tests")
+    client_id, client_secret = app
+    m = make_client(server.url, client_id=client_id, client_secret=client_secret)
+    m.log_in(username=login_name, password=password, scopes=scopes)
+    return m
+
+
+def logged_in_user(server, name, email, password, app):
+    u = User(name, email, password)
+    u.api = login(server, email, password, app=app)
+    u.token = u.api.access_token
+    me = u.api.account_verify_credentials()
+    assert me["username"] == name
+    u.id = me["id"]
+    return u
+
+
+BASE_USERS = [
+    ("alice", "alice@example.com", "alice-secret-pw", "owner"),
+    ("bob", "bob@example.com", "bob-secret-pw1", None),
+    ("carol", "carol@example.com", "carol-secret-pw", None),
+]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    global _SERVER
+    binary = chorus_bin()
+    if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
+        pytest.fail(f"chorus server binary not found or not executable: {binary}\n"
+                    f"Build it with `make -C {REPO}` or point CHORUS_BIN at it.",
+                    pytrace=False)
+    srv = ChorusServer(binary, tmp_path_factory.mktemp("chorus"))
+    for name, email, pw, role in BASE_USERS:
+        srv.create_user(name, email, pw, role=role)
+    srv.start()
+    _SERVER = srv
+    yield srv
+    _SERVER = None
+    code = srv.stop()
+    assert code == 0, (f"chorus serve did not shut down gracefully on SIGTERM "
+                       f"(exit {code!r})\n--- server log ---\n{srv.log_tail()}")
+
+
+@pytest.fixture(scope="session")
+def base_url(server):
+    return server.url
+
+
+@pytest.fixture(scope="session")
+def app_keys(server):
+    """One OAuth app (read write follow push) shared by password logins."""
+    return Mastodon.create_app("chorus-tests", scopes=DEFAULT_SCOPES, api_base_url=server.url,
+                               website="https://example.org/chorus-tests")
+
+
+def _base_user(server, app_keys, name):
+    for n, email, pw, _ in BASE_USERS:
+        if n == name:
+            return logged_in_user(server, n, email, pw, app_keys)
+    raise KeyError(name)
+
+
+@pytest.fixture(scope="session")
+def alice(server, app_keys):
+    return _base_user(server, app_keys, "alice")
+
+
+@pytest.fixture(scope="session")
+def bob(server, app_keys):
+    return _base_user(server, app_keys, "bob")
+
+
+@pytest.fixture(scope="session")
+def carol(server, app_keys):
+    return _base_user(server, app_keys, "carol")
+
+
+@pytest.fixture(scope="session")
+def make_user(server, app_keys):
+    """Factory: make_user("dana") creates a fresh account through the CLI
+    while the server runs and returns it logged in (User with .api)."""
+    def make(prefix="user", password=None):
+        name = unique_name(prefix)
+        email = f"{name}@example.com"
+        password = password or f"pw-{secrets.token_hex(6)}"
+        server.create_user(name, email, password)
+        return logged_in_user(server, name, email, password, app_keys)
+    return make
+
+
+@pytest.fixture(scope="session")
+def anon(server):
+    """An unauthenticated Mastodon.py client."""
+    return make_client(server.url)
+
+
+# ---- raw HTTP -----------------------------------------------------------
+
+class Http:
+    """Thin requests wrapper: paths relative to the server, optional token."""
+
+    def __init__(self, base):
+        self.base = base
+        self.session = requests.Session()
+
+    def request(self, method, path, token=None, headers=None, **kw):
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = f"Bearer {token}"
+        url = path if path.startswith("http") else self.base + path
+        kw.setdefault("timeout", 30)
+        kw.setdefault("allow_redirects", False)
+        return self.session.request(method, url, headers=h, **kw)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def put(self, path, **kw):
+        return self.request("PUT", path, **kw)
+
+    def patch(self, path, **kw):
+        return self.request("PATCH", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def options(self, path, **kw):
+        return self.request("OPTIONS", path, **kw)
+
+
+@pytest.fixture(scope="session")
+def http(server):
+    return Http(server.url)
+
+
+def is_json(resp):
+    ctype = resp.headers.get("Content-Type", "")
+    return ctype.split(";")[0].strip().lower() == "application/json"
+
+
+def assert_json(resp, status=200):
+    """Assert the status and a JSON content type; return the parsed body."""
+    assert resp.status_code == status, (
+        f"{resp.request.method} {resp.request.url}: expected {status}, "
+        f"got {resp.status_code}: {resp.text[:500]}")
+    assert is_json(resp), (f"{resp.request.method} {resp.request.url}: Content-Type "
+                           f"{resp.headers.get('Content-Type')!r} is not application/json")
+    try:
+        return resp.json()
+    except ValueError:
+        raise AssertionError(f"body is not JSON: {resp.text[:300]!r}")
+
+
+def assert_error(resp, status, message=None, contains=None):
+    """A Mastodon-style JSON error: status, JSON content type, {"error": str}."""
+    body = assert_json(resp, status)
+    assert isinstance(body, dict) and isinstance(body.get("error"), str) and body["error"], \
+        f"error body lacks a string 'error': {body!r}"
+    if message is not None:
+        assert body["error"] == message, f"error message {body['error']!r} != {message!r}"
+    if contains is not None:
+        assert contains in body["error"], f"{contains!r} not in error {body['error']!r}"
+    return body
+
+
+def ids(items):
+    """Wire-string ids of a list of statuses/accounts (from Mastodon.py or raw JSON)."""
+    return [str(x["id"]) for x in items]
+
+
+def api_error_status(exc):
+    """HTTP status of a MastodonAPIError raised by Mastodon.py."""
+    return exc.args[1] if len(exc.args) > 1 else None
+
+
+def api_error_message(exc):
+    return exc.args[3] if len(exc.args) > 3 else None
+
+
+def json_dumps(obj):
+    return json.dumps(obj, separators=(",", ":"))
