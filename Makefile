@@ -6,10 +6,12 @@
 
 CC      ?= cc
 PKGS    := libmicrohttpd jansson sqlite3 libsodium libutf8proc inih
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
+OPT     ?= -O2 -g
+SANITIZE ?=
+CFLAGS  := $(OPT) $(SANITIZE) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
            -Isrc $(shell pkg-config --cflags $(PKGS))
-LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+LDFLAGS := $(SANITIZE)
+LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 
 BUILD   ?= build
 SRCS    := $(shell find src -name '*.c' | sort)
@@ -17,12 +19,12 @@ OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
 LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 UNIT    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all test unit api asan asan-test clean format format-check
+.PHONY: all test unit api asan asan-unit clean format format-check
 
 all: $(BUILD)/chorus
 
 $(BUILD)/chorus: $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -30,7 +32,7 @@ $(BUILD)/obj/%.o: src/%.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 unit: $(UNIT)
 	@set -e; for t in $(UNIT); do echo "== $$t"; $$t; done
@@ -41,8 +43,14 @@ api: $(BUILD)/chorus
 test:
 	scripts/test.sh
 
+ASAN_VARS := BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+
 asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined"
+	$(MAKE) $(ASAN_VARS)
+
+asan-unit:
+	$(MAKE) $(ASAN_VARS) unit
 
 format:
 	clang-format -i $(SRCS) $(wildcard src/*/*.h) $(wildcard tests/unit/*.c)

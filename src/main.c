@@ -24,6 +24,9 @@ static void usage(FILE *out)
 	      "  user list\n"
 	      "  user passwd NAME --password P\n"
 	      "  config                print the effective configuration\n"
+	      "  bench-data [ACCOUNTS [STATUSES]]  fill the database with the\n"
+	      "                        benchmark data set (default 1000 "
+	      "100000)\n"
 	      "\n"
 	      "options (all commands):\n"
 	      "  --data DIR            data directory (default ./data)\n"
@@ -104,15 +107,15 @@ static int cmd_serve(void)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	http_server_opts opts = {
-		.bind = cfg.bind,
-		.port = cfg.port,
-		.threads = cfg.threads,
-		.max_body_bytes = cfg.max_body_bytes,
-		.access_log = cfg.access_log,
-		.routes = api_routes,
-		.nroutes = api_nroutes,
-		.guard = api_guard,
-		.thread_exit = store_thread_close,
+	    .bind = cfg.bind,
+	    .port = cfg.port,
+	    .threads = cfg.threads,
+	    .max_body_bytes = cfg.max_body_bytes,
+	    .access_log = cfg.access_log,
+	    .routes = api_routes,
+	    .nroutes = api_nroutes,
+	    .guard = api_guard,
+	    .thread_exit = store_thread_close,
 	};
 	http_server *s = http_server_start(&opts);
 	if (!s)
@@ -203,8 +206,7 @@ static int cmd_user(const cli *c)
 		else if ((int)strlen(c->password) < cfg.password_min_length)
 			fprintf(stderr, "chorus: password too short\n");
 		else if (store_user_set_password(
-				 acc.id,
-				 auth_hash_password(&a, c->password)) == 0)
+			     acc.id, auth_hash_password(&a, c->password)) == 0)
 			rc = 0;
 		arena_release(&a);
 		return rc;
@@ -214,6 +216,8 @@ static int cmd_user(const cli *c)
 }
 
 int demo_seed(void);
+/* bench_data.c: fill the database with the benchmark data set. */
+int bench_data_run(int accounts, int statuses, unsigned seed);
 
 int main(int argc, char **argv)
 {
@@ -245,6 +249,11 @@ int main(int argc, char **argv)
 		return cmd_serve();
 	if (!strcmp(cmd, "user"))
 		return cmd_user(&c);
+	if (!strcmp(cmd, "bench-data")) {
+		int accounts = c.nargs > 0 ? atoi(c.args[0]) : 1000;
+		int statuses = c.nargs > 1 ? atoi(c.args[1]) : 100000;
+		return bench_data_run(accounts, statuses, 42) < 0 ? 1 : 0;
+	}
 	if (!strcmp(cmd, "demo")) {
 		if (demo_seed() < 0)
 			return 1;

@@ -11,8 +11,8 @@
 
 enum api_auth {
 	API_PUBLIC = 0, /* a token is optional; used for viewer flags */
-	API_APP,        /* any valid token (app or user) */
-	API_USER,       /* a user token */
+	API_APP,	/* any valid token (app or user) */
+	API_USER,	/* a user token */
 };
 
 extern const http_route api_routes[];

@@ -19,9 +19,9 @@ enum {
 static const char oob_uri[] = "urn:ietf:wg:oauth:2.0:oob";
 
 static const char invalid_grant_desc[] =
-	"The provided authorization grant is invalid, expired, revoked, does "
-	"not match the redirection URI used in the authorization request, or "
-	"was issued to another client.";
+    "The provided authorization grant is invalid, expired, revoked, does "
+    "not match the redirection URI used in the authorization request, or "
+    "was issued to another client.";
 
 /* redirect_uris arrive as a string (newline- or space-separated) or as an
  * array (Mastodon 4.3+); store newline-separated. */
@@ -66,20 +66,21 @@ void oauth_apps_create(http_req *r)
 	}
 	const char *scopes_req = http_param_get(r, "scopes");
 	char *scopes = auth_scopes_grant(
-		&r->arena, scopes_req,
-		"read write follow push profile admin:read admin:write");
+	    &r->arena, scopes_req,
+	    "read write follow push profile admin:read admin:write");
 	if (!scopes) {
-		http_reply_error(r, 422, "Validation failed: Scopes are invalid");
+		http_reply_error(r, 422,
+				 "Validation failed: Scopes are invalid");
 		return;
 	}
 	app a = {
-		.id = id_next(),
-		.name = name,
-		.website = http_param_get(r, "website"),
-		.redirect_uris = uris,
-		.scopes = scopes,
-		.client_id = auth_random_token(&r->arena),
-		.client_secret = auth_random_token(&r->arena),
+	    .id = id_next(),
+	    .name = name,
+	    .website = http_param_get(r, "website"),
+	    .redirect_uris = uris,
+	    .scopes = scopes,
+	    .client_id = auth_random_token(&r->arena),
+	    .client_secret = auth_random_token(&r->arena),
 	};
 	if (a.website && !*a.website)
 		a.website = NULL;
@@ -126,10 +127,11 @@ static void page_html(http_req *r, int status, const char *title,
 		     "content=\"width=device-width, initial-scale=1\">"
 		     "<title>");
 	text_escape_html(&b, title, strlen(title));
-	buf_puts(&b, " — chorus</title><style>body{font-family:sans-serif;"
-		     "max-width:28rem;margin:3rem auto;padding:0 1rem}"
-		     "input{display:block;width:100%;margin:.3rem 0 1rem;"
-		     "padding:.4rem}code{font-size:1.3rem}</style></head><body>");
+	buf_puts(&b,
+		 " — chorus</title><style>body{font-family:sans-serif;"
+		 "max-width:28rem;margin:3rem auto;padding:0 1rem}"
+		 "input{display:block;width:100%;margin:.3rem 0 1rem;"
+		 "padding:.4rem}code{font-size:1.3rem}</style></head><body>");
 	buf_puts(&b, body_html);
 	buf_puts(&b, "</body></html>");
 	http_set_header(r, "Cache-Control", "no-store");
@@ -170,8 +172,8 @@ static bool authorize_params(http_req *r, app *a, const char **redirect,
 			  "is not registered for this application.</p>");
 		return false;
 	}
-	*scopes = auth_scopes_grant(&r->arena, http_param_get(r, "scope"),
-				    a->scopes);
+	*scopes =
+	    auth_scopes_grant(&r->arena, http_param_get(r, "scope"), a->scopes);
 	if (!*scopes) {
 		page_html(r, 400, "Error", "<h1>Invalid scope</h1>");
 		return false;
@@ -201,17 +203,22 @@ static void authorize_form(http_req *r, const app *a, const char *scopes,
 			   error);
 	buf_puts(&b, "<form method=\"post\" action=\"/oauth/authorize\">");
 	static const char *const keep[] = {
-		"client_id",      "redirect_uri",          "scope", "state",
-		"response_type",  "code_challenge",
-		"code_challenge_method",
+	    "client_id",
+	    "redirect_uri",
+	    "scope",
+	    "state",
+	    "response_type",
+	    "code_challenge",
+	    "code_challenge_method",
 	};
 	for (size_t i = 0; i < sizeof keep / sizeof *keep; i++)
 		put_hidden(&b, keep[i], http_param_get(r, keep[i]));
-	buf_puts(&b, "<label>E-mail address or username<input name=\"username\" "
-		     "autocomplete=\"username\" required></label>"
-		     "<label>Password<input name=\"password\" type=\"password\" "
-		     "autocomplete=\"current-password\" required></label>"
-		     "<button type=\"submit\">Authorize</button></form>");
+	buf_puts(&b,
+		 "<label>E-mail address or username<input name=\"username\" "
+		 "autocomplete=\"username\" required></label>"
+		 "<label>Password<input name=\"password\" type=\"password\" "
+		 "autocomplete=\"current-password\" required></label>"
+		 "<button type=\"submit\">Authorize</button></form>");
 	page_html(r, error ? 401 : 200, "Authorize", b.data);
 }
 
@@ -324,7 +331,8 @@ static void issue_token(http_req *r, const app *a, int64_t account_id,
 	http_reply_json(r, 200,
 			json_pack("{s:s,s:s,s:s,s:I}", "access_token", token,
 				  "token_type", "Bearer", "scope", scopes,
-				  "created_at", (json_int_t)(id_to_ms(id) / 1000)));
+				  "created_at",
+				  (json_int_t)(id_to_ms(id) / 1000)));
 }
 
 static bool pkce_ok(const char *challenge, const char *verifier)
@@ -337,8 +345,8 @@ static bool pkce_ok(const char *challenge, const char *verifier)
 	crypto_hash_sha256(digest, (const unsigned char *)verifier,
 			   strlen(verifier));
 	char b64[sodium_base64_ENCODED_LEN(
-		crypto_hash_sha256_BYTES,
-		sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	    crypto_hash_sha256_BYTES,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
 	sodium_bin2base64(b64, sizeof b64, digest, sizeof digest,
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	return strlen(challenge) == strlen(b64) &&
@@ -350,10 +358,10 @@ static void grant_authorization_code(http_req *r, const app *a)
 	const char *code = http_param_get(r, "code");
 	int64_t app_id, account_id, expires;
 	const char *scopes, *redirect, *challenge;
-	if (!code || !store_auth_code_take(&r->arena,
-					   auth_token_hash(&r->arena, code),
-					   &app_id, &account_id, &scopes,
-					   &redirect, &challenge, &expires) ||
+	if (!code ||
+	    !store_auth_code_take(&r->arena, auth_token_hash(&r->arena, code),
+				  &app_id, &account_id, &scopes, &redirect,
+				  &challenge, &expires) ||
 	    app_id != a->id || expires < time_now_ms()) {
 		http_reply_oauth_error(r, 400, "invalid_grant",
 				       invalid_grant_desc);
@@ -397,18 +405,18 @@ void oauth_token(http_req *r)
 	app a;
 	if (!client_auth(r, &a)) {
 		http_reply_oauth_error(
-			r, 401, "invalid_client",
-			"Client authentication failed due to unknown client, "
-			"no client authentication included, or unsupported "
-			"authentication method.");
+		    r, 401, "invalid_client",
+		    "Client authentication failed due to unknown client, "
+		    "no client authentication included, or unsupported "
+		    "authentication method.");
 		return;
 	}
 	if (!strcmp(grant, "authorization_code")) {
 		grant_authorization_code(r, &a);
 		return;
 	}
-	char *scopes = auth_scopes_grant(&r->arena, http_param_get(r, "scope"),
-					 a.scopes);
+	char *scopes =
+	    auth_scopes_grant(&r->arena, http_param_get(r, "scope"), a.scopes);
 	if (!scopes) {
 		http_reply_oauth_error(r, 400, "invalid_scope",
 				       "The requested scope is invalid, "
@@ -445,23 +453,23 @@ void oauth_server_metadata(http_req *r)
 {
 	const char *base = cfg.base_url;
 	http_reply_json(
-		r, 200,
-		json_pack("{s:s,s:s,s:s,s:s,s:s,s:[sssss],s:[s],s:[s],"
-			  "s:[sss],s:[ss]}",
-			  "issuer", arena_printf(&r->arena, "%s/", base),
-			  "authorization_endpoint",
-			  arena_printf(&r->arena, "%s/oauth/authorize", base),
-			  "token_endpoint",
-			  arena_printf(&r->arena, "%s/oauth/token", base),
-			  "revocation_endpoint",
-			  arena_printf(&r->arena, "%s/oauth/revoke", base),
-			  "app_registration_endpoint",
-			  arena_printf(&r->arena, "%s/api/v1/apps", base),
-			  "scopes_supported", "read", "write", "follow",
-			  "push", "profile", "response_types_supported",
-			  "code", "code_challenge_methods_supported", "S256",
-			  "grant_types_supported", "authorization_code",
-			  "password", "client_credentials",
-			  "token_endpoint_auth_methods_supported",
-			  "client_secret_basic", "client_secret_post"));
+	    r, 200,
+	    json_pack("{s:s,s:s,s:s,s:s,s:s,s:[sssss],s:[s],s:[s],"
+		      "s:[sss],s:[ss]}",
+		      "issuer", arena_printf(&r->arena, "%s/", base),
+		      "authorization_endpoint",
+		      arena_printf(&r->arena, "%s/oauth/authorize", base),
+		      "token_endpoint",
+		      arena_printf(&r->arena, "%s/oauth/token", base),
+		      "revocation_endpoint",
+		      arena_printf(&r->arena, "%s/oauth/revoke", base),
+		      "app_registration_endpoint",
+		      arena_printf(&r->arena, "%s/api/v1/apps", base),
+		      "scopes_supported", "read", "write", "follow", "push",
+		      "profile", "response_types_supported", "code",
+		      "code_challenge_methods_supported", "S256",
+		      "grant_types_supported", "authorization_code", "password",
+		      "client_credentials",
+		      "token_endpoint_auth_methods_supported",
+		      "client_secret_basic", "client_secret_post"));
 }

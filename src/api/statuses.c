@@ -27,8 +27,8 @@ static bool read_post_fields(http_req *r, post_request *pr, bool creating)
 	pr->spoiler_text = http_param_get(r, "spoiler_text");
 	pr->sensitive = http_param_bool(r, "sensitive", false);
 	pr->language = http_param_get(r, "language");
-	if (pr->language && (!*pr->language ||
-			     strlen(pr->language) > LANGUAGE_MAX))
+	if (pr->language &&
+	    (!*pr->language || strlen(pr->language) > LANGUAGE_MAX))
 		pr->language = NULL;
 	const principal *p = api_principal(r);
 	const char *vis = http_param_get(r, "visibility");
@@ -138,15 +138,14 @@ void statuses_history(http_req *r)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(
-			arr,
-			json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:o}", "content",
-				  edits[i].content, "spoiler_text",
-				  edits[i].spoiler_text, "sensitive",
-				  edits[i].sensitive, "created_at",
-				  render_time(edits[i].created_at), "account",
-				  render_account(&r->arena, s.account),
-				  "media_attachments", json_array(), "emojis",
-				  json_array()));
+		    arr, json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:o}", "content",
+				   edits[i].content, "spoiler_text",
+				   edits[i].spoiler_text, "sensitive",
+				   edits[i].sensitive, "created_at",
+				   render_time(edits[i].created_at), "account",
+				   render_account(&r->arena, s.account),
+				   "media_attachments", json_array(), "emojis",
+				   json_array()));
 	http_reply_json(r, 200, arr);
 }
 
@@ -163,9 +162,9 @@ void statuses_source(http_req *r)
 		return;
 	}
 	http_reply_json(r, 200,
-			json_pack("{s:s,s:s,s:s}", "id", render_id(&r->arena, id),
-				  "text", s.text, "spoiler_text",
-				  s.spoiler_text));
+			json_pack("{s:s,s:s,s:s}", "id",
+				  render_id(&r->arena, id), "text", s.text,
+				  "spoiler_text", s.spoiler_text));
 }
 
 /* Load the status of path parameter 0 for the viewer, or reply 404. */
@@ -196,21 +195,20 @@ void statuses_context(http_req *r)
 	if (c.truncated)
 		/* tell clients that know the extension where the rest is */
 		http_set_header(
-			r, "Link",
-			arena_printf(&r->arena,
-				     "<%s/api/v1/statuses/%lld/context/"
-				     "descendants?after=%lld>; rel=\"next\"",
-				     cfg.base_url, (long long)s.id,
-				     (long long)c.descendants[c.ndescendants -
-							      1]->id));
-	http_reply_json(
-		r, 200,
-		json_pack("{s:o,s:o}", "ancestors",
-			  render_statuses(&r->arena, c.ancestors, c.nancestors,
-					  viewer),
-			  "descendants",
-			  render_statuses(&r->arena, c.descendants,
-					  c.ndescendants, viewer)));
+		    r, "Link",
+		    arena_printf(
+			&r->arena,
+			"<%s/api/v1/statuses/%lld/context/"
+			"descendants?after=%lld>; rel=\"next\"",
+			cfg.base_url, (long long)s.id,
+			(long long)c.descendants[c.ndescendants - 1]->id));
+	http_reply_json(r, 200,
+			json_pack("{s:o,s:o}", "ancestors",
+				  render_statuses(&r->arena, c.ancestors,
+						  c.nancestors, viewer),
+				  "descendants",
+				  render_statuses(&r->arena, c.descendants,
+						  c.ndescendants, viewer)));
 }
 
 /* chorus extension: a movement-sized thread read whole, page by page, in
@@ -235,21 +233,19 @@ void statuses_descendants(http_req *r)
 	int64_t viewer = api_viewer(r);
 	status_page page;
 	bool more;
-	timeline_descendants(&r->arena, viewer, &s, after, (size_t)limit,
-			     &page, &more);
+	timeline_descendants(&r->arena, viewer, &s, after, (size_t)limit, &page,
+			     &more);
 	if (more && page.count) {
 		static const char *const drop[] = {"after", NULL};
 		http_set_header(
-			r, "Link",
-			arena_printf(&r->arena, "<%s>; rel=\"next\"",
-				     http_url_with(r, cfg.base_url, drop,
-						   "after",
-						   render_id(&r->arena,
-							     page.next_max_id))));
+		    r, "Link",
+		    arena_printf(
+			&r->arena, "<%s>; rel=\"next\"",
+			http_url_with(r, cfg.base_url, drop, "after",
+				      render_id(&r->arena, page.next_max_id))));
 	}
-	http_reply_json(r, 200,
-			render_statuses(&r->arena, page.items, page.count,
-					viewer));
+	http_reply_json(
+	    r, 200, render_statuses(&r->arena, page.items, page.count, viewer));
 }
 
 typedef dom_err (*status_action)(arena *a, const principal *p, int64_t id,
@@ -325,8 +321,8 @@ void statuses_reblog(http_req *r)
 				 "included in the list");
 		return;
 	}
-	dom_err err = status_reblog(&r->arena, api_principal(r), id, vis,
-				    &reblog_id);
+	dom_err err =
+	    status_reblog(&r->arena, api_principal(r), id, vis, &reblog_id);
 	if (err) {
 		api_reply_dom(r, err, NULL);
 		return;
@@ -390,9 +386,9 @@ static void own_list(http_req *r, store_list kind)
 	timeline_from_ids(&r->arena, api_viewer(r), ids, n, &out);
 	if (n)
 		api_link(r, keys[n - 1], keys[0]);
-	http_reply_json(r, 200,
-			render_statuses(&r->arena, out.items, out.count,
-					api_viewer(r)));
+	http_reply_json(
+	    r, 200,
+	    render_statuses(&r->arena, out.items, out.count, api_viewer(r)));
 }
 
 void bookmarks_index(http_req *r)

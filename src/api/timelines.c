@@ -11,9 +11,9 @@ enum { TIMELINE_DEFAULT = 20, TIMELINE_MAX = 40, TAG_FILTER_MAX = 8 };
 static void reply_page(http_req *r, const status_page *out)
 {
 	api_link(r, out->next_max_id, out->prev_min_id);
-	http_reply_json(r, 200,
-			render_statuses(&r->arena, out->items, out->count,
-					api_viewer(r)));
+	http_reply_json(
+	    r, 200,
+	    render_statuses(&r->arena, out->items, out->count, api_viewer(r)));
 }
 
 void timelines_home(http_req *r)
@@ -37,8 +37,8 @@ void timelines_public(http_req *r)
 		memset(&out, 0, sizeof out);
 	} else {
 		store_feed kind = http_param_bool(r, "local", false)
-					  ? STORE_FEED_PUBLIC_LOCAL
-					  : STORE_FEED_PUBLIC;
+				      ? STORE_FEED_PUBLIC_LOCAL
+				      : STORE_FEED_PUBLIC;
 		timeline_feed(&r->arena, api_viewer(r), kind, 0, 0, &p, &out);
 	}
 	reply_page(r, &out);
@@ -52,8 +52,7 @@ typedef struct tag_filter {
 	bool impossible; /* an all[] tag nobody used */
 } tag_filter;
 
-static size_t tag_ids(http_req *r, const char *key, int64_t *out,
-		      bool *missing)
+static size_t tag_ids(http_req *r, const char *key, int64_t *out, bool *missing)
 {
 	size_t n, k = 0;
 	const char **names = http_param_list(r, key, &n);
@@ -108,10 +107,9 @@ void timelines_tag(http_req *r)
 				       STORE_FEED_TAGGED, 0, 0, &p,
 				       tag_filter_keep, &f, &out);
 	} else {
-		timeline_feed_filtered(&r->arena, api_viewer(r), STORE_FEED_TAG,
-				       f.main, 0, &p,
-				       filtered ? tag_filter_keep : NULL, &f,
-				       &out);
+		timeline_feed_filtered(
+		    &r->arena, api_viewer(r), STORE_FEED_TAG, f.main, 0, &p,
+		    filtered ? tag_filter_keep : NULL, &f, &out);
 	}
 	if (http_param_bool(r, "only_media", false) ||
 	    http_param_bool(r, "remote", false))

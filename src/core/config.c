@@ -18,43 +18,42 @@ typedef struct cfg_key {
 } cfg_key;
 
 #define KEY(sec, name, type, field, def)                                       \
-	{sec, name, type, offsetof(config, field), def}
+	{                                                                      \
+		sec, name, type, offsetof(config, field), def                  \
+	}
 
 /* The one table of defaults; docs/configuration.md documents each row. */
 static const cfg_key cfg_keys[] = {
-	KEY("server", "port", CFG_INT, port, "3000"),
-	KEY("server", "bind", CFG_STR, bind, "127.0.0.1"),
-	KEY("server", "base_url", CFG_STR, base_url, ""),
-	KEY("server", "threads", CFG_INT, threads, "0"),
-	KEY("server", "max_body_bytes", CFG_LONG, max_body_bytes, "1048576"),
-	KEY("server", "access_log", CFG_BOOL, access_log, "true"),
-	KEY("data", "dir", CFG_STR, data_dir, "./data"),
-	KEY("instance", "title", CFG_STR, title, "chorus"),
-	KEY("instance", "description", CFG_STR, description,
-	    "A place where one post can start a movement."),
-	KEY("instance", "contact_email", CFG_STR, contact_email, ""),
-	KEY("instance", "registrations_open", CFG_BOOL, registrations_open,
-	    "true"),
-	KEY("statuses", "max_characters", CFG_INT, max_characters, "500"),
-	KEY("statuses", "characters_reserved_per_url", CFG_INT, url_weight,
-	    "23"),
-	KEY("statuses", "max_media_attachments", CFG_INT,
-	    max_media_attachments, "4"),
-	KEY("statuses", "max_pinned", CFG_INT, max_pinned, "5"),
-	KEY("statuses", "context_anonymous_ancestors", CFG_INT,
-	    context_anonymous_ancestors, "40"),
-	KEY("statuses", "context_anonymous_descendants", CFG_INT,
-	    context_anonymous_descendants, "60"),
-	KEY("statuses", "context_max", CFG_INT, context_max, "4096"),
-	KEY("statuses", "idempotency_seconds", CFG_INT, idempotency_seconds,
-	    "3600"),
-	KEY("accounts", "password_min_length", CFG_INT, password_min_length,
-	    "8"),
-	KEY("accounts", "max_display_name", CFG_INT, max_display_name, "30"),
-	KEY("accounts", "max_note", CFG_INT, max_note, "500"),
-	KEY("accounts", "max_fields", CFG_INT, max_fields, "4"),
-	KEY("security", "argon2_ops", CFG_LONG, argon2_ops, "2"),
-	KEY("security", "argon2_mem_kib", CFG_LONG, argon2_mem_kib, "19456"),
+    KEY("server", "port", CFG_INT, port, "3000"),
+    KEY("server", "bind", CFG_STR, bind, "127.0.0.1"),
+    KEY("server", "base_url", CFG_STR, base_url, ""),
+    KEY("server", "threads", CFG_INT, threads, "0"),
+    KEY("server", "max_body_bytes", CFG_LONG, max_body_bytes, "1048576"),
+    KEY("server", "access_log", CFG_BOOL, access_log, "true"),
+    KEY("data", "dir", CFG_STR, data_dir, "./data"),
+    KEY("instance", "title", CFG_STR, title, "chorus"),
+    KEY("instance", "description", CFG_STR, description,
+	"A place where one post can start a movement."),
+    KEY("instance", "contact_email", CFG_STR, contact_email, ""),
+    KEY("instance", "registrations_open", CFG_BOOL, registrations_open, "true"),
+    KEY("statuses", "max_characters", CFG_INT, max_characters, "500"),
+    KEY("statuses", "characters_reserved_per_url", CFG_INT, url_weight, "23"),
+    KEY("statuses", "max_media_attachments", CFG_INT, max_media_attachments,
+	"4"),
+    KEY("statuses", "max_pinned", CFG_INT, max_pinned, "5"),
+    KEY("statuses", "context_anonymous_ancestors", CFG_INT,
+	context_anonymous_ancestors, "40"),
+    KEY("statuses", "context_anonymous_descendants", CFG_INT,
+	context_anonymous_descendants, "60"),
+    KEY("statuses", "context_max", CFG_INT, context_max, "4096"),
+    KEY("statuses", "idempotency_seconds", CFG_INT, idempotency_seconds,
+	"3600"),
+    KEY("accounts", "password_min_length", CFG_INT, password_min_length, "8"),
+    KEY("accounts", "max_display_name", CFG_INT, max_display_name, "30"),
+    KEY("accounts", "max_note", CFG_INT, max_note, "500"),
+    KEY("accounts", "max_fields", CFG_INT, max_fields, "4"),
+    KEY("security", "argon2_ops", CFG_LONG, argon2_ops, "2"),
+    KEY("security", "argon2_mem_kib", CFG_LONG, argon2_mem_kib, "19456"),
 };
 
 enum { CFG_NKEYS = sizeof cfg_keys / sizeof cfg_keys[0] };
@@ -93,8 +92,7 @@ static int cfg_assign(const cfg_key *k, const char *value)
 		*(long *)field = v;
 		return 0;
 	}
-	case CFG_BOOL:
-		return cfg_parse_bool(value, (bool *)field);
+	case CFG_BOOL: return cfg_parse_bool(value, (bool *)field);
 	case CFG_STR: {
 		char **s = (char **)field;
 		free(*s);
@@ -201,7 +199,9 @@ void config_print(void)
 		}
 		const char *field = (const char *)&cfg + k->offset;
 		switch (k->type) {
-		case CFG_INT: printf("%s = %d\n", k->name, *(int *)field); break;
+		case CFG_INT:
+			printf("%s = %d\n", k->name, *(int *)field);
+			break;
 		case CFG_LONG:
 			printf("%s = %ld\n", k->name, *(long *)field);
 			break;

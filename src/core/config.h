@@ -15,8 +15,8 @@ typedef struct config {
 	int port;
 	char *bind;
 	char *base_url; /* absolute URL clients reach us at; derived if empty */
-	char *domain;   /* host[:port] part of base_url, derived */
-	int threads;    /* HTTP worker threads; 0 = one per core */
+	char *domain;	/* host[:port] part of base_url, derived */
+	int threads;	/* HTTP worker threads; 0 = one per core */
 	long max_body_bytes;
 	bool access_log;
 	/* [data] */

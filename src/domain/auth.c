@@ -29,7 +29,7 @@ char *auth_random_token(arena *a)
 	unsigned char raw[TOKEN_BYTES];
 	randombytes_buf(raw, sizeof raw);
 	size_t len = sodium_base64_ENCODED_LEN(
-		TOKEN_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	    TOKEN_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	char *out = arena_alloc(a, len);
 	sodium_bin2base64(out, len, raw, sizeof raw,
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -39,30 +39,58 @@ char *auth_random_token(arena *a)
 char *auth_token_hash(arena *a, const char *token)
 {
 	unsigned char digest[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256(digest, (const unsigned char *)token,
-			   strlen(token));
+	crypto_hash_sha256(digest, (const unsigned char *)token, strlen(token));
 	char *hex = arena_alloc(a, sizeof digest * 2 + 1);
 	sodium_bin2hex(hex, sizeof digest * 2 + 1, digest, sizeof digest);
 	return hex;
 }
 
 static const char *const known_scopes[] = {
-	"read", "write", "follow", "push", "profile",
-	"read:accounts", "read:blocks", "read:bookmarks", "read:favourites",
-	"read:filters", "read:follows", "read:lists", "read:mutes",
-	"read:notifications", "read:search", "read:statuses",
-	"write:accounts", "write:blocks", "write:bookmarks",
-	"write:conversations", "write:favourites", "write:filters",
-	"write:follows", "write:lists", "write:media", "write:mutes",
-	"write:notifications", "write:reports", "write:statuses",
-	"admin:read", "admin:write", "admin:read:accounts",
-	"admin:read:reports", "admin:read:domain_allows",
-	"admin:read:domain_blocks", "admin:read:ip_blocks",
-	"admin:read:email_domain_blocks", "admin:read:canonical_email_blocks",
-	"admin:write:accounts", "admin:write:reports",
-	"admin:write:domain_allows", "admin:write:domain_blocks",
-	"admin:write:ip_blocks", "admin:write:email_domain_blocks",
-	"admin:write:canonical_email_blocks",
+    "read",
+    "write",
+    "follow",
+    "push",
+    "profile",
+    "read:accounts",
+    "read:blocks",
+    "read:bookmarks",
+    "read:favourites",
+    "read:filters",
+    "read:follows",
+    "read:lists",
+    "read:mutes",
+    "read:notifications",
+    "read:search",
+    "read:statuses",
+    "write:accounts",
+    "write:blocks",
+    "write:bookmarks",
+    "write:conversations",
+    "write:favourites",
+    "write:filters",
+    "write:follows",
+    "write:lists",
+    "write:media",
+    "write:mutes",
+    "write:notifications",
+    "write:reports",
+    "write:statuses",
+    "admin:read",
+    "admin:write",
+    "admin:read:accounts",
+    "admin:read:reports",
+    "admin:read:domain_allows",
+    "admin:read:domain_blocks",
+    "admin:read:ip_blocks",
+    "admin:read:email_domain_blocks",
+    "admin:read:canonical_email_blocks",
+    "admin:write:accounts",
+    "admin:write:reports",
+    "admin:write:domain_allows",
+    "admin:write:domain_blocks",
+    "admin:write:ip_blocks",
+    "admin:write:email_domain_blocks",
+    "admin:write:canonical_email_blocks",
 };
 
 static bool scope_known(const char *s, size_t n)
@@ -85,8 +113,8 @@ static bool scope_covers(const char *have, size_t hn, const char *need,
 		return true;
 	if (hn == 6 && !memcmp(have, "follow", 6)) {
 		static const char *const follow_scopes[] = {
-			"read:follows", "write:follows", "read:blocks",
-			"write:blocks", "read:mutes",    "write:mutes",
+		    "read:follows", "write:follows", "read:blocks",
+		    "write:blocks", "read:mutes",    "write:mutes",
 		};
 		for (size_t i = 0; i < 6; i++)
 			if (strlen(follow_scopes[i]) == nn &&

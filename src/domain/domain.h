@@ -14,11 +14,11 @@
 
 typedef enum dom_err {
 	DOM_OK = 0,
-	DOM_NOT_FOUND,   /* also "exists but hidden from you" */
-	DOM_FORBIDDEN,   /* 403 */
-	DOM_INVALID,     /* 422: validation */
+	DOM_NOT_FOUND,	 /* also "exists but hidden from you" */
+	DOM_FORBIDDEN,	 /* 403 */
+	DOM_INVALID,	 /* 422: validation */
 	DOM_BAD_REQUEST, /* 400: malformed */
-	DOM_INTERNAL,    /* 500 */
+	DOM_INTERNAL,	 /* 500 */
 } dom_err;
 
 /* ---- auth.c ---- */
@@ -77,8 +77,8 @@ dom_err status_bookmark(arena *a, const principal *p, int64_t id, bool on);
 dom_err status_pin(arena *a, const principal *p, int64_t id, bool on,
 		   const char **msg);
 /* Reblog; *reblog_id receives the wrapper's id. */
-dom_err status_reblog(arena *a, const principal *p, int64_t id,
-		      visibility vis, int64_t *reblog_id);
+dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
+		      int64_t *reblog_id);
 dom_err status_unreblog(arena *a, const principal *p, int64_t id);
 bool visibility_parse(const char *s, visibility *out);
 const char *visibility_name(visibility v);
@@ -106,8 +106,8 @@ void timeline_feed_filtered(arena *a, int64_t viewer, int kind, int64_t arg,
 			    int64_t arg2, const page *p, status_filter keep,
 			    void *ctx, status_page *out);
 /* Statuses by id list, keeping only visible ones (order kept). */
-void timeline_from_ids(arena *a, int64_t viewer, const int64_t *ids,
-		       size_t n, status_page *out);
+void timeline_from_ids(arena *a, int64_t viewer, const int64_t *ids, size_t n,
+		       status_page *out);
 typedef struct context {
 	status **ancestors, **descendants;
 	size_t nancestors, ndescendants;

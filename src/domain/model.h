@@ -62,7 +62,7 @@ typedef struct app {
 /* The authenticated principal of a request. */
 typedef struct principal {
 	int64_t token_id, app_id, account_id; /* account 0 for app tokens */
-	const char *scopes;                   /* space-separated */
+	const char *scopes;		      /* space-separated */
 	const account *account;
 	const app *app;
 } principal;

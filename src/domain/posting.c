@@ -15,8 +15,8 @@
 
 enum { POST_MAX_MENTIONS = 64, POST_MAX_TAGS = 64 };
 
-static const char *const visibility_names[] = {"public", "unlisted",
-					       "private", "direct"};
+static const char *const visibility_names[] = {"public", "unlisted", "private",
+					       "direct"};
 
 bool visibility_parse(const char *s, visibility *out)
 {
@@ -73,10 +73,9 @@ static void compose(arena *a, const char *text, composed *c)
 			char id[24];
 			snprintf(id, sizeof id, "%lld", (long long)acc.id);
 			json_array_append_new(
-				mentions,
-				json_pack("{s:s,s:s,s:s,s:s}", "id", id,
-					  "username", acc.username, "url",
-					  e->href, "acct", acc.username));
+			    mentions, json_pack("{s:s,s:s,s:s,s:s}", "id", id,
+						"username", acc.username, "url",
+						e->href, "acct", acc.username));
 		} else if (e->kind == TEXT_HASHTAG && e->key) {
 			bool seen = false;
 			for (size_t k = 0; k < c->ntags; k++)
@@ -87,18 +86,17 @@ static void compose(arena *a, const char *text, composed *c)
 			c->tags[c->ntags].key = e->key;
 			c->ntags++;
 			json_array_append_new(
-				tags, json_pack("{s:s,s:s}", "name", e->key,
-						"url",
-						arena_printf(a, "%s/tags/%s",
-							     cfg.base_url,
-							     e->key)));
+			    tags,
+			    json_pack("{s:s,s:s}", "name", e->key, "url",
+				      arena_printf(a, "%s/tags/%s",
+						   cfg.base_url, e->key)));
 		}
 	}
-	text_render_opts o = {
-		.tag_base = arena_printf(a, "%s/tags/", cfg.base_url)};
+	text_render_opts o = {.tag_base =
+				  arena_printf(a, "%s/tags/", cfg.base_url)};
 	c->html = text_render_html(a, text, n, &parsed, &o);
-	json_t *ent = json_pack("{s:o,s:o}", "tags", tags, "mentions",
-				mentions);
+	json_t *ent =
+	    json_pack("{s:o,s:o}", "tags", tags, "mentions", mentions);
 	char *dumped = json_dumps(ent, JSON_COMPACT);
 	c->entities = arena_strdup(a, dumped ? dumped : "{}");
 	free(dumped);
@@ -115,8 +113,8 @@ static dom_err check_text(arena *a, const post_request *r, bool has_media,
 		return DOM_INVALID;
 	}
 	size_t count =
-		text_count_chars(text, strlen(text), (size_t)cfg.url_weight) +
-		text_count_chars(cw, strlen(cw), (size_t)cfg.url_weight);
+	    text_count_chars(text, strlen(text), (size_t)cfg.url_weight) +
+	    text_count_chars(cw, strlen(cw), (size_t)cfg.url_weight);
 	if (count > (size_t)cfg.max_characters) {
 		*msg = arena_printf(a,
 				    "Validation failed: Text character limit "
@@ -133,12 +131,12 @@ void notify(int64_t recipient, const char *type, int64_t from,
 	if (recipient == from)
 		return;
 	notification n = {
-		.id = id_next(),
-		.account_id = recipient,
-		.type = type,
-		.from_account_id = from,
-		.status_id = status_id,
-		.created_at = time_now_ms(),
+	    .id = id_next(),
+	    .account_id = recipient,
+	    .type = type,
+	    .from_account_id = from,
+	    .status_id = status_id,
+	    .created_at = time_now_ms(),
 	};
 	store_notification_insert(&n);
 }
@@ -250,14 +248,13 @@ dom_err status_delete(arena *a, const principal *author, int64_t id,
 
 /* Load a visible, non-reblog status to act on (reblogs act on their
  * target, as Mastodon does). */
-static dom_err load_target(arena *a, const principal *p, int64_t id,
-			   status *s)
+static dom_err load_target(arena *a, const principal *p, int64_t id, status *s)
 {
-	if (!store_status_get(a, id, s) || !visibility_can_see(p->account_id, s))
+	if (!store_status_get(a, id, s) ||
+	    !visibility_can_see(p->account_id, s))
 		return DOM_NOT_FOUND;
-	if (s->reblog_of_id &&
-	    (!store_status_get(a, s->reblog_of_id, s) ||
-	     !visibility_can_see(p->account_id, s)))
+	if (s->reblog_of_id && (!store_status_get(a, s->reblog_of_id, s) ||
+				!visibility_can_see(p->account_id, s)))
 		return DOM_NOT_FOUND;
 	return DOM_OK;
 }
@@ -310,8 +307,8 @@ dom_err status_pin(arena *a, const principal *p, int64_t id, bool on,
 							  : DOM_OK;
 }
 
-dom_err status_reblog(arena *a, const principal *p, int64_t id,
-		      visibility vis, int64_t *reblog_id)
+dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
+		      int64_t *reblog_id)
 {
 	status s;
 	dom_err err = load_target(a, p, id, &s);

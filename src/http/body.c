@@ -25,7 +25,8 @@ static char *url_decode(arena *a, const char *s, size_t n, size_t *out_len)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '+') {
 			out[j++] = ' ';
-		} else if (s[i] == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 &&
+		} else if (s[i] == '%' && i + 2 < n &&
+			   hex_value(s[i + 1]) >= 0 &&
 			   hex_value(s[i + 2]) >= 0) {
 			out[j++] = (char)(hex_value(s[i + 1]) * 16 +
 					  hex_value(s[i + 2]));
@@ -89,8 +90,8 @@ void http_parse_urlencoded(http_req *r, const char *s, size_t n,
 			size_t klen, vlen;
 			char *key = url_decode(&r->arena, s + i, eq - i, &klen);
 			const char *val = eq < end ? s + eq + 1 : s + end;
-			char *value = url_decode(&r->arena, val,
-						 (size_t)(s + end - val), &vlen);
+			char *value = url_decode(
+			    &r->arena, val, (size_t)(s + end - val), &vlen);
 			http_param_add(r, key, value, vlen, from_query);
 		}
 		i = end + 1;
@@ -109,7 +110,8 @@ static void json_flatten(http_req *r, const char *key, json_t *v, bool in_list)
 		json_t *child;
 		json_object_foreach(v, k, child)
 		{
-			char *nested = arena_printf(&r->arena, "%s[%s]", key, k);
+			char *nested =
+			    arena_printf(&r->arena, "%s[%s]", key, k);
 			json_flatten(r, nested, child, false);
 		}
 		return;
@@ -123,8 +125,8 @@ static void json_flatten(http_req *r, const char *key, json_t *v, bool in_list)
 		json_array_foreach(v, i, child)
 		{
 			if (json_is_object(child)) {
-				char *nested = arena_printf(&r->arena, "%s[%zu]",
-							    key, i);
+				char *nested =
+				    arena_printf(&r->arena, "%s[%zu]", key, i);
 				/* "a[0][b]": an object inside a list */
 				const char *k;
 				json_t *c2;
@@ -165,8 +167,8 @@ static void json_flatten(http_req *r, const char *key, json_t *v, bool in_list)
 static const char *parse_json_body(http_req *r)
 {
 	json_error_t err;
-	json_t *root = json_loadb(r->body.data, r->body.len,
-				  JSON_REJECT_DUPLICATES, &err);
+	json_t *root =
+	    json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &err);
 	if (!root)
 		return arena_printf(&r->arena, "Invalid JSON: %s", err.text);
 	if (!json_is_object(root)) {
@@ -222,15 +224,16 @@ static const char *parse_multipart(http_req *r, const char *ctype)
 		if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
 			return "Invalid multipart body: malformed delimiter";
 		p += 2;
-		const char *hdr_end = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
+		const char *hdr_end =
+		    memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
 		if (!hdr_end)
 			return "Invalid multipart body: unterminated headers";
-		char *headers = arena_strndup(&r->arena, p,
-					      (size_t)(hdr_end - p));
+		char *headers =
+		    arena_strndup(&r->arena, p, (size_t)(hdr_end - p));
 		const char *data = hdr_end + 4;
 		char *closing = arena_printf(&r->arena, "\r\n%s", delim);
-		const char *next = memmem(data, (size_t)(end - data), closing,
-					  dlen + 2);
+		const char *next =
+		    memmem(data, (size_t)(end - data), closing, dlen + 2);
 		if (!next)
 			return "Invalid multipart body: unterminated part";
 		char *name = NULL, *filename = NULL, *ptype = NULL;
@@ -238,8 +241,8 @@ static const char *parse_multipart(http_req *r, const char *ctype)
 		     line = strtok(NULL, "\r\n")) {
 			if (!strncasecmp(line, "Content-Disposition:", 20)) {
 				name = header_attr(&r->arena, line, "name");
-				filename = header_attr(&r->arena, line,
-						       "filename");
+				filename =
+				    header_attr(&r->arena, line, "filename");
 			} else if (!strncasecmp(line, "Content-Type:", 13)) {
 				const char *v = line + 13;
 				while (*v == ' ')
@@ -321,8 +324,8 @@ bool http_param_bool(http_req *r, const char *key, bool def)
 	const char *v = http_param_get(r, key);
 	if (!v)
 		return def;
-	static const char *const falsy[] = {"", "0", "false", "off", "no",
-					    "f", "n"};
+	static const char *const falsy[] = {"",	  "0", "false", "off",
+					    "no", "f", "n"};
 	for (size_t i = 0; i < sizeof falsy / sizeof *falsy; i++)
 		if (!strcasecmp(v, falsy[i]))
 			return false;

@@ -29,7 +29,7 @@ typedef struct http_param {
 	const char *key;
 	const char *value; /* NUL-terminated; may hold binary for files */
 	size_t len;
-	const char *filename;     /* multipart file parts only */
+	const char *filename;	  /* multipart file parts only */
 	const char *content_type; /* multipart file parts only */
 	bool is_list;
 	bool from_query;
@@ -73,7 +73,7 @@ typedef struct http_route {
 	const char *method;
 	const char *pattern;
 	http_handler handler;
-	int auth;          /* meaning defined by the guard */
+	int auth;	   /* meaning defined by the guard */
 	const char *scope; /* meaning defined by the guard */
 } http_route;
 

@@ -29,8 +29,8 @@ struct http_server {
 /* Browser clients (Elk, Phanpy…) need CORS on the API with Link exposed or
  * they cannot paginate. */
 static const char cors_expose[] =
-	"Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, "
-	"X-Request-Id, Idempotency-Key";
+    "Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, "
+    "X-Request-Id, Idempotency-Key";
 
 static bool path_wants_cors(const char *path)
 {
@@ -76,7 +76,7 @@ void http_reply_json(http_req *r, int status, json_t *body)
 	buf_init(&out, &r->arena);
 	json_dump_callback(body, dump_to_buf, &out,
 			   JSON_COMPACT | JSON_ENCODE_ANY |
-				   JSON_REAL_PRECISION(10));
+			       JSON_REAL_PRECISION(10));
 	json_decref(body);
 	http_reply_raw(r, status, "application/json; charset=utf-8", out.data,
 		       out.len);
@@ -90,9 +90,9 @@ void http_reply_error(http_req *r, int status, const char *msg)
 void http_reply_oauth_error(http_req *r, int status, const char *code,
 			    const char *desc)
 {
-	http_reply_json(r, status,
-			json_pack("{s:s,s:s}", "error", code,
-				  "error_description", desc));
+	http_reply_json(
+	    r, status,
+	    json_pack("{s:s,s:s}", "error", code, "error_description", desc));
 }
 
 void http_redirect(http_req *r, const char *location)
@@ -186,13 +186,13 @@ static void dispatch(http_server *s, http_req *r)
 		http_set_header(r, "Access-Control-Allow-Methods",
 				"GET, POST, PUT, PATCH, DELETE, OPTIONS");
 		const char *req_headers =
-			http_header_get(r, "Access-Control-Request-Headers");
+		    http_header_get(r, "Access-Control-Request-Headers");
 		http_set_header(r, "Access-Control-Allow-Headers",
 				req_headers ? req_headers
 					    : "Authorization, Content-Type");
 		http_set_header(r, "Access-Control-Max-Age", "86400");
-		http_reply_raw(r, 200, "application/json; charset=utf-8",
-			       "{}", 2);
+		http_reply_raw(r, 200, "application/json; charset=utf-8", "{}",
+			       2);
 		return;
 	}
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect_query,
@@ -202,7 +202,7 @@ static void dispatch(http_server *s, http_req *r)
 		return;
 	}
 	const char *err = http_body_parse(
-		r, http_header_get(r, MHD_HTTP_HEADER_CONTENT_TYPE));
+	    r, http_header_get(r, MHD_HTTP_HEADER_CONTENT_TYPE));
 	if (err) {
 		http_reply_error(r, 400, err);
 		return;
@@ -212,7 +212,7 @@ static void dispatch(http_server *s, http_req *r)
 		return;
 	}
 	const http_route *rt =
-		http_route_match(r, s->opts.routes, s->opts.nroutes);
+	    http_route_match(r, s->opts.routes, s->opts.nroutes);
 	if (!rt) {
 		http_reply_error(r, 404, "Not found");
 		return;
@@ -237,8 +237,8 @@ static const char *clean_path(arena *a, const char *url)
 static enum MHD_Result send_response(http_server *s, http_req *r)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
-		r->is_head ? 0 : r->resp_len, (void *)r->resp_body,
-		MHD_RESPMEM_PERSISTENT);
+	    r->is_head ? 0 : r->resp_len, (void *)r->resp_body,
+	    MHD_RESPMEM_PERSISTENT);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -253,7 +253,7 @@ static enum MHD_Result send_response(http_server *s, http_req *r)
 		MHD_add_response_header(resp, r->headers[i].name,
 					r->headers[i].value);
 	enum MHD_Result ret =
-		MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	    MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	(void)s;
 	return ret;
@@ -289,7 +289,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		*con_cls = r;
 		/* refuse an oversized declared body before reading it */
 		const char *cl = MHD_lookup_connection_value(
-			conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoll(cl, NULL, 10) > s->opts.max_body_bytes) {
 			http_reply_error(r, 413, "Request body too large");
 			return send_response(s, r);
@@ -310,8 +310,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	return send_response(s, r);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn,
-			 void **con_cls, enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
 {
 	http_server *s = cls;
 	http_req *r = *con_cls;
@@ -322,8 +322,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 		log_info("%s %s %d %.2fms%s", r->is_head ? "HEAD" : r->method,
 			 r->path, r->status, ms,
 			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK
-				 ? ""
-				 : " (aborted)");
+			     ? ""
+			     : " (aborted)");
 	}
 	arena_release(&r->arena);
 	free(r);
@@ -368,14 +368,13 @@ http_server *http_server_start(const http_server_opts *opts)
 			 MHD_USE_TURBO | MHD_USE_SUSPEND_RESUME | MHD_USE_ITC |
 			 MHD_USE_ERROR_LOG;
 	s->daemon = MHD_start_daemon(
-		flags, (uint16_t)opts->port, NULL, NULL, on_request, s,
-		MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE,
-		(unsigned)opts->threads, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)HTTP_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)HTTP_CONNECTION_TIMEOUT_S,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-		MHD_OPTION_URI_LOG_CALLBACK, mark_thread, s,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+	    flags, (uint16_t)opts->port, NULL, NULL, on_request, s,
+	    MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned)opts->threads, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)HTTP_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)HTTP_CONNECTION_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, s, MHD_OPTION_URI_LOG_CALLBACK, mark_thread, s,
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
 	if (!s->daemon) {
 		log_error("cannot listen on %s:%d", opts->bind, opts->port);
 		free(s);
@@ -387,7 +386,7 @@ http_server *http_server_start(const http_server_opts *opts)
 int http_server_port(const http_server *s)
 {
 	const union MHD_DaemonInfo *info =
-		MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	    MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	return info ? info->port : 0;
 }
 

@@ -52,36 +52,35 @@ static json_t *account_fields(const char *fields_json)
 json_t *render_account(arena *a, const account *acc)
 {
 	char day[11];
-	const char *acct = acc->domain ? arena_printf(a, "%s@%s",
-						       acc->username,
-						       acc->domain)
-				       : acc->username;
+	const char *acct =
+	    acc->domain ? arena_printf(a, "%s@%s", acc->username, acc->domain)
+			: acc->username;
 	const char *url =
-		arena_printf(a, "%s/@%s", cfg.base_url, acc->username);
-	const char *avatar = arena_printf(a, "%s/avatars/original/missing.png",
-					  cfg.base_url);
-	const char *header = arena_printf(a, "%s/headers/original/missing.png",
-					  cfg.base_url);
+	    arena_printf(a, "%s/@%s", cfg.base_url, acc->username);
+	const char *avatar =
+	    arena_printf(a, "%s/avatars/original/missing.png", cfg.base_url);
+	const char *header =
+	    arena_printf(a, "%s/headers/original/missing.png", cfg.base_url);
 	/* Mastodon rounds created_at to midnight so it says less about
 	 * when someone is online */
 	int64_t created_day = acc->created_at - acc->created_at % 86400000;
 	json_t *j = json_pack(
-		"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:b,"
-		"s:b,s:b,s:o,s:o,s:o,s:I,s:I,s:I,s:o,s:o,s:b}",
-		"id", render_id(a, acc->id), "username", acc->username, "acct",
-		acct, "display_name", acc->display_name, "note",
-		acc->note_html, "url", url, "uri",
-		arena_printf(a, "%s/users/%s", cfg.base_url, acc->username),
-		"avatar", avatar, "avatar_static", avatar, "header", header,
-		"header_static", header, "locked", acc->locked, "bot", acc->bot,
-		"group", 0, "discoverable", acc->discoverable, "indexable",
-		acc->discoverable, "created_at", render_time(created_day),
-		"last_status_at", json_null(), "emojis", json_array(),
-		"statuses_count", (json_int_t)acc->statuses_count,
-		"followers_count", (json_int_t)acc->followers_count,
-		"following_count", (json_int_t)acc->following_count, "fields",
-		account_fields(acc->fields), "roles", json_array(),
-		"hide_collections", 0);
+	    "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:b,"
+	    "s:b,s:b,s:o,s:o,s:o,s:I,s:I,s:I,s:o,s:o,s:b}",
+	    "id", render_id(a, acc->id), "username", acc->username, "acct",
+	    acct, "display_name", acc->display_name, "note", acc->note_html,
+	    "url", url, "uri",
+	    arena_printf(a, "%s/users/%s", cfg.base_url, acc->username),
+	    "avatar", avatar, "avatar_static", avatar, "header", header,
+	    "header_static", header, "locked", acc->locked, "bot", acc->bot,
+	    "group", 0, "discoverable", acc->discoverable, "indexable",
+	    acc->discoverable, "created_at", render_time(created_day),
+	    "last_status_at", json_null(), "emojis", json_array(),
+	    "statuses_count", (json_int_t)acc->statuses_count,
+	    "followers_count", (json_int_t)acc->followers_count,
+	    "following_count", (json_int_t)acc->following_count, "fields",
+	    account_fields(acc->fields), "roles", json_array(),
+	    "hide_collections", 0);
 	if (acc->last_status_at) {
 		time_format_date(acc->last_status_at, day);
 		json_object_set_new(j, "last_status_at", json_string(day));
@@ -98,20 +97,20 @@ json_t *render_credential_account(arena *a, const account *acc)
 		fields = json_array();
 	}
 	json_object_set_new(
-		j, "source",
-		json_pack("{s:s,s:o,s:s,s:b,s:o,s:I,s:b,s:b,s:b}", "note",
-			  acc->note, "fields", fields, "privacy",
-			  acc->privacy ? acc->privacy : "public", "sensitive",
-			  acc->sensitive, "language", str_or_null(acc->language),
-			  "follow_requests_count",
-			  (json_int_t)store_follow_requests_count(acc->id),
-			  "discoverable", acc->discoverable, "indexable",
-			  acc->discoverable, "hide_collections", 0));
+	    j, "source",
+	    json_pack("{s:s,s:o,s:s,s:b,s:o,s:I,s:b,s:b,s:b}", "note",
+		      acc->note, "fields", fields, "privacy",
+		      acc->privacy ? acc->privacy : "public", "sensitive",
+		      acc->sensitive, "language", str_or_null(acc->language),
+		      "follow_requests_count",
+		      (json_int_t)store_follow_requests_count(acc->id),
+		      "discoverable", acc->discoverable, "indexable",
+		      acc->discoverable, "hide_collections", 0));
 	const char *role = acc->role ? acc->role : "user";
 	json_object_set_new(j, "role",
 			    json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", role,
-				      "name", role, "color", "",
-				      "permissions", "0", "highlighted",
+				      "name", role, "color", "", "permissions",
+				      "0", "highlighted",
 				      strcmp(role, "user") != 0));
 	return j;
 }
@@ -128,31 +127,29 @@ static json_t *entities_part(const char *entities, const char *key)
 static json_t *status_body(arena *a, const status *s)
 {
 	json_t *j = json_pack(
-		"{s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:b,s:s,s:o,s:o,s:o,s:o,"
-		"s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-		"id", render_id(a, s->id), "uri",
-		arena_printf(a, "%s/users/%s/statuses/%lld", cfg.base_url,
-			     s->account->username, (long long)s->id),
-		"url",
-		arena_printf(a, "%s/@%s/%lld", cfg.base_url,
-			     s->account->username, (long long)s->id),
-		"created_at", render_time(s->created_at), "edited_at",
-		s->edited_at ? render_time(s->edited_at) : json_null(),
-		"account", render_account(a, s->account), "content",
-		s->content, "visibility", visibility_name(s->vis), "sensitive",
-		s->sensitive, "spoiler_text", s->spoiler_text,
-		"media_attachments", json_array(), "mentions",
-		entities_part(s->entities, "mentions"), "tags",
-		entities_part(s->entities, "tags"), "emojis", json_array(),
-		"in_reply_to_id", id_or_null(a, s->in_reply_to_id),
-		"replies_count", (json_int_t)s->replies_count, "reblogs_count",
-		(json_int_t)s->reblogs_count, "favourites_count",
-		(json_int_t)s->favourites_count, "quotes_count", (json_int_t)0,
-		"in_reply_to_account_id",
-		id_or_null(a, s->in_reply_to_account_id), "reblog",
-		json_null(), "poll", json_null(), "card", json_null(),
-		"language", str_or_null(s->language), "text", json_null(),
-		"filtered", json_array());
+	    "{s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:b,s:s,s:o,s:o,s:o,s:o,"
+	    "s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	    "id", render_id(a, s->id), "uri",
+	    arena_printf(a, "%s/users/%s/statuses/%lld", cfg.base_url,
+			 s->account->username, (long long)s->id),
+	    "url",
+	    arena_printf(a, "%s/@%s/%lld", cfg.base_url, s->account->username,
+			 (long long)s->id),
+	    "created_at", render_time(s->created_at), "edited_at",
+	    s->edited_at ? render_time(s->edited_at) : json_null(), "account",
+	    render_account(a, s->account), "content", s->content, "visibility",
+	    visibility_name(s->vis), "sensitive", s->sensitive, "spoiler_text",
+	    s->spoiler_text, "media_attachments", json_array(), "mentions",
+	    entities_part(s->entities, "mentions"), "tags",
+	    entities_part(s->entities, "tags"), "emojis", json_array(),
+	    "in_reply_to_id", id_or_null(a, s->in_reply_to_id), "replies_count",
+	    (json_int_t)s->replies_count, "reblogs_count",
+	    (json_int_t)s->reblogs_count, "favourites_count",
+	    (json_int_t)s->favourites_count, "quotes_count", (json_int_t)0,
+	    "in_reply_to_account_id", id_or_null(a, s->in_reply_to_account_id),
+	    "reblog", json_null(), "poll", json_null(), "card", json_null(),
+	    "language", str_or_null(s->language), "text", json_null(),
+	    "filtered", json_array());
 	return j;
 }
 
@@ -203,8 +200,8 @@ json_t *render_statuses(arena *a, status *const *items, size_t n,
 	store_status_flags(viewer, ids, 2 * n, flags);
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(
-			arr, status_with_flags(a, items[i], &flags[2 * i],
-					       &flags[2 * i + 1], viewer));
+		    arr, status_with_flags(a, items[i], &flags[2 * i],
+					   &flags[2 * i + 1], viewer));
 	return arr;
 }
 
@@ -221,16 +218,15 @@ json_t *render_relationship(arena *a, int64_t viewer, int64_t target)
 {
 	store_relationship r;
 	store_relationship_get(viewer, target, &r);
-	return json_pack("{s:s,s:b,s:b,s:b,s:o,s:b,s:b,s:b,s:b,s:b,s:b,s:b,"
-			 "s:b,s:b,s:s}",
-			 "id", render_id(a, target), "following", r.following,
-			 "showing_reblogs",
-			 r.following ? r.showing_reblogs : 0, "notifying",
-			 r.notifying, "languages", json_null(), "followed_by",
-			 r.followed_by, "blocking", 0, "blocked_by", 0,
-			 "muting", 0, "muting_notifications", 0, "requested",
-			 r.requested, "requested_by", r.requested_by,
-			 "domain_blocking", 0, "endorsed", 0, "note", "");
+	return json_pack(
+	    "{s:s,s:b,s:b,s:b,s:o,s:b,s:b,s:b,s:b,s:b,s:b,s:b,"
+	    "s:b,s:b,s:s}",
+	    "id", render_id(a, target), "following", r.following,
+	    "showing_reblogs", r.following ? r.showing_reblogs : 0, "notifying",
+	    r.notifying, "languages", json_null(), "followed_by", r.followed_by,
+	    "blocking", 0, "blocked_by", 0, "muting", 0, "muting_notifications",
+	    0, "requested", r.requested, "requested_by", r.requested_by,
+	    "domain_blocking", 0, "endorsed", 0, "note", "");
 }
 
 json_t *render_notification(arena *a, const notification *n, int64_t viewer)
@@ -238,13 +234,11 @@ json_t *render_notification(arena *a, const notification *n, int64_t viewer)
 	account from;
 	if (!store_account_get(a, n->from_account_id, &from))
 		return NULL;
-	json_t *j = json_pack("{s:s,s:s,s:s,s:o,s:o}", "id",
-			      render_id(a, n->id), "type", n->type,
-			      "group_key",
-			      arena_printf(a, "ungrouped-%lld",
-					   (long long)n->id),
-			      "created_at", render_time(n->created_at),
-			      "account", render_account(a, &from));
+	json_t *j = json_pack(
+	    "{s:s,s:s,s:s,s:o,s:o}", "id", render_id(a, n->id), "type", n->type,
+	    "group_key", arena_printf(a, "ungrouped-%lld", (long long)n->id),
+	    "created_at", render_time(n->created_at), "account",
+	    render_account(a, &from));
 	if (n->status_id) {
 		status s;
 		if (!status_load_visible(a, viewer, n->status_id, &s)) {
@@ -279,11 +273,10 @@ json_t *render_app(arena *a, const app *ap, bool with_secret)
 			p++;
 	}
 	json_t *j = json_pack("{s:s,s:s,s:o,s:o,s:s,s:o,s:n}", "id",
-			      render_id(a, ap->id), "name", ap->name,
-			      "website", str_or_null(ap->website),
-			      "redirect_uris", uris, "redirect_uri",
-			      ap->redirect_uris, "scopes", scopes,
-			      "vapid_key");
+			      render_id(a, ap->id), "name", ap->name, "website",
+			      str_or_null(ap->website), "redirect_uris", uris,
+			      "redirect_uri", ap->redirect_uris, "scopes",
+			      scopes, "vapid_key");
 	if (with_secret) {
 		json_object_set_new(j, "client_id", json_string(ap->client_id));
 		json_object_set_new(j, "client_secret",

@@ -38,7 +38,7 @@ static int db_open_conn(sqlite3 **out)
 {
 	int rc = sqlite3_open_v2(db_path, out,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-					 SQLITE_OPEN_NOMUTEX,
+				     SQLITE_OPEN_NOMUTEX,
 				 NULL);
 	if (rc != SQLITE_OK) {
 		log_error("cannot open %s: %s", db_path, sqlite3_errstr(rc));
@@ -86,7 +86,7 @@ sqlite3_stmt *db_stmt(const char *sql)
 	h *= 0x9E3779B97F4A7C15ull;
 	for (unsigned probe = 0; probe < DB_STMT_CACHE; probe++) {
 		stmt_slot *slot =
-			&tdb->cache[(h + probe) & (DB_STMT_CACHE - 1)];
+		    &tdb->cache[(h + probe) & (DB_STMT_CACHE - 1)];
 		if (slot->sql == sql) {
 			sqlite3_reset(slot->stmt);
 			sqlite3_clear_bindings(slot->stmt);
@@ -94,9 +94,8 @@ sqlite3_stmt *db_stmt(const char *sql)
 		}
 		if (slot->sql)
 			continue;
-		if (sqlite3_prepare_v3(conn, sql, -1,
-				       SQLITE_PREPARE_PERSISTENT, &slot->stmt,
-				       NULL) != SQLITE_OK) {
+		if (sqlite3_prepare_v3(conn, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				       &slot->stmt, NULL) != SQLITE_OK) {
 			log_error("prepare failed: %s\n  in: %s",
 				  sqlite3_errmsg(conn), sql);
 			abort(); /* a bad literal SQL string is a bug */

@@ -9,9 +9,9 @@
 enum { THREAD_ID_BYTES = 8 };
 
 #define STATUS_COLUMNS                                                         \
-	"id, account_id, text, content, spoiler_text, sensitive, visibility," \
-	" language, in_reply_to_id, in_reply_to_account_id, reblog_of_id,"   \
-	" app_id, entities, created_at, edited_at, replies_count,"           \
+	"id, account_id, text, content, spoiler_text, sensitive, visibility,"  \
+	" language, in_reply_to_id, in_reply_to_account_id, reblog_of_id,"     \
+	" app_id, entities, created_at, edited_at, replies_count,"             \
 	" reblogs_count, favourites_count"
 
 static void status_from_row(arena *ar, sqlite3_stmt *st, status *s)
@@ -41,7 +41,7 @@ static void status_from_row(arena *ar, sqlite3_stmt *st, status *s)
 bool store_status_get(arena *ar, int64_t id, status *out)
 {
 	sqlite3_stmt *st =
-		db_stmt("SELECT " STATUS_COLUMNS " FROM statuses WHERE id = ?1");
+	    db_stmt("SELECT " STATUS_COLUMNS " FROM statuses WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, id);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
 	if (found)
@@ -58,8 +58,7 @@ static void put_id_be(unsigned char *p, int64_t id)
 	}
 }
 
-const void *store_thread_path(arena *ar, int64_t id, int64_t *root,
-			      size_t *len)
+const void *store_thread_path(arena *ar, int64_t id, int64_t *root, size_t *len)
 {
 	sqlite3_stmt *st = db_stmt("SELECT thread_root_id, thread_path"
 				   " FROM statuses WHERE id = ?1");
@@ -81,9 +80,9 @@ static int insert_tags_mentions(int64_t status_id, const store_tag_ref *tags,
 				size_t nmentions, int64_t now)
 {
 	for (size_t i = 0; i < ntags; i++) {
-		sqlite3_stmt *st = db_stmt(
-			"INSERT INTO tags (name, key, created_at)"
-			" VALUES (?1, ?2, ?3) ON CONFLICT(key) DO NOTHING");
+		sqlite3_stmt *st =
+		    db_stmt("INSERT INTO tags (name, key, created_at)"
+			    " VALUES (?1, ?2, ?3) ON CONFLICT(key) DO NOTHING");
 		sqlite3_bind_text(st, 1, tags[i].name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, tags[i].key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, now);
@@ -118,18 +117,17 @@ static int bump(const char *sql, int64_t id, int delta)
 }
 
 static const char sql_bump_replies[] =
-	"UPDATE statuses SET replies_count = max(0, replies_count + ?2)"
-	" WHERE id = ?1";
+    "UPDATE statuses SET replies_count = max(0, replies_count + ?2)"
+    " WHERE id = ?1";
 static const char sql_bump_reblogs[] =
-	"UPDATE statuses SET reblogs_count = max(0, reblogs_count + ?2)"
-	" WHERE id = ?1";
+    "UPDATE statuses SET reblogs_count = max(0, reblogs_count + ?2)"
+    " WHERE id = ?1";
 static const char sql_bump_account_statuses[] =
-	"UPDATE accounts SET statuses_count = max(0, statuses_count + ?2)"
-	" WHERE id = ?1";
+    "UPDATE accounts SET statuses_count = max(0, statuses_count + ?2)"
+    " WHERE id = ?1";
 
 int store_status_insert(const status *s, const store_tag_ref *tags,
-			size_t ntags, const int64_t *mentions,
-			size_t nmentions)
+			size_t ntags, const int64_t *mentions, size_t nmentions)
 {
 	if (db_begin() < 0)
 		return -1;
@@ -154,12 +152,12 @@ int store_status_insert(const status *s, const store_tag_ref *tags,
 		put_id_be(path + plen, s->id);
 	}
 	sqlite3_stmt *st = db_stmt(
-		"INSERT INTO statuses (id, account_id, text, content,"
-		" spoiler_text, sensitive, visibility, language, in_reply_to_id,"
-		" in_reply_to_account_id, reblog_of_id, thread_root_id,"
-		" thread_path, app_id, entities, created_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-		" ?13, ?14, ?15, ?16)");
+	    "INSERT INTO statuses (id, account_id, text, content,"
+	    " spoiler_text, sensitive, visibility, language, in_reply_to_id,"
+	    " in_reply_to_account_id, reblog_of_id, thread_root_id,"
+	    " thread_path, app_id, entities, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	    " ?13, ?14, ?15, ?16)");
 	sqlite3_bind_int64(st, 1, s->id);
 	sqlite3_bind_int64(st, 2, s->account_id);
 	sqlite3_bind_text(st, 3, s->text, -1, SQLITE_STATIC);
@@ -212,9 +210,9 @@ int store_status_delete(const status *s)
 		return -1;
 	/* reblogs of this status go with it; their authors' counts too */
 	sqlite3_stmt *st = db_stmt(
-		"UPDATE accounts SET statuses_count = max(0, statuses_count - 1)"
-		" WHERE id IN (SELECT account_id FROM statuses"
-		" WHERE reblog_of_id = ?1)");
+	    "UPDATE accounts SET statuses_count = max(0, statuses_count - 1)"
+	    " WHERE id IN (SELECT account_id FROM statuses"
+	    " WHERE reblog_of_id = ?1)");
 	sqlite3_bind_int64(st, 1, s->id);
 	if (db_done(st) < 0)
 		goto fail;
@@ -242,11 +240,11 @@ int store_status_update(const status *old, const status *s,
 	if (db_begin() < 0)
 		return -1;
 	/* the first edit also records the original as version one */
-	sqlite3_stmt *st = db_stmt(
-		"INSERT INTO status_edits (status_id, text, content,"
-		" spoiler_text, sensitive, created_at)"
-		" SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE NOT EXISTS"
-		" (SELECT 1 FROM status_edits WHERE status_id = ?1)");
+	sqlite3_stmt *st =
+	    db_stmt("INSERT INTO status_edits (status_id, text, content,"
+		    " spoiler_text, sensitive, created_at)"
+		    " SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE NOT EXISTS"
+		    " (SELECT 1 FROM status_edits WHERE status_id = ?1)");
 	sqlite3_bind_int64(st, 1, old->id);
 	sqlite3_bind_text(st, 2, old->text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, old->content, -1, SQLITE_STATIC);
@@ -300,12 +298,12 @@ fail:
 
 size_t store_status_edits(arena *ar, int64_t id, status **out)
 {
-	sqlite3_stmt *st = db_stmt(
-		"SELECT count(*) FROM status_edits WHERE status_id = ?1");
+	sqlite3_stmt *st =
+	    db_stmt("SELECT count(*) FROM status_edits WHERE status_id = ?1");
 	sqlite3_bind_int64(st, 1, id);
 	size_t n = sqlite3_step(st) == SQLITE_ROW
-			   ? (size_t)sqlite3_column_int64(st, 0)
-			   : 0;
+		       ? (size_t)sqlite3_column_int64(st, 0)
+		       : 0;
 	sqlite3_reset(st);
 	*out = arena_alloc(ar, (n + 1) * sizeof **out);
 	st = db_stmt("SELECT text, content, spoiler_text, sensitive,"
@@ -332,9 +330,8 @@ int64_t store_reblog_find(int64_t account_id, int64_t status_id)
 				   " reblog_of_id = ?1 AND account_id = ?2");
 	sqlite3_bind_int64(st, 1, status_id);
 	sqlite3_bind_int64(st, 2, account_id);
-	int64_t id = sqlite3_step(st) == SQLITE_ROW
-			     ? sqlite3_column_int64(st, 0)
-			     : 0;
+	int64_t id =
+	    sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	return id;
 }
@@ -350,8 +347,8 @@ static size_t collect_ids(sqlite3_stmt *st, int64_t *out, size_t max)
 
 size_t store_status_mentions(int64_t status_id, int64_t *out, size_t max)
 {
-	sqlite3_stmt *st = db_stmt(
-		"SELECT account_id FROM mentions WHERE status_id = ?1");
+	sqlite3_stmt *st =
+	    db_stmt("SELECT account_id FROM mentions WHERE status_id = ?1");
 	sqlite3_bind_int64(st, 1, status_id);
 	return collect_ids(st, out, max);
 }
@@ -369,8 +366,8 @@ bool store_is_mentioned(int64_t status_id, int64_t account_id)
 
 size_t store_rebloggers(int64_t status_id, int64_t *out, size_t max)
 {
-	sqlite3_stmt *st = db_stmt(
-		"SELECT account_id FROM statuses WHERE reblog_of_id = ?1");
+	sqlite3_stmt *st =
+	    db_stmt("SELECT account_id FROM statuses WHERE reblog_of_id = ?1");
 	sqlite3_bind_int64(st, 1, status_id);
 	return collect_ids(st, out, max);
 }
@@ -379,9 +376,8 @@ int64_t store_tag_id(const char *key)
 {
 	sqlite3_stmt *st = db_stmt("SELECT id FROM tags WHERE key = ?1");
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	int64_t id = sqlite3_step(st) == SQLITE_ROW
-			     ? sqlite3_column_int64(st, 0)
-			     : 0;
+	int64_t id =
+	    sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	return id;
 }
@@ -390,53 +386,55 @@ int64_t store_tag_id(const char *key)
  * first form and the oldest-first form min_id paging needs. ?1 and ?2 are
  * the exclusive id bounds, ?3 the limit, ?4 the feed's argument. */
 #define FEED(from_where)                                                       \
-	{"SELECT s.id " from_where " AND s.id > ?1 AND s.id < ?2"              \
-	 " ORDER BY s.id DESC LIMIT ?3",                                       \
-	 "SELECT s.id " from_where " AND s.id > ?1 AND s.id < ?2"              \
-	 " ORDER BY s.id ASC LIMIT ?3"}
+	{                                                                      \
+		"SELECT s.id " from_where " AND s.id > ?1 AND s.id < ?2"       \
+		" ORDER BY s.id DESC LIMIT ?3",                                \
+		    "SELECT s.id " from_where " AND s.id > ?1 AND s.id < ?2"   \
+		    " ORDER BY s.id ASC LIMIT ?3"                              \
+	}
 
 #define NOT_REPLY_TO_OTHERS                                                    \
 	" (s.in_reply_to_id IS NULL OR"                                        \
 	" s.in_reply_to_account_id = s.account_id)"
 
 static const char *const feed_sql[][2] = {
-	[STORE_FEED_PUBLIC] = FEED("FROM statuses s WHERE s.visibility = 0"
-				   " AND s.reblog_of_id IS NULL AND"
-				   " ?4 = ?4 AND ?5 = ?5 AND" NOT_REPLY_TO_OTHERS),
-	[STORE_FEED_PUBLIC_LOCAL] = FEED(
-		"FROM statuses s JOIN accounts a ON a.id = s.account_id"
-		" WHERE s.visibility = 0 AND s.reblog_of_id IS NULL AND"
-		" a.domain IS NULL AND ?4 = ?4 AND ?5 = ?5 AND" NOT_REPLY_TO_OTHERS),
-	[STORE_FEED_HOME] = FEED(
-		"FROM statuses s WHERE (s.account_id = ?4 OR s.account_id IN"
-		" (SELECT target_id FROM follows WHERE account_id = ?4))"
-		" AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id"
-		" = s.account_id OR s.in_reply_to_account_id = ?4 OR"
-		" s.in_reply_to_account_id IN (SELECT target_id FROM follows"
-		" WHERE account_id = ?4))"),
-	[STORE_FEED_ACCOUNT] = FEED("FROM statuses s WHERE s.account_id = ?4"),
-	[STORE_FEED_ACCOUNT_NO_REPLIES] =
-		FEED("FROM statuses s WHERE s.account_id = ?4"
-		     " AND" NOT_REPLY_TO_OTHERS),
-	[STORE_FEED_ACCOUNT_NO_REBLOGS] =
-		FEED("FROM statuses s WHERE s.account_id = ?4"
-		     " AND s.reblog_of_id IS NULL"),
-	[STORE_FEED_ACCOUNT_ORIGINALS] =
-		FEED("FROM statuses s WHERE s.account_id = ?4"
-		     " AND s.reblog_of_id IS NULL AND" NOT_REPLY_TO_OTHERS),
-	[STORE_FEED_TAG] = FEED("FROM status_tags t JOIN statuses s"
-				" ON s.id = t.status_id WHERE t.tag_id = ?4"
-				" AND s.visibility = 0"),
-	[STORE_FEED_PINNED] =
-		FEED("FROM pins p JOIN statuses s ON s.id = p.status_id"
-		     " WHERE p.account_id = ?4 AND ?5 = ?5"),
-	[STORE_FEED_ACCOUNT_TAGGED] =
-		FEED("FROM status_tags t JOIN statuses s ON s.id = t.status_id"
-		     " WHERE t.tag_id = ?5 AND s.account_id = ?4"),
-	[STORE_FEED_TAGGED] = FEED(
-		"FROM statuses s WHERE s.visibility = 0 AND ?4 = ?4 AND"
-		" ?5 = ?5 AND EXISTS (SELECT 1 FROM status_tags t"
-		" WHERE t.status_id = s.id)"),
+    [STORE_FEED_PUBLIC] = FEED("FROM statuses s WHERE s.visibility = 0"
+			       " AND s.reblog_of_id IS NULL AND"
+			       " ?4 = ?4 AND ?5 = ?5 AND" NOT_REPLY_TO_OTHERS),
+    [STORE_FEED_PUBLIC_LOCAL] = FEED(
+	"FROM statuses s JOIN accounts a ON a.id = s.account_id"
+	" WHERE s.visibility = 0 AND s.reblog_of_id IS NULL AND"
+	" a.domain IS NULL AND ?4 = ?4 AND ?5 = ?5 AND" NOT_REPLY_TO_OTHERS),
+    [STORE_FEED_HOME] =
+	FEED("FROM statuses s WHERE (s.account_id = ?4 OR s.account_id IN"
+	     " (SELECT target_id FROM follows WHERE account_id = ?4))"
+	     " AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id"
+	     " = s.account_id OR s.in_reply_to_account_id = ?4 OR"
+	     " s.in_reply_to_account_id IN (SELECT target_id FROM follows"
+	     " WHERE account_id = ?4))"),
+    [STORE_FEED_ACCOUNT] = FEED("FROM statuses s WHERE s.account_id = ?4"),
+    [STORE_FEED_ACCOUNT_NO_REPLIES] =
+	FEED("FROM statuses s WHERE s.account_id = ?4"
+	     " AND" NOT_REPLY_TO_OTHERS),
+    [STORE_FEED_ACCOUNT_NO_REBLOGS] =
+	FEED("FROM statuses s WHERE s.account_id = ?4"
+	     " AND s.reblog_of_id IS NULL"),
+    [STORE_FEED_ACCOUNT_ORIGINALS] =
+	FEED("FROM statuses s WHERE s.account_id = ?4"
+	     " AND s.reblog_of_id IS NULL AND" NOT_REPLY_TO_OTHERS),
+    [STORE_FEED_TAG] = FEED("FROM status_tags t JOIN statuses s"
+			    " ON s.id = t.status_id WHERE t.tag_id = ?4"
+			    " AND s.visibility = 0"),
+    [STORE_FEED_PINNED] =
+	FEED("FROM pins p JOIN statuses s ON s.id = p.status_id"
+	     " WHERE p.account_id = ?4 AND ?5 = ?5"),
+    [STORE_FEED_ACCOUNT_TAGGED] =
+	FEED("FROM status_tags t JOIN statuses s ON s.id = t.status_id"
+	     " WHERE t.tag_id = ?5 AND s.account_id = ?4"),
+    [STORE_FEED_TAGGED] =
+	FEED("FROM statuses s WHERE s.visibility = 0 AND ?4 = ?4 AND"
+	     " ?5 = ?5 AND EXISTS (SELECT 1 FROM status_tags t"
+	     " WHERE t.status_id = s.id)"),
 };
 
 static void page_bounds(const page *p, int64_t *lo, int64_t *hi, bool *asc)
@@ -475,33 +473,30 @@ size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
 }
 
 #define LIST(select, from_where, key)                                          \
-	{select ", " key " " from_where " AND " key " > ?1 AND " key " < ?2" \
-		" ORDER BY " key " DESC LIMIT ?3",                             \
-	 select ", " key " " from_where " AND " key " > ?1 AND " key " < ?2" \
-		" ORDER BY " key " ASC LIMIT ?3"}
+	{                                                                      \
+		select ", " key " " from_where " AND " key " > ?1 AND " key    \
+		       " < ?2"                                                 \
+		       " ORDER BY " key " DESC LIMIT ?3",                      \
+		    select ", " key " " from_where " AND " key                 \
+			   " > ?1 AND " key " < ?2"                            \
+			   " ORDER BY " key " ASC LIMIT ?3"                    \
+	}
 
 static const char *const list_sql[][2] = {
-	[STORE_LIST_FAVOURITES] = LIST("SELECT status_id",
-				       "FROM favourites WHERE account_id = ?4",
-				       "id"),
-	[STORE_LIST_BOOKMARKS] = LIST("SELECT status_id",
-				      "FROM bookmarks WHERE account_id = ?4",
-				      "id"),
-	[STORE_LIST_FAVOURITED_BY] = LIST(
-		"SELECT account_id", "FROM favourites WHERE status_id = ?4",
-		"id"),
-	[STORE_LIST_REBLOGGED_BY] = LIST(
-		"SELECT account_id", "FROM statuses WHERE reblog_of_id = ?4",
-		"id"),
-	[STORE_LIST_FOLLOWERS] = LIST("SELECT account_id",
-				      "FROM follows WHERE target_id = ?4",
-				      "id"),
-	[STORE_LIST_FOLLOWING] = LIST("SELECT target_id",
-				      "FROM follows WHERE account_id = ?4",
-				      "id"),
-	[STORE_LIST_FOLLOW_REQUESTS] = LIST(
-		"SELECT account_id", "FROM follow_requests WHERE target_id = ?4",
-		"id"),
+    [STORE_LIST_FAVOURITES] =
+	LIST("SELECT status_id", "FROM favourites WHERE account_id = ?4", "id"),
+    [STORE_LIST_BOOKMARKS] =
+	LIST("SELECT status_id", "FROM bookmarks WHERE account_id = ?4", "id"),
+    [STORE_LIST_FAVOURITED_BY] =
+	LIST("SELECT account_id", "FROM favourites WHERE status_id = ?4", "id"),
+    [STORE_LIST_REBLOGGED_BY] = LIST(
+	"SELECT account_id", "FROM statuses WHERE reblog_of_id = ?4", "id"),
+    [STORE_LIST_FOLLOWERS] =
+	LIST("SELECT account_id", "FROM follows WHERE target_id = ?4", "id"),
+    [STORE_LIST_FOLLOWING] =
+	LIST("SELECT target_id", "FROM follows WHERE account_id = ?4", "id"),
+    [STORE_LIST_FOLLOW_REQUESTS] = LIST(
+	"SELECT account_id", "FROM follow_requests WHERE target_id = ?4", "id"),
 };
 
 size_t store_list_page(store_list kind, int64_t arg, const page *p,
@@ -529,9 +524,9 @@ size_t store_list_page(store_list kind, int64_t arg, const page *p,
 	return n;
 }
 
-size_t store_thread_descendants(int64_t root, const void *path,
-				size_t path_len, const void *after_path,
-				size_t after_len, int64_t *out, size_t max)
+size_t store_thread_descendants(int64_t root, const void *path, size_t path_len,
+				const void *after_path, size_t after_len,
+				int64_t *out, size_t max)
 {
 	/* descendants share the path as prefix and sort after it; 0xFF is
 	 * above every id's first byte, so path||FF bounds the subtree */
@@ -540,10 +535,10 @@ size_t store_thread_descendants(int64_t root, const void *path,
 		return 0;
 	memcpy(upper, path, path_len);
 	upper[path_len] = 0xff;
-	sqlite3_stmt *st = db_stmt(
-		"SELECT id FROM statuses WHERE thread_root_id = ?1"
-		" AND thread_path > ?2 AND thread_path < ?3"
-		" ORDER BY thread_path LIMIT ?4");
+	sqlite3_stmt *st =
+	    db_stmt("SELECT id FROM statuses WHERE thread_root_id = ?1"
+		    " AND thread_path > ?2 AND thread_path < ?3"
+		    " ORDER BY thread_path LIMIT ?4");
 	sqlite3_bind_int64(st, 1, root);
 	if (after_path)
 		sqlite3_bind_blob(st, 2, after_path, (int)after_len,

@@ -41,8 +41,7 @@ bool store_user_by_login(arena *ar, const char *login, account *out,
 int store_user_set_password(int64_t account_id, const char *hash);
 int store_account_update_profile(const account *a);
 /* Load many accounts by id; out[i] is zeroed (id 0) for a missing one. */
-void store_accounts_load(arena *ar, const int64_t *ids, size_t n,
-			 account *out);
+void store_accounts_load(arena *ar, const int64_t *ids, size_t n, account *out);
 /* Accounts whose username or display name starts with q; ids into out. */
 size_t store_accounts_search(const char *q, int limit, int offset,
 			     int64_t *out);
@@ -60,10 +59,9 @@ int store_token_create(int64_t id, const char *hash, int64_t app_id,
 		       int64_t account_id, const char *scopes);
 bool store_token_lookup(arena *ar, const char *hash, principal *out);
 int store_token_revoke(const char *hash, int64_t app_id);
-int store_auth_code_create(const char *hash, int64_t app_id,
-			   int64_t account_id, const char *scopes,
-			   const char *redirect_uri, const char *challenge,
-			   int64_t expires_at);
+int store_auth_code_create(const char *hash, int64_t app_id, int64_t account_id,
+			   const char *scopes, const char *redirect_uri,
+			   const char *challenge, int64_t expires_at);
 /* Look up and delete a code in one step (a code is good once). */
 bool store_auth_code_take(arena *ar, const char *hash, int64_t *app_id,
 			  int64_t *account_id, const char **scopes,
@@ -101,17 +99,17 @@ size_t store_rebloggers(int64_t status_id, int64_t *out, size_t max);
 /* A page of ids newest first for page p; the query kinds below. Each
  * returns the count written to out (at most p->limit). */
 typedef enum store_feed {
-	STORE_FEED_PUBLIC,       /* public, no reblogs, no replies to others */
+	STORE_FEED_PUBLIC,	 /* public, no reblogs, no replies to others */
 	STORE_FEED_PUBLIC_LOCAL, /* same, local authors */
-	STORE_FEED_HOME,         /* arg = viewer */
-	STORE_FEED_ACCOUNT,      /* arg = author */
+	STORE_FEED_HOME,	 /* arg = viewer */
+	STORE_FEED_ACCOUNT,	 /* arg = author */
 	STORE_FEED_ACCOUNT_NO_REPLIES,
 	STORE_FEED_ACCOUNT_NO_REBLOGS,
 	STORE_FEED_ACCOUNT_ORIGINALS, /* no replies, no reblogs */
-	STORE_FEED_TAG,               /* arg = tag id */
-	STORE_FEED_PINNED,            /* arg = author */
+	STORE_FEED_TAG,		      /* arg = tag id */
+	STORE_FEED_PINNED,	      /* arg = author */
 	STORE_FEED_ACCOUNT_TAGGED,    /* arg = author, arg2 = tag id */
-	STORE_FEED_TAGGED,            /* public statuses with any tag */
+	STORE_FEED_TAGGED,	      /* public statuses with any tag */
 } store_feed;
 size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
 		       const page *p, int64_t *out);
@@ -136,9 +134,9 @@ size_t store_list_page(store_list kind, int64_t arg, const page *p,
 int64_t store_tag_id(const char *key);
 /* Descendant ids of the status with thread (root, path) in thread order,
  * strictly after after_path (NULL = from the start), at most max. */
-size_t store_thread_descendants(int64_t root, const void *path,
-				size_t path_len, const void *after_path,
-				size_t after_len, int64_t *out, size_t max);
+size_t store_thread_descendants(int64_t root, const void *path, size_t path_len,
+				const void *after_path, size_t after_len,
+				int64_t *out, size_t max);
 /* The thread path of a status (arena copy), or NULL. */
 const void *store_thread_path(arena *ar, int64_t id, int64_t *root,
 			      size_t *len);
@@ -180,14 +178,13 @@ int64_t store_follow_requests_count(int64_t target_id);
 
 /* notifications.c */
 int store_notification_insert(const notification *n);
-bool store_notification_get(int64_t account_id, int64_t id,
-			    notification *out, arena *ar);
+bool store_notification_get(int64_t account_id, int64_t id, notification *out,
+			    arena *ar);
 /* Newest-first page of a recipient's notifications; types/exclude are
  * NULL-terminated lists (NULL = no filter). */
 size_t store_notifications_page(arena *ar, int64_t account_id, const page *p,
 				const char *const *types,
-				const char *const *exclude,
-				notification *out);
+				const char *const *exclude, notification *out);
 int store_notification_dismiss(int64_t account_id, int64_t id);
 int store_notifications_clear(int64_t account_id);
 

@@ -23,10 +23,10 @@ typedef struct text_entity {
 	text_entity_kind kind;
 	size_t start, len;  /* byte range in the source, including '#'/'@' */
 	const char *value;  /* URL; hashtag name as written (no '#');
-	                       mention username (no '@') */
+			       mention username (no '@') */
 	const char *domain; /* mention domain, or NULL for a local mention */
 	const char *href;   /* set by the caller for mentions (NULL → plain
-	                       text); ignored for URLs and hashtags */
+			       text); ignored for URLs and hashtags */
 	const char *key;    /* hashtag only: text_tag_key() of value */
 } text_entity;
 
@@ -61,8 +61,8 @@ typedef struct text_render_opts {
  * (<p>…</p>), single newlines as <br />, every user byte escaped, links
  * with invisible/ellipsis spans, hashtags and mentions as Mastodon marks
  * them up. Returns arena memory. */
-char *text_render_html(arena *a, const char *s, size_t n,
-		       const text_parsed *p, const text_render_opts *o);
+char *text_render_html(arena *a, const char *s, size_t n, const text_parsed *p,
+		       const text_render_opts *o);
 
 /* Append s[0..n) to b with HTML special characters escaped. */
 void text_escape_html(buf *b, const char *s, size_t n);

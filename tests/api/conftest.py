@@ -17,6 +17,7 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -374,3 +375,71 @@ def api_error_message(exc):
 
 def json_dumps(obj):
     return json.dumps(obj, separators=(",", ":"))
+
+
+# ---- HTML content -------------------------------------------------------
+
+class _LinkCollector(HTMLParser):
+    """Collects <a> elements: attrs, inner text, and the classes of the
+    enclosing <span>s (to see h-card wrappers)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.links = []
+        self._stack = []   # open tags: (tag, attrs)
+        self._current = None
+        self.tags_seen = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags_seen.append(tag)
+        if tag == "a":
+            spans = [dict(at).get("class", "") for t, at in self._stack if t == "span"]
+            self._current = {"attrs": a, "text": "", "span_classes": spans,
+                             "classes": set((a.get("class") or "").split()),
+                             "rel": set((a.get("rel") or "").split())}
+            self.links.append(self._current)
+        if tag not in ("br", "img", "hr", "input", "meta"):
+            self._stack.append((tag, attrs))
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self._current = None
+        for i in range(len(self._stack) - 1, -1, -1):
+            if self._stack[i][0] == tag:
+                del self._stack[i:]
+                break
+
+    def handle_data(self, data):
+        if self._current is not None:
+            self._current["text"] += data
+
+
+def html_links(html):
+    p = _LinkCollector()
+    p.feed(html or "")
+    return p.links
+
+
+def html_tags(html):
+    p = _LinkCollector()
+    p.feed(html or "")
+    return set(p.tags_seen)
+
+
+def html_text(html):
+    """Visible text of an HTML fragment (tags dropped, entities decoded)."""
+    class T(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.out = []
+
+        def handle_data(self, d):
+            self.out.append(d)
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("br", "p") and self.out:
+                self.out.append("\n")
+    t = T()
+    t.feed(html or "")
+    return "".join(t.out)

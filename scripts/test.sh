@@ -1,0 +1,40 @@
+#!/bin/sh
+# The whole test suite: unit tests, API tests through real clients, then
+# both again on a build with AddressSanitizer + UndefinedBehaviorSanitizer.
+# Ends with one summary line: "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+scripts/deps.sh test || exit 1
+
+passed=0
+failed=0
+step() {
+	name=$1
+	shift
+	echo "==> $name"
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "<== $name: ok"
+	else
+		failed=$((failed + 1))
+		echo "<== $name: FAILED"
+	fi
+}
+
+# Python from Debian: python3-mastodon lives there, not in a pyenv.
+PY=/usr/bin/python3
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+step "build" make -j"$JOBS"
+step "format" make format-check
+step "unit tests" make unit
+step "api tests" env CHORUS_BIN="$PWD/build/chorus" $PY -m pytest -q -p no:cacheprovider tests/api
+step "asan+ubsan build" make -j"$JOBS" asan
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+step "unit tests (asan+ubsan)" make asan-unit
+step "api tests (asan+ubsan)" env CHORUS_BIN="$PWD/build-asan/chorus" CHORUS_SANITIZED=1 $PY -m pytest -q -p no:cacheprovider tests/api
+
+echo
+echo "suite: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
