@@ -501,7 +501,6 @@ def build_thread(root_author, b, c, top=10):
     are created level by level so creation order != thread order. Returns
     (root, expected depth-first id list)."""
     root = root_author.api.status_post("Big thread: tell us #MeToo")
-    parent = {}
     tops, children, grand = [], [], []
     for i in range(top):
         who = b if i % 2 == 0 else c
@@ -517,7 +516,6 @@ def build_thread(root_author, b, c, top=10):
     expected = []
     for i in range(top):
         expected += [str(tops[i][0]["id"]), str(children[i][0]["id"]), str(grand[i]["id"])]
-    del parent
     return root, expected
 
 
