@@ -35,7 +35,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 unit: $(UNIT)
-	@set -e; for t in $(UNIT); do echo "== $$t"; $$t; done
+	@failed=0; for t in $(UNIT); do echo "== $$t"; $$t || failed=1; done; \
+	exit $$failed
 
 api: $(BUILD)/chorus
 	CHORUS_BIN=$(abspath $(BUILD)/chorus) python3 -m pytest -q tests/api

@@ -237,8 +237,9 @@ static const char *parse_multipart(http_req *r, const char *ctype)
 		if (!next)
 			return "Invalid multipart body: unterminated part";
 		char *name = NULL, *filename = NULL, *ptype = NULL;
-		for (char *line = strtok(headers, "\r\n"); line;
-		     line = strtok(NULL, "\r\n")) {
+		char *save = NULL;
+		for (char *line = strtok_r(headers, "\r\n", &save); line;
+		     line = strtok_r(NULL, "\r\n", &save)) {
 			if (!strncasecmp(line, "Content-Disposition:", 20)) {
 				name = header_attr(&r->arena, line, "name");
 				filename =

@@ -155,7 +155,7 @@ void http_parse_urlencoded(http_req *r, const char *s, size_t n,
 void http_param_add(http_req *r, const char *raw_key, const char *value,
 		    size_t len, bool from_query);
 /* Match r->path against routes; sets r->route and r->path_params.
- * Returns the route, or NULL (*path_known set if only the method failed). */
+ * Returns the route, or NULL when no route matches path and method. */
 const http_route *http_route_match(http_req *r, const http_route *routes,
 				   size_t n);
 

@@ -42,22 +42,28 @@ static void account_from_row(arena *ar, sqlite3_stmt *st, account *a)
 int store_account_create(const account *a, const char *email,
 			 const char *password_hash, const char *role)
 {
+	/* the checks run inside the transaction so two racing sign-ups get
+	 * "taken", not a unique-index failure */
+	if (db_begin() < 0)
+		return STORE_ACCOUNT_ERROR;
 	sqlite3_stmt *st =
 	    db_stmt("SELECT 1 FROM accounts WHERE username_key = lower(?1)"
 		    " AND domain IS NULL");
 	sqlite3_bind_text(st, 1, a->username, -1, SQLITE_STATIC);
 	bool taken = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_reset(st);
-	if (taken)
-		return STORE_ACCOUNT_USERNAME_TAKEN;
-	st = db_stmt("SELECT 1 FROM users WHERE email = lower(?1)");
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	taken = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	if (taken)
-		return STORE_ACCOUNT_EMAIL_TAKEN;
-	if (db_begin() < 0)
-		return STORE_ACCOUNT_ERROR;
+	int conflict = taken ? STORE_ACCOUNT_USERNAME_TAKEN : STORE_ACCOUNT_OK;
+	if (!conflict) {
+		st = db_stmt("SELECT 1 FROM users WHERE email = lower(?1)");
+		sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			conflict = STORE_ACCOUNT_EMAIL_TAKEN;
+		sqlite3_reset(st);
+	}
+	if (conflict) {
+		db_rollback();
+		return conflict;
+	}
 	st = db_stmt("INSERT INTO accounts (id, username, username_key,"
 		     " display_name, created_at)"
 		     " VALUES (?1, ?2, lower(?2), ?3, ?4)");

@@ -208,8 +208,18 @@ int store_status_delete(const status *s)
 {
 	if (db_begin() < 0)
 		return -1;
+	/* a concurrent delete may have won since the caller loaded s: then
+	 * there is nothing to do, and the counters must not move twice */
+	sqlite3_stmt *st = db_stmt("SELECT 1 FROM statuses WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, s->id);
+	bool exists = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (!exists) {
+		db_rollback();
+		return 0;
+	}
 	/* reblogs of this status go with it; their authors' counts too */
-	sqlite3_stmt *st = db_stmt(
+	st = db_stmt(
 	    "UPDATE accounts SET statuses_count = max(0, statuses_count - 1)"
 	    " WHERE id IN (SELECT account_id FROM statuses"
 	    " WHERE reblog_of_id = ?1)");

@@ -1,0 +1,488 @@
+/* test_core.c — core: arena, buf, ids, time formats and configuration. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/id.h"
+#include "core/time.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+	TEST_ALIGN = 16,		  /* arena's promised alignment */
+	TEST_BIG_ALLOC = 3 * 1024 * 1024, /* larger than any arena block */
+	TEST_ID_THREADS = 4,		  /* concurrent id_next callers */
+	TEST_IDS_PER_THREAD = 50000,	  /* enough to share milliseconds */
+	TEST_KNOWN_MS_SECS = 1575776913,  /* 2019-12-08T03:48:33Z */
+};
+
+static const int64_t TEST_KNOWN_MS = (int64_t)TEST_KNOWN_MS_SECS * 1000 + 901;
+
+static arena test_arena;
+
+static int test_setup(void **state)
+{
+	arena_init(&test_arena);
+	return 0;
+}
+
+static int test_teardown(void **state)
+{
+	arena_release(&test_arena);
+	return 0;
+}
+
+/* ---- arena ------------------------------------------------------------ */
+
+static void test_arena_alloc_is_aligned_for_any_size(void **state)
+{
+	for (size_t n = 1; n < 100; n++) {
+		unsigned char *p = arena_alloc(&test_arena, n);
+		assert_int_equal((uintptr_t)p % TEST_ALIGN, 0);
+		p[n - 1] = 0xAA; /* writable up to its last byte */
+	}
+}
+
+static void test_arena_alloc_returns_zeroed_distinct_memory(void **state)
+{
+	unsigned char *a = arena_alloc(&test_arena, 32);
+	memset(a, 0xFF, 32);
+	unsigned char *b = arena_alloc(&test_arena, 32);
+	assert_true(b >= a + 32 || b + 32 <= a);
+	for (size_t i = 0; i < 32; i++)
+		assert_int_equal(b[i], 0);
+	assert_int_equal(a[31], 0xFF);
+}
+
+static void test_arena_allocation_larger_than_a_block_works(void **state)
+{
+	char *small = arena_strdup(&test_arena, "before");
+	unsigned char *big = arena_alloc(&test_arena, TEST_BIG_ALLOC);
+	assert_non_null(big);
+	assert_int_equal((uintptr_t)big % TEST_ALIGN, 0);
+	assert_int_equal(big[0], 0);
+	assert_int_equal(big[TEST_BIG_ALLOC - 1], 0);
+	memset(big, 0x5A, TEST_BIG_ALLOC);
+	char *after = arena_strdup(&test_arena, "after");
+	assert_string_equal(small, "before");
+	assert_string_equal(after, "after");
+	assert_int_equal(big[TEST_BIG_ALLOC - 1], 0x5A);
+	assert_true(test_arena.total >= TEST_BIG_ALLOC);
+}
+
+static void test_arena_many_small_allocations_span_blocks(void **state)
+{
+	char *first = arena_printf(&test_arena, "item-%d", 0);
+	char *last = NULL;
+	for (int i = 1; i < 5000; i++)
+		last = arena_printf(&test_arena, "item-%d", i);
+	assert_string_equal(first, "item-0");
+	assert_string_equal(last, "item-4999");
+}
+
+static void test_arena_strdup_and_strndup_copy(void **state)
+{
+	char src[] = "hello world";
+	char *dup = arena_strdup(&test_arena, src);
+	char *part = arena_strndup(&test_arena, src, 5);
+	src[0] = 'J';
+	assert_string_equal(dup, "hello world");
+	assert_string_equal(part, "hello");
+	assert_string_equal(arena_strdup(&test_arena, ""), "");
+}
+
+static void test_arena_printf_formats_long_output(void **state)
+{
+	char *s = arena_printf(&test_arena, "%s=%d;%lld", "k", 42,
+			       (long long)INT64_MAX);
+	assert_string_equal(s, "k=42;9223372036854775807");
+	char *wide = arena_printf(&test_arena, "%10000d", 7);
+	assert_int_equal(strlen(wide), 10000);
+	assert_int_equal(wide[9999], '7');
+}
+
+static void test_arena_release_allows_reuse(void **state)
+{
+	arena a;
+	arena_init(&a);
+	arena_alloc(&a, TEST_BIG_ALLOC);
+	arena_release(&a);
+	assert_null(a.head);
+	assert_int_equal(a.total, 0);
+	assert_string_equal(arena_strdup(&a, "again"), "again");
+	arena_release(&a);
+}
+
+/* ---- buf -------------------------------------------------------------- */
+
+static void test_buf_starts_empty_and_terminated(void **state)
+{
+	buf b;
+	buf_init(&b, &test_arena);
+	assert_int_equal(b.len, 0);
+	assert_string_equal(b.data, "");
+}
+
+static void test_buf_grows_and_keeps_content(void **state)
+{
+	buf b;
+	buf_init(&b, &test_arena);
+	for (int i = 0; i < 2000; i++)
+		buf_putc(&b, (char)('a' + i % 26));
+	buf_puts(&b, "END");
+	assert_int_equal(b.len, 2003);
+	assert_true(b.cap > b.len);
+	assert_int_equal(b.data[0], 'a');
+	assert_int_equal(b.data[1999], (char)('a' + 1999 % 26));
+	assert_string_equal(b.data + 2000, "END");
+}
+
+static void test_buf_append_keeps_embedded_nul(void **state)
+{
+	buf b;
+	buf_init(&b, &test_arena);
+	buf_append(&b, "a\0b", 3);
+	assert_int_equal(b.len, 3);
+	assert_memory_equal(b.data, "a\0b", 4);
+}
+
+static void test_buf_printf_appends_past_capacity(void **state)
+{
+	buf b;
+	buf_init(&b, &test_arena);
+	buf_puts(&b, "x");
+	buf_printf(&b, "%0200d|%s", 5, "tail");
+	assert_int_equal(b.len, 1 + 200 + 5);
+	assert_int_equal(b.data[200], '5');
+	assert_string_equal(b.data + 201, "|tail");
+}
+
+static void test_buf_html_escapes_all_five(void **state)
+{
+	buf b;
+	buf_init(&b, &test_arena);
+	const char *s = "<a href=\"x\">Tom & 'Jerry'</a>";
+	buf_put_html_escaped(&b, s, strlen(s));
+	assert_string_equal(b.data, "&lt;a href=&quot;x&quot;&gt;Tom &amp; "
+				    "&#39;Jerry&#39;&lt;/a&gt;");
+}
+
+static void test_buf_html_escape_stops_at_n(void **state)
+{
+	buf b;
+	buf_init(&b, &test_arena);
+	buf_put_html_escaped(&b, "a&b<c", 3);
+	assert_string_equal(b.data, "a&amp;b");
+	buf_put_html_escaped(&b, "", 0);
+	assert_string_equal(b.data, "a&amp;b");
+}
+
+/* ---- id --------------------------------------------------------------- */
+
+static void test_id_next_is_strictly_increasing(void **state)
+{
+	int64_t prev = id_next();
+	for (int i = 0; i < 100000; i++) {
+		int64_t id = id_next();
+		assert_true(id > prev);
+		prev = id;
+	}
+}
+
+static void test_id_next_encodes_current_time(void **state)
+{
+	int64_t before = time_now_ms();
+	int64_t ms = id_to_ms(id_next());
+	int64_t after = time_now_ms();
+	/* the sequence may borrow from the future when ids are minted fast */
+	assert_true(ms >= before - 1);
+	assert_true(ms <= after + 1000);
+}
+
+typedef struct id_batch {
+	int64_t ids[TEST_IDS_PER_THREAD];
+} id_batch;
+
+static void *mint_ids(void *arg)
+{
+	id_batch *b = arg;
+	for (int i = 0; i < TEST_IDS_PER_THREAD; i++)
+		b->ids[i] = id_next();
+	return NULL;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static void test_id_next_is_strictly_increasing_across_threads(void **state)
+{
+	id_batch *batches = calloc(TEST_ID_THREADS, sizeof *batches);
+	assert_non_null(batches);
+	pthread_t th[TEST_ID_THREADS];
+	for (int t = 0; t < TEST_ID_THREADS; t++)
+		assert_int_equal(
+		    pthread_create(&th[t], NULL, mint_ids, &batches[t]), 0);
+	for (int t = 0; t < TEST_ID_THREADS; t++)
+		pthread_join(th[t], NULL);
+	/* each thread sees its own ids rise, and no id is handed out twice */
+	for (int t = 0; t < TEST_ID_THREADS; t++)
+		for (int i = 1; i < TEST_IDS_PER_THREAD; i++)
+			assert_true(batches[t].ids[i] > batches[t].ids[i - 1]);
+	int64_t *all = (int64_t *)batches;
+	size_t n = (size_t)TEST_ID_THREADS * TEST_IDS_PER_THREAD;
+	qsort(all, n, sizeof *all, cmp_id);
+	for (size_t i = 1; i < n; i++)
+		assert_true(all[i] > all[i - 1]);
+	free(batches);
+}
+
+static void test_id_ms_round_trip(void **state)
+{
+	assert_int_equal(id_to_ms(id_from_ms(TEST_KNOWN_MS)), TEST_KNOWN_MS);
+	assert_int_equal(id_from_ms(1), 1 << ID_SEQUENCE_BITS);
+	/* any sequence within a millisecond maps back to that millisecond */
+	int64_t id = id_from_ms(TEST_KNOWN_MS) + (1 << ID_SEQUENCE_BITS) - 1;
+	assert_int_equal(id_to_ms(id), TEST_KNOWN_MS);
+	assert_true(id_from_ms(TEST_KNOWN_MS + 1) > id);
+}
+
+static void assert_id_rejected(const char *s)
+{
+	int64_t out = 12345;
+	assert_false(id_parse(s, &out));
+	assert_int_equal(out, 12345); /* untouched on failure */
+}
+
+static void test_id_parse_rejects_malformed(void **state)
+{
+	assert_false(id_parse(NULL, &(int64_t){0}));
+	assert_id_rejected("");
+	assert_id_rejected("0");
+	assert_id_rejected("000");
+	assert_id_rejected("-1");
+	assert_id_rejected("+1");
+	assert_id_rejected(" 1");
+	assert_id_rejected("12a");
+	assert_id_rejected("1.5");
+	assert_id_rejected("00000000000000000001"); /* 20 digits */
+	assert_id_rejected("9223372036854775808");  /* INT64_MAX + 1 */
+	assert_id_rejected("9999999999999999999");
+}
+
+static void test_id_parse_accepts_valid(void **state)
+{
+	int64_t out = 0;
+	assert_true(id_parse("1", &out));
+	assert_int_equal(out, 1);
+	assert_true(id_parse("9223372036854775807", &out));
+	assert_true(out == INT64_MAX);
+	assert_true(id_parse("0000000000000000042", &out)); /* 19 digits */
+	assert_int_equal(out, 42);
+	char text[32];
+	int64_t id = id_next();
+	snprintf(text, sizeof text, "%lld", (long long)id);
+	assert_true(id_parse(text, &out));
+	assert_true(out == id);
+}
+
+/* ---- time ------------------------------------------------------------- */
+
+static void test_time_format_rfc3339_known_instant(void **state)
+{
+	char out[TIME_RFC3339_LEN];
+	time_format_rfc3339(TEST_KNOWN_MS, out);
+	assert_string_equal(out, "2019-12-08T03:48:33.901Z");
+	assert_int_equal(strlen(out), TIME_RFC3339_LEN - 1);
+}
+
+static void test_time_format_rfc3339_pads_milliseconds(void **state)
+{
+	char out[TIME_RFC3339_LEN];
+	time_format_rfc3339((int64_t)TEST_KNOWN_MS_SECS * 1000 + 7, out);
+	assert_string_equal(out, "2019-12-08T03:48:33.007Z");
+	time_format_rfc3339(0, out);
+	assert_string_equal(out, "1970-01-01T00:00:00.000Z");
+}
+
+static void test_time_format_date(void **state)
+{
+	char out[11];
+	time_format_date(TEST_KNOWN_MS, out);
+	assert_string_equal(out, "2019-12-08");
+	time_format_date(0, out);
+	assert_string_equal(out, "1970-01-01");
+}
+
+static void test_time_now_ms_is_wall_clock(void **state)
+{
+	int64_t ms = time_now_ms();
+	assert_true(ms > TEST_KNOWN_MS); /* after 2019 */
+	int64_t a = time_mono_ns();
+	int64_t b = time_mono_ns();
+	assert_true(b >= a);
+}
+
+/* ---- config ----------------------------------------------------------- */
+
+static int config_setup(void **state)
+{
+	config_defaults();
+	return 0;
+}
+
+static void test_config_defaults(void **state)
+{
+	assert_int_equal(cfg.port, 3000);
+	assert_int_equal(cfg.max_characters, 500);
+	assert_string_equal(cfg.bind, "127.0.0.1");
+	assert_string_equal(cfg.base_url, "");
+	assert_true(cfg.registrations_open);
+	assert_int_equal(cfg.max_body_bytes, 1048576);
+}
+
+static void test_config_set_changes_value(void **state)
+{
+	assert_int_equal(config_set("statuses.max_characters", "600"), 0);
+	assert_int_equal(cfg.max_characters, 600);
+	assert_int_equal(config_set("instance.title", "My place"), 0);
+	assert_string_equal(cfg.title, "My place");
+	assert_int_equal(config_set("instance.registrations_open", "off"), 0);
+	assert_false(cfg.registrations_open);
+}
+
+static void test_config_set_rejects_unknown_key(void **state)
+{
+	assert_int_equal(config_set("statuses.max_chars", "600"), -1);
+	assert_int_equal(config_set("nosuch.port", "1"), -1);
+	assert_int_equal(config_set("max_characters", "600"), -1);
+	assert_int_equal(cfg.max_characters, 500);
+}
+
+static void test_config_set_rejects_malformed_values(void **state)
+{
+	assert_int_equal(config_set("server.port", "80a"), -1);
+	assert_int_equal(config_set("server.port", ""), -1);
+	assert_int_equal(config_set("server.port", "-1"), -1);
+	assert_int_equal(config_set("server.port", "99999999999"), -1);
+	assert_int_equal(config_set("server.access_log", "maybe"), -1);
+	assert_int_equal(cfg.port, 3000);
+	assert_true(cfg.access_log);
+}
+
+static char *write_temp_file(const char *content)
+{
+	char *path = strdup("/tmp/chorus-test-config-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	size_t n = strlen(content);
+	assert_int_equal(write(fd, content, n), (ssize_t)n);
+	close(fd);
+	return path;
+}
+
+static void test_config_load_reads_ini_file(void **state)
+{
+	char *path = write_temp_file("[server]\n"
+				     "port = 4000\n"
+				     "base_url = https://social.example\n"
+				     "\n"
+				     "[statuses]\n"
+				     "max_characters = 1000\n");
+	assert_int_equal(config_load(path), 0);
+	assert_int_equal(cfg.port, 4000);
+	assert_string_equal(cfg.base_url, "https://social.example");
+	assert_int_equal(cfg.max_characters, 1000);
+	assert_int_equal(cfg.max_pinned, 5); /* untouched keys keep defaults */
+	unlink(path);
+	free(path);
+}
+
+static void test_config_load_rejects_unknown_key_and_missing_file(void **state)
+{
+	char *path = write_temp_file("[server]\nprot = 4000\n");
+	assert_int_equal(config_load(path), -1);
+	unlink(path);
+	free(path);
+	assert_int_equal(config_load("/nonexistent/chorus.ini"), -1);
+}
+
+static void test_config_finish_derives_base_url_and_domain(void **state)
+{
+	config_finish();
+	assert_string_equal(cfg.base_url, "http://127.0.0.1:3000");
+	assert_string_equal(cfg.domain, "127.0.0.1:3000");
+	assert_true(cfg.threads > 0);
+}
+
+static void test_config_finish_maps_wildcard_bind_to_loopback(void **state)
+{
+	assert_int_equal(config_set("server.bind", "0.0.0.0"), 0);
+	assert_int_equal(config_set("server.port", "8080"), 0);
+	config_finish();
+	assert_string_equal(cfg.base_url, "http://127.0.0.1:8080");
+	assert_string_equal(cfg.domain, "127.0.0.1:8080");
+}
+
+static void test_config_finish_strips_trailing_slash(void **state)
+{
+	assert_int_equal(
+	    config_set("server.base_url", "https://social.example/"), 0);
+	config_finish();
+	assert_string_equal(cfg.base_url, "https://social.example");
+	assert_string_equal(cfg.domain, "social.example");
+}
+
+int main(void)
+{
+#define CORE_TEST(f)                                                           \
+	cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
+#define CONFIG_TEST(f) cmocka_unit_test_setup_teardown(f, config_setup, NULL)
+	const struct CMUnitTest tests[] = {
+	    CORE_TEST(test_arena_alloc_is_aligned_for_any_size),
+	    CORE_TEST(test_arena_alloc_returns_zeroed_distinct_memory),
+	    CORE_TEST(test_arena_allocation_larger_than_a_block_works),
+	    CORE_TEST(test_arena_many_small_allocations_span_blocks),
+	    CORE_TEST(test_arena_strdup_and_strndup_copy),
+	    CORE_TEST(test_arena_printf_formats_long_output),
+	    CORE_TEST(test_arena_release_allows_reuse),
+	    CORE_TEST(test_buf_starts_empty_and_terminated),
+	    CORE_TEST(test_buf_grows_and_keeps_content),
+	    CORE_TEST(test_buf_append_keeps_embedded_nul),
+	    CORE_TEST(test_buf_printf_appends_past_capacity),
+	    CORE_TEST(test_buf_html_escapes_all_five),
+	    CORE_TEST(test_buf_html_escape_stops_at_n),
+	    CORE_TEST(test_id_next_is_strictly_increasing),
+	    CORE_TEST(test_id_next_encodes_current_time),
+	    CORE_TEST(test_id_next_is_strictly_increasing_across_threads),
+	    CORE_TEST(test_id_ms_round_trip),
+	    CORE_TEST(test_id_parse_rejects_malformed),
+	    CORE_TEST(test_id_parse_accepts_valid),
+	    CORE_TEST(test_time_format_rfc3339_known_instant),
+	    CORE_TEST(test_time_format_rfc3339_pads_milliseconds),
+	    CORE_TEST(test_time_format_date),
+	    CORE_TEST(test_time_now_ms_is_wall_clock),
+	    CONFIG_TEST(test_config_defaults),
+	    CONFIG_TEST(test_config_set_changes_value),
+	    CONFIG_TEST(test_config_set_rejects_unknown_key),
+	    CONFIG_TEST(test_config_set_rejects_malformed_values),
+	    CONFIG_TEST(test_config_load_reads_ini_file),
+	    CONFIG_TEST(test_config_load_rejects_unknown_key_and_missing_file),
+	    CONFIG_TEST(test_config_finish_derives_base_url_and_domain),
+	    CONFIG_TEST(test_config_finish_maps_wildcard_bind_to_loopback),
+	    CONFIG_TEST(test_config_finish_strips_trailing_slash),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,694 @@
+/* test_store.c — the SQLite store against a real database file: accounts,
+ * statuses and their counters, feeds and their cursors, thread order,
+ * favourites, deletion, notifications, idempotency keys and markers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "core/config.h"
+#include "core/id.h"
+#include "core/log.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+	TEST_MAX_IDS = 16, /* room for any page or thread below */
+	TEST_WINDOW_MS = 60 * 1000,
+};
+
+static char test_dir[64];
+static arena test_arena;
+
+static int test_setup(void **state)
+{
+	strcpy(test_dir, "/tmp/chorus-test-store-XXXXXX");
+	if (!mkdtemp(test_dir))
+		return -1;
+	arena_init(&test_arena);
+	store_thread_close(); /* the next call opens the new file */
+	return store_open(test_dir);
+}
+
+static int test_teardown(void **state)
+{
+	static const char *const files[] = {"chorus.db", "chorus.db-wal",
+					    "chorus.db-shm"};
+	store_thread_close();
+	arena_release(&test_arena);
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		char path[128];
+		snprintf(path, sizeof path, "%s/%s", test_dir, files[i]);
+		unlink(path);
+	}
+	rmdir(test_dir);
+	return 0;
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static int create_account(int64_t id, const char *username, const char *email)
+{
+	account a;
+	memset(&a, 0, sizeof a);
+	a.id = id;
+	a.username = username;
+	a.created_at = id_to_ms(id);
+	return store_account_create(&a, email, "hash-of-secret", "user");
+}
+
+/* A new local account named username (email username@example.com). */
+static int64_t make_account(const char *username)
+{
+	char email[128];
+	snprintf(email, sizeof email, "%s@example.com", username);
+	int64_t id = id_next();
+	assert_int_equal(create_account(id, username, email), STORE_ACCOUNT_OK);
+	return id;
+}
+
+static account load_account(int64_t id)
+{
+	account a;
+	assert_true(store_account_get(&test_arena, id, &a));
+	return a;
+}
+
+static status load_status(int64_t id)
+{
+	status s;
+	assert_true(store_status_get(&test_arena, id, &s));
+	return s;
+}
+
+static status new_status(int64_t author, visibility vis)
+{
+	status s;
+	memset(&s, 0, sizeof s);
+	s.id = id_next();
+	s.account_id = author;
+	s.text = "text";
+	s.content = "<p>text</p>";
+	s.spoiler_text = "";
+	s.entities = "{}";
+	s.vis = vis;
+	s.created_at = id_to_ms(s.id);
+	return s;
+}
+
+static int64_t insert(const status *s)
+{
+	assert_int_equal(store_status_insert(s, NULL, 0, NULL, 0), 0);
+	return s->id;
+}
+
+static int64_t post(int64_t author, visibility vis)
+{
+	status s = new_status(author, vis);
+	return insert(&s);
+}
+
+static int64_t reply(int64_t author, int64_t parent_id)
+{
+	status parent = load_status(parent_id);
+	status s = new_status(author, VIS_PUBLIC);
+	s.in_reply_to_id = parent.id;
+	s.in_reply_to_account_id = parent.account_id;
+	return insert(&s);
+}
+
+static int64_t reblog(int64_t author, int64_t target_id)
+{
+	status s = new_status(author, VIS_PUBLIC);
+	s.reblog_of_id = target_id;
+	return insert(&s);
+}
+
+static page page_of(int limit)
+{
+	page p = {.limit = limit};
+	return p;
+}
+
+static void assert_ids(const int64_t *got, size_t n, const int64_t *want,
+		       size_t nwant)
+{
+	assert_int_equal(n, nwant);
+	for (size_t i = 0; i < n; i++)
+		if (got[i] != want[i])
+			fail_msg("id %zu: got %lld, want %lld", i,
+				 (long long)got[i], (long long)want[i]);
+}
+
+#define ASSERT_IDS(got, n, ...)                                                \
+	assert_ids(got, n, (const int64_t[]){__VA_ARGS__},                     \
+		   sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
+
+static size_t feed(store_feed kind, int64_t arg, page p, int64_t *out)
+{
+	return store_feed_page(kind, arg, 0, &p, out);
+}
+
+/* ---- accounts --------------------------------------------------------- */
+
+static void test_schema_is_migrated(void **state)
+{
+	assert_true(store_schema_version() >= 1);
+	assert_int_equal(store_count_local_users(), 0);
+}
+
+static void test_account_create_then_get(void **state)
+{
+	int64_t id = make_account("Alice");
+	account a = load_account(id);
+	assert_string_equal(a.username, "Alice");
+	assert_null(a.domain);
+	assert_string_equal(a.email, "alice@example.com");
+	assert_string_equal(a.role, "user");
+	assert_int_equal(a.statuses_count, 0);
+	assert_int_equal(store_count_local_users(), 1);
+	account b;
+	assert_true(store_account_by_username(&test_arena, "ALICE", NULL, &b));
+	assert_true(b.id == id);
+}
+
+static void test_account_duplicate_username_is_taken(void **state)
+{
+	make_account("alice");
+	assert_int_equal(
+	    create_account(id_next(), "ALICE", "other@example.com"),
+	    STORE_ACCOUNT_USERNAME_TAKEN);
+	assert_int_equal(store_count_local_users(), 1);
+}
+
+static void test_account_duplicate_email_is_taken(void **state)
+{
+	make_account("alice");
+	assert_int_equal(
+	    create_account(id_next(), "alice2", "Alice@Example.COM"),
+	    STORE_ACCOUNT_EMAIL_TAKEN);
+	assert_int_equal(store_count_local_users(), 1);
+}
+
+static void test_user_by_login_email_or_username_any_case(void **state)
+{
+	int64_t id = make_account("alice");
+	account a;
+	const char *hash = NULL;
+	assert_true(
+	    store_user_by_login(&test_arena, "ALICE@example.com", &a, &hash));
+	assert_true(a.id == id);
+	assert_string_equal(hash, "hash-of-secret");
+	memset(&a, 0, sizeof a);
+	assert_true(store_user_by_login(&test_arena, "aLiCe", &a, &hash));
+	assert_true(a.id == id);
+	assert_false(store_user_by_login(&test_arena, "bob", &a, &hash));
+	assert_false(
+	    store_user_by_login(&test_arena, "alice@example", &a, &hash));
+}
+
+/* ---- statuses and counters -------------------------------------------- */
+
+static void test_status_insert_round_trips_and_counts(void **state)
+{
+	int64_t alice = make_account("alice");
+	status s = new_status(alice, VIS_UNLISTED);
+	s.spoiler_text = "cw";
+	s.sensitive = true;
+	insert(&s);
+	status got = load_status(s.id);
+	assert_true(got.account_id == alice);
+	assert_string_equal(got.text, "text");
+	assert_string_equal(got.content, "<p>text</p>");
+	assert_string_equal(got.spoiler_text, "cw");
+	assert_true(got.sensitive);
+	assert_int_equal(got.vis, VIS_UNLISTED);
+	assert_true(got.created_at == s.created_at);
+	account a = load_account(alice);
+	assert_int_equal(a.statuses_count, 1);
+	assert_true(a.last_status_at == s.created_at);
+}
+
+static void test_reply_bumps_replies_count(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t root = post(alice, VIS_PUBLIC);
+	int64_t r = reply(bob, root);
+	reply(alice, root);
+	assert_int_equal(load_status(root).replies_count, 2);
+	status got = load_status(r);
+	assert_true(got.in_reply_to_id == root);
+	assert_true(got.in_reply_to_account_id == alice);
+	assert_int_equal(load_account(bob).statuses_count, 1);
+	assert_int_equal(load_account(alice).statuses_count, 2);
+}
+
+static void test_reblog_bumps_reblogs_count(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t s = post(alice, VIS_PUBLIC);
+	int64_t rb = reblog(bob, s);
+	assert_int_equal(load_status(s).reblogs_count, 1);
+	assert_true(store_reblog_find(bob, s) == rb);
+	assert_true(store_reblog_find(alice, s) == 0);
+}
+
+static void test_status_delete_fixes_counters_and_deletes_reblogs(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t parent = post(bob, VIS_PUBLIC);
+	int64_t s = reply(alice, parent);
+	int64_t rb = reblog(bob, s);
+	assert_int_equal(load_account(bob).statuses_count, 2);
+	assert_int_equal(load_status(parent).replies_count, 1);
+
+	status victim = load_status(s);
+	assert_int_equal(store_status_delete(&victim), 0);
+	status gone;
+	assert_false(store_status_get(&test_arena, s, &gone));
+	assert_false(store_status_get(&test_arena, rb, &gone));
+	assert_int_equal(load_status(parent).replies_count, 0);
+	assert_int_equal(load_account(alice).statuses_count, 0);
+	assert_int_equal(load_account(bob).statuses_count, 1);
+}
+
+static void test_unreblog_moves_reblogs_count(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t s = post(alice, VIS_PUBLIC);
+	status rb = load_status(reblog(bob, s));
+	assert_int_equal(store_status_delete(&rb), 0);
+	assert_int_equal(load_status(s).reblogs_count, 0);
+	assert_int_equal(load_account(bob).statuses_count, 0);
+}
+
+/* Two DELETE requests for one status can both load it before either
+ * deletes it; the second must not move the counters again. */
+static void test_status_delete_twice_moves_counters_once(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t parent = post(bob, VIS_PUBLIC);
+	reply(alice, parent);
+	reply(bob, parent);
+	status mine = load_status(reply(alice, parent));
+	assert_int_equal(store_status_delete(&mine), 0);
+	store_status_delete(&mine);
+	assert_int_equal(load_account(alice).statuses_count, 1);
+	assert_int_equal(load_status(parent).replies_count, 2);
+}
+
+/* ---- feeds ------------------------------------------------------------ */
+
+static void test_public_feed_shows_only_public_originals(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t pub = post(alice, VIS_PUBLIC);
+	post(alice, VIS_UNLISTED);
+	post(alice, VIS_PRIVATE);
+	post(alice, VIS_DIRECT);
+	reply(bob, pub);		  /* reply to someone else */
+	int64_t self = reply(alice, pub); /* a self-thread stays */
+	reblog(bob, pub);
+	int64_t ids[TEST_MAX_IDS];
+	size_t n = feed(STORE_FEED_PUBLIC, 0, page_of(20), ids);
+	ASSERT_IDS(ids, n, self, pub);
+	n = feed(STORE_FEED_PUBLIC_LOCAL, 0, page_of(20), ids);
+	ASSERT_IDS(ids, n, self, pub);
+}
+
+/* Five public statuses s[0] (oldest) … s[4] (newest). */
+static void post_five(int64_t *s)
+{
+	int64_t alice = make_account("alice");
+	for (int i = 0; i < 5; i++)
+		s[i] = post(alice, VIS_PUBLIC);
+}
+
+static void test_feed_is_newest_first_and_limited(void **state)
+{
+	int64_t s[5], ids[TEST_MAX_IDS];
+	post_five(s);
+	size_t n = feed(STORE_FEED_PUBLIC, 0, page_of(2), ids);
+	ASSERT_IDS(ids, n, s[4], s[3]);
+}
+
+static void test_feed_max_id_pages_older(void **state)
+{
+	int64_t s[5], ids[TEST_MAX_IDS];
+	post_five(s);
+	page p = page_of(2);
+	p.max_id = s[3];
+	size_t n = feed(STORE_FEED_PUBLIC, 0, p, ids);
+	ASSERT_IDS(ids, n, s[2], s[1]);
+	p.max_id = s[1];
+	n = feed(STORE_FEED_PUBLIC, 0, p, ids);
+	ASSERT_IDS(ids, n, s[0]);
+}
+
+static void test_feed_since_id_gives_newest_above_cursor(void **state)
+{
+	int64_t s[5], ids[TEST_MAX_IDS];
+	post_five(s);
+	page p = page_of(2);
+	p.since_id = s[1];
+	size_t n = feed(STORE_FEED_PUBLIC, 0, p, ids);
+	ASSERT_IDS(ids, n, s[4], s[3]);
+}
+
+static void test_feed_min_id_gives_page_right_after_cursor(void **state)
+{
+	int64_t s[5], ids[TEST_MAX_IDS];
+	post_five(s);
+	page p = page_of(2);
+	p.min_id = s[1];
+	size_t n = feed(STORE_FEED_PUBLIC, 0, p, ids);
+	ASSERT_IDS(ids, n, s[3], s[2]);
+	p.min_id = s[3];
+	n = feed(STORE_FEED_PUBLIC, 0, p, ids);
+	ASSERT_IDS(ids, n, s[4]);
+}
+
+static void test_feed_min_id_with_max_id_is_bounded(void **state)
+{
+	int64_t s[5], ids[TEST_MAX_IDS];
+	post_five(s);
+	page p = page_of(10);
+	p.min_id = s[0];
+	p.max_id = s[3];
+	size_t n = feed(STORE_FEED_PUBLIC, 0, p, ids);
+	ASSERT_IDS(ids, n, s[2], s[1]);
+}
+
+static void test_home_feed_includes_followed_only_after_follow(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t carol = make_account("carol");
+	int64_t own = post(alice, VIS_PUBLIC);
+	int64_t b1 = post(bob, VIS_PRIVATE);
+	post(carol, VIS_PUBLIC);
+	int64_t ids[TEST_MAX_IDS];
+	size_t n = feed(STORE_FEED_HOME, alice, page_of(20), ids);
+	ASSERT_IDS(ids, n, own);
+
+	assert_int_equal(
+	    store_follow_create(id_next(), alice, bob, true, false), 0);
+	assert_true(store_follows(alice, bob));
+	assert_false(store_follows(bob, alice));
+	int64_t b2 = post(bob, VIS_PUBLIC);
+	n = feed(STORE_FEED_HOME, alice, page_of(20), ids);
+	ASSERT_IDS(ids, n, b2, b1, own);
+}
+
+static void test_follow_twice_counts_once(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	assert_int_equal(
+	    store_follow_create(id_next(), alice, bob, true, false), 0);
+	assert_int_equal(
+	    store_follow_create(id_next(), alice, bob, false, true), 1);
+	assert_int_equal(load_account(alice).following_count, 1);
+	assert_int_equal(load_account(bob).followers_count, 1);
+	store_relationship rel;
+	store_relationship_get(alice, bob, &rel);
+	assert_true(rel.following);
+	assert_false(rel.showing_reblogs); /* the second call updated them */
+	assert_true(rel.notifying);
+	assert_int_equal(store_follow_delete(alice, bob), 0);
+	assert_int_equal(load_account(bob).followers_count, 0);
+}
+
+/* ---- threads ---------------------------------------------------------- */
+
+typedef struct tree {
+	int64_t root, a, b, a1, a2, a1x, b1;
+} tree;
+
+/* root → a, b; a → a1, a2; a1 → a1x; b → b1 — created breadth-first so
+ * id order differs from thread order. */
+static tree build_tree(void)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	tree t;
+	t.root = post(alice, VIS_PUBLIC);
+	t.a = reply(bob, t.root);
+	t.b = reply(alice, t.root);
+	t.a1 = reply(alice, t.a);
+	t.a2 = reply(bob, t.a);
+	t.b1 = reply(bob, t.b);
+	t.a1x = reply(bob, t.a1);
+	return t;
+}
+
+static size_t descendants(int64_t of, int64_t after, int64_t *out, size_t max)
+{
+	int64_t root = 0, after_root = 0;
+	size_t len = 0, after_len = 0;
+	const void *path = store_thread_path(&test_arena, of, &root, &len);
+	assert_non_null(path);
+	const void *after_path = NULL;
+	if (after) {
+		after_path = store_thread_path(&test_arena, after, &after_root,
+					       &after_len);
+		assert_non_null(after_path);
+		assert_true(after_root == root);
+	}
+	return store_thread_descendants(root, path, len, after_path, after_len,
+					out, max);
+}
+
+static void test_thread_path_extends_parent_path(void **state)
+{
+	tree t = build_tree();
+	int64_t root = 0, r2 = 0;
+	size_t len = 0, len2 = 0;
+	const unsigned char *a =
+	    store_thread_path(&test_arena, t.a, &root, &len);
+	const unsigned char *a1x =
+	    store_thread_path(&test_arena, t.a1x, &r2, &len2);
+	assert_true(root == t.root);
+	assert_true(r2 == t.root);
+	assert_int_equal(len, 16);
+	assert_int_equal(len2, 32);
+	assert_memory_equal(a, a1x, len);
+}
+
+static void test_thread_descendants_depth_first_from_root(void **state)
+{
+	tree t = build_tree();
+	int64_t ids[TEST_MAX_IDS];
+	size_t n = descendants(t.root, 0, ids, TEST_MAX_IDS);
+	ASSERT_IDS(ids, n, t.a, t.a1, t.a1x, t.a2, t.b, t.b1);
+}
+
+static void test_thread_descendants_of_subtree(void **state)
+{
+	tree t = build_tree();
+	int64_t ids[TEST_MAX_IDS];
+	size_t n = descendants(t.a, 0, ids, TEST_MAX_IDS);
+	ASSERT_IDS(ids, n, t.a1, t.a1x, t.a2);
+	n = descendants(t.b1, 0, ids, TEST_MAX_IDS);
+	assert_int_equal(n, 0);
+}
+
+static void test_thread_descendants_resume_after_path(void **state)
+{
+	tree t = build_tree();
+	int64_t ids[TEST_MAX_IDS];
+	size_t n = descendants(t.root, t.a1x, ids, TEST_MAX_IDS);
+	ASSERT_IDS(ids, n, t.a2, t.b, t.b1);
+	n = descendants(t.a, t.a1x, ids, TEST_MAX_IDS);
+	ASSERT_IDS(ids, n, t.a2);
+}
+
+static void test_thread_descendants_respects_max(void **state)
+{
+	tree t = build_tree();
+	int64_t ids[TEST_MAX_IDS];
+	size_t n = descendants(t.root, 0, ids, 2);
+	ASSERT_IDS(ids, n, t.a, t.a1);
+	n = descendants(t.root, ids[1], ids, 2);
+	ASSERT_IDS(ids, n, t.a1x, t.a2);
+}
+
+/* ---- favourites ------------------------------------------------------- */
+
+static void test_favourite_toggle_is_idempotent_and_counts(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t s = post(alice, VIS_PUBLIC);
+	assert_int_equal(store_favourite_set(bob, s, true), 1);
+	assert_int_equal(store_favourite_set(bob, s, true), 0);
+	assert_int_equal(load_status(s).favourites_count, 1);
+	status_flags f;
+	store_status_flags(bob, &s, 1, &f);
+	assert_true(f.favourited);
+	assert_false(f.bookmarked);
+	assert_int_equal(store_favourite_set(bob, s, false), 1);
+	assert_int_equal(store_favourite_set(bob, s, false), 0);
+	assert_int_equal(load_status(s).favourites_count, 0);
+	store_status_flags(bob, &s, 1, &f);
+	assert_false(f.favourited);
+}
+
+/* ---- notifications ---------------------------------------------------- */
+
+static int64_t notify(int64_t to, int64_t from, const char *type,
+		      int64_t status_id)
+{
+	notification n = {.id = id_next(),
+			  .account_id = to,
+			  .from_account_id = from,
+			  .status_id = status_id,
+			  .type = type};
+	n.created_at = id_to_ms(n.id);
+	assert_int_equal(store_notification_insert(&n), 0);
+	return n.id;
+}
+
+static void test_notifications_page_filters_types(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t s = post(alice, VIS_PUBLIC);
+	int64_t follow = notify(alice, bob, "follow", 0);
+	int64_t fav = notify(alice, bob, "favourite", s);
+	int64_t mention = notify(alice, bob, "mention", s);
+	notify(bob, alice, "mention", s); /* someone else's */
+	notification out[TEST_MAX_IDS];
+	page p = page_of(10);
+
+	size_t n =
+	    store_notifications_page(&test_arena, alice, &p, NULL, NULL, out);
+	assert_int_equal(n, 3);
+	assert_true(out[0].id == mention && out[2].id == follow);
+	assert_string_equal(out[0].type, "mention");
+	assert_true(out[0].status_id == s);
+	assert_true(out[2].status_id == 0);
+
+	const char *const only[] = {"mention", "follow", NULL};
+	n = store_notifications_page(&test_arena, alice, &p, only, NULL, out);
+	assert_int_equal(n, 2);
+	assert_true(out[0].id == mention && out[1].id == follow);
+
+	const char *const exclude[] = {"mention", NULL};
+	n = store_notifications_page(&test_arena, alice, &p, NULL, exclude,
+				     out);
+	assert_int_equal(n, 2);
+	assert_true(out[0].id == fav && out[1].id == follow);
+}
+
+static void test_notifications_page_min_id(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t n1 = notify(alice, bob, "follow", 0);
+	int64_t n2 = notify(alice, bob, "follow", 0);
+	int64_t n3 = notify(alice, bob, "follow", 0);
+	notify(alice, bob, "follow", 0);
+	notification out[TEST_MAX_IDS];
+	page p = page_of(2);
+	p.min_id = n1;
+	size_t n =
+	    store_notifications_page(&test_arena, alice, &p, NULL, NULL, out);
+	assert_int_equal(n, 2);
+	assert_true(out[0].id == n3 && out[1].id == n2);
+}
+
+/* ---- idempotency and markers ------------------------------------------ */
+
+static void test_idempotency_key_holds_within_window(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t now = id_to_ms(id_next());
+	int64_t got = 0;
+	assert_false(
+	    store_idempotency_get(alice, "k1", now - TEST_WINDOW_MS, &got));
+	assert_int_equal(store_idempotency_put(alice, "k1", 42, now), 0);
+	assert_true(
+	    store_idempotency_get(alice, "k1", now - TEST_WINDOW_MS, &got));
+	assert_int_equal(got, 42);
+	/* older than the window, another key, another account: no hit */
+	assert_false(store_idempotency_get(alice, "k1", now + 1, &got));
+	assert_false(store_idempotency_get(alice, "k2", 0, &got));
+	assert_false(store_idempotency_get(bob, "k1", 0, &got));
+	/* a later put under the same key replaces the old one */
+	assert_int_equal(store_idempotency_put(alice, "k1", 43, now + 5), 0);
+	assert_true(store_idempotency_get(alice, "k1", now + 1, &got));
+	assert_int_equal(got, 43);
+}
+
+static void test_marker_set_twice_bumps_version(void **state)
+{
+	int64_t alice = make_account("alice");
+	store_marker m;
+	assert_false(store_marker_get(alice, "home", &m));
+	assert_int_equal(store_marker_set(alice, "home", 100, 1000), 0);
+	assert_true(store_marker_get(alice, "home", &m));
+	assert_int_equal(m.last_read_id, 100);
+	assert_int_equal(m.version, 1);
+	assert_int_equal(m.updated_at, 1000);
+	assert_int_equal(store_marker_set(alice, "home", 200, 2000), 0);
+	assert_true(store_marker_get(alice, "home", &m));
+	assert_int_equal(m.last_read_id, 200);
+	assert_int_equal(m.version, 2);
+	assert_int_equal(m.updated_at, 2000);
+	assert_false(store_marker_get(alice, "notifications", &m));
+}
+
+int main(void)
+{
+	log_set_quiet(1);
+	config_defaults();
+	config_finish();
+#define STORE_TEST(f)                                                          \
+	cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
+	const struct CMUnitTest tests[] = {
+	    STORE_TEST(test_schema_is_migrated),
+	    STORE_TEST(test_account_create_then_get),
+	    STORE_TEST(test_account_duplicate_username_is_taken),
+	    STORE_TEST(test_account_duplicate_email_is_taken),
+	    STORE_TEST(test_user_by_login_email_or_username_any_case),
+	    STORE_TEST(test_status_insert_round_trips_and_counts),
+	    STORE_TEST(test_reply_bumps_replies_count),
+	    STORE_TEST(test_reblog_bumps_reblogs_count),
+	    STORE_TEST(test_status_delete_fixes_counters_and_deletes_reblogs),
+	    STORE_TEST(test_unreblog_moves_reblogs_count),
+	    STORE_TEST(test_status_delete_twice_moves_counters_once),
+	    STORE_TEST(test_public_feed_shows_only_public_originals),
+	    STORE_TEST(test_feed_is_newest_first_and_limited),
+	    STORE_TEST(test_feed_max_id_pages_older),
+	    STORE_TEST(test_feed_since_id_gives_newest_above_cursor),
+	    STORE_TEST(test_feed_min_id_gives_page_right_after_cursor),
+	    STORE_TEST(test_feed_min_id_with_max_id_is_bounded),
+	    STORE_TEST(test_home_feed_includes_followed_only_after_follow),
+	    STORE_TEST(test_follow_twice_counts_once),
+	    STORE_TEST(test_thread_path_extends_parent_path),
+	    STORE_TEST(test_thread_descendants_depth_first_from_root),
+	    STORE_TEST(test_thread_descendants_of_subtree),
+	    STORE_TEST(test_thread_descendants_resume_after_path),
+	    STORE_TEST(test_thread_descendants_respects_max),
+	    STORE_TEST(test_favourite_toggle_is_idempotent_and_counts),
+	    STORE_TEST(test_notifications_page_filters_types),
+	    STORE_TEST(test_notifications_page_min_id),
+	    STORE_TEST(test_idempotency_key_holds_within_window),
+	    STORE_TEST(test_marker_set_twice_bumps_version),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
