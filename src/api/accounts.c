@@ -88,6 +88,16 @@ void accounts_verify_credentials(http_req *r)
 			render_credential_account(&r->arena, p->account));
 }
 
+/* Code points in a (valid) UTF-8 string: what Mastodon's length limits
+ * count. */
+static size_t utf8_length(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
 /* fields_attributes[i][name|value] arrive flattened by the HTTP layer as
  * "fields_attributes[0][name]" keys (or as a JSON array of objects). */
 static json_t *collect_fields(http_req *r, bool *present)
@@ -119,7 +129,7 @@ void accounts_update_credentials(http_req *r)
 	account acc = *p->account;
 	const char *v;
 	if ((v = http_param_get(r, "display_name"))) {
-		if ((int)strlen(v) > cfg.max_display_name * 4) {
+		if (utf8_length(v) > (size_t)cfg.max_display_name) {
 			http_reply_error(r, 422,
 					 "Validation failed: Display name is "
 					 "too long");
@@ -128,7 +138,7 @@ void accounts_update_credentials(http_req *r)
 		acc.display_name = v;
 	}
 	if ((v = http_param_get(r, "note"))) {
-		if ((int)strlen(v) > cfg.max_note * 4) {
+		if (utf8_length(v) > (size_t)cfg.max_note) {
 			http_reply_error(r, 422,
 					 "Validation failed: Note is too long");
 			return;

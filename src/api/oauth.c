@@ -23,32 +23,64 @@ static const char invalid_grant_desc[] =
     "not match the redirection URI used in the authorization request, or "
     "was issued to another client.";
 
-/* redirect_uris arrive as a string (newline- or space-separated) or as an
- * array (Mastodon 4.3+); store newline-separated. */
-static const char *collect_redirect_uris(http_req *r)
+/* An absolute URI with a scheme and no fragment (RFC 6749 §3.1.2), or the
+ * out-of-band marker; never a scheme that runs code in a browser. Custom
+ * schemes (myapp://callback) stay allowed for mobile apps. */
+static bool redirect_uri_valid(const char *uri)
+{
+	static const char *const banned[] = {
+	    "javascript:", "data:", "vbscript:", "file:"};
+	if (!strcmp(uri, oob_uri))
+		return true;
+	for (size_t i = 0; i < sizeof banned / sizeof *banned; i++)
+		if (!strncasecmp(uri, banned[i], strlen(banned[i])))
+			return false;
+	size_t scheme = strspn(uri, "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+	if (scheme == 0 || uri[scheme] != ':' || !uri[scheme + 1] ||
+	    !((uri[0] | 0x20) >= 'a' && (uri[0] | 0x20) <= 'z'))
+		return false;
+	for (const char *p = uri; *p; p++)
+		if (*p == '#' || *p == ' ' || (unsigned char)*p < 0x20)
+			return false;
+	return true;
+}
+
+/* redirect_uris arrive as a string (newline-separated) or as an array
+ * (Mastodon 4.3+); stored newline-separated. NULL when absent or when any
+ * URI is invalid. */
+static const char *collect_redirect_uris(http_req *r, bool *invalid)
 {
 	size_t n;
 	const char **list = http_param_list(r, "redirect_uris", &n);
-	const http_param *one = http_param_find(r, "redirect_uris");
-	if (!n)
-		return NULL;
 	buf b;
 	buf_init(&b, &r->arena);
+	*invalid = false;
 	for (size_t i = 0; i < n; i++) {
-		if (!*list[i])
-			continue;
-		if (b.len)
-			buf_putc(&b, '\n');
-		buf_puts(&b, list[i]);
+		for (const char *p = list[i]; *p;) {
+			size_t len = strcspn(p, "\r\n");
+			char *uri = arena_strndup(&r->arena, p, len);
+			p += len;
+			p += strspn(p, "\r\n");
+			if (!*uri)
+				continue;
+			if (!redirect_uri_valid(uri)) {
+				*invalid = true;
+				return NULL;
+			}
+			if (b.len)
+				buf_putc(&b, '\n');
+			buf_puts(&b, uri);
+		}
 	}
-	(void)one;
 	return b.len ? b.data : NULL;
 }
 
 void oauth_apps_create(http_req *r)
 {
 	const char *name = http_param_get(r, "client_name");
-	const char *uris = collect_redirect_uris(r);
+	bool invalid;
+	const char *uris = collect_redirect_uris(r, &invalid);
 	if (!name || !*name) {
 		http_reply_error(r, 422,
 				 "Validation failed: Name can't be blank");
@@ -56,6 +88,12 @@ void oauth_apps_create(http_req *r)
 	}
 	if (strlen(name) > CLIENT_NAME_MAX) {
 		http_reply_error(r, 422, "Validation failed: Name is too long");
+		return;
+	}
+	if (invalid) {
+		http_reply_error(r, 422,
+				 "Validation failed: Redirect URI must be an "
+				 "absolute URI without a fragment");
 		return;
 	}
 	if (!uris) {

@@ -18,17 +18,40 @@ enum {
 	LANGUAGE_MAX = 16,
 };
 
+/* ISO 639 code, optionally with a region or script: "en", "pt-BR",
+ * "zh-Hant". */
+static bool language_code_valid(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz");
+	if (n < 2 || n > 3)
+		return false;
+	if (!s[n])
+		return true;
+	if (s[n] != '-' && s[n] != '_')
+		return false;
+	size_t rest = strspn(s + n + 1, "abcdefghijklmnopqrstuvwxyz"
+					"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+	return rest >= 2 && rest <= LANGUAGE_MAX && !s[n + 1 + rest];
+}
+
 /* Read the fields shared by create and edit; replies 422 itself. */
 static bool read_post_fields(http_req *r, post_request *pr, bool creating)
 {
 	memset(pr, 0, sizeof *pr);
 	const http_param *text = http_param_find(r, "status");
+	const http_param *cw = http_param_find(r, "spoiler_text");
+	if ((text && text->is_list) || (cw && cw->is_list)) {
+		http_reply_error(r, 422,
+				 "Validation failed: Text must be a string");
+		return false;
+	}
 	pr->text = text ? text->value : "";
-	pr->spoiler_text = http_param_get(r, "spoiler_text");
+	pr->spoiler_text = cw ? cw->value : NULL;
 	pr->sensitive = http_param_bool(r, "sensitive", false);
+	/* an unknown language is dropped, not stored: Mastodon does the
+	 * same, and it keeps markup out of the field */
 	pr->language = http_param_get(r, "language");
-	if (pr->language &&
-	    (!*pr->language || strlen(pr->language) > LANGUAGE_MAX))
+	if (pr->language && !language_code_valid(pr->language))
 		pr->language = NULL;
 	const principal *p = api_principal(r);
 	const char *vis = http_param_get(r, "visibility");

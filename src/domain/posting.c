@@ -103,12 +103,38 @@ static void compose(arena *a, const char *text, composed *c)
 	json_decref(ent);
 }
 
+/* Only whitespace (ASCII or Unicode spaces) counts as blank, as Rails'
+ * blank? does. */
+static bool text_is_blank(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+			continue;
+		/* U+00A0 NBSP, U+2000–U+200B, U+3000 ideographic space */
+		if (p[0] == 0xC2 && p[1] == 0xA0) {
+			p++;
+			continue;
+		}
+		if (p[0] == 0xE2 && p[1] == 0x80 && p[2] >= 0x80 &&
+		    p[2] <= 0x8B) {
+			p += 2;
+			continue;
+		}
+		if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80) {
+			p += 2;
+			continue;
+		}
+		return false;
+	}
+	return true;
+}
+
 static dom_err check_text(arena *a, const post_request *r, bool has_media,
 			  const char **msg)
 {
 	const char *text = r->text ? r->text : "";
 	const char *cw = r->spoiler_text ? r->spoiler_text : "";
-	if (!*text && !has_media) {
+	if (text_is_blank(text) && !has_media) {
 		*msg = "Validation failed: Text can't be blank";
 		return DOM_INVALID;
 	}
@@ -179,13 +205,24 @@ dom_err status_post(arena *a, const principal *author, const post_request *r,
 	s.app_id = author->app_id;
 	s.entities = c.entities;
 	s.created_at = now;
-	if (store_status_insert(&s, c.tags, c.ntags, c.mentions, c.nmentions) <
-	    0) {
+	int rc;
+	if (r->idempotency_key && *r->idempotency_key) {
+		/* the key is checked again inside the insert's transaction:
+		 * concurrent retries with one key create one status */
+		rc = store_status_insert_once(
+		    &s, c.tags, c.ntags, c.mentions, c.nmentions,
+		    r->idempotency_key,
+		    now - (int64_t)cfg.idempotency_seconds * 1000, id);
+		if (rc == 1)
+			return DOM_OK;
+	} else {
+		rc = store_status_insert(&s, c.tags, c.ntags, c.mentions,
+					 c.nmentions);
+	}
+	if (rc < 0) {
 		*msg = "could not store the status";
 		return DOM_INTERNAL;
 	}
-	if (r->idempotency_key && *r->idempotency_key)
-		store_idempotency_put(me, r->idempotency_key, s.id, now);
 	for (size_t i = 0; i < c.nmentions; i++)
 		notify(c.mentions[i], "mention", me, s.id);
 	*id = s.id;
@@ -198,7 +235,9 @@ static dom_err load_own(arena *a, const principal *p, int64_t id, status *s)
 	if (!store_status_get(a, id, s) || s->reblog_of_id ||
 	    !visibility_can_see(p->account_id, s))
 		return DOM_NOT_FOUND;
-	return s->account_id == p->account_id ? DOM_OK : DOM_FORBIDDEN;
+	/* someone else's post is "not found" for edit and delete, as in
+	 * Mastodon, which looks it up among the caller's own statuses */
+	return s->account_id == p->account_id ? DOM_OK : DOM_NOT_FOUND;
 }
 
 dom_err status_edit(arena *a, const principal *author, int64_t id,
@@ -207,8 +246,7 @@ dom_err status_edit(arena *a, const principal *author, int64_t id,
 	status old;
 	dom_err err = load_own(a, author, id, &old);
 	if (err) {
-		*msg = err == DOM_FORBIDDEN ? "This action is not allowed"
-					    : "Record not found";
+		*msg = "Record not found";
 		return err;
 	}
 	if ((err = check_text(a, r, false, msg)))

@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/time.h"
 #include "store/store.h"
+#include "text/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -31,22 +32,46 @@ static json_t *id_or_null(arena *a, int64_t id)
 	return id ? json_string(render_id(a, id)) : json_null();
 }
 
-static json_t *account_fields(const char *fields_json)
+/* A profile field value as HTML: escaped, URLs, mentions and tags linked,
+ * without the paragraph wrapper Mastodon leaves off field values. */
+static char *field_html(arena *a, const char *value)
 {
-	json_t *f = json_loads(fields_json ? fields_json : "[]", 0, NULL);
-	if (!json_is_array(f)) {
-		json_decref(f);
-		return json_array();
+	size_t n = strlen(value);
+	text_parsed parsed;
+	text_parse(a, value, n, &parsed);
+	text_render_opts o = {.tag_base =
+				  arena_printf(a, "%s/tags/", cfg.base_url)};
+	char *html = text_render_html(a, value, n, &parsed, &o);
+	size_t len = strlen(html);
+	if (len >= 7 && !strncmp(html, "<p>", 3) &&
+	    !strcmp(html + len - 4, "</p>") && !strstr(html + 3, "<p>")) {
+		html[len - 4] = '\0';
+		html += 3;
 	}
-	/* stored as {name, value(source)}; clients get HTML values */
+	return html;
+}
+
+/* Stored fields are [{name, value}] with the value as typed; clients get
+ * the value as HTML and the name escaped as plain text. */
+static json_t *account_fields(arena *a, const char *fields_json)
+{
+	json_t *stored = json_loads(fields_json ? fields_json : "[]", 0, NULL);
+	json_t *out = json_array();
 	size_t i;
 	json_t *item;
-	json_array_foreach(f, i, item)
+	json_array_foreach(stored, i, item)
 	{
-		if (!json_object_get(item, "verified_at"))
-			json_object_set_new(item, "verified_at", json_null());
+		const char *name =
+		    json_string_value(json_object_get(item, "name"));
+		const char *value =
+		    json_string_value(json_object_get(item, "value"));
+		json_array_append_new(
+		    out, json_pack("{s:s,s:s,s:n}", "name", name ? name : "",
+				   "value", field_html(a, value ? value : ""),
+				   "verified_at"));
 	}
-	return f;
+	json_decref(stored);
+	return out;
 }
 
 json_t *render_account(arena *a, const account *acc)
@@ -79,7 +104,7 @@ json_t *render_account(arena *a, const account *acc)
 	    "statuses_count", (json_int_t)acc->statuses_count,
 	    "followers_count", (json_int_t)acc->followers_count,
 	    "following_count", (json_int_t)acc->following_count, "fields",
-	    account_fields(acc->fields), "roles", json_array(),
+	    account_fields(a, acc->fields), "roles", json_array(),
 	    "hide_collections", 0);
 	if (acc->last_status_at) {
 		time_format_date(acc->last_status_at, day);

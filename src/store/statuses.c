@@ -126,11 +126,21 @@ static const char sql_bump_account_statuses[] =
     "UPDATE accounts SET statuses_count = max(0, statuses_count + ?2)"
     " WHERE id = ?1";
 
-int store_status_insert(const status *s, const store_tag_ref *tags,
-			size_t ntags, const int64_t *mentions, size_t nmentions)
+bool store_counts_as_reply(visibility v)
 {
-	if (db_begin() < 0)
-		return -1;
+	return v == VIS_PUBLIC || v == VIS_UNLISTED;
+}
+
+bool store_counts_as_status(visibility v)
+{
+	return v != VIS_DIRECT;
+}
+
+/* The body of an insert, inside the caller's transaction. */
+static int status_insert_tx(const status *s, const store_tag_ref *tags,
+			    size_t ntags, const int64_t *mentions,
+			    size_t nmentions)
+{
 	/* thread path = parent's path + own id; a root's path is its id */
 	unsigned char *path = NULL;
 	size_t path_len = 0;
@@ -184,24 +194,55 @@ int store_status_insert(const status *s, const store_tag_ref *tags,
 	int rc = db_done(st);
 	arena_release(&tmp);
 	if (rc < 0)
-		goto fail;
+		return -1;
 	if (insert_tags_mentions(s->id, tags, ntags, mentions, nmentions,
 				 s->created_at) < 0)
-		goto fail;
-	if (s->in_reply_to_id && bump(sql_bump_replies, s->in_reply_to_id, 1))
-		goto fail;
+		return -1;
+	if (s->in_reply_to_id && store_counts_as_reply(s->vis) &&
+	    bump(sql_bump_replies, s->in_reply_to_id, 1))
+		return -1;
 	if (s->reblog_of_id && bump(sql_bump_reblogs, s->reblog_of_id, 1))
-		goto fail;
-	st = db_stmt("UPDATE accounts SET statuses_count = statuses_count + 1,"
+		return -1;
+	st = db_stmt("UPDATE accounts SET statuses_count = statuses_count + ?3,"
 		     " last_status_at = ?2 WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, s->account_id);
 	sqlite3_bind_int64(st, 2, s->created_at);
-	if (db_done(st) < 0 || db_commit() < 0)
-		goto fail;
+	sqlite3_bind_int(st, 3, store_counts_as_status(s->vis) ? 1 : 0);
+	return db_done(st);
+}
+
+int store_status_insert(const status *s, const store_tag_ref *tags,
+			size_t ntags, const int64_t *mentions, size_t nmentions)
+{
+	if (db_begin() < 0)
+		return -1;
+	if (status_insert_tx(s, tags, ntags, mentions, nmentions) < 0 ||
+	    db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
 	return 0;
-fail:
-	db_rollback();
-	return -1;
+}
+
+int store_status_insert_once(const status *s, const store_tag_ref *tags,
+			     size_t ntags, const int64_t *mentions,
+			     size_t nmentions, const char *key,
+			     int64_t since_ms, int64_t *existing)
+{
+	if (db_begin() < 0)
+		return -1;
+	if (store_idempotency_get(s->account_id, key, since_ms, existing)) {
+		db_rollback();
+		return 1;
+	}
+	if (status_insert_tx(s, tags, ntags, mentions, nmentions) < 0 ||
+	    store_idempotency_put(s->account_id, key, s->id, s->created_at) <
+		0 ||
+	    db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
+	return 0;
 }
 
 int store_status_delete(const status *s)
@@ -230,11 +271,13 @@ int store_status_delete(const status *s)
 	sqlite3_bind_int64(st, 1, s->id);
 	if (db_done(st) < 0)
 		goto fail;
-	if (s->in_reply_to_id && bump(sql_bump_replies, s->in_reply_to_id, -1))
+	if (s->in_reply_to_id && store_counts_as_reply(s->vis) &&
+	    bump(sql_bump_replies, s->in_reply_to_id, -1))
 		goto fail;
 	if (s->reblog_of_id && bump(sql_bump_reblogs, s->reblog_of_id, -1))
 		goto fail;
-	if (bump(sql_bump_account_statuses, s->account_id, -1) < 0 ||
+	if ((store_counts_as_status(s->vis) &&
+	     bump(sql_bump_account_statuses, s->account_id, -1) < 0) ||
 	    db_commit() < 0)
 		goto fail;
 	return 0;

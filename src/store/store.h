@@ -75,10 +75,20 @@ typedef struct store_tag_ref {
 
 /* Insert a status (s->id set) with its tags and mentions, maintaining
  * thread path, reply/reblog/status counters and last_status_at, all in one
- * transaction. */
+ * transaction. Counters follow Mastodon: replies_count counts only public
+ * and unlisted replies, statuses_count leaves out direct posts. */
 int store_status_insert(const status *s, const store_tag_ref *tags,
 			size_t ntags, const int64_t *mentions,
 			size_t nmentions);
+/* The same, guarded by an idempotency key: inside the one transaction, if
+ * (s->account_id, key) was used since since_ms, nothing is written and
+ * *existing receives the earlier status id (return 1). Returns 0 when s
+ * was inserted, -1 on error. Writers are serialised by BEGIN IMMEDIATE,
+ * so concurrent requests with one key create one status. */
+int store_status_insert_once(const status *s, const store_tag_ref *tags,
+			     size_t ntags, const int64_t *mentions,
+			     size_t nmentions, const char *key,
+			     int64_t since_ms, int64_t *existing);
 bool store_status_get(arena *ar, int64_t id, status *out);
 /* Delete a status, its reblogs, and fix the counters. */
 int store_status_delete(const status *s);
@@ -155,6 +165,9 @@ bool store_idempotency_get(int64_t account_id, const char *key,
 			   int64_t since_ms, int64_t *status_id);
 int store_idempotency_put(int64_t account_id, const char *key,
 			  int64_t status_id, int64_t now_ms);
+/* Whether a visibility moves the public counters (see above). */
+bool store_counts_as_reply(visibility v);
+bool store_counts_as_status(visibility v);
 
 /* social.c — follows and follow requests */
 typedef struct store_relationship {

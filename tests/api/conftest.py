@@ -27,8 +27,9 @@ from mastodon import Mastodon
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SCOPES = ["read", "write", "follow", "push"]
 OOB = "urn:ietf:wg:oauth:2.0:oob"
-START_TIMEOUT = 20.0
-STOP_TIMEOUT = 20.0
+SANITIZED = bool(os.environ.get("CHORUS_SANITIZED"))  # ASan/UBSan build: slower
+START_TIMEOUT = 60.0 if SANITIZED else 20.0
+STOP_TIMEOUT = 60.0 if SANITIZED else 20.0
 
 _SERVER = None  # the running ChorusServer, for the log-on-failure hook
 

@@ -566,3 +566,61 @@ def test_failed_registration_creates_nothing(http):
     name = unique_name("ghost")
     assert_error(register(http, tok, username=name, email=f"{name}@example.org", password="short"), 422)
     assert_error(http.get("/api/v1/accounts/lookup", params={"acct": name}), 404)
+
+
+def test_registration_username_taken_case_insensitively(http, alice):
+    """'Alice' must not be registrable next to 'alice' (impersonation)."""
+    tok = client_token(http, create_app(http))
+    r = register(http, tok, username="ALICE", email=f"{unique_name('x')}@example.org",
+                 password="long-enough-pw")
+    body = assert_error(r, 422)
+    assert body["details"]["username"][0]["error"] == "ERR_TAKEN"
+
+
+def test_password_login_email_case_insensitive(http, make_user):
+    u = make_user("mailcase")
+    app = create_app(http)
+    body = assert_json(password_grant(http, app, u.email.upper(), u.password))
+    assert assert_json(me(http, body["access_token"]))["username"] == u.name
+
+
+def test_unsupported_grant_type(http):
+    app = create_app(http)
+    r = http.post("/oauth/token", data={"grant_type": "magic", "client_id": app["client_id"],
+                                        "client_secret": app["client_secret"]})
+    assert r.status_code == 400
+    assert is_json(r) and r.json()["error"] == "unsupported_grant_type"
+
+
+def test_token_error_on_missing_grant_params(http):
+    app = create_app(http)
+    r = http.post("/oauth/token", data={"grant_type": "password", "client_id": app["client_id"],
+                                        "client_secret": app["client_secret"]})
+    assert r.status_code in (400, 401)
+    assert is_json(r) and r.json()["error"] in ("invalid_request", "invalid_grant")
+
+
+# ---- the authorize page is on our origin: nothing user-supplied may run there ----
+
+XSS = '<script>alert(1)</script>'
+
+
+def test_authorize_page_escapes_app_name_and_state(http):
+    r = http.post("/api/v1/apps", data={"client_name": f"evil {XSS}", "redirect_uris": OOB,
+                                        "scopes": "read", "website": "https://example.org/?q=<b>"})
+    app = assert_json(r)
+    page = http.get("/oauth/authorize", params={
+        "response_type": "code", "client_id": app["client_id"], "redirect_uri": OOB,
+        "scope": "read", "state": f'"><img src=x onerror=alert(2)>{XSS}'})
+    assert page.status_code == 200
+    assert XSS not in page.text
+    assert "<img src=x" not in page.text
+    assert "<b>" not in page.text
+
+
+@pytest.mark.parametrize("uri", ["javascript:alert(1)", "data:text/html,hi", "not a uri",
+                                 "https://example.org/cb#fragment"])
+def test_app_with_dangerous_redirect_uri_rejected(http, uri):
+    r = http.post("/api/v1/apps", data={"client_name": "bad redirect", "redirect_uris": uri,
+                                        "scopes": "read"})
+    assert_error(r, 422)

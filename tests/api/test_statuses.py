@@ -587,7 +587,183 @@ def test_anonymous_context_caps_descendants_at_60(make_user, http):
         r = http.post("/api/v1/statuses", token=who.token,
                       data={"status": f"reply {i}", "in_reply_to_id": str(root["id"])})
         replies.append(str(assert_json(r)["id"]))
-    anon_ctx = assert_json(http.get(f"/api/v1/statuses/{root['id']}/context"))
+    r = http.get(f"/api/v1/statuses/{root['id']}/context")
+    anon_ctx = assert_json(r)
     assert ids(anon_ctx["descendants"]) == replies[:60]
-    authed_ctx = assert_json(http.get(f"/api/v1/statuses/{root['id']}/context", token=a.token))
-    assert ids(authed_ctx["descendants"]) == replies
+    # chorus: a cut /context links to the descendants extension to continue
+    nxt = r.links.get("next", {}).get("url")
+    assert nxt and "/context/descendants" in nxt, r.headers.get("Link")
+    rest, _, _ = walk_links(http, nxt)
+    assert rest == replies[60:]
+    r = http.get(f"/api/v1/statuses/{root['id']}/context", token=a.token)
+    assert ids(assert_json(r)["descendants"]) == replies
+    assert "next" not in r.links
+    # the extension's default page is 40
+    page = assert_json(http.get(f"/api/v1/statuses/{root['id']}/context/descendants"))
+    assert ids(page) == replies[:40]
+
+
+def walk_links(http, url, token=None):
+    out, pages = [], 0
+    while url and pages < 50:
+        r = http.get(url, token=token)
+        page = assert_json(r)
+        if not page:
+            break
+        out += ids(page)
+        pages += 1
+        url = r.links.get("next", {}).get("url")
+    return out, pages, None
+
+
+def test_invalid_language_is_not_echoed(make_user, http):
+    u = make_user("lang")
+    r = http.post("/api/v1/statuses", token=u.token, data={"status": "hi", "language": "<script>"})
+    if r.status_code == 200:
+        lang = r.json()["language"]
+        assert lang is None or (lang.isalpha() and 2 <= len(lang) <= 3), lang
+    else:
+        assert_error(r, 422)
+
+
+# ---- text rendering -----------------------------------------------------------------
+
+def test_paragraphs_and_line_breaks(make_user):
+    u = make_user("lines")
+    s = u.api.status_post("line one\nline two\n\nsecond paragraph")
+    assert s["content"] == "<p>line one<br />line two</p><p>second paragraph</p>"
+
+
+def test_hashtag_variants_share_one_tag(make_user, anon):
+    u = make_user("variants")
+    tag = "Chorus" + uuid.uuid4().hex[:6]
+    s1 = u.api.status_post(f"#{tag} and again #{tag.upper()}")
+    s2 = u.api.status_post(f"#{tag.lower()}")
+    assert [t["name"] for t in s1["tags"]] == [tag.lower()]
+    assert ids(anon.timeline_hashtag(tag.upper())) == ids([s2, s1])
+
+
+def test_not_hashtags(make_user):
+    u = make_user("nottags")
+    s = u.api.status_post("see https://example.com/page#section and #123 and foo#bar")
+    assert s["tags"] == []
+    assert not [l for l in html_links(s["content"]) if "hashtag" in l["classes"]]
+
+
+def test_unknown_mention_stays_plain_text(make_user):
+    u = make_user("ghostmention")
+    s = u.api.status_post("hello @nobody_here_" + uuid.uuid4().hex[:6])
+    assert s["mentions"] == []
+    assert not [l for l in html_links(s["content"]) if "mention" in l["classes"]]
+
+
+# ---- deletes cascade -------------------------------------------------------------------
+
+def test_deleting_a_post_removes_its_notifications(make_user):
+    a, b = make_user("del_a"), make_user("del_b")
+    s = b.api.status_post(f"@{a.name} regrettable mention")
+    assert str(s["id"]) in {str(n["status"]["id"]) for n in a.api.notifications(types=["mention"])}
+    b.api.status_delete(s["id"])
+    notes = a.api.notifications()
+    assert all(n.get("status") is not None for n in notes if n["type"] == "mention")
+    assert str(s["id"]) not in {str(n["status"]["id"]) for n in notes if n.get("status")}
+
+
+def test_deleting_a_post_removes_its_boosts(make_user, http):
+    a, b, h = make_user("delrb_a"), make_user("delrb_b"), make_user("delrb_h")
+    h.api.account_follow(b.id)
+    s = a.api.status_post("boosted then deleted")
+    w = b.api.status_reblog(s["id"])
+    assert str(w["id"]) in ids(h.api.timeline_home())
+    a.api.status_delete(s["id"])
+    assert_error(http.get(f"/api/v1/statuses/{w['id']}"), 404)
+    assert str(w["id"]) not in ids(h.api.timeline_home())
+    assert str(w["id"]) not in ids(b.api.account_statuses(b.id))
+
+
+def test_reblogging_a_reblog_boosts_the_original(make_user):
+    a, b, c = make_user("rr_a"), make_user("rr_b"), make_user("rr_c")
+    s = a.api.status_post("original")
+    w = b.api.status_reblog(s["id"])
+    w2 = c.api.status_reblog(w["id"])
+    assert w2["reblog"]["id"] == s["id"]
+    assert a.api.status(s["id"])["reblogs_count"] == 2
+
+
+# ---- pins -------------------------------------------------------------------------------
+
+def test_pin_limit_is_five(make_user, http):
+    u = make_user("pinlimit")
+    posts = [u.api.status_post(f"pin {i}") for i in range(6)]
+    for p in posts[:5]:
+        u.api.status_pin(p["id"])
+    assert_error(http.post(f"/api/v1/statuses/{posts[5]['id']}/pin", token=u.token), 422)
+    assert len(u.api.account_statuses(u.id, pinned=True)) == 5
+
+
+def test_cannot_pin_direct_post(make_user, http):
+    u, v = make_user("pindm"), make_user("pindm_v")
+    dm = u.api.status_post(f"@{v.name} secret", visibility="direct")
+    assert_error(http.post(f"/api/v1/statuses/{dm['id']}/pin", token=u.token), 422)
+
+
+# ---- idempotency details and concurrency -----------------------------------------------
+
+def test_idempotency_key_returns_first_status_even_if_body_differs(make_user, http):
+    u = make_user("idemdiff")
+    key = uuid.uuid4().hex
+    r1 = http.post("/api/v1/statuses", token=u.token, data={"status": "first body"},
+                   headers={"Idempotency-Key": key})
+    r2 = http.post("/api/v1/statuses", token=u.token, data={"status": "second body"},
+                   headers={"Idempotency-Key": key})
+    s1, s2 = assert_json(r1), assert_json(r2)
+    assert s1["id"] == s2["id"]
+    assert "first body" in s2["content"]
+
+
+def test_concurrent_requests_with_same_idempotency_key(make_user, http):
+    """A client retrying on a timeout must never double-post: requests racing
+    with one Idempotency-Key all get the one status. Several rounds of 8
+    requests released together by a barrier."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    import requests
+    u = make_user("idemrace")
+    before = u.api.account_verify_credentials()["statuses_count"]
+    rounds, width = 5, 8
+    for rnd in range(rounds):
+        key = uuid.uuid4().hex
+        barrier = threading.Barrier(width)
+
+        def post(_):
+            sess = requests.Session()
+            barrier.wait()
+            r = sess.post(http.base + "/api/v1/statuses", data={"status": f"racing {rnd}"}, timeout=30,
+                          headers={"Authorization": f"Bearer {u.token}", "Idempotency-Key": key})
+            return r.status_code, r.json().get("id")
+
+        with ThreadPoolExecutor(max_workers=width) as ex:
+            results = list(ex.map(post, range(width)))
+        assert {code for code, _ in results} == {200}, results
+        assert len({i for _, i in results}) == 1, f"round {rnd}: {len({i for _, i in results})} statuses"
+    assert u.api.account_verify_credentials()["statuses_count"] == before + rounds
+
+
+def test_concurrent_favourites_are_all_counted(make_user, http):
+    from concurrent.futures import ThreadPoolExecutor
+    import requests
+    author = make_user("viral")
+    fans = [make_user("fan") for _ in range(12)]
+    s = author.api.status_post("going viral #MeToo")
+
+    def fav(u):
+        r = requests.post(f"{http.base}/api/v1/statuses/{s['id']}/favourite", timeout=30,
+                          headers={"Authorization": f"Bearer {u.token}"})
+        return r.status_code
+
+    with ThreadPoolExecutor(max_workers=12) as ex:
+        codes = list(ex.map(fav, fans))
+    assert codes == [200] * 12
+    assert author.api.status(s["id"])["favourites_count"] == 12
+    assert len(author.api.status_favourited_by(s["id"])) == 12
+    assert len(author.api.notifications(types=["favourite"])) == 12

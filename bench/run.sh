@@ -1,0 +1,360 @@
+#!/usr/bin/env bash
+# bench/run.sh — measure chorus against nginx serving the same bytes.
+#
+#   bench/run.sh            build, generate the data set once, measure
+#   bench/run.sh --fresh    generate the data set again first
+#
+# Environment (defaults in brackets):
+#   DURATION [10]  seconds per measurement     WARMUP [2]  seconds before it
+#   CONNECTIONS [32]  THREADS [2]  (wrk)
+#   ACCOUNTS [1000]  STATUSES [100000]  (data set)
+#   WRK_TIMEOUT [10s]  a response slower than this counts as an error
+#   PORT [38080]  NGINX_PORT [38081]  (both on 127.0.0.1)
+#   MAX_SECONDS [300 + 12 * (DURATION + WARMUP)]  hard bound on the run
+#
+# Results go to bench/out/results.md (also printed); raw wrk output to
+# bench/out/wrk/. The generated data set in bench/out/data stays pristine:
+# each run serves a copy (bench/out/work), so the statuses POSTed by one run
+# never show up in the next run's timelines.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+OUT=$ROOT/bench/out
+
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+CONNECTIONS=${CONNECTIONS:-32}
+WRK_TIMEOUT=${WRK_TIMEOUT:-10s}
+THREADS=${THREADS:-2}
+ACCOUNTS=${ACCOUNTS:-1000}
+STATUSES=${STATUSES:-100000}
+PORT=${PORT:-38080}
+NGINX_PORT=${NGINX_PORT:-38081}
+MAX_SECONDS=${MAX_SECONDS:-$((300 + 12 * (DURATION + WARMUP)))}
+
+# Targets (from the issue): reads at least this fraction of nginx, p99 at
+# most this many ms, posts at least this many per second, RSS at most MB.
+TARGET_RATIO=0.25
+TARGET_P99_MS=20
+TARGET_POSTS=2000
+TARGET_RSS_MB=64
+
+FRESH=0
+for arg in "$@"; do
+	case "$arg" in
+	--fresh) FRESH=1 ;;
+	-h | --help)
+		sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		echo "run.sh: unknown argument $arg (try --help)" >&2
+		exit 2
+		;;
+	esac
+done
+
+# Bound the whole run: re-run this script under timeout(1), which on expiry
+# signals the script and its whole process group (chorus, nginx, wrk).
+if [ -z "${BENCH_BOUNDED:-}" ]; then
+	export BENCH_BOUNDED=1
+	exec timeout -k 10 "$MAX_SECONDS" "$0" "$@"
+fi
+
+die() {
+	echo "run.sh: $*" >&2
+	exit 1
+}
+
+CHORUS_PID=""
+NGINX_PID=""
+cleanup() {
+	local rc=$?
+	for pid in $CHORUS_PID $NGINX_PID; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in $CHORUS_PID $NGINX_PID; do
+		# give each a few seconds, then insist
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.5
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'echo "run.sh: stopped (time limit MAX_SECONDS=$MAX_SECONDS?)" >&2; exit 143' TERM
+
+scripts/deps.sh bench
+NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
+
+port_busy() {
+	curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/" && return 0
+	return 1
+}
+
+# ---- build and data --------------------------------------------------------
+
+echo "== build"
+make -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+
+DATA=$OUT/data
+MARK=$DATA/.bench-complete
+INFO=$OUT/bench-data.txt
+mkdir -p "$OUT"
+if [ "$FRESH" = 1 ] || [ ! -f "$MARK" ] || [ ! -f "$INFO" ] ||
+	! grep -qx "bench: accounts=$ACCOUNTS" "$INFO" ||
+	! grep -qx "bench: statuses=$STATUSES" "$INFO"; then
+	echo "== generating $ACCOUNTS accounts, $STATUSES statuses"
+	rm -rf "$DATA"
+	build/chorus bench-data "$ACCOUNTS" "$STATUSES" --data "$DATA" |
+		tee "$OUT/bench-data.log"
+	grep '^bench: ' "$OUT/bench-data.log" >"$INFO"
+	touch "$MARK"
+else
+	echo "== data set present ($DATA); --fresh generates it again"
+fi
+info() { sed -n "s/^bench: $1=//p" "$INFO"; }
+STATUS_ID=$(info status_id)
+USER_NAME=$(info user)
+USER_PASS=$(info password)
+TAG=$(info tag)
+[ -n "$STATUS_ID" ] && [ -n "$USER_NAME" ] || die "no ids in $INFO"
+
+WORK=$OUT/work
+rm -rf "$WORK"
+cp -a "$DATA" "$WORK"
+
+# ---- chorus ---------------------------------------------------------------
+
+port_busy "$PORT" && die "port $PORT is in use (set PORT)"
+port_busy "$NGINX_PORT" && die "port $NGINX_PORT is in use (set NGINX_PORT)"
+
+printf '[server]\naccess_log = false\n' >"$OUT/bench.ini"
+build/chorus serve --config "$OUT/bench.ini" --data "$WORK" --port "$PORT" \
+	>"$OUT/chorus.log" 2>&1 &
+CHORUS_PID=$!
+BASE=http://127.0.0.1:$PORT
+for _ in $(seq 1 60); do
+	curl -fs -o /dev/null --max-time 1 "$BASE/api/v1/instance" && break
+	kill -0 "$CHORUS_PID" 2>/dev/null || die "chorus exited: $(tail -5 "$OUT/chorus.log")"
+	sleep 0.5
+done
+curl -fs -o /dev/null --max-time 2 "$BASE/api/v1/instance" ||
+	die "chorus did not answer on $BASE"
+
+json_get() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
+app=$(curl -fsS --max-time 10 -X POST "$BASE/api/v1/apps" \
+	--data-urlencode client_name=chorus-bench \
+	--data-urlencode redirect_uris=urn:ietf:wg:oauth:2.0:oob \
+	--data-urlencode 'scopes=read write')
+CLIENT_ID=$(printf '%s' "$app" | json_get client_id)
+CLIENT_SECRET=$(printf '%s' "$app" | json_get client_secret)
+TOKEN=$(curl -fsS --max-time 10 -X POST "$BASE/oauth/token" \
+	--data-urlencode grant_type=password \
+	--data-urlencode "client_id=$CLIENT_ID" \
+	--data-urlencode "client_secret=$CLIENT_SECRET" \
+	--data-urlencode "username=$USER_NAME" \
+	--data-urlencode "password=$USER_PASS" \
+	--data-urlencode 'scope=read write' | json_get access_token)
+[ -n "$TOKEN" ] || die "no access token"
+AUTH="Authorization: Bearer $TOKEN"
+
+# ---- the endpoints and their saved bodies ---------------------------------
+
+# name | path | needs the token
+ENDPOINTS="status|/api/v1/statuses/$STATUS_ID|no
+public|/api/v1/timelines/public?limit=20|no
+tag|/api/v1/timelines/tag/$TAG?limit=20|no
+home|/api/v1/timelines/home?limit=20|yes"
+
+WWW=$OUT/www
+rm -rf "$WWW" "$OUT/wrk"
+mkdir -p "$WWW" "$OUT/wrk"
+while IFS='|' read -r name path auth; do
+	hdr=()
+	[ "$auth" = yes ] && hdr=(-H "$AUTH")
+	code=$(curl -sS --max-time 10 "${hdr[@]}" -o "$WWW/$name.json" \
+		-w '%{http_code}' "$BASE$path")
+	[ "$code" = 200 ] || die "GET $path answered $code: $(head -c 300 "$WWW/$name.json")"
+	echo "   saved $name: $(wc -c <"$WWW/$name.json") bytes from $path"
+done <<<"$ENDPOINTS"
+
+# ---- nginx serving the same bytes -----------------------------------------
+
+NGX=$OUT/nginx
+rm -rf "$NGX"
+mkdir -p "$NGX/tmp"
+{
+	# as root, nginx would drop its workers to nobody; keep them able to
+	# read bench/out wherever the checkout lives
+	[ "$(id -u)" = 0 ] && echo "user root;"
+	cat <<EOF
+worker_processes 2;
+daemon off;
+pid $NGX/nginx.pid;
+error_log $NGX/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	default_type application/json;
+	sendfile on;
+	tcp_nopush on;
+	keepalive_requests 1000000;
+	open_file_cache max=64;
+	client_body_temp_path $NGX/tmp/body;
+	proxy_temp_path $NGX/tmp/proxy;
+	fastcgi_temp_path $NGX/tmp/fastcgi;
+	uwsgi_temp_path $NGX/tmp/uwsgi;
+	scgi_temp_path $NGX/tmp/scgi;
+	server {
+		listen 127.0.0.1:$NGINX_PORT;
+		root $WWW;
+	}
+}
+EOF
+} >"$NGX/nginx.conf"
+"$NGINX_BIN" -e "$NGX/error.log" -p "$NGX" -c "$NGX/nginx.conf" &
+NGINX_PID=$!
+NBASE=http://127.0.0.1:$NGINX_PORT
+for _ in $(seq 1 20); do
+	curl -fs -o /dev/null --max-time 1 "$NBASE/status.json" && break
+	kill -0 "$NGINX_PID" 2>/dev/null || die "nginx exited: $(tail -5 "$NGX/error.log")"
+	sleep 0.25
+done
+cmp -s <(curl -fsS --max-time 5 "$NBASE/status.json") "$WWW/status.json" ||
+	die "nginx does not serve the saved bytes"
+
+# ---- measuring ------------------------------------------------------------
+
+# Wait until chorus is idle (under 5 CPU ticks in half a second), at most
+# 60 s: a slow endpoint leaves requests queued after wrk stops, and they
+# must not eat into the next measurement.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$CHORUS_PID/stat"; }
+wait_idle() {
+	local a b
+	for _ in $(seq 1 120); do
+		a=$(cpu_ticks)
+		sleep 0.5
+		b=$(cpu_ticks)
+		[ $((b - a)) -lt 5 ] && return 0
+	done
+	echo "run.sh: chorus still busy after 60 s" >&2
+}
+
+# wrk_run OUTFILE [wrk args…]: a warm-up, then the measured run.
+wrk_run() {
+	local out=$1
+	shift
+	wait_idle
+	if [ "$WARMUP" -gt 0 ]; then
+		timeout $((WARMUP + 30)) wrk -t "$THREADS" -c "$CONNECTIONS" \
+			-d "${WARMUP}s" --timeout "$WRK_TIMEOUT" "$@" >/dev/null
+		wait_idle
+	fi
+	timeout $((DURATION + 30)) wrk -t "$THREADS" -c "$CONNECTIONS" \
+		-d "${DURATION}s" --timeout "$WRK_TIMEOUT" --latency "$@" >"$out"
+	wait_idle
+}
+
+# Figures from a wrk report: requests/s, p99 in ms, failed requests.
+wrk_rps() { awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1"; }
+wrk_p99_ms() {
+	awk '$1 == "99%" {
+		v = $2
+		if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
+		else if (v ~ /ms$/) { sub(/ms$/, "", v) }
+		else if (v ~ /m$/) { sub(/m$/, "", v); v *= 60000 }
+		else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
+		printf "%.2f", v
+		found = 1
+	}
+	END { if (!found) printf "n/a" }' "$1"
+}
+wrk_errors() {
+	awk '/Non-2xx or 3xx responses:/ { n += $NF }
+	     /Socket errors:/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 }
+	     END { print n + 0 }' "$1"
+}
+# ge A B: A >= B, both numbers ("n/a" is never >= nor <= anything)
+ge() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/) exit 1
+		exit !(a + 0 >= b + 0)
+	}'
+}
+yesno() { if "$@"; then echo yes; else echo "**no**"; fi; }
+
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+ROWS=""
+MET_ALL=yes
+while IFS='|' read -r name path auth; do
+	hdr=()
+	[ "$auth" = yes ] && hdr=(-H "$AUTH")
+	echo "== GET $path"
+	wrk_run "$OUT/wrk/$name-chorus.txt" "${hdr[@]}" "$BASE$path"
+	wrk_run "$OUT/wrk/$name-nginx.txt" "$NBASE/$name.json"
+	c=$(wrk_rps "$OUT/wrk/$name-chorus.txt")
+	n=$(wrk_rps "$OUT/wrk/$name-nginx.txt")
+	p99=$(wrk_p99_ms "$OUT/wrk/$name-chorus.txt")
+	np99=$(wrk_p99_ms "$OUT/wrk/$name-nginx.txt")
+	errs=$(wrk_errors "$OUT/wrk/$name-chorus.txt")
+	ratio=$(awk -v c="$c" -v n="$n" 'BEGIN { printf "%.3f", n ? c / n : 0 }')
+	ok_ratio=$(yesno ge "$ratio" "$TARGET_RATIO")
+	ok_p99=$(yesno ge "$TARGET_P99_MS" "$p99")
+	[ "$ok_ratio$ok_p99" = yesyes ] && [ "$errs" = 0 ] || MET_ALL=no
+	echo "   chorus $c req/s (p99 $p99 ms, $errs errors), nginx $n req/s, ratio $ratio"
+	ROWS="$ROWS| GET $path | $c | $n | $ratio | $p99 | $np99 | $errs | ratio ≥ $TARGET_RATIO: $ok_ratio; p99 ≤ $TARGET_P99_MS ms: $ok_p99 |
+"
+done <<<"$ENDPOINTS"
+
+echo "== POST /api/v1/statuses"
+wrk_run "$OUT/wrk/post-chorus.txt" -s bench/post.lua "$BASE/api/v1/statuses" -- "$TOKEN"
+c=$(wrk_rps "$OUT/wrk/post-chorus.txt")
+p99=$(wrk_p99_ms "$OUT/wrk/post-chorus.txt")
+errs=$(wrk_errors "$OUT/wrk/post-chorus.txt")
+ok_posts=$(yesno ge "$c" "$TARGET_POSTS")
+ok_p99=$(yesno ge "$TARGET_P99_MS" "$p99")
+[ "$ok_posts$ok_p99" = yesyes ] && [ "$errs" = 0 ] || MET_ALL=no
+echo "   chorus $c req/s (p99 $p99 ms, $errs errors)"
+ROWS="$ROWS| POST /api/v1/statuses | $c | – | – | $p99 | – | $errs | ≥ $TARGET_POSTS/s: $ok_posts; p99 ≤ $TARGET_P99_MS ms: $ok_p99 |
+"
+
+hwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$CHORUS_PID/status")
+rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$CHORUS_PID/status")
+hwm_mb=$(awk -v k="$hwm_kb" 'BEGIN { printf "%.1f", k / 1024 }')
+rss_mb=$(awk -v k="$rss_kb" 'BEGIN { printf "%.1f", k / 1024 }')
+ok_rss=$(yesno ge "$TARGET_RSS_MB" "$hwm_mb")
+[ "$ok_rss" = yes ] || MET_ALL=no
+
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(git status --porcelain -- src 2>/dev/null | head -1)
+{
+	echo "# chorus benchmark results"
+	echo
+	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $rev${dirty:+ (with uncommitted changes)};" \
+		"$(nproc) cores ($cpu), loopback; wrk $THREADS threads," \
+		"$CONNECTIONS connections, ${DURATION} s per run after ${WARMUP} s warm-up;" \
+		"data set $(info accounts) accounts, $(info statuses) statuses" \
+		"($(info replies) replies, $(info follows) follows, $(info favourites) favourites," \
+		"$(info reblogs) reblogs); nginx $("$NGINX_BIN" -v 2>&1 | sed 's/.*nginx\///')" \
+		"serving the same bytes with 2 workers; load average at the start $LOAD_START, at the end $load."
+	echo
+	echo "| endpoint | chorus req/s | nginx req/s | chorus/nginx | chorus p99 ms | nginx p99 ms | chorus errors | targets met |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---|"
+	printf '%s' "$ROWS"
+	echo
+	echo "chorus peak RSS (VmHWM): $hwm_mb MB (VmRSS at the end $rss_mb MB);" \
+		"target ≤ $TARGET_RSS_MB MB: $ok_rss."
+	echo
+	echo "All targets met: $MET_ALL."
+} >"$OUT/results.md"
+echo
+cat "$OUT/results.md"
