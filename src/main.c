@@ -115,6 +115,7 @@ static int cmd_serve(void)
 	    .routes = api_routes,
 	    .nroutes = api_nroutes,
 	    .guard = api_guard,
+	    .after = api_after,
 	    .thread_exit = store_thread_close,
 	};
 	http_server *s = http_server_start(&opts);

@@ -18,8 +18,10 @@ enum api_auth {
 extern const http_route api_routes[];
 extern const size_t api_nroutes;
 
-/* The guard the HTTP layer calls before every handler. */
+/* The guard the HTTP layer calls before every handler, and the hook it
+ * calls after (ends the request's read transaction). */
 bool api_guard(http_req *r, const http_route *route);
+void api_after(http_req *r);
 
 /* The principal of the request, or NULL when anonymous. */
 const principal *api_principal(http_req *r);

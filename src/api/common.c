@@ -3,6 +3,7 @@
 
 #include "core/config.h"
 #include "core/id.h"
+#include "store/store.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,8 @@ static const char *bearer_token(http_req *r)
 
 bool api_guard(http_req *r, const http_route *route)
 {
+	/* the token lookup and the handler's reads share one snapshot */
+	store_read_begin();
 	const char *token = bearer_token(r);
 	if (!token) {
 		if (route->auth == API_PUBLIC)
@@ -54,6 +57,12 @@ bool api_guard(http_req *r, const http_route *route)
 		return false;
 	}
 	return true;
+}
+
+void api_after(http_req *r)
+{
+	(void)r;
+	store_read_end();
 }
 
 const principal *api_principal(http_req *r)

@@ -21,8 +21,8 @@ void timelines_home(http_req *r)
 	page p;
 	api_page(r, &p, TIMELINE_DEFAULT, TIMELINE_MAX);
 	status_page out;
-	timeline_feed(&r->arena, api_viewer(r), STORE_FEED_HOME, api_viewer(r),
-		      0, &p, &out);
+	timeline_feed(&r->arena, api_viewer(r), STORE_FEED_HOME_RECENT,
+		      api_viewer(r), 0, &p, &out);
 	reply_page(r, &out);
 }
 

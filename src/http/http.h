@@ -91,6 +91,9 @@ typedef struct http_server_opts {
 	const http_route *routes;
 	size_t nroutes;
 	http_guard guard;
+	/* called after the guard (and the handler, if the guard let it run);
+	 * may be NULL */
+	void (*after)(http_req *r);
 	/* called once per worker thread when it ends, to release its
 	 * thread-local resources (database connection) */
 	void (*thread_exit)(void);

@@ -217,9 +217,10 @@ static void dispatch(http_server *s, http_req *r)
 		http_reply_error(r, 404, "Not found");
 		return;
 	}
-	if (s->opts.guard && !s->opts.guard(r, rt))
-		return;
-	rt->handler(r);
+	if (!s->opts.guard || s->opts.guard(r, rt))
+		rt->handler(r);
+	if (s->opts.after)
+		s->opts.after(r);
 	if (!r->responded)
 		http_reply_error(r, 500, "Internal server error");
 }

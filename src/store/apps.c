@@ -124,6 +124,7 @@ bool store_auth_code_take(arena *ar, const char *hash, int64_t *app_id,
 			  const char **redirect_uri, const char **challenge,
 			  int64_t *expires_at)
 {
+	store_read_end(); /* a write: see db_done */
 	sqlite3_stmt *st = db_stmt(
 	    "DELETE FROM auth_codes WHERE code_hash = ?1 RETURNING app_id,"
 	    " account_id, scopes, redirect_uri, challenge, expires_at");

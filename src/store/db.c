@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum {
 	DB_BUSY_TIMEOUT_MS = 10000,
@@ -34,6 +35,28 @@ char *db_path_set(const char *path)
 	return db_path;
 }
 
+/* Writers wait for each other here. SQLite's stock busy timeout sleeps in
+ * steps up to 100 ms, so a writer often sleeps long after the lock came
+ * free; the write lock is held for well under a millisecond, so poll it
+ * finely (50 µs doubling to 1 ms) for up to DB_BUSY_TIMEOUT_MS. */
+static int db_busy_wait(void *ctx, int count)
+{
+	enum { FIRST_US = 50, MAX_US = 1000 };
+	static _Thread_local long waited_us;
+	(void)ctx;
+	if (count == 0)
+		waited_us = 0;
+	if (waited_us >= (long)DB_BUSY_TIMEOUT_MS * 1000)
+		return 0;
+	long us = count < 5 ? FIRST_US << count : MAX_US;
+	if (us > MAX_US)
+		us = MAX_US;
+	struct timespec ts = {0, us * 1000};
+	nanosleep(&ts, NULL);
+	waited_us += us;
+	return 1;
+}
+
 static int db_open_conn(sqlite3 **out)
 {
 	int rc = sqlite3_open_v2(db_path, out,
@@ -46,7 +69,7 @@ static int db_open_conn(sqlite3 **out)
 		*out = NULL;
 		return -1;
 	}
-	sqlite3_busy_timeout(*out, DB_BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(*out, db_busy_wait, NULL);
 	/* WAL with synchronous=FULL: a write the client was told succeeded
 	 * survives kill -9 and power loss. */
 	sqlite3_exec(*out,
@@ -109,6 +132,10 @@ sqlite3_stmt *db_stmt(const char *sql)
 
 int db_done(sqlite3_stmt *st)
 {
+	/* db_done runs writes: a write must not upgrade the request's read
+	 * snapshot (SQLite would answer BUSY at once if another writer
+	 * committed since), so that snapshot ends here */
+	store_read_end();
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
 		sqlite3_reset(st);
@@ -125,8 +152,30 @@ int db_exec(const char *sql)
 	return db_done(db_stmt(sql));
 }
 
+/* Set while the thread's request-wide read transaction is open. */
+static _Thread_local bool read_tx;
+
+void store_read_begin(void)
+{
+	if (read_tx || !sqlite3_get_autocommit(db_conn()))
+		return;
+	read_tx = db_exec("BEGIN") == 0;
+}
+
+void store_read_end(void)
+{
+	if (!read_tx)
+		return;
+	read_tx = false;
+	if (!sqlite3_get_autocommit(db_conn()))
+		db_exec("COMMIT");
+}
+
 int db_begin(void)
 {
+	/* a write starts from a fresh snapshot: end the request's read
+	 * transaction first (it holds no locks that matter to writers) */
+	store_read_end();
 	return db_exec("BEGIN IMMEDIATE");
 }
 

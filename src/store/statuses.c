@@ -435,57 +435,86 @@ int64_t store_tag_id(const char *key)
 	return id;
 }
 
-/* Each feed is written once as a WHERE body; the macro makes the newest-
- * first form and the oldest-first form min_id paging needs. ?1 and ?2 are
- * the exclusive id bounds, ?3 the limit, ?4 the feed's argument. */
-#define FEED(from_where)                                                       \
+/* Each feed is written once as a FROM/WHERE body with the column it pages
+ * on; the macro makes the newest-first form and the oldest-first form
+ * min_id paging needs. ?1 and ?2 are the exclusive id bounds, ?3 the
+ * limit, ?4 and ?5 the feed's arguments. Filter columns carry a unary '+'
+ * so SQLite walks the paging key's index in order and stops after ?3 rows
+ * instead of collecting every match through another index and sorting. */
+#define FEED_ON(key, from_where)                                               \
 	{                                                                      \
-		"SELECT s.id " from_where " AND s.id > ?1 AND s.id < ?2"       \
-		" ORDER BY s.id DESC LIMIT ?3",                                \
-		    "SELECT s.id " from_where " AND s.id > ?1 AND s.id < ?2"   \
-		    " ORDER BY s.id ASC LIMIT ?3"                              \
+		"SELECT " key " " from_where " AND " key " > ?1 AND " key      \
+		" < ?2"                                                        \
+		" ORDER BY " key " DESC LIMIT ?3",                             \
+		    "SELECT " key " " from_where " AND " key " > ?1 AND " key  \
+		    " < ?2"                                                    \
+		    " ORDER BY " key " ASC LIMIT ?3"                           \
 	}
+#define FEED(from_where) FEED_ON("s.id", from_where)
 
 #define NOT_REPLY_TO_OTHERS                                                    \
-	" (s.in_reply_to_id IS NULL OR"                                        \
-	" s.in_reply_to_account_id = s.account_id)"
+	" (+s.in_reply_to_id IS NULL OR"                                       \
+	" +s.in_reply_to_account_id = +s.account_id)"
+
+#define PUBLIC_ORIGINAL                                                        \
+	" +s.visibility = 0 AND +s.reblog_of_id IS NULL AND"                   \
+	" ?4 = ?4 AND ?5 = ?5 AND" NOT_REPLY_TO_OTHERS
+
+/* Home: own posts and followed accounts' posts, replies only when they
+ * answer someone the viewer sees too. */
+#define HOME_WHERE                                                             \
+	" (s.account_id = ?4 OR s.account_id IN"                               \
+	" (SELECT target_id FROM follows WHERE account_id = ?4))"              \
+	" AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id"           \
+	" = s.account_id OR s.in_reply_to_account_id = ?4 OR"                  \
+	" s.in_reply_to_account_id IN (SELECT target_id FROM follows"          \
+	" WHERE account_id = ?4)) AND ?5 = ?5"
+
+/* How many of the newest statuses the home fast path looks at before it
+ * falls back to reading every followed account's posts. */
+#define HOME_WINDOW "2000"
 
 static const char *const feed_sql[][2] = {
-    [STORE_FEED_PUBLIC] = FEED("FROM statuses s WHERE s.visibility = 0"
-			       " AND s.reblog_of_id IS NULL AND"
-			       " ?4 = ?4 AND ?5 = ?5 AND" NOT_REPLY_TO_OTHERS),
-    [STORE_FEED_PUBLIC_LOCAL] = FEED(
-	"FROM statuses s JOIN accounts a ON a.id = s.account_id"
-	" WHERE s.visibility = 0 AND s.reblog_of_id IS NULL AND"
-	" a.domain IS NULL AND ?4 = ?4 AND ?5 = ?5 AND" NOT_REPLY_TO_OTHERS),
-    [STORE_FEED_HOME] =
-	FEED("FROM statuses s WHERE (s.account_id = ?4 OR s.account_id IN"
-	     " (SELECT target_id FROM follows WHERE account_id = ?4))"
-	     " AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id"
-	     " = s.account_id OR s.in_reply_to_account_id = ?4 OR"
-	     " s.in_reply_to_account_id IN (SELECT target_id FROM follows"
-	     " WHERE account_id = ?4))"),
-    [STORE_FEED_ACCOUNT] = FEED("FROM statuses s WHERE s.account_id = ?4"),
+    [STORE_FEED_PUBLIC] = FEED("FROM statuses s WHERE" PUBLIC_ORIGINAL),
+    [STORE_FEED_PUBLIC_LOCAL] =
+	FEED("FROM statuses s JOIN accounts a ON a.id = +s.account_id"
+	     " WHERE a.domain IS NULL AND" PUBLIC_ORIGINAL),
+    [STORE_FEED_HOME] = FEED("FROM statuses s WHERE" HOME_WHERE),
+    /* the newest HOME_WINDOW statuses in range, filtered: for an
+     * active follow graph the page is there and no sort is needed */
+    [STORE_FEED_HOME_RECENT] =
+	{"SELECT s.id FROM (SELECT id, account_id, in_reply_to_id,"
+	 " in_reply_to_account_id FROM statuses WHERE id > ?1 AND"
+	 " id < ?2 ORDER BY id DESC LIMIT " HOME_WINDOW ") s WHERE" HOME_WHERE
+	 " ORDER BY s.id DESC LIMIT ?3",
+	 "SELECT s.id FROM (SELECT id, account_id, in_reply_to_id,"
+	 " in_reply_to_account_id FROM statuses WHERE id > ?1 AND"
+	 " id < ?2 ORDER BY id ASC LIMIT " HOME_WINDOW ") s WHERE" HOME_WHERE
+	 " ORDER BY s.id ASC LIMIT ?3"},
+    [STORE_FEED_ACCOUNT] =
+	FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"),
     [STORE_FEED_ACCOUNT_NO_REPLIES] =
-	FEED("FROM statuses s WHERE s.account_id = ?4"
+	FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"
 	     " AND" NOT_REPLY_TO_OTHERS),
     [STORE_FEED_ACCOUNT_NO_REBLOGS] =
-	FEED("FROM statuses s WHERE s.account_id = ?4"
-	     " AND s.reblog_of_id IS NULL"),
+	FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"
+	     " AND +s.reblog_of_id IS NULL"),
     [STORE_FEED_ACCOUNT_ORIGINALS] =
-	FEED("FROM statuses s WHERE s.account_id = ?4"
-	     " AND s.reblog_of_id IS NULL AND" NOT_REPLY_TO_OTHERS),
-    [STORE_FEED_TAG] = FEED("FROM status_tags t JOIN statuses s"
-			    " ON s.id = t.status_id WHERE t.tag_id = ?4"
-			    " AND s.visibility = 0"),
+	FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"
+	     " AND +s.reblog_of_id IS NULL AND" NOT_REPLY_TO_OTHERS),
+    [STORE_FEED_TAG] =
+	FEED_ON("t.status_id", "FROM status_tags t JOIN statuses s"
+			       " ON s.id = t.status_id WHERE t.tag_id = ?4"
+			       " AND ?5 = ?5 AND +s.visibility = 0"),
     [STORE_FEED_PINNED] =
 	FEED("FROM pins p JOIN statuses s ON s.id = p.status_id"
 	     " WHERE p.account_id = ?4 AND ?5 = ?5"),
     [STORE_FEED_ACCOUNT_TAGGED] =
-	FEED("FROM status_tags t JOIN statuses s ON s.id = t.status_id"
-	     " WHERE t.tag_id = ?5 AND s.account_id = ?4"),
+	FEED_ON("t.status_id", "FROM status_tags t JOIN statuses s"
+			       " ON s.id = t.status_id WHERE t.tag_id = ?5"
+			       " AND +s.account_id = ?4"),
     [STORE_FEED_TAGGED] =
-	FEED("FROM statuses s WHERE s.visibility = 0 AND ?4 = ?4 AND"
+	FEED("FROM statuses s WHERE +s.visibility = 0 AND ?4 = ?4 AND"
 	     " ?5 = ?5 AND EXISTS (SELECT 1 FROM status_tags t"
 	     " WHERE t.status_id = s.id)"),
 };
@@ -507,19 +536,30 @@ static void reverse_ids(int64_t *ids, size_t n)
 	}
 }
 
+static size_t feed_query(const char *sql, int64_t lo, int64_t hi, int limit,
+			 int64_t arg, int64_t arg2, int64_t *out)
+{
+	sqlite3_stmt *st = db_stmt(sql);
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
+	sqlite3_bind_int(st, 3, limit);
+	sqlite3_bind_int64(st, 4, arg);
+	sqlite3_bind_int64(st, 5, arg2);
+	return collect_ids(st, out, (size_t)limit);
+}
+
 size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
 		       const page *p, int64_t *out)
 {
 	int64_t lo, hi;
 	bool asc;
 	page_bounds(p, &lo, &hi, &asc);
-	sqlite3_stmt *st = db_stmt(feed_sql[kind][asc]);
-	sqlite3_bind_int64(st, 1, lo);
-	sqlite3_bind_int64(st, 2, hi);
-	sqlite3_bind_int(st, 3, p->limit);
-	sqlite3_bind_int64(st, 4, arg);
-	sqlite3_bind_int64(st, 5, arg2);
-	size_t n = collect_ids(st, out, (size_t)p->limit);
+	size_t n =
+	    feed_query(feed_sql[kind][asc], lo, hi, p->limit, arg, arg2, out);
+	/* the windowed home query is exact when it fills the page */
+	if (kind == STORE_FEED_HOME_RECENT && n < (size_t)p->limit)
+		n = feed_query(feed_sql[STORE_FEED_HOME][asc], lo, hi, p->limit,
+			       arg, arg2, out);
 	if (asc)
 		reverse_ids(out, n);
 	return n;

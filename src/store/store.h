@@ -7,6 +7,12 @@
 int store_open(const char *data_dir);
 /* Close the calling thread's connection, if it has one. */
 void store_thread_close(void);
+/* One read transaction around a whole request: every statement in it
+ * shares one snapshot and one WAL read lock instead of taking and
+ * dropping the lock per statement (two syscalls each). A write
+ * (db_begin) ends it first. No-ops when already in/out of one. */
+void store_read_begin(void);
+void store_read_end(void);
 /* Schema version after migrations. */
 int store_schema_version(void);
 
@@ -112,6 +118,7 @@ typedef enum store_feed {
 	STORE_FEED_PUBLIC,	 /* public, no reblogs, no replies to others */
 	STORE_FEED_PUBLIC_LOCAL, /* same, local authors */
 	STORE_FEED_HOME,	 /* arg = viewer */
+	STORE_FEED_HOME_RECENT,	 /* the same, over the newest window first */
 	STORE_FEED_ACCOUNT,	 /* arg = author */
 	STORE_FEED_ACCOUNT_NO_REPLIES,
 	STORE_FEED_ACCOUNT_NO_REBLOGS,
