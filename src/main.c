@@ -93,6 +93,12 @@ static int parse_cli(int argc, char **argv, cli *c)
 		}
 	}
 	config_finish();
+	if (strcmp(cfg.synchronous, "full") &&
+	    strcmp(cfg.synchronous, "normal")) {
+		fputs("chorus: [data] synchronous must be full or normal\n",
+		      stderr);
+		return -1;
+	}
 	return 0;
 }
 

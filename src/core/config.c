@@ -31,6 +31,7 @@ static const cfg_key cfg_keys[] = {
     KEY("server", "max_body_bytes", CFG_LONG, max_body_bytes, "1048576"),
     KEY("server", "access_log", CFG_BOOL, access_log, "true"),
     KEY("data", "dir", CFG_STR, data_dir, "./data"),
+    KEY("data", "synchronous", CFG_STR, synchronous, "normal"),
     KEY("instance", "title", CFG_STR, title, "chorus"),
     KEY("instance", "description", CFG_STR, description,
 	"A place where one post can start a movement."),

@@ -21,6 +21,7 @@ typedef struct config {
 	bool access_log;
 	/* [data] */
 	char *data_dir;
+	char *synchronous; /* SQLite synchronous: full or normal */
 	/* [instance] */
 	char *title;
 	char *description;

@@ -1,5 +1,6 @@
 #include "store/db.h"
 
+#include "core/config.h"
 #include "core/log.h"
 #include "store/store.h"
 
@@ -70,12 +71,18 @@ static int db_open_conn(sqlite3 **out)
 		return -1;
 	}
 	sqlite3_busy_handler(*out, db_busy_wait, NULL);
-	/* WAL with synchronous=FULL: a write the client was told succeeded
-	 * survives kill -9 and power loss. */
+	/* WAL with synchronous=NORMAL (the default): a write the client was
+	 * told succeeded survives kill -9, as it is in the WAL file before
+	 * the reply; only a power loss may take the last commits. FULL adds
+	 * an fsync per commit for power-loss durability (data.synchronous). */
 	sqlite3_exec(*out,
-		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-		     "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
-		     "PRAGMA cache_size=-8000;",
+		     "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
+		     "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8000;",
+		     NULL, NULL, NULL);
+	sqlite3_exec(*out,
+		     strcmp(cfg.synchronous, "normal")
+			 ? "PRAGMA synchronous=FULL"
+			 : "PRAGMA synchronous=NORMAL",
 		     NULL, NULL, NULL);
 	return 0;
 }
