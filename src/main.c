@@ -1,5 +1,6 @@
 /* main.c — the chorus command: serve, init, user, demo, config. */
 #include "api/api.h"
+#include "core/cache.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "domain/domain.h"
@@ -124,6 +125,7 @@ static int cmd_serve(void)
 	    .after = api_after,
 	    .thread_exit = store_thread_close,
 	};
+	cache_init((size_t)cfg.cache_statuses, (size_t)cfg.cache_accounts);
 	http_server *s = http_server_start(&opts);
 	if (!s)
 		return 1;
@@ -134,6 +136,7 @@ static int cmd_serve(void)
 	log_info("signal %d: finishing in-flight requests", sig);
 	http_server_stop(s);
 	store_thread_close();
+	cache_shutdown();
 	log_info("stopped");
 	return 0;
 }

@@ -241,8 +241,7 @@ void accounts_statuses(http_req *r)
 		timeline_feed(&r->arena, viewer, kind, acc.id, 0, &p, &out);
 	}
 	api_link(r, out.next_max_id, out.prev_min_id);
-	http_reply_json(
-	    r, 200, render_statuses(&r->arena, out.items, out.count, viewer));
+	api_reply_statuses(r, out.items, out.count);
 }
 
 /* Reply with a page of accounts from a hidden-key list. */

@@ -36,6 +36,8 @@ void api_page(http_req *r, page *p, int def, int max);
 void api_link(http_req *r, int64_t next_max_id, int64_t prev_min_id);
 /* Reply for a domain error (404 "Record not found" etc.). */
 void api_reply_dom(http_req *r, dom_err err, const char *msg);
+/* Reply 200 with a page of statuses as the viewer sees them. */
+void api_reply_statuses(http_req *r, status *const *items, size_t n);
 /* Reply with one status as the viewer sees it (reloaded), or 404. */
 void api_reply_status(http_req *r, int64_t id);
 

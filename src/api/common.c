@@ -156,5 +156,18 @@ void api_reply_status(http_req *r, int64_t id)
 		http_reply_error(r, 404, "Record not found");
 		return;
 	}
-	http_reply_json(r, 200, render_status(&r->arena, &s, viewer));
+	buf b;
+	buf_init(&b, &r->arena);
+	render_status_into(&r->arena, &b, &s, viewer);
+	http_reply_raw(r, 200, "application/json; charset=utf-8", b.data,
+		       b.len);
+}
+
+void api_reply_statuses(http_req *r, status *const *items, size_t n)
+{
+	buf b;
+	buf_init(&b, &r->arena);
+	render_statuses_into(&r->arena, &b, items, n, api_viewer(r));
+	http_reply_raw(r, 200, "application/json; charset=utf-8", b.data,
+		       b.len);
 }

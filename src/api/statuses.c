@@ -225,13 +225,16 @@ void statuses_context(http_req *r)
 			"descendants?after=%lld>; rel=\"next\"",
 			cfg.base_url, (long long)s.id,
 			(long long)c.descendants[c.ndescendants - 1]->id));
-	http_reply_json(r, 200,
-			json_pack("{s:o,s:o}", "ancestors",
-				  render_statuses(&r->arena, c.ancestors,
-						  c.nancestors, viewer),
-				  "descendants",
-				  render_statuses(&r->arena, c.descendants,
-						  c.ndescendants, viewer)));
+	buf b;
+	buf_init(&b, &r->arena);
+	buf_puts(&b, "{\"ancestors\":");
+	render_statuses_into(&r->arena, &b, c.ancestors, c.nancestors, viewer);
+	buf_puts(&b, ",\"descendants\":");
+	render_statuses_into(&r->arena, &b, c.descendants, c.ndescendants,
+			     viewer);
+	buf_putc(&b, '}');
+	http_reply_raw(r, 200, "application/json; charset=utf-8", b.data,
+		       b.len);
 }
 
 /* chorus extension: a movement-sized thread read whole, page by page, in
@@ -267,8 +270,7 @@ void statuses_descendants(http_req *r)
 			http_url_with(r, cfg.base_url, drop, "after",
 				      render_id(&r->arena, page.next_max_id))));
 	}
-	http_reply_json(
-	    r, 200, render_statuses(&r->arena, page.items, page.count, viewer));
+	api_reply_statuses(r, page.items, page.count);
 }
 
 typedef dom_err (*status_action)(arena *a, const principal *p, int64_t id,
@@ -409,9 +411,7 @@ static void own_list(http_req *r, store_list kind)
 	timeline_from_ids(&r->arena, api_viewer(r), ids, n, &out);
 	if (n)
 		api_link(r, keys[n - 1], keys[0]);
-	http_reply_json(
-	    r, 200,
-	    render_statuses(&r->arena, out.items, out.count, api_viewer(r)));
+	api_reply_statuses(r, out.items, out.count);
 }
 
 void bookmarks_index(http_req *r)

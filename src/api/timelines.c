@@ -11,9 +11,7 @@ enum { TIMELINE_DEFAULT = 20, TIMELINE_MAX = 40, TAG_FILTER_MAX = 8 };
 static void reply_page(http_req *r, const status_page *out)
 {
 	api_link(r, out->next_max_id, out->prev_min_id);
-	http_reply_json(
-	    r, 200,
-	    render_statuses(&r->arena, out->items, out->count, api_viewer(r)));
+	api_reply_statuses(r, out->items, out->count);
 }
 
 void timelines_home(http_req *r)

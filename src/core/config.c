@@ -53,6 +53,8 @@ static const cfg_key cfg_keys[] = {
     KEY("accounts", "max_display_name", CFG_INT, max_display_name, "30"),
     KEY("accounts", "max_note", CFG_INT, max_note, "500"),
     KEY("accounts", "max_fields", CFG_INT, max_fields, "4"),
+    KEY("cache", "statuses", CFG_INT, cache_statuses, "8192"),
+    KEY("cache", "accounts", CFG_INT, cache_accounts, "4096"),
     KEY("security", "argon2_ops", CFG_LONG, argon2_ops, "2"),
     KEY("security", "argon2_mem_kib", CFG_LONG, argon2_mem_kib, "19456"),
 };

@@ -41,6 +41,9 @@ typedef struct config {
 	int max_display_name;
 	int max_note;
 	int max_fields;
+	/* [cache] */
+	int cache_statuses; /* slots for rendered statuses */
+	int cache_accounts; /* slots for rendered accounts */
 	/* [security] */
 	long argon2_ops;
 	long argon2_mem_kib;

@@ -2,6 +2,7 @@
  * the Mastodon 4.x entity documentation; see docs/api.md. */
 #include "render/render.h"
 
+#include "core/cache.h"
 #include "core/config.h"
 #include "core/time.h"
 #include "store/store.h"
@@ -148,12 +149,14 @@ static json_t *entities_part(const char *entities, const char *key)
 	return json_is_array(part) ? part : json_array();
 }
 
-/* The viewer-independent body of a status. */
-static json_t *status_body(arena *a, const status *s)
+/* The viewer-independent fields of a status as a JSON object, without the
+ * author (cached apart, its counters move with every post) and without
+ * reblog and viewer flags. */
+static json_t *status_fields(arena *a, const status *s)
 {
-	json_t *j = json_pack(
-	    "{s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:b,s:s,s:o,s:o,s:o,s:o,"
-	    "s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	return json_pack(
+	    "{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:b,s:s,s:o,s:o,s:o,s:o,"
+	    "s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}",
 	    "id", render_id(a, s->id), "uri",
 	    arena_printf(a, "%s/users/%s/statuses/%lld", cfg.base_url,
 			 s->account->username, (long long)s->id),
@@ -161,73 +164,137 @@ static json_t *status_body(arena *a, const status *s)
 	    arena_printf(a, "%s/@%s/%lld", cfg.base_url, s->account->username,
 			 (long long)s->id),
 	    "created_at", render_time(s->created_at), "edited_at",
-	    s->edited_at ? render_time(s->edited_at) : json_null(), "account",
-	    render_account(a, s->account), "content", s->content, "visibility",
-	    visibility_name(s->vis), "sensitive", s->sensitive, "spoiler_text",
-	    s->spoiler_text, "media_attachments", json_array(), "mentions",
-	    entities_part(s->entities, "mentions"), "tags",
-	    entities_part(s->entities, "tags"), "emojis", json_array(),
+	    s->edited_at ? render_time(s->edited_at) : json_null(), "content",
+	    s->content, "visibility", visibility_name(s->vis), "sensitive",
+	    s->sensitive, "spoiler_text", s->spoiler_text, "media_attachments",
+	    json_array(), "mentions", entities_part(s->entities, "mentions"),
+	    "tags", entities_part(s->entities, "tags"), "emojis", json_array(),
 	    "in_reply_to_id", id_or_null(a, s->in_reply_to_id), "replies_count",
 	    (json_int_t)s->replies_count, "reblogs_count",
 	    (json_int_t)s->reblogs_count, "favourites_count",
 	    (json_int_t)s->favourites_count, "quotes_count", (json_int_t)0,
 	    "in_reply_to_account_id", id_or_null(a, s->in_reply_to_account_id),
-	    "reblog", json_null(), "poll", json_null(), "card", json_null(),
-	    "language", str_or_null(s->language), "text", json_null(),
-	    "filtered", json_array());
-	return j;
+	    "poll", json_null(), "card", json_null(), "language",
+	    str_or_null(s->language), "text", json_null(), "filtered",
+	    json_array());
 }
 
-static void set_flags(json_t *j, const status_flags *f, bool own)
+static int dump_to_buf(const char *data, size_t size, void *ctx)
 {
-	json_object_set_new(j, "favourited", json_boolean(f->favourited));
-	json_object_set_new(j, "reblogged", json_boolean(f->reblogged));
-	json_object_set_new(j, "muted", json_boolean(f->muted));
-	json_object_set_new(j, "bookmarked", json_boolean(f->bookmarked));
+	buf_append(ctx, data, size);
+	return 0;
+}
+
+/* Append j (reference stolen) as compact JSON; returns where it began. */
+static size_t put_json(buf *b, json_t *j)
+{
+	size_t start = b->len;
+	json_dump_callback(j, dump_to_buf, b,
+			   JSON_COMPACT | JSON_REAL_PRECISION(10));
+	json_decref(j);
+	return start;
+}
+
+/* The status's cached members ("id":…,…) without the braces. */
+static void put_status_fields(arena *a, buf *b, const status *s)
+{
+	size_t len;
+	const char *hit = cache_get(cache_statuses, s->id, a, &len);
+	if (hit) {
+		buf_append(b, hit, len);
+		return;
+	}
+	buf tmp;
+	buf_init(&tmp, a);
+	put_json(&tmp, status_fields(a, s));
+	cache_put(cache_statuses, s->id, tmp.data + 1, tmp.len - 2);
+	buf_append(b, tmp.data + 1, tmp.len - 2);
+}
+
+static void put_account(arena *a, buf *b, const account *acc)
+{
+	size_t len;
+	const char *hit = cache_get(cache_accounts, acc->id, a, &len);
+	if (hit) {
+		buf_append(b, hit, len);
+		return;
+	}
+	size_t start = put_json(b, render_account(a, acc));
+	cache_put(cache_accounts, acc->id, b->data + start, b->len - start);
+}
+
+static void put_flags(buf *b, const status_flags *f, bool own)
+{
+	buf_printf(b,
+		   ",\"favourited\":%s,\"reblogged\":%s,\"muted\":%s,"
+		   "\"bookmarked\":%s",
+		   f->favourited ? "true" : "false",
+		   f->reblogged ? "true" : "false", f->muted ? "true" : "false",
+		   f->bookmarked ? "true" : "false");
 	if (own)
-		json_object_set_new(j, "pinned", json_boolean(f->pinned));
+		buf_printf(b, ",\"pinned\":%s", f->pinned ? "true" : "false");
 }
 
-/* Status JSON given flags already fetched for s and (if any) its reblog. */
-static json_t *status_with_flags(arena *a, const status *s,
-				 const status_flags *flags,
-				 const status_flags *reblog_flags,
-				 int64_t viewer)
+/* One status: cached fields + cached author + reblog + the viewer's
+ * flags (flags for s, rflags for its reblog target). */
+static void put_status(arena *a, buf *b, const status *s,
+		       const status_flags *flags, const status_flags *rflags,
+		       int64_t viewer)
 {
-	json_t *j = status_body(a, s);
+	buf_putc(b, '{');
+	put_status_fields(a, b, s);
+	buf_puts(b, ",\"account\":");
+	put_account(a, b, s->account);
 	if (s->reblog) {
-		json_t *inner = status_body(a, s->reblog);
-		if (viewer)
-			set_flags(inner, reblog_flags,
-				  s->reblog->account_id == viewer);
-		json_object_set_new(j, "reblog", inner);
+		buf_puts(b, ",\"reblog\":");
+		put_status(a, b, s->reblog, rflags, NULL, viewer);
 		/* the wrapper mirrors the target's flags, as Mastodon does */
 		if (viewer)
-			set_flags(j, reblog_flags, false);
-	} else if (viewer) {
-		set_flags(j, flags, s->account_id == viewer);
+			put_flags(b, rflags, false);
+	} else {
+		buf_puts(b, ",\"reblog\":null");
+		if (viewer)
+			put_flags(b, flags, s->account_id == viewer);
 	}
-	return j;
+	buf_putc(b, '}');
+}
+
+void render_statuses_into(arena *a, buf *b, status *const *items, size_t n,
+			  int64_t viewer)
+{
+	int64_t *ids = arena_alloc(a, (2 * n + 1) * sizeof *ids);
+	for (size_t i = 0; i < n; i++) {
+		ids[2 * i] = items[i]->id;
+		ids[2 * i + 1] = items[i]->reblog ? items[i]->reblog->id : 0;
+	}
+	status_flags *flags = arena_alloc(a, (2 * n + 1) * sizeof *flags);
+	store_status_flags(viewer, ids, 2 * n, flags);
+	buf_putc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_putc(b, ',');
+		put_status(a, b, items[i], &flags[2 * i], &flags[2 * i + 1],
+			   viewer);
+	}
+	buf_putc(b, ']');
+}
+
+void render_status_into(arena *a, buf *b, const status *s, int64_t viewer)
+{
+	int64_t ids[2] = {s->id, s->reblog ? s->reblog->id : 0};
+	status_flags flags[2];
+	store_status_flags(viewer, ids, 2, flags);
+	put_status(a, b, s, &flags[0], &flags[1], viewer);
 }
 
 json_t *render_statuses(arena *a, status *const *items, size_t n,
 			int64_t viewer)
 {
-	json_t *arr = json_array();
-	if (n == 0)
-		return arr;
-	int64_t *ids = arena_alloc(a, 2 * n * sizeof *ids);
-	for (size_t i = 0; i < n; i++) {
-		ids[2 * i] = items[i]->id;
-		ids[2 * i + 1] = items[i]->reblog ? items[i]->reblog->id : 0;
-	}
-	status_flags *flags = arena_alloc(a, 2 * n * sizeof *flags);
-	store_status_flags(viewer, ids, 2 * n, flags);
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(
-		    arr, status_with_flags(a, items[i], &flags[2 * i],
-					   &flags[2 * i + 1], viewer));
-	return arr;
+	buf b;
+	buf_init(&b, a);
+	render_statuses_into(a, &b, items, n, viewer);
+	json_t *j = json_loadb(b.data, b.len, 0, NULL);
+	return j ? j : json_array();
 }
 
 json_t *render_status(arena *a, const status *s, int64_t viewer)

@@ -6,6 +6,7 @@
 #define CHORUS_RENDER_H
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "domain/domain.h"
 #include "domain/model.h"
 
@@ -19,7 +20,14 @@ json_t *render_account(arena *a, const account *acc);
 json_t *render_credential_account(arena *a, const account *acc);
 /* One status with the viewer's flags (viewer 0 = anonymous). */
 json_t *render_status(arena *a, const status *s, int64_t viewer);
-/* A page of statuses; viewer flags are fetched once for the whole page. */
+/* Append a page of statuses as a JSON array to b. Viewer flags are
+ * fetched once for the whole page; each status's fields and author come
+ * from the render caches when present (core/cache.h). */
+void render_statuses_into(arena *a, buf *b, status *const *items, size_t n,
+			  int64_t viewer);
+/* Append one status to b, as render_statuses_into renders each. */
+void render_status_into(arena *a, buf *b, const status *s, int64_t viewer);
+/* The same as a jansson value, for embedding in other entities. */
 json_t *render_statuses(arena *a, status *const *items, size_t n,
 			int64_t viewer);
 json_t *render_relationship(arena *a, int64_t viewer, int64_t target);

@@ -1,4 +1,5 @@
 /* accounts.c — accounts and the local users behind them. */
+#include "core/cache.h"
 #include "store/db.h"
 #include "store/store.h"
 
@@ -168,7 +169,10 @@ int store_account_update_profile(const account *a)
 	sqlite3_bind_int(st, 10, a->sensitive);
 	if (a->language)
 		sqlite3_bind_text(st, 11, a->language, -1, SQLITE_STATIC);
-	return db_done(st);
+	if (db_done(st) < 0)
+		return -1;
+	db_touch(cache_accounts, a->id);
+	return 0;
 }
 
 void store_accounts_load(arena *ar, const int64_t *ids, size_t n, account *out)

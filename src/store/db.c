@@ -1,5 +1,6 @@
 #include "store/db.h"
 
+#include "core/cache.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "store/store.h"
@@ -166,6 +167,9 @@ void store_read_begin(void)
 {
 	if (read_tx || !sqlite3_get_autocommit(db_conn()))
 		return;
+	/* the epoch is taken before the snapshot, which SQLite takes at
+	 * the first read: see core/cache.h */
+	cache_request_begin();
 	read_tx = db_exec("BEGIN") == 0;
 }
 
@@ -186,13 +190,66 @@ int db_begin(void)
 	return db_exec("BEGIN IMMEDIATE");
 }
 
+/* Invalidations waiting for the transaction to commit. */
+enum { DB_TOUCH_MAX = 64 };
+static _Thread_local struct {
+	cache *c;
+	int64_t id;
+} touched[DB_TOUCH_MAX];
+static _Thread_local int ntouched;
+static _Thread_local bool touched_overflow;
+
+void db_touch(cache *c, int64_t id)
+{
+	if (!c)
+		return;
+	if (sqlite3_get_autocommit(db_conn())) {
+		cache_invalidate(c, id);
+		return;
+	}
+	if (ntouched == DB_TOUCH_MAX) {
+		touched_overflow = true;
+		return;
+	}
+	touched[ntouched].c = c;
+	touched[ntouched].id = id;
+	ntouched++;
+}
+
+void db_touch_all(void)
+{
+	if (sqlite3_get_autocommit(db_conn())) {
+		cache_clear(cache_statuses);
+		cache_clear(cache_accounts);
+		return;
+	}
+	touched_overflow = true;
+}
+
+static void touched_flush(bool committed)
+{
+	if (committed && touched_overflow) {
+		cache_clear(cache_statuses);
+		cache_clear(cache_accounts);
+	} else if (committed) {
+		for (int i = 0; i < ntouched; i++)
+			cache_invalidate(touched[i].c, touched[i].id);
+	}
+	ntouched = 0;
+	touched_overflow = false;
+}
+
 int db_commit(void)
 {
-	return db_exec("COMMIT");
+	int rc = db_exec("COMMIT");
+	if (rc == 0)
+		touched_flush(true);
+	return rc;
 }
 
 void db_rollback(void)
 {
+	touched_flush(false);
 	if (!sqlite3_get_autocommit(db_conn()))
 		db_exec("ROLLBACK");
 }

@@ -23,6 +23,14 @@ int db_commit(void);
 void db_rollback(void);
 /* Step a statement expecting SQLITE_DONE; logs and returns -1 otherwise. */
 int db_done(sqlite3_stmt *st);
+/* Mark a cached rendering stale once the current write is durable: inside
+ * a transaction the key is dropped at COMMIT (and forgotten on ROLLBACK),
+ * otherwise at once. c is one of core/cache.h's caches. */
+struct cache;
+void db_touch(struct cache *c, int64_t id);
+/* The same for everything cached (a change too wide to list). */
+void db_touch_all(void);
+
 /* Column text or "" — never NULL — copied into nothing (valid until the
  * next step/reset of st). */
 const char *db_text(sqlite3_stmt *st, int col);

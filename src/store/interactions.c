@@ -1,5 +1,6 @@
 /* interactions.c — favourites, bookmarks, pins, viewer flags and
  * idempotency keys. */
+#include "core/cache.h"
 #include "core/id.h"
 #include "store/db.h"
 #include "store/store.h"
@@ -29,6 +30,7 @@ static int toggle_row(const char *insert_sql, const char *delete_sql,
 		sqlite3_bind_int(st, 2, on ? 1 : -1);
 		if (db_done(st) < 0)
 			goto fail;
+		db_touch(cache_statuses, status_id);
 	}
 	if (db_commit() < 0)
 		goto fail;

@@ -1,4 +1,5 @@
 /* social.c — follows, follow requests, notifications and markers. */
+#include "core/cache.h"
 #include "store/db.h"
 #include "store/store.h"
 
@@ -57,7 +58,11 @@ static int move_follow_counts(int64_t account_id, int64_t target_id, int delta)
 		     " max(0, followers_count + ?2) WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, target_id);
 	sqlite3_bind_int(st, 2, delta);
-	return db_done(st);
+	if (db_done(st) < 0)
+		return -1;
+	db_touch(cache_accounts, account_id);
+	db_touch(cache_accounts, target_id);
+	return 0;
 }
 
 static int follow_insert(int64_t id, int64_t account_id, int64_t target_id,

@@ -1,4 +1,5 @@
 /* statuses.c — statuses, their threads, tags, mentions and feeds. */
+#include "core/cache.h"
 #include "store/db.h"
 #include "store/store.h"
 
@@ -208,7 +209,14 @@ static int status_insert_tx(const status *s, const store_tag_ref *tags,
 	sqlite3_bind_int64(st, 1, s->account_id);
 	sqlite3_bind_int64(st, 2, s->created_at);
 	sqlite3_bind_int(st, 3, store_counts_as_status(s->vis) ? 1 : 0);
-	return db_done(st);
+	if (db_done(st) < 0)
+		return -1;
+	db_touch(cache_accounts, s->account_id);
+	if (s->in_reply_to_id)
+		db_touch(cache_statuses, s->in_reply_to_id);
+	if (s->reblog_of_id)
+		db_touch(cache_statuses, s->reblog_of_id);
+	return 0;
 }
 
 int store_status_insert(const status *s, const store_tag_ref *tags,
@@ -276,6 +284,14 @@ int store_status_delete(const status *s)
 		goto fail;
 	if (s->reblog_of_id && bump(sql_bump_reblogs, s->reblog_of_id, -1))
 		goto fail;
+	db_touch(cache_statuses, s->id);
+	db_touch(cache_accounts, s->account_id);
+	if (s->in_reply_to_id)
+		db_touch(cache_statuses, s->in_reply_to_id);
+	if (s->reblog_of_id)
+		db_touch(cache_statuses, s->reblog_of_id);
+	if (s->reblogs_count > 0) /* rebloggers' statuses_count moved */
+		db_touch_all();
 	if ((store_counts_as_status(s->vis) &&
 	     bump(sql_bump_account_statuses, s->account_id, -1) < 0) ||
 	    db_commit() < 0)
@@ -339,6 +355,7 @@ int store_status_update(const status *old, const status *s,
 	sqlite3_bind_int64(st, 1, s->id);
 	if (db_done(st) < 0)
 		goto fail;
+	db_touch(cache_statuses, s->id);
 	if (insert_tags_mentions(s->id, tags, ntags, mentions, nmentions,
 				 s->edited_at) < 0 ||
 	    db_commit() < 0)

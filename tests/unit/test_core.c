@@ -8,6 +8,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/cache.h"
 #include "core/config.h"
 #include "core/id.h"
 #include "core/time.h"
@@ -445,11 +446,112 @@ static void test_config_finish_strips_trailing_slash(void **state)
 	assert_string_equal(cfg.domain, "social.example");
 }
 
+/* ---- cache ---- */
+
+static int cache_setup(void **state)
+{
+	(void)state;
+	cache_init(16, 16);
+	return 0;
+}
+
+static int cache_teardown(void **state)
+{
+	(void)state;
+	cache_shutdown();
+	return 0;
+}
+
+static int cache_setup_arena(void **state)
+{
+	cache_setup(state);
+	return test_setup(state);
+}
+
+static int cache_teardown_arena(void **state)
+{
+	cache_teardown(state);
+	return test_teardown(state);
+}
+
+static void test_cache_returns_what_was_put(void **state)
+{
+	arena *a = &test_arena;
+	(void)state;
+	size_t len = 0;
+	cache_request_begin();
+	cache_put(cache_statuses, 42, "{\"id\":1}", 8);
+	const char *got = cache_get(cache_statuses, 42, a, &len);
+	assert_non_null(got);
+	assert_int_equal(len, 8);
+	assert_string_equal(got, "{\"id\":1}");
+	assert_null(cache_get(cache_statuses, 43, a, &len));
+	assert_null(cache_get(cache_accounts, 42, a, &len));
+}
+
+static void test_cache_invalidate_drops_the_entry(void **state)
+{
+	arena *a = &test_arena;
+	(void)state;
+	size_t len;
+	cache_request_begin();
+	cache_put(cache_accounts, 7, "old", 3);
+	cache_invalidate(cache_accounts, 7);
+	assert_null(cache_get(cache_accounts, 7, a, &len));
+}
+
+static void test_cache_put_read_before_an_invalidation_is_refused(void **state)
+{
+	arena *a = &test_arena;
+	(void)state;
+	size_t len;
+	/* a reader starts, a writer commits and invalidates, then the reader
+	 * tries to store what it read before the commit */
+	cache_request_begin();
+	cache_invalidate(cache_statuses, 9);
+	cache_put(cache_statuses, 9, "stale", 5);
+	assert_null(cache_get(cache_statuses, 9, a, &len));
+	/* a reader that began after the invalidation may store */
+	cache_request_begin();
+	cache_put(cache_statuses, 9, "fresh", 5);
+	assert_string_equal(cache_get(cache_statuses, 9, a, &len), "fresh");
+}
+
+static void test_cache_clear_drops_everything(void **state)
+{
+	arena *a = &test_arena;
+	(void)state;
+	size_t len;
+	cache_request_begin();
+	for (int64_t k = 1; k <= 8; k++)
+		cache_put(cache_statuses, k, "x", 1);
+	cache_clear(cache_statuses);
+	for (int64_t k = 1; k <= 8; k++)
+		assert_null(cache_get(cache_statuses, k, a, &len));
+}
+
+static void test_cache_disabled_is_a_no_op(void **state)
+{
+	arena *a = &test_arena;
+	(void)state;
+	size_t len;
+	cache_shutdown();
+	cache_init(0, 0);
+	cache_request_begin();
+	cache_put(cache_statuses, 1, "x", 1);
+	assert_null(cache_get(cache_statuses, 1, a, &len));
+	cache_invalidate(cache_statuses, 1);
+	cache_clear(cache_accounts);
+}
+
 int main(void)
 {
 #define CORE_TEST(f)                                                           \
 	cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
 #define CONFIG_TEST(f) cmocka_unit_test_setup_teardown(f, config_setup, NULL)
+#define CACHE_TEST(f)                                                          \
+	cmocka_unit_test_setup_teardown(f, cache_setup_arena,                  \
+					cache_teardown_arena)
 	const struct CMUnitTest tests[] = {
 	    CORE_TEST(test_arena_alloc_is_aligned_for_any_size),
 	    CORE_TEST(test_arena_alloc_returns_zeroed_distinct_memory),
@@ -483,6 +585,11 @@ int main(void)
 	    CONFIG_TEST(test_config_finish_derives_base_url_and_domain),
 	    CONFIG_TEST(test_config_finish_maps_wildcard_bind_to_loopback),
 	    CONFIG_TEST(test_config_finish_strips_trailing_slash),
+	    CACHE_TEST(test_cache_returns_what_was_put),
+	    CACHE_TEST(test_cache_invalidate_drops_the_entry),
+	    CACHE_TEST(test_cache_put_read_before_an_invalidation_is_refused),
+	    CACHE_TEST(test_cache_clear_drops_everything),
+	    CACHE_TEST(test_cache_disabled_is_a_no_op),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,46 @@
+/* cache.h — bounded, thread-safe caches of rendered bytes keyed by id.
+ *
+ * Used for the viewer-independent JSON of statuses and accounts, which a
+ * timeline renders over and over. Direct-mapped: each key has one slot, a
+ * colliding key evicts it, so memory is bounded by slots × entry size.
+ *
+ * Staleness is ruled out with epochs. Writers invalidate a key after their
+ * transaction commits, which bumps a global epoch and stamps the key's
+ * slot. A reader takes cache_request_epoch() before its database snapshot;
+ * cache_put stores only when the slot was not invalidated after that
+ * epoch, so data read before a commit can never be stored after the
+ * commit's invalidation. (The stamp is per slot, so a colliding key's
+ * invalidation can refuse a put; that costs a miss, never a stale hit.) */
+#ifndef CHORUS_CACHE_H
+#define CHORUS_CACHE_H
+
+#include "core/arena.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct cache cache;
+
+extern cache *cache_statuses; /* status fields, without account/flags */
+extern cache *cache_accounts; /* Account entity JSON */
+
+/* Create the global caches (slots rounded up to a power of two; 0
+ * disables a cache). Call once before serving. */
+void cache_init(size_t status_slots, size_t account_slots);
+void cache_shutdown(void);
+
+/* Mark the start of a unit of reading (a request) on this thread: later
+ * puts from this thread carry this epoch. */
+void cache_request_begin(void);
+
+/* The bytes cached for key, copied into a (NUL-terminated), or NULL. */
+const char *cache_get(cache *c, int64_t key, arena *a, size_t *len);
+/* Store data for key unless it was invalidated since this thread's
+ * cache_request_begin. c may be NULL (disabled): then nothing happens. */
+void cache_put(cache *c, int64_t key, const char *data, size_t len);
+/* Drop key; call after the change is committed. */
+void cache_invalidate(cache *c, int64_t key);
+/* Drop everything (rare, wide changes). */
+void cache_clear(cache *c);
+
+#endif
