@@ -487,9 +487,18 @@ int64_t store_tag_id(const char *key)
 	" s.in_reply_to_account_id IN (SELECT target_id FROM follows"          \
 	" WHERE account_id = ?4)) AND ?5 = ?5"
 
-/* How many of the newest statuses the home fast path looks at before it
- * falls back to reading every followed account's posts. */
-#define HOME_WINDOW "2000"
+/* How many of the newest statuses in range the home fast path looks at
+ * before it falls back to reading every followed account's posts. */
+enum { HOME_WINDOW = 4000 };
+
+/* The id HOME_WINDOW statuses away from the cursor (below ?2 going down,
+ * above ?1 going up); no row when the range holds fewer. */
+static const char *const home_edge_sql[2] = {
+    "SELECT id FROM statuses WHERE id < ?2 AND id > ?1"
+    " ORDER BY id DESC LIMIT 1 OFFSET ?3",
+    "SELECT id FROM statuses WHERE id > ?1 AND id < ?2"
+    " ORDER BY id ASC LIMIT 1 OFFSET ?3",
+};
 
 static const char *const feed_sql[][2] = {
     [STORE_FEED_PUBLIC] = FEED("FROM statuses s WHERE" PUBLIC_ORIGINAL),
@@ -497,17 +506,15 @@ static const char *const feed_sql[][2] = {
 	FEED("FROM statuses s JOIN accounts a ON a.id = +s.account_id"
 	     " WHERE a.domain IS NULL AND" PUBLIC_ORIGINAL),
     [STORE_FEED_HOME] = FEED("FROM statuses s WHERE" HOME_WHERE),
-    /* the newest HOME_WINDOW statuses in range, filtered: for an
-     * active follow graph the page is there and no sort is needed */
+    /* home over the id range the window edge leaves: walks the primary
+     * key newest first and stops at the page, no sort */
     [STORE_FEED_HOME_RECENT] =
-	{"SELECT s.id FROM (SELECT id, account_id, in_reply_to_id,"
-	 " in_reply_to_account_id FROM statuses WHERE id > ?1 AND"
-	 " id < ?2 ORDER BY id DESC LIMIT " HOME_WINDOW ") s WHERE" HOME_WHERE
-	 " ORDER BY s.id DESC LIMIT ?3",
-	 "SELECT s.id FROM (SELECT id, account_id, in_reply_to_id,"
-	 " in_reply_to_account_id FROM statuses WHERE id > ?1 AND"
-	 " id < ?2 ORDER BY id ASC LIMIT " HOME_WINDOW ") s WHERE" HOME_WHERE
-	 " ORDER BY s.id ASC LIMIT ?3"},
+	FEED("FROM statuses s WHERE (+s.account_id = ?4 OR +s.account_id IN"
+	     " (SELECT target_id FROM follows WHERE account_id = ?4))"
+	     " AND (+s.in_reply_to_id IS NULL OR +s.in_reply_to_account_id"
+	     " = +s.account_id OR +s.in_reply_to_account_id = ?4 OR"
+	     " +s.in_reply_to_account_id IN (SELECT target_id FROM follows"
+	     " WHERE account_id = ?4)) AND ?5 = ?5"),
     [STORE_FEED_ACCOUNT] =
 	FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"),
     [STORE_FEED_ACCOUNT_NO_REPLIES] =
@@ -571,12 +578,30 @@ size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
 	int64_t lo, hi;
 	bool asc;
 	page_bounds(p, &lo, &hi, &asc);
+	if (kind == STORE_FEED_HOME_RECENT) {
+		/* look only at the HOME_WINDOW statuses next to the cursor;
+		 * the answer is exact when it fills the page or when the
+		 * window reached the end of the range */
+		sqlite3_stmt *st = db_stmt(home_edge_sql[asc]);
+		sqlite3_bind_int64(st, 1, lo);
+		sqlite3_bind_int64(st, 2, hi);
+		sqlite3_bind_int(st, 3, HOME_WINDOW);
+		bool edge = sqlite3_step(st) == SQLITE_ROW;
+		int64_t edge_id = edge ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_reset(st);
+		int64_t wlo = edge && !asc ? edge_id : lo;
+		int64_t whi = edge && asc ? edge_id : hi;
+		size_t n = feed_query(feed_sql[kind][asc], wlo, whi, p->limit,
+				      arg, arg2, out);
+		if (!edge || n == (size_t)p->limit) {
+			if (asc)
+				reverse_ids(out, n);
+			return n;
+		}
+		kind = STORE_FEED_HOME;
+	}
 	size_t n =
 	    feed_query(feed_sql[kind][asc], lo, hi, p->limit, arg, arg2, out);
-	/* the windowed home query is exact when it fills the page */
-	if (kind == STORE_FEED_HOME_RECENT && n < (size_t)p->limit)
-		n = feed_query(feed_sql[STORE_FEED_HOME][asc], lo, hi, p->limit,
-			       arg, arg2, out);
 	if (asc)
 		reverse_ids(out, n);
 	return n;
