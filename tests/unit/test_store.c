@@ -412,6 +412,32 @@ static void test_home_feed_includes_followed_only_after_follow(void **state)
 	ASSERT_IDS(ids, n, b2, b1, own);
 }
 
+/* The windowed home query must give the same pages as the full one: when
+ * the followed account's posts lie beyond the newest 4000 statuses, and
+ * when paging up with min_id. */
+static void test_home_recent_matches_full_query_beyond_the_window(void **state)
+{
+	enum { NOISE = 4100 };
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t crowd = make_account("crowd");
+	assert_int_equal(
+	    store_follow_create(id_next(), alice, bob, true, false), 0);
+	int64_t old1 = post(bob, VIS_PUBLIC);
+	int64_t old2 = post(bob, VIS_PUBLIC);
+	for (int i = 0; i < NOISE; i++)
+		post(crowd, VIS_PUBLIC);
+	int64_t recent = post(bob, VIS_PUBLIC);
+	int64_t ids[TEST_MAX_IDS], full[TEST_MAX_IDS];
+	size_t n = feed(STORE_FEED_HOME_RECENT, alice, page_of(20), ids);
+	size_t nf = feed(STORE_FEED_HOME, alice, page_of(20), full);
+	ASSERT_IDS(ids, n, recent, old2, old1);
+	assert_ids(ids, n, full, nf);
+	page up = {.limit = 2, .min_id = old1};
+	n = store_feed_page(STORE_FEED_HOME_RECENT, alice, 0, &up, ids);
+	ASSERT_IDS(ids, n, recent, old2);
+}
+
 static void test_follow_twice_counts_once(void **state)
 {
 	int64_t alice = make_account("alice");
@@ -678,6 +704,7 @@ int main(void)
 	    STORE_TEST(test_feed_min_id_gives_page_right_after_cursor),
 	    STORE_TEST(test_feed_min_id_with_max_id_is_bounded),
 	    STORE_TEST(test_home_feed_includes_followed_only_after_follow),
+	    STORE_TEST(test_home_recent_matches_full_query_beyond_the_window),
 	    STORE_TEST(test_follow_twice_counts_once),
 	    STORE_TEST(test_thread_path_extends_parent_path),
 	    STORE_TEST(test_thread_descendants_depth_first_from_root),
