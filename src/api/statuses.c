@@ -148,7 +148,7 @@ void statuses_history(http_req *r)
 		return;
 	status s;
 	if (!status_load_visible(&r->arena, api_viewer(r), id, &s) ||
-	    s.reblog_of_id) {
+	    s.reblog_of_id || !status_author(&r->arena, &s)) {
 		http_reply_error(r, 404, "Record not found");
 		return;
 	}
@@ -161,14 +161,15 @@ void statuses_history(http_req *r)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(
-		    arr, json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:o}", "content",
-				   edits[i].content, "spoiler_text",
-				   edits[i].spoiler_text, "sensitive",
-				   edits[i].sensitive, "created_at",
-				   render_time(edits[i].created_at), "account",
-				   render_account(&r->arena, s.account),
-				   "media_attachments", json_array(), "emojis",
-				   json_array()));
+		    arr,
+		    json_pack(
+			"{s:s,s:s,s:b,s:o,s:o,s:o,s:o}", "content",
+			edits[i].content, "spoiler_text", edits[i].spoiler_text,
+			"sensitive", edits[i].sensitive, "created_at",
+			render_time(edits[i].created_at), "account",
+			render_account(&r->arena, status_author(&r->arena, &s)),
+			"media_attachments", json_array(), "emojis",
+			json_array()));
 	http_reply_json(r, 200, arr);
 }
 

@@ -87,8 +87,12 @@ const char *visibility_name(visibility v);
 /* The one visibility check every read path uses: may viewer (0 =
  * anonymous) see s? */
 bool visibility_can_see(int64_t viewer, const status *s);
-/* Load a status with author (and reblog target) if viewer may see it. */
+/* Load a status (and its reblog target) if viewer may see it. The author
+ * is not loaded: ask status_author. */
 bool status_load_visible(arena *a, int64_t viewer, int64_t id, status *out);
+/* The author of s, loaded on first use and remembered in s->account for
+ * the rest of the request; NULL if the account is gone. */
+const account *status_author(arena *a, const status *s);
 
 /* ---- timelines.c ---- */
 typedef struct status_page {

@@ -18,26 +18,27 @@ bool visibility_can_see(int64_t viewer, const status *s)
 	return s->vis == VIS_PRIVATE && store_follows(viewer, s->account_id);
 }
 
-static bool attach_account(arena *a, status *s)
+const account *status_author(arena *a, const status *s)
 {
+	if (s->account)
+		return s->account;
 	account *acc = arena_alloc(a, sizeof *acc);
 	if (!store_account_get(a, s->account_id, acc))
-		return false;
-	s->account = acc;
-	return true;
+		return NULL;
+	((status *)s)->account = acc; /* memo: the same request only */
+	return acc;
 }
 
 bool status_load_visible(arena *a, int64_t viewer, int64_t id, status *out)
 {
+	/* the author is loaded on demand (status_author): a page served
+	 * from the render cache never needs it */
 	if (!store_status_get(a, id, out) || !visibility_can_see(viewer, out))
-		return false;
-	if (!attach_account(a, out))
 		return false;
 	if (out->reblog_of_id) {
 		status *target = arena_alloc(a, sizeof *target);
 		if (!store_status_get(a, out->reblog_of_id, target) ||
-		    !visibility_can_see(viewer, target) ||
-		    !attach_account(a, target))
+		    !visibility_can_see(viewer, target))
 			return false;
 		out->reblog = target;
 	}

@@ -154,14 +154,16 @@ static json_t *entities_part(const char *entities, const char *key)
  * reblog and viewer flags. */
 static json_t *status_fields(arena *a, const status *s)
 {
+	const account *author = status_author(a, s);
+	const char *username = author ? author->username : "";
 	return json_pack(
 	    "{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:b,s:s,s:o,s:o,s:o,s:o,"
 	    "s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}",
 	    "id", render_id(a, s->id), "uri",
-	    arena_printf(a, "%s/users/%s/statuses/%lld", cfg.base_url,
-			 s->account->username, (long long)s->id),
+	    arena_printf(a, "%s/users/%s/statuses/%lld", cfg.base_url, username,
+			 (long long)s->id),
 	    "url",
-	    arena_printf(a, "%s/@%s/%lld", cfg.base_url, s->account->username,
+	    arena_printf(a, "%s/@%s/%lld", cfg.base_url, username,
 			 (long long)s->id),
 	    "created_at", render_time(s->created_at), "edited_at",
 	    s->edited_at ? render_time(s->edited_at) : json_null(), "content",
@@ -211,12 +213,18 @@ static void put_status_fields(arena *a, buf *b, const status *s)
 	buf_append(b, tmp.data + 1, tmp.len - 2);
 }
 
-static void put_account(arena *a, buf *b, const account *acc)
+/* The author of s as Account JSON, cached by account id. */
+static void put_author(arena *a, buf *b, const status *s)
 {
 	size_t len;
-	const char *hit = cache_get(cache_accounts, acc->id, a, &len);
+	const char *hit = cache_get(cache_accounts, s->account_id, a, &len);
 	if (hit) {
 		buf_append(b, hit, len);
+		return;
+	}
+	const account *acc = status_author(a, s);
+	if (!acc) { /* deleted while we read: nothing to show */
+		buf_puts(b, "null");
 		return;
 	}
 	size_t start = put_json(b, render_account(a, acc));
@@ -244,7 +252,7 @@ static void put_status(arena *a, buf *b, const status *s,
 	buf_putc(b, '{');
 	put_status_fields(a, b, s);
 	buf_puts(b, ",\"account\":");
-	put_account(a, b, s->account);
+	put_author(a, b, s);
 	if (s->reblog) {
 		buf_puts(b, ",\"reblog\":");
 		put_status(a, b, s->reblog, rflags, NULL, viewer);

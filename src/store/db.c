@@ -28,13 +28,10 @@ typedef struct thread_db {
 static char *db_path;
 static _Thread_local thread_db *tdb;
 
-/* Remember the database path; used by schema.c's store_open. */
-char *db_path_set(const char *path);
-char *db_path_set(const char *path)
+void db_set_path(const char *path)
 {
 	free(db_path);
 	db_path = strdup(path);
-	return db_path;
 }
 
 /* Writers wait for each other here. SQLite's stock busy timeout sleeps in

@@ -7,6 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Set the database file every thread's connection opens (store_open). */
+void db_set_path(const char *path);
+
 /* The calling thread's connection, opened on first use (WAL, foreign keys,
  * busy timeout). Aborts if the database cannot be opened, because store_open
  * already proved it can. */

@@ -95,7 +95,7 @@ static void flag_query(const char *sql, int64_t viewer, const char *ids_json,
 		int64_t sid = sqlite3_column_int64(st, 0);
 		for (size_t i = 0; i < n; i++)
 			if (ids[i] == sid)
-				*((bool *)&out[i] + offset) = true;
+				*(bool *)((char *)&out[i] + offset) = true;
 	}
 	sqlite3_reset(st);
 }

@@ -12,8 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-char *db_path_set(const char *path);
-
 static const char *const migrations[] = {
     /* 1: accounts, apps, tokens, statuses, interactions, notifications */
     "CREATE TABLE accounts ("
@@ -249,7 +247,7 @@ int store_open(const char *data_dir)
 	}
 	char path[4096];
 	snprintf(path, sizeof path, "%s/chorus.db", data_dir);
-	db_path_set(path);
+	db_set_path(path);
 	return migrate(db_conn());
 }
 
