@@ -1,5 +1,7 @@
 /* statuses.c — statuses, their threads, tags, mentions and feeds. */
 #include "core/cache.h"
+#include "core/id.h"
+#include "core/time.h"
 #include "store/db.h"
 #include "store/store.h"
 
@@ -487,9 +489,13 @@ int64_t store_tag_id(const char *key)
 	" s.in_reply_to_account_id IN (SELECT target_id FROM follows"          \
 	" WHERE account_id = ?4)) AND ?5 = ?5"
 
-/* How many of the newest statuses in range the home fast path looks at
- * before it falls back to reading every followed account's posts. */
-enum { HOME_WINDOW = 4000 };
+/* Home looks first at the last hour before the cursor (its edge is
+ * arithmetic on ids, so free), then at the HOME_WINDOW statuses next to
+ * the cursor, and only then reads every followed account's posts. */
+enum {
+	HOME_WINDOW = 4000,
+	HOME_RECENT_MS = 3600 * 1000, /* the first, free window: an hour */
+};
 
 /* The id HOME_WINDOW statuses away from the cursor (below ?2 going down,
  * above ?1 going up); no row when the range holds fewer. */
@@ -572,6 +578,51 @@ static size_t feed_query(const char *sql, int64_t lo, int64_t hi, int limit,
 	return collect_ids(st, out, (size_t)limit);
 }
 
+/* Run the home feed over the part of (lo, hi) next to the cursor that
+ * edge leaves (0 = the whole range). True when that answer is exact: it
+ * filled the page or covered the whole range. */
+static bool home_in_window(const page *p, int64_t lo, int64_t hi, bool asc,
+			   int64_t edge, int64_t viewer, int64_t *out,
+			   size_t *n)
+{
+	bool whole = asc ? (!edge || edge >= hi) : (!edge || edge <= lo);
+	int64_t wlo = !whole && !asc ? edge : lo;
+	int64_t whi = !whole && asc ? edge : hi;
+	*n = feed_query(feed_sql[STORE_FEED_HOME_RECENT][asc], wlo, whi,
+			p->limit, viewer, 0, out);
+	if (asc)
+		reverse_ids(out, *n);
+	return whole || *n == (size_t)p->limit;
+}
+
+/* The id HOME_WINDOW statuses from the cursor, or 0 when fewer remain. */
+static int64_t home_row_edge(int64_t lo, int64_t hi, bool asc)
+{
+	sqlite3_stmt *st = db_stmt(home_edge_sql[asc]);
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
+	sqlite3_bind_int(st, 3, HOME_WINDOW);
+	int64_t edge =
+	    sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return edge;
+}
+
+static bool home_window(const page *p, int64_t lo, int64_t hi, bool asc,
+			int64_t viewer, int64_t *out, size_t *n)
+{
+	/* the hour next to the cursor: from hi down, or from lo up */
+	int64_t from_ms =
+	    asc ? id_to_ms(lo)
+		: (hi == INT64_MAX ? time_now_ms() : id_to_ms(hi));
+	int64_t edge = asc ? id_from_ms(from_ms + HOME_RECENT_MS)
+			   : id_from_ms(from_ms - HOME_RECENT_MS);
+	if (edge > 0 && home_in_window(p, lo, hi, asc, edge, viewer, out, n))
+		return true;
+	return home_in_window(p, lo, hi, asc, home_row_edge(lo, hi, asc),
+			      viewer, out, n);
+}
+
 size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
 		       const page *p, int64_t *out)
 {
@@ -579,25 +630,9 @@ size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
 	bool asc;
 	page_bounds(p, &lo, &hi, &asc);
 	if (kind == STORE_FEED_HOME_RECENT) {
-		/* look only at the HOME_WINDOW statuses next to the cursor;
-		 * the answer is exact when it fills the page or when the
-		 * window reached the end of the range */
-		sqlite3_stmt *st = db_stmt(home_edge_sql[asc]);
-		sqlite3_bind_int64(st, 1, lo);
-		sqlite3_bind_int64(st, 2, hi);
-		sqlite3_bind_int(st, 3, HOME_WINDOW);
-		bool edge = sqlite3_step(st) == SQLITE_ROW;
-		int64_t edge_id = edge ? sqlite3_column_int64(st, 0) : 0;
-		sqlite3_reset(st);
-		int64_t wlo = edge && !asc ? edge_id : lo;
-		int64_t whi = edge && asc ? edge_id : hi;
-		size_t n = feed_query(feed_sql[kind][asc], wlo, whi, p->limit,
-				      arg, arg2, out);
-		if (!edge || n == (size_t)p->limit) {
-			if (asc)
-				reverse_ids(out, n);
+		size_t n;
+		if (home_window(p, lo, hi, asc, arg, out, &n))
 			return n;
-		}
 		kind = STORE_FEED_HOME;
 	}
 	size_t n =
