@@ -242,38 +242,18 @@ void accounts_statuses(http_req *r)
 	api_reply_statuses(r, out.items, out.count);
 }
 
-/* Reply with a page of accounts from a hidden-key list. */
-static void account_list(http_req *r, store_list kind, int64_t arg)
-{
-	page p;
-	api_page(r, &p, ACCOUNTS_PAGE_DEFAULT, ACCOUNTS_PAGE_MAX);
-	int64_t *ids = arena_alloc(&r->arena, (size_t)p.limit * sizeof *ids);
-	int64_t *keys = arena_alloc(&r->arena, (size_t)p.limit * sizeof *keys);
-	size_t n = store_list_page(kind, arg, &p, ids, keys);
-	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++) {
-		account acc;
-		if (store_account_get(&r->arena, ids[i], &acc))
-			json_array_append_new(arr,
-					      render_account(&r->arena, &acc));
-	}
-	if (n)
-		api_link(r, keys[n - 1], keys[0]);
-	http_reply_json(r, 200, arr);
-}
-
 void accounts_followers(http_req *r)
 {
 	account acc;
 	if (path_account(r, &acc))
-		account_list(r, STORE_LIST_FOLLOWERS, acc.id);
+		api_reply_account_list(r, STORE_LIST_FOLLOWERS, acc.id);
 }
 
 void accounts_following(http_req *r)
 {
 	account acc;
 	if (path_account(r, &acc))
-		account_list(r, STORE_LIST_FOLLOWING, acc.id);
+		api_reply_account_list(r, STORE_LIST_FOLLOWING, acc.id);
 }
 
 void accounts_follow(http_req *r)
@@ -376,7 +356,7 @@ void accounts_search(http_req *r)
 
 void follow_requests_index(http_req *r)
 {
-	account_list(r, STORE_LIST_FOLLOW_REQUESTS, api_viewer(r));
+	api_reply_account_list(r, STORE_LIST_FOLLOW_REQUESTS, api_viewer(r));
 }
 
 static void follow_request_decision(http_req *r, bool accept)

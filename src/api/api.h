@@ -8,6 +8,7 @@
 #include "domain/domain.h"
 #include "http/http.h"
 #include "render/render.h"
+#include "store/store.h"
 
 enum api_auth {
 	API_PUBLIC = 0, /* a token is optional; used for viewer flags */
@@ -36,6 +37,9 @@ void api_page(http_req *r, page *p, int def, int max);
 void api_link(http_req *r, int64_t next_max_id, int64_t prev_min_id);
 /* Reply for a domain error (404 "Record not found" etc.). */
 void api_reply_dom(http_req *r, dom_err err, const char *msg);
+/* Reply 200 with a page of accounts from a list ordered by a hidden key
+ * (followers, favourited_by…), with Link cursors on that key. */
+void api_reply_account_list(http_req *r, store_list kind, int64_t arg);
 /* Reply 200 with a page of statuses as the viewer sees them. */
 void api_reply_statuses(http_req *r, status *const *items, size_t n);
 /* Reply with one status as the viewer sees it (reloaded), or 404. */

@@ -171,3 +171,23 @@ void api_reply_statuses(http_req *r, status *const *items, size_t n)
 	http_reply_raw(r, 200, "application/json; charset=utf-8", b.data,
 		       b.len);
 }
+
+void api_reply_account_list(http_req *r, store_list kind, int64_t arg)
+{
+	enum { ACCOUNTS_PAGE_DEFAULT = 40, ACCOUNTS_PAGE_MAX = 80 };
+	page p;
+	api_page(r, &p, ACCOUNTS_PAGE_DEFAULT, ACCOUNTS_PAGE_MAX);
+	int64_t *ids = arena_alloc(&r->arena, (size_t)p.limit * sizeof *ids);
+	int64_t *keys = arena_alloc(&r->arena, (size_t)p.limit * sizeof *keys);
+	size_t n = store_list_page(kind, arg, &p, ids, keys);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		account acc;
+		if (store_account_get(&r->arena, ids[i], &acc))
+			json_array_append_new(arr,
+					      render_account(&r->arena, &acc));
+	}
+	if (n)
+		api_link(r, keys[n - 1], keys[0]);
+	http_reply_json(r, 200, arr);
+}

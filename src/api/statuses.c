@@ -9,8 +9,6 @@
 #include <string.h>
 
 enum {
-	STATUS_ACCOUNTS_DEFAULT = 40,
-	STATUS_ACCOUNTS_MAX = 80,
 	LIST_PAGE_DEFAULT = 20,
 	LIST_PAGE_MAX = 40,
 	DESCENDANTS_DEFAULT = 40,
@@ -374,21 +372,7 @@ static void status_accounts(http_req *r, store_list kind)
 	status s;
 	if (!path_status(r, &s))
 		return;
-	page p;
-	api_page(r, &p, STATUS_ACCOUNTS_DEFAULT, STATUS_ACCOUNTS_MAX);
-	int64_t *ids = arena_alloc(&r->arena, (size_t)p.limit * sizeof *ids);
-	int64_t *keys = arena_alloc(&r->arena, (size_t)p.limit * sizeof *keys);
-	size_t n = store_list_page(kind, s.id, &p, ids, keys);
-	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++) {
-		account acc;
-		if (store_account_get(&r->arena, ids[i], &acc))
-			json_array_append_new(arr,
-					      render_account(&r->arena, &acc));
-	}
-	if (n)
-		api_link(r, keys[n - 1], keys[0]);
-	http_reply_json(r, 200, arr);
+	api_reply_account_list(r, kind, s.id);
 }
 
 void statuses_favourited_by(http_req *r)

@@ -304,6 +304,32 @@ fail:
 	return -1;
 }
 
+static bool has_edits(int64_t status_id)
+{
+	sqlite3_stmt *st =
+	    db_stmt("SELECT 1 FROM status_edits WHERE status_id = ?1");
+	sqlite3_bind_int64(st, 1, status_id);
+	bool yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return yes;
+}
+
+/* Record one version of a status's text in its edit history. */
+static int insert_edit(const status *v, int64_t at)
+{
+	sqlite3_stmt *st =
+	    db_stmt("INSERT INTO status_edits (status_id, text, content,"
+		    " spoiler_text, sensitive, created_at)"
+		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	sqlite3_bind_int64(st, 1, v->id);
+	sqlite3_bind_text(st, 2, v->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, v->content, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, v->spoiler_text, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, v->sensitive);
+	sqlite3_bind_int64(st, 6, at);
+	return db_done(st);
+}
+
 int store_status_update(const status *old, const status *s,
 			const store_tag_ref *tags, size_t ntags,
 			const int64_t *mentions, size_t nmentions)
@@ -311,29 +337,9 @@ int store_status_update(const status *old, const status *s,
 	if (db_begin() < 0)
 		return -1;
 	/* the first edit also records the original as version one */
-	sqlite3_stmt *st =
-	    db_stmt("INSERT INTO status_edits (status_id, text, content,"
-		    " spoiler_text, sensitive, created_at)"
-		    " SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE NOT EXISTS"
-		    " (SELECT 1 FROM status_edits WHERE status_id = ?1)");
-	sqlite3_bind_int64(st, 1, old->id);
-	sqlite3_bind_text(st, 2, old->text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, old->content, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, old->spoiler_text, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, old->sensitive);
-	sqlite3_bind_int64(st, 6, old->created_at);
-	if (db_done(st) < 0)
-		goto fail;
-	st = db_stmt("INSERT INTO status_edits (status_id, text, content,"
-		     " spoiler_text, sensitive, created_at)"
-		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-	sqlite3_bind_int64(st, 1, s->id);
-	sqlite3_bind_text(st, 2, s->text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, s->content, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, s->spoiler_text, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, s->sensitive);
-	sqlite3_bind_int64(st, 6, s->edited_at);
-	if (db_done(st) < 0)
+	sqlite3_stmt *st;
+	if ((!has_edits(old->id) && insert_edit(old, old->created_at) < 0) ||
+	    insert_edit(s, s->edited_at) < 0)
 		goto fail;
 	st = db_stmt("UPDATE statuses SET text = ?2, content = ?3,"
 		     " spoiler_text = ?4, sensitive = ?5, language = ?6,"

@@ -2,6 +2,9 @@
 #ifndef CHORUS_STORE_H
 #define CHORUS_STORE_H
 
+#include "core/arena.h"
+#include "domain/model.h"
+
 /* Open (creating if needed) data_dir/chorus.db and run pending migrations.
  * Returns 0, or -1 after logging why. Call once before serving. */
 int store_open(const char *data_dir);
@@ -16,15 +19,10 @@ void store_read_end(void);
 /* Schema version after migrations. */
 int store_schema_version(void);
 
-#endif
-
 /* ---- the data functions; every one runs on the calling thread's
  * connection. Functions returning int give 0 on success and -1 on a
  * database error (already logged); lookups return false when not found.
  * Strings in returned structs live in the arena passed in. ---- */
-
-#include "core/arena.h"
-#include "domain/model.h"
 
 /* accounts.c */
 enum store_account_conflict {
@@ -216,3 +214,5 @@ bool store_marker_get(int64_t account_id, const char *timeline,
 		      store_marker *out);
 int store_marker_set(int64_t account_id, const char *timeline,
 		     int64_t last_read_id, int64_t now_ms);
+
+#endif
