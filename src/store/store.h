@@ -1,4 +1,6 @@
-/* store.h — opening the database and the thread lifecycle of connections. */
+/* store.h — the only door to the database: opening it, per-thread
+ * connections and read snapshots, and one group of functions per aggregate
+ * (accounts, apps, statuses, interactions, social). */
 #ifndef CHORUS_STORE_H
 #define CHORUS_STORE_H
 
