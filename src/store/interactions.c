@@ -6,6 +6,7 @@
 #include "store/store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Insert-or-delete one (account, status) row of a table; returns 1 when
@@ -82,54 +83,54 @@ int64_t store_pin_count(int64_t account_id)
 	return n;
 }
 
-/* One query per flag for the whole page: ids go in as a JSON array so the
- * statement text stays fixed and cached. */
-static void flag_query(const char *sql, int64_t viewer, const char *ids_json,
-		       const int64_t *ids, size_t n, status_flags *out,
-		       size_t offset)
-{
-	sqlite3_stmt *st = db_stmt(sql);
-	sqlite3_bind_int64(st, 1, viewer);
-	sqlite3_bind_text(st, 2, ids_json, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t sid = sqlite3_column_int64(st, 0);
-		for (size_t i = 0; i < n; i++)
-			if (ids[i] == sid)
-				*(bool *)((char *)&out[i] + offset) = true;
-	}
-	sqlite3_reset(st);
-}
-
+/* All four flags of a page in one statement; ids go in as a JSON array so
+ * the statement text stays fixed and cached. */
 void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 			status_flags *out)
 {
+	enum { ID_TEXT_MAX = 21 };
 	memset(out, 0, n * sizeof *out);
 	if (!viewer || n == 0)
 		return;
-	enum { ID_TEXT_MAX = 21 };
-	char json[n * ID_TEXT_MAX + 3];
+	char *json = malloc(n * ID_TEXT_MAX + 3);
+	if (!json)
+		return;
 	size_t len = 0;
 	json[len++] = '[';
 	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(json + len, sizeof json - len, "%s%lld",
-					i ? "," : "", (long long)ids[i]);
+		len += (size_t)sprintf(json + len, "%s%lld", i ? "," : "",
+				       (long long)ids[i]);
 	json[len++] = ']';
 	json[len] = '\0';
-	flag_query("SELECT status_id FROM favourites WHERE account_id = ?1"
-		   " AND status_id IN (SELECT value FROM json_each(?2))",
-		   viewer, json, ids, n, out,
-		   offsetof(status_flags, favourited));
-	flag_query("SELECT reblog_of_id FROM statuses WHERE account_id = ?1"
-		   " AND reblog_of_id IN (SELECT value FROM json_each(?2))",
-		   viewer, json, ids, n, out,
-		   offsetof(status_flags, reblogged));
-	flag_query("SELECT status_id FROM bookmarks WHERE account_id = ?1"
-		   " AND status_id IN (SELECT value FROM json_each(?2))",
-		   viewer, json, ids, n, out,
-		   offsetof(status_flags, bookmarked));
-	flag_query("SELECT status_id FROM pins WHERE account_id = ?1"
-		   " AND status_id IN (SELECT value FROM json_each(?2))",
-		   viewer, json, ids, n, out, offsetof(status_flags, pinned));
+	sqlite3_stmt *st = db_stmt(
+	    "SELECT 0, status_id FROM favourites WHERE account_id = ?1"
+	    " AND status_id IN (SELECT value FROM json_each(?2))"
+	    " UNION ALL SELECT 1, reblog_of_id FROM statuses"
+	    " WHERE account_id = ?1"
+	    " AND reblog_of_id IN (SELECT value FROM json_each(?2))"
+	    " UNION ALL SELECT 2, status_id FROM bookmarks WHERE account_id = "
+	    "?1"
+	    " AND status_id IN (SELECT value FROM json_each(?2))"
+	    " UNION ALL SELECT 3, status_id FROM pins WHERE account_id = ?1"
+	    " AND status_id IN (SELECT value FROM json_each(?2))");
+	sqlite3_bind_int64(st, 1, viewer);
+	sqlite3_bind_text(st, 2, json, (int)len, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int which = sqlite3_column_int(st, 0);
+		int64_t sid = sqlite3_column_int64(st, 1);
+		for (size_t i = 0; i < n; i++) {
+			if (ids[i] != sid)
+				continue;
+			switch (which) {
+			case 0: out[i].favourited = true; break;
+			case 1: out[i].reblogged = true; break;
+			case 2: out[i].bookmarked = true; break;
+			case 3: out[i].pinned = true; break;
+			}
+		}
+	}
+	sqlite3_reset(st);
+	free(json);
 }
 
 bool store_idempotency_get(int64_t account_id, const char *key,

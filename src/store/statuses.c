@@ -523,10 +523,12 @@ static const char *const feed_sql[][2] = {
     [STORE_FEED_HOME_RECENT] =
 	FEED("FROM statuses s WHERE (+s.account_id = ?4 OR +s.account_id IN"
 	     " (SELECT target_id FROM follows WHERE account_id = ?4))"
-	     " AND (+s.in_reply_to_id IS NULL OR +s.in_reply_to_account_id"
-	     " = +s.account_id OR +s.in_reply_to_account_id = ?4 OR"
-	     " +s.in_reply_to_account_id IN (SELECT target_id FROM follows"
-	     " WHERE account_id = ?4)) AND ?5 = ?5"),
+	     /* CASE: the follow-set probe only for replies to others */
+	     " AND CASE WHEN +s.in_reply_to_id IS NULL"
+	     " OR +s.in_reply_to_account_id = +s.account_id"
+	     " OR +s.in_reply_to_account_id = ?4 THEN 1"
+	     " ELSE +s.in_reply_to_account_id IN (SELECT target_id FROM"
+	     " follows WHERE account_id = ?4) END AND ?5 = ?5"),
     [STORE_FEED_ACCOUNT] =
 	FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"),
     [STORE_FEED_ACCOUNT_NO_REPLIES] =
