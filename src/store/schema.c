@@ -91,10 +91,11 @@ static const char *const migrations[] = {
     "  reblogs_count INTEGER NOT NULL DEFAULT 0,"
     "  favourites_count INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX statuses_by_account ON statuses(account_id, id);"
-    "CREATE INDEX statuses_by_reply ON statuses(in_reply_to_id);"
     "CREATE INDEX statuses_by_thread ON statuses"
     "  (thread_root_id, thread_path);"
-    "CREATE INDEX statuses_by_reblog ON statuses(reblog_of_id, account_id);"
+    /* partial: most statuses are not reblogs and skip this b-tree */
+    "CREATE INDEX statuses_by_reblog ON statuses(reblog_of_id, account_id)"
+    " WHERE reblog_of_id IS NOT NULL;"
     "CREATE TABLE status_edits ("
     "  id INTEGER PRIMARY KEY,"
     "  status_id INTEGER NOT NULL REFERENCES statuses(id)"
