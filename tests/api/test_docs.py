@@ -1,0 +1,24 @@
+"""The endpoint table in docs/api.md lists exactly the routes chorus serves
+(src/api/routes.c), so client authors can trust it."""
+
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def routes_in_code():
+    src = (REPO / "src/api/routes.c").read_text()
+    return set(re.findall(r'R\("(\w+)",\s*"([^"]+)"', src))
+
+
+def routes_in_docs():
+    doc = (REPO / "docs/api.md").read_text()
+    return set(re.findall(r"^\| (GET|POST|PUT|PATCH|DELETE) \| `([^`]+)` \|", doc, re.M))
+
+
+def test_every_route_is_documented_and_every_documented_route_exists():
+    code, docs = routes_in_code(), routes_in_docs()
+    assert len(code) > 50
+    assert code - docs == set(), "routes missing from docs/api.md"
+    assert docs - code == set(), "docs/api.md lists routes that do not exist"
