@@ -207,8 +207,9 @@ static void dispatch(http_server *s, http_req *r)
 		http_reply_error(r, 400, err);
 		return;
 	}
-	if (!params_valid_utf8(r)) {
-		http_reply_error(r, 400, "Invalid UTF-8 in request parameters");
+	if (!params_valid_utf8(r) ||
+	    !text_utf8_valid(r->path, strlen(r->path))) {
+		http_reply_error(r, 400, "Invalid UTF-8 in the request");
 		return;
 	}
 	const http_route *rt =

@@ -381,3 +381,9 @@ def test_ids_are_digit_strings_and_datetimes_rfc3339(http, make_user):
     assert all(DT_RE.match(n["created_at"]) for n in notes)
     acct = assert_json(http.get(f"/api/v1/accounts/{a.sid}"))
     assert re.match(r"^\d{4}-\d{2}-\d{2}$", acct["last_status_at"]), acct["last_status_at"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/timelines/tag/%FF%FE", "/api/v1/statuses/%C0%80"])
+def test_invalid_utf8_in_path_is_400(http, path):
+    r = http.get(path)
+    assert_error(r, 400)
