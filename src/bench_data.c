@@ -42,28 +42,28 @@ enum {
 static const int visibility_percent[] = {80, 10, 8, 2};
 
 static const char *const words[] = {
-    "the",     "a",	  "we",	     "you",	 "they",     "story",
-    "voice",   "heard",	  "believe", "together", "again",    "never",
-    "alone",   "today",	  "years",   "work",	 "school",   "home",
-    "friend",  "sister",  "brother", "mother",	 "city",     "street",
-    "night",   "morning", "long",    "short",	 "first",    "last",
-    "time",    "thank",	  "sharing", "reading",	 "thread",   "post",
-    "courage", "support", "listen",  "speak",	 "change",   "hope",
-    "strong",  "quiet",	  "loud",    "enough",	 "still",    "here",
-    "with",    "for",	  "and",     "but",	 "because",  "when",
-    "after",   "before",  "every",   "day",	 "week",     "month",
-    "people",  "many",	  "some",    "all",	 "more",     "less",
-    "said",    "told",	  "wrote",   "asked",	 "answered", "knew",
-    "café",    "naïve",	  "über",    "niño",	 "straße",   "日本",
-    "🙂",    "✊",	  "❤️",  "is",	 "was",	     "will",
-    "can",     "must",	  "should",  "could",	 "would",    "not",
+	"the",	   "a",	      "we",	 "you",	     "they",	 "story",
+	"voice",   "heard",   "believe", "together", "again",	 "never",
+	"alone",   "today",   "years",	 "work",     "school",	 "home",
+	"friend",  "sister",  "brother", "mother",   "city",	 "street",
+	"night",   "morning", "long",	 "short",    "first",	 "last",
+	"time",	   "thank",   "sharing", "reading",  "thread",	 "post",
+	"courage", "support", "listen",	 "speak",    "change",	 "hope",
+	"strong",  "quiet",   "loud",	 "enough",   "still",	 "here",
+	"with",	   "for",     "and",	 "but",	     "because",	 "when",
+	"after",   "before",  "every",	 "day",	     "week",	 "month",
+	"people",  "many",    "some",	 "all",	     "more",	 "less",
+	"said",	   "told",    "wrote",	 "asked",    "answered", "knew",
+	"café",	   "naïve",   "über",	 "niño",     "straße",	 "日本",
+	"🙂",	   "✊",	      "❤️",	 "is",	     "was",	 "will",
+	"can",	   "must",    "should",	 "could",    "would",	 "not",
 };
 static const char *const other_tags[] = {
-    "solidarity", "news",      "photography", "art",   "music",
-    "books",	  "science",   "climate",     "work",  "education",
-    "health",	  "cities",    "travel",      "food",  "sport",
-    "politics",	  "fediverse", "opensource",  "cats",  "dogs",
-    "Café",	  "Straße",    "日本語",      "MeToo", "BlackLivesMatter",
+	"solidarity", "news",	   "photography", "art",   "music",
+	"books",      "science",   "climate",	  "work",  "education",
+	"health",     "cities",	   "travel",	  "food",  "sport",
+	"politics",   "fediverse", "opensource",  "cats",  "dogs",
+	"Café",	      "Straße",	   "日本語",	  "MeToo", "BlackLivesMatter",
 };
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
@@ -140,11 +140,11 @@ static int make_accounts(gen *g)
 		arena_init(&a);
 		const char *name = username(&a, i);
 		registration reg = {
-		    .username = name,
-		    .email = arena_printf(&a, "%s@bench.invalid", name),
-		    .password = bench_password,
-		    .display_name = arena_printf(&a, "User %d", i + 1),
-		    .role = i == 0 ? "owner" : "user",
+			.username = name,
+			.email = arena_printf(&a, "%s@bench.invalid", name),
+			.password = bench_password,
+			.display_name = arena_printf(&a, "User %d", i + 1),
+			.role = i == 0 ? "owner" : "user",
 		};
 		const char *field = NULL, *code = NULL, *msg = NULL;
 		dom_err err = account_register(&a, &reg, &g->account_ids[i],
@@ -219,7 +219,7 @@ static size_t pick_parent(gen *g, size_t i, size_t chain_every)
 	if (rng_percent(&g->r, BENCH_ROOT_REPLY_PERCENT))
 		return 0;
 	size_t window =
-	    g->nopen < BENCH_RECENT_WINDOW ? g->nopen : BENCH_RECENT_WINDOW;
+		g->nopen < BENCH_RECENT_WINDOW ? g->nopen : BENCH_RECENT_WINDOW;
 	return g->open[g->nopen - 1 - rng_below(&g->r, window)];
 }
 
@@ -242,8 +242,8 @@ static const char *compose_text(arena *a, gen *g, size_t i, int mention,
 		t = arena_printf(a, "%s #%s", t, bench_tag);
 	if (rng_percent(&g->r, BENCH_OTHER_TAG_PERCENT))
 		t = arena_printf(
-		    a, "%s #%s", t,
-		    other_tags[rng_below(&g->r, COUNT(other_tags))]);
+			a, "%s #%s", t,
+			other_tags[rng_below(&g->r, COUNT(other_tags))]);
 	return t;
 }
 
@@ -255,21 +255,21 @@ static void interact(gen *g)
 	if (!g->nopen)
 		return;
 	size_t window =
-	    g->nopen < BENCH_RECENT_WINDOW ? g->nopen : BENCH_RECENT_WINDOW;
+		g->nopen < BENCH_RECENT_WINDOW ? g->nopen : BENCH_RECENT_WINDOW;
 	arena a;
 	arena_init(&a);
 	if (rng_percent(&g->r, BENCH_FAVOURITE_PERCENT)) {
 		size_t target =
-		    g->open[g->nopen - 1 - rng_below(&g->r, window)];
-		principal p =
-		    as_account(g, (int)rng_below(&g->r, (size_t)g->naccounts));
+			g->open[g->nopen - 1 - rng_below(&g->r, window)];
+		principal p = as_account(
+			g, (int)rng_below(&g->r, (size_t)g->naccounts));
 		status_favourite(&a, &p, g->st[target].id, true);
 	}
 	if (rng_percent(&g->r, BENCH_REBLOG_PERCENT)) {
 		size_t target =
-		    g->open[g->nopen - 1 - rng_below(&g->r, window)];
-		principal p =
-		    as_account(g, (int)rng_below(&g->r, (size_t)g->naccounts));
+			g->open[g->nopen - 1 - rng_below(&g->r, window)];
+		principal p = as_account(
+			g, (int)rng_below(&g->r, (size_t)g->naccounts));
 		int64_t rid;
 		status_reblog(&a, &p, g->st[target].id, VIS_PUBLIC, &rid);
 	}
@@ -286,18 +286,18 @@ static int post_one(gen *g, size_t i, size_t chain_every)
 	/* the movement's opening post and the chain stay public so the
 	 * benchmark reads them anonymously */
 	visibility vis = i == 0 || parent == g->chain_tip
-			     ? VIS_PUBLIC
-			     : pick_visibility(&g->r);
+				 ? VIS_PUBLIC
+				 : pick_visibility(&g->r);
 	int mention = reply ? g->st[parent].author : -1;
 	if (vis == VIS_DIRECT && mention < 0)
 		mention = (int)rng_below(&g->r, (size_t)g->naccounts);
 	arena a;
 	arena_init(&a);
 	post_request r = {
-	    .text = compose_text(&a, g, i, mention, movement),
-	    .vis = vis,
-	    .language = "en",
-	    .in_reply_to_id = reply ? g->st[parent].id : 0,
+		.text = compose_text(&a, g, i, mention, movement),
+		.vis = vis,
+		.language = "en",
+		.in_reply_to_id = reply ? g->st[parent].id : 0,
 	};
 	principal p = as_account(g, author);
 	int64_t id = 0;

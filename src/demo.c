@@ -14,10 +14,10 @@ static const char demo_password[] = "chorus-demo";
 static int64_t demo_user(arena *a, const char *name, principal *p)
 {
 	registration reg = {
-	    .username = name,
-	    .email = arena_printf(a, "%s@demo.invalid", name),
-	    .password = demo_password,
-	    .role = strcmp(name, "ana") ? "user" : "owner",
+		.username = name,
+		.email = arena_printf(a, "%s@demo.invalid", name),
+		.password = demo_password,
+		.role = strcmp(name, "ana") ? "user" : "owner",
 	};
 	const char *f, *code, *msg;
 	int64_t id = 0;
@@ -33,7 +33,7 @@ static int64_t demo_post(arena *a, const principal *p, const char *text,
 			 int64_t reply_to)
 {
 	post_request r = {
-	    .text = text, .vis = VIS_PUBLIC, .in_reply_to_id = reply_to};
+		.text = text, .vis = VIS_PUBLIC, .in_reply_to_id = reply_to};
 	int64_t id = 0;
 	const char *msg;
 	return status_post(a, p, &r, &id, &msg) ? 0 : id;
@@ -52,11 +52,11 @@ int demo_seed(void)
 		return -1;
 	}
 	int64_t open = demo_post(
-	    &a, &ana,
-	    "If you have been harassed or assaulted, reply to this post "
-	    "with #MeToo and your story, in as few or as many words as "
-	    "you need. You are not alone, and you will be heard.",
-	    0);
+		&a, &ana,
+		"If you have been harassed or assaulted, reply to this post "
+		"with #MeToo and your story, in as few or as many words as "
+		"you need. You are not alone, and you will be heard.",
+		0);
 	int64_t r1 = demo_post(&a, &ben,
 			       "@ana #MeToo. It took me eleven years to say "
 			       "it out loud. Saying it here is the first time.",
@@ -65,8 +65,9 @@ int demo_seed(void)
 		  "@ben thank you for saying it. Eleven years is a long time "
 		  "to carry something alone.",
 		  r1);
-	int64_t r2 = demo_post(
-	    &a, &cleo, "@ana #MeToo, at my first job. I was nineteen.", open);
+	int64_t r2 = demo_post(&a, &cleo,
+			       "@ana #MeToo, at my first job. I was nineteen.",
+			       open);
 	demo_post(&a, &dev,
 		  "@cleo @ana I believe you. Reading this thread, I see how "
 		  "many of us there are. #MeToo",

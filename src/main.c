@@ -114,16 +114,16 @@ static int cmd_serve(void)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	http_server_opts opts = {
-	    .bind = cfg.bind,
-	    .port = cfg.port,
-	    .threads = cfg.threads,
-	    .max_body_bytes = cfg.max_body_bytes,
-	    .access_log = cfg.access_log,
-	    .routes = api_routes,
-	    .nroutes = api_nroutes,
-	    .guard = api_guard,
-	    .after = api_after,
-	    .thread_exit = store_thread_close,
+		.bind = cfg.bind,
+		.port = cfg.port,
+		.threads = cfg.threads,
+		.max_body_bytes = cfg.max_body_bytes,
+		.access_log = cfg.access_log,
+		.routes = api_routes,
+		.nroutes = api_nroutes,
+		.guard = api_guard,
+		.after = api_after,
+		.thread_exit = store_thread_close,
 	};
 	cache_init((size_t)cfg.cache_statuses, (size_t)cfg.cache_accounts);
 	http_server *s = http_server_start(&opts);
@@ -216,7 +216,8 @@ static int cmd_user(const cli *c)
 		else if ((int)strlen(c->password) < cfg.password_min_length)
 			fprintf(stderr, "chorus: password too short\n");
 		else if (store_user_set_password(
-			     acc.id, auth_hash_password(&a, c->password)) == 0)
+				 acc.id, auth_hash_password(&a, c->password)) ==
+			 0)
 			rc = 0;
 		arena_release(&a);
 		return rc;

@@ -35,14 +35,14 @@ void accounts_create(http_req *r)
 		return;
 	}
 	registration reg = {
-	    .username = http_param_get(r, "username"),
-	    .email = http_param_get(r, "email"),
-	    .password = http_param_get(r, "password"),
+		.username = http_param_get(r, "username"),
+		.email = http_param_get(r, "email"),
+		.password = http_param_get(r, "password"),
 	};
 	const char *field = NULL, *code = NULL, *msg = NULL;
 	int64_t id;
 	dom_err err =
-	    account_register(&r->arena, &reg, &id, &field, &code, &msg);
+		account_register(&r->arena, &reg, &id, &field, &code, &msg);
 	if (err == DOM_INVALID) {
 		json_t *details = json_object();
 		json_object_set_new(details, field,
@@ -51,12 +51,12 @@ void accounts_create(http_req *r)
 		char *label = arena_strdup(&r->arena, field);
 		label[0] = (char)(label[0] - 'a' + 'A');
 		http_reply_json(
-		    r, 422,
-		    json_pack("{s:s,s:o}", "error",
-			      arena_printf(&r->arena,
-					   "Validation failed: %s %s", label,
-					   msg),
-			      "details", details));
+			r, 422,
+			json_pack("{s:s,s:o}", "error",
+				  arena_printf(&r->arena,
+					       "Validation failed: %s %s",
+					       label, msg),
+				  "details", details));
 		return;
 	}
 	if (err) {
@@ -104,19 +104,19 @@ static json_t *collect_fields(http_req *r, bool *present)
 	*present = false;
 	for (int i = 0; i < cfg.max_fields; i++) {
 		const char *name = http_param_get(
-		    r,
-		    arena_printf(&r->arena, "fields_attributes[%d][name]", i));
+			r, arena_printf(&r->arena,
+					"fields_attributes[%d][name]", i));
 		const char *value = http_param_get(
-		    r,
-		    arena_printf(&r->arena, "fields_attributes[%d][value]", i));
+			r, arena_printf(&r->arena,
+					"fields_attributes[%d][value]", i));
 		if (!name && !value)
 			continue;
 		*present = true;
 		if ((!name || !*name) && (!value || !*value))
 			continue;
 		json_array_append_new(
-		    fields, json_pack("{s:s,s:s}", "name", name ? name : "",
-				      "value", value ? value : ""));
+			fields, json_pack("{s:s,s:s}", "name", name ? name : "",
+					  "value", value ? value : ""));
 	}
 	return fields;
 }
@@ -232,7 +232,7 @@ void accounts_statuses(http_req *r)
 			      acc.id, tag, &p, &out);
 	} else {
 		store_feed kind = no_replies && no_reblogs
-				      ? STORE_FEED_ACCOUNT_ORIGINALS
+					  ? STORE_FEED_ACCOUNT_ORIGINALS
 				  : no_replies ? STORE_FEED_ACCOUNT_NO_REPLIES
 				  : no_reblogs ? STORE_FEED_ACCOUNT_NO_REBLOGS
 					       : STORE_FEED_ACCOUNT;
@@ -313,7 +313,8 @@ void accounts_relationships(http_req *r)
 		if (id_parse(ids[i], &id) &&
 		    store_account_get(&r->arena, id, &acc))
 			json_array_append_new(
-			    arr, render_relationship(&r->arena, viewer, id));
+				arr,
+				render_relationship(&r->arena, viewer, id));
 	}
 	http_reply_json(r, 200, arr);
 }
@@ -336,10 +337,10 @@ void accounts_search(http_req *r)
 	/* "user@ourdomain" searches the local part */
 	const char *at = strchr(q, '@');
 	char *local =
-	    at ? arena_strndup(&r->arena, q, (size_t)(at - q)) : (char *)q;
+		at ? arena_strndup(&r->arena, q, (size_t)(at - q)) : (char *)q;
 	int64_t *ids = arena_alloc(&r->arena, (size_t)p.limit * sizeof *ids);
 	size_t n =
-	    *local ? store_accounts_search(local, p.limit, offset, ids) : 0;
+		*local ? store_accounts_search(local, p.limit, offset, ids) : 0;
 	bool following = http_param_bool(r, "following", false);
 	int64_t viewer = api_viewer(r);
 	json_t *arr = json_array();

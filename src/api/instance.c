@@ -24,10 +24,10 @@ static json_t *status_limits(void)
 static json_t *media_limits(void)
 {
 	return json_pack(
-	    "{s:[],s:i,s:i,s:i,s:i,s:i,s:i}", "supported_mime_types",
-	    "description_limit", 1500, "image_size_limit", 16777216,
-	    "image_matrix_limit", 33177600, "video_size_limit", 103809024,
-	    "video_frame_rate_limit", 120, "video_matrix_limit", 8294400);
+		"{s:[],s:i,s:i,s:i,s:i,s:i,s:i}", "supported_mime_types",
+		"description_limit", 1500, "image_size_limit", 16777216,
+		"image_matrix_limit", 33177600, "video_size_limit", 103809024,
+		"video_frame_rate_limit", 120, "video_matrix_limit", 8294400);
 }
 
 static json_t *poll_limits(void)
@@ -51,61 +51,64 @@ void instance_v1(http_req *r)
 {
 	arena *a = &r->arena;
 	http_reply_json(
-	    r, 200,
-	    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s},s:{s:I,s:I,s:i},"
-		      "s:n,s:[s],s:b,s:b,s:b,s:{s:{s:i},s:o,s:o,s:o},"
-		      "s:n,s:[],s:i}",
-		      "uri", cfg.domain, "title", cfg.title,
-		      "short_description", cfg.description, "description",
-		      cfg.description, "email", cfg.contact_email, "version",
-		      COMPAT_VERSION, "urls", "streaming_api", streaming_url(a),
-		      "stats", "user_count",
-		      (json_int_t)store_count_local_users(), "status_count",
-		      (json_int_t)store_count_local_statuses(), "domain_count",
-		      0, "thumbnail", "languages", "en", "registrations",
-		      cfg.registrations_open, "approval_required", 0,
-		      "invites_enabled", 0, "configuration", "accounts",
-		      "max_featured_tags", 10, "statuses", status_limits(),
-		      "media_attachments", media_limits(), "polls",
-		      poll_limits(), "contact_account", "rules",
-		      "max_toot_chars", cfg.max_characters));
+		r, 200,
+		json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s},s:{s:I,s:I,s:i},"
+			  "s:n,s:[s],s:b,s:b,s:b,s:{s:{s:i},s:o,s:o,s:o},"
+			  "s:n,s:[],s:i}",
+			  "uri", cfg.domain, "title", cfg.title,
+			  "short_description", cfg.description, "description",
+			  cfg.description, "email", cfg.contact_email,
+			  "version", COMPAT_VERSION, "urls", "streaming_api",
+			  streaming_url(a), "stats", "user_count",
+			  (json_int_t)store_count_local_users(), "status_count",
+			  (json_int_t)store_count_local_statuses(),
+			  "domain_count", 0, "thumbnail", "languages", "en",
+			  "registrations", cfg.registrations_open,
+			  "approval_required", 0, "invites_enabled", 0,
+			  "configuration", "accounts", "max_featured_tags", 10,
+			  "statuses", status_limits(), "media_attachments",
+			  media_limits(), "polls", poll_limits(),
+			  "contact_account", "rules", "max_toot_chars",
+			  cfg.max_characters));
 }
 
 void instance_v2(http_req *r)
 {
 	arena *a = &r->arena;
 	json_t *config = json_pack(
-	    "{s:{s:s,s:n,s:s,s:n,s:n},s:{s:s},s:{s:i,s:i,s:i,s:i,s:i,s:i,"
-	    "s:i,s:i,s:i},s:o,s:o,s:o,s:{s:b},s:b}",
-	    "urls", "streaming", streaming_url(a), "status", "about",
-	    arena_printf(a, "%s/about", cfg.base_url), "privacy_policy",
-	    "terms_of_service", "vapid", "public_key", "", "accounts",
-	    "max_featured_tags", 10, "max_pinned_statuses", cfg.max_pinned,
-	    "max_display_name_length", cfg.max_display_name, "max_note_length",
-	    cfg.max_note, "max_avatar_description_length", 1500,
-	    "max_header_description_length", 1500, "max_profile_fields",
-	    cfg.max_fields, "profile_field_name_limit", 255,
-	    "profile_field_value_limit", 255, "statuses", status_limits(),
-	    "media_attachments", media_limits(), "polls", poll_limits(),
-	    "translation", "enabled", 0, "limited_federation", 0);
+		"{s:{s:s,s:n,s:s,s:n,s:n},s:{s:s},s:{s:i,s:i,s:i,s:i,s:i,s:i,"
+		"s:i,s:i,s:i},s:o,s:o,s:o,s:{s:b},s:b}",
+		"urls", "streaming", streaming_url(a), "status", "about",
+		arena_printf(a, "%s/about", cfg.base_url), "privacy_policy",
+		"terms_of_service", "vapid", "public_key", "", "accounts",
+		"max_featured_tags", 10, "max_pinned_statuses", cfg.max_pinned,
+		"max_display_name_length", cfg.max_display_name,
+		"max_note_length", cfg.max_note,
+		"max_avatar_description_length", 1500,
+		"max_header_description_length", 1500, "max_profile_fields",
+		cfg.max_fields, "profile_field_name_limit", 255,
+		"profile_field_value_limit", 255, "statuses", status_limits(),
+		"media_attachments", media_limits(), "polls", poll_limits(),
+		"translation", "enabled", 0, "limited_federation", 0);
 	http_reply_json(
-	    r, 200,
-	    json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:{s:I}},s:{s:s},s:[],"
-		      "s:[s],s:o,s:{s:b,s:b,s:n,s:n,s:b,s:n},s:{s:i},"
-		      "s:{s:s,s:n},s:[]}",
-		      "domain", cfg.domain, "title", cfg.title, "version",
-		      COMPAT_VERSION, "source_url",
-		      "https://example.invalid/chorus", "description",
-		      cfg.description, "usage", "users", "active_month",
-		      (json_int_t)store_count_local_users(), "thumbnail", "url",
-		      arena_printf(a, "%s/headers/original/missing.png",
-				   cfg.base_url),
-		      "icon", "languages", "en", "configuration", config,
-		      "registrations", "enabled", cfg.registrations_open,
-		      "approval_required", 0, "message", "min_age",
-		      "reason_required", 0, "url", "api_versions", "mastodon",
-		      2, "contact", "email", cfg.contact_email, "account",
-		      "rules"));
+		r, 200,
+		json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:{s:I}},s:{s:s},s:[],"
+			  "s:[s],s:o,s:{s:b,s:b,s:n,s:n,s:b,s:n},s:{s:i},"
+			  "s:{s:s,s:n},s:[]}",
+			  "domain", cfg.domain, "title", cfg.title, "version",
+			  COMPAT_VERSION, "source_url",
+			  "https://example.invalid/chorus", "description",
+			  cfg.description, "usage", "users", "active_month",
+			  (json_int_t)store_count_local_users(), "thumbnail",
+			  "url",
+			  arena_printf(a, "%s/headers/original/missing.png",
+				       cfg.base_url),
+			  "icon", "languages", "en", "configuration", config,
+			  "registrations", "enabled", cfg.registrations_open,
+			  "approval_required", 0, "message", "min_age",
+			  "reason_required", 0, "url", "api_versions",
+			  "mastodon", 2, "contact", "email", cfg.contact_email,
+			  "account", "rules"));
 }
 
 void instance_custom_emojis(http_req *r)
@@ -126,15 +129,16 @@ void instance_rules(http_req *r)
 void instance_preferences(http_req *r)
 {
 	const account *acc = api_principal(r)->account;
-	http_reply_json(
-	    r, 200,
-	    json_pack("{s:s,s:b,s:o,s:s,s:b}", "posting:default:visibility",
-		      acc->privacy ? acc->privacy : "public",
-		      "posting:default:sensitive", acc->sensitive,
-		      "posting:default:language",
-		      acc->language ? json_string(acc->language) : json_null(),
-		      "reading:expand:media", "default",
-		      "reading:expand:spoilers", 0));
+	http_reply_json(r, 200,
+			json_pack("{s:s,s:b,s:o,s:s,s:b}",
+				  "posting:default:visibility",
+				  acc->privacy ? acc->privacy : "public",
+				  "posting:default:sensitive", acc->sensitive,
+				  "posting:default:language",
+				  acc->language ? json_string(acc->language)
+						: json_null(),
+				  "reading:expand:media", "default",
+				  "reading:expand:spoilers", 0));
 }
 
 static const char *const marker_timelines[] = {"home", "notifications"};
@@ -153,11 +157,11 @@ void markers_get(http_req *r)
 		    !store_marker_get(api_viewer(r), marker_timelines[i], &m))
 			continue;
 		json_object_set_new(
-		    out, marker_timelines[i],
-		    json_pack("{s:s,s:I,s:o}", "last_read_id",
-			      render_id(&r->arena, m.last_read_id), "version",
-			      (json_int_t)m.version, "updated_at",
-			      render_time(m.updated_at)));
+			out, marker_timelines[i],
+			json_pack("{s:s,s:I,s:o}", "last_read_id",
+				  render_id(&r->arena, m.last_read_id),
+				  "version", (json_int_t)m.version,
+				  "updated_at", render_time(m.updated_at)));
 	}
 	http_reply_json(r, 200, out);
 }
@@ -167,8 +171,8 @@ void markers_set(http_req *r)
 	int64_t now = time_now_ms();
 	for (size_t i = 0; i < 2; i++) {
 		const char *v = http_param_get(
-		    r, arena_printf(&r->arena, "%s[last_read_id]",
-				    marker_timelines[i]));
+			r, arena_printf(&r->arena, "%s[last_read_id]",
+					marker_timelines[i]));
 		int64_t id;
 		if (!v)
 			continue;
@@ -190,28 +194,30 @@ void markers_set(http_req *r)
 void nodeinfo_links(http_req *r)
 {
 	http_reply_json(
-	    r, 200,
-	    json_pack(
-		"{s:[{s:s,s:s}]}", "links", "rel",
-		"http://nodeinfo.diaspora.software/ns/schema/2.0", "href",
-		arena_printf(&r->arena, "%s/nodeinfo/2.0", cfg.base_url)));
+		r, 200,
+		json_pack("{s:[{s:s,s:s}]}", "links", "rel",
+			  "http://nodeinfo.diaspora.software/ns/schema/2.0",
+			  "href",
+			  arena_printf(&r->arena, "%s/nodeinfo/2.0",
+				       cfg.base_url)));
 }
 
 void nodeinfo_document(http_req *r)
 {
 	json_int_t users = (json_int_t)store_count_local_users();
 	http_reply_json(
-	    r, 200,
-	    json_pack("{s:s,s:{s:s,s:s},s:[s],s:{s:[],s:[]},"
-		      "s:{s:{s:I,s:I,s:I},s:I},s:b,s:{s:s,s:{s:s,s:s}}}",
-		      "version", "2.0", "software", "name", "chorus", "version",
-		      CHORUS_VERSION, "protocols", "activitypub", "services",
-		      "inbound", "outbound", "usage", "users", "total", users,
-		      "activeMonth", users, "activeHalfyear", users,
-		      "localPosts", (json_int_t)store_count_local_statuses(),
-		      "openRegistrations", cfg.registrations_open, "metadata",
-		      "nodeName", cfg.title, "upstream", "name", "mastodon",
-		      "version", "4.3.0"));
+		r, 200,
+		json_pack("{s:s,s:{s:s,s:s},s:[s],s:{s:[],s:[]},"
+			  "s:{s:{s:I,s:I,s:I},s:I},s:b,s:{s:s,s:{s:s,s:s}}}",
+			  "version", "2.0", "software", "name", "chorus",
+			  "version", CHORUS_VERSION, "protocols", "activitypub",
+			  "services", "inbound", "outbound", "usage", "users",
+			  "total", users, "activeMonth", users,
+			  "activeHalfyear", users, "localPosts",
+			  (json_int_t)store_count_local_statuses(),
+			  "openRegistrations", cfg.registrations_open,
+			  "metadata", "nodeName", cfg.title, "upstream", "name",
+			  "mastodon", "version", "4.3.0"));
 }
 
 void streaming_health(http_req *r)
@@ -224,13 +230,13 @@ void streaming_health(http_req *r)
 void default_image(http_req *r)
 {
 	static const unsigned char png[] = {
-	    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00,
-	    0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01,
-	    0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x3a,
-	    0x7e, 0x9b, 0x55, 0x00, 0x00, 0x00, 0x0a, 0x49, 0x44, 0x41,
-	    0x54, 0x78, 0x9c, 0x63, 0x38, 0x06, 0x00, 0x00, 0xc8, 0x00,
-	    0xc7, 0x60, 0xf3, 0x94, 0xaf, 0x00, 0x00, 0x00, 0x00, 0x49,
-	    0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+		0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00,
+		0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01,
+		0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x3a,
+		0x7e, 0x9b, 0x55, 0x00, 0x00, 0x00, 0x0a, 0x49, 0x44, 0x41,
+		0x54, 0x78, 0x9c, 0x63, 0x38, 0x06, 0x00, 0x00, 0xc8, 0x00,
+		0xc7, 0x60, 0xf3, 0x94, 0xaf, 0x00, 0x00, 0x00, 0x00, 0x49,
+		0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 	};
 	http_set_header(r, "Cache-Control", "public, max-age=31536000");
 	http_reply_raw(r, 200, "image/png", (const char *)png, sizeof png);

@@ -18,10 +18,10 @@ void notifications_index(http_req *r)
 	api_page(r, &p, NOTIFICATIONS_DEFAULT, NOTIFICATIONS_MAX);
 	int64_t viewer = api_viewer(r);
 	notification *items =
-	    arena_alloc(&r->arena, (size_t)p.limit * sizeof *items);
+		arena_alloc(&r->arena, (size_t)p.limit * sizeof *items);
 	size_t n = store_notifications_page(
-	    &r->arena, viewer, &p, type_list(r, "types"),
-	    type_list(r, "exclude_types"), items);
+		&r->arena, viewer, &p, type_list(r, "types"),
+		type_list(r, "exclude_types"), items);
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		json_t *j = render_notification(&r->arena, &items[i], viewer);

@@ -19,9 +19,9 @@ enum {
 static const char oob_uri[] = "urn:ietf:wg:oauth:2.0:oob";
 
 static const char invalid_grant_desc[] =
-    "The provided authorization grant is invalid, expired, revoked, does "
-    "not match the redirection URI used in the authorization request, or "
-    "was issued to another client.";
+	"The provided authorization grant is invalid, expired, revoked, does "
+	"not match the redirection URI used in the authorization request, or "
+	"was issued to another client.";
 
 /* An absolute URI with a scheme and no fragment (RFC 6749 §3.1.2), or the
  * out-of-band marker; never a scheme that runs code in a browser. Custom
@@ -29,7 +29,7 @@ static const char invalid_grant_desc[] =
 static bool redirect_uri_valid(const char *uri)
 {
 	static const char *const banned[] = {
-	    "javascript:", "data:", "vbscript:", "file:"};
+		"javascript:", "data:", "vbscript:", "file:"};
 	if (!strcmp(uri, oob_uri))
 		return true;
 	for (size_t i = 0; i < sizeof banned / sizeof *banned; i++)
@@ -104,21 +104,21 @@ void oauth_apps_create(http_req *r)
 	}
 	const char *scopes_req = http_param_get(r, "scopes");
 	char *scopes = auth_scopes_grant(
-	    &r->arena, scopes_req,
-	    "read write follow push profile admin:read admin:write");
+		&r->arena, scopes_req,
+		"read write follow push profile admin:read admin:write");
 	if (!scopes) {
 		http_reply_error(r, 422,
 				 "Validation failed: Scopes are invalid");
 		return;
 	}
 	app a = {
-	    .id = id_next(),
-	    .name = name,
-	    .website = http_param_get(r, "website"),
-	    .redirect_uris = uris,
-	    .scopes = scopes,
-	    .client_id = auth_random_token(&r->arena),
-	    .client_secret = auth_random_token(&r->arena),
+		.id = id_next(),
+		.name = name,
+		.website = http_param_get(r, "website"),
+		.redirect_uris = uris,
+		.scopes = scopes,
+		.client_id = auth_random_token(&r->arena),
+		.client_secret = auth_random_token(&r->arena),
 	};
 	if (a.website && !*a.website)
 		a.website = NULL;
@@ -210,8 +210,8 @@ static bool authorize_params(http_req *r, app *a, const char **redirect,
 			  "is not registered for this application.</p>");
 		return false;
 	}
-	*scopes =
-	    auth_scopes_grant(&r->arena, http_param_get(r, "scope"), a->scopes);
+	*scopes = auth_scopes_grant(&r->arena, http_param_get(r, "scope"),
+				    a->scopes);
 	if (!*scopes) {
 		page_html(r, 400, "Error", "<h1>Invalid scope</h1>");
 		return false;
@@ -241,13 +241,13 @@ static void authorize_form(http_req *r, const app *a, const char *scopes,
 			   error);
 	buf_puts(&b, "<form method=\"post\" action=\"/oauth/authorize\">");
 	static const char *const keep[] = {
-	    "client_id",
-	    "redirect_uri",
-	    "scope",
-	    "state",
-	    "response_type",
-	    "code_challenge",
-	    "code_challenge_method",
+		"client_id",
+		"redirect_uri",
+		"scope",
+		"state",
+		"response_type",
+		"code_challenge",
+		"code_challenge_method",
 	};
 	for (size_t i = 0; i < sizeof keep / sizeof *keep; i++)
 		put_hidden(&b, keep[i], http_param_get(r, keep[i]));
@@ -383,8 +383,8 @@ static bool pkce_ok(const char *challenge, const char *verifier)
 	crypto_hash_sha256(digest, (const unsigned char *)verifier,
 			   strlen(verifier));
 	char b64[sodium_base64_ENCODED_LEN(
-	    crypto_hash_sha256_BYTES,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+		crypto_hash_sha256_BYTES,
+		sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
 	sodium_bin2base64(b64, sizeof b64, digest, sizeof digest,
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	return strlen(challenge) == strlen(b64) &&
@@ -443,18 +443,18 @@ void oauth_token(http_req *r)
 	app a;
 	if (!client_auth(r, &a)) {
 		http_reply_oauth_error(
-		    r, 401, "invalid_client",
-		    "Client authentication failed due to unknown client, "
-		    "no client authentication included, or unsupported "
-		    "authentication method.");
+			r, 401, "invalid_client",
+			"Client authentication failed due to unknown client, "
+			"no client authentication included, or unsupported "
+			"authentication method.");
 		return;
 	}
 	if (!strcmp(grant, "authorization_code")) {
 		grant_authorization_code(r, &a);
 		return;
 	}
-	char *scopes =
-	    auth_scopes_grant(&r->arena, http_param_get(r, "scope"), a.scopes);
+	char *scopes = auth_scopes_grant(&r->arena, http_param_get(r, "scope"),
+					 a.scopes);
 	if (!scopes) {
 		http_reply_oauth_error(r, 400, "invalid_scope",
 				       "The requested scope is invalid, "
@@ -491,23 +491,23 @@ void oauth_server_metadata(http_req *r)
 {
 	const char *base = cfg.base_url;
 	http_reply_json(
-	    r, 200,
-	    json_pack("{s:s,s:s,s:s,s:s,s:s,s:[sssss],s:[s],s:[s],"
-		      "s:[sss],s:[ss]}",
-		      "issuer", arena_printf(&r->arena, "%s/", base),
-		      "authorization_endpoint",
-		      arena_printf(&r->arena, "%s/oauth/authorize", base),
-		      "token_endpoint",
-		      arena_printf(&r->arena, "%s/oauth/token", base),
-		      "revocation_endpoint",
-		      arena_printf(&r->arena, "%s/oauth/revoke", base),
-		      "app_registration_endpoint",
-		      arena_printf(&r->arena, "%s/api/v1/apps", base),
-		      "scopes_supported", "read", "write", "follow", "push",
-		      "profile", "response_types_supported", "code",
-		      "code_challenge_methods_supported", "S256",
-		      "grant_types_supported", "authorization_code", "password",
-		      "client_credentials",
-		      "token_endpoint_auth_methods_supported",
-		      "client_secret_basic", "client_secret_post"));
+		r, 200,
+		json_pack("{s:s,s:s,s:s,s:s,s:s,s:[sssss],s:[s],s:[s],"
+			  "s:[sss],s:[ss]}",
+			  "issuer", arena_printf(&r->arena, "%s/", base),
+			  "authorization_endpoint",
+			  arena_printf(&r->arena, "%s/oauth/authorize", base),
+			  "token_endpoint",
+			  arena_printf(&r->arena, "%s/oauth/token", base),
+			  "revocation_endpoint",
+			  arena_printf(&r->arena, "%s/oauth/revoke", base),
+			  "app_registration_endpoint",
+			  arena_printf(&r->arena, "%s/api/v1/apps", base),
+			  "scopes_supported", "read", "write", "follow", "push",
+			  "profile", "response_types_supported", "code",
+			  "code_challenge_methods_supported", "S256",
+			  "grant_types_supported", "authorization_code",
+			  "password", "client_credentials",
+			  "token_endpoint_auth_methods_supported",
+			  "client_secret_basic", "client_secret_post"));
 }

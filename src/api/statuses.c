@@ -159,15 +159,16 @@ void statuses_history(http_req *r)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(
-		    arr,
-		    json_pack(
-			"{s:s,s:s,s:b,s:o,s:o,s:o,s:o}", "content",
-			edits[i].content, "spoiler_text", edits[i].spoiler_text,
-			"sensitive", edits[i].sensitive, "created_at",
-			render_time(edits[i].created_at), "account",
-			render_account(&r->arena, status_author(&r->arena, &s)),
-			"media_attachments", json_array(), "emojis",
-			json_array()));
+			arr,
+			json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:o}", "content",
+				  edits[i].content, "spoiler_text",
+				  edits[i].spoiler_text, "sensitive",
+				  edits[i].sensitive, "created_at",
+				  render_time(edits[i].created_at), "account",
+				  render_account(&r->arena,
+						 status_author(&r->arena, &s)),
+				  "media_attachments", json_array(), "emojis",
+				  json_array()));
 	http_reply_json(r, 200, arr);
 }
 
@@ -217,13 +218,14 @@ void statuses_context(http_req *r)
 	if (c.truncated)
 		/* tell clients that know the extension where the rest is */
 		http_set_header(
-		    r, "Link",
-		    arena_printf(
-			&r->arena,
-			"<%s/api/v1/statuses/%lld/context/"
-			"descendants?after=%lld>; rel=\"next\"",
-			cfg.base_url, (long long)s.id,
-			(long long)c.descendants[c.ndescendants - 1]->id));
+			r, "Link",
+			arena_printf(
+				&r->arena,
+				"<%s/api/v1/statuses/%lld/context/"
+				"descendants?after=%lld>; rel=\"next\"",
+				cfg.base_url, (long long)s.id,
+				(long long)c.descendants[c.ndescendants - 1]
+					->id));
 	buf b;
 	buf_init(&b, &r->arena);
 	buf_puts(&b, "{\"ancestors\":");
@@ -263,11 +265,12 @@ void statuses_descendants(http_req *r)
 	if (more && page.count) {
 		static const char *const drop[] = {"after", NULL};
 		http_set_header(
-		    r, "Link",
-		    arena_printf(
-			&r->arena, "<%s>; rel=\"next\"",
-			http_url_with(r, cfg.base_url, drop, "after",
-				      render_id(&r->arena, page.next_max_id))));
+			r, "Link",
+			arena_printf(
+				&r->arena, "<%s>; rel=\"next\"",
+				http_url_with(r, cfg.base_url, drop, "after",
+					      render_id(&r->arena,
+							page.next_max_id))));
 	}
 	api_reply_statuses(r, page.items, page.count);
 }
@@ -346,7 +349,7 @@ void statuses_reblog(http_req *r)
 		return;
 	}
 	dom_err err =
-	    status_reblog(&r->arena, api_principal(r), id, vis, &reblog_id);
+		status_reblog(&r->arena, api_principal(r), id, vis, &reblog_id);
 	if (err) {
 		api_reply_dom(r, err, NULL);
 		return;

@@ -35,8 +35,8 @@ void timelines_public(http_req *r)
 		memset(&out, 0, sizeof out);
 	} else {
 		store_feed kind = http_param_bool(r, "local", false)
-				      ? STORE_FEED_PUBLIC_LOCAL
-				      : STORE_FEED_PUBLIC;
+					  ? STORE_FEED_PUBLIC_LOCAL
+					  : STORE_FEED_PUBLIC;
 		timeline_feed(&r->arena, api_viewer(r), kind, 0, 0, &p, &out);
 	}
 	reply_page(r, &out);
@@ -106,8 +106,8 @@ void timelines_tag(http_req *r)
 				       tag_filter_keep, &f, &out);
 	} else {
 		timeline_feed_filtered(
-		    &r->arena, api_viewer(r), STORE_FEED_TAG, f.main, 0, &p,
-		    filtered ? tag_filter_keep : NULL, &f, &out);
+			&r->arena, api_viewer(r), STORE_FEED_TAG, f.main, 0, &p,
+			filtered ? tag_filter_keep : NULL, &f, &out);
 	}
 	if (http_param_bool(r, "only_media", false) ||
 	    http_param_bool(r, "remote", false))

@@ -22,7 +22,7 @@ void buf_append(buf *b, const void *data, size_t n);
 void buf_puts(buf *b, const char *s);
 void buf_putc(buf *b, char c);
 void buf_printf(buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 /* Append s with &, <, >, " and ' replaced by HTML entities. */
 void buf_put_html_escaped(buf *b, const char *s, size_t n);
 

@@ -17,8 +17,9 @@ enum {
 };
 
 static const char *const reserved_usernames[] = {
-    "admin", "administrator", "root",	    "support", "help",	   "webmaster",
-    "mod",   "moderator",     "postmaster", "abuse",   "instance", "actor",
+	"admin",      "administrator", "root",	   "support",
+	"help",	      "webmaster",     "mod",	   "moderator",
+	"postmaster", "abuse",	       "instance", "actor",
 };
 
 /* Mastodon's rule: [a-z0-9_]+ with '.' or '-' allowed inside. */
@@ -99,8 +100,8 @@ dom_err account_register(arena *a, const registration *reg, int64_t *id,
 	acc.username = u;
 	acc.display_name = reg->display_name ? reg->display_name : "";
 	acc.created_at = time_now_ms();
-	int rc =
-	    store_account_create(&acc, e, hash, reg->role ? reg->role : "user");
+	int rc = store_account_create(&acc, e, hash,
+				      reg->role ? reg->role : "user");
 	if (rc == STORE_ACCOUNT_USERNAME_TAKEN)
 		FAIL("username", "ERR_TAKEN", "has already been taken");
 	if (rc == STORE_ACCOUNT_EMAIL_TAKEN)
@@ -134,7 +135,7 @@ char *account_note_html(arena *a, const char *note)
 	text_parsed parsed;
 	size_t n = strlen(note);
 	text_parse(a, note, n, &parsed);
-	text_render_opts o = {.tag_base =
-				  arena_printf(a, "%s/tags/", cfg.base_url)};
+	text_render_opts o = {
+		.tag_base = arena_printf(a, "%s/tags/", cfg.base_url)};
 	return text_render_html(a, note, n, &parsed, &o);
 }

@@ -73,9 +73,10 @@ static void compose(arena *a, const char *text, composed *c)
 			char id[24];
 			snprintf(id, sizeof id, "%lld", (long long)acc.id);
 			json_array_append_new(
-			    mentions, json_pack("{s:s,s:s,s:s,s:s}", "id", id,
-						"username", acc.username, "url",
-						e->href, "acct", acc.username));
+				mentions,
+				json_pack("{s:s,s:s,s:s,s:s}", "id", id,
+					  "username", acc.username, "url",
+					  e->href, "acct", acc.username));
 		} else if (e->kind == TEXT_HASHTAG && e->key) {
 			bool seen = false;
 			for (size_t k = 0; k < c->ntags; k++)
@@ -86,17 +87,17 @@ static void compose(arena *a, const char *text, composed *c)
 			c->tags[c->ntags].key = e->key;
 			c->ntags++;
 			json_array_append_new(
-			    tags,
-			    json_pack("{s:s,s:s}", "name", e->key, "url",
-				      arena_printf(a, "%s/tags/%s",
-						   cfg.base_url, e->key)));
+				tags,
+				json_pack("{s:s,s:s}", "name", e->key, "url",
+					  arena_printf(a, "%s/tags/%s",
+						       cfg.base_url, e->key)));
 		}
 	}
-	text_render_opts o = {.tag_base =
-				  arena_printf(a, "%s/tags/", cfg.base_url)};
+	text_render_opts o = {
+		.tag_base = arena_printf(a, "%s/tags/", cfg.base_url)};
 	c->html = text_render_html(a, text, n, &parsed, &o);
 	json_t *ent =
-	    json_pack("{s:o,s:o}", "tags", tags, "mentions", mentions);
+		json_pack("{s:o,s:o}", "tags", tags, "mentions", mentions);
 	char *dumped = json_dumps(ent, JSON_COMPACT);
 	c->entities = arena_strdup(a, dumped ? dumped : "{}");
 	free(dumped);
@@ -139,8 +140,8 @@ static dom_err check_text(arena *a, const post_request *r, bool has_media,
 		return DOM_INVALID;
 	}
 	size_t count =
-	    text_count_chars(text, strlen(text), (size_t)cfg.url_weight) +
-	    text_count_chars(cw, strlen(cw), (size_t)cfg.url_weight);
+		text_count_chars(text, strlen(text), (size_t)cfg.url_weight) +
+		text_count_chars(cw, strlen(cw), (size_t)cfg.url_weight);
 	if (count > (size_t)cfg.max_characters) {
 		*msg = arena_printf(a,
 				    "Validation failed: Text character limit "
@@ -157,12 +158,12 @@ void notify(int64_t recipient, const char *type, int64_t from,
 	if (recipient == from)
 		return;
 	notification n = {
-	    .id = id_next(),
-	    .account_id = recipient,
-	    .type = type,
-	    .from_account_id = from,
-	    .status_id = status_id,
-	    .created_at = time_now_ms(),
+		.id = id_next(),
+		.account_id = recipient,
+		.type = type,
+		.from_account_id = from,
+		.status_id = status_id,
+		.created_at = time_now_ms(),
 	};
 	store_notification_insert(&n);
 }
@@ -210,9 +211,9 @@ dom_err status_post(arena *a, const principal *author, const post_request *r,
 		/* the key is checked again inside the insert's transaction:
 		 * concurrent retries with one key create one status */
 		rc = store_status_insert_once(
-		    &s, c.tags, c.ntags, c.mentions, c.nmentions,
-		    r->idempotency_key,
-		    now - (int64_t)cfg.idempotency_seconds * 1000, id);
+			&s, c.tags, c.ntags, c.mentions, c.nmentions,
+			r->idempotency_key,
+			now - (int64_t)cfg.idempotency_seconds * 1000, id);
 		if (rc == 1)
 			return DOM_OK;
 	} else {

@@ -12,8 +12,9 @@ dom_err account_follow(arena *a, const principal *p, int64_t target,
 	if (target == p->account_id)
 		return DOM_FORBIDDEN;
 	if (t.locked && !store_follows(p->account_id, target)) {
-		int rc = store_follow_request_create(
-		    id_next(), p->account_id, target, reblogs, notify_posts);
+		int rc = store_follow_request_create(id_next(), p->account_id,
+						     target, reblogs,
+						     notify_posts);
 		if (rc < 0)
 			return DOM_INTERNAL;
 		if (rc == 0)
@@ -48,8 +49,8 @@ dom_err follow_request_decide(arena *a, const principal *p, int64_t from,
 		return DOM_NOT_FOUND;
 	if (!accept)
 		return store_follow_request_delete(from, p->account_id) < 0
-			   ? DOM_INTERNAL
-			   : DOM_OK;
+			       ? DOM_INTERNAL
+			       : DOM_OK;
 	if (!store_follow_request_accept(from, p->account_id, id_next()))
 		return DOM_NOT_FOUND;
 	return DOM_OK;

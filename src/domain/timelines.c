@@ -31,7 +31,7 @@ void timeline_feed_filtered(arena *a, int64_t viewer, int kind, int64_t arg,
 	bool asc = p->min_id > 0;
 	for (int batch = 0; batch < TIMELINE_MAX_BATCHES; batch++) {
 		size_t n =
-		    store_feed_page((store_feed)kind, arg, arg2, &cur, ids);
+			store_feed_page((store_feed)kind, arg, arg2, &cur, ids);
 		/* walk away from the cursor: oldest-first when paging up */
 		for (size_t k = 0; k < n && out->count < (size_t)p->limit;
 		     k++) {
@@ -137,8 +137,8 @@ void timeline_descendants(arena *a, int64_t viewer, const status *s,
 		}
 		if (*more || n < batch)
 			break;
-		after =
-		    store_thread_path(a, ids[n - 1], &after_root, &after_len);
+		after = store_thread_path(a, ids[n - 1], &after_root,
+					  &after_len);
 		if (!after)
 			break;
 	}

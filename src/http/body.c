@@ -91,7 +91,7 @@ void http_parse_urlencoded(http_req *r, const char *s, size_t n,
 			char *key = url_decode(&r->arena, s + i, eq - i, &klen);
 			const char *val = eq < end ? s + eq + 1 : s + end;
 			char *value = url_decode(
-			    &r->arena, val, (size_t)(s + end - val), &vlen);
+				&r->arena, val, (size_t)(s + end - val), &vlen);
 			http_param_add(r, key, value, vlen, from_query);
 		}
 		i = end + 1;
@@ -111,7 +111,7 @@ static void json_flatten(http_req *r, const char *key, json_t *v, bool in_list)
 		json_object_foreach(v, k, child)
 		{
 			char *nested =
-			    arena_printf(&r->arena, "%s[%s]", key, k);
+				arena_printf(&r->arena, "%s[%s]", key, k);
 			json_flatten(r, nested, child, false);
 		}
 		return;
@@ -125,8 +125,8 @@ static void json_flatten(http_req *r, const char *key, json_t *v, bool in_list)
 		json_array_foreach(v, i, child)
 		{
 			if (json_is_object(child)) {
-				char *nested =
-				    arena_printf(&r->arena, "%s[%zu]", key, i);
+				char *nested = arena_printf(&r->arena,
+							    "%s[%zu]", key, i);
 				/* "a[0][b]": an object inside a list */
 				const char *k;
 				json_t *c2;
@@ -167,8 +167,8 @@ static void json_flatten(http_req *r, const char *key, json_t *v, bool in_list)
 static const char *parse_json_body(http_req *r)
 {
 	json_error_t err;
-	json_t *root =
-	    json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &err);
+	json_t *root = json_loadb(r->body.data, r->body.len,
+				  JSON_REJECT_DUPLICATES, &err);
 	if (!root)
 		return arena_printf(&r->arena, "Invalid JSON: %s", err.text);
 	if (!json_is_object(root)) {
@@ -225,15 +225,15 @@ static const char *parse_multipart(http_req *r, const char *ctype)
 			return "Invalid multipart body: malformed delimiter";
 		p += 2;
 		const char *hdr_end =
-		    memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
+			memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
 		if (!hdr_end)
 			return "Invalid multipart body: unterminated headers";
 		char *headers =
-		    arena_strndup(&r->arena, p, (size_t)(hdr_end - p));
+			arena_strndup(&r->arena, p, (size_t)(hdr_end - p));
 		const char *data = hdr_end + 4;
 		char *closing = arena_printf(&r->arena, "\r\n%s", delim);
 		const char *next =
-		    memmem(data, (size_t)(end - data), closing, dlen + 2);
+			memmem(data, (size_t)(end - data), closing, dlen + 2);
 		if (!next)
 			return "Invalid multipart body: unterminated part";
 		char *name = NULL, *filename = NULL, *ptype = NULL;
@@ -242,8 +242,8 @@ static const char *parse_multipart(http_req *r, const char *ctype)
 		     line = strtok_r(NULL, "\r\n", &save)) {
 			if (!strncasecmp(line, "Content-Disposition:", 20)) {
 				name = header_attr(&r->arena, line, "name");
-				filename =
-				    header_attr(&r->arena, line, "filename");
+				filename = header_attr(&r->arena, line,
+						       "filename");
 			} else if (!strncasecmp(line, "Content-Type:", 13)) {
 				const char *v = line + 13;
 				while (*v == ' ')

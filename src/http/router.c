@@ -86,7 +86,7 @@ const http_route *http_route_match(http_req *r, const http_route *routes,
 		return NULL;
 	for (int i = 0; i < best_nparams; i++)
 		r->path_params[i] =
-		    arena_strndup(&r->arena, best_params[i], best_plen[i]);
+			arena_strndup(&r->arena, best_params[i], best_plen[i]);
 	r->route = best;
 	return best;
 }

@@ -29,8 +29,8 @@ struct http_server {
 /* Browser clients (Elk, Phanpy…) need CORS on the API with Link exposed or
  * they cannot paginate. */
 static const char cors_expose[] =
-    "Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, "
-    "X-Request-Id, Idempotency-Key";
+	"Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, "
+	"X-Request-Id, Idempotency-Key";
 
 static bool path_wants_cors(const char *path)
 {
@@ -76,7 +76,7 @@ void http_reply_json(http_req *r, int status, json_t *body)
 	buf_init(&out, &r->arena);
 	json_dump_callback(body, dump_to_buf, &out,
 			   JSON_COMPACT | JSON_ENCODE_ANY |
-			       JSON_REAL_PRECISION(10));
+				   JSON_REAL_PRECISION(10));
 	json_decref(body);
 	http_reply_raw(r, status, "application/json; charset=utf-8", out.data,
 		       out.len);
@@ -90,9 +90,9 @@ void http_reply_error(http_req *r, int status, const char *msg)
 void http_reply_oauth_error(http_req *r, int status, const char *code,
 			    const char *desc)
 {
-	http_reply_json(
-	    r, status,
-	    json_pack("{s:s,s:s}", "error", code, "error_description", desc));
+	http_reply_json(r, status,
+			json_pack("{s:s,s:s}", "error", code,
+				  "error_description", desc));
 }
 
 void http_redirect(http_req *r, const char *location)
@@ -186,7 +186,7 @@ static void dispatch(http_server *s, http_req *r)
 		http_set_header(r, "Access-Control-Allow-Methods",
 				"GET, POST, PUT, PATCH, DELETE, OPTIONS");
 		const char *req_headers =
-		    http_header_get(r, "Access-Control-Request-Headers");
+			http_header_get(r, "Access-Control-Request-Headers");
 		http_set_header(r, "Access-Control-Allow-Headers",
 				req_headers ? req_headers
 					    : "Authorization, Content-Type");
@@ -202,7 +202,7 @@ static void dispatch(http_server *s, http_req *r)
 		return;
 	}
 	const char *err = http_body_parse(
-	    r, http_header_get(r, MHD_HTTP_HEADER_CONTENT_TYPE));
+		r, http_header_get(r, MHD_HTTP_HEADER_CONTENT_TYPE));
 	if (err) {
 		http_reply_error(r, 400, err);
 		return;
@@ -213,7 +213,7 @@ static void dispatch(http_server *s, http_req *r)
 		return;
 	}
 	const http_route *rt =
-	    http_route_match(r, s->opts.routes, s->opts.nroutes);
+		http_route_match(r, s->opts.routes, s->opts.nroutes);
 	if (!rt) {
 		http_reply_error(r, 404, "Not found");
 		return;
@@ -239,8 +239,8 @@ static const char *clean_path(arena *a, const char *url)
 static enum MHD_Result send_response(http_server *s, http_req *r)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
-	    r->is_head ? 0 : r->resp_len, (void *)r->resp_body,
-	    MHD_RESPMEM_PERSISTENT);
+		r->is_head ? 0 : r->resp_len, (void *)r->resp_body,
+		MHD_RESPMEM_PERSISTENT);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -255,7 +255,7 @@ static enum MHD_Result send_response(http_server *s, http_req *r)
 		MHD_add_response_header(resp, r->headers[i].name,
 					r->headers[i].value);
 	enum MHD_Result ret =
-	    MHD_queue_response(r->conn, (unsigned)r->status, resp);
+		MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	(void)s;
 	return ret;
@@ -291,7 +291,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		*con_cls = r;
 		/* refuse an oversized declared body before reading it */
 		const char *cl = MHD_lookup_connection_value(
-		    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+			conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoll(cl, NULL, 10) > s->opts.max_body_bytes) {
 			http_reply_error(r, 413, "Request body too large");
 			return send_response(s, r);
@@ -324,8 +324,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		log_info("%s %s %d %.2fms%s", r->is_head ? "HEAD" : r->method,
 			 r->path, r->status, ms,
 			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK
-			     ? ""
-			     : " (aborted)");
+				 ? ""
+				 : " (aborted)");
 	}
 	arena_release(&r->arena);
 	free(r);
@@ -370,13 +370,14 @@ http_server *http_server_start(const http_server_opts *opts)
 			 MHD_USE_TURBO | MHD_USE_SUSPEND_RESUME | MHD_USE_ITC |
 			 MHD_USE_ERROR_LOG;
 	s->daemon = MHD_start_daemon(
-	    flags, (uint16_t)opts->port, NULL, NULL, on_request, s,
-	    MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE,
-	    (unsigned)opts->threads, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)HTTP_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)HTTP_CONNECTION_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
-	    on_completed, s, MHD_OPTION_URI_LOG_CALLBACK, mark_thread, s,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+		flags, (uint16_t)opts->port, NULL, NULL, on_request, s,
+		MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned)opts->threads, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)HTTP_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)HTTP_CONNECTION_TIMEOUT_S,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_URI_LOG_CALLBACK, mark_thread, s,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
 	if (!s->daemon) {
 		log_error("cannot listen on %s:%d", opts->bind, opts->port);
 		free(s);
@@ -388,7 +389,7 @@ http_server *http_server_start(const http_server_opts *opts)
 int http_server_port(const http_server *s)
 {
 	const union MHD_DaemonInfo *info =
-	    MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+		MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	return info ? info->port : 0;
 }
 

@@ -40,8 +40,8 @@ static char *field_html(arena *a, const char *value)
 	size_t n = strlen(value);
 	text_parsed parsed;
 	text_parse(a, value, n, &parsed);
-	text_render_opts o = {.tag_base =
-				  arena_printf(a, "%s/tags/", cfg.base_url)};
+	text_render_opts o = {
+		.tag_base = arena_printf(a, "%s/tags/", cfg.base_url)};
 	char *html = text_render_html(a, value, n, &parsed, &o);
 	size_t len = strlen(html);
 	if (len >= 7 && !strncmp(html, "<p>", 3) &&
@@ -63,13 +63,14 @@ static json_t *account_fields(arena *a, const char *fields_json)
 	json_array_foreach(stored, i, item)
 	{
 		const char *name =
-		    json_string_value(json_object_get(item, "name"));
+			json_string_value(json_object_get(item, "name"));
 		const char *value =
-		    json_string_value(json_object_get(item, "value"));
+			json_string_value(json_object_get(item, "value"));
 		json_array_append_new(
-		    out, json_pack("{s:s,s:s,s:n}", "name", name ? name : "",
-				   "value", field_html(a, value ? value : ""),
-				   "verified_at"));
+			out,
+			json_pack("{s:s,s:s,s:n}", "name", name ? name : "",
+				  "value", field_html(a, value ? value : ""),
+				  "verified_at"));
 	}
 	json_decref(stored);
 	return out;
@@ -78,35 +79,35 @@ static json_t *account_fields(arena *a, const char *fields_json)
 json_t *render_account(arena *a, const account *acc)
 {
 	char day[11];
-	const char *acct =
-	    acc->domain ? arena_printf(a, "%s@%s", acc->username, acc->domain)
-			: acc->username;
+	const char *acct = acc->domain ? arena_printf(a, "%s@%s", acc->username,
+						      acc->domain)
+				       : acc->username;
 	const char *url =
-	    arena_printf(a, "%s/@%s", cfg.base_url, acc->username);
-	const char *avatar =
-	    arena_printf(a, "%s/avatars/original/missing.png", cfg.base_url);
-	const char *header =
-	    arena_printf(a, "%s/headers/original/missing.png", cfg.base_url);
+		arena_printf(a, "%s/@%s", cfg.base_url, acc->username);
+	const char *avatar = arena_printf(a, "%s/avatars/original/missing.png",
+					  cfg.base_url);
+	const char *header = arena_printf(a, "%s/headers/original/missing.png",
+					  cfg.base_url);
 	/* Mastodon rounds created_at to midnight so it says less about
 	 * when someone is online */
 	int64_t created_day = acc->created_at - acc->created_at % 86400000;
 	json_t *j = json_pack(
-	    "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:b,"
-	    "s:b,s:b,s:o,s:o,s:o,s:I,s:I,s:I,s:o,s:o,s:b}",
-	    "id", render_id(a, acc->id), "username", acc->username, "acct",
-	    acct, "display_name", acc->display_name, "note", acc->note_html,
-	    "url", url, "uri",
-	    arena_printf(a, "%s/users/%s", cfg.base_url, acc->username),
-	    "avatar", avatar, "avatar_static", avatar, "header", header,
-	    "header_static", header, "locked", acc->locked, "bot", acc->bot,
-	    "group", 0, "discoverable", acc->discoverable, "indexable",
-	    acc->discoverable, "created_at", render_time(created_day),
-	    "last_status_at", json_null(), "emojis", json_array(),
-	    "statuses_count", (json_int_t)acc->statuses_count,
-	    "followers_count", (json_int_t)acc->followers_count,
-	    "following_count", (json_int_t)acc->following_count, "fields",
-	    account_fields(a, acc->fields), "roles", json_array(),
-	    "hide_collections", 0);
+		"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:b,"
+		"s:b,s:b,s:o,s:o,s:o,s:I,s:I,s:I,s:o,s:o,s:b}",
+		"id", render_id(a, acc->id), "username", acc->username, "acct",
+		acct, "display_name", acc->display_name, "note", acc->note_html,
+		"url", url, "uri",
+		arena_printf(a, "%s/users/%s", cfg.base_url, acc->username),
+		"avatar", avatar, "avatar_static", avatar, "header", header,
+		"header_static", header, "locked", acc->locked, "bot", acc->bot,
+		"group", 0, "discoverable", acc->discoverable, "indexable",
+		acc->discoverable, "created_at", render_time(created_day),
+		"last_status_at", json_null(), "emojis", json_array(),
+		"statuses_count", (json_int_t)acc->statuses_count,
+		"followers_count", (json_int_t)acc->followers_count,
+		"following_count", (json_int_t)acc->following_count, "fields",
+		account_fields(a, acc->fields), "roles", json_array(),
+		"hide_collections", 0);
 	if (acc->last_status_at) {
 		time_format_date(acc->last_status_at, day);
 		json_object_set_new(j, "last_status_at", json_string(day));
@@ -123,15 +124,15 @@ json_t *render_credential_account(arena *a, const account *acc)
 		fields = json_array();
 	}
 	json_object_set_new(
-	    j, "source",
-	    json_pack("{s:s,s:o,s:s,s:b,s:o,s:I,s:b,s:b,s:b}", "note",
-		      acc->note, "fields", fields, "privacy",
-		      acc->privacy ? acc->privacy : "public", "sensitive",
-		      acc->sensitive, "language", str_or_null(acc->language),
-		      "follow_requests_count",
-		      (json_int_t)store_follow_requests_count(acc->id),
-		      "discoverable", acc->discoverable, "indexable",
-		      acc->discoverable, "hide_collections", 0));
+		j, "source",
+		json_pack("{s:s,s:o,s:s,s:b,s:o,s:I,s:b,s:b,s:b}", "note",
+			  acc->note, "fields", fields, "privacy",
+			  acc->privacy ? acc->privacy : "public", "sensitive",
+			  acc->sensitive, "language",
+			  str_or_null(acc->language), "follow_requests_count",
+			  (json_int_t)store_follow_requests_count(acc->id),
+			  "discoverable", acc->discoverable, "indexable",
+			  acc->discoverable, "hide_collections", 0));
 	const char *role = acc->role ? acc->role : "user";
 	json_object_set_new(j, "role",
 			    json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", role,
@@ -157,28 +158,29 @@ static json_t *status_fields(arena *a, const status *s)
 	const account *author = status_author(a, s);
 	const char *username = author ? author->username : "";
 	return json_pack(
-	    "{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:b,s:s,s:o,s:o,s:o,s:o,"
-	    "s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}",
-	    "id", render_id(a, s->id), "uri",
-	    arena_printf(a, "%s/users/%s/statuses/%lld", cfg.base_url, username,
-			 (long long)s->id),
-	    "url",
-	    arena_printf(a, "%s/@%s/%lld", cfg.base_url, username,
-			 (long long)s->id),
-	    "created_at", render_time(s->created_at), "edited_at",
-	    s->edited_at ? render_time(s->edited_at) : json_null(), "content",
-	    s->content, "visibility", visibility_name(s->vis), "sensitive",
-	    s->sensitive, "spoiler_text", s->spoiler_text, "media_attachments",
-	    json_array(), "mentions", entities_part(s->entities, "mentions"),
-	    "tags", entities_part(s->entities, "tags"), "emojis", json_array(),
-	    "in_reply_to_id", id_or_null(a, s->in_reply_to_id), "replies_count",
-	    (json_int_t)s->replies_count, "reblogs_count",
-	    (json_int_t)s->reblogs_count, "favourites_count",
-	    (json_int_t)s->favourites_count, "quotes_count", (json_int_t)0,
-	    "in_reply_to_account_id", id_or_null(a, s->in_reply_to_account_id),
-	    "poll", json_null(), "card", json_null(), "language",
-	    str_or_null(s->language), "text", json_null(), "filtered",
-	    json_array());
+		"{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:b,s:s,s:o,s:o,s:o,s:o,"
+		"s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}",
+		"id", render_id(a, s->id), "uri",
+		arena_printf(a, "%s/users/%s/statuses/%lld", cfg.base_url,
+			     username, (long long)s->id),
+		"url",
+		arena_printf(a, "%s/@%s/%lld", cfg.base_url, username,
+			     (long long)s->id),
+		"created_at", render_time(s->created_at), "edited_at",
+		s->edited_at ? render_time(s->edited_at) : json_null(),
+		"content", s->content, "visibility", visibility_name(s->vis),
+		"sensitive", s->sensitive, "spoiler_text", s->spoiler_text,
+		"media_attachments", json_array(), "mentions",
+		entities_part(s->entities, "mentions"), "tags",
+		entities_part(s->entities, "tags"), "emojis", json_array(),
+		"in_reply_to_id", id_or_null(a, s->in_reply_to_id),
+		"replies_count", (json_int_t)s->replies_count, "reblogs_count",
+		(json_int_t)s->reblogs_count, "favourites_count",
+		(json_int_t)s->favourites_count, "quotes_count", (json_int_t)0,
+		"in_reply_to_account_id",
+		id_or_null(a, s->in_reply_to_account_id), "poll", json_null(),
+		"card", json_null(), "language", str_or_null(s->language),
+		"text", json_null(), "filtered", json_array());
 }
 
 static int dump_to_buf(const char *data, size_t size, void *ctx)
@@ -318,15 +320,16 @@ json_t *render_relationship(arena *a, int64_t viewer, int64_t target)
 {
 	store_relationship r;
 	store_relationship_get(viewer, target, &r);
-	return json_pack(
-	    "{s:s,s:b,s:b,s:b,s:o,s:b,s:b,s:b,s:b,s:b,s:b,s:b,"
-	    "s:b,s:b,s:s}",
-	    "id", render_id(a, target), "following", r.following,
-	    "showing_reblogs", r.following ? r.showing_reblogs : 0, "notifying",
-	    r.notifying, "languages", json_null(), "followed_by", r.followed_by,
-	    "blocking", 0, "blocked_by", 0, "muting", 0, "muting_notifications",
-	    0, "requested", r.requested, "requested_by", r.requested_by,
-	    "domain_blocking", 0, "endorsed", 0, "note", "");
+	return json_pack("{s:s,s:b,s:b,s:b,s:o,s:b,s:b,s:b,s:b,s:b,s:b,s:b,"
+			 "s:b,s:b,s:s}",
+			 "id", render_id(a, target), "following", r.following,
+			 "showing_reblogs", r.following ? r.showing_reblogs : 0,
+			 "notifying", r.notifying, "languages", json_null(),
+			 "followed_by", r.followed_by, "blocking", 0,
+			 "blocked_by", 0, "muting", 0, "muting_notifications",
+			 0, "requested", r.requested, "requested_by",
+			 r.requested_by, "domain_blocking", 0, "endorsed", 0,
+			 "note", "");
 }
 
 json_t *render_notification(arena *a, const notification *n, int64_t viewer)
@@ -334,11 +337,12 @@ json_t *render_notification(arena *a, const notification *n, int64_t viewer)
 	account from;
 	if (!store_account_get(a, n->from_account_id, &from))
 		return NULL;
-	json_t *j = json_pack(
-	    "{s:s,s:s,s:s,s:o,s:o}", "id", render_id(a, n->id), "type", n->type,
-	    "group_key", arena_printf(a, "ungrouped-%lld", (long long)n->id),
-	    "created_at", render_time(n->created_at), "account",
-	    render_account(a, &from));
+	json_t *j =
+		json_pack("{s:s,s:s,s:s,s:o,s:o}", "id", render_id(a, n->id),
+			  "type", n->type, "group_key",
+			  arena_printf(a, "ungrouped-%lld", (long long)n->id),
+			  "created_at", render_time(n->created_at), "account",
+			  render_account(a, &from));
 	if (n->status_id) {
 		status s;
 		if (!status_load_visible(a, viewer, n->status_id, &s)) {

@@ -48,8 +48,8 @@ int store_account_create(const account *a, const char *email,
 	if (db_begin() < 0)
 		return STORE_ACCOUNT_ERROR;
 	sqlite3_stmt *st =
-	    db_stmt("SELECT 1 FROM accounts WHERE username_key = lower(?1)"
-		    " AND domain IS NULL");
+		db_stmt("SELECT 1 FROM accounts WHERE username_key = lower(?1)"
+			" AND domain IS NULL");
 	sqlite3_bind_text(st, 1, a->username, -1, SQLITE_STATIC);
 	bool taken = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_reset(st);
@@ -112,9 +112,9 @@ bool store_account_by_username(arena *ar, const char *username,
 			       const char *domain, account *out)
 {
 	sqlite3_stmt *st = db_stmt(
-	    "SELECT " ACCOUNT_COLUMNS " FROM accounts a LEFT JOIN users u"
-	    " ON u.account_id = a.id WHERE a.username_key = lower(?1)"
-	    " AND COALESCE(a.domain, '') = COALESCE(lower(?2), '')");
+		"SELECT " ACCOUNT_COLUMNS " FROM accounts a LEFT JOIN users u"
+		" ON u.account_id = a.id WHERE a.username_key = lower(?1)"
+		" AND COALESCE(a.domain, '') = COALESCE(lower(?2), '')");
 	sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
 	if (domain)
 		sqlite3_bind_text(st, 2, domain, -1, SQLITE_STATIC);
@@ -124,11 +124,11 @@ bool store_account_by_username(arena *ar, const char *username,
 bool store_user_by_login(arena *ar, const char *login, account *out,
 			 const char **hash)
 {
-	sqlite3_stmt *st =
-	    db_stmt("SELECT " ACCOUNT_COLUMNS ", u.password_hash"
-		    " FROM users u JOIN accounts a ON a.id = u.account_id"
-		    " WHERE u.email = lower(?1) OR (a.username_key = lower(?1)"
-		    " AND a.domain IS NULL) LIMIT 1");
+	sqlite3_stmt *st = db_stmt(
+		"SELECT " ACCOUNT_COLUMNS ", u.password_hash"
+		" FROM users u JOIN accounts a ON a.id = u.account_id"
+		" WHERE u.email = lower(?1) OR (a.username_key = lower(?1)"
+		" AND a.domain IS NULL) LIMIT 1");
 	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
 	if (found) {
@@ -142,7 +142,7 @@ bool store_user_by_login(arena *ar, const char *login, account *out,
 int store_user_set_password(int64_t account_id, const char *hash)
 {
 	sqlite3_stmt *st = db_stmt(
-	    "UPDATE users SET password_hash = ?2 WHERE account_id = ?1");
+		"UPDATE users SET password_hash = ?2 WHERE account_id = ?1");
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
 	if (db_done(st) < 0)
@@ -153,10 +153,10 @@ int store_user_set_password(int64_t account_id, const char *hash)
 int store_account_update_profile(const account *a)
 {
 	sqlite3_stmt *st =
-	    db_stmt("UPDATE accounts SET display_name = ?2, note = ?3,"
-		    " note_html = ?4, fields = ?5, locked = ?6, bot = ?7,"
-		    " discoverable = ?8, privacy = ?9, sensitive = ?10,"
-		    " language = ?11 WHERE id = ?1");
+		db_stmt("UPDATE accounts SET display_name = ?2, note = ?3,"
+			" note_html = ?4, fields = ?5, locked = ?6, bot = ?7,"
+			" discoverable = ?8, privacy = ?9, sensitive = ?10,"
+			" language = ?11 WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, a->id);
 	sqlite3_bind_text(st, 2, a->display_name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, a->note, -1, SQLITE_STATIC);
@@ -189,10 +189,10 @@ void store_accounts_load(arena *ar, const int64_t *ids, size_t n, account *out)
 size_t store_accounts_search(const char *q, int limit, int offset, int64_t *out)
 {
 	sqlite3_stmt *st = db_stmt(
-	    "SELECT id FROM accounts WHERE username_key LIKE ?1 ESCAPE '\\'"
-	    " OR display_name LIKE ?1 ESCAPE '\\'"
-	    " ORDER BY username_key = lower(?2) DESC, followers_count DESC,"
-	    " id LIMIT ?3 OFFSET ?4");
+		"SELECT id FROM accounts WHERE username_key LIKE ?1 ESCAPE '\\'"
+		" OR display_name LIKE ?1 ESCAPE '\\'"
+		" ORDER BY username_key = lower(?2) DESC, followers_count DESC,"
+		" id LIMIT ?3 OFFSET ?4");
 	char pattern[256];
 	size_t j = 0;
 	for (const char *p = q; *p && j < sizeof pattern - 3; p++) {
@@ -216,9 +216,9 @@ size_t store_accounts_search(const char *q, int limit, int offset, int64_t *out)
 void store_users_each(void (*fn)(const account *a, void *ctx), void *ctx,
 		      arena *ar)
 {
-	sqlite3_stmt *st =
-	    db_stmt("SELECT " ACCOUNT_COLUMNS " FROM users u JOIN accounts a"
-		    " ON a.id = u.account_id ORDER BY a.id");
+	sqlite3_stmt *st = db_stmt("SELECT " ACCOUNT_COLUMNS
+				   " FROM users u JOIN accounts a"
+				   " ON a.id = u.account_id ORDER BY a.id");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		account a;
 		memset(&a, 0, sizeof a);
@@ -231,8 +231,8 @@ void store_users_each(void (*fn)(const account *a, void *ctx), void *ctx,
 static int64_t count_query(const char *sql)
 {
 	sqlite3_stmt *st = db_stmt(sql);
-	int64_t n =
-	    sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+						   : 0;
 	sqlite3_reset(st);
 	return n;
 }

@@ -8,9 +8,9 @@
 int store_app_create(const app *a)
 {
 	sqlite3_stmt *st = db_stmt(
-	    "INSERT INTO apps (id, name, website, redirect_uris, scopes,"
-	    " client_id, client_secret, created_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+		"INSERT INTO apps (id, name, website, redirect_uris, scopes,"
+		" client_id, client_secret, created_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
 	sqlite3_bind_int64(st, 1, a->id);
 	sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
 	if (a->website)
@@ -43,8 +43,8 @@ static bool app_fetch(arena *ar, sqlite3_stmt *st, app *out)
 bool store_app_by_client_id(arena *ar, const char *client_id, app *out)
 {
 	sqlite3_stmt *st = db_stmt(
-	    "SELECT id, name, website, redirect_uris, scopes, client_id,"
-	    " client_secret FROM apps WHERE client_id = ?1");
+		"SELECT id, name, website, redirect_uris, scopes, client_id,"
+		" client_secret FROM apps WHERE client_id = ?1");
 	sqlite3_bind_text(st, 1, client_id, -1, SQLITE_STATIC);
 	return app_fetch(ar, st, out);
 }
@@ -52,8 +52,8 @@ bool store_app_by_client_id(arena *ar, const char *client_id, app *out)
 bool store_app_get(arena *ar, int64_t id, app *out)
 {
 	sqlite3_stmt *st = db_stmt(
-	    "SELECT id, name, website, redirect_uris, scopes, client_id,"
-	    " client_secret FROM apps WHERE id = ?1");
+		"SELECT id, name, website, redirect_uris, scopes, client_id,"
+		" client_secret FROM apps WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, id);
 	return app_fetch(ar, st, out);
 }
@@ -61,9 +61,10 @@ bool store_app_get(arena *ar, int64_t id, app *out)
 int store_token_create(int64_t id, const char *hash, int64_t app_id,
 		       int64_t account_id, const char *scopes)
 {
-	sqlite3_stmt *st = db_stmt(
-	    "INSERT INTO tokens (id, token_hash, app_id, account_id, scopes,"
-	    " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	sqlite3_stmt *st =
+		db_stmt("INSERT INTO tokens (id, token_hash, app_id, "
+			"account_id, scopes,"
+			" created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, app_id);
@@ -77,8 +78,8 @@ int store_token_create(int64_t id, const char *hash, int64_t app_id,
 bool store_token_lookup(arena *ar, const char *hash, principal *out)
 {
 	sqlite3_stmt *st =
-	    db_stmt("SELECT id, app_id, account_id, scopes FROM tokens"
-		    " WHERE token_hash = ?1");
+		db_stmt("SELECT id, app_id, account_id, scopes FROM tokens"
+			" WHERE token_hash = ?1");
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
 	if (found) {
@@ -93,8 +94,8 @@ bool store_token_lookup(arena *ar, const char *hash, principal *out)
 
 int store_token_revoke(const char *hash, int64_t app_id)
 {
-	sqlite3_stmt *st =
-	    db_stmt("DELETE FROM tokens WHERE token_hash = ?1 AND app_id = ?2");
+	sqlite3_stmt *st = db_stmt(
+		"DELETE FROM tokens WHERE token_hash = ?1 AND app_id = ?2");
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, app_id);
 	return db_done(st);
@@ -105,9 +106,9 @@ int store_auth_code_create(const char *hash, int64_t app_id, int64_t account_id,
 			   const char *challenge, int64_t expires_at)
 {
 	sqlite3_stmt *st = db_stmt(
-	    "INSERT INTO auth_codes (code_hash, app_id, account_id, scopes,"
-	    " redirect_uri, challenge, expires_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+		"INSERT INTO auth_codes (code_hash, app_id, account_id, scopes,"
+		" redirect_uri, challenge, expires_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, app_id);
 	sqlite3_bind_int64(st, 3, account_id);
@@ -126,8 +127,8 @@ bool store_auth_code_take(arena *ar, const char *hash, int64_t *app_id,
 {
 	store_read_end(); /* a write: see db_done */
 	sqlite3_stmt *st = db_stmt(
-	    "DELETE FROM auth_codes WHERE code_hash = ?1 RETURNING app_id,"
-	    " account_id, scopes, redirect_uri, challenge, expires_at");
+		"DELETE FROM auth_codes WHERE code_hash = ?1 RETURNING app_id,"
+		" account_id, scopes, redirect_uri, challenge, expires_at");
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
 	if (found) {

@@ -60,7 +60,7 @@ static int db_open_conn(sqlite3 **out)
 {
 	int rc = sqlite3_open_v2(db_path, out,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				     SQLITE_OPEN_NOMUTEX,
+					 SQLITE_OPEN_NOMUTEX,
 				 NULL);
 	if (rc != SQLITE_OK) {
 		log_error("cannot open %s: %s", db_path, sqlite3_errstr(rc));
@@ -79,8 +79,8 @@ static int db_open_conn(sqlite3 **out)
 		     NULL, NULL, NULL);
 	sqlite3_exec(*out,
 		     strcmp(cfg.synchronous, "normal")
-			 ? "PRAGMA synchronous=FULL"
-			 : "PRAGMA synchronous=NORMAL",
+			     ? "PRAGMA synchronous=FULL"
+			     : "PRAGMA synchronous=NORMAL",
 		     NULL, NULL, NULL);
 	return 0;
 }
@@ -114,7 +114,7 @@ sqlite3_stmt *db_stmt(const char *sql)
 	h *= 0x9E3779B97F4A7C15ull;
 	for (unsigned probe = 0; probe < DB_STMT_CACHE; probe++) {
 		stmt_slot *slot =
-		    &tdb->cache[(h + probe) & (DB_STMT_CACHE - 1)];
+			&tdb->cache[(h + probe) & (DB_STMT_CACHE - 1)];
 		if (slot->sql == sql) {
 			sqlite3_reset(slot->stmt);
 			sqlite3_clear_bindings(slot->stmt);

@@ -44,23 +44,23 @@ fail:
 int store_favourite_set(int64_t account_id, int64_t status_id, bool on)
 {
 	return toggle_row(
-	    "INSERT OR IGNORE INTO favourites (id, account_id, status_id)"
-	    " VALUES (?3, ?1, ?2)",
-	    "DELETE FROM favourites WHERE account_id = ?1"
-	    " AND status_id = ?2",
-	    "UPDATE statuses SET favourites_count ="
-	    " max(0, favourites_count + ?2) WHERE id = ?1",
-	    account_id, status_id, on);
+		"INSERT OR IGNORE INTO favourites (id, account_id, status_id)"
+		" VALUES (?3, ?1, ?2)",
+		"DELETE FROM favourites WHERE account_id = ?1"
+		" AND status_id = ?2",
+		"UPDATE statuses SET favourites_count ="
+		" max(0, favourites_count + ?2) WHERE id = ?1",
+		account_id, status_id, on);
 }
 
 int store_bookmark_set(int64_t account_id, int64_t status_id, bool on)
 {
 	return toggle_row(
-	    "INSERT OR IGNORE INTO bookmarks (id, account_id, status_id)"
-	    " VALUES (?3, ?1, ?2)",
-	    "DELETE FROM bookmarks WHERE account_id = ?1"
-	    " AND status_id = ?2",
-	    NULL, account_id, status_id, on);
+		"INSERT OR IGNORE INTO bookmarks (id, account_id, status_id)"
+		" VALUES (?3, ?1, ?2)",
+		"DELETE FROM bookmarks WHERE account_id = ?1"
+		" AND status_id = ?2",
+		NULL, account_id, status_id, on);
 }
 
 int store_pin_set(int64_t account_id, int64_t status_id, bool on)
@@ -75,10 +75,10 @@ int store_pin_set(int64_t account_id, int64_t status_id, bool on)
 int64_t store_pin_count(int64_t account_id)
 {
 	sqlite3_stmt *st =
-	    db_stmt("SELECT count(*) FROM pins WHERE account_id = ?1");
+		db_stmt("SELECT count(*) FROM pins WHERE account_id = ?1");
 	sqlite3_bind_int64(st, 1, account_id);
-	int64_t n =
-	    sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+						   : 0;
 	sqlite3_reset(st);
 	return n;
 }
@@ -103,16 +103,17 @@ void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 	json[len++] = ']';
 	json[len] = '\0';
 	sqlite3_stmt *st = db_stmt(
-	    "SELECT 0, status_id FROM favourites WHERE account_id = ?1"
-	    " AND status_id IN (SELECT value FROM json_each(?2))"
-	    " UNION ALL SELECT 1, reblog_of_id FROM statuses"
-	    " WHERE account_id = ?1"
-	    " AND reblog_of_id IN (SELECT value FROM json_each(?2))"
-	    " UNION ALL SELECT 2, status_id FROM bookmarks WHERE account_id = "
-	    "?1"
-	    " AND status_id IN (SELECT value FROM json_each(?2))"
-	    " UNION ALL SELECT 3, status_id FROM pins WHERE account_id = ?1"
-	    " AND status_id IN (SELECT value FROM json_each(?2))");
+		"SELECT 0, status_id FROM favourites WHERE account_id = ?1"
+		" AND status_id IN (SELECT value FROM json_each(?2))"
+		" UNION ALL SELECT 1, reblog_of_id FROM statuses"
+		" WHERE account_id = ?1"
+		" AND reblog_of_id IN (SELECT value FROM json_each(?2))"
+		" UNION ALL SELECT 2, status_id FROM bookmarks WHERE "
+		"account_id = "
+		"?1"
+		" AND status_id IN (SELECT value FROM json_each(?2))"
+		" UNION ALL SELECT 3, status_id FROM pins WHERE account_id = ?1"
+		" AND status_id IN (SELECT value FROM json_each(?2))");
 	sqlite3_bind_int64(st, 1, viewer);
 	sqlite3_bind_text(st, 2, json, (int)len, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -136,9 +137,9 @@ void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 bool store_idempotency_get(int64_t account_id, const char *key,
 			   int64_t since_ms, int64_t *status_id)
 {
-	sqlite3_stmt *st =
-	    db_stmt("SELECT status_id FROM idempotency WHERE account_id = ?1"
-		    " AND key = ?2 AND created_at >= ?3");
+	sqlite3_stmt *st = db_stmt(
+		"SELECT status_id FROM idempotency WHERE account_id = ?1"
+		" AND key = ?2 AND created_at >= ?3");
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, since_ms);
@@ -153,8 +154,8 @@ int store_idempotency_put(int64_t account_id, const char *key,
 			  int64_t status_id, int64_t now_ms)
 {
 	sqlite3_stmt *st =
-	    db_stmt("INSERT OR REPLACE INTO idempotency (account_id, key,"
-		    " status_id, created_at) VALUES (?1, ?2, ?3, ?4)");
+		db_stmt("INSERT OR REPLACE INTO idempotency (account_id, key,"
+			" status_id, created_at) VALUES (?1, ?2, ?3, ?4)");
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, status_id);

@@ -16,11 +16,11 @@ static bool row_exists(const char *sql, int64_t a, int64_t b)
 }
 
 static const char sql_follows[] =
-    "SELECT show_reblogs, notify FROM follows WHERE account_id = ?1"
-    " AND target_id = ?2";
+	"SELECT show_reblogs, notify FROM follows WHERE account_id = ?1"
+	" AND target_id = ?2";
 static const char sql_requested[] =
-    "SELECT 1 FROM follow_requests WHERE account_id = ?1"
-    " AND target_id = ?2";
+	"SELECT 1 FROM follow_requests WHERE account_id = ?1"
+	" AND target_id = ?2";
 
 bool store_follows(int64_t account_id, int64_t target_id)
 {
@@ -48,8 +48,8 @@ void store_relationship_get(int64_t viewer, int64_t target,
 static int move_follow_counts(int64_t account_id, int64_t target_id, int delta)
 {
 	sqlite3_stmt *st =
-	    db_stmt("UPDATE accounts SET following_count ="
-		    " max(0, following_count + ?2) WHERE id = ?1");
+		db_stmt("UPDATE accounts SET following_count ="
+			" max(0, following_count + ?2) WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_int(st, 2, delta);
 	if (db_done(st) < 0)
@@ -69,10 +69,10 @@ static int follow_insert(int64_t id, int64_t account_id, int64_t target_id,
 			 bool reblogs, bool notify)
 {
 	sqlite3_stmt *st = db_stmt(
-	    "INSERT INTO follows (id, account_id, target_id, show_reblogs,"
-	    " notify) VALUES (?1, ?2, ?3, ?4, ?5)"
-	    " ON CONFLICT (account_id, target_id) DO UPDATE SET"
-	    " show_reblogs = ?4, notify = ?5");
+		"INSERT INTO follows (id, account_id, target_id, show_reblogs,"
+		" notify) VALUES (?1, ?2, ?3, ?4, ?5)"
+		" ON CONFLICT (account_id, target_id) DO UPDATE SET"
+		" show_reblogs = ?4, notify = ?5");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, account_id);
 	sqlite3_bind_int64(st, 3, target_id);
@@ -120,9 +120,10 @@ fail:
 int store_follow_request_create(int64_t id, int64_t account_id,
 				int64_t target_id, bool reblogs, bool notify)
 {
-	sqlite3_stmt *st = db_stmt(
-	    "INSERT OR IGNORE INTO follow_requests (id, account_id,"
-	    " target_id, show_reblogs, notify) VALUES (?1, ?2, ?3, ?4, ?5)");
+	sqlite3_stmt *st =
+		db_stmt("INSERT OR IGNORE INTO follow_requests (id, account_id,"
+			" target_id, show_reblogs, notify) VALUES (?1, ?2, ?3, "
+			"?4, ?5)");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, account_id);
 	sqlite3_bind_int64(st, 3, target_id);
@@ -148,8 +149,8 @@ bool store_follow_request_accept(int64_t account_id, int64_t target_id,
 	if (db_begin() < 0)
 		return false;
 	sqlite3_stmt *st =
-	    db_stmt("DELETE FROM follow_requests WHERE account_id = ?1"
-		    " AND target_id = ?2 RETURNING show_reblogs, notify");
+		db_stmt("DELETE FROM follow_requests WHERE account_id = ?1"
+			" AND target_id = ?2 RETURNING show_reblogs, notify");
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_int64(st, 2, target_id);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
@@ -164,7 +165,7 @@ bool store_follow_request_accept(int64_t account_id, int64_t target_id,
 	}
 	bool existed = row_exists(sql_follows, account_id, target_id);
 	if (follow_insert(follow_id, account_id, target_id, reblogs, notify) <
-		0 ||
+		    0 ||
 	    (!existed && move_follow_counts(account_id, target_id, 1) < 0) ||
 	    db_commit() < 0) {
 		db_rollback();
@@ -176,10 +177,10 @@ bool store_follow_request_accept(int64_t account_id, int64_t target_id,
 int64_t store_follow_requests_count(int64_t target_id)
 {
 	sqlite3_stmt *st = db_stmt(
-	    "SELECT count(*) FROM follow_requests WHERE target_id = ?1");
+		"SELECT count(*) FROM follow_requests WHERE target_id = ?1");
 	sqlite3_bind_int64(st, 1, target_id);
-	int64_t n =
-	    sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+						   : 0;
 	sqlite3_reset(st);
 	return n;
 }
@@ -187,9 +188,9 @@ int64_t store_follow_requests_count(int64_t target_id)
 int store_notification_insert(const notification *n)
 {
 	sqlite3_stmt *st =
-	    db_stmt("INSERT INTO notifications (id, account_id, type,"
-		    " from_account_id, status_id, created_at)"
-		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+		db_stmt("INSERT INTO notifications (id, account_id, type,"
+			" from_account_id, status_id, created_at)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 	sqlite3_bind_int64(st, 1, n->id);
 	sqlite3_bind_int64(st, 2, n->account_id);
 	sqlite3_bind_text(st, 3, n->type, -1, SQLITE_STATIC);
@@ -241,12 +242,12 @@ size_t store_notifications_page(arena *ar, int64_t account_id, const page *p,
 				const char *const *exclude, notification *out)
 {
 	static const char *const sql[2] = {
-	    "SELECT " NOTIFICATION_COLUMNS " FROM notifications"
-	    " WHERE account_id = ?1 AND id > ?2 AND id < ?3"
-	    " ORDER BY id DESC",
-	    "SELECT " NOTIFICATION_COLUMNS " FROM notifications"
-	    " WHERE account_id = ?1 AND id > ?2 AND id < ?3"
-	    " ORDER BY id ASC",
+		"SELECT " NOTIFICATION_COLUMNS " FROM notifications"
+		" WHERE account_id = ?1 AND id > ?2 AND id < ?3"
+		" ORDER BY id DESC",
+		"SELECT " NOTIFICATION_COLUMNS " FROM notifications"
+		" WHERE account_id = ?1 AND id > ?2 AND id < ?3"
+		" ORDER BY id ASC",
 	};
 	int64_t lo = p->since_id > p->min_id ? p->since_id : p->min_id;
 	int64_t hi = p->max_id ? p->max_id : INT64_MAX;
@@ -290,7 +291,7 @@ int store_notification_dismiss(int64_t account_id, int64_t id)
 int store_notifications_clear(int64_t account_id)
 {
 	sqlite3_stmt *st =
-	    db_stmt("DELETE FROM notifications WHERE account_id = ?1");
+		db_stmt("DELETE FROM notifications WHERE account_id = ?1");
 	sqlite3_bind_int64(st, 1, account_id);
 	return db_done(st);
 }
@@ -299,8 +300,8 @@ bool store_marker_get(int64_t account_id, const char *timeline,
 		      store_marker *out)
 {
 	sqlite3_stmt *st =
-	    db_stmt("SELECT last_read_id, version, updated_at FROM markers"
-		    " WHERE account_id = ?1 AND timeline = ?2");
+		db_stmt("SELECT last_read_id, version, updated_at FROM markers"
+			" WHERE account_id = ?1 AND timeline = ?2");
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_text(st, 2, timeline, -1, SQLITE_STATIC);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
@@ -317,10 +318,10 @@ int store_marker_set(int64_t account_id, const char *timeline,
 		     int64_t last_read_id, int64_t now_ms)
 {
 	sqlite3_stmt *st = db_stmt(
-	    "INSERT INTO markers (account_id, timeline, last_read_id,"
-	    " version, updated_at) VALUES (?1, ?2, ?3, 1, ?4)"
-	    " ON CONFLICT (account_id, timeline) DO UPDATE SET"
-	    " last_read_id = ?3, version = version + 1, updated_at = ?4");
+		"INSERT INTO markers (account_id, timeline, last_read_id,"
+		" version, updated_at) VALUES (?1, ?2, ?3, 1, ?4)"
+		" ON CONFLICT (account_id, timeline) DO UPDATE SET"
+		" last_read_id = ?3, version = version + 1, updated_at = ?4");
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_text(st, 2, timeline, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, last_read_id);

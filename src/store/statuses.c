@@ -43,8 +43,8 @@ static void status_from_row(arena *ar, sqlite3_stmt *st, status *s)
 
 bool store_status_get(arena *ar, int64_t id, status *out)
 {
-	sqlite3_stmt *st =
-	    db_stmt("SELECT " STATUS_COLUMNS " FROM statuses WHERE id = ?1");
+	sqlite3_stmt *st = db_stmt("SELECT " STATUS_COLUMNS
+				   " FROM statuses WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, id);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
 	if (found)
@@ -83,9 +83,9 @@ static int insert_tags_mentions(int64_t status_id, const store_tag_ref *tags,
 				size_t nmentions, int64_t now)
 {
 	for (size_t i = 0; i < ntags; i++) {
-		sqlite3_stmt *st =
-		    db_stmt("INSERT INTO tags (name, key, created_at)"
-			    " VALUES (?1, ?2, ?3) ON CONFLICT(key) DO NOTHING");
+		sqlite3_stmt *st = db_stmt(
+			"INSERT INTO tags (name, key, created_at)"
+			" VALUES (?1, ?2, ?3) ON CONFLICT(key) DO NOTHING");
 		sqlite3_bind_text(st, 1, tags[i].name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, tags[i].key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, now);
@@ -120,14 +120,14 @@ static int bump(const char *sql, int64_t id, int delta)
 }
 
 static const char sql_bump_replies[] =
-    "UPDATE statuses SET replies_count = max(0, replies_count + ?2)"
-    " WHERE id = ?1";
+	"UPDATE statuses SET replies_count = max(0, replies_count + ?2)"
+	" WHERE id = ?1";
 static const char sql_bump_reblogs[] =
-    "UPDATE statuses SET reblogs_count = max(0, reblogs_count + ?2)"
-    " WHERE id = ?1";
+	"UPDATE statuses SET reblogs_count = max(0, reblogs_count + ?2)"
+	" WHERE id = ?1";
 static const char sql_bump_account_statuses[] =
-    "UPDATE accounts SET statuses_count = max(0, statuses_count + ?2)"
-    " WHERE id = ?1";
+	"UPDATE accounts SET statuses_count = max(0, statuses_count + ?2)"
+	" WHERE id = ?1";
 
 bool store_counts_as_reply(visibility v)
 {
@@ -165,12 +165,13 @@ static int status_insert_tx(const status *s, const store_tag_ref *tags,
 		put_id_be(path + plen, s->id);
 	}
 	sqlite3_stmt *st = db_stmt(
-	    "INSERT INTO statuses (id, account_id, text, content,"
-	    " spoiler_text, sensitive, visibility, language, in_reply_to_id,"
-	    " in_reply_to_account_id, reblog_of_id, thread_root_id,"
-	    " thread_path, app_id, entities, created_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	    " ?13, ?14, ?15, ?16)");
+		"INSERT INTO statuses (id, account_id, text, content,"
+		" spoiler_text, sensitive, visibility, language, "
+		"in_reply_to_id,"
+		" in_reply_to_account_id, reblog_of_id, thread_root_id,"
+		" thread_path, app_id, entities, created_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+		" ?13, ?14, ?15, ?16)");
 	sqlite3_bind_int64(st, 1, s->id);
 	sqlite3_bind_int64(st, 2, s->account_id);
 	sqlite3_bind_text(st, 3, s->text, -1, SQLITE_STATIC);
@@ -247,7 +248,7 @@ int store_status_insert_once(const status *s, const store_tag_ref *tags,
 	}
 	if (status_insert_tx(s, tags, ntags, mentions, nmentions) < 0 ||
 	    store_idempotency_put(s->account_id, key, s->id, s->created_at) <
-		0 ||
+		    0 ||
 	    db_commit() < 0) {
 		db_rollback();
 		return -1;
@@ -270,10 +271,10 @@ int store_status_delete(const status *s)
 		return 0;
 	}
 	/* reblogs of this status go with it; their authors' counts too */
-	st = db_stmt(
-	    "UPDATE accounts SET statuses_count = max(0, statuses_count - 1)"
-	    " WHERE id IN (SELECT account_id FROM statuses"
-	    " WHERE reblog_of_id = ?1)");
+	st = db_stmt("UPDATE accounts SET statuses_count = max(0, "
+		     "statuses_count - 1)"
+		     " WHERE id IN (SELECT account_id FROM statuses"
+		     " WHERE reblog_of_id = ?1)");
 	sqlite3_bind_int64(st, 1, s->id);
 	if (db_done(st) < 0)
 		goto fail;
@@ -307,7 +308,7 @@ fail:
 static bool has_edits(int64_t status_id)
 {
 	sqlite3_stmt *st =
-	    db_stmt("SELECT 1 FROM status_edits WHERE status_id = ?1");
+		db_stmt("SELECT 1 FROM status_edits WHERE status_id = ?1");
 	sqlite3_bind_int64(st, 1, status_id);
 	bool yes = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_reset(st);
@@ -318,9 +319,9 @@ static bool has_edits(int64_t status_id)
 static int insert_edit(const status *v, int64_t at)
 {
 	sqlite3_stmt *st =
-	    db_stmt("INSERT INTO status_edits (status_id, text, content,"
-		    " spoiler_text, sensitive, created_at)"
-		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+		db_stmt("INSERT INTO status_edits (status_id, text, content,"
+			" spoiler_text, sensitive, created_at)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 	sqlite3_bind_int64(st, 1, v->id);
 	sqlite3_bind_text(st, 2, v->text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, v->content, -1, SQLITE_STATIC);
@@ -376,12 +377,12 @@ fail:
 
 size_t store_status_edits(arena *ar, int64_t id, status **out)
 {
-	sqlite3_stmt *st =
-	    db_stmt("SELECT count(*) FROM status_edits WHERE status_id = ?1");
+	sqlite3_stmt *st = db_stmt(
+		"SELECT count(*) FROM status_edits WHERE status_id = ?1");
 	sqlite3_bind_int64(st, 1, id);
 	size_t n = sqlite3_step(st) == SQLITE_ROW
-		       ? (size_t)sqlite3_column_int64(st, 0)
-		       : 0;
+			   ? (size_t)sqlite3_column_int64(st, 0)
+			   : 0;
 	sqlite3_reset(st);
 	*out = arena_alloc(ar, (n + 1) * sizeof **out);
 	st = db_stmt("SELECT text, content, spoiler_text, sensitive,"
@@ -408,8 +409,9 @@ int64_t store_reblog_find(int64_t account_id, int64_t status_id)
 				   " reblog_of_id = ?1 AND account_id = ?2");
 	sqlite3_bind_int64(st, 1, status_id);
 	sqlite3_bind_int64(st, 2, account_id);
-	int64_t id =
-	    sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int64_t id = sqlite3_step(st) == SQLITE_ROW
+			     ? sqlite3_column_int64(st, 0)
+			     : 0;
 	sqlite3_reset(st);
 	return id;
 }
@@ -426,7 +428,7 @@ static size_t collect_ids(sqlite3_stmt *st, int64_t *out, size_t max)
 size_t store_status_mentions(int64_t status_id, int64_t *out, size_t max)
 {
 	sqlite3_stmt *st =
-	    db_stmt("SELECT account_id FROM mentions WHERE status_id = ?1");
+		db_stmt("SELECT account_id FROM mentions WHERE status_id = ?1");
 	sqlite3_bind_int64(st, 1, status_id);
 	return collect_ids(st, out, max);
 }
@@ -444,8 +446,8 @@ bool store_is_mentioned(int64_t status_id, int64_t account_id)
 
 size_t store_rebloggers(int64_t status_id, int64_t *out, size_t max)
 {
-	sqlite3_stmt *st =
-	    db_stmt("SELECT account_id FROM statuses WHERE reblog_of_id = ?1");
+	sqlite3_stmt *st = db_stmt(
+		"SELECT account_id FROM statuses WHERE reblog_of_id = ?1");
 	sqlite3_bind_int64(st, 1, status_id);
 	return collect_ids(st, out, max);
 }
@@ -454,8 +456,9 @@ int64_t store_tag_id(const char *key)
 {
 	sqlite3_stmt *st = db_stmt("SELECT id FROM tags WHERE key = ?1");
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	int64_t id =
-	    sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int64_t id = sqlite3_step(st) == SQLITE_ROW
+			     ? sqlite3_column_int64(st, 0)
+			     : 0;
 	sqlite3_reset(st);
 	return id;
 }
@@ -471,9 +474,9 @@ int64_t store_tag_id(const char *key)
 		"SELECT " key " " from_where " AND " key " > ?1 AND " key      \
 		" < ?2"                                                        \
 		" ORDER BY " key " DESC LIMIT ?3",                             \
-		    "SELECT " key " " from_where " AND " key " > ?1 AND " key  \
-		    " < ?2"                                                    \
-		    " ORDER BY " key " ASC LIMIT ?3"                           \
+			"SELECT " key " " from_where " AND " key               \
+			" > ?1 AND " key " < ?2"                               \
+			" ORDER BY " key " ASC LIMIT ?3"                       \
 	}
 #define FEED(from_where) FEED_ON("s.id", from_where)
 
@@ -506,55 +509,55 @@ enum {
 /* The id HOME_WINDOW statuses away from the cursor (below ?2 going down,
  * above ?1 going up); no row when the range holds fewer. */
 static const char *const home_edge_sql[2] = {
-    "SELECT id FROM statuses WHERE id < ?2 AND id > ?1"
-    " ORDER BY id DESC LIMIT 1 OFFSET ?3",
-    "SELECT id FROM statuses WHERE id > ?1 AND id < ?2"
-    " ORDER BY id ASC LIMIT 1 OFFSET ?3",
+	"SELECT id FROM statuses WHERE id < ?2 AND id > ?1"
+	" ORDER BY id DESC LIMIT 1 OFFSET ?3",
+	"SELECT id FROM statuses WHERE id > ?1 AND id < ?2"
+	" ORDER BY id ASC LIMIT 1 OFFSET ?3",
 };
 
 static const char *const feed_sql[][2] = {
-    [STORE_FEED_PUBLIC] = FEED("FROM statuses s WHERE" PUBLIC_ORIGINAL),
-    [STORE_FEED_PUBLIC_LOCAL] =
-	FEED("FROM statuses s JOIN accounts a ON a.id = +s.account_id"
-	     " WHERE a.domain IS NULL AND" PUBLIC_ORIGINAL),
-    [STORE_FEED_HOME] = FEED("FROM statuses s WHERE" HOME_WHERE),
-    /* home over the id range the window edge leaves: walks the primary
-     * key newest first and stops at the page, no sort */
-    [STORE_FEED_HOME_RECENT] =
-	FEED("FROM statuses s WHERE (+s.account_id = ?4 OR +s.account_id IN"
-	     " (SELECT target_id FROM follows WHERE account_id = ?4))"
-	     /* CASE: the follow-set probe only for replies to others */
-	     " AND CASE WHEN +s.in_reply_to_id IS NULL"
-	     " OR +s.in_reply_to_account_id = +s.account_id"
-	     " OR +s.in_reply_to_account_id = ?4 THEN 1"
-	     " ELSE +s.in_reply_to_account_id IN (SELECT target_id FROM"
-	     " follows WHERE account_id = ?4) END AND ?5 = ?5"),
-    [STORE_FEED_ACCOUNT] =
-	FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"),
-    [STORE_FEED_ACCOUNT_NO_REPLIES] =
-	FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"
-	     " AND" NOT_REPLY_TO_OTHERS),
-    [STORE_FEED_ACCOUNT_NO_REBLOGS] =
-	FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"
-	     " AND +s.reblog_of_id IS NULL"),
-    [STORE_FEED_ACCOUNT_ORIGINALS] =
-	FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"
-	     " AND +s.reblog_of_id IS NULL AND" NOT_REPLY_TO_OTHERS),
-    [STORE_FEED_TAG] =
-	FEED_ON("t.status_id", "FROM status_tags t JOIN statuses s"
-			       " ON s.id = t.status_id WHERE t.tag_id = ?4"
-			       " AND ?5 = ?5 AND +s.visibility = 0"),
-    [STORE_FEED_PINNED] =
-	FEED("FROM pins p JOIN statuses s ON s.id = p.status_id"
-	     " WHERE p.account_id = ?4 AND ?5 = ?5"),
-    [STORE_FEED_ACCOUNT_TAGGED] =
-	FEED_ON("t.status_id", "FROM status_tags t JOIN statuses s"
+	[STORE_FEED_PUBLIC] = FEED("FROM statuses s WHERE" PUBLIC_ORIGINAL),
+	[STORE_FEED_PUBLIC_LOCAL] =
+		FEED("FROM statuses s JOIN accounts a ON a.id = +s.account_id"
+		     " WHERE a.domain IS NULL AND" PUBLIC_ORIGINAL),
+	[STORE_FEED_HOME] = FEED("FROM statuses s WHERE" HOME_WHERE),
+	/* home over the id range the window edge leaves: walks the primary
+	 * key newest first and stops at the page, no sort */
+	[STORE_FEED_HOME_RECENT] = FEED(
+		"FROM statuses s WHERE (+s.account_id = ?4 OR +s.account_id IN"
+		" (SELECT target_id FROM follows WHERE account_id = ?4))"
+		/* CASE: the follow-set probe only for replies to others */
+		" AND CASE WHEN +s.in_reply_to_id IS NULL"
+		" OR +s.in_reply_to_account_id = +s.account_id"
+		" OR +s.in_reply_to_account_id = ?4 THEN 1"
+		" ELSE +s.in_reply_to_account_id IN (SELECT target_id FROM"
+		" follows WHERE account_id = ?4) END AND ?5 = ?5"),
+	[STORE_FEED_ACCOUNT] =
+		FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"),
+	[STORE_FEED_ACCOUNT_NO_REPLIES] =
+		FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"
+		     " AND" NOT_REPLY_TO_OTHERS),
+	[STORE_FEED_ACCOUNT_NO_REBLOGS] =
+		FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"
+		     " AND +s.reblog_of_id IS NULL"),
+	[STORE_FEED_ACCOUNT_ORIGINALS] =
+		FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"
+		     " AND +s.reblog_of_id IS NULL AND" NOT_REPLY_TO_OTHERS),
+	[STORE_FEED_TAG] = FEED_ON("t.status_id",
+				   "FROM status_tags t JOIN statuses s"
+				   " ON s.id = t.status_id WHERE t.tag_id = ?4"
+				   " AND ?5 = ?5 AND +s.visibility = 0"),
+	[STORE_FEED_PINNED] =
+		FEED("FROM pins p JOIN statuses s ON s.id = p.status_id"
+		     " WHERE p.account_id = ?4 AND ?5 = ?5"),
+	[STORE_FEED_ACCOUNT_TAGGED] = FEED_ON(
+		"t.status_id", "FROM status_tags t JOIN statuses s"
 			       " ON s.id = t.status_id WHERE t.tag_id = ?5"
 			       " AND +s.account_id = ?4"),
-    [STORE_FEED_TAGGED] =
-	FEED("FROM statuses s WHERE +s.visibility = 0 AND ?4 = ?4 AND"
-	     " ?5 = ?5 AND EXISTS (SELECT 1 FROM status_tags t"
-	     " WHERE t.status_id = s.id)"),
+	[STORE_FEED_TAGGED] =
+		FEED("FROM statuses s WHERE +s.visibility = 0 AND ?4 = ?4 AND"
+		     " ?5 = ?5 AND EXISTS (SELECT 1 FROM status_tags t"
+		     " WHERE t.status_id = s.id)"),
 };
 
 static void page_bounds(const page *p, int64_t *lo, int64_t *hi, bool *asc)
@@ -610,8 +613,9 @@ static int64_t home_row_edge(int64_t lo, int64_t hi, bool asc)
 	sqlite3_bind_int64(st, 1, lo);
 	sqlite3_bind_int64(st, 2, hi);
 	sqlite3_bind_int(st, 3, HOME_WINDOW);
-	int64_t edge =
-	    sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int64_t edge = sqlite3_step(st) == SQLITE_ROW
+			       ? sqlite3_column_int64(st, 0)
+			       : 0;
 	sqlite3_reset(st);
 	return edge;
 }
@@ -621,8 +625,8 @@ static bool home_window(const page *p, int64_t lo, int64_t hi, bool asc,
 {
 	/* the hour next to the cursor: from hi down, or from lo up */
 	int64_t from_ms =
-	    asc ? id_to_ms(lo)
-		: (hi == INT64_MAX ? time_now_ms() : id_to_ms(hi));
+		asc ? id_to_ms(lo)
+		    : (hi == INT64_MAX ? time_now_ms() : id_to_ms(hi));
 	int64_t edge = asc ? id_from_ms(from_ms + HOME_RECENT_MS)
 			   : id_from_ms(from_ms - HOME_RECENT_MS);
 	if (edge > 0 && home_in_window(p, lo, hi, asc, edge, viewer, out, n))
@@ -643,8 +647,8 @@ size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
 			return n;
 		kind = STORE_FEED_HOME;
 	}
-	size_t n =
-	    feed_query(feed_sql[kind][asc], lo, hi, p->limit, arg, arg2, out);
+	size_t n = feed_query(feed_sql[kind][asc], lo, hi, p->limit, arg, arg2,
+			      out);
 	if (asc)
 		reverse_ids(out, n);
 	return n;
@@ -655,26 +659,31 @@ size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
 		select ", " key " " from_where " AND " key " > ?1 AND " key    \
 		       " < ?2"                                                 \
 		       " ORDER BY " key " DESC LIMIT ?3",                      \
-		    select ", " key " " from_where " AND " key                 \
-			   " > ?1 AND " key " < ?2"                            \
-			   " ORDER BY " key " ASC LIMIT ?3"                    \
+			select ", " key " " from_where " AND " key             \
+			       " > ?1 AND " key " < ?2"                        \
+			       " ORDER BY " key " ASC LIMIT ?3"                \
 	}
 
 static const char *const list_sql[][2] = {
-    [STORE_LIST_FAVOURITES] =
-	LIST("SELECT status_id", "FROM favourites WHERE account_id = ?4", "id"),
-    [STORE_LIST_BOOKMARKS] =
-	LIST("SELECT status_id", "FROM bookmarks WHERE account_id = ?4", "id"),
-    [STORE_LIST_FAVOURITED_BY] =
-	LIST("SELECT account_id", "FROM favourites WHERE status_id = ?4", "id"),
-    [STORE_LIST_REBLOGGED_BY] = LIST(
-	"SELECT account_id", "FROM statuses WHERE reblog_of_id = ?4", "id"),
-    [STORE_LIST_FOLLOWERS] =
-	LIST("SELECT account_id", "FROM follows WHERE target_id = ?4", "id"),
-    [STORE_LIST_FOLLOWING] =
-	LIST("SELECT target_id", "FROM follows WHERE account_id = ?4", "id"),
-    [STORE_LIST_FOLLOW_REQUESTS] = LIST(
-	"SELECT account_id", "FROM follow_requests WHERE target_id = ?4", "id"),
+	[STORE_LIST_FAVOURITES] =
+		LIST("SELECT status_id",
+		     "FROM favourites WHERE account_id = ?4", "id"),
+	[STORE_LIST_BOOKMARKS] =
+		LIST("SELECT status_id", "FROM bookmarks WHERE account_id = ?4",
+		     "id"),
+	[STORE_LIST_FAVOURITED_BY] =
+		LIST("SELECT account_id",
+		     "FROM favourites WHERE status_id = ?4", "id"),
+	[STORE_LIST_REBLOGGED_BY] =
+		LIST("SELECT account_id",
+		     "FROM statuses WHERE reblog_of_id = ?4", "id"),
+	[STORE_LIST_FOLLOWERS] = LIST(
+		"SELECT account_id", "FROM follows WHERE target_id = ?4", "id"),
+	[STORE_LIST_FOLLOWING] = LIST(
+		"SELECT target_id", "FROM follows WHERE account_id = ?4", "id"),
+	[STORE_LIST_FOLLOW_REQUESTS] =
+		LIST("SELECT account_id",
+		     "FROM follow_requests WHERE target_id = ?4", "id"),
 };
 
 size_t store_list_page(store_list kind, int64_t arg, const page *p,
@@ -714,9 +723,9 @@ size_t store_thread_descendants(int64_t root, const void *path, size_t path_len,
 	memcpy(upper, path, path_len);
 	upper[path_len] = 0xff;
 	sqlite3_stmt *st =
-	    db_stmt("SELECT id FROM statuses WHERE thread_root_id = ?1"
-		    " AND thread_path > ?2 AND thread_path < ?3"
-		    " ORDER BY thread_path LIMIT ?4");
+		db_stmt("SELECT id FROM statuses WHERE thread_root_id = ?1"
+			" AND thread_path > ?2 AND thread_path < ?3"
+			" ORDER BY thread_path LIMIT ?4");
 	sqlite3_bind_int64(st, 1, root);
 	if (after_path)
 		sqlite3_bind_blob(st, 2, after_path, (int)after_len,

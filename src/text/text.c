@@ -56,7 +56,7 @@ typedef enum text_scan_kinds {
 	TEXT_SCAN_MENTIONS = 1 << 1,
 	TEXT_SCAN_HASHTAGS = 1 << 2,
 	TEXT_SCAN_ALL =
-	    TEXT_SCAN_URLS | TEXT_SCAN_MENTIONS | TEXT_SCAN_HASHTAGS,
+		TEXT_SCAN_URLS | TEXT_SCAN_MENTIONS | TEXT_SCAN_HASHTAGS,
 } text_scan_kinds;
 
 /* One entity found by the scanner, as byte offsets into the source. */
@@ -532,7 +532,7 @@ static void text_entity_from_match(arena *a, const char *s, const text_match *m,
 	e->value = arena_strndup(a, s + m->value_start, m->value_len);
 	if (m->domain_len > 0)
 		e->domain =
-		    arena_strndup(a, s + m->domain_start, m->domain_len);
+			arena_strndup(a, s + m->domain_start, m->domain_len);
 	if (m->kind == TEXT_HASHTAG) {
 		e->key = text_tag_key(a, s + m->value_start, m->value_len);
 		assert(e->key); /* the scanner only accepts valid names */
@@ -563,8 +563,8 @@ static char *text_map(arena *a, const char *s, size_t n, int options)
 {
 	utf8proc_uint8_t *mapped = NULL;
 	utf8proc_ssize_t len =
-	    utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n,
-			 &mapped, (utf8proc_option_t)options);
+		utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n,
+			     &mapped, (utf8proc_option_t)options);
 	if (len < 0)
 		return NULL;
 	char *copy = arena_strndup(a, (const char *)mapped, (size_t)len);
@@ -577,7 +577,7 @@ static char *text_map(arena *a, const char *s, size_t n, int options)
 static char *text_drop_latin_diacritics(arena *a, const char *s)
 {
 	char *nfd =
-	    text_map(a, s, strlen(s), UTF8PROC_STABLE | UTF8PROC_DECOMPOSE);
+		text_map(a, s, strlen(s), UTF8PROC_STABLE | UTF8PROC_DECOMPOSE);
 	if (!nfd)
 		return NULL;
 	size_t n = strlen(nfd), out = 0;
@@ -602,13 +602,14 @@ char *text_tag_key(arena *a, const char *name, size_t n)
 	if (n == 0 || !text_utf8_valid(name, n) ||
 	    text_tag_name_len(name, n, 0) != n)
 		return NULL;
-	char *nfkc = text_map(
-	    a, name, n, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
+	char *nfkc =
+		text_map(a, name, n,
+			 UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
 	if (!nfkc)
 		return NULL;
-	char *folded =
-	    text_map(a, nfkc, strlen(nfkc),
-		     UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
+	char *folded = text_map(a, nfkc, strlen(nfkc),
+				UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+					UTF8PROC_CASEFOLD);
 	if (!folded)
 		return NULL;
 	char *plain = text_drop_latin_diacritics(a, folded);
@@ -734,8 +735,8 @@ static void text_render_plain(buf *b, const char *s, size_t n)
 			return;
 		size_t newlines = 0;
 		while (run < n && (s[run] == '\n' || s[run] == '\r')) {
-			bool crlf =
-			    s[run] == '\r' && run + 1 < n && s[run + 1] == '\n';
+			bool crlf = s[run] == '\r' && run + 1 < n &&
+				    s[run + 1] == '\n';
 			run += crlf ? 2 : 1;
 			newlines++;
 		}

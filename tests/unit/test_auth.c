@@ -71,10 +71,10 @@ static void test_random_token_is_43_url_safe_chars(void **state)
 	char *t = auth_random_token(&test_arena);
 	assert_int_equal(strlen(t), TEST_TOKEN_LEN);
 	for (const char *p = t; *p; p++)
-		if (!strchr(
-			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			"0123456789-_",
-			*p))
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx"
+			    "yz"
+			    "0123456789-_",
+			    *p))
 			fail_msg("token char %c is not url-safe", *p);
 }
 
@@ -196,23 +196,23 @@ int main(void)
 #define AUTH_TEST(f)                                                           \
 	cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
 	const struct CMUnitTest tests[] = {
-	    AUTH_TEST(test_password_hash_verifies_right_password_only),
-	    AUTH_TEST(test_password_hashes_are_salted),
-	    AUTH_TEST(test_password_verify_rejects_garbage_hash),
-	    AUTH_TEST(test_random_token_is_43_url_safe_chars),
-	    AUTH_TEST(test_random_tokens_differ),
-	    AUTH_TEST(test_token_hash_is_hex_sha256_and_stable),
-	    AUTH_TEST(test_grant_all_requested_scopes),
-	    AUTH_TEST(test_grant_granular_scope_under_its_parent),
-	    AUTH_TEST(test_grant_refuses_scope_not_allowed),
-	    AUTH_TEST(test_grant_refuses_unknown_scope),
-	    AUTH_TEST(test_grant_empty_request_is_read),
-	    AUTH_TEST(test_grant_accepts_plus_separated),
-	    AUTH_TEST(test_grant_removes_duplicates),
-	    AUTH_TEST(test_scope_allows_parent_covers_child),
-	    AUTH_TEST(test_scope_allows_follow_legacy_scope),
-	    AUTH_TEST(test_scope_allows_alternatives),
-	    AUTH_TEST(test_scope_allows_empty_need),
+		AUTH_TEST(test_password_hash_verifies_right_password_only),
+		AUTH_TEST(test_password_hashes_are_salted),
+		AUTH_TEST(test_password_verify_rejects_garbage_hash),
+		AUTH_TEST(test_random_token_is_43_url_safe_chars),
+		AUTH_TEST(test_random_tokens_differ),
+		AUTH_TEST(test_token_hash_is_hex_sha256_and_stable),
+		AUTH_TEST(test_grant_all_requested_scopes),
+		AUTH_TEST(test_grant_granular_scope_under_its_parent),
+		AUTH_TEST(test_grant_refuses_scope_not_allowed),
+		AUTH_TEST(test_grant_refuses_unknown_scope),
+		AUTH_TEST(test_grant_empty_request_is_read),
+		AUTH_TEST(test_grant_accepts_plus_separated),
+		AUTH_TEST(test_grant_removes_duplicates),
+		AUTH_TEST(test_scope_allows_parent_covers_child),
+		AUTH_TEST(test_scope_allows_follow_legacy_scope),
+		AUTH_TEST(test_scope_allows_alternatives),
+		AUTH_TEST(test_scope_allows_empty_need),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -235,7 +235,7 @@ static void test_id_next_is_strictly_increasing_across_threads(void **state)
 	pthread_t th[TEST_ID_THREADS];
 	for (int t = 0; t < TEST_ID_THREADS; t++)
 		assert_int_equal(
-		    pthread_create(&th[t], NULL, mint_ids, &batches[t]), 0);
+			pthread_create(&th[t], NULL, mint_ids, &batches[t]), 0);
 	for (int t = 0; t < TEST_ID_THREADS; t++)
 		pthread_join(th[t], NULL);
 	/* each thread sees its own ids rise, and no id is handed out twice */
@@ -440,7 +440,7 @@ static void test_config_finish_maps_wildcard_bind_to_loopback(void **state)
 static void test_config_finish_strips_trailing_slash(void **state)
 {
 	assert_int_equal(
-	    config_set("server.base_url", "https://social.example/"), 0);
+		config_set("server.base_url", "https://social.example/"), 0);
 	config_finish();
 	assert_string_equal(cfg.base_url, "https://social.example");
 	assert_string_equal(cfg.domain, "social.example");
@@ -553,43 +553,45 @@ int main(void)
 	cmocka_unit_test_setup_teardown(f, cache_setup_arena,                  \
 					cache_teardown_arena)
 	const struct CMUnitTest tests[] = {
-	    CORE_TEST(test_arena_alloc_is_aligned_for_any_size),
-	    CORE_TEST(test_arena_alloc_returns_zeroed_distinct_memory),
-	    CORE_TEST(test_arena_allocation_larger_than_a_block_works),
-	    CORE_TEST(test_arena_many_small_allocations_span_blocks),
-	    CORE_TEST(test_arena_strdup_and_strndup_copy),
-	    CORE_TEST(test_arena_printf_formats_long_output),
-	    CORE_TEST(test_arena_release_allows_reuse),
-	    CORE_TEST(test_buf_starts_empty_and_terminated),
-	    CORE_TEST(test_buf_grows_and_keeps_content),
-	    CORE_TEST(test_buf_append_keeps_embedded_nul),
-	    CORE_TEST(test_buf_printf_appends_past_capacity),
-	    CORE_TEST(test_buf_html_escapes_all_five),
-	    CORE_TEST(test_buf_html_escape_stops_at_n),
-	    CORE_TEST(test_id_next_is_strictly_increasing),
-	    CORE_TEST(test_id_next_encodes_current_time),
-	    CORE_TEST(test_id_next_is_strictly_increasing_across_threads),
-	    CORE_TEST(test_id_ms_round_trip),
-	    CORE_TEST(test_id_parse_rejects_malformed),
-	    CORE_TEST(test_id_parse_accepts_valid),
-	    CORE_TEST(test_time_format_rfc3339_known_instant),
-	    CORE_TEST(test_time_format_rfc3339_pads_milliseconds),
-	    CORE_TEST(test_time_format_date),
-	    CORE_TEST(test_time_now_ms_is_wall_clock),
-	    CONFIG_TEST(test_config_defaults),
-	    CONFIG_TEST(test_config_set_changes_value),
-	    CONFIG_TEST(test_config_set_rejects_unknown_key),
-	    CONFIG_TEST(test_config_set_rejects_malformed_values),
-	    CONFIG_TEST(test_config_load_reads_ini_file),
-	    CONFIG_TEST(test_config_load_rejects_unknown_key_and_missing_file),
-	    CONFIG_TEST(test_config_finish_derives_base_url_and_domain),
-	    CONFIG_TEST(test_config_finish_maps_wildcard_bind_to_loopback),
-	    CONFIG_TEST(test_config_finish_strips_trailing_slash),
-	    CACHE_TEST(test_cache_returns_what_was_put),
-	    CACHE_TEST(test_cache_invalidate_drops_the_entry),
-	    CACHE_TEST(test_cache_put_read_before_an_invalidation_is_refused),
-	    CACHE_TEST(test_cache_clear_drops_everything),
-	    CACHE_TEST(test_cache_disabled_is_a_no_op),
+		CORE_TEST(test_arena_alloc_is_aligned_for_any_size),
+		CORE_TEST(test_arena_alloc_returns_zeroed_distinct_memory),
+		CORE_TEST(test_arena_allocation_larger_than_a_block_works),
+		CORE_TEST(test_arena_many_small_allocations_span_blocks),
+		CORE_TEST(test_arena_strdup_and_strndup_copy),
+		CORE_TEST(test_arena_printf_formats_long_output),
+		CORE_TEST(test_arena_release_allows_reuse),
+		CORE_TEST(test_buf_starts_empty_and_terminated),
+		CORE_TEST(test_buf_grows_and_keeps_content),
+		CORE_TEST(test_buf_append_keeps_embedded_nul),
+		CORE_TEST(test_buf_printf_appends_past_capacity),
+		CORE_TEST(test_buf_html_escapes_all_five),
+		CORE_TEST(test_buf_html_escape_stops_at_n),
+		CORE_TEST(test_id_next_is_strictly_increasing),
+		CORE_TEST(test_id_next_encodes_current_time),
+		CORE_TEST(test_id_next_is_strictly_increasing_across_threads),
+		CORE_TEST(test_id_ms_round_trip),
+		CORE_TEST(test_id_parse_rejects_malformed),
+		CORE_TEST(test_id_parse_accepts_valid),
+		CORE_TEST(test_time_format_rfc3339_known_instant),
+		CORE_TEST(test_time_format_rfc3339_pads_milliseconds),
+		CORE_TEST(test_time_format_date),
+		CORE_TEST(test_time_now_ms_is_wall_clock),
+		CONFIG_TEST(test_config_defaults),
+		CONFIG_TEST(test_config_set_changes_value),
+		CONFIG_TEST(test_config_set_rejects_unknown_key),
+		CONFIG_TEST(test_config_set_rejects_malformed_values),
+		CONFIG_TEST(test_config_load_reads_ini_file),
+		CONFIG_TEST(
+			test_config_load_rejects_unknown_key_and_missing_file),
+		CONFIG_TEST(test_config_finish_derives_base_url_and_domain),
+		CONFIG_TEST(test_config_finish_maps_wildcard_bind_to_loopback),
+		CONFIG_TEST(test_config_finish_strips_trailing_slash),
+		CACHE_TEST(test_cache_returns_what_was_put),
+		CACHE_TEST(test_cache_invalidate_drops_the_entry),
+		CACHE_TEST(
+			test_cache_put_read_before_an_invalidation_is_refused),
+		CACHE_TEST(test_cache_clear_drops_everything),
+		CACHE_TEST(test_cache_disabled_is_a_no_op),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

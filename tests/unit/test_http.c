@@ -219,7 +219,7 @@ static void test_json_array_of_objects_is_indexed(void **state)
 	assert_param("fields_attributes[1][name]", "pronouns");
 	assert_param("fields_attributes[1][value]", "they");
 	assert_false(
-	    http_param_find(&req, "fields_attributes[1][name]")->is_list);
+		http_param_find(&req, "fields_attributes[1][name]")->is_list);
 }
 
 /* Parameters are C strings to handlers; a NUL inside one is refused
@@ -248,19 +248,19 @@ static void test_json_non_object_is_an_error(void **state)
 static size_t build_multipart(char *out, size_t cap)
 {
 	static const char head[] =
-	    "--XyZzy\r\n"
-	    "Content-Disposition: form-data; name=\"status\"\r\n"
-	    "\r\n"
-	    "hello\r\nworld\r\n"
-	    "--XyZzy\r\n"
-	    "Content-Disposition: form-data; name=\"description\"\r\n"
-	    "\r\n"
-	    "alt text\r\n"
-	    "--XyZzy\r\n"
-	    "Content-Disposition: form-data; filename=\"a b.png\"; "
-	    "name=\"file\"\r\n"
-	    "Content-Type: image/png\r\n"
-	    "\r\n";
+		"--XyZzy\r\n"
+		"Content-Disposition: form-data; name=\"status\"\r\n"
+		"\r\n"
+		"hello\r\nworld\r\n"
+		"--XyZzy\r\n"
+		"Content-Disposition: form-data; name=\"description\"\r\n"
+		"\r\n"
+		"alt text\r\n"
+		"--XyZzy\r\n"
+		"Content-Disposition: form-data; filename=\"a b.png\"; "
+		"name=\"file\"\r\n"
+		"Content-Type: image/png\r\n"
+		"\r\n";
 	static const char tail[] = "\r\n--XyZzy--\r\n";
 	size_t n = 0;
 	assert_true(sizeof head + sizeof FILE_BYTES + sizeof tail < cap);
@@ -430,12 +430,12 @@ static void handler_stub(http_req *r)
 }
 
 static const http_route routes[] = {
-    {"GET", "/api/v1/accounts/:id", handler_stub, 0, NULL},
-    {"GET", "/api/v1/accounts/verify_credentials", handler_stub, 1, "read"},
-    {"GET", "/api/v1/accounts/:id/statuses", handler_stub, 0, NULL},
-    {"POST", "/api/v1/accounts/:id/follow", handler_stub, 1, "follow"},
-    {"GET", "/api/v1/tags/:tag/:kind", handler_stub, 0, NULL},
-    {"GET", "/a/b/c/d/e/f/g/h/i/j/k/l/m", handler_stub, 0, NULL},
+	{"GET", "/api/v1/accounts/:id", handler_stub, 0, NULL},
+	{"GET", "/api/v1/accounts/verify_credentials", handler_stub, 1, "read"},
+	{"GET", "/api/v1/accounts/:id/statuses", handler_stub, 0, NULL},
+	{"POST", "/api/v1/accounts/:id/follow", handler_stub, 1, "follow"},
+	{"GET", "/api/v1/tags/:tag/:kind", handler_stub, 0, NULL},
+	{"GET", "/a/b/c/d/e/f/g/h/i/j/k/l/m", handler_stub, 0, NULL},
 };
 enum { NROUTES = sizeof routes / sizeof routes[0] };
 
@@ -517,7 +517,7 @@ static void test_url_with_no_query_starts_with_question_mark(void **state)
 	char *url = http_url_with(&req, "http://127.0.0.1:3000", cursor_keys,
 				  "min_id", "7");
 	assert_string_equal(
-	    url, "http://127.0.0.1:3000/api/v1/notifications?min_id=7");
+		url, "http://127.0.0.1:3000/api/v1/notifications?min_id=7");
 }
 
 static void test_url_with_replaces_existing_key(void **state)
@@ -534,46 +534,46 @@ int main(void)
 #define HTTP_TEST(f)                                                           \
 	cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
 	const struct CMUnitTest tests[] = {
-	    HTTP_TEST(test_form_decodes_plus_and_percent),
-	    HTTP_TEST(test_form_value_may_be_empty_or_missing),
-	    HTTP_TEST(test_form_percent_encoded_value_keeps_length),
-	    HTTP_TEST(test_form_bracket_list),
-	    HTTP_TEST(test_form_percent_encoded_brackets_are_a_list),
-	    HTTP_TEST(test_form_indexed_list),
-	    HTTP_TEST(test_form_nested_list),
-	    HTTP_TEST(test_list_of_absent_key_is_empty),
-	    HTTP_TEST(test_missing_content_type_is_form),
-	    HTTP_TEST(test_unknown_content_type_is_ignored),
-	    HTTP_TEST(test_json_scalars_become_strings),
-	    HTTP_TEST(test_json_content_type_with_charset),
-	    HTTP_TEST(test_json_array_is_list),
-	    HTTP_TEST(test_json_nested_object_becomes_bracket_keys),
-	    HTTP_TEST(test_json_array_of_objects_is_indexed),
-	    HTTP_TEST(test_json_nul_escape_is_an_error),
-	    HTTP_TEST(test_json_malformed_is_an_error),
-	    HTTP_TEST(test_json_non_object_is_an_error),
-	    HTTP_TEST(test_multipart_text_fields_and_binary_file),
-	    HTTP_TEST(test_multipart_quoted_boundary),
-	    HTTP_TEST(test_multipart_missing_boundary_is_an_error),
-	    HTTP_TEST(test_multipart_absent_boundary_is_an_error),
-	    HTTP_TEST(test_multipart_unterminated_part_is_an_error),
-	    HTTP_TEST(test_multipart_unterminated_headers_is_an_error),
-	    HTTP_TEST(test_multipart_part_without_name_is_an_error),
-	    HTTP_TEST(test_rails_booleans),
-	    HTTP_TEST(test_json_booleans_work_with_param_bool),
-	    HTTP_TEST(test_body_params_win_over_query_params),
-	    HTTP_TEST(test_body_params_win_whatever_the_order),
-	    HTTP_TEST(test_route_literal_beats_param),
-	    HTTP_TEST(test_route_param_is_extracted),
-	    HTTP_TEST(test_route_two_params_in_order),
-	    HTTP_TEST(test_route_wrong_method_is_null),
-	    HTTP_TEST(test_route_segment_count_must_match),
-	    HTTP_TEST(test_route_too_many_segments_is_null),
-	    HTTP_TEST(test_url_with_keeps_query_and_drops_cursors),
-	    HTTP_TEST(test_url_with_no_query_starts_with_question_mark),
-	    HTTP_TEST(test_url_with_replaces_existing_key),
-	    /* last: under ASan a failure here aborts the run */
-	    HTTP_TEST(test_multipart_parse_is_thread_safe),
+		HTTP_TEST(test_form_decodes_plus_and_percent),
+		HTTP_TEST(test_form_value_may_be_empty_or_missing),
+		HTTP_TEST(test_form_percent_encoded_value_keeps_length),
+		HTTP_TEST(test_form_bracket_list),
+		HTTP_TEST(test_form_percent_encoded_brackets_are_a_list),
+		HTTP_TEST(test_form_indexed_list),
+		HTTP_TEST(test_form_nested_list),
+		HTTP_TEST(test_list_of_absent_key_is_empty),
+		HTTP_TEST(test_missing_content_type_is_form),
+		HTTP_TEST(test_unknown_content_type_is_ignored),
+		HTTP_TEST(test_json_scalars_become_strings),
+		HTTP_TEST(test_json_content_type_with_charset),
+		HTTP_TEST(test_json_array_is_list),
+		HTTP_TEST(test_json_nested_object_becomes_bracket_keys),
+		HTTP_TEST(test_json_array_of_objects_is_indexed),
+		HTTP_TEST(test_json_nul_escape_is_an_error),
+		HTTP_TEST(test_json_malformed_is_an_error),
+		HTTP_TEST(test_json_non_object_is_an_error),
+		HTTP_TEST(test_multipart_text_fields_and_binary_file),
+		HTTP_TEST(test_multipart_quoted_boundary),
+		HTTP_TEST(test_multipart_missing_boundary_is_an_error),
+		HTTP_TEST(test_multipart_absent_boundary_is_an_error),
+		HTTP_TEST(test_multipart_unterminated_part_is_an_error),
+		HTTP_TEST(test_multipart_unterminated_headers_is_an_error),
+		HTTP_TEST(test_multipart_part_without_name_is_an_error),
+		HTTP_TEST(test_rails_booleans),
+		HTTP_TEST(test_json_booleans_work_with_param_bool),
+		HTTP_TEST(test_body_params_win_over_query_params),
+		HTTP_TEST(test_body_params_win_whatever_the_order),
+		HTTP_TEST(test_route_literal_beats_param),
+		HTTP_TEST(test_route_param_is_extracted),
+		HTTP_TEST(test_route_two_params_in_order),
+		HTTP_TEST(test_route_wrong_method_is_null),
+		HTTP_TEST(test_route_segment_count_must_match),
+		HTTP_TEST(test_route_too_many_segments_is_null),
+		HTTP_TEST(test_url_with_keeps_query_and_drops_cursors),
+		HTTP_TEST(test_url_with_no_query_starts_with_question_mark),
+		HTTP_TEST(test_url_with_replaces_existing_key),
+		/* last: under ASan a failure here aborts the run */
+		HTTP_TEST(test_multipart_parse_is_thread_safe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -182,8 +182,8 @@ static void test_account_duplicate_username_is_taken(void **state)
 {
 	make_account("alice");
 	assert_int_equal(
-	    create_account(id_next(), "ALICE", "other@example.com"),
-	    STORE_ACCOUNT_USERNAME_TAKEN);
+		create_account(id_next(), "ALICE", "other@example.com"),
+		STORE_ACCOUNT_USERNAME_TAKEN);
 	assert_int_equal(store_count_local_users(), 1);
 }
 
@@ -191,8 +191,8 @@ static void test_account_duplicate_email_is_taken(void **state)
 {
 	make_account("alice");
 	assert_int_equal(
-	    create_account(id_next(), "alice2", "Alice@Example.COM"),
-	    STORE_ACCOUNT_EMAIL_TAKEN);
+		create_account(id_next(), "alice2", "Alice@Example.COM"),
+		STORE_ACCOUNT_EMAIL_TAKEN);
 	assert_int_equal(store_count_local_users(), 1);
 }
 
@@ -201,8 +201,8 @@ static void test_user_by_login_email_or_username_any_case(void **state)
 	int64_t id = make_account("alice");
 	account a;
 	const char *hash = NULL;
-	assert_true(
-	    store_user_by_login(&test_arena, "ALICE@example.com", &a, &hash));
+	assert_true(store_user_by_login(&test_arena, "ALICE@example.com", &a,
+					&hash));
 	assert_true(a.id == id);
 	assert_string_equal(hash, "hash-of-secret");
 	memset(&a, 0, sizeof a);
@@ -210,7 +210,7 @@ static void test_user_by_login_email_or_username_any_case(void **state)
 	assert_true(a.id == id);
 	assert_false(store_user_by_login(&test_arena, "bob", &a, &hash));
 	assert_false(
-	    store_user_by_login(&test_arena, "alice@example", &a, &hash));
+		store_user_by_login(&test_arena, "alice@example", &a, &hash));
 }
 
 /* ---- statuses and counters -------------------------------------------- */
@@ -404,7 +404,7 @@ static void test_home_feed_includes_followed_only_after_follow(void **state)
 	ASSERT_IDS(ids, n, own);
 
 	assert_int_equal(
-	    store_follow_create(id_next(), alice, bob, true, false), 0);
+		store_follow_create(id_next(), alice, bob, true, false), 0);
 	assert_true(store_follows(alice, bob));
 	assert_false(store_follows(bob, alice));
 	int64_t b2 = post(bob, VIS_PUBLIC);
@@ -422,7 +422,7 @@ static void test_home_recent_matches_full_query_beyond_the_window(void **state)
 	int64_t bob = make_account("bob");
 	int64_t crowd = make_account("crowd");
 	assert_int_equal(
-	    store_follow_create(id_next(), alice, bob, true, false), 0);
+		store_follow_create(id_next(), alice, bob, true, false), 0);
 	int64_t old1 = post(bob, VIS_PUBLIC);
 	int64_t old2 = post(bob, VIS_PUBLIC);
 	for (int i = 0; i < NOISE; i++)
@@ -443,9 +443,9 @@ static void test_follow_twice_counts_once(void **state)
 	int64_t alice = make_account("alice");
 	int64_t bob = make_account("bob");
 	assert_int_equal(
-	    store_follow_create(id_next(), alice, bob, true, false), 0);
+		store_follow_create(id_next(), alice, bob, true, false), 0);
 	assert_int_equal(
-	    store_follow_create(id_next(), alice, bob, false, true), 1);
+		store_follow_create(id_next(), alice, bob, false, true), 1);
 	assert_int_equal(load_account(alice).following_count, 1);
 	assert_int_equal(load_account(bob).followers_count, 1);
 	store_relationship rel;
@@ -503,9 +503,9 @@ static void test_thread_path_extends_parent_path(void **state)
 	int64_t root = 0, r2 = 0;
 	size_t len = 0, len2 = 0;
 	const unsigned char *a =
-	    store_thread_path(&test_arena, t.a, &root, &len);
+		store_thread_path(&test_arena, t.a, &root, &len);
 	const unsigned char *a1x =
-	    store_thread_path(&test_arena, t.a1x, &r2, &len2);
+		store_thread_path(&test_arena, t.a1x, &r2, &len2);
 	assert_true(root == t.root);
 	assert_true(r2 == t.root);
 	assert_int_equal(len, 16);
@@ -599,8 +599,8 @@ static void test_notifications_page_filters_types(void **state)
 	notification out[TEST_MAX_IDS];
 	page p = page_of(10);
 
-	size_t n =
-	    store_notifications_page(&test_arena, alice, &p, NULL, NULL, out);
+	size_t n = store_notifications_page(&test_arena, alice, &p, NULL, NULL,
+					    out);
 	assert_int_equal(n, 3);
 	assert_true(out[0].id == mention && out[2].id == follow);
 	assert_string_equal(out[0].type, "mention");
@@ -630,8 +630,8 @@ static void test_notifications_page_min_id(void **state)
 	notification out[TEST_MAX_IDS];
 	page p = page_of(2);
 	p.min_id = n1;
-	size_t n =
-	    store_notifications_page(&test_arena, alice, &p, NULL, NULL, out);
+	size_t n = store_notifications_page(&test_arena, alice, &p, NULL, NULL,
+					    out);
 	assert_int_equal(n, 2);
 	assert_true(out[0].id == n3 && out[1].id == n2);
 }
@@ -645,10 +645,10 @@ static void test_idempotency_key_holds_within_window(void **state)
 	int64_t now = id_to_ms(id_next());
 	int64_t got = 0;
 	assert_false(
-	    store_idempotency_get(alice, "k1", now - TEST_WINDOW_MS, &got));
+		store_idempotency_get(alice, "k1", now - TEST_WINDOW_MS, &got));
 	assert_int_equal(store_idempotency_put(alice, "k1", 42, now), 0);
 	assert_true(
-	    store_idempotency_get(alice, "k1", now - TEST_WINDOW_MS, &got));
+		store_idempotency_get(alice, "k1", now - TEST_WINDOW_MS, &got));
 	assert_int_equal(got, 42);
 	/* older than the window, another key, another account: no hit */
 	assert_false(store_idempotency_get(alice, "k1", now + 1, &got));
@@ -686,36 +686,38 @@ int main(void)
 #define STORE_TEST(f)                                                          \
 	cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
 	const struct CMUnitTest tests[] = {
-	    STORE_TEST(test_schema_is_migrated),
-	    STORE_TEST(test_account_create_then_get),
-	    STORE_TEST(test_account_duplicate_username_is_taken),
-	    STORE_TEST(test_account_duplicate_email_is_taken),
-	    STORE_TEST(test_user_by_login_email_or_username_any_case),
-	    STORE_TEST(test_status_insert_round_trips_and_counts),
-	    STORE_TEST(test_reply_bumps_replies_count),
-	    STORE_TEST(test_reblog_bumps_reblogs_count),
-	    STORE_TEST(test_status_delete_fixes_counters_and_deletes_reblogs),
-	    STORE_TEST(test_unreblog_moves_reblogs_count),
-	    STORE_TEST(test_status_delete_twice_moves_counters_once),
-	    STORE_TEST(test_public_feed_shows_only_public_originals),
-	    STORE_TEST(test_feed_is_newest_first_and_limited),
-	    STORE_TEST(test_feed_max_id_pages_older),
-	    STORE_TEST(test_feed_since_id_gives_newest_above_cursor),
-	    STORE_TEST(test_feed_min_id_gives_page_right_after_cursor),
-	    STORE_TEST(test_feed_min_id_with_max_id_is_bounded),
-	    STORE_TEST(test_home_feed_includes_followed_only_after_follow),
-	    STORE_TEST(test_home_recent_matches_full_query_beyond_the_window),
-	    STORE_TEST(test_follow_twice_counts_once),
-	    STORE_TEST(test_thread_path_extends_parent_path),
-	    STORE_TEST(test_thread_descendants_depth_first_from_root),
-	    STORE_TEST(test_thread_descendants_of_subtree),
-	    STORE_TEST(test_thread_descendants_resume_after_path),
-	    STORE_TEST(test_thread_descendants_respects_max),
-	    STORE_TEST(test_favourite_toggle_is_idempotent_and_counts),
-	    STORE_TEST(test_notifications_page_filters_types),
-	    STORE_TEST(test_notifications_page_min_id),
-	    STORE_TEST(test_idempotency_key_holds_within_window),
-	    STORE_TEST(test_marker_set_twice_bumps_version),
+		STORE_TEST(test_schema_is_migrated),
+		STORE_TEST(test_account_create_then_get),
+		STORE_TEST(test_account_duplicate_username_is_taken),
+		STORE_TEST(test_account_duplicate_email_is_taken),
+		STORE_TEST(test_user_by_login_email_or_username_any_case),
+		STORE_TEST(test_status_insert_round_trips_and_counts),
+		STORE_TEST(test_reply_bumps_replies_count),
+		STORE_TEST(test_reblog_bumps_reblogs_count),
+		STORE_TEST(
+			test_status_delete_fixes_counters_and_deletes_reblogs),
+		STORE_TEST(test_unreblog_moves_reblogs_count),
+		STORE_TEST(test_status_delete_twice_moves_counters_once),
+		STORE_TEST(test_public_feed_shows_only_public_originals),
+		STORE_TEST(test_feed_is_newest_first_and_limited),
+		STORE_TEST(test_feed_max_id_pages_older),
+		STORE_TEST(test_feed_since_id_gives_newest_above_cursor),
+		STORE_TEST(test_feed_min_id_gives_page_right_after_cursor),
+		STORE_TEST(test_feed_min_id_with_max_id_is_bounded),
+		STORE_TEST(test_home_feed_includes_followed_only_after_follow),
+		STORE_TEST(
+			test_home_recent_matches_full_query_beyond_the_window),
+		STORE_TEST(test_follow_twice_counts_once),
+		STORE_TEST(test_thread_path_extends_parent_path),
+		STORE_TEST(test_thread_descendants_depth_first_from_root),
+		STORE_TEST(test_thread_descendants_of_subtree),
+		STORE_TEST(test_thread_descendants_resume_after_path),
+		STORE_TEST(test_thread_descendants_respects_max),
+		STORE_TEST(test_favourite_toggle_is_idempotent_and_counts),
+		STORE_TEST(test_notifications_page_filters_types),
+		STORE_TEST(test_notifications_page_min_id),
+		STORE_TEST(test_idempotency_key_holds_within_window),
+		STORE_TEST(test_marker_set_twice_bumps_version),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -168,7 +168,7 @@ static void test_utf8_rejects_nul(void **state)
 static void test_hashtag_ascii_has_offsets(void **state)
 {
 	const text_entity *e =
-	    only_entity("hi #Chorus!", TEXT_HASHTAG, "Chorus");
+		only_entity("hi #Chorus!", TEXT_HASHTAG, "Chorus");
 	assert_int_equal(e->start, 3);
 	assert_int_equal(e->len, 7);
 	assert_string_equal(e->key, "chorus");
@@ -336,7 +336,7 @@ static void test_mention_local(void **state)
 static void test_mention_remote(void **state)
 {
 	const text_entity *e =
-	    only_entity("@bob@social.example", TEXT_MENTION, "bob");
+		only_entity("@bob@social.example", TEXT_MENTION, "bob");
 	assert_string_equal(e->domain, "social.example");
 	assert_int_equal(e->len, strlen("@bob@social.example"));
 }
@@ -345,7 +345,7 @@ static void test_mention_trailing_dot_excluded(void **state)
 {
 	only_entity("thanks @alice.", TEXT_MENTION, "alice");
 	const text_entity *e =
-	    only_entity("cc @bob@x.example.", TEXT_MENTION, "bob");
+		only_entity("cc @bob@x.example.", TEXT_MENTION, "bob");
 	assert_string_equal(e->domain, "x.example");
 }
 
@@ -451,8 +451,8 @@ static void test_count_url_weighs_fixed(void **state)
 {
 	assert_int_equal(count("https://x.org"), TEST_URL_WEIGHT);
 	assert_int_equal(
-	    count("see https://example.com/a/very/long/path/indeed/yes"),
-	    strlen("see ") + TEST_URL_WEIGHT);
+		count("see https://example.com/a/very/long/path/indeed/yes"),
+		strlen("see ") + TEST_URL_WEIGHT);
 }
 
 static void test_count_remote_mention_counts_local_part(void **state)
@@ -473,8 +473,8 @@ static void test_count_500_boundary(void **state)
 	assert_int_equal(count(repeat('a', TEST_MAX_CHARS, "")),
 			 TEST_MAX_CHARS);
 	assert_int_equal(
-	    count(repeat('a', TEST_MAX_CHARS - 1, "👨‍👩‍👧")),
-	    TEST_MAX_CHARS);
+		count(repeat('a', TEST_MAX_CHARS - 1, "👨‍👩‍👧")),
+		TEST_MAX_CHARS);
 	assert_int_equal(count(repeat('a', TEST_MAX_CHARS + 1, "")),
 			 TEST_MAX_CHARS + 1);
 	size_t before_url = TEST_MAX_CHARS - TEST_URL_WEIGHT - 1;
@@ -554,19 +554,19 @@ static void test_render_hashtag_base_is_escaped(void **state)
 static void test_render_mention_with_href(void **state)
 {
 	assert_string_equal(
-	    render_mention("hi @alice", "https://h.example/@alice"),
-	    "<p>hi <span class=\"h-card\" translate=\"no\">"
-	    "<a href=\"https://h.example/@alice\" class=\"u-url mention\">"
-	    "@<span>alice</span></a></span></p>");
+		render_mention("hi @alice", "https://h.example/@alice"),
+		"<p>hi <span class=\"h-card\" translate=\"no\">"
+		"<a href=\"https://h.example/@alice\" class=\"u-url mention\">"
+		"@<span>alice</span></a></span></p>");
 }
 
 static void test_render_mention_href_is_escaped(void **state)
 {
 	assert_string_equal(
-	    render_mention("@bob", "https://h/\"><x>"),
-	    "<p><span class=\"h-card\" translate=\"no\">"
-	    "<a href=\"https://h/&quot;&gt;&lt;x&gt;\" "
-	    "class=\"u-url mention\">@<span>bob</span></a></span></p>");
+		render_mention("@bob", "https://h/\"><x>"),
+		"<p><span class=\"h-card\" translate=\"no\">"
+		"<a href=\"https://h/&quot;&gt;&lt;x&gt;\" "
+		"class=\"u-url mention\">@<span>bob</span></a></span></p>");
 }
 
 static void test_render_unresolved_mention_is_text(void **state)
@@ -578,35 +578,35 @@ static void test_render_unresolved_mention_is_text(void **state)
 static void test_render_short_url(void **state)
 {
 	assert_string_equal(
-	    render("https://example.com/a"),
-	    "<p><a href=\"https://example.com/a\" target=\"_blank\" "
-	    "rel=\"nofollow noopener\" translate=\"no\">"
-	    "<span class=\"invisible\">https://</span>"
-	    "<span class=\"\">example.com/a</span>"
-	    "<span class=\"invisible\"></span></a></p>");
+		render("https://example.com/a"),
+		"<p><a href=\"https://example.com/a\" target=\"_blank\" "
+		"rel=\"nofollow noopener\" translate=\"no\">"
+		"<span class=\"invisible\">https://</span>"
+		"<span class=\"\">example.com/a</span>"
+		"<span class=\"invisible\"></span></a></p>");
 }
 
 static void test_render_url_hides_www(void **state)
 {
 	assert_string_equal(
-	    render("http://www.example.com"),
-	    "<p><a href=\"http://www.example.com\" target=\"_blank\" "
-	    "rel=\"nofollow noopener\" translate=\"no\">"
-	    "<span class=\"invisible\">http://www.</span>"
-	    "<span class=\"\">example.com</span>"
-	    "<span class=\"invisible\"></span></a></p>");
+		render("http://www.example.com"),
+		"<p><a href=\"http://www.example.com\" target=\"_blank\" "
+		"rel=\"nofollow noopener\" translate=\"no\">"
+		"<span class=\"invisible\">http://www.</span>"
+		"<span class=\"\">example.com</span>"
+		"<span class=\"invisible\"></span></a></p>");
 }
 
 static void test_render_long_url_is_cut_at_30(void **state)
 {
 	assert_string_equal(
-	    render("https://example.com/0123456789012345678901234567890"),
-	    "<p><a href=\"https://example.com/"
-	    "0123456789012345678901234567890\" target=\"_blank\" "
-	    "rel=\"nofollow noopener\" translate=\"no\">"
-	    "<span class=\"invisible\">https://</span>"
-	    "<span class=\"ellipsis\">example.com/012345678901234567</span>"
-	    "<span class=\"invisible\">8901234567890</span></a></p>");
+		render("https://example.com/0123456789012345678901234567890"),
+		"<p><a href=\"https://example.com/"
+		"0123456789012345678901234567890\" target=\"_blank\" "
+		"rel=\"nofollow noopener\" translate=\"no\">"
+		"<span class=\"invisible\">https://</span>"
+		"<span class=\"ellipsis\">example.com/012345678901234567</span>"
+		"<span class=\"invisible\">8901234567890</span></a></p>");
 }
 
 static void test_render_url_of_exactly_30_is_not_cut(void **state)
@@ -654,81 +654,81 @@ static void test_escape_html_escapes_all_five(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    TEXT_TEST(test_utf8_accepts_multilingual_text),
-	    TEXT_TEST(test_utf8_accepts_boundary_code_points),
-	    TEXT_TEST(test_utf8_rejects_overlong),
-	    TEXT_TEST(test_utf8_rejects_surrogates),
-	    TEXT_TEST(test_utf8_rejects_above_max_code_point),
-	    TEXT_TEST(test_utf8_rejects_truncated_sequence),
-	    TEXT_TEST(test_utf8_rejects_stray_continuation),
-	    TEXT_TEST(test_utf8_rejects_nul),
-	    TEXT_TEST(test_hashtag_ascii_has_offsets),
-	    TEXT_TEST(test_hashtag_latin_accent_folds_in_key),
-	    TEXT_TEST(test_hashtag_in_japanese),
-	    TEXT_TEST(test_hashtag_with_fullwidth_hash_sign),
-	    TEXT_TEST(test_hashtag_in_arabic),
-	    TEXT_TEST(test_hashtag_in_devanagari_keeps_marks),
-	    TEXT_TEST(test_hashtag_in_cyrillic_is_case_folded),
-	    TEXT_TEST(test_hashtag_in_korean),
-	    TEXT_TEST(test_hashtag_stops_at_emoji),
-	    TEXT_TEST(test_hashtag_keeps_underscores),
-	    TEXT_TEST(test_hashtag_trailing_dot_excluded),
-	    TEXT_TEST(test_hashtag_middle_dot_inside_is_kept),
-	    TEXT_TEST(test_hashtag_zwnj_inside_is_kept),
-	    TEXT_TEST(test_hashtag_trailing_separator_dropped),
-	    TEXT_TEST(test_hashtag_cannot_start_with_separator),
-	    TEXT_TEST(test_hashtag_pure_digits_rejected),
-	    TEXT_TEST(test_hashtag_digits_then_letters_accepted),
-	    TEXT_TEST(test_hashtag_inside_url_is_not_tag),
-	    TEXT_TEST(test_hashtag_after_paren),
-	    TEXT_TEST(test_hashtag_glued_to_word_or_entity_rejected),
-	    TEXT_TEST(test_hashtag_length_limit),
-	    TEXT_TEST(test_tag_key_folds_case_and_width),
-	    TEXT_TEST(test_tag_key_folds_stacked_latin_diacritics),
-	    TEXT_TEST(test_tag_key_keeps_separators),
-	    TEXT_TEST(test_tag_key_rejects_invalid_names),
-	    TEXT_TEST(test_mention_local),
-	    TEXT_TEST(test_mention_remote),
-	    TEXT_TEST(test_mention_trailing_dot_excluded),
-	    TEXT_TEST(test_mention_user_with_inner_dot_and_dash),
-	    TEXT_TEST(test_mention_email_is_not_mention),
-	    TEXT_TEST(test_mention_after_slash_or_equals_rejected),
-	    TEXT_TEST(test_mention_followed_by_latin_accent_rejected),
-	    TEXT_TEST(test_url_plain),
-	    TEXT_TEST(test_url_trailing_punctuation_trimmed),
-	    TEXT_TEST(test_url_unbalanced_paren_trimmed),
-	    TEXT_TEST(test_url_balanced_paren_kept),
-	    TEXT_TEST(test_url_scheme_is_case_insensitive),
-	    TEXT_TEST(test_url_stops_at_angle_bracket_and_quote),
-	    TEXT_TEST(test_url_needs_host_and_boundary),
-	    TEXT_TEST(test_entities_in_source_order),
-	    TEXT_TEST(test_count_plain_text),
-	    TEXT_TEST(test_count_combining_accent_is_one),
-	    TEXT_TEST(test_count_emoji_zwj_family_is_one),
-	    TEXT_TEST(test_count_url_weighs_fixed),
-	    TEXT_TEST(test_count_remote_mention_counts_local_part),
-	    TEXT_TEST(test_count_ignores_surrounding_whitespace),
-	    TEXT_TEST(test_count_500_boundary),
-	    TEXT_TEST(test_render_empty_is_empty),
-	    TEXT_TEST(test_render_single_paragraph),
-	    TEXT_TEST(test_render_paragraphs_and_line_breaks),
-	    TEXT_TEST(test_render_crlf_is_newline),
-	    TEXT_TEST(test_render_escapes_script_and_quotes),
-	    TEXT_TEST(test_render_hashtag),
-	    TEXT_TEST(test_render_hashtag_href_is_percent_encoded),
-	    TEXT_TEST(test_render_hashtag_next_to_script_is_escaped),
-	    TEXT_TEST(test_render_hashtag_base_is_escaped),
-	    TEXT_TEST(test_render_mention_with_href),
-	    TEXT_TEST(test_render_mention_href_is_escaped),
-	    TEXT_TEST(test_render_unresolved_mention_is_text),
-	    TEXT_TEST(test_render_short_url),
-	    TEXT_TEST(test_render_url_hides_www),
-	    TEXT_TEST(test_render_long_url_is_cut_at_30),
-	    TEXT_TEST(test_render_url_of_exactly_30_is_not_cut),
-	    TEXT_TEST(test_render_url_cut_counts_code_points),
-	    TEXT_TEST(test_render_url_with_quote_script_is_escaped),
-	    TEXT_TEST(test_render_url_apostrophe_escaped_in_href),
-	    TEXT_TEST(test_escape_html_escapes_all_five),
+		TEXT_TEST(test_utf8_accepts_multilingual_text),
+		TEXT_TEST(test_utf8_accepts_boundary_code_points),
+		TEXT_TEST(test_utf8_rejects_overlong),
+		TEXT_TEST(test_utf8_rejects_surrogates),
+		TEXT_TEST(test_utf8_rejects_above_max_code_point),
+		TEXT_TEST(test_utf8_rejects_truncated_sequence),
+		TEXT_TEST(test_utf8_rejects_stray_continuation),
+		TEXT_TEST(test_utf8_rejects_nul),
+		TEXT_TEST(test_hashtag_ascii_has_offsets),
+		TEXT_TEST(test_hashtag_latin_accent_folds_in_key),
+		TEXT_TEST(test_hashtag_in_japanese),
+		TEXT_TEST(test_hashtag_with_fullwidth_hash_sign),
+		TEXT_TEST(test_hashtag_in_arabic),
+		TEXT_TEST(test_hashtag_in_devanagari_keeps_marks),
+		TEXT_TEST(test_hashtag_in_cyrillic_is_case_folded),
+		TEXT_TEST(test_hashtag_in_korean),
+		TEXT_TEST(test_hashtag_stops_at_emoji),
+		TEXT_TEST(test_hashtag_keeps_underscores),
+		TEXT_TEST(test_hashtag_trailing_dot_excluded),
+		TEXT_TEST(test_hashtag_middle_dot_inside_is_kept),
+		TEXT_TEST(test_hashtag_zwnj_inside_is_kept),
+		TEXT_TEST(test_hashtag_trailing_separator_dropped),
+		TEXT_TEST(test_hashtag_cannot_start_with_separator),
+		TEXT_TEST(test_hashtag_pure_digits_rejected),
+		TEXT_TEST(test_hashtag_digits_then_letters_accepted),
+		TEXT_TEST(test_hashtag_inside_url_is_not_tag),
+		TEXT_TEST(test_hashtag_after_paren),
+		TEXT_TEST(test_hashtag_glued_to_word_or_entity_rejected),
+		TEXT_TEST(test_hashtag_length_limit),
+		TEXT_TEST(test_tag_key_folds_case_and_width),
+		TEXT_TEST(test_tag_key_folds_stacked_latin_diacritics),
+		TEXT_TEST(test_tag_key_keeps_separators),
+		TEXT_TEST(test_tag_key_rejects_invalid_names),
+		TEXT_TEST(test_mention_local),
+		TEXT_TEST(test_mention_remote),
+		TEXT_TEST(test_mention_trailing_dot_excluded),
+		TEXT_TEST(test_mention_user_with_inner_dot_and_dash),
+		TEXT_TEST(test_mention_email_is_not_mention),
+		TEXT_TEST(test_mention_after_slash_or_equals_rejected),
+		TEXT_TEST(test_mention_followed_by_latin_accent_rejected),
+		TEXT_TEST(test_url_plain),
+		TEXT_TEST(test_url_trailing_punctuation_trimmed),
+		TEXT_TEST(test_url_unbalanced_paren_trimmed),
+		TEXT_TEST(test_url_balanced_paren_kept),
+		TEXT_TEST(test_url_scheme_is_case_insensitive),
+		TEXT_TEST(test_url_stops_at_angle_bracket_and_quote),
+		TEXT_TEST(test_url_needs_host_and_boundary),
+		TEXT_TEST(test_entities_in_source_order),
+		TEXT_TEST(test_count_plain_text),
+		TEXT_TEST(test_count_combining_accent_is_one),
+		TEXT_TEST(test_count_emoji_zwj_family_is_one),
+		TEXT_TEST(test_count_url_weighs_fixed),
+		TEXT_TEST(test_count_remote_mention_counts_local_part),
+		TEXT_TEST(test_count_ignores_surrounding_whitespace),
+		TEXT_TEST(test_count_500_boundary),
+		TEXT_TEST(test_render_empty_is_empty),
+		TEXT_TEST(test_render_single_paragraph),
+		TEXT_TEST(test_render_paragraphs_and_line_breaks),
+		TEXT_TEST(test_render_crlf_is_newline),
+		TEXT_TEST(test_render_escapes_script_and_quotes),
+		TEXT_TEST(test_render_hashtag),
+		TEXT_TEST(test_render_hashtag_href_is_percent_encoded),
+		TEXT_TEST(test_render_hashtag_next_to_script_is_escaped),
+		TEXT_TEST(test_render_hashtag_base_is_escaped),
+		TEXT_TEST(test_render_mention_with_href),
+		TEXT_TEST(test_render_mention_href_is_escaped),
+		TEXT_TEST(test_render_unresolved_mention_is_text),
+		TEXT_TEST(test_render_short_url),
+		TEXT_TEST(test_render_url_hides_www),
+		TEXT_TEST(test_render_long_url_is_cut_at_30),
+		TEXT_TEST(test_render_url_of_exactly_30_is_not_cut),
+		TEXT_TEST(test_render_url_cut_counts_code_points),
+		TEXT_TEST(test_render_url_with_quote_script_is_escaped),
+		TEXT_TEST(test_render_url_apostrophe_escaped_in_href),
+		TEXT_TEST(test_escape_html_escapes_all_five),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
