@@ -65,18 +65,7 @@ void accounts_create(http_req *r)
 	}
 	/* the new user is signed in at once with the app's scopes */
 	const principal *p = api_principal(r);
-	char *token = auth_random_token(&r->arena);
-	int64_t token_id = id_next();
-	if (store_token_create(token_id, auth_token_hash(&r->arena, token),
-			       p->app_id, id, p->scopes) < 0) {
-		http_reply_error(r, 500, "Internal server error");
-		return;
-	}
-	http_reply_json(r, 200,
-			json_pack("{s:s,s:s,s:s,s:I}", "access_token", token,
-				  "token_type", "Bearer", "scope", p->scopes,
-				  "created_at",
-				  (json_int_t)(id_to_ms(token_id) / 1000)));
+	oauth_reply_new_token(r, p->app_id, id, p->scopes);
 }
 
 void accounts_verify_credentials(http_req *r)
@@ -142,7 +131,7 @@ void accounts_update_credentials(http_req *r)
 			return;
 		}
 		acc.note = v;
-		acc.note_html = account_note_html(&r->arena, v);
+		acc.note_html = profile_text_html(&r->arena, v);
 	}
 	acc.locked = http_param_bool(r, "locked", acc.locked);
 	acc.bot = http_param_bool(r, "bot", acc.bot);

@@ -53,6 +53,9 @@ void oauth_authorize_submit(http_req *r);
 void oauth_token(http_req *r);
 void oauth_revoke(http_req *r);
 void oauth_server_metadata(http_req *r);
+/* Store a new access token and reply 200 with the Token entity. */
+void oauth_reply_new_token(http_req *r, int64_t app_id, int64_t account_id,
+			   const char *scopes);
 
 void accounts_create(http_req *r);
 void accounts_verify_credentials(http_req *r);

@@ -355,12 +355,12 @@ static bool client_auth(http_req *r, app *a)
 	       sodium_memcmp(secret, a->client_secret, n) == 0;
 }
 
-static void issue_token(http_req *r, const app *a, int64_t account_id,
-			const char *scopes)
+void oauth_reply_new_token(http_req *r, int64_t app_id, int64_t account_id,
+			   const char *scopes)
 {
 	char *token = auth_random_token(&r->arena);
 	int64_t id = id_next();
-	if (store_token_create(id, auth_token_hash(&r->arena, token), a->id,
+	if (store_token_create(id, auth_token_hash(&r->arena, token), app_id,
 			       account_id, scopes) < 0) {
 		http_reply_error(r, 500, "Internal server error");
 		return;
@@ -412,7 +412,7 @@ static void grant_authorization_code(http_req *r, const app *a)
 				       invalid_grant_desc);
 		return;
 	}
-	issue_token(r, a, account_id, scopes);
+	oauth_reply_new_token(r, a->id, account_id, scopes);
 }
 
 static void grant_password(http_req *r, const app *a, const char *scopes)
@@ -428,7 +428,7 @@ static void grant_password(http_req *r, const app *a, const char *scopes)
 				       invalid_grant_desc);
 		return;
 	}
-	issue_token(r, a, acc.id, scopes);
+	oauth_reply_new_token(r, a->id, acc.id, scopes);
 }
 
 void oauth_token(http_req *r)
@@ -464,7 +464,7 @@ void oauth_token(http_req *r)
 	if (!strcmp(grant, "password"))
 		grant_password(r, &a, scopes);
 	else if (!strcmp(grant, "client_credentials"))
-		issue_token(r, &a, 0, scopes);
+		oauth_reply_new_token(r, a.id, 0, scopes);
 	else
 		http_reply_oauth_error(r, 400, "unsupported_grant_type",
 				       "The authorization grant type is not "

@@ -130,7 +130,7 @@ bool account_lookup(arena *a, const char *acct, account *out)
 	return store_account_by_username(a, user, domain, out);
 }
 
-char *account_note_html(arena *a, const char *note)
+char *profile_text_html(arena *a, const char *note)
 {
 	text_parsed parsed;
 	size_t n = strlen(note);

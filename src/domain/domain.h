@@ -52,8 +52,9 @@ dom_err account_register(arena *a, const registration *reg, int64_t *id,
 			 const char **msg);
 /* Lookup by "user" or "user@domain" (our own domain counts as local). */
 bool account_lookup(arena *a, const char *acct, account *out);
-/* Render a profile note (plain text) to HTML. */
-char *account_note_html(arena *a, const char *note);
+/* Profile text (a bio, a field value) as HTML: escaped, links and local
+ * tag links made; mentions stay plain text. Arena memory. */
+char *profile_text_html(arena *a, const char *text);
 
 /* ---- posting.c ---- */
 typedef struct post_request {

@@ -103,8 +103,6 @@ typedef struct http_server_opts {
 http_server *http_server_start(const http_server_opts *opts);
 /* Stop accepting, finish in-flight requests, join the workers, free. */
 void http_server_stop(http_server *s);
-/* The port actually bound (useful with port 0). */
-int http_server_port(const http_server *s);
 
 /* ---- request accessors ---- */
 

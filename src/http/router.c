@@ -9,8 +9,7 @@
 
 /* Split path into segments (pointers into a copy); returns the count or -1
  * when there are more than HTTP_MAX_SEGMENTS. */
-static int split_segments(arena *a, const char *path,
-			  const char *seg[HTTP_MAX_SEGMENTS],
+static int split_segments(const char *path, const char *seg[HTTP_MAX_SEGMENTS],
 			  size_t len[HTTP_MAX_SEGMENTS])
 {
 	int n = 0;
@@ -29,7 +28,6 @@ static int split_segments(arena *a, const char *path,
 		n++;
 		p += l;
 	}
-	(void)a;
 	return n;
 }
 
@@ -38,7 +36,7 @@ const http_route *http_route_match(http_req *r, const http_route *routes,
 {
 	const char *seg[HTTP_MAX_SEGMENTS];
 	size_t len[HTTP_MAX_SEGMENTS];
-	int nseg = split_segments(&r->arena, r->path, seg, len);
+	int nseg = split_segments(r->path, seg, len);
 	if (nseg < 0)
 		return NULL;
 	const http_route *best = NULL;
@@ -52,7 +50,7 @@ const http_route *http_route_match(http_req *r, const http_route *routes,
 			continue;
 		const char *pseg[HTTP_MAX_SEGMENTS];
 		size_t plen[HTTP_MAX_SEGMENTS];
-		int np = split_segments(&r->arena, rt->pattern, pseg, plen);
+		int np = split_segments(rt->pattern, pseg, plen);
 		if (np != nseg)
 			continue;
 		int literals = 0, nparams = 0;

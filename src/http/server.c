@@ -386,13 +386,6 @@ http_server *http_server_start(const http_server_opts *opts)
 	return s;
 }
 
-int http_server_port(const http_server *s)
-{
-	const union MHD_DaemonInfo *info =
-		MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	return info ? info->port : 0;
-}
-
 void http_server_stop(http_server *s)
 {
 	if (!s)

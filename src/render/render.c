@@ -6,7 +6,6 @@
 #include "core/config.h"
 #include "core/time.h"
 #include "store/store.h"
-#include "text/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -37,12 +36,7 @@ static json_t *id_or_null(arena *a, int64_t id)
  * without the paragraph wrapper Mastodon leaves off field values. */
 static char *field_html(arena *a, const char *value)
 {
-	size_t n = strlen(value);
-	text_parsed parsed;
-	text_parse(a, value, n, &parsed);
-	text_render_opts o = {
-		.tag_base = arena_printf(a, "%s/tags/", cfg.base_url)};
-	char *html = text_render_html(a, value, n, &parsed, &o);
+	char *html = profile_text_html(a, value);
 	size_t len = strlen(html);
 	if (len >= 7 && !strncmp(html, "<p>", 3) &&
 	    !strcmp(html + len - 4, "</p>") && !strstr(html + 3, "<p>")) {

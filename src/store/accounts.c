@@ -175,17 +175,6 @@ int store_account_update_profile(const account *a)
 	return 0;
 }
 
-void store_accounts_load(arena *ar, const int64_t *ids, size_t n, account *out)
-{
-	/* few distinct authors per page; the cached point lookup is as fast
-	 * as an IN list and keeps the SQL static */
-	for (size_t i = 0; i < n; i++) {
-		memset(&out[i], 0, sizeof out[i]);
-		if (ids[i])
-			store_account_get(ar, ids[i], &out[i]);
-	}
-}
-
 size_t store_accounts_search(const char *q, int limit, int offset, int64_t *out)
 {
 	sqlite3_stmt *st = db_stmt(
@@ -228,22 +217,14 @@ void store_users_each(void (*fn)(const account *a, void *ctx), void *ctx,
 	sqlite3_reset(st);
 }
 
-static int64_t count_query(const char *sql)
-{
-	sqlite3_stmt *st = db_stmt(sql);
-	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
-						   : 0;
-	sqlite3_reset(st);
-	return n;
-}
-
 int64_t store_count_local_users(void)
 {
-	return count_query("SELECT count(*) FROM users");
+	return db_int64("SELECT count(*) FROM users", 0, 0);
 }
 
 int64_t store_count_local_statuses(void)
 {
-	return count_query("SELECT coalesce(sum(statuses_count), 0)"
-			   " FROM accounts WHERE domain IS NULL");
+	return db_int64("SELECT coalesce(sum(statuses_count), 0)"
+			" FROM accounts WHERE domain IS NULL",
+			0, 0);
 }

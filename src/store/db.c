@@ -261,3 +261,24 @@ const char *db_text_or_null(sqlite3_stmt *st, int col)
 {
 	return (const char *)sqlite3_column_text(st, col);
 }
+
+bool db_exists(const char *sql, int64_t a, int64_t b)
+{
+	sqlite3_stmt *st = db_stmt(sql);
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	bool yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return yes;
+}
+
+int64_t db_int64(const char *sql, int64_t a, int64_t b)
+{
+	sqlite3_stmt *st = db_stmt(sql);
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+						   : 0;
+	sqlite3_reset(st);
+	return v;
+}

@@ -34,6 +34,11 @@ void db_touch(struct cache *c, int64_t id);
 /* The same for everything cached (a change too wide to list). */
 void db_touch_all(void);
 
+/* Whether sql (binding ?1 = a, ?2 = b) returns a row. */
+bool db_exists(const char *sql, int64_t a, int64_t b);
+/* The first column of the first row of sql (?1 = a, ?2 = b), or 0. */
+int64_t db_int64(const char *sql, int64_t a, int64_t b);
+
 /* Column text or "" — never NULL — copied into nothing (valid until the
  * next step/reset of st). */
 const char *db_text(sqlite3_stmt *st, int col);

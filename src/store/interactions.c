@@ -74,13 +74,8 @@ int store_pin_set(int64_t account_id, int64_t status_id, bool on)
 
 int64_t store_pin_count(int64_t account_id)
 {
-	sqlite3_stmt *st =
-		db_stmt("SELECT count(*) FROM pins WHERE account_id = ?1");
-	sqlite3_bind_int64(st, 1, account_id);
-	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
-						   : 0;
-	sqlite3_reset(st);
-	return n;
+	return db_int64("SELECT count(*) FROM pins WHERE account_id = ?1",
+			account_id, 0);
 }
 
 /* All four flags of a page in one statement; ids go in as a JSON array so

@@ -5,16 +5,6 @@
 
 #include <string.h>
 
-static bool row_exists(const char *sql, int64_t a, int64_t b)
-{
-	sqlite3_stmt *st = db_stmt(sql);
-	sqlite3_bind_int64(st, 1, a);
-	sqlite3_bind_int64(st, 2, b);
-	bool yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	return yes;
-}
-
 static const char sql_follows[] =
 	"SELECT show_reblogs, notify FROM follows WHERE account_id = ?1"
 	" AND target_id = ?2";
@@ -24,7 +14,7 @@ static const char sql_requested[] =
 
 bool store_follows(int64_t account_id, int64_t target_id)
 {
-	return row_exists(sql_follows, account_id, target_id);
+	return db_exists(sql_follows, account_id, target_id);
 }
 
 void store_relationship_get(int64_t viewer, int64_t target,
@@ -40,9 +30,9 @@ void store_relationship_get(int64_t viewer, int64_t target,
 		out->notifying = sqlite3_column_int(st, 1);
 	}
 	sqlite3_reset(st);
-	out->followed_by = row_exists(sql_follows, target, viewer);
-	out->requested = row_exists(sql_requested, viewer, target);
-	out->requested_by = row_exists(sql_requested, target, viewer);
+	out->followed_by = db_exists(sql_follows, target, viewer);
+	out->requested = db_exists(sql_requested, viewer, target);
+	out->requested_by = db_exists(sql_requested, target, viewer);
 }
 
 static int move_follow_counts(int64_t account_id, int64_t target_id, int delta)
@@ -86,7 +76,7 @@ int store_follow_create(int64_t id, int64_t account_id, int64_t target_id,
 {
 	if (db_begin() < 0)
 		return -1;
-	bool existed = row_exists(sql_follows, account_id, target_id);
+	bool existed = db_exists(sql_follows, account_id, target_id);
 	if (follow_insert(id, account_id, target_id, reblogs, notify) < 0 ||
 	    (!existed && move_follow_counts(account_id, target_id, 1) < 0) ||
 	    db_commit() < 0) {
@@ -163,7 +153,7 @@ bool store_follow_request_accept(int64_t account_id, int64_t target_id,
 		db_rollback();
 		return false;
 	}
-	bool existed = row_exists(sql_follows, account_id, target_id);
+	bool existed = db_exists(sql_follows, account_id, target_id);
 	if (follow_insert(follow_id, account_id, target_id, reblogs, notify) <
 		    0 ||
 	    (!existed && move_follow_counts(account_id, target_id, 1) < 0) ||
@@ -176,13 +166,9 @@ bool store_follow_request_accept(int64_t account_id, int64_t target_id,
 
 int64_t store_follow_requests_count(int64_t target_id)
 {
-	sqlite3_stmt *st = db_stmt(
-		"SELECT count(*) FROM follow_requests WHERE target_id = ?1");
-	sqlite3_bind_int64(st, 1, target_id);
-	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
-						   : 0;
-	sqlite3_reset(st);
-	return n;
+	return db_int64("SELECT count(*) FROM follow_requests"
+			" WHERE target_id = ?1",
+			target_id, 0);
 }
 
 int store_notification_insert(const notification *n)

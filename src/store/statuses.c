@@ -405,15 +405,9 @@ size_t store_status_edits(arena *ar, int64_t id, status **out)
 
 int64_t store_reblog_find(int64_t account_id, int64_t status_id)
 {
-	sqlite3_stmt *st = db_stmt("SELECT id FROM statuses WHERE"
-				   " reblog_of_id = ?1 AND account_id = ?2");
-	sqlite3_bind_int64(st, 1, status_id);
-	sqlite3_bind_int64(st, 2, account_id);
-	int64_t id = sqlite3_step(st) == SQLITE_ROW
-			     ? sqlite3_column_int64(st, 0)
-			     : 0;
-	sqlite3_reset(st);
-	return id;
+	return db_int64("SELECT id FROM statuses WHERE reblog_of_id = ?1"
+			" AND account_id = ?2",
+			status_id, account_id);
 }
 
 static size_t collect_ids(sqlite3_stmt *st, int64_t *out, size_t max)
@@ -425,23 +419,11 @@ static size_t collect_ids(sqlite3_stmt *st, int64_t *out, size_t max)
 	return n;
 }
 
-size_t store_status_mentions(int64_t status_id, int64_t *out, size_t max)
-{
-	sqlite3_stmt *st =
-		db_stmt("SELECT account_id FROM mentions WHERE status_id = ?1");
-	sqlite3_bind_int64(st, 1, status_id);
-	return collect_ids(st, out, max);
-}
-
 bool store_is_mentioned(int64_t status_id, int64_t account_id)
 {
-	sqlite3_stmt *st = db_stmt("SELECT 1 FROM mentions WHERE"
-				   " status_id = ?1 AND account_id = ?2");
-	sqlite3_bind_int64(st, 1, status_id);
-	sqlite3_bind_int64(st, 2, account_id);
-	bool yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	return yes;
+	return db_exists("SELECT 1 FROM mentions WHERE status_id = ?1"
+			 " AND account_id = ?2",
+			 status_id, account_id);
 }
 
 size_t store_rebloggers(int64_t status_id, int64_t *out, size_t max)
@@ -741,11 +723,7 @@ size_t store_thread_descendants(int64_t root, const void *path, size_t path_len,
 
 bool store_status_has_tag(int64_t status_id, int64_t tag_id)
 {
-	sqlite3_stmt *st = db_stmt("SELECT 1 FROM status_tags WHERE"
-				   " tag_id = ?2 AND status_id = ?1");
-	sqlite3_bind_int64(st, 1, status_id);
-	sqlite3_bind_int64(st, 2, tag_id);
-	bool yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	return yes;
+	return db_exists("SELECT 1 FROM status_tags WHERE status_id = ?1"
+			 " AND tag_id = ?2",
+			 status_id, tag_id);
 }

@@ -46,8 +46,6 @@ bool store_user_by_login(arena *ar, const char *login, account *out,
 			 const char **hash);
 int store_user_set_password(int64_t account_id, const char *hash);
 int store_account_update_profile(const account *a);
-/* Load many accounts by id; out[i] is zeroed (id 0) for a missing one. */
-void store_accounts_load(arena *ar, const int64_t *ids, size_t n, account *out);
 /* Accounts whose username or display name starts with q; ids into out. */
 size_t store_accounts_search(const char *q, int limit, int offset,
 			     int64_t *out);
@@ -106,8 +104,6 @@ int store_status_update(const status *old, const status *s,
 size_t store_status_edits(arena *ar, int64_t id, status **out);
 /* The reblog of status_id by account_id, or 0. */
 int64_t store_reblog_find(int64_t account_id, int64_t status_id);
-/* Mentioned account ids of a status. */
-size_t store_status_mentions(int64_t status_id, int64_t *out, size_t max);
 bool store_is_mentioned(int64_t status_id, int64_t account_id);
 /* Accounts that reblogged a status (for edit notifications). */
 size_t store_rebloggers(int64_t status_id, int64_t *out, size_t max);
