@@ -155,9 +155,13 @@ void http_parse_urlencoded(http_req *r, const char *s, size_t n,
 			   bool from_query);
 void http_param_add(http_req *r, const char *raw_key, const char *value,
 		    size_t len, bool from_query);
-/* Match r->path against routes; sets r->route and r->path_params.
- * Returns the route, or NULL when no route matches path and method. */
-const http_route *http_route_match(http_req *r, const http_route *routes,
-				   size_t n);
+/* Routes compiled for matching. http_router_new returns NULL when out of
+ * memory; the route table must outlive the router. */
+typedef struct http_router http_router;
+http_router *http_router_new(const http_route *routes, size_t n);
+void http_router_free(http_router *rt);
+/* Match r->path and r->method; sets r->route and r->path_params. Returns
+ * the route, or NULL when none matches. */
+const http_route *http_router_match(const http_router *rt, http_req *r);
 
 #endif

@@ -2,12 +2,14 @@
  *
  * The most specific route wins: among patterns that match, the one with the
  * most literal segments, so /accounts/verify_credentials beats
- * /accounts/:id whatever the table order. */
+ * /accounts/:id whatever the table order. Patterns are split once, when
+ * the router is built; a request splits only its own path. */
 #include "http/http.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-/* Split path into segments (pointers into a copy); returns the count or -1
+/* Split path into segments (pointers into path); returns the count or -1
  * when there are more than HTTP_MAX_SEGMENTS. */
 static int split_segments(const char *path, const char *seg[HTTP_MAX_SEGMENTS],
 			  size_t len[HTTP_MAX_SEGMENTS])
@@ -31,8 +33,39 @@ static int split_segments(const char *path, const char *seg[HTTP_MAX_SEGMENTS],
 	return n;
 }
 
-const http_route *http_route_match(http_req *r, const http_route *routes,
-				   size_t n)
+/* A route's pattern, split once when the router is built. */
+typedef struct compiled_route {
+	const http_route *route;
+	int nseg; /* -1: the pattern has too many segments, never matches */
+	const char *seg[HTTP_MAX_SEGMENTS];
+	size_t len[HTTP_MAX_SEGMENTS];
+} compiled_route;
+
+struct http_router {
+	size_t n;
+	compiled_route routes[];
+};
+
+http_router *http_router_new(const http_route *routes, size_t n)
+{
+	http_router *rt = malloc(sizeof *rt + n * sizeof rt->routes[0]);
+	if (!rt)
+		return NULL;
+	rt->n = n;
+	for (size_t i = 0; i < n; i++) {
+		compiled_route *c = &rt->routes[i];
+		c->route = &routes[i];
+		c->nseg = split_segments(routes[i].pattern, c->seg, c->len);
+	}
+	return rt;
+}
+
+void http_router_free(http_router *rt)
+{
+	free(rt);
+}
+
+const http_route *http_router_match(const http_router *router, http_req *r)
 {
 	const char *seg[HTTP_MAX_SEGMENTS];
 	size_t len[HTTP_MAX_SEGMENTS];
@@ -44,29 +77,24 @@ const http_route *http_route_match(http_req *r, const http_route *routes,
 	const char *best_params[HTTP_MAX_PATH_PARAMS];
 	size_t best_plen[HTTP_MAX_PATH_PARAMS];
 	int best_nparams = 0;
-	for (size_t i = 0; i < n; i++) {
-		const http_route *rt = &routes[i];
-		if (strcmp(rt->method, r->method))
-			continue;
-		const char *pseg[HTTP_MAX_SEGMENTS];
-		size_t plen[HTTP_MAX_SEGMENTS];
-		int np = split_segments(rt->pattern, pseg, plen);
-		if (np != nseg)
+	for (size_t i = 0; i < router->n; i++) {
+		const compiled_route *c = &router->routes[i];
+		if (c->nseg != nseg || strcmp(c->route->method, r->method))
 			continue;
 		int literals = 0, nparams = 0;
 		const char *params[HTTP_MAX_PATH_PARAMS];
 		size_t params_len[HTTP_MAX_PATH_PARAMS];
 		bool ok = true;
-		for (int s = 0; s < np && ok; s++) {
-			if (pseg[s][0] == ':') {
+		for (int s = 0; s < nseg && ok; s++) {
+			if (c->seg[s][0] == ':') {
 				if (nparams == HTTP_MAX_PATH_PARAMS) {
 					ok = false;
 					break;
 				}
 				params[nparams] = seg[s];
 				params_len[nparams++] = len[s];
-			} else if (plen[s] == len[s] &&
-				   !memcmp(pseg[s], seg[s], len[s])) {
+			} else if (c->len[s] == len[s] &&
+				   !memcmp(c->seg[s], seg[s], len[s])) {
 				literals++;
 			} else {
 				ok = false;
@@ -74,7 +102,7 @@ const http_route *http_route_match(http_req *r, const http_route *routes,
 		}
 		if (!ok || literals <= best_literals)
 			continue;
-		best = rt;
+		best = c->route;
 		best_literals = literals;
 		best_nparams = nparams;
 		memcpy(best_params, params, sizeof params);

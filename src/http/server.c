@@ -23,6 +23,7 @@ enum {
 struct http_server {
 	struct MHD_Daemon *daemon;
 	http_server_opts opts;
+	http_router *router;
 	pthread_key_t thread_key;
 };
 
@@ -212,8 +213,7 @@ static void dispatch(http_server *s, http_req *r)
 		http_reply_error(r, 400, "Invalid UTF-8 in the request");
 		return;
 	}
-	const http_route *rt =
-		http_route_match(r, s->opts.routes, s->opts.nroutes);
+	const http_route *rt = http_router_match(s->router, r);
 	if (!rt) {
 		http_reply_error(r, 404, "Not found");
 		return;
@@ -357,12 +357,19 @@ http_server *http_server_start(const http_server_opts *opts)
 	if (!s)
 		return NULL;
 	s->opts = *opts;
+	s->router = http_router_new(opts->routes, opts->nroutes);
+	if (!s->router) {
+		free(s);
+		return NULL;
+	}
 	pthread_key_create(&s->thread_key, on_thread_exit);
 	struct sockaddr_in addr = {0};
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons((uint16_t)opts->port);
 	if (inet_pton(AF_INET, opts->bind, &addr.sin_addr) != 1) {
 		log_error("bad bind address %s", opts->bind);
+		pthread_key_delete(s->thread_key);
+		http_router_free(s->router);
 		free(s);
 		return NULL;
 	}
@@ -380,6 +387,8 @@ http_server *http_server_start(const http_server_opts *opts)
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
 	if (!s->daemon) {
 		log_error("cannot listen on %s:%d", opts->bind, opts->port);
+		pthread_key_delete(s->thread_key);
+		http_router_free(s->router);
 		free(s);
 		return NULL;
 	}
@@ -393,5 +402,6 @@ void http_server_stop(http_server *s)
 	MHD_quiesce_daemon(s->daemon);
 	MHD_stop_daemon(s->daemon);
 	pthread_key_delete(s->thread_key);
+	http_router_free(s->router);
 	free(s);
 }

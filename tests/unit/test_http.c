@@ -443,7 +443,11 @@ static const http_route *route(const char *method, const char *path)
 {
 	req.method = method;
 	req.path = path;
-	return http_route_match(&req, routes, NROUTES);
+	http_router *rt = http_router_new(routes, NROUTES);
+	assert_non_null(rt);
+	const http_route *match = http_router_match(rt, &req);
+	http_router_free(rt);
+	return match;
 }
 
 static void test_route_literal_beats_param(void **state)
