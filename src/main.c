@@ -2,6 +2,7 @@
 #include "api/api.h"
 #include "core/cache.h"
 #include "core/config.h"
+#include "core/feeds.h"
 #include "core/log.h"
 #include "domain/domain.h"
 #include "store/store.h"
@@ -126,6 +127,8 @@ static int cmd_serve(void)
 		.thread_exit = store_thread_close,
 	};
 	cache_init((size_t)cfg.cache_statuses, (size_t)cfg.cache_accounts);
+	feeds_init((size_t)cfg.cache_home_feeds,
+		   (size_t)cfg.cache_home_feed_length);
 	http_server *s = http_server_start(&opts);
 	if (!s)
 		return 1;
@@ -137,6 +140,7 @@ static int cmd_serve(void)
 	http_server_stop(s);
 	store_thread_close();
 	cache_shutdown();
+	feeds_shutdown();
 	log_info("stopped");
 	return 0;
 }

@@ -23,7 +23,7 @@ struct cache {
 cache *cache_statuses, *cache_accounts;
 
 static _Atomic uint64_t cache_epoch_now = 1;
-static _Thread_local uint64_t cache_thread_epoch;
+static _Thread_local uint64_t thread_epoch;
 
 static cache *cache_create(size_t slots)
 {
@@ -73,7 +73,17 @@ void cache_shutdown(void)
 
 void cache_request_begin(void)
 {
-	cache_thread_epoch = atomic_load(&cache_epoch_now);
+	thread_epoch = atomic_load(&cache_epoch_now);
+}
+
+uint64_t cache_thread_epoch(void)
+{
+	return thread_epoch;
+}
+
+uint64_t cache_epoch_next(void)
+{
+	return atomic_fetch_add(&cache_epoch_now, 1) + 1;
 }
 
 static size_t slot_of(const cache *c, int64_t key)
@@ -106,7 +116,7 @@ const char *cache_get(cache *c, int64_t key, arena *a, size_t *len)
 
 void cache_put(cache *c, int64_t key, const char *data, size_t len)
 {
-	if (!c || cache_thread_epoch == 0)
+	if (!c || thread_epoch == 0)
 		return;
 	char *copy = malloc(len + 1);
 	if (!copy)
@@ -117,7 +127,7 @@ void cache_put(cache *c, int64_t key, const char *data, size_t len)
 	pthread_mutex_t *m = lock_of(c, i);
 	pthread_mutex_lock(m);
 	cache_slot *s = &c->slots[i];
-	if (s->invalidated > cache_thread_epoch) {
+	if (s->invalidated > thread_epoch) {
 		/* changed after our snapshot began: ours may be old */
 		pthread_mutex_unlock(m);
 		free(copy);
@@ -135,7 +145,7 @@ void cache_invalidate(cache *c, int64_t key)
 {
 	if (!c)
 		return;
-	uint64_t epoch = atomic_fetch_add(&cache_epoch_now, 1) + 1;
+	uint64_t epoch = cache_epoch_next();
 	size_t i = slot_of(c, key);
 	pthread_mutex_t *m = lock_of(c, i);
 	pthread_mutex_lock(m);
@@ -154,7 +164,7 @@ void cache_clear(cache *c)
 {
 	if (!c)
 		return;
-	uint64_t epoch = atomic_fetch_add(&cache_epoch_now, 1) + 1;
+	uint64_t epoch = cache_epoch_next();
 	for (size_t i = 0; i <= c->mask; i++) {
 		pthread_mutex_t *m = lock_of(c, i);
 		pthread_mutex_lock(m);

@@ -33,6 +33,12 @@ void cache_shutdown(void);
  * puts from this thread carry this epoch. */
 void cache_request_begin(void);
 
+/* The epoch clock the caches share, for other epoch-checked structures
+ * (core/feeds.h): the calling thread's epoch from cache_request_begin
+ * (0 before the first), and a fresh epoch for an invalidation. */
+uint64_t cache_thread_epoch(void);
+uint64_t cache_epoch_next(void);
+
 /* The bytes cached for key, copied into a (NUL-terminated), or NULL. */
 const char *cache_get(cache *c, int64_t key, arena *a, size_t *len);
 /* Store data for key unless it was invalidated since this thread's

@@ -58,6 +58,9 @@ static const cfg_key cfg_keys[] = {
 	KEY("accounts", "max_fields", CFG_INT, max_fields, "4"),
 	KEY("cache", "statuses", CFG_INT, cache_statuses, "8192"),
 	KEY("cache", "accounts", CFG_INT, cache_accounts, "4096"),
+	KEY("cache", "home_feeds", CFG_INT, cache_home_feeds, "2048"),
+	KEY("cache", "home_feed_length", CFG_INT, cache_home_feed_length,
+	    "400"),
 	KEY("security", "argon2_ops", CFG_LONG, argon2_ops, "2"),
 	KEY("security", "argon2_mem_kib", CFG_LONG, argon2_mem_kib, "19456"),
 };

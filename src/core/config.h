@@ -42,8 +42,10 @@ typedef struct config {
 	int max_note;
 	int max_fields;
 	/* [cache] */
-	int cache_statuses; /* slots for rendered statuses */
-	int cache_accounts; /* slots for rendered accounts */
+	int cache_statuses;	    /* slots for rendered statuses */
+	int cache_accounts;	    /* slots for rendered accounts */
+	int cache_home_feeds;	    /* home timelines kept in memory */
+	int cache_home_feed_length; /* newest ids kept per home timeline */
 	/* [security] */
 	long argon2_ops;
 	long argon2_mem_kib;

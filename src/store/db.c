@@ -2,6 +2,7 @@
 
 #include "core/cache.h"
 #include "core/config.h"
+#include "core/feeds.h"
 #include "core/log.h"
 #include "store/store.h"
 
@@ -20,9 +21,18 @@ typedef struct stmt_slot {
 	sqlite3_stmt *stmt;
 } stmt_slot;
 
+/* A home-feed change waiting for COMMIT: id pushed to owner's feed, or
+ * the feed dropped when id is 0. */
+typedef struct feed_op {
+	int64_t owner, id;
+} feed_op;
+
 typedef struct thread_db {
 	sqlite3 *conn;
 	stmt_slot cache[DB_STMT_CACHE];
+	feed_op *feed_ops;
+	size_t nfeed_ops, feed_ops_cap;
+	bool feed_ops_lost; /* one did not fit: drop every feed at COMMIT */
 } thread_db;
 
 static char *db_path;
@@ -102,6 +112,7 @@ void store_thread_close(void)
 	for (int i = 0; i < DB_STMT_CACHE; i++)
 		sqlite3_finalize(tdb->cache[i].stmt);
 	sqlite3_close(tdb->conn);
+	free(tdb->feed_ops);
 	free(tdb);
 	tdb = NULL;
 }
@@ -223,8 +234,57 @@ void db_touch_all(void)
 	touched_overflow = true;
 }
 
+static void feed_op_apply(feed_op op)
+{
+	if (op.id)
+		feeds_push(feeds_home, op.owner, op.id);
+	else
+		feeds_drop(feeds_home, op.owner);
+}
+
+static void feed_op_add(int64_t owner, int64_t id)
+{
+	feed_op op = {owner, id};
+	if (!feeds_home)
+		return;
+	if (sqlite3_get_autocommit(db_conn())) {
+		feed_op_apply(op);
+		return;
+	}
+	if (tdb->nfeed_ops == tdb->feed_ops_cap) {
+		size_t cap = tdb->feed_ops_cap ? tdb->feed_ops_cap * 2 : 64;
+		feed_op *more = realloc(tdb->feed_ops, cap * sizeof *more);
+		if (!more) {
+			tdb->feed_ops_lost = true;
+			return;
+		}
+		tdb->feed_ops = more;
+		tdb->feed_ops_cap = cap;
+	}
+	tdb->feed_ops[tdb->nfeed_ops++] = op;
+}
+
+void db_feed_push(int64_t owner, int64_t id)
+{
+	feed_op_add(owner, id);
+}
+
+void db_feed_drop(int64_t owner)
+{
+	feed_op_add(owner, 0);
+}
+
 static void touched_flush(bool committed)
 {
+	if (tdb && committed && tdb->feed_ops_lost)
+		feeds_clear(feeds_home);
+	else if (tdb && committed)
+		for (size_t i = 0; i < tdb->nfeed_ops; i++)
+			feed_op_apply(tdb->feed_ops[i]);
+	if (tdb) {
+		tdb->nfeed_ops = 0;
+		tdb->feed_ops_lost = false;
+	}
 	if (committed && touched_overflow) {
 		cache_clear(cache_statuses);
 		cache_clear(cache_accounts);

@@ -34,6 +34,11 @@ void db_touch(struct cache *c, int64_t id);
 /* The same for everything cached (a change too wide to list). */
 void db_touch_all(void);
 
+/* The same for the home feeds of core/feeds.h: once the write commits,
+ * push status id onto owner's home feed, or drop owner's feed. */
+void db_feed_push(int64_t owner, int64_t id);
+void db_feed_drop(int64_t owner);
+
 /* Whether sql (binding ?1 = a, ?2 = b) returns a row. */
 bool db_exists(const char *sql, int64_t a, int64_t b);
 /* The first column of the first row of sql (?1 = a, ?2 = b), or 0. */

@@ -52,6 +52,7 @@ static int move_follow_counts(int64_t account_id, int64_t target_id, int delta)
 		return -1;
 	db_touch(cache_accounts, account_id);
 	db_touch(cache_accounts, target_id);
+	db_feed_drop(account_id); /* whose posts reach its home changed */
 	return 0;
 }
 

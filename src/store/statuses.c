@@ -1,5 +1,6 @@
 /* statuses.c — statuses, their threads, tags, mentions and feeds. */
 #include "core/cache.h"
+#include "core/feeds.h"
 #include "core/id.h"
 #include "core/time.h"
 #include "store/db.h"
@@ -140,6 +141,29 @@ bool store_counts_as_status(visibility v)
 }
 
 /* The body of an insert, inside the caller's transaction. */
+/* Push a new status onto the home feed of each account whose home it
+ * belongs in: HOME_WHERE below, turned around (the author and the
+ * author's followers; a reply to someone else only for those who are
+ * that someone or follow them). */
+static int fan_out(const status *s)
+{
+	if (!feeds_home)
+		return 0;
+	sqlite3_stmt *st = db_stmt(
+		"SELECT r FROM (SELECT ?1 AS r UNION ALL"
+		" SELECT account_id FROM follows WHERE target_id = ?1)"
+		" WHERE ?2 = 0 OR ?3 = ?1 OR r = ?3 OR EXISTS (SELECT 1"
+		" FROM follows WHERE account_id = r AND target_id = ?3)");
+	sqlite3_bind_int64(st, 1, s->account_id);
+	sqlite3_bind_int64(st, 2, s->in_reply_to_id);
+	sqlite3_bind_int64(st, 3, s->in_reply_to_account_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		db_feed_push(sqlite3_column_int64(st, 0), s->id);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int status_insert_tx(const status *s, const store_tag_ref *tags,
 			    size_t ntags, const int64_t *mentions,
 			    size_t nmentions)
@@ -219,7 +243,7 @@ static int status_insert_tx(const status *s, const store_tag_ref *tags,
 		db_touch(cache_statuses, s->in_reply_to_id);
 	if (s->reblog_of_id)
 		db_touch(cache_statuses, s->reblog_of_id);
-	return 0;
+	return fan_out(s);
 }
 
 int store_status_insert(const status *s, const store_tag_ref *tags,
@@ -617,6 +641,30 @@ static bool home_window(const page *p, int64_t lo, int64_t hi, bool asc,
 			      viewer, out, n);
 }
 
+/* Answer a home page from the viewer's feed in memory, reading the
+ * feed's newest ids into memory first when it is not there. */
+static bool home_cached(const page *p, int64_t lo, int64_t hi, bool asc,
+			int64_t viewer, int64_t *out, size_t *n)
+{
+	feeds_answer a = feeds_page(feeds_home, viewer, lo, hi, asc,
+				    (size_t)p->limit, out, n);
+	if (a != FEEDS_ABSENT)
+		return a == FEEDS_HIT;
+	page all = {.limit = (int)feeds_length(feeds_home)};
+	int64_t *ids = malloc((size_t)all.limit * sizeof *ids);
+	if (!ids)
+		return false;
+	size_t got;
+	if (!home_window(&all, 0, INT64_MAX, false, viewer, ids, &got))
+		got = feed_query(feed_sql[STORE_FEED_HOME][0], 0, INT64_MAX,
+				 all.limit, viewer, 0, ids);
+	bool put = feeds_put(feeds_home, viewer, ids, got,
+			     got < (size_t)all.limit);
+	free(ids);
+	return put && feeds_page(feeds_home, viewer, lo, hi, asc,
+				 (size_t)p->limit, out, n) == FEEDS_HIT;
+}
+
 size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
 		       const page *p, int64_t *out)
 {
@@ -625,7 +673,8 @@ size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
 	page_bounds(p, &lo, &hi, &asc);
 	if (kind == STORE_FEED_HOME_RECENT) {
 		size_t n;
-		if (home_window(p, lo, hi, asc, arg, out, &n))
+		if (home_cached(p, lo, hi, asc, arg, out, &n) ||
+		    home_window(p, lo, hi, asc, arg, out, &n))
 			return n;
 		kind = STORE_FEED_HOME;
 	}

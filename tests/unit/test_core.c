@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "core/cache.h"
 #include "core/config.h"
+#include "core/feeds.h"
 #include "core/id.h"
 #include "core/time.h"
 
@@ -544,6 +545,141 @@ static void test_cache_disabled_is_a_no_op(void **state)
 	cache_clear(cache_accounts);
 }
 
+/* ---- home feeds ---- */
+
+static int feeds_setup(void **state)
+{
+	feeds_init(2, 5); /* one set of two feeds, five ids each */
+	cache_request_begin();
+	return feeds_home ? 0 : -1;
+}
+
+static int feeds_teardown(void **state)
+{
+	feeds_shutdown();
+	return 0;
+}
+
+#define FEED_IDS(...)                                                          \
+	(const int64_t[])                                                      \
+	{                                                                      \
+		__VA_ARGS__                                                    \
+	}
+#define FEED_N(...) (sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
+#define ASSERT_FEED(answer, got, n, ...)                                       \
+	do {                                                                   \
+		assert_int_equal(answer, FEEDS_HIT);                           \
+		assert_int_equal(n, FEED_N(__VA_ARGS__));                      \
+		assert_memory_equal(got, FEED_IDS(__VA_ARGS__),                \
+				    (n) * sizeof(int64_t));                    \
+	} while (0)
+
+static void test_feeds_page_newest_first_within_bounds(void **state)
+{
+	int64_t out[8];
+	size_t n;
+	assert_true(
+		feeds_put(feeds_home, 1, FEED_IDS(50, 40, 30, 20), 4, true));
+	feeds_answer a =
+		feeds_page(feeds_home, 1, 0, INT64_MAX, false, 2, out, &n);
+	ASSERT_FEED(a, out, n, 50, 40);
+	a = feeds_page(feeds_home, 1, 0, 40, false, 8, out, &n);
+	ASSERT_FEED(a, out, n, 30, 20);
+	a = feeds_page(feeds_home, 1, 25, INT64_MAX, false, 8, out, &n);
+	ASSERT_FEED(a, out, n, 50, 40, 30);
+	/* asc (min_id): the oldest above lo, still newest first */
+	a = feeds_page(feeds_home, 1, 20, INT64_MAX, true, 2, out, &n);
+	ASSERT_FEED(a, out, n, 40, 30);
+	assert_int_equal(
+		feeds_page(feeds_home, 2, 0, INT64_MAX, false, 2, out, &n),
+		FEEDS_ABSENT);
+}
+
+static void test_feeds_incomplete_feed_sends_older_pages_away(void **state)
+{
+	int64_t out[8];
+	size_t n;
+	assert_true(feeds_put(feeds_home, 1, FEED_IDS(50, 40, 30), 3, false));
+	/* a full page inside the feed is exact ... */
+	feeds_answer a =
+		feeds_page(feeds_home, 1, 0, INT64_MAX, false, 3, out, &n);
+	ASSERT_FEED(a, out, n, 50, 40, 30);
+	/* ... one that runs past its oldest id is not */
+	assert_int_equal(feeds_page(feeds_home, 1, 0, 40, false, 3, out, &n),
+			 FEEDS_OUTSIDE);
+	/* nor is min_id below the oldest id, unless bounded inside */
+	assert_int_equal(
+		feeds_page(feeds_home, 1, 10, INT64_MAX, true, 2, out, &n),
+		FEEDS_OUTSIDE);
+	a = feeds_page(feeds_home, 1, 30, INT64_MAX, true, 5, out, &n);
+	ASSERT_FEED(a, out, n, 50, 40);
+	a = feeds_page(feeds_home, 1, 30, 50, false, 5, out, &n);
+	ASSERT_FEED(a, out, n, 40);
+}
+
+static void test_feeds_push_keeps_order_and_length(void **state)
+{
+	int64_t out[8];
+	size_t n;
+	assert_true(feeds_put(feeds_home, 1, FEED_IDS(50, 30), 2, true));
+	feeds_push(feeds_home, 1, 60);
+	feeds_push(feeds_home, 1, 40);
+	feeds_push(feeds_home, 1, 40); /* twice: listed once */
+	feeds_push(feeds_home, 1, 10); /* older, but the feed is complete */
+	feeds_answer a =
+		feeds_page(feeds_home, 1, 0, INT64_MAX, false, 8, out, &n);
+	ASSERT_FEED(a, out, n, 60, 50, 40, 30, 10);
+	feeds_push(feeds_home, 1, 70); /* full: the oldest falls off */
+	a = feeds_page(feeds_home, 1, 0, INT64_MAX, false, 8, out, &n);
+	assert_int_equal(a, FEEDS_OUTSIDE); /* 10 is gone, so not complete */
+	a = feeds_page(feeds_home, 1, 0, INT64_MAX, false, 5, out, &n);
+	ASSERT_FEED(a, out, n, 70, 60, 50, 40, 30);
+	feeds_push(feeds_home, 1, 5); /* older than an incomplete feed */
+	a = feeds_page(feeds_home, 1, 0, 30, false, 1, out, &n);
+	assert_int_equal(a, FEEDS_OUTSIDE);
+}
+
+static void test_feeds_put_read_before_a_push_is_refused(void **state)
+{
+	int64_t out[8];
+	size_t n;
+	/* a writer commits and pushes after this reader's snapshot began:
+	 * the reader's list lacks the new id and must not be installed */
+	feeds_push(feeds_home, 1, 99);
+	assert_false(feeds_put(feeds_home, 1, FEED_IDS(50), 1, true));
+	assert_int_equal(
+		feeds_page(feeds_home, 1, 0, INT64_MAX, false, 8, out, &n),
+		FEEDS_ABSENT);
+	cache_request_begin(); /* the next request reads after the push */
+	assert_true(feeds_put(feeds_home, 1, FEED_IDS(99, 50), 2, true));
+	feeds_drop(feeds_home, 1);
+	assert_int_equal(
+		feeds_page(feeds_home, 1, 0, INT64_MAX, false, 8, out, &n),
+		FEEDS_ABSENT);
+}
+
+static void test_feeds_third_owner_evicts_least_recently_read(void **state)
+{
+	int64_t out[8];
+	size_t n;
+	assert_true(feeds_put(feeds_home, 1, FEED_IDS(10), 1, true));
+	assert_true(feeds_put(feeds_home, 2, FEED_IDS(20), 1, true));
+	feeds_page(feeds_home, 1, 0, INT64_MAX, false, 8, out, &n);
+	assert_true(feeds_put(feeds_home, 3, FEED_IDS(30), 1, true));
+	assert_int_equal(
+		feeds_page(feeds_home, 2, 0, INT64_MAX, false, 8, out, &n),
+		FEEDS_ABSENT);
+	feeds_answer a =
+		feeds_page(feeds_home, 1, 0, INT64_MAX, false, 8, out, &n);
+	ASSERT_FEED(a, out, n, 10);
+	a = feeds_page(feeds_home, 3, 0, INT64_MAX, false, 8, out, &n);
+	ASSERT_FEED(a, out, n, 30);
+	feeds_clear(feeds_home);
+	assert_int_equal(
+		feeds_page(feeds_home, 3, 0, INT64_MAX, false, 8, out, &n),
+		FEEDS_ABSENT);
+}
+
 int main(void)
 {
 #define CORE_TEST(f)                                                           \
@@ -552,6 +688,8 @@ int main(void)
 #define CACHE_TEST(f)                                                          \
 	cmocka_unit_test_setup_teardown(f, cache_setup_arena,                  \
 					cache_teardown_arena)
+#define FEEDS_TEST(f)                                                          \
+	cmocka_unit_test_setup_teardown(f, feeds_setup, feeds_teardown)
 	const struct CMUnitTest tests[] = {
 		CORE_TEST(test_arena_alloc_is_aligned_for_any_size),
 		CORE_TEST(test_arena_alloc_returns_zeroed_distinct_memory),
@@ -592,6 +730,11 @@ int main(void)
 			test_cache_put_read_before_an_invalidation_is_refused),
 		CACHE_TEST(test_cache_clear_drops_everything),
 		CACHE_TEST(test_cache_disabled_is_a_no_op),
+		FEEDS_TEST(test_feeds_page_newest_first_within_bounds),
+		FEEDS_TEST(test_feeds_incomplete_feed_sends_older_pages_away),
+		FEEDS_TEST(test_feeds_push_keeps_order_and_length),
+		FEEDS_TEST(test_feeds_put_read_before_a_push_is_refused),
+		FEEDS_TEST(test_feeds_third_owner_evicts_least_recently_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,9 @@
 
 #include <cmocka.h>
 
+#include "core/cache.h"
 #include "core/config.h"
+#include "core/feeds.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "store/store.h"
@@ -438,6 +440,69 @@ static void test_home_recent_matches_full_query_beyond_the_window(void **state)
 	ASSERT_IDS(ids, n, recent, old2);
 }
 
+/* A reader's home page, as a request reads it (a fresh epoch first). */
+static size_t home(int64_t viewer, page p, int64_t *out)
+{
+	cache_request_begin();
+	return store_feed_page(STORE_FEED_HOME_RECENT, viewer, 0, &p, out);
+}
+
+/* The home feed kept in memory must list exactly what the home query
+ * finds: filled from the database, then fed by each post's fan-out
+ * (replies only to those who see both sides), then dropped and read again
+ * when the viewer follows someone new. */
+static void test_home_feed_in_memory_matches_the_query(void **state)
+{
+	feeds_init(16, 8);
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t carol = make_account("carol");
+	assert_int_equal(
+		store_follow_create(id_next(), alice, bob, true, false), 0);
+	int64_t b1 = post(bob, VIS_PUBLIC);
+	int64_t c1 = post(carol, VIS_PUBLIC);
+	int64_t ids[TEST_MAX_IDS], want[TEST_MAX_IDS];
+	size_t n = home(alice, page_of(20), ids);
+	ASSERT_IDS(ids, n, b1);
+	int64_t kept[TEST_MAX_IDS];
+	size_t nkept;
+	assert_int_equal(feeds_page(feeds_home, alice, 0, INT64_MAX, false,
+				    TEST_MAX_IDS, kept, &nkept),
+			 FEEDS_HIT); /* the read filled the feed */
+
+	int64_t to_carol = reply(bob, c1); /* alice doesn't follow carol */
+	int64_t to_alice = reply(bob, b1); /* bob's own thread */
+	int64_t self = post(alice, VIS_PRIVATE);
+	int64_t alice_to_carol = reply(alice, c1);
+	int64_t boost = reblog(bob, c1);
+	int64_t b2 = post(bob, VIS_DIRECT);
+	n = home(alice, page_of(20), ids);
+	size_t nw = feed(STORE_FEED_HOME, alice, page_of(20), want);
+	assert_ids(ids, n, want, nw);
+	ASSERT_IDS(ids, n, b2, boost, self, to_alice, b1);
+	(void)to_carol;
+	(void)alice_to_carol;
+
+	/* paging inside the feed, and past its eight ids into the query */
+	for (int i = 0; i < 6; i++)
+		post(bob, VIS_PUBLIC);
+	page older = {.limit = 3, .max_id = boost};
+	n = home(alice, older, ids);
+	ASSERT_IDS(ids, n, self, to_alice, b1);
+	page up = {.limit = 2, .min_id = b1};
+	n = home(alice, up, ids);
+	nw = store_feed_page(STORE_FEED_HOME, alice, 0, &up, want);
+	assert_ids(ids, n, want, nw);
+
+	assert_int_equal(
+		store_follow_create(id_next(), alice, carol, true, false), 0);
+	n = home(alice, page_of(TEST_MAX_IDS), ids);
+	nw = feed(STORE_FEED_HOME, alice, page_of(TEST_MAX_IDS), want);
+	assert_ids(ids, n, want, nw);
+	assert_int_equal(n, 14); /* all: carol's post and the replies to her */
+	feeds_shutdown();
+}
+
 static void test_follow_twice_counts_once(void **state)
 {
 	int64_t alice = make_account("alice");
@@ -707,6 +772,7 @@ int main(void)
 		STORE_TEST(test_home_feed_includes_followed_only_after_follow),
 		STORE_TEST(
 			test_home_recent_matches_full_query_beyond_the_window),
+		STORE_TEST(test_home_feed_in_memory_matches_the_query),
 		STORE_TEST(test_follow_twice_counts_once),
 		STORE_TEST(test_thread_path_extends_parent_path),
 		STORE_TEST(test_thread_descendants_depth_first_from_root),

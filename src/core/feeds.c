@@ -1,0 +1,244 @@
+#include "core/feeds.h"
+
+#include "core/cache.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { FEEDS_WAYS = 2 };
+
+typedef struct feed {
+	int64_t owner; /* 0: free */
+	uint64_t used; /* tick of the last use, for eviction */
+	bool complete; /* nothing older than ids[n - 1] exists */
+	size_t n;
+	int64_t *ids; /* newest first; length entries, allocated once */
+} feed;
+
+typedef struct feed_set {
+	pthread_mutex_t lock;
+	uint64_t invalidated; /* epoch of the last push or drop here */
+	feed way[FEEDS_WAYS];
+} feed_set;
+
+struct feeds {
+	size_t mask, length;
+	_Atomic uint64_t tick;
+	feed_set *sets;
+};
+
+feeds *feeds_home;
+
+void feeds_init(size_t slots, size_t length)
+{
+	if (slots == 0 || length == 0)
+		return;
+	size_t n = 1;
+	while (n * FEEDS_WAYS < slots)
+		n <<= 1;
+	feeds *f = calloc(1, sizeof *f);
+	if (!f)
+		return;
+	f->sets = calloc(n, sizeof *f->sets);
+	if (!f->sets) {
+		free(f);
+		return;
+	}
+	f->mask = n - 1;
+	f->length = length;
+	for (size_t i = 0; i < n; i++)
+		pthread_mutex_init(&f->sets[i].lock, NULL);
+	feeds_home = f;
+}
+
+void feeds_shutdown(void)
+{
+	feeds *f = feeds_home;
+	if (!f)
+		return;
+	for (size_t i = 0; i <= f->mask; i++) {
+		for (int w = 0; w < FEEDS_WAYS; w++)
+			free(f->sets[i].way[w].ids);
+		pthread_mutex_destroy(&f->sets[i].lock);
+	}
+	free(f->sets);
+	free(f);
+	feeds_home = NULL;
+}
+
+size_t feeds_length(const feeds *f)
+{
+	return f ? f->length : 0;
+}
+
+static feed_set *set_of(feeds *f, int64_t owner)
+{
+	uint64_t h = (uint64_t)owner * 0x9E3779B97F4A7C15ull;
+	return &f->sets[(size_t)(h >> 32) & f->mask];
+}
+
+static feed *find(feed_set *s, int64_t owner)
+{
+	for (int w = 0; w < FEEDS_WAYS; w++)
+		if (s->way[w].owner == owner)
+			return &s->way[w];
+	return NULL;
+}
+
+static void reverse(int64_t *ids, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		int64_t t = ids[i];
+		ids[i] = ids[n - 1 - i];
+		ids[n - 1 - i] = t;
+	}
+}
+
+/* The page of fd in (lo, hi); see feeds_page. */
+static feeds_answer window(const feed *fd, int64_t lo, int64_t hi, bool asc,
+			   size_t limit, int64_t *out, size_t *n)
+{
+	size_t k = 0;
+	if (!asc) {
+		size_t i = 0;
+		while (i < fd->n && fd->ids[i] >= hi)
+			i++;
+		while (i < fd->n && fd->ids[i] > lo && k < limit)
+			out[k++] = fd->ids[i++];
+		*n = k;
+		/* exact when full, stopped at lo, or nothing older exists */
+		return k == limit || i < fd->n || fd->complete ? FEEDS_HIT
+							       : FEEDS_OUTSIDE;
+	}
+	size_t j = 0; /* one past the oldest id above lo */
+	while (j < fd->n && fd->ids[j] > lo)
+		j++;
+	if (j == fd->n && !fd->complete)
+		return FEEDS_OUTSIDE; /* ids just above lo may be older */
+	while (j-- > 0 && k < limit && fd->ids[j] < hi)
+		out[k++] = fd->ids[j];
+	reverse(out, k);
+	*n = k;
+	return FEEDS_HIT;
+}
+
+feeds_answer feeds_page(feeds *f, int64_t owner, int64_t lo, int64_t hi,
+			bool asc, size_t limit, int64_t *out, size_t *n)
+{
+	*n = 0;
+	if (!f)
+		return FEEDS_OUTSIDE;
+	feed_set *s = set_of(f, owner);
+	pthread_mutex_lock(&s->lock);
+	feed *fd = find(s, owner);
+	feeds_answer a = FEEDS_ABSENT;
+	if (fd) {
+		fd->used = atomic_fetch_add_explicit(&f->tick, 1,
+						     memory_order_relaxed);
+		a = window(fd, lo, hi, asc, limit, out, n);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return a;
+}
+
+bool feeds_put(feeds *f, int64_t owner, const int64_t *ids, size_t n,
+	       bool complete)
+{
+	uint64_t epoch = cache_thread_epoch();
+	if (!f || owner == 0 || n > f->length || epoch == 0)
+		return false;
+	feed_set *s = set_of(f, owner);
+	pthread_mutex_lock(&s->lock);
+	feed *fd = find(s, owner);
+	if (s->invalidated > epoch) {
+		/* a writer pushed or dropped after our snapshot began */
+		pthread_mutex_unlock(&s->lock);
+		return false;
+	}
+	if (!fd) {
+		fd = &s->way[0];
+		for (int w = 1; w < FEEDS_WAYS && fd->owner; w++)
+			if (!s->way[w].owner || s->way[w].used < fd->used)
+				fd = &s->way[w];
+	}
+	if (!fd->ids)
+		fd->ids = malloc(f->length * sizeof *fd->ids);
+	bool ok = fd->ids != NULL;
+	if (ok) {
+		memcpy(fd->ids, ids, n * sizeof *ids);
+		fd->n = n;
+		fd->complete = complete;
+		fd->owner = owner;
+		fd->used = atomic_fetch_add_explicit(&f->tick, 1,
+						     memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ok;
+}
+
+static void insert(feed *fd, size_t length, int64_t id)
+{
+	size_t i = 0;
+	while (i < fd->n && fd->ids[i] > id)
+		i++;
+	if (i < fd->n && fd->ids[i] == id)
+		return;
+	/* older than all we hold: unless nothing older exists, listing it
+	 * would claim the ids between it and ids[n - 1] were all seen */
+	if (i == fd->n && !fd->complete)
+		return;
+	if (fd->n == length) {
+		if (i == length)
+			return;
+		fd->n--; /* the oldest falls off */
+		fd->complete = false;
+	}
+	memmove(&fd->ids[i + 1], &fd->ids[i], (fd->n - i) * sizeof *fd->ids);
+	fd->ids[i] = id;
+	fd->n++;
+}
+
+void feeds_push(feeds *f, int64_t owner, int64_t id)
+{
+	if (!f)
+		return;
+	uint64_t epoch = cache_epoch_next();
+	feed_set *s = set_of(f, owner);
+	pthread_mutex_lock(&s->lock);
+	s->invalidated = epoch;
+	feed *fd = find(s, owner);
+	if (fd)
+		insert(fd, f->length, id);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void feeds_drop(feeds *f, int64_t owner)
+{
+	if (!f)
+		return;
+	uint64_t epoch = cache_epoch_next();
+	feed_set *s = set_of(f, owner);
+	pthread_mutex_lock(&s->lock);
+	s->invalidated = epoch;
+	feed *fd = find(s, owner);
+	if (fd)
+		fd->owner = 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void feeds_clear(feeds *f)
+{
+	if (!f)
+		return;
+	uint64_t epoch = cache_epoch_next();
+	for (size_t i = 0; i <= f->mask; i++) {
+		feed_set *s = &f->sets[i];
+		pthread_mutex_lock(&s->lock);
+		s->invalidated = epoch;
+		for (int w = 0; w < FEEDS_WAYS; w++)
+			s->way[w].owner = 0;
+		pthread_mutex_unlock(&s->lock);
+	}
+}

@@ -1,0 +1,58 @@
+/* feeds.h — the newest ids of each active account's home timeline, kept in
+ * memory so a home page is a copy, not a query (Mastodon keeps the same
+ * lists in Redis).
+ *
+ * A feed holds up to `length` status ids, newest first, and the promise
+ * that it holds *every* home status between its oldest and newest id (and
+ * nothing older exists when `complete`). It is filled from the database on
+ * a miss (feeds_put), then kept current by the writers: after a status
+ * commits, it is pushed onto the feed of each account whose home it
+ * belongs in (feeds_push); a change to what an account's home contains —
+ * it follows or unfollows someone — drops that feed (feeds_drop). Deleted
+ * or hidden statuses may stay listed: readers check every status anyway.
+ *
+ * Sets of two slots, chosen by owner; a third owner evicts the set's
+ * least recently used. Staleness is ruled out with the epochs of
+ * core/cache.h: feeds_push and feeds_drop stamp the owner's set, and
+ * feeds_put refuses a list read under an older epoch, so a fill that began
+ * before a commit can never hide that commit's push. */
+#ifndef CHORUS_FEEDS_H
+#define CHORUS_FEEDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct feeds feeds;
+
+extern feeds *feeds_home;
+
+/* Create the home feeds (sets × 2 feeds of up to length ids; 0 slots
+ * disables them, and feeds_home stays NULL). */
+void feeds_init(size_t slots, size_t length);
+void feeds_shutdown(void);
+size_t feeds_length(const feeds *f);
+
+typedef enum feeds_answer {
+	FEEDS_ABSENT,  /* owner's feed is not in memory: fill it */
+	FEEDS_OUTSIDE, /* cached, but the page reaches past it: query */
+	FEEDS_HIT,     /* out holds the exact page */
+} feeds_answer;
+
+/* The page of owner's feed with ids in (lo, hi): the limit newest when
+ * !asc, the limit oldest when asc; written newest first either way. */
+feeds_answer feeds_page(feeds *f, int64_t owner, int64_t lo, int64_t hi,
+			bool asc, size_t limit, int64_t *out, size_t *n);
+/* Install owner's feed (ids newest first, n ≤ length), read from a
+ * snapshot taken after this thread's cache_request_begin; complete when
+ * nothing older exists. False when a writer touched it since. */
+bool feeds_put(feeds *f, int64_t owner, const int64_t *ids, size_t n,
+	       bool complete);
+/* After a commit: id now belongs in owner's feed. */
+void feeds_push(feeds *f, int64_t owner, int64_t id);
+/* After a commit: owner's feed changed beyond pushes. */
+void feeds_drop(feeds *f, int64_t owner);
+/* Forget every feed. */
+void feeds_clear(feeds *f);
+
+#endif
