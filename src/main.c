@@ -129,15 +129,20 @@ static int cmd_serve(void)
 	cache_init((size_t)cfg.cache_statuses, (size_t)cfg.cache_accounts);
 	feeds_init((size_t)cfg.cache_home_feeds,
 		   (size_t)cfg.cache_home_feed_length);
-	http_server *s = http_server_start(&opts);
-	if (!s)
+	if (store_checkpointer_start() < 0)
 		return 1;
+	http_server *s = http_server_start(&opts);
+	if (!s) {
+		store_checkpointer_stop();
+		return 1;
+	}
 	log_info("chorus listening on %s (data in %s, %d threads)",
 		 cfg.base_url, cfg.data_dir, cfg.threads);
 	int sig;
 	sigwait(&stop, &sig);
 	log_info("signal %d: finishing in-flight requests", sig);
 	http_server_stop(s);
+	store_checkpointer_stop();
 	store_thread_close();
 	cache_shutdown();
 	feeds_shutdown();

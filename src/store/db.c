@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "store/store.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,43 @@ typedef struct thread_db {
 
 static char *db_path;
 static _Thread_local thread_db *tdb;
+
+/* WAL checkpoints, while serving, run on a thread of their own instead of
+ * inside whichever commit crosses SQLite's threshold (that request then
+ * waits for the copy and its fsyncs: it was POST's p99). Commits report
+ * the WAL's size through a hook; the checkpointer copies frames back with
+ * PASSIVE checkpoints, which never block anyone. Under steady writes a
+ * PASSIVE checkpoint never sees the WAL fully copied with no reader on
+ * it, so the file would grow without end (900 MB in 10 s of POSTs): past
+ * CKPT_RESTART_PAGES it takes a RESTART checkpoint, which holds writers
+ * off for the few frames left and the wait for readers, and starts the
+ * file again from the beginning. */
+enum {
+	CKPT_PAGES = 1000,	   /* SQLite's own autocheckpoint default */
+	CKPT_RESTART_PAGES = 2000, /* 8 MB of 4 KiB pages */
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	pthread_t thread;
+	bool running, stop;
+	int pages; /* the WAL's size at the last commit past CKPT_PAGES */
+} ckpt = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static int ckpt_hook(void *ctx, sqlite3 *conn, const char *name, int pages)
+{
+	(void)ctx;
+	(void)conn;
+	(void)name;
+	if (pages >= CKPT_PAGES) {
+		pthread_mutex_lock(&ckpt.lock);
+		ckpt.pages = pages;
+		pthread_cond_signal(&ckpt.wake);
+		pthread_mutex_unlock(&ckpt.lock);
+	}
+	return SQLITE_OK;
+}
 
 void db_set_path(const char *path)
 {
@@ -79,6 +117,10 @@ static int db_open_conn(sqlite3 **out)
 		return -1;
 	}
 	sqlite3_busy_handler(*out, db_busy_wait, NULL);
+	pthread_mutex_lock(&ckpt.lock);
+	if (ckpt.running) /* replaces SQLite's automatic checkpoints */
+		sqlite3_wal_hook(*out, ckpt_hook, NULL);
+	pthread_mutex_unlock(&ckpt.lock);
 	/* WAL with synchronous=NORMAL (the default): a write the client was
 	 * told succeeded survives kill -9, as it is in the WAL file before
 	 * the reply; only a power loss may take the last commits. FULL adds
@@ -93,6 +135,61 @@ static int db_open_conn(sqlite3 **out)
 			     : "PRAGMA synchronous=NORMAL",
 		     NULL, NULL, NULL);
 	return 0;
+}
+
+static void *ckpt_main(void *arg)
+{
+	sqlite3 *conn = arg;
+	pthread_mutex_lock(&ckpt.lock);
+	while (!ckpt.stop) {
+		if (ckpt.pages < CKPT_PAGES) {
+			pthread_cond_wait(&ckpt.wake, &ckpt.lock);
+			continue;
+		}
+		ckpt.pages = 0;
+		pthread_mutex_unlock(&ckpt.lock);
+		int log = 0, copied = 0;
+		sqlite3_wal_checkpoint_v2(conn, NULL, SQLITE_CHECKPOINT_PASSIVE,
+					  &log, &copied);
+		if (log >= CKPT_RESTART_PAGES)
+			sqlite3_wal_checkpoint_v2(conn, NULL,
+						  SQLITE_CHECKPOINT_RESTART,
+						  &log, &copied);
+		pthread_mutex_lock(&ckpt.lock);
+	}
+	pthread_mutex_unlock(&ckpt.lock);
+	sqlite3_close(conn);
+	return NULL;
+}
+
+int store_checkpointer_start(void)
+{
+	sqlite3 *conn;
+	if (db_open_conn(&conn) < 0)
+		return -1;
+	pthread_mutex_lock(&ckpt.lock);
+	ckpt.stop = false;
+	ckpt.pages = 0;
+	ckpt.running = pthread_create(&ckpt.thread, NULL, ckpt_main, conn) == 0;
+	pthread_mutex_unlock(&ckpt.lock);
+	if (!ckpt.running) {
+		sqlite3_close(conn);
+		log_error("cannot start the checkpoint thread");
+		return -1;
+	}
+	return 0;
+}
+
+void store_checkpointer_stop(void)
+{
+	pthread_mutex_lock(&ckpt.lock);
+	bool running = ckpt.running;
+	ckpt.stop = true;
+	ckpt.running = false;
+	pthread_cond_signal(&ckpt.wake);
+	pthread_mutex_unlock(&ckpt.lock);
+	if (running)
+		pthread_join(ckpt.thread, NULL);
 }
 
 sqlite3 *db_conn(void)

@@ -10,6 +10,11 @@
 /* Open (creating if needed) data_dir/chorus.db and run pending migrations.
  * Returns 0, or -1 after logging why. Call once before serving. */
 int store_open(const char *data_dir);
+/* While serving, WAL checkpoints run on a thread of their own (db.c
+ * says why): start it before the workers open their connections, stop it
+ * after they closed them. */
+int store_checkpointer_start(void);
+void store_checkpointer_stop(void);
 /* Close the calling thread's connection, if it has one. */
 void store_thread_close(void);
 /* One read transaction around a whole request: every statement in it

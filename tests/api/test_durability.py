@@ -2,6 +2,7 @@
 (SIGKILL: no shutdown code runs), with the default durability setting."""
 
 import signal
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from mastodon import Mastodon
@@ -36,3 +37,37 @@ def test_posts_and_favourites_survive_sigkill(tmp_path):
         assert last["content"] == '<p>story 19 <a href="%s/tags/survives" class="mention hashtag" rel="tag">#<span>survives</span></a></p>' % server.url
     finally:
         assert restarted.stop() == 0
+
+
+def test_write_ahead_log_stays_bounded_under_steady_posting(tmp_path):
+    """Checkpoints run on a thread of their own while serving; the WAL must
+    still be copied back and restarted, not grow with every post (each
+    post writes ~10 pages; 1 200 posts would leave a ~50 MB log)."""
+    server = ChorusServer(chorus_bin(), tmp_path)
+    server.create_user("wal", "wal@example.com", "wal-password-1")
+    server.start()
+    try:
+        cid, secret = Mastodon.create_app("wal", api_base_url=server.url,
+                                          scopes=DEFAULT_SCOPES)
+        api = Mastodon(client_id=cid, client_secret=secret, api_base_url=server.url)
+        token = api.log_in("wal@example.com", "wal-password-1", scopes=DEFAULT_SCOPES)
+        wal = tmp_path / "data" / "chorus.db-wal"
+
+        def poster(n):
+            with requests.Session() as s:
+                s.headers["Authorization"] = f"Bearer {token}"
+                for i in range(300):
+                    r = s.post(f"{server.url}/api/v1/statuses", timeout=10,
+                               data={"status": f"steady post {n}-{i} #bounded"})
+                    assert r.status_code == 200, r.text
+                    # a reader between writes, as a timeline would be
+                    s.get(f"{server.url}/api/v1/timelines/home", timeout=10)
+
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(poster, range(4)))
+        assert wal.exists()
+        assert wal.stat().st_size < 16 * 1024 * 1024, wal.stat().st_size
+        me = api.account_verify_credentials()
+        assert me["statuses_count"] == 1200
+    finally:
+        assert server.stop() == 0
