@@ -2,9 +2,18 @@
  * docs/api.md lists the same table for client authors. */
 #include "api/api.h"
 
-#define R(method, pattern, handler, auth, scope)                               \
+/* R: an ordinary route. RU: a route that accepts file uploads, whose
+ * multipart bodies are streamed to disk (see http_route.upload). */
+#define R(method_, pattern_, handler_, auth_, scope_)                          \
 	{                                                                      \
-		method, pattern, handler, auth, scope                          \
+		.method = (method_), .pattern = (pattern_),                    \
+		.handler = (handler_), .auth = (auth_), .scope = (scope_),     \
+	}
+#define RU(method_, pattern_, handler_, auth_, scope_)                         \
+	{                                                                      \
+		.method = (method_), .pattern = (pattern_),                    \
+		.handler = (handler_), .auth = (auth_), .scope = (scope_),     \
+		.upload = true,                                                \
 	}
 
 const http_route api_routes[] = {

@@ -1,8 +1,10 @@
 /* body.c — request parameters from query strings and the three body
- * encodings clients use: form-urlencoded, JSON and multipart/form-data. */
+ * encodings clients use: form-urlencoded, JSON and multipart/form-data
+ * (the last through multipart.c's parser, which upload routes stream). */
 #include "http/http.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -185,81 +187,20 @@ static const char *parse_json_body(http_req *r)
 	return NULL;
 }
 
-/* The value of attribute attr (e.g. boundary=, name=) in a header value. */
-static char *header_attr(arena *a, const char *h, const char *attr)
-{
-	size_t alen = strlen(attr);
-	for (const char *p = h; (p = strcasestr(p, attr)); p += alen) {
-		if (p != h && p[-1] != ' ' && p[-1] != ';' && p[-1] != '\t')
-			continue;
-		if (p[alen] != '=')
-			continue;
-		const char *v = p + alen + 1;
-		if (*v == '"') {
-			const char *end = strchr(v + 1, '"');
-			if (!end)
-				return NULL;
-			return arena_strndup(a, v + 1, (size_t)(end - v - 1));
-		}
-		return arena_strndup(a, v, strcspn(v, "; \t"));
-	}
-	return NULL;
-}
-
+/* A buffered multipart body: the streaming parser fed in one go, files
+ * kept in memory; the whole body is already under max_body_bytes. */
 static const char *parse_multipart(http_req *r, const char *ctype)
 {
-	char *boundary = header_attr(&r->arena, ctype, "boundary");
-	if (!boundary || !*boundary || strlen(boundary) > 200)
-		return "Invalid multipart body: missing boundary";
-	char *delim = arena_printf(&r->arena, "--%s", boundary);
-	size_t dlen = strlen(delim);
-	const char *s = r->body.data, *end = s + r->body.len;
-	const char *p = memmem(s, r->body.len, delim, dlen);
-	if (!p)
-		return "Invalid multipart body: boundary not found";
-	for (;;) {
-		p += dlen;
-		if (end - p >= 2 && p[0] == '-' && p[1] == '-')
-			return NULL; /* closing delimiter */
-		if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
-			return "Invalid multipart body: malformed delimiter";
-		p += 2;
-		const char *hdr_end =
-			memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
-		if (!hdr_end)
-			return "Invalid multipart body: unterminated headers";
-		char *headers =
-			arena_strndup(&r->arena, p, (size_t)(hdr_end - p));
-		const char *data = hdr_end + 4;
-		char *closing = arena_printf(&r->arena, "\r\n%s", delim);
-		const char *next =
-			memmem(data, (size_t)(end - data), closing, dlen + 2);
-		if (!next)
-			return "Invalid multipart body: unterminated part";
-		char *name = NULL, *filename = NULL, *ptype = NULL;
-		char *save = NULL;
-		for (char *line = strtok_r(headers, "\r\n", &save); line;
-		     line = strtok_r(NULL, "\r\n", &save)) {
-			if (!strncasecmp(line, "Content-Disposition:", 20)) {
-				name = header_attr(&r->arena, line, "name");
-				filename = header_attr(&r->arena, line,
-						       "filename");
-			} else if (!strncasecmp(line, "Content-Type:", 13)) {
-				const char *v = line + 13;
-				while (*v == ' ')
-					v++;
-				ptype = arena_strdup(&r->arena, v);
-			}
-		}
-		if (!name)
-			return "Invalid multipart body: part without a name";
-		size_t len = (size_t)(next - data);
-		http_param_add(r, name, arena_strndup(&r->arena, data, len),
-			       len, false);
-		r->params[r->nparams - 1].filename = filename;
-		r->params[r->nparams - 1].content_type = ptype;
-		p = next + 2;
-	}
+	static const http_multipart_limits unlimited = {SIZE_MAX, SIZE_MAX};
+	const char *err = NULL;
+	http_multipart *m =
+		http_multipart_begin(r, ctype, NULL, &unlimited, &err);
+	if (!m)
+		return err;
+	if (http_multipart_feed(m, r->body.data, r->body.len) ||
+	    http_multipart_end(m))
+		return http_multipart_error(m);
+	return NULL;
 }
 
 const char *http_body_parse(http_req *r, const char *content_type)

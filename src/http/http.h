@@ -24,13 +24,22 @@ enum {
 
 /* One request parameter from the query string or the body. Keys are
  * normalised: "media_ids[]" and "media_ids[0]" become key "media_ids" with
- * is_list set; nested JSON objects become "poll[options]". */
+ * is_list set; nested JSON objects become "poll[options]".
+ *
+ * A multipart file part sent to an upload route (http_route.upload, with
+ * http_server_opts.upload_dir set) is not held in memory: path names a temp
+ * file (absolute, mode 0600, in upload_dir) holding exactly its len bytes,
+ * and value is "". The layer unlinks that file when the request completes,
+ * whatever the outcome; a handler that wants to keep it takes ownership by
+ * rename(2)-ing it away (same filesystem) before returning. Everywhere else
+ * path is NULL and value holds the bytes. */
 typedef struct http_param {
 	const char *key;
 	const char *value; /* NUL-terminated; may hold binary for files */
 	size_t len;
 	const char *filename;	  /* multipart file parts only */
 	const char *content_type; /* multipart file parts only */
+	const char *path;	  /* streamed file parts only, see above */
 	bool is_list;
 	bool from_query;
 } http_param;
@@ -40,6 +49,7 @@ typedef struct http_header {
 } http_header;
 
 struct http_route;
+struct http_multipart;
 
 typedef struct http_req {
 	arena arena;
@@ -53,13 +63,20 @@ typedef struct http_req {
 	buf body;
 	bool body_too_large;
 	bool is_head;
-	/* response */
+	/* the streaming multipart parser of an upload route, or NULL; it owns
+	 * the temp files named by params[].path */
+	struct http_multipart *upload;
+	uint64_t upload_bytes; /* body bytes streamed so far */
+	/* response: resp_len bytes of resp_body, or, when resp_fd >= 0, of
+	 * that file from resp_offset (the layer closes the fd) */
 	int status;
 	http_header *headers;
 	size_t nheaders, headers_cap;
 	const char *resp_type;
 	const char *resp_body;
 	size_t resp_len;
+	int resp_fd;
+	uint64_t resp_offset;
 	bool responded;
 	int64_t started_ns;
 	void *user; /* set by the guard: the authenticated principal */
@@ -75,6 +92,9 @@ typedef struct http_route {
 	http_handler handler;
 	int auth;	   /* meaning defined by the guard */
 	const char *scope; /* meaning defined by the guard */
+	/* accepts file uploads: a multipart body is streamed to disk (see
+	 * http_param.path) under max_upload_bytes instead of max_body_bytes */
+	bool upload;
 } http_route;
 
 /* Called before every handler; returns false after replying itself. */
@@ -87,6 +107,12 @@ typedef struct http_server_opts {
 	int port;
 	int threads;
 	long max_body_bytes;
+	/* an existing directory for streamed upload parts; NULL turns
+	 * streaming off (upload routes then buffer like any other) */
+	const char *upload_dir;
+	/* body limit of a multipart body on an upload route; <= 0 means
+	 * max_body_bytes. Every other body keeps max_body_bytes. */
+	long max_upload_bytes;
 	bool access_log;
 	const http_route *routes;
 	size_t nroutes;
@@ -99,7 +125,8 @@ typedef struct http_server_opts {
 	void (*thread_exit)(void);
 } http_server_opts;
 
-/* Start serving. Returns NULL (and logs why) when the port cannot be bound. */
+/* Start serving. Returns NULL (and logs why) when the port cannot be bound
+ * or upload_dir is not a directory. */
 http_server *http_server_start(const http_server_opts *opts);
 /* Stop accepting, finish in-flight requests, join the workers, free. */
 void http_server_stop(http_server *s);
@@ -138,6 +165,38 @@ void http_reply_oauth_error(http_req *r, int status, const char *code,
 			    const char *desc);
 /* 302 to location. */
 void http_redirect(http_req *r, const char *location);
+/* Reply with the regular file at path, its body sent with sendfile (404 JSON
+ * when it cannot be opened). etag is unquoted (sent quoted; NULL: none);
+ * cache_control goes verbatim (NULL: none). Sends Content-Type,
+ * Content-Length, Last-Modified, Accept-Ranges: bytes and, off the API
+ * paths, Access-Control-Allow-Origin: * so web clients can read media.
+ * If-None-Match (else If-Modified-Since) → 304. Range a-b, a- or -n → 206
+ * with Content-Range; unsatisfiable → 416 with Content-Range bytes *\/SIZE;
+ * invalid → ignored (200). If-Range (ETag or date) guards Range. HEAD sends
+ * the headers only. Several disjoint ranges get RFC 9110's fallback, 200
+ * with the whole file: multipart/byteranges could not go out by sendfile. */
+void http_reply_file(http_req *r, const char *path, const char *content_type,
+		     const char *etag, const char *cache_control);
+
+/* ---- byte ranges (RFC 9110 §14) ---- */
+
+/* One satisfiable byte range, inclusive: first <= last < size. */
+typedef struct http_range {
+	uint64_t first, last;
+} http_range;
+
+typedef enum http_range_result {
+	HTTP_RANGE_IGNORE,	  /* absent or invalid: serve the whole (200) */
+	HTTP_RANGE_SATISFIABLE,	  /* *n ranges in out: 206 */
+	HTTP_RANGE_UNSATISFIABLE, /* valid, but none overlaps the file: 416 */
+} http_range_result;
+
+/* Parse a Range header value against a representation of size bytes into
+ * out[0..*n), at most max ranges (more in the header: IGNORE). Ranges are
+ * clamped to the size, sorted, and overlapping or adjacent ones merged.
+ * An empty representation ignores Range. Pure; NULL header → IGNORE. */
+http_range_result http_range_parse(const char *header, uint64_t size,
+				   http_range *out, size_t max, size_t *n);
 
 /* Build an absolute URL to this request's path with its query string,
  * minus any keys in drop[] (NULL-terminated), plus key=value. base is the
@@ -155,6 +214,39 @@ void http_parse_urlencoded(http_req *r, const char *s, size_t n,
 			   bool from_query);
 void http_param_add(http_req *r, const char *raw_key, const char *value,
 		    size_t len, bool from_query);
+
+/* Streaming multipart/form-data parser: bytes arrive in chunks of any size
+ * and go to r->params as parts complete, with the same key normalisation as
+ * http_param_add. File parts (those with a filename) go to temp files in
+ * upload_dir, or stay in memory when upload_dir is NULL. */
+typedef struct http_multipart http_multipart;
+typedef struct http_multipart_limits {
+	size_t field_max;  /* bytes in one non-file part, else 413 */
+	size_t memory_max; /* non-file bytes, part headers and a fixed cost
+			    * per part, else 413 */
+} http_multipart_limits;
+/* Start on a body of content_type (its boundary= is needed). Arena memory.
+ * Returns NULL with *err set (a message for a 400) when the boundary is
+ * missing or invalid. upload_dir must outlive the parser. */
+http_multipart *http_multipart_begin(http_req *r, const char *content_type,
+				     const char *upload_dir,
+				     const http_multipart_limits *limits,
+				     const char **err);
+/* Feed the next n bytes. Returns 0, or an HTTP status (400 malformed, 413
+ * over a limit, 500 disk error) with http_multipart_error() set; after a
+ * failure the temp files are already gone and further feeds are ignored. */
+int http_multipart_feed(http_multipart *m, const char *data, size_t n);
+/* The body ended: 0 when it was complete (or empty), else as feed. */
+int http_multipart_end(http_multipart *m);
+/* The message of the first failure ("Invalid multipart body: …"), or NULL;
+ * static or arena memory. */
+const char *http_multipart_error(const http_multipart *m);
+/* Close any open temp file and unlink every one still at its path (one
+ * renamed away is left alone). Idempotent. */
+void http_multipart_cleanup(http_multipart *m);
+
+/* True for the paths that get the API's CORS headers (/api/, /oauth/…). */
+bool http_path_wants_cors(const char *path);
 /* Routes compiled for matching. http_router_new returns NULL when out of
  * memory; the route table must outlive the router. */
 typedef struct http_router http_router;

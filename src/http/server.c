@@ -1,5 +1,10 @@
-/* server.c — libmicrohttpd adapter: body accumulation, dispatch, replies,
- * CORS, access log. */
+/* server.c — libmicrohttpd adapter: body accumulation or streaming, dispatch,
+ * replies, CORS, access log.
+ *
+ * A request is routed as soon as its headers arrive, so the body limit and
+ * the way the body is read can depend on the route: a multipart body sent
+ * to an upload route is parsed as it arrives, its files streamed to disk;
+ * every other body is buffered and parsed when complete. */
 #include "http/http.h"
 
 #include "core/log.h"
@@ -7,6 +12,7 @@
 #include "text/text.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -14,10 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum {
 	HTTP_CONNECTION_LIMIT = 4096,
 	HTTP_CONNECTION_TIMEOUT_S = 30,
+	/* a text field of a streamed upload (description, focus…) */
+	HTTP_UPLOAD_FIELD_MAX = 64 * 1024,
 };
 
 struct http_server {
@@ -25,6 +36,8 @@ struct http_server {
 	http_server_opts opts;
 	http_router *router;
 	pthread_key_t thread_key;
+	char *upload_dir; /* opts.upload_dir made absolute, or NULL */
+	long max_upload_bytes;
 };
 
 /* Browser clients (Elk, Phanpy…) need CORS on the API with Link exposed or
@@ -33,7 +46,7 @@ static const char cors_expose[] =
 	"Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, "
 	"X-Request-Id, Idempotency-Key";
 
-static bool path_wants_cors(const char *path)
+bool http_path_wants_cors(const char *path)
 {
 	return !strncmp(path, "/api/", 5) || !strncmp(path, "/oauth/", 7) ||
 	       !strncmp(path, "/.well-known/", 13) ||
@@ -55,9 +68,19 @@ void http_set_header(http_req *r, const char *name, const char *value)
 	r->nheaders++;
 }
 
+/* Drop a file body an earlier reply chose. */
+static void release_file_body(http_req *r)
+{
+	if (r->resp_fd >= 0)
+		close(r->resp_fd);
+	r->resp_fd = -1;
+	r->resp_offset = 0;
+}
+
 void http_reply_raw(http_req *r, int status, const char *content_type,
 		    const char *body, size_t len)
 {
+	release_file_body(r);
 	r->status = status;
 	r->resp_type = content_type;
 	r->resp_body = body;
@@ -183,7 +206,7 @@ static bool params_valid_utf8(http_req *r)
 
 static void dispatch(http_server *s, http_req *r)
 {
-	if (!strcmp(r->method, "OPTIONS") && path_wants_cors(r->path)) {
+	if (!strcmp(r->method, "OPTIONS") && http_path_wants_cors(r->path)) {
 		http_set_header(r, "Access-Control-Allow-Methods",
 				"GET, POST, PUT, PATCH, DELETE, OPTIONS");
 		const char *req_headers =
@@ -196,14 +219,13 @@ static void dispatch(http_server *s, http_req *r)
 			       2);
 		return;
 	}
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect_query,
-				  r);
 	if (r->body_too_large) {
 		http_reply_error(r, 413, "Request body too large");
 		return;
 	}
-	const char *err = http_body_parse(
-		r, http_header_get(r, MHD_HTTP_HEADER_CONTENT_TYPE));
+	/* a streamed body was parsed as it came */
+	const char *ctype = http_header_get(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+	const char *err = r->upload ? NULL : http_body_parse(r, ctype);
 	if (err) {
 		http_reply_error(r, 400, err);
 		return;
@@ -213,7 +235,7 @@ static void dispatch(http_server *s, http_req *r)
 		http_reply_error(r, 400, "Invalid UTF-8 in the request");
 		return;
 	}
-	const http_route *rt = http_router_match(s->router, r);
+	const http_route *rt = r->route; /* matched when the headers came */
 	if (!rt) {
 		http_reply_error(r, 404, "Not found");
 		return;
@@ -236,16 +258,29 @@ static const char *clean_path(arena *a, const char *url)
 	return n ? arena_strndup(a, url, n) : "/";
 }
 
+static struct MHD_Response *create_response(http_req *r)
+{
+	if (r->resp_fd < 0)
+		return MHD_create_response_from_buffer(
+			r->is_head ? 0 : r->resp_len, (void *)r->resp_body,
+			MHD_RESPMEM_PERSISTENT);
+	/* MHD sends the file with sendfile and closes the fd; for HEAD it
+	 * sends only the headers, Content-Length included */
+	struct MHD_Response *resp = MHD_create_response_from_fd_at_offset64(
+		r->resp_len, r->resp_fd, r->resp_offset);
+	if (resp)
+		r->resp_fd = -1;
+	return resp;
+}
+
 static enum MHD_Result send_response(http_server *s, http_req *r)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-		r->is_head ? 0 : r->resp_len, (void *)r->resp_body,
-		MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *resp = create_response(r);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				r->resp_type);
-	if (path_wants_cors(r->path)) {
+	if (http_path_wants_cors(r->path)) {
 		MHD_add_response_header(resp, "Access-Control-Allow-Origin",
 					"*");
 		MHD_add_response_header(resp, "Access-Control-Expose-Headers",
@@ -273,8 +308,88 @@ static http_req *request_new(struct MHD_Connection *conn, const char *url,
 	r->is_head = !strcmp(method, "HEAD");
 	r->method = r->is_head ? "GET" : arena_strdup(&r->arena, method);
 	r->path = clean_path(&r->arena, url);
+	r->resp_fd = -1;
 	buf_init(&r->body, &r->arena);
 	return r;
+}
+
+static bool is_multipart(const char *content_type)
+{
+	return content_type &&
+	       !strncasecmp(content_type, "multipart/form-data", 19);
+}
+
+/* The headers are in: route the request, pick its body limit and, for a
+ * multipart body on an upload route, start the streaming parser. Replies
+ * at once when the body is refused unread. */
+static enum MHD_Result request_begin(http_server *s, http_req *r)
+{
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect_query,
+				  r);
+	const http_route *rt = http_router_match(s->router, r);
+	const char *ctype = http_header_get(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+	bool stream = rt && rt->upload && s->upload_dir && is_multipart(ctype);
+	long limit = stream ? s->max_upload_bytes : s->opts.max_body_bytes;
+	/* refuse an oversized declared body before reading it */
+	const char *cl = http_header_get(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl && strtoll(cl, NULL, 10) > limit) {
+		http_reply_error(r, 413, "Request body too large");
+		return send_response(s, r);
+	}
+	if (!stream)
+		return MHD_YES;
+	const http_multipart_limits limits = {
+		.field_max = HTTP_UPLOAD_FIELD_MAX,
+		.memory_max = (size_t)s->opts.max_body_bytes,
+	};
+	const char *err = NULL;
+	r->upload =
+		http_multipart_begin(r, ctype, s->upload_dir, &limits, &err);
+	if (!r->upload) {
+		http_reply_error(r, 400, err);
+		return send_response(s, r);
+	}
+	return MHD_YES;
+}
+
+/* Has the client closed its end before sending the declared body?
+ * libmicrohttpd 0.9 in edge-triggered epoll mode misses a FIN that arrives
+ * with the last bytes (it stops reading after a short read and no new edge
+ * comes), which would leave a dead upload, temp file and all, to the
+ * connection timeout. One non-blocking peek per chunk finds it. */
+static bool client_left_mid_body(http_req *r)
+{
+	const char *cl = http_header_get(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (!cl || r->upload_bytes >= strtoull(cl, NULL, 10))
+		return false; /* chunked, or complete: MHD knows the end */
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci)
+		return false;
+	char c;
+	ssize_t got = recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	return got == 0 || (got < 0 && errno != EAGAIN &&
+			    errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* A chunk of a streamed body. A malformed body is read to its end,
+ * discarded, so the client sees the 400 rather than a reset. So is one
+ * over the limit (chunked: a declared length was checked up front), its
+ * files removed at once: libmicrohttpd 0.9 cannot queue a reply before
+ * the body is read. Past twice the limit, hang up. */
+static enum MHD_Result stream_chunk(http_server *s, http_req *r,
+				    const char *data, size_t n)
+{
+	uint64_t limit = (uint64_t)s->max_upload_bytes;
+	r->upload_bytes += n;
+	if (r->upload_bytes <= limit) {
+		http_multipart_feed(r->upload, data, n);
+		return client_left_mid_body(r) ? MHD_NO : MHD_YES;
+	}
+	if (!r->body_too_large)
+		http_multipart_cleanup(r->upload);
+	r->body_too_large = true;
+	return r->upload_bytes - limit > limit ? MHD_NO : MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -289,26 +404,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		if (!r)
 			return MHD_NO;
 		*con_cls = r;
-		/* refuse an oversized declared body before reading it */
-		const char *cl = MHD_lookup_connection_value(
-			conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && strtoll(cl, NULL, 10) > s->opts.max_body_bytes) {
-			http_reply_error(r, 413, "Request body too large");
-			return send_response(s, r);
-		}
-		return MHD_YES;
+		return request_begin(s, r);
 	}
 	if (*upload_size) {
-		if (r->body.len + *upload_size > (size_t)s->opts.max_body_bytes)
+		size_t n = *upload_size;
+		*upload_size = 0;
+		if (r->responded)
+			return MHD_YES; /* refused already: discard */
+		if (r->upload)
+			return stream_chunk(s, r, upload_data, n);
+		if (r->body.len + n > (size_t)s->opts.max_body_bytes)
 			r->body_too_large = true;
 		else
-			buf_append(&r->body, upload_data, *upload_size);
-		*upload_size = 0;
+			buf_append(&r->body, upload_data, n);
 		return MHD_YES;
 	}
 	if (r->responded)
 		return MHD_YES;
-	dispatch(s, r);
+	/* (an oversized body is answered by dispatch) */
+	int status = 0;
+	if (r->upload && !r->body_too_large)
+		status = http_multipart_end(r->upload);
+	if (status)
+		http_reply_error(r, status, http_multipart_error(r->upload));
+	else
+		dispatch(s, r);
 	return send_response(s, r);
 }
 
@@ -327,6 +447,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 				 ? ""
 				 : " (aborted)");
 	}
+	/* temp files a handler did not rename away, also when the client
+	 * left mid-upload */
+	http_multipart_cleanup(r->upload);
+	release_file_body(r);
 	arena_release(&r->arena);
 	free(r);
 	*con_cls = NULL;
@@ -357,8 +481,26 @@ http_server *http_server_start(const http_server_opts *opts)
 	if (!s)
 		return NULL;
 	s->opts = *opts;
+	s->max_upload_bytes = opts->max_upload_bytes > 0
+				      ? opts->max_upload_bytes
+				      : opts->max_body_bytes;
+	if (opts->upload_dir) {
+		/* params[].path is promised absolute */
+		struct stat st;
+		s->upload_dir = realpath(opts->upload_dir, NULL);
+		if (!s->upload_dir || stat(s->upload_dir, &st) < 0 ||
+		    !S_ISDIR(st.st_mode)) {
+			log_error("upload dir %s: %s", opts->upload_dir,
+				  s->upload_dir ? "not a directory"
+						: strerror(errno));
+			free(s->upload_dir);
+			free(s);
+			return NULL;
+		}
+	}
 	s->router = http_router_new(opts->routes, opts->nroutes);
 	if (!s->router) {
+		free(s->upload_dir);
 		free(s);
 		return NULL;
 	}
@@ -370,6 +512,7 @@ http_server *http_server_start(const http_server_opts *opts)
 		log_error("bad bind address %s", opts->bind);
 		pthread_key_delete(s->thread_key);
 		http_router_free(s->router);
+		free(s->upload_dir);
 		free(s);
 		return NULL;
 	}
@@ -389,6 +532,7 @@ http_server *http_server_start(const http_server_opts *opts)
 		log_error("cannot listen on %s:%d", opts->bind, opts->port);
 		pthread_key_delete(s->thread_key);
 		http_router_free(s->router);
+		free(s->upload_dir);
 		free(s);
 		return NULL;
 	}
@@ -403,5 +547,6 @@ void http_server_stop(http_server *s)
 	MHD_stop_daemon(s->daemon);
 	pthread_key_delete(s->thread_key);
 	http_router_free(s->router);
+	free(s->upload_dir);
 	free(s);
 }
