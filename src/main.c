@@ -5,6 +5,8 @@
 #include "core/feeds.h"
 #include "core/log.h"
 #include "domain/domain.h"
+#include "jobs/jobs.h"
+#include "media/media.h"
 #include "store/store.h"
 
 #include <signal.h>
@@ -104,6 +106,18 @@ static int parse_cli(int argc, char **argv, cli *c)
 	return 0;
 }
 
+enum { UPLOAD_SLACK_BYTES = 1 << 20 }; /* form fields around a file */
+
+/* The media pipeline and its workers; 0 or -1. */
+static int media_start(void)
+{
+	if (media_dirs_init(cfg.data_dir) < 0)
+		return -1;
+	jobs_register(MEDIA_JOB, media_job_run);
+	jobs_every(3600, media_sweep);
+	return jobs_start(cfg.job_workers);
+}
+
 static int cmd_serve(void)
 {
 	/* workers inherit this mask; the main thread waits for the signal
@@ -125,14 +139,25 @@ static int cmd_serve(void)
 		.guard = api_guard,
 		.after = api_after,
 		.thread_exit = store_thread_close,
+		.upload_dir = media_upload_dir(),
+		/* the largest upload plus room for the form around it */
+		.max_upload_bytes = (cfg.image_max_bytes > cfg.video_max_bytes
+					     ? cfg.image_max_bytes
+					     : cfg.video_max_bytes) +
+				    UPLOAD_SLACK_BYTES,
 	};
 	cache_init((size_t)cfg.cache_statuses, (size_t)cfg.cache_accounts);
 	feeds_init((size_t)cfg.cache_home_feeds,
 		   (size_t)cfg.cache_home_feed_length);
 	if (store_checkpointer_start() < 0)
 		return 1;
+	if (media_start() < 0) {
+		store_checkpointer_stop();
+		return 1;
+	}
 	http_server *s = http_server_start(&opts);
 	if (!s) {
+		jobs_stop();
 		store_checkpointer_stop();
 		return 1;
 	}
@@ -142,6 +167,7 @@ static int cmd_serve(void)
 	sigwait(&stop, &sig);
 	log_info("signal %d: finishing in-flight requests", sig);
 	http_server_stop(s);
+	jobs_stop();
 	store_checkpointer_stop();
 	store_thread_close();
 	cache_shutdown();
@@ -249,6 +275,12 @@ int main(int argc, char **argv)
 		fputs("chorus: libsodium failed to initialise\n", stderr);
 		return 1;
 	}
+	if (media_init(argv[0]) < 0) {
+		fputs("chorus: the image library failed to initialise\n",
+		      stderr);
+		return 1;
+	}
+	atexit(media_shutdown);
 	config_defaults();
 	cli c;
 	if (parse_cli(argc, argv, &c) < 0)

@@ -110,6 +110,21 @@ static json_t *collect_fields(http_req *r, bool *present)
 	return fields;
 }
 
+/* A new avatar or header sent as file part key: processed into *name.
+ * False after replying with the error. */
+static bool read_profile_image(http_req *r, const char *key, const char **name)
+{
+	const http_param *f = http_param_find(r, key);
+	if (!f || !f->path)
+		return true; /* not sent (a text value is ignored) */
+	const char *msg = NULL;
+	dom_err err = media_profile_image(&r->arena, f->path, f->len,
+					  !strcmp(key, "header"), name, &msg);
+	if (err)
+		api_reply_dom(r, err, msg);
+	return err == DOM_OK;
+}
+
 void accounts_update_credentials(http_req *r)
 {
 	const principal *p = api_principal(r);
@@ -157,10 +172,21 @@ void accounts_update_credentials(http_req *r)
 		free(dumped);
 	}
 	json_decref(fields);
+	const char *old_avatar = acc.avatar, *old_header = acc.header;
+	if (!read_profile_image(r, "avatar", &acc.avatar) ||
+	    !read_profile_image(r, "header", &acc.header)) {
+		media_remove_name(acc.avatar != old_avatar ? acc.avatar : NULL);
+		return;
+	}
 	if (store_account_update_profile(&acc) < 0) {
+		media_remove_name(acc.avatar != old_avatar ? acc.avatar : NULL);
+		media_remove_name(acc.header != old_header ? acc.header : NULL);
 		http_reply_error(r, 500, "Internal server error");
 		return;
 	}
+	/* the account now points at the new files */
+	media_remove_name(acc.avatar != old_avatar ? old_avatar : NULL);
+	media_remove_name(acc.header != old_header ? old_header : NULL);
 	account fresh;
 	store_account_get(&r->arena, acc.id, &fresh);
 	http_reply_json(r, 200, render_credential_account(&r->arena, &fresh));

@@ -94,6 +94,12 @@ void statuses_reblogged_by(http_req *r);
 void bookmarks_index(http_req *r);
 void favourites_index(http_req *r);
 
+void media_create_v1(http_req *r);
+void media_create_v2(http_req *r);
+void media_show(http_req *r);
+void media_update_handler(http_req *r);
+void media_delete_handler(http_req *r);
+void media_file(http_req *r);
 void timelines_home(http_req *r);
 void timelines_public(http_req *r);
 void timelines_tag(http_req *r);

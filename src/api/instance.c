@@ -21,13 +21,32 @@ static json_t *status_limits(void)
 			 "characters_reserved_per_url", cfg.url_weight);
 }
 
+/* What media/sniff.c accepts, as clients pre-check it. */
+static const char *const supported_mime_types[] = {
+	"image/jpeg",	   "image/png",	  "image/webp", "image/gif",
+	"image/heic",	   "image/heif",  "video/mp4",	"video/webm",
+	"video/quicktime", "audio/mpeg",  "audio/mp3",	"audio/ogg",
+	"audio/wav",	   "audio/x-wav", "audio/flac", "audio/mp4",
+	"audio/x-m4a",
+};
+
 static json_t *media_limits(void)
 {
+	json_t *types = json_array();
+	for (size_t i = 0;
+	     i < sizeof supported_mime_types / sizeof *supported_mime_types;
+	     i++)
+		json_array_append_new(types,
+				      json_string(supported_mime_types[i]));
 	return json_pack(
-		"{s:[],s:i,s:i,s:i,s:i,s:i,s:i}", "supported_mime_types",
-		"description_limit", 1500, "image_size_limit", 16777216,
-		"image_matrix_limit", 33177600, "video_size_limit", 103809024,
-		"video_frame_rate_limit", 120, "video_matrix_limit", 8294400);
+		"{s:o,s:i,s:I,s:I,s:I,s:i,s:I}", "supported_mime_types", types,
+		"description_limit", cfg.description_limit, "image_size_limit",
+		(json_int_t)cfg.image_max_bytes, "image_matrix_limit",
+		(json_int_t)cfg.image_max_pixels, "video_size_limit",
+		(json_int_t)cfg.video_max_bytes, "video_frame_rate_limit",
+		cfg.video_max_fps, "video_matrix_limit",
+		(json_int_t)((long)cfg.video_max_width * cfg.video_max_height *
+			     4));
 }
 
 static json_t *poll_limits(void)

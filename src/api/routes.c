@@ -33,8 +33,8 @@ const http_route api_routes[] = {
 	  "write:accounts"),
 	R("GET", "/api/v1/accounts/verify_credentials",
 	  accounts_verify_credentials, API_USER, "read:accounts|profile"),
-	R("PATCH", "/api/v1/accounts/update_credentials",
-	  accounts_update_credentials, API_USER, "write:accounts"),
+	RU("PATCH", "/api/v1/accounts/update_credentials",
+	   accounts_update_credentials, API_USER, "write:accounts"),
 	R("GET", "/api/v1/accounts/lookup", accounts_lookup, API_PUBLIC, NULL),
 	R("GET", "/api/v1/accounts/relationships", accounts_relationships,
 	  API_USER, "read:follows"),
@@ -99,6 +99,16 @@ const http_route api_routes[] = {
 	  "read:bookmarks"),
 	R("GET", "/api/v1/favourites", favourites_index, API_USER,
 	  "read:favourites"),
+
+	/* media: uploads stream to disk (RU) */
+	RU("POST", "/api/v1/media", media_create_v1, API_USER, "write:media"),
+	RU("POST", "/api/v2/media", media_create_v2, API_USER, "write:media"),
+	R("GET", "/api/v1/media/:id", media_show, API_USER, "write:media"),
+	RU("PUT", "/api/v1/media/:id", media_update_handler, API_USER,
+	   "write:media"),
+	R("DELETE", "/api/v1/media/:id", media_delete_handler, API_USER,
+	  "write:media"),
+	R("GET", "/media/:file", media_file, API_PUBLIC, NULL),
 
 	/* timelines */
 	R("GET", "/api/v1/timelines/home", timelines_home, API_USER,

@@ -45,6 +45,8 @@ static bool read_post_fields(http_req *r, post_request *pr, bool creating)
 	}
 	pr->text = text ? text->value : "";
 	pr->spoiler_text = cw ? cw->value : NULL;
+	pr->has_media_ids = http_param_has(r, "media_ids");
+	pr->media_ids = http_param_list(r, "media_ids", &pr->nmedia_ids);
 	pr->sensitive = http_param_bool(r, "sensitive", false);
 	/* an unknown language is dropped, not stored: Mastodon does the
 	 * same, and it keeps markup out of the field */

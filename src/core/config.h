@@ -46,6 +46,20 @@ typedef struct config {
 	int cache_accounts;	    /* slots for rendered accounts */
 	int cache_home_feeds;	    /* home timelines kept in memory */
 	int cache_home_feed_length; /* newest ids kept per home timeline */
+	/* [media] */
+	long image_max_bytes, video_max_bytes; /* upload size limits */
+	long image_max_pixels;		       /* input width × height */
+	int image_max_width, image_max_height; /* output box */
+	int preview_size;		       /* the small image's box */
+	int video_max_width, video_max_height; /* output box */
+	long video_max_bitrate;		       /* bits/s */
+	int video_max_fps;
+	int video_max_seconds;
+	int process_timeout;   /* seconds per ffmpeg run */
+	int description_limit; /* alt text, characters */
+	int unattached_hours;  /* uploads never attached are removed */
+	/* [jobs] */
+	int job_workers;
 	/* [security] */
 	long argon2_ops;
 	long argon2_mem_kib;

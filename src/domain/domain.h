@@ -63,6 +63,11 @@ typedef struct post_request {
 	bool sensitive;
 	int64_t in_reply_to_id;
 	const char *idempotency_key;
+	/* media_ids[] as sent; has_media_ids tells an edit that sent none
+	 * (remove all) from one that did not send the key (keep them) */
+	const char **media_ids;
+	size_t nmedia_ids;
+	bool has_media_ids;
 } post_request;
 /* Create a status by author; *id receives the new (or idempotent) id. */
 dom_err status_post(arena *a, const principal *author, const post_request *r,
@@ -128,6 +133,62 @@ void timeline_context(arena *a, int64_t viewer, const status *s,
 void timeline_descendants(arena *a, int64_t viewer, const status *s,
 			  int64_t after_id, size_t limit, status_page *out,
 			  bool *more);
+
+/* ---- media.c ---- */
+#define MEDIA_JOB "media" /* the job kind that processes video and audio */
+
+/* Create data_dir/media and its tmp/ and src/ folders. 0 or -1. */
+int media_dirs_init(const char *data_dir);
+/* Where the HTTP layer streams uploads (data/media/tmp): the same file
+ * system as the media, so an upload is kept by rename. Static. */
+const char *media_upload_dir(void);
+/* data/media/name, arena memory. */
+char *media_file_path(arena *a, const char *name);
+
+/* An upload as the API received it. */
+typedef struct media_upload {
+	const char *path; /* temp file with the bytes; taken by rename */
+	size_t size;
+	const char *thumbnail_path; /* a user-chosen preview, or NULL */
+	size_t thumbnail_size;
+	const char *description, *focus; /* NULL when not sent */
+} media_upload;
+
+/* Take an upload: an image is processed now (*out ready); video, GIF
+ * animation and audio are queued (*out processing) unless wait, which
+ * processes them before returning (API v1). */
+dom_err media_create(arena *a, const principal *p, const media_upload *u,
+		     bool wait, media_attachment *out, const char **msg);
+/* The principal's own attachment, or DOM_NOT_FOUND. */
+dom_err media_get(arena *a, const principal *p, int64_t id,
+		  media_attachment *out);
+/* Change description, focus or thumbnail of an unattached upload. */
+dom_err media_update(arena *a, const principal *p, int64_t id,
+		     const media_upload *u, media_attachment *out,
+		     const char **msg);
+/* Delete an unattached upload and its files. */
+dom_err media_delete(arena *a, const principal *p, int64_t id,
+		     const char **msg);
+/* Check media_ids[] for a post (status_id 0) or an edit: the principal's,
+ * ready, unattached or already on that status, at most the configured
+ * number, a video/audio alone. *out gets the ids, deduplicated. */
+dom_err media_resolve(arena *a, const principal *p, const char *const *ids,
+		      size_t n, int64_t status_id, int64_t **out, size_t *nout,
+		      const char **msg);
+/* Process an avatar (or, with header, a header image) upload into a new
+ * file under the media directory; *name gets its name (arena). The
+ * caller stores the name and then removes the old file. */
+dom_err media_profile_image(arena *a, const char *path, size_t size,
+			    bool header, const char **name, const char **msg);
+/* Remove one file of the media directory by name (NULL: nothing). */
+void media_remove_name(const char *name);
+/* Remove an attachment's files (after its row is gone). */
+void media_remove_files(const media_attachment *m);
+/* The MEDIA_JOB handler: 0 when the attachment is settled, -1 to retry
+ * later (*error says why). */
+int media_job_run(int64_t id, const char **error);
+/* Delete uploads never attached within [media] unattached_hours. */
+void media_sweep(void);
 
 /* ---- social.c ---- */
 /* Follow target; locked targets get a request. */

@@ -28,9 +28,31 @@ typedef struct account {
 	const char *language;
 	int64_t created_at, last_status_at; /* ms; last 0 when none */
 	int64_t statuses_count, followers_count, following_count;
+	const char *avatar, *header; /* names under the media directory */
 	const char *role; /* users only: owner/admin/moderator/user */
 	const char *email;
 } account;
+
+typedef enum media_state {
+	MEDIA_PROCESSING = 0,
+	MEDIA_READY = 1,
+	MEDIA_FAILED = 2,
+} media_state;
+
+/* An uploaded file and what processing made of it. */
+typedef struct media_attachment {
+	int64_t id, account_id, status_id; /* status 0 while unattached */
+	const char *type;		   /* image, gifv, video, audio */
+	media_state state;
+	const char *mime;    /* of file */
+	const char *file;    /* name under the media directory, or NULL */
+	const char *preview; /* small image or poster frame, or NULL */
+	const char *source;  /* the upload awaiting processing, or NULL */
+	const char *meta;    /* JSON object: original, small, focus, … */
+	const char *description, *blurhash, *error; /* each may be NULL */
+	double focus_x, focus_y;
+	int64_t created_at;
+} media_attachment;
 
 typedef struct status {
 	int64_t id, account_id;
@@ -40,6 +62,10 @@ typedef struct status {
 	int64_t in_reply_to_id, in_reply_to_account_id, reblog_of_id;
 	int64_t app_id;
 	const char *entities; /* {"tags":[…],"mentions":[…]} JSON */
+	/* writes only: the attachments to set, in order (on edit, NULL
+	 * keeps the ones it has) */
+	const int64_t *media_ids;
+	size_t nmedia;
 	int64_t created_at, edited_at;
 	int64_t replies_count, reblogs_count, favourites_count;
 	/* filled by loaders */

@@ -178,10 +178,15 @@ dom_err status_post(arena *a, const principal *author, const post_request *r,
 				  now - (int64_t)cfg.idempotency_seconds * 1000,
 				  id))
 		return DOM_OK;
-	dom_err err = check_text(a, r, false, msg);
-	if (err)
-		return err;
 	status s = {0};
+	int64_t *media;
+	size_t nmedia;
+	dom_err err = media_resolve(a, author, r->media_ids, r->nmedia_ids, 0,
+				    &media, &nmedia, msg);
+	if (err || (err = check_text(a, r, nmedia > 0, msg)))
+		return err;
+	s.media_ids = media;
+	s.nmedia = nmedia;
 	if (r->in_reply_to_id) {
 		status parent;
 		if (!store_status_get(a, r->in_reply_to_id, &parent) ||
@@ -250,11 +255,23 @@ dom_err status_edit(arena *a, const principal *author, int64_t id,
 		*msg = "Record not found";
 		return err;
 	}
-	if ((err = check_text(a, r, false, msg)))
+	int64_t *media = NULL;
+	size_t nmedia = 0;
+	if (r->has_media_ids &&
+	    (err = media_resolve(a, author, r->media_ids, r->nmedia_ids, id,
+				 &media, &nmedia, msg)))
+		return err;
+	if (!r->has_media_ids) { /* kept: they count against blank text */
+		media_attachment one;
+		nmedia = store_media_of_status(a, id, &one, 1);
+	}
+	if ((err = check_text(a, r, nmedia > 0, msg)))
 		return err;
 	composed c;
 	compose(a, r->text, &c);
 	status s = old;
+	s.media_ids = r->has_media_ids ? media : NULL;
+	s.nmedia = r->has_media_ids ? nmedia : 0;
 	s.text = r->text;
 	s.content = c.html;
 	s.spoiler_text = r->spoiler_text ? r->spoiler_text : "";
@@ -282,7 +299,14 @@ dom_err status_delete(arena *a, const principal *author, int64_t id,
 	dom_err err = load_own(a, author, id, out);
 	if (err)
 		return err;
-	return store_status_delete(out) < 0 ? DOM_INTERNAL : DOM_OK;
+	enum { MEDIA_MAX = 16 };
+	media_attachment *media = arena_alloc(a, MEDIA_MAX * sizeof *media);
+	size_t n = store_media_of_status(a, id, media, MEDIA_MAX);
+	if (store_status_delete(out) < 0)
+		return DOM_INTERNAL;
+	for (size_t i = 0; i < n; i++) /* the rows went with the status */
+		media_remove_files(&media[i]);
+	return DOM_OK;
 }
 
 /* Load a visible, non-reblog status to act on (reblogs act on their

@@ -242,6 +242,9 @@ static void dispatch(http_server *s, http_req *r)
 	}
 	if (!s->opts.guard || s->opts.guard(r, rt))
 		rt->handler(r);
+	/* streamed files the handler did not keep go now, before the
+	 * reply: a client must never see them outlive its answer */
+	http_multipart_cleanup(r->upload);
 	if (s->opts.after)
 		s->opts.after(r);
 	if (!r->responded)

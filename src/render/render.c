@@ -78,10 +78,16 @@ json_t *render_account(arena *a, const account *acc)
 				       : acc->username;
 	const char *url =
 		arena_printf(a, "%s/@%s", cfg.base_url, acc->username);
-	const char *avatar = arena_printf(a, "%s/avatars/original/missing.png",
-					  cfg.base_url);
-	const char *header = arena_printf(a, "%s/headers/original/missing.png",
-					  cfg.base_url);
+	const char *avatar =
+		acc->avatar ? arena_printf(a, "%s/media/%s", cfg.base_url,
+					   acc->avatar)
+			    : arena_printf(a, "%s/avatars/original/missing.png",
+					   cfg.base_url);
+	const char *header =
+		acc->header ? arena_printf(a, "%s/media/%s", cfg.base_url,
+					   acc->header)
+			    : arena_printf(a, "%s/headers/original/missing.png",
+					   cfg.base_url);
 	/* Mastodon rounds created_at to midnight so it says less about
 	 * when someone is online */
 	int64_t created_day = acc->created_at - acc->created_at % 86400000;
@@ -136,6 +142,39 @@ json_t *render_credential_account(arena *a, const account *acc)
 	return j;
 }
 
+static json_t *media_url(arena *a, const char *name)
+{
+	return name ? json_string(arena_printf(a, "%s/media/%s", cfg.base_url,
+					       name))
+		    : json_null();
+}
+
+json_t *render_media(arena *a, const media_attachment *m)
+{
+	json_t *meta = json_loads(m->meta ? m->meta : "{}", 0, NULL);
+	bool ready = m->state == MEDIA_READY;
+	return json_pack("{s:s,s:s,s:o,s:o,s:n,s:n,s:n,s:o,s:o,s:o}", "id",
+			 render_id(a, m->id), "type", m->type, "url",
+			 media_url(a, ready ? m->file : NULL), "preview_url",
+			 media_url(a, m->preview), "remote_url",
+			 "preview_remote_url", "text_url", "meta",
+			 meta ? meta : json_null(), "description",
+			 str_or_null(m->description), "blurhash",
+			 str_or_null(m->blurhash));
+}
+
+/* The status's attachments, in order. */
+static json_t *media_list(arena *a, int64_t status_id)
+{
+	enum { MEDIA_MAX = 16 };
+	media_attachment m[MEDIA_MAX];
+	size_t n = store_media_of_status(a, status_id, m, MEDIA_MAX);
+	json_t *list = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, render_media(a, &m[i]));
+	return list;
+}
+
 static json_t *entities_part(const char *entities, const char *key)
 {
 	json_t *e = json_loads(entities ? entities : "{}", 0, NULL);
@@ -164,7 +203,7 @@ static json_t *status_fields(arena *a, const status *s)
 		s->edited_at ? render_time(s->edited_at) : json_null(),
 		"content", s->content, "visibility", visibility_name(s->vis),
 		"sensitive", s->sensitive, "spoiler_text", s->spoiler_text,
-		"media_attachments", json_array(), "mentions",
+		"media_attachments", media_list(a, s->id), "mentions",
 		entities_part(s->entities, "mentions"), "tags",
 		entities_part(s->entities, "tags"), "emojis", json_array(),
 		"in_reply_to_id", id_or_null(a, s->in_reply_to_id),

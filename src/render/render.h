@@ -16,6 +16,8 @@
 const char *render_id(arena *a, int64_t id);
 json_t *render_time(int64_t ms);
 json_t *render_account(arena *a, const account *acc);
+/* A MediaAttachment entity (url null until processed). */
+json_t *render_media(arena *a, const media_attachment *m);
 /* Account plus source and role, for verify/update_credentials. */
 json_t *render_credential_account(arena *a, const account *acc);
 /* One status with the viewer's flags (viewer 0 = anonymous). */

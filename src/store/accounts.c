@@ -5,12 +5,14 @@
 
 #include <string.h>
 
+/* ACCOUNT_NCOLUMNS: how many; a query may add its own columns after. */
+enum { ACCOUNT_NCOLUMNS = 22 };
 #define ACCOUNT_COLUMNS                                                        \
 	"a.id, a.username, a.domain, a.display_name, a.note, a.note_html,"     \
 	" a.fields, a.locked, a.bot, a.discoverable, a.created_at,"            \
 	" a.last_status_at, a.statuses_count, a.followers_count,"              \
 	" a.following_count, a.privacy, a.sensitive, a.language, u.role,"      \
-	" u.email"
+	" u.email, a.avatar, a.header"
 
 static void account_from_row(arena *ar, sqlite3_stmt *st, account *a)
 {
@@ -38,6 +40,10 @@ static void account_from_row(arena *ar, sqlite3_stmt *st, account *a)
 	a->role = role ? arena_strdup(ar, role) : NULL;
 	const char *email = db_text_or_null(st, 19);
 	a->email = email ? arena_strdup(ar, email) : NULL;
+	const char *avatar = db_text_or_null(st, 20);
+	a->avatar = avatar ? arena_strdup(ar, avatar) : NULL;
+	const char *header = db_text_or_null(st, 21);
+	a->header = header ? arena_strdup(ar, header) : NULL;
 }
 
 int store_account_create(const account *a, const char *email,
@@ -133,7 +139,7 @@ bool store_user_by_login(arena *ar, const char *login, account *out,
 	bool found = sqlite3_step(st) == SQLITE_ROW;
 	if (found) {
 		account_from_row(ar, st, out);
-		*hash = arena_strdup(ar, db_text(st, 20));
+		*hash = arena_strdup(ar, db_text(st, ACCOUNT_NCOLUMNS));
 	}
 	sqlite3_reset(st);
 	return found;
@@ -156,7 +162,8 @@ int store_account_update_profile(const account *a)
 		db_stmt("UPDATE accounts SET display_name = ?2, note = ?3,"
 			" note_html = ?4, fields = ?5, locked = ?6, bot = ?7,"
 			" discoverable = ?8, privacy = ?9, sensitive = ?10,"
-			" language = ?11 WHERE id = ?1");
+			" language = ?11, avatar = ?12, header = ?13"
+			" WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, a->id);
 	sqlite3_bind_text(st, 2, a->display_name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, a->note, -1, SQLITE_STATIC);
@@ -169,6 +176,10 @@ int store_account_update_profile(const account *a)
 	sqlite3_bind_int(st, 10, a->sensitive);
 	if (a->language)
 		sqlite3_bind_text(st, 11, a->language, -1, SQLITE_STATIC);
+	if (a->avatar)
+		sqlite3_bind_text(st, 12, a->avatar, -1, SQLITE_STATIC);
+	if (a->header)
+		sqlite3_bind_text(st, 13, a->header, -1, SQLITE_STATIC);
 	if (db_done(st) < 0)
 		return -1;
 	db_touch(cache_accounts, a->id);

@@ -195,6 +195,45 @@ static const char *const migrations[] = {
 	"  version INTEGER NOT NULL,"
 	"  updated_at INTEGER NOT NULL,"
 	"  PRIMARY KEY (account_id, timeline)) WITHOUT ROWID;",
+
+	/* 2: media attachments and the durable job queue that processes
+	 * them. state: 0 processing, 1 ready, 2 failed. A job's state: 0
+	 * waiting (from run_at), 1 running, 2 failed for good. */
+	"CREATE TABLE media_attachments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  status_id INTEGER REFERENCES statuses(id) ON DELETE SET NULL,"
+	"  position INTEGER NOT NULL DEFAULT 0,"
+	"  type TEXT NOT NULL,"
+	"  state INTEGER NOT NULL,"
+	"  mime TEXT NOT NULL,"
+	"  file TEXT,"	  /* name under data/media once ready */
+	"  preview TEXT," /* the small image or poster frame */
+	"  source TEXT,"  /* the upload waiting to be processed */
+	"  meta TEXT NOT NULL DEFAULT '{}',"
+	"  description TEXT,"
+	"  blurhash TEXT,"
+	"  focus_x REAL NOT NULL DEFAULT 0,"
+	"  focus_y REAL NOT NULL DEFAULT 0,"
+	"  error TEXT,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX media_by_status ON media_attachments"
+	"  (status_id, position);"
+	"CREATE INDEX media_unattached ON media_attachments(created_at)"
+	"  WHERE status_id IS NULL;"
+	"ALTER TABLE accounts ADD COLUMN avatar TEXT;"
+	"ALTER TABLE accounts ADD COLUMN header TEXT;"
+	"CREATE TABLE jobs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  arg INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  run_at INTEGER NOT NULL,"
+	"  error TEXT,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX jobs_due ON jobs(state, run_at);",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };

@@ -226,6 +226,9 @@ static int status_insert_tx(const status *s, const store_tag_ref *tags,
 	if (insert_tags_mentions(s->id, tags, ntags, mentions, nmentions,
 				 s->created_at) < 0)
 		return -1;
+	if (s->nmedia && store_media_attach_tx(s->id, s->account_id,
+					       s->media_ids, s->nmedia) < 0)
+		return -1;
 	if (s->in_reply_to_id && store_counts_as_reply(s->vis) &&
 	    bump(sql_bump_replies, s->in_reply_to_id, 1))
 		return -1;
@@ -299,6 +302,11 @@ int store_status_delete(const status *s)
 		     "statuses_count - 1)"
 		     " WHERE id IN (SELECT account_id FROM statuses"
 		     " WHERE reblog_of_id = ?1)");
+	sqlite3_bind_int64(st, 1, s->id);
+	if (db_done(st) < 0)
+		goto fail;
+	/* its attachments go with it (the caller removes their files) */
+	st = db_stmt("DELETE FROM media_attachments WHERE status_id = ?1");
 	sqlite3_bind_int64(st, 1, s->id);
 	if (db_done(st) < 0)
 		goto fail;
@@ -391,6 +399,9 @@ int store_status_update(const status *old, const status *s,
 	db_touch(cache_statuses, s->id);
 	if (insert_tags_mentions(s->id, tags, ntags, mentions, nmentions,
 				 s->edited_at) < 0 ||
+	    (s->media_ids &&
+	     store_media_attach_tx(s->id, s->account_id, s->media_ids,
+				   s->nmedia) < 0) ||
 	    db_commit() < 0)
 		goto fail;
 	return 0;

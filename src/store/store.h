@@ -159,6 +159,48 @@ size_t store_thread_descendants(int64_t root, const void *path, size_t path_len,
 const void *store_thread_path(arena *ar, int64_t id, int64_t *root,
 			      size_t *len);
 
+/* media.c — attachments and the durable job queue */
+/* Insert m; with job_kind, also a job (kind, m->id) due now, in the same
+ * transaction, so an upload is never stored without its processing. */
+int store_media_insert(const media_attachment *m, const char *job_kind);
+/* Write every column of m back (by id); drops its status's rendering. */
+int store_media_update(const media_attachment *m);
+bool store_media_get(arena *a, int64_t id, media_attachment *out);
+/* The attachments of a status in order, at most max. Arena strings. */
+size_t store_media_of_status(arena *a, int64_t status_id, media_attachment *out,
+			     size_t max);
+int store_media_delete(int64_t id);
+/* Unattached, settled (ready or failed) attachments created before
+ * before_ms, oldest first. */
+size_t store_media_stale(arena *a, int64_t before_ms, media_attachment *out,
+			 size_t max);
+/* Inside a status write: make ids (ready, unattached, the account's) the
+ * status's attachments in that order, detaching the ones it had. -1 when
+ * one is no longer attachable. */
+int store_media_attach_tx(int64_t status_id, int64_t account_id,
+			  const int64_t *ids, size_t n);
+
+typedef struct store_job {
+	int64_t id, arg;
+	const char *kind;
+	int attempts; /* including this one */
+} store_job;
+/* Queue a job; inside the caller's transaction when one is open. */
+int store_job_enqueue(const char *kind, int64_t arg, int64_t run_at);
+/* Take the next due job (marking it running), or false. */
+bool store_job_claim(arena *a, int64_t now, store_job *out);
+/* Take the waiting job (kind, arg) whatever its time, or false when none
+ * waits (another worker has it, or it is done). */
+bool store_job_claim_for(arena *a, const char *kind, int64_t arg,
+			 store_job *out);
+/* Whether job (kind, arg) is waiting or running. */
+bool store_job_active(const char *kind, int64_t arg);
+int store_job_finish(int64_t id);
+int store_job_retry(int64_t id, int64_t run_at, const char *error);
+int store_job_fail(int64_t id, const char *error);
+/* Jobs left running by a crash wait again (call once at start). */
+int store_jobs_recover(void);
+
 /* interactions.c */
 /* Insert/delete a favourite/bookmark/pin; return 1 when the row changed,
  * 0 when it already was so, -1 on error. Counters move with the rows. */

@@ -45,9 +45,11 @@ def free_port():
 
 
 class ChorusServer:
-    def __init__(self, binary, root):
+    def __init__(self, binary, root, config=None):
+        """config: INI text passed with --config (defaults otherwise)."""
         self.binary = binary
         self.root = Path(root)
+        self.config = config
         self.data = self.root / "data"
         self.data.mkdir(parents=True, exist_ok=True)
         self.log_path = self.root / "server.log"
@@ -78,8 +80,13 @@ class ChorusServer:
     # ---- process ------------------------------------------------------
     def start(self):
         self._log = open(self.log_path, "ab")
+        args = [self.binary, "serve", "--port", str(self.port), "--data", str(self.data)]
+        if self.config:
+            ini = self.root / "chorus.ini"
+            ini.write_text(self.config)
+            args += ["--config", str(ini)]
         self.proc = subprocess.Popen(
-            [self.binary, "serve", "--port", str(self.port), "--data", str(self.data)],
+            args,
             stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + START_TIMEOUT
         last_err = None

@@ -9,7 +9,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def routes_in_code():
     src = (REPO / "src/api/routes.c").read_text()
-    return set(re.findall(r'R\("(\w+)",\s*"([^"]+)"', src))
+    return set(re.findall(r'RU?\("(\w+)",\s*"([^"]+)"', src))
 
 
 def routes_in_docs():

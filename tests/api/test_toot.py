@@ -149,3 +149,20 @@ def test_favourite_and_delete(toot, http):
 def test_instance_command(toot):
     res = toot.run("instance", "--disable-https", toot.instance)
     assert re.search(r"running Mastodon 4\.\d+\.\d+", res.stdout), res.stdout
+
+
+def test_post_with_image_and_alt_text(toot, http, tmp_path):
+    """toot uploads through the v1 media endpoint (multipart) and posts."""
+    from PIL import Image
+    path = tmp_path / "card.png"
+    Image.new("RGB", (64, 32), (200, 40, 90)).save(path)
+    marker = uuid.uuid4().hex[:12]
+    toot.run("post", "--media", str(path), "--description", "a pink card",
+             "--sensitive", "--spoiler-text", "a hard story", f"with a picture {marker}")
+    st = latest_status(http, toot.user)
+    assert marker in html_text(st["content"])
+    assert st["sensitive"] is True and st["spoiler_text"] == "a hard story"
+    [m] = st["media_attachments"]
+    assert m["type"] == "image" and m["description"] == "a pink card"
+    assert m["meta"]["original"]["size"] == "64x32"
+    assert http.session.get(m["url"], timeout=10).status_code == 200

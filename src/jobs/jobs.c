@@ -1,0 +1,203 @@
+#include "jobs/jobs.h"
+
+#include "core/arena.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "store/store.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+enum {
+	JOBS_MAX = 8,
+	JOBS_MAX_WORKERS = 16,
+	JOBS_ATTEMPTS = 5,	/* then the job is kept as failed */
+	JOBS_IDLE_MS = 1000,	/* how long an idle worker sleeps */
+	JOBS_WAIT_STEP_MS = 50, /* jobs_run_now polling a busy job */
+};
+
+static struct {
+	const char *kind;
+	jobs_handler fn;
+} handlers[JOBS_MAX];
+static int nhandlers;
+
+static struct {
+	int period_s;
+	jobs_periodic fn;
+	int64_t next_ms;
+} periodic[JOBS_MAX];
+static int nperiodic;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static pthread_t workers[JOBS_MAX_WORKERS];
+static int nworkers;
+static bool stopping;
+static int wakes; /* jobs_wake calls not yet seen by a worker */
+
+void jobs_register(const char *kind, jobs_handler fn)
+{
+	if (nhandlers < JOBS_MAX) {
+		handlers[nhandlers].kind = kind;
+		handlers[nhandlers++].fn = fn;
+	}
+}
+
+void jobs_every(int period_s, jobs_periodic fn)
+{
+	if (nperiodic < JOBS_MAX) {
+		periodic[nperiodic].period_s = period_s;
+		periodic[nperiodic++].fn = fn;
+	}
+}
+
+static jobs_handler handler_of(const char *kind)
+{
+	for (int i = 0; i < nhandlers; i++)
+		if (!strcmp(handlers[i].kind, kind))
+			return handlers[i].fn;
+	return NULL;
+}
+
+/* Run a claimed job and record the outcome. */
+static void run(const store_job *j)
+{
+	jobs_handler fn = handler_of(j->kind);
+	if (!fn) {
+		store_job_fail(j->id, "no handler for this kind");
+		return;
+	}
+	const char *error = NULL;
+	if (fn(j->arg, &error) == 0) {
+		store_job_finish(j->id);
+		return;
+	}
+	log_error("job %lld (%s %lld) attempt %d failed: %s", (long long)j->id,
+		  j->kind, (long long)j->arg, j->attempts, error ? error : "?");
+	if (j->attempts >= JOBS_ATTEMPTS) {
+		store_job_fail(j->id, error);
+		return;
+	}
+	/* 2, 4, 8, 16 s: a busy disk or a restart gets time to pass */
+	int64_t delay_ms = (int64_t)1000 << j->attempts;
+	store_job_retry(j->id, time_now_ms() + delay_ms, error);
+}
+
+/* The first periodic task that is due, marked as run; NULL when none. */
+static jobs_periodic take_due(int64_t now)
+{
+	jobs_periodic fn = NULL;
+	pthread_mutex_lock(&lock);
+	for (int i = 0; i < nperiodic && !fn; i++)
+		if (periodic[i].next_ms <= now) {
+			periodic[i].next_ms =
+				now + (int64_t)periodic[i].period_s * 1000;
+			fn = periodic[i].fn;
+		}
+	pthread_mutex_unlock(&lock);
+	return fn;
+}
+
+static void sleep_idle(void)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += JOBS_IDLE_MS / 1000;
+	pthread_mutex_lock(&lock);
+	while (!stopping && wakes == 0)
+		if (pthread_cond_timedwait(&wake, &lock, &until))
+			break;
+	if (wakes > 0)
+		wakes--;
+	pthread_mutex_unlock(&lock);
+}
+
+static bool should_stop(void)
+{
+	pthread_mutex_lock(&lock);
+	bool s = stopping;
+	pthread_mutex_unlock(&lock);
+	return s;
+}
+
+static void *worker_main(void *arg)
+{
+	(void)arg;
+	arena a;
+	arena_init(&a);
+	while (!should_stop()) {
+		jobs_periodic due = take_due(time_now_ms());
+		if (due)
+			due();
+		store_job j;
+		bool got = store_job_claim(&a, time_now_ms(), &j);
+		if (got)
+			run(&j);
+		arena_release(&a);
+		if (!got)
+			sleep_idle();
+	}
+	arena_release(&a);
+	store_thread_close();
+	return NULL;
+}
+
+int jobs_start(int n)
+{
+	if (n > JOBS_MAX_WORKERS)
+		n = JOBS_MAX_WORKERS;
+	if (store_jobs_recover() < 0)
+		return -1;
+	stopping = false;
+	for (nworkers = 0; nworkers < n; nworkers++)
+		if (pthread_create(&workers[nworkers], NULL, worker_main,
+				   NULL)) {
+			log_error("cannot start job worker %d", nworkers);
+			jobs_stop();
+			return -1;
+		}
+	return 0;
+}
+
+void jobs_stop(void)
+{
+	pthread_mutex_lock(&lock);
+	stopping = true;
+	pthread_cond_broadcast(&wake);
+	pthread_mutex_unlock(&lock);
+	for (int i = 0; i < nworkers; i++)
+		pthread_join(workers[i], NULL);
+	nworkers = 0;
+}
+
+void jobs_wake(void)
+{
+	pthread_mutex_lock(&lock);
+	wakes++;
+	pthread_cond_signal(&wake);
+	pthread_mutex_unlock(&lock);
+}
+
+bool jobs_run_now(const char *kind, int64_t arg, int64_t wait_ms)
+{
+	arena a;
+	arena_init(&a);
+	store_job j;
+	bool mine = store_job_claim_for(&a, kind, arg, &j);
+	if (mine)
+		run(&j);
+	arena_release(&a);
+	if (mine)
+		return true;
+	/* a worker has it: wait for it to leave the table or fail */
+	for (int64_t waited = 0; waited < wait_ms;
+	     waited += JOBS_WAIT_STEP_MS) {
+		if (!store_job_active(kind, arg))
+			return true;
+		struct timespec ts = {0, JOBS_WAIT_STEP_MS * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}

@@ -1,0 +1,35 @@
+/* jobs.h — background workers over the durable jobs table.
+ *
+ * Work that must not hold a request (video transcoding) is written to the
+ * jobs table in the same transaction as the data it concerns, so it
+ * survives a crash or restart; worker threads claim due jobs, run the
+ * handler registered for their kind and delete them when done. A failing
+ * job is retried with a growing delay, then kept as failed. */
+#ifndef CHORUS_JOBS_H
+#define CHORUS_JOBS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A handler: 0 when the job is done (successfully or for good), -1 to try
+ * again later; *error (static) says why. */
+typedef int (*jobs_handler)(int64_t arg, const char **error);
+typedef void (*jobs_periodic)(void);
+
+/* Register before jobs_start: the handler of kind, and work to run every
+ * period_s seconds on a worker (at most JOBS_MAX of each). */
+void jobs_register(const char *kind, jobs_handler fn);
+void jobs_every(int period_s, jobs_periodic fn);
+/* Start n worker threads (jobs left running by a crash wait again
+ * first). 0 or -1. */
+int jobs_start(int n);
+/* Ask the workers to stop after their current job, and join them. */
+void jobs_stop(void);
+/* A job was queued: wake a sleeping worker now. */
+void jobs_wake(void);
+/* Claim the waiting job (kind, arg) and run it on the calling thread;
+ * when a worker already has it, wait up to wait_ms for it to finish.
+ * True when the job is no longer waiting or running. */
+bool jobs_run_now(const char *kind, int64_t arg, int64_t wait_ms);
+
+#endif

@@ -1,0 +1,145 @@
+/* test_jobs.c — the durable job queue and its workers, on a real
+ * database file: a queued job runs once and leaves the table, a failing
+ * one is retried later, one left running by a crash runs again, and
+ * jobs_run_now runs a job on the caller's thread. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "core/arena.h"
+#include "core/config.h"
+#include "core/time.h"
+#include "jobs/jobs.h"
+#include "store/store.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { WAIT_MS = 10000 };
+
+static char test_dir[64];
+static _Atomic int runs, fail_first;
+static _Atomic int64_t last_arg;
+static pthread_t last_thread;
+
+static int handler(int64_t arg, const char **error)
+{
+	int n = atomic_fetch_add(&runs, 1);
+	atomic_store(&last_arg, arg);
+	last_thread = pthread_self();
+	if (n < atomic_load(&fail_first)) {
+		*error = "failing on purpose";
+		return -1;
+	}
+	return 0;
+}
+
+static int setup(void **state)
+{
+	static bool registered;
+	if (!registered) {
+		jobs_register("test", handler);
+		registered = true;
+	}
+	atomic_store(&runs, 0);
+	atomic_store(&fail_first, 0);
+	strcpy(test_dir, "/tmp/chorus-test-jobs-XXXXXX");
+	if (!mkdtemp(test_dir))
+		return -1;
+	store_thread_close();
+	return store_open(test_dir);
+}
+
+static int teardown(void **state)
+{
+	jobs_stop();
+	store_thread_close();
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", test_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Wait until at least n runs happened and the job left the table. */
+static bool wait_for(int n, int64_t arg)
+{
+	for (int ms = 0; ms < WAIT_MS; ms += 10) {
+		if (atomic_load(&runs) >= n && !store_job_active("test", arg))
+			return true;
+		struct timespec ts = {0, 10 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+static void test_queued_job_runs_once_and_leaves_the_table(void **state)
+{
+	assert_int_equal(store_job_enqueue("test", 42, time_now_ms()), 0);
+	assert_true(store_job_active("test", 42));
+	assert_int_equal(jobs_start(2), 0);
+	jobs_wake();
+	assert_true(wait_for(1, 42));
+	assert_int_equal(atomic_load(&runs), 1);
+	assert_int_equal(atomic_load(&last_arg), 42);
+}
+
+static void test_failing_job_is_retried_later(void **state)
+{
+	atomic_store(&fail_first, 1);
+	assert_int_equal(store_job_enqueue("test", 7, time_now_ms()), 0);
+	assert_int_equal(jobs_start(1), 0);
+	jobs_wake();
+	int64_t t0 = time_now_ms();
+	assert_true(wait_for(2, 7));
+	/* the retry waits out its delay (2 s after the first attempt) */
+	assert_true(time_now_ms() - t0 >= 1500);
+	assert_int_equal(atomic_load(&runs), 2);
+}
+
+static void test_job_left_running_by_a_crash_runs_again(void **state)
+{
+	assert_int_equal(store_job_enqueue("test", 9, time_now_ms()), 0);
+	arena a;
+	arena_init(&a);
+	store_job j;
+	assert_true(store_job_claim(&a, time_now_ms(), &j)); /* then "crash" */
+	arena_release(&a);
+	assert_int_equal(j.arg, 9);
+	assert_true(store_job_active("test", 9));
+	assert_int_equal(jobs_start(1), 0); /* recovers it first */
+	assert_true(wait_for(1, 9));
+}
+
+static void test_run_now_runs_the_job_on_the_calling_thread(void **state)
+{
+	/* due in an hour: no worker would touch it yet */
+	assert_int_equal(store_job_enqueue("test", 5, time_now_ms() + 3600000),
+			 0);
+	assert_int_equal(jobs_start(1), 0);
+	assert_true(jobs_run_now("test", 5, 1000));
+	assert_int_equal(atomic_load(&runs), 1);
+	assert_true(pthread_equal(last_thread, pthread_self()));
+	assert_false(store_job_active("test", 5));
+	/* nothing left to run: true at once */
+	assert_true(jobs_run_now("test", 5, 1000));
+}
+
+int main(void)
+{
+#define JOB_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	config_defaults();
+	const struct CMUnitTest tests[] = {
+		JOB_TEST(test_queued_job_runs_once_and_leaves_the_table),
+		JOB_TEST(test_failing_job_is_retried_later),
+		JOB_TEST(test_job_left_running_by_a_crash_runs_again),
+		JOB_TEST(test_run_now_runs_the_job_on_the_calling_thread),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
