@@ -234,8 +234,8 @@ void accounts_statuses(http_req *r)
 	bool no_reblogs = http_param_bool(r, "exclude_reblogs", false);
 	status_page out;
 	if (http_param_bool(r, "only_media", false)) {
-		/* media arrive with issue 3; until then nothing has media */
-		memset(&out, 0, sizeof out);
+		timeline_feed(&r->arena, viewer, STORE_FEED_ACCOUNT_MEDIA,
+			      acc.id, 0, &p, &out);
 	} else if (http_param_bool(r, "pinned", false)) {
 		timeline_feed(&r->arena, viewer, STORE_FEED_PINNED, acc.id, 0,
 			      &p, &out);

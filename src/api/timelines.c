@@ -29,14 +29,17 @@ void timelines_public(http_req *r)
 	page p;
 	api_page(r, &p, TIMELINE_DEFAULT, TIMELINE_MAX);
 	status_page out;
-	if (http_param_bool(r, "only_media", false) ||
-	    http_param_bool(r, "remote", false)) {
-		/* no media or remote posts exist yet */
+	bool local = http_param_bool(r, "local", false);
+	if (http_param_bool(r, "remote", false)) {
+		/* no remote posts exist yet */
 		memset(&out, 0, sizeof out);
 	} else {
-		store_feed kind = http_param_bool(r, "local", false)
-					  ? STORE_FEED_PUBLIC_LOCAL
-					  : STORE_FEED_PUBLIC;
+		store_feed kind =
+			http_param_bool(r, "only_media", false)
+				? (local ? STORE_FEED_PUBLIC_LOCAL_MEDIA
+					 : STORE_FEED_PUBLIC_MEDIA)
+			: local ? STORE_FEED_PUBLIC_LOCAL
+				: STORE_FEED_PUBLIC;
 		timeline_feed(&r->arena, api_viewer(r), kind, 0, 0, &p, &out);
 	}
 	reply_page(r, &out);
@@ -47,6 +50,7 @@ typedef struct tag_filter {
 	int64_t main;
 	int64_t any[TAG_FILTER_MAX], all[TAG_FILTER_MAX], none[TAG_FILTER_MAX];
 	size_t nany, nall, nnone;
+	bool media;	 /* only_media */
 	bool impossible; /* an all[] tag nobody used */
 } tag_filter;
 
@@ -68,6 +72,8 @@ static size_t tag_ids(http_req *r, const char *key, int64_t *out, bool *missing)
 static bool tag_filter_keep(const status *s, void *ctx)
 {
 	const tag_filter *f = ctx;
+	if (f->media && !store_status_has_media(s->id))
+		return false;
 	if (f->nany) {
 		bool hit = f->main && store_status_has_tag(s->id, f->main);
 		for (size_t i = 0; i < f->nany && !hit; i++)
@@ -95,9 +101,10 @@ void timelines_tag(http_req *r)
 	f.nany = tag_ids(r, "any", f.any, NULL);
 	f.nall = tag_ids(r, "all", f.all, &f.impossible);
 	f.nnone = tag_ids(r, "none", f.none, NULL);
+	f.media = http_param_bool(r, "only_media", false);
 	status_page out;
 	memset(&out, 0, sizeof out);
-	bool filtered = f.nany || f.nall || f.nnone;
+	bool filtered = f.nany || f.nall || f.nnone || f.media;
 	if (f.impossible || (!f.main && !f.nany)) {
 		/* unknown tag: an empty timeline, as Mastodon answers */
 	} else if (f.nany) {
@@ -109,8 +116,7 @@ void timelines_tag(http_req *r)
 			&r->arena, api_viewer(r), STORE_FEED_TAG, f.main, 0, &p,
 			filtered ? tag_filter_keep : NULL, &f, &out);
 	}
-	if (http_param_bool(r, "only_media", false) ||
-	    http_param_bool(r, "remote", false))
-		out.count = 0;
+	if (http_param_bool(r, "remote", false))
+		out.count = 0; /* no remote posts exist yet */
 	reply_page(r, &out);
 }

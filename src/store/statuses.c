@@ -505,6 +505,9 @@ int64_t store_tag_id(const char *key)
 	" +s.visibility = 0 AND +s.reblog_of_id IS NULL AND"                   \
 	" ?4 = ?4 AND ?5 = ?5 AND" NOT_REPLY_TO_OTHERS
 
+#define HAS_MEDIA                                                              \
+	" EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id)"
+
 /* Home: own posts and followed accounts' posts, replies only when they
  * answer someone the viewer sees too. */
 #define HOME_WHERE                                                             \
@@ -571,6 +574,14 @@ static const char *const feed_sql[][2] = {
 		"t.status_id", "FROM status_tags t JOIN statuses s"
 			       " ON s.id = t.status_id WHERE t.tag_id = ?5"
 			       " AND +s.account_id = ?4"),
+	[STORE_FEED_PUBLIC_MEDIA] =
+		FEED("FROM statuses s WHERE" PUBLIC_ORIGINAL " AND" HAS_MEDIA),
+	[STORE_FEED_PUBLIC_LOCAL_MEDIA] = FEED(
+		"FROM statuses s JOIN accounts a ON a.id = +s.account_id"
+		" WHERE a.domain IS NULL AND" PUBLIC_ORIGINAL " AND" HAS_MEDIA),
+	[STORE_FEED_ACCOUNT_MEDIA] =
+		FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"
+		     " AND +s.reblog_of_id IS NULL AND" HAS_MEDIA),
 	[STORE_FEED_TAGGED] =
 		FEED("FROM statuses s WHERE +s.visibility = 0 AND ?4 = ?4 AND"
 		     " ?5 = ?5 AND EXISTS (SELECT 1 FROM status_tags t"
@@ -779,6 +790,13 @@ size_t store_thread_descendants(int64_t root, const void *path, size_t path_len,
 	size_t n = collect_ids(st, out, max);
 	free(upper);
 	return n;
+}
+
+bool store_status_has_media(int64_t status_id)
+{
+	return db_exists("SELECT 1 FROM media_attachments WHERE status_id = ?1"
+			 " AND ?2 = ?2",
+			 status_id, 0);
 }
 
 bool store_status_has_tag(int64_t status_id, int64_t tag_id)

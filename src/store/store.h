@@ -128,9 +128,14 @@ typedef enum store_feed {
 	STORE_FEED_PINNED,	      /* arg = author */
 	STORE_FEED_ACCOUNT_TAGGED,    /* arg = author, arg2 = tag id */
 	STORE_FEED_TAGGED,	      /* public statuses with any tag */
+	STORE_FEED_PUBLIC_MEDIA,      /* the public feeds, with media only */
+	STORE_FEED_PUBLIC_LOCAL_MEDIA,
+	STORE_FEED_ACCOUNT_MEDIA, /* arg = author: own posts with media */
 } store_feed;
 size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
 		       const page *p, int64_t *out);
+/* Whether status has media attachments. */
+bool store_status_has_media(int64_t status_id);
 /* Whether status carries the tag with id tag_id. */
 bool store_status_has_tag(int64_t status_id, int64_t tag_id);
 /* Pages over a hidden key (favourites/bookmarks of arg, favourited_by /

@@ -487,3 +487,22 @@ def test_uploads_never_attached_are_swept(tmp_path, files):
         assert fetch(kept["url"].replace(srv.url, again.url)).status_code == 200
     finally:
         assert again.stop() == 0
+
+
+def test_only_media_filters_public_tag_and_account_timelines(make_user, files):
+    u = make_user("painter")
+    tag = "mediaonly" + u.name[-6:]
+    plain = u.api.status_post(f"words only #{tag}")
+    m = u.api.media_post(str(files["png"]))
+    pic = u.api.status_post(f"a picture #{tag}", media_ids=[m["id"]])
+    ids = lambda page: [s["id"] for s in page]
+    acct = ids(u.api.account_statuses(u.id, only_media=True))
+    assert acct == [pic["id"]]
+    assert ids(u.api.account_statuses(u.id))[:2] == [pic["id"], plain["id"]]
+    tagged = ids(u.api.timeline_hashtag(tag, only_media=True))
+    assert tagged == [pic["id"]]
+    assert ids(u.api.timeline_hashtag(tag)) == [pic["id"], plain["id"]]
+    public = ids(u.api.timeline_public(only_media=True, limit=40))
+    assert pic["id"] in public and plain["id"] not in public
+    local = ids(u.api.timeline_public(only_media=True, local=True, limit=40))
+    assert pic["id"] in local and plain["id"] not in local
