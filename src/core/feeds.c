@@ -1,6 +1,7 @@
 #include "core/feeds.h"
 
 #include "core/cache.h"
+#include "core/id.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -87,15 +88,6 @@ static feed *find(feed_set *s, int64_t owner)
 	return NULL;
 }
 
-static void reverse(int64_t *ids, size_t n)
-{
-	for (size_t i = 0; i < n / 2; i++) {
-		int64_t t = ids[i];
-		ids[i] = ids[n - 1 - i];
-		ids[n - 1 - i] = t;
-	}
-}
-
 /* The page of fd in (lo, hi); see feeds_page. */
 static feeds_answer window(const feed *fd, int64_t lo, int64_t hi, bool asc,
 			   size_t limit, int64_t *out, size_t *n)
@@ -119,7 +111,7 @@ static feeds_answer window(const feed *fd, int64_t lo, int64_t hi, bool asc,
 		return FEEDS_OUTSIDE; /* ids just above lo may be older */
 	while (j-- > 0 && k < limit && fd->ids[j] < hi)
 		out[k++] = fd->ids[j];
-	reverse(out, k);
+	id_reverse(out, k);
 	*n = k;
 	return FEEDS_HIT;
 }
@@ -200,7 +192,9 @@ static void insert(feed *fd, size_t length, int64_t id)
 	fd->n++;
 }
 
-void feeds_push(feeds *f, int64_t owner, int64_t id)
+/* A writer's change to owner's feed: push id, or drop the feed (id 0).
+ * The set is stamped either way, so no fill read before it lands. */
+static void change(feeds *f, int64_t owner, int64_t id)
 {
 	if (!f)
 		return;
@@ -209,23 +203,21 @@ void feeds_push(feeds *f, int64_t owner, int64_t id)
 	pthread_mutex_lock(&s->lock);
 	s->invalidated = epoch;
 	feed *fd = find(s, owner);
-	if (fd)
+	if (fd && id)
 		insert(fd, f->length, id);
+	else if (fd)
+		fd->owner = 0;
 	pthread_mutex_unlock(&s->lock);
+}
+
+void feeds_push(feeds *f, int64_t owner, int64_t id)
+{
+	change(f, owner, id);
 }
 
 void feeds_drop(feeds *f, int64_t owner)
 {
-	if (!f)
-		return;
-	uint64_t epoch = cache_epoch_next();
-	feed_set *s = set_of(f, owner);
-	pthread_mutex_lock(&s->lock);
-	s->invalidated = epoch;
-	feed *fd = find(s, owner);
-	if (fd)
-		fd->owner = 0;
-	pthread_mutex_unlock(&s->lock);
+	change(f, owner, 0);
 }
 
 void feeds_clear(feeds *f)

@@ -48,3 +48,12 @@ bool id_parse(const char *s, int64_t *out)
 	*out = v;
 	return true;
 }
+
+void id_reverse(int64_t *ids, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		int64_t t = ids[i];
+		ids[i] = ids[n - 1 - i];
+		ids[n - 1 - i] = t;
+	}
+}

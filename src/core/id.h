@@ -7,6 +7,7 @@
 #define CHORUS_ID_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum { ID_SEQUENCE_BITS = 16 };
@@ -18,6 +19,9 @@ int64_t id_next(void);
 int64_t id_from_ms(int64_t ms);
 /* Milliseconds since the epoch encoded in id. */
 int64_t id_to_ms(int64_t id);
+/* Reverse ids[0..n) in place (a page read oldest first, shown newest
+ * first). */
+void id_reverse(int64_t *ids, size_t n);
 /* Parse a decimal id string; false unless s is 1–19 digits with value > 0. */
 bool id_parse(const char *s, int64_t *out);
 

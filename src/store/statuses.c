@@ -596,15 +596,6 @@ static void page_bounds(const page *p, int64_t *lo, int64_t *hi, bool *asc)
 	*asc = p->min_id > 0;
 }
 
-static void reverse_ids(int64_t *ids, size_t n)
-{
-	for (size_t i = 0; i < n / 2; i++) {
-		int64_t t = ids[i];
-		ids[i] = ids[n - 1 - i];
-		ids[n - 1 - i] = t;
-	}
-}
-
 static size_t feed_query(const char *sql, int64_t lo, int64_t hi, int limit,
 			 int64_t arg, int64_t arg2, int64_t *out)
 {
@@ -630,7 +621,7 @@ static bool home_in_window(const page *p, int64_t lo, int64_t hi, bool asc,
 	*n = feed_query(feed_sql[STORE_FEED_HOME_RECENT][asc], wlo, whi,
 			p->limit, viewer, 0, out);
 	if (asc)
-		reverse_ids(out, *n);
+		id_reverse(out, *n);
 	return whole || *n == (size_t)p->limit;
 }
 
@@ -703,7 +694,7 @@ size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
 	size_t n = feed_query(feed_sql[kind][asc], lo, hi, p->limit, arg, arg2,
 			      out);
 	if (asc)
-		reverse_ids(out, n);
+		id_reverse(out, n);
 	return n;
 }
 
@@ -758,8 +749,8 @@ size_t store_list_page(store_list kind, int64_t arg, const page *p,
 	}
 	sqlite3_reset(st);
 	if (asc) {
-		reverse_ids(out_ids, n);
-		reverse_ids(out_keys, n);
+		id_reverse(out_ids, n);
+		id_reverse(out_keys, n);
 	}
 	return n;
 }
