@@ -139,6 +139,7 @@ static int cmd_serve(void)
 		.guard = api_guard,
 		.after = api_after,
 		.thread_exit = store_thread_close,
+		.work_threads = cfg.threads,
 		.upload_dir = media_upload_dir(),
 		/* the largest upload plus room for the form around it */
 		.max_upload_bytes = (cfg.image_max_bytes > cfg.video_max_bytes

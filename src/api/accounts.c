@@ -125,8 +125,9 @@ static bool read_profile_image(http_req *r, const char *key, const char **name)
 	return err == DOM_OK;
 }
 
-void accounts_update_credentials(http_req *r)
+static void update_credentials(http_req *r, void *ctx)
 {
+	(void)ctx;
 	const principal *p = api_principal(r);
 	account acc = *p->account;
 	const char *v;
@@ -190,6 +191,17 @@ void accounts_update_credentials(http_req *r)
 	account fresh;
 	store_account_get(&r->arena, acc.id, &fresh);
 	http_reply_json(r, 200, render_credential_account(&r->arena, &fresh));
+}
+
+void accounts_update_credentials(http_req *r)
+{
+	const http_param *avatar = http_param_find(r, "avatar");
+	const http_param *header = http_param_find(r, "header");
+	/* new images are processed on a work thread, like media uploads */
+	if ((avatar && avatar->path) || (header && header->path))
+		http_defer(r, update_credentials, NULL);
+	else
+		update_credentials(r, NULL);
 }
 
 /* Load the account named by path parameter 0, or reply 404. */

@@ -35,14 +35,17 @@ static void reply_media(http_req *r, const media_attachment *m, int pending)
 			render_media(&r->arena, m));
 }
 
-static void create(http_req *r, bool wait)
+/* Processing takes up to a second for an image (and a v1 upload waits
+ * for video), so it runs on a work thread: the I/O thread keeps serving
+ * everyone else meanwhile. ctx is non-NULL to wait for processing. */
+static void create_work(http_req *r, void *wait)
 {
 	media_upload u;
 	read_upload(r, &u);
 	media_attachment m;
 	const char *msg = NULL;
-	dom_err err =
-		media_create(&r->arena, api_principal(r), &u, wait, &m, &msg);
+	dom_err err = media_create(&r->arena, api_principal(r), &u,
+				   wait != NULL, &m, &msg);
 	if (err) {
 		api_reply_dom(r, err, msg);
 		return;
@@ -52,12 +55,12 @@ static void create(http_req *r, bool wait)
 
 void media_create_v1(http_req *r)
 {
-	create(r, true);
+	http_defer(r, create_work, r);
 }
 
 void media_create_v2(http_req *r)
 {
-	create(r, false);
+	http_defer(r, create_work, NULL);
 }
 
 void media_show(http_req *r)
@@ -74,11 +77,9 @@ void media_show(http_req *r)
 	reply_media(r, &m, 206);
 }
 
-void media_update_handler(http_req *r)
+static void update_work(http_req *r, void *ctx)
 {
-	int64_t id;
-	if (!api_path_id(r, 0, &id))
-		return;
+	int64_t id = *(int64_t *)ctx;
 	media_upload u;
 	read_upload(r, &u);
 	media_attachment m;
@@ -90,6 +91,13 @@ void media_update_handler(http_req *r)
 		return;
 	}
 	reply_media(r, &m, 206);
+}
+
+void media_update_handler(http_req *r)
+{
+	int64_t *id = arena_alloc(&r->arena, sizeof *id);
+	if (api_path_id(r, 0, id))
+		http_defer(r, update_work, id); /* a thumbnail is processed */
 }
 
 void media_delete_handler(http_req *r)

@@ -49,6 +49,11 @@ typedef struct http_header {
 } http_header;
 
 struct http_route;
+struct http_server;
+struct http_req;
+
+/* A handler's slow part: see http_defer. */
+typedef void (*http_work_fn)(struct http_req *r, void *ctx);
 struct http_multipart;
 
 typedef struct http_req {
@@ -78,6 +83,12 @@ typedef struct http_req {
 	int resp_fd;
 	uint64_t resp_offset;
 	bool responded;
+	bool queued; /* the response is with libmicrohttpd */
+	/* deferred work (http_defer) */
+	struct http_server *server;
+	http_work_fn work;
+	void *work_ctx;
+	struct http_req *work_next;
 	int64_t started_ns;
 	void *user; /* set by the guard: the authenticated principal */
 } http_req;
@@ -123,6 +134,9 @@ typedef struct http_server_opts {
 	/* called once per worker thread when it ends, to release its
 	 * thread-local resources (database connection) */
 	void (*thread_exit)(void);
+	/* threads that run deferred handler work (http_defer); 0 runs it
+	 * on the I/O thread. They call thread_exit too. */
+	int work_threads;
 } http_server_opts;
 
 /* Start serving. Returns NULL (and logs why) when the port cannot be bound
@@ -149,6 +163,14 @@ bool http_param_has(http_req *r, const char *key);
 const char *http_header_get(http_req *r, const char *name);
 /* Path parameter i (0-based, in pattern order). */
 const char *http_path_param(http_req *r, int i);
+
+/* Run fn(r, ctx) on one of the server's work threads and let it reply,
+ * instead of on the I/O thread that called the handler: for work that
+ * takes long (image processing), so the other connections that thread
+ * serves are not held up. Call as the handler's last act; the request,
+ * its arena and its upload files stay valid until fn returns. Without
+ * work threads (or while the server stops) fn runs at once. */
+void http_defer(http_req *r, http_work_fn fn, void *ctx);
 
 /* ---- responses ---- */
 

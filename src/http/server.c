@@ -38,6 +38,13 @@ struct http_server {
 	pthread_key_t thread_key;
 	char *upload_dir; /* opts.upload_dir made absolute, or NULL */
 	long max_upload_bytes;
+	/* deferred work: suspended requests waiting for a work thread */
+	pthread_mutex_t work_lock;
+	pthread_cond_t work_wake;
+	http_req *work_head, *work_tail;
+	pthread_t *work_threads;
+	int nwork;
+	bool work_stop;
 };
 
 /* Browser clients (Elk, Phanpy…) need CORS on the API with Link exposed or
@@ -204,7 +211,23 @@ static bool params_valid_utf8(http_req *r)
 	return true;
 }
 
-static void dispatch(http_server *s, http_req *r)
+/* The end of a request's handling, wherever it ran: streamed files the
+ * handler did not keep go now, before the reply (a client must never see
+ * them outlive its answer), then the after hook, then a 500 if nothing
+ * replied. */
+static void finish(http_server *s, http_req *r)
+{
+	http_multipart_cleanup(r->upload);
+	if (s->opts.after)
+		s->opts.after(r);
+	if (!r->responded)
+		http_reply_error(r, 500, "Internal server error");
+}
+
+/* Handle a complete request. True when the handler deferred work: then
+ * only the I/O thread's after hook has run, and the caller hands r to a
+ * work thread. */
+static bool dispatch(http_server *s, http_req *r)
 {
 	if (!strcmp(r->method, "OPTIONS") && http_path_wants_cors(r->path)) {
 		http_set_header(r, "Access-Control-Allow-Methods",
@@ -217,38 +240,38 @@ static void dispatch(http_server *s, http_req *r)
 		http_set_header(r, "Access-Control-Max-Age", "86400");
 		http_reply_raw(r, 200, "application/json; charset=utf-8", "{}",
 			       2);
-		return;
+		return false;
 	}
 	if (r->body_too_large) {
 		http_reply_error(r, 413, "Request body too large");
-		return;
+		return false;
 	}
 	/* a streamed body was parsed as it came */
 	const char *ctype = http_header_get(r, MHD_HTTP_HEADER_CONTENT_TYPE);
 	const char *err = r->upload ? NULL : http_body_parse(r, ctype);
 	if (err) {
 		http_reply_error(r, 400, err);
-		return;
+		return false;
 	}
 	if (!params_valid_utf8(r) ||
 	    !text_utf8_valid(r->path, strlen(r->path))) {
 		http_reply_error(r, 400, "Invalid UTF-8 in the request");
-		return;
+		return false;
 	}
 	const http_route *rt = r->route; /* matched when the headers came */
 	if (!rt) {
 		http_reply_error(r, 404, "Not found");
-		return;
+		return false;
 	}
 	if (!s->opts.guard || s->opts.guard(r, rt))
 		rt->handler(r);
-	/* streamed files the handler did not keep go now, before the
-	 * reply: a client must never see them outlive its answer */
-	http_multipart_cleanup(r->upload);
-	if (s->opts.after)
-		s->opts.after(r);
-	if (!r->responded)
-		http_reply_error(r, 500, "Internal server error");
+	if (r->work) {
+		if (s->opts.after) /* this thread's part (its snapshot) */
+			s->opts.after(r);
+		return true;
+	}
+	finish(s, r);
+	return false;
 }
 
 /* Normalise the request path: no trailing slash (clients send both
@@ -295,6 +318,7 @@ static enum MHD_Result send_response(http_server *s, http_req *r)
 	enum MHD_Result ret =
 		MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
+	r->queued = ret == MHD_YES;
 	(void)s;
 	return ret;
 }
@@ -395,6 +419,94 @@ static enum MHD_Result stream_chunk(http_server *s, http_req *r,
 	return r->upload_bytes - limit > limit ? MHD_NO : MHD_YES;
 }
 
+/* ---- deferred work ---- */
+
+void http_defer(http_req *r, http_work_fn fn, void *ctx)
+{
+	if (!r->server || r->server->nwork == 0) {
+		fn(r, ctx);
+		return;
+	}
+	r->work = fn;
+	r->work_ctx = ctx;
+}
+
+/* Suspend r's connection and queue it for a work thread; false when the
+ * server is stopping (the caller runs the work itself). */
+static bool work_push(http_server *s, http_req *r)
+{
+	pthread_mutex_lock(&s->work_lock);
+	bool ok = !s->work_stop;
+	if (ok) {
+		MHD_suspend_connection(r->conn);
+		r->work_next = NULL;
+		if (s->work_tail)
+			s->work_tail->work_next = r;
+		else
+			s->work_head = r;
+		s->work_tail = r;
+		pthread_cond_signal(&s->work_wake);
+	}
+	pthread_mutex_unlock(&s->work_lock);
+	return ok;
+}
+
+static void *work_main(void *arg)
+{
+	http_server *s = arg;
+	for (;;) {
+		pthread_mutex_lock(&s->work_lock);
+		while (!s->work_head && !s->work_stop)
+			pthread_cond_wait(&s->work_wake, &s->work_lock);
+		http_req *r = s->work_head;
+		if (r) {
+			s->work_head = r->work_next;
+			if (!s->work_head)
+				s->work_tail = NULL;
+		}
+		pthread_mutex_unlock(&s->work_lock);
+		if (!r)
+			break; /* stopping, and nothing left */
+		r->work(r, r->work_ctx);
+		finish(s, r);
+		MHD_resume_connection(r->conn);
+	}
+	if (s->opts.thread_exit)
+		s->opts.thread_exit();
+	return NULL;
+}
+
+static int work_start(http_server *s, int n)
+{
+	pthread_mutex_init(&s->work_lock, NULL);
+	pthread_cond_init(&s->work_wake, NULL);
+	if (n <= 0)
+		return 0;
+	s->work_threads = calloc((size_t)n, sizeof *s->work_threads);
+	if (!s->work_threads)
+		return -1;
+	for (; s->nwork < n; s->nwork++)
+		if (pthread_create(&s->work_threads[s->nwork], NULL, work_main,
+				   s))
+			return -1;
+	return 0;
+}
+
+/* Let the work threads finish what is queued (resuming each connection),
+ * then join them. */
+static void work_stop(http_server *s)
+{
+	pthread_mutex_lock(&s->work_lock);
+	s->work_stop = true;
+	pthread_cond_broadcast(&s->work_wake);
+	pthread_mutex_unlock(&s->work_lock);
+	for (int i = 0; i < s->nwork; i++)
+		pthread_join(s->work_threads[i], NULL);
+	free(s->work_threads);
+	pthread_mutex_destroy(&s->work_lock);
+	pthread_cond_destroy(&s->work_wake);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				  const char *url, const char *method,
 				  const char *version, const char *upload_data,
@@ -406,6 +518,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		r = request_new(conn, url, method);
 		if (!r)
 			return MHD_NO;
+		r->server = s;
 		*con_cls = r;
 		return request_begin(s, r);
 	}
@@ -422,6 +535,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 			buf_append(&r->body, upload_data, n);
 		return MHD_YES;
 	}
+	if (r->queued)
+		return MHD_YES;
+	if (r->work) /* resumed: the work thread has replied */
+		return send_response(s, r);
 	if (r->responded)
 		return MHD_YES;
 	/* (an oversized body is answered by dispatch) */
@@ -430,8 +547,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		status = http_multipart_end(r->upload);
 	if (status)
 		http_reply_error(r, status, http_multipart_error(r->upload));
-	else
-		dispatch(s, r);
+	else if (dispatch(s, r) && work_push(s, r))
+		return MHD_YES; /* suspended until the work is done */
+	else if (r->work) {	/* the server is stopping: do it here */
+		r->work(r, r->work_ctx);
+		finish(s, r);
+	}
 	return send_response(s, r);
 }
 
@@ -539,6 +660,11 @@ http_server *http_server_start(const http_server_opts *opts)
 		free(s);
 		return NULL;
 	}
+	if (work_start(s, opts->work_threads) < 0) {
+		log_error("cannot start the work threads");
+		http_server_stop(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -547,6 +673,7 @@ void http_server_stop(http_server *s)
 	if (!s)
 		return;
 	MHD_quiesce_daemon(s->daemon);
+	work_stop(s);
 	MHD_stop_daemon(s->daemon);
 	pthread_key_delete(s->thread_key);
 	http_router_free(s->router);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "core/log.h"
+#include "core/time.h"
 #include "http/http.h"
 
 #include <arpa/inet.h>
@@ -1100,7 +1101,29 @@ static void live_directory(http_req *r)
 	http_reply_file(r, live.files_dir, "image/png", NULL, NULL);
 }
 
+enum { LIVE_SLOW_MS = 500 };
+
+/* Deferred work that takes long (as image processing does). */
+static void live_slow_work(http_req *r, void *ctx)
+{
+	struct timespec ts = {0, LIVE_SLOW_MS * 1000000L};
+	nanosleep(&ts, NULL);
+	http_reply_raw(r, 200, "text/plain", ctx, strlen(ctx));
+}
+
+static void live_slow(http_req *r)
+{
+	http_defer(r, live_slow_work, "slow");
+}
+
+static void live_fast(http_req *r)
+{
+	http_reply_raw(r, 200, "text/plain", "fast", 4);
+}
+
 static const http_route live_routes[] = {
+	{.method = "GET", .pattern = "/slow", .handler = live_slow},
+	{.method = "GET", .pattern = "/fast", .handler = live_fast},
 	{.method = "POST",
 	 .pattern = "/upload",
 	 .handler = live_report,
@@ -1157,6 +1180,7 @@ static int live_setup(void **state)
 		.max_upload_bytes = LIVE_MAX_UPLOAD,
 		.routes = live_routes,
 		.nroutes = sizeof live_routes / sizeof live_routes[0],
+		.work_threads = 2,
 	};
 	live.server = http_server_start(&opts);
 	return live.server ? 0 : -1;
@@ -1381,6 +1405,37 @@ static void assert_error_body(const live_resp *r, const char *prefix)
 		fail_msg("error \"%s\" does not start with \"%s\"", msg,
 			 prefix);
 	json_decref(j);
+}
+
+/* Deferred work runs off the I/O threads: while four slow requests are
+ * being worked on (more than there are I/O threads), a fast one is
+ * answered at once, and every slow one gets its own reply. */
+static void test_live_deferred_work_leaves_io_threads_free(void **state)
+{
+	enum { SLOW = 4 };
+	int fds[SLOW];
+	for (int i = 0; i < SLOW; i++) {
+		fds[i] = live_connect();
+		const char *req = "GET /slow HTTP/1.1\r\nHost: t\r\n"
+				  "Connection: close\r\n\r\n";
+		assert_true(send_all(fds[i], req, strlen(req)));
+	}
+	struct timespec settle = {0, 50 * 1000000L};
+	nanosleep(&settle, NULL); /* the slow ones are in the work queue */
+	int64_t t0 = time_mono_ns();
+	live_resp fast = live_get("GET", "/fast", NULL);
+	int64_t fast_ms = (time_mono_ns() - t0) / 1000000;
+	assert_int_equal(fast.status, 200);
+	assert_int_equal(fast.body_len, 4);
+	assert_true(fast_ms < LIVE_SLOW_MS / 2);
+	live_resp_free(&fast);
+	for (int i = 0; i < SLOW; i++) {
+		live_resp slow = read_reply(fds[i]);
+		assert_int_equal(slow.status, 200);
+		assert_int_equal(slow.body_len, 4);
+		assert_memory_equal(slow.body, "slow", 4);
+		live_resp_free(&slow);
+	}
 }
 
 static void test_live_upload_streams_byte_exact_and_is_removed(void **state)
@@ -1850,6 +1905,8 @@ int main(void)
 		HTTP_TEST(test_multipart_parse_is_thread_safe),
 	};
 	const struct CMUnitTest live_tests[] = {
+		cmocka_unit_test(
+			test_live_deferred_work_leaves_io_threads_free),
 		cmocka_unit_test(
 			test_live_upload_streams_byte_exact_and_is_removed),
 		cmocka_unit_test(test_live_upload_renamed_by_handler_is_kept),
