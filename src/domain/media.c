@@ -634,21 +634,30 @@ int media_job_run(int64_t id, const char **error)
 	media_av_info info;
 	memset(&info, 0, sizeof info);
 	const char *err = NULL;
-	/* an MP4 or WebM holding only sound is a voice message: audio */
-	if (type == MEDIA_TYPE_VIDEO &&
-	    media_av_probe(src, &lim, &info, &err) == 0 && !info.has_video &&
-	    info.has_audio) {
-		type = MEDIA_TYPE_AUDIO;
-		m.type = "audio";
-	}
 	bool audio = type == MEDIA_TYPE_AUDIO;
 	const char *ext = audio ? "mp3" : "mp4";
 	char *out_tmp = tmp_path(&a, ext);
 	char *poster_tmp = audio ? NULL : tmp_path(&a, "jpg");
-	err = NULL;
+	int rc = media_av_transcode(src, type, out_tmp, poster_tmp, &lim, &info,
+				    &err);
+	media_av_info probed;
+	const char *perr = NULL;
+	if (rc < 0 && type == MEDIA_TYPE_VIDEO &&
+	    media_av_probe(src, &lim, &probed, &perr) == 0 &&
+	    !probed.has_video && probed.has_audio) {
+		/* an MP4 or WebM holding only sound is a voice message (probed
+		 * only now: a second ffprobe per video costs 0.15 s) */
+		type = MEDIA_TYPE_AUDIO;
+		m.type = "audio";
+		audio = true;
+		ext = "mp3";
+		out_tmp = tmp_path(&a, ext);
+		poster_tmp = NULL;
+		rc = media_av_transcode(src, type, out_tmp, NULL, &lim, &info,
+					&err);
+	}
 	media_attachment done = m;
-	if (media_av_transcode(src, type, out_tmp, poster_tmp, &lim, &info,
-			       &err) < 0) {
+	if (rc < 0) {
 		done.state = MEDIA_FAILED;
 		done.error = err ? err : "Could not process the file";
 		unlink(out_tmp);
@@ -665,7 +674,7 @@ int media_job_run(int64_t id, const char **error)
 				json_object_get(osmall, "height"));
 		}
 		json_decref(old);
-		const char *perr = NULL;
+		perr = NULL;
 		if (poster_tmp && !m.preview &&
 		    store_preview(&a, poster_tmp, &done, &small, &perr) < 0)
 			log_error("media %lld: no poster: %s", (long long)id,
