@@ -111,7 +111,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'echo "media.sh: stopped (time limit MAX_SECONDS=$MAX_SECONDS?)" >&2; exit 143' TERM
 
-scripts/deps.sh bench
+scripts/deps.sh test bench # ffmpeg, exiftool, PIL, wrk, nginx
 NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
 PY=/usr/bin/python3 # Debian's, with python3-pil and python3-requests
 for tool in ffmpeg ffprobe exiftool wrk curl; do
@@ -436,10 +436,9 @@ for case in transcode copy; do
 			ffmpeg_copy "$src" "$TMP/alone.mp4"
 		fi
 		ft+=("$(elapsed "$start")")
-		# every process chorus runs, alone: ffprobe (voice-message
-		# check), ffprobe, ffmpeg, ffprobe of the result, poster ffmpeg
+		# every process chorus runs, alone: ffprobe, ffmpeg, ffprobe
+		# of the result, poster ffmpeg
 		start=$(now)
-		ffprobe_cmd "$src"
 		ffprobe_cmd "$src"
 		if [ $case = transcode ]; then
 			ffmpeg_transcode "$src" "$TMP/pipe.mp4"
@@ -618,8 +617,8 @@ ffv=$(ffmpeg -version | sed -n '1s/^ffmpeg version \([^ ]*\).*/\1/p')
 	echo "chorus: from the start of \`POST /api/v2/media\` (202) to \`GET /api/v1/media/:id\` answering 200" \
 		"(polled every 50 ms). ffmpeg alone: wall time of the command chorus runs (src/media/video.c)," \
 		"same input. Medians of $VIDEO_RUNS runs (each run in brackets), seconds."
-	echo "\"all processes alone\": the 5 processes chorus runs for a video, one after the other:" \
-		"ffprobe (voice-message check), ffprobe, the ffmpeg command, ffprobe of the result, poster ffmpeg."
+	echo "\"all processes alone\": the 4 processes chorus runs for a video, one after the other:" \
+		"ffprobe, the ffmpeg command, ffprobe of the result, poster ffmpeg."
 	echo
 	echo "| case | input | chorus s | ffmpeg alone s | chorus/ffmpeg | all processes alone s | chorus/all processes | chorus output |"
 	echo "|---|---|---:|---:|---:|---:|---:|---|"

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,8 +280,12 @@ static int store_image(arena *a, const char *path, const char *mime,
 	media_image_result res;
 	memset(&res, 0, sizeof res);
 	const char *err = NULL;
-	if (media_image_process(path, orig_tmp, small_tmp, &lim, &res, &err) <
-	    0) {
+	int rc = media_image_process(path, orig_tmp, small_tmp, &lim, &res,
+				     &err);
+	/* decoding held tens of MB in this thread's malloc arena: give it
+	 * back rather than keep it until the next upload */
+	malloc_trim(0);
+	if (rc < 0) {
 		unlink(orig_tmp);
 		unlink(small_tmp);
 		*msg = err ? err : "Could not process the image";
