@@ -27,6 +27,7 @@ static void usage(FILE *out)
 	      "  user create NAME --email E --password P [--role R]\n"
 	      "  user list\n"
 	      "  user passwd NAME --password P\n"
+	      "  user delete NAME   (with the server stopped)\n"
 	      "  config                print the effective configuration\n"
 	      "  bench-data [ACCOUNTS [STATUSES]]  fill the database with the\n"
 	      "                        benchmark data set (default 1000 "
@@ -255,6 +256,29 @@ static int cmd_user(const cli *c)
 				 acc.id, auth_hash_password(&a, c->password)) ==
 			 0)
 			rc = 0;
+		arena_release(&a);
+		return rc;
+	}
+	if (!strcmp(sub, "delete")) {
+		if (c->nargs < 2) {
+			fputs("usage: chorus user delete NAME\n", stderr);
+			return 2;
+		}
+		arena a;
+		arena_init(&a);
+		account acc;
+		int rc = 1;
+		media_dirs_use(cfg.data_dir);
+		if (!store_account_by_username(&a, c->args[1], NULL, &acc))
+			fprintf(stderr, "chorus: no user %s\n", c->args[1]);
+		else if (account_delete(&a, acc.id) != DOM_OK)
+			fprintf(stderr, "chorus: could not delete %s\n",
+				c->args[1]);
+		else {
+			printf("deleted %s and everything it posted\n",
+			       c->args[1]);
+			rc = 0;
+		}
 		arena_release(&a);
 		return rc;
 	}

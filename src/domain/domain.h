@@ -137,8 +137,11 @@ void timeline_descendants(arena *a, int64_t viewer, const status *s,
 /* ---- media.c ---- */
 #define MEDIA_JOB "media" /* the job kind that processes video and audio */
 
-/* Create data_dir/media and its tmp/ and src/ folders. 0 or -1. */
+/* Create data_dir/media and its tmp/ and src/ folders, and empty tmp/
+ * (what a dead process was writing): for the server. 0 or -1. */
 int media_dirs_init(const char *data_dir);
+/* Only point at data_dir/media: for commands run beside a server. */
+void media_dirs_use(const char *data_dir);
 /* Where the HTTP layer streams uploads (data/media/tmp): the same file
  * system as the media, so an upload is kept by rename. Static. */
 const char *media_upload_dir(void);
@@ -175,6 +178,8 @@ dom_err media_delete(arena *a, const principal *p, int64_t id,
 dom_err media_resolve(arena *a, const principal *p, const char *const *ids,
 		      size_t n, int64_t status_id, int64_t **out, size_t *nout,
 		      const char **msg);
+/* Delete an account with all it posted and uploaded, its files too. */
+dom_err account_delete(arena *a, int64_t id);
 /* Process an avatar (or, with header, a header image) upload into a new
  * file under the media directory; *name gets its name (arena). The
  * caller stores the name and then removes the old file. */

@@ -54,11 +54,16 @@ static void remove_name(const char *dir, const char *name)
 		log_error("cannot remove %s: %s", path, strerror(errno));
 }
 
-int media_dirs_init(const char *data_dir)
+void media_dirs_use(const char *data_dir)
 {
 	snprintf(media_root, sizeof media_root, "%s/media", data_dir);
 	snprintf(tmp_root, sizeof tmp_root, "%s/tmp", media_root);
 	snprintf(src_root, sizeof src_root, "%s/src", media_root);
+}
+
+int media_dirs_init(const char *data_dir)
+{
+	media_dirs_use(data_dir);
 	if (make_dir(media_root) < 0 || make_dir(tmp_root) < 0 ||
 	    make_dir(src_root) < 0)
 		return -1;
@@ -614,6 +619,23 @@ dom_err media_profile_image(arena *a, const char *path, size_t size,
 	*name = arena_printf(a, "%s.%s", new_stem(a), ext);
 	if (install(out_tmp, media_root, *name) < 0)
 		return internal(msg);
+	return DOM_OK;
+}
+
+dom_err account_delete(arena *a, int64_t id)
+{
+	account acc;
+	if (!store_account_get(a, id, &acc))
+		return DOM_NOT_FOUND;
+	/* the names first: the rows go with the account */
+	media_attachment *media;
+	size_t n = store_media_of_account(a, id, &media);
+	if (store_account_delete(id) < 0)
+		return DOM_INTERNAL;
+	for (size_t i = 0; i < n; i++)
+		media_remove_files(&media[i]);
+	remove_name(media_root, acc.avatar);
+	remove_name(media_root, acc.header);
 	return DOM_OK;
 }
 

@@ -1,5 +1,6 @@
 /* accounts.c — accounts and the local users behind them. */
 #include "core/cache.h"
+#include "core/feeds.h"
 #include "store/db.h"
 #include "store/store.h"
 
@@ -183,6 +184,79 @@ int store_account_update_profile(const account *a)
 	if (db_done(st) < 0)
 		return -1;
 	db_touch(cache_accounts, a->id);
+	return 0;
+}
+
+/* What deleting an account takes from others, gathered before the rows go
+ * (foreign keys cascade the rows; counters are this code's job): replies
+ * counted on their parents, reblogs and favourites on their statuses,
+ * follows on both sides, and others' reblogs of the account's posts on
+ * those others' statuses_count. */
+static const char *const account_delete_sql[] = {
+	"CREATE TEMP TABLE IF NOT EXISTS gone_counts"
+	" (kind INTEGER, id INTEGER, n INTEGER, PRIMARY KEY (kind, id))",
+	"DELETE FROM gone_counts",
+	/* 0: replies_count of parents (public and unlisted replies only) */
+	"INSERT INTO gone_counts SELECT 0, in_reply_to_id, count(*)"
+	" FROM statuses WHERE account_id = ?1 AND in_reply_to_id IS NOT NULL"
+	" AND visibility IN (0, 1) GROUP BY in_reply_to_id",
+	/* 1: reblogs_count */
+	"INSERT INTO gone_counts SELECT 1, reblog_of_id, count(*)"
+	" FROM statuses WHERE account_id = ?1 AND reblog_of_id IS NOT NULL"
+	" GROUP BY reblog_of_id",
+	/* 2: favourites_count */
+	"INSERT INTO gone_counts SELECT 2, status_id, count(*)"
+	" FROM favourites WHERE account_id = ?1 GROUP BY status_id",
+	/* 3: followers_count of those it followed */
+	"INSERT INTO gone_counts SELECT 3, target_id, 1 FROM follows"
+	" WHERE account_id = ?1",
+	/* 4: following_count of its followers */
+	"INSERT INTO gone_counts SELECT 4, account_id, 1 FROM follows"
+	" WHERE target_id = ?1",
+	/* 5: statuses_count of others who reblogged its posts */
+	"INSERT INTO gone_counts SELECT 5, b.account_id, count(*)"
+	" FROM statuses o JOIN statuses b ON b.reblog_of_id = o.id"
+	" WHERE o.account_id = ?1 AND b.account_id <> ?1"
+	" GROUP BY b.account_id",
+	"DELETE FROM accounts WHERE id = ?1",
+	"UPDATE statuses SET replies_count = max(0, replies_count -"
+	" (SELECT n FROM gone_counts WHERE kind = 0 AND id = statuses.id))"
+	" WHERE id IN (SELECT id FROM gone_counts WHERE kind = 0)",
+	"UPDATE statuses SET reblogs_count = max(0, reblogs_count -"
+	" (SELECT n FROM gone_counts WHERE kind = 1 AND id = statuses.id))"
+	" WHERE id IN (SELECT id FROM gone_counts WHERE kind = 1)",
+	"UPDATE statuses SET favourites_count = max(0, favourites_count -"
+	" (SELECT n FROM gone_counts WHERE kind = 2 AND id = statuses.id))"
+	" WHERE id IN (SELECT id FROM gone_counts WHERE kind = 2)",
+	"UPDATE accounts SET followers_count = max(0, followers_count - 1)"
+	" WHERE id IN (SELECT id FROM gone_counts WHERE kind = 3)",
+	"UPDATE accounts SET following_count = max(0, following_count - 1)"
+	" WHERE id IN (SELECT id FROM gone_counts WHERE kind = 4)",
+	"UPDATE accounts SET statuses_count = max(0, statuses_count -"
+	" (SELECT n FROM gone_counts WHERE kind = 5 AND id = accounts.id))"
+	" WHERE id IN (SELECT id FROM gone_counts WHERE kind = 5)",
+};
+
+int store_account_delete(int64_t id)
+{
+	if (db_begin() < 0)
+		return -1;
+	for (size_t i = 0;
+	     i < sizeof account_delete_sql / sizeof *account_delete_sql; i++) {
+		sqlite3_stmt *st = db_stmt(account_delete_sql[i]);
+		if (sqlite3_bind_parameter_count(st) > 0)
+			sqlite3_bind_int64(st, 1, id);
+		if (db_done(st) < 0) {
+			db_rollback();
+			return -1;
+		}
+	}
+	db_touch_all(); /* its posts and counts show up everywhere */
+	if (db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
+	feeds_clear(feeds_home);
 	return 0;
 }
 

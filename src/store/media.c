@@ -136,6 +136,24 @@ size_t store_media_of_status(arena *a, int64_t status_id, media_attachment *out,
 	return n;
 }
 
+size_t store_media_of_account(arena *a, int64_t account_id,
+			      media_attachment **out)
+{
+	size_t max = (size_t)db_int64("SELECT count(*) FROM media_attachments"
+				      " WHERE account_id = ?1 AND ?2 = ?2",
+				      account_id, 0);
+	*out = arena_alloc(a, (max + 1) * sizeof **out);
+	sqlite3_stmt *st =
+		db_stmt("SELECT " MEDIA_COLUMNS " FROM media_attachments"
+			" WHERE account_id = ?1 ORDER BY id");
+	sqlite3_bind_int64(st, 1, account_id);
+	size_t n = 0;
+	while (n < max && sqlite3_step(st) == SQLITE_ROW)
+		media_from_row(a, st, &(*out)[n++]);
+	sqlite3_reset(st);
+	return n;
+}
+
 int store_media_delete(int64_t id)
 {
 	sqlite3_stmt *st =

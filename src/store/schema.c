@@ -218,6 +218,7 @@ static const char *const migrations[] = {
 	"  focus_y REAL NOT NULL DEFAULT 0,"
 	"  error TEXT,"
 	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX media_by_account ON media_attachments(account_id, id);"
 	"CREATE INDEX media_by_status ON media_attachments"
 	"  (status_id, position);"
 	"CREATE INDEX media_unattached ON media_attachments(created_at)"

@@ -51,6 +51,10 @@ bool store_user_by_login(arena *ar, const char *login, account *out,
 			 const char **hash);
 int store_user_set_password(int64_t account_id, const char *hash);
 int store_account_update_profile(const account *a);
+/* Delete an account and everything that is its (statuses, follows,
+ * favourites, media rows…), fixing the counters it moved on others'
+ * statuses and accounts. The caller removes its files first listed. */
+int store_account_delete(int64_t id);
 /* Accounts whose username or display name starts with q; ids into out. */
 size_t store_accounts_search(const char *q, int limit, int offset,
 			     int64_t *out);
@@ -175,6 +179,9 @@ bool store_media_get(arena *a, int64_t id, media_attachment *out);
 size_t store_media_of_status(arena *a, int64_t status_id, media_attachment *out,
 			     size_t max);
 int store_media_delete(int64_t id);
+/* Every attachment of an account, in *out (arena array and strings). */
+size_t store_media_of_account(arena *a, int64_t account_id,
+			      media_attachment **out);
 /* Unattached, settled (ready or failed) attachments created before
  * before_ms, oldest first. */
 size_t store_media_stale(arena *a, int64_t before_ms, media_attachment *out,

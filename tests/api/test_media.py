@@ -506,3 +506,58 @@ def test_only_media_filters_public_tag_and_account_timelines(make_user, files):
     assert pic["id"] in public and plain["id"] not in public
     local = ids(u.api.timeline_public(only_media=True, local=True, limit=40))
     assert pic["id"] in local and plain["id"] not in local
+
+
+def test_deleting_an_account_removes_its_files_and_fixes_counts(tmp_path, files):
+    """`chorus user delete` (server stopped): everything the account posted
+    and uploaded goes, files included, and the counters it moved on other
+    accounts and statuses come back."""
+    srv = ChorusServer(chorus_bin(), tmp_path)
+    srv.create_user("gone", "gone@example.com", "gone-password-1")
+    srv.create_user("stay", "stay@example.com", "stay-password-1")
+    srv.start()
+    try:
+        gone = login(srv, "gone@example.com", "gone-password-1")
+        stay = login(srv, "stay@example.com", "stay-password-1")
+        gone_id = gone.account_verify_credentials()["id"]
+        stay_id = stay.account_verify_credentials()["id"]
+        stay.account_follow(gone_id)
+        gone.account_follow(stay_id)
+        mine = stay.status_post("my own story")
+        m = gone.media_post(str(files["png"]))
+        theirs = gone.status_post("with a picture", media_ids=[m["id"]])
+        gone.media_post(str(files["jpeg"]))  # never attached
+        gone.account_update_credentials(avatar=str(files["jpeg"]))
+        gone.status_post("a reply", in_reply_to_id=mine["id"])
+        gone.status_favourite(mine["id"])
+        gone.status_reblog(mine["id"])
+        stay.status_favourite(theirs["id"])
+        stay.status_reblog(theirs["id"])
+        stay_files = set(media_files(srv))
+        stay.media_post(str(files["png"]))
+        stay_files = set(media_files(srv)) - stay_files
+        before = stay.account(stay_id)
+        assert before["followers_count"] == 1 and before["following_count"] == 1
+        assert before["statuses_count"] == 2  # own post and a reblog
+        assert stay.status(mine["id"])["replies_count"] == 1
+    finally:
+        assert srv.stop() == 0
+    res = srv.cli("user", "delete", "gone", "--data", str(srv.data))
+    assert "deleted gone" in res.stdout
+    assert set(media_files(srv)) == stay_files  # only stay's upload is left
+    again = ChorusServer(chorus_bin(), tmp_path)
+    again.start()
+    try:
+        stay.api_base_url = again.url
+        after = stay.account(stay_id)
+        assert after["followers_count"] == 0 and after["following_count"] == 0
+        assert after["statuses_count"] == 1  # the reblog of their post went too
+        post = stay.status(mine["id"])
+        assert (post["replies_count"], post["reblogs_count"], post["favourites_count"]) == (0, 0, 0)
+        for path in (f"/api/v1/accounts/{gone_id}", f"/api/v1/statuses/{theirs['id']}"):
+            assert requests.get(again.url + path, timeout=5).status_code == 404
+        assert fetch(m["url"].replace(srv.url, again.url)).status_code == 404
+    finally:
+        assert again.stop() == 0
+    res = again.cli("user", "delete", "nobody", "--data", str(again.data), check=False)
+    assert res.returncode == 1 and "no user nobody" in res.stderr
