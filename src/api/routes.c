@@ -110,6 +110,13 @@ const http_route api_routes[] = {
 	  "write:media"),
 	R("GET", "/media/:file", media_file, API_PUBLIC, NULL),
 
+	/* hashtags */
+	R("GET", "/api/v1/tags/:name", tags_show, API_PUBLIC, NULL),
+	R("POST", "/api/v1/tags/:name/follow", tags_follow, API_USER,
+	  "write:follows"),
+	R("POST", "/api/v1/tags/:name/unfollow", tags_unfollow, API_USER,
+	  "write:follows"),
+
 	/* timelines */
 	R("GET", "/api/v1/timelines/home", timelines_home, API_USER,
 	  "read:statuses"),
@@ -142,7 +149,7 @@ const http_route api_routes[] = {
 	R("GET", "/api/v2/filters", instance_empty_list, API_USER,
 	  "read:filters"),
 	R("GET", "/api/v1/lists", instance_empty_list, API_USER, "read:lists"),
-	R("GET", "/api/v1/followed_tags", instance_empty_list, API_USER,
+	R("GET", "/api/v1/followed_tags", tags_followed, API_USER,
 	  "read:follows"),
 	R("GET", "/api/v1/preferences", instance_preferences, API_USER,
 	  "read:accounts"),

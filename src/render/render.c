@@ -142,6 +142,41 @@ json_t *render_credential_account(arena *a, const account *acc)
 	return j;
 }
 
+enum { TAG_HISTORY_DAYS = 7, DAY_MS = 24 * 3600 * 1000 };
+
+json_t *render_tag(arena *a, int64_t id, const char *name, int following)
+{
+	int64_t uses[TAG_HISTORY_DAYS], accounts[TAG_HISTORY_DAYS];
+	int64_t today = time_now_ms() / DAY_MS * DAY_MS;
+	int64_t first = today - (int64_t)(TAG_HISTORY_DAYS - 1) * DAY_MS;
+	memset(uses, 0, sizeof uses);
+	memset(accounts, 0, sizeof accounts);
+	if (id)
+		store_tag_history(id, first, TAG_HISTORY_DAYS, uses, accounts);
+	json_t *history = json_array();
+	for (int d = TAG_HISTORY_DAYS - 1; d >= 0; d--) /* today first */
+		json_array_append_new(
+			history,
+			json_pack(
+				"{s:s,s:s,s:s}", "day",
+				arena_printf(a, "%lld",
+					     (long long)((first + d * DAY_MS) /
+							 1000)),
+				"uses",
+				arena_printf(a, "%lld", (long long)uses[d]),
+				"accounts",
+				arena_printf(a, "%lld",
+					     (long long)accounts[d])));
+	json_t *j = json_pack("{s:s,s:s,s:o}", "name", name, "url",
+			      arena_printf(a, "%s/tags/%s", cfg.base_url, name),
+			      "history", history);
+	if (id)
+		json_object_set_new(j, "id", json_string(render_id(a, id)));
+	if (following >= 0)
+		json_object_set_new(j, "following", json_boolean(following));
+	return j;
+}
+
 static json_t *media_url(arena *a, const char *name)
 {
 	return name ? json_string(arena_printf(a, "%s/media/%s", cfg.base_url,

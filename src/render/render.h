@@ -16,6 +16,10 @@
 const char *render_id(arena *a, int64_t id);
 json_t *render_time(int64_t ms);
 json_t *render_account(arena *a, const account *acc);
+/* A Tag entity with its last days' history (today first) and, when
+ * following is 0 or 1 (not -1), whether the viewer follows it. id 0: a
+ * tag nobody used yet (no "id"). */
+json_t *render_tag(arena *a, int64_t id, const char *name, int following);
 /* A MediaAttachment entity (url null until processed). */
 json_t *render_media(arena *a, const media_attachment *m);
 /* Account plus source and role, for verify/update_credentials. */

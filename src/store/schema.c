@@ -218,7 +218,6 @@ static const char *const migrations[] = {
 	"  focus_y REAL NOT NULL DEFAULT 0,"
 	"  error TEXT,"
 	"  created_at INTEGER NOT NULL);"
-	"CREATE INDEX media_by_account ON media_attachments(account_id, id);"
 	"CREATE INDEX media_by_status ON media_attachments"
 	"  (status_id, position);"
 	"CREATE INDEX media_unattached ON media_attachments(created_at)"
@@ -235,6 +234,16 @@ static const char *const migrations[] = {
 	"  error TEXT,"
 	"  created_at INTEGER NOT NULL);"
 	"CREATE INDEX jobs_due ON jobs(state, run_at);",
+
+	/* 3: followed hashtags; attachments by owner (account deletion) */
+	"CREATE TABLE tag_follows ("
+	"  id INTEGER NOT NULL,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  tag_id INTEGER NOT NULL REFERENCES tags(id),"
+	"  PRIMARY KEY (account_id, tag_id)) WITHOUT ROWID;"
+	"CREATE INDEX tag_follows_by_id ON tag_follows(account_id, id);"
+	"CREATE INDEX media_by_account ON media_attachments(account_id, id);",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };

@@ -725,6 +725,9 @@ static const char *const list_sql[][2] = {
 		"SELECT account_id", "FROM follows WHERE target_id = ?4", "id"),
 	[STORE_LIST_FOLLOWING] = LIST(
 		"SELECT target_id", "FROM follows WHERE account_id = ?4", "id"),
+	[STORE_LIST_FOLLOWED_TAGS] =
+		LIST("SELECT tag_id", "FROM tag_follows WHERE account_id = ?4",
+		     "id"),
 	[STORE_LIST_FOLLOW_REQUESTS] =
 		LIST("SELECT account_id",
 		     "FROM follow_requests WHERE target_id = ?4", "id"),

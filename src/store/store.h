@@ -153,12 +153,32 @@ typedef enum store_list {
 	STORE_LIST_FOLLOWERS,
 	STORE_LIST_FOLLOWING,
 	STORE_LIST_FOLLOW_REQUESTS,
+	STORE_LIST_FOLLOWED_TAGS, /* arg = account: tag ids */
 } store_list;
 size_t store_list_page(store_list kind, int64_t arg, const page *p,
 		       int64_t *out_ids, int64_t *out_keys);
 
 /* Tag id by key, or 0. */
 int64_t store_tag_id(const char *key);
+
+/* tags.c — hashtags: names, follows, daily history */
+/* The tag with key: *id and *name (as first written, arena); false when
+ * nobody used or followed it yet. */
+bool store_tag_by_key(arena *a, const char *key, int64_t *id,
+		      const char **name);
+/* The name of tag id (arena), or NULL. */
+const char *store_tag_name(arena *a, int64_t id);
+/* The tag with key, created with name if new; its id, or 0 on error. */
+int64_t store_tag_ensure(const char *name, const char *key);
+/* Follow (id: the follow's own id, for paging) or unfollow a tag. */
+int store_tag_follow(int64_t id, int64_t account_id, int64_t tag_id);
+int store_tag_unfollow(int64_t account_id, int64_t tag_id);
+bool store_tag_followed(int64_t account_id, int64_t tag_id);
+/* Public and unlisted posts with the tag per day, and the distinct
+ * accounts that wrote them, for days days from first_day_ms (a UTC
+ * midnight) on; uses[0] is the oldest day. */
+void store_tag_history(int64_t tag_id, int64_t first_day_ms, int days,
+		       int64_t *uses, int64_t *accounts);
 /* Descendant ids of the status with thread (root, path) in thread order,
  * strictly after after_path (NULL = from the start), at most max. */
 size_t store_thread_descendants(int64_t root, const void *path, size_t path_len,

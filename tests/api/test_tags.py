@@ -1,0 +1,58 @@
+"""Hashtags: a tag's page with its daily history, following and
+unfollowing it, and the list of followed tags (Mastodon.py 1.8 has no
+calls for these, so raw HTTP, as masto.js sends them)."""
+
+import time
+
+from conftest import assert_error, assert_json, unique_name
+
+
+def test_tag_history_counts_posts_and_distinct_accounts(http, make_user):
+    tag = unique_name("Voices")
+    a, b = make_user("histA"), make_user("histB")
+    for i in range(3):
+        a.api.status_post(f"story {i} #{tag}")
+    b.api.status_post(f"mine too #{tag.upper()}")
+    b.api.status_post(f"only my followers #{tag}", visibility="private")
+    t = assert_json(http.get(f"/api/v1/tags/{tag.lower()}"))
+    assert t["name"] == tag  # as first written
+    assert t["url"].endswith(f"/tags/{tag}")
+    assert "following" not in t  # no token, no opinion
+    assert len(t["history"]) == 7
+    today = t["history"][0]
+    midnight = int(time.time()) // 86400 * 86400
+    assert today == {"day": str(midnight), "uses": "4", "accounts": "2"}
+    days = [int(h["day"]) for h in t["history"]]
+    assert days == [midnight - 86400 * i for i in range(7)]
+    assert all(h["uses"] == "0" for h in t["history"][1:])
+
+
+def test_follow_and_unfollow_a_tag(http, make_user):
+    u = make_user("tagfan")
+    tag = unique_name("NewTag")
+    fresh = assert_json(http.get(f"/api/v1/tags/{tag}", token=u.token))
+    assert "id" not in fresh and fresh["following"] is False
+    followed = assert_json(http.post(f"/api/v1/tags/{tag}/follow", token=u.token))
+    assert followed["following"] is True and followed["id"]
+    assert assert_json(http.get(f"/api/v1/tags/{tag}", token=u.token))["following"] is True
+    # twice is fine
+    assert_json(http.post(f"/api/v1/tags/{tag}/follow", token=u.token))
+    other = unique_name("Other")
+    assert_json(http.post(f"/api/v1/tags/{other}/follow", token=u.token))
+    listed = assert_json(http.get("/api/v1/followed_tags", token=u.token))
+    assert [t["name"] for t in listed] == [other, tag]
+    page = http.get("/api/v1/followed_tags", token=u.token, params={"limit": 1})
+    assert [t["name"] for t in assert_json(page)] == [other]
+    assert 'rel="next"' in page.headers["Link"]
+    unf = assert_json(http.post(f"/api/v1/tags/{tag}/unfollow", token=u.token))
+    assert unf["following"] is False
+    listed = assert_json(http.get("/api/v1/followed_tags", token=u.token))
+    assert [t["name"] for t in listed] == [other]
+
+
+def test_tag_errors(http, make_user):
+    u = make_user("tagerr")
+    assert_error(http.get("/api/v1/tags/not%20a%20tag"), 404)
+    assert_error(http.post("/api/v1/tags/fine/follow"), 401)
+    assert_error(http.get("/api/v1/followed_tags"), 401)
+    assert_error(http.post("/api/v1/tags/%23%23/follow", token=u.token), 404)
