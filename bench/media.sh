@@ -70,15 +70,10 @@ done
 
 # Bound the whole run: re-run this script under timeout(1), which on expiry
 # signals the script and its whole process group (chorus, nginx, wrk, ffmpeg).
-if [ -z "${BENCH_BOUNDED:-}" ]; then
-	export BENCH_BOUNDED=1
-	exec timeout -k 10 "$MAX_SECONDS" "$0" "$@"
-fi
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_bound "$@"
 
-die() {
-	echo "media.sh: $*" >&2
-	exit 1
-}
 
 IN=$OUT/media-in      # generated inputs, kept between runs
 DATA=$OUT/media-data  # chorus's throwaway data dir
@@ -88,28 +83,7 @@ NGX=$OUT/media-nginx
 CHORUS_LOG=$OUT/media-chorus.log
 RESULTS=$OUT/media-results.md
 
-CHORUS_PID=""
-NGINX_PID=""
-cleanup() {
-	local rc=$?
-	for pid in $CHORUS_PID $NGINX_PID; do
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	for pid in $CHORUS_PID $NGINX_PID; do
-		# give each a few seconds, then insist
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.5
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -rf "$DATA" "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'echo "media.sh: stopped (time limit MAX_SECONDS=$MAX_SECONDS?)" >&2; exit 143' TERM
+bench_cleanup_extra() { rm -rf "$DATA" "$TMP"; }
 
 scripts/deps.sh test bench # ffmpeg, exiftool, PIL, wrk, nginx
 NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
@@ -120,10 +94,6 @@ done
 "$PY" -c 'import PIL, requests' 2>/dev/null ||
 	die "$PY lacks PIL or requests (scripts/deps.sh test)"
 
-port_busy() {
-	curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/" && return 0
-	return 1
-}
 
 now() { date +%s.%N; }
 # elapsed START: seconds since START (from now), 3 decimals
@@ -237,46 +207,14 @@ build/chorus serve --config "$OUT/media.ini" --data "$DATA" --port "$PORT" \
 	>>"$CHORUS_LOG" 2>&1 &
 CHORUS_PID=$!
 BASE=http://127.0.0.1:$PORT
-for _ in $(seq 1 60); do
-	curl -fs -o /dev/null --max-time 1 "$BASE/api/v1/instance" && break
-	kill -0 "$CHORUS_PID" 2>/dev/null || die "chorus exited: $(tail -5 "$CHORUS_LOG")"
-	sleep 0.5
-done
-curl -fs -o /dev/null --max-time 2 "$BASE/api/v1/instance" ||
-	die "chorus did not answer on $BASE"
-
-json_get() { "$PY" -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-
-app=$(curl -fsS --max-time 10 -X POST "$BASE/api/v1/apps" \
-	--data-urlencode client_name=chorus-media-bench \
-	--data-urlencode redirect_uris=urn:ietf:wg:oauth:2.0:oob \
-	--data-urlencode 'scopes=read write')
-CLIENT_ID=$(printf '%s' "$app" | json_get client_id)
-CLIENT_SECRET=$(printf '%s' "$app" | json_get client_secret)
-TOKEN=$(curl -fsS --max-time 30 -X POST "$BASE/oauth/token" \
-	--data-urlencode grant_type=password \
-	--data-urlencode "client_id=$CLIENT_ID" \
-	--data-urlencode "client_secret=$CLIENT_SECRET" \
-	--data-urlencode username=bench \
-	--data-urlencode password=bench-password-1 \
-	--data-urlencode 'scope=read write' | json_get access_token)
-[ -n "$TOKEN" ] || die "no access token"
+chorus_wait "$BASE" "$CHORUS_LOG"
+TOKEN=$(chorus_token "$BASE" bench bench-password-1)
 AUTH="Authorization: Bearer $TOKEN"
 
 # Wait until chorus is idle (under 5 CPU ticks in half a second), at most
 # 120 s: uploads cut off when wrk stops are still processed, and they must
 # not eat into the next measurement.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$CHORUS_PID/stat"; }
-wait_idle() {
-	local a b
-	for _ in $(seq 1 240); do
-		a=$(cpu_ticks)
-		sleep 0.5
-		b=$(cpu_ticks)
-		[ $((b - a)) -lt 5 ] && return 0
-	done
-	echo "media.sh: chorus still busy after 120 s" >&2
-}
+wait_idle_long() { wait_idle 120; }
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -306,11 +244,11 @@ IMG_OK=yes
 for c in $IMAGE_CONNECTIONS; do
 	f=$WRKOUT/upload-c$c.txt
 	echo "   wrk: $c connections, ${IMAGE_DURATION} s"
-	wait_idle
+	wait_idle_long
 	timeout $((IMAGE_DURATION + 150)) wrk -t "$c" -c "$c" -d "${IMAGE_DURATION}s" \
 		--timeout 120s --latency -s bench/upload.lua "$BASE/api/v2/media" \
 		-- "$TOKEN" "$JPG" >"$f" 2>&1 || die "wrk failed: $(tail -5 "$f")"
-	wait_idle
+	wait_idle_long
 	rps=$(awk '/^Requests\/sec:/ { printf "%.2f", $2 }' "$f")
 	n=$(awk '$1 == "upload:" && $2 == "timed" { print $3 }' "$f")
 	p50=$(awk '$1 == "upload:" && $2 == "timed" { printf "%.0f", $5 }' "$f")
@@ -421,14 +359,14 @@ for case in transcode copy; do
 	echo "== 2. video, $case: $(basename "$src") ($(describe "$src"), $(filesize "$src") bytes)"
 	ct=() ft=() pt=()
 	for i in $(seq 1 "$VIDEO_RUNS"); do
-		wait_idle
+		wait_idle_long
 		read -r t name < <(chorus_video "$src") || die "chorus video upload failed"
 		[ -n "${name:-}" ] || die "chorus video upload failed"
 		ct+=("$t")
 		made=$DATA/media/$name
 		[ -f "$made" ] || die "no $made"
 		# the ffmpeg command alone
-		wait_idle
+		wait_idle_long
 		start=$(now)
 		if [ $case = transcode ]; then
 			ffmpeg_transcode "$src" "$TMP/alone.mp4"
@@ -557,7 +495,7 @@ for server in chorus nginx; do
 	if [ $server = chorus ]; then url=$BASE/media/$RANGE_NAME; else url=$NBASE/media/$RANGE_NAME; fi
 	f=$WRKOUT/range-$server.txt
 	echo "   $server: warm-up ${RANGE_WARMUP} s checking every answer, then ${RANGE_DURATION} s"
-	wait_idle
+	wait_idle_long
 	if [ "$RANGE_WARMUP" -gt 0 ]; then
 		timeout $((RANGE_WARMUP + 30)) wrk -t "$THREADS" -c "$RANGE_CONNECTIONS" \
 			-d "${RANGE_WARMUP}s" --timeout 10s -s bench/range.lua "$url" \

@@ -57,45 +57,14 @@ done
 
 # Bound the whole run: re-run this script under timeout(1), which on expiry
 # signals the script and its whole process group (chorus, nginx, wrk).
-if [ -z "${BENCH_BOUNDED:-}" ]; then
-	export BENCH_BOUNDED=1
-	exec timeout -k 10 "$MAX_SECONDS" "$0" "$@"
-fi
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_bound "$@"
 
-die() {
-	echo "run.sh: $*" >&2
-	exit 1
-}
-
-CHORUS_PID=""
-NGINX_PID=""
-cleanup() {
-	local rc=$?
-	for pid in $CHORUS_PID $NGINX_PID; do
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	for pid in $CHORUS_PID $NGINX_PID; do
-		# give each a few seconds, then insist
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.5
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'echo "run.sh: stopped (time limit MAX_SECONDS=$MAX_SECONDS?)" >&2; exit 143' TERM
 
 scripts/deps.sh bench
 NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
 
-port_busy() {
-	curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/" && return 0
-	return 1
-}
 
 # ---- build and data --------------------------------------------------------
 
@@ -139,30 +108,8 @@ build/chorus serve --config "$OUT/bench.ini" --data "$WORK" --port "$PORT" \
 	>"$OUT/chorus.log" 2>&1 &
 CHORUS_PID=$!
 BASE=http://127.0.0.1:$PORT
-for _ in $(seq 1 60); do
-	curl -fs -o /dev/null --max-time 1 "$BASE/api/v1/instance" && break
-	kill -0 "$CHORUS_PID" 2>/dev/null || die "chorus exited: $(tail -5 "$OUT/chorus.log")"
-	sleep 0.5
-done
-curl -fs -o /dev/null --max-time 2 "$BASE/api/v1/instance" ||
-	die "chorus did not answer on $BASE"
-
-json_get() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-
-app=$(curl -fsS --max-time 10 -X POST "$BASE/api/v1/apps" \
-	--data-urlencode client_name=chorus-bench \
-	--data-urlencode redirect_uris=urn:ietf:wg:oauth:2.0:oob \
-	--data-urlencode 'scopes=read write')
-CLIENT_ID=$(printf '%s' "$app" | json_get client_id)
-CLIENT_SECRET=$(printf '%s' "$app" | json_get client_secret)
-TOKEN=$(curl -fsS --max-time 10 -X POST "$BASE/oauth/token" \
-	--data-urlencode grant_type=password \
-	--data-urlencode "client_id=$CLIENT_ID" \
-	--data-urlencode "client_secret=$CLIENT_SECRET" \
-	--data-urlencode "username=$USER_NAME" \
-	--data-urlencode "password=$USER_PASS" \
-	--data-urlencode 'scope=read write' | json_get access_token)
-[ -n "$TOKEN" ] || die "no access token"
+chorus_wait "$BASE" "$OUT/chorus.log"
+TOKEN=$(chorus_token "$BASE" "$USER_NAME" "$USER_PASS")
 AUTH="Authorization: Bearer $TOKEN"
 
 # ---- the endpoints and their saved bodies ---------------------------------
@@ -235,17 +182,6 @@ cmp -s <(curl -fsS --max-time 5 "$NBASE/status.json") "$WWW/status.json" ||
 # Wait until chorus is idle (under 5 CPU ticks in half a second), at most
 # 60 s: a slow endpoint leaves requests queued after wrk stops, and they
 # must not eat into the next measurement.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$CHORUS_PID/stat"; }
-wait_idle() {
-	local a b
-	for _ in $(seq 1 120); do
-		a=$(cpu_ticks)
-		sleep 0.5
-		b=$(cpu_ticks)
-		[ $((b - a)) -lt 5 ] && return 0
-	done
-	echo "run.sh: chorus still busy after 60 s" >&2
-}
 
 # wrk_run OUTFILE [wrk args…]: a warm-up, then the measured run.
 wrk_run() {

@@ -1,0 +1,103 @@
+# bench/lib.sh — what bench/run.sh and bench/media.sh share; sourced, not
+# run. Set MAX_SECONDS first, then call bench_bound "$@". It defines:
+#   bench_bound ARGS…       re-run the calling script under timeout(1), which
+#                           on expiry signals its whole process group
+#   die MSG                 "SCRIPT: MSG" on stderr, exit 1
+#   CHORUS_PID NGINX_PID    set them when you start those: the EXIT trap
+#                           stops both, then calls bench_cleanup_extra if
+#                           the script defines it
+#   port_busy PORT          something answers HTTP on 127.0.0.1:PORT
+#   json_get KEY            print KEY of the JSON object on stdin
+#   chorus_wait BASE LOG    wait (30 s at most) for chorus to answer at BASE
+#   chorus_token BASE USER PASSWORD   an access token (password grant)
+#   wait_idle [SECONDS]     until chorus burns under 5 CPU ticks in half a
+#                           second (work queued when wrk stopped must not
+#                           eat into the next measurement); 60 s default
+
+BENCH_NAME=$(basename "$0")
+CHORUS_PID=""
+NGINX_PID=""
+
+bench_bound() {
+	if [ -z "${BENCH_BOUNDED:-}" ]; then
+		export BENCH_BOUNDED=1
+		exec timeout -k 10 "$MAX_SECONDS" "$0" "$@"
+	fi
+}
+
+die() {
+	echo "$BENCH_NAME: $*" >&2
+	exit 1
+}
+
+bench_cleanup() {
+	local rc=$?
+	for pid in $CHORUS_PID $NGINX_PID; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in $CHORUS_PID $NGINX_PID; do
+		# give each a few seconds, then insist
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.5
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	if declare -F bench_cleanup_extra >/dev/null; then
+		bench_cleanup_extra
+	fi
+	exit "$rc"
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT
+trap 'echo "$BENCH_NAME: stopped (time limit MAX_SECONDS=$MAX_SECONDS?)" >&2; exit 143' TERM
+
+port_busy() {
+	curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/"
+}
+
+json_get() {
+	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+
+chorus_wait() {
+	local base=$1 log=$2
+	for _ in $(seq 1 60); do
+		curl -fs -o /dev/null --max-time 1 "$base/api/v1/instance" && return 0
+		kill -0 "$CHORUS_PID" 2>/dev/null || die "chorus exited: $(tail -5 "$log")"
+		sleep 0.5
+	done
+	die "chorus did not answer on $base"
+}
+
+chorus_token() {
+	local base=$1 user=$2 password=$3 app id secret token
+	app=$(curl -fsS --max-time 10 -X POST "$base/api/v1/apps" \
+		--data-urlencode "client_name=chorus-$BENCH_NAME" \
+		--data-urlencode redirect_uris=urn:ietf:wg:oauth:2.0:oob \
+		--data-urlencode 'scopes=read write')
+	id=$(printf '%s' "$app" | json_get client_id)
+	secret=$(printf '%s' "$app" | json_get client_secret)
+	token=$(curl -fsS --max-time 30 -X POST "$base/oauth/token" \
+		--data-urlencode grant_type=password \
+		--data-urlencode "client_id=$id" \
+		--data-urlencode "client_secret=$secret" \
+		--data-urlencode "username=$user" \
+		--data-urlencode "password=$password" \
+		--data-urlencode 'scope=read write' | json_get access_token)
+	[ -n "$token" ] || die "no access token"
+	printf '%s' "$token"
+}
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$CHORUS_PID/stat"; }
+wait_idle() {
+	local limit=${1:-60} a b
+	for _ in $(seq 1 $((limit * 2))); do
+		a=$(cpu_ticks)
+		sleep 0.5
+		b=$(cpu_ticks)
+		[ $((b - a)) -lt 5 ] && return 0
+	done
+	echo "$BENCH_NAME: chorus still busy after $limit s" >&2
+}
