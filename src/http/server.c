@@ -363,6 +363,16 @@ static enum MHD_Result request_begin(http_server *s, http_req *r)
 		http_reply_error(r, 413, "Request body too large");
 		return send_response(s, r);
 	}
+	/* an upload is authorised before its body is read: without a
+	 * token nobody makes us write a byte to disk. The after hook ends
+	 * the guard's snapshot, which must not stay open for the upload. */
+	if (stream && s->opts.guard) {
+		bool allowed = s->opts.guard(r, rt);
+		if (s->opts.after)
+			s->opts.after(r);
+		if (!allowed)
+			return send_response(s, r);
+	}
 	if (!stream)
 		return MHD_YES;
 	const http_multipart_limits limits = {

@@ -561,3 +561,20 @@ def test_deleting_an_account_removes_its_files_and_fixes_counts(tmp_path, files)
         assert again.stop() == 0
     res = again.cli("user", "delete", "nobody", "--data", str(again.data), check=False)
     assert res.returncode == 1 and "no user nobody" in res.stderr
+
+
+def test_upload_without_a_token_is_refused_before_its_body(server):
+    """A client without a token gets its 401 as soon as its headers are in:
+    chorus writes none of the (declared 50 MB) body to disk."""
+    import socket
+    before = set(media_files(server))
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+        s.sendall(b"POST /api/v2/media HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: multipart/form-data; boundary=zz\r\n"
+                  b"Content-Length: 50000000\r\n\r\n"
+                  b"--zz\r\nContent-Disposition: form-data; name=\"file\"; "
+                  b"filename=\"a.jpg\"\r\n\r\n" + b"\0" * 65536)
+        head = s.recv(4096).decode("latin-1")
+    assert head.startswith("HTTP/1.1 401"), head[:200]
+    assert "error" in head
+    assert set(media_files(server)) == before
