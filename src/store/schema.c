@@ -243,6 +243,7 @@ static const char *const migrations[] = {
 	"  tag_id INTEGER NOT NULL REFERENCES tags(id),"
 	"  PRIMARY KEY (account_id, tag_id)) WITHOUT ROWID;"
 	"CREATE INDEX tag_follows_by_id ON tag_follows(account_id, id);"
+	"CREATE INDEX tag_follows_by_tag ON tag_follows(tag_id, account_id);"
 	"CREATE INDEX media_by_account ON media_attachments(account_id, id);",
 };
 

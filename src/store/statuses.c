@@ -153,10 +153,17 @@ static int fan_out(const status *s)
 		"SELECT r FROM (SELECT ?1 AS r UNION ALL"
 		" SELECT account_id FROM follows WHERE target_id = ?1)"
 		" WHERE ?2 = 0 OR ?3 = ?1 OR r = ?3 OR EXISTS (SELECT 1"
-		" FROM follows WHERE account_id = r AND target_id = ?3)");
+		" FROM follows WHERE account_id = r AND target_id = ?3)"
+		/* FOLLOWED_TAG turned around (a repeat only pushes twice) */
+		" UNION ALL SELECT tf.account_id FROM status_tags st"
+		" JOIN tag_follows tf ON tf.tag_id = st.tag_id"
+		" WHERE st.status_id = ?4 AND ?5 = 0 AND ?6 = 0");
 	sqlite3_bind_int64(st, 1, s->account_id);
 	sqlite3_bind_int64(st, 2, s->in_reply_to_id);
 	sqlite3_bind_int64(st, 3, s->in_reply_to_account_id);
+	sqlite3_bind_int64(st, 4, s->id);
+	sqlite3_bind_int(st, 5, (int)s->vis);
+	sqlite3_bind_int64(st, 6, s->reblog_of_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		db_feed_push(sqlite3_column_int64(st, 0), s->id);
@@ -518,6 +525,33 @@ int64_t store_tag_id(const char *key)
 	" s.in_reply_to_account_id IN (SELECT target_id FROM follows"          \
 	" WHERE account_id = ?4)) AND ?5 = ?5"
 
+/* The same rule in the form the windowed walk wants: unary '+' so SQLite
+ * walks the primary key, and the follow-set probe for replies to others
+ * only (CASE). */
+#define HOME_RECENT_WHERE                                                      \
+	" (+s.account_id = ?4 OR +s.account_id IN"                             \
+	" (SELECT target_id FROM follows WHERE account_id = ?4))"              \
+	" AND CASE WHEN +s.in_reply_to_id IS NULL"                             \
+	" OR +s.in_reply_to_account_id = +s.account_id"                        \
+	" OR +s.in_reply_to_account_id = ?4 THEN 1"                            \
+	" ELSE +s.in_reply_to_account_id IN (SELECT target_id FROM"            \
+	" follows WHERE account_id = ?4) END AND ?5 = ?5"
+
+/* For a viewer who follows hashtags, home also holds public posts (not
+ * reblogs) carrying one of them, whoever wrote them. A separate pair of
+ * queries, so the many who follow no tag keep the plain ones. */
+#define FOLLOWED_TAG                                                           \
+	" (+s.visibility = 0 AND +s.reblog_of_id IS NULL AND EXISTS"           \
+	" (SELECT 1 FROM status_tags st JOIN tag_follows tf"                   \
+	" ON tf.tag_id = st.tag_id WHERE st.status_id = s.id"                  \
+	" AND tf.account_id = ?4))"
+
+static const char *const home_tags_sql[][2] = {
+	FEED("FROM statuses s WHERE ((" HOME_WHERE ") OR" FOLLOWED_TAG ")"),
+	FEED("FROM statuses s WHERE ((" HOME_RECENT_WHERE ") OR" FOLLOWED_TAG
+	     ")"),
+};
+
 /* Home looks first at the last hour before the cursor (its edge is
  * arithmetic on ids, so free), then at the HOME_WINDOW statuses next to
  * the cursor, and only then reads every followed account's posts. */
@@ -543,15 +577,8 @@ static const char *const feed_sql[][2] = {
 	[STORE_FEED_HOME] = FEED("FROM statuses s WHERE" HOME_WHERE),
 	/* home over the id range the window edge leaves: walks the primary
 	 * key newest first and stops at the page, no sort */
-	[STORE_FEED_HOME_RECENT] = FEED(
-		"FROM statuses s WHERE (+s.account_id = ?4 OR +s.account_id IN"
-		" (SELECT target_id FROM follows WHERE account_id = ?4))"
-		/* CASE: the follow-set probe only for replies to others */
-		" AND CASE WHEN +s.in_reply_to_id IS NULL"
-		" OR +s.in_reply_to_account_id = +s.account_id"
-		" OR +s.in_reply_to_account_id = ?4 THEN 1"
-		" ELSE +s.in_reply_to_account_id IN (SELECT target_id FROM"
-		" follows WHERE account_id = ?4) END AND ?5 = ?5"),
+	[STORE_FEED_HOME_RECENT] =
+		FEED("FROM statuses s WHERE" HOME_RECENT_WHERE),
 	[STORE_FEED_ACCOUNT] =
 		FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"),
 	[STORE_FEED_ACCOUNT_NO_REPLIES] =
@@ -588,6 +615,17 @@ static const char *const feed_sql[][2] = {
 		     " WHERE t.status_id = s.id)"),
 };
 
+/* The full home query and the windowed one, for this viewer. */
+static void home_queries(int64_t viewer, const char *const **full,
+			 const char *const **recent)
+{
+	bool tags = db_exists("SELECT 1 FROM tag_follows WHERE account_id = ?1"
+			      " AND ?2 = ?2",
+			      viewer, 0);
+	*full = tags ? home_tags_sql[0] : feed_sql[STORE_FEED_HOME];
+	*recent = tags ? home_tags_sql[1] : feed_sql[STORE_FEED_HOME_RECENT];
+}
+
 static void page_bounds(const page *p, int64_t *lo, int64_t *hi, bool *asc)
 {
 	*lo = p->since_id > p->min_id ? p->since_id : p->min_id;
@@ -615,11 +653,12 @@ static bool home_in_window(const page *p, int64_t lo, int64_t hi, bool asc,
 			   int64_t edge, int64_t viewer, int64_t *out,
 			   size_t *n)
 {
+	const char *const *full, *const *recent;
+	home_queries(viewer, &full, &recent);
 	bool whole = asc ? (!edge || edge >= hi) : (!edge || edge <= lo);
 	int64_t wlo = !whole && !asc ? edge : lo;
 	int64_t whi = !whole && asc ? edge : hi;
-	*n = feed_query(feed_sql[STORE_FEED_HOME_RECENT][asc], wlo, whi,
-			p->limit, viewer, 0, out);
+	*n = feed_query(recent[asc], wlo, whi, p->limit, viewer, 0, out);
 	if (asc)
 		id_reverse(out, *n);
 	return whole || *n == (size_t)p->limit;
@@ -668,9 +707,11 @@ static bool home_cached(const page *p, int64_t lo, int64_t hi, bool asc,
 	if (!ids)
 		return false;
 	size_t got;
+	const char *const *full, *const *recent;
+	home_queries(viewer, &full, &recent);
 	if (!home_window(&all, 0, INT64_MAX, false, viewer, ids, &got))
-		got = feed_query(feed_sql[STORE_FEED_HOME][0], 0, INT64_MAX,
-				 all.limit, viewer, 0, ids);
+		got = feed_query(full[0], 0, INT64_MAX, all.limit, viewer, 0,
+				 ids);
 	bool put = feeds_put(feeds_home, viewer, ids, got,
 			     got < (size_t)all.limit);
 	free(ids);
@@ -684,15 +725,17 @@ size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
 	int64_t lo, hi;
 	bool asc;
 	page_bounds(p, &lo, &hi, &asc);
-	if (kind == STORE_FEED_HOME_RECENT) {
+	const char *const *sql = feed_sql[kind];
+	if (kind == STORE_FEED_HOME_RECENT || kind == STORE_FEED_HOME) {
 		size_t n;
-		if (home_cached(p, lo, hi, asc, arg, out, &n) ||
-		    home_window(p, lo, hi, asc, arg, out, &n))
+		if (kind == STORE_FEED_HOME_RECENT &&
+		    (home_cached(p, lo, hi, asc, arg, out, &n) ||
+		     home_window(p, lo, hi, asc, arg, out, &n)))
 			return n;
-		kind = STORE_FEED_HOME;
+		const char *const *recent;
+		home_queries(arg, &sql, &recent);
 	}
-	size_t n = feed_query(feed_sql[kind][asc], lo, hi, p->limit, arg, arg2,
-			      out);
+	size_t n = feed_query(sql[asc], lo, hi, p->limit, arg, arg2, out);
 	if (asc)
 		id_reverse(out, n);
 	return n;

@@ -52,7 +52,10 @@ int store_tag_follow(int64_t id, int64_t account_id, int64_t tag_id)
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, account_id);
 	sqlite3_bind_int64(st, 3, tag_id);
-	return db_done(st);
+	if (db_done(st) < 0)
+		return -1;
+	db_feed_drop(account_id); /* its home gains the tag's posts */
+	return 0;
 }
 
 int store_tag_unfollow(int64_t account_id, int64_t tag_id)
@@ -61,7 +64,10 @@ int store_tag_unfollow(int64_t account_id, int64_t tag_id)
 				   " WHERE account_id = ?1 AND tag_id = ?2");
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_int64(st, 2, tag_id);
-	return db_done(st);
+	if (db_done(st) < 0)
+		return -1;
+	db_feed_drop(account_id);
+	return 0;
 }
 
 bool store_tag_followed(int64_t account_id, int64_t tag_id)

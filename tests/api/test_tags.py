@@ -56,3 +56,20 @@ def test_tag_errors(http, make_user):
     assert_error(http.post("/api/v1/tags/fine/follow"), 401)
     assert_error(http.get("/api/v1/followed_tags"), 401)
     assert_error(http.post("/api/v1/tags/%23%23/follow", token=u.token), 404)
+
+
+def test_posts_with_a_followed_tag_reach_home(http, make_user):
+    fan, stranger = make_user("tagfan2"), make_user("stranger")
+    tag = unique_name("Movement")
+    home = lambda: [s["id"] for s in fan.api.timeline_home(limit=40)]
+    assert home() == []  # reads (and keeps) the empty home first
+    assert_json(http.post(f"/api/v1/tags/{tag}/follow", token=fan.token))
+    public = stranger.api.status_post(f"me too #{tag}")
+    private = stranger.api.status_post(f"only followers #{tag}", visibility="private")
+    stranger.api.status_post("no tag here")
+    assert home() == [public["id"]]
+    later = stranger.api.status_post(f"and me #{tag.lower()}")
+    assert home() == [later["id"], public["id"]]
+    assert private["id"] not in home()
+    assert_json(http.post(f"/api/v1/tags/{tag}/unfollow", token=fan.token))
+    assert home() == []

@@ -503,6 +503,45 @@ static void test_home_feed_in_memory_matches_the_query(void **state)
 	feeds_shutdown();
 }
 
+/* A followed hashtag brings public posts carrying it into home, from
+ * anyone, in memory and in the query alike; private ones and reblogs do
+ * not come; unfollowing takes them out again. */
+static void test_home_holds_public_posts_with_a_followed_tag(void **state)
+{
+	feeds_init(16, 8);
+	int64_t alice = make_account("alice");
+	int64_t carol = make_account("carol");
+	store_tag_ref tag = {.name = "MeToo", .key = "metoo"};
+	int64_t tag_id = store_tag_ensure(tag.name, tag.key);
+	assert_true(tag_id > 0);
+	int64_t ids[TEST_MAX_IDS], want[TEST_MAX_IDS];
+	size_t n = home(alice, page_of(20), ids); /* fills an empty feed */
+	assert_int_equal(n, 0);
+	assert_int_equal(store_tag_follow(id_next(), alice, tag_id), 0);
+	assert_true(store_tag_followed(alice, tag_id));
+
+	status pub = new_status(carol, VIS_PUBLIC);
+	assert_int_equal(store_status_insert(&pub, &tag, 1, NULL, 0), 0);
+	status priv = new_status(carol, VIS_PRIVATE);
+	assert_int_equal(store_status_insert(&priv, &tag, 1, NULL, 0), 0);
+	post(carol, VIS_PUBLIC); /* no tag */
+	reblog(carol, pub.id);
+	n = home(alice, page_of(20), ids);
+	size_t nw = feed(STORE_FEED_HOME, alice, page_of(20), want);
+	assert_ids(ids, n, want, nw);
+	ASSERT_IDS(ids, n, pub.id);
+	/* pushed after the fill as well */
+	status later = new_status(carol, VIS_PUBLIC);
+	assert_int_equal(store_status_insert(&later, &tag, 1, NULL, 0), 0);
+	n = home(alice, page_of(20), ids);
+	ASSERT_IDS(ids, n, later.id, pub.id);
+
+	assert_int_equal(store_tag_unfollow(alice, tag_id), 0);
+	n = home(alice, page_of(20), ids);
+	assert_int_equal(n, 0);
+	feeds_shutdown();
+}
+
 static void test_follow_twice_counts_once(void **state)
 {
 	int64_t alice = make_account("alice");
@@ -773,6 +812,7 @@ int main(void)
 		STORE_TEST(
 			test_home_recent_matches_full_query_beyond_the_window),
 		STORE_TEST(test_home_feed_in_memory_matches_the_query),
+		STORE_TEST(test_home_holds_public_posts_with_a_followed_tag),
 		STORE_TEST(test_follow_twice_counts_once),
 		STORE_TEST(test_thread_path_extends_parent_path),
 		STORE_TEST(test_thread_descendants_depth_first_from_root),
