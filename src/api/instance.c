@@ -84,11 +84,11 @@ void instance_v1(http_req *r)
 			  "domain_count", 0, "thumbnail", "languages", "en",
 			  "registrations", cfg.registrations_open,
 			  "approval_required", 0, "invites_enabled", 0,
-			  "configuration", "accounts", "max_featured_tags", 10,
-			  "statuses", status_limits(), "media_attachments",
-			  media_limits(), "polls", poll_limits(),
-			  "contact_account", "rules", "max_toot_chars",
-			  cfg.max_characters));
+			  "configuration", "accounts", "max_featured_tags",
+			  cfg.max_featured_tags, "statuses", status_limits(),
+			  "media_attachments", media_limits(), "polls",
+			  poll_limits(), "contact_account", "rules",
+			  "max_toot_chars", cfg.max_characters));
 }
 
 void instance_v2(http_req *r)
@@ -100,7 +100,8 @@ void instance_v2(http_req *r)
 		"urls", "streaming", streaming_url(a), "status", "about",
 		arena_printf(a, "%s/about", cfg.base_url), "privacy_policy",
 		"terms_of_service", "vapid", "public_key", "", "accounts",
-		"max_featured_tags", 10, "max_pinned_statuses", cfg.max_pinned,
+		"max_featured_tags", cfg.max_featured_tags,
+		"max_pinned_statuses", cfg.max_pinned,
 		"max_display_name_length", cfg.max_display_name,
 		"max_note_length", cfg.max_note,
 		"max_avatar_description_length", 1500,

@@ -117,6 +117,17 @@ const http_route api_routes[] = {
 	R("POST", "/api/v1/tags/:name/unfollow", tags_unfollow, API_USER,
 	  "write:follows"),
 
+	R("GET", "/api/v1/featured_tags", featured_tags_index, API_USER,
+	  "read:accounts"),
+	R("POST", "/api/v1/featured_tags", featured_tags_create, API_USER,
+	  "write:accounts"),
+	R("DELETE", "/api/v1/featured_tags/:id", featured_tags_delete, API_USER,
+	  "write:accounts"),
+	R("GET", "/api/v1/featured_tags/suggestions", featured_tags_suggestions,
+	  API_USER, "read:accounts"),
+	R("GET", "/api/v1/accounts/:id/featured_tags", accounts_featured_tags,
+	  API_PUBLIC, NULL),
+
 	/* timelines */
 	R("GET", "/api/v1/timelines/home", timelines_home, API_USER,
 	  "read:statuses"),

@@ -1,6 +1,7 @@
 /* tags.c — a hashtag, following it, and the tags one follows. */
 #include "api/api.h"
 
+#include "core/config.h"
 #include "core/id.h"
 #include "text/text.h"
 
@@ -85,5 +86,116 @@ void tags_followed(http_req *r)
 	}
 	if (n)
 		api_link(r, keys[n - 1], keys[0]);
+	http_reply_json(r, 200, arr);
+}
+
+/* ---- featured tags ---- */
+
+static void reply_featured(http_req *r, int64_t account_id,
+			   const char *username)
+{
+	store_featured_tag *f;
+	size_t n = store_featured_tags(&r->arena, account_id, &f);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(
+			arr, render_featured_tag(&r->arena, &f[i], username));
+	http_reply_json(r, 200, arr);
+}
+
+void featured_tags_index(http_req *r)
+{
+	const principal *p = api_principal(r);
+	reply_featured(r, p->account_id, p->account->username);
+}
+
+void accounts_featured_tags(http_req *r)
+{
+	int64_t id;
+	account acc;
+	if (!api_path_id(r, 0, &id))
+		return;
+	if (!store_account_get(&r->arena, id, &acc)) {
+		http_reply_error(r, 404, "Record not found");
+		return;
+	}
+	reply_featured(r, acc.id, acc.username);
+}
+
+void featured_tags_create(http_req *r)
+{
+	const principal *p = api_principal(r);
+	const char *name = http_param_get(r, "name");
+	if (name && *name == '#')
+		name++;
+	char *key = name ? text_tag_key(&r->arena, name, strlen(name)) : NULL;
+	if (!key) {
+		http_reply_error(r, 422, "Validation failed: Tag is invalid");
+		return;
+	}
+	store_featured_tag *have;
+	if (store_featured_tags(&r->arena, p->account_id, &have) >=
+	    (size_t)cfg.max_featured_tags) {
+		http_reply_error(r, 422,
+				 arena_printf(&r->arena,
+					      "Validation failed: You can only "
+					      "feature up to %d hashtags",
+					      cfg.max_featured_tags));
+		return;
+	}
+	int64_t tag = store_tag_ensure(name, key);
+	int64_t id = id_next();
+	int rc = tag ? store_featured_tag_add(id, p->account_id, tag) : -1;
+	if (rc == 1) {
+		http_reply_error(r, 422,
+				 "Validation failed: Tag has already been "
+				 "taken");
+		return;
+	}
+	if (rc < 0) {
+		http_reply_error(r, 500, "Internal server error");
+		return;
+	}
+	store_featured_tag *f;
+	size_t n = store_featured_tags(&r->arena, p->account_id, &f);
+	for (size_t i = 0; i < n; i++)
+		if (f[i].id == id) {
+			http_reply_json(
+				r, 200,
+				render_featured_tag(&r->arena, &f[i],
+						    p->account->username));
+			return;
+		}
+	http_reply_error(r, 500, "Internal server error");
+}
+
+void featured_tags_delete(http_req *r)
+{
+	int64_t id;
+	if (!api_path_id(r, 0, &id))
+		return;
+	if (!store_featured_tag_remove(api_viewer(r), id)) {
+		http_reply_error(r, 404, "Record not found");
+		return;
+	}
+	http_reply_json(r, 200, json_object());
+}
+
+void featured_tags_suggestions(http_req *r)
+{
+	enum { SUGGESTIONS = 10, RECENT_POSTS = 1000 };
+	int64_t ids[SUGGESTIONS];
+	size_t n = store_tag_suggestions(api_viewer(r), RECENT_POSTS, ids,
+					 SUGGESTIONS);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const char *name = store_tag_name(&r->arena, ids[i]);
+		if (name)
+			json_array_append_new(
+				arr,
+				render_tag(&r->arena, ids[i], name,
+					   store_tag_followed(api_viewer(r),
+							      ids[i])));
+	}
 	http_reply_json(r, 200, arr);
 }

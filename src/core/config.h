@@ -41,6 +41,7 @@ typedef struct config {
 	int max_display_name;
 	int max_note;
 	int max_fields;
+	int max_featured_tags;
 	/* [cache] */
 	int cache_statuses;	    /* slots for rendered statuses */
 	int cache_accounts;	    /* slots for rendered accounts */

@@ -177,6 +177,25 @@ json_t *render_tag(arena *a, int64_t id, const char *name, int following)
 	return j;
 }
 
+json_t *render_featured_tag(arena *a, const store_featured_tag *f,
+			    const char *username)
+{
+	json_t *last = json_null();
+	if (f->last_status_at) {
+		char day[11];
+		time_format_date(f->last_status_at, day);
+		last = json_string(day);
+	}
+	/* Mastodon sends the count as a string */
+	return json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", render_id(a, f->id),
+			 "name", f->name, "url",
+			 arena_printf(a, "%s/@%s/tagged/%s", cfg.base_url,
+				      username, f->name),
+			 "statuses_count",
+			 arena_printf(a, "%lld", (long long)f->statuses_count),
+			 "last_status_at", last);
+}
+
 static json_t *media_url(arena *a, const char *name)
 {
 	return name ? json_string(arena_printf(a, "%s/media/%s", cfg.base_url,

@@ -9,6 +9,7 @@
 #include "core/buf.h"
 #include "domain/domain.h"
 #include "domain/model.h"
+#include "store/store.h"
 
 #include <jansson.h>
 
@@ -20,6 +21,9 @@ json_t *render_account(arena *a, const account *acc);
  * following is 0 or 1 (not -1), whether the viewer follows it. id 0: a
  * tag nobody used yet (no "id"). */
 json_t *render_tag(arena *a, int64_t id, const char *name, int following);
+/* A FeaturedTag entity of the account named username. */
+json_t *render_featured_tag(arena *a, const store_featured_tag *f,
+			    const char *username);
 /* A MediaAttachment entity (url null until processed). */
 json_t *render_media(arena *a, const media_attachment *m);
 /* Account plus source and role, for verify/update_credentials. */

@@ -245,6 +245,15 @@ static const char *const migrations[] = {
 	"CREATE INDEX tag_follows_by_id ON tag_follows(account_id, id);"
 	"CREATE INDEX tag_follows_by_tag ON tag_follows(tag_id, account_id);"
 	"CREATE INDEX media_by_account ON media_attachments(account_id, id);",
+
+	/* 4: hashtags featured on profiles */
+	"CREATE TABLE featured_tags ("
+	"  id INTEGER PRIMARY KEY,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  tag_id INTEGER NOT NULL REFERENCES tags(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (account_id, tag_id));",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };

@@ -174,6 +174,24 @@ int64_t store_tag_ensure(const char *name, const char *key);
 int store_tag_follow(int64_t id, int64_t account_id, int64_t tag_id);
 int store_tag_unfollow(int64_t account_id, int64_t tag_id);
 bool store_tag_followed(int64_t account_id, int64_t tag_id);
+/* A hashtag featured on a profile, with the account's public and
+ * unlisted posts carrying it. */
+typedef struct store_featured_tag {
+	int64_t id, tag_id;
+	const char *name;
+	int64_t statuses_count, last_status_at; /* ms, 0 when none */
+} store_featured_tag;
+/* The account's featured tags, oldest first, in *out (arena). */
+size_t store_featured_tags(arena *a, int64_t account_id,
+			   store_featured_tag **out);
+/* Feature a tag: 0, 1 when it already is, -1 on error. */
+int store_featured_tag_add(int64_t id, int64_t account_id, int64_t tag_id);
+/* Unfeature (only the account's own): true when one was removed. */
+bool store_featured_tag_remove(int64_t account_id, int64_t id);
+/* Tags the account used most in its last max_posts posts and does not
+ * feature yet, most used first: ids in out, at most max. */
+size_t store_tag_suggestions(int64_t account_id, int max_posts, int64_t *out,
+			     size_t max);
 /* Public and unlisted posts with the tag per day, and the distinct
  * accounts that wrote them, for days days from first_day_ms (a UTC
  * midnight) on; uses[0] is the oldest day. */

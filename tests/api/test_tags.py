@@ -73,3 +73,43 @@ def test_posts_with_a_followed_tag_reach_home(http, make_user):
     assert private["id"] not in home()
     assert_json(http.post(f"/api/v1/tags/{tag}/unfollow", token=fan.token))
     assert home() == []
+
+
+def test_featured_tags_through_mastodon_py(make_user, anon):
+    u = make_user("featurer")
+    tag, other = unique_name("Survivors"), unique_name("HeardYou")
+    u.api.status_post(f"first #{tag}")
+    u.api.status_post(f"second #{tag} #{other}")
+    u.api.status_post(f"third #{tag}", visibility="private")  # not counted
+    sugg = [t["name"] for t in u.api.featured_tag_suggestions()]
+    assert sugg[:2] == [tag, other]  # most used first
+    f = u.api.featured_tag_create(tag)
+    assert f["name"] == tag and f["statuses_count"] == "2"
+    assert f["url"].endswith(f"/@{u.name}/tagged/{tag}")
+    # Mastodon.py parses the date ("YYYY-MM-DD") into a datetime
+    assert str(f["last_status_at"])[:10] == time.strftime("%Y-%m-%d", time.gmtime())
+    assert [t["name"] for t in u.api.featured_tag_suggestions()] == [other]
+    assert [t["id"] for t in u.api.featured_tags()] == [f["id"]]
+    shown = anon.account_featured_tags(u.id)
+    assert [t["name"] for t in shown] == [tag]
+    u.api.featured_tag_delete(f["id"])
+    assert u.api.featured_tags() == []
+
+
+def test_featured_tag_errors(http, make_user):
+    u, v = make_user("feat2"), make_user("feat3")
+    assert_error(http.post("/api/v1/featured_tags", token=u.token,
+                           data={"name": "not a tag"}), 422)
+    assert_error(http.post("/api/v1/featured_tags", token=u.token, data={}), 422)
+    name = unique_name("Dup")
+    f = assert_json(http.post("/api/v1/featured_tags", token=u.token, data={"name": name}))
+    assert_error(http.post("/api/v1/featured_tags", token=u.token,
+                           data={"name": "#" + name.lower()}), 422)
+    # someone else's featured tag is not theirs to delete
+    assert_error(http.delete(f"/api/v1/featured_tags/{f['id']}", token=v.token), 404)
+    for i in range(9):
+        assert_json(http.post("/api/v1/featured_tags", token=u.token,
+                              data={"name": unique_name("Many")}))
+    assert_error(http.post("/api/v1/featured_tags", token=u.token,
+                           data={"name": unique_name("Eleventh")}), 422)
+    assert_error(http.get("/api/v1/accounts/999999999/featured_tags"), 404)
