@@ -10,6 +10,7 @@
 #   json_get KEY            print KEY of the JSON object on stdin
 #   chorus_wait BASE LOG    wait (30 s at most) for chorus to answer at BASE
 #   chorus_token BASE USER PASSWORD   an access token (password grant)
+#   nginx_start DIR TYPE SERVER PROBE   nginx for the ratios (see below)
 #   wait_idle [SECONDS]     until chorus burns under 5 CPU ticks in half a
 #                           second (work queued when wrk stopped must not
 #                           eat into the next measurement); 60 s default
@@ -101,3 +102,53 @@ wait_idle() {
 	done
 	echo "$BENCH_NAME: chorus still busy after $limit s" >&2
 }
+
+# nginx_start DIR TYPE SERVER PROBE: nginx on 127.0.0.1:$NGINX_PORT with its
+# files under DIR, default_type TYPE and SERVER as the server block's body
+# (root or location lines), sendfile on; waits until GET PROBE answers.
+# Sets NGINX_PID and NBASE.
+nginx_start() {
+	local dir=$1 type=$2 server=$3 probe=$4
+	mkdir -p "$dir/tmp"
+	{
+		# as root, nginx would drop its workers to nobody; keep them able
+		# to read bench/out wherever the checkout lives
+		[ "$(id -u)" = 0 ] && echo "user root;"
+		cat <<NGINX
+worker_processes 2;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	default_type $type;
+	sendfile on;
+	tcp_nopush on;
+	keepalive_requests 1000000;
+	open_file_cache max=64;
+	client_body_temp_path $dir/tmp/body;
+	proxy_temp_path $dir/tmp/proxy;
+	fastcgi_temp_path $dir/tmp/fastcgi;
+	uwsgi_temp_path $dir/tmp/uwsgi;
+	scgi_temp_path $dir/tmp/scgi;
+	server {
+		listen 127.0.0.1:$NGINX_PORT;
+		$server
+	}
+}
+NGINX
+	} >"$dir/nginx.conf"
+	"$(command -v nginx || echo /usr/sbin/nginx)" -e "$dir/error.log" \
+		-p "$dir" -c "$dir/nginx.conf" &
+	NGINX_PID=$!
+	NBASE=http://127.0.0.1:$NGINX_PORT
+	for _ in $(seq 1 20); do
+		curl -fs -o /dev/null --max-time 1 -r 0-0 "$NBASE$probe" && return 0
+		kill -0 "$NGINX_PID" 2>/dev/null || die "nginx exited: $(tail -5 "$dir/error.log")"
+		sleep 0.25
+	done
+	die "nginx did not answer on $NBASE"
+}
+
+nginx_version() { "$(command -v nginx || echo /usr/sbin/nginx)" -v 2>&1 | sed 's/.*nginx\///'; }

@@ -86,7 +86,6 @@ RESULTS=$OUT/media-results.md
 bench_cleanup_extra() { rm -rf "$DATA" "$TMP"; }
 
 scripts/deps.sh test bench # ffmpeg, exiftool, PIL, wrk, nginx
-NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
 PY=/usr/bin/python3 # Debian's, with python3-pil and python3-requests
 for tool in ffmpeg ffprobe exiftool wrk curl; do
 	command -v "$tool" >/dev/null || die "$tool is missing (scripts/deps.sh test)"
@@ -414,43 +413,7 @@ RANGE_FILE=$DATA/media/$RANGE_NAME
 head -c $((RANGE_MB * 1000 * 1000)) /dev/urandom >"$RANGE_FILE"
 RANGE_SIZE=$(filesize "$RANGE_FILE")
 
-{
-	# as root, nginx would drop its workers to nobody; keep them able to
-	# read bench/out wherever the checkout lives
-	[ "$(id -u)" = 0 ] && echo "user root;"
-	cat <<EOF
-worker_processes 2;
-daemon off;
-pid $NGX/nginx.pid;
-error_log $NGX/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	default_type video/mp4;
-	sendfile on;
-	tcp_nopush on;
-	keepalive_requests 1000000;
-	open_file_cache max=64;
-	client_body_temp_path $NGX/tmp/body;
-	proxy_temp_path $NGX/tmp/proxy;
-	fastcgi_temp_path $NGX/tmp/fastcgi;
-	uwsgi_temp_path $NGX/tmp/uwsgi;
-	scgi_temp_path $NGX/tmp/scgi;
-	server {
-		listen 127.0.0.1:$NGINX_PORT;
-		location /media/ { root $DATA; }
-	}
-}
-EOF
-} >"$NGX/nginx.conf"
-"$NGINX_BIN" -e "$NGX/error.log" -p "$NGX" -c "$NGX/nginx.conf" &
-NGINX_PID=$!
-NBASE=http://127.0.0.1:$NGINX_PORT
-for _ in $(seq 1 20); do
-	curl -fs -o /dev/null --max-time 1 -r 0-0 "$NBASE/media/$RANGE_NAME" && break
-	kill -0 "$NGINX_PID" 2>/dev/null || die "nginx exited: $(tail -5 "$NGX/error.log")"
-	sleep 0.25
-done
+nginx_start "$NGX" video/mp4 "location /media/ { root $DATA; }" "/media/$RANGE_NAME"
 
 # check_range URL FIRST LAST: 206, the right Content-Range, the exact bytes
 check_range() {
@@ -532,7 +495,7 @@ ffv=$(ffmpeg -version | sed -n '1s/^ffmpeg version \([^ ]*\).*/\1/p')
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $rev${dirty:+ (with uncommitted changes)};" \
 		"$(nproc) cores ($cpu), loopback; ffmpeg $ffv," \
-		"nginx $("$NGINX_BIN" -v 2>&1 | sed 's/.*nginx\///'), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2);" \
+		"nginx $(nginx_version), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2);" \
 		"load average at the start $LOAD_START, at the end $load." \
 		"chorus with default [media] settings and 2 HTTP threads (one per core)."
 	echo

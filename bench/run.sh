@@ -63,7 +63,6 @@ bench_bound "$@"
 
 
 scripts/deps.sh bench
-NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
 
 
 # ---- build and data --------------------------------------------------------
@@ -136,44 +135,7 @@ done <<<"$ENDPOINTS"
 
 NGX=$OUT/nginx
 rm -rf "$NGX"
-mkdir -p "$NGX/tmp"
-{
-	# as root, nginx would drop its workers to nobody; keep them able to
-	# read bench/out wherever the checkout lives
-	[ "$(id -u)" = 0 ] && echo "user root;"
-	cat <<EOF
-worker_processes 2;
-daemon off;
-pid $NGX/nginx.pid;
-error_log $NGX/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	default_type application/json;
-	sendfile on;
-	tcp_nopush on;
-	keepalive_requests 1000000;
-	open_file_cache max=64;
-	client_body_temp_path $NGX/tmp/body;
-	proxy_temp_path $NGX/tmp/proxy;
-	fastcgi_temp_path $NGX/tmp/fastcgi;
-	uwsgi_temp_path $NGX/tmp/uwsgi;
-	scgi_temp_path $NGX/tmp/scgi;
-	server {
-		listen 127.0.0.1:$NGINX_PORT;
-		root $WWW;
-	}
-}
-EOF
-} >"$NGX/nginx.conf"
-"$NGINX_BIN" -e "$NGX/error.log" -p "$NGX" -c "$NGX/nginx.conf" &
-NGINX_PID=$!
-NBASE=http://127.0.0.1:$NGINX_PORT
-for _ in $(seq 1 20); do
-	curl -fs -o /dev/null --max-time 1 "$NBASE/status.json" && break
-	kill -0 "$NGINX_PID" 2>/dev/null || die "nginx exited: $(tail -5 "$NGX/error.log")"
-	sleep 0.25
-done
+nginx_start "$NGX" application/json "root $WWW;" "/status.json"
 cmp -s <(curl -fsS --max-time 5 "$NBASE/status.json") "$WWW/status.json" ||
 	die "nginx does not serve the saved bytes"
 
@@ -280,7 +242,7 @@ dirty=$(git status --porcelain -- src 2>/dev/null | head -1)
 		"$CONNECTIONS connections, ${DURATION} s per run after ${WARMUP} s warm-up;" \
 		"data set $(info accounts) accounts, $(info statuses) statuses" \
 		"($(info replies) replies, $(info follows) follows, $(info favourites) favourites," \
-		"$(info reblogs) reblogs); nginx $("$NGINX_BIN" -v 2>&1 | sed 's/.*nginx\///')" \
+		"$(info reblogs) reblogs); nginx $(nginx_version)" \
 		"serving the same bytes with 2 workers; load average at the start $LOAD_START, at the end $load."
 	echo
 	echo "| endpoint | chorus req/s | nginx req/s | chorus/nginx | chorus p99 ms | nginx p99 ms | chorus errors | targets met |"
