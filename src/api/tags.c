@@ -133,8 +133,7 @@ void featured_tags_create(http_req *r)
 		http_reply_error(r, 422, "Validation failed: Tag is invalid");
 		return;
 	}
-	store_featured_tag *have;
-	if (store_featured_tags(&r->arena, p->account_id, &have) >=
+	if (store_featured_tags_count(p->account_id) >=
 	    (size_t)cfg.max_featured_tags) {
 		http_reply_error(r, 422,
 				 arena_printf(&r->arena,

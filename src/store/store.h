@@ -184,6 +184,8 @@ typedef struct store_featured_tag {
 /* The account's featured tags, oldest first, in *out (arena). */
 size_t store_featured_tags(arena *a, int64_t account_id,
 			   store_featured_tag **out);
+/* How many tags the account features (cheap: no post counts). */
+size_t store_featured_tags_count(int64_t account_id);
 /* Feature a tag: 0, 1 when it already is, -1 on error. */
 int store_featured_tag_add(int64_t id, int64_t account_id, int64_t tag_id);
 /* Unfeature (only the account's own): true when one was removed. */

@@ -104,12 +104,17 @@ void store_tag_history(int64_t tag_id, int64_t first_day_ms, int days,
 	sqlite3_reset(st);
 }
 
+size_t store_featured_tags_count(int64_t account_id)
+{
+	return (size_t)db_int64("SELECT count(*) FROM featured_tags"
+				" WHERE account_id = ?1 AND ?2 = ?2",
+				account_id, 0);
+}
+
 size_t store_featured_tags(arena *a, int64_t account_id,
 			   store_featured_tag **out)
 {
-	size_t max = (size_t)db_int64("SELECT count(*) FROM featured_tags"
-				      " WHERE account_id = ?1 AND ?2 = ?2",
-				      account_id, 0);
+	size_t max = store_featured_tags_count(account_id);
 	*out = arena_alloc(a, (max + 1) * sizeof **out);
 	/* the counts walk the tag's index range, narrowed to the account */
 	sqlite3_stmt *st = db_stmt(
