@@ -650,11 +650,9 @@ static size_t feed_query(const char *sql, int64_t lo, int64_t hi, int limit,
  * edge leaves (0 = the whole range). True when that answer is exact: it
  * filled the page or covered the whole range. */
 static bool home_in_window(const page *p, int64_t lo, int64_t hi, bool asc,
-			   int64_t edge, int64_t viewer, int64_t *out,
-			   size_t *n)
+			   int64_t edge, int64_t viewer,
+			   const char *const *recent, int64_t *out, size_t *n)
 {
-	const char *const *full, *const *recent;
-	home_queries(viewer, &full, &recent);
 	bool whole = asc ? (!edge || edge >= hi) : (!edge || edge <= lo);
 	int64_t wlo = !whole && !asc ? edge : lo;
 	int64_t whi = !whole && asc ? edge : hi;
@@ -679,7 +677,8 @@ static int64_t home_row_edge(int64_t lo, int64_t hi, bool asc)
 }
 
 static bool home_window(const page *p, int64_t lo, int64_t hi, bool asc,
-			int64_t viewer, int64_t *out, size_t *n)
+			int64_t viewer, const char *const *recent, int64_t *out,
+			size_t *n)
 {
 	/* the hour next to the cursor: from hi down, or from lo up */
 	int64_t from_ms =
@@ -687,29 +686,25 @@ static bool home_window(const page *p, int64_t lo, int64_t hi, bool asc,
 		    : (hi == INT64_MAX ? time_now_ms() : id_to_ms(hi));
 	int64_t edge = asc ? id_from_ms(from_ms + HOME_RECENT_MS)
 			   : id_from_ms(from_ms - HOME_RECENT_MS);
-	if (edge > 0 && home_in_window(p, lo, hi, asc, edge, viewer, out, n))
+	if (edge > 0 &&
+	    home_in_window(p, lo, hi, asc, edge, viewer, recent, out, n))
 		return true;
 	return home_in_window(p, lo, hi, asc, home_row_edge(lo, hi, asc),
-			      viewer, out, n);
+			      viewer, recent, out, n);
 }
 
-/* Answer a home page from the viewer's feed in memory, reading the
- * feed's newest ids into memory first when it is not there. */
-static bool home_cached(const page *p, int64_t lo, int64_t hi, bool asc,
-			int64_t viewer, int64_t *out, size_t *n)
+/* Read the viewer's newest home ids into memory (its feed was absent),
+ * then answer the page from there. */
+static bool home_fill(const page *p, int64_t lo, int64_t hi, bool asc,
+		      int64_t viewer, const char *const *full,
+		      const char *const *recent, int64_t *out, size_t *n)
 {
-	feeds_answer a = feeds_page(feeds_home, viewer, lo, hi, asc,
-				    (size_t)p->limit, out, n);
-	if (a != FEEDS_ABSENT)
-		return a == FEEDS_HIT;
 	page all = {.limit = (int)feeds_length(feeds_home)};
 	int64_t *ids = malloc((size_t)all.limit * sizeof *ids);
 	if (!ids)
 		return false;
 	size_t got;
-	const char *const *full, *const *recent;
-	home_queries(viewer, &full, &recent);
-	if (!home_window(&all, 0, INT64_MAX, false, viewer, ids, &got))
+	if (!home_window(&all, 0, INT64_MAX, false, viewer, recent, ids, &got))
 		got = feed_query(full[0], 0, INT64_MAX, all.limit, viewer, 0,
 				 ids);
 	bool put = feeds_put(feeds_home, viewer, ids, got,
@@ -726,13 +721,21 @@ size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
 	bool asc;
 	page_bounds(p, &lo, &hi, &asc);
 	const char *const *sql = feed_sql[kind];
-	if (kind == STORE_FEED_HOME_RECENT || kind == STORE_FEED_HOME) {
+	const char *const *recent;
+	if (kind == STORE_FEED_HOME_RECENT) {
+		/* the feed in memory first; the queries only when it can't
+		 * answer, chosen once for the viewer */
 		size_t n;
-		if (kind == STORE_FEED_HOME_RECENT &&
-		    (home_cached(p, lo, hi, asc, arg, out, &n) ||
-		     home_window(p, lo, hi, asc, arg, out, &n)))
+		feeds_answer a = feeds_page(feeds_home, arg, lo, hi, asc,
+					    (size_t)p->limit, out, &n);
+		if (a == FEEDS_HIT)
 			return n;
-		const char *const *recent;
+		home_queries(arg, &sql, &recent);
+		if ((a == FEEDS_ABSENT &&
+		     home_fill(p, lo, hi, asc, arg, sql, recent, out, &n)) ||
+		    home_window(p, lo, hi, asc, arg, recent, out, &n))
+			return n;
+	} else if (kind == STORE_FEED_HOME) {
 		home_queries(arg, &sql, &recent);
 	}
 	size_t n = feed_query(sql[asc], lo, hi, p->limit, arg, arg2, out);
