@@ -91,6 +91,9 @@ typedef struct http_req {
 	struct http_req *work_next;
 	int64_t started_ns;
 	void *user; /* set by the guard: the authenticated principal */
+	/* long-lived replies: http_reply_upgrade, http_reply_feed */
+	struct http_upgrade *upgrade, *upgrade_sent;
+	struct http_feed *feed;
 } http_req;
 
 typedef void (*http_handler)(http_req *r);
@@ -200,6 +203,40 @@ void http_redirect(http_req *r, const char *location);
 void http_reply_file(http_req *r, const char *path, const char *content_type,
 		     const char *etag, const char *cache_control);
 
+/* ---- long-lived replies ----
+ *
+ * Both hand a connection to code outside the worker threads (the
+ * streaming thread), so a stream never ties up a worker. */
+
+/* A connection after "101 Switching Protocols": fd is its socket
+ * (non-blocking), extra the extra_len bytes the client sent after its
+ * request, handle what http_upgraded_close takes. Called on a worker
+ * thread; the callee owns the connection from then on. */
+typedef void (*http_upgrade_fn)(int fd, const char *extra, size_t extra_len,
+				void *handle, void *ctx);
+/* Reply 101 (with the headers set so far) and call fn with the socket
+ * once the reply is out. If the reply cannot be sent, fn is never called
+ * and the request ends as usual. */
+void http_reply_upgrade(http_req *r, http_upgrade_fn fn, void *ctx);
+/* Close an upgraded connection (any thread). Never close(fd) itself. */
+void http_upgraded_close(void *handle);
+
+/* A response body of unknown length written by another thread: chunked,
+ * sent as bytes arrive; while none are pending the connection is
+ * suspended, so it costs no worker. */
+typedef struct http_feed http_feed;
+/* Reply status with content_type and return the writer's end, which the
+ * caller must eventually pass to http_feed_close. At most max_pending
+ * bytes wait unsent: a writer past that is a slow reader's, and the feed
+ * ends. NULL when out of memory (then nothing was replied). */
+http_feed *http_reply_feed(http_req *r, int status, const char *content_type,
+			   size_t max_pending);
+/* Queue bytes. 0, or -1 when the client is gone or was too slow (the
+ * feed is then over; close it). Any thread. */
+int http_feed_write(http_feed *f, const char *data, size_t len);
+/* End the body (after what is pending) and drop the writer's end. */
+void http_feed_close(http_feed *f);
+
 /* ---- byte ranges (RFC 9110 §14) ---- */
 
 /* One satisfiable byte range, inclusive: first <= last < size. */
@@ -227,6 +264,14 @@ char *http_url_with(http_req *r, const char *base, const char *const *drop,
 		    const char *key, const char *value);
 
 /* ---- internals shared by http/ files ---- */
+
+/* The libmicrohttpd response of a feed or an upgrade, or NULL (server.c
+ * sends it like any other). */
+struct MHD_Response *http_feed_response(http_req *r);
+struct MHD_Response *http_upgrade_response(http_req *r);
+/* After queueing (queued: whether libmicrohttpd took the response) or
+ * when the request ends: release what a long-lived reply still holds. */
+void http_long_reply_done(http_req *r, bool queued);
 
 /* Parse r->body according to content_type into r->params.
  * Returns NULL or an error message for a 400. */

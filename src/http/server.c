@@ -25,7 +25,8 @@
 #include <unistd.h>
 
 enum {
-	HTTP_CONNECTION_LIMIT = 4096,
+	/* streams hold their connections for hours: room for many */
+	HTTP_CONNECTION_LIMIT = 16384,
 	HTTP_CONNECTION_TIMEOUT_S = 30,
 	/* a text field of a streamed upload (description, focus…) */
 	HTTP_UPLOAD_FIELD_MAX = 64 * 1024,
@@ -301,11 +302,14 @@ static struct MHD_Response *create_response(http_req *r)
 
 static enum MHD_Result send_response(http_server *s, http_req *r)
 {
-	struct MHD_Response *resp = create_response(r);
+	struct MHD_Response *resp = r->upgrade ? http_upgrade_response(r)
+				    : r->feed  ? http_feed_response(r)
+					       : create_response(r);
 	if (!resp)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				r->resp_type);
+	if (r->resp_type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					r->resp_type);
 	if (http_path_wants_cors(r->path)) {
 		MHD_add_response_header(resp, "Access-Control-Allow-Origin",
 					"*");
@@ -319,6 +323,7 @@ static enum MHD_Result send_response(http_server *s, http_req *r)
 		MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	r->queued = ret == MHD_YES;
+	http_long_reply_done(r, r->queued);
 	(void)s;
 	return ret;
 }
@@ -585,6 +590,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	 * left mid-upload */
 	http_multipart_cleanup(r->upload);
 	release_file_body(r);
+	http_long_reply_done(r, false);
 	arena_release(&r->arena);
 	free(r);
 	*con_cls = NULL;
@@ -652,7 +658,7 @@ http_server *http_server_start(const http_server_opts *opts)
 	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			 MHD_USE_TURBO | MHD_USE_SUSPEND_RESUME | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG;
+			 MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG;
 	s->daemon = MHD_start_daemon(
 		flags, (uint16_t)opts->port, NULL, NULL, on_request, s,
 		MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE,
