@@ -89,6 +89,29 @@ dom_err status_unreblog(arena *a, const principal *p, int64_t id);
 bool visibility_parse(const char *s, visibility *out);
 const char *visibility_name(visibility v);
 
+/* ---- events.c ----
+ * What happened, told after it committed, to whoever listens (the
+ * streaming API). Publishing never blocks on the listener. */
+typedef enum event_kind {
+	EVENT_STATUS,	      /* id: a new status (boosts too) */
+	EVENT_STATUS_EDITED,  /* id: an edited status */
+	EVENT_STATUS_DELETED, /* id: gone; the fields below say where it was */
+	EVENT_NOTIFICATION,   /* id: notification of account_id */
+} event_kind;
+typedef struct event {
+	event_kind kind;
+	int64_t id;
+	int64_t account_id; /* the author; a notification's recipient */
+	/* deleted statuses: what the store no longer has */
+	visibility vis;
+	bool reblog;
+	const char *entities; /* its tags and mentions (status.entities) */
+} event;
+typedef void (*event_sink)(const event *e);
+/* Install the one listener (NULL: none, the default). */
+void events_listen(event_sink sink);
+void events_publish(const event *e);
+
 /* ---- visibility.c ---- */
 /* The one visibility check every read path uses: may viewer (0 =
  * anonymous) see s? */
@@ -107,6 +130,9 @@ typedef struct status_page {
 	/* cursors for Link: the ids to put in max_id / min_id (0 = none) */
 	int64_t next_max_id, prev_min_id;
 } status_page;
+/* Whether a status belongs on the public timelines: public, not a
+ * boost, not a reply to someone else (the STORE_FEED_PUBLIC rule). */
+bool timeline_public_has(const status *s);
 /* Fill up to p->limit visible statuses from a feed (store_feed kind). */
 void timeline_feed(arena *a, int64_t viewer, int kind, int64_t arg,
 		   int64_t arg2, const page *p, status_page *out);

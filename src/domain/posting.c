@@ -165,7 +165,10 @@ void notify(int64_t recipient, const char *type, int64_t from,
 		.status_id = status_id,
 		.created_at = time_now_ms(),
 	};
-	store_notification_insert(&n);
+	if (store_notification_insert(&n) == 0)
+		events_publish(&(event){.kind = EVENT_NOTIFICATION,
+					.id = n.id,
+					.account_id = recipient});
 }
 
 dom_err status_post(arena *a, const principal *author, const post_request *r,
@@ -229,10 +232,21 @@ dom_err status_post(arena *a, const principal *author, const post_request *r,
 		*msg = "could not store the status";
 		return DOM_INTERNAL;
 	}
+	events_publish(&(event){.kind = EVENT_STATUS, .id = s.id});
 	for (size_t i = 0; i < c.nmentions; i++)
 		notify(c.mentions[i], "mention", me, s.id);
 	*id = s.id;
 	return DOM_OK;
+}
+
+static void publish_deleted(const status *s)
+{
+	events_publish(&(event){.kind = EVENT_STATUS_DELETED,
+				.id = s->id,
+				.account_id = s->account_id,
+				.vis = s->vis,
+				.reblog = s->reblog_of_id != 0,
+				.entities = s->entities});
 }
 
 /* Load a status the principal authored, for edit and delete. */
@@ -285,6 +299,7 @@ dom_err status_edit(arena *a, const principal *author, int64_t id,
 		*msg = "could not store the edit";
 		return DOM_INTERNAL;
 	}
+	events_publish(&(event){.kind = EVENT_STATUS_EDITED, .id = id});
 	enum { EDIT_NOTIFY_MAX = 1000 };
 	int64_t *who = arena_alloc(a, EDIT_NOTIFY_MAX * sizeof *who);
 	size_t n = store_rebloggers(id, who, EDIT_NOTIFY_MAX);
@@ -304,6 +319,7 @@ dom_err status_delete(arena *a, const principal *author, int64_t id,
 	size_t n = store_media_of_status(a, id, media, MEDIA_MAX);
 	if (store_status_delete(out) < 0)
 		return DOM_INTERNAL;
+	publish_deleted(out);
 	for (size_t i = 0; i < n; i++) /* the rows went with the status */
 		media_remove_files(&media[i]);
 	return DOM_OK;
@@ -399,6 +415,7 @@ dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
 	r.created_at = time_now_ms();
 	if (store_status_insert(&r, NULL, 0, NULL, 0) < 0)
 		return DOM_INTERNAL;
+	events_publish(&(event){.kind = EVENT_STATUS, .id = r.id});
 	notify(s.account_id, "reblog", p->account_id, s.id);
 	*reblog_id = r.id;
 	return DOM_OK;
@@ -416,5 +433,8 @@ dom_err status_unreblog(arena *a, const principal *p, int64_t id)
 	status r;
 	if (!store_status_get(a, existing, &r))
 		return DOM_OK;
-	return store_status_delete(&r) < 0 ? DOM_INTERNAL : DOM_OK;
+	if (store_status_delete(&r) < 0)
+		return DOM_INTERNAL;
+	publish_deleted(&r);
+	return DOM_OK;
 }

@@ -14,6 +14,13 @@ static void page_cursors(status_page *out)
 	out->prev_min_id = out->count ? out->items[0]->id : 0;
 }
 
+bool timeline_public_has(const status *s)
+{
+	return s->vis == VIS_PUBLIC && !s->reblog_of_id &&
+	       (!s->in_reply_to_id ||
+		s->in_reply_to_account_id == s->account_id);
+}
+
 void timeline_feed(arena *a, int64_t viewer, int kind, int64_t arg,
 		   int64_t arg2, const page *p, status_page *out)
 {

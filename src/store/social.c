@@ -172,6 +172,35 @@ int64_t store_follow_requests_count(int64_t target_id)
 			target_id, 0);
 }
 
+/* Step st (bound) and hand each row's first column to each. */
+static int each_id(sqlite3_stmt *st, void (*each)(int64_t, void *), void *ctx)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		each(sqlite3_column_int64(st, 0), ctx);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_followers_each(int64_t target_id, void (*each)(int64_t, void *),
+			 void *ctx)
+{
+	sqlite3_stmt *st =
+		db_stmt("SELECT account_id FROM follows WHERE target_id = ?1");
+	sqlite3_bind_int64(st, 1, target_id);
+	return each_id(st, each, ctx);
+}
+
+int store_tag_followers_each(const char *key, void (*each)(int64_t, void *),
+			     void *ctx)
+{
+	sqlite3_stmt *st = db_stmt("SELECT f.account_id FROM tags t"
+				   " JOIN tag_follows f ON f.tag_id = t.id"
+				   " WHERE t.key = ?1");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	return each_id(st, each, ctx);
+}
+
 int store_notification_insert(const notification *n)
 {
 	sqlite3_stmt *st =

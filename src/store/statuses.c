@@ -140,15 +140,9 @@ bool store_counts_as_status(visibility v)
 	return v != VIS_DIRECT;
 }
 
-/* The body of an insert, inside the caller's transaction. */
-/* Push a new status onto the home feed of each account whose home it
- * belongs in: HOME_WHERE below, turned around (the author and the
- * author's followers; a reply to someone else only for those who are
- * that someone or follow them). */
-static int fan_out(const status *s)
+int store_home_audience(const status *s, void (*each)(int64_t, void *),
+			void *ctx)
 {
-	if (!feeds_home)
-		return 0;
 	sqlite3_stmt *st = db_stmt(
 		"SELECT r FROM (SELECT ?1 AS r UNION ALL"
 		" SELECT account_id FROM follows WHERE target_id = ?1)"
@@ -166,11 +160,24 @@ static int fan_out(const status *s)
 	sqlite3_bind_int64(st, 6, s->reblog_of_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		db_feed_push(sqlite3_column_int64(st, 0), s->id);
+		each(sqlite3_column_int64(st, 0), ctx);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static void push_home(int64_t owner, void *ctx)
+{
+	db_feed_push(owner, ((const status *)ctx)->id);
+}
+
+/* Push a new status onto the home feed of each account whose home it
+ * belongs in. */
+static int fan_out(const status *s)
+{
+	return feeds_home ? store_home_audience(s, push_home, (void *)s) : 0;
+}
+
+/* The body of an insert, inside the caller's transaction. */
 static int status_insert_tx(const status *s, const store_tag_ref *tags,
 			    size_t ntags, const int64_t *mentions,
 			    size_t nmentions)

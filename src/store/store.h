@@ -267,6 +267,12 @@ bool store_idempotency_get(int64_t account_id, const char *key,
 			   int64_t since_ms, int64_t *status_id);
 int store_idempotency_put(int64_t account_id, const char *key,
 			  int64_t status_id, int64_t now_ms);
+/* Call each(account, ctx) for every account whose home timeline s belongs
+ * in: HOME_WHERE turned around (the author, its followers, a reply to
+ * someone else only for that someone and their followers) and the
+ * followers of its hashtags when public. An account may come twice. */
+int store_home_audience(const status *s, void (*each)(int64_t, void *),
+			void *ctx);
 /* Whether a visibility moves the public counters (see above). */
 bool store_counts_as_reply(visibility v);
 bool store_counts_as_status(visibility v);
@@ -290,6 +296,12 @@ int store_follow_request_delete(int64_t account_id, int64_t target_id);
 bool store_follow_request_accept(int64_t account_id, int64_t target_id,
 				 int64_t follow_id);
 int64_t store_follow_requests_count(int64_t target_id);
+/* each(follower, ctx) for every follower of target. */
+int store_followers_each(int64_t target_id, void (*each)(int64_t, void *),
+			 void *ctx);
+/* each(account, ctx) for every follower of the hashtag with this key. */
+int store_tag_followers_each(const char *key, void (*each)(int64_t, void *),
+			     void *ctx);
 
 /* notifications.c */
 int store_notification_insert(const notification *n);

@@ -1,0 +1,19 @@
+/* events.c — the seam between what happens (posting, notifying) and who
+ * tells clients live (stream/). One listener, installed at start-up. */
+#include "domain/domain.h"
+
+#include <stdatomic.h>
+
+static _Atomic(event_sink) listener;
+
+void events_listen(event_sink sink)
+{
+	atomic_store(&listener, sink);
+}
+
+void events_publish(const event *e)
+{
+	event_sink sink = atomic_load(&listener);
+	if (sink)
+		sink(e);
+}
