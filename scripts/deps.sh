@@ -8,9 +8,10 @@ set -eu
 
 BUILD="build-essential pkg-config libmicrohttpd-dev libjansson-dev \
 libsqlite3-dev libsodium-dev libutf8proc-dev libinih-dev libvips-dev \
-libmagic-dev ffmpeg"
+libmagic-dev ffmpeg libssl-dev"
 TEST="libcmocka-dev python3 python3-pytest python3-mastodon python3-requests \
-toot clang-format libimage-exiftool-perl python3-pil libvips-tools"
+toot clang-format libimage-exiftool-perl python3-pil libvips-tools \
+python3-websocket"
 BENCH="wrk nginx-light python3-requests"
 
 want="$BUILD"

@@ -8,12 +8,14 @@
 #include "jobs/jobs.h"
 #include "media/media.h"
 #include "store/store.h"
+#include "stream/stream.h"
 
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static void usage(FILE *out)
 {
@@ -119,6 +121,18 @@ static int media_start(void)
 	return jobs_start(cfg.job_workers);
 }
 
+/* Every stream is a socket: take all the descriptors the hard limit
+ * allows (the soft one is often 1 024). */
+static void raise_fd_limit(void)
+{
+	struct rlimit lim;
+	if (getrlimit(RLIMIT_NOFILE, &lim) == 0 &&
+	    lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &lim);
+	}
+}
+
 static int cmd_serve(void)
 {
 	/* workers inherit this mask; the main thread waits for the signal
@@ -157,8 +171,10 @@ static int cmd_serve(void)
 		store_checkpointer_stop();
 		return 1;
 	}
-	http_server *s = http_server_start(&opts);
-	if (!s) {
+	raise_fd_limit();
+	http_server *s = NULL;
+	if (stream_start() < 0 || !(s = http_server_start(&opts))) {
+		stream_stop();
 		jobs_stop();
 		store_checkpointer_stop();
 		return 1;
@@ -168,6 +184,7 @@ static int cmd_serve(void)
 	int sig;
 	sigwait(&stop, &sig);
 	log_info("signal %d: finishing in-flight requests", sig);
+	stream_stop(); /* libmicrohttpd wants its streams back first */
 	http_server_stop(s);
 	jobs_stop();
 	store_checkpointer_stop();

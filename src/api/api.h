@@ -129,6 +129,8 @@ void markers_set(http_req *r);
 void nodeinfo_links(http_req *r);
 void nodeinfo_document(http_req *r);
 void streaming_health(http_req *r);
+void streaming_socket(http_req *r);
+void streaming_events(http_req *r);
 void default_image(http_req *r);
 
 #endif

@@ -59,6 +59,10 @@ typedef struct config {
 	int process_timeout;   /* seconds per ffmpeg run */
 	int description_limit; /* alt text, characters */
 	int unattached_hours;  /* uploads never attached are removed */
+	/* [streaming] */
+	int stream_heartbeat_seconds;
+	long stream_max_queue_bytes; /* unsent bytes before a client is
+				      * dropped as too slow */
 	/* [jobs] */
 	int job_workers;
 	/* [security] */

@@ -1,0 +1,1281 @@
+/* hub.c — the streaming thread.
+ *
+ * One thread owns every stream: WebSocket sockets in an epoll set, SSE
+ * feeds (http/feed.c) it writes to. Domain events arrive on a queue; for
+ * each, the thread loads and renders the status or notification once,
+ * finds the subscriptions it concerns through an index (public kinds,
+ * hashtag keys, account ids) and queues the same bytes to every one of
+ * them: a WebSocket frame is built once per stream name and shared by
+ * reference, so 5 000 clients on a hashtag cost 5 000 pointers, not 5 000
+ * copies. A client whose unsent bytes pass [streaming] max_queue_bytes is
+ * dropped, not buffered without bound; one silent for three heartbeats is
+ * dropped too. Heartbeats are WebSocket pings and SSE comments. */
+#include "stream/stream.h"
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "domain/domain.h"
+#include "render/render.h"
+#include "store/store.h"
+#include "stream/ws.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+enum {
+	WS_MESSAGE_MAX = 16 * 1024, /* a client message (subscribe…) */
+	WS_READ_CHUNK = 4096,
+	SUBS_PER_CLIENT = 64,
+	INDEX_BUCKETS = 4096,
+	WRITE_IOV = 64,
+	/* the kernel's send buffer per WebSocket: fixed, not auto-tuned to
+	 * megabytes, so a stalled reader is bounded there too and soon
+	 * overflows max_queue_bytes */
+	WS_SNDBUF = 64 * 1024,
+	EPOLL_BATCH = 256,
+};
+
+/* ---- frames: bytes shared by every client they go to ---- */
+
+typedef struct frame {
+	int refs;
+	size_t len;
+	unsigned char data[];
+} frame;
+
+static frame *frame_new(int opcode, const char *const *parts,
+			const size_t *lens, int nparts)
+{
+	size_t len = 0;
+	for (int i = 0; i < nparts; i++)
+		len += lens[i];
+	frame *f = malloc(sizeof *f + WS_HEADER_MAX + len);
+	if (!f)
+		return NULL;
+	size_t h = ws_header(f->data, opcode, len);
+	unsigned char *p = f->data + h;
+	for (int i = 0; i < nparts; i++) {
+		memcpy(p, parts[i], lens[i]);
+		p += lens[i];
+	}
+	f->refs = 1;
+	f->len = h + len;
+	return f;
+}
+
+static void frame_unref(frame *f)
+{
+	if (f && --f->refs == 0)
+		free(f);
+}
+
+/* ---- clients and subscriptions ---- */
+
+typedef struct client client;
+
+typedef struct sub {
+	client *c;
+	stream_kind kind;
+	char *key;     /* index key: "<kind>:<tag key or account id>" */
+	char *name;    /* the "stream" array clients match events by */
+	uint64_t seen; /* the last event delivered, against duplicates */
+} sub;
+
+struct client {
+	bool ws;
+	bool dead;
+	int fd;
+	void *handle;	 /* WebSocket: http_upgraded_close's */
+	http_feed *feed; /* SSE */
+	int64_t account;
+	char *scopes;
+	sub *subs[SUBS_PER_CLIENT];
+	int nsubs;
+	/* WebSocket input: unparsed bytes, and a fragmented message */
+	unsigned char *in;
+	size_t in_len, in_cap;
+	char *msg;
+	size_t msg_len;
+	/* WebSocket output: queued frames, the first sent up to out_off */
+	frame **out;
+	size_t out_head, out_n, out_cap, out_off, out_bytes;
+	bool polling_out;
+	int64_t last_heard_ms;
+	client *prev, *next; /* all clients */
+	client *dead_next;
+	/* set by the opener, consumed by the thread */
+	stream_spec first;
+	bool has_first;
+	char *extra;
+	size_t extra_len;
+};
+
+struct stream_client {
+	client *c;
+};
+
+/* index: key → subscriptions */
+typedef struct bucket {
+	char *key;
+	sub **subs;
+	size_t n, cap;
+	struct bucket *next;
+} bucket;
+
+/* queued work for the thread */
+typedef struct command {
+	enum { CMD_OPEN, CMD_EVENT } type;
+	client *c;
+	event ev; /* entities copied */
+	struct command *next;
+} command;
+
+static struct {
+	pthread_t thread;
+	bool running;
+	int epfd, wakefd, timerfd;
+	pthread_mutex_t lock; /* guards queue, stopping, stats */
+	command *head, *tail;
+	bool stopping;
+	client *clients;
+	client *dead;
+	bucket *index[INDEX_BUCKETS];
+	uint64_t seq;
+	stream_stats stats;
+} hub = {.lock = PTHREAD_MUTEX_INITIALIZER,
+	 .epfd = -1,
+	 .wakefd = -1,
+	 .timerfd = -1};
+
+/* epoll tags for the two non-client descriptors */
+static char tag_wake, tag_timer;
+
+static size_t key_hash(const char *s)
+{
+	size_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h % INDEX_BUCKETS;
+}
+
+static bucket *index_find(const char *key, bool create)
+{
+	bucket **slot = &hub.index[key_hash(key)];
+	for (bucket *b = *slot; b; b = b->next)
+		if (!strcmp(b->key, key))
+			return b;
+	if (!create)
+		return NULL;
+	bucket *b = calloc(1, sizeof *b);
+	if (!b || !(b->key = strdup(key))) {
+		free(b);
+		return NULL;
+	}
+	b->next = *slot;
+	*slot = b;
+	return b;
+}
+
+static bool index_add(sub *s)
+{
+	bucket *b = index_find(s->key, true);
+	if (!b)
+		return false;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4;
+		sub **more = realloc(b->subs, cap * sizeof *more);
+		if (!more)
+			return false;
+		b->subs = more;
+		b->cap = cap;
+	}
+	b->subs[b->n++] = s;
+	return true;
+}
+
+static void index_remove(sub *s)
+{
+	bucket **slot = &hub.index[key_hash(s->key)];
+	for (bucket *b = *slot; b; slot = &b->next, b = b->next) {
+		if (strcmp(b->key, s->key))
+			continue;
+		for (size_t i = 0; i < b->n; i++)
+			if (b->subs[i] == s) {
+				b->subs[i] = b->subs[--b->n];
+				break;
+			}
+		if (!b->n) {
+			*slot = b->next;
+			free(b->subs);
+			free(b->key);
+			free(b);
+		}
+		return;
+	}
+}
+
+static char *sub_key(stream_kind k, const stream_spec *spec, int64_t account)
+{
+	char *key = NULL;
+	int n;
+	if (k == STREAM_HASHTAG || k == STREAM_HASHTAG_LOCAL)
+		n = asprintf(&key, "%d:%s", (int)k, spec->key);
+	else if (k == STREAM_USER || k == STREAM_USER_NOTIFICATION ||
+		 k == STREAM_DIRECT)
+		n = asprintf(&key, "%d:%lld", (int)k, (long long)account);
+	else
+		n = asprintf(&key, "%d:", (int)k);
+	return n < 0 ? NULL : key;
+}
+
+static char *sub_name(const stream_spec *spec)
+{
+	json_t *a = json_pack("[s]", stream_kind_name(spec->kind));
+	if (spec->tag)
+		json_array_append_new(a, json_string(spec->tag));
+	char *s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+static void sub_free(sub *s)
+{
+	free(s->key);
+	free(s->name);
+	free(s);
+}
+
+/* Subscribe c; an existing equal subscription is kept (Mastodon ignores
+ * repeats). false only when out of room. */
+static bool subscribe(client *c, const stream_spec *spec)
+{
+	char *key = sub_key(spec->kind, spec, c->account);
+	char *name = sub_name(spec);
+	bool ok = key && name;
+	for (int i = 0; ok && i < c->nsubs; i++)
+		if (!strcmp(c->subs[i]->key, key) &&
+		    !strcmp(c->subs[i]->name, name)) {
+			free(key);
+			free(name);
+			return true;
+		}
+	sub *s = ok && c->nsubs < SUBS_PER_CLIENT ? calloc(1, sizeof *s) : NULL;
+	if (!s) {
+		free(key);
+		free(name);
+		return false;
+	}
+	s->c = c;
+	s->kind = spec->kind;
+	s->key = key;
+	s->name = name;
+	if (!index_add(s)) {
+		sub_free(s);
+		return false;
+	}
+	c->subs[c->nsubs++] = s;
+	return true;
+}
+
+static void unsubscribe(client *c, const stream_spec *spec)
+{
+	char *key = sub_key(spec->kind, spec, c->account);
+	for (int i = 0; key && i < c->nsubs; i++)
+		if (!strcmp(c->subs[i]->key, key)) {
+			index_remove(c->subs[i]);
+			sub_free(c->subs[i]);
+			c->subs[i--] = c->subs[--c->nsubs];
+		}
+	free(key);
+}
+
+static void client_free(client *c)
+{
+	for (int i = 0; i < c->nsubs; i++)
+		sub_free(c->subs[i]);
+	for (size_t i = 0; i < c->out_n; i++)
+		frame_unref(c->out[(c->out_head + i) % c->out_cap]);
+	free(c->out);
+	free(c->in);
+	free(c->msg);
+	free(c->scopes);
+	free(c->extra);
+	free((char *)c->first.tag);
+	free((char *)c->first.key);
+	free(c);
+}
+
+/* Mark c for closing once the current event is done with (its
+ * subscriptions may be mid-iteration). */
+static void client_kill(client *c, bool slow)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	c->dead_next = hub.dead;
+	hub.dead = c;
+	if (slow) {
+		pthread_mutex_lock(&hub.lock);
+		hub.stats.dropped++;
+		pthread_mutex_unlock(&hub.lock);
+	}
+}
+
+static void client_close(client *c)
+{
+	for (int i = 0; i < c->nsubs; i++)
+		index_remove(c->subs[i]);
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (hub.clients == c)
+		hub.clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	if (c->ws) {
+		epoll_ctl(hub.epfd, EPOLL_CTL_DEL, c->fd, NULL);
+		http_upgraded_close(c->handle);
+	} else {
+		http_feed_close(c->feed);
+	}
+	pthread_mutex_lock(&hub.lock);
+	hub.stats.connections--;
+	pthread_mutex_unlock(&hub.lock);
+	client_free(c);
+}
+
+static void reap(void)
+{
+	while (hub.dead) {
+		client *c = hub.dead;
+		hub.dead = c->dead_next;
+		client_close(c);
+	}
+}
+
+/* ---- WebSocket output ---- */
+
+static void want_write(client *c, bool on)
+{
+	if (c->polling_out == on)
+		return;
+	struct epoll_event ev = {.events = EPOLLIN | (on ? EPOLLOUT : 0),
+				 .data.ptr = c};
+	epoll_ctl(hub.epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	c->polling_out = on;
+}
+
+static void ws_flush(client *c)
+{
+	while (c->out_n && !c->dead) {
+		struct iovec iov[WRITE_IOV];
+		int n = 0;
+		for (size_t i = 0; i < c->out_n && n < WRITE_IOV; i++, n++) {
+			frame *f = c->out[(c->out_head + i) % c->out_cap];
+			size_t off = i ? 0 : c->out_off;
+			iov[n].iov_base = f->data + off;
+			iov[n].iov_len = f->len - off;
+		}
+		struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+		ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			client_kill(c, false);
+			return;
+		}
+		c->out_bytes -= (size_t)w;
+		size_t left = (size_t)w;
+		while (left && c->out_n) {
+			frame *f = c->out[c->out_head];
+			size_t rest = f->len - c->out_off;
+			if (left < rest) {
+				c->out_off += left;
+				break;
+			}
+			left -= rest;
+			frame_unref(f);
+			c->out_head = (c->out_head + 1) % c->out_cap;
+			c->out_n--;
+			c->out_off = 0;
+		}
+	}
+	if (!c->dead)
+		want_write(c, c->out_n > 0);
+}
+
+/* Queue f (a new reference) for c and try to send at once. */
+static void ws_send(client *c, frame *f)
+{
+	if (c->dead || !f)
+		return;
+	if (c->out_bytes + f->len > (size_t)cfg.stream_max_queue_bytes) {
+		client_kill(c, true); /* a reader this slow is dropped */
+		return;
+	}
+	if (c->out_n == c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap * 2 : 8;
+		frame **more = malloc(cap * sizeof *more);
+		if (!more) {
+			client_kill(c, true);
+			return;
+		}
+		for (size_t i = 0; i < c->out_n; i++)
+			more[i] = c->out[(c->out_head + i) % c->out_cap];
+		free(c->out);
+		c->out = more;
+		c->out_cap = cap;
+		c->out_head = 0;
+	}
+	f->refs++;
+	c->out[(c->out_head + c->out_n) % c->out_cap] = f;
+	c->out_n++;
+	c->out_bytes += f->len;
+	if (!c->polling_out)
+		ws_flush(c);
+}
+
+static void ws_send_text(client *c, const char *text)
+{
+	size_t len = strlen(text);
+	frame *f = frame_new(WS_TEXT, &text, &len, 1);
+	ws_send(c, f);
+	frame_unref(f);
+}
+
+static void ws_send_error(client *c, const char *msg, int status)
+{
+	json_t *j = json_pack("{s:s,s:i}", "error", msg, "status", status);
+	char *s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (s)
+		ws_send_text(c, s);
+	free(s);
+}
+
+static void ws_send_close(client *c, int code)
+{
+	char body[2] = {(char)(code >> 8), (char)(code & 0xFF)};
+	const char *p = body;
+	size_t len = 2;
+	frame *f = frame_new(WS_CLOSE, &p, &len, 1);
+	ws_send(c, f);
+	frame_unref(f);
+}
+
+/* ---- WebSocket input ---- */
+
+/* {"type":"subscribe"|"unsubscribe","stream":…,"tag":…,"list":…} */
+static void ws_message(client *c, const char *text, size_t len)
+{
+	json_error_t jerr;
+	json_t *j = json_loadb(text, len, 0, &jerr);
+	const char *type = json_string_value(json_object_get(j, "type"));
+	const char *name = json_string_value(json_object_get(j, "stream"));
+	if (!json_is_object(j) || !type || !name ||
+	    (strcmp(type, "subscribe") && strcmp(type, "unsubscribe"))) {
+		ws_send_error(c, "Malformed message", 400);
+		json_decref(j);
+		return;
+	}
+	json_t *lj = json_object_get(j, "list");
+	char list_id[32] = "";
+	if (json_is_integer(lj))
+		snprintf(list_id, sizeof list_id, "%lld",
+			 (long long)json_integer_value(lj));
+	const char *list = json_is_string(lj) ? json_string_value(lj) : list_id;
+	arena a;
+	arena_init(&a);
+	stream_spec spec;
+	int status;
+	const char *err = stream_spec_parse(
+		&a, name, json_string_value(json_object_get(j, "tag")), list,
+		c->account, c->scopes, &spec, &status);
+	if (err)
+		ws_send_error(c, err, status);
+	else if (!strcmp(type, "unsubscribe"))
+		unsubscribe(c, &spec);
+	else if (!subscribe(c, &spec))
+		ws_send_error(c, "Too many subscriptions", 400);
+	arena_release(&a);
+	json_decref(j);
+}
+
+static bool ws_frame_in(client *c, const ws_frame *f)
+{
+	switch (f->opcode) {
+	case WS_PING: {
+		const char *p = (const char *)f->payload;
+		frame *pong = frame_new(WS_PONG, &p, &f->len, 1);
+		ws_send(c, pong);
+		frame_unref(pong);
+		return true;
+	}
+	case WS_PONG: return true;
+	case WS_CLOSE:
+		ws_send_close(c, WS_CLOSE_NORMAL);
+		ws_flush(c);
+		client_kill(c, false);
+		return false;
+	case WS_BINARY:
+	case WS_TEXT:
+		if (c->msg_len) { /* a new message inside a fragmented one */
+			ws_send_close(c, WS_CLOSE_PROTOCOL);
+			client_kill(c, false);
+			return false;
+		}
+		if (f->fin) {
+			if (f->opcode == WS_TEXT)
+				ws_message(c, (const char *)f->payload, f->len);
+			return true;
+		}
+		break;
+	case WS_CONT:
+		if (!c->msg) {
+			ws_send_close(c, WS_CLOSE_PROTOCOL);
+			client_kill(c, false);
+			return false;
+		}
+		break;
+	}
+	/* a fragment: gather up to WS_MESSAGE_MAX */
+	if (!c->msg && !(c->msg = malloc(WS_MESSAGE_MAX))) {
+		client_kill(c, false);
+		return false;
+	}
+	if (c->msg_len + f->len > WS_MESSAGE_MAX) {
+		ws_send_close(c, WS_CLOSE_TOO_BIG);
+		client_kill(c, false);
+		return false;
+	}
+	memcpy(c->msg + c->msg_len, f->payload, f->len);
+	c->msg_len += f->len;
+	if (f->fin) {
+		ws_message(c, c->msg, c->msg_len);
+		free(c->msg);
+		c->msg = NULL;
+		c->msg_len = 0;
+	}
+	return true;
+}
+
+/* Parse what c->in holds; keep a partial frame for later. */
+static void ws_parse_input(client *c)
+{
+	size_t pos = 0;
+	while (!c->dead && pos < c->in_len) {
+		ws_frame f;
+		int code;
+		long n = ws_parse(c->in + pos, c->in_len - pos, WS_MESSAGE_MAX,
+				  &f, &code);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			ws_send_close(c, code);
+			ws_flush(c);
+			client_kill(c, false);
+			return;
+		}
+		pos += (size_t)n;
+		if (!ws_frame_in(c, &f))
+			return;
+	}
+	if (pos) {
+		memmove(c->in, c->in + pos, c->in_len - pos);
+		c->in_len -= pos;
+	}
+	if (!c->in_len) { /* idle clients keep no input buffer */
+		free(c->in);
+		c->in = NULL;
+		c->in_cap = 0;
+	}
+}
+
+static bool in_reserve(client *c, size_t more)
+{
+	if (c->in_len + more <= c->in_cap)
+		return true;
+	size_t cap = c->in_cap ? c->in_cap : WS_READ_CHUNK;
+	while (cap < c->in_len + more)
+		cap *= 2;
+	if (cap > WS_MESSAGE_MAX + 2 * WS_READ_CHUNK)
+		return false; /* a frame longer than any we accept */
+	unsigned char *p = realloc(c->in, cap);
+	if (!p)
+		return false;
+	c->in = p;
+	c->in_cap = cap;
+	return true;
+}
+
+static void ws_readable(client *c)
+{
+	for (;;) {
+		if (!in_reserve(c, WS_READ_CHUNK)) {
+			ws_send_close(c, WS_CLOSE_TOO_BIG);
+			client_kill(c, false);
+			return;
+		}
+		ssize_t n = recv(c->fd, c->in + c->in_len, WS_READ_CHUNK,
+				 MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN &&
+			       errno != EWOULDBLOCK && errno != EINTR)) {
+			client_kill(c, false);
+			return;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		c->in_len += (size_t)n;
+		c->last_heard_ms = time_now_ms();
+		ws_parse_input(c);
+		if (c->dead || n < WS_READ_CHUNK)
+			break;
+	}
+}
+
+/* ---- events → clients ---- */
+
+/* One event as the bytes each transport wants, built on first use. */
+typedef struct delivery {
+	uint64_t seq;
+	const char *event;   /* "update", "delete"… */
+	const char *payload; /* JSON text, or the bare id for deletes */
+	bool payload_json;
+	arena *a;
+	char *escaped; /* payload as a JSON string literal */
+	size_t escaped_len;
+	char *sse; /* "event: …\ndata: …\n\n" */
+	size_t sse_len;
+	const char *last_name; /* the WebSocket frame built last */
+	frame *last_frame;
+} delivery;
+
+static void json_escape_into(buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	buf_putc(b, '"');
+	const char *run = s;
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		buf_append(b, run, (size_t)(s - run));
+		run = s + 1;
+		if (ch == '"' || ch == '\\') {
+			buf_putc(b, '\\');
+			buf_putc(b, (char)ch);
+		} else {
+			char u[6] = {'\\', 'u',		 '0',
+				     '0',  hex[ch >> 4], hex[ch & 15]};
+			buf_append(b, u, 6);
+		}
+	}
+	buf_append(b, run, (size_t)(s - run));
+	buf_putc(b, '"');
+}
+
+static frame *delivery_frame(delivery *d, const char *name)
+{
+	if (d->last_frame && !strcmp(d->last_name, name))
+		return d->last_frame;
+	if (!d->escaped) {
+		buf b;
+		buf_init(&b, d->a);
+		json_escape_into(&b, d->payload);
+		d->escaped = b.data;
+		d->escaped_len = b.len;
+	}
+	frame_unref(d->last_frame);
+	const char *parts[] = {"{\"stream\":",
+			       name,
+			       ",\"event\":\"",
+			       d->event,
+			       "\",\"payload\":",
+			       d->escaped,
+			       "}"};
+	size_t lens[7];
+	for (int i = 0; i < 7; i++)
+		lens[i] = i == 5 ? d->escaped_len : strlen(parts[i]);
+	d->last_frame = frame_new(WS_TEXT, parts, lens, 7);
+	d->last_name = name;
+	return d->last_frame;
+}
+
+static void deliver_to(delivery *d, sub *s)
+{
+	client *c = s->c;
+	if (c->dead || s->seen == d->seq)
+		return;
+	s->seen = d->seq;
+	if (c->ws) {
+		ws_send(c, delivery_frame(d, s->name));
+		return;
+	}
+	if (!d->sse) {
+		d->sse = arena_printf(d->a, "event: %s\ndata: %s\n\n", d->event,
+				      d->payload);
+		d->sse_len = strlen(d->sse);
+	}
+	if (http_feed_write(c->feed, d->sse, d->sse_len) < 0)
+		client_kill(c, true);
+}
+
+/* Everyone subscribed to the stream kind (with arg). */
+static void deliver_key(delivery *d, stream_kind k, const char *arg)
+{
+	char key[160];
+	snprintf(key, sizeof key, "%d:%s", (int)k, arg ? arg : "");
+	bucket *b = index_find(key, false);
+	for (size_t i = 0; b && i < b->n; i++)
+		deliver_to(d, b->subs[i]);
+}
+
+static void deliver_account(delivery *d, stream_kind k, int64_t account,
+			    const status *s)
+{
+	char key[48];
+	snprintf(key, sizeof key, "%d:%lld", (int)k, (long long)account);
+	bucket *b = index_find(key, false);
+	if (!b)
+		return;
+	/* the one visibility rule, for this viewer */
+	if (s && (!visibility_can_see(account, s) ||
+		  (s->reblog && !visibility_can_see(account, s->reblog))))
+		return;
+	for (size_t i = 0; i < b->n; i++)
+		deliver_to(d, b->subs[i]);
+}
+
+typedef struct audience_ctx {
+	delivery *d;
+	const status *s;
+} audience_ctx;
+
+static void to_home(int64_t account, void *ctx)
+{
+	audience_ctx *x = ctx;
+	deliver_account(x->d, STREAM_USER, account, x->s);
+}
+
+static void delivery_end(delivery *d)
+{
+	frame_unref(d->last_frame);
+	d->last_frame = NULL;
+}
+
+/* Hashtag keys from a status's entities JSON, deduplicated by posting. */
+static void each_tag(const char *entities, delivery *d, bool public_post)
+{
+	json_t *e = json_loads(entities ? entities : "{}", 0, NULL);
+	json_t *tags = json_object_get(e, "tags"), *t;
+	size_t i;
+	json_array_foreach(tags, i, t)
+	{
+		const char *key = json_string_value(json_object_get(t, "name"));
+		if (!key || !public_post)
+			continue;
+		deliver_key(d, STREAM_HASHTAG, key);
+		deliver_key(d, STREAM_HASHTAG_LOCAL, key); /* all are local */
+	}
+	json_decref(e);
+}
+
+static void deliver_public(delivery *d, bool media)
+{
+	/* every account is local until federation arrives */
+	deliver_key(d, STREAM_PUBLIC, NULL);
+	deliver_key(d, STREAM_PUBLIC_LOCAL, NULL);
+	if (media) {
+		deliver_key(d, STREAM_PUBLIC_MEDIA, NULL);
+		deliver_key(d, STREAM_PUBLIC_LOCAL_MEDIA, NULL);
+	}
+}
+
+static json_t *conversation_json(arena *a, const status *s, int64_t viewer)
+{
+	json_t *accounts = json_array();
+	json_t *e = json_loads(s->entities ? s->entities : "{}", 0, NULL);
+	json_t *m;
+	size_t i;
+	int64_t ids[64];
+	size_t n = 0;
+	ids[n++] = s->account_id;
+	json_array_foreach(json_object_get(e, "mentions"), i, m)
+	{
+		const char *id = json_string_value(json_object_get(m, "id"));
+		if (id && n < 64)
+			ids[n++] = strtoll(id, NULL, 10);
+	}
+	json_decref(e);
+	for (i = 0; i < n; i++) {
+		account acc;
+		if (ids[i] != viewer && store_account_get(a, ids[i], &acc))
+			json_array_append_new(accounts,
+					      render_account(a, &acc));
+	}
+	int64_t root = s->in_reply_to_id ? s->in_reply_to_id : s->id;
+	return json_pack("{s:s,s:b,s:o,s:o}", "id", render_id(a, root),
+			 "unread", viewer != s->account_id, "accounts",
+			 accounts, "last_status", render_status(a, s, viewer));
+}
+
+/* A direct message: a conversation event to each participant. */
+static void deliver_direct(arena *a, uint64_t seq, const status *s)
+{
+	json_t *e = json_loads(s->entities ? s->entities : "{}", 0, NULL);
+	json_t *m;
+	size_t i;
+	int64_t ids[64];
+	size_t n = 0;
+	ids[n++] = s->account_id;
+	json_array_foreach(json_object_get(e, "mentions"), i, m)
+	{
+		const char *id = json_string_value(json_object_get(m, "id"));
+		if (id && n < 64)
+			ids[n++] = strtoll(id, NULL, 10);
+	}
+	json_decref(e);
+	for (i = 0; i < n; i++) {
+		char key[48];
+		snprintf(key, sizeof key, "%d:%lld", (int)STREAM_DIRECT,
+			 (long long)ids[i]);
+		if (!index_find(key, false))
+			continue;
+		char *text = json_dumps(conversation_json(a, s, ids[i]),
+					JSON_COMPACT);
+		delivery d = {.seq = seq,
+			      .event = "conversation",
+			      .payload = text ? arena_strdup(a, text) : "{}",
+			      .a = a};
+		free(text);
+		deliver_account(&d, STREAM_DIRECT, ids[i], s);
+		delivery_end(&d);
+	}
+}
+
+static void on_status(arena *a, uint64_t seq, const event *ev)
+{
+	status *s = arena_alloc(a, sizeof *s);
+	if (!store_status_get(a, ev->id, s))
+		return; /* deleted already */
+	if (s->reblog_of_id) {
+		s->reblog = arena_alloc(a, sizeof *s->reblog);
+		if (!store_status_get(a, s->reblog_of_id, s->reblog))
+			return;
+	}
+	buf b;
+	buf_init(&b, a);
+	render_status_into(a, &b, s, 0);
+	buf_putc(&b, '\0');
+	delivery d = {.seq = seq,
+		      .event = ev->kind == EVENT_STATUS_EDITED ? "status.update"
+							       : "update",
+		      .payload = b.data,
+		      .payload_json = true,
+		      .a = a};
+	if (timeline_public_has(s)) {
+		media_attachment one;
+		deliver_public(&d, store_media_of_status(a, s->id, &one, 1));
+	}
+	each_tag(s->entities, &d, s->vis == VIS_PUBLIC && !s->reblog_of_id);
+	audience_ctx x = {&d, s};
+	store_home_audience(s, to_home, &x);
+	delivery_end(&d);
+	if (s->vis == VIS_DIRECT && ev->kind == EVENT_STATUS)
+		deliver_direct(a, seq, s);
+}
+
+static void to_account(int64_t account, void *ctx)
+{
+	deliver_account(ctx, STREAM_USER, account, NULL);
+}
+
+static void on_delete(arena *a, uint64_t seq, const event *ev)
+{
+	delivery d = {.seq = seq,
+		      .event = "delete",
+		      .payload = render_id(a, ev->id),
+		      .a = a};
+	if (ev->vis == VIS_PUBLIC && !ev->reblog)
+		deliver_public(&d, true);
+	each_tag(ev->entities, &d, ev->vis == VIS_PUBLIC && !ev->reblog);
+	/* whose home may have shown it: the author, the followers, the
+	 * mentioned, the tags' followers. A delete names only an id. */
+	to_account(ev->account_id, &d);
+	store_followers_each(ev->account_id, to_account, &d);
+	json_t *e = json_loads(ev->entities ? ev->entities : "{}", 0, NULL);
+	json_t *v;
+	size_t i;
+	json_array_foreach(json_object_get(e, "mentions"), i, v)
+	{
+		const char *id = json_string_value(json_object_get(v, "id"));
+		if (id)
+			to_account(strtoll(id, NULL, 10), &d);
+	}
+	json_array_foreach(json_object_get(e, "tags"), i, v)
+	{
+		const char *key = json_string_value(json_object_get(v, "name"));
+		if (key && ev->vis == VIS_PUBLIC && !ev->reblog)
+			store_tag_followers_each(key, to_account, &d);
+	}
+	json_decref(e);
+	delivery_end(&d);
+}
+
+static void on_notification(arena *a, uint64_t seq, const event *ev)
+{
+	notification n;
+	if (!store_notification_get(ev->account_id, ev->id, &n, a))
+		return;
+	json_t *j = render_notification(a, &n, ev->account_id);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!text)
+		return;
+	delivery d = {.seq = seq,
+		      .event = "notification",
+		      .payload = arena_strdup(a, text),
+		      .payload_json = true,
+		      .a = a};
+	free(text);
+	deliver_account(&d, STREAM_USER, ev->account_id, NULL);
+	deliver_account(&d, STREAM_USER_NOTIFICATION, ev->account_id, NULL);
+	delivery_end(&d);
+}
+
+static void handle_event(const event *ev)
+{
+	arena a;
+	arena_init(&a);
+	uint64_t seq = ++hub.seq;
+	store_read_begin();
+	switch (ev->kind) {
+	case EVENT_STATUS:
+	case EVENT_STATUS_EDITED: on_status(&a, seq, ev); break;
+	case EVENT_STATUS_DELETED: on_delete(&a, seq, ev); break;
+	case EVENT_NOTIFICATION: on_notification(&a, seq, ev); break;
+	}
+	store_read_end();
+	arena_release(&a);
+}
+
+/* ---- the thread ---- */
+
+static void client_register(client *c)
+{
+	c->last_heard_ms = time_now_ms();
+	c->next = hub.clients;
+	if (hub.clients)
+		hub.clients->prev = c;
+	hub.clients = c;
+	if (c->ws) {
+		int sndbuf = WS_SNDBUF;
+		setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+			   sizeof sndbuf);
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+		if (epoll_ctl(hub.epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
+			client_kill(c, false);
+			return;
+		}
+	}
+	if (c->has_first && !subscribe(c, &c->first))
+		client_kill(c, false);
+	if (c->ws && c->extra_len && !c->dead) { /* sent with the request */
+		if (in_reserve(c, c->extra_len)) {
+			memcpy(c->in, c->extra, c->extra_len);
+			c->in_len = c->extra_len;
+			ws_parse_input(c);
+		}
+	}
+	free(c->extra);
+	c->extra = NULL;
+	if (c->ws && !c->dead)
+		ws_readable(c); /* bytes may have come before epoll saw it */
+}
+
+static void heartbeat(void)
+{
+	int64_t now = time_now_ms();
+	int64_t silent = 3000LL * cfg.stream_heartbeat_seconds;
+	frame *ping = frame_new(WS_PING, NULL, NULL, 0);
+	for (client *c = hub.clients; c; c = c->next) {
+		if (c->dead)
+			continue;
+		if (!c->ws) {
+			if (http_feed_write(c->feed, ":thump\n", 7) < 0)
+				client_kill(c, false);
+		} else if (now - c->last_heard_ms > silent) {
+			client_kill(c, false); /* no pong for three beats */
+		} else {
+			ws_send(c, ping);
+		}
+	}
+	frame_unref(ping);
+	reap();
+}
+
+static void drain_commands(void)
+{
+	pthread_mutex_lock(&hub.lock);
+	command *cmd = hub.head;
+	hub.head = hub.tail = NULL;
+	pthread_mutex_unlock(&hub.lock);
+	while (cmd) {
+		command *next = cmd->next;
+		if (cmd->type == CMD_OPEN)
+			client_register(cmd->c);
+		else
+			handle_event(&cmd->ev);
+		reap();
+		free((char *)cmd->ev.entities);
+		free(cmd);
+		cmd = next;
+	}
+}
+
+static void *hub_main(void *arg)
+{
+	(void)arg;
+	struct epoll_event evs[EPOLL_BATCH];
+	for (;;) {
+		int n = epoll_wait(hub.epfd, evs, EPOLL_BATCH, -1);
+		for (int i = 0; i < n; i++) {
+			void *p = evs[i].data.ptr;
+			if (p == &tag_wake) {
+				uint64_t v;
+				if (read(hub.wakefd, &v, sizeof v) < 0)
+					continue;
+			} else if (p == &tag_timer) {
+				uint64_t v;
+				if (read(hub.timerfd, &v, sizeof v) > 0)
+					heartbeat();
+			} else {
+				client *c = p;
+				if (c->dead)
+					continue;
+				if (evs[i].events & (EPOLLERR | EPOLLHUP))
+					client_kill(c, false);
+				else if (evs[i].events & EPOLLIN)
+					ws_readable(c);
+				if (!c->dead && evs[i].events & EPOLLOUT)
+					ws_flush(c);
+			}
+		}
+		reap();
+		drain_commands();
+		pthread_mutex_lock(&hub.lock);
+		bool stop = hub.stopping;
+		pthread_mutex_unlock(&hub.lock);
+		if (stop)
+			break;
+	}
+	drain_commands(); /* opens that raced the stop get closed below */
+	for (client *c = hub.clients; c; c = c->next)
+		if (c->ws) {
+			ws_send_close(c, WS_CLOSE_GOING_AWAY);
+			ws_flush(c);
+		}
+	while (hub.clients)
+		client_kill(hub.clients, false), reap();
+	store_thread_close();
+	return NULL;
+}
+
+static void push(command *cmd)
+{
+	pthread_mutex_lock(&hub.lock);
+	bool ok = hub.running && !hub.stopping;
+	if (ok) {
+		if (hub.tail)
+			hub.tail->next = cmd;
+		else
+			hub.head = cmd;
+		hub.tail = cmd;
+	}
+	pthread_mutex_unlock(&hub.lock);
+	if (ok) {
+		uint64_t one = 1;
+		if (write(hub.wakefd, &one, sizeof one) < 0)
+			log_error("stream: wake: %s", strerror(errno));
+		return;
+	}
+	/* not running: the connection is closed at once */
+	if (cmd->c) {
+		if (cmd->c->ws)
+			http_upgraded_close(cmd->c->handle);
+		else
+			http_feed_close(cmd->c->feed);
+		client_free(cmd->c);
+	}
+	free((char *)cmd->ev.entities);
+	free(cmd);
+}
+
+static void on_event(const event *e)
+{
+	command *cmd = calloc(1, sizeof *cmd);
+	if (!cmd)
+		return;
+	cmd->type = CMD_EVENT;
+	cmd->ev = *e;
+	cmd->ev.entities = e->entities ? strdup(e->entities) : NULL;
+	push(cmd);
+}
+
+static void open_client(client *c)
+{
+	command *cmd = calloc(1, sizeof *cmd);
+	if (!cmd) {
+		if (c->ws)
+			http_upgraded_close(c->handle);
+		else
+			http_feed_close(c->feed);
+		client_free(c);
+		return;
+	}
+	pthread_mutex_lock(&hub.lock);
+	hub.stats.connections++;
+	pthread_mutex_unlock(&hub.lock);
+	cmd->type = CMD_OPEN;
+	cmd->c = c;
+	push(cmd);
+}
+
+/* The spec's strings live in an arena that ends with the request. */
+static void keep_spec(client *c, const stream_spec *spec)
+{
+	if (!spec)
+		return;
+	c->first = *spec;
+	c->first.tag = spec->tag ? strdup(spec->tag) : NULL;
+	c->first.key = spec->key ? strdup(spec->key) : NULL;
+	c->has_first = true;
+}
+
+static client *client_new(int64_t account, const char *scopes,
+			  const stream_spec *spec)
+{
+	client *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->fd = -1;
+	c->account = account;
+	c->scopes = scopes ? strdup(scopes) : NULL;
+	keep_spec(c, spec);
+	return c;
+}
+
+stream_client *stream_client_new(int64_t account, const char *scopes,
+				 const stream_spec *spec)
+{
+	stream_client *sc = malloc(sizeof *sc);
+	if (sc && !(sc->c = client_new(account, scopes, spec))) {
+		free(sc);
+		sc = NULL;
+	}
+	return sc;
+}
+
+void stream_ws_upgraded(int fd, const char *extra, size_t extra_len,
+			void *handle, void *ctx)
+{
+	stream_client *sc = ctx;
+	client *c = sc->c;
+	free(sc);
+	c->ws = true;
+	c->fd = fd;
+	c->handle = handle;
+	if (extra_len && (c->extra = malloc(extra_len))) {
+		memcpy(c->extra, extra, extra_len);
+		c->extra_len = extra_len;
+	}
+	open_client(c);
+}
+
+void stream_sse_open(http_feed *feed, int64_t account, const char *scopes,
+		     const stream_spec *spec)
+{
+	client *c = client_new(account, scopes, spec);
+	if (!c) {
+		http_feed_close(feed);
+		return;
+	}
+	c->feed = feed;
+	open_client(c);
+}
+
+void stream_get_stats(stream_stats *out)
+{
+	pthread_mutex_lock(&hub.lock);
+	*out = hub.stats;
+	pthread_mutex_unlock(&hub.lock);
+}
+
+int stream_start(void)
+{
+	hub.epfd = epoll_create1(EPOLL_CLOEXEC);
+	hub.wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	hub.timerfd =
+		timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (hub.epfd < 0 || hub.wakefd < 0 || hub.timerfd < 0)
+		goto fail;
+	struct itimerspec beat = {
+		.it_interval.tv_sec = cfg.stream_heartbeat_seconds,
+		.it_value.tv_sec = cfg.stream_heartbeat_seconds,
+	};
+	timerfd_settime(hub.timerfd, 0, &beat, NULL);
+	struct epoll_event w = {.events = EPOLLIN, .data.ptr = &tag_wake};
+	struct epoll_event t = {.events = EPOLLIN, .data.ptr = &tag_timer};
+	if (epoll_ctl(hub.epfd, EPOLL_CTL_ADD, hub.wakefd, &w) < 0 ||
+	    epoll_ctl(hub.epfd, EPOLL_CTL_ADD, hub.timerfd, &t) < 0)
+		goto fail;
+	hub.running = true;
+	if (pthread_create(&hub.thread, NULL, hub_main, NULL)) {
+		hub.running = false;
+		goto fail;
+	}
+	events_listen(on_event);
+	return 0;
+fail:
+	log_error("stream: cannot start: %s", strerror(errno));
+	stream_stop();
+	return -1;
+}
+
+void stream_stop(void)
+{
+	events_listen(NULL);
+	pthread_mutex_lock(&hub.lock);
+	bool running = hub.running;
+	hub.stopping = true;
+	pthread_mutex_unlock(&hub.lock);
+	if (running) {
+		uint64_t one = 1;
+		if (write(hub.wakefd, &one, sizeof one) < 0)
+			log_error("stream: wake: %s", strerror(errno));
+		pthread_join(hub.thread, NULL);
+	}
+	pthread_mutex_lock(&hub.lock);
+	hub.running = false;
+	pthread_mutex_unlock(&hub.lock);
+	int *fds[] = {&hub.epfd, &hub.wakefd, &hub.timerfd};
+	for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+}
