@@ -11,7 +11,7 @@ libsqlite3-dev libsodium-dev libutf8proc-dev libinih-dev libvips-dev \
 libmagic-dev ffmpeg libssl-dev"
 TEST="libcmocka-dev python3 python3-pytest python3-mastodon python3-requests \
 toot clang-format libimage-exiftool-perl python3-pil libvips-tools \
-python3-websocket"
+python3-websocket nodejs npm"
 BENCH="wrk nginx-light python3-requests"
 
 want="$BUILD"
@@ -23,10 +23,21 @@ for extra in "$@"; do
 	esac
 done
 
+# installed PACKAGE: it is, or an installed package provides it (NodeSource's
+# nodejs provides npm and conflicts with Debian's npm package)
+installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" &&
+		return 0
+	dpkg-query -W -f='${Status}\t${Provides}\n' 2>/dev/null |
+		awk -F'\t' -v p="$1" '$1 == "install ok installed" {
+			n = split($2, a, /, */)
+			for (i = 1; i <= n; i++) { sub(/ .*/, "", a[i]); if (a[i] == p) found = 1 }
+		} END { exit !found }'
+}
+
 missing=""
 for p in $want; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-		missing="$missing $p"
+	installed "$p" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
 

@@ -1,6 +1,7 @@
 #!/bin/sh
-# The whole test suite: unit tests, API tests through real clients, then
-# both again on a build with AddressSanitizer + UndefinedBehaviorSanitizer.
+# The whole test suite: unit tests, API tests through real clients
+# (Mastodon.py, toot, masto.js), then both again on a build with
+# AddressSanitizer + UndefinedBehaviorSanitizer.
 # Ends with one summary line: "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -28,6 +29,9 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 step "build" make -j"$JOBS"
 step "format" make format-check
 step "unit tests" make unit
+# masto.js and ws at the versions in tests/js/package-lock.json, for
+# tests/api/test_masto.py; from npm's cache when it has them
+step "js packages" npm ci --prefix tests/js --no-audit --no-fund --prefer-offline --loglevel=error
 step "api tests" env CHORUS_BIN="$PWD/build/chorus" $PY -m pytest -q -p no:cacheprovider tests/api
 step "asan+ubsan build" make -j"$JOBS" asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
