@@ -177,9 +177,9 @@ static void on_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 {
 	struct http_upgrade *u = cls;
 	(void)conn;
-	(void)con_cls;
 	u->fn(sock, extra, extra_len, urh, u->ctx);
 	free(u);
+	http_request_upgraded(con_cls);
 }
 
 struct MHD_Response *http_upgrade_response(http_req *r)

@@ -94,6 +94,7 @@ typedef struct http_req {
 	/* long-lived replies: http_reply_upgrade, http_reply_feed */
 	struct http_upgrade *upgrade, *upgrade_sent;
 	struct http_feed *feed;
+	bool logged; /* the access log has its line already */
 } http_req;
 
 typedef void (*http_handler)(http_req *r);
@@ -269,6 +270,9 @@ char *http_url_with(http_req *r, const char *base, const char *const *drop,
  * sends it like any other). */
 struct MHD_Response *http_feed_response(http_req *r);
 struct MHD_Response *http_upgrade_response(http_req *r);
+/* The connection was upgraded and handed over: log the request now and
+ * free its arena, which would otherwise live as long as the stream. */
+void http_request_upgraded(http_req *r);
 /* After queueing (queued: whether libmicrohttpd took the response) or
  * when the request ends: release what a long-lived reply still holds. */
 void http_long_reply_done(http_req *r, bool queued);

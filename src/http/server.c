@@ -27,6 +27,9 @@
 enum {
 	/* streams hold their connections for hours: room for many */
 	HTTP_CONNECTION_LIMIT = 16384,
+	/* libmicrohttpd's pool per connection (headers, read buffer), kept
+	 * while a stream lives: 32 KiB by default, half of it is plenty */
+	HTTP_CONNECTION_MEMORY = 16 * 1024,
 	HTTP_CONNECTION_TIMEOUT_S = 30,
 	/* a text field of a streamed upload (description, focus…) */
 	HTTP_UPLOAD_FIELD_MAX = 64 * 1024,
@@ -571,6 +574,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	return send_response(s, r);
 }
 
+static void access_log(http_req *r, const char *note)
+{
+	double ms = (double)(time_mono_ns() - r->started_ns) / 1e6;
+	log_info("%s %s %d %.2fms%s", r->is_head ? "HEAD" : r->method, r->path,
+		 r->status, ms, note);
+}
+
+void http_request_upgraded(http_req *r)
+{
+	if (r->server->opts.access_log)
+		access_log(r, "");
+	r->logged = true;
+	arena_release(&r->arena);
+	arena_init(&r->arena);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
@@ -578,14 +597,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	http_req *r = *con_cls;
 	if (!r)
 		return;
-	if (s->opts.access_log) {
-		double ms = (double)(time_mono_ns() - r->started_ns) / 1e6;
-		log_info("%s %s %d %.2fms%s", r->is_head ? "HEAD" : r->method,
-			 r->path, r->status, ms,
-			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK
-				 ? ""
-				 : " (aborted)");
-	}
+	if (s->opts.access_log && !r->logged)
+		access_log(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK
+				      ? ""
+				      : " (aborted)");
 	/* temp files a handler did not rename away, also when the client
 	 * left mid-upload */
 	http_multipart_cleanup(r->upload);
@@ -663,7 +678,9 @@ http_server *http_server_start(const http_server_opts *opts)
 		flags, (uint16_t)opts->port, NULL, NULL, on_request, s,
 		MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE,
 		(unsigned)opts->threads, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)HTTP_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)HTTP_CONNECTION_LIMIT,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)HTTP_CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)HTTP_CONNECTION_TIMEOUT_S,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_URI_LOG_CALLBACK, mark_thread, s,
