@@ -855,8 +855,9 @@ static void deliver_direct(arena *a, uint64_t seq, const status *s)
 			 (long long)ids[i]);
 		if (!index_find(key, false))
 			continue;
-		char *text = json_dumps(conversation_json(a, s, ids[i]),
-					JSON_COMPACT);
+		json_t *conv = conversation_json(a, s, ids[i]);
+		char *text = json_dumps(conv, JSON_COMPACT);
+		json_decref(conv);
 		delivery d = {.seq = seq,
 			      .event = "conversation",
 			      .payload = text ? arena_strdup(a, text) : "{}",
