@@ -117,7 +117,9 @@ AUTH="Authorization: Bearer $TOKEN"
 ENDPOINTS="status|/api/v1/statuses/$STATUS_ID|no
 public|/api/v1/timelines/public?limit=20|no
 tag|/api/v1/timelines/tag/$TAG?limit=20|no
-home|/api/v1/timelines/home?limit=20|yes"
+home|/api/v1/timelines/home?limit=20|yes
+trends_tags|/api/v1/trends/tags|no
+trends_statuses|/api/v1/trends/statuses|no"
 
 WWW=$OUT/www
 rm -rf "$WWW" "$OUT/wrk"
@@ -129,6 +131,10 @@ while IFS='|' read -r name path auth; do
 		-w '%{http_code}' "$BASE$path")
 	[ "$code" = 200 ] || die "GET $path answered $code: $(head -c 300 "$WWW/$name.json")"
 	echo "   saved $name: $(wc -c <"$WWW/$name.json") bytes from $path"
+	# the trends decay within hours: a data set generated long ago
+	# would measure an empty list
+	[ "$(head -c 2 "$WWW/$name.json")" != "[]" ] ||
+		die "GET $path is empty (data set too old? try --fresh)"
 done <<<"$ENDPOINTS"
 
 # ---- nginx serving the same bytes -----------------------------------------

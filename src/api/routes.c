@@ -136,6 +136,18 @@ const http_route api_routes[] = {
 	R("GET", "/api/v1/timelines/tag/:hashtag", timelines_tag, API_PUBLIC,
 	  "read:statuses"),
 
+	/* trends, and their review by moderators */
+	R("GET", "/api/v1/trends", trends_tags, API_PUBLIC, NULL),
+	R("GET", "/api/v1/trends/tags", trends_tags, API_PUBLIC, NULL),
+	R("GET", "/api/v1/trends/statuses", trends_statuses, API_PUBLIC, NULL),
+	R("GET", "/api/v1/trends/links", trends_links, API_PUBLIC, NULL),
+	R("GET", "/api/v1/admin/trends/tags", admin_trends_tags, API_USER,
+	  "admin:read"),
+	R("POST", "/api/v1/admin/trends/tags/:id/approve",
+	  admin_trends_tags_approve, API_USER, "admin:write"),
+	R("POST", "/api/v1/admin/trends/tags/:id/reject",
+	  admin_trends_tags_reject, API_USER, "admin:write"),
+
 	/* notifications */
 	R("GET", "/api/v1/notifications", notifications_index, API_USER,
 	  "read:notifications"),

@@ -57,6 +57,8 @@ static const cfg_key cfg_keys[] = {
 	KEY("accounts", "max_note", CFG_INT, max_note, "500"),
 	KEY("accounts", "max_fields", CFG_INT, max_fields, "4"),
 	KEY("accounts", "max_featured_tags", CFG_INT, max_featured_tags, "10"),
+	KEY("trends", "require_review", CFG_BOOL, trends_require_review,
+	    "false"),
 	KEY("cache", "statuses", CFG_INT, cache_statuses, "8192"),
 	KEY("cache", "accounts", CFG_INT, cache_accounts, "4096"),
 	KEY("cache", "home_feeds", CFG_INT, cache_home_feeds, "2048"),

@@ -42,6 +42,8 @@ typedef struct config {
 	int max_note;
 	int max_fields;
 	int max_featured_tags;
+	/* [trends] */
+	bool trends_require_review; /* only approved tags trend */
 	/* [cache] */
 	int cache_statuses;	    /* slots for rendered statuses */
 	int cache_accounts;	    /* slots for rendered accounts */

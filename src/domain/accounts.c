@@ -130,6 +130,17 @@ bool account_lookup(arena *a, const char *acct, account *out)
 	return store_account_by_username(a, user, domain, out);
 }
 
+bool account_is_staff(const account *acc)
+{
+	static const char *const staff[] = {"owner", "admin", "moderator"};
+	if (!acc || !acc->role)
+		return false;
+	for (size_t i = 0; i < sizeof staff / sizeof *staff; i++)
+		if (!strcmp(acc->role, staff[i]))
+			return true;
+	return false;
+}
+
 char *profile_text_html(arena *a, const char *note)
 {
 	text_parsed parsed;

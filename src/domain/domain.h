@@ -52,6 +52,9 @@ dom_err account_register(arena *a, const registration *reg, int64_t *id,
 			 const char **msg);
 /* Lookup by "user" or "user@domain" (our own domain counts as local). */
 bool account_lookup(arena *a, const char *acct, account *out);
+/* Whether the account is staff (owner, admin or moderator): may review
+ * trends. */
+bool account_is_staff(const account *acc);
 /* Profile text (a bio, a field value) as HTML: escaped, links and local
  * tag links made; mentions stay plain text. Arena memory. */
 char *profile_text_html(arena *a, const char *text);
@@ -159,6 +162,22 @@ void timeline_context(arena *a, int64_t viewer, const status *s,
 void timeline_descendants(arena *a, int64_t viewer, const status *s,
 			  int64_t after_id, size_t limit, status_page *out,
 			  bool *more);
+
+/* ---- trends.c (the score arithmetic is in domain/trends.h) ---- */
+/* The tags trending at now, best first, from offset on, at most limit:
+ * ids and names (arena). The public list holds the tags allowed to trend (with
+ * [trends] require_review only approved ones, else all but rejected);
+ * review_list holds every candidate, for moderators. */
+size_t trends_tags_page(arena *a, bool review_list, int64_t now, int offset,
+			int limit, int64_t *ids, const char **names);
+/* Whether a tag under this review may trend: approved yes, rejected no,
+ * unreviewed unless [trends] require_review. */
+bool trends_tag_trendable(tag_review review);
+/* The statuses trending at now, best first, from offset on: out->items
+ * (arena) holds those of at most limit candidates that viewer may see.
+ * Returns the number of candidates read (limit when more may follow). */
+size_t trends_statuses_page(arena *a, int64_t viewer, int64_t now, int offset,
+			    int limit, status_page *out);
 
 /* ---- media.c ---- */
 #define MEDIA_JOB "media" /* the job kind that processes video and audio */

@@ -99,6 +99,14 @@ typedef struct notification {
 	int64_t created_at;
 } notification;
 
+/* A moderator's review of a hashtag for the trends (stored as the
+ * number). */
+typedef enum tag_review {
+	TAG_REVIEW_NONE = 0,
+	TAG_REVIEW_APPROVED = 1,
+	TAG_REVIEW_REJECTED = 2,
+} tag_review;
+
 /* A page request: Mastodon's max_id / since_id / min_id / limit. */
 typedef struct page {
 	int64_t max_id, since_id, min_id; /* 0 when absent */

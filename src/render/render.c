@@ -144,7 +144,34 @@ json_t *render_credential_account(arena *a, const account *acc)
 
 enum { TAG_HISTORY_DAYS = 7, DAY_MS = 24 * 3600 * 1000 };
 
-json_t *render_tag(arena *a, int64_t id, const char *name, int following)
+/* Append s, valid UTF-8, as a JSON string: only what JSON requires is
+ * escaped, runs of plain bytes are copied whole. */
+static void put_json_string(buf *b, const char *s)
+{
+	buf_putc(b, '"');
+	for (;;) {
+		size_t run = 0;
+		while (s[run] && s[run] != '"' && s[run] != '\\' &&
+		       (unsigned char)s[run] >= 0x20)
+			run++;
+		buf_append(b, s, run);
+		s += run;
+		if (!*s)
+			break;
+		if (*s == '"' || *s == '\\')
+			buf_printf(b, "\\%c", *s);
+		else
+			buf_printf(b, "\\u%04x", (unsigned char)*s);
+		s++;
+	}
+	buf_putc(b, '"');
+}
+
+/* A Tag as JSON bytes: written straight into b rather than built with
+ * jansson, because the trends list renders many with their histories
+ * and the allocations were most of its cost. */
+static void put_tag(arena *a, buf *b, int64_t id, const char *name,
+		    int following)
 {
 	int64_t uses[TAG_HISTORY_DAYS], accounts[TAG_HISTORY_DAYS];
 	int64_t today = time_now_ms() / DAY_MS * DAY_MS;
@@ -153,27 +180,56 @@ json_t *render_tag(arena *a, int64_t id, const char *name, int following)
 	memset(accounts, 0, sizeof accounts);
 	if (id)
 		store_tag_history(id, first, TAG_HISTORY_DAYS, uses, accounts);
-	json_t *history = json_array();
+	buf_puts(b, "{\"name\":");
+	put_json_string(b, name);
+	buf_puts(b, ",\"url\":");
+	put_json_string(b, arena_printf(a, "%s/tags/%s", cfg.base_url, name));
+	buf_puts(b, ",\"history\":[");
 	for (int d = TAG_HISTORY_DAYS - 1; d >= 0; d--) /* today first */
-		json_array_append_new(
-			history,
-			json_pack(
-				"{s:s,s:s,s:s}", "day",
-				arena_printf(a, "%lld",
-					     (long long)((first + d * DAY_MS) /
-							 1000)),
-				"uses",
-				arena_printf(a, "%lld", (long long)uses[d]),
-				"accounts",
-				arena_printf(a, "%lld",
-					     (long long)accounts[d])));
-	json_t *j = json_pack("{s:s,s:s,s:o}", "name", name, "url",
-			      arena_printf(a, "%s/tags/%s", cfg.base_url, name),
-			      "history", history);
+		buf_printf(b,
+			   "%s{\"day\":\"%lld\",\"uses\":\"%lld\","
+			   "\"accounts\":\"%lld\"}",
+			   d == TAG_HISTORY_DAYS - 1 ? "" : ",",
+			   (long long)((first + d * DAY_MS) / 1000),
+			   (long long)uses[d], (long long)accounts[d]);
+	buf_putc(b, ']');
 	if (id)
-		json_object_set_new(j, "id", json_string(render_id(a, id)));
+		buf_printf(b, ",\"id\":\"%lld\"", (long long)id);
 	if (following >= 0)
-		json_object_set_new(j, "following", json_boolean(following));
+		buf_printf(b, ",\"following\":%s",
+			   following ? "true" : "false");
+	buf_putc(b, '}');
+}
+
+json_t *render_tag(arena *a, int64_t id, const char *name, int following)
+{
+	buf b;
+	buf_init(&b, a);
+	put_tag(a, &b, id, name, following);
+	json_t *j = json_loadb(b.data, b.len, 0, NULL);
+	return j ? j : json_object();
+}
+
+void render_tags_into(arena *a, buf *b, const int64_t *ids,
+		      const char *const *names, const int *following, size_t n)
+{
+	buf_putc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_putc(b, ',');
+		put_tag(a, b, ids[i], names[i], following[i]);
+	}
+	buf_putc(b, ']');
+}
+
+json_t *render_admin_tag(arena *a, int64_t id, const char *name, bool trendable,
+			 bool requires_review)
+{
+	json_t *j = render_tag(a, id, name, -1);
+	json_object_set_new(j, "trendable", json_boolean(trendable));
+	json_object_set_new(j, "usable", json_true()); /* no tag is banned */
+	json_object_set_new(j, "requires_review",
+			    json_boolean(requires_review));
 	return j;
 }
 

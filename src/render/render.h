@@ -21,6 +21,13 @@ json_t *render_account(arena *a, const account *acc);
  * following is 0 or 1 (not -1), whether the viewer follows it. id 0: a
  * tag nobody used yet (no "id"). */
 json_t *render_tag(arena *a, int64_t id, const char *name, int following);
+/* Append n Tags (as render_tag renders each) as a JSON array to b. */
+void render_tags_into(arena *a, buf *b, const int64_t *ids,
+		      const char *const *names, const int *following, size_t n);
+/* An Admin::Tag entity: the Tag (with id and history) plus whether it may
+ * trend, may be used, and still awaits a moderator's review. */
+json_t *render_admin_tag(arena *a, int64_t id, const char *name, bool trendable,
+			 bool requires_review);
 /* A FeaturedTag entity of the account named username. */
 json_t *render_featured_tag(arena *a, const store_featured_tag *f,
 			    const char *username);

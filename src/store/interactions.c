@@ -10,7 +10,8 @@
 #include <string.h>
 
 /* Insert-or-delete one (account, status) row of a table; returns 1 when
- * it changed. counter_sql moves the matching counter, or is NULL. */
+ * it changed. counter_sql moves the matching counter, or is NULL; a
+ * counter the trends read (favourites) also rescores the status. */
 static int toggle_row(const char *insert_sql, const char *delete_sql,
 		      const char *counter_sql, int64_t account_id,
 		      int64_t status_id, bool on)
@@ -32,6 +33,8 @@ static int toggle_row(const char *insert_sql, const char *delete_sql,
 		if (db_done(st) < 0)
 			goto fail;
 		db_touch(cache_statuses, status_id);
+		if (store_trends_status_tx(status_id) < 0)
+			goto fail;
 	}
 	if (db_commit() < 0)
 		goto fail;

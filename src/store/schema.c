@@ -254,6 +254,51 @@ static const char *const migrations[] = {
 	"  tag_id INTEGER NOT NULL REFERENCES tags(id),"
 	"  created_at INTEGER NOT NULL,"
 	"  UNIQUE (account_id, tag_id));",
+
+	/* 5: trends. A tag's uses and distinct accounts per UTC day (day =
+	 * ms / 86 400 000), counted by each public post as it is written;
+	 * tag_day_accounts remembers who already counted that day. A tag's
+	 * trend row keeps its peak score and the time-free rank key of that
+	 * peak (domain/trends.h), and its review: 0 unreviewed, 1 approved,
+	 * 2 rejected. A status's trend row keeps its score's rank key. The
+	 * day counters are filled from the posts already stored. */
+	"CREATE TABLE tag_days ("
+	"  tag_id INTEGER NOT NULL REFERENCES tags(id),"
+	"  day INTEGER NOT NULL,"
+	"  uses INTEGER NOT NULL,"
+	"  accounts INTEGER NOT NULL,"
+	"  PRIMARY KEY (tag_id, day)) WITHOUT ROWID;"
+	"CREATE TABLE tag_day_accounts ("
+	"  tag_id INTEGER NOT NULL,"
+	"  day INTEGER NOT NULL,"
+	"  account_id INTEGER NOT NULL,"
+	"  PRIMARY KEY (tag_id, day, account_id)) WITHOUT ROWID;"
+	"CREATE TABLE tag_trends ("
+	"  tag_id INTEGER PRIMARY KEY REFERENCES tags(id),"
+	"  max_score REAL NOT NULL DEFAULT 0,"
+	"  max_score_at INTEGER NOT NULL DEFAULT 0,"
+	"  rank_key REAL," /* NULL while it never scored */
+	"  review INTEGER NOT NULL DEFAULT 0,"
+	"  reviewed_at INTEGER,"
+	"  requested_review_at INTEGER);"
+	"CREATE INDEX tag_trends_by_rank ON tag_trends(rank_key)"
+	"  WHERE rank_key IS NOT NULL;"
+	"CREATE TABLE status_trends ("
+	"  status_id INTEGER PRIMARY KEY REFERENCES statuses(id)"
+	"    ON DELETE CASCADE,"
+	"  score REAL NOT NULL,"
+	"  rank_key REAL NOT NULL);"
+	"CREATE INDEX status_trends_by_rank ON status_trends(rank_key);"
+	"INSERT INTO tag_day_accounts (tag_id, day, account_id)"
+	"  SELECT DISTINCT t.tag_id, s.created_at / 86400000, s.account_id"
+	"  FROM status_tags t JOIN statuses s ON s.id = t.status_id"
+	"  WHERE s.visibility = 0 AND s.reblog_of_id IS NULL;"
+	"INSERT INTO tag_days (tag_id, day, uses, accounts)"
+	"  SELECT t.tag_id, s.created_at / 86400000, count(*),"
+	"  count(DISTINCT s.account_id)"
+	"  FROM status_tags t JOIN statuses s ON s.id = t.status_id"
+	"  WHERE s.visibility = 0 AND s.reblog_of_id IS NULL"
+	"  GROUP BY t.tag_id, s.created_at / 86400000;",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };

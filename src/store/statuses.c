@@ -140,6 +140,23 @@ bool store_counts_as_status(visibility v)
 	return v != VIS_DIRECT;
 }
 
+/* Count a new public original's hashtags (distinct keys, as posting
+ * passes them) in their day counters and trend scores: what Mastodon's
+ * Trends::Tags#register counts, no boosts and only public posts. */
+static int count_tag_uses(const status *s, const store_tag_ref *tags,
+			  size_t ntags)
+{
+	if (s->vis != VIS_PUBLIC || s->reblog_of_id)
+		return 0;
+	for (size_t i = 0; i < ntags; i++) {
+		int64_t tag_id = store_tag_id(tags[i].key);
+		if (!tag_id || store_trends_tag_use_tx(tag_id, s->account_id,
+						       s->created_at) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int store_home_audience(const status *s, void (*each)(int64_t, void *),
 			void *ctx)
 {
@@ -238,7 +255,8 @@ static int status_insert_tx(const status *s, const store_tag_ref *tags,
 	if (rc < 0)
 		return -1;
 	if (insert_tags_mentions(s->id, tags, ntags, mentions, nmentions,
-				 s->created_at) < 0)
+				 s->created_at) < 0 ||
+	    count_tag_uses(s, tags, ntags) < 0)
 		return -1;
 	if (s->nmedia && store_media_attach_tx(s->id, s->account_id,
 					       s->media_ids, s->nmedia) < 0)
@@ -246,7 +264,8 @@ static int status_insert_tx(const status *s, const store_tag_ref *tags,
 	if (s->in_reply_to_id && store_counts_as_reply(s->vis) &&
 	    bump(sql_bump_replies, s->in_reply_to_id, 1))
 		return -1;
-	if (s->reblog_of_id && bump(sql_bump_reblogs, s->reblog_of_id, 1))
+	if (s->reblog_of_id && (bump(sql_bump_reblogs, s->reblog_of_id, 1) ||
+				store_trends_status_tx(s->reblog_of_id) < 0))
 		return -1;
 	st = db_stmt("UPDATE accounts SET statuses_count = statuses_count + ?3,"
 		     " last_status_at = ?2 WHERE id = ?1");
@@ -331,7 +350,8 @@ int store_status_delete(const status *s)
 	if (s->in_reply_to_id && store_counts_as_reply(s->vis) &&
 	    bump(sql_bump_replies, s->in_reply_to_id, -1))
 		goto fail;
-	if (s->reblog_of_id && bump(sql_bump_reblogs, s->reblog_of_id, -1))
+	if (s->reblog_of_id && (bump(sql_bump_reblogs, s->reblog_of_id, -1) ||
+				store_trends_status_tx(s->reblog_of_id) < 0))
 		goto fail;
 	db_touch(cache_statuses, s->id);
 	db_touch(cache_accounts, s->account_id);

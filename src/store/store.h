@@ -194,11 +194,6 @@ bool store_featured_tag_remove(int64_t account_id, int64_t id);
  * feature yet, most used first: ids in out, at most max. */
 size_t store_tag_suggestions(int64_t account_id, int max_posts, int64_t *out,
 			     size_t max);
-/* Public and unlisted posts with the tag per day, and the distinct
- * accounts that wrote them, for days days from first_day_ms (a UTC
- * midnight) on; uses[0] is the oldest day. */
-void store_tag_history(int64_t tag_id, int64_t first_day_ms, int days,
-		       int64_t *uses, int64_t *accounts);
 /* Descendant ids of the status with thread (root, path) in thread order,
  * strictly after after_path (NULL = from the start), at most max. */
 size_t store_thread_descendants(int64_t root, const void *path, size_t path_len,
@@ -207,6 +202,52 @@ size_t store_thread_descendants(int64_t root, const void *path, size_t path_len,
 /* The thread path of a status (arena copy), or NULL. */
 const void *store_thread_path(arena *ar, int64_t id, int64_t *root,
 			      size_t *len);
+
+/* trends.c — the counters behind trending tags and statuses */
+/* Public posts (not boosts) with the tag per UTC day, and the distinct
+ * accounts that wrote them, for days days from first_day_ms (a UTC
+ * midnight) on; uses[0] is the oldest day. Read from the day counters
+ * each post moves (store_trends_tag_use_tx): a deleted post still counts,
+ * as in Mastodon's history. */
+void store_tag_history(int64_t tag_id, int64_t first_day_ms, int days,
+		       int64_t *uses, int64_t *accounts);
+/* Inside a post's transaction: count account's use of the tag at at (ms)
+ * in the tag's day counters and, when it is a new voice that day,
+ * recompute the tag's score from yesterday's and today's distinct
+ * accounts and keep it if it is a new peak. O(1) per tag. */
+int store_trends_tag_use_tx(int64_t tag_id, int64_t account_id, int64_t at);
+/* Inside a write that moved a status's reblogs or favourites: recompute
+ * its trend score, dropping its row when it scores 0 or is not eligible
+ * (not public, a reply or boost, sensitive, with a content warning, or by
+ * an account that is not discoverable). */
+int store_trends_status_tx(int64_t status_id);
+typedef enum store_trend_filter {
+	STORE_TRENDS_ALL = 0,	       /* every candidate (moderators) */
+	STORE_TRENDS_APPROVED = 1,     /* reviewed and approved only */
+	STORE_TRENDS_NOT_REJECTED = 2, /* all but the rejected */
+} store_trend_filter;
+/* The tags whose rank key is at least floor (domain/trends.h), best
+ * first, from offset on, at most limit: ids and names (arena). */
+size_t store_trending_tags(arena *a, double floor, store_trend_filter filter,
+			   int offset, int limit, int64_t *ids,
+			   const char **names);
+/* The same for statuses, eligible ones only (see above). */
+size_t store_trending_statuses(double floor, int offset, int limit,
+			       int64_t *out);
+/* A tag's trend: its peak (score and ms) and review (times in ms, 0 when
+ * never). */
+typedef struct store_tag_trend {
+	struct {
+		double score;
+		int64_t at;
+	} peak;
+	tag_review review;
+	int64_t reviewed_at, requested_review_at;
+} store_tag_trend;
+/* The tag's trend row; all zero when it has none. */
+void store_tag_trend_get(int64_t tag_id, store_tag_trend *out);
+/* Record a moderator's review of the tag at now (ms). */
+int store_tag_review_set(int64_t tag_id, tag_review review, int64_t now);
 
 /* media.c — attachments and the durable job queue */
 /* Insert m; with job_kind, also a job (kind, m->id) due now, in the same

@@ -5,8 +5,6 @@
 
 #include <string.h>
 
-enum { DAY_MS = 24 * 3600 * 1000 };
-
 bool store_tag_by_key(arena *a, const char *key, int64_t *id, const char **name)
 {
 	sqlite3_stmt *st = db_stmt("SELECT id, name FROM tags WHERE key = ?1");
@@ -75,33 +73,6 @@ bool store_tag_followed(int64_t account_id, int64_t tag_id)
 	return db_exists("SELECT 1 FROM tag_follows WHERE account_id = ?1"
 			 " AND tag_id = ?2",
 			 account_id, tag_id);
-}
-
-void store_tag_history(int64_t tag_id, int64_t first_day_ms, int days,
-		       int64_t *uses, int64_t *accounts)
-{
-	memset(uses, 0, (size_t)days * sizeof *uses);
-	memset(accounts, 0, (size_t)days * sizeof *accounts);
-	/* status ids sort by time, so the tag's index range from the first
-	 * day's smallest id holds exactly these days' posts */
-	sqlite3_stmt *st =
-		db_stmt("SELECT (s.created_at - ?2) / ?4 AS day, count(*),"
-			" count(DISTINCT s.account_id) FROM status_tags t"
-			" JOIN statuses s ON s.id = t.status_id"
-			" WHERE t.tag_id = ?1 AND t.status_id >= ?3"
-			" AND +s.visibility IN (0, 1) GROUP BY day");
-	sqlite3_bind_int64(st, 1, tag_id);
-	sqlite3_bind_int64(st, 2, first_day_ms);
-	sqlite3_bind_int64(st, 3, id_from_ms(first_day_ms));
-	sqlite3_bind_int64(st, 4, DAY_MS);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t day = sqlite3_column_int64(st, 0);
-		if (day < 0 || day >= days)
-			continue;
-		uses[day] = sqlite3_column_int64(st, 1);
-		accounts[day] = sqlite3_column_int64(st, 2);
-	}
-	sqlite3_reset(st);
 }
 
 size_t store_featured_tags_count(int64_t account_id)

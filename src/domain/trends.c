@@ -1,0 +1,102 @@
+/* trends.c — trending hashtags and statuses: the score arithmetic
+ * (trends.h, pure) and the pages the API reads, which pass every status
+ * through the one visibility rule. */
+#include "domain/trends.h"
+
+#include "core/config.h"
+#include "domain/domain.h"
+#include "store/store.h"
+
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+
+double trends_tag_score(int64_t accounts_yesterday, int64_t accounts_today)
+{
+	double expected =
+		accounts_yesterday > 0 ? (double)accounts_yesterday : 1.0;
+	double observed = (double)accounts_today;
+	if (observed < TREND_TAG_MIN_ACCOUNTS || expected > observed)
+		return 0;
+	return (observed - expected) * (observed - expected) / expected;
+}
+
+bool trends_peak_update(trend_peak *p, double score, int64_t now)
+{
+	double peak = p->score;
+	/* a peak past its cooldown no longer stands in a new one's way */
+	if (!p->at || p->at < now - TREND_TAG_COOLDOWN_MS)
+		peak = 0;
+	if (score <= peak)
+		return false;
+	p->score = score;
+	p->at = now;
+	return true;
+}
+
+double trends_decayed(double score, int64_t at, int64_t now,
+		      int64_t halflife_ms)
+{
+	assert(halflife_ms > 0);
+	if (score <= 0)
+		return 0;
+	return score * pow(0.5, (double)(now - at) / (double)halflife_ms);
+}
+
+double trends_rank_key(double score, int64_t at, int64_t halflife_ms)
+{
+	assert(score > 0 && halflife_ms > 0);
+	return log2(score) + (double)at / (double)halflife_ms;
+}
+
+double trends_rank_floor(double floor, int64_t now, int64_t halflife_ms)
+{
+	assert(floor > 0 && halflife_ms > 0);
+	return log2(floor) + (double)now / (double)halflife_ms;
+}
+
+double trends_status_score(int64_t reblogs, int64_t favourites)
+{
+	const double expected = 1.0;
+	double observed = (double)(reblogs + favourites);
+	if (observed < TREND_STATUS_MIN_INTERACTIONS || expected > observed)
+		return 0;
+	return (observed - expected) * (observed - expected) / expected;
+}
+
+/* ---- the pages ---- */
+
+size_t trends_tags_page(arena *a, bool review_list, int64_t now, int offset,
+			int limit, int64_t *ids, const char **names)
+{
+	store_trend_filter filter = review_list ? STORE_TRENDS_ALL
+				    : cfg.trends_require_review
+					    ? STORE_TRENDS_APPROVED
+					    : STORE_TRENDS_NOT_REJECTED;
+	double floor =
+		trends_rank_floor(TREND_TAG_FLOOR, now, TREND_TAG_HALFLIFE_MS);
+	return store_trending_tags(a, floor, filter, offset, limit, ids, names);
+}
+
+bool trends_tag_trendable(tag_review review)
+{
+	return review == TAG_REVIEW_APPROVED ||
+	       (review == TAG_REVIEW_NONE && !cfg.trends_require_review);
+}
+
+size_t trends_statuses_page(arena *a, int64_t viewer, int64_t now, int offset,
+			    int limit, status_page *out)
+{
+	memset(out, 0, sizeof *out);
+	out->items = arena_alloc(a, ((size_t)limit + 1) * sizeof *out->items);
+	int64_t *ids = arena_alloc(a, ((size_t)limit + 1) * sizeof *ids);
+	double floor = trends_rank_floor(TREND_STATUS_FLOOR, now,
+					 TREND_STATUS_HALFLIFE_MS);
+	size_t n = store_trending_statuses(floor, offset, limit, ids);
+	for (size_t i = 0; i < n; i++) {
+		status *s = arena_alloc(a, sizeof *s);
+		if (status_load_visible(a, viewer, ids[i], s))
+			out->items[out->count++] = s;
+	}
+	return n;
+}

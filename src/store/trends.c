@@ -1,0 +1,219 @@
+/* trends.c — the counters behind trending tags and statuses, kept inside
+ * the write transactions that move them, and the reads of the trends.
+ * The arithmetic is domain/trends.h's (pure); this file only stores it. */
+#include "domain/trends.h"
+#include "store/db.h"
+#include "store/store.h"
+
+#include <string.h>
+
+/* What makes a status (s, by account a) a candidate for the trending
+ * statuses, as Mastodon's Trends::Statuses#eligible?: public, an original
+ * (no boost, no reply), no content warning, not sensitive, by an account
+ * that is discoverable. Checked when the score is written and again when
+ * the trends are read, since an edit can add a content warning. */
+#define STATUS_TRENDABLE                                                       \
+	" +s.visibility = 0 AND s.reblog_of_id IS NULL"                        \
+	" AND s.in_reply_to_id IS NULL AND s.sensitive = 0"                    \
+	" AND s.spoiler_text = '' AND a.discoverable = 1"
+
+static int64_t day_accounts(int64_t tag_id, int64_t day)
+{
+	return db_int64("SELECT accounts FROM tag_days"
+			" WHERE tag_id = ?1 AND day = ?2",
+			tag_id, day);
+}
+
+/* Store a new peak of the tag. The first time an unreviewed tag's peak
+ * is high enough to show, requested_review_at records when it asked for
+ * a moderator's look. */
+static int tag_peak_put(int64_t tag_id, const trend_peak *p)
+{
+	sqlite3_stmt *st = db_stmt(
+		"INSERT INTO tag_trends (tag_id, max_score, max_score_at,"
+		" rank_key, requested_review_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+		" ON CONFLICT (tag_id) DO UPDATE SET"
+		" max_score = excluded.max_score,"
+		" max_score_at = excluded.max_score_at,"
+		" rank_key = excluded.rank_key,"
+		" requested_review_at = CASE WHEN review = 0"
+		" THEN coalesce(requested_review_at,"
+		" excluded.requested_review_at)"
+		" ELSE requested_review_at END");
+	sqlite3_bind_int64(st, 1, tag_id);
+	sqlite3_bind_double(st, 2, p->score);
+	sqlite3_bind_int64(st, 3, p->at);
+	sqlite3_bind_double(
+		st, 4, trends_rank_key(p->score, p->at, TREND_TAG_HALFLIFE_MS));
+	if (p->score >= TREND_TAG_FLOOR)
+		sqlite3_bind_int64(st, 5, p->at);
+	return db_done(st);
+}
+
+int store_trends_tag_use_tx(int64_t tag_id, int64_t account_id, int64_t at)
+{
+	int64_t day = at / TREND_DAY_MS;
+	sqlite3_stmt *st = db_stmt("INSERT OR IGNORE INTO tag_day_accounts"
+				   " (tag_id, day, account_id)"
+				   " VALUES (?1, ?2, ?3)");
+	sqlite3_bind_int64(st, 1, tag_id);
+	sqlite3_bind_int64(st, 2, day);
+	sqlite3_bind_int64(st, 3, account_id);
+	if (db_done(st) < 0)
+		return -1;
+	bool new_voice = sqlite3_changes(db_conn()) > 0;
+	st = db_stmt("INSERT INTO tag_days (tag_id, day, uses, accounts)"
+		     " VALUES (?1, ?2, 1, ?3) ON CONFLICT (tag_id, day)"
+		     " DO UPDATE SET uses = uses + 1,"
+		     " accounts = accounts + excluded.accounts");
+	sqlite3_bind_int64(st, 1, tag_id);
+	sqlite3_bind_int64(st, 2, day);
+	sqlite3_bind_int(st, 3, new_voice ? 1 : 0);
+	if (db_done(st) < 0)
+		return -1;
+	/* the same voice again moves neither count the score reads */
+	if (!new_voice)
+		return 0;
+	double score = trends_tag_score(day_accounts(tag_id, day - 1),
+					day_accounts(tag_id, day));
+	if (score <= 0)
+		return 0;
+	trend_peak peak = {0, 0};
+	st = db_stmt("SELECT max_score, max_score_at FROM tag_trends"
+		     " WHERE tag_id = ?1");
+	sqlite3_bind_int64(st, 1, tag_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		peak.score = sqlite3_column_double(st, 0);
+		peak.at = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (!trends_peak_update(&peak, score, at))
+		return 0;
+	return tag_peak_put(tag_id, &peak);
+}
+
+int store_trends_status_tx(int64_t status_id)
+{
+	sqlite3_stmt *st = db_stmt(
+		"SELECT s.reblogs_count, s.favourites_count, s.created_at"
+		" FROM statuses s JOIN accounts a ON a.id = s.account_id"
+		" WHERE s.id = ?1 AND" STATUS_TRENDABLE);
+	sqlite3_bind_int64(st, 1, status_id);
+	double score = 0;
+	int64_t created_at = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		score = trends_status_score(sqlite3_column_int64(st, 0),
+					    sqlite3_column_int64(st, 1));
+		created_at = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	if (score <= 0) {
+		st = db_stmt("DELETE FROM status_trends WHERE status_id = ?1");
+		sqlite3_bind_int64(st, 1, status_id);
+		return db_done(st);
+	}
+	st = db_stmt(
+		"INSERT INTO status_trends (status_id, score, rank_key)"
+		" VALUES (?1, ?2, ?3) ON CONFLICT (status_id) DO UPDATE"
+		" SET score = excluded.score, rank_key = excluded.rank_key");
+	sqlite3_bind_int64(st, 1, status_id);
+	sqlite3_bind_double(st, 2, score);
+	sqlite3_bind_double(
+		st, 3,
+		trends_rank_key(score, created_at, TREND_STATUS_HALFLIFE_MS));
+	return db_done(st);
+}
+
+size_t store_trending_tags(arena *a, double floor, store_trend_filter filter,
+			   int offset, int limit, int64_t *ids,
+			   const char **names)
+{
+	/* walks tag_trends_by_rank down from the top and stops after the
+	 * page: the rows below floor are never visited */
+	sqlite3_stmt *st =
+		db_stmt("SELECT t.tag_id, g.name FROM tag_trends t"
+			" JOIN tags g ON g.id = t.tag_id WHERE t.rank_key >= ?1"
+			" AND (?2 = 0 OR (?2 = 1 AND +t.review = 1)"
+			" OR (?2 = 2 AND +t.review <> 2))"
+			" ORDER BY t.rank_key DESC LIMIT ?3 OFFSET ?4");
+	sqlite3_bind_double(st, 1, floor);
+	sqlite3_bind_int(st, 2, (int)filter);
+	sqlite3_bind_int(st, 3, limit);
+	sqlite3_bind_int(st, 4, offset);
+	size_t n = 0;
+	while (n < (size_t)limit && sqlite3_step(st) == SQLITE_ROW) {
+		ids[n] = sqlite3_column_int64(st, 0);
+		names[n++] = arena_strdup(a, db_text(st, 1));
+	}
+	sqlite3_reset(st);
+	return n;
+}
+
+size_t store_trending_statuses(double floor, int offset, int limit,
+			       int64_t *out)
+{
+	sqlite3_stmt *st =
+		db_stmt("SELECT t.status_id FROM status_trends t"
+			" JOIN statuses s ON s.id = t.status_id"
+			" JOIN accounts a ON a.id = s.account_id"
+			" WHERE t.rank_key >= ?1 AND" STATUS_TRENDABLE
+			" ORDER BY t.rank_key DESC LIMIT ?2 OFFSET ?3");
+	sqlite3_bind_double(st, 1, floor);
+	sqlite3_bind_int(st, 2, limit);
+	sqlite3_bind_int(st, 3, offset);
+	size_t n = 0;
+	while (n < (size_t)limit && sqlite3_step(st) == SQLITE_ROW)
+		out[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+void store_tag_trend_get(int64_t tag_id, store_tag_trend *out)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = db_stmt(
+		"SELECT max_score, max_score_at, review, reviewed_at,"
+		" requested_review_at FROM tag_trends WHERE tag_id = ?1");
+	sqlite3_bind_int64(st, 1, tag_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		out->peak.score = sqlite3_column_double(st, 0);
+		out->peak.at = sqlite3_column_int64(st, 1);
+		out->review = (tag_review)sqlite3_column_int(st, 2);
+		out->reviewed_at = sqlite3_column_int64(st, 3);
+		out->requested_review_at = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_reset(st);
+}
+
+int store_tag_review_set(int64_t tag_id, tag_review review, int64_t now)
+{
+	sqlite3_stmt *st =
+		db_stmt("INSERT INTO tag_trends (tag_id, review, reviewed_at)"
+			" VALUES (?1, ?2, ?3) ON CONFLICT (tag_id) DO UPDATE"
+			" SET review = excluded.review,"
+			" reviewed_at = excluded.reviewed_at");
+	sqlite3_bind_int64(st, 1, tag_id);
+	sqlite3_bind_int(st, 2, (int)review);
+	sqlite3_bind_int64(st, 3, now);
+	return db_done(st);
+}
+
+void store_tag_history(int64_t tag_id, int64_t first_day_ms, int days,
+		       int64_t *uses, int64_t *accounts)
+{
+	memset(uses, 0, (size_t)days * sizeof *uses);
+	memset(accounts, 0, (size_t)days * sizeof *accounts);
+	int64_t first = first_day_ms / TREND_DAY_MS;
+	sqlite3_stmt *st = db_stmt("SELECT day, uses, accounts FROM tag_days"
+				   " WHERE tag_id = ?1 AND day >= ?2"
+				   " AND day < ?3");
+	sqlite3_bind_int64(st, 1, tag_id);
+	sqlite3_bind_int64(st, 2, first);
+	sqlite3_bind_int64(st, 3, first + days);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t d = sqlite3_column_int64(st, 0) - first;
+		uses[d] = sqlite3_column_int64(st, 1);
+		accounts[d] = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+}

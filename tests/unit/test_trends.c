@@ -1,0 +1,349 @@
+/* test_trends.c — trending tags and statuses: the score arithmetic on
+ * constructed histories (domain/trends.h), then the counters the posting
+ * and favouriting transactions keep, against a real database file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "core/config.h"
+#include "core/id.h"
+#include "core/log.h"
+#include "domain/domain.h"
+#include "domain/trends.h"
+#include "store/store.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+	TEST_HOUR_MS = 3600 * 1000,
+	TEST_MAX_IDS = 8,
+	TEST_CROWD = 6,	    /* accounts: above the threshold of 5 */
+	TEST_STEADY = 40,   /* accounts using a tag every day */
+	TEST_WEEK_DAYS = 7, /* the steady tag's history */
+};
+
+/* A UTC midnight, as ms: the day the histories below are built around. */
+static const int64_t test_day0 = 20000 * TREND_DAY_MS;
+
+/* The decayed score a tag would show at now after folding in, hour by
+ * hour, the scores its day counts give. */
+static double fold(trend_peak *p, int64_t yesterday, int64_t today, int64_t at,
+		   int64_t now)
+{
+	trends_peak_update(p, trends_tag_score(yesterday, today), at);
+	return trends_decayed(p->score, p->at, now, TREND_TAG_HALFLIFE_MS);
+}
+
+/* ---- the arithmetic --------------------------------------------------- */
+
+static void test_steady_tag_does_not_trend(void **state)
+{
+	/* the same 40 accounts every day for a week: no surprise, ever */
+	trend_peak p = {0, 0};
+	for (int d = 1; d <= TEST_WEEK_DAYS; d++) {
+		int64_t at = test_day0 + d * TREND_DAY_MS + 20 * TEST_HOUR_MS;
+		double shown = fold(&p, TEST_STEADY, TEST_STEADY, at, at);
+		assert_true(shown < TREND_TAG_FLOOR);
+	}
+	assert_true(p.score == 0);
+	/* nor does a day a little quieter than yesterday */
+	assert_true(trends_tag_score(TEST_STEADY, TEST_STEADY - 5) == 0);
+}
+
+static void test_sudden_rise_from_many_accounts_trends(void **state)
+{
+	/* two accounts yesterday, fifty today: (50 − 2)² / 2 */
+	assert_true(trends_tag_score(2, 50) == 1152.0);
+	trend_peak p = {0, 0};
+	int64_t at = test_day0 + 10 * TEST_HOUR_MS;
+	assert_true(fold(&p, 2, 50, at, at) == 1152.0);
+	/* and from nothing: yesterday counts as one account */
+	assert_true(trends_tag_score(0, TEST_CROWD) == 25.0);
+	assert_true(trends_tag_score(0, TEST_CROWD) >= TREND_TAG_FLOOR);
+}
+
+static void test_one_noisy_account_does_not_trend(void **state)
+{
+	/* the score reads distinct accounts only, whatever the uses */
+	assert_true(trends_tag_score(0, 1) == 0);
+	/* below five accounts nothing trends, even from nothing */
+	assert_true(trends_tag_score(0, TREND_TAG_MIN_ACCOUNTS - 1) == 0);
+	assert_true(trends_tag_score(0, TREND_TAG_MIN_ACCOUNTS) == 16.0);
+}
+
+static void test_peak_halves_every_halflife(void **state)
+{
+	int64_t at = test_day0;
+	double s = trends_decayed(1152, at, at + TREND_TAG_HALFLIFE_MS,
+				  TREND_TAG_HALFLIFE_MS);
+	assert_true(fabs(s - 576) < 1e-9);
+	s = trends_decayed(1152, at, at + 3 * TREND_TAG_HALFLIFE_MS,
+			   TREND_TAG_HALFLIFE_MS);
+	assert_true(fabs(s - 144) < 1e-9);
+	assert_true(trends_decayed(0, at, at, TREND_TAG_HALFLIFE_MS) == 0);
+}
+
+static void
+test_peak_is_replaced_only_by_a_higher_or_after_cooldown(void **state)
+{
+	trend_peak p = {0, 0};
+	int64_t t0 = test_day0;
+	assert_true(trends_peak_update(&p, 100, t0));
+	/* lower: the old peak stands (and keeps decaying) */
+	assert_false(trends_peak_update(&p, 60, t0 + TEST_HOUR_MS));
+	assert_true(p.score == 100 && p.at == t0);
+	assert_true(trends_peak_update(&p, 101, t0 + 2 * TEST_HOUR_MS));
+	assert_true(p.at == t0 + 2 * TEST_HOUR_MS);
+	/* past the cooldown any score starts a new peak */
+	int64_t later = p.at + TREND_TAG_COOLDOWN_MS + 1;
+	assert_true(trends_peak_update(&p, 5, later));
+	assert_true(p.score == 5 && p.at == later);
+	/* a zero score never makes a peak */
+	trend_peak none = {0, 0};
+	assert_false(trends_peak_update(&none, 0, t0));
+}
+
+static void test_rank_key_orders_like_the_decayed_score(void **state)
+{
+	/* a big old peak and a smaller fresh one, seen at several times */
+	int64_t t0 = test_day0;
+	double big = 100, fresh = 30;
+	int64_t big_at = t0, fresh_at = t0 + 6 * TEST_HOUR_MS;
+	double kb = trends_rank_key(big, big_at, TREND_TAG_HALFLIFE_MS);
+	double kf = trends_rank_key(fresh, fresh_at, TREND_TAG_HALFLIFE_MS);
+	for (int h = 6; h <= 48; h += 6) {
+		int64_t now = t0 + h * TEST_HOUR_MS;
+		double db =
+			trends_decayed(big, big_at, now, TREND_TAG_HALFLIFE_MS);
+		double df = trends_decayed(fresh, fresh_at, now,
+					   TREND_TAG_HALFLIFE_MS);
+		assert_int_equal(db > df, kb > kf);
+		double floor = trends_rank_floor(TREND_TAG_FLOOR, now,
+						 TREND_TAG_HALFLIFE_MS);
+		assert_int_equal(db >= TREND_TAG_FLOOR, kb >= floor);
+		assert_int_equal(df >= TREND_TAG_FLOOR, kf >= floor);
+	}
+}
+
+static void test_status_score_needs_five_interactions(void **state)
+{
+	assert_true(trends_status_score(0, 4) == 0);
+	assert_true(trends_status_score(2, 3) == 16.0);
+	assert_true(trends_status_score(10, 0) == 81.0);
+}
+
+/* ---- the counters, in the store --------------------------------------- */
+
+static char test_dir[64];
+static arena test_arena;
+
+static int store_setup(void **state)
+{
+	strcpy(test_dir, "/tmp/chorus-test-trends-XXXXXX");
+	if (!mkdtemp(test_dir))
+		return -1;
+	arena_init(&test_arena);
+	store_thread_close();
+	return store_open(test_dir);
+}
+
+static int store_teardown(void **state)
+{
+	static const char *const files[] = {"chorus.db", "chorus.db-wal",
+					    "chorus.db-shm"};
+	store_thread_close();
+	arena_release(&test_arena);
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		char path[128];
+		snprintf(path, sizeof path, "%s/%s", test_dir, files[i]);
+		unlink(path);
+	}
+	rmdir(test_dir);
+	return 0;
+}
+
+static int64_t make_account(int n)
+{
+	char name[32], email[64];
+	snprintf(name, sizeof name, "voice%d", n);
+	snprintf(email, sizeof email, "voice%d@example.com", n);
+	account a;
+	memset(&a, 0, sizeof a);
+	a.id = id_next();
+	a.username = name;
+	a.created_at = id_to_ms(a.id);
+	assert_int_equal(store_account_create(&a, email, "hash", "user"),
+			 STORE_ACCOUNT_OK);
+	return a.id;
+}
+
+/* Post a status by author with visibility vis (and #Movement when
+ * tagged), at its id's time; returns its id. */
+static int64_t post(int64_t author, visibility vis, bool tagged,
+		    int64_t reblog_of)
+{
+	static const store_tag_ref tag = {"Movement", "movement"};
+	status s;
+	memset(&s, 0, sizeof s);
+	s.id = id_next();
+	s.account_id = author;
+	s.text = tagged ? "#Movement" : "text";
+	s.content = "<p>text</p>";
+	s.spoiler_text = "";
+	s.entities = "{}";
+	s.vis = vis;
+	s.reblog_of_id = reblog_of;
+	s.created_at = id_to_ms(s.id);
+	assert_int_equal(store_status_insert(&s, tagged ? &tag : NULL,
+					     tagged ? 1 : 0, NULL, 0),
+			 0);
+	return s.id;
+}
+
+static int64_t today_ms(void)
+{
+	return id_to_ms(id_next()) / TREND_DAY_MS * TREND_DAY_MS;
+}
+
+static size_t trending_now(int64_t *ids)
+{
+	const char *names[TEST_MAX_IDS];
+	return trends_tags_page(&test_arena, false, id_to_ms(id_next()), 0,
+				TEST_MAX_IDS, ids, names);
+}
+
+static void test_noisy_account_counts_once_and_a_crowd_trends(void **state)
+{
+	int64_t noisy = make_account(0);
+	for (int i = 0; i < 50; i++)
+		post(noisy, VIS_PUBLIC, true, 0);
+	int64_t tag = store_tag_id("movement");
+	int64_t uses[1], accounts[1], ids[TEST_MAX_IDS];
+	store_tag_history(tag, today_ms(), 1, uses, accounts);
+	assert_int_equal(uses[0], 50);
+	assert_int_equal(accounts[0], 1);
+	assert_int_equal(trending_now(ids), 0);
+	for (int i = 1; i < TEST_CROWD; i++)
+		post(make_account(i), VIS_PUBLIC, true, 0);
+	store_tag_history(tag, today_ms(), 1, uses, accounts);
+	assert_int_equal(accounts[0], TEST_CROWD);
+	assert_int_equal(trending_now(ids), 1);
+	assert_int_equal(ids[0], tag);
+}
+
+static void test_only_public_originals_count(void **state)
+{
+	int64_t a = make_account(0), b = make_account(1);
+	int64_t original = post(a, VIS_PUBLIC, true, 0);
+	post(b, VIS_UNLISTED, true, 0);
+	post(b, VIS_PRIVATE, true, 0);
+	post(b, VIS_DIRECT, true, 0);
+	post(b, VIS_PUBLIC, false, original); /* a boost */
+	int64_t uses[1], accounts[1];
+	store_tag_history(store_tag_id("movement"), today_ms(), 1, uses,
+			  accounts);
+	assert_int_equal(uses[0], 1);
+	assert_int_equal(accounts[0], 1);
+}
+
+static void
+test_rejected_tag_never_trends_and_review_can_be_required(void **state)
+{
+	int64_t ids[TEST_MAX_IDS];
+	for (int i = 0; i < TEST_CROWD; i++)
+		post(make_account(i), VIS_PUBLIC, true, 0);
+	int64_t tag = store_tag_id("movement");
+	store_tag_trend t;
+	store_tag_trend_get(tag, &t);
+	assert_true(t.requested_review_at > 0);
+	assert_int_equal(t.review, TAG_REVIEW_NONE);
+	cfg.trends_require_review = true;
+	assert_int_equal(trending_now(ids), 0);
+	/* the moderators' list holds it all the same */
+	const char *names[TEST_MAX_IDS];
+	assert_int_equal(trends_tags_page(&test_arena, true,
+					  id_to_ms(id_next()), 0, TEST_MAX_IDS,
+					  ids, names),
+			 1);
+	assert_string_equal(names[0], "Movement");
+	assert_int_equal(store_tag_review_set(tag, TAG_REVIEW_APPROVED, 1), 0);
+	assert_int_equal(trending_now(ids), 1);
+	cfg.trends_require_review = false;
+	assert_int_equal(store_tag_review_set(tag, TAG_REVIEW_REJECTED, 2), 0);
+	assert_int_equal(trending_now(ids), 0);
+	store_tag_trend_get(tag, &t);
+	assert_int_equal(t.reviewed_at, 2);
+}
+
+static void test_favourites_make_a_status_trend(void **state)
+{
+	int64_t author = make_account(0);
+	int64_t sid = post(author, VIS_PUBLIC, false, 0);
+	int64_t cw = post(author, VIS_PUBLIC, false, 0);
+	int64_t now = id_to_ms(id_next());
+	int64_t fans[TREND_STATUS_MIN_INTERACTIONS];
+	status_page page;
+	for (int i = 0; i < TREND_STATUS_MIN_INTERACTIONS; i++) {
+		fans[i] = make_account(i + 1);
+		assert_int_equal(store_favourite_set(fans[i], sid, true), 1);
+		assert_int_equal(store_favourite_set(fans[i], cw, true), 1);
+		size_t n = trends_statuses_page(&test_arena, 0, now, 0,
+						TEST_MAX_IDS, &page);
+		/* the fifth makes them trend */
+		assert_int_equal(n,
+				 i + 1 < TREND_STATUS_MIN_INTERACTIONS ? 0 : 2);
+	}
+	/* hours later the score has decayed under the floor */
+	int64_t later = now + 10 * TREND_STATUS_HALFLIFE_MS;
+	assert_int_equal(trends_statuses_page(&test_arena, 0, later, 0,
+					      TEST_MAX_IDS, &page),
+			 0);
+	/* a content warning added by an edit takes it out at once */
+	status old, edited;
+	assert_true(store_status_get(&test_arena, cw, &old));
+	edited = old;
+	edited.spoiler_text = "careful";
+	edited.edited_at = now;
+	assert_int_equal(store_status_update(&old, &edited, NULL, 0, NULL, 0),
+			 0);
+	trends_statuses_page(&test_arena, 0, now, 0, TEST_MAX_IDS, &page);
+	assert_int_equal(page.count, 1);
+	assert_int_equal(page.items[0]->id, sid);
+	/* a favourite taken back: below five again */
+	assert_int_equal(store_favourite_set(fans[0], sid, false), 1);
+	assert_int_equal(trends_statuses_page(&test_arena, 0, now, 0,
+					      TEST_MAX_IDS, &page),
+			 0);
+}
+
+int main(void)
+{
+	log_set_quiet(1);
+	config_defaults();
+	config_finish();
+#define STORE_TEST(f)                                                          \
+	cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_steady_tag_does_not_trend),
+		cmocka_unit_test(test_sudden_rise_from_many_accounts_trends),
+		cmocka_unit_test(test_one_noisy_account_does_not_trend),
+		cmocka_unit_test(test_peak_halves_every_halflife),
+		cmocka_unit_test(
+			test_peak_is_replaced_only_by_a_higher_or_after_cooldown),
+		cmocka_unit_test(test_rank_key_orders_like_the_decayed_score),
+		cmocka_unit_test(test_status_score_needs_five_interactions),
+		STORE_TEST(test_noisy_account_counts_once_and_a_crowd_trends),
+		STORE_TEST(test_only_public_originals_count),
+		STORE_TEST(
+			test_rejected_tag_never_trends_and_review_can_be_required),
+		STORE_TEST(test_favourites_make_a_status_trend),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
