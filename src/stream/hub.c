@@ -805,23 +805,31 @@ static void deliver_public(delivery *d, bool media)
 	}
 }
 
-static json_t *conversation_json(arena *a, const status *s, int64_t viewer)
+enum { PARTICIPANTS_MAX = 64 };
+
+/* The author of s and the accounts it mentions (from its entities), at
+ * most PARTICIPANTS_MAX; returns how many. */
+static size_t participants(const status *s, int64_t *ids)
 {
-	json_t *accounts = json_array();
 	json_t *e = json_loads(s->entities ? s->entities : "{}", 0, NULL);
 	json_t *m;
-	size_t i;
-	int64_t ids[64];
-	size_t n = 0;
+	size_t i, n = 0;
 	ids[n++] = s->account_id;
 	json_array_foreach(json_object_get(e, "mentions"), i, m)
 	{
 		const char *id = json_string_value(json_object_get(m, "id"));
-		if (id && n < 64)
+		if (id && n < PARTICIPANTS_MAX)
 			ids[n++] = strtoll(id, NULL, 10);
 	}
 	json_decref(e);
-	for (i = 0; i < n; i++) {
+	return n;
+}
+
+static json_t *conversation_json(arena *a, const status *s, const int64_t *ids,
+				 size_t n, int64_t viewer)
+{
+	json_t *accounts = json_array();
+	for (size_t i = 0; i < n; i++) {
 		account acc;
 		if (ids[i] != viewer && store_account_get(a, ids[i], &acc))
 			json_array_append_new(accounts,
@@ -836,26 +844,15 @@ static json_t *conversation_json(arena *a, const status *s, int64_t viewer)
 /* A direct message: a conversation event to each participant. */
 static void deliver_direct(arena *a, uint64_t seq, const status *s)
 {
-	json_t *e = json_loads(s->entities ? s->entities : "{}", 0, NULL);
-	json_t *m;
-	size_t i;
-	int64_t ids[64];
-	size_t n = 0;
-	ids[n++] = s->account_id;
-	json_array_foreach(json_object_get(e, "mentions"), i, m)
-	{
-		const char *id = json_string_value(json_object_get(m, "id"));
-		if (id && n < 64)
-			ids[n++] = strtoll(id, NULL, 10);
-	}
-	json_decref(e);
-	for (i = 0; i < n; i++) {
+	int64_t ids[PARTICIPANTS_MAX];
+	size_t n = participants(s, ids);
+	for (size_t i = 0; i < n; i++) {
 		char key[48];
 		snprintf(key, sizeof key, "%d:%lld", (int)STREAM_DIRECT,
 			 (long long)ids[i]);
 		if (!index_find(key, false))
 			continue;
-		json_t *conv = conversation_json(a, s, ids[i]);
+		json_t *conv = conversation_json(a, s, ids, n, ids[i]);
 		char *text = json_dumps(conv, JSON_COMPACT);
 		json_decref(conv);
 		delivery d = {.seq = seq,

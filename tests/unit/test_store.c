@@ -8,6 +8,8 @@
 
 #include <cmocka.h>
 
+#include "store_fixture.h"
+
 #include "core/cache.h"
 #include "core/config.h"
 #include "core/feeds.h"
@@ -25,32 +27,10 @@ enum {
 	TEST_WINDOW_MS = 60 * 1000,
 };
 
-static char test_dir[64];
-static arena test_arena;
-
 static int test_setup(void **state)
 {
-	strcpy(test_dir, "/tmp/chorus-test-store-XXXXXX");
-	if (!mkdtemp(test_dir))
-		return -1;
-	arena_init(&test_arena);
-	store_thread_close(); /* the next call opens the new file */
-	return store_open(test_dir);
-}
-
-static int test_teardown(void **state)
-{
-	static const char *const files[] = {"chorus.db", "chorus.db-wal",
-					    "chorus.db-shm"};
-	store_thread_close();
-	arena_release(&test_arena);
-	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-		char path[128];
-		snprintf(path, sizeof path, "%s/%s", test_dir, files[i]);
-		unlink(path);
-	}
-	rmdir(test_dir);
-	return 0;
+	(void)state;
+	return store_fixture_open("store");
 }
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -788,7 +768,7 @@ int main(void)
 	config_defaults();
 	config_finish();
 #define STORE_TEST(f)                                                          \
-	cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
+	cmocka_unit_test_setup_teardown(f, test_setup, store_fixture_teardown)
 	const struct CMUnitTest tests[] = {
 		STORE_TEST(test_schema_is_migrated),
 		STORE_TEST(test_account_create_then_get),

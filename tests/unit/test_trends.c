@@ -8,6 +8,8 @@
 
 #include <cmocka.h>
 
+#include "store_fixture.h"
+
 #include "core/config.h"
 #include "core/id.h"
 #include "core/log.h"
@@ -141,32 +143,10 @@ static void test_status_score_needs_five_interactions(void **state)
 
 /* ---- the counters, in the store --------------------------------------- */
 
-static char test_dir[64];
-static arena test_arena;
-
 static int store_setup(void **state)
 {
-	strcpy(test_dir, "/tmp/chorus-test-trends-XXXXXX");
-	if (!mkdtemp(test_dir))
-		return -1;
-	arena_init(&test_arena);
-	store_thread_close();
-	return store_open(test_dir);
-}
-
-static int store_teardown(void **state)
-{
-	static const char *const files[] = {"chorus.db", "chorus.db-wal",
-					    "chorus.db-shm"};
-	store_thread_close();
-	arena_release(&test_arena);
-	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-		char path[128];
-		snprintf(path, sizeof path, "%s/%s", test_dir, files[i]);
-		unlink(path);
-	}
-	rmdir(test_dir);
-	return 0;
+	(void)state;
+	return store_fixture_open("trends");
 }
 
 static int64_t make_account(int n)
@@ -329,7 +309,7 @@ int main(void)
 	config_defaults();
 	config_finish();
 #define STORE_TEST(f)                                                          \
-	cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
+	cmocka_unit_test_setup_teardown(f, store_setup, store_fixture_teardown)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_steady_tag_does_not_trend),
 		cmocka_unit_test(test_sudden_rise_from_many_accounts_trends),
