@@ -109,6 +109,7 @@ void featured_tags_create(http_req *r);
 void featured_tags_delete(http_req *r);
 void featured_tags_suggestions(http_req *r);
 void accounts_featured_tags(http_req *r);
+void search_v2(http_req *r);
 void timelines_home(http_req *r);
 void timelines_public(http_req *r);
 void timelines_tag(http_req *r);

@@ -136,6 +136,9 @@ const http_route api_routes[] = {
 	R("GET", "/api/v1/timelines/tag/:hashtag", timelines_tag, API_PUBLIC,
 	  "read:statuses"),
 
+	/* search */
+	R("GET", "/api/v2/search", search_v2, API_PUBLIC, "read:search"),
+
 	/* notifications */
 	R("GET", "/api/v1/notifications", notifications_index, API_USER,
 	  "read:notifications"),

@@ -42,6 +42,10 @@ typedef struct config {
 	int max_note;
 	int max_fields;
 	int max_featured_tags;
+	/* [search] */
+	int search_max_query; /* characters in q; longer gets 422 */
+	int search_max_terms; /* words, phrases and operators in q */
+	int search_max_offset;
 	/* [cache] */
 	int cache_statuses;	    /* slots for rendered statuses */
 	int cache_accounts;	    /* slots for rendered accounts */
