@@ -110,6 +110,8 @@ typedef struct gen {
 	size_t *open;
 	size_t nopen;
 	size_t chain_tip; /* deepest status of the long chain */
+	size_t last_link; /* the last status with a link: its number is a
+			     word one post holds (for search) */
 	int64_t replies;
 	int64_t t0;
 } gen;
@@ -236,8 +238,10 @@ static const char *compose_text(arena *a, gen *g, size_t i, int mention,
 	for (size_t k = 0; k < n; k++)
 		t = arena_printf(a, "%s%s%s", t, *t ? " " : "",
 				 words[rng_below(&g->r, COUNT(words))]);
-	if (rng_percent(&g->r, BENCH_LINK_PERCENT))
+	if (rng_percent(&g->r, BENCH_LINK_PERCENT)) {
 		t = arena_printf(a, "%s https://example.com/story/%zu", t, i);
+		g->last_link = i;
+	}
 	if (movement)
 		t = arena_printf(a, "%s #%s", t, bench_tag);
 	if (rng_percent(&g->r, BENCH_OTHER_TAG_PERCENT))
@@ -380,6 +384,7 @@ static void print_summary(const gen *g)
 		       (long long)g->st[g->chain_tip].id);
 		printf("bench: deep_status_depth=%d\n",
 		       g->st[g->chain_tip].depth);
+		printf("bench: rare_word=%zu\n", g->last_link);
 	}
 	fflush(stdout);
 }

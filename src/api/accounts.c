@@ -353,32 +353,19 @@ void accounts_search(http_req *r)
 		http_reply_error(r, 400, "Missing required parameter: q");
 		return;
 	}
-	while (*q == '@')
-		q++;
 	page p;
 	api_page(r, &p, ACCOUNTS_PAGE_DEFAULT, ACCOUNTS_PAGE_MAX);
 	const char *off = http_param_get(r, "offset");
-	int offset = off ? atoi(off) : 0;
-	if (offset < 0)
-		offset = 0;
-	/* "user@ourdomain" searches the local part */
-	const char *at = strchr(q, '@');
-	char *local =
-		at ? arena_strndup(&r->arena, q, (size_t)(at - q)) : (char *)q;
-	int64_t *ids = arena_alloc(&r->arena, (size_t)p.limit * sizeof *ids);
-	size_t n =
-		*local ? store_accounts_search(local, p.limit, offset, ids) : 0;
-	bool following = http_param_bool(r, "following", false);
-	int64_t viewer = api_viewer(r);
+	search_options o = {
+		.limit = p.limit,
+		.offset = off && atoi(off) > 0 ? atoi(off) : 0,
+		.following = http_param_bool(r, "following", false),
+	};
+	account *accs = arena_alloc(&r->arena, (size_t)p.limit * sizeof *accs);
+	size_t n = search_accounts(&r->arena, api_viewer(r), q, &o, accs);
 	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++) {
-		account acc;
-		if (following && !store_follows(viewer, ids[i]))
-			continue;
-		if (store_account_get(&r->arena, ids[i], &acc))
-			json_array_append_new(arr,
-					      render_account(&r->arena, &acc));
-	}
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, render_account(&r->arena, &accs[i]));
 	http_reply_json(r, 200, arr);
 }
 

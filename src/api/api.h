@@ -115,6 +115,7 @@ void trends_links(http_req *r);
 void admin_trends_tags(http_req *r);
 void admin_trends_tags_approve(http_req *r);
 void admin_trends_tags_reject(http_req *r);
+void search_v2(http_req *r);
 void timelines_home(http_req *r);
 void timelines_public(http_req *r);
 void timelines_tag(http_req *r);

@@ -147,6 +147,8 @@ const http_route api_routes[] = {
 	  admin_trends_tags_approve, API_USER, "admin:write"),
 	R("POST", "/api/v1/admin/trends/tags/:id/reject",
 	  admin_trends_tags_reject, API_USER, "admin:write"),
+	/* search */
+	R("GET", "/api/v2/search", search_v2, API_PUBLIC, "read:search"),
 
 	/* notifications */
 	R("GET", "/api/v1/notifications", notifications_index, API_USER,

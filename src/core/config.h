@@ -44,6 +44,10 @@ typedef struct config {
 	int max_featured_tags;
 	/* [trends] */
 	bool trends_require_review; /* only approved tags trend */
+	/* [search] */
+	int search_max_query; /* characters in q; longer gets 422 */
+	int search_max_terms; /* words, phrases and operators in q */
+	int search_max_offset;
 	/* [cache] */
 	int cache_statuses;	    /* slots for rendered statuses */
 	int cache_accounts;	    /* slots for rendered accounts */

@@ -8,6 +8,7 @@
 
 #include "core/arena.h"
 #include "domain/model.h"
+#include "store/store.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -178,6 +179,59 @@ bool trends_tag_trendable(tag_review review);
  * Returns the number of candidates read (limit when more may follow). */
 size_t trends_statuses_page(arena *a, int64_t viewer, int64_t now, int offset,
 			    int limit, status_page *out);
+/* ---- search.c ---- */
+/* A search query as Mastodon's search box reads it: words, "quoted
+ * phrases" and operators, each optionally negated with '-' ('+' is
+ * accepted and means nothing more). Operators: from:user (from:@user,
+ * from:me, from:user@our.domain), has:media|image|video|audio,
+ * is:reply|sensitive, language:xx, before:/after:/during:YYYY-MM-DD (UTC
+ * days) and in:library (posts of one's own, mentioning one, favourited or
+ * bookmarked). A word with another "name:" is text. */
+typedef struct search_query {
+	store_search_term *terms; /* the words and phrases, arena */
+	size_t nterms;
+	const char *from; /* the from: value without '@', or NULL */
+	bool from_negated;
+	store_tri media, reply, sensitive;
+	const char *media_type; /* has:image/video/audio, else NULL */
+	const char *language;
+	bool library;
+	int64_t after_ms, before_ms; /* created in [after, before); 0 open */
+	bool impossible; /* an operator no post satisfies (has:poll) */
+} search_query;
+/* Parse q (valid UTF-8). DOM_INVALID with *msg for a malformed date, a
+ * negated date or language, or more than [search] max_terms clauses. */
+dom_err search_query_parse(arena *a, const char *q, search_query *out,
+			   const char **msg);
+/* Whether q has an operator that narrows the statuses (so a query of
+ * operators alone lists statuses, as in Mastodon). */
+bool search_query_has_filter(const search_query *q);
+/* YYYY-MM-DD (from 1970) → the UTC midnight starting it, in ms. */
+bool search_parse_date(const char *s, int64_t *ms);
+/* What /api/v2/search asks besides q. */
+typedef struct search_options {
+	int limit, offset;
+	int64_t max_id, min_id; /* statuses: exclusive id bounds, 0 = none */
+	int64_t account_id;	/* statuses: only this author's, 0 = any */
+	bool following;		/* accounts: only those the viewer follows */
+} search_options;
+/* Statuses matching q that viewer may see, newest first: at most
+ * o->limit after skipping o->offset visible ones (past [search]
+ * max_offset: none). A query without a wanted word or a filter finds
+ * nothing. */
+void search_statuses(arena *a, int64_t viewer, const search_query *q,
+		     const search_options *o, status_page *out);
+/* Accounts for q ("name", "@name", "name@our.domain"; another domain:
+ * none, chorus knows no remote accounts yet): the exact username first,
+ * then usernames starting with q, then accounts whose name holds q's
+ * words, by followers. At most o->limit into out. */
+size_t search_accounts(arena *a, int64_t viewer, const char *q,
+		       const search_options *o, account *out);
+/* Hashtags whose key starts with q's (a leading '#' dropped), the exact
+ * one first even when nobody used it yet (then ids[i] is 0), then by
+ * last use. At most o->limit into ids and names (arena). */
+size_t search_hashtags(arena *a, const char *q, const search_options *o,
+		       int64_t *ids, const char **names);
 
 /* ---- media.c ---- */
 #define MEDIA_JOB "media" /* the job kind that processes video and audio */

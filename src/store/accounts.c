@@ -260,33 +260,6 @@ int store_account_delete(int64_t id)
 	return 0;
 }
 
-size_t store_accounts_search(const char *q, int limit, int offset, int64_t *out)
-{
-	sqlite3_stmt *st = db_stmt(
-		"SELECT id FROM accounts WHERE username_key LIKE ?1 ESCAPE '\\'"
-		" OR display_name LIKE ?1 ESCAPE '\\'"
-		" ORDER BY username_key = lower(?2) DESC, followers_count DESC,"
-		" id LIMIT ?3 OFFSET ?4");
-	char pattern[256];
-	size_t j = 0;
-	for (const char *p = q; *p && j < sizeof pattern - 3; p++) {
-		if (*p == '%' || *p == '_' || *p == '\\')
-			pattern[j++] = '\\';
-		pattern[j++] = *p;
-	}
-	pattern[j++] = '%';
-	pattern[j] = '\0';
-	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, q, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, limit);
-	sqlite3_bind_int(st, 4, offset);
-	size_t n = 0;
-	while (n < (size_t)limit && sqlite3_step(st) == SQLITE_ROW)
-		out[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return n;
-}
-
 void store_users_each(void (*fn)(const account *a, void *ctx), void *ctx,
 		      arena *ar)
 {

@@ -117,6 +117,11 @@ static int db_open_conn(sqlite3 **out)
 		return -1;
 	}
 	sqlite3_busy_handler(*out, db_busy_wait, NULL);
+	if (db_search_register(*out) < 0) {
+		sqlite3_close(*out);
+		*out = NULL;
+		return -1;
+	}
 	pthread_mutex_lock(&ckpt.lock);
 	if (ckpt.running) /* replaces SQLite's automatic checkpoints */
 		sqlite3_wal_hook(*out, ckpt_hook, NULL);

@@ -7,6 +7,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Register the search tokenizer (search.c) on a new connection: the
+ * search indexes and the triggers that feed them need it. 0 or -1. */
+int db_search_register(sqlite3 *conn);
+
 /* Set the database file every thread's connection opens (store_open). */
 void db_set_path(const char *path);
 

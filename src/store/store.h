@@ -55,9 +55,6 @@ int store_account_update_profile(const account *a);
  * favourites, media rows…), fixing the counters it moved on others'
  * statuses and accounts. The caller removes its files first listed. */
 int store_account_delete(int64_t id);
-/* Accounts whose username or display name starts with q; ids into out. */
-size_t store_accounts_search(const char *q, int limit, int offset,
-			     int64_t *out);
 /* All local users, oldest first; callback per row. */
 void store_users_each(void (*fn)(const account *a, void *ctx), void *ctx,
 		      arena *ar);
@@ -248,6 +245,57 @@ typedef struct store_tag_trend {
 void store_tag_trend_get(int64_t tag_id, store_tag_trend *out);
 /* Record a moderator's review of the tag at now (ms). */
 int store_tag_review_set(int64_t tag_id, tag_review review, int64_t now);
+/* search.c — full-text search (FTS5 indexes kept by triggers) */
+/* A word or a quoted phrase of a query, as typed; negated: must not
+ * occur. */
+typedef struct store_search_term {
+	const char *text;
+	bool negated;
+} store_search_term;
+/* The FTS5 expression for terms: every term one FTS5 string (quoted, an
+ * inner '"' doubled), so no user text is ever FTS5 syntax. Without
+ * negated: the wanted terms ANDed, then each unwanted one subtracted with
+ * NOT; with negated: the unwanted terms ORed. prefix: the last term
+ * matches as a word prefix. Terms without a search token (punctuation
+ * only) are left out. NULL when no term is left; arena memory. */
+char *store_search_match(arena *a, const store_search_term *terms, size_t n,
+			 bool negated, bool prefix);
+/* A three-way filter: don't care, must, must not. */
+typedef enum store_tri {
+	STORE_ANY = 0,
+	STORE_YES = 1,
+	STORE_NO = 2,
+} store_tri;
+typedef struct store_status_query {
+	const store_search_term *terms;
+	size_t nterms;
+	int64_t author;		/* only this account's posts; 0 = anyone's */
+	int64_t not_author;	/* none of this account's; 0 = no such rule */
+	store_tri media;	/* has attachments (of media_type if set) */
+	const char *media_type; /* "image", "video" (gifv too), "audio" */
+	store_tri reply, sensitive;
+	const char *language; /* NULL = any */
+	int64_t library; /* only posts this account wrote, was mentioned in,
+			    favourited or bookmarked; 0 = all */
+} store_status_query;
+/* Ids of statuses (never reblogs) matching q strictly between lo and hi,
+ * newest first, at most limit into out. Visibility is not checked here:
+ * every id is a candidate for visibility_can_see(). */
+size_t store_statuses_search(arena *a, const store_status_query *q, int64_t lo,
+			     int64_t hi, int limit, int64_t *out);
+/* Accounts whose username or display name holds the words of q (the last
+ * one as a prefix) or whose username starts with q; the exact username
+ * first, then username prefixes, then by followers. following_of: only
+ * accounts that account follows (0 = everyone). Ids into out. */
+size_t store_accounts_search(arena *a, const char *q, int64_t following_of,
+			     int limit, int offset, int64_t *out);
+/* Tags whose key starts with key (a text_tag_key), the exact one first,
+ * then the most recently used: ids and names (arena) into the arrays. */
+size_t store_tags_search(arena *a, const char *key, int limit, int offset,
+			 int64_t *ids, const char **names);
+/* Whether both indexes hold exactly what their content tokenizes to
+ * (rebuilds them aside and compares: for tests and checks, O(rows)). */
+bool store_search_index_ok(void);
 
 /* media.c — attachments and the durable job queue */
 /* Insert m; with job_kind, also a job (kind, m->id) due now, in the same

@@ -619,6 +619,140 @@ char *text_tag_key(arena *a, const char *name, size_t n)
 			UTF8PROC_STABLE | UTF8PROC_COMPOSE);
 }
 
+/* ---- search tokens ---------------------------------------------------- */
+
+/* Scripts written without spaces between words, tokenised one character
+ * at a time: CJK ideographs (with extensions and compatibility forms),
+ * hiragana and katakana. */
+enum {
+	TEXT_KANA_FIRST = 0x3040, /* hiragana and katakana */
+	TEXT_KANA_LAST = 0x30FF,
+	TEXT_CJK_EXT_A_FIRST = 0x3400,
+	TEXT_CJK_EXT_A_LAST = 0x4DBF,
+	TEXT_CJK_FIRST = 0x4E00,
+	TEXT_CJK_LAST = 0x9FFF,
+	TEXT_CJK_COMPAT_FIRST = 0xF900,
+	TEXT_CJK_COMPAT_LAST = 0xFAFF,
+	TEXT_CJK_EXT_B_FIRST = 0x20000, /* and the later extensions */
+	TEXT_CJK_EXT_LAST = 0x3FFFF,
+};
+
+static bool text_is_unspaced(int32_t cp)
+{
+	return (cp >= TEXT_KANA_FIRST && cp <= TEXT_KANA_LAST) ||
+	       (cp >= TEXT_CJK_EXT_A_FIRST && cp <= TEXT_CJK_EXT_A_LAST) ||
+	       (cp >= TEXT_CJK_FIRST && cp <= TEXT_CJK_LAST) ||
+	       (cp >= TEXT_CJK_COMPAT_FIRST && cp <= TEXT_CJK_COMPAT_LAST) ||
+	       (cp >= TEXT_CJK_EXT_B_FIRST && cp <= TEXT_CJK_EXT_LAST);
+}
+
+static bool text_is_token_char(int32_t cp)
+{
+	if (cp < 0 || cp == TEXT_REPLACEMENT_CP)
+		return false;
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_LU:
+	case UTF8PROC_CATEGORY_LL:
+	case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_MC:
+	case UTF8PROC_CATEGORY_ME:
+	case UTF8PROC_CATEGORY_ND:
+	case UTF8PROC_CATEGORY_NL:
+	case UTF8PROC_CATEGORY_NO: return true;
+	default: return false;
+	}
+}
+
+/* Fold s[0..n) into out (TEXT_SEARCH_TOKEN_MAX bytes); returns the length
+ * written. ASCII, most of any text, takes the short way. */
+static size_t text_search_fold(const char *s, size_t n, char *out)
+{
+	bool ascii = true;
+	for (size_t i = 0; i < n && ascii; i++)
+		ascii = (unsigned char)s[i] < 0x80;
+	size_t len = 0;
+	if (ascii) {
+		for (; len < n && len < TEXT_SEARCH_TOKEN_MAX; len++) {
+			char c = s[len];
+			out[len] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a')
+							: c;
+		}
+		return len;
+	}
+	/* NFKD with case folding, combining diacritics dropped, then NFC */
+	utf8proc_uint8_t *nfkd = NULL, *nfc = NULL;
+	utf8proc_ssize_t m = utf8proc_map(
+		(const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &nfkd,
+		(utf8proc_option_t)(UTF8PROC_STABLE | UTF8PROC_COMPAT |
+				    UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD));
+	if (m < 0)
+		return 0;
+	size_t kept = 0;
+	for (size_t pos = 0; pos < (size_t)m;) {
+		int32_t cp;
+		size_t l = text_decode((const char *)nfkd, (size_t)m, pos, &cp);
+		if (!text_is_combining_diacritic(cp)) {
+			memmove(nfkd + kept, nfkd + pos, l);
+			kept += l;
+		}
+		pos += l;
+	}
+	m = utf8proc_map(
+		nfkd, (utf8proc_ssize_t)kept, &nfc,
+		(utf8proc_option_t)(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+	free(nfkd);
+	if (m < 0)
+		return 0;
+	/* cut at a code point boundary */
+	while (len < (size_t)m) {
+		size_t l = text_utf8_seq_len(nfc + len, (size_t)m - len);
+		if (l == 0 || len + l > TEXT_SEARCH_TOKEN_MAX)
+			break;
+		memcpy(out + len, nfc + len, l);
+		len += l;
+	}
+	free(nfc);
+	return len;
+}
+
+static int text_search_emit(const char *s, size_t start, size_t end,
+			    text_token_fn fn, void *ctx)
+{
+	char folded[TEXT_SEARCH_TOKEN_MAX];
+	size_t len = text_search_fold(s + start, end - start, folded);
+	return len ? fn(ctx, folded, len, start, end) : 0;
+}
+
+int text_search_tokens(const char *s, size_t n, text_token_fn fn, void *ctx)
+{
+	size_t start = 0;
+	bool in_token = false;
+	for (size_t pos = 0; pos < n;) {
+		int32_t cp;
+		size_t len = text_decode(s, n, pos, &cp);
+		bool unspaced = text_is_unspaced(cp);
+		if (in_token && (unspaced || !text_is_token_char(cp))) {
+			int rc = text_search_emit(s, start, pos, fn, ctx);
+			if (rc)
+				return rc;
+			in_token = false;
+		}
+		if (unspaced) {
+			int rc = text_search_emit(s, pos, pos + len, fn, ctx);
+			if (rc)
+				return rc;
+		} else if (!in_token && text_is_token_char(cp)) {
+			start = pos;
+			in_token = true;
+		}
+		pos += len;
+	}
+	return in_token ? text_search_emit(s, start, n, fn, ctx) : 0;
+}
+
 /* ---- counting --------------------------------------------------------- */
 
 /* Counts extended grapheme clusters over a stream of code points. */

@@ -48,6 +48,23 @@ void text_parse(arena *a, const char *s, size_t n, text_parsed *out);
  * hashtag name (empty, only digits, bad characters). */
 char *text_tag_key(arena *a, const char *name, size_t n);
 
+/* Search tokens. A token is a run of letters, digits and marks; every
+ * other character separates. Han ideographs and kana are one token each
+ * (those scripts do not space words, so a phrase of them matches any
+ * substring). A token is folded: NFKC compatibility forms, full case
+ * folding, and the U+0300..U+036F diacritics dropped from any base, so
+ * "Café", "CAFE" and "cafe" agree, and so do "Ζεύς" and "ζευς", "Ёлка" and
+ * "елка". Other scripts' marks (Devanagari, Arabic) stay. Malformed UTF-8
+ * separates. fn receives each folded token (len bytes, not terminated,
+ * valid until fn returns) and the source bytes [start, end) it came from;
+ * a non-zero return stops the walk and is returned. Tokens longer than
+ * TEXT_SEARCH_TOKEN_MAX bytes are cut there (both sides of a search are
+ * cut alike). No allocation escapes. */
+enum { TEXT_SEARCH_TOKEN_MAX = 128 };
+typedef int (*text_token_fn)(void *ctx, const char *token, size_t len,
+			     size_t start, size_t end);
+int text_search_tokens(const char *s, size_t n, text_token_fn fn, void *ctx);
+
 /* Length of a status as Mastodon counts it against max_characters: grapheme
  * clusters, every URL counting as url_weight (23), a remote mention
  * @user@host counting as @user. */

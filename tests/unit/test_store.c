@@ -15,6 +15,7 @@
 #include "core/feeds.h"
 #include "core/id.h"
 #include "core/log.h"
+#include "store/db.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -762,6 +763,140 @@ static void test_marker_set_twice_bumps_version(void **state)
 	assert_false(store_marker_get(alice, "notifications", &m));
 }
 
+/* ---- search index ------------------------------------------------------ */
+
+/* Statuses whose text holds words, newest first. */
+static size_t search_words(const char *words, int64_t *out)
+{
+	store_search_term t = {.text = words};
+	store_status_query q = {.terms = &t, .nterms = 1};
+	return store_statuses_search(&test_arena, &q, 0, INT64_MAX,
+				     TEST_MAX_IDS, out);
+}
+
+static media_attachment attachment(int64_t owner, int64_t status_id,
+				   const char *description)
+{
+	media_attachment m;
+	memset(&m, 0, sizeof m);
+	m.id = id_next();
+	m.account_id = owner;
+	m.status_id = status_id;
+	m.type = "image";
+	m.state = MEDIA_READY;
+	m.mime = "image/png";
+	m.description = description;
+	m.created_at = id_to_ms(m.id);
+	assert_int_equal(store_media_insert(&m, NULL), 0);
+	return m;
+}
+
+static void test_search_index_follows_status_writes(void **state)
+{
+	int64_t a = make_account("indexer"), out[TEST_MAX_IDS];
+	status s = new_status(a, VIS_PUBLIC);
+	s.text = "first words";
+	s.spoiler_text = "warning";
+	insert(&s);
+	ASSERT_IDS(out, search_words("first", out), s.id);
+	ASSERT_IDS(out, search_words("warning", out), s.id);
+	reblog(make_account("booster"), s.id); /* not a document */
+	ASSERT_IDS(out, search_words("first", out), s.id);
+	status edited = s;
+	edited.text = "second words";
+	edited.edited_at = s.created_at + 1;
+	assert_int_equal(store_status_update(&s, &edited, NULL, 0, NULL, 0), 0);
+	assert_int_equal(search_words("first", out), 0);
+	ASSERT_IDS(out, search_words("second words", out), s.id);
+	assert_true(store_search_index_ok());
+	assert_int_equal(store_status_delete(&edited), 0);
+	assert_int_equal(search_words("second", out), 0);
+	assert_true(store_search_index_ok());
+}
+
+static void test_search_index_follows_attachment_writes(void **state)
+{
+	int64_t a = make_account("alts"), out[TEST_MAX_IDS];
+	int64_t p1 = post(a, VIS_PUBLIC), p2 = post(a, VIS_PUBLIC);
+	media_attachment m = attachment(a, p1, "a red kite");
+	attachment(a, p1, NULL);
+	ASSERT_IDS(out, search_words("kite", out), p1);
+	m.description = "a blue heron";
+	assert_int_equal(store_media_update(&m), 0);
+	assert_int_equal(search_words("kite", out), 0);
+	ASSERT_IDS(out, search_words("heron", out), p1);
+	assert_true(store_search_index_ok());
+	/* moved to another status, then detached */
+	m.status_id = p2;
+	assert_int_equal(store_media_update(&m), 0);
+	ASSERT_IDS(out, search_words("heron", out), p2);
+	m.status_id = 0;
+	assert_int_equal(store_media_update(&m), 0);
+	assert_int_equal(search_words("heron", out), 0);
+	ASSERT_IDS(out, search_words("text", out), p2, p1);
+	assert_true(store_search_index_ok());
+	m.status_id = p1;
+	assert_int_equal(store_media_update(&m), 0);
+	assert_int_equal(store_media_delete(m.id), 0);
+	assert_int_equal(search_words("heron", out), 0);
+	assert_true(store_search_index_ok());
+}
+
+static void test_search_index_forgets_a_deleted_account(void **state)
+{
+	int64_t a = make_account("leaving"), b = make_account("staying");
+	int64_t out[TEST_MAX_IDS];
+	int64_t p = post(a, VIS_PUBLIC), q = post(b, VIS_PUBLIC);
+	attachment(a, p, "goodbye note");
+	reply(b, p);
+	assert_int_equal(store_account_delete(a), 0);
+	assert_int_equal(search_words("goodbye", out), 0);
+	assert_true(store_search_index_ok());
+	size_t n = search_words("text", out);
+	assert_true(n >= 1 && out[n - 1] == q);
+	int64_t ids[4];
+	assert_int_equal(
+		store_accounts_search(&test_arena, "leaving", 0, 4, 0, ids), 0);
+	ASSERT_IDS(ids,
+		   store_accounts_search(&test_arena, "stay", 0, 4, 0, ids), b);
+}
+
+static void test_search_index_check_notices_a_stale_index(void **state)
+{
+	int64_t a = make_account("stale");
+	status s = new_status(a, VIS_PUBLIC);
+	insert(&s);
+	assert_true(store_search_index_ok());
+	/* without its trigger, an edit leaves the index behind */
+	assert_int_equal(db_exec("DROP TRIGGER status_search_reindex"), 0);
+	status edited = s;
+	edited.text = "changed";
+	edited.edited_at = s.created_at + 1;
+	assert_int_equal(store_status_update(&s, &edited, NULL, 0, NULL, 0), 0);
+	assert_false(store_search_index_ok());
+}
+
+static void test_account_search_prefix_and_rename(void **state)
+{
+	int64_t exact = make_account("kim"), longer = make_account("kimberly");
+	int64_t other = make_account("zed");
+	account z = load_account(other);
+	z.display_name = "Kimi Räikkönen";
+	assert_int_equal(store_account_update_profile(&z), 0);
+	int64_t ids[8];
+	/* exact username, then username prefix, then display name words */
+	ASSERT_IDS(ids, store_accounts_search(&test_arena, "kim", 0, 8, 0, ids),
+		   exact, longer, other);
+	ASSERT_IDS(ids,
+		   store_accounts_search(&test_arena, "raikk", 0, 8, 0, ids),
+		   other);
+	z.display_name = "Someone";
+	assert_int_equal(store_account_update_profile(&z), 0);
+	assert_int_equal(
+		store_accounts_search(&test_arena, "raikk", 0, 8, 0, ids), 0);
+	assert_true(store_search_index_ok());
+}
+
 int main(void)
 {
 	log_set_quiet(1);
@@ -804,6 +939,11 @@ int main(void)
 		STORE_TEST(test_notifications_page_min_id),
 		STORE_TEST(test_idempotency_key_holds_within_window),
 		STORE_TEST(test_marker_set_twice_bumps_version),
+		STORE_TEST(test_search_index_follows_status_writes),
+		STORE_TEST(test_search_index_follows_attachment_writes),
+		STORE_TEST(test_search_index_forgets_a_deleted_account),
+		STORE_TEST(test_search_index_check_notices_a_stale_index),
+		STORE_TEST(test_account_search_prefix_and_rename),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -648,6 +648,136 @@ static void test_escape_html_escapes_all_five(void **state)
 				    "&#39;&lt;/a&gt;");
 }
 
+/* ---- search tokens ---------------------------------------------------- */
+
+typedef struct token_log {
+	buf joined;	   /* tokens joined with '|' */
+	size_t starts[16]; /* source offsets of the first tokens */
+	size_t count;
+	int stop_after; /* return 7 after this many tokens; 0 = never */
+} token_log;
+
+static int log_token(void *ctx, const char *token, size_t len, size_t start,
+		     size_t end)
+{
+	token_log *l = ctx;
+	assert_true(len > 0 && len <= TEXT_SEARCH_TOKEN_MAX);
+	assert_true(start < end);
+	if (l->joined.len)
+		buf_putc(&l->joined, '|');
+	buf_append(&l->joined, token, len);
+	if (l->count < sizeof l->starts / sizeof *l->starts)
+		l->starts[l->count] = start;
+	l->count++;
+	return l->stop_after && (int)l->count == l->stop_after ? 7 : 0;
+}
+
+static token_log tokens_of(const char *s, size_t n)
+{
+	token_log l = {0};
+	buf_init(&l.joined, &test_arena);
+	buf_puts(&l.joined, "");
+	assert_int_equal(text_search_tokens(s, n, log_token, &l), 0);
+	return l;
+}
+
+static const char *tokens(const char *s)
+{
+	return tokens_of(s, strlen(s)).joined.data;
+}
+
+static void test_search_tokens_fold_case_and_latin_accents(void **state)
+{
+	assert_string_equal(tokens("Café in ZÜRICH"), "cafe|in|zurich");
+	/* a decomposed accent folds the same as a precomposed one */
+	assert_string_equal(tokens("Cafe\u0301 NAI\u0308VE"), "cafe|naive");
+	assert_string_equal(tokens("Việt Ñandú"), "viet|nandu");
+}
+
+static void test_search_tokens_fold_greek_and_cyrillic(void **state)
+{
+	assert_string_equal(tokens("Καλημέρα ΚΌΣΜΕ"), "καλημερα|κοσμε");
+	assert_string_equal(tokens("ПРИВЕТ, мир! Ёлка"), "привет|мир|елка");
+}
+
+static void test_search_tokens_fold_compatibility_forms(void **state)
+{
+	assert_string_equal(tokens("ﬁsh ＡＢＣ Straße"), "fish|abc|strasse");
+}
+
+static void test_search_tokens_split_on_punctuation_and_symbols(void **state)
+{
+	assert_string_equal(tokens("foo_bar-baz🙂qux #tag @user:x"),
+			    "foo|bar|baz|qux|tag|user|x");
+	assert_string_equal(tokens("\"NEAR(a* OR b)\" AND -c"),
+			    "near|a|or|b|and|c");
+	assert_string_equal(tokens("https://example.com/story/42"),
+			    "https|example|com|story|42");
+}
+
+static void test_search_tokens_one_per_cjk_character(void **state)
+{
+	assert_string_equal(tokens("日本語のテキスト"),
+			    "日|本|語|の|テ|キ|ス|ト");
+	/* glued to Latin letters, still alone */
+	assert_string_equal(tokens("abc日本def"), "abc|日|本|def");
+	/* Hangul spaces its words: kept whole */
+	assert_string_equal(tokens("안녕하세요 세계"), "안녕하세요|세계");
+}
+
+static void test_search_tokens_keep_other_scripts_marks(void **state)
+{
+	/* Devanagari vowel signs and virama are part of the word */
+	assert_string_equal(tokens("नमस्ते दुनिया"), "नमस्ते|दुनिया");
+}
+
+static void test_search_tokens_report_source_offsets(void **state)
+{
+	token_log l = tokens_of("  ab, Çd", 9);
+	assert_int_equal(l.count, 2);
+	assert_int_equal(l.starts[0], 2);
+	assert_int_equal(l.starts[1], 6);
+}
+
+static void test_search_tokens_of_nothing(void **state)
+{
+	assert_string_equal(tokens(""), "");
+	assert_string_equal(tokens("  !!! ... --- 🙂 "), "");
+	assert_int_equal(tokens_of(NULL, 0).count, 0);
+}
+
+static void test_search_tokens_malformed_utf8_separates(void **state)
+{
+	assert_string_equal(tokens("ab\xff\xfe"
+				   "cd\xc3"),
+			    "ab|cd");
+}
+
+static void test_search_tokens_cut_long_words(void **state)
+{
+	char ascii[300], cyr[201];
+	memset(ascii, 'A', sizeof ascii - 1);
+	ascii[sizeof ascii - 1] = '\0';
+	const char *t = tokens(ascii);
+	assert_int_equal(strlen(t), TEXT_SEARCH_TOKEN_MAX);
+	assert_int_equal(t[0], 'a');
+	for (int i = 0; i < 100; i++)
+		memcpy(cyr + 2 * i, "ж", 2);
+	cyr[200] = '\0';
+	t = tokens(cyr);
+	/* cut on a character boundary: 64 two-byte letters */
+	assert_int_equal(strlen(t), TEXT_SEARCH_TOKEN_MAX);
+	assert_true(text_utf8_valid(t, strlen(t)));
+}
+
+static void test_search_tokens_stop_when_asked(void **state)
+{
+	token_log l = {.stop_after = 2};
+	buf_init(&l.joined, &test_arena);
+	assert_int_equal(text_search_tokens("a b c d", 7, log_token, &l), 7);
+	assert_int_equal(l.count, 2);
+}
+
 #define TEXT_TEST(f)                                                           \
 	cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
 
@@ -729,6 +859,17 @@ int main(void)
 		TEXT_TEST(test_render_url_with_quote_script_is_escaped),
 		TEXT_TEST(test_render_url_apostrophe_escaped_in_href),
 		TEXT_TEST(test_escape_html_escapes_all_five),
+		TEXT_TEST(test_search_tokens_fold_case_and_latin_accents),
+		TEXT_TEST(test_search_tokens_fold_greek_and_cyrillic),
+		TEXT_TEST(test_search_tokens_fold_compatibility_forms),
+		TEXT_TEST(test_search_tokens_split_on_punctuation_and_symbols),
+		TEXT_TEST(test_search_tokens_one_per_cjk_character),
+		TEXT_TEST(test_search_tokens_keep_other_scripts_marks),
+		TEXT_TEST(test_search_tokens_report_source_offsets),
+		TEXT_TEST(test_search_tokens_of_nothing),
+		TEXT_TEST(test_search_tokens_malformed_utf8_separates),
+		TEXT_TEST(test_search_tokens_cut_long_words),
+		TEXT_TEST(test_search_tokens_stop_when_asked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,390 @@
+/* search.c — full-text search: the FTS5 tokenizer every connection
+ * registers, the match expressions built from user words, and the
+ * candidate queries for statuses, accounts and hashtags.
+ *
+ * The indexes (migration 5 in schema.c) are FTS5 tables over external
+ * content, kept in step by triggers, so every write that changes indexed
+ * text updates the index in its own transaction, whichever code path
+ * made it. */
+#include "core/log.h"
+#include "store/db.h"
+#include "store/store.h"
+#include "text/text.h"
+
+#include <ctype.h>
+#include <string.h>
+
+/* The tokenizer's name in CREATE VIRTUAL TABLE … tokenize = '…'. */
+#define SEARCH_TOKENIZER "chorus"
+
+/* U+10FFFF: sorts after every character a key can hold, so key + this
+ * bounds the range of keys starting with key. */
+static const char key_range_end[] = "\xF4\x8F\xBF\xBF";
+
+/* ---- the tokenizer ---------------------------------------------------- */
+
+typedef struct fts_emit {
+	void *ctx;
+	int (*token)(void *ctx, int flags, const char *token, int len,
+		     int start, int end);
+} fts_emit;
+
+static int fts_token(void *ctx, const char *token, size_t len, size_t start,
+		     size_t end)
+{
+	const fts_emit *e = ctx;
+	return e->token(e->ctx, 0, token, (int)len, (int)start, (int)end);
+}
+
+static int fts_tokenize(Fts5Tokenizer *t, void *ctx, int flags,
+			const char *text, int n,
+			int (*token)(void *, int, const char *, int, int, int))
+{
+	(void)t;
+	(void)flags;
+	if (!text || n <= 0)
+		return SQLITE_OK;
+	fts_emit e = {ctx, token};
+	return text_search_tokens(text, (size_t)n, fts_token, &e);
+}
+
+/* The tokenizer keeps no state: every instance is this one. */
+static int fts_tokenizer_instance;
+
+static int fts_create(void *ctx, const char **argv, int argc,
+		      Fts5Tokenizer **out)
+{
+	(void)ctx;
+	(void)argv;
+	(void)argc;
+	*out = (Fts5Tokenizer *)&fts_tokenizer_instance;
+	return SQLITE_OK;
+}
+
+static void fts_delete(Fts5Tokenizer *t)
+{
+	(void)t;
+}
+
+int db_search_register(sqlite3 *conn)
+{
+	static fts5_tokenizer tokenizer = {fts_create, fts_delete,
+					   fts_tokenize};
+	fts5_api *api = NULL;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(conn, "SELECT fts5(?1)", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (!api || api->xCreateTokenizer(api, SEARCH_TOKENIZER, NULL,
+					  &tokenizer, NULL) != SQLITE_OK) {
+		log_error("cannot register the search tokenizer");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- match expressions ------------------------------------------------ */
+
+static int count_token(void *ctx, const char *token, size_t len, size_t start,
+		       size_t end)
+{
+	(void)token;
+	(void)len;
+	(void)start;
+	(void)end;
+	++*(size_t *)ctx;
+	return 0;
+}
+
+/* Whether term holds a search token (an all-punctuation term does not,
+ * and FTS5 would match nothing with it). */
+static bool term_has_token(const char *term)
+{
+	size_t n = 0;
+	text_search_tokens(term, strlen(term), count_token, &n);
+	return n > 0;
+}
+
+/* Append term to b as one FTS5 string: in double quotes, each inner
+ * quote doubled. Inside a string FTS5 sees no operators at all. */
+static void put_fts_string(buf *b, const char *term)
+{
+	buf_putc(b, '"');
+	for (const char *p = term; *p; p++) {
+		if (*p == '"')
+			buf_putc(b, '"');
+		buf_putc(b, *p);
+	}
+	buf_putc(b, '"');
+}
+
+char *store_search_match(arena *a, const store_search_term *terms, size_t n,
+			 bool negated, bool prefix)
+{
+	size_t last = n;
+	for (size_t i = 0; i < n; i++)
+		if (terms[i].negated == negated &&
+		    term_has_token(terms[i].text))
+			last = i;
+	if (last == n)
+		return NULL;
+	buf b;
+	buf_init(&b, a);
+	/* the wanted terms, ANDed, or the unwanted ones, ORed */
+	for (size_t i = 0; i <= last; i++) {
+		if (terms[i].negated != negated ||
+		    !term_has_token(terms[i].text))
+			continue;
+		if (b.len)
+			buf_puts(&b, negated ? " OR " : " ");
+		put_fts_string(&b, terms[i].text);
+		if (prefix && i == last)
+			buf_putc(&b, '*');
+	}
+	if (negated)
+		return b.data;
+	/* then subtract the unwanted: (a b) NOT "c" NOT "d" */
+	for (size_t i = 0; i < n; i++) {
+		if (!terms[i].negated || !term_has_token(terms[i].text))
+			continue;
+		buf_puts(&b, " NOT ");
+		put_fts_string(&b, terms[i].text);
+	}
+	return b.data;
+}
+
+/* ---- statuses --------------------------------------------------------- */
+
+/* The filters every status query shares; parameters ?5 on (see
+ * bind_status_filters). Filter columns carry a unary '+' so SQLite keeps
+ * walking the index that orders the page. */
+#define STATUS_FILTERS                                                         \
+	" AND +s.reblog_of_id IS NULL"                                         \
+	" AND (?5 = 0 OR +s.account_id = ?5) AND +s.account_id <> ?6"          \
+	" AND (?7 = 0 OR (?7 = 1) = EXISTS (SELECT 1 FROM media_attachments"   \
+	" m WHERE m.status_id = s.id AND (?8 IS NULL OR m.type = ?8"           \
+	" OR (?8 = 'video' AND m.type = 'gifv'))))"                            \
+	" AND (?9 = 0 OR (?9 = 1) = (+s.in_reply_to_id IS NOT NULL))"          \
+	" AND (?10 = 0 OR (?10 = 1) = (+s.sensitive <> 0))"                    \
+	" AND (?11 IS NULL OR +s.language = ?11)"                              \
+	" AND (?12 = 0 OR +s.account_id = ?12 OR EXISTS (SELECT 1 FROM"        \
+	" mentions x WHERE x.status_id = s.id AND x.account_id = ?12)"         \
+	" OR EXISTS (SELECT 1 FROM favourites x WHERE x.account_id = ?12"      \
+	" AND x.status_id = s.id) OR EXISTS (SELECT 1 FROM bookmarks x"        \
+	" WHERE x.account_id = ?12 AND x.status_id = s.id))"
+
+/* The words checked per row, for the walks that do not start from the
+ * index: ?1 wanted (with its NOTs), ?13 unwanted (ORed). A MATCH with a
+ * rowid is a seek in the index, not a scan. */
+#define STATUS_WORDS_PER_ROW                                                   \
+	" AND (?1 IS NULL OR EXISTS (SELECT 1 FROM status_search"              \
+	" WHERE status_search MATCH ?1 AND rowid = s.id))"                     \
+	" AND (?13 IS NULL OR NOT EXISTS (SELECT 1 FROM status_search"         \
+	" WHERE status_search MATCH ?13 AND rowid = s.id))"
+
+/* Words, no author: the index's matches, newest first. */
+static const char sql_search_by_words[] =
+	"SELECT s.id FROM status_search f JOIN statuses s ON s.id = f.rowid"
+	" WHERE status_search MATCH ?1"
+	" AND f.rowid > ?2 AND f.rowid < ?3" STATUS_FILTERS
+	" ORDER BY f.rowid DESC LIMIT ?4";
+
+/* An author without wanted words: their posts, newest first, each
+ * checked for the unwanted ones. */
+static const char sql_search_by_author[] =
+	"SELECT s.id FROM statuses s WHERE s.account_id = ?5 AND s.id > ?2"
+	" AND s.id < ?3" STATUS_WORDS_PER_ROW STATUS_FILTERS
+	" ORDER BY s.id DESC LIMIT ?4";
+
+/* Filters alone (or only unwanted words): every status, newest first. */
+static const char sql_search_all[] =
+	"SELECT s.id FROM statuses s WHERE s.id > ?2 AND s.id < "
+	"?3" STATUS_WORDS_PER_ROW STATUS_FILTERS " ORDER BY s.id DESC LIMIT ?4";
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void bind_status_filters(sqlite3_stmt *st, const store_status_query *q)
+{
+	sqlite3_bind_int64(st, 5, q->author);
+	sqlite3_bind_int64(st, 6, q->not_author);
+	sqlite3_bind_int(st, 7, (int)q->media);
+	bind_text_or_null(st, 8, q->media_type);
+	sqlite3_bind_int(st, 9, (int)q->reply);
+	sqlite3_bind_int(st, 10, (int)q->sensitive);
+	bind_text_or_null(st, 11, q->language);
+	sqlite3_bind_int64(st, 12, q->library);
+}
+
+size_t store_statuses_search(arena *a, const store_status_query *q, int64_t lo,
+			     int64_t hi, int limit, int64_t *out)
+{
+	char *want = store_search_match(a, q->terms, q->nterms, false, false);
+	char *unwanted =
+		want ? NULL
+		     : store_search_match(a, q->terms, q->nterms, true, false);
+	/* user words match the text columns only, never the author id */
+	if (want)
+		want = arena_printf(
+			a, "{text spoiler_text media} : (%s)%s", want,
+			q->author ? arena_printf(a,
+						 " AND author : "
+						 "\"%lld\"",
+						 (long long)q->author)
+				  : "");
+	const char *sql = want	      ? sql_search_by_words
+			  : q->author ? sql_search_by_author
+				      : sql_search_all;
+	sqlite3_stmt *st = db_stmt(sql);
+	bind_text_or_null(st, 1, want);
+	sqlite3_bind_int64(st, 2, lo);
+	sqlite3_bind_int64(st, 3, hi);
+	sqlite3_bind_int(st, 4, limit);
+	bind_status_filters(st, q);
+	bind_text_or_null(st, 13, unwanted);
+	size_t n = 0;
+	int rc;
+	while (n < (size_t)limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		out[n++] = sqlite3_column_int64(st, 0);
+	if (n < (size_t)limit && rc != SQLITE_DONE)
+		log_error("status search: %s", sqlite3_errmsg(db_conn()));
+	sqlite3_reset(st);
+	return n;
+}
+
+/* ---- accounts --------------------------------------------------------- */
+
+/* Accounts whose username or display name holds the words (the last one
+ * as a prefix), or whose username starts with the query: the exact
+ * username first, then username prefixes, then by followers. */
+static const char sql_accounts_search[] =
+	"SELECT a.id FROM accounts a WHERE"
+	" ((?1 IS NOT NULL AND a.id IN (SELECT rowid FROM account_search"
+	" WHERE account_search MATCH ?1))"
+	" OR (a.username_key >= ?2 AND a.username_key < ?3))"
+	" AND (?4 = 0 OR a.id IN (SELECT target_id FROM follows"
+	" WHERE account_id = ?4))"
+	" ORDER BY a.username_key = ?2 DESC,"
+	" (a.username_key >= ?2 AND a.username_key < ?3) DESC,"
+	" a.followers_count DESC, a.id LIMIT ?5 OFFSET ?6";
+
+size_t store_accounts_search(arena *a, const char *q, int64_t following_of,
+			     int limit, int offset, int64_t *out)
+{
+	/* the words of q, the last one a prefix */
+	store_search_term term = {.text = q};
+	char *match = store_search_match(a, &term, 1, false, true);
+	/* the username range: q as a lower-case key, if it can be one */
+	char *key = arena_strdup(a, q);
+	for (char *p = key; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	sqlite3_stmt *st = db_stmt(sql_accounts_search);
+	bind_text_or_null(st, 1, match);
+	if (*key) {
+		sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3,
+				  arena_printf(a, "%s%s", key, key_range_end),
+				  -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, 4, following_of);
+	sqlite3_bind_int(st, 5, limit);
+	sqlite3_bind_int(st, 6, offset);
+	size_t n = 0;
+	while (n < (size_t)limit && sqlite3_step(st) == SQLITE_ROW)
+		out[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+/* ---- hashtags --------------------------------------------------------- */
+
+/* Tags whose key starts with the query's: the exact one first, then the
+ * most recently used (status ids grow with time, so the largest id in
+ * the tag's status_tags range is its last use). */
+static const char sql_tags_search[] =
+	"SELECT t.id, t.name FROM tags t WHERE t.key >= ?1 AND t.key < ?2"
+	" ORDER BY t.key = ?1 DESC, (SELECT max(x.status_id) FROM status_tags"
+	" x WHERE x.tag_id = t.id) DESC, t.key LIMIT ?3 OFFSET ?4";
+
+size_t store_tags_search(arena *a, const char *key, int limit, int offset,
+			 int64_t *ids, const char **names)
+{
+	sqlite3_stmt *st = db_stmt(sql_tags_search);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, arena_printf(a, "%s%s", key, key_range_end),
+			  -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, limit);
+	sqlite3_bind_int(st, 4, offset);
+	size_t n = 0;
+	while (n < (size_t)limit && sqlite3_step(st) == SQLITE_ROW) {
+		ids[n] = sqlite3_column_int64(st, 0);
+		names[n] = arena_strdup(a, db_text(st, 1));
+		n++;
+	}
+	sqlite3_reset(st);
+	return n;
+}
+
+/* ---- checks ----------------------------------------------------------- */
+
+/* Whether index (an external-content FTS5 table with columns cols) holds
+ * exactly what its content tokenizes to: a fresh index is built in a temp
+ * table from content_sql and the two compared entry by entry (term,
+ * row, column, position) through fts5vocab. FTS5's own integrity-check
+ * does not read external content back in SQLite 3.40. */
+static bool index_matches(const char *index, const char *cols,
+			  const char *content_sql)
+{
+	sqlite3 *conn = db_conn();
+	char *sql = sqlite3_mprintf(
+		"DROP TABLE IF EXISTS temp.check_fresh;"
+		"DROP TABLE IF EXISTS temp.check_vocab_a;"
+		"DROP TABLE IF EXISTS temp.check_vocab_b;"
+		"CREATE VIRTUAL TABLE temp.check_fresh USING fts5(%s,"
+		" tokenize = '" SEARCH_TOKENIZER "');"
+		"INSERT INTO temp.check_fresh (rowid, %s) %s;"
+		"CREATE VIRTUAL TABLE temp.check_vocab_a USING fts5vocab(main,"
+		" %s, instance);"
+		"CREATE VIRTUAL TABLE temp.check_vocab_b USING fts5vocab(temp,"
+		" check_fresh, instance);",
+		cols, cols, content_sql, index);
+	int rc = sqlite3_exec(conn, sql, NULL, NULL, NULL);
+	sqlite3_free(sql);
+	sqlite3_stmt *st = NULL;
+	bool same = rc == SQLITE_OK &&
+		    sqlite3_prepare_v2(
+			    conn,
+			    "SELECT (SELECT count(*) FROM (SELECT * FROM"
+			    " temp.check_vocab_a EXCEPT SELECT * FROM"
+			    " temp.check_vocab_b)) + (SELECT count(*) FROM"
+			    " (SELECT * FROM temp.check_vocab_b EXCEPT"
+			    " SELECT * FROM temp.check_vocab_a))",
+			    -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_int64(st, 0) == 0;
+	sqlite3_finalize(st);
+	sqlite3_exec(conn,
+		     "DROP TABLE IF EXISTS temp.check_vocab_a;"
+		     "DROP TABLE IF EXISTS temp.check_vocab_b;"
+		     "DROP TABLE IF EXISTS temp.check_fresh;",
+		     NULL, NULL, NULL);
+	return same;
+}
+
+bool store_search_index_ok(void)
+{
+	return index_matches("status_search",
+			     "text, spoiler_text, media, author",
+			     "SELECT id, text, spoiler_text, media, author"
+			     " FROM status_search_docs") &&
+	       index_matches("account_search", "username, display_name",
+			     "SELECT id, username, display_name FROM accounts");
+}
