@@ -425,7 +425,8 @@ int bench_data_run(int accounts, int statuses, unsigned seed)
 	if (!g.account_ids || !g.st || !g.open)
 		fputs("bench-data: out of memory\n", stderr);
 	else if (make_accounts(&g) == 0 && make_follows(&g) >= 0 &&
-		 make_statuses(&g, (size_t)statuses) == 0)
+		 make_statuses(&g, (size_t)statuses) == 0 &&
+		 store_search_flush() == 0) /* index it all now */
 		rc = 0;
 	/* leave a small WAL for the server that starts next */
 	sqlite3_exec(db_conn(), "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,

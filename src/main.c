@@ -167,7 +167,8 @@ static int cmd_serve(void)
 		   (size_t)cfg.cache_home_feed_length);
 	if (store_checkpointer_start() < 0)
 		return 1;
-	if (media_start() < 0) {
+	if (store_search_indexer_start() < 0 || media_start() < 0) {
+		store_search_indexer_stop();
 		store_checkpointer_stop();
 		return 1;
 	}
@@ -176,6 +177,7 @@ static int cmd_serve(void)
 	if (stream_start() < 0 || !(s = http_server_start(&opts))) {
 		stream_stop();
 		jobs_stop();
+		store_search_indexer_stop();
 		store_checkpointer_stop();
 		return 1;
 	}
@@ -187,6 +189,7 @@ static int cmd_serve(void)
 	stream_stop(); /* libmicrohttpd wants its streams back first */
 	http_server_stop(s);
 	jobs_stop();
+	store_search_indexer_stop();
 	store_checkpointer_stop();
 	store_thread_close();
 	cache_shutdown();

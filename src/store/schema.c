@@ -12,6 +12,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Migration 7's triggers: forget (remove) or add the index entries of
+ * the statuses with these ids, as the view shows them now, skipping any
+ * still in the backlog (not indexed yet). */
+#define SEARCH_FORGET(ids)                                                     \
+	" INSERT INTO status_search (status_search, rowid, text,"              \
+	" spoiler_text, media, author) SELECT 'delete', id, text,"             \
+	" spoiler_text, media, author FROM status_search_docs"                 \
+	" WHERE id IN (" ids ") AND id NOT IN"                                 \
+	" (SELECT status_id FROM search_backlog);"
+#define SEARCH_ADD(ids)                                                        \
+	" INSERT INTO status_search (rowid, text, spoiler_text, media,"        \
+	" author) SELECT id, text, spoiler_text, media, author"                \
+	" FROM status_search_docs WHERE id IN (" ids ") AND id NOT IN"         \
+	" (SELECT status_id FROM search_backlog);"
+
 static const char *const migrations[] = {
 	/* 1: accounts, apps, tokens, statuses, interactions, notifications */
 	"CREATE TABLE accounts ("
@@ -417,6 +432,141 @@ static const char *const migrations[] = {
 	/* what was written before this migration */
 	"INSERT INTO status_search (status_search) VALUES ('rebuild');"
 	"INSERT INTO account_search (account_search) VALUES ('rebuild');",
+	/* 7: new statuses are indexed in batches, not each in its own
+	 * write. One FTS5 insert per transaction writes a fresh segment and
+	 * the index's structure record: it halved POST throughput. A new
+	 * status now only enters search_backlog; store_search_flush()
+	 * indexes the backlog in one transaction (every second, and before
+	 * any status search reads the index, so a search still finds what
+	 * was posted before it). Until then the status is not in the index,
+	 * so the triggers that remove and re-add a status's entry on edits,
+	 * deletes and attachment changes skip a backlogged one: the flush
+	 * indexes whatever its text is by then. */
+	"CREATE TABLE search_backlog (status_id INTEGER PRIMARY KEY);"
+	"DROP TRIGGER status_search_insert;"
+	"DROP TRIGGER status_search_unindex;"
+	"DROP TRIGGER status_search_reindex;"
+	"DROP TRIGGER status_search_delete;"
+	"DROP TRIGGER media_search_insert_before;"
+	"DROP TRIGGER media_search_insert_after;"
+	"DROP TRIGGER media_search_update_before;"
+	"DROP TRIGGER media_search_update_after;"
+	"DROP TRIGGER media_search_delete_before;"
+	"DROP TRIGGER media_search_delete_after;"
+	"CREATE TRIGGER status_search_insert AFTER INSERT ON statuses"
+	"  WHEN new.reblog_of_id IS NULL BEGIN"
+	"  INSERT OR IGNORE INTO search_backlog (status_id) VALUES (new.id);"
+	"  END;"
+	"CREATE TRIGGER status_search_unindex BEFORE UPDATE OF text,"
+	"  spoiler_text ON statuses BEGIN" SEARCH_FORGET(
+		"old.id") "END;"
+			  "CREATE TRIGGER status_search_reindex AFTER UPDATE "
+			  "OF text,"
+			  "  spoiler_text ON statuses BEGIN" SEARCH_ADD(
+				  "new.id") "END;"
+					    "CREATE TRIGGER "
+					    "status_search_delete BEFORE "
+					    "DELETE ON statuses"
+					    "  BEGIN" SEARCH_FORGET(
+						    "old.id") "  DELETE FROM "
+							      "search_backlog "
+							      "WHERE status_id "
+							      "= old.id; END;"
+							      /* an attachment's
+								 description is
+								 part of its
+								 status's text
+							       */
+							      "CREATE TRIGGER "
+							      "media_search_"
+							      "insert_before "
+							      "BEFORE INSERT"
+							      "  ON "
+							      "media_"
+							      "attachments "
+							      "WHEN "
+							      "new.status_id "
+							      "IS NOT NULL "
+							      "BEGI"
+							      "N" SEARCH_FORGET(
+								      "new."
+								      "status_"
+								      "id") "EN"
+									    "D;"
+									    "CR"
+									    "EA"
+									    "TE"
+									    " T"
+									    "RI"
+									    "GG"
+									    "ER"
+									    " m"
+									    "ed"
+									    "ia"
+									    "_s"
+									    "ea"
+									    "rc"
+									    "h_"
+									    "in"
+									    "se"
+									    "rt"
+									    "_a"
+									    "ft"
+									    "er"
+									    " A"
+									    "FT"
+									    "ER"
+									    " I"
+									    "NS"
+									    "ER"
+									    "T"
+									    "  "
+									    "ON"
+									    " m"
+									    "ed"
+									    "ia"
+									    "_a"
+									    "tt"
+									    "ac"
+									    "hm"
+									    "en"
+									    "ts"
+									    " W"
+									    "HE"
+									    "N "
+									    "ne"
+									    "w."
+									    "st"
+									    "at"
+									    "us"
+									    "_i"
+									    "d "
+									    "IS"
+									    " N"
+									    "OT"
+									    " N"
+									    "UL"
+									    "L "
+									    "BE"
+									    "GI"
+									    "N" SEARCH_ADD(
+										    "new.status_id") "END;"
+												     "CREATE TRIGGER media_search_update_before BEFORE UPDATE OF"
+												     "  status_id, description, position ON media_attachments"
+												     "  WHEN old.status_id IS NOT NULL OR new.status_id IS NOT NULL"
+												     "  BEGIN" SEARCH_FORGET(
+													     "old.status_id, new.status_id") "END;"
+																	     "CREATE TRIGGER media_search_update_after AFTER UPDATE OF"
+																	     "  status_id, description, position ON media_attachments"
+																	     "  WHEN old.status_id IS NOT NULL OR new.status_id IS NOT NULL"
+																	     "  BEGIN" SEARCH_ADD(
+																		     "old.status_id, new.status_id") "END;"
+																						     "CREATE TRIGGER media_search_delete_before BEFORE DELETE"
+																						     "  ON media_attachments WHEN old.status_id IS NOT NULL BEGIN" SEARCH_FORGET(
+																							     "old.status_id") "END;"
+																									      "CREATE TRIGGER media_search_delete_after AFTER DELETE"
+																									      "  ON media_attachments WHEN old.status_id IS NOT NULL BEGIN" SEARCH_ADD(
+																										      "old.status_id") "END;",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };

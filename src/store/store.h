@@ -296,6 +296,14 @@ size_t store_tags_search(arena *a, const char *key, int limit, int offset,
 /* Whether both indexes hold exactly what their content tokenizes to
  * (rebuilds them aside and compares: for tests and checks, O(rows)). */
 bool store_search_index_ok(void);
+/* Index the statuses posted since the last flush (search_backlog), in
+ * transactions of a few thousand: from the indexer thread, and before a
+ * status search reads the index. 0 or -1. */
+int store_search_flush(void);
+/* The thread that flushes the backlog ten times a second while serving;
+ * stop joins it after a last flush. */
+int store_search_indexer_start(void);
+void store_search_indexer_stop(void);
 
 /* media.c — attachments and the durable job queue */
 /* Insert m; with job_kind, also a job (kind, m->id) due now, in the same

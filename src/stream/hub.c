@@ -151,6 +151,7 @@ static struct {
 	client *dead;
 	bucket *index[INDEX_BUCKETS];
 	uint64_t seq;
+	long kind_subs[STREAM_KINDS]; /* subscriptions of each kind */
 	stream_stats stats;
 } hub = {.lock = PTHREAD_MUTEX_INITIALIZER,
 	 .epfd = -1,
@@ -200,6 +201,7 @@ static bool index_add(sub *s)
 		b->cap = cap;
 	}
 	b->subs[b->n++] = s;
+	hub.kind_subs[s->kind]++;
 	return true;
 }
 
@@ -212,6 +214,7 @@ static void index_remove(sub *s)
 		for (size_t i = 0; i < b->n; i++)
 			if (b->subs[i] == s) {
 				b->subs[i] = b->subs[--b->n];
+				hub.kind_subs[s->kind]--;
 				break;
 			}
 		if (!b->n) {
@@ -299,8 +302,19 @@ static void unsubscribe(client *c, const stream_spec *spec)
 	free(key);
 }
 
+/* Clients are counted from their creation (before the handshake's reply
+ * goes out) to their freeing, so an event published while a client's
+ * socket is on its way to the hub is not dropped as unheard. */
+static void count_clients(long delta)
+{
+	pthread_mutex_lock(&hub.lock);
+	hub.stats.connections += delta;
+	pthread_mutex_unlock(&hub.lock);
+}
+
 static void client_free(client *c)
 {
+	count_clients(-1);
 	for (int i = 0; i < c->nsubs; i++)
 		sub_free(c->subs[i]);
 	for (size_t i = 0; i < c->out_n; i++)
@@ -347,9 +361,6 @@ static void client_close(client *c)
 	} else {
 		http_feed_close(c->feed);
 	}
-	pthread_mutex_lock(&hub.lock);
-	hub.stats.connections--;
-	pthread_mutex_unlock(&hub.lock);
 	client_free(c);
 }
 
@@ -652,9 +663,9 @@ static void ws_readable(client *c)
 /* One event as the bytes each transport wants, built on first use. */
 typedef struct delivery {
 	uint64_t seq;
-	const char *event;   /* "update", "delete"… */
-	const char *payload; /* JSON text, or the bare id for deletes */
-	bool payload_json;
+	const char *event;    /* "update", "delete"… */
+	const char *payload;  /* JSON text, or the bare id for deletes */
+	const status *status; /* rendered into payload on first use */
 	arena *a;
 	char *escaped; /* payload as a JSON string literal */
 	size_t escaped_len;
@@ -688,6 +699,20 @@ static void json_escape_into(buf *b, const char *s)
 	buf_putc(b, '"');
 }
 
+/* The payload, rendering the status the first time a client wants it:
+ * an event nobody listens to costs no rendering. */
+static const char *delivery_payload(delivery *d)
+{
+	if (!d->payload && d->status) {
+		buf b;
+		buf_init(&b, d->a);
+		render_status_into(d->a, &b, d->status, 0);
+		buf_putc(&b, '\0');
+		d->payload = b.data;
+	}
+	return d->payload ? d->payload : "";
+}
+
 static frame *delivery_frame(delivery *d, const char *name)
 {
 	if (d->last_frame && !strcmp(d->last_name, name))
@@ -695,7 +720,7 @@ static frame *delivery_frame(delivery *d, const char *name)
 	if (!d->escaped) {
 		buf b;
 		buf_init(&b, d->a);
-		json_escape_into(&b, d->payload);
+		json_escape_into(&b, delivery_payload(d));
 		d->escaped = b.data;
 		d->escaped_len = b.len;
 	}
@@ -727,7 +752,7 @@ static void deliver_to(delivery *d, sub *s)
 	}
 	if (!d->sse) {
 		d->sse = arena_printf(d->a, "event: %s\ndata: %s\n\n", d->event,
-				      d->payload);
+				      delivery_payload(d));
 		d->sse_len = strlen(d->sse);
 	}
 	if (http_feed_write(c->feed, d->sse, d->sse_len) < 0)
@@ -875,15 +900,10 @@ static void on_status(arena *a, uint64_t seq, const event *ev)
 		if (!store_status_get(a, s->reblog_of_id, s->reblog))
 			return;
 	}
-	buf b;
-	buf_init(&b, a);
-	render_status_into(a, &b, s, 0);
-	buf_putc(&b, '\0');
 	delivery d = {.seq = seq,
 		      .event = ev->kind == EVENT_STATUS_EDITED ? "status.update"
 							       : "update",
-		      .payload = b.data,
-		      .payload_json = true,
+		      .status = s,
 		      .a = a};
 	if (timeline_public_has(s)) {
 		media_attachment one;
@@ -891,7 +911,8 @@ static void on_status(arena *a, uint64_t seq, const event *ev)
 	}
 	each_tag(s->entities, &d, s->vis == VIS_PUBLIC && !s->reblog_of_id);
 	audience_ctx x = {&d, s};
-	store_home_audience(s, to_home, &x);
+	if (hub.kind_subs[STREAM_USER]) /* else nobody to find */
+		store_home_audience(s, to_home, &x);
 	delivery_end(&d);
 	if (s->vis == VIS_DIRECT && ev->kind == EVENT_STATUS)
 		deliver_direct(a, seq, s);
@@ -947,7 +968,6 @@ static void on_notification(arena *a, uint64_t seq, const event *ev)
 	delivery d = {.seq = seq,
 		      .event = "notification",
 		      .payload = arena_strdup(a, text),
-		      .payload_json = true,
 		      .a = a};
 	free(text);
 	deliver_account(&d, STREAM_USER, ev->account_id, NULL);
@@ -1125,6 +1145,11 @@ static void push(command *cmd)
 
 static void on_event(const event *e)
 {
+	pthread_mutex_lock(&hub.lock);
+	bool anyone = hub.stats.connections > 0;
+	pthread_mutex_unlock(&hub.lock);
+	if (!anyone) /* a client connecting now sees only later events */
+		return;
 	command *cmd = calloc(1, sizeof *cmd);
 	if (!cmd)
 		return;
@@ -1145,9 +1170,6 @@ static void open_client(client *c)
 		client_free(c);
 		return;
 	}
-	pthread_mutex_lock(&hub.lock);
-	hub.stats.connections++;
-	pthread_mutex_unlock(&hub.lock);
 	cmd->type = CMD_OPEN;
 	cmd->c = c;
 	push(cmd);
@@ -1170,6 +1192,7 @@ static client *client_new(int64_t account, const char *scopes,
 	client *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
+	count_clients(1);
 	c->fd = -1;
 	c->account = account;
 	c->scopes = scopes ? strdup(scopes) : NULL;

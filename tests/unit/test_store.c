@@ -842,6 +842,41 @@ static void test_search_index_follows_attachment_writes(void **state)
 	assert_true(store_search_index_ok());
 }
 
+/* Statuses wait in search_backlog until a flush or a search indexes them;
+ * edits, attachments and deletes while they wait must leave the index
+ * exactly right once they are indexed. */
+static void test_search_backlog_takes_changes_before_the_flush(void **state)
+{
+	int64_t a = make_account("waiting"), out[TEST_MAX_IDS];
+	status s = new_status(a, VIS_PUBLIC);
+	s.text = "draft words";
+	insert(&s);
+	status edited = s;
+	edited.text = "final words";
+	edited.edited_at = s.created_at + 1;
+	assert_int_equal(store_status_update(&s, &edited, NULL, 0, NULL, 0), 0);
+	attachment(a, s.id, "a lighthouse");
+	int64_t gone = post(a, VIS_PUBLIC);
+	status g;
+	assert_true(store_status_get(&test_arena, gone, &g));
+	assert_int_equal(store_status_delete(&g), 0);
+	assert_true(db_exists("SELECT 1 FROM search_backlog", 0, 0));
+	/* the search flushes first: what was posted before it is found */
+	ASSERT_IDS(out, search_words("final", out), s.id);
+	assert_false(db_exists("SELECT 1 FROM search_backlog", 0, 0));
+	assert_int_equal(search_words("draft", out), 0);
+	ASSERT_IDS(out, search_words("lighthouse", out), s.id);
+	assert_true(store_search_index_ok());
+	/* and after the flush, the triggers take over again */
+	status again = edited;
+	again.text = "revised words";
+	again.edited_at = edited.edited_at + 1;
+	assert_int_equal(store_status_update(&edited, &again, NULL, 0, NULL, 0),
+			 0);
+	ASSERT_IDS(out, search_words("revised", out), s.id);
+	assert_true(store_search_index_ok());
+}
+
 static void test_search_index_forgets_a_deleted_account(void **state)
 {
 	int64_t a = make_account("leaving"), b = make_account("staying");
@@ -941,6 +976,7 @@ int main(void)
 		STORE_TEST(test_marker_set_twice_bumps_version),
 		STORE_TEST(test_search_index_follows_status_writes),
 		STORE_TEST(test_search_index_follows_attachment_writes),
+		STORE_TEST(test_search_backlog_takes_changes_before_the_flush),
 		STORE_TEST(test_search_index_forgets_a_deleted_account),
 		STORE_TEST(test_search_index_check_notices_a_stale_index),
 		STORE_TEST(test_account_search_prefix_and_rename),
