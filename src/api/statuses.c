@@ -47,6 +47,12 @@ static bool read_post_fields(http_req *r, post_request *pr, bool creating)
 	pr->spoiler_text = cw ? cw->value : NULL;
 	pr->has_media_ids = http_param_has(r, "media_ids");
 	pr->media_ids = http_param_list(r, "media_ids", &pr->nmedia_ids);
+	/* blank items ("media_ids[]=", JSON []) say "no media", as in Rails */
+	size_t kept = 0;
+	for (size_t i = 0; i < pr->nmedia_ids; i++)
+		if (*pr->media_ids[i])
+			pr->media_ids[kept++] = pr->media_ids[i];
+	pr->nmedia_ids = kept;
 	pr->sensitive = http_param_bool(r, "sensitive", false);
 	/* an unknown language is dropped, not stored: Mastodon does the
 	 * same, and it keeps markup out of the field */

@@ -124,6 +124,10 @@ static void json_flatten(http_req *r, const char *key, json_t *v, bool in_list)
 		char *lkey = arena_printf(&r->arena, "%s[]", key);
 		size_t i;
 		json_t *child;
+		/* [] is sent, and means "none": one empty item, as a form's
+		 * "key[]=" (Rails drops the blank; handlers do too) */
+		if (!json_array_size(v))
+			http_param_add(r, lkey, "", 0, false);
 		json_array_foreach(v, i, child)
 		{
 			if (json_is_object(child)) {

@@ -578,3 +578,28 @@ def test_upload_without_a_token_is_refused_before_its_body(server):
     assert head.startswith("HTTP/1.1 401"), head[:200]
     assert "error" in head
     assert set(media_files(server)) == before
+
+
+def test_edit_with_an_empty_media_list_removes_the_media(server, alice, files):
+    """JSON "media_ids": [] (and a form's blank media_ids[]=) means none."""
+    for encoding in ("json", "form"):
+        m = alice.api.media_post(str(files["png"]))
+        st = alice.api.status_post("with a picture", media_ids=[m["id"]])
+        assert len(st["media_attachments"]) == 1
+        url = f"{server.url}/api/v1/statuses/{st['id']}"
+        auth = {"Authorization": f"Bearer {alice.token}"}
+        if encoding == "json":
+            r = requests.put(url, json={"status": "no picture now", "media_ids": []},
+                             headers=auth, timeout=10)
+        else:
+            r = requests.put(url, data={"status": "no picture now", "media_ids[]": ""},
+                             headers=auth, timeout=10)
+        assert r.status_code == 200, r.text
+        assert r.json()["media_attachments"] == [], encoding
+        assert alice.api.status(st["id"])["media_attachments"] == []
+        # without the key, an edit keeps what it has
+        m2 = alice.api.media_post(str(files["png"]))
+        st2 = alice.api.status_post("keeps it", media_ids=[m2["id"]])
+        r = requests.put(f"{server.url}/api/v1/statuses/{st2['id']}",
+                         json={"status": "still keeps it"}, headers=auth, timeout=10)
+        assert len(r.json()["media_attachments"]) == 1
