@@ -152,3 +152,27 @@ NGINX
 }
 
 nginx_version() { "$(command -v nginx || echo /usr/sbin/nginx)" -v 2>&1 | sed 's/.*nginx\///'; }
+
+# bench_data_ensure DATA LOG ACCOUNTS STATUSES FRESH: generate the data set
+# into DATA with `chorus bench-data` unless a complete one of that size is
+# there (FRESH=1 always generates). The generator's log goes to LOG, its
+# "bench: key=value" lines to the file $INFO (set by the caller).
+bench_data_ensure() {
+	local data=$1 log=$2 accounts=$3 statuses=$4 fresh=$5
+	local mark=$data/.bench-complete
+	if [ "$fresh" = 1 ] || [ ! -f "$mark" ] || [ ! -f "$INFO" ] ||
+		! grep -qx "bench: accounts=$accounts" "$INFO" ||
+		! grep -qx "bench: statuses=$statuses" "$INFO"; then
+		echo "== generating $accounts accounts, $statuses statuses"
+		rm -rf "$data"
+		build/chorus bench-data "$accounts" "$statuses" --data "$data" |
+			tee "$log"
+		grep '^bench: ' "$log" >"$INFO"
+		touch "$mark"
+	else
+		echo "== data set present ($data); --fresh generates it again"
+	fi
+}
+
+# info KEY: a value the generator reported ("bench: KEY=value" in $INFO).
+info() { sed -n "s/^bench: $1=//p" "$INFO"; }

@@ -58,22 +58,9 @@ echo "== build"
 make -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
 
 DATA=$OUT/search-data
-MARK=$DATA/.bench-complete
 INFO=$OUT/search-bench-data.txt
 mkdir -p "$OUT"
-if [ "$FRESH" = 1 ] || [ ! -f "$MARK" ] || [ ! -f "$INFO" ] ||
-	! grep -qx "bench: accounts=$ACCOUNTS" "$INFO" ||
-	! grep -qx "bench: statuses=$STATUSES" "$INFO"; then
-	echo "== generating $ACCOUNTS accounts, $STATUSES statuses"
-	rm -rf "$DATA"
-	build/chorus bench-data "$ACCOUNTS" "$STATUSES" --data "$DATA" |
-		tee "$OUT/search-bench-data.log"
-	grep '^bench: ' "$OUT/search-bench-data.log" >"$INFO"
-	touch "$MARK"
-else
-	echo "== data set present ($DATA); --fresh generates it again"
-fi
-info() { sed -n "s/^bench: $1=//p" "$INFO"; }
+bench_data_ensure "$DATA" "$OUT/search-bench-data.log" "$ACCOUNTS" "$STATUSES" "$FRESH"
 USER_NAME=$(info user)
 USER_PASS=$(info password)
 RARE=$(info rare_word)

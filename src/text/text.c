@@ -183,13 +183,11 @@ static size_t text_cp_prefix_len(const char *s, size_t n, size_t max_cps)
 
 /* ---- character classes ------------------------------------------------ */
 
-/* Regex \w in Unicode (Ruby's [[:word:]]): letters, marks, decimal digits
- * and connector punctuation such as '_'. */
-static bool text_is_word(int32_t cp)
+/* Letters, marks and decimal digits: what words are made of, for hashtags
+ * and search alike. */
+static bool text_is_alnum_category(utf8proc_category_t c)
 {
-	if (cp < 0)
-		return false;
-	switch (utf8proc_category(cp)) {
+	switch (c) {
 	case UTF8PROC_CATEGORY_LU:
 	case UTF8PROC_CATEGORY_LL:
 	case UTF8PROC_CATEGORY_LT:
@@ -198,10 +196,19 @@ static bool text_is_word(int32_t cp)
 	case UTF8PROC_CATEGORY_MN:
 	case UTF8PROC_CATEGORY_MC:
 	case UTF8PROC_CATEGORY_ME:
-	case UTF8PROC_CATEGORY_ND:
-	case UTF8PROC_CATEGORY_PC: return true;
+	case UTF8PROC_CATEGORY_ND: return true;
 	default: return false;
 	}
+}
+
+/* Regex \w in Unicode (Ruby's [[:word:]]): letters, marks, decimal digits
+ * and connector punctuation such as '_'. */
+static bool text_is_word(int32_t cp)
+{
+	if (cp < 0)
+		return false;
+	utf8proc_category_t c = utf8proc_category(cp);
+	return text_is_alnum_category(c) || c == UTF8PROC_CATEGORY_PC;
 }
 
 static bool text_is_mark(int32_t cp)
@@ -650,20 +657,9 @@ static bool text_is_token_char(int32_t cp)
 {
 	if (cp < 0 || cp == TEXT_REPLACEMENT_CP)
 		return false;
-	switch (utf8proc_category(cp)) {
-	case UTF8PROC_CATEGORY_LU:
-	case UTF8PROC_CATEGORY_LL:
-	case UTF8PROC_CATEGORY_LT:
-	case UTF8PROC_CATEGORY_LM:
-	case UTF8PROC_CATEGORY_LO:
-	case UTF8PROC_CATEGORY_MN:
-	case UTF8PROC_CATEGORY_MC:
-	case UTF8PROC_CATEGORY_ME:
-	case UTF8PROC_CATEGORY_ND:
-	case UTF8PROC_CATEGORY_NL:
-	case UTF8PROC_CATEGORY_NO: return true;
-	default: return false;
-	}
+	utf8proc_category_t c = utf8proc_category(cp);
+	return text_is_alnum_category(c) || c == UTF8PROC_CATEGORY_NL ||
+	       c == UTF8PROC_CATEGORY_NO;
 }
 
 /* Fold s[0..n) into out (TEXT_SEARCH_TOKEN_MAX bytes); returns the length
