@@ -45,9 +45,10 @@ int demo_seed(void)
 		return 0; /* seeded before: keep what people wrote since */
 	arena a;
 	arena_init(&a);
-	principal ana, ben, cleo, dev;
+	principal ana, ben, cleo, dev, eli, fay;
 	if (!demo_user(&a, "ana", &ana) || !demo_user(&a, "ben", &ben) ||
-	    !demo_user(&a, "cleo", &cleo) || !demo_user(&a, "dev", &dev)) {
+	    !demo_user(&a, "cleo", &cleo) || !demo_user(&a, "dev", &dev) ||
+	    !demo_user(&a, "eli", &eli) || !demo_user(&a, "fay", &fay)) {
 		arena_release(&a);
 		return -1;
 	}
@@ -72,6 +73,12 @@ int demo_seed(void)
 		  "@cleo @ana I believe you. Reading this thread, I see how "
 		  "many of us there are. #MeToo",
 		  r2);
+	/* six voices under the tag today: enough for it to trend */
+	demo_post(&a, &eli,
+		  "@ana #MeToo. I never told anyone. I am telling you.", open);
+	demo_post(&a, &fay,
+		  "@ana #MeToo. For everyone still silent: we believe you.",
+		  open);
 	int64_t ids[] = {open, r1, r2};
 	principal *people[] = {&ben, &cleo, &dev};
 	for (size_t i = 0; i < 3; i++) {
@@ -83,7 +90,7 @@ int demo_seed(void)
 	}
 	arena_release(&a);
 	printf("\nchorus demo: %s\n  sign in as ana@demo.invalid "
-	       "(or ben, cleo, dev) with password %s\n\n",
+	       "(or ben, cleo, dev, eli, fay) with password %s\n\n",
 	       cfg.base_url, demo_password);
 	fflush(stdout);
 	return 0;

@@ -45,9 +45,11 @@ def free_port():
 
 
 class ChorusServer:
-    def __init__(self, binary, root, config=None):
-        """config: INI text passed with --config (defaults otherwise)."""
+    def __init__(self, binary, root, config=None, command="serve"):
+        """config: INI text passed with --config (defaults otherwise);
+        command: serve, or demo (seed the demo data, then serve)."""
         self.binary = binary
+        self.command = command
         self.root = Path(root)
         self.config = config
         self.data = self.root / "data"
@@ -80,7 +82,7 @@ class ChorusServer:
     # ---- process ------------------------------------------------------
     def start(self):
         self._log = open(self.log_path, "ab")
-        args = [self.binary, "serve", "--port", str(self.port), "--data", str(self.data)]
+        args = [self.binary, self.command, "--port", str(self.port), "--data", str(self.data)]
         if self.config:
             ini = self.root / "chorus.ini"
             ini.write_text(self.config)
