@@ -115,7 +115,7 @@ void streaming_socket(http_req *r)
 	http_set_header(r, "Upgrade", "websocket");
 	http_set_header(r, "Sec-WebSocket-Accept",
 			arena_strdup(&r->arena, accept));
-	http_reply_upgrade(r, stream_ws_upgraded, c);
+	http_reply_upgrade(r, stream_ws_upgraded, stream_client_drop, c);
 }
 
 void streaming_events(http_req *r)

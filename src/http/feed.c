@@ -159,16 +159,28 @@ void http_feed_close(http_feed *f)
 
 struct http_upgrade {
 	http_upgrade_fn fn;
+	void (*drop)(void *ctx);
 	void *ctx;
 };
 
-void http_reply_upgrade(http_req *r, http_upgrade_fn fn, void *ctx)
+void http_reply_upgrade(http_req *r, http_upgrade_fn fn, void (*drop)(void *),
+			void *ctx)
 {
 	struct http_upgrade *u = arena_alloc(&r->arena, sizeof *u);
 	u->fn = fn;
+	u->drop = drop;
 	u->ctx = ctx;
 	http_reply_raw(r, 101, NULL, NULL, 0);
 	r->upgrade = u;
+}
+
+/* The upgrade will never happen: give ctx back to its owner. */
+static void upgrade_abandon(struct http_upgrade *u, bool heap)
+{
+	if (u->drop)
+		u->drop(u->ctx);
+	if (heap)
+		free(u);
 }
 
 static void on_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
@@ -176,34 +188,43 @@ static void on_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 			struct MHD_UpgradeResponseHandle *urh)
 {
 	struct http_upgrade *u = cls;
+	http_req *r = con_cls;
 	(void)conn;
+	r->upgrade_sent = NULL; /* delivered */
 	u->fn(sock, extra, extra_len, urh, u->ctx);
 	free(u);
-	http_request_upgraded(con_cls);
+	http_request_upgraded(r);
 }
 
 struct MHD_Response *http_upgrade_response(http_req *r)
 {
 	/* the callback runs after the request's arena may be gone */
 	struct http_upgrade *u = malloc(sizeof *u);
-	if (!u)
-		return NULL;
-	*u = *r->upgrade;
-	struct MHD_Response *resp =
-		MHD_create_response_for_upgrade(on_upgraded, u);
-	r->upgrade = NULL;
-	if (!resp)
+	struct MHD_Response *resp = NULL;
+	if (u) {
+		*u = *r->upgrade;
+		resp = MHD_create_response_for_upgrade(on_upgraded, u);
+	}
+	if (!resp) {
+		upgrade_abandon(r->upgrade, false);
 		free(u);
-	else
-		r->upgrade_sent = u; /* until it is queued */
+	} else {
+		r->upgrade_sent = u; /* until on_upgraded takes it */
+	}
+	r->upgrade = NULL;
 	return resp;
 }
 
 void http_long_reply_done(http_req *r, bool queued)
 {
+	/* not queued, or the request ended without the upgrade (the client
+	 * left before the 101 went out): on_upgraded will never run */
+	if (!queued && r->upgrade_sent)
+		upgrade_abandon(r->upgrade_sent, true);
 	if (!queued)
-		free(r->upgrade_sent); /* on_upgraded will never run */
-	r->upgrade_sent = NULL;
+		r->upgrade_sent = NULL;
+	if (r->upgrade) /* chosen but never made a response */
+		upgrade_abandon(r->upgrade, false);
 	r->upgrade = NULL;
 	if (r->feed) /* chosen but never sent */
 		feed_gone(r->feed);

@@ -216,9 +216,11 @@ void http_reply_file(http_req *r, const char *path, const char *content_type,
 typedef void (*http_upgrade_fn)(int fd, const char *extra, size_t extra_len,
 				void *handle, void *ctx);
 /* Reply 101 (with the headers set so far) and call fn with the socket
- * once the reply is out. If the reply cannot be sent, fn is never called
- * and the request ends as usual. */
-void http_reply_upgrade(http_req *r, http_upgrade_fn fn, void *ctx);
+ * once the reply is out. If the upgrade never happens (the reply cannot
+ * be sent, the client leaves first), drop(ctx) is called instead (drop
+ * may be NULL); one of the two always runs, once. */
+void http_reply_upgrade(http_req *r, http_upgrade_fn fn, void (*drop)(void *),
+			void *ctx);
 /* Close an upgraded connection (any thread). Never close(fd) itself. */
 void http_upgraded_close(void *handle);
 

@@ -1211,6 +1211,13 @@ stream_client *stream_client_new(int64_t account, const char *scopes,
 	return sc;
 }
 
+void stream_client_drop(void *ctx)
+{
+	stream_client *sc = ctx;
+	client_free(sc->c);
+	free(sc);
+}
+
 void stream_ws_upgraded(int fd, const char *extra, size_t extra_len,
 			void *handle, void *ctx)
 {

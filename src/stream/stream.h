@@ -65,6 +65,8 @@ void stream_stop(void);
 typedef struct stream_client stream_client;
 stream_client *stream_client_new(int64_t account, const char *scopes,
 				 const stream_spec *spec);
+/* Free a client whose upgrade never happened (http_reply_upgrade's drop). */
+void stream_client_drop(void *ctx);
 /* The http_upgrade_fn that takes the socket over; ctx is the client. */
 void stream_ws_upgraded(int fd, const char *extra, size_t extra_len,
 			void *handle, void *ctx);

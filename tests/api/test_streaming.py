@@ -393,3 +393,27 @@ def test_a_client_that_stops_reading_is_dropped(tight_server):
         assert next_event(ws, update_for(st["id"])) is not None
     finally:
         ws.close()
+
+
+def test_clients_vanishing_mid_handshake_leave_nothing_behind(server, alice):
+    """Upgrade requests whose clients reset the connection at once: some
+    are gone before the 101 goes out, some just after. The server must
+    neither leak them (LeakSanitizer checks at exit in the sanitized run)
+    nor stop serving."""
+    import struct
+    request = (f"GET /api/v1/streaming?stream=public HTTP/1.1\r\nHost: x\r\n"
+               "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Version: 13\r\n"
+               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").encode()
+    for i in range(40):
+        s = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.sendall(request if i % 2 else request[:40])  # whole, or cut short
+        s.close()  # RST
+    ws = ws_connect(server, "?stream=public")
+    try:
+        time.sleep(0.2)
+        st = alice.api.status_post("the server is still here")
+        assert next_event(ws, update_for(st["id"])) is not None
+    finally:
+        ws.close()
