@@ -4,6 +4,7 @@
 #include "core/config.h"
 #include "core/feeds.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "domain/domain.h"
 #include "jobs/jobs.h"
 #include "media/media.h"
@@ -111,6 +112,12 @@ static int parse_cli(int argc, char **argv, cli *c)
 
 enum { UPLOAD_SLACK_BYTES = 1 << 20 }; /* form fields around a file */
 
+/* The trend tables keep only what reads can still need. */
+static void trends_prune(void)
+{
+	store_trends_prune(time_now_ms());
+}
+
 /* The media pipeline and its workers; 0 or -1. */
 static int media_start(void)
 {
@@ -118,6 +125,7 @@ static int media_start(void)
 		return -1;
 	jobs_register(MEDIA_JOB, media_job_run);
 	jobs_every(3600, media_sweep);
+	jobs_every(3600, trends_prune);
 	return jobs_start(cfg.job_workers);
 }
 

@@ -29,6 +29,7 @@
 #define TREND_STATUS_HALFLIFE_MS      (2 * 3600 * 1000LL)
 #define TREND_STATUS_FLOOR	      0.3
 #define TREND_DAY_MS		      (86400 * 1000LL)
+#define TREND_HISTORY_DAYS	      7 /* a Tag's history: today and 6 more */
 
 /* How surprising today is for a tag: 0 unless at least
  * TREND_TAG_MIN_ACCOUNTS distinct accounts used it today and no fewer than

@@ -5,6 +5,7 @@
 #include "core/cache.h"
 #include "core/config.h"
 #include "core/time.h"
+#include "domain/trends.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -142,7 +143,7 @@ json_t *render_credential_account(arena *a, const account *acc)
 	return j;
 }
 
-enum { TAG_HISTORY_DAYS = 7, DAY_MS = 24 * 3600 * 1000 };
+enum { TAG_HISTORY_DAYS = TREND_HISTORY_DAYS, DAY_MS = 24 * 3600 * 1000 };
 
 /* Append s, valid UTF-8, as a JSON string: only what JSON requires is
  * escaped, runs of plain bytes are copied whole. */

@@ -217,3 +217,27 @@ void store_tag_history(int64_t tag_id, int64_t first_day_ms, int days,
 	}
 	sqlite3_reset(st);
 }
+
+int store_trends_prune(int64_t now)
+{
+	int64_t today = now / TREND_DAY_MS;
+	/* who already counted: today's only deduplicates (yesterday kept
+	 * for posts racing midnight) */
+	sqlite3_stmt *st =
+		db_stmt("DELETE FROM tag_day_accounts WHERE day < ?1");
+	sqlite3_bind_int64(st, 1, today - 1);
+	if (db_done(st) < 0)
+		return -1;
+	/* a tag's history shows today and the six days before */
+	st = db_stmt("DELETE FROM tag_days WHERE day < ?1");
+	sqlite3_bind_int64(st, 1, today - TREND_HISTORY_DAYS);
+	if (db_done(st) < 0)
+		return -1;
+	/* statuses decayed below the floor are never shown again; a new
+	 * favourite or reblog scores them afresh */
+	st = db_stmt("DELETE FROM status_trends WHERE rank_key < ?1");
+	sqlite3_bind_double(st, 1,
+			    trends_rank_floor(TREND_STATUS_FLOOR, now,
+					      TREND_STATUS_HALFLIFE_MS));
+	return db_done(st);
+}

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "store/db.h"
 #include "store_fixture.h"
 
 #include "core/config.h"
@@ -303,6 +304,57 @@ static void test_favourites_make_a_status_trend(void **state)
 			 0);
 }
 
+static int64_t rows(const char *table)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db_conn(), sql, -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The hourly prune keeps what reads need: today's and yesterday's voters,
+ * the history's days, statuses still above the floor. */
+static void test_prune_keeps_what_reads_need(void **state)
+{
+	int64_t a = make_account(0), tag = 0;
+	int64_t now = id_to_ms(id_next());
+	post(a, VIS_PUBLIC, true, 0); /* today */
+	tag = store_tag_id("movement");
+	for (int d = 1; d <= 9; d++) /* a use on each of the nine days before */
+		assert_int_equal(
+			store_trends_tag_use_tx(tag, a, now - d * TREND_DAY_MS),
+			0);
+	assert_int_equal(rows("tag_day_accounts"), 10);
+	assert_int_equal(rows("tag_days"), 10);
+	int64_t uses[TREND_HISTORY_DAYS], accounts[TREND_HISTORY_DAYS];
+	int64_t first = today_ms() - (TREND_HISTORY_DAYS - 1) * TREND_DAY_MS;
+	store_tag_history(tag, first, TREND_HISTORY_DAYS, uses, accounts);
+	assert_int_equal(store_trends_prune(now), 0);
+	assert_int_equal(rows("tag_day_accounts"), 2); /* today, yesterday */
+	assert_int_equal(rows("tag_days"), 1 + TREND_HISTORY_DAYS);
+	int64_t after[TREND_HISTORY_DAYS], after_acc[TREND_HISTORY_DAYS];
+	store_tag_history(tag, first, TREND_HISTORY_DAYS, after, after_acc);
+	assert_memory_equal(after, uses, sizeof uses);
+	assert_memory_equal(after_acc, accounts, sizeof accounts);
+	/* a trending status decays out of status_trends once below the
+	 * floor, and only then */
+	int64_t sid = post(a, VIS_PUBLIC, false, 0);
+	for (int i = 1; i <= TREND_STATUS_MIN_INTERACTIONS; i++)
+		assert_int_equal(
+			store_favourite_set(make_account(i), sid, true), 1);
+	assert_int_equal(rows("status_trends"), 1);
+	assert_int_equal(store_trends_prune(now), 0);
+	assert_int_equal(rows("status_trends"), 1);
+	assert_int_equal(
+		store_trends_prune(now + 20 * TREND_STATUS_HALFLIFE_MS), 0);
+	assert_int_equal(rows("status_trends"), 0);
+}
+
 int main(void)
 {
 	log_set_quiet(1);
@@ -324,6 +376,7 @@ int main(void)
 		STORE_TEST(
 			test_rejected_tag_never_trends_and_review_can_be_required),
 		STORE_TEST(test_favourites_make_a_status_trend),
+		STORE_TEST(test_prune_keeps_what_reads_need),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
