@@ -54,10 +54,10 @@ asan-unit:
 	$(MAKE) $(ASAN_VARS) unit
 
 format:
-	clang-format -i $(SRCS) $(wildcard src/*/*.h) $(wildcard tests/unit/*.c)
+	clang-format -i $(SRCS) $(wildcard src/*/*.h) $(wildcard tests/unit/*.[ch])
 
 format-check:
-	clang-format --dry-run --Werror $(SRCS) $(wildcard src/*/*.h) $(wildcard tests/unit/*.c)
+	clang-format --dry-run --Werror $(SRCS) $(wildcard src/*/*.h) $(wildcard tests/unit/*.[ch])
 
 clean:
 	rm -rf build build-asan

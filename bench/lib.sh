@@ -1,5 +1,7 @@
-# bench/lib.sh — what bench/run.sh and bench/media.sh share; sourced, not
+# bench/lib.sh — what the bench/ scripts share; sourced, not
 # run. Set MAX_SECONDS first, then call bench_bound "$@". It defines:
+#   bench_args LAST ARGS…   --fresh sets FRESH=1; -h/--help prints the
+#                           script's header comment (lines 2..LAST)
 #   bench_bound ARGS…       re-run the calling script under timeout(1), which
 #                           on expiry signals its whole process group
 #   die MSG                 "SCRIPT: MSG" on stderr, exit 1
@@ -18,6 +20,25 @@
 BENCH_NAME=$(basename "$0")
 CHORUS_PID=""
 NGINX_PID=""
+
+bench_args() {
+	local last=$1 arg
+	shift
+	FRESH=0
+	for arg in "$@"; do
+		case "$arg" in
+		--fresh) FRESH=1 ;;
+		-h | --help)
+			sed -n "2,${last}p" "$0" | sed 's/^# \{0,1\}//'
+			exit 0
+			;;
+		*)
+			echo "$BENCH_NAME: unknown argument $arg (try --help)" >&2
+			exit 2
+			;;
+		esac
+	done
+}
 
 bench_bound() {
 	if [ -z "${BENCH_BOUNDED:-}" ]; then

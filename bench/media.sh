@@ -53,25 +53,11 @@ MAX_SECONDS=${MAX_SECONDS:-$((420 + n_img * (IMAGE_DURATION + 90) + \
 	VIDEO_RUNS * 6 * (CLIP_SECONDS + 10) + \
 	2 * (RANGE_DURATION + RANGE_WARMUP + 60)))}
 
-FRESH=0
-for arg in "$@"; do
-	case "$arg" in
-	--fresh) FRESH=1 ;;
-	-h | --help)
-		sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'
-		exit 0
-		;;
-	*)
-		echo "media.sh: unknown argument $arg (try --help)" >&2
-		exit 2
-		;;
-	esac
-done
-
 # Bound the whole run: re-run this script under timeout(1), which on expiry
 # signals the script and its whole process group (chorus, nginx, wrk, ffmpeg).
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
+bench_args 30 "$@"
 bench_bound "$@"
 
 

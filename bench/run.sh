@@ -40,25 +40,11 @@ TARGET_P99_MS=20
 TARGET_POSTS=2000
 TARGET_RSS_MB=64
 
-FRESH=0
-for arg in "$@"; do
-	case "$arg" in
-	--fresh) FRESH=1 ;;
-	-h | --help)
-		sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
-		exit 0
-		;;
-	*)
-		echo "run.sh: unknown argument $arg (try --help)" >&2
-		exit 2
-		;;
-	esac
-done
-
 # Bound the whole run: re-run this script under timeout(1), which on expiry
 # signals the script and its whole process group (chorus, nginx, wrk).
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
+bench_args 18 "$@"
 bench_bound "$@"
 
 

@@ -33,23 +33,9 @@ STATUSES=${STATUSES:-1000000}
 PORT=${PORT:-38090}
 MAX_SECONDS=${MAX_SECONDS:-$((1500 + 12 * (DURATION + WARMUP)))}
 
-FRESH=0
-for arg in "$@"; do
-	case "$arg" in
-	--fresh) FRESH=1 ;;
-	-h | --help)
-		sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
-		exit 0
-		;;
-	*)
-		echo "search.sh: unknown argument $arg (try --help)" >&2
-		exit 2
-		;;
-	esac
-done
-
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
+bench_args 19 "$@"
 bench_bound "$@"
 
 command -v wrk >/dev/null || scripts/deps.sh bench

@@ -18,8 +18,7 @@ static arena test_arena;
 /* Open a new database under /tmp/chorus-test-<name>-XXXXXX. */
 static int store_fixture_open(const char *name)
 {
-	snprintf(test_dir, sizeof test_dir, "/tmp/chorus-test-%s-XXXXXX",
-		 name);
+	snprintf(test_dir, sizeof test_dir, "/tmp/chorus-test-%s-XXXXXX", name);
 	if (!mkdtemp(test_dir))
 		return -1;
 	arena_init(&test_arena);
