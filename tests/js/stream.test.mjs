@@ -134,14 +134,21 @@ after(() => {
 	for (const c of clients) c.close();
 });
 
+// A fresh tag's hashtag stream, listened to with TOKEN and warmed up by
+// posts from TOKEN2: { tag, w, poster }.
+async function hashtagListener() {
+	const tag = freshTag();
+	const listener = open(TOKEN);
+	await listener.prepare();
+	const w = watch(listener.hashtag.subscribe({ tag }));
+	const poster = rest(TOKEN2);
+	await warmUp(w, poster, `#${tag}`);
+	return { tag, w, poster };
+}
+
 describe("masto.js streaming", { skip: SKIP }, () => {
 	test("an update reaches a hashtag stream within 1 s with the posted status", { timeout: TEST_TIMEOUT }, async () => {
-		const tag = freshTag();
-		const listener = open(TOKEN);
-		await listener.prepare();
-		const w = watch(listener.hashtag.subscribe({ tag }));
-		const poster = rest(TOKEN2);
-		await warmUp(w, poster, `#${tag}`);
+		const { tag, w, poster } = await hashtagListener();
 
 		const { status, event } = await postAndHear(w, poster, `Fan-out check #${tag}`);
 		assert.deepEqual(event.stream, ["hashtag", tag]);
@@ -153,12 +160,7 @@ describe("masto.js streaming", { skip: SKIP }, () => {
 	});
 
 	test("a status without the tag is not sent to the hashtag stream", { timeout: TEST_TIMEOUT }, async () => {
-		const tag = freshTag();
-		const listener = open(TOKEN);
-		await listener.prepare();
-		const w = watch(listener.hashtag.subscribe({ tag }));
-		const poster = rest(TOKEN2);
-		await warmUp(w, poster, `#${tag}`);
+		const { tag, w, poster } = await hashtagListener();
 
 		const other = await poster.v1.statuses.create({ status: `#${freshTag()} only`, visibility: "public" });
 		await postAndHear(w, poster, `after the other one #${tag}`);
@@ -193,12 +195,7 @@ describe("masto.js streaming", { skip: SKIP }, () => {
 	});
 
 	test("deleting a status sends delete with its id to the hashtag stream", { timeout: TEST_TIMEOUT }, async () => {
-		const tag = freshTag();
-		const listener = open(TOKEN);
-		await listener.prepare();
-		const w = watch(listener.hashtag.subscribe({ tag }));
-		const poster = rest(TOKEN2);
-		await warmUp(w, poster, `#${tag}`);
+		const { tag, w, poster } = await hashtagListener();
 
 		const { status } = await postAndHear(w, poster, `to be deleted #${tag}`);
 		await poster.v1.statuses.$select(status.id).remove();
