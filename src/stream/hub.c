@@ -227,18 +227,41 @@ static void index_remove(sub *s)
 	}
 }
 
-static char *sub_key(stream_kind k, const stream_spec *spec, int64_t account)
+/* Room for any key: a hashtag is at most 100 characters (text_tag_key
+ * refuses longer), which fold to well under 2 KiB. */
+enum { STREAM_KEY_MAX = 2048 };
+
+/* The index key of a stream: "<kind>:<tag key>" for hashtags,
+ * "<kind>:<account>" for an account's streams, "<kind>:" for the public
+ * ones. The one place keys are spelt, for subscribing and delivering
+ * alike. false when it does not fit (it always does, see above). */
+static bool stream_key(char out[STREAM_KEY_MAX], stream_kind k, const char *tag,
+		       int64_t account)
 {
-	char *key = NULL;
 	int n;
 	if (k == STREAM_HASHTAG || k == STREAM_HASHTAG_LOCAL)
-		n = asprintf(&key, "%d:%s", (int)k, spec->key);
+		n = snprintf(out, STREAM_KEY_MAX, "%d:%s", (int)k,
+			     tag ? tag : "");
 	else if (k == STREAM_USER || k == STREAM_USER_NOTIFICATION ||
 		 k == STREAM_DIRECT)
-		n = asprintf(&key, "%d:%lld", (int)k, (long long)account);
+		n = snprintf(out, STREAM_KEY_MAX, "%d:%lld", (int)k,
+			     (long long)account);
 	else
-		n = asprintf(&key, "%d:", (int)k);
-	return n < 0 ? NULL : key;
+		n = snprintf(out, STREAM_KEY_MAX, "%d:", (int)k);
+	return n >= 0 && n < STREAM_KEY_MAX;
+}
+
+/* The subscriptions to a stream, or NULL. */
+static bucket *stream_subs(stream_kind k, const char *tag, int64_t account)
+{
+	char key[STREAM_KEY_MAX];
+	return stream_key(key, k, tag, account) ? index_find(key, false) : NULL;
+}
+
+static char *sub_key(stream_kind k, const stream_spec *spec, int64_t account)
+{
+	char key[STREAM_KEY_MAX];
+	return stream_key(key, k, spec->key, account) ? strdup(key) : NULL;
 }
 
 static char *sub_name(const stream_spec *spec)
@@ -759,12 +782,10 @@ static void deliver_to(delivery *d, sub *s)
 		client_kill(c, true);
 }
 
-/* Everyone subscribed to the stream kind (with arg). */
-static void deliver_key(delivery *d, stream_kind k, const char *arg)
+/* Everyone subscribed to a public or hashtag stream (tag: its key). */
+static void deliver_key(delivery *d, stream_kind k, const char *tag)
 {
-	char key[160];
-	snprintf(key, sizeof key, "%d:%s", (int)k, arg ? arg : "");
-	bucket *b = index_find(key, false);
+	bucket *b = stream_subs(k, tag, 0);
 	for (size_t i = 0; b && i < b->n; i++)
 		deliver_to(d, b->subs[i]);
 }
@@ -772,9 +793,7 @@ static void deliver_key(delivery *d, stream_kind k, const char *arg)
 static void deliver_account(delivery *d, stream_kind k, int64_t account,
 			    const status *s)
 {
-	char key[48];
-	snprintf(key, sizeof key, "%d:%lld", (int)k, (long long)account);
-	bucket *b = index_find(key, false);
+	bucket *b = stream_subs(k, NULL, account);
 	if (!b)
 		return;
 	/* the one visibility rule, for this viewer */
@@ -872,10 +891,7 @@ static void deliver_direct(arena *a, uint64_t seq, const status *s)
 	int64_t ids[PARTICIPANTS_MAX];
 	size_t n = participants(s, ids);
 	for (size_t i = 0; i < n; i++) {
-		char key[48];
-		snprintf(key, sizeof key, "%d:%lld", (int)STREAM_DIRECT,
-			 (long long)ids[i]);
-		if (!index_find(key, false))
+		if (!stream_subs(STREAM_DIRECT, NULL, ids[i]))
 			continue;
 		json_t *conv = conversation_json(a, s, ids, n, ids[i]);
 		char *text = json_dumps(conv, JSON_COMPACT);

@@ -45,8 +45,8 @@ const char *stream_kind_name(stream_kind k);
  * "public:local", "hashtag"…), its tag or list parameter, and who asks
  * (account 0 and scopes NULL: anonymous). Returns NULL with *out filled
  * (arena memory), or an error message with *status set: 400 unknown
- * stream or missing tag, 401 missing token or a list not the caller's,
- * 403 a token without the read scope it needs. */
+ * stream or a missing or invalid tag, 401 missing token or a list not the
+ * caller's, 403 a token without the read scope it needs. */
 const char *stream_spec_parse(arena *a, const char *name, const char *tag,
 			      const char *list, int64_t account,
 			      const char *scopes, stream_spec *out,

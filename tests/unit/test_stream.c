@@ -171,6 +171,16 @@ static void test_stream_names_and_who_may_open_them(void **state)
 					      &s, &status),
 			    "No tag for stream provided");
 	assert_int_equal(status, 400);
+	/* hashtags are at most 100 characters, so are their stream keys */
+	char longtag[102];
+	memset(longtag, 'x', 101);
+	longtag[101] = '\0';
+	assert_string_equal(stream_spec_parse(&a, "hashtag", longtag, NULL, 0,
+					      NULL, &s, &status),
+			    "No tag for stream provided");
+	longtag[100] = '\0';
+	assert_null(stream_spec_parse(&a, "hashtag", longtag, NULL, 0, NULL, &s,
+				      &status));
 	assert_string_equal(stream_spec_parse(&a, "Public", NULL, NULL, 0, NULL,
 					      &s, &status),
 			    "Unknown stream type");
