@@ -417,3 +417,19 @@ def test_clients_vanishing_mid_handshake_leave_nothing_behind(server, alice):
         assert next_event(ws, update_for(st["id"])) is not None
     finally:
         ws.close()
+
+
+def test_a_long_hashtag_in_another_script_streams(server, make_user):
+    """A 100-character hashtag in Han characters folds to a 300-byte key:
+    listeners must find it under the same key posts are delivered by."""
+    tag = ("声" * 50 + "援" * 50)
+    author = make_user("longtag")
+    ws = ws_connect(server, "?stream=hashtag&tag=" + requests.utils.quote(tag))
+    try:
+        time.sleep(0.1)
+        st = author.api.status_post(f"#{tag} we hear you")
+        assert st["tags"] and st["tags"][0]["name"] == tag
+        ev = next_event(ws, update_for(st["id"]))
+        assert ev is not None and ev["stream"] == ["hashtag", tag]
+    finally:
+        ws.close()
