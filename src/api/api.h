@@ -31,6 +31,9 @@ int64_t api_viewer(http_req *r);
 /* Parse path parameter i as an id; replies 404 and returns false when it
  * is not one. */
 bool api_path_id(http_req *r, int i, int64_t *id);
+/* An optional integer parameter: def when absent or empty; false when
+ * it is not digits with an optional '-' (out of range saturates). */
+bool api_param_long(http_req *r, const char *key, long def, long *out);
 /* Parse max_id/since_id/min_id/limit (limit clamped to [1, max]). */
 void api_page(http_req *r, page *p, int def, int max);
 /* Set the Link header for a page given its cursors (0 = omit). */

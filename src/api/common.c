@@ -191,3 +191,18 @@ void api_reply_account_list(http_req *r, store_list kind, int64_t arg)
 		api_link(r, keys[n - 1], keys[0]);
 	http_reply_json(r, 200, arr);
 }
+
+bool api_param_long(http_req *r, const char *key, long def, long *out)
+{
+	const char *s = http_param_get(r, key);
+	if (!s || !*s) {
+		*out = def;
+		return true;
+	}
+	/* digits, with an optional '-': no spaces, no '+' */
+	const char *digits = s + (*s == '-');
+	if (!*digits || strspn(digits, "0123456789") != strlen(digits))
+		return false;
+	*out = strtol(s, NULL, 10); /* saturates */
+	return true;
+}

@@ -30,20 +30,6 @@ static char *strip(arena *a, const char *q)
 	return arena_strndup(a, q, n);
 }
 
-/* An optional integer parameter: def when absent; false when it is not
- * a number. */
-static bool int_param(http_req *r, const char *key, long def, long *out)
-{
-	const char *s = http_param_get(r, key);
-	if (!s || !*s) {
-		*out = def;
-		return true;
-	}
-	char *end;
-	*out = strtol(s, &end, 10);
-	return *end == '\0';
-}
-
 /* An optional id parameter: 0 when absent; false when present and not an
  * id (then nothing can match it). */
 static bool id_param(http_req *r, const char *key, int64_t *out)
@@ -60,8 +46,9 @@ static bool search_params(http_req *r, const char *type, search_options *o)
 {
 	long limit, offset;
 	memset(o, 0, sizeof *o);
-	if (!int_param(r, "limit", SEARCH_LIMIT_DEFAULT, &limit) ||
-	    !int_param(r, "offset", 0, &offset) || limit < 0 || offset < 0) {
+	if (!api_param_long(r, "limit", SEARCH_LIMIT_DEFAULT, &limit) ||
+	    !api_param_long(r, "offset", 0, &offset) || limit < 0 ||
+	    offset < 0) {
 		http_reply_error(r, 400,
 				 "Pagination values for `offset` and `limit` "
 				 "must be positive");

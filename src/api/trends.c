@@ -30,16 +30,12 @@ static bool parse_offset_page(http_req *r, int def, int max, offset_page *p)
 	page pg;
 	api_page(r, &pg, def, max);
 	p->limit = pg.limit;
-	p->offset = 0;
-	const char *s = http_param_get(r, "offset");
-	if (!s || !*s)
-		return true;
-	if (strspn(s, "0123456789") != strlen(s)) {
+	long v;
+	if (!api_param_long(r, "offset", 0, &v) || v < 0) {
 		http_reply_error(r, 400,
 				 "offset must be a non-negative integer");
 		return false;
 	}
-	unsigned long long v = strtoull(s, NULL, 10); /* saturates */
 	p->offset = v > TRENDS_OFFSET_MAX ? TRENDS_OFFSET_MAX : (int)v;
 	return true;
 }
