@@ -2,6 +2,7 @@
 #ifndef CHORUS_TIME_H
 #define CHORUS_TIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,5 +16,9 @@ int64_t time_mono_ns(void);
 void time_format_rfc3339(int64_t ms, char out[TIME_RFC3339_LEN]);
 /* Format ms as the date YYYY-MM-DD into out (>= 11 bytes). */
 void time_format_date(int64_t ms, char out[11]);
+/* Parse an ISO 8601 date or date-time as clients send them ("2026-12-04",
+ * "2026-12-04T10:30:00.123Z", "…+01:00"; no zone means UTC) into ms
+ * since the epoch. False when s is anything else. */
+bool time_parse_iso8601(const char *s, int64_t *ms);
 
 #endif

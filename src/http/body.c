@@ -168,6 +168,7 @@ static void json_flatten(http_req *r, const char *key, json_t *v, bool in_list)
 	case JSON_NULL: return; /* toot and others send nulls for "unset" */
 	}
 	http_param_add(r, key, text, strlen(text), false);
+	r->params[r->nparams - 1].not_string = true;
 }
 
 static const char *parse_json_body(http_req *r)
