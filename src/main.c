@@ -163,6 +163,10 @@ static int cmd_serve(void)
 		.after = api_after,
 		.thread_exit = store_thread_close,
 		.work_threads = cfg.threads,
+		.header_timeout_s = cfg.header_timeout_seconds,
+		.idle_timeout_s = cfg.idle_timeout_seconds,
+		.max_per_address = cfg.max_connections_per_address,
+		.hsts = !strncmp(cfg.base_url, "https://", 8),
 		.upload_dir = media_upload_dir(),
 		/* the largest upload plus room for the form around it */
 		.max_upload_bytes = (cfg.image_max_bytes > cfg.video_max_bytes

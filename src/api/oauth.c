@@ -173,7 +173,12 @@ static void page_html(http_req *r, int status, const char *title,
 	buf_puts(&b, body_html);
 	buf_puts(&b, "</body></html>");
 	http_set_header(r, "Cache-Control", "no-store");
-	http_set_header(r, "X-Frame-Options", "DENY");
+	/* the sign-in page runs no script and is never framed (the server
+	 * adds X-Frame-Options); form-action is left open because browsers
+	 * apply it to the redirect to the app's redirect_uri too */
+	http_set_header(r, "Content-Security-Policy",
+			"default-src 'none'; style-src 'unsafe-inline'; "
+			"frame-ancestors 'none'; base-uri 'none'");
 	http_reply_raw(r, status, "text/html; charset=utf-8", b.data, b.len);
 }
 

@@ -19,6 +19,11 @@ typedef struct config {
 	int threads;	/* HTTP worker threads; 0 = one per core */
 	long max_body_bytes;
 	bool access_log;
+	/* a request's headers must be complete this long after its
+	 * connection opened or its previous response went out */
+	int header_timeout_seconds;
+	int idle_timeout_seconds;	 /* a silent connection is closed */
+	int max_connections_per_address; /* 0 = no cap */
 	/* [data] */
 	char *data_dir;
 	char *synchronous; /* SQLite synchronous: full or normal */

@@ -42,6 +42,8 @@ typedef struct http_param {
 	const char *path;	  /* streamed file parts only, see above */
 	bool is_list;
 	bool from_query;
+	/* a JSON number, true or false: a handler wanting text refuses it */
+	bool not_string;
 } http_param;
 
 typedef struct http_header {
@@ -94,7 +96,8 @@ typedef struct http_req {
 	/* long-lived replies: http_reply_upgrade, http_reply_feed */
 	struct http_upgrade *upgrade, *upgrade_sent;
 	struct http_feed *feed;
-	bool logged; /* the access log has its line already */
+	bool logged;   /* the access log has its line already */
+	bool upgraded; /* the connection was handed over (WebSocket) */
 } http_req;
 
 typedef void (*http_handler)(http_req *r);
@@ -141,6 +144,13 @@ typedef struct http_server_opts {
 	/* threads that run deferred handler work (http_defer); 0 runs it
 	 * on the I/O thread. They call thread_exit too. */
 	int work_threads;
+	/* a request's headers must be complete this many seconds after its
+	 * connection opened or its previous response went out (slow-header
+	 * clients hold no connection longer); 0 = no deadline */
+	int header_timeout_s;
+	int idle_timeout_s;  /* a silent connection is closed */
+	int max_per_address; /* connections from one address; 0 = any */
+	bool hsts;	     /* served as https: Strict-Transport-Security */
 } http_server_opts;
 
 /* Start serving. Returns NULL (and logs why) when the port cannot be bound

@@ -30,10 +30,24 @@ enum {
 	/* libmicrohttpd's pool per connection (headers, read buffer), kept
 	 * while a stream lives: 32 KiB by default, half of it is plenty */
 	HTTP_CONNECTION_MEMORY = 16 * 1024,
-	HTTP_CONNECTION_TIMEOUT_S = 30,
 	/* a text field of a streamed upload (description, focus…) */
 	HTTP_UPLOAD_FIELD_MAX = 64 * 1024,
+	/* how often header deadlines are checked */
+	HTTP_DEADLINE_TICK_MS = 500,
 };
+
+/* A connection whose request headers are still due: deadline_ns is when
+ * they must be complete (0 while a request is being handled). One per
+ * connection, listed for the deadline thread. */
+/* What the URI callback returns (and on_request then finds as its
+ * context) for a URL with an encoded NUL in it. */
+static const char url_has_nul = 0;
+
+typedef struct conn_watch {
+	int fd;
+	_Atomic int64_t deadline_ns;
+	struct conn_watch *prev, *next;
+} conn_watch;
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -49,13 +63,25 @@ struct http_server {
 	pthread_t *work_threads;
 	int nwork;
 	bool work_stop;
+	/* header deadlines: every open connection, and the thread that
+	 * hangs up on those past theirs */
+	pthread_mutex_t watch_lock;
+	pthread_cond_t watch_wake;
+	conn_watch *watching;
+	pthread_t watch_thread;
+	bool watch_running, watch_stop;
+	int64_t header_timeout_ns;
 };
 
 /* Browser clients (Elk, Phanpy…) need CORS on the API with Link exposed or
  * they cannot paginate. */
-static const char cors_expose[] =
-	"Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, "
-	"X-Request-Id, Idempotency-Key";
+static const char cors_expose[] = "Link, Idempotency-Key";
+
+/* Sent on every response a handler did not give its own policy: nothing a
+ * JSON body or an uploaded file contains may run as a page, or be framed. */
+static const char default_csp[] =
+	"default-src 'none'; frame-ancestors 'none'; form-action 'none'; "
+	"base-uri 'none'";
 
 bool http_path_wants_cors(const char *path)
 {
@@ -303,6 +329,20 @@ static struct MHD_Response *create_response(http_req *r)
 	return resp;
 }
 
+static void add_security_headers(http_server *s, struct MHD_Response *resp,
+				 bool own_csp)
+{
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	if (!own_csp)
+		MHD_add_response_header(resp, "Content-Security-Policy",
+					default_csp);
+	if (s->opts.hsts)
+		MHD_add_response_header(resp, "Strict-Transport-Security",
+					"max-age=31536000");
+}
+
 static enum MHD_Result send_response(http_server *s, http_req *r)
 {
 	struct MHD_Response *resp = r->upgrade ? http_upgrade_response(r)
@@ -319,15 +359,20 @@ static enum MHD_Result send_response(http_server *s, http_req *r)
 		MHD_add_response_header(resp, "Access-Control-Expose-Headers",
 					cors_expose);
 	}
-	for (size_t i = 0; i < r->nheaders; i++)
+	bool own_csp = false;
+	for (size_t i = 0; i < r->nheaders; i++) {
 		MHD_add_response_header(resp, r->headers[i].name,
 					r->headers[i].value);
+		own_csp |= !strcasecmp(r->headers[i].name,
+				       "Content-Security-Policy");
+	}
+	if (!r->upgrade_sent)
+		add_security_headers(s, resp, own_csp);
 	enum MHD_Result ret =
 		MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	r->queued = ret == MHD_YES;
 	http_long_reply_done(r, r->queued);
-	(void)s;
 	return ret;
 }
 
@@ -354,11 +399,66 @@ static bool is_multipart(const char *content_type)
 	       !strncasecmp(content_type, "multipart/form-data", 19);
 }
 
+/* Counts what framing_error needs: [0] Content-Length headers, [1]
+ * Transfer-Encoding headers, [2] names or values with a NUL byte (which
+ * every consumer of the C string would read cut short). */
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind,
+				    const char *key, size_t key_size,
+				    const char *value, size_t value_size)
+{
+	int *n = cls;
+	if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+		n[0]++;
+	else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+		n[1]++;
+	if (strlen(key) != key_size || (value && strlen(value) != value_size))
+		n[2]++;
+	return MHD_YES;
+}
+
+/* Why the body's framing is ambiguous, or NULL. A proxy in front may
+ * read a body one way and us another (request smuggling): a length and
+ * a chunked encoding together, two lengths, or an encoding other than
+ * chunked are refused, as RFC 9112 §6.3 allows. */
+static const char *framing_error(http_req *r)
+{
+	int n[3] = {0, 0, 0};
+	MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, count_header, n);
+	if (n[2])
+		return "NUL byte in a header";
+	if (n[0] && n[1])
+		return "Content-Length and Transfer-Encoding together";
+	if (n[0] > 1)
+		return "More than one Content-Length";
+	const char *te = http_header_get(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (n[1] > 1 || (te && strcasecmp(te, "chunked")))
+		return "Unsupported Transfer-Encoding";
+	return NULL;
+}
+
+/* Answer before reading the body, and hang up after: what follows the
+ * headers cannot be trusted to be this request's body. */
+static enum MHD_Result refuse_unread(http_server *s, http_req *r, int status,
+				     const char *msg)
+{
+	http_set_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	http_reply_error(r, status, msg);
+	return send_response(s, r);
+}
+
 /* The headers are in: route the request, pick its body limit and, for a
  * multipart body on an upload route, start the streaming parser. Replies
  * at once when the body is refused unread. */
-static enum MHD_Result request_begin(http_server *s, http_req *r)
+static enum MHD_Result request_begin(http_server *s, http_req *r,
+				     bool nul_in_url)
 {
+	const char *framing = framing_error(r);
+	if (framing)
+		return refuse_unread(s, r, 400, framing);
+	/* libmicrohttpd decodes %00 into the path and query values it hands
+	 * over, where it would silently cut them */
+	if (nul_in_url)
+		return refuse_unread(s, r, 400, "NUL byte in the request URL");
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect_query,
 				  r);
 	const http_route *rt = http_router_match(s->router, r);
@@ -525,6 +625,124 @@ static void work_stop(http_server *s)
 	pthread_cond_destroy(&s->work_wake);
 }
 
+/* ---- header deadlines ----
+ * libmicrohttpd's timeout counts silence, so a client sending one header
+ * byte every few seconds would hold its connection forever. Every
+ * connection is listed with the time its request headers are due; a
+ * thread hangs up (shutdown, which libmicrohttpd sees as the client
+ * leaving) on any past it. libmicrohttpd reports a connection closed
+ * before it closes the socket, so a listed fd is always still ours. */
+
+static conn_watch *watch_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+static void watch_arm(http_server *s, struct MHD_Connection *conn)
+{
+	conn_watch *w = watch_of(conn);
+	if (w && s->header_timeout_ns)
+		w->deadline_ns = time_mono_ns() + s->header_timeout_ns;
+}
+
+static void watch_headers_done(struct MHD_Connection *conn)
+{
+	conn_watch *w = watch_of(conn);
+	if (w)
+		w->deadline_ns = 0;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn,
+			  void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	http_server *s = cls;
+	conn_watch *w = *socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+			conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		w = calloc(1, sizeof *w);
+		if (!w || !ci) {
+			free(w);
+			return;
+		}
+		w->fd = ci->connect_fd;
+		w->deadline_ns = s->header_timeout_ns
+					 ? time_mono_ns() + s->header_timeout_ns
+					 : 0;
+		pthread_mutex_lock(&s->watch_lock);
+		w->next = s->watching;
+		if (s->watching)
+			s->watching->prev = w;
+		s->watching = w;
+		pthread_mutex_unlock(&s->watch_lock);
+		*socket_context = w;
+		return;
+	}
+	if (!w)
+		return;
+	pthread_mutex_lock(&s->watch_lock);
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		s->watching = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	pthread_mutex_unlock(&s->watch_lock);
+	free(w);
+	*socket_context = NULL;
+}
+
+static void *watch_main(void *arg)
+{
+	http_server *s = arg;
+	pthread_mutex_lock(&s->watch_lock);
+	while (!s->watch_stop) {
+		int64_t now = time_mono_ns();
+		for (conn_watch *w = s->watching; w; w = w->next) {
+			int64_t due = w->deadline_ns;
+			if (due && due < now) {
+				w->deadline_ns = 0;
+				shutdown(w->fd, SHUT_RDWR);
+			}
+		}
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += HTTP_DEADLINE_TICK_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&s->watch_wake, &s->watch_lock, &until);
+	}
+	pthread_mutex_unlock(&s->watch_lock);
+	return NULL;
+}
+
+static int watch_start(http_server *s)
+{
+	pthread_mutex_init(&s->watch_lock, NULL);
+	pthread_cond_init(&s->watch_wake, NULL);
+	s->header_timeout_ns = (int64_t)s->opts.header_timeout_s * 1000000000LL;
+	if (!s->header_timeout_ns)
+		return 0;
+	if (pthread_create(&s->watch_thread, NULL, watch_main, s))
+		return -1;
+	s->watch_running = true;
+	return 0;
+}
+
+static void watch_stop(http_server *s)
+{
+	pthread_mutex_lock(&s->watch_lock);
+	s->watch_stop = true;
+	pthread_cond_broadcast(&s->watch_wake);
+	pthread_mutex_unlock(&s->watch_lock);
+	if (s->watch_running)
+		pthread_join(s->watch_thread, NULL);
+	s->watch_running = false;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				  const char *url, const char *method,
 				  const char *version, const char *upload_data,
@@ -532,13 +750,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 {
 	http_server *s = cls;
 	http_req *r = *con_cls;
-	if (!r) {
+	if (!r || r == (void *)&url_has_nul) {
+		bool nul = r != NULL;
+		watch_headers_done(conn);
 		r = request_new(conn, url, method);
 		if (!r)
 			return MHD_NO;
 		r->server = s;
 		*con_cls = r;
-		return request_begin(s, r);
+		return request_begin(s, r, nul);
 	}
 	if (*upload_size) {
 		size_t n = *upload_size;
@@ -583,6 +803,7 @@ static void access_log(http_req *r, const char *note)
 
 void http_request_upgraded(http_req *r)
 {
+	r->upgraded = true;
 	if (r->server->opts.access_log)
 		access_log(r, "");
 	r->logged = true;
@@ -595,8 +816,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	http_server *s = cls;
 	http_req *r = *con_cls;
-	if (!r)
+	if (!r || r == (void *)&url_has_nul)
 		return;
+	/* a kept-alive connection owes its next request's headers */
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && !r->upgraded)
+		watch_arm(s, conn);
 	if (s->opts.access_log && !r->logged)
 		access_log(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK
 				      ? ""
@@ -611,6 +835,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* libmicrohttpd's own messages can quote what a client sent: they go
+ * through the log, which escapes them. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	log_error_v(fmt, ap);
+}
+
 /* Worker threads are MHD's; a thread-specific key with a destructor is how
  * we learn a worker ended, to close its database connection. */
 static void on_thread_exit(void *p)
@@ -620,6 +852,8 @@ static void on_thread_exit(void *p)
 		fn();
 }
 
+/* Called with the raw request URI, before libmicrohttpd decodes it: the
+ * one place a %00 can still be seen. Also marks the worker thread. */
 static void *mark_thread(void *cls, const char *uri,
 			 struct MHD_Connection *conn)
 {
@@ -627,6 +861,9 @@ static void *mark_thread(void *cls, const char *uri,
 	if (s->opts.thread_exit && !pthread_getspecific(s->thread_key))
 		pthread_setspecific(s->thread_key,
 				    (void *)(uintptr_t)s->opts.thread_exit);
+	for (const char *p = uri; (p = strchr(p, '%')); p++)
+		if (p[1] == '0' && p[2] == '0')
+			return (void *)&url_has_nul;
 	return NULL;
 }
 
@@ -660,11 +897,20 @@ http_server *http_server_start(const http_server_opts *opts)
 		return NULL;
 	}
 	pthread_key_create(&s->thread_key, on_thread_exit);
+	if (watch_start(s) < 0) {
+		log_error("cannot start the header deadline thread");
+		pthread_key_delete(s->thread_key);
+		http_router_free(s->router);
+		free(s->upload_dir);
+		free(s);
+		return NULL;
+	}
 	struct sockaddr_in addr = {0};
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons((uint16_t)opts->port);
 	if (inet_pton(AF_INET, opts->bind, &addr.sin_addr) != 1) {
 		log_error("bad bind address %s", opts->bind);
+		watch_stop(s);
 		pthread_key_delete(s->thread_key);
 		http_router_free(s->router);
 		free(s->upload_dir);
@@ -681,12 +927,16 @@ http_server *http_server_start(const http_server_opts *opts)
 		(unsigned)HTTP_CONNECTION_LIMIT,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		(size_t)HTTP_CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)HTTP_CONNECTION_TIMEOUT_S,
+		(unsigned)opts->idle_timeout_s,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)opts->max_per_address, MHD_OPTION_EXTERNAL_LOGGER,
+		mhd_log, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_URI_LOG_CALLBACK, mark_thread, s,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
 	if (!s->daemon) {
 		log_error("cannot listen on %s:%d", opts->bind, opts->port);
+		watch_stop(s);
 		pthread_key_delete(s->thread_key);
 		http_router_free(s->router);
 		free(s->upload_dir);
@@ -708,6 +958,7 @@ void http_server_stop(http_server *s)
 	MHD_quiesce_daemon(s->daemon);
 	work_stop(s);
 	MHD_stop_daemon(s->daemon);
+	watch_stop(s);
 	pthread_key_delete(s->thread_key);
 	http_router_free(s->router);
 	free(s->upload_dir);

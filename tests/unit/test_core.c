@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "core/feeds.h"
 #include "core/id.h"
+#include "core/log.h"
 #include "core/time.h"
 
 #include <pthread.h>
@@ -680,6 +681,61 @@ static void test_feeds_third_owner_evicts_least_recently_read(void **state)
 		FEEDS_ABSENT);
 }
 
+static void test_log_escape_turns_control_bytes_into_escapes(void **state)
+{
+	char out[128];
+	/* a forged access-log line: a newline and a fake entry */
+	log_escape("/tag/x\n2026 info POST\r\x1b[2J\x7f\\", out, sizeof out);
+	assert_string_equal(out, "/tag/x\\x0a2026 info POST\\x0d\\x1b[2J"
+				 "\\x7f\\\\");
+	assert_null(strchr(out, '\n'));
+}
+
+static void test_log_escape_keeps_utf8_and_cuts_at_a_whole_escape(void **state)
+{
+	char out[8];
+	log_escape("caf\xc3\xa9", out, sizeof out);
+	assert_string_equal(out, "caf\xc3\xa9");
+	/* "ab" + "\x0a" needs 6 bytes + NUL: fits; a second escape does not */
+	assert_int_equal(log_escape("ab\n\n", out, sizeof out), 6);
+	assert_string_equal(out, "ab\\x0a");
+}
+
+static void test_time_parse_iso8601_accepts_what_clients_send(void **state)
+{
+	int64_t ms = 0;
+	const int64_t known = (int64_t)TEST_KNOWN_MS_SECS * 1000;
+	assert_true(time_parse_iso8601("2019-12-08T03:48:33Z", &ms));
+	assert_int_equal(ms, known);
+	assert_true(time_parse_iso8601("2019-12-08T03:48:33.901Z", &ms));
+	assert_int_equal(ms, known + 901);
+	assert_true(time_parse_iso8601("2019-12-08T04:48:33+01:00", &ms));
+	assert_int_equal(ms, known);
+	assert_true(time_parse_iso8601("2019-12-07T22:48:33-0500", &ms));
+	assert_int_equal(ms, known);
+	assert_true(time_parse_iso8601("2019-12-08T03:48:33", &ms));
+	assert_int_equal(ms, known);
+	assert_true(time_parse_iso8601("2019-12-08", &ms));
+	assert_int_equal(ms, known - (3 * 3600 + 48 * 60 + 33) * 1000);
+}
+
+static void test_time_parse_iso8601_rejects_the_rest(void **state)
+{
+	int64_t ms = 0;
+	static const char *const bad[] = {
+		"",
+		"tomorrow",
+		"2019-12-08T03:48:33Zjunk",
+		"12345",
+		"2019-13-08T00:00Z",
+		"2019-12-08T25:00Z",
+		"2019-12-08T03:48:33+1",
+		"2019-12-08T03:48:33+24:00",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		assert_false(time_parse_iso8601(bad[i], &ms));
+}
+
 int main(void)
 {
 #define CORE_TEST(f)                                                           \
@@ -714,6 +770,11 @@ int main(void)
 		CORE_TEST(test_time_format_rfc3339_pads_milliseconds),
 		CORE_TEST(test_time_format_date),
 		CORE_TEST(test_time_now_ms_is_wall_clock),
+		CORE_TEST(test_time_parse_iso8601_accepts_what_clients_send),
+		CORE_TEST(test_time_parse_iso8601_rejects_the_rest),
+		CORE_TEST(test_log_escape_turns_control_bytes_into_escapes),
+		CORE_TEST(
+			test_log_escape_keeps_utf8_and_cuts_at_a_whole_escape),
 		CONFIG_TEST(test_config_defaults),
 		CONFIG_TEST(test_config_set_changes_value),
 		CONFIG_TEST(test_config_set_rejects_unknown_key),
