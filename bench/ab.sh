@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# bench/ab.sh — one binary against another on the same data, alternating.
+#
+#   bench/ab.sh OLD_BINARY NEW_BINARY     e.g. a build of the commit before
+#                                         a change, and build/chorus
+#
+# Each round starts each binary in turn (order alternating: A B, B A, …) on
+# a fresh copy of bench/run.sh's data set and measures the hot paths with
+# wrk: GET a status, the public, tag and home timelines, and POST a status.
+# The machine is noisy: compare the ratio new/old of medians from one run
+# of this script, never absolute numbers from different runs.
+#
+# Environment (defaults in brackets):
+#   ROUNDS [3]  DURATION [5]  WARMUP [1]  CONNECTIONS [32]  THREADS [2]
+#   ACCOUNTS [1000]  STATUSES [100000]  PORT [38090]
+#   ENDPOINTS  a subset, space-separated, of: status public tag home post
+#   MAX_SECONDS [120 + ROUNDS * 2 * 6 * (DURATION + WARMUP + 6)]
+#
+# Results go to bench/out/ab-results.md (also printed); raw wrk output to
+# bench/out/ab/.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+OUT=$ROOT/bench/out
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5}
+WARMUP=${WARMUP:-1}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+ACCOUNTS=${ACCOUNTS:-1000}
+STATUSES=${STATUSES:-100000}
+PORT=${PORT:-38090}
+ENDPOINTS=${ENDPOINTS:-status public tag home post}
+MAX_SECONDS=${MAX_SECONDS:-$((120 + ROUNDS * 2 * 6 * (DURATION + WARMUP + 6)))}
+
+[ $# -eq 2 ] || {
+	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+	exit 2
+}
+OLD=$(realpath "$1")
+NEW=$(realpath "$2")
+[ -x "$OLD" ] && [ -x "$NEW" ] || {
+	echo "ab.sh: both binaries must be executable" >&2
+	exit 2
+}
+
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_bound "$@"
+
+scripts/deps.sh bench
+make -j"$(nproc 2>/dev/null || echo 2)" >/dev/null # the data generator
+
+DATA=$OUT/data
+INFO=$OUT/bench-data.txt
+mkdir -p "$OUT"
+bench_data_ensure "$DATA" "$OUT/bench-data.log" "$ACCOUNTS" "$STATUSES" 0
+STATUS_ID=$(info status_id)
+USER_NAME=$(info user)
+USER_PASS=$(info password)
+TAG=$(info tag)
+
+AB=$OUT/ab
+rm -rf "$AB"
+mkdir -p "$AB"
+printf '[server]\naccess_log = false\n' >"$AB/bench.ini"
+BASE=http://127.0.0.1:$PORT
+port_busy "$PORT" && die "port $PORT is in use (set PORT)"
+
+path_of() {
+	case $1 in
+	status) echo "/api/v1/statuses/$STATUS_ID" ;;
+	public) echo "/api/v1/timelines/public?limit=20" ;;
+	tag) echo "/api/v1/timelines/tag/$TAG?limit=20" ;;
+	home) echo "/api/v1/timelines/home?limit=20" ;;
+	post) echo "/api/v1/statuses" ;;
+	*) die "unknown endpoint $1" ;;
+	esac
+}
+
+# measure LABEL BINARY ROUND: serve a fresh copy of the data with BINARY and
+# run wrk on every endpoint; raw output in $AB/LABEL-ENDPOINT-ROUND.txt.
+measure() {
+	local label=$1 bin=$2 round=$3 work=$AB/work name hdr
+	rm -rf "$work"
+	cp -a "$DATA" "$work"
+	"$bin" serve --config "$AB/bench.ini" --data "$work" --port "$PORT" \
+		>"$AB/$label-chorus.log" 2>&1 &
+	CHORUS_PID=$!
+	chorus_wait "$BASE" "$AB/$label-chorus.log"
+	local token
+	token=$(chorus_token "$BASE" "$USER_NAME" "$USER_PASS")
+	for name in $ENDPOINTS; do
+		hdr=()
+		[ "$name" = home ] && hdr=(-H "Authorization: Bearer $token")
+		local script=()
+		[ "$name" = post ] && script=(-s bench/post.lua)
+		wait_idle
+		timeout $((WARMUP + 30)) wrk -t "$THREADS" -c "$CONNECTIONS" \
+			-d "${WARMUP}s" "${hdr[@]}" "${script[@]}" \
+			"$BASE$(path_of "$name")" ${script:+-- "$token"} >/dev/null
+		wait_idle
+		timeout $((DURATION + 30)) wrk -t "$THREADS" -c "$CONNECTIONS" \
+			-d "${DURATION}s" --latency "${hdr[@]}" "${script[@]}" \
+			"$BASE$(path_of "$name")" ${script:+-- "$token"} \
+			>"$AB/$label-$name-$round.txt"
+	done
+	kill -TERM "$CHORUS_PID"
+	wait "$CHORUS_PID" || true
+	CHORUS_PID=""
+}
+
+for round in $(seq 1 "$ROUNDS"); do
+	if [ $((round % 2)) = 1 ]; then order="old new"; else order="new old"; fi
+	for label in $order; do
+		echo "== round $round: $label"
+		if [ "$label" = old ]; then measure old "$OLD" "$round"; else measure new "$NEW" "$round"; fi
+	done
+done
+
+rps() { awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1"; }
+p99() {
+	awk '$1 == "99%" { v = $2
+		if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
+		else if (v ~ /ms$/) { sub(/ms$/, "", v) }
+		else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
+		printf "%.2f", v }' "$1"
+}
+median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+{
+	echo "# A/B: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo
+	echo "old: $OLD; new: $NEW; $ROUNDS rounds alternating, wrk -t$THREADS" \
+		"-c$CONNECTIONS ${DURATION} s after ${WARMUP} s warm-up; data set" \
+		"$(info accounts) accounts, $(info statuses) statuses; load at the end" \
+		"$(cut -d' ' -f1-3 /proc/loadavg)."
+	echo
+	echo "| endpoint | old req/s (runs) | new req/s (runs) | new/old (medians) | old p99 ms | new p99 ms |"
+	echo "|---|---|---|---:|---:|---:|"
+	for name in $ENDPOINTS; do
+		o=$(for f in "$AB"/old-"$name"-*.txt; do rps "$f"; echo; done | grep . | tr '\n' ' ')
+		n=$(for f in "$AB"/new-"$name"-*.txt; do rps "$f"; echo; done | grep . | tr '\n' ' ')
+		om=$(echo "$o" | tr ' ' '\n' | grep . | median)
+		nm=$(echo "$n" | tr ' ' '\n' | grep . | median)
+		op=$(for f in "$AB"/old-"$name"-*.txt; do p99 "$f"; echo; done | grep . | median)
+		np=$(for f in "$AB"/new-"$name"-*.txt; do p99 "$f"; echo; done | grep . | median)
+		ratio=$(awk -v a="$nm" -v b="$om" 'BEGIN { printf "%.3f", b ? a / b : 0 }')
+		echo "| $name | $o| $n| $ratio | $op | $np |"
+	done
+} >"$OUT/ab-results.md"
+echo
+cat "$OUT/ab-results.md"
