@@ -120,6 +120,11 @@ void events_publish(const event *e);
 /* The one visibility check every read path uses: may viewer (0 =
  * anonymous) see s? */
 bool visibility_can_see(int64_t viewer, const status *s);
+/* The versions of s (which viewer may see) that viewer may read, oldest
+ * first, in *out (arena memory); returns their count. A status never
+ * edited has one version, s itself. */
+size_t visibility_history(arena *a, int64_t viewer, const status *s,
+			  status **out);
 /* Load a status (and its reblog target) if viewer may see it. The author
  * is not loaded: ask status_author. */
 bool status_load_visible(arena *a, int64_t viewer, int64_t id, status *out);
