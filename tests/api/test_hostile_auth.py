@@ -81,3 +81,87 @@ def test_stranger_sees_no_history_of_a_direct_post(http, dm_edit, make_user):
     author, carol, dave, sid = dm_edit
     stranger = make_user("stranger")
     assert_error(http.get(f"/api/v1/statuses/{sid}/history", token=stranger.token), 404)
+
+
+# ---- item 3: sign-in cost -------------------------------------------------
+
+def wrong_sign_in(base_url, app_keys, login, session=None):
+    """One password grant with a wrong password; returns its seconds."""
+    client_id, client_secret = app_keys
+    s = session or requests
+    t0 = time.perf_counter()
+    r = s.post(base_url + "/oauth/token", timeout=60, data={
+        "grant_type": "password", "username": login, "password": "not-the-password",
+        "client_id": client_id, "client_secret": client_secret, "scope": "read"})
+    elapsed = time.perf_counter() - t0
+    assert r.status_code == 400 and r.json()["error"] == "invalid_grant", r.text
+    return elapsed
+
+
+def test_wrong_password_costs_the_same_for_unknown_accounts(base_url, app_keys, make_user):
+    """A refusal must not tell whether the e-mail has an account: both
+    spend one Argon2id check (~40 ms), not 40 ms against 0.5 ms."""
+    known = make_user("timing")
+    session = requests.Session()
+    wrong_sign_in(base_url, app_keys, known.email, session)  # warm up
+    times = {"known": [], "unknown": []}
+    for i in range(10):  # interleaved, so load drifts hit both alike
+        times["known"].append(wrong_sign_in(base_url, app_keys, known.email, session))
+        times["unknown"].append(wrong_sign_in(
+            base_url, app_keys, f"nobody{i}-{time.time_ns()}@example.com", session))
+    known_ms = statistics.median(times["known"]) * 1000
+    unknown_ms = statistics.median(times["unknown"]) * 1000
+    # both pay for the hash (the default cost takes tens of ms)…
+    assert min(known_ms, unknown_ms) > 10, (known_ms, unknown_ms)
+    # …and differ by less than 30 %
+    assert abs(known_ms - unknown_ms) < 0.3 * max(known_ms, unknown_ms), (known_ms, unknown_ms)
+
+
+FLOOD_THREADS = 16
+FLOOD_SECONDS = 4.0
+
+
+def test_wrong_password_flood_does_not_slow_other_requests(base_url, app_keys, make_user):
+    """16 clients sending wrong passwords as fast as they can: a plain GET
+    /api/v1/instance stays fast, because hashing runs on its own threads
+    (at a lower priority) and its queue is bounded (429 past it)."""
+    if SANITIZED:
+        pytest.skip("ASan/UBSan make every request slow: latency bounds mean nothing there")
+    victim = make_user("flooded")
+    stop = threading.Event()
+    statuses = []
+
+    def flood():
+        s = requests.Session()
+        client_id, client_secret = app_keys
+        while not stop.is_set():
+            r = s.post(base_url + "/oauth/token", timeout=60, data={
+                "grant_type": "password", "username": victim.email, "password": "wrong",
+                "client_id": client_id, "client_secret": client_secret})
+            statuses.append(r.status_code)
+            if r.status_code == 429:
+                assert r.headers.get("Retry-After"), r.headers
+                assert r.json()["error"]
+
+    threads = [threading.Thread(target=flood, daemon=True) for _ in range(FLOOD_THREADS)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(0.5)  # let the flood build up
+        s = requests.Session()
+        lat = []
+        deadline = time.monotonic() + FLOOD_SECONDS
+        while time.monotonic() < deadline:
+            t0 = time.perf_counter()
+            assert s.get(base_url + "/api/v1/instance", timeout=30).status_code == 200
+            lat.append((time.perf_counter() - t0) * 1000)
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+    assert statuses and set(statuses) <= {400, 429}, set(statuses)
+    p50 = statistics.median(lat)
+    # today's code: ~180 ms; hashing apart: a few ms
+    assert p50 < 50, f"GET /api/v1/instance p50 {p50:.1f} ms under a sign-in flood " \
+                     f"(max {max(lat):.0f} ms, {len(statuses)} sign-ins)"
