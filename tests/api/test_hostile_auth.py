@@ -12,7 +12,9 @@ import time
 import pytest
 import requests
 
-from conftest import SANITIZED, assert_error, assert_json
+from mastodon import Mastodon
+
+from conftest import SANITIZED, ChorusServer, assert_error, assert_json, chorus_bin
 
 # ---- item 4: editing a direct post --------------------------------------
 
@@ -165,3 +167,46 @@ def test_wrong_password_flood_does_not_slow_other_requests(base_url, app_keys, m
     # today's code: ~180 ms; hashing apart: a few ms
     assert p50 < 50, f"GET /api/v1/instance p50 {p50:.1f} ms under a sign-in flood " \
                      f"(max {max(lat):.0f} ms, {len(statuses)} sign-ins)"
+
+
+def test_a_full_password_queue_answers_429_with_retry_after(tmp_path):
+    """One hashing thread and room for one waiting sign-in: of 12 sent at
+    once, some are checked (400) and the rest turned away at once (429,
+    Retry-After, a JSON error), instead of queueing without limit."""
+    srv = ChorusServer(chorus_bin(), tmp_path, config=(
+        "[security]\npassword_threads = 1\npassword_queue = 1\n"))
+    srv.create_user("queued", "queued@example.com", "queued-secret-pw")
+    srv.start()
+    try:
+        client_id, client_secret = Mastodon.create_app(
+            "queue-test", scopes=["read"], api_base_url=srv.url)
+        barrier = threading.Barrier(12)
+        answers = []
+
+        def sign_in():
+            barrier.wait()
+            r = requests.post(srv.url + "/oauth/token", timeout=60, data={
+                "grant_type": "password", "username": "queued@example.com",
+                "password": "wrong", "client_id": client_id,
+                "client_secret": client_secret})
+            answers.append(r)
+
+        threads = [threading.Thread(target=sign_in) for _ in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        codes = sorted(r.status_code for r in answers)
+        assert len(codes) == 12 and set(codes) == {400, 429}, codes
+        for r in answers:
+            if r.status_code == 429:
+                assert r.headers.get("Retry-After") == "1"
+                assert_error(r, 429)
+        # and once the flood is over, the right password still signs in
+        r = requests.post(srv.url + "/oauth/token", timeout=60, data={
+            "grant_type": "password", "username": "queued@example.com",
+            "password": "queued-secret-pw", "client_id": client_id,
+            "client_secret": client_secret, "scope": "read"})
+        assert assert_json(r)["access_token"]
+    finally:
+        assert srv.stop() == 0
