@@ -581,6 +581,9 @@ static const char *const migrations[] = {
 	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
 	"    ON DELETE CASCADE,"
 	"  PRIMARY KEY (edit_id, account_id));"
+	/* an account's deletion cascades here */
+	"CREATE INDEX status_edit_mentions_by_account"
+	"  ON status_edit_mentions(account_id);"
 	"INSERT INTO status_edit_mentions (edit_id, account_id)"
 	"  SELECT e.id, m.account_id FROM mentions m JOIN status_edits e"
 	"  ON e.status_id = m.status_id WHERE e.id = (SELECT max(x.id)"
