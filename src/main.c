@@ -151,6 +151,12 @@ static int cmd_serve(void)
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* API_POOL_PASSWORD: Argon2id off the I/O threads, queue bounded */
+	const http_pool_opts pools[] = {{
+		.threads = cfg.password_threads,
+		.max_waiting = cfg.password_queue,
+		.nice = cfg.password_nice,
+	}};
 	http_server_opts opts = {
 		.bind = cfg.bind,
 		.port = cfg.port,
@@ -167,6 +173,8 @@ static int cmd_serve(void)
 		.idle_timeout_s = cfg.idle_timeout_seconds,
 		.max_per_address = cfg.max_connections_per_address,
 		.hsts = !strncmp(cfg.base_url, "https://", 8),
+		.pools = pools,
+		.npools = sizeof pools / sizeof *pools,
 		.upload_dir = media_upload_dir(),
 		/* the largest upload plus room for the form around it */
 		.max_upload_bytes = (cfg.image_max_bytes > cfg.video_max_bytes
@@ -174,6 +182,10 @@ static int cmd_serve(void)
 					     : cfg.video_max_bytes) +
 				    UPLOAD_SLACK_BYTES,
 	};
+	if (auth_init() < 0) {
+		log_error("cannot hash with the configured Argon2id cost");
+		return 1;
+	}
 	cache_init((size_t)cfg.cache_statuses, (size_t)cfg.cache_accounts);
 	feeds_init((size_t)cfg.cache_home_feeds,
 		   (size_t)cfg.cache_home_feed_length);

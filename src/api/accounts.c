@@ -17,23 +17,10 @@ enum {
 	RELATIONSHIPS_MAX = 100,
 };
 
-void accounts_create(http_req *r)
+/* Registration hashes the password: on a password work thread. */
+static void register_work(http_req *r, void *ctx)
 {
-	if (!cfg.registrations_open) {
-		http_reply_error(r, 403, "Registrations are closed");
-		return;
-	}
-	if (!http_param_bool(r, "agreement", false)) {
-		json_t *details = json_pack("{s:[{s:s,s:s}]}", "agreement",
-					    "error", "ERR_ACCEPTED",
-					    "description", "must be accepted");
-		http_reply_json(r, 422,
-				json_pack("{s:s,s:o}", "error",
-					  "Validation failed: Agreement must "
-					  "be accepted",
-					  "details", details));
-		return;
-	}
+	(void)ctx;
 	registration reg = {
 		.username = http_param_get(r, "username"),
 		.email = http_param_get(r, "email"),
@@ -66,6 +53,27 @@ void accounts_create(http_req *r)
 	/* the new user is signed in at once with the app's scopes */
 	const principal *p = api_principal(r);
 	oauth_reply_new_token(r, p->app_id, id, p->scopes);
+}
+
+void accounts_create(http_req *r)
+{
+	if (!cfg.registrations_open) {
+		http_reply_error(r, 403, "Registrations are closed");
+		return;
+	}
+	if (!http_param_bool(r, "agreement", false)) {
+		json_t *details = json_pack("{s:[{s:s,s:s}]}", "agreement",
+					    "error", "ERR_ACCEPTED",
+					    "description", "must be accepted");
+		http_reply_json(r, 422,
+				json_pack("{s:s,s:o}", "error",
+					  "Validation failed: Agreement must "
+					  "be accepted",
+					  "details", details));
+		return;
+	}
+	if (!api_defer_password(r, register_work, NULL))
+		api_reply_busy(r);
 }
 
 void accounts_verify_credentials(http_req *r)

@@ -16,6 +16,14 @@ enum api_auth {
 	API_USER,	/* a user token */
 };
 
+/* The server's work-thread pools (http_defer_to): media processing is
+ * pool 0 (http_defer), password hashing has its own, so a flood of one
+ * cannot starve the other. */
+enum api_pool {
+	API_POOL_MEDIA = 0,
+	API_POOL_PASSWORD = 1,
+};
+
 extern const http_route api_routes[];
 extern const size_t api_nroutes;
 
@@ -38,6 +46,14 @@ bool api_param_long(http_req *r, const char *key, long def, long *out);
 void api_page(http_req *r, page *p, int def, int max);
 /* Set the Link header for a page given its cursors (0 = omit). */
 void api_link(http_req *r, int64_t next_max_id, int64_t prev_min_id);
+/* Run fn (which hashes or checks a password) on the password pool.
+ * False when its queue is full: nothing runs and the caller replies,
+ * with api_reply_busy or its own page. */
+bool api_defer_password(http_req *r, http_work_fn fn, void *ctx);
+/* 429 {"error": …} with Retry-After: the work queue is full. */
+void api_reply_busy(http_req *r);
+/* The Retry-After value (seconds) that api_reply_busy sends. */
+extern const char api_busy_retry_after[];
 /* Reply for a domain error (404 "Record not found" etc.). */
 void api_reply_dom(http_req *r, dom_err err, const char *msg);
 /* Reply 200 with a page of accounts from a list ordered by a hidden key

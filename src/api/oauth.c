@@ -275,25 +275,28 @@ void oauth_authorize_form(http_req *r)
 	authorize_form(r, &a, scopes, NULL);
 }
 
-void oauth_authorize_submit(http_req *r)
-{
-	app a;
-	const char *redirect;
+/* What a deferred sign-in needs from the checks made before it. */
+typedef struct sign_in {
+	app app;
+	const char *redirect; /* authorize only */
 	char *scopes;
-	if (!authorize_params(r, &a, &redirect, &scopes))
-		return;
-	const char *login = http_param_get(r, "username");
-	const char *password = http_param_get(r, "password");
+} sign_in;
+
+/* The sign-in form's password check, on a password work thread. */
+static void authorize_work(http_req *r, void *ctx)
+{
+	sign_in *si = ctx;
+	const app *a = &si->app;
+	const char *redirect = si->redirect;
+	const char *scopes = si->scopes;
 	account acc;
-	const char *hash;
-	if (!login || !password ||
-	    !store_user_by_login(&r->arena, login, &acc, &hash) ||
-	    !auth_verify_password(hash, password)) {
-		authorize_form(r, &a, scopes, "Invalid e-mail or password.");
+	if (!auth_sign_in(&r->arena, http_param_get(r, "username"),
+			  http_param_get(r, "password"), &acc)) {
+		authorize_form(r, a, scopes, "Invalid e-mail or password.");
 		return;
 	}
 	char *code = auth_random_token(&r->arena);
-	if (store_auth_code_create(auth_token_hash(&r->arena, code), a.id,
+	if (store_auth_code_create(auth_token_hash(&r->arena, code), a->id,
 				   acc.id, scopes, redirect,
 				   http_param_get(r, "code_challenge"),
 				   time_now_ms() + AUTH_CODE_TTL_MS) < 0) {
@@ -329,6 +332,19 @@ void oauth_authorize_submit(http_req *r)
 		}
 	}
 	http_redirect(r, loc.data);
+}
+
+void oauth_authorize_submit(http_req *r)
+{
+	sign_in *si = arena_alloc(&r->arena, sizeof *si);
+	if (!authorize_params(r, &si->app, &si->redirect, &si->scopes))
+		return;
+	if (api_defer_password(r, authorize_work, si))
+		return;
+	http_set_header(r, "Retry-After", api_busy_retry_after);
+	page_html(r, 429, "Busy",
+		  "<h1>Too many sign-ins at once</h1><p>Please try again in "
+		  "a moment.</p>");
 }
 
 /* Client credentials from the body or HTTP Basic auth. */
@@ -420,20 +436,26 @@ static void grant_authorization_code(http_req *r, const app *a)
 	oauth_reply_new_token(r, a->id, account_id, scopes);
 }
 
-static void grant_password(http_req *r, const app *a, const char *scopes)
+/* The password grant's check, on a password work thread. */
+static void grant_password_work(http_req *r, void *ctx)
 {
-	const char *login = http_param_get(r, "username");
-	const char *password = http_param_get(r, "password");
+	const sign_in *si = ctx;
 	account acc;
-	const char *hash;
-	if (!login || !password ||
-	    !store_user_by_login(&r->arena, login, &acc, &hash) ||
-	    !auth_verify_password(hash, password)) {
+	if (!auth_sign_in(&r->arena, http_param_get(r, "username"),
+			  http_param_get(r, "password"), &acc)) {
 		http_reply_oauth_error(r, 400, "invalid_grant",
 				       invalid_grant_desc);
 		return;
 	}
-	oauth_reply_new_token(r, a->id, acc.id, scopes);
+	oauth_reply_new_token(r, si->app.id, acc.id, si->scopes);
+}
+
+static void grant_password(http_req *r, const app *a, char *scopes)
+{
+	sign_in *si = arena_alloc(&r->arena, sizeof *si);
+	*si = (sign_in){.app = *a, .scopes = scopes};
+	if (!api_defer_password(r, grant_password_work, si))
+		api_reply_busy(r);
 }
 
 void oauth_token(http_req *r)

@@ -209,11 +209,7 @@ void statuses_history(http_req *r)
 		return;
 	}
 	status *edits;
-	size_t n = store_status_edits(&r->arena, id, &edits);
-	if (n == 0) {
-		edits = &s;
-		n = 1;
-	}
+	size_t n = visibility_history(&r->arena, api_viewer(r), &s, &edits);
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(

@@ -97,6 +97,9 @@ static const cfg_key cfg_keys[] = {
 	KEY("jobs", "workers", CFG_INT, job_workers, "1"),
 	KEY("security", "argon2_ops", CFG_LONG, argon2_ops, "2"),
 	KEY("security", "argon2_mem_kib", CFG_LONG, argon2_mem_kib, "19456"),
+	KEY("security", "password_threads", CFG_INT, password_threads, "0"),
+	KEY("security", "password_queue", CFG_INT, password_queue, "32"),
+	KEY("security", "password_nice", CFG_INT, password_nice, "10"),
 };
 
 enum { CFG_NKEYS = sizeof cfg_keys / sizeof cfg_keys[0] };
@@ -229,6 +232,8 @@ void config_finish(void)
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
 		cfg.threads = cores > 0 ? (int)cores : 2;
 	}
+	if (cfg.password_threads <= 0)
+		cfg.password_threads = cfg.threads;
 }
 
 void config_print(void)

@@ -79,6 +79,9 @@ typedef struct config {
 	/* [security] */
 	long argon2_ops;
 	long argon2_mem_kib;
+	int password_threads; /* hashing work threads; 0 = one per core */
+	int password_queue;   /* sign-ins waiting for them, else 429 */
+	int password_nice;    /* their nice value: requests go first */
 } config;
 
 extern config cfg;

@@ -4,6 +4,7 @@
 #include "domain/domain.h"
 #include "store/store.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -21,6 +22,43 @@ char *auth_hash_password(arena *a, const char *password)
 bool auth_verify_password(const char *hash, const char *password)
 {
 	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}
+
+/* The hash an unknown login's password is checked against: the same
+ * parameters as real ones, so a refusal takes the same time. */
+static char dummy_hash[crypto_pwhash_STRBYTES];
+static int dummy_rc = -1;
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void dummy_make(void)
+{
+	enum { DUMMY_PASSWORD_BYTES = 32 };
+	unsigned char pw[DUMMY_PASSWORD_BYTES];
+	randombytes_buf(pw, sizeof pw);
+	dummy_rc =
+		crypto_pwhash_str_alg(dummy_hash, (const char *)pw, sizeof pw,
+				      (unsigned long long)cfg.argon2_ops,
+				      (size_t)cfg.argon2_mem_kib * 1024,
+				      crypto_pwhash_ALG_ARGON2ID13);
+}
+
+int auth_init(void)
+{
+	pthread_once(&dummy_once, dummy_make);
+	return dummy_rc;
+}
+
+bool auth_sign_in(arena *a, const char *login, const char *password,
+		  account *out)
+{
+	if (!login || !password)
+		return false; /* says nothing about any account */
+	const char *hash = NULL;
+	bool found = store_user_by_login(a, login, out, &hash);
+	if (!found && auth_init() < 0)
+		return false;
+	bool match = auth_verify_password(found ? hash : dummy_hash, password);
+	return found && match;
 }
 
 char *auth_random_token(arena *a)

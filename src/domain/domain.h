@@ -27,6 +27,16 @@ typedef enum dom_err {
  * failure. */
 char *auth_hash_password(arena *a, const char *password);
 bool auth_verify_password(const char *hash, const char *password);
+/* Hash the stand-in password an unknown login is checked against, with
+ * the configured Argon2id cost (cfg must be final). Optional: the first
+ * auth_sign_in does it otherwise. 0, or -1 when hashing fails. */
+int auth_init(void);
+/* The account whose e-mail or username is login, into *out, if password
+ * is its password. Costs one Argon2id check whether or not the account
+ * exists, so the time of a refusal does not tell which. Slow (~40 ms):
+ * call it off the I/O threads. */
+bool auth_sign_in(arena *a, const char *login, const char *password,
+		  account *out);
 /* 43 url-safe random characters (256 bits), arena memory. */
 char *auth_random_token(arena *a);
 /* Hex SHA-256 of a token, the only form stored. */
@@ -120,6 +130,11 @@ void events_publish(const event *e);
 /* The one visibility check every read path uses: may viewer (0 =
  * anonymous) see s? */
 bool visibility_can_see(int64_t viewer, const status *s);
+/* The versions of s (which viewer may see) that viewer may read, oldest
+ * first, in *out (arena memory); returns their count. A status never
+ * edited has one version, s itself. */
+size_t visibility_history(arena *a, int64_t viewer, const status *s,
+			  status **out);
 /* Load a status (and its reblog target) if viewer may see it. The author
  * is not loaded: ask status_author. */
 bool status_load_visible(arena *a, int64_t viewer, int64_t id, status *out);

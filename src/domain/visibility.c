@@ -18,6 +18,40 @@ bool visibility_can_see(int64_t viewer, const status *s)
 	return s->vis == VIS_PRIVATE && store_follows(viewer, s->account_id);
 }
 
+/* May viewer read every version of s, or only the versions that
+ * mentioned them? Mentions are the only way into a direct status, and
+ * one added by an edit opens that version onward, never what was written
+ * before to others; a mention an edit removed keeps the versions it
+ * received. Followers (of a private status) and, on public and unlisted
+ * ones, everyone read the whole history, as they read the status. */
+static bool sees_every_version(int64_t viewer, const status *s)
+{
+	if (s->vis == VIS_PUBLIC || s->vis == VIS_UNLISTED)
+		return true;
+	if (viewer && viewer == s->account_id)
+		return true;
+	return viewer && s->vis == VIS_PRIVATE &&
+	       store_follows(viewer, s->account_id);
+}
+
+size_t visibility_history(arena *a, int64_t viewer, const status *s,
+			  status **out)
+{
+	bool *addressed;
+	size_t n = store_status_edits(a, s->id, viewer, out, &addressed);
+	if (n == 0) {
+		*out = (status *)s;
+		return 1;
+	}
+	if (sees_every_version(viewer, s))
+		return n;
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++)
+		if (addressed[i])
+			(*out)[kept++] = (*out)[i];
+	return kept;
+}
+
 const account *status_author(arena *a, const status *s)
 {
 	if (s->account)

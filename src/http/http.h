@@ -91,6 +91,7 @@ typedef struct http_req {
 	http_work_fn work;
 	void *work_ctx;
 	struct http_req *work_next;
+	struct http_pool *work_pool;
 	int64_t started_ns;
 	void *user; /* set by the guard: the authenticated principal */
 	/* long-lived replies: http_reply_upgrade, http_reply_feed */
@@ -120,6 +121,17 @@ typedef bool (*http_guard)(http_req *r, const http_route *route);
 
 typedef struct http_server http_server;
 
+/* A pool of work threads for http_defer_to. */
+typedef struct http_pool_opts {
+	int threads; /* 0: deferred work runs at once, on the I/O thread */
+	/* requests deferred and not yet started beyond which http_defer_to
+	 * refuses; 0: no limit */
+	int max_waiting;
+	/* added to the threads' nice value: a CPU-bound pool then yields
+	 * the cores to the I/O threads */
+	int nice;
+} http_pool_opts;
+
 typedef struct http_server_opts {
 	const char *bind;
 	int port;
@@ -141,8 +153,9 @@ typedef struct http_server_opts {
 	/* called once per worker thread when it ends, to release its
 	 * thread-local resources (database connection) */
 	void (*thread_exit)(void);
-	/* threads that run deferred handler work (http_defer); 0 runs it
-	 * on the I/O thread. They call thread_exit too. */
+	/* threads that run deferred handler work (http_defer): pool 0,
+	 * with no limit; 0 runs it on the I/O thread. They call
+	 * thread_exit too. */
 	int work_threads;
 	/* a request's headers must be complete this many seconds after its
 	 * connection opened or its previous response went out (slow-header
@@ -151,6 +164,10 @@ typedef struct http_server_opts {
 	int idle_timeout_s;  /* a silent connection is closed */
 	int max_per_address; /* connections from one address; 0 = any */
 	bool hsts;	     /* served as https: Strict-Transport-Security */
+	/* pools 1..npools for http_defer_to, each its own threads and
+	 * queue, so one kind of slow work cannot starve another */
+	const http_pool_opts *pools;
+	size_t npools;
 } http_server_opts;
 
 /* Start serving. Returns NULL (and logs why) when the port cannot be bound
@@ -185,6 +202,10 @@ const char *http_path_param(http_req *r, int i);
  * its arena and its upload files stay valid until fn returns. Without
  * work threads (or while the server stops) fn runs at once. */
 void http_defer(http_req *r, http_work_fn fn, void *ctx);
+/* http_defer on pool (0, or 1..opts.npools). False when that pool's queue
+ * is full (max_waiting): then nothing was deferred and the caller replies
+ * (429). An unknown pool, or one without threads, runs fn at once. */
+bool http_defer_to(http_req *r, int pool, http_work_fn fn, void *ctx);
 
 /* ---- responses ---- */
 

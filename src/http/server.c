@@ -20,8 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 enum {
@@ -56,13 +58,9 @@ struct http_server {
 	pthread_key_t thread_key;
 	char *upload_dir; /* opts.upload_dir made absolute, or NULL */
 	long max_upload_bytes;
-	/* deferred work: suspended requests waiting for a work thread */
-	pthread_mutex_t work_lock;
-	pthread_cond_t work_wake;
-	http_req *work_head, *work_tail;
-	pthread_t *work_threads;
-	int nwork;
-	bool work_stop;
+	/* deferred work: pool 0 (opts.work_threads) and opts.pools */
+	struct http_pool *pools;
+	size_t npools;
 	/* header deadlines: every open connection, and the thread that
 	 * hangs up on those past theirs */
 	pthread_mutex_t watch_lock;
@@ -72,6 +70,21 @@ struct http_server {
 	bool watch_running, watch_stop;
 	int64_t header_timeout_ns;
 };
+
+/* Work threads and the suspended requests waiting for them. */
+typedef struct http_pool {
+	http_server *server;
+	http_pool_opts opts;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	http_req *head, *tail;
+	/* requests deferred here and not yet taken by a thread: a slot is
+	 * reserved by http_defer_to, before the request is queued */
+	int waiting;
+	pthread_t *threads;
+	int nthreads;
+	bool stop;
+} http_pool;
 
 /* Browser clients (Elk, Phanpy…) need CORS on the API with Link exposed or
  * they cannot paginate. */
@@ -539,50 +552,83 @@ static enum MHD_Result stream_chunk(http_server *s, http_req *r,
 
 /* ---- deferred work ---- */
 
-void http_defer(http_req *r, http_work_fn fn, void *ctx)
+bool http_defer_to(http_req *r, int pool, http_work_fn fn, void *ctx)
 {
-	if (!r->server || r->server->nwork == 0) {
+	http_server *s = r->server;
+	http_pool *p = s && pool >= 0 && (size_t)pool < s->npools
+			       ? &s->pools[pool]
+			       : NULL;
+	if (!p || p->nthreads == 0) {
 		fn(r, ctx);
-		return;
+		return true;
 	}
+	pthread_mutex_lock(&p->lock);
+	bool full =
+		p->opts.max_waiting > 0 && p->waiting >= p->opts.max_waiting;
+	if (!full)
+		p->waiting++;
+	pthread_mutex_unlock(&p->lock);
+	if (full)
+		return false;
 	r->work = fn;
 	r->work_ctx = ctx;
+	r->work_pool = p;
+	return true;
 }
 
-/* Suspend r's connection and queue it for a work thread; false when the
- * server is stopping (the caller runs the work itself). */
-static bool work_push(http_server *s, http_req *r)
+void http_defer(http_req *r, http_work_fn fn, void *ctx)
 {
-	pthread_mutex_lock(&s->work_lock);
-	bool ok = !s->work_stop;
+	http_defer_to(r, 0, fn, ctx); /* pool 0 has no limit: never refuses */
+}
+
+/* Suspend r's connection and queue it for its pool's threads; false when
+ * the server is stopping (the caller runs the work itself). */
+static bool work_push(http_req *r)
+{
+	http_pool *p = r->work_pool;
+	pthread_mutex_lock(&p->lock);
+	bool ok = !p->stop;
 	if (ok) {
 		MHD_suspend_connection(r->conn);
 		r->work_next = NULL;
-		if (s->work_tail)
-			s->work_tail->work_next = r;
+		if (p->tail)
+			p->tail->work_next = r;
 		else
-			s->work_head = r;
-		s->work_tail = r;
-		pthread_cond_signal(&s->work_wake);
+			p->head = r;
+		p->tail = r;
+		pthread_cond_signal(&p->wake);
+	} else {
+		p->waiting--;
 	}
-	pthread_mutex_unlock(&s->work_lock);
+	pthread_mutex_unlock(&p->lock);
 	return ok;
+}
+
+/* Lower a work thread's CPU priority by nice (Linux: per thread). */
+static void work_thread_nice(int nice)
+{
+	if (nice > 0 &&
+	    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice) < 0)
+		log_error("work thread priority: %s", strerror(errno));
 }
 
 static void *work_main(void *arg)
 {
-	http_server *s = arg;
+	http_pool *p = arg;
+	http_server *s = p->server;
+	work_thread_nice(p->opts.nice);
 	for (;;) {
-		pthread_mutex_lock(&s->work_lock);
-		while (!s->work_head && !s->work_stop)
-			pthread_cond_wait(&s->work_wake, &s->work_lock);
-		http_req *r = s->work_head;
+		pthread_mutex_lock(&p->lock);
+		while (!p->head && !p->stop)
+			pthread_cond_wait(&p->wake, &p->lock);
+		http_req *r = p->head;
 		if (r) {
-			s->work_head = r->work_next;
-			if (!s->work_head)
-				s->work_tail = NULL;
+			p->head = r->work_next;
+			if (!p->head)
+				p->tail = NULL;
+			p->waiting--;
 		}
-		pthread_mutex_unlock(&s->work_lock);
+		pthread_mutex_unlock(&p->lock);
 		if (!r)
 			break; /* stopping, and nothing left */
 		r->work(r, r->work_ctx);
@@ -594,19 +640,37 @@ static void *work_main(void *arg)
 	return NULL;
 }
 
-static int work_start(http_server *s, int n)
+static int pool_start(http_server *s, http_pool *p, const http_pool_opts *o)
 {
-	pthread_mutex_init(&s->work_lock, NULL);
-	pthread_cond_init(&s->work_wake, NULL);
-	if (n <= 0)
+	p->server = s;
+	p->opts = *o;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->wake, NULL);
+	if (o->threads <= 0)
 		return 0;
-	s->work_threads = calloc((size_t)n, sizeof *s->work_threads);
-	if (!s->work_threads)
+	p->threads = calloc((size_t)o->threads, sizeof *p->threads);
+	if (!p->threads)
 		return -1;
-	for (; s->nwork < n; s->nwork++)
-		if (pthread_create(&s->work_threads[s->nwork], NULL, work_main,
-				   s))
+	for (; p->nthreads < o->threads; p->nthreads++)
+		if (pthread_create(&p->threads[p->nthreads], NULL, work_main,
+				   p))
 			return -1;
+	return 0;
+}
+
+/* Pool 0 (opts.work_threads, no limit) and opts.pools after it. */
+static int work_start(http_server *s)
+{
+	s->pools = calloc(s->opts.npools + 1, sizeof *s->pools);
+	if (!s->pools)
+		return -1;
+	http_pool_opts first = {.threads = s->opts.work_threads};
+	for (size_t i = 0; i <= s->opts.npools; i++) {
+		s->npools = i + 1; /* work_stop joins what did start */
+		if (pool_start(s, &s->pools[i],
+			       i ? &s->opts.pools[i - 1] : &first) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -614,15 +678,24 @@ static int work_start(http_server *s, int n)
  * then join them. */
 static void work_stop(http_server *s)
 {
-	pthread_mutex_lock(&s->work_lock);
-	s->work_stop = true;
-	pthread_cond_broadcast(&s->work_wake);
-	pthread_mutex_unlock(&s->work_lock);
-	for (int i = 0; i < s->nwork; i++)
-		pthread_join(s->work_threads[i], NULL);
-	free(s->work_threads);
-	pthread_mutex_destroy(&s->work_lock);
-	pthread_cond_destroy(&s->work_wake);
+	for (size_t i = 0; i < s->npools; i++) {
+		http_pool *p = &s->pools[i];
+		pthread_mutex_lock(&p->lock);
+		p->stop = true;
+		pthread_cond_broadcast(&p->wake);
+		pthread_mutex_unlock(&p->lock);
+	}
+	for (size_t i = 0; i < s->npools; i++) {
+		http_pool *p = &s->pools[i];
+		for (int t = 0; t < p->nthreads; t++)
+			pthread_join(p->threads[t], NULL);
+		free(p->threads);
+		pthread_mutex_destroy(&p->lock);
+		pthread_cond_destroy(&p->wake);
+	}
+	free(s->pools);
+	s->pools = NULL;
+	s->npools = 0;
 }
 
 /* ---- header deadlines ----
@@ -785,7 +858,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		status = http_multipart_end(r->upload);
 	if (status)
 		http_reply_error(r, status, http_multipart_error(r->upload));
-	else if (dispatch(s, r) && work_push(s, r))
+	else if (dispatch(s, r) && work_push(r))
 		return MHD_YES; /* suspended until the work is done */
 	else if (r->work) {	/* the server is stopping: do it here */
 		r->work(r, r->work_ctx);
@@ -943,7 +1016,7 @@ http_server *http_server_start(const http_server_opts *opts)
 		free(s);
 		return NULL;
 	}
-	if (work_start(s, opts->work_threads) < 0) {
+	if (work_start(s) < 0) {
 		log_error("cannot start the work threads");
 		http_server_stop(s);
 		return NULL;

@@ -567,6 +567,27 @@ static const char *const migrations[] = {
 																									      "CREATE TRIGGER media_search_delete_after AFTER DELETE"
 																									      "  ON media_attachments WHEN old.status_id IS NOT NULL BEGIN" SEARCH_ADD(
 																										      "old.status_id") "END;",
+	/* 8: an edit never widens or narrows who received what. A mention
+	 * an edit removes stays as a row with removed = 1, so its account
+	 * keeps access to the status (as Mastodon keeps silent mentions);
+	 * status_edit_mentions records whom each version addressed, so
+	 * the history shows a mentioned viewer only the versions written
+	 * to them. Before this migration only the newest version's
+	 * addressees are known: the current mentions. */
+	"ALTER TABLE mentions ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE status_edit_mentions ("
+	"  edit_id INTEGER NOT NULL REFERENCES status_edits(id)"
+	"    ON DELETE CASCADE,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  PRIMARY KEY (edit_id, account_id));"
+	/* an account's deletion cascades here */
+	"CREATE INDEX status_edit_mentions_by_account"
+	"  ON status_edit_mentions(account_id);"
+	"INSERT INTO status_edit_mentions (edit_id, account_id)"
+	"  SELECT e.id, m.account_id FROM mentions m JOIN status_edits e"
+	"  ON e.status_id = m.status_id WHERE e.id = (SELECT max(x.id)"
+	"  FROM status_edits x WHERE x.status_id = m.status_id);",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };

@@ -101,9 +101,12 @@ static int insert_tags_mentions(int64_t status_id, const store_tag_ref *tags,
 			return -1;
 	}
 	for (size_t i = 0; i < nmentions; i++) {
-		sqlite3_stmt *st = db_stmt("INSERT OR IGNORE INTO mentions"
-					   " (status_id, account_id)"
-					   " VALUES (?1, ?2)");
+		/* a mention an edit removed and a later one restores is
+		 * current again */
+		sqlite3_stmt *st = db_stmt(
+			"INSERT INTO mentions (status_id, account_id)"
+			" VALUES (?1, ?2) ON CONFLICT (status_id, account_id)"
+			" DO UPDATE SET removed = 0");
 		sqlite3_bind_int64(st, 1, status_id);
 		sqlite3_bind_int64(st, 2, mentions[i]);
 		if (db_done(st) < 0)
@@ -381,20 +384,59 @@ static bool has_edits(int64_t status_id)
 	return yes;
 }
 
-/* Record one version of a status's text in its edit history. */
-static int insert_edit(const status *v, int64_t at)
+/* Record one version of a status's text in its edit history; returns
+ * the version's id, or -1. */
+static int64_t insert_edit(const status *v, int64_t at)
 {
 	sqlite3_stmt *st =
 		db_stmt("INSERT INTO status_edits (status_id, text, content,"
 			" spoiler_text, sensitive, created_at)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id");
 	sqlite3_bind_int64(st, 1, v->id);
 	sqlite3_bind_text(st, 2, v->text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, v->content, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, v->spoiler_text, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 5, v->sensitive);
 	sqlite3_bind_int64(st, 6, at);
+	int64_t id = sqlite3_step(st) == SQLITE_ROW
+			     ? sqlite3_column_int64(st, 0)
+			     : -1;
+	sqlite3_reset(st);
+	return id;
+}
+
+/* The original version (the first edit records it): addressed to the
+ * status's mentions as they are before the edit. 0 or -1. */
+static int record_original(const status *old)
+{
+	int64_t edit = insert_edit(old, old->created_at);
+	if (edit < 0)
+		return -1;
+	sqlite3_stmt *st = db_stmt(
+		"INSERT INTO status_edit_mentions (edit_id, account_id)"
+		" SELECT ?1, account_id FROM mentions WHERE status_id = ?2"
+		" AND removed = 0");
+	sqlite3_bind_int64(st, 1, edit);
+	sqlite3_bind_int64(st, 2, old->id);
 	return db_done(st);
+}
+
+/* The new version s, addressed to mentions[0..n). 0 or -1. */
+static int record_version(const status *s, const int64_t *mentions, size_t n)
+{
+	int64_t edit = insert_edit(s, s->edited_at);
+	if (edit < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *st = db_stmt(
+			"INSERT INTO status_edit_mentions (edit_id, account_id)"
+			" VALUES (?1, ?2) ON CONFLICT DO NOTHING");
+		sqlite3_bind_int64(st, 1, edit);
+		sqlite3_bind_int64(st, 2, mentions[i]);
+		if (db_done(st) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int store_status_update(const status *old, const status *s,
@@ -405,8 +447,8 @@ int store_status_update(const status *old, const status *s,
 		return -1;
 	/* the first edit also records the original as version one */
 	sqlite3_stmt *st;
-	if ((!has_edits(old->id) && insert_edit(old, old->created_at) < 0) ||
-	    insert_edit(s, s->edited_at) < 0)
+	if ((!has_edits(old->id) && record_original(old) < 0) ||
+	    record_version(s, mentions, nmentions) < 0)
 		goto fail;
 	st = db_stmt("UPDATE statuses SET text = ?2, content = ?3,"
 		     " spoiler_text = ?4, sensitive = ?5, language = ?6,"
@@ -426,7 +468,9 @@ int store_status_update(const status *old, const status *s,
 	sqlite3_bind_int64(st, 1, s->id);
 	if (db_done(st) < 0)
 		goto fail;
-	st = db_stmt("DELETE FROM mentions WHERE status_id = ?1");
+	/* removed mentions keep their row (access to what they received);
+	 * the new ones are upserted current below */
+	st = db_stmt("UPDATE mentions SET removed = 1 WHERE status_id = ?1");
 	sqlite3_bind_int64(st, 1, s->id);
 	if (db_done(st) < 0)
 		goto fail;
@@ -444,7 +488,8 @@ fail:
 	return -1;
 }
 
-size_t store_status_edits(arena *ar, int64_t id, status **out)
+size_t store_status_edits(arena *ar, int64_t id, int64_t viewer, status **out,
+			  bool **addressed)
 {
 	sqlite3_stmt *st = db_stmt(
 		"SELECT count(*) FROM status_edits WHERE status_id = ?1");
@@ -454,19 +499,24 @@ size_t store_status_edits(arena *ar, int64_t id, status **out)
 			   : 0;
 	sqlite3_reset(st);
 	*out = arena_alloc(ar, (n + 1) * sizeof **out);
+	*addressed = arena_alloc(ar, (n + 1) * sizeof **addressed);
 	st = db_stmt("SELECT text, content, spoiler_text, sensitive,"
-		     " created_at FROM status_edits WHERE status_id = ?1"
-		     " ORDER BY id");
+		     " created_at, EXISTS (SELECT 1 FROM status_edit_mentions m"
+		     " WHERE m.edit_id = e.id AND m.account_id = ?2)"
+		     " FROM status_edits e WHERE status_id = ?1 ORDER BY id");
 	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, viewer);
 	size_t i = 0;
 	while (i < n && sqlite3_step(st) == SQLITE_ROW) {
-		status *e = &(*out)[i++];
+		status *e = &(*out)[i];
+		memset(e, 0, sizeof *e);
 		e->id = id;
 		e->text = arena_strdup(ar, db_text(st, 0));
 		e->content = arena_strdup(ar, db_text(st, 1));
 		e->spoiler_text = arena_strdup(ar, db_text(st, 2));
 		e->sensitive = sqlite3_column_int(st, 3);
 		e->created_at = sqlite3_column_int64(st, 4);
+		(*addressed)[i++] = sqlite3_column_int(st, 5) != 0;
 	}
 	sqlite3_reset(st);
 	return i;

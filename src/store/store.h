@@ -102,14 +102,20 @@ int store_status_insert_once(const status *s, const store_tag_ref *tags,
 bool store_status_get(arena *ar, int64_t id, status *out);
 /* Delete a status, its reblogs, and fix the counters. */
 int store_status_delete(const status *s);
-/* Replace a status's text, keeping the previous version in its history. */
+/* Replace a status's text, keeping the previous version in its history
+ * with the accounts each version mentioned. Mentions the edit drops stay
+ * (flagged removed): store_is_mentioned still holds for them. 0 or -1. */
 int store_status_update(const status *old, const status *s,
 			const store_tag_ref *tags, size_t ntags,
 			const int64_t *mentions, size_t nmentions);
-/* Versions of an edited status, oldest first (the current one last). */
-size_t store_status_edits(arena *ar, int64_t id, status **out);
+/* Versions of an edited status, oldest first (the current one last), in
+ * *out, and in (*addressed)[i] whether version i mentioned viewer; both
+ * arena memory. Returns the count, 0 for a status never edited. */
+size_t store_status_edits(arena *ar, int64_t id, int64_t viewer, status **out,
+			  bool **addressed);
 /* The reblog of status_id by account_id, or 0. */
 int64_t store_reblog_find(int64_t account_id, int64_t status_id);
+/* Whether the status mentions the account now or did before an edit. */
 bool store_is_mentioned(int64_t status_id, int64_t account_id);
 /* Accounts that reblogged a status (for edit notifications). */
 size_t store_rebloggers(int64_t status_id, int64_t *out, size_t max);

@@ -1116,6 +1116,14 @@ static void live_slow(http_req *r)
 	http_defer(r, live_slow_work, "slow");
 }
 
+enum { LIVE_POOL = 1 }; /* one thread, one waiting request at most */
+
+static void live_pooled(http_req *r)
+{
+	if (!http_defer_to(r, LIVE_POOL, live_slow_work, "pool"))
+		http_reply_raw(r, 429, "text/plain", "busy", 4);
+}
+
 static void live_fast(http_req *r)
 {
 	http_reply_raw(r, 200, "text/plain", "fast", 4);
@@ -1124,6 +1132,7 @@ static void live_fast(http_req *r)
 static const http_route live_routes[] = {
 	{.method = "GET", .pattern = "/slow", .handler = live_slow},
 	{.method = "GET", .pattern = "/fast", .handler = live_fast},
+	{.method = "GET", .pattern = "/pooled", .handler = live_pooled},
 	{.method = "POST",
 	 .pattern = "/upload",
 	 .handler = live_report,
@@ -1181,6 +1190,8 @@ static int live_setup(void **state)
 		.routes = live_routes,
 		.nroutes = sizeof live_routes / sizeof live_routes[0],
 		.work_threads = 2,
+		.pools = &(http_pool_opts){.threads = 1, .max_waiting = 1},
+		.npools = 1,
 	};
 	live.server = http_server_start(&opts);
 	return live.server ? 0 : -1;
@@ -1436,6 +1447,40 @@ static void test_live_deferred_work_leaves_io_threads_free(void **state)
 		assert_memory_equal(slow.body, "slow", 4);
 		live_resp_free(&slow);
 	}
+}
+
+/* A pool's queue is bounded: with its one thread busy and its one
+ * waiting place taken, a third request is refused at once (the handler
+ * answers 429), while both accepted ones get their replies; pool 0
+ * (http_defer) is not held up by it. */
+static void test_live_pool_refuses_past_its_queue(void **state)
+{
+	enum { SENT = 3 };
+	int fds[SENT];
+	const char *req = "GET /pooled HTTP/1.1\r\nHost: t\r\n"
+			  "Connection: close\r\n\r\n";
+	struct timespec settle = {0, 50 * 1000000L};
+	for (int i = 0; i < SENT; i++) {
+		fds[i] = live_connect();
+		assert_true(send_all(fds[i], req, strlen(req)));
+		nanosleep(&settle, NULL); /* in order: running, waiting, … */
+	}
+	live_resp refused = read_reply(fds[SENT - 1]);
+	assert_int_equal(refused.status, 429);
+	live_resp_free(&refused);
+	live_resp other = live_get("GET", "/slow", NULL);
+	assert_int_equal(other.status, 200);
+	live_resp_free(&other);
+	for (int i = 0; i < SENT - 1; i++) {
+		live_resp r = read_reply(fds[i]);
+		assert_int_equal(r.status, 200);
+		assert_memory_equal(r.body, "pool", 4);
+		live_resp_free(&r);
+	}
+	/* the queue drained: room again */
+	live_resp again = live_get("GET", "/pooled", NULL);
+	assert_int_equal(again.status, 200);
+	live_resp_free(&again);
 }
 
 static void test_live_upload_streams_byte_exact_and_is_removed(void **state)
@@ -1907,6 +1952,7 @@ int main(void)
 	const struct CMUnitTest live_tests[] = {
 		cmocka_unit_test(
 			test_live_deferred_work_leaves_io_threads_free),
+		cmocka_unit_test(test_live_pool_refuses_past_its_queue),
 		cmocka_unit_test(
 			test_live_upload_streams_byte_exact_and_is_removed),
 		cmocka_unit_test(test_live_upload_renamed_by_handler_is_kept),
