@@ -922,7 +922,9 @@ static void deliver_account(delivery *d, stream_kind k, int64_t account,
 	bucket *b = stream_subs(k, NULL, account);
 	if (!b)
 		return;
-	/* the one visibility rule, for this viewer */
+	/* the one visibility rule, for this viewer, checked per event: an
+	 * unfollow applies from the next post on. Blocks and mutes (a later
+	 * issue) go here too, as they will in timelines. */
 	if (s && (!visibility_can_see(account, s) ||
 		  (s->reblog && !visibility_can_see(account, s->reblog))))
 		return;
