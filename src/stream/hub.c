@@ -767,7 +767,9 @@ static bool token_set_fill(token_set *t)
 
 /* Close the streams whose token is gone: revoked or its account deleted,
  * by this process or another one writing the same database. No query
- * while no authenticated stream is open. */
+ * while no authenticated stream is open. Called from the epoll loop,
+ * which reaps after its batch: freeing here could free a client a later
+ * event of the same batch points to. */
 static void check_sessions(void)
 {
 	token_set t = {0};
@@ -801,7 +803,6 @@ static void check_sessions(void)
 		if (at && !t.alive[at - t.ids])
 			client_revoke(c);
 	}
-	reap();
 out:
 	free(t.ids);
 	free(t.alive);
@@ -1197,7 +1198,8 @@ static void heartbeat(void)
 		}
 	}
 	frame_unref(ping);
-	reap();
+	/* no reap here: the epoll loop does, after its batch (see
+	 * check_sessions) */
 }
 
 static void drain_commands(void)
