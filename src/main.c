@@ -3,6 +3,7 @@
 #include "core/cache.h"
 #include "core/config.h"
 #include "core/feeds.h"
+#include "core/id.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "domain/domain.h"
@@ -29,7 +30,10 @@ static void usage(FILE *out)
 	      "  init                  create the data directory and database\n"
 	      "  user create NAME --email E --password P [--role R]\n"
 	      "  user list\n"
-	      "  user passwd NAME --password P\n"
+	      "  user passwd NAME --password P   (revokes all its sessions)\n"
+	      "  user sessions NAME    list its sessions (access tokens)\n"
+	      "  user revoke NAME [--token ID]   revoke all its sessions, or "
+	      "one\n"
 	      "  user delete NAME   (with the server stopped)\n"
 	      "  config                print the effective configuration\n"
 	      "  bench-data [ACCOUNTS [STATUSES]]  fill the database with the\n"
@@ -48,7 +52,7 @@ static void usage(FILE *out)
 
 /* Options shared by every command, plus the user-command ones. */
 typedef struct cli {
-	const char *email, *password, *role;
+	const char *email, *password, *role, *token;
 	const char *args[4];
 	int nargs;
 } cli;
@@ -92,6 +96,9 @@ static int parse_cli(int argc, char **argv, cli *c)
 			i++;
 		} else if (!strcmp(a, "--role") && v) {
 			c->role = v;
+			i++;
+		} else if (!strcmp(a, "--token") && v) {
+			c->token = v;
 			i++;
 		} else if (a[0] == '-' && a[1] == '-') {
 			fprintf(stderr, "chorus: unknown option %s\n", a);
@@ -257,6 +264,98 @@ static void print_user(const account *acc, void *ctx)
 	       acc->email ? acc->email : "", acc->role ? acc->role : "");
 }
 
+/* The local user NAME into *acc (arena a), or false after saying so. */
+static bool user_named(arena *a, const char *name, account *acc)
+{
+	if (store_account_by_username(a, name, NULL, acc) && acc->email)
+		return true;
+	fprintf(stderr, "chorus: no user %s\n", name);
+	return false;
+}
+
+/* A new password revokes every session at once, in the same transaction:
+ * whoever held one must sign in again (a running server's streams close
+ * within [streaming] session_check_ms). */
+static int user_passwd(const cli *c)
+{
+	if (c->nargs < 2 || !c->password) {
+		fputs("usage: chorus user passwd NAME --password P\n", stderr);
+		return 2;
+	}
+	arena a;
+	arena_init(&a);
+	account acc;
+	int rc = 1;
+	if (user_named(&a, c->args[1], &acc)) {
+		dom_err err = auth_set_password(&a, acc.id, c->password, 0);
+		if (err == DOM_INVALID)
+			fprintf(stderr, "chorus: password too short\n");
+		else if (err)
+			fprintf(stderr, "chorus: could not set the password\n");
+		rc = err ? 1 : 0;
+	}
+	arena_release(&a);
+	return rc;
+}
+
+static void print_session(const store_session *s, void *ctx)
+{
+	(void)ctx;
+	char at[TIME_RFC3339_LEN];
+	time_format_rfc3339(s->created_at, at);
+	printf("%lld\t%s\t%s\t%s\n", (long long)s->token_id, s->app_name,
+	       s->scopes, at);
+}
+
+/* One line per access token: id, app, scopes, created. Never the token:
+ * only its hash is stored. Last use is not recorded. */
+static int user_sessions(const cli *c)
+{
+	if (c->nargs < 2) {
+		fputs("usage: chorus user sessions NAME\n", stderr);
+		return 2;
+	}
+	arena a;
+	arena_init(&a);
+	account acc;
+	int rc = 1;
+	if (user_named(&a, c->args[1], &acc))
+		rc = store_tokens_each(acc.id, print_session, NULL, &a) < 0;
+	arena_release(&a);
+	return rc;
+}
+
+static int user_revoke(const cli *c)
+{
+	int64_t token = 0;
+	if (c->nargs < 2 ||
+	    (c->token && (!id_parse(c->token, &token) || token <= 0))) {
+		fputs("usage: chorus user revoke NAME [--token ID]\n", stderr);
+		return 2;
+	}
+	arena a;
+	arena_init(&a);
+	account acc;
+	int rc = 1, n = 1;
+	if (!user_named(&a, c->args[1], &acc))
+		goto out;
+	dom_err err = token ? auth_revoke_session(acc.id, token)
+			    : auth_revoke_sessions(acc.id, 0, &n);
+	if (err == DOM_NOT_FOUND)
+		fprintf(stderr, "chorus: %s has no session %s\n", c->args[1],
+			c->token);
+	else if (err)
+		fprintf(stderr, "chorus: could not revoke\n");
+	else {
+		printf("revoked %d session%s of %s\n", n, n == 1 ? "" : "s",
+		       c->args[1]);
+		rc = 0;
+	}
+out:
+	arena_release(&a);
+	return rc;
+}
+
 static int cmd_user(const cli *c)
 {
 	const char *sub = c->nargs > 0 ? c->args[0] : "";
@@ -282,27 +381,12 @@ static int cmd_user(const cli *c)
 			       (long long)id);
 		return rc;
 	}
-	if (!strcmp(sub, "passwd")) {
-		if (c->nargs < 2 || !c->password) {
-			fputs("usage: chorus user passwd NAME --password P\n",
-			      stderr);
-			return 2;
-		}
-		arena a;
-		arena_init(&a);
-		account acc;
-		int rc = 1;
-		if (!store_account_by_username(&a, c->args[1], NULL, &acc))
-			fprintf(stderr, "chorus: no user %s\n", c->args[1]);
-		else if ((int)strlen(c->password) < cfg.password_min_length)
-			fprintf(stderr, "chorus: password too short\n");
-		else if (store_user_set_password(
-				 acc.id, auth_hash_password(&a, c->password)) ==
-			 0)
-			rc = 0;
-		arena_release(&a);
-		return rc;
-	}
+	if (!strcmp(sub, "passwd"))
+		return user_passwd(c);
+	if (!strcmp(sub, "sessions"))
+		return user_sessions(c);
+	if (!strcmp(sub, "revoke"))
+		return user_revoke(c);
 	if (!strcmp(sub, "delete")) {
 		if (c->nargs < 2) {
 			fputs("usage: chorus user delete NAME\n", stderr);

@@ -509,8 +509,10 @@ void oauth_revoke(http_req *r)
 		return;
 	}
 	const char *token = http_param_get(r, "token");
-	if (token)
-		store_token_revoke(auth_token_hash(&r->arena, token), a.id);
+	if (token && auth_revoke_token(&r->arena, token, a.id) < 0) {
+		http_reply_error(r, 500, "Could not revoke the token");
+		return;
+	}
 	http_reply_json(r, 200, json_object());
 }
 

@@ -75,7 +75,7 @@ static void serve_sse(http_req *r, const principal *p, const char *name)
 		return;
 	}
 	http_feed_write(f, ":)\n", 3); /* headers out, and a first beat */
-	stream_sse_open(f, p ? p->account_id : 0, p ? p->scopes : NULL, &spec);
+	stream_sse_open(f, p, &spec);
 }
 
 void streaming_socket(http_req *r)
@@ -106,8 +106,7 @@ void streaming_socket(http_req *r)
 			return;
 		first = &spec;
 	}
-	stream_client *c = stream_client_new(p ? p->account_id : 0,
-					     p ? p->scopes : NULL, first);
+	stream_client *c = stream_client_new(p, first);
 	if (!c) {
 		http_reply_error(r, 503, "Out of memory");
 		return;

@@ -94,6 +94,8 @@ static const cfg_key cfg_keys[] = {
 	    "15"),
 	KEY("streaming", "max_queue_bytes", CFG_LONG, stream_max_queue_bytes,
 	    "1048576"),
+	KEY("streaming", "session_check_ms", CFG_INT, stream_session_check_ms,
+	    "1000"),
 	KEY("jobs", "workers", CFG_INT, job_workers, "1"),
 	KEY("security", "argon2_ops", CFG_LONG, argon2_ops, "2"),
 	KEY("security", "argon2_mem_kib", CFG_LONG, argon2_mem_kib, "19456"),

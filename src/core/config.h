@@ -72,6 +72,7 @@ typedef struct config {
 	int unattached_hours;  /* uploads never attached are removed */
 	/* [streaming] */
 	int stream_heartbeat_seconds;
+	int stream_session_check_ms; /* re-check open streams' tokens */
 	long stream_max_queue_bytes; /* unsent bytes before a client is
 				      * dropped as too slow */
 	/* [jobs] */

@@ -241,3 +241,56 @@ bool auth_principal(arena *a, const char *token, principal *p)
 	}
 	return true;
 }
+
+/* Tell the streams (after the commit: the store functions commit
+ * themselves) that tokens are gone, so they close at once instead of at
+ * the streaming thread's next check. */
+static void publish_revoked(event_kind kind, int64_t id, int64_t account_id)
+{
+	event e = {.kind = kind, .id = id, .account_id = account_id};
+	events_publish(&e);
+}
+
+int auth_revoke_token(arena *a, const char *token, int64_t app_id)
+{
+	int64_t account_id = 0;
+	int64_t id = store_token_revoke(auth_token_hash(a, token), app_id,
+					&account_id);
+	if (id > 0)
+		publish_revoked(EVENT_TOKEN_REVOKED, id, account_id);
+	return id < 0 ? -1 : 0;
+}
+
+dom_err auth_revoke_session(int64_t account_id, int64_t token_id)
+{
+	int n = store_token_revoke_of_account(account_id, token_id);
+	if (n < 0)
+		return DOM_INTERNAL;
+	if (n == 0)
+		return DOM_NOT_FOUND;
+	publish_revoked(EVENT_TOKEN_REVOKED, token_id, account_id);
+	return DOM_OK;
+}
+
+dom_err auth_revoke_sessions(int64_t account_id, int64_t keep, int *n)
+{
+	*n = store_tokens_revoke_account(account_id, keep);
+	if (*n < 0)
+		return DOM_INTERNAL;
+	publish_revoked(EVENT_SESSIONS_REVOKED, keep, account_id);
+	return DOM_OK;
+}
+
+dom_err auth_set_password(arena *a, int64_t account_id, const char *password,
+			  int64_t keep)
+{
+	if ((int)strlen(password) < cfg.password_min_length)
+		return DOM_INVALID;
+	const char *hash = auth_hash_password(a, password);
+	if (!hash)
+		return DOM_INTERNAL;
+	if (store_user_set_password(account_id, hash, keep) < 0)
+		return DOM_NOT_FOUND;
+	publish_revoked(EVENT_SESSIONS_REVOKED, keep, account_id);
+	return DOM_OK;
+}

@@ -51,6 +51,22 @@ char *auth_scopes_grant(arena *a, const char *requested, const char *allowed);
 bool auth_scope_allows(const char *granted, const char *need);
 /* Resolve a bearer token; fills p (account loaded when a user token). */
 bool auth_principal(arena *a, const char *token, principal *p);
+/* Revoke the token (the secret itself) if app_id issued it, and tell the
+ * streams using it to close. Unknown tokens are not an error (RFC 7009).
+ * 0, or -1 when the store failed. */
+int auth_revoke_token(arena *a, const char *token, int64_t app_id);
+/* Revoke one of the account's tokens by id: DOM_OK, DOM_NOT_FOUND when it
+ * is not the account's, DOM_INTERNAL. Its streams close. */
+dom_err auth_revoke_session(int64_t account_id, int64_t token_id);
+/* Revoke every token of the account but keep (0: all); their streams
+ * close. *n receives how many. DOM_OK or DOM_INTERNAL. */
+dom_err auth_revoke_sessions(int64_t account_id, int64_t keep, int *n);
+/* Set the account's password, revoking in the same transaction every
+ * token but keep (0: all of them, as from the CLI; a signed-in password
+ * change keeps its own). DOM_INVALID when too short, DOM_NOT_FOUND when no
+ * such user, DOM_INTERNAL. */
+dom_err auth_set_password(arena *a, int64_t account_id, const char *password,
+			  int64_t keep);
 
 /* ---- accounts.c ---- */
 typedef struct registration {
@@ -111,6 +127,9 @@ typedef enum event_kind {
 	EVENT_STATUS_EDITED,  /* id: an edited status */
 	EVENT_STATUS_DELETED, /* id: gone; the fields below say where it was */
 	EVENT_NOTIFICATION,   /* id: notification of account_id */
+	EVENT_TOKEN_REVOKED,  /* id: a token gone (account_id: whose) */
+	EVENT_SESSIONS_REVOKED, /* account_id: every token gone but id's
+				 * (id 0: all; the account may be gone) */
 } event_kind;
 typedef struct event {
 	event_kind kind;

@@ -146,17 +146,6 @@ bool store_user_by_login(arena *ar, const char *login, account *out,
 	return found;
 }
 
-int store_user_set_password(int64_t account_id, const char *hash)
-{
-	sqlite3_stmt *st = db_stmt(
-		"UPDATE users SET password_hash = ?2 WHERE account_id = ?1");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-	if (db_done(st) < 0)
-		return -1;
-	return sqlite3_changes(db_conn()) ? 0 : -1;
-}
-
 int store_account_update_profile(const account *a)
 {
 	sqlite3_stmt *st =

@@ -92,13 +92,104 @@ bool store_token_lookup(arena *ar, const char *hash, principal *out)
 	return found;
 }
 
-int store_token_revoke(const char *hash, int64_t app_id)
+int64_t store_token_revoke(const char *hash, int64_t app_id,
+			   int64_t *account_id)
 {
-	sqlite3_stmt *st = db_stmt(
-		"DELETE FROM tokens WHERE token_hash = ?1 AND app_id = ?2");
+	store_read_end(); /* a write: see db_done */
+	sqlite3_stmt *st = db_stmt("DELETE FROM tokens WHERE token_hash = ?1"
+				   " AND app_id = ?2 RETURNING id, account_id");
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, app_id);
-	return db_done(st);
+	int rc = sqlite3_step(st);
+	int64_t id = 0;
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		*account_id = sqlite3_column_int64(st, 1);
+		rc = sqlite3_step(st); /* finish, so the delete commits */
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? id : -1;
+}
+
+int store_token_revoke_of_account(int64_t account_id, int64_t token_id)
+{
+	sqlite3_stmt *st =
+		db_stmt("DELETE FROM tokens WHERE id = ?1 AND account_id = ?2");
+	sqlite3_bind_int64(st, 1, token_id);
+	sqlite3_bind_int64(st, 2, account_id);
+	if (db_done(st) < 0)
+		return -1;
+	return sqlite3_changes(db_conn());
+}
+
+int store_tokens_revoke_account(int64_t account_id, int64_t keep)
+{
+	sqlite3_stmt *st = db_stmt(
+		"DELETE FROM tokens WHERE account_id = ?1 AND id <> ?2");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int64(st, 2, keep);
+	if (db_done(st) < 0)
+		return -1;
+	return sqlite3_changes(db_conn());
+}
+
+int store_user_set_password(int64_t account_id, const char *hash, int64_t keep)
+{
+	if (db_begin() < 0)
+		return -1;
+	sqlite3_stmt *st = db_stmt(
+		"UPDATE users SET password_hash = ?2 WHERE account_id = ?1");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+	if (db_done(st) < 0 || sqlite3_changes(db_conn()) != 1 ||
+	    store_tokens_revoke_account(account_id, keep) < 0 ||
+	    db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
+	return 0;
+}
+
+int store_tokens_each(int64_t account_id, store_session_fn fn, void *ctx,
+		      arena *ar)
+{
+	sqlite3_stmt *st = db_stmt(
+		"SELECT t.id, a.name, t.scopes, t.created_at FROM tokens t"
+		" JOIN apps a ON a.id = t.app_id WHERE t.account_id = ?1"
+		" ORDER BY t.id");
+	sqlite3_bind_int64(st, 1, account_id);
+	int n = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_session s = {
+			.token_id = sqlite3_column_int64(st, 0),
+			.app_name = arena_strdup(ar, db_text(st, 1)),
+			.scopes = arena_strdup(ar, db_text(st, 2)),
+			.created_at = sqlite3_column_int64(st, 3),
+		};
+		fn(&s, ctx);
+		n++;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+int store_tokens_alive(const char *ids_json, void (*fn)(int64_t, void *),
+		       void *ctx)
+{
+	/* one statement whatever the number of ids: json_each keeps the
+	 * text fixed (PostgreSQL: = ANY($1) over an array). An account
+	 * deleted takes its tokens with it (ON DELETE CASCADE); suspension,
+	 * when it exists, belongs in this WHERE too. */
+	sqlite3_stmt *st = db_stmt("SELECT t.id FROM tokens t WHERE t.id IN"
+				   " (SELECT value FROM json_each(?1))");
+	sqlite3_bind_text(st, 1, ids_json, -1, SQLITE_STATIC);
+	int n = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fn(sqlite3_column_int64(st, 0), ctx);
+		n++;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? n : -1;
 }
 
 int store_auth_code_create(const char *hash, int64_t app_id, int64_t account_id,

@@ -49,7 +49,10 @@ bool store_account_by_username(arena *ar, const char *username,
 /* Local user by email or username; *hash receives the password hash. */
 bool store_user_by_login(arena *ar, const char *login, account *out,
 			 const char **hash);
-int store_user_set_password(int64_t account_id, const char *hash);
+/* Set a user's password hash and, in the same transaction, delete every
+ * token of the account but keep (0: all of them). 0, or -1 when the user
+ * does not exist or the write failed (nothing changed). */
+int store_user_set_password(int64_t account_id, const char *hash, int64_t keep);
 int store_account_update_profile(const account *a);
 /* Delete an account and everything that is its (statuses, follows,
  * favourites, media rows…), fixing the counters it moved on others'
@@ -68,7 +71,33 @@ bool store_app_get(arena *ar, int64_t id, app *out);
 int store_token_create(int64_t id, const char *hash, int64_t app_id,
 		       int64_t account_id, const char *scopes);
 bool store_token_lookup(arena *ar, const char *hash, principal *out);
-int store_token_revoke(const char *hash, int64_t app_id);
+/* Delete the token with this hash issued to app_id. Returns its id (and
+ * its account in *account_id, 0 for an app token), 0 when there is no such
+ * token, -1 on error. */
+int64_t store_token_revoke(const char *hash, int64_t app_id,
+			   int64_t *account_id);
+/* Delete token_id if it is account_id's: 1, 0 when it is not, or -1. */
+int store_token_revoke_of_account(int64_t account_id, int64_t token_id);
+/* Delete every token of the account but keep (0: all); joins the caller's
+ * transaction if any. The number deleted, or -1. */
+int store_tokens_revoke_account(int64_t account_id, int64_t keep);
+/* One session (access token) of an account, as listed to its owner:
+ * never the token itself, which is stored only as a hash anyway. */
+typedef struct store_session {
+	int64_t token_id;
+	const char *app_name, *scopes; /* the caller's arena */
+	int64_t created_at;	       /* ms since the epoch */
+} store_session;
+typedef void (*store_session_fn)(const store_session *s, void *ctx);
+/* Call fn for each token of the account, oldest first; strings in ar.
+ * Returns how many, or -1. */
+int store_tokens_each(int64_t account_id, store_session_fn fn, void *ctx,
+		      arena *ar);
+/* Of the token ids in ids_json (a JSON array of integers), call fn with
+ * each that still exists. One statement for any number of ids. Returns
+ * how many exist, or -1 on error (then fn may have been called for some). */
+int store_tokens_alive(const char *ids_json, void (*fn)(int64_t id, void *ctx),
+		       void *ctx);
 int store_auth_code_create(const char *hash, int64_t app_id, int64_t account_id,
 			   const char *scopes, const char *redirect_uri,
 			   const char *challenge, int64_t expires_at);

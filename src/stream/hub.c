@@ -9,7 +9,14 @@
  * reference, so 5 000 clients on a hashtag cost 5 000 pointers, not 5 000
  * copies. A client whose unsent bytes pass [streaming] max_queue_bytes is
  * dropped, not buffered without bound; one silent for three heartbeats is
- * dropped too. Heartbeats are WebSocket pings and SSE comments. */
+ * dropped too. Heartbeats are WebSocket pings and SSE comments.
+ *
+ * A stream lives no longer than its session: a token revoked, a password
+ * changed or an account deleted in this process is an event that closes
+ * the token's (or the account's) streams at once; what another process
+ * (the CLI) revokes is found by re-checking, every [streaming]
+ * session_check_ms while authenticated streams are open, which of their
+ * tokens still exist — one query for all of them. */
 #include "stream/stream.h"
 
 #include "core/config.h"
@@ -98,6 +105,7 @@ struct client {
 	void *handle;	 /* WebSocket: http_upgraded_close's */
 	http_feed *feed; /* SSE */
 	int64_t account;
+	int64_t token; /* the session it was opened with; 0: anonymous */
 	char *scopes;
 	sub *subs[SUBS_PER_CLIENT];
 	int nsubs;
@@ -143,7 +151,7 @@ typedef struct command {
 static struct {
 	pthread_t thread;
 	bool running;
-	int epfd, wakefd, timerfd;
+	int epfd, wakefd, timerfd, checkfd;
 	pthread_mutex_t lock; /* guards queue, stopping, stats */
 	command *head, *tail;
 	bool stopping;
@@ -156,10 +164,11 @@ static struct {
 } hub = {.lock = PTHREAD_MUTEX_INITIALIZER,
 	 .epfd = -1,
 	 .wakefd = -1,
-	 .timerfd = -1};
+	 .timerfd = -1,
+	 .checkfd = -1};
 
-/* epoll tags for the two non-client descriptors */
-static char tag_wake, tag_timer;
+/* epoll tags for the non-client descriptors */
+static char tag_wake, tag_timer, tag_check;
 
 static size_t key_hash(const char *s)
 {
@@ -681,6 +690,124 @@ static void ws_readable(client *c)
 	}
 }
 
+/* ---- sessions: a stream ends with its token ---- */
+
+/* Close c because its session ended; a WebSocket is told why (1008). */
+static void client_revoke(client *c)
+{
+	if (c->dead)
+		return;
+	if (c->ws) {
+		ws_send_close(c, WS_CLOSE_POLICY);
+		ws_flush(c);
+	}
+	client_kill(c, false);
+	pthread_mutex_lock(&hub.lock);
+	hub.stats.revoked++;
+	pthread_mutex_unlock(&hub.lock);
+}
+
+/* A revocation in this process: token (one token) or every token of
+ * account but keep (token 0). */
+static void on_revoked(int64_t token, int64_t account, int64_t keep)
+{
+	for (client *c = hub.clients; c; c = c->next) {
+		if (!c->token)
+			continue;
+		if (token ? c->token == token
+			  : c->account == account && c->token != keep)
+			client_revoke(c);
+	}
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The distinct tokens of the open streams, sorted, and which of them the
+ * database still has. */
+typedef struct token_set {
+	int64_t *ids;
+	bool *alive;
+	size_t n;
+} token_set;
+
+static void token_alive(int64_t id, void *ctx)
+{
+	token_set *t = ctx;
+	int64_t *at = bsearch(&id, t->ids, t->n, sizeof *t->ids, id_cmp);
+	if (at)
+		t->alive[at - t->ids] = true;
+}
+
+static bool token_set_fill(token_set *t)
+{
+	size_t n = 0;
+	for (client *c = hub.clients; c; c = c->next)
+		n += c->token && !c->dead;
+	if (!n)
+		return false;
+	t->ids = malloc(n * sizeof *t->ids);
+	t->alive = calloc(n, sizeof *t->alive);
+	if (!t->ids || !t->alive)
+		return false;
+	for (client *c = hub.clients; c; c = c->next)
+		if (c->token && !c->dead)
+			t->ids[t->n++] = c->token;
+	qsort(t->ids, t->n, sizeof *t->ids, id_cmp);
+	size_t u = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (!u || t->ids[u - 1] != t->ids[i])
+			t->ids[u++] = t->ids[i];
+	t->n = u;
+	return true;
+}
+
+/* Close the streams whose token is gone: revoked or its account deleted,
+ * by this process or another one writing the same database. No query
+ * while no authenticated stream is open. Called from the epoll loop,
+ * which reaps after its batch: freeing here could free a client a later
+ * event of the same batch points to. */
+static void check_sessions(void)
+{
+	token_set t = {0};
+	if (!token_set_fill(&t))
+		goto out;
+	arena a;
+	arena_init(&a);
+	buf json;
+	buf_init(&json, &a);
+	buf_putc(&json, '[');
+	for (size_t i = 0; i < t.n; i++)
+		buf_printf(&json, "%s%lld", i ? "," : "", (long long)t.ids[i]);
+	buf_putc(&json, ']');
+	buf_putc(&json, '\0');
+	store_read_begin();
+	int rc = store_tokens_alive(json.data, token_alive, &t);
+	store_read_end();
+	arena_release(&a);
+	pthread_mutex_lock(&hub.lock);
+	hub.stats.checks++;
+	pthread_mutex_unlock(&hub.lock);
+	if (rc < 0) { /* never close streams on a failed read */
+		log_error("stream: session check failed");
+		goto out;
+	}
+	for (client *c = hub.clients; c; c = c->next) {
+		if (!c->token || c->dead)
+			continue;
+		int64_t *at =
+			bsearch(&c->token, t.ids, t.n, sizeof *t.ids, id_cmp);
+		if (at && !t.alive[at - t.ids])
+			client_revoke(c);
+	}
+out:
+	free(t.ids);
+	free(t.alive);
+}
+
 /* ---- events → clients ---- */
 
 /* One event as the bytes each transport wants, built on first use. */
@@ -796,7 +923,9 @@ static void deliver_account(delivery *d, stream_kind k, int64_t account,
 	bucket *b = stream_subs(k, NULL, account);
 	if (!b)
 		return;
-	/* the one visibility rule, for this viewer */
+	/* the one visibility rule, for this viewer, checked per event: an
+	 * unfollow applies from the next post on. Blocks and mutes (a later
+	 * issue) go here too, as they will in timelines. */
 	if (s && (!visibility_can_see(account, s) ||
 		  (s->reblog && !visibility_can_see(account, s->reblog))))
 		return;
@@ -993,6 +1122,14 @@ static void on_notification(arena *a, uint64_t seq, const event *ev)
 
 static void handle_event(const event *ev)
 {
+	if (ev->kind == EVENT_TOKEN_REVOKED) {
+		on_revoked(ev->id, ev->account_id, 0);
+		return;
+	}
+	if (ev->kind == EVENT_SESSIONS_REVOKED) {
+		on_revoked(0, ev->account_id, ev->id);
+		return;
+	}
 	arena a;
 	arena_init(&a);
 	uint64_t seq = ++hub.seq;
@@ -1002,6 +1139,8 @@ static void handle_event(const event *ev)
 	case EVENT_STATUS_EDITED: on_status(&a, seq, ev); break;
 	case EVENT_STATUS_DELETED: on_delete(&a, seq, ev); break;
 	case EVENT_NOTIFICATION: on_notification(&a, seq, ev); break;
+	case EVENT_TOKEN_REVOKED:
+	case EVENT_SESSIONS_REVOKED: break; /* above */
 	}
 	store_read_end();
 	arena_release(&a);
@@ -1059,7 +1198,8 @@ static void heartbeat(void)
 		}
 	}
 	frame_unref(ping);
-	reap();
+	/* no reap here: the epoll loop does, after its batch (see
+	 * check_sessions) */
 }
 
 static void drain_commands(void)
@@ -1097,6 +1237,10 @@ static void *hub_main(void *arg)
 				uint64_t v;
 				if (read(hub.timerfd, &v, sizeof v) > 0)
 					heartbeat();
+			} else if (p == &tag_check) {
+				uint64_t v;
+				if (read(hub.checkfd, &v, sizeof v) > 0)
+					check_sessions();
 			} else {
 				client *c = p;
 				if (c->dead)
@@ -1202,25 +1346,26 @@ static void keep_spec(client *c, const stream_spec *spec)
 	c->has_first = true;
 }
 
-static client *client_new(int64_t account, const char *scopes,
-			  const stream_spec *spec)
+static client *client_new(const principal *p, const stream_spec *spec)
 {
 	client *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
 	count_clients(1);
 	c->fd = -1;
-	c->account = account;
-	c->scopes = scopes ? strdup(scopes) : NULL;
+	if (p) {
+		c->account = p->account_id;
+		c->token = p->token_id;
+		c->scopes = p->scopes ? strdup(p->scopes) : NULL;
+	}
 	keep_spec(c, spec);
 	return c;
 }
 
-stream_client *stream_client_new(int64_t account, const char *scopes,
-				 const stream_spec *spec)
+stream_client *stream_client_new(const principal *p, const stream_spec *spec)
 {
 	stream_client *sc = malloc(sizeof *sc);
-	if (sc && !(sc->c = client_new(account, scopes, spec))) {
+	if (sc && !(sc->c = client_new(p, spec))) {
 		free(sc);
 		sc = NULL;
 	}
@@ -1250,10 +1395,10 @@ void stream_ws_upgraded(int fd, const char *extra, size_t extra_len,
 	open_client(c);
 }
 
-void stream_sse_open(http_feed *feed, int64_t account, const char *scopes,
+void stream_sse_open(http_feed *feed, const principal *p,
 		     const stream_spec *spec)
 {
-	client *c = client_new(account, scopes, spec);
+	client *c = client_new(p, spec);
 	if (!c) {
 		http_feed_close(feed);
 		return;
@@ -1275,17 +1420,30 @@ int stream_start(void)
 	hub.wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	hub.timerfd =
 		timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (hub.epfd < 0 || hub.wakefd < 0 || hub.timerfd < 0)
+	hub.checkfd =
+		timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (hub.epfd < 0 || hub.wakefd < 0 || hub.timerfd < 0 ||
+	    hub.checkfd < 0)
 		goto fail;
 	struct itimerspec beat = {
 		.it_interval.tv_sec = cfg.stream_heartbeat_seconds,
 		.it_value.tv_sec = cfg.stream_heartbeat_seconds,
 	};
 	timerfd_settime(hub.timerfd, 0, &beat, NULL);
+	if (cfg.stream_session_check_ms > 0) { /* 0: in-process events only */
+		long ms = cfg.stream_session_check_ms;
+		struct timespec every = {.tv_sec = ms / 1000,
+					 .tv_nsec = ms % 1000 * 1000000};
+		struct itimerspec check = {.it_interval = every,
+					   .it_value = every};
+		timerfd_settime(hub.checkfd, 0, &check, NULL);
+	}
 	struct epoll_event w = {.events = EPOLLIN, .data.ptr = &tag_wake};
 	struct epoll_event t = {.events = EPOLLIN, .data.ptr = &tag_timer};
+	struct epoll_event k = {.events = EPOLLIN, .data.ptr = &tag_check};
 	if (epoll_ctl(hub.epfd, EPOLL_CTL_ADD, hub.wakefd, &w) < 0 ||
-	    epoll_ctl(hub.epfd, EPOLL_CTL_ADD, hub.timerfd, &t) < 0)
+	    epoll_ctl(hub.epfd, EPOLL_CTL_ADD, hub.timerfd, &t) < 0 ||
+	    epoll_ctl(hub.epfd, EPOLL_CTL_ADD, hub.checkfd, &k) < 0)
 		goto fail;
 	hub.running = true;
 	if (pthread_create(&hub.thread, NULL, hub_main, NULL)) {
@@ -1316,7 +1474,7 @@ void stream_stop(void)
 	pthread_mutex_lock(&hub.lock);
 	hub.running = false;
 	pthread_mutex_unlock(&hub.lock);
-	int *fds[] = {&hub.epfd, &hub.wakefd, &hub.timerfd};
+	int *fds[] = {&hub.epfd, &hub.wakefd, &hub.timerfd, &hub.checkfd};
 	for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);

@@ -9,6 +9,7 @@
 #define CHORUS_STREAM_H
 
 #include "core/arena.h"
+#include "domain/model.h"
 #include "http/http.h"
 
 #include <stdbool.h>
@@ -59,25 +60,27 @@ int stream_start(void);
  * back first. */
 void stream_stop(void);
 
-/* A WebSocket client about to be handed over: who it is and the stream
- * its URL asked for (spec NULL: none yet). Heap memory, consumed by
- * stream_ws_upgraded. */
+/* A WebSocket client about to be handed over: who it is (p NULL:
+ * anonymous; its token is remembered, so the stream closes when the token
+ * is revoked) and the stream its URL asked for (spec NULL: none yet).
+ * Heap memory, consumed by stream_ws_upgraded. */
 typedef struct stream_client stream_client;
-stream_client *stream_client_new(int64_t account, const char *scopes,
-				 const stream_spec *spec);
+stream_client *stream_client_new(const principal *p, const stream_spec *spec);
 /* Free a client whose upgrade never happened (http_reply_upgrade's drop). */
 void stream_client_drop(void *ctx);
 /* The http_upgrade_fn that takes the socket over; ctx is the client. */
 void stream_ws_upgraded(int fd, const char *extra, size_t extra_len,
 			void *handle, void *ctx);
-/* Take over a server-sent-events feed for one stream. */
-void stream_sse_open(http_feed *feed, int64_t account, const char *scopes,
+/* Take over a server-sent-events feed for one stream; p as above. */
+void stream_sse_open(http_feed *feed, const principal *p,
 		     const stream_spec *spec);
 
 /* Counters for the benchmark and the tests. */
 typedef struct stream_stats {
 	long connections; /* open, WebSocket and SSE */
 	long dropped;	  /* slow or dead clients closed by the server */
+	long revoked;	  /* closed because their session ended */
+	long checks;	  /* session checks that ran a query */
 } stream_stats;
 void stream_get_stats(stream_stats *out);
 

@@ -24,6 +24,7 @@ enum {
 	WS_CLOSE_NORMAL = 1000,
 	WS_CLOSE_GOING_AWAY = 1001,
 	WS_CLOSE_PROTOCOL = 1002,
+	WS_CLOSE_POLICY = 1008, /* e.g. the session was revoked */
 	WS_CLOSE_TOO_BIG = 1009,
 };
 

@@ -932,6 +932,126 @@ static void test_account_search_prefix_and_rename(void **state)
 	assert_true(store_search_index_ok());
 }
 
+/* ---- sessions (access tokens) ----------------------------------------- */
+
+static int64_t make_app(const char *name)
+{
+	int64_t id = id_next();
+	char client_id[32];
+	snprintf(client_id, sizeof client_id, "cid-%lld", (long long)id);
+	app a = {.id = id,
+		 .name = name,
+		 .redirect_uris = "urn:ietf:wg:oauth:2.0:oob",
+		 .scopes = "read write",
+		 .client_id = client_id,
+		 .client_secret = "secret"};
+	assert_int_equal(store_app_create(&a), 0);
+	return id;
+}
+
+static int64_t make_token(int64_t app_id, int64_t account, const char *hash)
+{
+	int64_t id = id_next();
+	assert_int_equal(store_token_create(id, hash, app_id, account, "read"),
+			 0);
+	return id;
+}
+
+static bool token_exists(const char *hash)
+{
+	principal p;
+	return store_token_lookup(&test_arena, hash, &p);
+}
+
+static void count_session(const store_session *s, void *ctx)
+{
+	assert_string_equal(s->app_name, "Phone");
+	assert_string_equal(s->scopes, "read");
+	assert_true(s->created_at > 0);
+	(*(int *)ctx)++;
+}
+
+static void test_password_change_revokes_every_token_at_once(void **state)
+{
+	int64_t me = make_account("pw_changer"),
+		other = make_account("bystander");
+	int64_t app_id = make_app("Phone");
+	make_token(app_id, me, "h1");
+	int64_t keep = make_token(app_id, me, "h2");
+	make_token(app_id, other, "h3");
+	int seen = 0;
+	assert_int_equal(
+		store_tokens_each(me, count_session, &seen, &test_arena), 2);
+	assert_int_equal(seen, 2);
+
+	assert_int_equal(store_user_set_password(me, "new-hash", keep), 0);
+	assert_false(token_exists("h1"));
+	assert_true(token_exists("h2")); /* the one kept */
+	assert_int_equal(store_user_set_password(me, "newer-hash", 0), 0);
+	assert_false(token_exists("h2"));
+	assert_true(token_exists("h3")); /* someone else's */
+	/* no such user: nothing changes, nothing is revoked */
+	assert_int_equal(store_user_set_password(other + 1, "x", 0), -1);
+	assert_true(token_exists("h3"));
+}
+
+static void test_token_revoke_tells_which_token_and_whose(void **state)
+{
+	int64_t me = make_account("revoker");
+	int64_t app_id = make_app("Phone"), other_app = make_app("Other");
+	int64_t t = make_token(app_id, me, "rh1");
+	int64_t who = -1;
+	assert_int_equal(store_token_revoke("rh1", other_app, &who), 0);
+	assert_true(token_exists("rh1")); /* another app cannot */
+	assert_int_equal(store_token_revoke("rh1", app_id, &who), t);
+	assert_int_equal(who, me);
+	assert_false(token_exists("rh1"));
+	assert_int_equal(store_token_revoke("rh1", app_id, &who), 0);
+}
+
+static void test_revoke_one_session_only_of_its_account(void **state)
+{
+	int64_t me = make_account("one_rev"), other = make_account("not_me");
+	int64_t app_id = make_app("Phone");
+	int64_t mine = make_token(app_id, me, "oh1");
+	int64_t theirs = make_token(app_id, other, "oh2");
+	assert_int_equal(store_token_revoke_of_account(me, theirs), 0);
+	assert_true(token_exists("oh2"));
+	assert_int_equal(store_token_revoke_of_account(me, mine), 1);
+	assert_false(token_exists("oh1"));
+	assert_int_equal(store_tokens_revoke_account(other, 0), 1);
+	assert_false(token_exists("oh2"));
+}
+
+static void mark_alive(int64_t id, void *ctx)
+{
+	int64_t *alive = ctx;
+	for (int i = 0; i < 4; i++)
+		if (!alive[i]) {
+			alive[i] = id;
+			return;
+		}
+	fail_msg("more live tokens than asked about");
+}
+
+static void test_tokens_alive_finds_what_survives_deletes(void **state)
+{
+	int64_t me = make_account("alive"), gone = make_account("deleted");
+	int64_t app_id = make_app("Phone");
+	int64_t a = make_token(app_id, me, "ah1");
+	int64_t b = make_token(app_id, me, "ah2");
+	int64_t c = make_token(app_id, gone, "ah3");
+	assert_int_equal(store_token_revoke_of_account(me, b), 1);
+	assert_int_equal(store_account_delete(gone), 0); /* cascades */
+	char json[128];
+	snprintf(json, sizeof json, "[%lld,%lld,%lld,12345]", (long long)a,
+		 (long long)b, (long long)c);
+	int64_t alive[4] = {0};
+	assert_int_equal(store_tokens_alive(json, mark_alive, alive), 1);
+	assert_int_equal(alive[0], a);
+	assert_int_equal(store_tokens_alive("[]", mark_alive, alive), 0);
+}
+
 int main(void)
 {
 	log_set_quiet(1);
@@ -941,6 +1061,10 @@ int main(void)
 	cmocka_unit_test_setup_teardown(f, test_setup, store_fixture_teardown)
 	const struct CMUnitTest tests[] = {
 		STORE_TEST(test_schema_is_migrated),
+		STORE_TEST(test_password_change_revokes_every_token_at_once),
+		STORE_TEST(test_token_revoke_tells_which_token_and_whose),
+		STORE_TEST(test_revoke_one_session_only_of_its_account),
+		STORE_TEST(test_tokens_alive_finds_what_survives_deletes),
 		STORE_TEST(test_account_create_then_get),
 		STORE_TEST(test_account_duplicate_username_is_taken),
 		STORE_TEST(test_account_duplicate_email_is_taken),
