@@ -173,6 +173,16 @@ int store_tokens_each(int64_t account_id, store_session_fn fn, void *ctx,
 	return rc == SQLITE_DONE ? n : -1;
 }
 
+int store_token_revision(int64_t *n)
+{
+	sqlite3_stmt *st = db_stmt("SELECT n FROM token_revision WHERE id = 1");
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
 int store_tokens_alive(const char *ids_json, void (*fn)(int64_t, void *),
 		       void *ctx)
 {

@@ -588,6 +588,19 @@ static const char *const migrations[] = {
 	"  SELECT e.id, m.account_id FROM mentions m JOIN status_edits e"
 	"  ON e.status_id = m.status_id WHERE e.id = (SELECT max(x.id)"
 	"  FROM status_edits x WHERE x.status_id = m.status_id);",
+
+	/* 9: a counter every token deletion bumps (a revocation, a new
+	 * password, an account deleted: its tokens cascade), whichever
+	 * process made it. The streaming thread reads it before each event
+	 * and re-checks its streams' tokens when it moved, so a stream
+	 * revoked from the CLI never carries another post. */
+	"CREATE TABLE token_revision ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  n INTEGER NOT NULL);"
+	"INSERT INTO token_revision (id, n) VALUES (1, 0);"
+	"CREATE TRIGGER tokens_revised AFTER DELETE ON tokens BEGIN"
+	"  UPDATE token_revision SET n = n + 1 WHERE id = 1;"
+	"END;",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };

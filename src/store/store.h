@@ -93,6 +93,10 @@ typedef void (*store_session_fn)(const store_session *s, void *ctx);
  * Returns how many, or -1. */
 int store_tokens_each(int64_t account_id, store_session_fn fn, void *ctx,
 		      arena *ar);
+/* The token revision: a number that changes whenever any token is deleted
+ * (revoked, its account's password changed or the account deleted), by
+ * any process. 0 on success, -1 on error. */
+int store_token_revision(int64_t *n);
 /* Of the token ids in ids_json (a JSON array of integers), call fn with
  * each that still exists. One statement for any number of ids. Returns
  * how many exist, or -1 on error (then fn may have been called for some). */

@@ -13,10 +13,12 @@
  *
  * A stream lives no longer than its session: a token revoked, a password
  * changed or an account deleted in this process is an event that closes
- * the token's (or the account's) streams at once; what another process
- * (the CLI) revokes is found by re-checking, every [streaming]
- * session_check_ms while authenticated streams are open, which of their
- * tokens still exist — one query for all of them. */
+ * the token's (or the account's) streams at once. What another process
+ * (the CLI) revokes moves the token revision, a counter every token
+ * deletion bumps: the thread reads it before each event and every
+ * [streaming] session_check_ms, and when it moved re-checks which tokens
+ * of its streams still exist — one query for all of them. So no event
+ * committed after a revocation reaches the revoked stream. */
 #include "stream/stream.h"
 
 #include "core/config.h"
@@ -767,11 +769,12 @@ static bool token_set_fill(token_set *t)
 
 /* Close the streams whose token is gone: revoked or its account deleted,
  * by this process or another one writing the same database. No query
- * while no authenticated stream is open. Called from the epoll loop,
- * which reaps after its batch: freeing here could free a client a later
- * event of the same batch points to. */
-static void check_sessions(void)
+ * while no authenticated stream is open. Callers reap after their batch:
+ * freeing here could free a client a later event of the batch points to.
+ * False when the check could not be made. */
+static bool check_sessions(void)
 {
+	bool ok = true;
 	token_set t = {0};
 	if (!token_set_fill(&t))
 		goto out;
@@ -793,6 +796,7 @@ static void check_sessions(void)
 	pthread_mutex_unlock(&hub.lock);
 	if (rc < 0) { /* never close streams on a failed read */
 		log_error("stream: session check failed");
+		ok = false;
 		goto out;
 	}
 	for (client *c = hub.clients; c; c = c->next) {
@@ -806,6 +810,37 @@ static void check_sessions(void)
 out:
 	free(t.ids);
 	free(t.alive);
+	return ok;
+}
+
+/* The token revision at the last complete check; -1: none yet. */
+static int64_t sessions_seen = -1;
+
+static bool any_authenticated_stream(void)
+{
+	for (client *c = hub.clients; c; c = c->next)
+		if (c->token && !c->dead)
+			return true;
+	return false;
+}
+
+/* Bring the open streams up to date with every revocation committed so
+ * far, in any process: one point read of the token revision, and the
+ * full check only when it moved. Run before each event, so a post that
+ * committed after a revocation never reaches the revoked stream, and on
+ * the session timer, so an idle one closes too. */
+static void sessions_sync(void)
+{
+	if (!any_authenticated_stream())
+		return;
+	int64_t rev;
+	store_read_begin();
+	int rc = store_token_revision(&rev);
+	store_read_end();
+	if (rc < 0 || rev == sessions_seen)
+		return;
+	if (check_sessions())
+		sessions_seen = rev;
 }
 
 /* ---- events → clients ---- */
@@ -1130,6 +1165,7 @@ static void handle_event(const event *ev)
 		on_revoked(0, ev->account_id, ev->id);
 		return;
 	}
+	sessions_sync();
 	arena a;
 	arena_init(&a);
 	uint64_t seq = ++hub.seq;
@@ -1150,6 +1186,10 @@ static void handle_event(const event *ev)
 
 static void client_register(client *c)
 {
+	/* its token was checked before the hand-over: a revocation may have
+	 * come between, so the next sync checks whatever the revision */
+	if (c->token)
+		sessions_seen = -1;
 	c->last_heard_ms = time_now_ms();
 	c->next = hub.clients;
 	if (hub.clients)
@@ -1240,7 +1280,7 @@ static void *hub_main(void *arg)
 			} else if (p == &tag_check) {
 				uint64_t v;
 				if (read(hub.checkfd, &v, sizeof v) > 0)
-					check_sessions();
+					sessions_sync();
 			} else {
 				client *c = p;
 				if (c->dead)

@@ -14,7 +14,7 @@ import requests
 import websocket
 from mastodon import Mastodon
 
-from conftest import DEFAULT_SCOPES, SANITIZED, login, unique_name
+from conftest import DEFAULT_SCOPES, SANITIZED, ChorusServer, chorus_bin, login, unique_name
 
 # streams of a revoked session must end this fast: at once for a
 # revocation in the server, within [streaming] session_check_ms (1 s) for
@@ -268,3 +268,31 @@ def test_unfollowing_stops_followers_only_posts_on_the_user_stream(server, make_
         assert not any(str(public["id"]) in t for t in texts)
     finally:
         ws.close()
+
+
+def test_a_post_after_a_cli_revocation_never_reaches_the_stream(tmp_path):
+    """The periodic check alone leaves a window: here it runs once a
+    minute, so only the token revision read before each event can close
+    the stream before the post that follows the revocation."""
+    srv = ChorusServer(chorus_bin(), tmp_path, config="[streaming]\nsession_check_ms = 60000\n")
+    srv.create_user("reader", "reader@example.com", "reader-password-1")
+    srv.create_user("writer", "writer@example.com", "writer-password-1")
+    srv.start()
+    try:
+        app = Mastodon.create_app("gap", api_base_url=srv.url, scopes=DEFAULT_SCOPES)
+        reader = login(srv, "reader@example.com", "reader-password-1", app=app)
+        writer = login(srv, "writer@example.com", "writer-password-1", app=app)
+        reader.account_follow(writer.account_verify_credentials()["id"])
+        ws = ws_connect(srv, reader.access_token)
+        try:
+            time.sleep(0.2)
+            srv.cli("user", "revoke", "reader", "--data", str(srv.data))
+            st = writer.status_post("right after the revocation", visibility="private")
+            closed, _, texts = ws_until_closed(ws)
+            assert not any(str(st["id"]) in t for t in texts), \
+                "a post committed after the revocation reached the revoked stream"
+            assert closed
+        finally:
+            ws.close()
+    finally:
+        assert srv.stop() == 0
