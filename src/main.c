@@ -170,7 +170,9 @@ static int cmd_serve(void)
 					     : cfg.video_max_bytes) +
 				    UPLOAD_SLACK_BYTES,
 	};
-	cache_init((size_t)cfg.cache_statuses, (size_t)cfg.cache_accounts);
+	cache_init((size_t)cfg.cache_statuses, (size_t)cfg.cache_statuses_bytes,
+		   (size_t)cfg.cache_accounts,
+		   (size_t)cfg.cache_accounts_bytes);
 	feeds_init((size_t)cfg.cache_home_feeds,
 		   (size_t)cfg.cache_home_feed_length);
 	if (store_checkpointer_start() < 0)

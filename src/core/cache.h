@@ -2,7 +2,11 @@
  *
  * Used for the viewer-independent JSON of statuses and accounts, which a
  * timeline renders over and over. Direct-mapped: each key has one slot, a
- * colliding key evicts it, so memory is bounded by slots × entry size.
+ * colliding key evicts it. Each cache also has a budget in bytes: a put
+ * that takes the cached bytes past it evicts entries, sweeping the slots
+ * round like a clock hand, until they fit again. So memory is bounded by
+ * the budget however large the entries are, and a hostile entry can only
+ * push others out, never grow the cache.
  *
  * Staleness is ruled out with epochs. Writers invalidate a key after their
  * transaction commits, which bumps a global epoch and stamps the key's
@@ -24,9 +28,11 @@ typedef struct cache cache;
 extern cache *cache_statuses; /* status fields, without account/flags */
 extern cache *cache_accounts; /* Account entity JSON */
 
-/* Create the global caches (slots rounded up to a power of two; 0
- * disables a cache). Call once before serving. */
-void cache_init(size_t status_slots, size_t account_slots);
+/* Create the global caches: slots rounded up to a power of two, a budget
+ * of cached bytes each; 0 slots or 0 bytes disables a cache. Call once
+ * before serving. */
+void cache_init(size_t status_slots, size_t status_bytes, size_t account_slots,
+		size_t account_bytes);
 void cache_shutdown(void);
 
 /* Mark the start of a unit of reading (a request) on this thread: later
@@ -48,5 +54,7 @@ void cache_put(cache *c, int64_t key, const char *data, size_t len);
 void cache_invalidate(cache *c, int64_t key);
 /* Drop everything (rare, wide changes). */
 void cache_clear(cache *c);
+/* Bytes of data c holds now (0 for a disabled cache). */
+size_t cache_bytes(cache *c);
 
 #endif
