@@ -38,6 +38,9 @@ bool api_param_long(http_req *r, const char *key, long def, long *out);
 void api_page(http_req *r, page *p, int def, int max);
 /* Set the Link header for a page given its cursors (0 = omit). */
 void api_link(http_req *r, int64_t next_max_id, int64_t prev_min_id);
+/* True for an ISO 639 code, optionally with a region or script ("en",
+ * "pt-BR", "zh-Hant"): what a language field may hold. */
+bool api_language_valid(const char *s);
 /* Reply for a domain error (404 "Record not found" etc.). */
 void api_reply_dom(http_req *r, dom_err err, const char *msg);
 /* Reply 200 with a page of accounts from a list ordered by a hidden key

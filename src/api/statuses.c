@@ -13,24 +13,7 @@ enum {
 	LIST_PAGE_MAX = 40,
 	DESCENDANTS_DEFAULT = 40,
 	DESCENDANTS_MAX = 200,
-	LANGUAGE_MAX = 16,
 };
-
-/* ISO 639 code, optionally with a region or script: "en", "pt-BR",
- * "zh-Hant". */
-static bool language_code_valid(const char *s)
-{
-	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz");
-	if (n < 2 || n > 3)
-		return false;
-	if (!s[n])
-		return true;
-	if (s[n] != '-' && s[n] != '_')
-		return false;
-	size_t rest = strspn(s + n + 1, "abcdefghijklmnopqrstuvwxyz"
-					"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
-	return rest >= 2 && rest <= LANGUAGE_MAX && !s[n + 1 + rest];
-}
 
 /* Read the fields shared by create and edit; replies 422 itself. */
 static bool read_post_fields(http_req *r, post_request *pr, bool creating)
@@ -57,7 +40,7 @@ static bool read_post_fields(http_req *r, post_request *pr, bool creating)
 	/* an unknown language is dropped, not stored: Mastodon does the
 	 * same, and it keeps markup out of the field */
 	pr->language = http_param_get(r, "language");
-	if (pr->language && !language_code_valid(pr->language))
+	if (pr->language && !api_language_valid(pr->language))
 		pr->language = NULL;
 	const principal *p = api_principal(r);
 	const char *vis = http_param_get(r, "visibility");
