@@ -140,6 +140,23 @@ static void cache_trim(cache *c)
 	}
 }
 
+bool cache_append(cache *c, int64_t key, buf *b)
+{
+	if (!c)
+		return false;
+	size_t i = slot_of(c, key);
+	bool hit = false;
+	pthread_mutex_t *m = lock_of(c, i);
+	pthread_mutex_lock(m);
+	cache_slot *s = &c->slots[i];
+	if (s->data && s->key == key) {
+		buf_append(b, s->data, s->len);
+		hit = true;
+	}
+	pthread_mutex_unlock(m);
+	return hit;
+}
+
 void cache_put(cache *c, int64_t key, const char *data, size_t len)
 {
 	if (!c || thread_epoch == 0 || len > c->budget)

@@ -19,7 +19,9 @@
 #define CHORUS_CACHE_H
 
 #include "core/arena.h"
+#include "core/buf.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +49,9 @@ uint64_t cache_epoch_next(void);
 
 /* The bytes cached for key, copied into a (NUL-terminated), or NULL. */
 const char *cache_get(cache *c, int64_t key, arena *a, size_t *len);
+/* Append the bytes cached for key to b; false (b untouched) on a miss.
+ * Saves the copy cache_get makes when the bytes go into a buffer. */
+bool cache_append(cache *c, int64_t key, buf *b);
 /* Store data for key unless it was invalidated since this thread's
  * cache_request_begin. c may be NULL (disabled): then nothing happens. */
 void cache_put(cache *c, int64_t key, const char *data, size_t len);

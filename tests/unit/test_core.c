@@ -82,6 +82,34 @@ static void test_arena_allocation_larger_than_a_block_works(void **state)
 	assert_true(test_arena.total >= TEST_BIG_ALLOC);
 }
 
+static void test_arena_realloc_of_a_large_block_keeps_its_bytes(void **state)
+{
+	(void)state;
+	unsigned char *big = arena_alloc(&test_arena, TEST_BIG_ALLOC);
+	memset(big, 'x', TEST_BIG_ALLOC);
+	char *other = arena_strdup(&test_arena, "other");
+	size_t before = test_arena.total;
+	unsigned char *grown = arena_realloc(&test_arena, big, TEST_BIG_ALLOC,
+					     2 * TEST_BIG_ALLOC);
+	for (size_t i = 0; i < TEST_BIG_ALLOC; i += 4096)
+		assert_int_equal(grown[i], 'x');
+	assert_int_equal(grown[TEST_BIG_ALLOC - 1], 'x');
+	/* resized in place: the arena grew by the difference only */
+	assert_int_equal(test_arena.total, before + TEST_BIG_ALLOC);
+	assert_string_equal(other, "other");
+}
+
+static void test_arena_realloc_of_a_shared_block_copies(void **state)
+{
+	(void)state;
+	char *a = arena_strdup(&test_arena, "abc");
+	char *b = arena_strdup(&test_arena, "def");
+	char *grown = arena_realloc(&test_arena, a, 4, 64);
+	assert_ptr_not_equal(grown, a);
+	assert_string_equal(grown, "abc");
+	assert_string_equal(b, "def");
+}
+
 static void test_arena_many_small_allocations_span_blocks(void **state)
 {
 	char *first = arena_printf(&test_arena, "item-%d", 0);
@@ -738,6 +766,8 @@ int main(void)
 		CORE_TEST(test_arena_alloc_is_aligned_for_any_size),
 		CORE_TEST(test_arena_alloc_returns_zeroed_distinct_memory),
 		CORE_TEST(test_arena_allocation_larger_than_a_block_works),
+		CORE_TEST(test_arena_realloc_of_a_large_block_keeps_its_bytes),
+		CORE_TEST(test_arena_realloc_of_a_shared_block_copies),
 		CORE_TEST(test_arena_many_small_allocations_span_blocks),
 		CORE_TEST(test_arena_strdup_and_strndup_copy),
 		CORE_TEST(test_arena_printf_formats_long_output),
