@@ -156,6 +156,7 @@ static int cmd_serve(void)
 		.port = cfg.port,
 		.threads = cfg.threads,
 		.max_body_bytes = cfg.max_body_bytes,
+		.max_output_bytes = cfg.max_output_bytes,
 		.access_log = cfg.access_log,
 		.routes = api_routes,
 		.nroutes = api_nroutes,

@@ -29,6 +29,8 @@ static const cfg_key cfg_keys[] = {
 	KEY("server", "base_url", CFG_STR, base_url, ""),
 	KEY("server", "threads", CFG_INT, threads, "0"),
 	KEY("server", "max_body_bytes", CFG_LONG, max_body_bytes, "1048576"),
+	KEY("server", "max_output_bytes", CFG_LONG, max_output_bytes,
+	    "33554432"),
 	KEY("server", "access_log", CFG_BOOL, access_log, "true"),
 	KEY("data", "dir", CFG_STR, data_dir, "./data"),
 	KEY("data", "synchronous", CFG_STR, synchronous, "normal"),

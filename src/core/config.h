@@ -18,6 +18,7 @@ typedef struct config {
 	char *domain;	/* host[:port] part of base_url, derived */
 	int threads;	/* HTTP worker threads; 0 = one per core */
 	long max_body_bytes;
+	long max_output_bytes; /* large replies waiting for slow clients */
 	bool access_log;
 	/* [data] */
 	char *data_dir;
