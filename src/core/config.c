@@ -52,6 +52,8 @@ static const cfg_key cfg_keys[] = {
 	KEY("statuses", "context_anonymous_descendants", CFG_INT,
 	    context_anonymous_descendants, "60"),
 	KEY("statuses", "context_max", CFG_INT, context_max, "4096"),
+	KEY("statuses", "context_max_bytes", CFG_LONG, context_max_bytes,
+	    "8388608"),
 	KEY("statuses", "idempotency_seconds", CFG_INT, idempotency_seconds,
 	    "3600"),
 	KEY("accounts", "password_min_length", CFG_INT, password_min_length,

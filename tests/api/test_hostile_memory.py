@@ -162,6 +162,32 @@ def test_app_website_and_redirect_uris_are_capped(http):
 
 # ---- memory -----------------------------------------------------------------
 
+def test_context_of_a_thread_of_maximal_replies_is_bounded(http, make_user):
+    """/context returns up to 4 096 descendants to a signed-in reader;
+    of maximal replies that would be ~800 MB loaded and rendered for one
+    request. Each list stops at [statuses] context_max_bytes (8 MiB) and
+    the rest is read through the descendants extension."""
+    u = make_user("thread")
+    root = assert_json(post(http, u, "a thread"))["id"]
+    replies = 60
+    for i in range(replies):
+        assert_json(post(http, u, maximal_allowed_post(i), in_reply_to_id=root))
+    r = http.get(f"/api/v1/statuses/{root}/context", token=u.token)
+    body = assert_json(r)
+    assert 0 < len(body["descendants"]) < replies
+    assert len(r.content) < 12 * 1024 * 1024
+    seen = [d["id"] for d in body["descendants"]]
+    link = r.headers.get("Link", "")
+    while "rel=\"next\"" in link:
+        url = link.split(";")[0].strip("<>")
+        r = http.get(url, token=u.token)
+        page = assert_json(r)
+        assert page
+        seen += [d["id"] for d in page]
+        link = r.headers.get("Link", "")
+    assert len(seen) == len(set(seen)) == replies
+
+
 def rss_kib(pid, key):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
