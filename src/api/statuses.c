@@ -141,8 +141,16 @@ void statuses_history(http_req *r)
 		http_reply_error(r, 404, "Record not found");
 		return;
 	}
+	/* the author is in every version: rendered once, and counted in the
+	 * history's budget as often as it is written */
+	json_t *author =
+		render_account(&r->arena, status_author(&r->arena, &s));
+	char *author_json = json_dumps(author, JSON_COMPACT);
+	size_t author_len = author_json ? strlen(author_json) : 0;
+	free(author_json);
 	status *edits;
-	size_t n = store_status_edits(&r->arena, id, &edits);
+	size_t n = store_status_edits(&r->arena, id, author_len,
+				      (size_t)cfg.list_max_bytes, &edits);
 	if (n == 0) {
 		edits = &s;
 		n = 1;
@@ -151,15 +159,14 @@ void statuses_history(http_req *r)
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(
 			arr,
-			json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:o}", "content",
+			json_pack("{s:s,s:s,s:b,s:o,s:O,s:o,s:o}", "content",
 				  edits[i].content, "spoiler_text",
 				  edits[i].spoiler_text, "sensitive",
 				  edits[i].sensitive, "created_at",
 				  render_time(edits[i].created_at), "account",
-				  render_account(&r->arena,
-						 status_author(&r->arena, &s)),
-				  "media_attachments", json_array(), "emojis",
-				  json_array()));
+				  author, "media_attachments", json_array(),
+				  "emojis", json_array()));
+	json_decref(author);
 	http_reply_json(r, 200, arr);
 }
 

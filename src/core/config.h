@@ -37,7 +37,7 @@ typedef struct config {
 	int context_anonymous_ancestors;
 	int context_anonymous_descendants;
 	int context_max;
-	long context_max_bytes; /* stored text one /context list loads */
+	long list_max_bytes; /* stored text one unpaged list loads */
 	int idempotency_seconds;
 	/* [accounts] */
 	int password_min_length;

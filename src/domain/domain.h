@@ -155,13 +155,13 @@ typedef struct context {
 } context;
 /* Thread context; limits per Mastodon (anonymous caps lower). Each list
  * also stops once its statuses' stored text reaches [statuses]
- * context_max_bytes: ancestors keep the nearest, descendants set
+ * list_max_bytes: ancestors keep the nearest, descendants set
  * truncated so the rest is read through timeline_descendants. */
 void timeline_context(arena *a, int64_t viewer, const status *s,
 		      size_t max_ancestors, size_t max_descendants,
 		      context *out);
 /* Descendants of s in thread order after the status after_id (0 = from
- * the start), at most limit visible ones and at most context_max_bytes
+ * the start), at most limit visible ones and at most list_max_bytes
  * of stored text (always at least one); the chorus extension for
  * movement-sized threads. *more set when another page exists. */
 void timeline_descendants(arena *a, int64_t viewer, const status *s,

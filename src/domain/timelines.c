@@ -93,11 +93,11 @@ static size_t status_weight(const status *s)
 
 /* Whether a list that already holds count statuses, having loaded used
  * bytes, may load one more weighing w: always until it holds one, then
- * while within context_max_bytes. A thread of thousands of maximal replies
+ * while within list_max_bytes. A thread of thousands of maximal replies
  * would otherwise load and render hundreds of megabytes for one request. */
 static bool context_has_room(size_t count, size_t used, size_t w)
 {
-	return count == 0 || used + w <= (size_t)cfg.context_max_bytes;
+	return count == 0 || used + w <= (size_t)cfg.list_max_bytes;
 }
 
 void timeline_context(arena *a, int64_t viewer, const status *s,

@@ -444,7 +444,8 @@ fail:
 	return -1;
 }
 
-size_t store_status_edits(arena *ar, int64_t id, status **out)
+size_t store_status_edits(arena *ar, int64_t id, size_t overhead,
+			  size_t max_bytes, status **out)
 {
 	sqlite3_stmt *st = db_stmt(
 		"SELECT count(*) FROM status_edits WHERE status_id = ?1");
@@ -456,10 +457,16 @@ size_t store_status_edits(arena *ar, int64_t id, status **out)
 	*out = arena_alloc(ar, (n + 1) * sizeof **out);
 	st = db_stmt("SELECT text, content, spoiler_text, sensitive,"
 		     " created_at FROM status_edits WHERE status_id = ?1"
-		     " ORDER BY id");
+		     " ORDER BY id DESC");
 	sqlite3_bind_int64(st, 1, id);
-	size_t i = 0;
+	size_t i = 0, used = 0;
 	while (i < n && sqlite3_step(st) == SQLITE_ROW) {
+		size_t w = overhead + (size_t)sqlite3_column_bytes(st, 0) +
+			   (size_t)sqlite3_column_bytes(st, 1) +
+			   (size_t)sqlite3_column_bytes(st, 2);
+		if (i > 0 && used + w > max_bytes)
+			break;
+		used += w;
 		status *e = &(*out)[i++];
 		e->id = id;
 		e->text = arena_strdup(ar, db_text(st, 0));
@@ -469,6 +476,11 @@ size_t store_status_edits(arena *ar, int64_t id, status **out)
 		e->created_at = sqlite3_column_int64(st, 4);
 	}
 	sqlite3_reset(st);
+	for (size_t k = 0; k < i / 2; k++) { /* newest first → oldest first */
+		status t = (*out)[k];
+		(*out)[k] = (*out)[i - 1 - k];
+		(*out)[i - 1 - k] = t;
+	}
 	return i;
 }
 

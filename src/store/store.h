@@ -106,8 +106,11 @@ int store_status_delete(const status *s);
 int store_status_update(const status *old, const status *s,
 			const store_tag_ref *tags, size_t ntags,
 			const int64_t *mentions, size_t nmentions);
-/* Versions of an edited status, oldest first (the current one last). */
-size_t store_status_edits(arena *ar, int64_t id, status **out);
+/* Versions of an edited status, oldest first (the current one last): the
+ * newest ones whose stored text (text, HTML, content warning) plus
+ * overhead bytes each fits max_bytes; always the newest one. */
+size_t store_status_edits(arena *ar, int64_t id, size_t overhead,
+			  size_t max_bytes, status **out);
 /* The reblog of status_id by account_id, or 0. */
 int64_t store_reblog_find(int64_t account_id, int64_t status_id);
 bool store_is_mentioned(int64_t status_id, int64_t account_id);

@@ -162,10 +162,35 @@ def test_app_website_and_redirect_uris_are_capped(http):
 
 # ---- memory -----------------------------------------------------------------
 
+def test_history_of_a_status_edited_many_times_is_bounded(http, make_user):
+    """Every version is kept; /history returns the newest that fit
+    [statuses] list_max_bytes, the current one last."""
+    u = make_user("editor")
+    sid = assert_json(post(http, u, "first"))["id"]
+    edits = 60
+    for i in range(edits):
+        r = http.put(f"/api/v1/statuses/{sid}", token=u.token,
+                     json={"status": maximal_allowed_post(i)})
+        assert_json(r)
+    current = assert_json(http.get(f"/api/v1/statuses/{sid}", token=u.token))
+    r = http.get(f"/api/v1/statuses/{sid}/history", token=u.token)
+    versions = assert_json(r)
+    assert 1 < len(versions) < edits + 1
+    assert len(r.content) < 12 * 1024 * 1024
+    assert versions[-1]["content"] == current["content"]
+    assert versions[0]["account"]["id"] == u.sid
+    # a short history is whole
+    short = assert_json(post(http, u, "v1"))["id"]
+    assert_json(http.put(f"/api/v1/statuses/{short}", token=u.token, json={"status": "v2"}))
+    texts = [v["content"] for v in
+             assert_json(http.get(f"/api/v1/statuses/{short}/history", token=u.token))]
+    assert texts == ["<p>v1</p>", "<p>v2</p>"]
+
+
 def test_context_of_a_thread_of_maximal_replies_is_bounded(http, make_user):
     """/context returns up to 4 096 descendants to a signed-in reader;
     of maximal replies that would be ~800 MB loaded and rendered for one
-    request. Each list stops at [statuses] context_max_bytes (8 MiB) and
+    request. Each list stops at [statuses] list_max_bytes (8 MiB) and
     the rest is read through the descendants extension."""
     u = make_user("thread")
     root = assert_json(post(http, u, "a thread"))["id"]
