@@ -243,10 +243,12 @@ def maximal_allowed_post(i):
     return text
 
 
-# A fresh server's resident set is ~40 MB; with everything bounded, 40
-# maximal posts and the reads below add some tens of MB. The unbounded
-# code went to ~300 MB for one read and past a GB with slow readers.
-RSS_LIMIT_KIB = 160 * 1024
+# What the defaults allow: a fresh server's ~45 MB, the render caches'
+# budgets (16 + 8 MiB), [server] max_output_bytes (32 MiB) of replies
+# held by clients that do not read, and two pages being built at once
+# (~2.5x a page each, ~6 MB pages here). Measured: 113 MB. The code
+# before these limits: 1.5 GB (a 250 MB page, held by every slow reader).
+RSS_LIMIT_KIB = 144 * 1024
 
 
 @pytest.mark.skipif(SANITIZED, reason="ASan's shadow memory and quarantine make RSS "
@@ -295,8 +297,11 @@ def test_hostile_posts_and_slow_readers_keep_memory_bounded(tmp_path):
             c.sendall(request)
             socks.append(c)
         time.sleep(3)  # let every one be rendered and queued
-        # the server still answers others
+        # the server still answers others; another large reply waits its turn
         assert_json(requests.get(f"{server.url}/api/v1/instance", timeout=30))
+        busy = requests.get(f"{server.url}/api/v1/timelines/public?limit=40", timeout=60)
+        assert_error(busy, 503)
+        assert busy.headers.get("Retry-After")
 
         rss = rss_kib(server.proc.pid, "VmRSS")
         hwm = rss_kib(server.proc.pid, "VmHWM")
