@@ -340,14 +340,19 @@ static bool should_shed(const http_req *r)
  * of its own, so the arena (every intermediate of the rendering, several
  * times the body) can go as soon as the reply is queued instead of
  * waiting for a slow client to read it all. Copies count against
- * max_output_bytes; past it the reply is a 503 instead, so clients that
- * do not read can hold only that much, however many they are. */
+ * max_output_bytes; past it the reply is a 503 instead (unless it would
+ * be the only one held), so clients that do not read can hold only that
+ * much, however many they are. */
 static struct MHD_Response *shed_response(http_server *s, http_req *r)
 {
 	size_t len = r->is_head ? 0 : r->resp_len;
 	long held = atomic_fetch_add(&http_output_held, (long)len) + (long)len;
+	/* one reply larger than the whole budget (old rows from before the
+	 * text caps) may still go out, alone */
+	bool alone = held == (long)len;
 	held_body *h = NULL;
-	if (s->opts.max_output_bytes <= 0 || held <= s->opts.max_output_bytes)
+	if (s->opts.max_output_bytes <= 0 || alone ||
+	    held <= s->opts.max_output_bytes)
 		h = malloc(sizeof *h + len);
 	if (!h) {
 		atomic_fetch_sub(&http_output_held, (long)len);
