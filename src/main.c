@@ -169,6 +169,7 @@ static int cmd_serve(void)
 		.port = cfg.port,
 		.threads = cfg.threads,
 		.max_body_bytes = cfg.max_body_bytes,
+		.max_output_bytes = cfg.max_output_bytes,
 		.access_log = cfg.access_log,
 		.routes = api_routes,
 		.nroutes = api_nroutes,
@@ -193,7 +194,9 @@ static int cmd_serve(void)
 		log_error("cannot hash with the configured Argon2id cost");
 		return 1;
 	}
-	cache_init((size_t)cfg.cache_statuses, (size_t)cfg.cache_accounts);
+	cache_init((size_t)cfg.cache_statuses, (size_t)cfg.cache_statuses_bytes,
+		   (size_t)cfg.cache_accounts,
+		   (size_t)cfg.cache_accounts_bytes);
 	feeds_init((size_t)cfg.cache_home_feeds,
 		   (size_t)cfg.cache_home_feed_length);
 	if (store_checkpointer_start() < 0)

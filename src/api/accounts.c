@@ -93,9 +93,24 @@ static size_t utf8_length(const char *s)
 	return n;
 }
 
+/* The 422 message for a profile field part over its limit, or NULL. */
+static const char *field_too_long(http_req *r, const char *part, const char *s,
+				  int max)
+{
+	if (!s || utf8_length(s) <= (size_t)max)
+		return NULL;
+	return arena_printf(&r->arena,
+			    "Validation failed: Fields %s is too long "
+			    "(maximum is %d characters)",
+			    part, max);
+}
+
 /* fields_attributes[i][name|value] arrive flattened by the HTTP layer as
- * "fields_attributes[0][name]" keys (or as a JSON array of objects). */
-static json_t *collect_fields(http_req *r, bool *present)
+ * "fields_attributes[0][name]" keys (or as a JSON array of objects).
+ * NULL with *error set when a name or value is over its limit: the
+ * account is embedded in every status of its author, so its size is
+ * multiplied by every page it appears on. */
+static json_t *collect_fields(http_req *r, bool *present, const char **error)
 {
 	json_t *fields = json_array();
 	*present = false;
@@ -109,6 +124,13 @@ static json_t *collect_fields(http_req *r, bool *present)
 		if (!name && !value)
 			continue;
 		*present = true;
+		if ((*error = field_too_long(r, "name", name,
+					     cfg.max_field_name)) ||
+		    (*error = field_too_long(r, "value", value,
+					     cfg.max_field_value))) {
+			json_decref(fields);
+			return NULL;
+		}
 		if ((!name || !*name) && (!value || !*value))
 			continue;
 		json_array_append_new(
@@ -171,10 +193,22 @@ static void update_credentials(http_req *r, void *ctx)
 		acc.privacy = v;
 	}
 	acc.sensitive = http_param_bool(r, "source[sensitive]", acc.sensitive);
-	if ((v = http_param_get(r, "source[language]")))
+	if ((v = http_param_get(r, "source[language]"))) {
+		if (*v && !api_language_valid(v)) {
+			http_reply_error(r, 422,
+					 "Validation failed: Language is not "
+					 "included in the list");
+			return;
+		}
 		acc.language = *v ? v : NULL;
+	}
 	bool present;
-	json_t *fields = collect_fields(r, &present);
+	const char *error = NULL;
+	json_t *fields = collect_fields(r, &present, &error);
+	if (!fields) {
+		http_reply_error(r, 422, error);
+		return;
+	}
 	if (present) {
 		char *dumped = json_dumps(fields, JSON_COMPACT);
 		acc.fields = arena_strdup(&r->arena, dumped);

@@ -54,6 +54,9 @@ bool api_defer_password(http_req *r, http_work_fn fn, void *ctx);
 void api_reply_busy(http_req *r);
 /* The Retry-After value (seconds) that api_reply_busy sends. */
 extern const char api_busy_retry_after[];
+/* True for an ISO 639 code, optionally with a region or script ("en",
+ * "pt-BR", "zh-Hant"): what a language field may hold. */
+bool api_language_valid(const char *s);
 /* Reply for a domain error (404 "Record not found" etc.). */
 void api_reply_dom(http_req *r, dom_err err, const char *msg);
 /* Reply 200 with a page of accounts from a list ordered by a hidden key

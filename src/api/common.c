@@ -9,6 +9,22 @@
 #include <string.h>
 #include <strings.h>
 
+enum { LANGUAGE_SUBTAG_MAX = 16 };
+
+bool api_language_valid(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz");
+	if (n < 2 || n > 3)
+		return false;
+	if (!s[n])
+		return true;
+	if (s[n] != '-' && s[n] != '_')
+		return false;
+	size_t rest = strspn(s + n + 1, "abcdefghijklmnopqrstuvwxyz"
+					"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+	return rest >= 2 && rest <= LANGUAGE_SUBTAG_MAX && !s[n + 1 + rest];
+}
+
 static const char *bearer_token(http_req *r)
 {
 	const char *h = http_header_get(r, "Authorization");

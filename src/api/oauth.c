@@ -14,6 +14,10 @@
 enum {
 	AUTH_CODE_TTL_MS = 10 * 60 * 1000,
 	CLIENT_NAME_MAX = 200,
+	/* Mastodon's APP_WEBSITE_LIMIT and APP_REDIRECT_URI_LIMIT (all the
+	 * URIs, newline-joined), in bytes */
+	APP_WEBSITE_MAX = 2000,
+	APP_REDIRECT_URIS_MAX = 2000,
 };
 
 static const char oob_uri[] = "urn:ietf:wg:oauth:2.0:oob";
@@ -102,6 +106,17 @@ void oauth_apps_create(http_req *r)
 				 "blank");
 		return;
 	}
+	if (strlen(uris) > APP_REDIRECT_URIS_MAX) {
+		http_reply_error(r, 422,
+				 "Validation failed: Redirect URI is too long");
+		return;
+	}
+	const char *website = http_param_get(r, "website");
+	if (website && strlen(website) > APP_WEBSITE_MAX) {
+		http_reply_error(r, 422,
+				 "Validation failed: Website is too long");
+		return;
+	}
 	const char *scopes_req = http_param_get(r, "scopes");
 	char *scopes = auth_scopes_grant(
 		&r->arena, scopes_req,
@@ -114,7 +129,7 @@ void oauth_apps_create(http_req *r)
 	app a = {
 		.id = id_next(),
 		.name = name,
-		.website = http_param_get(r, "website"),
+		.website = website,
 		.redirect_uris = uris,
 		.scopes = scopes,
 		.client_id = auth_random_token(&r->arena),

@@ -14,24 +14,7 @@ enum {
 	LIST_PAGE_MAX = 40,
 	DESCENDANTS_DEFAULT = 40,
 	DESCENDANTS_MAX = 200,
-	LANGUAGE_MAX = 16,
 };
-
-/* ISO 639 code, optionally with a region or script: "en", "pt-BR",
- * "zh-Hant". */
-static bool language_code_valid(const char *s)
-{
-	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz");
-	if (n < 2 || n > 3)
-		return false;
-	if (!s[n])
-		return true;
-	if (s[n] != '-' && s[n] != '_')
-		return false;
-	size_t rest = strspn(s + n + 1, "abcdefghijklmnopqrstuvwxyz"
-					"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
-	return rest >= 2 && rest <= LANGUAGE_MAX && !s[n + 1 + rest];
-}
 
 /* The first text field sent as anything but one string (a list, a JSON
  * number), named as Mastodon's validation messages name it; NULL if none. */
@@ -107,7 +90,7 @@ static bool read_post_fields(http_req *r, post_request *pr, bool creating)
 	/* an unknown language is dropped, not stored: Mastodon does the
 	 * same, and it keeps markup out of the field */
 	pr->language = http_param_get(r, "language");
-	if (pr->language && !language_code_valid(pr->language))
+	if (pr->language && !api_language_valid(pr->language))
 		pr->language = NULL;
 	const principal *p = api_principal(r);
 	const char *vis = http_param_get(r, "visibility");
@@ -208,21 +191,28 @@ void statuses_history(http_req *r)
 		http_reply_error(r, 404, "Record not found");
 		return;
 	}
+	/* the author is in every version: rendered once, and counted in the
+	 * history's budget as often as it is written */
+	json_t *author =
+		render_account(&r->arena, status_author(&r->arena, &s));
+	char *author_json = json_dumps(author, JSON_COMPACT);
+	size_t author_len = author_json ? strlen(author_json) : 0;
+	free(author_json);
 	status *edits;
-	size_t n = visibility_history(&r->arena, api_viewer(r), &s, &edits);
+	size_t n = visibility_history(&r->arena, api_viewer(r), &s, author_len,
+				      (size_t)cfg.list_max_bytes, &edits);
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(
 			arr,
-			json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:o}", "content",
+			json_pack("{s:s,s:s,s:b,s:o,s:O,s:o,s:o}", "content",
 				  edits[i].content, "spoiler_text",
 				  edits[i].spoiler_text, "sensitive",
 				  edits[i].sensitive, "created_at",
 				  render_time(edits[i].created_at), "account",
-				  render_account(&r->arena,
-						 status_author(&r->arena, &s)),
-				  "media_attachments", json_array(), "emojis",
-				  json_array()));
+				  author, "media_attachments", json_array(),
+				  "emojis", json_array()));
+	json_decref(author);
 	http_reply_json(r, 200, arr);
 }
 

@@ -61,6 +61,42 @@ void *arena_alloc(arena *a, size_t n)
 	return p;
 }
 
+static size_t arena_aligned(size_t n)
+{
+	size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	return need ? need : ARENA_ALIGN;
+}
+
+void *arena_realloc(arena *a, void *p, size_t old_n, size_t new_n)
+{
+	size_t old_need = arena_aligned(old_n);
+	for (arena_block **link = &a->head; *link; link = &(*link)->next) {
+		arena_block *b = *link;
+		if ((void *)b->data != p)
+			continue;
+		if (b->used != old_need)
+			break; /* shares its block: copy */
+		size_t need = arena_aligned(new_n);
+		if (need <= b->size) {
+			b->used = need;
+			a->total += need - old_need;
+			return p;
+		}
+		arena_block *grown = realloc(b, sizeof(*b) + need);
+		if (!grown) {
+			fputs("chorus: out of memory\n", stderr);
+			abort();
+		}
+		grown->size = grown->used = need;
+		*link = grown;
+		a->total += need - old_need;
+		return grown->data;
+	}
+	void *q = arena_alloc(a, new_n);
+	memcpy(q, p, old_n < new_n ? old_n : new_n);
+	return q;
+}
+
 char *arena_strndup(arena *a, const char *s, size_t n)
 {
 	char *p = arena_alloc(a, n + 1);

@@ -22,6 +22,13 @@ void arena_init(arena *a);
 void arena_release(arena *a);
 /* Zeroed memory of n bytes, aligned for any scalar; owned by the arena. */
 void *arena_alloc(arena *a, size_t n);
+/* Grow p, the latest arena_alloc/arena_realloc of old_n bytes, to new_n
+ * bytes, keeping its contents (bytes past old_n are not zeroed). When p
+ * fills a block of its own (any allocation past the block size does) the
+ * block is resized in place, so growing a large buffer wastes nothing;
+ * otherwise the bytes are copied to a new allocation and the old one stays
+ * until the arena is released. */
+void *arena_realloc(arena *a, void *p, size_t old_n, size_t new_n);
 /* Copy of s (or of its first n bytes), NUL-terminated; owned by the arena. */
 char *arena_strdup(arena *a, const char *s);
 char *arena_strndup(arena *a, const char *s, size_t n);

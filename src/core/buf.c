@@ -19,9 +19,7 @@ static void buf_reserve(buf *b, size_t extra)
 	size_t cap = b->cap * 2;
 	while (cap < b->len + extra + 1)
 		cap *= 2;
-	char *data = arena_alloc(b->arena, cap);
-	memcpy(data, b->data, b->len + 1);
-	b->data = data;
+	b->data = arena_realloc(b->arena, b->data, b->cap, cap);
 	b->cap = cap;
 }
 

@@ -17,6 +17,9 @@ typedef struct cache_slot {
 struct cache {
 	size_t mask;
 	cache_slot *slots;
+	size_t budget;	     /* most bytes of data held at once */
+	_Atomic size_t used; /* bytes of data held now */
+	_Atomic size_t hand; /* next slot the eviction sweep empties */
 	pthread_mutex_t locks[CACHE_STRIPES];
 };
 
@@ -25,9 +28,9 @@ cache *cache_statuses, *cache_accounts;
 static _Atomic uint64_t cache_epoch_now = 1;
 static _Thread_local uint64_t thread_epoch;
 
-static cache *cache_create(size_t slots)
+static cache *cache_create(size_t slots, size_t budget)
 {
-	if (slots == 0)
+	if (slots == 0 || budget == 0)
 		return NULL;
 	size_t n = 1;
 	while (n < slots)
@@ -41,6 +44,7 @@ static cache *cache_create(size_t slots)
 		return NULL;
 	}
 	c->mask = n - 1;
+	c->budget = budget;
 	for (int i = 0; i < CACHE_STRIPES; i++)
 		pthread_mutex_init(&c->locks[i], NULL);
 	return c;
@@ -58,10 +62,11 @@ static void cache_destroy(cache *c)
 	free(c);
 }
 
-void cache_init(size_t status_slots, size_t account_slots)
+void cache_init(size_t status_slots, size_t status_bytes, size_t account_slots,
+		size_t account_bytes)
 {
-	cache_statuses = cache_create(status_slots);
-	cache_accounts = cache_create(account_slots);
+	cache_statuses = cache_create(status_slots, status_bytes);
+	cache_accounts = cache_create(account_slots, account_bytes);
 }
 
 void cache_shutdown(void)
@@ -114,9 +119,47 @@ const char *cache_get(cache *c, int64_t key, arena *a, size_t *len)
 	return out;
 }
 
+/* Empty slots at the clock hand until the data fits the budget again,
+ * visiting each slot at most once. One stripe lock at a time, so it may
+ * run after any put without ordering locks. */
+static void cache_trim(cache *c)
+{
+	for (size_t visited = 0;
+	     visited <= c->mask && atomic_load(&c->used) > c->budget;
+	     visited++) {
+		size_t i = atomic_fetch_add(&c->hand, 1) & c->mask;
+		pthread_mutex_t *m = lock_of(c, i);
+		pthread_mutex_lock(m);
+		cache_slot *s = &c->slots[i];
+		char *old = s->data;
+		if (old)
+			atomic_fetch_sub(&c->used, s->len);
+		s->data = NULL;
+		pthread_mutex_unlock(m);
+		free(old);
+	}
+}
+
+bool cache_append(cache *c, int64_t key, buf *b)
+{
+	if (!c)
+		return false;
+	size_t i = slot_of(c, key);
+	bool hit = false;
+	pthread_mutex_t *m = lock_of(c, i);
+	pthread_mutex_lock(m);
+	cache_slot *s = &c->slots[i];
+	if (s->data && s->key == key) {
+		buf_append(b, s->data, s->len);
+		hit = true;
+	}
+	pthread_mutex_unlock(m);
+	return hit;
+}
+
 void cache_put(cache *c, int64_t key, const char *data, size_t len)
 {
-	if (!c || thread_epoch == 0)
+	if (!c || thread_epoch == 0 || len > c->budget)
 		return;
 	char *copy = malloc(len + 1);
 	if (!copy)
@@ -134,11 +177,16 @@ void cache_put(cache *c, int64_t key, const char *data, size_t len)
 		return;
 	}
 	char *old = s->data;
+	if (old)
+		atomic_fetch_sub(&c->used, s->len);
 	s->key = key;
 	s->data = copy;
 	s->len = len;
+	size_t used = atomic_fetch_add(&c->used, len) + len;
 	pthread_mutex_unlock(m);
 	free(old);
+	if (used > c->budget)
+		cache_trim(c);
 }
 
 void cache_invalidate(cache *c, int64_t key)
@@ -151,9 +199,10 @@ void cache_invalidate(cache *c, int64_t key)
 	pthread_mutex_lock(m);
 	cache_slot *s = &c->slots[i];
 	char *old = NULL;
-	if (s->key == key) {
+	if (s->key == key && s->data) {
 		old = s->data;
 		s->data = NULL;
+		atomic_fetch_sub(&c->used, s->len);
 	}
 	s->invalidated = epoch;
 	pthread_mutex_unlock(m);
@@ -168,9 +217,16 @@ void cache_clear(cache *c)
 	for (size_t i = 0; i <= c->mask; i++) {
 		pthread_mutex_t *m = lock_of(c, i);
 		pthread_mutex_lock(m);
+		if (c->slots[i].data)
+			atomic_fetch_sub(&c->used, c->slots[i].len);
 		free(c->slots[i].data);
 		c->slots[i].data = NULL;
 		c->slots[i].invalidated = epoch;
 		pthread_mutex_unlock(m);
 	}
+}
+
+size_t cache_bytes(cache *c)
+{
+	return c ? atomic_load(&c->used) : 0;
 }

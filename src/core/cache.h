@@ -2,7 +2,11 @@
  *
  * Used for the viewer-independent JSON of statuses and accounts, which a
  * timeline renders over and over. Direct-mapped: each key has one slot, a
- * colliding key evicts it, so memory is bounded by slots × entry size.
+ * colliding key evicts it. Each cache also has a budget in bytes: a put
+ * that takes the cached bytes past it evicts entries, sweeping the slots
+ * round like a clock hand, until they fit again. So memory is bounded by
+ * the budget however large the entries are, and a hostile entry can only
+ * push others out, never grow the cache.
  *
  * Staleness is ruled out with epochs. Writers invalidate a key after their
  * transaction commits, which bumps a global epoch and stamps the key's
@@ -15,7 +19,9 @@
 #define CHORUS_CACHE_H
 
 #include "core/arena.h"
+#include "core/buf.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,9 +30,11 @@ typedef struct cache cache;
 extern cache *cache_statuses; /* status fields, without account/flags */
 extern cache *cache_accounts; /* Account entity JSON */
 
-/* Create the global caches (slots rounded up to a power of two; 0
- * disables a cache). Call once before serving. */
-void cache_init(size_t status_slots, size_t account_slots);
+/* Create the global caches: slots rounded up to a power of two, a budget
+ * of cached bytes each; 0 slots or 0 bytes disables a cache. Call once
+ * before serving. */
+void cache_init(size_t status_slots, size_t status_bytes, size_t account_slots,
+		size_t account_bytes);
 void cache_shutdown(void);
 
 /* Mark the start of a unit of reading (a request) on this thread: later
@@ -41,6 +49,9 @@ uint64_t cache_epoch_next(void);
 
 /* The bytes cached for key, copied into a (NUL-terminated), or NULL. */
 const char *cache_get(cache *c, int64_t key, arena *a, size_t *len);
+/* Append the bytes cached for key to b; false (b untouched) on a miss.
+ * Saves the copy cache_get makes when the bytes go into a buffer. */
+bool cache_append(cache *c, int64_t key, buf *b);
 /* Store data for key unless it was invalidated since this thread's
  * cache_request_begin. c may be NULL (disabled): then nothing happens. */
 void cache_put(cache *c, int64_t key, const char *data, size_t len);
@@ -48,5 +59,7 @@ void cache_put(cache *c, int64_t key, const char *data, size_t len);
 void cache_invalidate(cache *c, int64_t key);
 /* Drop everything (rare, wide changes). */
 void cache_clear(cache *c);
+/* Bytes of data c holds now (0 for a disabled cache). */
+size_t cache_bytes(cache *c);
 
 #endif

@@ -18,6 +18,7 @@ typedef struct config {
 	char *domain;	/* host[:port] part of base_url, derived */
 	int threads;	/* HTTP worker threads; 0 = one per core */
 	long max_body_bytes;
+	long max_output_bytes; /* large replies waiting for slow clients */
 	bool access_log;
 	/* a request's headers must be complete this long after its
 	 * connection opened or its previous response went out */
@@ -35,17 +36,21 @@ typedef struct config {
 	/* [statuses] */
 	int max_characters;
 	int url_weight;
+	int max_status_bytes; /* text + spoiler_text, raw UTF-8 bytes */
 	int max_media_attachments;
 	int max_pinned;
 	int context_anonymous_ancestors;
 	int context_anonymous_descendants;
 	int context_max;
+	long list_max_bytes; /* stored text one unpaged list loads */
 	int idempotency_seconds;
 	/* [accounts] */
 	int password_min_length;
 	int max_display_name;
 	int max_note;
 	int max_fields;
+	int max_field_name;  /* characters of a profile field's name */
+	int max_field_value; /* characters of a profile field's value */
 	int max_featured_tags;
 	/* [trends] */
 	bool trends_require_review; /* only approved tags trend */
@@ -55,7 +60,9 @@ typedef struct config {
 	int search_max_offset;
 	/* [cache] */
 	int cache_statuses;	    /* slots for rendered statuses */
+	long cache_statuses_bytes;  /* their budget in bytes */
 	int cache_accounts;	    /* slots for rendered accounts */
+	long cache_accounts_bytes;  /* their budget in bytes */
 	int cache_home_feeds;	    /* home timelines kept in memory */
 	int cache_home_feed_length; /* newest ids kept per home timeline */
 	/* [media] */

@@ -151,9 +151,10 @@ void events_publish(const event *e);
 bool visibility_can_see(int64_t viewer, const status *s);
 /* The versions of s (which viewer may see) that viewer may read, oldest
  * first, in *out (arena memory); returns their count. A status never
- * edited has one version, s itself. */
+ * edited has one version, s itself. Only the newest versions whose stored
+ * text plus overhead bytes each fits max_bytes are read (always one). */
 size_t visibility_history(arena *a, int64_t viewer, const status *s,
-			  status **out);
+			  size_t overhead, size_t max_bytes, status **out);
 /* Load a status (and its reblog target) if viewer may see it. The author
  * is not loaded: ask status_author. */
 bool status_load_visible(arena *a, int64_t viewer, int64_t id, status *out);
@@ -187,12 +188,16 @@ typedef struct context {
 	size_t nancestors, ndescendants;
 	bool truncated; /* more descendants than returned */
 } context;
-/* Thread context; limits per Mastodon (anonymous caps lower). */
+/* Thread context; limits per Mastodon (anonymous caps lower). Each list
+ * also stops once its statuses' stored text reaches [statuses]
+ * list_max_bytes: ancestors keep the nearest, descendants set
+ * truncated so the rest is read through timeline_descendants. */
 void timeline_context(arena *a, int64_t viewer, const status *s,
 		      size_t max_ancestors, size_t max_descendants,
 		      context *out);
 /* Descendants of s in thread order after the status after_id (0 = from
- * the start), at most limit visible ones; the chorus extension for
+ * the start), at most limit visible ones and at most list_max_bytes
+ * of stored text (always at least one); the chorus extension for
  * movement-sized threads. *more set when another page exists. */
 void timeline_descendants(arena *a, int64_t viewer, const status *s,
 			  int64_t after_id, size_t limit, status_page *out,

@@ -135,6 +135,15 @@ static dom_err check_text(arena *a, const post_request *r, bool has_media,
 {
 	const char *text = r->text ? r->text : "";
 	const char *cw = r->spoiler_text ? r->spoiler_text : "";
+	/* the character count lets a "short" post weigh megabytes (combining
+	 * marks join one character), so the raw size has its own cap */
+	if (strlen(text) + strlen(cw) > (size_t)cfg.max_status_bytes) {
+		*msg = arena_printf(a,
+				    "Validation failed: Text size limit of %d "
+				    "bytes exceeded",
+				    cfg.max_status_bytes);
+		return DOM_INVALID;
+	}
 	if (text_is_blank(text) && !has_media) {
 		*msg = "Validation failed: Text can't be blank";
 		return DOM_INVALID;

@@ -1,4 +1,5 @@
 /* timelines.c — pages of statuses filtered by the one visibility rule. */
+#include "core/config.h"
 #include "domain/domain.h"
 #include "store/store.h"
 
@@ -78,6 +79,27 @@ void timeline_from_ids(arena *a, int64_t viewer, const int64_t *ids, size_t n,
 	page_cursors(out);
 }
 
+/* What a loaded status weighs in memory and, rendered, in a reply: its
+ * stored text, HTML and entities. */
+static size_t status_weight(const status *s)
+{
+	const char *const parts[] = {s->text, s->content, s->spoiler_text,
+				     s->entities};
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		n += parts[i] ? strlen(parts[i]) : 0;
+	return n;
+}
+
+/* Whether a list that already holds count statuses, having loaded used
+ * bytes, may load one more weighing w: always until it holds one, then
+ * while within list_max_bytes. A thread of thousands of maximal replies
+ * would otherwise load and render hundreds of megabytes for one request. */
+static bool context_has_room(size_t count, size_t used, size_t w)
+{
+	return count == 0 || used + w <= (size_t)cfg.list_max_bytes;
+}
+
 void timeline_context(arena *a, int64_t viewer, const status *s,
 		      size_t max_ancestors, size_t max_descendants,
 		      context *out)
@@ -86,11 +108,17 @@ void timeline_context(arena *a, int64_t viewer, const status *s,
 	/* ancestors: walk up the reply chain, then reverse to oldest first */
 	out->ancestors = arena_alloc(a, (max_ancestors + 1) * sizeof(status *));
 	int64_t up = s->in_reply_to_id;
+	size_t used = 0;
 	while (up && out->nancestors < max_ancestors) {
 		status *parent = arena_alloc(a, sizeof *parent);
 		if (!store_status_get(a, up, parent))
 			break;
 		up = parent->in_reply_to_id;
+		/* hidden ones were loaded too: they count */
+		size_t w = status_weight(parent);
+		if (!context_has_room(out->nancestors, used, w))
+			break;
+		used += w;
 		if (status_load_visible(a, viewer, parent->id, parent))
 			out->ancestors[out->nancestors++] = parent;
 	}
@@ -127,14 +155,23 @@ void timeline_descendants(arena *a, int64_t viewer, const status *s,
 		    memcmp(after, path, len))
 			after = NULL;
 	}
-	size_t batch = limit + 1;
+	size_t batch = limit + 1, used = 0;
 	int64_t *ids = arena_alloc(a, batch * sizeof *ids);
 	for (int round = 0; round < TIMELINE_MAX_BATCHES; round++) {
 		size_t n = store_thread_descendants(root, path, len, after,
 						    after_len, ids, batch);
 		for (size_t k = 0; k < n; k++) {
 			status *d = arena_alloc(a, sizeof *d);
-			if (!status_load_visible(a, viewer, ids[k], d))
+			bool visible =
+				status_load_visible(a, viewer, ids[k], d);
+			/* hidden ones were loaded too: they count */
+			size_t w = status_weight(d);
+			if (!context_has_room(out->count, used, w)) {
+				*more = true;
+				break;
+			}
+			used += w;
+			if (!visible)
 				continue;
 			if (out->count == limit) {
 				*more = true;

@@ -35,10 +35,11 @@ static bool sees_every_version(int64_t viewer, const status *s)
 }
 
 size_t visibility_history(arena *a, int64_t viewer, const status *s,
-			  status **out)
+			  size_t overhead, size_t max_bytes, status **out)
 {
 	bool *addressed;
-	size_t n = store_status_edits(a, s->id, viewer, out, &addressed);
+	size_t n = store_status_edits(a, s->id, viewer, overhead, max_bytes,
+				      out, &addressed);
 	if (n == 0) {
 		*out = (status *)s;
 		return 1;

@@ -143,6 +143,10 @@ typedef struct http_server_opts {
 	/* body limit of a multipart body on an upload route; <= 0 means
 	 * max_body_bytes. Every other body keeps max_body_bytes. */
 	long max_upload_bytes;
+	/* bytes of large reply bodies waiting for their clients, all
+	 * connections together; a large reply past it is answered 503
+	 * (<= 0: no limit) */
+	long max_output_bytes;
 	bool access_log;
 	const http_route *routes;
 	size_t nroutes;

@@ -16,6 +16,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,20 +37,37 @@ enum {
 	HTTP_UPLOAD_FIELD_MAX = 64 * 1024,
 	/* how often header deadlines are checked */
 	HTTP_DEADLINE_TICK_MS = 500,
+	/* a reply whose request used more arena than this sheds it (see
+	 * shed_response); below it the arena simply lives until the end */
+	HTTP_SHED_MIN_BYTES = 256 * 1024,
 };
 
-/* A connection whose request headers are still due: deadline_ns is when
- * they must be complete (0 while a request is being handled). One per
- * connection, listed for the deadline thread. */
 /* What the URI callback returns (and on_request then finds as its
  * context) for a URL with an encoded NUL in it. */
 static const char url_has_nul = 0;
 
+/* A connection whose request headers are still due: deadline_ns is when
+ * they must be complete (0 while a request is being handled). One per
+ * connection, listed for the deadline thread. */
 typedef struct conn_watch {
 	int fd;
 	_Atomic int64_t deadline_ns;
 	struct conn_watch *prev, *next;
 } conn_watch;
+
+/* Bytes of shed reply bodies not yet sent, all connections together. */
+static _Atomic long http_output_held;
+
+/* A shed reply body: its own allocation, counted in http_output_held
+ * until libmicrohttpd is done with it. */
+typedef struct held_body {
+	size_t len;
+	char data[];
+} held_body;
+
+static const char http_busy_body[] =
+	"{\"error\":\"The server is busy, try again later\"}";
+static const char http_busy_retry_s[] = "5";
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -356,10 +374,89 @@ static void add_security_headers(http_server *s, struct MHD_Response *resp,
 					"max-age=31536000");
 }
 
+static void held_body_free(void *cls)
+{
+	held_body *h = cls;
+	atomic_fetch_sub(&http_output_held, (long)h->len);
+	free(h);
+}
+
+/* Whether r's reply should leave its arena before it is sent: a plain
+ * buffered body whose request used a lot of memory to build it. */
+static bool should_shed(const http_req *r)
+{
+	return !r->upgrade && !r->feed && !r->upload && r->resp_fd < 0 &&
+	       r->arena.total > HTTP_SHED_MIN_BYTES;
+}
+
+/* The reply of a request that should_shed: its body copied into a block
+ * of its own, so the arena (every intermediate of the rendering, several
+ * times the body) can go as soon as the reply is queued instead of
+ * waiting for a slow client to read it all. Copies count against
+ * max_output_bytes; past it the reply is a 503 instead (unless it would
+ * be the only one held), so clients that do not read can hold only that
+ * much, however many they are. */
+static struct MHD_Response *shed_response(http_server *s, http_req *r)
+{
+	size_t len = r->is_head ? 0 : r->resp_len;
+	long held = atomic_fetch_add(&http_output_held, (long)len) + (long)len;
+	/* one reply larger than the whole budget (old rows from before the
+	 * text caps) may still go out, alone */
+	bool alone = held == (long)len;
+	held_body *h = NULL;
+	if (s->opts.max_output_bytes <= 0 || alone ||
+	    held <= s->opts.max_output_bytes)
+		h = malloc(sizeof *h + len);
+	if (!h) {
+		atomic_fetch_sub(&http_output_held, (long)len);
+		log_info("%s %s: reply of %zu bytes refused, %ld bytes of "
+			 "replies are waiting for their clients",
+			 r->method, r->path, len, held - (long)len);
+		r->status = 503;
+		r->resp_type = "application/json; charset=utf-8";
+		r->nheaders = 0;
+		http_set_header(r, "Retry-After", http_busy_retry_s);
+		return MHD_create_response_from_buffer(
+			r->is_head ? 0 : strlen(http_busy_body),
+			(void *)http_busy_body, MHD_RESPMEM_PERSISTENT);
+	}
+	h->len = len;
+	memcpy(h->data, r->resp_body, len);
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer_with_free_callback_cls(
+			len, h->data, held_body_free, h);
+	if (!resp)
+		held_body_free(h);
+	return resp;
+}
+
+/* Release r's arena, keeping what the access log and on_completed still
+ * read (method and path); everything else of the request is gone. */
+static void shed_arena(http_req *r)
+{
+	arena fresh;
+	arena_init(&fresh);
+	if (!r->is_head)
+		r->method = arena_strdup(&fresh, r->method);
+	r->path = arena_strdup(&fresh, r->path);
+	r->params = NULL;
+	r->nparams = r->params_cap = 0;
+	r->headers = NULL;
+	r->nheaders = r->headers_cap = 0;
+	r->resp_type = NULL;
+	r->resp_body = NULL;
+	r->user = NULL;
+	memset(&r->body, 0, sizeof r->body);
+	arena_release(&r->arena);
+	r->arena = fresh;
+}
+
 static enum MHD_Result send_response(http_server *s, http_req *r)
 {
+	bool shed = should_shed(r);
 	struct MHD_Response *resp = r->upgrade ? http_upgrade_response(r)
 				    : r->feed  ? http_feed_response(r)
+				    : shed     ? shed_response(s, r)
 					       : create_response(r);
 	if (!resp)
 		return MHD_NO;
@@ -386,6 +483,8 @@ static enum MHD_Result send_response(http_server *s, http_req *r)
 	MHD_destroy_response(resp);
 	r->queued = ret == MHD_YES;
 	http_long_reply_done(r, r->queued);
+	if (shed)
+		shed_arena(r);
 	return ret;
 }
 

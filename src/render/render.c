@@ -346,12 +346,8 @@ static size_t put_json(buf *b, json_t *j)
 /* The status's cached members ("id":…,…) without the braces. */
 static void put_status_fields(arena *a, buf *b, const status *s)
 {
-	size_t len;
-	const char *hit = cache_get(cache_statuses, s->id, a, &len);
-	if (hit) {
-		buf_append(b, hit, len);
+	if (cache_append(cache_statuses, s->id, b))
 		return;
-	}
 	buf tmp;
 	buf_init(&tmp, a);
 	put_json(&tmp, status_fields(a, s));
@@ -362,12 +358,8 @@ static void put_status_fields(arena *a, buf *b, const status *s)
 /* The author of s as Account JSON, cached by account id. */
 static void put_author(arena *a, buf *b, const status *s)
 {
-	size_t len;
-	const char *hit = cache_get(cache_accounts, s->account_id, a, &len);
-	if (hit) {
-		buf_append(b, hit, len);
+	if (cache_append(cache_accounts, s->account_id, b))
 		return;
-	}
 	const account *acc = status_author(a, s);
 	if (!acc) { /* deleted while we read: nothing to show */
 		buf_puts(b, "null");

@@ -488,7 +488,8 @@ fail:
 	return -1;
 }
 
-size_t store_status_edits(arena *ar, int64_t id, int64_t viewer, status **out,
+size_t store_status_edits(arena *ar, int64_t id, int64_t viewer,
+			  size_t overhead, size_t max_bytes, status **out,
 			  bool **addressed)
 {
 	sqlite3_stmt *st = db_stmt(
@@ -503,11 +504,18 @@ size_t store_status_edits(arena *ar, int64_t id, int64_t viewer, status **out,
 	st = db_stmt("SELECT text, content, spoiler_text, sensitive,"
 		     " created_at, EXISTS (SELECT 1 FROM status_edit_mentions m"
 		     " WHERE m.edit_id = e.id AND m.account_id = ?2)"
-		     " FROM status_edits e WHERE status_id = ?1 ORDER BY id");
+		     " FROM status_edits e WHERE status_id = ?1"
+		     " ORDER BY id DESC");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, viewer);
-	size_t i = 0;
+	size_t i = 0, used = 0;
 	while (i < n && sqlite3_step(st) == SQLITE_ROW) {
+		size_t w = overhead + (size_t)sqlite3_column_bytes(st, 0) +
+			   (size_t)sqlite3_column_bytes(st, 1) +
+			   (size_t)sqlite3_column_bytes(st, 2);
+		if (i > 0 && used + w > max_bytes)
+			break;
+		used += w;
 		status *e = &(*out)[i];
 		memset(e, 0, sizeof *e);
 		e->id = id;
@@ -519,6 +527,14 @@ size_t store_status_edits(arena *ar, int64_t id, int64_t viewer, status **out,
 		(*addressed)[i++] = sqlite3_column_int(st, 5) != 0;
 	}
 	sqlite3_reset(st);
+	for (size_t k = 0; k < i / 2; k++) { /* newest first → oldest first */
+		status t = (*out)[k];
+		(*out)[k] = (*out)[i - 1 - k];
+		(*out)[i - 1 - k] = t;
+		bool f = (*addressed)[k];
+		(*addressed)[k] = (*addressed)[i - 1 - k];
+		(*addressed)[i - 1 - k] = f;
+	}
 	return i;
 }
 

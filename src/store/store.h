@@ -141,10 +141,13 @@ int store_status_delete(const status *s);
 int store_status_update(const status *old, const status *s,
 			const store_tag_ref *tags, size_t ntags,
 			const int64_t *mentions, size_t nmentions);
-/* Versions of an edited status, oldest first (the current one last), in
- * *out, and in (*addressed)[i] whether version i mentioned viewer; both
- * arena memory. Returns the count, 0 for a status never edited. */
-size_t store_status_edits(arena *ar, int64_t id, int64_t viewer, status **out,
+/* Versions of an edited status, oldest first (the current one last): the
+ * newest ones whose stored text (text, HTML, content warning) plus
+ * overhead bytes each fits max_bytes; always the newest one. In
+ * (*addressed)[i] whether version i mentioned viewer. Both arrays arena
+ * memory. Returns the count, 0 for a status never edited. */
+size_t store_status_edits(arena *ar, int64_t id, int64_t viewer,
+			  size_t overhead, size_t max_bytes, status **out,
 			  bool **addressed);
 /* The reblog of status_id by account_id, or 0. */
 int64_t store_reblog_find(int64_t account_id, int64_t status_id);

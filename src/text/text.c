@@ -328,7 +328,9 @@ static size_t text_url_trim(const char *url, size_t len)
 }
 
 /* A URL starting at s[at]: a scheme at a word boundary, a host starting
- * with a word character, then anything up to white space or <, >, ". */
+ * with a word character, then anything up to white space or <, >, ".
+ * A run longer than TEXT_URL_MAX_BYTES is not one (and is not walked
+ * further, so a rejected candidate costs a bounded scan). */
 static bool text_match_url(const char *s, size_t n, size_t at, text_match *m)
 {
 	if (text_is_word(text_cp_before(s, at)))
@@ -347,6 +349,8 @@ static bool text_match_url(const char *s, size_t n, size_t at, text_match *m)
 		if (text_ends_url(cp))
 			break;
 		pos += len;
+		if (pos - at > TEXT_URL_MAX_BYTES)
+			return false;
 	}
 	*m = (text_match){.kind = TEXT_URL, .start = at};
 	m->len = text_url_trim(s + at, pos - at);
@@ -377,7 +381,8 @@ static size_t text_user_end(const char *s, size_t n, size_t i)
 	return end;
 }
 
-/* End of a host \w+([.-]+\w+)* starting at s[i]; i when there is none. */
+/* End of a host \w+([.-]+\w+)* starting at s[i]; i when there is none
+ * or when it is longer than TEXT_DOMAIN_MAX_BYTES. */
 static size_t text_host_end(const char *s, size_t n, size_t i)
 {
 	size_t end = i, pos = i;
@@ -389,6 +394,8 @@ static size_t text_host_end(const char *s, size_t n, size_t i)
 		else if ((cp != '.' && cp != '-') || pos == i)
 			break;
 		pos += len;
+		if (end - i > TEXT_DOMAIN_MAX_BYTES)
+			return i;
 	}
 	return end;
 }

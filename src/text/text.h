@@ -13,6 +13,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Sanity bounds of the scanner, fixed because they decide what a stored
+ * post's text contains (its links, its count) and must not change under
+ * it. A run starting like a URL but longer than TEXT_URL_MAX_BYTES (the
+ * longest URL browsers and sitemaps agree on) is plain text, counted
+ * character by character instead of as one 23-character link; a
+ * mention's domain longer than DNS allows (253 bytes) makes it no
+ * mention, so @user@host counts in full. */
+enum {
+	TEXT_URL_MAX_BYTES = 2048,
+	TEXT_DOMAIN_MAX_BYTES = 253,
+};
+
 typedef enum text_entity_kind {
 	TEXT_URL,
 	TEXT_MENTION,
@@ -67,7 +79,7 @@ int text_search_tokens(const char *s, size_t n, text_token_fn fn, void *ctx);
 
 /* Length of a status as Mastodon counts it against max_characters: grapheme
  * clusters, every URL counting as url_weight (23), a remote mention
- * @user@host counting as @user. */
+ * @user@host counting as @user (within the bounds above). */
 size_t text_count_chars(const char *s, size_t n, size_t url_weight);
 
 typedef struct text_render_opts {

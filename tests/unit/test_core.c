@@ -83,6 +83,34 @@ static void test_arena_allocation_larger_than_a_block_works(void **state)
 	assert_true(test_arena.total >= TEST_BIG_ALLOC);
 }
 
+static void test_arena_realloc_of_a_large_block_keeps_its_bytes(void **state)
+{
+	(void)state;
+	unsigned char *big = arena_alloc(&test_arena, TEST_BIG_ALLOC);
+	memset(big, 'x', TEST_BIG_ALLOC);
+	char *other = arena_strdup(&test_arena, "other");
+	size_t before = test_arena.total;
+	unsigned char *grown = arena_realloc(&test_arena, big, TEST_BIG_ALLOC,
+					     2 * TEST_BIG_ALLOC);
+	for (size_t i = 0; i < TEST_BIG_ALLOC; i += 4096)
+		assert_int_equal(grown[i], 'x');
+	assert_int_equal(grown[TEST_BIG_ALLOC - 1], 'x');
+	/* resized in place: the arena grew by the difference only */
+	assert_int_equal(test_arena.total, before + TEST_BIG_ALLOC);
+	assert_string_equal(other, "other");
+}
+
+static void test_arena_realloc_of_a_shared_block_copies(void **state)
+{
+	(void)state;
+	char *a = arena_strdup(&test_arena, "abc");
+	char *b = arena_strdup(&test_arena, "def");
+	char *grown = arena_realloc(&test_arena, a, 4, 64);
+	assert_ptr_not_equal(grown, a);
+	assert_string_equal(grown, "abc");
+	assert_string_equal(b, "def");
+}
+
 static void test_arena_many_small_allocations_span_blocks(void **state)
 {
 	char *first = arena_printf(&test_arena, "item-%d", 0);
@@ -450,10 +478,12 @@ static void test_config_finish_strips_trailing_slash(void **state)
 
 /* ---- cache ---- */
 
+enum { CACHE_TEST_BUDGET = 64 }; /* bytes per test cache */
+
 static int cache_setup(void **state)
 {
 	(void)state;
-	cache_init(16, 16);
+	cache_init(16, CACHE_TEST_BUDGET, 16, CACHE_TEST_BUDGET);
 	return 0;
 }
 
@@ -532,18 +562,60 @@ static void test_cache_clear_drops_everything(void **state)
 		assert_null(cache_get(cache_statuses, k, a, &len));
 }
 
+static void test_cache_stays_within_its_byte_budget(void **state)
+{
+	arena *a = &test_arena;
+	(void)state;
+	size_t len;
+	char big[CACHE_TEST_BUDGET / 2 + 1];
+	memset(big, 'b', sizeof big);
+	cache_request_begin();
+	/* each entry fits, but no two do: the newest stays, the rest go */
+	for (int64_t k = 1; k <= 8; k++) {
+		cache_put(cache_statuses, k, big, sizeof big);
+		assert_true(cache_bytes(cache_statuses) <= CACHE_TEST_BUDGET);
+	}
+	size_t kept = 0;
+	for (int64_t k = 1; k <= 8; k++)
+		kept += cache_get(cache_statuses, k, a, &len) != NULL;
+	assert_true(kept <= 1);
+	/* an entry larger than the whole budget is not cached at all */
+	char huge[CACHE_TEST_BUDGET + 1];
+	memset(huge, 'h', sizeof huge);
+	cache_put(cache_accounts, 1, huge, sizeof huge);
+	assert_null(cache_get(cache_accounts, 1, a, &len));
+	assert_int_equal(cache_bytes(cache_accounts), 0);
+}
+
+static void test_cache_bytes_follow_invalidations(void **state)
+{
+	(void)state;
+	cache_request_begin();
+	cache_put(cache_statuses, 1, "abcd", 4);
+	cache_put(cache_statuses, 1, "ab", 2); /* replaced: 2 bytes held */
+	assert_int_equal(cache_bytes(cache_statuses), 2);
+	cache_invalidate(cache_statuses, 1);
+	assert_int_equal(cache_bytes(cache_statuses), 0);
+	cache_put(cache_statuses, 2, "xyz", 3);
+	cache_clear(cache_statuses);
+	assert_int_equal(cache_bytes(cache_statuses), 0);
+}
+
 static void test_cache_disabled_is_a_no_op(void **state)
 {
 	arena *a = &test_arena;
 	(void)state;
 	size_t len;
 	cache_shutdown();
-	cache_init(0, 0);
+	cache_init(0, CACHE_TEST_BUDGET, 16, 0);
 	cache_request_begin();
 	cache_put(cache_statuses, 1, "x", 1);
+	cache_put(cache_accounts, 1, "x", 1);
 	assert_null(cache_get(cache_statuses, 1, a, &len));
+	assert_null(cache_get(cache_accounts, 1, a, &len));
 	cache_invalidate(cache_statuses, 1);
 	cache_clear(cache_accounts);
+	assert_int_equal(cache_bytes(cache_accounts), 0);
 }
 
 /* ---- home feeds ---- */
@@ -750,6 +822,8 @@ int main(void)
 		CORE_TEST(test_arena_alloc_is_aligned_for_any_size),
 		CORE_TEST(test_arena_alloc_returns_zeroed_distinct_memory),
 		CORE_TEST(test_arena_allocation_larger_than_a_block_works),
+		CORE_TEST(test_arena_realloc_of_a_large_block_keeps_its_bytes),
+		CORE_TEST(test_arena_realloc_of_a_shared_block_copies),
 		CORE_TEST(test_arena_many_small_allocations_span_blocks),
 		CORE_TEST(test_arena_strdup_and_strndup_copy),
 		CORE_TEST(test_arena_printf_formats_long_output),
@@ -790,6 +864,8 @@ int main(void)
 		CACHE_TEST(
 			test_cache_put_read_before_an_invalidation_is_refused),
 		CACHE_TEST(test_cache_clear_drops_everything),
+		CACHE_TEST(test_cache_stays_within_its_byte_budget),
+		CACHE_TEST(test_cache_bytes_follow_invalidations),
 		CACHE_TEST(test_cache_disabled_is_a_no_op),
 		FEEDS_TEST(test_feeds_page_newest_first_within_bounds),
 		FEEDS_TEST(test_feeds_incomplete_feed_sends_older_pages_away),

@@ -462,6 +462,52 @@ static void test_count_remote_mention_counts_local_part(void **state)
 	assert_int_equal(count("@alice hi"), strlen("@alice hi"));
 }
 
+/* "https://x.example/" followed by 'a's, len bytes in all (arena). */
+static char *long_url(size_t len)
+{
+	static const char base[] = "https://x.example/";
+	char *u = arena_alloc(&test_arena, len + 1);
+	memset(u, 'a', len);
+	memcpy(u, base, strlen(base));
+	return u;
+}
+
+static void test_count_url_up_to_the_cap_weighs_fixed(void **state)
+{
+	const char *u = long_url(TEXT_URL_MAX_BYTES);
+	assert_int_equal(count(u), TEST_URL_WEIGHT);
+	only_entity(u, TEXT_URL, u);
+}
+
+static void test_count_url_over_the_cap_counts_every_character(void **state)
+{
+	const char *u = long_url(TEXT_URL_MAX_BYTES + 1);
+	assert_int_equal(count(u), TEXT_URL_MAX_BYTES + 1);
+	assert_no_entity(u);
+}
+
+/* "@mal@" + a host of len bytes + " hi" (arena). */
+static char *mention_with_host(size_t len)
+{
+	char *s = arena_printf(&test_arena, "@mal@%*s hi", (int)len, "");
+	memset(s + strlen("@mal@"), 'h', len);
+	return s;
+}
+
+static void test_count_mention_domain_up_to_dns_limit(void **state)
+{
+	const char *s = mention_with_host(TEXT_DOMAIN_MAX_BYTES);
+	assert_int_equal(count(s), strlen("@mal hi"));
+	only_entity(s, TEXT_MENTION, "mal");
+}
+
+static void test_count_mention_domain_over_dns_limit_is_no_mention(void **state)
+{
+	const char *s = mention_with_host(TEXT_DOMAIN_MAX_BYTES + 1);
+	assert_int_equal(count(s), strlen(s));
+	assert_no_entity(s);
+}
+
 static void test_count_ignores_surrounding_whitespace(void **state)
 {
 	assert_int_equal(count("  hi\n"), 2);
@@ -837,6 +883,11 @@ int main(void)
 		TEXT_TEST(test_count_emoji_zwj_family_is_one),
 		TEXT_TEST(test_count_url_weighs_fixed),
 		TEXT_TEST(test_count_remote_mention_counts_local_part),
+		TEXT_TEST(test_count_url_up_to_the_cap_weighs_fixed),
+		TEXT_TEST(test_count_url_over_the_cap_counts_every_character),
+		TEXT_TEST(test_count_mention_domain_up_to_dns_limit),
+		TEXT_TEST(
+			test_count_mention_domain_over_dns_limit_is_no_mention),
 		TEXT_TEST(test_count_ignores_surrounding_whitespace),
 		TEXT_TEST(test_count_500_boundary),
 		TEXT_TEST(test_render_empty_is_empty),
