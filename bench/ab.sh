@@ -98,10 +98,13 @@ measure() {
 		local script=()
 		[ "$name" = post ] && script=(-s bench/post.lua)
 		wait_idle
-		timeout $((WARMUP + 30)) wrk -t "$THREADS" -c "$CONNECTIONS" \
-			-d "${WARMUP}s" "${hdr[@]}" "${script[@]}" \
-			"$BASE$(path_of "$name")" ${script:+-- "$token"} >/dev/null
-		wait_idle
+		if [ "$WARMUP" -gt 0 ]; then
+			timeout $((WARMUP + 30)) wrk -t "$THREADS" \
+				-c "$CONNECTIONS" -d "${WARMUP}s" "${hdr[@]}" \
+				"${script[@]}" "$BASE$(path_of "$name")" \
+				${script:+-- "$token"} >/dev/null
+			wait_idle
+		fi
 		timeout $((DURATION + 30)) wrk -t "$THREADS" -c "$CONNECTIONS" \
 			-d "${DURATION}s" --latency "${hdr[@]}" "${script[@]}" \
 			"$BASE$(path_of "$name")" ${script:+-- "$token"} \
@@ -120,14 +123,6 @@ for round in $(seq 1 "$ROUNDS"); do
 	done
 done
 
-rps() { awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1"; }
-p99() {
-	awk '$1 == "99%" { v = $2
-		if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
-		else if (v ~ /ms$/) { sub(/ms$/, "", v) }
-		else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
-		printf "%.2f", v }' "$1"
-}
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 {
@@ -141,12 +136,12 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] 
 	echo "| endpoint | old req/s (runs) | new req/s (runs) | new/old (medians) | old p99 ms | new p99 ms |"
 	echo "|---|---|---|---:|---:|---:|"
 	for name in $ENDPOINTS; do
-		o=$(for f in "$AB"/old-"$name"-*.txt; do rps "$f"; echo; done | grep . | tr '\n' ' ')
-		n=$(for f in "$AB"/new-"$name"-*.txt; do rps "$f"; echo; done | grep . | tr '\n' ' ')
+		o=$(for f in "$AB"/old-"$name"-*.txt; do wrk_rps "$f"; echo; done | grep . | tr '\n' ' ')
+		n=$(for f in "$AB"/new-"$name"-*.txt; do wrk_rps "$f"; echo; done | grep . | tr '\n' ' ')
 		om=$(echo "$o" | tr ' ' '\n' | grep . | median)
 		nm=$(echo "$n" | tr ' ' '\n' | grep . | median)
-		op=$(for f in "$AB"/old-"$name"-*.txt; do p99 "$f"; echo; done | grep . | median)
-		np=$(for f in "$AB"/new-"$name"-*.txt; do p99 "$f"; echo; done | grep . | median)
+		op=$(for f in "$AB"/old-"$name"-*.txt; do wrk_ms "$f" 99; echo; done | grep . | median)
+		np=$(for f in "$AB"/new-"$name"-*.txt; do wrk_ms "$f" 99; echo; done | grep . | median)
 		ratio=$(awk -v a="$nm" -v b="$om" 'BEGIN { printf "%.3f", b ? a / b : 0 }')
 		echo "| $name | $o| $n| $ratio | $op | $np |"
 	done

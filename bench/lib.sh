@@ -16,6 +16,10 @@
 #   wait_idle [SECONDS]     until chorus burns under 5 CPU ticks in half a
 #                           second (work queued when wrk stopped must not
 #                           eat into the next measurement); 60 s default
+#   wrk_rps FILE            requests/s of a wrk report, rounded
+#   wrk_ms FILE PCT         its latency percentile PCT (50, 99…) in ms, or
+#                           n/a (wrk must have run with --latency)
+#   wrk_errors FILE         its non-2xx/3xx answers plus socket errors
 
 BENCH_NAME=$(basename "$0")
 CHORUS_PID=""
@@ -197,3 +201,24 @@ bench_data_ensure() {
 
 # info KEY: a value the generator reported ("bench: KEY=value" in $INFO).
 info() { sed -n "s/^bench: $1=//p" "$INFO"; }
+
+# ---- wrk reports -----------------------------------------------------------
+
+wrk_rps() { awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1"; }
+wrk_ms() {
+	awk -v p="$2%" '$1 == p {
+		v = $2
+		if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
+		else if (v ~ /ms$/) { sub(/ms$/, "", v) }
+		else if (v ~ /m$/) { sub(/m$/, "", v); v *= 60000 }
+		else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
+		printf "%.2f", v
+		found = 1
+	}
+	END { if (!found) printf "n/a" }' "$1"
+}
+wrk_errors() {
+	awk '/Non-2xx or 3xx responses:/ { n += $NF }
+	     /Socket errors:/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 }
+	     END { print n + 0 }' "$1"
+}

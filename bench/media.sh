@@ -426,18 +426,6 @@ for url in "$BASE/media/$RANGE_NAME" "$NBASE/media/$RANGE_NAME"; do
 done
 echo "== 3. Range: $RANGE_SIZE-byte file; 5 ranges checked by hand on each server (206, Content-Range, bytes = dd)"
 
-wrk_p() { # FILE PCT: that latency percentile in ms
-	awk -v p="$2%" '$1 == p {
-		v = $2
-		if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
-		else if (v ~ /ms$/) { sub(/ms$/, "", v) }
-		else if (v ~ /m$/) { sub(/m$/, "", v); v *= 60000 }
-		else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
-		printf "%.2f", v
-		found = 1
-	}
-	END { if (!found) printf "n/a" }' "$1"
-}
 RANGE_ROWS=""
 declare -A RPS
 for server in chorus nginx; do
@@ -459,8 +447,8 @@ for server in chorus nginx; do
 	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$f")
 	RPS[$server]=$rps
 	mbs=$(awk -v r="$rps" 'BEGIN { printf "%.0f", r * 1048576 / 1e6 }')
-	p50=$(wrk_p "$f" 50)
-	p99=$(wrk_p "$f" 99)
+	p50=$(wrk_ms "$f" 50)
+	p99=$(wrk_ms "$f" 99)
 	sock=$(awk '/Socket errors:/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 }
 		END { print n + 0 }' "$f")
 	echo "   $server: $rps req/s ($mbs MB/s of slices), p50 $p50 ms, p99 $p99 ms, $sock socket errors"

@@ -139,25 +139,6 @@ wrk_run() {
 	wait_idle
 }
 
-# Figures from a wrk report: requests/s, p99 in ms, failed requests.
-wrk_rps() { awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1"; }
-wrk_p99_ms() {
-	awk '$1 == "99%" {
-		v = $2
-		if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
-		else if (v ~ /ms$/) { sub(/ms$/, "", v) }
-		else if (v ~ /m$/) { sub(/m$/, "", v); v *= 60000 }
-		else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
-		printf "%.2f", v
-		found = 1
-	}
-	END { if (!found) printf "n/a" }' "$1"
-}
-wrk_errors() {
-	awk '/Non-2xx or 3xx responses:/ { n += $NF }
-	     /Socket errors:/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 }
-	     END { print n + 0 }' "$1"
-}
 # ge A B: A >= B, both numbers ("n/a" is never >= nor <= anything)
 ge() {
 	awk -v a="$1" -v b="$2" 'BEGIN {
@@ -178,8 +159,8 @@ while IFS='|' read -r name path auth; do
 	wrk_run "$OUT/wrk/$name-nginx.txt" "$NBASE/$name.json"
 	c=$(wrk_rps "$OUT/wrk/$name-chorus.txt")
 	n=$(wrk_rps "$OUT/wrk/$name-nginx.txt")
-	p99=$(wrk_p99_ms "$OUT/wrk/$name-chorus.txt")
-	np99=$(wrk_p99_ms "$OUT/wrk/$name-nginx.txt")
+	p99=$(wrk_ms "$OUT/wrk/$name-chorus.txt" 99)
+	np99=$(wrk_ms "$OUT/wrk/$name-nginx.txt" 99)
 	errs=$(wrk_errors "$OUT/wrk/$name-chorus.txt")
 	ratio=$(awk -v c="$c" -v n="$n" 'BEGIN { printf "%.3f", n ? c / n : 0 }')
 	ok_ratio=$(yesno ge "$ratio" "$TARGET_RATIO")
@@ -193,7 +174,7 @@ done <<<"$ENDPOINTS"
 echo "== POST /api/v1/statuses"
 wrk_run "$OUT/wrk/post-chorus.txt" -s bench/post.lua "$BASE/api/v1/statuses" -- "$TOKEN"
 c=$(wrk_rps "$OUT/wrk/post-chorus.txt")
-p99=$(wrk_p99_ms "$OUT/wrk/post-chorus.txt")
+p99=$(wrk_ms "$OUT/wrk/post-chorus.txt" 99)
 errs=$(wrk_errors "$OUT/wrk/post-chorus.txt")
 ok_posts=$(yesno ge "$c" "$TARGET_POSTS")
 ok_p99=$(yesno ge "$TARGET_P99_MS" "$p99")

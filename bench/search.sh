@@ -107,25 +107,6 @@ wrk_run() {
 	timeout $((DURATION + 30)) wrk -t "$THREADS" -c "$CONNECTIONS" \
 		-d "${DURATION}s" --timeout "$WRK_TIMEOUT" --latency "$@" >"$out"
 }
-wrk_rps() { awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1"; }
-# wrk_ms FILE PERCENTILE: that latency percentile in ms
-wrk_ms() {
-	awk -v p="$2%" '$1 == p {
-		v = $2
-		if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
-		else if (v ~ /ms$/) { sub(/ms$/, "", v) }
-		else if (v ~ /m$/) { sub(/m$/, "", v); v *= 60000 }
-		else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
-		printf "%.2f", v
-		found = 1
-	}
-	END { if (!found) printf "n/a" }' "$1"
-}
-wrk_errors() {
-	awk '/Non-2xx or 3xx responses:/ { n += $NF }
-	     /Socket errors:/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 }
-	     END { print n + 0 }' "$1"
-}
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 ROWS=""

@@ -74,19 +74,6 @@ app=$(curl -fsS --max-time 10 -X POST "$BASE/api/v1/apps" \
 CLIENT_ID=$(printf '%s' "$app" | json_get client_id)
 CLIENT_SECRET=$(printf '%s' "$app" | json_get client_secret)
 
-# wrk_ms FILE PERCENTILE: that latency percentile in ms
-wrk_ms() {
-	awk -v p="$2%" '$1 == p {
-		v = $2
-		if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
-		else if (v ~ /ms$/) { sub(/ms$/, "", v) }
-		else if (v ~ /m$/) { sub(/m$/, "", v); v *= 60000 }
-		else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
-		printf "%.2f", v
-		found = 1
-	}
-	END { if (!found) printf "n/a" }' "$1"
-}
 instance_run() {
 	timeout $((DURATION + 30)) /usr/bin/python3 bench/paced_get.py \
 		"$BASE/api/v1/instance" "$DURATION" "$INSTANCE_RATE" >"$1"
