@@ -6,7 +6,9 @@
 #
 # Each round starts each binary in turn (order alternating: A B, B A, …) on
 # a fresh copy of bench/run.sh's data set and measures the hot paths with
-# wrk: GET a status, the public, tag and home timelines, and POST a status.
+# wrk: GET a status, the public, tag and home timelines, POST a status, and
+# favourite and reblog (each alternating with its undoing, over the 40
+# newest public statuses: bench/act.lua).
 # The machine is noisy: compare the ratio new/old of medians from one run
 # of this script, never absolute numbers from different runs.
 #
@@ -14,7 +16,8 @@
 #   ROUNDS [3]  DURATION [5]  WARMUP [1]  CONNECTIONS [32]  THREADS [2]
 #   ACCOUNTS [1000]  STATUSES [100000]  PORT [38090]
 #   ENDPOINTS  a subset, space-separated, of: status public tag home post
-#   MAX_SECONDS [120 + ROUNDS * 2 * 6 * (DURATION + WARMUP + 6)]
+#              favourite reblog
+#   MAX_SECONDS [120 + ROUNDS * 2 * 8 * (DURATION + WARMUP + 6)]
 #
 # Results go to bench/out/ab-results.md (also printed); raw wrk output to
 # bench/out/ab/.
@@ -32,8 +35,8 @@ THREADS=${THREADS:-2}
 ACCOUNTS=${ACCOUNTS:-1000}
 STATUSES=${STATUSES:-100000}
 PORT=${PORT:-38090}
-ENDPOINTS=${ENDPOINTS:-status public tag home post}
-MAX_SECONDS=${MAX_SECONDS:-$((120 + ROUNDS * 2 * 6 * (DURATION + WARMUP + 6)))}
+ENDPOINTS=${ENDPOINTS:-status public tag home post favourite reblog}
+MAX_SECONDS=${MAX_SECONDS:-$((120 + ROUNDS * 2 * 8 * (DURATION + WARMUP + 6)))}
 
 [ $# -eq 2 ] || {
 	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
@@ -76,6 +79,7 @@ path_of() {
 	tag) echo "/api/v1/timelines/tag/$TAG?limit=20" ;;
 	home) echo "/api/v1/timelines/home?limit=20" ;;
 	post) echo "/api/v1/statuses" ;;
+	favourite | reblog) echo "" ;; # bench/act.lua builds the path
 	*) die "unknown endpoint $1" ;;
 	esac
 }
@@ -90,24 +94,30 @@ measure() {
 		>"$AB/$label-chorus.log" 2>&1 &
 	CHORUS_PID=$!
 	chorus_wait "$BASE" "$AB/$label-chorus.log"
-	local token
+	local token targets
 	token=$(chorus_token "$BASE" "$USER_NAME" "$USER_PASS")
+	targets=$(curl -fsS --max-time 10 "$BASE/api/v1/timelines/public?limit=40" |
+		/usr/bin/python3 -c 'import json,sys; print(",".join(s["id"] for s in json.load(sys.stdin)))')
 	for name in $ENDPOINTS; do
 		hdr=()
 		[ "$name" = home ] && hdr=(-H "Authorization: Bearer $token")
-		local script=()
-		[ "$name" = post ] && script=(-s bench/post.lua)
+		local script=() args=()
+		case $name in
+		post) script=(-s bench/post.lua) args=(-- "$token") ;;
+		favourite | reblog)
+			script=(-s bench/act.lua) args=(-- "$token" "$name" "$targets") ;;
+		esac
 		wait_idle
 		if [ "$WARMUP" -gt 0 ]; then
 			timeout $((WARMUP + 30)) wrk -t "$THREADS" \
 				-c "$CONNECTIONS" -d "${WARMUP}s" "${hdr[@]}" \
 				"${script[@]}" "$BASE$(path_of "$name")" \
-				${script:+-- "$token"} >/dev/null
+				"${args[@]}" >/dev/null
 			wait_idle
 		fi
 		timeout $((DURATION + 30)) wrk -t "$THREADS" -c "$CONNECTIONS" \
 			-d "${DURATION}s" --latency "${hdr[@]}" "${script[@]}" \
-			"$BASE$(path_of "$name")" ${script:+-- "$token"} \
+			"$BASE$(path_of "$name")" "${args[@]}" \
 			>"$AB/$label-$name-$round.txt"
 	done
 	kill -TERM "$CHORUS_PID"

@@ -601,6 +601,26 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER tokens_revised AFTER DELETE ON tokens BEGIN"
 	"  UPDATE token_revision SET n = n + 1 WHERE id = 1;"
 	"END;",
+
+	/* 10: an index under every foreign key a delete cascades through.
+	 * Without one SQLite scans the child table to find the rows to
+	 * delete: removing any status (an unreblog too) read every
+	 * notification — 20–140 ms at 150 000 of them, 200 unreblogs a
+	 * second — and an account's deletion every token. */
+	"CREATE INDEX IF NOT EXISTS notifications_by_status"
+	"  ON notifications(status_id);"
+	"CREATE INDEX IF NOT EXISTS notifications_by_sender"
+	"  ON notifications(from_account_id);"
+	"CREATE INDEX IF NOT EXISTS bookmarks_by_status ON "
+	"bookmarks(status_id);"
+	"CREATE INDEX IF NOT EXISTS pins_by_status ON pins(status_id);"
+	"CREATE INDEX IF NOT EXISTS tokens_by_account ON tokens(account_id);"
+	"CREATE INDEX IF NOT EXISTS tokens_by_app ON tokens(app_id);"
+	"CREATE INDEX IF NOT EXISTS auth_codes_by_app ON auth_codes(app_id);"
+	"CREATE INDEX IF NOT EXISTS auth_codes_by_account"
+	"  ON auth_codes(account_id);"
+	"CREATE INDEX IF NOT EXISTS featured_tags_by_tag ON "
+	"featured_tags(tag_id);",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };

@@ -146,6 +146,37 @@ static void test_schema_is_migrated(void **state)
 	assert_int_equal(store_count_local_users(), 0);
 }
 
+/* A delete cascades through every foreign key that points at the row:
+ * without an index on the child column SQLite scans the child table for
+ * each deleted row (an unreblog read every notification). */
+static void test_every_foreign_key_has_an_index(void **state)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(
+				 db_conn(),
+				 "SELECT m.name || '.' || f.\"from\" FROM "
+				 "sqlite_schema m,"
+				 " pragma_foreign_key_list(m.name) f WHERE "
+				 "m.type = 'table'"
+				 " AND NOT EXISTS (SELECT 1 FROM "
+				 "pragma_index_list(m.name) l,"
+				 "  pragma_index_info(l.name) i"
+				 "  WHERE i.seqno = 0 AND i.name = f.\"from\")"
+				 " AND NOT EXISTS (SELECT 1 FROM "
+				 "pragma_table_info(m.name) c"
+				 "  WHERE c.pk = 1 AND c.name = f.\"from\")",
+				 -1, &st, NULL),
+			 SQLITE_OK);
+	char unindexed[1024] = "";
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		strncat(unindexed, (const char *)sqlite3_column_text(st, 0),
+			sizeof unindexed - strlen(unindexed) - 2);
+		strcat(unindexed, " ");
+	}
+	sqlite3_finalize(st);
+	assert_string_equal(unindexed, "");
+}
+
 static void test_account_create_then_get(void **state)
 {
 	int64_t id = make_account("Alice");
@@ -1061,6 +1092,7 @@ int main(void)
 	cmocka_unit_test_setup_teardown(f, test_setup, store_fixture_teardown)
 	const struct CMUnitTest tests[] = {
 		STORE_TEST(test_schema_is_migrated),
+		STORE_TEST(test_every_foreign_key_has_an_index),
 		STORE_TEST(test_password_change_revokes_every_token_at_once),
 		STORE_TEST(test_token_revoke_tells_which_token_and_whose),
 		STORE_TEST(test_revoke_one_session_only_of_its_account),
