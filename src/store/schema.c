@@ -606,11 +606,12 @@ static const char *const migrations[] = {
 	 * Without one SQLite scans the child table to find the rows to
 	 * delete: removing any status (an unreblog too) read every
 	 * notification — 20–140 ms at 150 000 of them, 200 unreblogs a
-	 * second — and an account's deletion every token. */
+	 * second — and an account's deletion every token. One exception:
+	 * notifications.from_account_id, which only an account's deletion
+	 * cascades through, and whose index cost a quarter of favourite
+	 * throughput (bench/ab.sh, BENCHMARKS.md). */
 	"CREATE INDEX IF NOT EXISTS notifications_by_status"
 	"  ON notifications(status_id);"
-	"CREATE INDEX IF NOT EXISTS notifications_by_sender"
-	"  ON notifications(from_account_id);"
 	"CREATE INDEX IF NOT EXISTS bookmarks_by_status ON "
 	"bookmarks(status_id);"
 	"CREATE INDEX IF NOT EXISTS pins_by_status ON pins(status_id);"

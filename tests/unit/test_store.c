@@ -148,7 +148,10 @@ static void test_schema_is_migrated(void **state)
 
 /* A delete cascades through every foreign key that points at the row:
  * without an index on the child column SQLite scans the child table for
- * each deleted row (an unreblog read every notification). */
+ * each deleted row (an unreblog read every notification). The one
+ * exception, chosen and measured: a notification's sender (only an
+ * account's deletion cascades through it; its index cost a quarter of
+ * favourite throughput). */
 static void test_every_foreign_key_has_an_index(void **state)
 {
 	sqlite3_stmt *st;
