@@ -446,7 +446,9 @@ int main(int argc, char **argv)
 		config_print();
 		return 0;
 	}
-	if (store_open(cfg.data_dir) < 0)
+	if (store_open(cfg.data_dir) < 0 ||
+	    store_limit_set("max_pinned", cfg.max_pinned) < 0 ||
+	    store_limit_set("max_featured_tags", cfg.max_featured_tags) < 0)
 		return 1;
 	if (!strcmp(cmd, "init")) {
 		printf("database ready in %s (schema %d)\n", cfg.data_dir,

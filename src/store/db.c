@@ -248,6 +248,17 @@ sqlite3_stmt *db_stmt(const char *sql)
 	abort();
 }
 
+int db_constraint_result(int rc)
+{
+	if ((rc & 0xff) != SQLITE_CONSTRAINT)
+		return STORE_ERROR;
+	switch (sqlite3_extended_errcode(db_conn())) {
+	case SQLITE_CONSTRAINT_FOREIGNKEY: return STORE_GONE;
+	case SQLITE_CONSTRAINT_TRIGGER: return STORE_LIMIT;
+	default: return STORE_ERROR;
+	}
+}
+
 int db_done(sqlite3_stmt *st)
 {
 	/* db_done runs writes: a write must not upgrade the request's read
@@ -258,6 +269,11 @@ int db_done(sqlite3_stmt *st)
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
 		sqlite3_reset(st);
 		return 0;
+	}
+	int code = db_constraint_result(rc);
+	if (code != STORE_ERROR) { /* an answer, not a failure */
+		sqlite3_reset(st);
+		return code;
 	}
 	log_error("sql step: %s: %s", sqlite3_errmsg(db_conn()),
 		  sqlite3_sql(st));
@@ -443,4 +459,10 @@ int64_t db_int64(const char *sql, int64_t a, int64_t b)
 						   : 0;
 	sqlite3_reset(st);
 	return v;
+}
+
+bool db_status_exists(int64_t id)
+{
+	return db_exists("SELECT 1 FROM statuses WHERE id = ?1 AND ?2 = ?2", id,
+			 0);
 }
