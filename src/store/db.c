@@ -33,7 +33,8 @@ typedef struct thread_db {
 	stmt_slot cache[DB_STMT_CACHE];
 	feed_op *feed_ops;
 	size_t nfeed_ops, feed_ops_cap;
-	bool feed_ops_lost; /* one did not fit: drop every feed at COMMIT */
+	bool feed_ops_lost;  /* one did not fit: drop every feed at COMMIT */
+	uint64_t feed_epoch; /* taken before COMMIT, under the write lock */
 } thread_db;
 
 static char *db_path;
@@ -352,12 +353,12 @@ void db_touch_all(void)
 	touched_overflow = true;
 }
 
-static void feed_op_apply(feed_op op)
+static void feed_op_apply(feed_op op, uint64_t at)
 {
 	if (op.id)
-		feeds_push(feeds_home, op.owner, op.id);
+		feeds_push_at(feeds_home, op.owner, op.id, at);
 	else
-		feeds_drop(feeds_home, op.owner);
+		feeds_drop_at(feeds_home, op.owner, at);
 }
 
 static void feed_op_add(int64_t owner, int64_t id)
@@ -366,7 +367,7 @@ static void feed_op_add(int64_t owner, int64_t id)
 	if (!feeds_home)
 		return;
 	if (sqlite3_get_autocommit(db_conn())) {
-		feed_op_apply(op);
+		feed_op_apply(op, 0);
 		return;
 	}
 	if (tdb->nfeed_ops == tdb->feed_ops_cap) {
@@ -398,7 +399,7 @@ static void touched_flush(bool committed)
 		feeds_clear(feeds_home);
 	else if (tdb && committed)
 		for (size_t i = 0; i < tdb->nfeed_ops; i++)
-			feed_op_apply(tdb->feed_ops[i]);
+			feed_op_apply(tdb->feed_ops[i], tdb->feed_epoch);
 	if (tdb) {
 		tdb->nfeed_ops = 0;
 		tdb->feed_ops_lost = false;
@@ -416,6 +417,12 @@ static void touched_flush(bool committed)
 
 int db_commit(void)
 {
+	/* the commit's place among the feeds' changes: this transaction
+	 * still holds the write lock, so the epoch orders it with every
+	 * other write (a push applied late must not outlive an unfollow
+	 * that committed after it); only taken when feeds will change */
+	if (tdb && tdb->nfeed_ops)
+		tdb->feed_epoch = cache_epoch_next();
 	int rc = db_exec("COMMIT");
 	if (rc == 0)
 		touched_flush(true);
