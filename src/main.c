@@ -446,6 +446,7 @@ int main(int argc, char **argv)
 		config_print();
 		return 0;
 	}
+	store_set_visibility_rule(visibility_can_see);
 	if (store_open(cfg.data_dir) < 0 ||
 	    store_limit_set("max_pinned", cfg.max_pinned) < 0 ||
 	    store_limit_set("max_featured_tags", cfg.max_featured_tags) < 0)

@@ -473,3 +473,30 @@ bool db_status_exists(int64_t id)
 	return db_exists("SELECT 1 FROM statuses WHERE id = ?1 AND ?2 = ?2", id,
 			 0);
 }
+
+static store_visibility_rule visibility_rule;
+
+void store_set_visibility_rule(store_visibility_rule rule)
+{
+	visibility_rule = rule;
+}
+
+int db_status_check(int64_t id, int64_t viewer)
+{
+	sqlite3_stmt *st = db_stmt("SELECT account_id, visibility"
+				   " FROM statuses WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return STORE_GONE;
+	}
+	/* the rule reads only these: id, author, visibility (and the
+	 * mentions and follows tables, as they are now) */
+	status s = {.id = id,
+		    .account_id = sqlite3_column_int64(st, 0),
+		    .vis = (visibility)sqlite3_column_int(st, 1)};
+	sqlite3_reset(st);
+	if (viewer && visibility_rule && !visibility_rule(viewer, &s))
+		return STORE_GONE;
+	return 0;
+}

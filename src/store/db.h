@@ -37,6 +37,10 @@ int db_done(sqlite3_stmt *st);
 int db_constraint_result(int rc);
 /* Inside a write transaction: whether status id still exists. */
 bool db_status_exists(int64_t id);
+/* Inside a write transaction: 0 when status id exists and viewer (0: no
+ * one in particular) may see it by the rule domain registered, as the
+ * database is now; STORE_GONE otherwise. */
+int db_status_check(int64_t id, int64_t viewer);
 /* Mark a cached rendering stale once the current write is durable: inside
  * a transaction the key is dropped at COMMIT (and forgotten on ROLLBACK),
  * otherwise at once. c is one of core/cache.h's caches. */

@@ -206,12 +206,16 @@ static int status_insert_tx(const status *s, const store_tag_ref *tags,
 	unsigned char *path = NULL;
 	size_t path_len = 0;
 	int64_t root = 0;
-	/* what it replies to or boosts must still be there: a delete that
-	 * committed since the caller's check answers STORE_GONE, not a
-	 * foreign key failure (nor a reply to a post already gone) */
-	if ((s->in_reply_to_id && !db_status_exists(s->in_reply_to_id)) ||
-	    (s->reblog_of_id && !db_status_exists(s->reblog_of_id)))
-		return STORE_GONE;
+	/* what it replies to or boosts must still be there, and visible to
+	 * its author: a delete (or unfollow) that committed since the
+	 * caller's check answers STORE_GONE, not a foreign key failure (nor
+	 * a reply to a post already gone) */
+	int rc;
+	if ((s->in_reply_to_id &&
+	     (rc = db_status_check(s->in_reply_to_id, s->account_id)) < 0) ||
+	    (s->reblog_of_id &&
+	     (rc = db_status_check(s->reblog_of_id, s->account_id)) < 0))
+		return rc;
 	arena tmp;
 	arena_init(&tmp);
 	if (!s->reblog_of_id) {
@@ -259,7 +263,7 @@ static int status_insert_tx(const status *s, const store_tag_ref *tags,
 		sqlite3_bind_int64(st, 14, s->app_id);
 	sqlite3_bind_text(st, 15, s->entities, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 16, s->created_at);
-	int rc = db_done(st);
+	rc = db_done(st);
 	arena_release(&tmp);
 	if (rc < 0)
 		return rc;

@@ -30,6 +30,12 @@ int store_schema_version(void);
  * store_open with the configured values. 0 or -1. */
 int store_limit_set(const char *name, int64_t value);
 
+/* The visibility rule (domain's visibility_can_see, which reads only a
+ * status's id, author and visibility): writes acting as an account on a
+ * status re-check it inside their transaction. None set: existence only. */
+typedef bool (*store_visibility_rule)(int64_t viewer, const status *s);
+void store_set_visibility_rule(store_visibility_rule rule);
+
 /* What a write found inside its own transaction, beyond 0 and -1: the
  * check and the write it guards share the transaction, and a constraint
  * the database enforces maps to the same code (db_done), never to an
@@ -37,7 +43,7 @@ int store_limit_set(const char *name, int64_t value);
 enum store_result {
 	STORE_OK = 0,
 	STORE_ERROR = -1,
-	STORE_GONE = -2,  /* the status acted on no longer exists */
+	STORE_GONE = -2,  /* the status acted on is gone (or hidden now) */
 	STORE_LIMIT = -3, /* a per-account limit is reached */
 	STORE_TAKEN = -4, /* an attachment is no longer attachable */
 };

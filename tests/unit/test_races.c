@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/id.h"
 #include "core/log.h"
+#include "domain/domain.h"
 #include "store/store.h"
 
 #include <string.h>
@@ -225,6 +226,31 @@ static void test_delete_drops_boosters_cached_after_it_loaded(void **state)
 	cache_shutdown();
 }
 
+/* Checked, then the follow that let bob see alice's private post went:
+ * a reply or favourite arriving after that is refused inside its
+ * transaction, by domain's visibility rule. */
+static void test_a_post_hidden_after_the_check_is_gone(void **state)
+{
+	int64_t alice = make_account("alice"), bob = make_account("bob");
+	assert_int_equal(
+		store_follow_create(id_next(), bob, alice, true, false), 0);
+	status private_post = new_status(alice);
+	private_post.vis = VIS_PRIVATE;
+	assert_int_equal(store_status_insert(&private_post, NULL, 0, NULL, 0),
+			 0);
+	store_set_visibility_rule(visibility_can_see);
+	assert_true(visibility_can_see(bob, &private_post)); /* the check */
+	assert_int_equal(store_follow_delete(bob, alice), 0);
+	status answer = new_status(bob);
+	answer.in_reply_to_id = private_post.id;
+	answer.in_reply_to_account_id = alice;
+	assert_int_equal(store_status_insert(&answer, NULL, 0, NULL, 0),
+			 STORE_GONE);
+	assert_int_equal(store_favourite_set(bob, private_post.id, true),
+			 STORE_GONE);
+	store_set_visibility_rule(NULL);
+}
+
 int main(void)
 {
 	log_set_quiet(1);
@@ -239,6 +265,7 @@ int main(void)
 		T(test_the_database_enforces_the_pin_limit),
 		T(test_featured_tags_stop_at_the_limit),
 		T(test_delete_drops_boosters_cached_after_it_loaded),
+		T(test_a_post_hidden_after_the_check_is_gone),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
