@@ -19,11 +19,11 @@ typedef struct toggle_spec {
 
 /* Insert-or-delete one (account, status) row of a table; returns 1 when
  * it changed, 0 when it already was so, STORE_GONE when the status no
- * longer exists or the account may no longer see it, STORE_LIMIT when an insert
- * would go over t->max, -1. The checks run inside the write's transaction:
- * BEGIN IMMEDIATE holds off a delete or another insert between the check and
- * the write. A counter the trends read (favourites) also rescores the status.
- */
+ * longer exists or the account may no longer see it, STORE_LIMIT when an
+ * insert would go over t->max, -1. The checks run inside the write's
+ * transaction: BEGIN IMMEDIATE holds off a delete or another insert
+ * between check and write. A counter the trends read (favourites) also
+ * rescores the status. */
 static int toggle_row(const toggle_spec *t, int64_t account_id,
 		      int64_t status_id, bool on)
 {
