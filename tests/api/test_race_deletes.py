@@ -234,3 +234,24 @@ def test_the_database_refuses_a_pin_over_the_limit(racy):
     finally:
         c.rollback()
         c.close()
+
+
+def test_the_database_limit_follows_the_servers_config_not_the_clis(tmp_path):
+    srv = ChorusServer(chorus_bin(), tmp_path,
+                       config="[server]\nthreads = 8\n[statuses]\nmax_pinned = 7\n")
+    srv.create_user("pia", "pia@example.com", "pia-race-password")
+    srv.start()
+    try:
+        # a CLI command beside the server runs with the default config
+        srv.create_user("quinn", "quinn@example.com", "quinn-race-password")
+        cid, secret = Mastodon.create_app("races", api_base_url=srv.url,
+                                          scopes=DEFAULT_SCOPES)
+        m = Mastodon(client_id=cid, client_secret=secret, api_base_url=srv.url)
+        srv.tokens = {"pia": m.log_in("pia@example.com", "pia-race-password",
+                                      scopes=DEFAULT_SCOPES)}
+        ids = [post(srv, "pia", f"pin {i}") for i in range(8)]
+        codes = [call(srv, "pia", "POST", f"/api/v1/statuses/{s}/pin").status_code
+                 for s in ids]
+        assert codes == [200] * 7 + [422], codes
+    finally:
+        assert srv.stop() == 0
