@@ -148,6 +148,17 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* Write the limits the database enforces from this configuration. Only
+ * a command that serves does: a CLI command run beside the server, with
+ * another configuration, must not change what the server enforces. */
+static int write_limits(void)
+{
+	if (store_limit_set("max_pinned", cfg.max_pinned) < 0 ||
+	    store_limit_set("max_featured_tags", cfg.max_featured_tags) < 0)
+		return -1;
+	return 0;
+}
+
 static int cmd_serve(void)
 {
 	/* workers inherit this mask; the main thread waits for the signal
@@ -446,6 +457,7 @@ int main(int argc, char **argv)
 		config_print();
 		return 0;
 	}
+	store_set_visibility_rule(visibility_can_see);
 	if (store_open(cfg.data_dir) < 0)
 		return 1;
 	if (!strcmp(cmd, "init")) {
@@ -454,7 +466,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "serve"))
-		return cmd_serve();
+		return write_limits() < 0 ? 1 : cmd_serve();
 	if (!strcmp(cmd, "user"))
 		return cmd_user(&c);
 	if (!strcmp(cmd, "bench-data")) {
@@ -463,7 +475,7 @@ int main(int argc, char **argv)
 		return bench_data_run(accounts, statuses, 42) < 0 ? 1 : 0;
 	}
 	if (!strcmp(cmd, "demo")) {
-		if (demo_seed() < 0)
+		if (write_limits() < 0 || demo_seed() < 0)
 			return 1;
 		return cmd_serve();
 	}

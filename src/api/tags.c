@@ -133,8 +133,14 @@ void featured_tags_create(http_req *r)
 		http_reply_error(r, 422, "Validation failed: Tag is invalid");
 		return;
 	}
-	if (store_featured_tags_count(p->account_id) >=
-	    (size_t)cfg.max_featured_tags) {
+	/* the limit is counted inside the insert's transaction (and
+	 * enforced by the database): a count here could be raced past */
+	int64_t tag = store_tag_ensure(name, key);
+	int64_t id = id_next();
+	int rc = tag ? store_featured_tag_add(id, p->account_id, tag,
+					      cfg.max_featured_tags)
+		     : -1;
+	if (rc == STORE_LIMIT) {
 		http_reply_error(r, 422,
 				 arena_printf(&r->arena,
 					      "Validation failed: You can only "
@@ -142,9 +148,6 @@ void featured_tags_create(http_req *r)
 					      cfg.max_featured_tags));
 		return;
 	}
-	int64_t tag = store_tag_ensure(name, key);
-	int64_t id = id_next();
-	int rc = tag ? store_featured_tag_add(id, p->account_id, tag) : -1;
 	if (rc == 1) {
 		http_reply_error(r, 422,
 				 "Validation failed: Tag has already been "

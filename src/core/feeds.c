@@ -21,6 +21,9 @@ typedef struct feed {
 typedef struct feed_set {
 	pthread_mutex_t lock;
 	uint64_t invalidated; /* epoch of the last push or drop here */
+	/* commit epoch of the newest drop applied here: a push committed
+	 * before it may land after it, on a feed refilled meanwhile */
+	uint64_t dropped;
 	feed way[FEEDS_WAYS];
 } feed_set;
 
@@ -192,18 +195,25 @@ static void insert(feed *fd, size_t length, int64_t id)
 	fd->n++;
 }
 
-/* A writer's change to owner's feed: push id, or drop the feed (id 0).
- * The set is stamped either way, so no fill read before it lands. */
-static void change(feeds *f, int64_t owner, int64_t id)
+/* A writer's change to owner's feed: push id, or drop the feed (id 0),
+ * committed at epoch at (0: now). The set is stamped either way, so no
+ * fill read before it lands. A push committed before a drop already
+ * applied here may come late, after a refill that rightly left it out
+ * (an unfollow): the feed goes, and the next read refills it. */
+static void change(feeds *f, int64_t owner, int64_t id, uint64_t at)
 {
 	if (!f)
 		return;
 	uint64_t epoch = cache_epoch_next();
+	if (!at)
+		at = epoch;
 	feed_set *s = set_of(f, owner);
 	pthread_mutex_lock(&s->lock);
 	s->invalidated = epoch;
+	if (!id && at > s->dropped)
+		s->dropped = at;
 	feed *fd = find(s, owner);
-	if (fd && id)
+	if (fd && id && at > s->dropped)
 		insert(fd, f->length, id);
 	else if (fd)
 		fd->owner = 0;
@@ -212,12 +222,22 @@ static void change(feeds *f, int64_t owner, int64_t id)
 
 void feeds_push(feeds *f, int64_t owner, int64_t id)
 {
-	change(f, owner, id);
+	change(f, owner, id, 0);
 }
 
 void feeds_drop(feeds *f, int64_t owner)
 {
-	change(f, owner, 0);
+	change(f, owner, 0, 0);
+}
+
+void feeds_push_at(feeds *f, int64_t owner, int64_t id, uint64_t at)
+{
+	change(f, owner, id, at);
+}
+
+void feeds_drop_at(feeds *f, int64_t owner, uint64_t at)
+{
+	change(f, owner, 0, at);
 }
 
 void feeds_clear(feeds *f)

@@ -52,6 +52,13 @@ bool feeds_put(feeds *f, int64_t owner, const int64_t *ids, size_t n,
 void feeds_push(feeds *f, int64_t owner, int64_t id);
 /* After a commit: owner's feed changed beyond pushes. */
 void feeds_drop(feeds *f, int64_t owner);
+/* The same for a write whose commit took epoch at (cache_epoch_next,
+ * taken under the write lock just before COMMIT, so commits and their
+ * epochs have one order): a push that lands after a later-committed drop
+ * of its owner drops the feed instead of listing a post the drop's refill
+ * rightly left out. */
+void feeds_push_at(feeds *f, int64_t owner, int64_t id, uint64_t at);
+void feeds_drop_at(feeds *f, int64_t owner, uint64_t at);
 /* Forget every feed. */
 void feeds_clear(feeds *f);
 

@@ -161,6 +161,22 @@ static dom_err check_text(arena *a, const post_request *r, bool has_media,
 	return DOM_OK;
 }
 
+/* A store write's answer (store_result) as the client's: the status acted
+ * on deleted meanwhile is "not found", an attachment taken meanwhile or a
+ * limit reached is invalid (*msg says which), any other failure internal.
+ * Those checks ran inside the write's transaction. */
+static dom_err dom_from_store(int rc, const char *limit_msg, const char **msg)
+{
+	switch (rc) {
+	case STORE_GONE: *msg = "Record not found"; return DOM_NOT_FOUND;
+	case STORE_TAKEN:
+		*msg = "Validation failed: Media attachment was not found";
+		return DOM_INVALID;
+	case STORE_LIMIT: *msg = limit_msg; return DOM_INVALID;
+	default: *msg = "could not store the status"; return DOM_INTERNAL;
+	}
+}
+
 void notify(int64_t recipient, const char *type, int64_t from,
 	    int64_t status_id)
 {
@@ -237,10 +253,8 @@ dom_err status_post(arena *a, const principal *author, const post_request *r,
 		rc = store_status_insert(&s, c.tags, c.ntags, c.mentions,
 					 c.nmentions);
 	}
-	if (rc < 0) {
-		*msg = "could not store the status";
-		return DOM_INTERNAL;
-	}
+	if (rc < 0)
+		return dom_from_store(rc, NULL, msg);
 	events_publish(&(event){.kind = EVENT_STATUS, .id = s.id});
 	for (size_t i = 0; i < c.nmentions; i++)
 		notify(c.mentions[i], "mention", me, s.id);
@@ -303,11 +317,10 @@ dom_err status_edit(arena *a, const principal *author, int64_t id,
 		s.language = r->language;
 	s.entities = c.entities;
 	s.edited_at = time_now_ms();
-	if (store_status_update(&old, &s, c.tags, c.ntags, c.mentions,
-				c.nmentions) < 0) {
-		*msg = "could not store the edit";
-		return DOM_INTERNAL;
-	}
+	int rc = store_status_update(&old, &s, c.tags, c.ntags, c.mentions,
+				     c.nmentions);
+	if (rc < 0)
+		return dom_from_store(rc, NULL, msg);
 	events_publish(&(event){.kind = EVENT_STATUS_EDITED, .id = id});
 	enum { EDIT_NOTIFY_MAX = 1000 };
 	int64_t *who = arena_alloc(a, EDIT_NOTIFY_MAX * sizeof *who);
@@ -326,8 +339,10 @@ dom_err status_delete(arena *a, const principal *author, int64_t id,
 	enum { MEDIA_MAX = 16 };
 	media_attachment *media = arena_alloc(a, MEDIA_MAX * sizeof *media);
 	size_t n = store_media_of_status(a, id, media, MEDIA_MAX);
-	if (store_status_delete(out) < 0)
-		return DOM_INTERNAL;
+	const char *msg;
+	int rc = store_status_delete(out);
+	if (rc < 0) /* STORE_GONE: a concurrent delete won */
+		return dom_from_store(rc, NULL, &msg);
 	publish_deleted(out);
 	for (size_t i = 0; i < n; i++) /* the rows went with the status */
 		media_remove_files(&media[i]);
@@ -353,9 +368,10 @@ dom_err status_favourite(arena *a, const principal *p, int64_t id, bool on)
 	dom_err err = load_target(a, p, id, &s);
 	if (err)
 		return err;
+	const char *msg;
 	int changed = store_favourite_set(p->account_id, s.id, on);
 	if (changed < 0)
-		return DOM_INTERNAL;
+		return dom_from_store(changed, NULL, &msg);
 	if (changed && on)
 		notify(s.account_id, "favourite", p->account_id, s.id);
 	return DOM_OK;
@@ -367,8 +383,9 @@ dom_err status_bookmark(arena *a, const principal *p, int64_t id, bool on)
 	dom_err err = load_target(a, p, id, &s);
 	if (err)
 		return err;
-	return store_bookmark_set(p->account_id, s.id, on) < 0 ? DOM_INTERNAL
-							       : DOM_OK;
+	const char *msg;
+	int rc = store_bookmark_set(p->account_id, s.id, on);
+	return rc < 0 ? dom_from_store(rc, NULL, &msg) : DOM_OK;
 }
 
 dom_err status_pin(arena *a, const principal *p, int64_t id, bool on,
@@ -386,13 +403,14 @@ dom_err status_pin(arena *a, const principal *p, int64_t id, bool on,
 		*msg = "Validation failed: Direct messages can't be pinned";
 		return DOM_INVALID;
 	}
-	if (on && store_pin_count(p->account_id) >= cfg.max_pinned) {
-		*msg = "Validation failed: You have already pinned the maximum "
-		       "number of posts";
-		return DOM_INVALID;
-	}
-	return store_pin_set(p->account_id, s.id, on) < 0 ? DOM_INTERNAL
-							  : DOM_OK;
+	/* the limit is counted inside the pin's transaction (and enforced
+	 * by the database): a count here could be raced past */
+	int rc = store_pin_set(p->account_id, s.id, on, cfg.max_pinned);
+	return rc < 0 ? dom_from_store(rc,
+				       "Validation failed: You have already "
+				       "pinned the maximum number of posts",
+				       msg)
+		      : DOM_OK;
 }
 
 dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
@@ -422,8 +440,10 @@ dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
 	r.reblog_of_id = s.id;
 	r.app_id = p->app_id;
 	r.created_at = time_now_ms();
-	if (store_status_insert(&r, NULL, 0, NULL, 0) < 0)
-		return DOM_INTERNAL;
+	const char *msg;
+	int rc = store_status_insert(&r, NULL, 0, NULL, 0);
+	if (rc < 0) /* STORE_GONE: the boosted post was deleted meanwhile */
+		return dom_from_store(rc, NULL, &msg);
 	events_publish(&(event){.kind = EVENT_STATUS, .id = r.id});
 	notify(s.account_id, "reblog", p->account_id, s.id);
 	*reblog_id = r.id;
@@ -442,7 +462,10 @@ dom_err status_unreblog(arena *a, const principal *p, int64_t id)
 	status r;
 	if (!store_status_get(a, existing, &r))
 		return DOM_OK;
-	if (store_status_delete(&r) < 0)
+	int rc = store_status_delete(&r);
+	if (rc == STORE_GONE) /* undone meanwhile, or went with its post */
+		return DOM_OK;
+	if (rc < 0)
 		return DOM_INTERNAL;
 	publish_deleted(&r);
 	return DOM_OK;

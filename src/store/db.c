@@ -33,7 +33,8 @@ typedef struct thread_db {
 	stmt_slot cache[DB_STMT_CACHE];
 	feed_op *feed_ops;
 	size_t nfeed_ops, feed_ops_cap;
-	bool feed_ops_lost; /* one did not fit: drop every feed at COMMIT */
+	bool feed_ops_lost;  /* one did not fit: drop every feed at COMMIT */
+	uint64_t feed_epoch; /* taken before COMMIT, under the write lock */
 } thread_db;
 
 static char *db_path;
@@ -248,6 +249,17 @@ sqlite3_stmt *db_stmt(const char *sql)
 	abort();
 }
 
+int db_constraint_result(int rc)
+{
+	if ((rc & 0xff) != SQLITE_CONSTRAINT)
+		return STORE_ERROR;
+	switch (sqlite3_extended_errcode(db_conn())) {
+	case SQLITE_CONSTRAINT_FOREIGNKEY: return STORE_GONE;
+	case SQLITE_CONSTRAINT_TRIGGER: return STORE_LIMIT;
+	default: return STORE_ERROR;
+	}
+}
+
 int db_done(sqlite3_stmt *st)
 {
 	/* db_done runs writes: a write must not upgrade the request's read
@@ -258,6 +270,11 @@ int db_done(sqlite3_stmt *st)
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
 		sqlite3_reset(st);
 		return 0;
+	}
+	int code = db_constraint_result(rc);
+	if (code != STORE_ERROR) { /* an answer, not a failure */
+		sqlite3_reset(st);
+		return code;
 	}
 	log_error("sql step: %s: %s", sqlite3_errmsg(db_conn()),
 		  sqlite3_sql(st));
@@ -336,12 +353,12 @@ void db_touch_all(void)
 	touched_overflow = true;
 }
 
-static void feed_op_apply(feed_op op)
+static void feed_op_apply(feed_op op, uint64_t at)
 {
 	if (op.id)
-		feeds_push(feeds_home, op.owner, op.id);
+		feeds_push_at(feeds_home, op.owner, op.id, at);
 	else
-		feeds_drop(feeds_home, op.owner);
+		feeds_drop_at(feeds_home, op.owner, at);
 }
 
 static void feed_op_add(int64_t owner, int64_t id)
@@ -350,7 +367,7 @@ static void feed_op_add(int64_t owner, int64_t id)
 	if (!feeds_home)
 		return;
 	if (sqlite3_get_autocommit(db_conn())) {
-		feed_op_apply(op);
+		feed_op_apply(op, 0);
 		return;
 	}
 	if (tdb->nfeed_ops == tdb->feed_ops_cap) {
@@ -382,7 +399,7 @@ static void touched_flush(bool committed)
 		feeds_clear(feeds_home);
 	else if (tdb && committed)
 		for (size_t i = 0; i < tdb->nfeed_ops; i++)
-			feed_op_apply(tdb->feed_ops[i]);
+			feed_op_apply(tdb->feed_ops[i], tdb->feed_epoch);
 	if (tdb) {
 		tdb->nfeed_ops = 0;
 		tdb->feed_ops_lost = false;
@@ -400,6 +417,12 @@ static void touched_flush(bool committed)
 
 int db_commit(void)
 {
+	/* the commit's place among the feeds' changes: this transaction
+	 * still holds the write lock, so the epoch orders it with every
+	 * other write (a push applied late must not outlive an unfollow
+	 * that committed after it); only taken when feeds will change */
+	if (tdb && tdb->nfeed_ops)
+		tdb->feed_epoch = cache_epoch_next();
 	int rc = db_exec("COMMIT");
 	if (rc == 0)
 		touched_flush(true);
@@ -443,4 +466,37 @@ int64_t db_int64(const char *sql, int64_t a, int64_t b)
 						   : 0;
 	sqlite3_reset(st);
 	return v;
+}
+
+bool db_status_exists(int64_t id)
+{
+	return db_exists("SELECT 1 FROM statuses WHERE id = ?1 AND ?2 = ?2", id,
+			 0);
+}
+
+static store_visibility_rule visibility_rule;
+
+void store_set_visibility_rule(store_visibility_rule rule)
+{
+	visibility_rule = rule;
+}
+
+int db_status_check(int64_t id, int64_t viewer)
+{
+	sqlite3_stmt *st = db_stmt("SELECT account_id, visibility"
+				   " FROM statuses WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return STORE_GONE;
+	}
+	/* the rule reads only these: id, author, visibility (and the
+	 * mentions and follows tables, as they are now) */
+	status s = {.id = id,
+		    .account_id = sqlite3_column_int64(st, 0),
+		    .vis = (visibility)sqlite3_column_int(st, 1)};
+	sqlite3_reset(st);
+	if (viewer && visibility_rule && !visibility_rule(viewer, &s))
+		return STORE_GONE;
+	return 0;
 }

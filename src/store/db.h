@@ -28,8 +28,19 @@ int db_exec(const char *sql);
 int db_begin(void);
 int db_commit(void);
 void db_rollback(void);
-/* Step a statement expecting SQLITE_DONE; logs and returns -1 otherwise. */
+/* Step a statement expecting SQLITE_DONE: 0; a foreign key to a row gone
+ * gives STORE_GONE and a limit trigger STORE_LIMIT (store.h), quietly;
+ * anything else is logged and gives -1. */
 int db_done(sqlite3_stmt *st);
+/* The store_result a failed step's rc stands for: STORE_GONE, STORE_LIMIT,
+ * or STORE_ERROR when it is not a constraint the schema uses as an answer. */
+int db_constraint_result(int rc);
+/* Inside a write transaction: whether status id still exists. */
+bool db_status_exists(int64_t id);
+/* Inside a write transaction: 0 when status id exists and viewer (0: no
+ * one in particular) may see it by the rule domain registered, as the
+ * database is now; STORE_GONE otherwise. */
+int db_status_check(int64_t id, int64_t viewer);
 /* Mark a cached rendering stale once the current write is durable: inside
  * a transaction the key is dropped at COMMIT (and forgotten on ROLLBACK),
  * otherwise at once. c is one of core/cache.h's caches. */

@@ -9,25 +9,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One (account, status) table toggled by toggle_row. */
+typedef struct toggle_spec {
+	const char *insert_sql, *delete_sql;
+	const char *counter_sql; /* moves the status's counter, or NULL */
+	const char *count_sql;	 /* the account's rows, for a limit, or NULL */
+	int64_t max;		 /* the limit count_sql is held to */
+} toggle_spec;
+
 /* Insert-or-delete one (account, status) row of a table; returns 1 when
- * it changed. counter_sql moves the matching counter, or is NULL; a
- * counter the trends read (favourites) also rescores the status. */
-static int toggle_row(const char *insert_sql, const char *delete_sql,
-		      const char *counter_sql, int64_t account_id,
+ * it changed, 0 when it already was so, STORE_GONE when the status no
+ * longer exists or the account may no longer see it, STORE_LIMIT when an
+ * insert would go over t->max, -1. The checks run inside the write's
+ * transaction: BEGIN IMMEDIATE holds off a delete or another insert
+ * between check and write. A counter the trends read (favourites) also
+ * rescores the status. */
+static int toggle_row(const toggle_spec *t, int64_t account_id,
 		      int64_t status_id, bool on)
 {
 	if (db_begin() < 0)
 		return -1;
-	sqlite3_stmt *st = db_stmt(on ? insert_sql : delete_sql);
+	int rc;
+	if ((rc = db_status_check(status_id, account_id)) < 0)
+		goto fail;
+	rc = STORE_LIMIT;
+	if (on && t->count_sql &&
+	    db_int64(t->count_sql, account_id, status_id) >= t->max)
+		goto fail;
+	sqlite3_stmt *st = db_stmt(on ? t->insert_sql : t->delete_sql);
 	if (on)
 		sqlite3_bind_int64(st, 3, id_next());
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_int64(st, 2, status_id);
-	if (db_done(st) < 0)
+	if ((rc = db_done(st)) < 0)
 		goto fail;
 	int changed = sqlite3_changes(db_conn()) > 0;
-	if (changed && counter_sql) {
-		st = db_stmt(counter_sql);
+	rc = -1;
+	if (changed && t->counter_sql) {
+		st = db_stmt(t->counter_sql);
 		sqlite3_bind_int64(st, 1, status_id);
 		sqlite3_bind_int(st, 2, on ? 1 : -1);
 		if (db_done(st) < 0)
@@ -41,44 +60,47 @@ static int toggle_row(const char *insert_sql, const char *delete_sql,
 	return changed;
 fail:
 	db_rollback();
-	return -1;
+	return rc;
 }
 
 int store_favourite_set(int64_t account_id, int64_t status_id, bool on)
 {
-	return toggle_row(
-		"INSERT OR IGNORE INTO favourites (id, account_id, status_id)"
-		" VALUES (?3, ?1, ?2)",
-		"DELETE FROM favourites WHERE account_id = ?1"
-		" AND status_id = ?2",
-		"UPDATE statuses SET favourites_count ="
-		" max(0, favourites_count + ?2) WHERE id = ?1",
-		account_id, status_id, on);
+	static const toggle_spec t = {
+		.insert_sql = "INSERT OR IGNORE INTO favourites (id, "
+			      "account_id, status_id) VALUES (?3, ?1, ?2)",
+		.delete_sql = "DELETE FROM favourites WHERE account_id = ?1"
+			      " AND status_id = ?2",
+		.counter_sql = "UPDATE statuses SET favourites_count ="
+			       " max(0, favourites_count + ?2) WHERE id = ?1",
+	};
+	return toggle_row(&t, account_id, status_id, on);
 }
 
 int store_bookmark_set(int64_t account_id, int64_t status_id, bool on)
 {
-	return toggle_row(
-		"INSERT OR IGNORE INTO bookmarks (id, account_id, status_id)"
-		" VALUES (?3, ?1, ?2)",
-		"DELETE FROM bookmarks WHERE account_id = ?1"
-		" AND status_id = ?2",
-		NULL, account_id, status_id, on);
+	static const toggle_spec t = {
+		.insert_sql = "INSERT OR IGNORE INTO bookmarks (id, account_id,"
+			      " status_id) VALUES (?3, ?1, ?2)",
+		.delete_sql = "DELETE FROM bookmarks WHERE account_id = ?1"
+			      " AND status_id = ?2",
+	};
+	return toggle_row(&t, account_id, status_id, on);
 }
 
-int store_pin_set(int64_t account_id, int64_t status_id, bool on)
+int store_pin_set(int64_t account_id, int64_t status_id, bool on, int64_t max)
 {
-	return toggle_row("INSERT OR IGNORE INTO pins (id, account_id,"
-			  " status_id) VALUES (?3, ?1, ?2)",
-			  "DELETE FROM pins WHERE account_id = ?1"
-			  " AND status_id = ?2",
-			  NULL, account_id, status_id, on);
-}
-
-int64_t store_pin_count(int64_t account_id)
-{
-	return db_int64("SELECT count(*) FROM pins WHERE account_id = ?1",
-			account_id, 0);
+	toggle_spec t = {
+		.insert_sql = "INSERT OR IGNORE INTO pins (id, account_id,"
+			      " status_id) VALUES (?3, ?1, ?2)",
+		.delete_sql = "DELETE FROM pins WHERE account_id = ?1"
+			      " AND status_id = ?2",
+		/* a pin already there is no new one: it never counts */
+		.count_sql = "SELECT count(*) FROM pins WHERE account_id = ?1"
+			     " AND NOT EXISTS (SELECT 1 FROM pins WHERE"
+			     " account_id = ?1 AND status_id = ?2)",
+		.max = max,
+	};
+	return toggle_row(&t, account_id, status_id, on);
 }
 
 /* All four flags of a page in one statement; ids go in as a JSON array so

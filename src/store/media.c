@@ -198,8 +198,10 @@ int store_media_attach_tx(int64_t status_id, int64_t account_id,
 		sqlite3_bind_int64(st, 4, account_id);
 		if (db_done(st) < 0)
 			return -1;
+		/* taken meanwhile (the caller's check ran outside this
+		 * transaction): an answer for the client, not an error */
 		if (sqlite3_changes(db_conn()) != 1)
-			return -1; /* taken meanwhile: the caller checked */
+			return STORE_TAKEN;
 	}
 	return 0;
 }

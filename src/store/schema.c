@@ -622,6 +622,29 @@ static const char *const migrations[] = {
 	"  ON auth_codes(account_id);"
 	"CREATE INDEX IF NOT EXISTS featured_tags_by_tag ON "
 	"featured_tags(tag_id);",
+
+	/* 11: per-account limits the database enforces. The limits
+	 * are configuration, so the server writes them into `limits` at
+	 * start (store_limit_set) and a trigger refuses the row that would
+	 * go over: a count checked before the insert cannot be raced past,
+	 * whatever path the insert comes from. No row, no limit. A pin or
+	 * feature that already exists is let through to its unique index. */
+	"CREATE TABLE limits ("
+	"  name TEXT PRIMARY KEY,"
+	"  value INTEGER NOT NULL);"
+	"CREATE TRIGGER pins_limit BEFORE INSERT ON pins"
+	"  WHEN (SELECT count(*) FROM pins WHERE account_id = NEW.account_id)"
+	"    >= (SELECT value FROM limits WHERE name = 'max_pinned')"
+	"  AND NOT EXISTS (SELECT 1 FROM pins WHERE account_id ="
+	"    NEW.account_id AND status_id = NEW.status_id)"
+	"BEGIN SELECT RAISE(ABORT, 'limit: max_pinned'); END;"
+	"CREATE TRIGGER featured_tags_limit BEFORE INSERT ON featured_tags"
+	"  WHEN (SELECT count(*) FROM featured_tags"
+	"    WHERE account_id = NEW.account_id)"
+	"    >= (SELECT value FROM limits WHERE name = 'max_featured_tags')"
+	"  AND NOT EXISTS (SELECT 1 FROM featured_tags WHERE account_id ="
+	"    NEW.account_id AND tag_id = NEW.tag_id)"
+	"BEGIN SELECT RAISE(ABORT, 'limit: max_featured_tags'); END;",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -684,6 +707,16 @@ int store_open(const char *data_dir)
 	snprintf(path, sizeof path, "%s/chorus.db", data_dir);
 	db_set_path(path);
 	return migrate(db_conn());
+}
+
+int store_limit_set(const char *name, int64_t value)
+{
+	sqlite3_stmt *st = db_stmt("INSERT INTO limits (name, value)"
+				   " VALUES (?1, ?2) ON CONFLICT (name)"
+				   " DO UPDATE SET value = excluded.value");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, value);
+	return db_done(st) < 0 ? -1 : 0;
 }
 
 int store_schema_version(void)

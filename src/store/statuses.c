@@ -206,6 +206,16 @@ static int status_insert_tx(const status *s, const store_tag_ref *tags,
 	unsigned char *path = NULL;
 	size_t path_len = 0;
 	int64_t root = 0;
+	/* what it replies to or boosts must still be there, and visible to
+	 * its author: a delete (or unfollow) that committed since the
+	 * caller's check answers STORE_GONE, not a foreign key failure (nor
+	 * a reply to a post already gone) */
+	int rc;
+	if ((s->in_reply_to_id &&
+	     (rc = db_status_check(s->in_reply_to_id, s->account_id)) < 0) ||
+	    (s->reblog_of_id &&
+	     (rc = db_status_check(s->reblog_of_id, s->account_id)) < 0))
+		return rc;
 	arena tmp;
 	arena_init(&tmp);
 	if (!s->reblog_of_id) {
@@ -253,17 +263,18 @@ static int status_insert_tx(const status *s, const store_tag_ref *tags,
 		sqlite3_bind_int64(st, 14, s->app_id);
 	sqlite3_bind_text(st, 15, s->entities, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 16, s->created_at);
-	int rc = db_done(st);
+	rc = db_done(st);
 	arena_release(&tmp);
 	if (rc < 0)
-		return -1;
+		return rc;
 	if (insert_tags_mentions(s->id, tags, ntags, mentions, nmentions,
 				 s->created_at) < 0 ||
 	    count_tag_uses(s, tags, ntags) < 0)
 		return -1;
-	if (s->nmedia && store_media_attach_tx(s->id, s->account_id,
-					       s->media_ids, s->nmedia) < 0)
-		return -1;
+	if (s->nmedia &&
+	    (rc = store_media_attach_tx(s->id, s->account_id, s->media_ids,
+					s->nmedia)) < 0)
+		return rc;
 	if (s->in_reply_to_id && store_counts_as_reply(s->vis) &&
 	    bump(sql_bump_replies, s->in_reply_to_id, 1))
 		return -1;
@@ -290,10 +301,10 @@ int store_status_insert(const status *s, const store_tag_ref *tags,
 {
 	if (db_begin() < 0)
 		return -1;
-	if (status_insert_tx(s, tags, ntags, mentions, nmentions) < 0 ||
-	    db_commit() < 0) {
+	int rc = status_insert_tx(s, tags, ntags, mentions, nmentions);
+	if (rc < 0 || (rc = db_commit()) < 0) {
 		db_rollback();
-		return -1;
+		return rc;
 	}
 	return 0;
 }
@@ -309,12 +320,13 @@ int store_status_insert_once(const status *s, const store_tag_ref *tags,
 		db_rollback();
 		return 1;
 	}
-	if (status_insert_tx(s, tags, ntags, mentions, nmentions) < 0 ||
-	    store_idempotency_put(s->account_id, key, s->id, s->created_at) <
-		    0 ||
-	    db_commit() < 0) {
+	int rc = status_insert_tx(s, tags, ntags, mentions, nmentions);
+	if (rc < 0 ||
+	    (rc = store_idempotency_put(s->account_id, key, s->id,
+					s->created_at)) < 0 ||
+	    (rc = db_commit()) < 0) {
 		db_rollback();
-		return -1;
+		return rc;
 	}
 	return 0;
 }
@@ -325,22 +337,23 @@ int store_status_delete(const status *s)
 		return -1;
 	/* a concurrent delete may have won since the caller loaded s: then
 	 * there is nothing to do, and the counters must not move twice */
-	sqlite3_stmt *st = db_stmt("SELECT 1 FROM statuses WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, s->id);
-	bool exists = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	if (!exists) {
+	if (!db_status_exists(s->id)) {
 		db_rollback();
-		return 0;
+		return STORE_GONE;
 	}
 	/* reblogs of this status go with it; their authors' counts too */
-	st = db_stmt("UPDATE accounts SET statuses_count = max(0, "
-		     "statuses_count - 1)"
-		     " WHERE id IN (SELECT account_id FROM statuses"
-		     " WHERE reblog_of_id = ?1)");
+	sqlite3_stmt *st =
+		db_stmt("UPDATE accounts SET statuses_count = max(0, "
+			"statuses_count - 1)"
+			" WHERE id IN (SELECT account_id FROM statuses"
+			" WHERE reblog_of_id = ?1)");
 	sqlite3_bind_int64(st, 1, s->id);
 	if (db_done(st) < 0)
 		goto fail;
+	/* counted here, inside the transaction: a boost committed after the
+	 * caller loaded s (reblogs_count 0 then) is deleted too, and its
+	 * booster's cached account must go with it */
+	bool had_reblogs = sqlite3_changes(db_conn()) > 0;
 	/* its attachments go with it (the caller removes their files) */
 	st = db_stmt("DELETE FROM media_attachments WHERE status_id = ?1");
 	sqlite3_bind_int64(st, 1, s->id);
@@ -362,7 +375,7 @@ int store_status_delete(const status *s)
 		db_touch(cache_statuses, s->in_reply_to_id);
 	if (s->reblog_of_id)
 		db_touch(cache_statuses, s->reblog_of_id);
-	if (s->reblogs_count > 0) /* rebloggers' statuses_count moved */
+	if (had_reblogs) /* rebloggers' statuses_count moved */
 		db_touch_all();
 	if ((store_counts_as_status(s->vis) &&
 	     bump(sql_bump_account_statuses, s->account_id, -1) < 0) ||
@@ -445,6 +458,10 @@ int store_status_update(const status *old, const status *s,
 {
 	if (db_begin() < 0)
 		return -1;
+	int rc = STORE_GONE; /* deleted since the caller loaded old */
+	if (!db_status_exists(old->id))
+		goto fail;
+	rc = -1;
 	/* the first edit also records the original as version one */
 	sqlite3_stmt *st;
 	if ((!has_edits(old->id) && record_original(old) < 0) ||
@@ -476,16 +493,18 @@ int store_status_update(const status *old, const status *s,
 		goto fail;
 	db_touch(cache_statuses, s->id);
 	if (insert_tags_mentions(s->id, tags, ntags, mentions, nmentions,
-				 s->edited_at) < 0 ||
-	    (s->media_ids &&
-	     store_media_attach_tx(s->id, s->account_id, s->media_ids,
-				   s->nmedia) < 0) ||
-	    db_commit() < 0)
+				 s->edited_at) < 0)
+		goto fail;
+	if (s->media_ids &&
+	    (rc = store_media_attach_tx(s->id, s->account_id, s->media_ids,
+					s->nmedia)) < 0)
+		goto fail;
+	if ((rc = db_commit()) < 0)
 		goto fail;
 	return 0;
 fail:
 	db_rollback();
-	return -1;
+	return rc;
 }
 
 size_t store_status_edits(arena *ar, int64_t id, int64_t viewer,

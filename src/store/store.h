@@ -25,6 +25,28 @@ void store_read_begin(void);
 void store_read_end(void);
 /* Schema version after migrations. */
 int store_schema_version(void);
+/* Write limit name ("max_pinned", "max_featured_tags") for the database
+ * to enforce (a trigger refuses the insert going over it). Call after
+ * store_open with the configured values. 0 or -1. */
+int store_limit_set(const char *name, int64_t value);
+
+/* The visibility rule (domain's visibility_can_see, which reads only a
+ * status's id, author and visibility): writes acting as an account on a
+ * status re-check it inside their transaction. None set: existence only. */
+typedef bool (*store_visibility_rule)(int64_t viewer, const status *s);
+void store_set_visibility_rule(store_visibility_rule rule);
+
+/* What a write found inside its own transaction, beyond 0 and -1: the
+ * check and the write it guards share the transaction, and a constraint
+ * the database enforces maps to the same code (db_done), never to an
+ * internal error. Every one is < 0, so `rc < 0` still means "not done". */
+enum store_result {
+	STORE_OK = 0,
+	STORE_ERROR = -1,
+	STORE_GONE = -2,  /* the status acted on is gone (or hidden now) */
+	STORE_LIMIT = -3, /* a per-account limit is reached */
+	STORE_TAKEN = -4, /* an attachment is no longer attachable */
+};
 
 /* ---- the data functions; every one runs on the calling thread's
  * connection. Functions returning int give 0 on success and -1 on a
@@ -119,7 +141,9 @@ typedef struct store_tag_ref {
 /* Insert a status (s->id set) with its tags and mentions, maintaining
  * thread path, reply/reblog/status counters and last_status_at, all in one
  * transaction. Counters follow Mastodon: replies_count counts only public
- * and unlisted replies, statuses_count leaves out direct posts. */
+ * and unlisted replies, statuses_count leaves out direct posts. 0;
+ * STORE_GONE when the parent or boosted status no longer exists,
+ * STORE_TAKEN when an attachment was taken meanwhile; -1. */
 int store_status_insert(const status *s, const store_tag_ref *tags,
 			size_t ntags, const int64_t *mentions,
 			size_t nmentions);
@@ -133,11 +157,14 @@ int store_status_insert_once(const status *s, const store_tag_ref *tags,
 			     size_t nmentions, const char *key,
 			     int64_t since_ms, int64_t *existing);
 bool store_status_get(arena *ar, int64_t id, status *out);
-/* Delete a status, its reblogs, and fix the counters. */
+/* Delete a status, its reblogs, and fix the counters. 0; STORE_GONE when
+ * it was already deleted (by a concurrent delete); -1. */
 int store_status_delete(const status *s);
 /* Replace a status's text, keeping the previous version in its history
  * with the accounts each version mentioned. Mentions the edit drops stay
- * (flagged removed): store_is_mentioned still holds for them. 0 or -1. */
+ * (flagged removed): store_is_mentioned still holds for them. 0;
+ * STORE_GONE when the status was deleted meanwhile, STORE_TAKEN as for
+ * an insert; -1. */
 int store_status_update(const status *old, const status *s,
 			const store_tag_ref *tags, size_t ntags,
 			const int64_t *mentions, size_t nmentions);
@@ -225,8 +252,11 @@ size_t store_featured_tags(arena *a, int64_t account_id,
 			   store_featured_tag **out);
 /* How many tags the account features (cheap: no post counts). */
 size_t store_featured_tags_count(int64_t account_id);
-/* Feature a tag: 0, 1 when it already is, -1 on error. */
-int store_featured_tag_add(int64_t id, int64_t account_id, int64_t tag_id);
+/* Feature a tag: 0, 1 when it already is, STORE_LIMIT when the account
+ * already features max (counted inside the insert's transaction, and
+ * enforced by the database), -1 on error. */
+int store_featured_tag_add(int64_t id, int64_t account_id, int64_t tag_id,
+			   int64_t max);
 /* Unfeature (only the account's own): true when one was removed. */
 bool store_featured_tag_remove(int64_t account_id, int64_t id);
 /* Tags the account used most in its last max_posts posts and does not
@@ -370,8 +400,8 @@ size_t store_media_of_account(arena *a, int64_t account_id,
 size_t store_media_stale(arena *a, int64_t before_ms, media_attachment *out,
 			 size_t max);
 /* Inside a status write: make ids (ready, unattached, the account's) the
- * status's attachments in that order, detaching the ones it had. -1 when
- * one is no longer attachable. */
+ * status's attachments in that order, detaching the ones it had.
+ * STORE_TAKEN when one is no longer attachable, -1 on error. */
 int store_media_attach_tx(int64_t status_id, int64_t account_id,
 			  const int64_t *ids, size_t n);
 
@@ -398,11 +428,12 @@ int store_jobs_recover(void);
 
 /* interactions.c */
 /* Insert/delete a favourite/bookmark/pin; return 1 when the row changed,
- * 0 when it already was so, -1 on error. Counters move with the rows. */
+ * 0 when it already was so, STORE_GONE when the status is gone (checked
+ * inside the write's transaction), -1 on error. Counters move with the
+ * rows. A pin is STORE_LIMIT when the account already has max. */
 int store_favourite_set(int64_t account_id, int64_t status_id, bool on);
 int store_bookmark_set(int64_t account_id, int64_t status_id, bool on);
-int store_pin_set(int64_t account_id, int64_t status_id, bool on);
-int64_t store_pin_count(int64_t account_id);
+int store_pin_set(int64_t account_id, int64_t status_id, bool on, int64_t max);
 /* Flags of viewer for n statuses (reblog wrappers resolved by caller). */
 void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 			status_flags *out);

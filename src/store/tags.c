@@ -114,18 +114,32 @@ size_t store_featured_tags(arena *a, int64_t account_id,
 	return n;
 }
 
-int store_featured_tag_add(int64_t id, int64_t account_id, int64_t tag_id)
+int store_featured_tag_add(int64_t id, int64_t account_id, int64_t tag_id,
+			   int64_t max)
 {
+	if (db_begin() < 0)
+		return -1;
+	int rc = 1;
+	if (db_exists("SELECT 1 FROM featured_tags WHERE account_id = ?1"
+		      " AND tag_id = ?2",
+		      account_id, tag_id))
+		goto done;
+	rc = STORE_LIMIT;
+	if ((int64_t)store_featured_tags_count(account_id) >= max)
+		goto done;
 	sqlite3_stmt *st = db_stmt(
 		"INSERT INTO featured_tags (id, account_id, tag_id, created_at)"
-		" VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
+		" VALUES (?1, ?2, ?3, ?4)");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, account_id);
 	sqlite3_bind_int64(st, 3, tag_id);
 	sqlite3_bind_int64(st, 4, id_to_ms(id));
-	if (db_done(st) < 0)
-		return -1;
-	return sqlite3_changes(db_conn()) ? 0 : 1;
+	if ((rc = db_done(st)) < 0 || (rc = db_commit()) < 0)
+		goto done;
+	return 0;
+done:
+	db_rollback();
+	return rc;
 }
 
 bool store_featured_tag_remove(int64_t account_id, int64_t id)

@@ -731,6 +731,35 @@ static void test_feeds_put_read_before_a_push_is_refused(void **state)
 		FEEDS_ABSENT);
 }
 
+static void
+test_feeds_push_landing_after_a_later_unfollow_is_not_listed(void **state)
+{
+	int64_t out[8];
+	size_t n;
+	/* a post commits (epoch e1) and is to be pushed to owner 1's feed;
+	 * before that push lands, owner 1 unfollows the author (commit e2),
+	 * the drop lands and a read refills the feed without the post */
+	uint64_t post_committed = cache_epoch_next();
+	uint64_t unfollow_committed = cache_epoch_next();
+	feeds_drop_at(feeds_home, 1, unfollow_committed);
+	cache_request_begin();
+	assert_true(feeds_put(feeds_home, 1, FEED_IDS(50), 1, true));
+	/* the late push must not put the unfollowed author's post back */
+	feeds_push_at(feeds_home, 1, 99, post_committed);
+	assert_int_not_equal(
+		feeds_page(feeds_home, 1, 0, INT64_MAX, false, 8, out, &n),
+		FEEDS_HIT);
+	/* a post committed after the unfollow is pushed as usual */
+	cache_request_begin();
+	assert_true(feeds_put(feeds_home, 1, FEED_IDS(50), 1, true));
+	feeds_push_at(feeds_home, 1, 120, cache_epoch_next());
+	assert_int_equal(
+		feeds_page(feeds_home, 1, 0, INT64_MAX, false, 8, out, &n),
+		FEEDS_HIT);
+	assert_int_equal(n, 2);
+	assert_int_equal(out[0], 120);
+}
+
 static void test_feeds_third_owner_evicts_least_recently_read(void **state)
 {
 	int64_t out[8];
@@ -871,6 +900,8 @@ int main(void)
 		FEEDS_TEST(test_feeds_incomplete_feed_sends_older_pages_away),
 		FEEDS_TEST(test_feeds_push_keeps_order_and_length),
 		FEEDS_TEST(test_feeds_put_read_before_a_push_is_refused),
+		FEEDS_TEST(
+			test_feeds_push_landing_after_a_later_unfollow_is_not_listed),
 		FEEDS_TEST(test_feeds_third_owner_evicts_least_recently_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
