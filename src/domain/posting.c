@@ -190,7 +190,7 @@ void notify(int64_t recipient, const char *type, int64_t from,
 		.status_id = status_id,
 		.created_at = time_now_ms(),
 	};
-	if (store_notification_insert(&n) == 0)
+	if (store_notification_insert(&n) > 0)
 		events_publish(&(event){.kind = EVENT_NOTIFICATION,
 					.id = n.id,
 					.account_id = recipient});
@@ -442,6 +442,12 @@ dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
 	r.created_at = time_now_ms();
 	const char *msg;
 	int rc = store_status_insert(&r, NULL, 0, NULL, 0);
+	if (rc == STORE_TAKEN) { /* a concurrent boost by the same account
+				    won (one per account and post: a unique
+				    index): answer with it, as Mastodon does */
+		*reblog_id = store_reblog_find(p->account_id, s.id);
+		return *reblog_id ? DOM_OK : DOM_NOT_FOUND;
+	}
 	if (rc < 0) /* STORE_GONE: the boosted post was deleted meanwhile */
 		return dom_from_store(rc, NULL, &msg);
 	events_publish(&(event){.kind = EVENT_STATUS, .id = r.id});

@@ -256,6 +256,7 @@ int db_constraint_result(int rc)
 	switch (sqlite3_extended_errcode(db_conn())) {
 	case SQLITE_CONSTRAINT_FOREIGNKEY: return STORE_GONE;
 	case SQLITE_CONSTRAINT_TRIGGER: return STORE_LIMIT;
+	case SQLITE_CONSTRAINT_UNIQUE: return STORE_TAKEN;
 	default: return STORE_ERROR;
 	}
 }

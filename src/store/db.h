@@ -29,11 +29,13 @@ int db_begin(void);
 int db_commit(void);
 void db_rollback(void);
 /* Step a statement expecting SQLITE_DONE: 0; a foreign key to a row gone
- * gives STORE_GONE and a limit trigger STORE_LIMIT (store.h), quietly;
+ * gives STORE_GONE, a limit trigger STORE_LIMIT and a unique index
+ * STORE_TAKEN (store.h), quietly;
  * anything else is logged and gives -1. */
 int db_done(sqlite3_stmt *st);
 /* The store_result a failed step's rc stands for: STORE_GONE, STORE_LIMIT,
- * or STORE_ERROR when it is not a constraint the schema uses as an answer. */
+ * STORE_TAKEN, or STORE_ERROR when it is not a constraint the schema uses as an
+ * answer. */
 int db_constraint_result(int rc);
 /* Inside a write transaction: whether status id still exists. */
 bool db_status_exists(int64_t id);

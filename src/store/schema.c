@@ -645,6 +645,79 @@ static const char *const migrations[] = {
 	"  AND NOT EXISTS (SELECT 1 FROM featured_tags WHERE account_id ="
 	"    NEW.account_id AND tag_id = NEW.tag_id)"
 	"BEGIN SELECT RAISE(ABORT, 'limit: max_featured_tags'); END;",
+
+	/* 12: one boost per account and post, one notification per act.
+	 * The existence check of a boost ran outside the insert's
+	 * transaction, so concurrent boosts stored twice; undoing an act
+	 * left its notification, and doing it again added another. First
+	 * what that left behind goes: the newer of each doubled boost (its
+	 * author's statuses_count with it) and the boosted posts' counts
+	 * are recounted; notifications whose act is gone, and the newer of
+	 * each doubled one. Then the database enforces both. Undoing an
+	 * act removes its notification in the undo's own statement, by
+	 * trigger, whatever path (or cascade) the undo comes from. Edits
+	 * notify again ("update"): the unique row moves to the newest. */
+	"UPDATE accounts SET statuses_count = max(0, statuses_count -"
+	"  (SELECT count(*) FROM statuses s WHERE s.account_id = accounts.id"
+	"   AND s.reblog_of_id IS NOT NULL AND s.visibility <> 3"
+	"   AND EXISTS (SELECT 1 FROM statuses t WHERE t.reblog_of_id ="
+	"    s.reblog_of_id AND t.account_id = s.account_id AND t.id < s.id)))"
+	" WHERE id IN (SELECT s.account_id FROM statuses s"
+	"  WHERE s.reblog_of_id IS NOT NULL AND EXISTS (SELECT 1 FROM statuses "
+	"t"
+	"   WHERE t.reblog_of_id = s.reblog_of_id"
+	"   AND t.account_id = s.account_id AND t.id < s.id));"
+	"DELETE FROM statuses WHERE reblog_of_id IS NOT NULL AND EXISTS ("
+	"  SELECT 1 FROM statuses t WHERE t.reblog_of_id = "
+	"statuses.reblog_of_id"
+	"  AND t.account_id = statuses.account_id AND t.id < statuses.id);"
+	"UPDATE statuses SET reblogs_count = (SELECT count(*) FROM statuses r"
+	"  WHERE r.reblog_of_id = statuses.id) WHERE reblogs_count > 0;"
+	"DROP INDEX statuses_by_reblog;"
+	"CREATE UNIQUE INDEX statuses_one_reblog"
+	"  ON statuses(reblog_of_id, account_id) WHERE reblog_of_id IS NOT "
+	"NULL;"
+	"DELETE FROM notifications WHERE"
+	"  (type = 'favourite' AND NOT EXISTS (SELECT 1 FROM favourites f"
+	"   WHERE f.account_id = notifications.from_account_id"
+	"   AND f.status_id = notifications.status_id))"
+	"  OR (type = 'reblog' AND NOT EXISTS (SELECT 1 FROM statuses r"
+	"   WHERE r.reblog_of_id = notifications.status_id"
+	"   AND r.account_id = notifications.from_account_id))"
+	"  OR (type = 'follow' AND NOT EXISTS (SELECT 1 FROM follows f"
+	"   WHERE f.account_id = notifications.from_account_id"
+	"   AND f.target_id = notifications.account_id))"
+	"  OR (type = 'follow_request' AND NOT EXISTS (SELECT 1"
+	"   FROM follow_requests f"
+	"   WHERE f.account_id = notifications.from_account_id"
+	"   AND f.target_id = notifications.account_id));"
+	"DELETE FROM notifications WHERE EXISTS (SELECT 1 FROM notifications n"
+	"  WHERE n.account_id = notifications.account_id"
+	"  AND n.from_account_id = notifications.from_account_id"
+	"  AND n.type = notifications.type"
+	"  AND coalesce(n.status_id, 0) = coalesce(notifications.status_id, 0)"
+	"  AND n.id > notifications.id);"
+	"CREATE UNIQUE INDEX notifications_one_per_act ON notifications"
+	"  (account_id, from_account_id, type, coalesce(status_id, 0));"
+	"CREATE TRIGGER favourites_unnotify AFTER DELETE ON favourites BEGIN"
+	"  DELETE FROM notifications WHERE status_id = OLD.status_id"
+	"  AND from_account_id = OLD.account_id AND type = 'favourite';"
+	"END;"
+	"CREATE TRIGGER reblogs_unnotify AFTER DELETE ON statuses"
+	"  WHEN OLD.reblog_of_id IS NOT NULL BEGIN"
+	"  DELETE FROM notifications WHERE status_id = OLD.reblog_of_id"
+	"  AND from_account_id = OLD.account_id AND type = 'reblog';"
+	"END;"
+	"CREATE TRIGGER follows_unnotify AFTER DELETE ON follows BEGIN"
+	"  DELETE FROM notifications WHERE account_id = OLD.target_id"
+	"  AND from_account_id = OLD.account_id AND type = 'follow';"
+	"END;"
+	"CREATE TRIGGER follow_requests_unnotify AFTER DELETE ON "
+	"follow_requests"
+	"  BEGIN"
+	"  DELETE FROM notifications WHERE account_id = OLD.target_id"
+	"  AND from_account_id = OLD.account_id AND type = 'follow_request';"
+	"END;",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -717,6 +790,13 @@ int store_limit_set(const char *name, int64_t value)
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, value);
 	return db_done(st) < 0 ? -1 : 0;
+}
+
+const char *store_migration_sql(int version)
+{
+	return version >= 1 && version <= SCHEMA_VERSION
+		       ? migrations[version - 1]
+		       : NULL;
 }
 
 int store_schema_version(void)

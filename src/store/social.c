@@ -203,10 +203,17 @@ int store_tag_followers_each(const char *key, void (*each)(int64_t, void *),
 
 int store_notification_insert(const notification *n)
 {
-	sqlite3_stmt *st =
-		db_stmt("INSERT INTO notifications (id, account_id, type,"
-			" from_account_id, status_id, created_at)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	/* one per recipient, sender, type and post (a unique index): a
+	 * repeated act is not told twice; an edit ("update") tells again,
+	 * moving its row to the newest id */
+	sqlite3_stmt *st = db_stmt(
+		"INSERT INTO notifications (id, account_id, type,"
+		" from_account_id, status_id, created_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+		" ON CONFLICT (account_id, from_account_id, type,"
+		" coalesce(status_id, 0)) DO UPDATE SET id = excluded.id,"
+		" created_at = excluded.created_at"
+		" WHERE excluded.type = 'update'");
 	sqlite3_bind_int64(st, 1, n->id);
 	sqlite3_bind_int64(st, 2, n->account_id);
 	sqlite3_bind_text(st, 3, n->type, -1, SQLITE_STATIC);
@@ -214,7 +221,9 @@ int store_notification_insert(const notification *n)
 	if (n->status_id)
 		sqlite3_bind_int64(st, 5, n->status_id);
 	sqlite3_bind_int64(st, 6, n->created_at);
-	return db_done(st);
+	if (db_done(st) < 0)
+		return -1;
+	return sqlite3_changes(db_conn()) > 0;
 }
 
 static void notification_from_row(arena *ar, sqlite3_stmt *st, notification *n)

@@ -23,6 +23,9 @@ void store_thread_close(void);
  * (db_begin) ends it first. No-ops when already in/out of one. */
 void store_read_begin(void);
 void store_read_end(void);
+/* The SQL of migration version (1-based, static), or NULL; for tests that
+ * replay a migration over data the code no longer writes. */
+const char *store_migration_sql(int version);
 /* Schema version after migrations. */
 int store_schema_version(void);
 /* Write limit name ("max_pinned", "max_featured_tags") for the database
@@ -45,7 +48,8 @@ enum store_result {
 	STORE_ERROR = -1,
 	STORE_GONE = -2,  /* the status acted on is gone (or hidden now) */
 	STORE_LIMIT = -3, /* a per-account limit is reached */
-	STORE_TAKEN = -4, /* an attachment is no longer attachable */
+	STORE_TAKEN = -4, /* an attachment is no longer attachable, or a row
+			     that is unique exists already (a second boost) */
 };
 
 /* ---- the data functions; every one runs on the calling thread's
@@ -478,6 +482,9 @@ int store_tag_followers_each(const char *key, void (*each)(int64_t, void *),
 			     void *ctx);
 
 /* notifications.c */
+/* Store n unless the same act (recipient, sender, type, status) is
+ * already notified; an "update" replaces its older row. 1 when a row was
+ * written (publish it), 0 when it was already there, -1 on error. */
 int store_notification_insert(const notification *n);
 bool store_notification_get(int64_t account_id, int64_t id, notification *out,
 			    arena *ar);

@@ -701,8 +701,150 @@ static int64_t notify(int64_t to, int64_t from, const char *type,
 			  .status_id = status_id,
 			  .type = type};
 	n.created_at = id_to_ms(n.id);
-	assert_int_equal(store_notification_insert(&n), 0);
+	assert_int_equal(store_notification_insert(&n), 1);
 	return n.id;
+}
+
+/* How many notifications of type the account has. */
+static int count_notifications(int64_t to, const char *type)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db_conn(),
+					    "SELECT count(*) FROM notifications"
+					    " WHERE account_id = ?1"
+					    " AND type = ?2",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(st, 1, to);
+	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void test_the_same_act_is_notified_once(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t s = post(alice, VIS_PUBLIC);
+	notify(alice, bob, "favourite", s);
+	notify(alice, bob, "follow", 0);
+	notification again = {.id = id_next(),
+			      .account_id = alice,
+			      .from_account_id = bob,
+			      .status_id = s,
+			      .type = "favourite",
+			      .created_at = 1};
+	assert_int_equal(store_notification_insert(&again), 0);
+	again.id = id_next();
+	again.type = "follow";
+	again.status_id = 0;
+	assert_int_equal(store_notification_insert(&again), 0);
+	assert_int_equal(count_notifications(alice, "favourite"), 1);
+	assert_int_equal(count_notifications(alice, "follow"), 1);
+	/* an edit tells again: the one row moves to the newest id */
+	notify(alice, bob, "update", s);
+	int64_t newest = notify(alice, bob, "update", s);
+	assert_int_equal(count_notifications(alice, "update"), 1);
+	notification got;
+	assert_true(store_notification_get(alice, newest, &got, &test_arena));
+}
+
+static void test_undoing_an_act_removes_its_notification(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t s = post(alice, VIS_PUBLIC);
+	assert_int_equal(store_favourite_set(bob, s, true), 1);
+	notify(alice, bob, "favourite", s);
+	int64_t boost = reblog(bob, s);
+	notify(alice, bob, "reblog", s);
+	assert_int_equal(
+		store_follow_create(id_next(), bob, alice, true, false), 0);
+	notify(alice, bob, "follow", 0);
+
+	assert_int_equal(store_favourite_set(bob, s, false), 1);
+	assert_int_equal(count_notifications(alice, "favourite"), 0);
+	status r = load_status(boost);
+	assert_int_equal(store_status_delete(&r), 0);
+	assert_int_equal(count_notifications(alice, "reblog"), 0);
+	assert_int_equal(store_follow_delete(bob, alice), 0);
+	assert_int_equal(count_notifications(alice, "follow"), 0);
+}
+
+static void test_a_second_boost_by_one_account_is_refused(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t s = post(alice, VIS_PUBLIC);
+	reblog(bob, s);
+	/* what a racing request that passed the same check would insert */
+	status again = new_status(bob, VIS_PUBLIC);
+	again.reblog_of_id = s;
+	assert_int_equal(store_status_insert(&again, NULL, 0, NULL, 0),
+			 STORE_TAKEN);
+	assert_int_equal(load_status(s).reblogs_count, 1);
+	assert_int_equal(load_account(bob).statuses_count, 1);
+}
+
+enum {
+	MIGRATION_ONE_PER_ACT = 12
+}; /* schema.c: unique boosts and
+      notifications */
+
+static void exec_sql(const char *sql)
+{
+	char *err = NULL;
+	int rc = sqlite3_exec(db_conn(), sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK)
+		fail_msg("%s (in %.200s)", err ? err : "?", sql);
+}
+
+/* What the code before migration 12 could leave (racing boosts, undone
+ * acts) is cleaned by it, counters recounted, constraints then on. */
+static void
+test_migration_removes_doubled_boosts_and_stale_notifications(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t s = post(alice, VIS_PUBLIC);
+	exec_sql("DROP INDEX statuses_one_reblog;"
+		 "DROP INDEX notifications_one_per_act;"
+		 "DROP TRIGGER favourites_unnotify;"
+		 "DROP TRIGGER reblogs_unnotify;"
+		 "DROP TRIGGER follows_unnotify;"
+		 "DROP TRIGGER follow_requests_unnotify;"
+		 "CREATE INDEX statuses_by_reblog ON statuses(reblog_of_id,"
+		 " account_id) WHERE reblog_of_id IS NOT NULL;");
+	reblog(bob, s);
+	reblog(bob, s); /* the race the index now prevents */
+	assert_int_equal(load_status(s).reblogs_count, 2);
+	assert_int_equal(load_account(bob).statuses_count, 2);
+	/* as the old INSERT wrote them (the upsert needs the index) */
+	char sql[512];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO notifications (id, account_id, type,"
+		 " from_account_id, status_id, created_at) VALUES"
+		 " (%lld, %lld, 'reblog', %lld, %lld, 0),"
+		 " (%lld, %lld, 'reblog', %lld, %lld, 0),"
+		 /* a favourite since undone */
+		 " (%lld, %lld, 'favourite', %lld, %lld, 0)",
+		 (long long)id_next(), (long long)alice, (long long)bob,
+		 (long long)s, (long long)id_next(), (long long)alice,
+		 (long long)bob, (long long)s, (long long)id_next(),
+		 (long long)alice, (long long)bob, (long long)s);
+	exec_sql(sql);
+
+	exec_sql(store_migration_sql(MIGRATION_ONE_PER_ACT));
+	assert_int_equal(load_status(s).reblogs_count, 1);
+	assert_int_equal(load_account(bob).statuses_count, 1);
+	assert_int_equal(count_notifications(alice, "reblog"), 1);
+	assert_int_equal(count_notifications(alice, "favourite"), 0);
+	status again = new_status(bob, VIS_PUBLIC);
+	again.reblog_of_id = s;
+	assert_int_equal(store_status_insert(&again, NULL, 0, NULL, 0),
+			 STORE_TAKEN);
 }
 
 static void test_notifications_page_filters_types(void **state)
@@ -741,10 +883,11 @@ static void test_notifications_page_min_id(void **state)
 {
 	int64_t alice = make_account("alice");
 	int64_t bob = make_account("bob");
+	/* one follow notification per follower: four followers */
 	int64_t n1 = notify(alice, bob, "follow", 0);
-	int64_t n2 = notify(alice, bob, "follow", 0);
-	int64_t n3 = notify(alice, bob, "follow", 0);
-	notify(alice, bob, "follow", 0);
+	int64_t n2 = notify(alice, make_account("carol"), "follow", 0);
+	int64_t n3 = notify(alice, make_account("dave"), "follow", 0);
+	notify(alice, make_account("erin"), "follow", 0);
 	notification out[TEST_MAX_IDS];
 	page p = page_of(2);
 	p.min_id = n1;
@@ -1095,6 +1238,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		STORE_TEST(test_schema_is_migrated),
 		STORE_TEST(test_every_foreign_key_has_an_index),
+		STORE_TEST(test_the_same_act_is_notified_once),
+		STORE_TEST(test_undoing_an_act_removes_its_notification),
+		STORE_TEST(test_a_second_boost_by_one_account_is_refused),
+		STORE_TEST(
+			test_migration_removes_doubled_boosts_and_stale_notifications),
 		STORE_TEST(test_password_change_revokes_every_token_at_once),
 		STORE_TEST(test_token_revoke_tells_which_token_and_whose),
 		STORE_TEST(test_revoke_one_session_only_of_its_account),
