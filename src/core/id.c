@@ -18,6 +18,13 @@ int64_t id_next(void)
 	}
 }
 
+void id_observe(int64_t id)
+{
+	int64_t last = atomic_load(&id_last);
+	while (last < id && !atomic_compare_exchange_weak(&id_last, &last, id))
+		;
+}
+
 int64_t id_from_ms(int64_t ms)
 {
 	return ms << ID_SEQUENCE_BITS;

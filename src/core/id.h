@@ -15,6 +15,9 @@ enum { ID_SEQUENCE_BITS = 16 };
 /* A fresh id, strictly greater than any earlier id from this process.
  * Thread-safe. */
 int64_t id_next(void);
+/* Tell the generator id is taken (by this process or, read from the
+ * database, another one): later id_next() values are greater. */
+void id_observe(int64_t id);
 /* The smallest id that could have been minted at ms (for time ranges). */
 int64_t id_from_ms(int64_t ms);
 /* Milliseconds since the epoch encoded in id. */

@@ -95,8 +95,7 @@ dom_err account_register(arena *a, const registration *reg, int64_t *id,
 		*msg = "could not hash the password";
 		return DOM_INTERNAL;
 	}
-	account acc = {0};
-	acc.id = id_next();
+	account acc = {0}; /* its id is taken as it is stored */
 	acc.username = u;
 	acc.display_name = reg->display_name ? reg->display_name : "";
 	acc.created_at = time_now_ms();

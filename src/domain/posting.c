@@ -183,7 +183,6 @@ void notify(int64_t recipient, const char *type, int64_t from,
 	if (recipient == from)
 		return;
 	notification n = {
-		.id = id_next(),
 		.account_id = recipient,
 		.type = type,
 		.from_account_id = from,
@@ -227,8 +226,7 @@ dom_err status_post(arena *a, const principal *author, const post_request *r,
 	}
 	composed c;
 	compose(a, r->text, &c);
-	s.id = id_next();
-	s.account_id = me;
+	s.account_id = me; /* its id is taken as it is stored */
 	s.text = r->text;
 	s.content = c.html;
 	s.spoiler_text = r->spoiler_text ? r->spoiler_text : "";
@@ -431,8 +429,7 @@ dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
 	/* a reblog is never more visible than what it boosts */
 	if (vis < s.vis)
 		vis = s.vis;
-	status r = {0};
-	r.id = id_next();
+	status r = {0}; /* its id is taken as it is stored */
 	r.account_id = p->account_id;
 	r.text = r.content = r.spoiler_text = "";
 	r.entities = "{}";

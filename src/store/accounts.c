@@ -47,7 +47,7 @@ static void account_from_row(arena *ar, sqlite3_stmt *st, account *a)
 	a->header = header ? arena_strdup(ar, header) : NULL;
 }
 
-int store_account_create(const account *a, const char *email,
+int store_account_create(account *a, const char *email,
 			 const char *password_hash, const char *role)
 {
 	/* the checks run inside the transaction so two racing sign-ups get
@@ -72,6 +72,8 @@ int store_account_create(const account *a, const char *email,
 		db_rollback();
 		return conflict;
 	}
+	/* under the write lock: unique beside the CLI, or another server */
+	a->id = DB_NEW_ID("accounts");
 	st = db_stmt("INSERT INTO accounts (id, username, username_key,"
 		     " display_name, created_at)"
 		     " VALUES (?1, ?2, lower(?2), ?3, ?4)");

@@ -1,5 +1,7 @@
 #include "store/db.h"
 
+#include "core/id.h"
+
 #include "core/cache.h"
 #include "core/config.h"
 #include "core/feeds.h"
@@ -316,6 +318,17 @@ int db_begin(void)
 	 * transaction first (it holds no locks that matter to writers) */
 	store_read_end();
 	return db_exec("BEGIN IMMEDIATE");
+}
+
+int64_t db_new_id(const char *newest_sql)
+{
+	sqlite3_stmt *st = db_stmt(newest_sql);
+	int64_t newest = sqlite3_step(st) == SQLITE_ROW
+				 ? sqlite3_column_int64(st, 0)
+				 : 0;
+	sqlite3_reset(st);
+	id_observe(newest);
+	return id_next();
 }
 
 /* Invalidations waiting for the transaction to commit. */

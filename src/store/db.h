@@ -26,6 +26,16 @@ int db_exec(const char *sql);
 /* Transactions: BEGIN IMMEDIATE so writers queue on the busy timeout
  * instead of failing mid-transaction. */
 int db_begin(void);
+/* The id of a new row, taken inside a write transaction (which holds the
+ * database's write lock): greater than id_next() would give and than the
+ * largest id the table holds, which newest_sql ("SELECT id FROM t ORDER
+ * BY id DESC LIMIT 1", a literal) reads. So ids are unique across every
+ * process writing the database, and increase in commit order: a page a
+ * client was served can never see an older id commit behind it. Use
+ * DB_NEW_ID(table). */
+int64_t db_new_id(const char *newest_sql);
+#define DB_NEW_ID(table)                                                       \
+	db_new_id("SELECT id FROM " table " ORDER BY id DESC LIMIT 1")
 int db_commit(void);
 void db_rollback(void);
 /* Step a statement expecting SQLITE_DONE: 0; a foreign key to a row gone

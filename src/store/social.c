@@ -1,5 +1,7 @@
 /* social.c — follows, follow requests, notifications and markers. */
 #include "core/cache.h"
+#include "core/id.h"
+#include "core/log.h"
 #include "store/db.h"
 #include "store/store.h"
 
@@ -201,29 +203,44 @@ int store_tag_followers_each(const char *key, void (*each)(int64_t, void *),
 	return each_id(st, each, ctx);
 }
 
-int store_notification_insert(const notification *n)
+int store_notification_insert(notification *n)
 {
 	/* one per recipient, sender, type and post (a unique index): a
 	 * repeated act is not told twice; an edit ("update") tells again,
-	 * moving its row to the newest id */
+	 * moving its row to the newest id. The id is taken in the statement
+	 * itself, which holds the write lock from its start: above every
+	 * notification already stored, so ids follow commit order (a client
+	 * polling with min_id never finds one committed behind its page). */
 	sqlite3_stmt *st = db_stmt(
 		"INSERT INTO notifications (id, account_id, type,"
 		" from_account_id, status_id, created_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-		" ON CONFLICT (account_id, from_account_id, type,"
+		" SELECT max(?1, coalesce((SELECT id FROM notifications"
+		" ORDER BY id DESC LIMIT 1), 0) + 1), ?2, ?3, ?4, ?5, ?6"
+		" WHERE true ON CONFLICT (account_id, from_account_id, type,"
 		" coalesce(status_id, 0)) DO UPDATE SET id = excluded.id,"
 		" created_at = excluded.created_at"
-		" WHERE excluded.type = 'update'");
-	sqlite3_bind_int64(st, 1, n->id);
+		" WHERE excluded.type = 'update' RETURNING id");
+	sqlite3_bind_int64(st, 1, id_next());
 	sqlite3_bind_int64(st, 2, n->account_id);
 	sqlite3_bind_text(st, 3, n->type, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, n->from_account_id);
 	if (n->status_id)
 		sqlite3_bind_int64(st, 5, n->status_id);
 	sqlite3_bind_int64(st, 6, n->created_at);
-	if (db_done(st) < 0)
+	store_read_end(); /* a write starts from a fresh snapshot */
+	int rc = sqlite3_step(st);
+	bool written = rc == SQLITE_ROW;
+	if (written) {
+		n->id = sqlite3_column_int64(st, 0);
+		id_observe(n->id);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_error("notification insert: %s", sqlite3_errmsg(db_conn()));
 		return -1;
-	return sqlite3_changes(db_conn()) > 0;
+	}
+	return written;
 }
 
 static void notification_from_row(arena *ar, sqlite3_stmt *st, notification *n)

@@ -197,11 +197,12 @@ static int fan_out(const status *s)
 	return feeds_home ? store_home_audience(s, push_home, (void *)s) : 0;
 }
 
-/* The body of an insert, inside the caller's transaction. */
-static int status_insert_tx(const status *s, const store_tag_ref *tags,
-			    size_t ntags, const int64_t *mentions,
-			    size_t nmentions)
+/* The body of an insert, inside the caller's transaction: s->id is
+ * taken here, under the write lock, so ids follow commit order. */
+static int status_insert_tx(status *s, const store_tag_ref *tags, size_t ntags,
+			    const int64_t *mentions, size_t nmentions)
 {
+	s->id = DB_NEW_ID("statuses");
 	/* thread path = parent's path + own id; a root's path is its id */
 	unsigned char *path = NULL;
 	size_t path_len = 0;
@@ -296,8 +297,8 @@ static int status_insert_tx(const status *s, const store_tag_ref *tags,
 	return fan_out(s);
 }
 
-int store_status_insert(const status *s, const store_tag_ref *tags,
-			size_t ntags, const int64_t *mentions, size_t nmentions)
+int store_status_insert(status *s, const store_tag_ref *tags, size_t ntags,
+			const int64_t *mentions, size_t nmentions)
 {
 	if (db_begin() < 0)
 		return -1;
@@ -309,10 +310,10 @@ int store_status_insert(const status *s, const store_tag_ref *tags,
 	return 0;
 }
 
-int store_status_insert_once(const status *s, const store_tag_ref *tags,
-			     size_t ntags, const int64_t *mentions,
-			     size_t nmentions, const char *key,
-			     int64_t since_ms, int64_t *existing)
+int store_status_insert_once(status *s, const store_tag_ref *tags, size_t ntags,
+			     const int64_t *mentions, size_t nmentions,
+			     const char *key, int64_t since_ms,
+			     int64_t *existing)
 {
 	if (db_begin() < 0)
 		return -1;
@@ -434,10 +435,11 @@ static int record_original(const status *old)
 	return db_done(st);
 }
 
-/* The new version s, addressed to mentions[0..n). 0 or -1. */
-static int record_version(const status *s, const int64_t *mentions, size_t n)
+/* The new version s, made at, addressed to mentions[0..n). 0 or -1. */
+static int record_version(const status *s, int64_t at, const int64_t *mentions,
+			  size_t n)
 {
-	int64_t edit = insert_edit(s, s->edited_at);
+	int64_t edit = insert_edit(s, at);
 	if (edit < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -462,10 +464,19 @@ int store_status_update(const status *old, const status *s,
 	if (!db_status_exists(old->id))
 		goto fail;
 	rc = -1;
+	/* the edit's time is taken here, under the write lock, so versions
+	 * are dated in the order they commit (never before the last one,
+	 * should the clock step back) */
+	int64_t at = time_now_ms();
+	int64_t last = db_int64("SELECT max(created_at) FROM status_edits"
+				" WHERE status_id = ?1 AND ?2 = ?2",
+				old->id, 0);
+	if (at < last)
+		at = last;
 	/* the first edit also records the original as version one */
 	sqlite3_stmt *st;
 	if ((!has_edits(old->id) && record_original(old) < 0) ||
-	    record_version(s, mentions, nmentions) < 0)
+	    record_version(s, at, mentions, nmentions) < 0)
 		goto fail;
 	st = db_stmt("UPDATE statuses SET text = ?2, content = ?3,"
 		     " spoiler_text = ?4, sensitive = ?5, language = ?6,"
@@ -478,7 +489,7 @@ int store_status_update(const status *old, const status *s,
 	if (s->language)
 		sqlite3_bind_text(st, 6, s->language, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, s->entities, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 8, s->edited_at);
+	sqlite3_bind_int64(st, 8, at);
 	if (db_done(st) < 0)
 		goto fail;
 	st = db_stmt("DELETE FROM status_tags WHERE status_id = ?1");
@@ -492,8 +503,8 @@ int store_status_update(const status *old, const status *s,
 	if (db_done(st) < 0)
 		goto fail;
 	db_touch(cache_statuses, s->id);
-	if (insert_tags_mentions(s->id, tags, ntags, mentions, nmentions,
-				 s->edited_at) < 0)
+	if (insert_tags_mentions(s->id, tags, ntags, mentions, nmentions, at) <
+	    0)
 		goto fail;
 	if (s->media_ids &&
 	    (rc = store_media_attach_tx(s->id, s->account_id, s->media_ids,

@@ -64,8 +64,9 @@ enum store_account_conflict {
 	STORE_ACCOUNT_USERNAME_TAKEN = 1,
 	STORE_ACCOUNT_EMAIL_TAKEN = 2,
 };
-/* Insert a local account with its user row; a->id must be set. */
-int store_account_create(const account *a, const char *email,
+/* Insert a local account with its user row; a->id receives its id, taken
+ * inside the transaction (DB_NEW_ID: unique across processes). */
+int store_account_create(account *a, const char *email,
 			 const char *password_hash, const char *role);
 bool store_account_get(arena *ar, int64_t id, account *out);
 /* Local account by username (case-insensitive) or, when domain is set,
@@ -142,24 +143,24 @@ typedef struct store_tag_ref {
 	const char *name, *key;
 } store_tag_ref;
 
-/* Insert a status (s->id set) with its tags and mentions, maintaining
+/* Insert a status with its tags and mentions (s->id receives its id,
+ * taken inside the transaction: see DB_NEW_ID), maintaining
  * thread path, reply/reblog/status counters and last_status_at, all in one
  * transaction. Counters follow Mastodon: replies_count counts only public
  * and unlisted replies, statuses_count leaves out direct posts. 0;
  * STORE_GONE when the parent or boosted status no longer exists,
  * STORE_TAKEN when an attachment was taken meanwhile; -1. */
-int store_status_insert(const status *s, const store_tag_ref *tags,
-			size_t ntags, const int64_t *mentions,
-			size_t nmentions);
+int store_status_insert(status *s, const store_tag_ref *tags, size_t ntags,
+			const int64_t *mentions, size_t nmentions);
 /* The same, guarded by an idempotency key: inside the one transaction, if
  * (s->account_id, key) was used since since_ms, nothing is written and
  * *existing receives the earlier status id (return 1). Returns 0 when s
  * was inserted, -1 on error. Writers are serialised by BEGIN IMMEDIATE,
  * so concurrent requests with one key create one status. */
-int store_status_insert_once(const status *s, const store_tag_ref *tags,
-			     size_t ntags, const int64_t *mentions,
-			     size_t nmentions, const char *key,
-			     int64_t since_ms, int64_t *existing);
+int store_status_insert_once(status *s, const store_tag_ref *tags, size_t ntags,
+			     const int64_t *mentions, size_t nmentions,
+			     const char *key, int64_t since_ms,
+			     int64_t *existing);
 bool store_status_get(arena *ar, int64_t id, status *out);
 /* Delete a status, its reblogs, and fix the counters. 0; STORE_GONE when
  * it was already deleted (by a concurrent delete); -1. */
@@ -483,9 +484,10 @@ int store_tag_followers_each(const char *key, void (*each)(int64_t, void *),
 
 /* notifications.c */
 /* Store n unless the same act (recipient, sender, type, status) is
- * already notified; an "update" replaces its older row. 1 when a row was
- * written (publish it), 0 when it was already there, -1 on error. */
-int store_notification_insert(const notification *n);
+ * already notified; an "update" replaces its older row. n->id receives
+ * its id, taken in the insert (commit order). 1 when a row was written
+ * (publish it), 0 when it was already there, -1 on error. */
+int store_notification_insert(notification *n);
 bool store_notification_get(int64_t account_id, int64_t id, notification *out,
 			    arena *ar);
 /* Newest-first page of a recipient's notifications; types/exclude are
