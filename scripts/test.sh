@@ -13,13 +13,15 @@ step() {
 	name=$1
 	shift
 	echo "==> $name"
+	t0=$(date +%s)
 	if "$@"; then
 		passed=$((passed + 1))
-		echo "<== $name: ok"
+		result=ok
 	else
 		failed=$((failed + 1))
-		echo "<== $name: FAILED"
+		result=FAILED
 	fi
+	echo "<== $name: $result ($(($(date +%s) - t0)) s)"
 }
 
 # Python from Debian: python3-mastodon lives there, not in a pyenv.
