@@ -30,9 +30,11 @@ $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# -MMD: a test is rebuilt when a header it includes changes (a stale test
+# binary would pass against code it no longer matches)
 $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
 
 unit: $(UNIT)
 	@failed=0; for t in $(UNIT); do echo "== $$t"; $$t || failed=1; done; \
@@ -62,4 +64,4 @@ format-check:
 clean:
 	rm -rf build build-asan
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(UNIT:=.d)

@@ -90,7 +90,7 @@ static status new_status(int64_t author, visibility vis)
 	return s;
 }
 
-static int64_t insert(const status *s)
+static int64_t insert(status *s)
 {
 	assert_int_equal(store_status_insert(s, NULL, 0, NULL, 0), 0);
 	return s->id;
