@@ -652,9 +652,9 @@ static const char *const migrations[] = {
 	 * left its notification, and doing it again added another. First
 	 * what that left behind goes: the newer of each doubled boost (its
 	 * author's statuses_count with it) and the boosted posts' counts
-	 * are recounted; notifications whose act is gone, and the newer of
-	 * each doubled one. Then the database enforces both. Undoing an
-	 * act removes its notification in the undo's own statement, by
+	 * are recounted; notifications whose act is gone, and all but the
+	 * newest of each doubled one. Then the database enforces both. Undoing
+	 * an act removes its notification in the undo's own statement, by
 	 * trigger, whatever path (or cascade) the undo comes from. Edits
 	 * notify again ("update"): the unique row moves to the newest. */
 	"UPDATE accounts SET statuses_count = max(0, statuses_count -"
