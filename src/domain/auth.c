@@ -244,11 +244,10 @@ bool auth_principal(arena *a, const char *token, principal *p)
 
 /* Tell the streams (after the commit: the store functions commit
  * themselves) that tokens are gone, so they close at once instead of at
- * the streaming thread's next check. */
-static void publish_revoked(event_kind kind, int64_t id, int64_t account_id)
+ * the streaming thread's next look at the token revision. */
+static void publish_sessions_ended(void)
 {
-	event e = {.kind = kind, .id = id, .account_id = account_id};
-	events_publish(&e);
+	events_publish(&(event){.kind = EVENT_SESSIONS_ENDED});
 }
 
 int auth_revoke_token(arena *a, const char *token, int64_t app_id)
@@ -257,7 +256,7 @@ int auth_revoke_token(arena *a, const char *token, int64_t app_id)
 	int64_t id = store_token_revoke(auth_token_hash(a, token), app_id,
 					&account_id);
 	if (id > 0)
-		publish_revoked(EVENT_TOKEN_REVOKED, id, account_id);
+		publish_sessions_ended();
 	return id < 0 ? -1 : 0;
 }
 
@@ -268,7 +267,7 @@ dom_err auth_revoke_session(int64_t account_id, int64_t token_id)
 		return DOM_INTERNAL;
 	if (n == 0)
 		return DOM_NOT_FOUND;
-	publish_revoked(EVENT_TOKEN_REVOKED, token_id, account_id);
+	publish_sessions_ended();
 	return DOM_OK;
 }
 
@@ -277,7 +276,7 @@ dom_err auth_revoke_sessions(int64_t account_id, int64_t keep, int *n)
 	*n = store_tokens_revoke_account(account_id, keep);
 	if (*n < 0)
 		return DOM_INTERNAL;
-	publish_revoked(EVENT_SESSIONS_REVOKED, keep, account_id);
+	publish_sessions_ended();
 	return DOM_OK;
 }
 
@@ -291,6 +290,6 @@ dom_err auth_set_password(arena *a, int64_t account_id, const char *password,
 		return DOM_INTERNAL;
 	if (store_user_set_password(account_id, hash, keep) < 0)
 		return DOM_NOT_FOUND;
-	publish_revoked(EVENT_SESSIONS_REVOKED, keep, account_id);
+	publish_sessions_ended();
 	return DOM_OK;
 }

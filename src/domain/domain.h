@@ -127,9 +127,8 @@ typedef enum event_kind {
 	EVENT_STATUS_EDITED,  /* id: an edited status */
 	EVENT_STATUS_DELETED, /* id: gone; the fields below say where it was */
 	EVENT_NOTIFICATION,   /* id: notification of account_id */
-	EVENT_TOKEN_REVOKED,  /* id: a token gone (account_id: whose) */
-	EVENT_SESSIONS_REVOKED, /* account_id: every token gone but id's
-				 * (id 0: all; the account may be gone) */
+	EVENT_SESSIONS_ENDED, /* tokens were deleted (revoked, a new
+			       * password, an account gone) */
 } event_kind;
 typedef struct event {
 	event_kind kind;

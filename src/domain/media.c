@@ -633,8 +633,7 @@ dom_err account_delete(arena *a, int64_t id)
 	if (store_account_delete(id) < 0)
 		return DOM_INTERNAL;
 	/* its tokens went with it (cascade): its streams close now */
-	event e = {.kind = EVENT_SESSIONS_REVOKED, .account_id = id};
-	events_publish(&e);
+	events_publish(&(event){.kind = EVENT_SESSIONS_ENDED});
 	for (size_t i = 0; i < n; i++)
 		media_remove_files(&media[i]);
 	remove_name(media_root, acc.avatar);

@@ -11,12 +11,11 @@
  * dropped, not buffered without bound; one silent for three heartbeats is
  * dropped too. Heartbeats are WebSocket pings and SSE comments.
  *
- * A stream lives no longer than its session: a token revoked, a password
- * changed or an account deleted in this process is an event that closes
- * the token's (or the account's) streams at once. What another process
- * (the CLI) revokes moves the token revision, a counter every token
- * deletion bumps: the thread reads it before each event and every
- * [streaming] session_check_ms, and when it moved re-checks which tokens
+ * A stream lives no longer than its session. Every token deletion, by
+ * any process (the CLI too), moves the token revision, a counter a
+ * trigger bumps: the thread reads it before each event, every
+ * [streaming] session_check_ms, and at once on a revocation this process
+ * made (EVENT_SESSIONS_ENDED); when it moved, it re-checks which tokens
  * of its streams still exist — one query for all of them. So no event
  * committed after a revocation reaches the revoked stream. */
 #include "stream/stream.h"
@@ -108,6 +107,7 @@ struct client {
 	http_feed *feed; /* SSE */
 	int64_t account;
 	int64_t token; /* the session it was opened with; 0: anonymous */
+	bool counted;  /* in hub.authenticated */
 	char *scopes;
 	sub *subs[SUBS_PER_CLIENT];
 	int nsubs;
@@ -154,6 +154,9 @@ static struct {
 	pthread_t thread;
 	bool running;
 	int epfd, wakefd, timerfd, checkfd;
+	/* registered clients with a token: no session work while 0 (the
+	 * hub thread's alone) */
+	long authenticated;
 	pthread_mutex_t lock; /* guards queue, stopping, stats */
 	command *head, *tail;
 	bool stopping;
@@ -381,6 +384,8 @@ static void client_kill(client *c, bool slow)
 
 static void client_close(client *c)
 {
+	if (c->counted)
+		hub.authenticated--;
 	for (int i = 0; i < c->nsubs; i++)
 		index_remove(c->subs[i]);
 	if (c->prev)
@@ -709,19 +714,6 @@ static void client_revoke(client *c)
 	pthread_mutex_unlock(&hub.lock);
 }
 
-/* A revocation in this process: token (one token) or every token of
- * account but keep (token 0). */
-static void on_revoked(int64_t token, int64_t account, int64_t keep)
-{
-	for (client *c = hub.clients; c; c = c->next) {
-		if (!c->token)
-			continue;
-		if (token ? c->token == token
-			  : c->account == account && c->token != keep)
-			client_revoke(c);
-	}
-}
-
 static int id_cmp(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -816,14 +808,6 @@ out:
 /* The token revision at the last complete check; -1: none yet. */
 static int64_t sessions_seen = -1;
 
-static bool any_authenticated_stream(void)
-{
-	for (client *c = hub.clients; c; c = c->next)
-		if (c->token && !c->dead)
-			return true;
-	return false;
-}
-
 /* Bring the open streams up to date with every revocation committed so
  * far, in any process: one point read of the token revision, and the
  * full check only when it moved. Run before each event, so a post that
@@ -831,7 +815,7 @@ static bool any_authenticated_stream(void)
  * the session timer, so an idle one closes too. */
 static void sessions_sync(void)
 {
-	if (!any_authenticated_stream())
+	if (!hub.authenticated)
 		return;
 	int64_t rev;
 	store_read_begin();
@@ -1157,15 +1141,12 @@ static void on_notification(arena *a, uint64_t seq, const event *ev)
 
 static void handle_event(const event *ev)
 {
-	if (ev->kind == EVENT_TOKEN_REVOKED) {
-		on_revoked(ev->id, ev->account_id, 0);
-		return;
-	}
-	if (ev->kind == EVENT_SESSIONS_REVOKED) {
-		on_revoked(0, ev->account_id, ev->id);
-		return;
-	}
+	/* every event looks at the token revision first (one point read):
+	 * a revocation by any process closes its streams before anything
+	 * committed after it reaches them */
 	sessions_sync();
+	if (ev->kind == EVENT_SESSIONS_ENDED)
+		return;
 	arena a;
 	arena_init(&a);
 	uint64_t seq = ++hub.seq;
@@ -1175,8 +1156,7 @@ static void handle_event(const event *ev)
 	case EVENT_STATUS_EDITED: on_status(&a, seq, ev); break;
 	case EVENT_STATUS_DELETED: on_delete(&a, seq, ev); break;
 	case EVENT_NOTIFICATION: on_notification(&a, seq, ev); break;
-	case EVENT_TOKEN_REVOKED:
-	case EVENT_SESSIONS_REVOKED: break; /* above */
+	case EVENT_SESSIONS_ENDED: break; /* above */
 	}
 	store_read_end();
 	arena_release(&a);
@@ -1188,8 +1168,11 @@ static void client_register(client *c)
 {
 	/* its token was checked before the hand-over: a revocation may have
 	 * come between, so the next sync checks whatever the revision */
-	if (c->token)
+	if (c->token) {
 		sessions_seen = -1;
+		hub.authenticated++;
+		c->counted = true;
+	}
 	c->last_heard_ms = time_now_ms();
 	c->next = hub.clients;
 	if (hub.clients)
