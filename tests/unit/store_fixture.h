@@ -5,6 +5,7 @@
 #define CHORUS_TEST_STORE_FIXTURE_H
 
 #include "core/arena.h"
+#include "core/id.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -40,6 +41,38 @@ static int store_fixture_teardown(void **state)
 	}
 	rmdir(test_dir);
 	return 0;
+}
+
+/* A new local account named username (email username@example.com);
+ * returns its id. */
+static inline int64_t fixture_account(const char *username)
+{
+	char email[128];
+	snprintf(email, sizeof email, "%s@example.com", username);
+	account a;
+	memset(&a, 0, sizeof a);
+	a.username = username;
+	a.created_at = id_to_ms(id_next());
+	assert_int_equal(store_account_create(&a, email, "hash", "user"),
+			 STORE_ACCOUNT_OK);
+	return a.id;
+}
+
+/* A status by author with visibility vis, not stored yet (storing it
+ * assigns its id). */
+static inline status fixture_status(int64_t author, visibility vis)
+{
+	status s;
+	memset(&s, 0, sizeof s);
+	s.id = id_next();
+	s.account_id = author;
+	s.text = "text";
+	s.content = "<p>text</p>";
+	s.spoiler_text = "";
+	s.entities = "{}";
+	s.vis = vis;
+	s.created_at = id_to_ms(s.id);
+	return s;
 }
 
 #endif

@@ -34,38 +34,9 @@ static int test_setup(void **state)
 	return store_fixture_open("races");
 }
 
-static int64_t make_account(const char *username)
-{
-	char email[128];
-	snprintf(email, sizeof email, "%s@example.com", username);
-	account a;
-	memset(&a, 0, sizeof a);
-	a.id = id_next();
-	a.username = username;
-	a.created_at = id_to_ms(a.id);
-	assert_int_equal(store_account_create(&a, email, "hash", "user"),
-			 STORE_ACCOUNT_OK);
-	return a.id;
-}
-
-static status new_status(int64_t author)
-{
-	status s;
-	memset(&s, 0, sizeof s);
-	s.id = id_next();
-	s.account_id = author;
-	s.text = "text";
-	s.content = "<p>text</p>";
-	s.spoiler_text = "";
-	s.entities = "{}";
-	s.vis = VIS_PUBLIC;
-	s.created_at = id_to_ms(s.id);
-	return s;
-}
-
 static int64_t post(int64_t author)
 {
-	status s = new_status(author);
+	status s = fixture_status(author, VIS_PUBLIC);
 	assert_int_equal(store_status_insert(&s, NULL, 0, NULL, 0), 0);
 	return s.id;
 }
@@ -83,7 +54,7 @@ static status load(int64_t id)
 static void
 test_writes_on_a_status_deleted_after_the_check_are_gone(void **state)
 {
-	int64_t alice = make_account("alice"), bob = make_account("bob");
+	int64_t alice = fixture_account("alice"), bob = fixture_account("bob");
 	status checked = load(post(alice));
 	status other = checked; /* the deleting request's copy */
 	assert_int_equal(store_status_delete(&other), 0);
@@ -94,11 +65,11 @@ test_writes_on_a_status_deleted_after_the_check_are_gone(void **state)
 	assert_int_equal(
 		store_pin_set(alice, checked.id, true, TEST_MAX_PINNED),
 		STORE_GONE);
-	status boost = new_status(bob);
+	status boost = fixture_status(bob, VIS_PUBLIC);
 	boost.reblog_of_id = checked.id;
 	assert_int_equal(store_status_insert(&boost, NULL, 0, NULL, 0),
 			 STORE_GONE);
-	status answer = new_status(bob);
+	status answer = fixture_status(bob, VIS_PUBLIC);
 	answer.in_reply_to_id = checked.id;
 	answer.in_reply_to_account_id = alice;
 	assert_int_equal(store_status_insert(&answer, NULL, 0, NULL, 0),
@@ -124,7 +95,7 @@ test_writes_on_a_status_deleted_after_the_check_are_gone(void **state)
  * taken: STORE_TAKEN, and nothing of that post is stored. */
 static void test_an_attachment_taken_meanwhile_is_taken(void **state)
 {
-	int64_t alice = make_account("alice");
+	int64_t alice = fixture_account("alice");
 	media_attachment m;
 	memset(&m, 0, sizeof m);
 	m.id = id_next();
@@ -135,7 +106,8 @@ static void test_an_attachment_taken_meanwhile_is_taken(void **state)
 	m.meta = "{}";
 	m.created_at = id_to_ms(m.id);
 	assert_int_equal(store_media_insert(&m, NULL), 0);
-	status first = new_status(alice), second = new_status(alice);
+	status first = fixture_status(alice, VIS_PUBLIC),
+	       second = fixture_status(alice, VIS_PUBLIC);
 	first.media_ids = second.media_ids = &m.id;
 	first.nmedia = second.nmedia = 1;
 	assert_int_equal(store_status_insert(&first, NULL, 0, NULL, 0), 0);
@@ -149,7 +121,7 @@ static void test_an_attachment_taken_meanwhile_is_taken(void **state)
  * no new pin. */
 static void test_pins_stop_at_the_limit(void **state)
 {
-	int64_t alice = make_account("alice");
+	int64_t alice = fixture_account("alice");
 	int64_t ids[TEST_MAX_PINNED + 1];
 	for (int i = 0; i <= TEST_MAX_PINNED; i++)
 		ids[i] = post(alice);
@@ -167,7 +139,7 @@ static void test_pins_stop_at_the_limit(void **state)
  * whose own count is wrong (here: a larger max) is still refused. */
 static void test_the_database_enforces_the_pin_limit(void **state)
 {
-	int64_t alice = make_account("alice");
+	int64_t alice = fixture_account("alice");
 	assert_int_equal(store_limit_set("max_pinned", 2), 0);
 	int64_t a = post(alice), b = post(alice), c = post(alice);
 	assert_int_equal(store_pin_set(alice, a, true, INT64_MAX), 1);
@@ -178,7 +150,7 @@ static void test_the_database_enforces_the_pin_limit(void **state)
 
 static void test_featured_tags_stop_at_the_limit(void **state)
 {
-	int64_t alice = make_account("alice");
+	int64_t alice = fixture_account("alice");
 	int64_t tags[TEST_MAX_FEATURED + 1];
 	for (int i = 0; i <= TEST_MAX_FEATURED; i++) {
 		char key[16];
@@ -210,9 +182,9 @@ static void test_featured_tags_stop_at_the_limit(void **state)
  * then) goes with it, and so does its booster's cached account. */
 static void test_delete_drops_boosters_cached_after_it_loaded(void **state)
 {
-	int64_t alice = make_account("alice"), bob = make_account("bob");
+	int64_t alice = fixture_account("alice"), bob = fixture_account("bob");
 	status loaded = load(post(alice));
-	status boost = new_status(bob);
+	status boost = fixture_status(bob, VIS_PUBLIC);
 	boost.reblog_of_id = loaded.id;
 	assert_int_equal(store_status_insert(&boost, NULL, 0, NULL, 0), 0);
 	cache_init(TEST_CACHE_SLOTS, TEST_CACHE_BYTES, TEST_CACHE_SLOTS,
@@ -231,17 +203,17 @@ static void test_delete_drops_boosters_cached_after_it_loaded(void **state)
  * transaction, by domain's visibility rule. */
 static void test_a_post_hidden_after_the_check_is_gone(void **state)
 {
-	int64_t alice = make_account("alice"), bob = make_account("bob");
+	int64_t alice = fixture_account("alice"), bob = fixture_account("bob");
 	assert_int_equal(
 		store_follow_create(id_next(), bob, alice, true, false), 0);
-	status private_post = new_status(alice);
+	status private_post = fixture_status(alice, VIS_PUBLIC);
 	private_post.vis = VIS_PRIVATE;
 	assert_int_equal(store_status_insert(&private_post, NULL, 0, NULL, 0),
 			 0);
 	store_set_visibility_rule(visibility_can_see);
 	assert_true(visibility_can_see(bob, &private_post)); /* the check */
 	assert_int_equal(store_follow_delete(bob, alice), 0);
-	status answer = new_status(bob);
+	status answer = fixture_status(bob, VIS_PUBLIC);
 	answer.in_reply_to_id = private_post.id;
 	answer.in_reply_to_account_id = alice;
 	assert_int_equal(store_status_insert(&answer, NULL, 0, NULL, 0),

@@ -75,21 +75,6 @@ static status load_status(int64_t id)
 	return s;
 }
 
-static status new_status(int64_t author, visibility vis)
-{
-	status s;
-	memset(&s, 0, sizeof s);
-	s.id = id_next();
-	s.account_id = author;
-	s.text = "text";
-	s.content = "<p>text</p>";
-	s.spoiler_text = "";
-	s.entities = "{}";
-	s.vis = vis;
-	s.created_at = id_to_ms(s.id);
-	return s;
-}
-
 static int64_t insert(status *s)
 {
 	assert_int_equal(store_status_insert(s, NULL, 0, NULL, 0), 0);
@@ -98,14 +83,14 @@ static int64_t insert(status *s)
 
 static int64_t post(int64_t author, visibility vis)
 {
-	status s = new_status(author, vis);
+	status s = fixture_status(author, vis);
 	return insert(&s);
 }
 
 static int64_t reply(int64_t author, int64_t parent_id)
 {
 	status parent = load_status(parent_id);
-	status s = new_status(author, VIS_PUBLIC);
+	status s = fixture_status(author, VIS_PUBLIC);
 	s.in_reply_to_id = parent.id;
 	s.in_reply_to_account_id = parent.account_id;
 	return insert(&s);
@@ -113,7 +98,7 @@ static int64_t reply(int64_t author, int64_t parent_id)
 
 static int64_t reblog(int64_t author, int64_t target_id)
 {
-	status s = new_status(author, VIS_PUBLIC);
+	status s = fixture_status(author, VIS_PUBLIC);
 	s.reblog_of_id = target_id;
 	return insert(&s);
 }
@@ -237,7 +222,7 @@ static void test_user_by_login_email_or_username_any_case(void **state)
 static void test_status_insert_round_trips_and_counts(void **state)
 {
 	int64_t alice = make_account("alice");
-	status s = new_status(alice, VIS_UNLISTED);
+	status s = fixture_status(alice, VIS_UNLISTED);
 	s.spoiler_text = "cw";
 	s.sensitive = true;
 	insert(&s);
@@ -537,9 +522,9 @@ static void test_home_holds_public_posts_with_a_followed_tag(void **state)
 	assert_int_equal(store_tag_follow(id_next(), alice, tag_id), 0);
 	assert_true(store_tag_followed(alice, tag_id));
 
-	status pub = new_status(carol, VIS_PUBLIC);
+	status pub = fixture_status(carol, VIS_PUBLIC);
 	assert_int_equal(store_status_insert(&pub, &tag, 1, NULL, 0), 0);
-	status priv = new_status(carol, VIS_PRIVATE);
+	status priv = fixture_status(carol, VIS_PRIVATE);
 	assert_int_equal(store_status_insert(&priv, &tag, 1, NULL, 0), 0);
 	post(carol, VIS_PUBLIC); /* no tag */
 	reblog(carol, pub.id);
@@ -548,7 +533,7 @@ static void test_home_holds_public_posts_with_a_followed_tag(void **state)
 	assert_ids(ids, n, want, nw);
 	ASSERT_IDS(ids, n, pub.id);
 	/* pushed after the fill as well */
-	status later = new_status(carol, VIS_PUBLIC);
+	status later = fixture_status(carol, VIS_PUBLIC);
 	assert_int_equal(store_status_insert(&later, &tag, 1, NULL, 0), 0);
 	n = home(alice, page_of(20), ids);
 	ASSERT_IDS(ids, n, later.id, pub.id);
@@ -783,7 +768,7 @@ static void test_a_second_boost_by_one_account_is_refused(void **state)
 	int64_t s = post(alice, VIS_PUBLIC);
 	reblog(bob, s);
 	/* what a racing request that passed the same check would insert */
-	status again = new_status(bob, VIS_PUBLIC);
+	status again = fixture_status(bob, VIS_PUBLIC);
 	again.reblog_of_id = s;
 	assert_int_equal(store_status_insert(&again, NULL, 0, NULL, 0),
 			 STORE_TAKEN);
@@ -844,7 +829,7 @@ test_migration_removes_doubled_boosts_and_stale_notifications(void **state)
 	assert_int_equal(load_account(bob).statuses_count, 1);
 	assert_int_equal(count_notifications(alice, "reblog"), 1);
 	assert_int_equal(count_notifications(alice, "favourite"), 0);
-	status again = new_status(bob, VIS_PUBLIC);
+	status again = fixture_status(bob, VIS_PUBLIC);
 	again.reblog_of_id = s;
 	assert_int_equal(store_status_insert(&again, NULL, 0, NULL, 0),
 			 STORE_TAKEN);
@@ -973,7 +958,7 @@ static media_attachment attachment(int64_t owner, int64_t status_id,
 static void test_search_index_follows_status_writes(void **state)
 {
 	int64_t a = make_account("indexer"), out[TEST_MAX_IDS];
-	status s = new_status(a, VIS_PUBLIC);
+	status s = fixture_status(a, VIS_PUBLIC);
 	s.text = "first words";
 	s.spoiler_text = "warning";
 	insert(&s);
@@ -1027,7 +1012,7 @@ static void test_search_index_follows_attachment_writes(void **state)
 static void test_search_backlog_takes_changes_before_the_flush(void **state)
 {
 	int64_t a = make_account("waiting"), out[TEST_MAX_IDS];
-	status s = new_status(a, VIS_PUBLIC);
+	status s = fixture_status(a, VIS_PUBLIC);
 	s.text = "draft words";
 	insert(&s);
 	status edited = s;
@@ -1078,7 +1063,7 @@ static void test_search_index_forgets_a_deleted_account(void **state)
 static void test_search_index_check_notices_a_stale_index(void **state)
 {
 	int64_t a = make_account("stale");
-	status s = new_status(a, VIS_PUBLIC);
+	status s = fixture_status(a, VIS_PUBLIC);
 	insert(&s);
 	assert_true(store_search_index_ok());
 	/* without its trigger, an edit leaves the index behind */

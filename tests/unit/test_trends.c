@@ -152,17 +152,9 @@ static int store_setup(void **state)
 
 static int64_t make_account(int n)
 {
-	char name[32], email[64];
+	char name[32];
 	snprintf(name, sizeof name, "voice%d", n);
-	snprintf(email, sizeof email, "voice%d@example.com", n);
-	account a;
-	memset(&a, 0, sizeof a);
-	a.id = id_next();
-	a.username = name;
-	a.created_at = id_to_ms(a.id);
-	assert_int_equal(store_account_create(&a, email, "hash", "user"),
-			 STORE_ACCOUNT_OK);
-	return a.id;
+	return fixture_account(name);
 }
 
 /* Post a status by author with visibility vis (and #Movement when
