@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole test suite: unit tests, API tests through real clients
 # (Mastodon.py, toot, masto.js), then both again on a build with
-# AddressSanitizer + UndefinedBehaviorSanitizer.
+# AddressSanitizer + UndefinedBehaviorSanitizer; the HTML pages in a real
+# browser (Debian's chromium driven by playwright-core) on both builds.
 # Ends with one summary line: "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -35,11 +36,20 @@ step "unit tests" make unit
 # tests/api/test_masto.py; from npm's cache when it has them
 step "js packages" npm ci --prefix tests/js --no-audit --no-fund --prefer-offline --loglevel=error
 step "api tests" env CHORUS_BIN="$PWD/build/chorus" $PY -m pytest -q -p no:cacheprovider tests/api
+# playwright-core and axe-core at the versions in tests/web/package-lock.json
+# (no browser download: the tests drive /usr/bin/chromium), then every
+# tests/web/*.test.mjs, one chorus server and one browser per file
+web_tests() {
+	npm ci --prefix tests/web --no-audit --no-fund --prefer-offline --loglevel=error &&
+		env CHORUS_BIN="$1" node --test tests/web/
+}
+step "web tests" web_tests "$PWD/build/chorus"
 step "asan+ubsan build" make -j"$JOBS" asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 step "unit tests (asan+ubsan)" make asan-unit
 step "api tests (asan+ubsan)" env CHORUS_BIN="$PWD/build-asan/chorus" CHORUS_SANITIZED=1 $PY -m pytest -q -p no:cacheprovider tests/api
+step "web tests (asan+ubsan)" env CHORUS_BIN="$PWD/build-asan/chorus" CHORUS_SANITIZED=1 node --test tests/web/
 
 echo
 echo "suite: $passed passed, $failed failed"

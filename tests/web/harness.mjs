@@ -260,7 +260,9 @@ export const PENDING = {
 export async function pendingReason(server, feature, path) {
 	if (!(feature in PENDING)) return undefined;
 	const r = await server.get(path, { Accept: "text/html" });
-	if (r.status === 404 || !r.type.startsWith("text/html"))
+	// an error page is there when it is HTML, whatever its status
+	const missing = feature === "errors" ? !r.type.startsWith("text/html") : r.status === 404 || !r.type.startsWith("text/html");
+	if (missing)
 		return `${PENDING[feature]} (GET ${path}: ${r.status} ${r.type})`;
 	return undefined;
 }
@@ -282,6 +284,7 @@ export async function watchedPage(context) {
 	const page = await context.newPage();
 	page.problems = [];
 	page.dialogs = [];
+	page.expectedFailures = new Set(); // URLs visit() was told fail
 	page.on("dialog", async (d) => {
 		page.dialogs.push(`${d.type()}: ${d.message()}`);
 		page.problems.push(`dialog ${d.type()}(${JSON.stringify(d.message())}) on ${page.url()}`);
@@ -289,13 +292,17 @@ export async function watchedPage(context) {
 	});
 	page.on("pageerror", (e) => page.problems.push(`uncaught ${e.message} on ${page.url()}`));
 	page.on("console", (m) => {
-		if (m.type() === "error") page.problems.push(`console error: ${m.text()} on ${page.url()}`);
+		if (m.type() !== "error") return;
+		// the browser's own note on an error page we asked for
+		if (/^Failed to load resource/.test(m.text()) && page.expectedFailures.has(m.location().url)) return;
+		page.problems.push(`console error: ${m.text()} on ${page.url()}`);
 	});
 	return page;
 }
 
 // Go to path and answer the response; fails on a non-2xx.
 export async function visit(page, base, path, { status = 200 } = {}) {
+	if (status >= 400) page.expectedFailures?.add(new URL(path, base).href);
 	const resp = await page.goto(base + path, { waitUntil: "load" });
 	if (!resp) throw new Error(`no response for ${path}`);
 	if (resp.status() !== status)

@@ -10,7 +10,7 @@ import { png, startChorus } from "./harness.mjs";
 export const TAG = "climatestrike";
 export const PEOPLE = ["ana", "ben", "cleo", "dev", "eli", "fay"];
 export const BIG_THREAD_REPLIES = 300;
-export const TAG_POSTS = 25; // more than a page of the tag's feed
+export const TAG_POSTS = 45; // more than a page of the tag's feed
 
 // Run fn over items, at most n at a time (the server has cores to spare
 // for a few clients, not for three hundred).
@@ -36,6 +36,19 @@ export async function seedWorld({ bigThread = true } = {}) {
 		],
 	});
 
+	// five distinct voices today: the tag trends
+	const voices = [ben, cleo, dev, fay];
+	const tagged = await inBatches(
+		Array.from({ length: TAG_POSTS - 2 }, (_, i) => i),
+		4,
+		(i) => server.post(voices[i % voices.length], `Day ${i + 1} of the strike #${TAG}`),
+	);
+
+	const spanish = await server.post(eli, {
+		status: `¡Nos vemos el viernes! #${TAG}`,
+		language: "es",
+	});
+	// the thread is the tag's newest post: first in its feed
 	const root = await server.post(ana, {
 		status: `Strike on Friday at noon, city hall. Bring water. #${TAG}`,
 		language: "en",
@@ -59,19 +72,9 @@ export async function seedWorld({ bigThread = true } = {}) {
 		in_reply_to_id: cw.id,
 		language: "en",
 	});
-	const spanish = await server.post(eli, {
-		status: `¡Nos vemos el viernes! #${TAG}`,
-		language: "es",
-	});
 	await server.api("POST", `/api/v1/statuses/${root.id}/reblog`, { token: fay.token });
-
-	// five distinct voices today: the tag trends
-	const voices = [ben, cleo, dev, fay];
-	const tagged = await inBatches(
-		Array.from({ length: TAG_POSTS - 2 }, (_, i) => i),
-		4,
-		(i) => server.post(voices[i % voices.length], `Day ${i + 1} of the strike #${TAG}`),
-	);
+	await server.api("POST", `/api/v1/statuses/${root.id}/pin`, { token: ana.token });
+	await server.api("POST", `/api/v1/statuses/${root.id}/favourite`, { token: dev.token });
 
 	let big = null;
 	if (bigThread) {
