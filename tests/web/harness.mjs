@@ -256,6 +256,18 @@ export const PENDING = {
 	auth: "/auth/sign_up and /auth/sign_in land from wt-session",
 };
 
+// The feature (a key of PENDING) a same-origin path belongs to.
+export function featureOf(path) {
+	const p = new URL(path, "http://x").pathname;
+	if (p === "/") return "home";
+	if (p.startsWith("/auth/")) return "auth";
+	if (p.startsWith("/tags/")) return "tag";
+	if (/^\/@[^/]+\/\d+$/.test(p)) return "thread";
+	if (/^\/@[^/]+$/.test(p)) return "profile";
+	const first = p.split("/")[1];
+	return ["about", "explore", "search"].includes(first) ? first : null;
+}
+
 // undefined when the page at path is there (test it), else a skip reason.
 export async function pendingReason(server, feature, path) {
 	if (!(feature in PENDING)) return undefined;

@@ -1,0 +1,101 @@
+// axe-core on every page, light and dark, phone and laptop widths: no
+// violation of impact "serious" or "critical".
+//
+// The pages' CSP forbids inline script, so axe (injected by
+// addScriptTag({content})) runs in a context with bypassCSP; only this
+// test's context has it.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { after, before, describe, test } from "node:test";
+
+import { launchBrowser, pendingReason, visit } from "./harness.mjs";
+import { seedWorld, worldPages } from "./world.mjs";
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const BLOCKING = new Set(["serious", "critical"]);
+
+let world, server, browser;
+
+before(async () => {
+	world = await seedWorld({ bigThread: false });
+	server = world.server;
+	browser = await launchBrowser();
+});
+
+after(async () => {
+	await browser?.close();
+	assert.equal(await server?.stop(), 0, "chorus did not stop cleanly");
+});
+
+// axe's serious and critical violations on the page, as readable lines:
+// the rule, its impact and help, and each offending node's selector and
+// what axe says to fix.
+async function axeViolations(page) {
+	await page.addScriptTag({ content: AXE });
+	const results = await page.evaluate(() =>
+		// eslint-disable-next-line no-undef
+		axe.run(document, { resultTypes: ["violations"] }),
+	);
+	const lines = [];
+	for (const v of results.violations) {
+		if (!BLOCKING.has(v.impact)) continue;
+		lines.push(`[${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})`);
+		for (const n of v.nodes.slice(0, 8))
+			lines.push(`    at ${n.target.join(" ")}: ${n.failureSummary.replace(/\s*\n\s*/g, "; ")}`);
+		if (v.nodes.length > 8) lines.push(`    … and ${v.nodes.length - 8} more`);
+	}
+	return lines;
+}
+
+// Every page, plus the thread with its warning and sensitive media open
+// (what a reader sees after the clicks is what must be readable).
+function pages() {
+	const list = worldPages(world).map(([feature, name, path]) => ({ feature, name, path }));
+	list.push({
+		feature: "thread",
+		name: "thread-opened",
+		path: `/@ana/${world.posts.root.id}`,
+		open: true,
+	});
+	list.push({ feature: "auth", name: "sign-in", path: "/auth/sign_in" });
+	list.push({ feature: "auth", name: "sign-up", path: "/auth/sign_up" });
+	return list;
+}
+
+describe("accessibility (axe-core): no serious or critical violation", () => {
+	// contrast differs by scheme; layout (and so landmarks, overlap) by width
+	for (const [colorScheme, width] of [["light", 1280], ["dark", 1280], ["light", 390]]) {
+		{
+			test(`every page, ${colorScheme}, ${width} px`, async (t) => {
+				const context = await browser.newContext({
+					bypassCSP: true,
+					colorScheme,
+					viewport: { width, height: 900 },
+				});
+				const page = await context.newPage();
+				const failures = [];
+				let checked = 0;
+				for (const p of pages()) {
+					const why = await pendingReason(server, p.feature, p.path);
+					if (why) {
+						if (colorScheme === "light" && width === 1280) t.diagnostic(`skipped ${p.path}: ${why}`);
+						continue;
+					}
+					await visit(page, server.url, p.path, { status: p.feature === "errors" ? 404 : 200 });
+					if (p.open)
+						for (const s of await page.locator("details.cw > summary, details.sensitive > summary").all())
+							await s.click();
+					const lines = await axeViolations(page);
+					checked++;
+					if (lines.length) failures.push(`${p.path} (${p.name}):\n  ${lines.join("\n  ")}`);
+				}
+				await context.close();
+				t.diagnostic(`${checked} pages checked`);
+				assert.equal(failures.length, 0, `axe found serious or critical violations (${colorScheme}, ${width} px):\n${failures.join("\n")}`);
+			});
+		}
+	}
+});
