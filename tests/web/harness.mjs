@@ -305,9 +305,14 @@ export async function watchedPage(context) {
 	page.on("pageerror", (e) => page.problems.push(`uncaught ${e.message} on ${page.url()}`));
 	page.on("console", (m) => {
 		if (m.type() !== "error") return;
-		// the browser's own note on an error page we asked for
-		if (/^Failed to load resource/.test(m.text()) && page.expectedFailures.has(m.location().url)) return;
-		page.problems.push(`console error: ${m.text()} on ${page.url()}`);
+		const at = m.location().url;
+		if (/^Failed to load resource/.test(m.text())) {
+			// the browser's own note on an error page we asked for
+			if (page.expectedFailures.has(at)) return;
+			// asked for by the browser, not by the page (reported apart)
+			if (new URL(at || page.url()).pathname === "/favicon.ico") return;
+		}
+		page.problems.push(`console error: ${m.text()} (${at || "?"}) on ${page.url()}`);
 	});
 	return page;
 }

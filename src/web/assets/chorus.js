@@ -377,10 +377,26 @@
 		});
 	}
 
+	/* The post's own page: its permalink, or for the post a thread page is
+	 * about (whose time is no link: the page is the post) the page's
+	 * canonical URL. */
+	function postUrl(article, link) {
+		if (link.hasAttribute("href"))
+			return new URL(link.getAttribute("href"), location.href).href;
+		var canonical = document.querySelector('link[rel="canonical"]');
+		if (canonical) return canonical.href;
+		return location.origin + location.pathname;
+	}
+
 	function shareButton(article) {
-		var link = article.querySelector("a.permalink");
-		if (!link || article.querySelector(":scope > .share, .share-wrap")) return;
-		var url = new URL(link.getAttribute("href"), location.href).href;
+		var link = null;
+		for (var c = article.querySelectorAll(".permalink"), i = 0; i < c.length; i++)
+			if (c[i].closest("article.status") === article) {
+				link = c[i];
+				break;
+			}
+		if (!link || link.parentNode.querySelector(".share-wrap")) return;
+		var url = postUrl(article, link);
 		var canShare = typeof navigator.share === "function";
 		var wrap = document.createElement("span");
 		wrap.className = "share-wrap";
