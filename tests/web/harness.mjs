@@ -244,15 +244,7 @@ export async function startChorus(names = []) {
 // this list is updated. A page not listed here must work. Empty this list
 // as pages land.
 export const PENDING = {
-	layout: "the layout (header, skip link, assets) lands from the lead (main)",
-	home: "/ lands from the lead (main)",
-	about: "/about lands from the lead (main)",
-	profile: "/@name lands from the lead (main)",
-	thread: "/@name/:id lands from the lead (main)",
-	explore: "/explore lands from the lead (main)",
-	search: "/search lands from the lead (main)",
 	tag: "/tags/:name lands from wt-tag",
-	errors: "HTML error pages land from the lead (main)",
 	auth: "/auth/sign_up and /auth/sign_in land from wt-session",
 };
 

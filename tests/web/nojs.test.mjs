@@ -85,6 +85,7 @@ describe("a visitor, script off", () => {
 			noProblems(await layoutProblems(page), `layout of ${p}`);
 			noProblems(await statusProblems(page), `posts on ${p}`);
 			await assertContent(name);
+			checkedLinks.add(page.url()); // the page itself (an error page links to itself)
 			const links = (await sameOriginLinks(page)).filter((u) => !checkedLinks.has(u));
 			links.forEach((u) => checkedLinks.add(u));
 			const broken = await brokenLinks(context, links);
@@ -150,8 +151,7 @@ describe("a visitor, script off", () => {
 	test("search is a form that works without script", async (t) => {
 		const why = await pendingReason(server, "search", "/search?q=strike");
 		if (why) return t.skip(why);
-		const home = (await pendingReason(server, "layout", "/")) ? "/search?q=x" : "/";
-		await visit(page, server.url, home);
+		await visit(page, server.url, "/");
 		await page.locator('form[role="search"] input[name="q"]').fill("liberdade");
 		await page.locator('form[role="search"] input[name="q"]').press("Enter");
 		await page.waitForURL(/\/search\?q=liberdade/);
