@@ -227,7 +227,8 @@ describe("relative times", () => {
 			body: `<p><time id="rel" datetime="${five}">5 minutes ago</time>
 <time id="abs" datetime="${old}">12 Mar 2029</time>
 <time id="short" datetime="${five}">5m</time>
-<time id="clock" datetime="${five}">11:55</time></p>`,
+<time id="clock" datetime="${five}">11:55</time>
+<time id="week" datetime="${new Date(now - 6 * 86400000 - 23 * 3600000 - 59 * 60000).toISOString()}">6 days ago</time></p>`,
 		};
 		fixtures.times_es = { body: `<p><time id="rel" datetime="${five}">hace 5 minutos</time></p>`, opts: { lang: "es" } };
 		const context = await fixtureContext();
@@ -240,6 +241,8 @@ describe("relative times", () => {
 		assert.equal(await page.textContent("#short"), "7 minutes ago");
 		assert.equal(await page.textContent("#abs"), "12 Mar 2029", "an absolute date stays");
 		assert.equal(await page.textContent("#clock"), "11:55", "a clock time stays");
+		// past a week, the date, as the server writes it
+		assert.equal(await page.textContent("#week"), "2030-04-29");
 		await page.clock.runFor(60 * 60000);
 		assert.equal(await page.textContent("#rel"), "1 hour ago");
 

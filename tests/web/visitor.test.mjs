@@ -135,6 +135,28 @@ describe("a visitor, script on", () => {
 		noProblems(page.problems, "the browser reported");
 	});
 
+	test("chorus.js on the thread page: a share button on every post, the author's next reply announced", async (t) => {
+		const { root } = world.posts;
+		const path = `/@ana/${root.id}`;
+		const why = await pendingReason(server, "thread", path);
+		if (why) return t.skip(why);
+		await visit(page, server.url, path);
+		const posts = await page.locator("article.status").count();
+		assert.equal(await page.locator("article.status button.share").count(), posts, "not one share button per post");
+		await page.locator(`div.thread[data-live=open]`).waitFor({ state: "attached", timeout: ARRIVAL_MS });
+		await new Promise((r) => setTimeout(r, 200 * SLOW));
+		// the public stream carries replies to oneself (docs/api.md), so
+		// the author continuing the thread is what an anonymous page hears
+		const more = await server.post(world.users.ana, { status: "Update: we meet at 11:30 now.", in_reply_to_id: root.id });
+		const button = page.locator("button.new-posts");
+		await button.waitFor({ timeout: ARRIVAL_MS });
+		assert.equal((await button.textContent()).trim(), "1 new post");
+		await button.click();
+		await page.locator(`section.replies article[data-id="${more.id}"]`).waitFor({ timeout: ARRIVAL_MS });
+		assert.equal(await page.locator("article.status button.share").count(), posts + 1, "the new reply has no share button");
+		noProblems(page.problems, "the browser reported");
+	});
+
 	test("a 300-reply thread opens with its first replies and 'more replies' reaches them all", async (t) => {
 		const { big } = world.posts;
 		const path = `/@eli/${big.id}`;

@@ -275,9 +275,12 @@
 	/* ---- relative times ---------------------------------------------- */
 
 	var relativeFormat = null;
+	var nowFormat = null;
 	var monthNames = null;
 	try {
-		relativeFormat = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
+		/* "5 minutes ago", not "yesterday": the server's wording */
+		relativeFormat = new Intl.RelativeTimeFormat(lang, { numeric: "always" });
+		nowFormat = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
 	} catch (e) {
 		relativeFormat = null;
 	}
@@ -316,23 +319,25 @@
 	var HOUR = 60 * MINUTE;
 	var DAY = 24 * HOUR;
 
-	/* "now", "5 minutes ago", "3 hours ago", "yesterday"; from a week on,
-	 * the date itself reads better than "5 weeks ago". */
+	/* The server's rule (src/web/status.c, put_relative), so a refresh
+	 * changes only the number: "now", whole minutes, hours and days ago
+	 * for a week, then the date (YYYY-MM-DD, as the server writes it). */
 	function relativeText(when, now) {
-		var s = (when.getTime() - now) / 1000;
-		var abs = Math.abs(s);
-		if (abs < 45) return relativeFormat.format(0, "second");
-		if (abs < 45 * MINUTE)
-			return relativeFormat.format(Math.round(s / MINUTE), "minute");
-		if (abs < 22 * HOUR) return relativeFormat.format(Math.round(s / HOUR), "hour");
-		if (abs < 7 * DAY) return relativeFormat.format(Math.round(s / DAY), "day");
-		return new Intl.DateTimeFormat(lang, { dateStyle: "medium" }).format(when);
+		var ago = Math.floor((now - when.getTime()) / 1000);
+		if (ago < MINUTE) return nowFormat.format(0, "second");
+		if (ago < HOUR) return relativeFormat.format(-Math.floor(ago / MINUTE), "minute");
+		if (ago < DAY) return relativeFormat.format(-Math.floor(ago / HOUR), "hour");
+		if (ago < 7 * DAY) return relativeFormat.format(-Math.floor(ago / DAY), "day");
+		return when.toISOString().slice(0, 10);
 	}
 
-	function refreshTimes(root) {
+	/* Mark the relative times under root (data-relative) and, when
+	 * rewrite, render them anew. Text fresh from the server is left as
+	 * written until the first tick. */
+	function refreshTimes(root, rewrite) {
 		if (!relativeFormat) return;
 		var now = Date.now();
-		var times = (root || document).querySelectorAll("time[datetime]");
+		var times = root.querySelectorAll("time[datetime]");
 		for (var i = 0; i < times.length; i++) {
 			var el = times[i];
 			var when = new Date(el.getAttribute("datetime"));
@@ -341,11 +346,7 @@
 				if (!isRelative(el, when)) continue;
 				el.setAttribute("data-relative", "");
 			}
-			if (!el.title)
-				el.title = new Intl.DateTimeFormat(lang, {
-					dateStyle: "long",
-					timeStyle: "short",
-				}).format(when);
+			if (!rewrite) continue;
 			var text = relativeText(when, now);
 			if (el.textContent !== text) el.textContent = text;
 		}
@@ -442,16 +443,16 @@
 	function enhance(root) {
 		var articles = root.querySelectorAll("article.status");
 		for (var i = 0; i < articles.length; i++) shareButton(articles[i]);
-		refreshTimes(root);
+		refreshTimes(root, false);
 	}
 
 	function start() {
 		enhance(document);
 		setInterval(function () {
-			if (!document.hidden) refreshTimes(document);
+			if (!document.hidden) refreshTimes(document, true);
 		}, TIME_REFRESH_MS);
 		document.addEventListener("visibilitychange", function () {
-			if (!document.hidden) refreshTimes(document);
+			if (!document.hidden) refreshTimes(document, true);
 		});
 		if (typeof WebSocket !== "function") return;
 		var feeds = document.querySelectorAll('.feed[data-stream="hashtag"][data-tag]');
