@@ -35,21 +35,38 @@ char *html_url_encode(arena *a, const char *s);
 
 /* ---- i18n.c: translations (gettext, domain "chorus") ---- */
 
-/* The user-facing string s in the request's language (set by web_guard
- * with uselocale from Accept-Language). Static memory. */
+/* The user-facing string s in the calling thread's language (set by
+ * web_i18n_select); s itself when untranslated or in English. Static
+ * memory (the catalogue's, or s). */
 const char *web_tr(const char *s);
-/* Singular or plural form for n. */
+/* The singular or plural form for n, by the language's plural rule
+ * (English: one when n == 1). Static memory. */
 const char *web_trn(const char *one, const char *many, unsigned long n);
 #define _(s)  web_tr(s)
 #define N_(s) (s) /* marks a string for the catalogue, translated later */
-/* Bind the catalogue (from the directory next to the binary, or
- * CHORUS_LOCALE_DIR). Call once at start. */
+/* Bind the catalogue and make one locale per language: the directory is
+ * $CHORUS_LOCALE_DIR, else locale/ beside the binary, else ../share/locale
+ * from it, else /usr/share/locale. A language whose catalogue or system
+ * locale is missing is left out (one log line; its readers get English).
+ * Unsets LANGUAGE, which would outrank the reader's choice. Call once at
+ * start, before any thread that translates. */
 void web_i18n_init(void);
-/* Pick the best locale for an Accept-Language header and make it the
- * calling thread's; returns its language tag ("en", "es"), static. */
+/* Pick the best language for an Accept-Language header (NULL, empty or
+ * malformed: English) and make its locale the calling thread's; returns
+ * its tag ("en", "es"), static, for <html lang>. */
 const char *web_i18n_select(const char *accept_language);
-/* Back to the default ("C") locale on this thread. */
+/* The index in offered[0..n) of the best language tag for an
+ * Accept-Language header, by q-value then order written; a range matches
+ * by primary subtag ("es-MX" is "es"), "*" any tag not named, q=0 refuses.
+ * offered[0] is the default, returned when nothing fits (or header NULL).
+ * Pure: web_i18n_select's choice, exposed for tests. */
+size_t web_i18n_choose(const char *accept_language, const char *const *offered,
+		       size_t n);
+/* Back to the process's global locale on this thread (after a request). */
 void web_i18n_reset(void);
+/* The language tag web_i18n_select chose on this thread ("en" before any
+ * or after web_i18n_reset), for <html lang>. Static. */
+const char *web_i18n_lang(void);
 
 /* ---- page.c: the layout every page shares ---- */
 
