@@ -363,8 +363,3 @@ const char *web_i18n_lang(void)
 {
 	return i18n_current;
 }
-
-const char *web_i18n_lang(void)
-{
-	return "en";
-}
