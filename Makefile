@@ -28,7 +28,7 @@ MOS     := $(LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/chorus.mo)
 # Every file that marks a string for translation (_, N_, web_tr, web_trn);
 # MARK is a variable because a lone "(" inside $(shell) would end it
 MARK    := (^|[^A-Za-z0-9_])(_|N_|web_trn?)[(]
-POTSRCS  = $(shell grep -lE '$(MARK)' $(SRCS) | grep -v '^src/web/i18n.c$$')
+POTSRCS  = $(shell grep -lE '$(MARK)' $(SRCS))
 XGETTEXT := xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ \
 	--keyword=web_tr --keyword=web_trn:1,2 --add-comments=TRANSLATORS: \
 	--package-name=chorus --copyright-holder="the chorus authors"

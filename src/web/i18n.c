@@ -14,6 +14,7 @@
 
 #include "core/log.h"
 
+#include <jansson.h>
 #include <libintl.h>
 #include <limits.h>
 #include <locale.h>
@@ -36,6 +37,7 @@ typedef struct i18n_lang {
 	const char *tag; /* BCP 47 primary subtag: <html lang>, po/<tag>.po */
 	const char *names[I18N_MAX_NAMES]; /* NULL-terminated */
 	locale_t loc;			   /* (locale_t)0: not offered */
+	char *script_strings; /* web_i18n_script_strings, made at init */
 } i18n_lang;
 
 /* English first: the msgids are English and the "C" locale makes gettext
@@ -44,10 +46,11 @@ typedef struct i18n_lang {
  * scripts/deps.sh (LOCALES). Any territory's locale serves: gettext looks
  * for es_MX.UTF-8, then es_MX, then es, and the catalogue is es/. */
 static i18n_lang i18n_langs[] = {
-	{"en", {"C"}, (locale_t)0},
+	{"en", {"C"}, (locale_t)0, NULL},
 	{"es",
 	 {"es_ES.UTF-8", "es_MX.UTF-8", "es_AR.UTF-8", "es_US.UTF-8"},
-	 (locale_t)0},
+	 (locale_t)0,
+	 NULL},
 };
 #define I18N_NLANGS (sizeof i18n_langs / sizeof i18n_langs[0])
 
@@ -55,8 +58,8 @@ static i18n_lang i18n_langs[] = {
 static const char *i18n_offered[I18N_NLANGS] = {"en"};
 static size_t i18n_offered_lang[I18N_NLANGS]; /* index into i18n_langs */
 static size_t i18n_noffered = 1;
-/* The tag web_i18n_select chose on this thread. */
-static __thread const char *i18n_current = "en";
+/* The language web_i18n_select chose on this thread (English before). */
+static __thread const i18n_lang *i18n_current = &i18n_langs[0];
 
 const char *web_tr(const char *s)
 {
@@ -132,6 +135,46 @@ static locale_t open_locale(const i18n_lang *l)
 	return (locale_t)0;
 }
 
+/* Intl.PluralRules categories and a number gettext puts in the same form
+ * in every language chorus may get (one 1, two 2, few 3 as in Polish or
+ * Russian, many 11, other 100 as in Arabic), so a count's translation per
+ * category comes from the catalogue's own plural rule. */
+static const char *const i18n_categories[] = {"one", "two", "few", "many",
+					      "other"};
+static const unsigned long i18n_category_sample[] = {1, 2, 3, 11, 100};
+
+/* The script's strings in the calling thread's language, as JSON; malloc'd
+ * (kept for the process's life), NULL when out of memory. */
+static char *make_script_strings(void)
+{
+	json_t *o = json_object();
+	for (size_t i = 0;
+	     o && i < sizeof i18n_categories / sizeof i18n_categories[0]; i++) {
+		char key[32];
+		snprintf(key, sizeof key, "new_posts_%s", i18n_categories[i]);
+		/* TRANSLATORS: a button above a feed when new posts arrived
+		   while the page was open; {n} is their number, keep it. */
+		const char *text = web_trn("{n} new post", "{n} new posts",
+					   i18n_category_sample[i]);
+		json_object_set_new(o, key, json_string(text));
+	}
+	if (o) {
+		/* TRANSLATORS: a button on a post: shares its link */
+		json_object_set_new(o, "share", json_string(_("Share")));
+		/* TRANSLATORS: a button on a post: copies its link */
+		json_object_set_new(o, "copy_link",
+				    json_string(_("Copy link")));
+		/* TRANSLATORS: said once the post's link has been copied */
+		json_object_set_new(o, "copied", json_string(_("Link copied")));
+		/* TRANSLATORS: copying failed; the link follows it */
+		json_object_set_new(o, "copy_failed",
+				    json_string(_("Copy this link:")));
+	}
+	char *json = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(o);
+	return json;
+}
+
 void web_i18n_init(void)
 {
 	char dir[PATH_MAX];
@@ -168,6 +211,12 @@ void web_i18n_init(void)
 				 "get English",
 				 l->names[0], l->tag);
 			continue;
+		}
+		if (!l->script_strings) {
+			locale_t was =
+				uselocale(l->loc ? l->loc : LC_GLOBAL_LOCALE);
+			l->script_strings = make_script_strings();
+			uselocale(was);
 		}
 		i18n_offered[i18n_noffered] = l->tag;
 		i18n_offered_lang[i18n_noffered++] = i;
@@ -349,17 +398,23 @@ const char *web_i18n_select(const char *accept_language)
 	const i18n_lang *l = &i18n_langs[i18n_offered_lang[i]];
 	if (l->loc)
 		uselocale(l->loc);
-	i18n_current = l->tag;
+	i18n_current = l;
 	return l->tag;
 }
 
 void web_i18n_reset(void)
 {
 	uselocale(LC_GLOBAL_LOCALE);
-	i18n_current = i18n_langs[0].tag;
+	i18n_current = &i18n_langs[0];
 }
 
 const char *web_i18n_lang(void)
 {
-	return i18n_current;
+	return i18n_current->tag;
+}
+
+const char *web_i18n_script_strings(void)
+{
+	return i18n_current->script_strings ? i18n_current->script_strings
+					    : "{}";
 }

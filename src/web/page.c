@@ -71,9 +71,11 @@ static void put_head(buf *b, const web_page *p)
 		     "href=\"%s\">",
 		     p->oembed);
 	html(b,
+	     "<meta name=\"chorus-strings\" content=\"%s\">"
 	     "<link rel=\"stylesheet\" href=\"%s\"><script src=\"%s\" "
 	     "defer></script></head>",
-	     web_asset_path(WEB_ASSET_CSS), web_asset_path(WEB_ASSET_JS));
+	     web_i18n_script_strings(), web_asset_path(WEB_ASSET_CSS),
+	     web_asset_path(WEB_ASSET_JS));
 }
 
 static void put_header(buf *b, const web_page *p)

@@ -67,6 +67,12 @@ void web_i18n_reset(void);
 /* The language tag web_i18n_select chose on this thread ("en" before any
  * or after web_i18n_reset), for <html lang>. Static. */
 const char *web_i18n_lang(void);
+/* The page script's strings (src/web/assets/chorus.js) in this thread's
+ * language, for <meta name="chorus-strings" content=…>: a JSON object
+ * with share, copy_link, copied, copy_failed and new_posts_<category> per
+ * Intl.PluralRules category ("{n}" the number). Static ("{}" if it could
+ * not be made, and the script keeps its English). */
+const char *web_i18n_script_strings(void);
 
 /* ---- page.c: the layout every page shares ---- */
 

@@ -12,6 +12,7 @@ Run:  CHORUS_BIN=$PWD/build/chorus /usr/bin/python3 -m pytest -q \
           -p no:cacheprovider tests/api/test_web_i18n.py
 """
 
+import json
 import re
 import subprocess
 from html.parser import HTMLParser
@@ -111,10 +112,13 @@ class _Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.lang = None
         self.texts = []
+        self.script_strings = None
 
     def handle_starttag(self, tag, attrs):
         if tag == "html":
             self.lang = dict(attrs).get("lang")
+        if tag == "meta" and dict(attrs).get("name") == "chorus-strings":
+            self.script_strings = json.loads(dict(attrs)["content"])
         for name, value in attrs:
             if name in ("aria-label", "placeholder", "title", "alt") and value:
                 self.texts.append(value.strip())
@@ -176,6 +180,24 @@ def test_sign_in_is_translated_on_the_home_page(base_url):
     assert "Sign in" in es, "po/es.po has no translation of 'Sign in'"
     _, sp = page(base_url, "/", "es-MX,es;q=0.9,en;q=0.8")
     assert es["Sign in"] in sp.texts
+
+
+def test_the_page_script_gets_its_strings_in_the_page_language(base_url):
+    es = read_po(PO)
+    _, en = page(base_url, "/")
+    _, sp = page(base_url, "/", "es")
+    assert en.script_strings and sp.script_strings, "no <meta name=chorus-strings>"
+    assert en.script_strings["new_posts_one"] == "{n} new post"
+    assert en.script_strings["new_posts_other"] == "{n} new posts"
+    plural = es["{n} new post"].msgstr
+    assert sp.script_strings["new_posts_one"] == plural[0]
+    assert sp.script_strings["new_posts_other"] == plural[1]
+    assert sp.script_strings["share"] == es["Share"].msgstr[0]
+    # every key the script knows is there, translated, in both languages
+    keys = {"share", "copy_link", "copied", "copy_failed", "new_posts_one",
+            "new_posts_other"}
+    assert keys <= set(en.script_strings) and keys <= set(sp.script_strings)
+    assert not {k for k in keys if sp.script_strings[k] == en.script_strings[k]}
 
 
 @pytest.mark.parametrize("header,lang", [
@@ -328,4 +350,7 @@ def test_translations_keep_the_strings_conversions():
             # a singular may leave out the %d ("one post"), never add one
             if got != want and not (i == 0 and e.msgid_plural and set(got) <= set(want)):
                 bad.append(f"{msgid!r} -> {text!r}: {got} for {want}")
-    assert not bad, "translations whose conversions differ:\n" + "\n".join(bad)
+            # the page script's placeholders
+            if sorted(re.findall(r"\{\w+\}", text)) != sorted(re.findall(r"\{\w+\}", source)):
+                bad.append(f"{msgid!r} -> {text!r}: its {{placeholders}} differ")
+    assert not bad, "translations whose conversions or placeholders differ:\n" + "\n".join(bad)

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "web/web.h"
 
+#include <jansson.h>
 #include <locale.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -207,7 +208,15 @@ static const char test_po[] =
 	"msgid \"%d post\"\n"
 	"msgid_plural \"%d posts\"\n"
 	"msgstr[0] \"%d publicación\"\n"
-	"msgstr[1] \"%d publicaciones\"\n";
+	"msgstr[1] \"%d publicaciones\"\n"
+	"\n"
+	"msgid \"{n} new post\"\n"
+	"msgid_plural \"{n} new posts\"\n"
+	"msgstr[0] \"{n} publicación nueva\"\n"
+	"msgstr[1] \"{n} publicaciones nuevas\"\n"
+	"\n"
+	"msgid \"Share\"\n"
+	"msgstr \"Compartir\"\n";
 
 /* Write test_po's catalogue under catalogue_dir/es, point the server at
  * it, and start i18n as the server does. */
@@ -349,6 +358,46 @@ static void test_two_threads_translate_into_their_own_languages(void **state)
 	assert_string_equal(web_tr("Sign in"), "Sign in");
 }
 
+/* The script strings' value for key, in the thread's language. */
+static char *script_string(const char *key)
+{
+	json_t *o = json_loads(web_i18n_script_strings(), 0, NULL);
+	assert_non_null(o);
+	const char *v = json_string_value(json_object_get(o, key));
+	char *copy = v ? strdup(v) : NULL;
+	json_decref(o);
+	return copy;
+}
+
+static void assert_script_string(const char *key, const char *want)
+{
+	char *got = script_string(key);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_script_strings_follow_the_thread_language(void **state)
+{
+	(void)state;
+	assert_script_string("new_posts_one", "{n} new post");
+	assert_script_string("new_posts_other", "{n} new posts");
+	assert_script_string("share", "Share");
+	assert_script_string("copy_link", "Copy link");
+	if (!spanish)
+		skip();
+	web_i18n_select("es");
+	assert_script_string("new_posts_one", "{n} publicación nueva");
+	/* es has "many" in Intl.PluralRules (un millón de…): the plural */
+	assert_script_string("new_posts_many", "{n} publicaciones nuevas");
+	assert_script_string("new_posts_other", "{n} publicaciones nuevas");
+	assert_script_string("share", "Compartir");
+	/* not in this test's catalogue: English */
+	assert_script_string("copy_link", "Copy link");
+	web_i18n_reset();
+	assert_script_string("share", "Share");
+}
+
 static void test_language_env_was_dropped(void **state)
 {
 	(void)state;
@@ -377,6 +426,8 @@ int main(void)
 		cmocka_unit_test(test_an_unavailable_language_is_english),
 		cmocka_unit_test(
 			test_two_threads_translate_into_their_own_languages),
+		cmocka_unit_test(
+			test_script_strings_follow_the_thread_language),
 		cmocka_unit_test(test_language_env_was_dropped),
 	};
 	int failed =
