@@ -74,6 +74,41 @@ const char *web_trn(const char *one, const char *many, unsigned long n)
 	return dngettext(I18N_DOMAIN, one, many, n);
 }
 
+void web_tr_html(buf *b, const char *translated, size_t nparts,
+		 const char *const *parts)
+{
+	const char *text = translated;
+	size_t next = 0; /* the part a bare %s takes */
+	for (const char *p = translated; *p; p++) {
+		if (*p != '%')
+			continue;
+		html_text(b, text, (size_t)(p - text));
+		const char *spec = p + 1;
+		size_t index = next;
+		if (*spec >= '1' && *spec <= '9') { /* %2$s: a reordered part */
+			char *end;
+			unsigned long k = strtoul(spec, &end, 10);
+			if (*end == '$') {
+				index = (size_t)(k - 1);
+				spec = end + 1;
+			}
+		}
+		if (*spec == 's') {
+			if (index < nparts && parts[index])
+				html_trusted(b, parts[index]);
+			next = index + 1;
+			p = spec;
+		} else if (*spec == '%') {
+			buf_putc(b, '%');
+			p = spec;
+		} else {
+			html_text(b, "%", 1); /* not a placeholder: text */
+		}
+		text = p + 1;
+	}
+	html_text(b, text, strlen(text));
+}
+
 static bool is_dir(const char *path)
 {
 	struct stat st;

@@ -42,6 +42,14 @@ const char *web_tr(const char *s);
 /* The singular or plural form for n, by the language's plural rule
  * (English: one when n == 1). Static memory. */
 const char *web_trn(const char *one, const char *many, unsigned long n);
+/* Append a translated sentence that holds markup, as one string for the
+ * translator (_("%s boosted"), _("Replying to %s")): the text of
+ * translated escaped, each %s (or %1$s, %2$s… where a language reorders)
+ * replaced by the next (or that) of parts[0..nparts), markup that chorus
+ * made with html() — a link around a name — inserted as it is; %% is '%'.
+ * A placeholder without a part writes nothing. */
+void web_tr_html(buf *b, const char *translated, size_t nparts,
+		 const char *const *parts);
 #define _(s)  web_tr(s)
 #define N_(s) (s) /* marks a string for the catalogue, translated later */
 /* Bind the catalogue and make one locale per language: the directory is

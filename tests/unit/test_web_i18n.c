@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "core/arena.h"
+#include "core/buf.h"
 #include "core/log.h"
 #include "web/web.h"
 
@@ -181,6 +183,58 @@ static void test_the_default_is_offered_first(void **state)
 	static const char *const es_first[] = {"es", "en"};
 	assert_int_equal(web_i18n_choose("fr", es_first, 2), 0);
 	assert_int_equal(web_i18n_choose("en", es_first, 2), 1);
+}
+
+/* ---- sentences with markup ---- */
+
+/* What web_tr_html writes for translated with parts, as a string. */
+static char *sentence(arena *a, const char *translated, size_t n,
+		      const char *const *parts)
+{
+	buf b;
+	buf_init(&b, a);
+	web_tr_html(&b, translated, n, parts);
+	buf_putc(&b, '\0');
+	return b.data;
+}
+
+static void test_a_sentence_escapes_its_text_and_keeps_its_parts(void **state)
+{
+	(void)state;
+	arena a;
+	arena_init(&a);
+	const char *link[] = {"<a href=\"/@ana\">Ana</a>"};
+	assert_string_equal(sentence(&a, "%s boosted", 1, link),
+			    "<a href=\"/@ana\">Ana</a> boosted");
+	assert_string_equal(sentence(&a, "%s impulsó", 1, link),
+			    "<a href=\"/@ana\">Ana</a> impulsó");
+	/* the translation is text: markup in it is shown, not obeyed */
+	assert_string_equal(sentence(&a, "<b>%s</b> & co", 1, link),
+			    "&lt;b&gt;<a href=\"/@ana\">Ana</a>&lt;/b&gt; "
+			    "&amp; co");
+	assert_string_equal(sentence(&a, "100%% <sure>", 0, NULL),
+			    "100% &lt;sure&gt;");
+	assert_string_equal(sentence(&a, "50% off", 0, NULL), "50% off");
+	assert_string_equal(sentence(&a, "trailing %", 0, NULL), "trailing %");
+	arena_release(&a);
+}
+
+static void test_a_sentence_may_reorder_its_parts(void **state)
+{
+	(void)state;
+	arena a;
+	arena_init(&a);
+	const char *two[] = {"<i>A</i>", "<i>B</i>"};
+	assert_string_equal(sentence(&a, "%s then %s", 2, two),
+			    "<i>A</i> then <i>B</i>");
+	assert_string_equal(sentence(&a, "%2$s before %1$s", 2, two),
+			    "<i>B</i> before <i>A</i>");
+	/* a placeholder beyond the parts writes nothing */
+	assert_string_equal(sentence(&a, "%s, %s, %s", 2, two),
+			    "<i>A</i>, <i>B</i>, ");
+	assert_string_equal(sentence(&a, "%9$s!", 2, two), "!");
+	assert_string_equal(sentence(&a, "%s", 1, (const char *[]){NULL}), "");
+	arena_release(&a);
 }
 
 /* ---- translating ---- */
@@ -419,6 +473,9 @@ int main(void)
 		cmocka_unit_test(test_garbage_is_english),
 		cmocka_unit_test(test_a_very_long_header_is_read_to_the_end),
 		cmocka_unit_test(test_the_default_is_offered_first),
+		cmocka_unit_test(
+			test_a_sentence_escapes_its_text_and_keeps_its_parts),
+		cmocka_unit_test(test_a_sentence_may_reorder_its_parts),
 	};
 	const struct CMUnitTest translating[] = {
 		cmocka_unit_test(test_english_is_the_msgid_itself),
