@@ -9,7 +9,7 @@ set -eu
 
 BUILD="build-essential pkg-config libmicrohttpd-dev libjansson-dev \
 libsqlite3-dev libsodium-dev libutf8proc-dev libinih-dev libvips-dev \
-libmagic-dev ffmpeg libssl-dev gettext locales"
+libmagic-dev ffmpeg libssl-dev zlib1g-dev gettext locales"
 TEST="libcmocka-dev python3 python3-pytest python3-mastodon python3-requests \
 toot clang-format libimage-exiftool-perl python3-pil libvips-tools \
 python3-websocket python3-bs4 nodejs npm"

@@ -303,3 +303,23 @@ def test_open_graph_and_oembed(base_url, alice):
     r = get(base_url, "/api/oembed", params={"url": private["url"]})
     assert r.status_code == 404
     assert get(base_url, private["url"] + "/embed").status_code == 404
+
+
+def test_pages_and_assets_are_gzipped_for_clients_that_ask(base_url, alice):
+    s = alice.api.status_post("compress me " + word())
+    plain = get(base_url, s["url"], headers={"Accept-Encoding": "identity"})
+    gz = get(base_url, s["url"], headers={"Accept-Encoding": "gzip, br"})
+    refused = get(base_url, s["url"], headers={"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in plain.headers
+    assert "Content-Encoding" not in refused.headers
+    assert gz.headers["Content-Encoding"] == "gzip"
+    assert gz.text == plain.text  # requests decodes it
+    assert gz.headers["ETag"] != plain.headers["ETag"]
+    assert "Accept-Encoding" in gz.headers["Vary"]
+    for etag, enc in ((gz.headers["ETag"], "gzip"), (plain.headers["ETag"], "identity")):
+        r = get(base_url, s["url"], headers={"Accept-Encoding": enc, "If-None-Match": etag})
+        assert r.status_code == 304
+    soup = BeautifulSoup(plain.text, "html.parser")
+    css = soup.find("link", rel="stylesheet")["href"]
+    r = get(base_url, css, headers={"Accept-Encoding": "gzip"})
+    assert r.headers["Content-Encoding"] == "gzip" and "color-scheme" in r.text
