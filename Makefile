@@ -15,7 +15,9 @@ LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 
 BUILD   ?= build
 SRCS    := $(shell find src -name '*.c' | sort)
-OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+# the web pages' stylesheet and script, linked in as data (web/assets.c)
+ASSETS  := src/web/assets/chorus.css src/web/assets/chorus.js
+OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/web/assets-data.o
 LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 UNIT    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
@@ -29,6 +31,11 @@ $(BUILD)/chorus: $(OBJS)
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/web/assets-data.o: $(ASSETS)
+	@mkdir -p $(dir $@)
+	cd src/web/assets && ld -r -b binary -z noexecstack \
+		-o $(abspath $@) $(notdir $(ASSETS))
 
 # -MMD: a test is rebuilt when a header it includes changes (a stale test
 # binary would pass against code it no longer matches)

@@ -11,6 +11,7 @@
 #include "media/media.h"
 #include "store/store.h"
 #include "stream/stream.h"
+#include "web/web.h"
 
 #include <signal.h>
 #include <sodium.h>
@@ -159,6 +160,34 @@ static int write_limits(void)
 	return 0;
 }
 
+/* The API's routes and the web's, in one table for one router. */
+static http_route *all_routes(size_t *n)
+{
+	*n = api_nroutes + web_nroutes;
+	http_route *t = malloc(*n * sizeof *t);
+	if (!t)
+		return NULL;
+	memcpy(t, api_routes, api_nroutes * sizeof *t);
+	memcpy(t + api_nroutes, web_routes, web_nroutes * sizeof *t);
+	return t;
+}
+
+/* Pages pass the web's guard (cookies, language, page cache); the rest
+ * the API's (bearer tokens). */
+static bool serve_guard(http_req *r, const http_route *route)
+{
+	return route->auth == WEB_ROUTE ? web_guard(r, route)
+					: api_guard(r, route);
+}
+
+static void serve_after(http_req *r)
+{
+	if (r->route && r->route->auth == WEB_ROUTE)
+		web_after(r);
+	else
+		api_after(r);
+}
+
 static int cmd_serve(void)
 {
 	/* workers inherit this mask; the main thread waits for the signal
@@ -182,10 +211,9 @@ static int cmd_serve(void)
 		.max_body_bytes = cfg.max_body_bytes,
 		.max_output_bytes = cfg.max_output_bytes,
 		.access_log = cfg.access_log,
-		.routes = api_routes,
-		.nroutes = api_nroutes,
-		.guard = api_guard,
-		.after = api_after,
+		.guard = serve_guard,
+		.after = serve_after,
+		.error_page = web_error_hook,
 		.thread_exit = store_thread_close,
 		.work_threads = cfg.threads,
 		.header_timeout_s = cfg.header_timeout_seconds,
@@ -205,6 +233,14 @@ static int cmd_serve(void)
 		log_error("cannot hash with the configured Argon2id cost");
 		return 1;
 	}
+	size_t nroutes;
+	http_route *routes = all_routes(&nroutes);
+	if (!routes || web_init() < 0) {
+		free(routes);
+		return 1;
+	}
+	opts.routes = routes;
+	opts.nroutes = nroutes;
 	cache_init((size_t)cfg.cache_statuses, (size_t)cfg.cache_statuses_bytes,
 		   (size_t)cfg.cache_accounts,
 		   (size_t)cfg.cache_accounts_bytes);
@@ -239,6 +275,8 @@ static int cmd_serve(void)
 	store_thread_close();
 	cache_shutdown();
 	feeds_shutdown();
+	web_shutdown();
+	free(routes);
 	log_info("stopped");
 	return 0;
 }

@@ -66,6 +66,9 @@ typedef struct config {
 	long cache_accounts_bytes;  /* their budget in bytes */
 	int cache_home_feeds;	    /* home timelines kept in memory */
 	int cache_home_feed_length; /* newest ids kept per home timeline */
+	int cache_pages;	    /* anonymous web pages kept */
+	long cache_pages_bytes;	    /* their budget in bytes */
+	int cache_page_seconds;	    /* longest a page is kept */
 	/* [media] */
 	long image_max_bytes, video_max_bytes; /* upload size limits */
 	long image_max_pixels;		       /* input width × height */

@@ -166,6 +166,9 @@ typedef void (*event_sink)(const event *e);
 /* Install the one listener (NULL: none, the default). */
 void events_listen(event_sink sink);
 void events_publish(const event *e);
+/* How many events were published so far: what was read before a change
+ * is stale once this moved (the web page cache). */
+uint64_t events_generation(void);
 
 /* ---- visibility.c ---- */
 /* The one visibility check every read path uses: may viewer (0 =

@@ -5,6 +5,12 @@
 #include <stdatomic.h>
 
 static _Atomic(event_sink) listener;
+static _Atomic uint64_t generation;
+
+uint64_t events_generation(void)
+{
+	return atomic_load(&generation);
+}
 
 void events_listen(event_sink sink)
 {
@@ -13,6 +19,7 @@ void events_listen(event_sink sink)
 
 void events_publish(const event *e)
 {
+	atomic_fetch_add(&generation, 1);
 	event_sink sink = atomic_load(&listener);
 	if (sink)
 		sink(e);

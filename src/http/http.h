@@ -93,7 +93,8 @@ typedef struct http_req {
 	struct http_req *work_next;
 	struct http_pool *work_pool;
 	int64_t started_ns;
-	void *user; /* set by the guard: the authenticated principal */
+	void *user;    /* set by the guard: the authenticated principal */
+	void *session; /* set by a guard: the browser's session, if any */
 	/* long-lived replies: http_reply_upgrade, http_reply_feed */
 	struct http_upgrade *upgrade, *upgrade_sent;
 	struct http_feed *feed;
@@ -154,6 +155,9 @@ typedef struct http_server_opts {
 	/* called after the guard (and the handler, if the guard let it run);
 	 * may be NULL */
 	void (*after)(http_req *r);
+	/* answers the errors found before a handler runs (no route,
+	 * malformed UTF-8, a body too large); NULL: JSON {"error": msg} */
+	void (*error_page)(http_req *r, int status, const char *msg);
 	/* called once per worker thread when it ends, to release its
 	 * thread-local resources (database connection) */
 	void (*thread_exit)(void);

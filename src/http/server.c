@@ -285,6 +285,17 @@ static void finish(http_server *s, http_req *r)
 		http_reply_error(r, 500, "Internal server error");
 }
 
+/* An error found before any handler: the server's error page hook when
+ * there is one (an HTML page for browser paths), else JSON. */
+static void reply_error(http_server *s, http_req *r, int status,
+			const char *msg)
+{
+	if (s->opts.error_page)
+		s->opts.error_page(r, status, msg);
+	else
+		http_reply_error(r, status, msg);
+}
+
 /* Handle a complete request. True when the handler deferred work: then
  * only the I/O thread's after hook has run, and the caller hands r to a
  * work thread. */
@@ -304,7 +315,7 @@ static bool dispatch(http_server *s, http_req *r)
 		return false;
 	}
 	if (r->body_too_large) {
-		http_reply_error(r, 413, "Request body too large");
+		reply_error(s, r, 413, "Request body too large");
 		return false;
 	}
 	/* a streamed body was parsed as it came */
@@ -316,12 +327,12 @@ static bool dispatch(http_server *s, http_req *r)
 	}
 	if (!params_valid_utf8(r) ||
 	    !text_utf8_valid(r->path, strlen(r->path))) {
-		http_reply_error(r, 400, "Invalid UTF-8 in the request");
+		reply_error(s, r, 400, "Invalid UTF-8 in the request");
 		return false;
 	}
 	const http_route *rt = r->route; /* matched when the headers came */
 	if (!rt) {
-		http_reply_error(r, 404, "Not found");
+		reply_error(s, r, 404, "Not found");
 		return false;
 	}
 	if (!s->opts.guard || s->opts.guard(r, rt))
@@ -576,7 +587,7 @@ static enum MHD_Result request_begin(http_server *s, http_req *r,
 	/* refuse an oversized declared body before reading it */
 	const char *cl = http_header_get(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl && strtoll(cl, NULL, 10) > limit) {
-		http_reply_error(r, 413, "Request body too large");
+		reply_error(s, r, 413, "Request body too large");
 		return send_response(s, r);
 	}
 	/* an upload is authorised before its body is read: without a

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum {
 	BLURHASH_MAX_COMP = 9,
@@ -160,5 +161,68 @@ int media_blurhash_encode(const unsigned char *rgb, int width, int height,
 	}
 	*p = '\0';
 	free(factors);
+	return 0;
+}
+
+/* The value of the length base-83 digits at s, or -1 for a bad digit. */
+static int blurhash_get(const char *s, int length)
+{
+	int value = 0;
+	for (int i = 0; i < length; i++) {
+		const char *d = s[i] ? strchr(blurhash_digits, s[i]) : NULL;
+		if (!d)
+			return -1;
+		value = value * BLURHASH_BASE + (int)(d - blurhash_digits);
+	}
+	return value;
+}
+
+int media_blurhash_decode(const char *hash, int width, int height,
+			  unsigned char *rgb)
+{
+	pthread_once(&blurhash_once, blurhash_init_linear);
+	size_t len = hash ? strlen(hash) : 0;
+	int size = len >= 6 ? blurhash_get(hash, 1) : -1;
+	if (size < 0 || width < 1 || height < 1)
+		return -1;
+	int nx = size % 9 + 1, ny = size / 9 + 1;
+	if (len != (size_t)(4 + 2 * nx * ny))
+		return -1;
+	int quant = blurhash_get(hash + 1, 1);
+	int dc = blurhash_get(hash + 2, 4);
+	if (quant < 0 || dc < 0)
+		return -1;
+	float maximum = (float)(quant + 1) / 166;
+	float colors[BLURHASH_MAX_COMP * BLURHASH_MAX_COMP][3];
+	colors[0][0] = blurhash_linear[dc >> 16];
+	colors[0][1] = blurhash_linear[(dc >> 8) & 255];
+	colors[0][2] = blurhash_linear[dc & 255];
+	for (int i = 1; i < nx * ny; i++) {
+		int v = blurhash_get(hash + 4 + 2 * i, 2);
+		if (v < 0)
+			return -1;
+		int q[3] = {v / (19 * 19), v / 19 % 19, v % 19};
+		for (int c = 0; c < 3; c++)
+			colors[i][c] =
+				blurhash_sign_pow(((float)q[c] - 9) / 9, 2) *
+				maximum;
+	}
+	for (int y = 0; y < height; y++)
+		for (int x = 0; x < width; x++) {
+			float px[3] = {0, 0, 0};
+			for (int j = 0; j < ny; j++)
+				for (int i = 0; i < nx; i++) {
+					float basis = cosf((float)M_PI * x * i /
+							   width) *
+						      cosf((float)M_PI * y * j /
+							   height);
+					for (int c = 0; c < 3; c++)
+						px[c] += colors[j * nx + i][c] *
+							 basis;
+				}
+			for (int c = 0; c < 3; c++)
+				rgb[(y * width + x) * 3 + c] =
+					(unsigned char)blurhash_to_srgb(px[c]);
+		}
 	return 0;
 }

@@ -100,5 +100,9 @@ int media_image_preview(const char *in, const char *out_small,
  * out. Returns 0, or -1 on bad arguments or when out_size is too small. */
 int media_blurhash_encode(const unsigned char *rgb, int width, int height,
 			  int x_comp, int y_comp, char *out, size_t out_size);
+/* Decode hash into width x height 8-bit sRGB pixels (3 bytes each) at rgb.
+ * Returns 0, or -1 for a malformed hash (rgb then unspecified). */
+int media_blurhash_decode(const char *hash, int width, int height,
+			  unsigned char *rgb);
 
 #endif

@@ -25,3 +25,8 @@ const char *web_i18n_select(const char *accept_language)
 void web_i18n_reset(void)
 {
 }
+
+const char *web_i18n_lang(void)
+{
+	return "en";
+}

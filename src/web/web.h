@@ -50,6 +50,9 @@ void web_i18n_init(void);
 const char *web_i18n_select(const char *accept_language);
 /* Back to the default ("C") locale on this thread. */
 void web_i18n_reset(void);
+/* The language tag web_i18n_select chose on this thread ("en" before any
+ * or after web_i18n_reset), for <html lang>. Static. */
+const char *web_i18n_lang(void);
 
 /* ---- page.c: the layout every page shares ---- */
 
@@ -65,6 +68,7 @@ typedef struct web_page {
 	const char *rss;       /* absolute URL of an RSS feed, or NULL */
 	const char *oembed;    /* absolute URL of the oEmbed JSON, or NULL */
 	bool noindex;	       /* <meta name=robots content=noindex> */
+	bool embed; /* for other sites' frames: no site header or footer */
 } web_page;
 
 /* Start a page for r: main is empty, the language is the request's. */
@@ -73,6 +77,14 @@ void web_page_begin(web_page *p, http_req *r, const char *title);
  * reply with status, the HTML headers (Content-Security-Policy,
  * Cache-Control) and an ETag; a matching If-None-Match gets 304. */
 void web_page_reply(web_page *p, int status);
+/* Reply with a complete HTML body: the page headers (CSP, Vary,
+ * Cache-Control) and, for a 200 with an etag, the ETag, answering 304
+ * when If-None-Match holds it. */
+void web_reply_html(http_req *r, int status, const char *body, size_t len,
+		    const char *etag);
+/* The 404 and 400 pages. */
+void web_not_found(http_req *r);
+void web_bad_request(http_req *r);
 /* An error page (404, 400, 403, 429, 500…) with a heading and message
  * (translated plain text). */
 void web_reply_error(http_req *r, int status, const char *heading,
@@ -86,8 +98,11 @@ void web_error_hook(http_req *r, int status, const char *msg);
 /* Append s (a boost shows as a boost of its target) as an <article>.
  * link: the time links to the post's own page. */
 void web_status(web_page *p, const status *s, bool link);
-/* Append a list of statuses (<div class=feed>) and, when next_max_id,
- * an "Older posts" link to base?max_id=next_max_id. */
+/* The post a thread page is about: larger, its time not a link. */
+void web_status_focus(web_page *p, const status *s);
+/* Append statuses (the caller wraps them in its feed element), or a
+ * "nothing here" line, and, when next_max_id, an "Older posts" link
+ * (rel=next) to base?max_id=next_max_id (base a path, may hold a query). */
 void web_status_list(web_page *p, status *const *items, size_t n,
 		     const char *base, int64_t next_max_id);
 /* An account's display name (its username when empty). */
@@ -96,11 +111,55 @@ const char *web_display_name(const account *acc);
 char *web_status_url(arena *a, const status *s);
 char *web_account_url(arena *a, const account *acc);
 char *web_tag_url(arena *a, const char *name);
+/* Paths of a file under /media, and of an account's avatar. Arena. */
+char *web_media_url(arena *a, const char *name);
+const char *web_avatar_url(arena *a, const account *acc);
+/* <time datetime=…> with a relative text ("5 minutes ago"). */
+void web_time(buf *b, int64_t ms);
 
-/* ---- sessions (session.c) ---- */
+/* ---- requests and sessions ---- */
 
+/* What web_guard learnt about a browser request (r->session). */
+typedef struct web_request {
+	int64_t viewer;		/* the signed-in account, or 0 */
+	const account *account; /* its account, or NULL */
+	const char *csrf;	/* the token forms of this browser carry */
+	const char *lang;	/* the language chosen for the request */
+	bool embed;		/* a page for other sites' frames */
+} web_request;
+/* r's web_request; an empty one (anonymous) when no web guard ran. */
+const web_request *web_request_of(http_req *r);
 /* The signed-in account of a browser request, or 0. */
 int64_t web_viewer(http_req *r);
+
+/* ---- assets.c: the stylesheet and the script, embedded ---- */
+typedef enum web_asset_kind { WEB_ASSET_CSS, WEB_ASSET_JS } web_asset_kind;
+/* "/assets/chorus.<hash>.css": the path with the content hash, static. */
+const char *web_asset_path(web_asset_kind kind);
+/* Hash the assets into their paths. 0. */
+int web_assets_init(void);
+
+/* ---- pagecache.c: anonymous pages, kept until something changes ---- */
+void web_cache_init(void);
+void web_cache_shutdown(void);
+/* Note what the data is now; call before the request's read snapshot. */
+void web_cache_begin(void);
+/* The cached page for r (an anonymous GET), replied with; false on a
+ * miss. */
+bool web_cache_reply(http_req *r);
+/* Keep a page just rendered for r, when r may be served from cache. */
+void web_cache_store(http_req *r, int status, const char *body, size_t len,
+		     const char *etag);
+
+/* ---- shared by the page handlers ---- */
+/* ?max_id= into a page of the default length; false after the 400 page
+ * when it is not an id. */
+bool web_page_param(http_req *r, page *pg);
+/* The local account a path segment "@name" names, or false. */
+bool web_path_account(http_req *r, const char *seg, account *out);
+/* Serve /@name/with_replies or /@name/media when tab is one; false
+ * otherwise (nothing replied). */
+bool web_profile_tab(http_req *r, const account *acc, const char *tab);
 
 /* ---- routes ---- */
 
@@ -111,15 +170,20 @@ extern const http_route web_routes[];
 extern const size_t web_nroutes;
 bool web_guard(http_req *r, const http_route *route);
 void web_after(http_req *r);
-/* Compute asset hashes, bind translations. 0 or -1. */
+/* Compute asset hashes, bind translations, make the page cache. 0 or
+ * -1. */
 int web_init(void);
+void web_shutdown(void);
 
 /* handlers, by file */
 void web_home(http_req *r);
 void web_about(http_req *r);
 void web_profile(http_req *r);
+void web_profile_tagged(http_req *r);
+void web_account_by_uri(http_req *r);
 void web_thread(http_req *r);
 void web_thread_by_uri(http_req *r);
+void web_embed(http_req *r);
 void web_tag(http_req *r);
 void web_explore(http_req *r);
 void web_search(http_req *r);

@@ -1,0 +1,3 @@
+/* chorus.js — progressive enhancement for chorus pages. Every page works
+ * without it. */
+"use strict";

@@ -1,0 +1,83 @@
+/* routes.c — the pages chorus serves, and the guard every page request
+ * passes: one read snapshot, the reader's language, the browser's
+ * session, and the anonymous page cache. */
+#include "web/web.h"
+
+#include "store/store.h"
+
+#include <string.h>
+
+#define W(pattern_, handler_)                                                  \
+	{                                                                      \
+		.method = "GET", .pattern = (pattern_), .handler = (handler_), \
+		.auth = WEB_ROUTE,                                             \
+	}
+#define WP(pattern_, handler_)                                                 \
+	{                                                                      \
+		.method = "POST", .pattern = (pattern_),                       \
+		.handler = (handler_), .auth = WEB_ROUTE,                      \
+	}
+
+const http_route web_routes[] = {
+	W("/", web_home),
+	W("/about", web_about),
+	W("/explore", web_explore),
+	W("/search", web_search),
+	/* /@name, /@name.rss; /@name/ID, /@name/with_replies, /@name/media */
+	W("/:acct", web_profile),
+	W("/:acct/:id", web_thread),
+	W("/:acct/tagged/:tag", web_profile_tagged),
+	W("/:acct/:id/embed", web_embed),
+	/* the ids (uri) of accounts and posts, opened in a browser */
+	W("/users/:name", web_account_by_uri),
+	W("/users/:name/statuses/:id", web_thread_by_uri),
+	W("/assets/:file", web_asset),
+	W("/api/oembed", web_oembed),
+};
+
+const size_t web_nroutes = sizeof web_routes / sizeof web_routes[0];
+
+static const web_request anonymous = {.lang = "en"};
+
+const web_request *web_request_of(http_req *r)
+{
+	return r->session ? r->session : &anonymous;
+}
+
+int64_t web_viewer(http_req *r)
+{
+	return web_request_of(r)->viewer;
+}
+
+bool web_guard(http_req *r, const http_route *route)
+{
+	(void)route;
+	web_cache_begin(); /* before the snapshot: see pagecache.c */
+	store_read_begin();
+	web_request *w = arena_alloc(&r->arena, sizeof *w);
+	memset(w, 0, sizeof *w);
+	w->lang = web_i18n_select(http_header_get(r, "Accept-Language"));
+	r->session = w;
+	if (!strcmp(r->method, "GET") && !w->viewer && web_cache_reply(r))
+		return false;
+	return true;
+}
+
+void web_after(http_req *r)
+{
+	(void)r;
+	store_read_end();
+	web_i18n_reset();
+}
+
+int web_init(void)
+{
+	web_i18n_init();
+	web_cache_init();
+	return web_assets_init();
+}
+
+void web_shutdown(void)
+{
+	web_cache_shutdown();
+}
