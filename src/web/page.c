@@ -95,6 +95,9 @@ static void put_header(buf *b, const web_page *p)
 		const account *me = web_request_of(p->r)->account;
 		html(b, "<li><a href=\"/@%s\">%s</a></li>", me->username,
 		     web_display_name(me));
+		buf_puts(b, "<li>");
+		web_sign_out_form(b, p->r);
+		buf_puts(b, "</li>");
 	}
 	html(b,
 	     "</ul></nav><form role=\"search\" action=\"/search\" "
@@ -144,6 +147,13 @@ static bool etag_matches(http_req *r, const char *etag)
 	return false;
 }
 
+/* The OAuth authorize page: its form's answer is a redirect to the app
+ * (any scheme), which form-action would block, so it has none. */
+static const char redirect_csp[] =
+	"default-src 'self'; script-src 'self'; style-src 'self'; "
+	"img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+	"frame-ancestors 'none'";
+
 /* The same for a post embedded in another site's frame. */
 static const char embed_csp[] =
 	"default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -155,13 +165,19 @@ void web_reply_html(http_req *r, int status, const char *body, size_t len,
 		    const char *etag)
 {
 	/* frame-ancestors overrides the X-Frame-Options the server adds */
+	const web_request *w = web_request_of(r);
 	http_set_header(r, "Content-Security-Policy",
-			web_request_of(r)->embed ? embed_csp : page_csp);
+			w->embed	   ? embed_csp
+			: w->redirects_out ? redirect_csp
+					   : page_csp);
 	http_set_header(r, "Vary", "Accept-Language, Cookie");
-	/* a signed-in page is the viewer's own: never kept by a proxy */
+	/* a signed-in page is the viewer's own: never kept by a proxy; a
+	 * form's CSRF token is the browser's own: never kept at all */
 	http_set_header(r, "Cache-Control",
-			web_viewer(r) ? "private, no-cache" : "no-cache");
-	if (status == 200 && etag) {
+			w->no_store	? "no-store"
+			: web_viewer(r) ? "private, no-cache"
+					: "no-cache");
+	if (status == 200 && etag && !w->no_store) {
 		http_set_header(r, "ETag", etag);
 		if (etag_matches(r, etag)) {
 			http_reply_raw(r, 304, NULL, "", 0);

@@ -132,7 +132,8 @@ void web_cache_store(http_req *r, int status, const char *body, size_t len,
 		     const char *etag)
 {
 	if (!nslots || strcmp(r->method, "GET") || web_viewer(r) ||
-	    !r->session || (status != 200 && status != 404) ||
+	    !r->session || web_request_of(r)->no_store ||
+	    (status != 200 && status != 404) ||
 	    len > (size_t)cfg.cache_pages_bytes / 8)
 		return;
 	char *key = strdup(cache_key(r));
