@@ -5,7 +5,7 @@
 #   make unit       build and run the cmocka unit tests only
 
 CC      ?= cc
-PKGS    := libmicrohttpd jansson sqlite3 libsodium libutf8proc inih vips libmagic libcrypto
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libutf8proc inih vips libmagic libcrypto zlib
 OPT     ?= -O2 -g
 SANITIZE ?=
 CFLAGS  := $(OPT) $(SANITIZE) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \

@@ -8,10 +8,10 @@ set -eu
 
 BUILD="build-essential pkg-config libmicrohttpd-dev libjansson-dev \
 libsqlite3-dev libsodium-dev libutf8proc-dev libinih-dev libvips-dev \
-libmagic-dev ffmpeg libssl-dev"
+libmagic-dev ffmpeg libssl-dev zlib1g-dev"
 TEST="libcmocka-dev python3 python3-pytest python3-mastodon python3-requests \
 toot clang-format libimage-exiftool-perl python3-pil libvips-tools \
-python3-websocket nodejs npm"
+python3-websocket python3-bs4 nodejs npm"
 BENCH="wrk nginx-light python3-requests"
 
 want="$BUILD"

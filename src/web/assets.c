@@ -16,7 +16,11 @@ typedef struct asset {
 	const char *ext, *type;
 	char path[64]; /* /assets/chorus.<hash>.<ext> */
 	char etag[24];
+	char *gz; /* gzipped once at start, or NULL */
+	size_t gzlen;
 } asset;
+
+static arena assets_arena; /* the gzipped copies, for the process */
 
 static asset assets[] = {
 	[WEB_ASSET_CSS] = {_binary_chorus_css_start, _binary_chorus_css_end,
@@ -27,6 +31,7 @@ static asset assets[] = {
 
 int web_assets_init(void)
 {
+	arena_init(&assets_arena);
 	for (size_t i = 0; i < sizeof assets / sizeof *assets; i++) {
 		asset *a = &assets[i];
 		unsigned char h[8];
@@ -37,8 +42,18 @@ int web_assets_init(void)
 		snprintf(a->path, sizeof a->path, "/assets/chorus.%s.%s", hex,
 			 a->ext);
 		snprintf(a->etag, sizeof a->etag, "%s", hex);
+		if (!web_gzip(&assets_arena, a->start,
+			      (size_t)(a->end - a->start), &a->gz, &a->gzlen))
+			a->gz = NULL;
 	}
 	return 0;
+}
+
+void web_assets_shutdown(void)
+{
+	arena_release(&assets_arena);
+	for (size_t i = 0; i < sizeof assets / sizeof *assets; i++)
+		assets[i].gz = NULL;
 }
 
 const char *web_asset_path(web_asset_kind kind)
@@ -52,12 +67,20 @@ void web_asset(http_req *r)
 		asset *a = &assets[i];
 		if (strcmp(r->path, a->path))
 			continue;
+		bool gz = a->gz && web_accepts_gzip(r);
 		http_set_header(r, "Cache-Control",
 				"public, max-age=31536000, immutable");
+		http_set_header(r, "Vary", "Accept-Encoding");
 		http_set_header(r, "ETag",
-				arena_printf(&r->arena, "\"%s\"", a->etag));
-		http_reply_raw(r, 200, a->type, a->start,
-			       (size_t)(a->end - a->start));
+				arena_printf(&r->arena, "\"%s%s\"", a->etag,
+					     gz ? "-gz" : ""));
+		if (gz) {
+			http_set_header(r, "Content-Encoding", "gzip");
+			http_reply_raw(r, 200, a->type, a->gz, a->gzlen);
+		} else {
+			http_reply_raw(r, 200, a->type, a->start,
+				       (size_t)(a->end - a->start));
+		}
 		return;
 	}
 	/* an old hash: the page that named it is stale, not the link */

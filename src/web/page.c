@@ -161,8 +161,7 @@ static const char embed_csp[] =
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; "
 	"form-action 'self'; frame-ancestors *";
 
-void web_reply_html(http_req *r, int status, const char *body, size_t len,
-		    const char *etag)
+void web_reply_html(http_req *r, int status, const web_body *body)
 {
 	/* frame-ancestors overrides the X-Frame-Options the server adds */
 	const web_request *w = web_request_of(r);
@@ -170,27 +169,42 @@ void web_reply_html(http_req *r, int status, const char *body, size_t len,
 			w->embed	   ? embed_csp
 			: w->redirects_out ? redirect_csp
 					   : page_csp);
-	http_set_header(r, "Vary", "Accept-Language, Cookie");
+	http_set_header(r, "Vary", "Accept-Language, Accept-Encoding, Cookie");
 	/* a signed-in page is the viewer's own: never kept by a proxy; a
 	 * form's CSRF token is the browser's own: never kept at all */
 	http_set_header(r, "Cache-Control",
 			w->no_store	? "no-store"
 			: web_viewer(r) ? "private, no-cache"
 					: "no-cache");
-	if (status == 200 && etag && !w->no_store) {
+	bool gz = body->gz && web_accepts_gzip(r);
+	if (status == 200 && body->etag && !w->no_store) {
+		/* each encoding is its own representation (RFC 9110 8.8.3) */
+		const char *etag =
+			gz ? arena_printf(&r->arena, "%.*s-gz\"",
+					  (int)strlen(body->etag) - 1,
+					  body->etag)
+			   : body->etag;
 		http_set_header(r, "ETag", etag);
 		if (etag_matches(r, etag)) {
 			http_reply_raw(r, 304, NULL, "", 0);
 			return;
 		}
 	}
-	http_reply_raw(r, status, "text/html; charset=utf-8", body, len);
+	if (gz) {
+		http_set_header(r, "Content-Encoding", "gzip");
+		http_reply_raw(r, status, "text/html; charset=utf-8", body->gz,
+			       body->gzlen);
+	} else {
+		http_reply_raw(r, status, "text/html; charset=utf-8",
+			       body->html, body->len);
+	}
 }
 
 void web_page_reply(web_page *p, int status)
 {
+	http_req *r = p->r;
 	buf b;
-	buf_init(&b, &p->r->arena);
+	buf_init(&b, &r->arena);
 	put_head(&b, p);
 	if (p->embed) {
 		buf_puts(&b, "<body class=\"embed\"><main id=\"main\">");
@@ -202,10 +216,21 @@ void web_page_reply(web_page *p, int status)
 		buf_append(&b, p->main.data, p->main.len);
 		put_footer(&b);
 	}
-	const char *etag =
-		status == 200 ? body_etag(&p->r->arena, b.data, b.len) : NULL;
-	web_cache_store(p->r, status, b.data, b.len, etag);
-	web_reply_html(p->r, status, b.data, b.len, etag);
+	web_body body = {.html = b.data, .len = b.len};
+	if (status == 200)
+		body.etag = body_etag(&r->arena, b.data, b.len);
+	bool keep = web_cache_wanted(r, status);
+	char *gz;
+	/* a page holding a secret (a CSRF token, a code) beside text the
+	 * request chose (a login kept, return_to) goes uncompressed: its
+	 * compressed size would tell the secret, a guess at a time
+	 * (BREACH) */
+	if ((keep || web_accepts_gzip(r)) && !web_request_of(r)->no_store &&
+	    web_gzip(&r->arena, b.data, b.len, &gz, &body.gzlen))
+		body.gz = gz;
+	if (keep)
+		web_cache_store(r, status, &body);
+	web_reply_html(r, status, &body);
 }
 
 void web_reply_error(http_req *r, int status, const char *heading,

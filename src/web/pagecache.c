@@ -22,8 +22,8 @@
 
 typedef struct page_entry {
 	char *key;
-	char *body; /* len bytes */
-	size_t len;
+	char *body; /* len bytes of HTML, then gzlen gzipped */
+	size_t len, gzlen;
 	char etag[40];
 	int status;
 	uint64_t epoch, generation;
@@ -88,7 +88,7 @@ static size_t slot_of(const char *key)
 
 static void entry_clear(page_entry *e)
 {
-	bytes_held -= e->len;
+	bytes_held -= e->len + e->gzlen;
 	free(e->key);
 	free(e->body);
 	memset(e, 0, sizeof *e);
@@ -110,57 +110,71 @@ bool web_cache_reply(http_req *r)
 		   e->epoch == cache_thread_epoch() &&
 		   e->generation == req_generation &&
 		   time_now_ms() < e->expires_ms;
-	char *body = NULL;
-	size_t len = 0;
+	web_body body = {0};
 	int status = 0;
-	const char *etag = NULL;
 	if (hit) {
-		body = arena_alloc(&r->arena, e->len + 1);
-		memcpy(body, e->body, e->len);
-		body[e->len] = '\0';
-		len = e->len;
+		/* only the encoding this client takes is copied out */
+		bool gz = e->gzlen && web_accepts_gzip(r);
+		size_t n = gz ? e->gzlen : e->len;
+		char *copy = arena_alloc(&r->arena, n + 1);
+		memcpy(copy, e->body + (gz ? e->len : 0), n);
+		copy[n] = '\0';
+		if (gz) {
+			body.gz = copy;
+			body.gzlen = n;
+		} else {
+			body.html = copy;
+			body.len = n;
+		}
+		body.etag = *e->etag ? arena_strdup(&r->arena, e->etag) : NULL;
 		status = e->status;
-		etag = arena_strdup(&r->arena, e->etag);
 	}
 	pthread_mutex_unlock(&lock);
 	if (hit)
-		web_reply_html(r, status, body, len, *etag ? etag : NULL);
+		web_reply_html(r, status, &body);
 	return hit;
 }
 
-void web_cache_store(http_req *r, int status, const char *body, size_t len,
-		     const char *etag)
+bool web_cache_wanted(http_req *r, int status)
 {
-	if (!nslots || strcmp(r->method, "GET") || web_viewer(r) ||
-	    !r->session || web_request_of(r)->no_store ||
-	    (status != 200 && status != 404) ||
-	    len > (size_t)cfg.cache_pages_bytes / 8)
+	return nslots && !strcmp(r->method, "GET") && r->session &&
+	       !web_viewer(r) && !web_request_of(r)->no_store &&
+	       (status == 200 || status == 404);
+}
+
+void web_cache_store(http_req *r, int status, const web_body *body)
+{
+	size_t total = body->len + (body->gz ? body->gzlen : 0);
+	if (total > (size_t)cfg.cache_pages_bytes / 8)
 		return;
 	char *key = strdup(cache_key(r));
-	char *copy = malloc(len);
+	char *copy = malloc(total);
 	if (!key || !copy) {
 		free(key);
 		free(copy);
 		return;
 	}
-	memcpy(copy, body, len);
+	memcpy(copy, body->html, body->len);
+	if (body->gz)
+		memcpy(copy + body->len, body->gz, body->gzlen);
 	page_entry *e = &slots[slot_of(key)];
 	pthread_mutex_lock(&lock);
 	entry_clear(e);
 	/* over budget: drop others, starting after this slot */
 	for (size_t i = 1;
-	     i < nslots && bytes_held + len > (size_t)cfg.cache_pages_bytes;
+	     i < nslots && bytes_held + total > (size_t)cfg.cache_pages_bytes;
 	     i++)
 		if (slots[(e - slots + i) % nslots].key)
 			entry_clear(&slots[(e - slots + i) % nslots]);
 	e->key = key;
 	e->body = copy;
-	e->len = len;
-	snprintf(e->etag, sizeof e->etag, "%s", etag ? etag : "");
+	e->len = body->len;
+	e->gzlen = body->gz ? body->gzlen : 0;
+	snprintf(e->etag, sizeof e->etag, "%s", body->etag ? body->etag : "");
 	e->status = status;
 	e->epoch = cache_thread_epoch();
 	e->generation = req_generation;
 	e->expires_ms = time_now_ms() + (int64_t)cfg.cache_page_seconds * 1000;
-	bytes_held += len;
+	bytes_held += total;
 	pthread_mutex_unlock(&lock);
 }

@@ -95,7 +95,8 @@ void web_home(http_req *r)
 	timeline_feed(&r->arena, web_viewer(r), STORE_FEED_PUBLIC_LOCAL, 0, 0,
 		      &pg, &latest);
 	web_status_list(&p, latest.items, latest.count, "/explore",
-			latest.next_max_id);
+			latest.count == (size_t)pg.limit ? latest.next_max_id
+							 : 0);
 	buf_puts(b, "</div></section>");
 	web_page_reply(&p, 200);
 }
@@ -168,7 +169,8 @@ void web_explore(http_req *r)
 	timeline_feed(&r->arena, web_viewer(r), STORE_FEED_PUBLIC_LOCAL, 0, 0,
 		      &pg, &latest);
 	web_status_list(&p, latest.items, latest.count, "/explore",
-			latest.next_max_id);
+			latest.count == (size_t)pg.limit ? latest.next_max_id
+							 : 0);
 	buf_puts(b, "</div></section>");
 	web_page_reply(&p, 200);
 }

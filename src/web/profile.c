@@ -87,8 +87,11 @@ static void put_profile_header(web_page *p, const account *acc)
 
 static void put_tab(buf *b, const char *href, const char *label, bool current)
 {
-	html(b, "<li><a href=\"%s\"%s>%s</a></li>", href,
-	     current ? " aria-current=\"page\"" : "", label);
+	if (current)
+		html(b, "<li><a href=\"%s\" aria-current=\"page\">%s</a></li>",
+		     href, label);
+	else
+		html(b, "<li><a href=\"%s\">%s</a></li>", href, label);
 }
 
 static void profile_page(http_req *r, const account *acc, profile_tab tab,
@@ -158,7 +161,9 @@ static void profile_page(http_req *r, const account *acc, profile_tab tab,
 	}
 	html(&p.main, "<h2 class=\"sr-only\">%s</h2><div class=\"feed\">",
 	     _("Posts"));
-	web_status_list(&p, out.items, out.count, here, out.next_max_id);
+	/* a short page is the last: the feed fills up to the limit */
+	web_status_list(&p, out.items, out.count, here,
+			out.count == (size_t)pg.limit ? out.next_max_id : 0);
 	buf_puts(&p.main, "</div>");
 	web_page_reply(&p, 200);
 }

@@ -89,4 +89,5 @@ int web_init(void)
 void web_shutdown(void)
 {
 	web_cache_shutdown();
+	web_assets_shutdown();
 }

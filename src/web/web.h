@@ -77,11 +77,17 @@ void web_page_begin(web_page *p, http_req *r, const char *title);
  * reply with status, the HTML headers (Content-Security-Policy,
  * Cache-Control) and an ETag; a matching If-None-Match gets 304. */
 void web_page_reply(web_page *p, int status);
-/* Reply with a complete HTML body: the page headers (CSP, Vary,
- * Cache-Control) and, for a 200 with an etag, the ETag, answering 304
- * when If-None-Match holds it. */
-void web_reply_html(http_req *r, int status, const char *body, size_t len,
-		    const char *etag);
+/* A rendered page: its HTML, the same gzipped (NULL when not made), and
+ * its ETag (quoted, of the HTML; NULL for none). */
+typedef struct web_body {
+	const char *html, *gz;
+	size_t len, gzlen;
+	const char *etag;
+} web_body;
+/* Reply with a complete page: the page headers (CSP, Vary,
+ * Cache-Control), the gzipped bytes when the client takes them, and for a
+ * 200 with an etag the ETag, answering 304 when If-None-Match holds it. */
+void web_reply_html(http_req *r, int status, const web_body *body);
 /* The 404 and 400 pages. */
 void web_not_found(http_req *r);
 void web_bad_request(http_req *r);
@@ -180,8 +186,9 @@ void web_sign_out_form(buf *b, http_req *r);
 typedef enum web_asset_kind { WEB_ASSET_CSS, WEB_ASSET_JS } web_asset_kind;
 /* "/assets/chorus.<hash>.css": the path with the content hash, static. */
 const char *web_asset_path(web_asset_kind kind);
-/* Hash the assets into their paths. 0. */
+/* Hash the assets into their paths, gzip them. 0. */
 int web_assets_init(void);
+void web_assets_shutdown(void);
 
 /* ---- pagecache.c: anonymous pages, kept until something changes ---- */
 void web_cache_init(void);
@@ -191,9 +198,16 @@ void web_cache_begin(void);
 /* The cached page for r (an anonymous GET), replied with; false on a
  * miss. */
 bool web_cache_reply(http_req *r);
-/* Keep a page just rendered for r, when r may be served from cache. */
-void web_cache_store(http_req *r, int status, const char *body, size_t len,
-		     const char *etag);
+/* Whether a page rendered for r may be kept (an anonymous GET). */
+bool web_cache_wanted(http_req *r, int status);
+/* Keep a page just rendered for r (web_cache_wanted said yes). */
+void web_cache_store(http_req *r, int status, const web_body *body);
+
+/* ---- gzip.c ---- */
+/* in gzipped into *out (arena), *outn bytes. False on failure. */
+bool web_gzip(arena *a, const char *in, size_t n, char **out, size_t *outn);
+/* Whether the request's Accept-Encoding takes gzip. */
+bool web_accepts_gzip(http_req *r);
 
 /* ---- shared by the page handlers ---- */
 /* ?max_id= into a page of the default length; false after the 400 page

@@ -125,6 +125,10 @@ def test_pages_with_a_form_are_never_cached(server):
     assert csrf_of(pa) != csrf_of(pb)
     assert pa.headers["Cache-Control"] == "no-store"
     assert "ETag" not in pa.headers
+    # a secret beside reflected text is never compressed (BREACH)
+    page = a.get("/auth/sign_in", params={"username": "guess"},
+                 headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in page.headers
 
 
 def test_every_control_has_a_label_and_autocomplete(server):
