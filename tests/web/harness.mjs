@@ -245,7 +245,6 @@ export async function startChorus(names = []) {
 // as pages land.
 export const PENDING = {
 	tag: "/tags/:name lands from wt-tag",
-	auth: "/auth/sign_up and /auth/sign_in land from wt-session",
 };
 
 // The feature (a key of PENDING) a same-origin path belongs to.
