@@ -82,6 +82,7 @@ describe("a visitor, script off", () => {
 			if (why) return t.skip(why);
 			const status = feature === "errors" ? 404 : 200;
 			await visit(page, server.url, p, { status });
+			await screenshots(page, `nojs-${name}`); // before the checks: to look at when they fail
 			noProblems(await layoutProblems(page), `layout of ${p}`);
 			noProblems(await statusProblems(page), `posts on ${p}`);
 			await assertContent(name);
@@ -93,7 +94,6 @@ describe("a visitor, script off", () => {
 			const pending = broken.filter((b) => featureOf(b.split(": ")[0]) in PENDING);
 			if (pending.length) t.diagnostic(`links to pages not landed yet: ${pending.join(", ")}`);
 			noProblems(broken.filter((b) => !pending.includes(b)), `links on ${p} that do not answer`);
-			await screenshots(page, `nojs-${name}`);
 			noProblems(page.problems, "the browser reported");
 		});
 	}

@@ -69,6 +69,7 @@ describe("a visitor, script on", () => {
 		const why = await pendingReason(server, "tag", path);
 		if (why) return t.skip(why);
 		await arrive(path);
+		await screenshots(page, "tag");
 		noProblems(await layoutProblems(page), `layout of ${path}`);
 		noProblems(await statusProblems(page), `posts on ${path}`);
 		assert.match(await page.locator("h1").textContent(), new RegExp(world.tag, "i"));
@@ -84,7 +85,6 @@ describe("a visitor, script on", () => {
 			"a post in Spanish does not say so (lang)",
 		);
 		assert.equal(await page.locator("a[rel=next]").count() >= 1, true, "no a[rel=next] to older posts");
-		await screenshots(page, "tag");
 		await feed.locator(`article[data-id="${world.posts.root.id}"] a.permalink`).first().click();
 		await page.waitForURL(`**/@ana/${world.posts.root.id}`);
 	});
@@ -95,6 +95,7 @@ describe("a visitor, script on", () => {
 		const why = await pendingReason(server, "thread", path);
 		if (why) return t.skip(why);
 		await arrive(path);
+		await screenshots(page, "thread"); // before the checks: to look at when they fail
 		noProblems(await layoutProblems(page), `layout of ${path}`);
 		noProblems(await statusProblems(page), `posts on ${path}`);
 		assert.equal(await page.locator(`div.thread[data-status-id="${root.id}"]`).count(), 1, "no div.thread[data-status-id]");
@@ -109,7 +110,6 @@ describe("a visitor, script on", () => {
 			1,
 			"a reply to a reply is not nested under it",
 		);
-		await screenshots(page, "thread");
 
 		// content warning: the text hidden until the summary is clicked
 		const cwPost = page.locator(`article[data-id="${cw.id}"]`);
@@ -231,9 +231,9 @@ describe("a visitor, script on", () => {
 			}
 			const status = feature === "errors" ? 404 : 200;
 			const resp = await visit(page, server.url, path, { status });
+			await screenshots(page, name);
 			for (const p of [...headerProblems(resp.headers()), ...(await layoutProblems(page)), ...(await statusProblems(page))])
 				problems.push(`${path}: ${p}`);
-			await screenshots(page, name);
 		}
 		noProblems([...problems, ...page.problems], "problems on the pages");
 	});
