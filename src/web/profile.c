@@ -81,7 +81,11 @@ static void put_profile_header(web_page *p, const account *acc)
 		     (unsigned long)acc->followers_count),
 	     (long long)acc->followers_count);
 	buf_puts(b, "</li><li>");
-	html(b, _("%lld following"), (long long)acc->following_count);
+	/* TRANSLATORS: how many accounts this person follows */
+	html(b,
+	     web_trn("%lld following", "%lld following",
+		     (unsigned long)acc->following_count),
+	     (long long)acc->following_count);
 	buf_puts(b, "</li></ul></section>");
 }
 

@@ -21,8 +21,9 @@
 /* Append fmt to b. The format is markup written by chorus (a string
  * literal); every %s argument is data and is escaped for text and for
  * quoted attribute values alike (& < > " '). Numbers (%d %ld %lld %zu %u
- * %x, with length modifiers) go as printf writes them; %% is a '%'. No
- * other conversion is accepted (the writer aborts: a bug, not input). */
+ * %x, with length modifiers) go as printf writes them; %% is a '%'. Any
+ * other '%' is written as it is and consumes no argument (translated
+ * formats come through here; msgfmt --check keeps them matching). */
 void html(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append the n bytes of s escaped (text or attribute value). */
 void html_text(buf *b, const char *s, size_t n);
