@@ -273,7 +273,8 @@ static void put_status(web_page *p, const status *s, const status *boost,
 		buf_puts(b, "<span class=\"permalink\">");
 	web_time(b, s->created_at);
 	buf_puts(b, link ? "</a></header>" : "</span></header>");
-	put_in_reply_to(b, a, s);
+	if (!p->thread)
+		put_in_reply_to(b, a, s);
 	bool cw = s->spoiler_text && *s->spoiler_text;
 	if (cw)
 		html(b,

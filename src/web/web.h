@@ -98,6 +98,8 @@ typedef struct web_page {
 	const char *oembed;    /* absolute URL of the oEmbed JSON, or NULL */
 	bool noindex;	       /* <meta name=robots content=noindex> */
 	bool embed; /* for other sites' frames: no site header or footer */
+	/* a thread's page: replies are nested, so no "Replying to" lines */
+	bool thread;
 } web_page;
 
 /* Start a page for r: main is empty, the language is the request's. */
