@@ -323,7 +323,8 @@ void store_tag_trend_get(int64_t tag_id, store_tag_trend *out);
 /* Record a moderator's review of the tag at now (ms). */
 int store_tag_review_set(int64_t tag_id, tag_review review, int64_t now);
 /* Forget what no read needs any more: who counted on days before
- * yesterday, day counts older than a Tag's history, statuses decayed
+ * yesterday, day counts older than the tag page's chart
+ * (TREND_CHART_DAYS, today included), statuses decayed
  * below the floor at now (ms). Hourly, from a job. 0 or -1. */
 int store_trends_prune(int64_t now);
 /* search.c — full-text search (FTS5 indexes kept by triggers) */

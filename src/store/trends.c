@@ -228,9 +228,10 @@ int store_trends_prune(int64_t now)
 	sqlite3_bind_int64(st, 1, today - 1);
 	if (db_done(st) < 0)
 		return -1;
-	/* a tag's history shows today and the six days before */
+	/* the tag page charts today and the 29 days before (the API's
+	 * history, 7 days, is the newest part of that) */
 	st = db_stmt("DELETE FROM tag_days WHERE day < ?1");
-	sqlite3_bind_int64(st, 1, today - TREND_HISTORY_DAYS);
+	sqlite3_bind_int64(st, 1, today - (TREND_CHART_DAYS - 1));
 	if (db_done(st) < 0)
 		return -1;
 	/* statuses decayed below the floor are never shown again; a new

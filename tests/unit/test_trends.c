@@ -310,27 +310,32 @@ static int64_t rows(const char *table)
 }
 
 /* The hourly prune keeps what reads need: today's and yesterday's voters,
- * the history's days, statuses still above the floor. */
+ * the chart's thirty days of counts (the history's seven among them),
+ * statuses still above the floor. */
 static void test_prune_keeps_what_reads_need(void **state)
 {
+	enum { BEFORE = TREND_CHART_DAYS + 4 };
 	int64_t a = make_account(0), tag = 0;
 	int64_t now = id_to_ms(id_next());
 	post(a, VIS_PUBLIC, true, 0); /* today */
 	tag = store_tag_id("movement");
-	for (int d = 1; d <= 9; d++) /* a use on each of the nine days before */
+	for (int d = 1; d <= BEFORE; d++) /* a use on each day before */
 		assert_int_equal(
 			store_trends_tag_use_tx(tag, a, now - d * TREND_DAY_MS),
 			0);
-	assert_int_equal(rows("tag_day_accounts"), 10);
-	assert_int_equal(rows("tag_days"), 10);
-	int64_t uses[TREND_HISTORY_DAYS], accounts[TREND_HISTORY_DAYS];
-	int64_t first = today_ms() - (TREND_HISTORY_DAYS - 1) * TREND_DAY_MS;
-	store_tag_history(tag, first, TREND_HISTORY_DAYS, uses, accounts);
+	assert_int_equal(rows("tag_day_accounts"), 1 + BEFORE);
+	assert_int_equal(rows("tag_days"), 1 + BEFORE);
+	int64_t uses[TREND_CHART_DAYS], accounts[TREND_CHART_DAYS];
+	int64_t first = today_ms() - (TREND_CHART_DAYS - 1) * TREND_DAY_MS;
+	store_tag_history(tag, first, TREND_CHART_DAYS, uses, accounts);
+	for (int d = 0; d < TREND_CHART_DAYS; d++)
+		assert_int_equal(accounts[d], 1);
 	assert_int_equal(store_trends_prune(now), 0);
 	assert_int_equal(rows("tag_day_accounts"), 2); /* today, yesterday */
-	assert_int_equal(rows("tag_days"), 1 + TREND_HISTORY_DAYS);
-	int64_t after[TREND_HISTORY_DAYS], after_acc[TREND_HISTORY_DAYS];
-	store_tag_history(tag, first, TREND_HISTORY_DAYS, after, after_acc);
+	/* the day counts outlive the voters they were counted from */
+	assert_int_equal(rows("tag_days"), TREND_CHART_DAYS);
+	int64_t after[TREND_CHART_DAYS], after_acc[TREND_CHART_DAYS];
+	store_tag_history(tag, first, TREND_CHART_DAYS, after, after_acc);
 	assert_memory_equal(after, uses, sizeof uses);
 	assert_memory_equal(after_acc, accounts, sizeof accounts);
 	/* a trending status decays out of status_trends once below the
