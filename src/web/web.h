@@ -123,6 +123,21 @@ const char *web_avatar_url(arena *a, const account *acc);
 /* <time datetime=…> with a relative text ("5 minutes ago"). */
 void web_time(buf *b, int64_t ms);
 
+/* ---- chart.c: a tag's month, drawn on the server ---- */
+
+typedef struct web_chart {
+	const char *id;	   /* unique in the page; prefixes the chart's ids */
+	const char *title; /* plain text, e.g. "#Name over 30 days" */
+	const int64_t *posts, *voices; /* per day, oldest first */
+	int days;
+	int64_t first_day_ms; /* the UTC midnight of posts[0] */
+} web_chart;
+/* Append a <figure> holding an SVG (class "chart": bars class "posts",
+ * line class "voices", dots class "voices-dot", lines class "axis") that
+ * scales to its box and is labelled by its <title> and <desc>, a legend,
+ * and the same numbers as a table class "sr-only". Nothing for days ≤ 0. */
+void web_chart_svg(buf *b, const web_chart *c);
+
 /* ---- requests and sessions ---- */
 
 /* What web_guard learnt about a browser request (r->session). */
