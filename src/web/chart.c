@@ -117,7 +117,7 @@ static void put_axes(buf *b, const web_chart *c, int64_t max)
 	char label[24], date[11];
 	int base = PLOT_TOP + PLOT_H;
 	html(b,
-	     "<g class=\"axis\" stroke=\"currentColor\" stroke-opacity=\".3\">"
+	     "<g class=\"axis\" stroke=\"currentColor\">"
 	     "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
 	     "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/></g>",
 	     PLOT_LEFT, base, CHART_W - PLOT_RIGHT, base, PLOT_LEFT, PLOT_TOP,
@@ -142,8 +142,7 @@ static void put_marks(buf *b, const web_chart *c, int64_t max)
 		bar = 1;
 	int base = PLOT_TOP + PLOT_H;
 	char date[11];
-	buf_puts(b, "<g class=\"posts\" fill=\"currentColor\" "
-		    "fill-opacity=\".55\">");
+	buf_puts(b, "<g class=\"posts\" fill=\"currentColor\">");
 	for (int i = 0; i < c->days; i++) {
 		int h = scaled(c->posts[i], max);
 		html(b,
