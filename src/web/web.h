@@ -138,6 +138,16 @@ typedef struct web_chart {
  * and the same numbers as a table class "sr-only". Nothing for days ≤ 0. */
 void web_chart_svg(buf *b, const web_chart *c);
 
+/* ---- rss.c: feeds of public posts ---- */
+
+/* /tags/NAME.rss: RSS 2.0 of the newest public posts under the tag that
+ * an anonymous visitor may see. The 400 page for a name that cannot be a
+ * hashtag, the 404 page for one nobody used. */
+void web_rss_tag(http_req *r, const char *name);
+/* /@name.rss: the same for acc's public posts (no boosts, no replies to
+ * others). */
+void web_rss_account(http_req *r, const account *acc);
+
 /* ---- requests and sessions ---- */
 
 /* What web_guard learnt about a browser request (r->session). */
