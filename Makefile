@@ -3,6 +3,7 @@
 #   make test       unit tests + API tests (the README's test command runs this)
 #   make asan       build build-asan/chorus with ASan + UBSan
 #   make unit       build and run the cmocka unit tests only
+#   make pot        re-extract po/chorus.pot from the sources, merge it into po/*.po
 
 CC      ?= cc
 PKGS    := libmicrohttpd jansson sqlite3 libsodium libutf8proc inih vips libmagic libcrypto zlib
@@ -20,10 +21,21 @@ ASSETS  := src/web/assets/chorus.css src/web/assets/chorus.js
 OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/web/assets-data.o
 LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 UNIT    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+# The web pages' translations: po/<lang>.po compiled to the catalogue
+# src/web/i18n.c binds, $(BUILD)/locale beside the binary
+LANGS   := $(patsubst po/%.po,%,$(wildcard po/*.po))
+MOS     := $(LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/chorus.mo)
+# Every file that marks a string for translation (_, N_, web_tr, web_trn);
+# MARK is a variable because a lone "(" inside $(shell) would end it
+MARK    := (^|[^A-Za-z0-9_])(_|N_|web_trn?)[(]
+POTSRCS  = $(shell grep -lE '$(MARK)' $(SRCS))
+XGETTEXT := xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ \
+	--keyword=web_tr --keyword=web_trn:1,2 --add-comments=TRANSLATORS: \
+	--package-name=chorus --copyright-holder="the chorus authors"
 
-.PHONY: all test unit api asan asan-unit clean format format-check
+.PHONY: all test unit api asan asan-unit clean format format-check pot pot-extract
 
-all: $(BUILD)/chorus
+all: $(BUILD)/chorus $(MOS)
 
 $(BUILD)/chorus: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -43,11 +55,26 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
 
+# --check: a translation whose %-conversions differ from the msgid's (a
+# crash in printf) or whose plural forms are wrong fails the build
+$(BUILD)/locale/%/LC_MESSAGES/chorus.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+# POT: where pot-extract writes (the catalogue test extracts to a temporary
+# file with it, so the keyword list lives here only)
+POT     ?= po/chorus.pot
+pot-extract:
+	$(XGETTEXT) --force-po -o $(POT) $(or $(POTSRCS),/dev/null)
+
+pot: pot-extract
+	for po in po/*.po; do msgmerge --quiet --update --backup=none $$po $(POT) || exit 1; done
+
 unit: $(UNIT)
 	@failed=0; for t in $(UNIT); do echo "== $$t"; $$t || failed=1; done; \
 	exit $$failed
 
-api: $(BUILD)/chorus
+api: $(BUILD)/chorus $(MOS)
 	CHORUS_BIN=$(abspath $(BUILD)/chorus) python3 -m pytest -q tests/api
 
 test:

@@ -3,12 +3,13 @@
 #   scripts/deps.sh          build and run (compiler included)
 #   scripts/deps.sh test     also what the test suite needs
 #   scripts/deps.sh bench    also what bench/ needs (wrk, nginx)
-# Idempotent: packages already installed are skipped by apt.
+# Idempotent: packages already installed are skipped by apt, and a locale
+# already generated is not generated again.
 set -eu
 
 BUILD="build-essential pkg-config libmicrohttpd-dev libjansson-dev \
 libsqlite3-dev libsodium-dev libutf8proc-dev libinih-dev libvips-dev \
-libmagic-dev ffmpeg libssl-dev zlib1g-dev"
+libmagic-dev ffmpeg libssl-dev zlib1g-dev gettext locales"
 TEST="libcmocka-dev python3 python3-pytest python3-mastodon python3-requests \
 toot clang-format libimage-exiftool-perl python3-pil libvips-tools \
 python3-websocket python3-bs4 nodejs npm"
@@ -35,14 +36,32 @@ installed() {
 		} END { exit !found }'
 }
 
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
 missing=""
 for p in $want; do
 	installed "$p" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+if [ -n "$missing" ]; then
+	echo "deps.sh: installing$missing"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
 
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
-echo "deps.sh: installing$missing"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# The web pages' translations: glibc's gettext translates only when the
+# locale itself exists, and Debian's minimal images carry C.UTF-8 alone.
+# The line in /etc/locale.gen keeps the locale when locale-gen later
+# rebuilds the archive from that file (it drops what the file lacks).
+# LOCALES: "language_TERRITORY" per catalogue in po/ (src/web/i18n.c's table).
+LOCALES="es_ES"
+for l in $LOCALES; do
+	locale -a 2>/dev/null | grep -qix "$l.utf-\{0,1\}8" && continue
+	echo "deps.sh: generating locale $l.UTF-8"
+	if [ -f /etc/locale.gen ] && ! grep -q "^$l.UTF-8 UTF-8" /etc/locale.gen; then
+		$SUDO sed -i "s/^# *\($l.UTF-8 UTF-8\)/\1/" /etc/locale.gen
+		grep -q "^$l.UTF-8 UTF-8" /etc/locale.gen ||
+			echo "$l.UTF-8 UTF-8" | $SUDO tee -a /etc/locale.gen >/dev/null
+	fi
+	$SUDO localedef -i "$l" -f UTF-8 "$l.UTF-8"
+done

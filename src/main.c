@@ -32,7 +32,7 @@ static void usage(FILE *out)
 	      "  user create NAME --email E --password P [--role R]\n"
 	      "  user list\n"
 	      "  user passwd NAME --password P   (revokes all its sessions)\n"
-	      "  user sessions NAME    list its sessions (access tokens)\n"
+	      "  user sessions NAME    list its sessions (tokens, browsers)\n"
 	      "  user revoke NAME [--token ID]   revoke all its sessions, or "
 	      "one\n"
 	      "  user delete NAME   (with the server stopped)\n"
@@ -359,8 +359,20 @@ static void print_session(const store_session *s, void *ctx)
 	       s->scopes, at);
 }
 
-/* One line per access token: id, app, scopes, created. Never the token:
- * only its hash is stored. Last use is not recorded. */
+static void print_web_session(const store_web_session *s, void *ctx)
+{
+	(void)ctx;
+	char at[TIME_RFC3339_LEN], used[TIME_RFC3339_LEN];
+	time_format_rfc3339(s->created_at, at);
+	time_format_rfc3339(s->last_used_at, used);
+	printf("%lld\tweb\t(browser)\t%s\t%s\t%s\n", (long long)s->id, at, used,
+	       s->user_agent);
+}
+
+/* One line per access token: id, app, scopes, created; then one per
+ * browser session: id, "web", "(browser)", created, last used (to the
+ * hour), its User-Agent. Never a secret: only hashes are stored. A
+ * token's last use is not recorded. */
 static int user_sessions(const cli *c)
 {
 	if (c->nargs < 2) {
@@ -372,7 +384,9 @@ static int user_sessions(const cli *c)
 	account acc;
 	int rc = 1;
 	if (user_named(&a, c->args[1], &acc))
-		rc = store_tokens_each(acc.id, print_session, NULL, &a) < 0;
+		rc = store_tokens_each(acc.id, print_session, NULL, &a) < 0 ||
+		     store_web_sessions_each(acc.id, print_web_session, NULL,
+					     &a) < 0;
 	arena_release(&a);
 	return rc;
 }

@@ -70,8 +70,6 @@ void api_reply_status(http_req *r, int64_t id);
 /* handlers, by file */
 void oauth_apps_create(http_req *r);
 void oauth_apps_verify(http_req *r);
-void oauth_authorize_form(http_req *r);
-void oauth_authorize_submit(http_req *r);
 void oauth_token(http_req *r);
 void oauth_revoke(http_req *r);
 void oauth_server_metadata(http_req *r);

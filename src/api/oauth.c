@@ -1,18 +1,17 @@
-/* oauth.c — OAuth 2 apps, the sign-in/consent page, tokens, revocation. */
+/* oauth.c — OAuth 2 apps, tokens, revocation. The authorize page, where
+ * a person signs in and consents, is a web page: web/authorize.c. */
 #include "api/api.h"
 
 #include "core/config.h"
 #include "core/id.h"
 #include "core/time.h"
 #include "store/store.h"
-#include "text/text.h"
 
 #include <sodium.h>
 #include <string.h>
 #include <strings.h>
 
 enum {
-	AUTH_CODE_TTL_MS = 10 * 60 * 1000,
 	CLIENT_NAME_MAX = 200,
 	/* Mastodon's APP_WEBSITE_LIMIT and APP_REDIRECT_URI_LIMIT (all the
 	 * URIs, newline-joined), in bytes */
@@ -155,213 +154,6 @@ void oauth_apps_verify(http_req *r)
 	http_reply_json(r, 200, render_app(&r->arena, &a, false));
 }
 
-static bool redirect_allowed(const app *a, const char *uri)
-{
-	const char *p = a->redirect_uris;
-	size_t n = strlen(uri);
-	while (*p) {
-		size_t len = strcspn(p, "\n");
-		if (len == n && !memcmp(p, uri, n))
-			return true;
-		p += len;
-		if (*p == '\n')
-			p++;
-	}
-	return false;
-}
-
-static void page_html(http_req *r, int status, const char *title,
-		      const char *body_html)
-{
-	buf b;
-	buf_init(&b, &r->arena);
-	buf_puts(&b, "<!DOCTYPE html><html lang=\"en\"><head>"
-		     "<meta charset=\"utf-8\"><meta name=\"viewport\" "
-		     "content=\"width=device-width, initial-scale=1\">"
-		     "<title>");
-	text_escape_html(&b, title, strlen(title));
-	buf_puts(&b,
-		 " — chorus</title><style>body{font-family:sans-serif;"
-		 "max-width:28rem;margin:3rem auto;padding:0 1rem}"
-		 "input{display:block;width:100%;margin:.3rem 0 1rem;"
-		 "padding:.4rem}code{font-size:1.3rem}</style></head><body>");
-	buf_puts(&b, body_html);
-	buf_puts(&b, "</body></html>");
-	http_set_header(r, "Cache-Control", "no-store");
-	/* the sign-in page runs no script and is never framed (the server
-	 * adds X-Frame-Options); form-action is left open because browsers
-	 * apply it to the redirect to the app's redirect_uri too */
-	http_set_header(r, "Content-Security-Policy",
-			"default-src 'none'; style-src 'unsafe-inline'; "
-			"frame-ancestors 'none'; base-uri 'none'");
-	http_reply_raw(r, status, "text/html; charset=utf-8", b.data, b.len);
-}
-
-static void put_hidden(buf *b, const char *name, const char *value)
-{
-	if (!value)
-		return;
-	buf_printf(b, "<input type=\"hidden\" name=\"%s\" value=\"", name);
-	text_escape_html(b, value, strlen(value));
-	buf_puts(b, "\">");
-}
-
-/* Check the authorize parameters; on failure replies with an HTML error. */
-static bool authorize_params(http_req *r, app *a, const char **redirect,
-			     char **scopes)
-{
-	const char *client_id = http_param_get(r, "client_id");
-	*redirect = http_param_get(r, "redirect_uri");
-	const char *rt = http_param_get(r, "response_type");
-	if (!client_id || !store_app_by_client_id(&r->arena, client_id, a)) {
-		page_html(r, 400, "Error",
-			  "<h1>Unknown application</h1><p>The client_id is "
-			  "not valid.</p>");
-		return false;
-	}
-	if (rt && strcmp(rt, "code")) {
-		page_html(r, 400, "Error",
-			  "<h1>Unsupported response type</h1>");
-		return false;
-	}
-	if (!*redirect || !redirect_allowed(a, *redirect)) {
-		page_html(r, 400, "Error",
-			  "<h1>Invalid redirect URI</h1><p>The redirect_uri "
-			  "is not registered for this application.</p>");
-		return false;
-	}
-	*scopes = auth_scopes_grant(&r->arena, http_param_get(r, "scope"),
-				    a->scopes);
-	if (!*scopes) {
-		page_html(r, 400, "Error", "<h1>Invalid scope</h1>");
-		return false;
-	}
-	const char *method = http_param_get(r, "code_challenge_method");
-	if (http_param_get(r, "code_challenge") && method &&
-	    strcmp(method, "S256")) {
-		page_html(r, 400, "Error",
-			  "<h1>Unsupported code_challenge_method</h1>");
-		return false;
-	}
-	return true;
-}
-
-static void authorize_form(http_req *r, const app *a, const char *scopes,
-			   const char *error)
-{
-	buf b;
-	buf_init(&b, &r->arena);
-	buf_puts(&b, "<h1>Sign in to chorus</h1><p><strong>");
-	text_escape_html(&b, a->name, strlen(a->name));
-	buf_puts(&b, "</strong> asks for access to your account (");
-	text_escape_html(&b, scopes, strlen(scopes));
-	buf_puts(&b, ").</p>");
-	if (error)
-		buf_printf(&b, "<p role=\"alert\" style=\"color:#b00\">%s</p>",
-			   error);
-	buf_puts(&b, "<form method=\"post\" action=\"/oauth/authorize\">");
-	static const char *const keep[] = {
-		"client_id",
-		"redirect_uri",
-		"scope",
-		"state",
-		"response_type",
-		"code_challenge",
-		"code_challenge_method",
-	};
-	for (size_t i = 0; i < sizeof keep / sizeof *keep; i++)
-		put_hidden(&b, keep[i], http_param_get(r, keep[i]));
-	buf_puts(&b,
-		 "<label>E-mail address or username<input name=\"username\" "
-		 "autocomplete=\"username\" required></label>"
-		 "<label>Password<input name=\"password\" type=\"password\" "
-		 "autocomplete=\"current-password\" required></label>"
-		 "<button type=\"submit\">Authorize</button></form>");
-	page_html(r, error ? 401 : 200, "Authorize", b.data);
-}
-
-void oauth_authorize_form(http_req *r)
-{
-	app a;
-	const char *redirect;
-	char *scopes;
-	if (!authorize_params(r, &a, &redirect, &scopes))
-		return;
-	authorize_form(r, &a, scopes, NULL);
-}
-
-/* What a deferred sign-in needs from the checks made before it. */
-typedef struct sign_in {
-	app app;
-	const char *redirect; /* authorize only */
-	char *scopes;
-} sign_in;
-
-/* The sign-in form's password check, on a password work thread. */
-static void authorize_work(http_req *r, void *ctx)
-{
-	sign_in *si = ctx;
-	const app *a = &si->app;
-	const char *redirect = si->redirect;
-	const char *scopes = si->scopes;
-	account acc;
-	if (!auth_sign_in(&r->arena, http_param_get(r, "username"),
-			  http_param_get(r, "password"), &acc)) {
-		authorize_form(r, a, scopes, "Invalid e-mail or password.");
-		return;
-	}
-	char *code = auth_random_token(&r->arena);
-	if (store_auth_code_create(auth_token_hash(&r->arena, code), a->id,
-				   acc.id, scopes, redirect,
-				   http_param_get(r, "code_challenge"),
-				   time_now_ms() + AUTH_CODE_TTL_MS) < 0) {
-		page_html(r, 500, "Error", "<h1>Something went wrong</h1>");
-		return;
-	}
-	if (!strcmp(redirect, oob_uri)) {
-		page_html(r, 200, "Authorization code",
-			  arena_printf(&r->arena,
-				       "<h1>Authorization code</h1><p>Copy "
-				       "this code and paste it into the "
-				       "application.</p><p><code "
-				       "id=\"code\">%s</code></p>",
-				       code));
-		return;
-	}
-	const char *state = http_param_get(r, "state");
-	buf loc;
-	buf_init(&loc, &r->arena);
-	buf_puts(&loc, redirect);
-	buf_putc(&loc, strchr(redirect, '?') ? '&' : '?');
-	buf_printf(&loc, "code=%s", code);
-	if (state) {
-		buf_puts(&loc, "&state=");
-		for (const unsigned char *p = (const unsigned char *)state; *p;
-		     p++) {
-			if ((*p >= 'a' && *p <= 'z') ||
-			    (*p >= 'A' && *p <= 'Z') ||
-			    (*p >= '0' && *p <= '9') || strchr("-._~", *p))
-				buf_putc(&loc, (char)*p);
-			else
-				buf_printf(&loc, "%%%02X", *p);
-		}
-	}
-	http_redirect(r, loc.data);
-}
-
-void oauth_authorize_submit(http_req *r)
-{
-	sign_in *si = arena_alloc(&r->arena, sizeof *si);
-	if (!authorize_params(r, &si->app, &si->redirect, &si->scopes))
-		return;
-	if (api_defer_password(r, authorize_work, si))
-		return;
-	http_set_header(r, "Retry-After", api_busy_retry_after);
-	page_html(r, 429, "Busy",
-		  "<h1>Too many sign-ins at once</h1><p>Please try again in "
-		  "a moment.</p>");
-}
-
 /* Client credentials from the body or HTTP Basic auth. */
 static bool client_auth(http_req *r, app *a)
 {
@@ -450,6 +242,12 @@ static void grant_authorization_code(http_req *r, const app *a)
 	}
 	oauth_reply_new_token(r, a->id, account_id, scopes);
 }
+
+/* What the deferred password grant needs from the checks before it. */
+typedef struct sign_in {
+	app app;
+	char *scopes;
+} sign_in;
 
 /* The password grant's check, on a password work thread. */
 static void grant_password_work(http_req *r, void *ctx)

@@ -21,8 +21,6 @@ const http_route api_routes[] = {
 	R("POST", "/api/v1/apps", oauth_apps_create, API_PUBLIC, NULL),
 	R("GET", "/api/v1/apps/verify_credentials", oauth_apps_verify, API_APP,
 	  NULL),
-	R("GET", "/oauth/authorize", oauth_authorize_form, API_PUBLIC, NULL),
-	R("POST", "/oauth/authorize", oauth_authorize_submit, API_PUBLIC, NULL),
 	R("POST", "/oauth/token", oauth_token, API_PUBLIC, NULL),
 	R("POST", "/oauth/revoke", oauth_revoke, API_PUBLIC, NULL),
 	R("GET", "/.well-known/oauth-authorization-server",

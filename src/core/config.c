@@ -63,6 +63,8 @@ static const cfg_key cfg_keys[] = {
 	    "3600"),
 	KEY("accounts", "password_min_length", CFG_INT, password_min_length,
 	    "8"),
+	KEY("accounts", "web_session_idle_days", CFG_INT, web_session_idle_days,
+	    "30"),
 	KEY("accounts", "max_display_name", CFG_INT, max_display_name, "30"),
 	KEY("accounts", "max_note", CFG_INT, max_note, "500"),
 	KEY("accounts", "max_fields", CFG_INT, max_fields, "4"),

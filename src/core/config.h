@@ -46,6 +46,7 @@ typedef struct config {
 	int idempotency_seconds;
 	/* [accounts] */
 	int password_min_length;
+	int web_session_idle_days; /* a browser session unused this long ends */
 	int max_display_name;
 	int max_note;
 	int max_fields;

@@ -1,6 +1,7 @@
 /* auth.c — passwords, tokens and OAuth scopes. */
 #include "core/buf.h"
 #include "core/config.h"
+#include "core/time.h"
 #include "domain/domain.h"
 #include "store/store.h"
 
@@ -263,6 +264,8 @@ int auth_revoke_token(arena *a, const char *token, int64_t app_id)
 dom_err auth_revoke_session(int64_t account_id, int64_t token_id)
 {
 	int n = store_token_revoke_of_account(account_id, token_id);
+	if (n == 0) /* ids are unique across both: a browser session's? */
+		n = store_web_session_delete_of_account(account_id, token_id);
 	if (n < 0)
 		return DOM_INTERNAL;
 	if (n == 0)
@@ -276,6 +279,10 @@ dom_err auth_revoke_sessions(int64_t account_id, int64_t keep, int *n)
 	*n = store_tokens_revoke_account(account_id, keep);
 	if (*n < 0)
 		return DOM_INTERNAL;
+	int web = store_web_sessions_delete_account(account_id);
+	if (web < 0)
+		return DOM_INTERNAL;
+	*n += web;
 	publish_sessions_ended();
 	return DOM_OK;
 }
@@ -292,4 +299,86 @@ dom_err auth_set_password(arena *a, int64_t account_id, const char *password,
 		return DOM_NOT_FOUND;
 	publish_sessions_ended();
 	return DOM_OK;
+}
+
+/* ---- browser sessions ---- */
+
+enum {
+	/* a session's last use is written at most this often: a page view
+	 * costs no write, and idle expiry needs no finer grain */
+	WEB_SESSION_TOUCH_MS = 60 * 60 * 1000,
+	/* bytes of a User-Agent kept to tell sessions apart in a listing */
+	WEB_SESSION_AGENT_MAX = 200,
+	DAY_MS = 24 * 60 * 60 * 1000,
+};
+
+/* The User-Agent as listed: control characters (a tab would break the
+ * CLI's columns) become spaces, cut at a character boundary. */
+static char *agent_clean(arena *a, const char *ua)
+{
+	if (!ua)
+		return "";
+	size_t n = strlen(ua);
+	if (n > WEB_SESSION_AGENT_MAX) {
+		n = WEB_SESSION_AGENT_MAX;
+		while (n && ((unsigned char)ua[n] & 0xC0) == 0x80)
+			n--; /* not inside a UTF-8 sequence */
+	}
+	char *out = arena_strndup(a, ua, n);
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return out;
+}
+
+char *auth_web_session_begin(arena *a, int64_t account_id,
+			     const char *user_agent)
+{
+	char *secret = auth_random_token(a);
+	if (store_web_session_create(auth_token_hash(a, secret), account_id,
+				     agent_clean(a, user_agent),
+				     time_now_ms()) < 0)
+		return NULL;
+	return secret;
+}
+
+bool auth_web_session_resolve(arena *a, const char *secret, account *out)
+{
+	if (!secret || !*secret)
+		return false;
+	const char *hash = auth_token_hash(a, secret);
+	int64_t id, account_id, last_used, now = time_now_ms();
+	if (!store_web_session_lookup(hash, &id, &account_id, &last_used))
+		return false;
+	if (now - last_used > (int64_t)cfg.web_session_idle_days * DAY_MS) {
+		store_web_session_delete(hash);
+		return false;
+	}
+	if (now - last_used > WEB_SESSION_TOUCH_MS)
+		store_web_session_touch(id, now); /* best effort */
+	return store_account_get(a, account_id, out);
+}
+
+int auth_web_session_end(arena *a, const char *secret)
+{
+	if (!secret || !*secret)
+		return 0;
+	return store_web_session_delete(auth_token_hash(a, secret)) < 0 ? -1
+									: 0;
+}
+
+/* ---- authorization codes (OAuth 2, RFC 6749 §4.1) ---- */
+
+enum { AUTH_CODE_TTL_MS = 10 * 60 * 1000 };
+
+char *auth_code_issue(arena *a, int64_t app_id, int64_t account_id,
+		      const char *scopes, const char *redirect_uri,
+		      const char *challenge)
+{
+	char *code = auth_random_token(a);
+	if (store_auth_code_create(auth_token_hash(a, code), app_id, account_id,
+				   scopes, redirect_uri, challenge,
+				   time_now_ms() + AUTH_CODE_TTL_MS) < 0)
+		return NULL;
+	return code;
 }

@@ -55,18 +55,41 @@ bool auth_principal(arena *a, const char *token, principal *p);
  * streams using it to close. Unknown tokens are not an error (RFC 7009).
  * 0, or -1 when the store failed. */
 int auth_revoke_token(arena *a, const char *token, int64_t app_id);
-/* Revoke one of the account's tokens by id: DOM_OK, DOM_NOT_FOUND when it
- * is not the account's, DOM_INTERNAL. Its streams close. */
+/* Revoke one of the account's tokens, or browser sessions, by id: DOM_OK,
+ * DOM_NOT_FOUND when it is not the account's, DOM_INTERNAL. Its streams
+ * close. */
 dom_err auth_revoke_session(int64_t account_id, int64_t token_id);
-/* Revoke every token of the account but keep (0: all); their streams
- * close. *n receives how many. DOM_OK or DOM_INTERNAL. */
+/* Revoke every token of the account but keep (0: all) and every browser
+ * session; their streams close. *n receives how many. DOM_OK or
+ * DOM_INTERNAL. */
 dom_err auth_revoke_sessions(int64_t account_id, int64_t keep, int *n);
 /* Set the account's password, revoking in the same transaction every
  * token but keep (0: all of them, as from the CLI; a signed-in password
- * change keeps its own). DOM_INVALID when too short, DOM_NOT_FOUND when no
- * such user, DOM_INTERNAL. */
+ * change keeps its own) and every browser session. DOM_INVALID when too short,
+ * DOM_NOT_FOUND when no such user, DOM_INTERNAL. */
 dom_err auth_set_password(arena *a, int64_t account_id, const char *password,
 			  int64_t keep);
+/* Begin a browser session of account_id (the web's sign-in); user_agent
+ * (may be NULL) is kept, cleaned and cut, to tell sessions apart in a
+ * listing. Returns the session's secret for the cookie (43 url-safe
+ * characters, arena memory; only its hash is stored), or NULL. */
+char *auth_web_session_begin(arena *a, int64_t account_id,
+			     const char *user_agent);
+/* The account of the browser session whose secret this is, into *out.
+ * False when there is none, or it went unused for [accounts]
+ * web_session_idle_days (then it is deleted). Records the use at most
+ * once an hour: may write, ending the thread's read snapshot. */
+bool auth_web_session_resolve(arena *a, const char *secret, account *out);
+/* End the browser session whose secret this is (none: not an error).
+ * 0, or -1 when the store failed. */
+int auth_web_session_end(arena *a, const char *secret);
+/* A new authorization code (RFC 6749 §4.1) for app_id to exchange for a
+ * token of account_id with scopes, good once and for ten minutes, bound to
+ * redirect_uri and to the PKCE challenge (NULL: none). Returns the code
+ * (arena memory; only its hash is stored), or NULL. */
+char *auth_code_issue(arena *a, int64_t app_id, int64_t account_id,
+		      const char *scopes, const char *redirect_uri,
+		      const char *challenge);
 
 /* ---- accounts.c ---- */
 typedef struct registration {

@@ -143,6 +143,7 @@ int store_user_set_password(int64_t account_id, const char *hash, int64_t keep)
 	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
 	if (db_done(st) < 0 || sqlite3_changes(db_conn()) != 1 ||
 	    store_tokens_revoke_account(account_id, keep) < 0 ||
+	    store_web_sessions_delete_account(account_id) < 0 ||
 	    db_commit() < 0) {
 		db_rollback();
 		return -1;

@@ -718,6 +718,23 @@ static const char *const migrations[] = {
 	"  DELETE FROM notifications WHERE account_id = OLD.target_id"
 	"  AND from_account_id = OLD.account_id AND type = 'follow_request';"
 	"END;",
+
+	/* 13: browser sessions of the web pages. Like tokens, only the
+	 * SHA-256 of the cookie's secret is kept, so a copy of the database
+	 * signs no one in. last_used_at lets an idle session expire (and is
+	 * written at most once an hour per session, not per page view). A
+	 * session is no token: it belongs to no app and is never a bearer
+	 * credential of the API. */
+	"CREATE TABLE web_sessions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  token_hash TEXT NOT NULL UNIQUE,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  created_at INTEGER NOT NULL,"
+	"  last_used_at INTEGER NOT NULL,"
+	"  user_agent TEXT NOT NULL DEFAULT '');"
+	/* an account's deletion and a new password delete through it */
+	"CREATE INDEX web_sessions_by_account ON web_sessions(account_id);",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };

@@ -77,7 +77,8 @@ bool store_account_by_username(arena *ar, const char *username,
 bool store_user_by_login(arena *ar, const char *login, account *out,
 			 const char **hash);
 /* Set a user's password hash and, in the same transaction, delete every
- * token of the account but keep (0: all of them). 0, or -1 when the user
+ * token of the account but keep (0: all of them) and every browser
+ * session (web_sessions). 0, or -1 when the user
  * does not exist or the write failed (nothing changed). */
 int store_user_set_password(int64_t account_id, const char *hash, int64_t keep);
 int store_account_update_profile(const account *a);
@@ -129,6 +130,37 @@ int store_token_revision(int64_t *n);
  * how many exist, or -1 on error (then fn may have been called for some). */
 int store_tokens_alive(const char *ids_json, void (*fn)(int64_t id, void *ctx),
 		       void *ctx);
+/* sessions.c: the browser sessions of the web pages, by the hash of
+ * their secret (auth_token_hash). */
+/* Insert a session of account_id begun now_ms (its last use too); the id
+ * is taken inside the transaction. 0, STORE_GONE when the account is
+ * gone, -1. */
+int store_web_session_create(const char *hash, int64_t account_id,
+			     const char *user_agent, int64_t now_ms);
+/* The session with this hash: its id, account and last use (ms). */
+bool store_web_session_lookup(const char *hash, int64_t *id,
+			      int64_t *account_id, int64_t *last_used_at);
+/* Record a use of session id at now_ms. 0 or -1. */
+int store_web_session_touch(int64_t id, int64_t now_ms);
+/* Delete the session with this hash: 1, 0 when there is none, -1. */
+int store_web_session_delete(const char *hash);
+/* Delete session id if it is account_id's: 1, 0 when it is not, -1. */
+int store_web_session_delete_of_account(int64_t account_id, int64_t id);
+/* Delete every session of the account; joins the caller's transaction
+ * if any. The number deleted, or -1. */
+int store_web_sessions_delete_account(int64_t account_id);
+/* One browser session as listed to its owner (never its secret). */
+typedef struct store_web_session {
+	int64_t id;
+	int64_t created_at, last_used_at; /* ms since the epoch */
+	const char *user_agent;		  /* the caller's arena; may be "" */
+} store_web_session;
+typedef void (*store_web_session_fn)(const store_web_session *s, void *ctx);
+/* Call fn for each session of the account, oldest first; strings in ar.
+ * Returns how many, or -1. */
+int store_web_sessions_each(int64_t account_id, store_web_session_fn fn,
+			    void *ctx, arena *ar);
+
 int store_auth_code_create(const char *hash, int64_t app_id, int64_t account_id,
 			   const char *scopes, const char *redirect_uri,
 			   const char *challenge, int64_t expires_at);

@@ -71,9 +71,11 @@ static void put_head(buf *b, const web_page *p)
 		     "href=\"%s\">",
 		     p->oembed);
 	html(b,
+	     "<meta name=\"chorus-strings\" content=\"%s\">"
 	     "<link rel=\"stylesheet\" href=\"%s\"><script src=\"%s\" "
 	     "defer></script></head>",
-	     web_asset_path(WEB_ASSET_CSS), web_asset_path(WEB_ASSET_JS));
+	     web_i18n_script_strings(), web_asset_path(WEB_ASSET_CSS),
+	     web_asset_path(WEB_ASSET_JS));
 }
 
 static void put_header(buf *b, const web_page *p)
@@ -95,6 +97,9 @@ static void put_header(buf *b, const web_page *p)
 		const account *me = web_request_of(p->r)->account;
 		html(b, "<li><a href=\"/@%s\">%s</a></li>", me->username,
 		     web_display_name(me));
+		buf_puts(b, "<li>");
+		web_sign_out_form(b, p->r);
+		buf_puts(b, "</li>");
 	}
 	html(b,
 	     "</ul></nav><form role=\"search\" action=\"/search\" "
@@ -144,6 +149,13 @@ static bool etag_matches(http_req *r, const char *etag)
 	return false;
 }
 
+/* The OAuth authorize page: its form's answer is a redirect to the app
+ * (any scheme), which form-action would block, so it has none. */
+static const char redirect_csp[] =
+	"default-src 'self'; script-src 'self'; style-src 'self'; "
+	"img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+	"frame-ancestors 'none'";
+
 /* The same for a post embedded in another site's frame. */
 static const char embed_csp[] =
 	"default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -154,14 +166,20 @@ static const char embed_csp[] =
 void web_reply_html(http_req *r, int status, const web_body *body)
 {
 	/* frame-ancestors overrides the X-Frame-Options the server adds */
+	const web_request *w = web_request_of(r);
 	http_set_header(r, "Content-Security-Policy",
-			web_request_of(r)->embed ? embed_csp : page_csp);
+			w->embed	   ? embed_csp
+			: w->redirects_out ? redirect_csp
+					   : page_csp);
 	http_set_header(r, "Vary", "Accept-Language, Accept-Encoding, Cookie");
-	/* a signed-in page is the viewer's own: never kept by a proxy */
+	/* a signed-in page is the viewer's own: never kept by a proxy; a
+	 * form's CSRF token is the browser's own: never kept at all */
 	http_set_header(r, "Cache-Control",
-			web_viewer(r) ? "private, no-cache" : "no-cache");
+			w->no_store	? "no-store"
+			: web_viewer(r) ? "private, no-cache"
+					: "no-cache");
 	bool gz = body->gz && web_accepts_gzip(r);
-	if (status == 200 && body->etag) {
+	if (status == 200 && body->etag && !w->no_store) {
 		/* each encoding is its own representation (RFC 9110 8.8.3) */
 		const char *etag =
 			gz ? arena_printf(&r->arena, "%.*s-gz\"",
@@ -205,7 +223,11 @@ void web_page_reply(web_page *p, int status)
 		body.etag = body_etag(&r->arena, b.data, b.len);
 	bool keep = web_cache_wanted(r, status);
 	char *gz;
-	if ((keep || web_accepts_gzip(r)) &&
+	/* a page holding a secret (a CSRF token, a code) beside text the
+	 * request chose (a login kept, return_to) goes uncompressed: its
+	 * compressed size would tell the secret, a guess at a time
+	 * (BREACH) */
+	if ((keep || web_accepts_gzip(r)) && !web_request_of(r)->no_store &&
 	    web_gzip(&r->arena, b.data, b.len, &gz, &body.gzlen))
 		body.gz = gz;
 	if (keep)

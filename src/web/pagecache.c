@@ -138,7 +138,8 @@ bool web_cache_reply(http_req *r)
 bool web_cache_wanted(http_req *r, int status)
 {
 	return nslots && !strcmp(r->method, "GET") && r->session &&
-	       !web_viewer(r) && (status == 200 || status == 404);
+	       !web_viewer(r) && !web_request_of(r)->no_store &&
+	       (status == 200 || status == 404);
 }
 
 void web_cache_store(http_req *r, int status, const web_body *body)

@@ -32,6 +32,14 @@ const http_route web_routes[] = {
 	/* the ids (uri) of accounts and posts, opened in a browser */
 	W("/users/:name", web_account_by_uri),
 	W("/users/:name/statuses/:id", web_thread_by_uri),
+	/* sign-in, sign-up, sign-out; OAuth's page for apps */
+	W("/auth/sign_in", web_sign_in_page),
+	WP("/auth/sign_in", web_sign_in_submit),
+	W("/auth/sign_up", web_sign_up_page),
+	WP("/auth/sign_up", web_sign_up_submit),
+	WP("/auth/sign_out", web_sign_out),
+	W("/oauth/authorize", web_authorize_page),
+	WP("/oauth/authorize", web_authorize_submit),
 	W("/assets/:file", web_asset),
 	W("/api/oembed", web_oembed),
 };
@@ -59,6 +67,7 @@ bool web_guard(http_req *r, const http_route *route)
 	memset(w, 0, sizeof *w);
 	w->lang = web_i18n_select(http_header_get(r, "Accept-Language"));
 	r->session = w;
+	web_session_load(r, w);
 	if (!strcmp(r->method, "GET") && !w->viewer && web_cache_reply(r))
 		return false;
 	return true;

@@ -35,24 +35,52 @@ char *html_url_encode(arena *a, const char *s);
 
 /* ---- i18n.c: translations (gettext, domain "chorus") ---- */
 
-/* The user-facing string s in the request's language (set by web_guard
- * with uselocale from Accept-Language). Static memory. */
+/* The user-facing string s in the calling thread's language (set by
+ * web_i18n_select); s itself when untranslated or in English. Static
+ * memory (the catalogue's, or s). */
 const char *web_tr(const char *s);
-/* Singular or plural form for n. */
+/* The singular or plural form for n, by the language's plural rule
+ * (English: one when n == 1). Static memory. */
 const char *web_trn(const char *one, const char *many, unsigned long n);
+/* Append a translated sentence that holds markup, as one string for the
+ * translator (_("%s boosted"), _("Replying to %s")): the text of
+ * translated escaped, each %s (or %1$s, %2$s… where a language reorders)
+ * replaced by the next (or that) of parts[0..nparts), markup that chorus
+ * made with html() — a link around a name — inserted as it is; %% is '%'.
+ * A placeholder without a part writes nothing. */
+void web_tr_html(buf *b, const char *translated, size_t nparts,
+		 const char *const *parts);
 #define _(s)  web_tr(s)
 #define N_(s) (s) /* marks a string for the catalogue, translated later */
-/* Bind the catalogue (from the directory next to the binary, or
- * CHORUS_LOCALE_DIR). Call once at start. */
+/* Bind the catalogue and make one locale per language: the directory is
+ * $CHORUS_LOCALE_DIR, else locale/ beside the binary, else ../share/locale
+ * from it, else /usr/share/locale. A language whose catalogue or system
+ * locale is missing is left out (one log line; its readers get English).
+ * Unsets LANGUAGE, which would outrank the reader's choice. Call once at
+ * start, before any thread that translates. */
 void web_i18n_init(void);
-/* Pick the best locale for an Accept-Language header and make it the
- * calling thread's; returns its language tag ("en", "es"), static. */
+/* Pick the best language for an Accept-Language header (NULL, empty or
+ * malformed: English) and make its locale the calling thread's; returns
+ * its tag ("en", "es"), static, for <html lang>. */
 const char *web_i18n_select(const char *accept_language);
-/* Back to the default ("C") locale on this thread. */
+/* The index in offered[0..n) of the best language tag for an
+ * Accept-Language header, by q-value then order written; a range matches
+ * by primary subtag ("es-MX" is "es"), "*" any tag not named, q=0 refuses.
+ * offered[0] is the default, returned when nothing fits (or header NULL).
+ * Pure: web_i18n_select's choice, exposed for tests. */
+size_t web_i18n_choose(const char *accept_language, const char *const *offered,
+		       size_t n);
+/* Back to the process's global locale on this thread (after a request). */
 void web_i18n_reset(void);
 /* The language tag web_i18n_select chose on this thread ("en" before any
  * or after web_i18n_reset), for <html lang>. Static. */
 const char *web_i18n_lang(void);
+/* The page script's strings (src/web/assets/chorus.js) in this thread's
+ * language, for <meta name="chorus-strings" content=…>: a JSON object
+ * with share, copy_link, copied, copy_failed and new_posts_<category> per
+ * Intl.PluralRules category ("{n}" the number). Static ("{}" if it could
+ * not be made, and the script keeps its English). */
+const char *web_i18n_script_strings(void);
 
 /* ---- page.c: the layout every page shares ---- */
 
@@ -157,11 +185,55 @@ typedef struct web_request {
 	const char *csrf;	/* the token forms of this browser carry */
 	const char *lang;	/* the language chosen for the request */
 	bool embed;		/* a page for other sites' frames */
+	/* the page holds this browser's CSRF token (web_csrf_input): sent
+	 * with Cache-Control: no-store and kept by no cache */
+	bool no_store;
+	/* its form ends in a redirect to another site (the OAuth authorize
+	 * page, to the app's redirect_uri): no form-action in the policy,
+	 * which browsers apply to that redirect too */
+	bool redirects_out;
 } web_request;
 /* r's web_request; an empty one (anonymous) when no web guard ran. */
 const web_request *web_request_of(http_req *r);
 /* The signed-in account of a browser request, or 0. */
 int64_t web_viewer(http_req *r);
+
+/* ---- session.c: browser sessions and CSRF ---- */
+
+/* Fill w's viewer, account and csrf from r's cookies (chorus_session,
+ * chorus_csrf); an ended or expired session's cookie is deleted. Call
+ * from the guard inside the read snapshot: resolving may write (a
+ * session's last use, once an hour) and begins the snapshot again. */
+void web_session_load(http_req *r, web_request *w);
+/* Begin a session of account_id for this browser: its cookie is set,
+ * and a new CSRF token (a token planted before sign-in is worth nothing
+ * after). False when the store failed. */
+bool web_session_start(http_req *r, int64_t account_id);
+/* End this browser's session (if any) and delete its cookie. 0, or -1
+ * when the store failed. */
+int web_session_end(http_req *r);
+/* Append the hidden CSRF field to b (to p->main): the browser's token,
+ * made and sent as its cookie if it has none yet. The page becomes
+ * no_store. Web routes only. */
+void web_csrf_input(buf *b, http_req *r);
+void web_csrf_field(web_page *p);
+/* Whether r (a POST) carries in its body the CSRF token its cookie
+ * holds. Every web form that changes anything checks it first. */
+bool web_csrf_ok(http_req *r);
+/* The 403 page of a form that failed web_csrf_ok. */
+void web_csrf_refuse(http_req *r);
+/* The value of cookie name in a Cookie header (NULL: none), arena. */
+const char *web_cookie_get(arena *a, const char *header, const char *name);
+/* Two CSRF tokens, both well formed and equal (constant time). */
+bool web_csrf_equal(const char *expected, const char *given);
+/* Whether path is safe to send a browser to after signing in: a path on
+ * this site ("/…"), never "//host", "/\host", a scheme, or a control
+ * character or space a browser would drop. */
+bool web_return_to_safe(const char *path);
+/* r's return_to parameter when web_return_to_safe, else "/". */
+const char *web_return_to(http_req *r);
+/* A sign-out button (a POST form with its CSRF field) into b. */
+void web_sign_out_form(buf *b, http_req *r);
 
 /* ---- assets.c: the stylesheet and the script, embedded ---- */
 typedef enum web_asset_kind { WEB_ASSET_CSS, WEB_ASSET_JS } web_asset_kind;
@@ -228,5 +300,18 @@ void web_explore(http_req *r);
 void web_search(http_req *r);
 void web_asset(http_req *r);
 void web_oembed(http_req *r);
+/* auth.c: sign-in, sign-up, sign-out */
+void web_sign_in_page(http_req *r);
+void web_sign_in_submit(http_req *r);
+void web_sign_up_page(http_req *r);
+void web_sign_up_submit(http_req *r);
+void web_sign_out(http_req *r);
+/* Into p->main: the sign-in form's fields (CSRF, login, password, the
+ * button) with an error above them (NULL: none) and login kept; the
+ * caller writes <form> and any hidden fields of its own. */
+void web_sign_in_fields(web_page *p, const char *login, const char *error);
+/* authorize.c: OAuth 2's /oauth/authorize as a page */
+void web_authorize_page(http_req *r);
+void web_authorize_submit(http_req *r);
 
 #endif

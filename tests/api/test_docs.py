@@ -9,7 +9,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 def routes_in_code():
     src = (REPO / "src/api/routes.c").read_text()
-    return set(re.findall(r'RU?\("(\w+)",\s*"([^"]+)"', src))
+    routes = set(re.findall(r'RU?\("(\w+)",\s*"([^"]+)"', src))
+    # OAuth's authorize endpoint is a web page (src/web/authorize.c), but
+    # apps call it: it belongs in the API's table too
+    web = (REPO / "src/web/routes.c").read_text()
+    for kind, path in re.findall(r'\b(WP?)\("(/oauth/[^"]+)"', web):
+        routes.add(("POST" if kind == "WP" else "GET", path))
+    return routes
 
 
 def routes_in_docs():

@@ -308,8 +308,13 @@ def test_the_sign_in_page_has_a_policy_of_its_own(server, http):
         "redirect_uri": "urn:ietf:wg:oauth:2.0:oob"})
     assert r.status_code == 200 and "text/html" in r.headers["Content-Type"]
     csp = r.headers["Content-Security-Policy"]
-    assert "script-src" not in csp and "default-src 'none'" in csp
+    # a web page: only chorus's own script file runs, never inline code
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "object-src 'none'" in csp and "base-uri 'none'" in csp
     assert "frame-ancestors 'none'" in csp
+    # the answer to its form is a redirect to the app (any scheme), which
+    # browsers check against form-action: the page has none
+    assert "form-action" not in csp
     assert r.headers["X-Frame-Options"] == "DENY"  # once ("DENY, DENY" if twice)
 
 

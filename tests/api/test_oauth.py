@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urljoin, urlparse
 import pytest
 from mastodon import Mastodon, MastodonError
 
-from conftest import (DEFAULT_SCOPES, OOB, assert_error, assert_json, is_json,
-                      make_client, unique_name)
+from conftest import (DEFAULT_SCOPES, OOB, Http, assert_error, assert_json,
+                      is_json, make_client, unique_name)
 
 
 # ---- helpers ------------------------------------------------------------
@@ -59,7 +59,8 @@ class FormParser(HTMLParser):
             self.forms.append({"action": a.get("action") or "", "method": (a.get("method") or "get").lower(),
                                "fields": []})
         elif tag in ("input", "button", "textarea", "select"):
-            if a.get("value"):
+            # a hidden field (the CSRF token, the client_id) is no code
+            if a.get("value") and (a.get("type") or "").lower() != "hidden":
                 self.input_values.append(a["value"])
             if self.forms and a.get("name"):
                 self.forms[-1]["fields"].append((a["name"], a.get("value") or "",
@@ -113,8 +114,11 @@ def fill_form(form, username, password):
 
 def authorize(http, app, username, password, redirect_uri=OOB, scope="read write follow",
               state=None, challenge=None):
-    """Drive GET/POST /oauth/authorize like a browser. Returns (code, state)
-    from the redirect, or (code, None) read off the OOB page."""
+    """Drive GET/POST /oauth/authorize like a browser: the sign-in form,
+    then the consent form (Authorize). Returns (code, state) from the
+    redirect, or (code, None) read off the OOB page. A browser of its own
+    (cookie jar), so no test is signed in by another's session."""
+    http = Http(http.base)
     params = {"response_type": "code", "client_id": app["client_id"],
               "redirect_uri": redirect_uri, "scope": scope}
     if state:
@@ -131,7 +135,8 @@ def authorize(http, app, username, password, redirect_uri=OOB, scope="read write
         page = parse_html(r.text)
         forms = [f for f in page.forms if f["method"] == "post"]
         assert forms, f"no POST form on the authorize page:\n{r.text[:1000]}"
-        form = forms[0]
+        # the page's own form, not the layout's (sign out)
+        form = next((f for f in forms if "authorize" in f["action"]), forms[0])
         action = urljoin(page_url, form["action"] or page_url)
         r = http.post(action, data=fill_form(form, username, password))
         if r.status_code in (301, 302, 303, 307, 308):

@@ -1,0 +1,352 @@
+/* auth.c — the sign-in, sign-up and sign-out forms. A password is checked
+ * (or hashed) on the password pool, as the API's sign-in is, so a burst
+ * of sign-ins never holds up the threads serving pages; when that pool is
+ * full the answer is a 429 page. */
+#include "web/web.h"
+
+#include "api/api.h"
+#include "core/config.h"
+
+#include <string.h>
+
+/* One labelled text input of a form, with its hint and its error tied
+ * to it for screen readers (aria-describedby, aria-invalid). */
+typedef struct form_input {
+	const char *name, *type, *label, *autocomplete;
+	const char *hint; /* or NULL */
+	int minlength, maxlength;
+} form_input;
+
+static void put_input(buf *b, const form_input *f, const char *value,
+		      const char *error)
+{
+	html(b, "<div class=\"field\"><label for=\"f-%s\">%s</label>", f->name,
+	     f->label);
+	html(b,
+	     "<input id=\"f-%s\" name=\"%s\" type=\"%s\" autocomplete=\"%s\" "
+	     "required",
+	     f->name, f->name, f->type, f->autocomplete);
+	if (f->minlength)
+		html(b, " minlength=\"%d\"", f->minlength);
+	if (f->maxlength)
+		html(b, " maxlength=\"%d\"", f->maxlength);
+	if (value && *value)
+		html(b, " value=\"%s\"", value);
+	if (error)
+		buf_puts(b, " aria-invalid=\"true\"");
+	if (f->hint || error) {
+		buf_puts(b, " aria-describedby=\"");
+		if (f->hint)
+			html(b, "f-%s-hint%s", f->name, error ? " " : "");
+		if (error)
+			html(b, "f-%s-error", f->name);
+		buf_putc(b, '"');
+	}
+	buf_putc(b, '>');
+	if (f->hint)
+		html(b, "<p class=\"hint\" id=\"f-%s-hint\">%s</p>", f->name,
+		     f->hint);
+	if (error)
+		html(b, "<p class=\"form-error\" id=\"f-%s-error\">%s</p>",
+		     f->name, error);
+	buf_puts(b, "</div>");
+}
+
+/* Run fn with the request's language on this (work) thread. */
+static void in_language(http_req *r, void (*fn)(http_req *r))
+{
+	web_i18n_select(http_header_get(r, "Accept-Language"));
+	fn(r);
+	web_i18n_reset();
+}
+
+static void reply_busy(http_req *r)
+{
+	http_set_header(r, "Retry-After", api_busy_retry_after);
+	web_reply_error(r, 429, _("Too many sign-ins at once"),
+			_("Please try again in a moment."));
+}
+
+/* ---- sign in ---- */
+
+void web_sign_in_fields(web_page *p, const char *login, const char *error)
+{
+	static const form_input login_input = {
+		.name = "username",
+		.type = "text",
+		.autocomplete = "username",
+	};
+	static const form_input password_input = {
+		.name = "password",
+		.type = "password",
+		.autocomplete = "current-password",
+	};
+	web_csrf_field(p);
+	form_input l = login_input, pw = password_input;
+	l.label = _("E-mail address or username");
+	pw.label = _("Password");
+	/* the error is the form's, not a field's: shown once, above */
+	if (error)
+		html(&p->main,
+		     "<p class=\"form-error\" id=\"sign-in-error\" "
+		     "role=\"alert\">%s</p>",
+		     error);
+	put_input(&p->main, &l, login, NULL);
+	put_input(&p->main, &pw, NULL, NULL);
+	html(&p->main, "<button type=\"submit\">%s</button>", _("Sign in"));
+}
+
+static void sign_in_form(http_req *r, int status, const char *error)
+{
+	web_page p;
+	web_page_begin(&p, r, _("Sign in"));
+	p.noindex = true;
+	html(&p.main,
+	     "<section class=\"auth\"><h1>%s</h1><form method=\"post\" "
+	     "action=\"/auth/sign_in\" class=\"auth-form\">",
+	     _("Sign in"));
+	const char *to = web_return_to(r);
+	if (strcmp(to, "/"))
+		html(&p.main,
+		     "<input type=\"hidden\" name=\"return_to\" value=\"%s\">",
+		     to);
+	web_sign_in_fields(&p, http_param_get(r, "username"), error);
+	html(&p.main, "</form>");
+	if (cfg.registrations_open)
+		html(&p.main,
+		     "<p>%s <a href=\"/auth/sign_up\">%s</a></p></section>",
+		     _("No account yet?"), _("Sign up"));
+	else
+		buf_puts(&p.main, "</section>");
+	web_page_reply(&p, status);
+}
+
+void web_sign_in_page(http_req *r)
+{
+	if (web_viewer(r)) {
+		http_redirect(r, web_return_to(r));
+		return;
+	}
+	sign_in_form(r, 200, NULL);
+}
+
+static void sign_in_check(http_req *r)
+{
+	account acc;
+	if (!auth_sign_in(&r->arena, http_param_get(r, "username"),
+			  http_param_get(r, "password"), &acc)) {
+		sign_in_form(r, 401,
+			     _("Wrong e-mail address, username or "
+			       "password."));
+		return;
+	}
+	if (!web_session_start(r, acc.id)) {
+		web_reply_error(r, 500, _("Something went wrong"),
+				_("You could not be signed in. Please try "
+				  "again."));
+		return;
+	}
+	http_redirect(r, web_return_to(r));
+}
+
+static void sign_in_work(http_req *r, void *ctx)
+{
+	(void)ctx;
+	in_language(r, sign_in_check);
+}
+
+void web_sign_in_submit(http_req *r)
+{
+	if (!web_csrf_ok(r)) {
+		web_csrf_refuse(r);
+		return;
+	}
+	if (!api_defer_password(r, sign_in_work, NULL))
+		reply_busy(r);
+}
+
+/* ---- sign up ---- */
+
+/* The error shown next to a sign-up field, from account_register's
+ * detail code. */
+static const char *sign_up_error(http_req *r, const char *field,
+				 const char *code)
+{
+	if (!strcmp(code, "ERR_BLANK"))
+		return _("This field is required.");
+	if (!strcmp(code, "ERR_TAKEN"))
+		return !strcmp(field, "email")
+			       ? _("This e-mail address is already in use.")
+			       : _("This username is already taken.");
+	if (!strcmp(code, "ERR_RESERVED"))
+		return _("This username is reserved.");
+	if (!strcmp(field, "password") && !strcmp(code, "ERR_TOO_SHORT"))
+		return arena_printf(&r->arena, _("Use at least %d characters."),
+				    cfg.password_min_length);
+	if (!strcmp(field, "password"))
+		return _("Use at most 72 characters.");
+	if (!strcmp(field, "email"))
+		return _("This is not an e-mail address.");
+	return _("Use at most 30 letters, numbers and underscores.");
+}
+
+static void sign_up_form(http_req *r, int status, const char *field,
+			 const char *error)
+{
+	web_page p;
+	web_page_begin(&p, r, _("Sign up"));
+	p.noindex = true;
+	html(&p.main, "<section class=\"auth\"><h1>%s</h1>",
+	     arena_printf(&r->arena, _("Join %s"), cfg.title));
+	if (!cfg.registrations_open) {
+		html(&p.main,
+		     "<p>%s</p><p><a href=\"/auth/sign_in\">%s</a></p>"
+		     "</section>",
+		     _("Sign-ups are closed on this server for now."),
+		     _("Sign in"));
+		web_page_reply(&p, status);
+		return;
+	}
+	form_input inputs[] = {
+		{.name = "username",
+		 .type = "text",
+		 .label = _("Username"),
+		 .autocomplete = "username",
+		 .hint = _("Letters, numbers and underscores. Your address "
+			   "will be @username."),
+		 .maxlength = 30},
+		{.name = "email",
+		 .type = "email",
+		 .label = _("E-mail address"),
+		 .autocomplete = "email"},
+		{.name = "password",
+		 .type = "password",
+		 .label = _("Password"),
+		 .autocomplete = "new-password",
+		 .hint = arena_printf(&r->arena, _("At least %d characters."),
+				      cfg.password_min_length),
+		 .minlength = cfg.password_min_length,
+		 .maxlength = 72},
+	};
+	html(&p.main, "<form method=\"post\" action=\"/auth/sign_up\" "
+		      "class=\"auth-form\">");
+	web_csrf_field(&p);
+	const char *to = web_return_to(r);
+	if (strcmp(to, "/"))
+		html(&p.main,
+		     "<input type=\"hidden\" name=\"return_to\" value=\"%s\">",
+		     to);
+	for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
+		const char *name = inputs[i].name;
+		bool bad = field && !strcmp(field, name);
+		/* a password is never sent back */
+		const char *value = strcmp(name, "password")
+					    ? http_param_get(r, name)
+					    : NULL;
+		put_input(&p.main, &inputs[i], value, bad ? error : NULL);
+	}
+	bool bad = field && !strcmp(field, "agreement");
+	buf_puts(&p.main,
+		 "<div class=\"field check\"><input id=\"f-agreement\" "
+		 "name=\"agreement\" type=\"checkbox\" value=\"1\" "
+		 "required");
+	if (bad)
+		buf_puts(&p.main, " aria-invalid=\"true\" "
+				  "aria-describedby=\"f-agreement-error\"");
+	html(&p.main,
+	     "><label for=\"f-agreement\">%s <a href=\"/about\">%s</a>"
+	     "</label>",
+	     _("I agree to"), _("this server's rules"));
+	if (bad)
+		html(&p.main,
+		     "<p class=\"form-error\" id=\"f-agreement-error\">%s</p>",
+		     error);
+	html(&p.main,
+	     "</div><button type=\"submit\">%s</button></form>"
+	     "<p>%s <a href=\"/auth/sign_in\">%s</a></p></section>",
+	     _("Sign up"), _("Have an account?"), _("Sign in"));
+	web_page_reply(&p, status);
+}
+
+void web_sign_up_page(http_req *r)
+{
+	if (web_viewer(r)) {
+		http_redirect(r, web_return_to(r));
+		return;
+	}
+	sign_up_form(r, 200, NULL, NULL);
+}
+
+static void sign_up_register(http_req *r)
+{
+	registration reg = {
+		.username = http_param_get(r, "username"),
+		.email = http_param_get(r, "email"),
+		.password = http_param_get(r, "password"),
+	};
+	const char *field = NULL, *code = NULL, *msg = NULL;
+	int64_t id;
+	dom_err err =
+		account_register(&r->arena, &reg, &id, &field, &code, &msg);
+	if (err == DOM_INVALID) {
+		sign_up_form(r, 422, field, sign_up_error(r, field, code));
+		return;
+	}
+	if (err || !web_session_start(r, id)) {
+		web_reply_error(r, 500, _("Something went wrong"),
+				_("Your account could not be made. Please try "
+				  "again."));
+		return;
+	}
+	http_redirect(r, web_return_to(r));
+}
+
+static void sign_up_work(http_req *r, void *ctx)
+{
+	(void)ctx;
+	in_language(r, sign_up_register);
+}
+
+void web_sign_up_submit(http_req *r)
+{
+	if (!web_csrf_ok(r)) {
+		web_csrf_refuse(r);
+		return;
+	}
+	if (!cfg.registrations_open) {
+		sign_up_form(r, 403, NULL, NULL);
+		return;
+	}
+	if (!http_param_bool(r, "agreement", false)) {
+		sign_up_form(r, 422, "agreement",
+			     _("Agree to the rules to join."));
+		return;
+	}
+	if (!api_defer_password(r, sign_up_work, NULL))
+		reply_busy(r);
+}
+
+/* ---- sign out ---- */
+
+void web_sign_out_form(buf *b, http_req *r)
+{
+	buf_puts(b, "<form method=\"post\" action=\"/auth/sign_out\" "
+		    "class=\"sign-out\">");
+	web_csrf_input(b, r);
+	html(b, "<button type=\"submit\">%s</button></form>", _("Sign out"));
+}
+
+void web_sign_out(http_req *r)
+{
+	if (!web_csrf_ok(r)) {
+		web_csrf_refuse(r);
+		return;
+	}
+	if (web_session_end(r) < 0) {
+		web_reply_error(r, 500, _("Something went wrong"),
+				_("You could not be signed out. Please try "
+				  "again."));
+		return;
+	}
+	http_redirect(r, "/");
+}
