@@ -184,7 +184,7 @@ void web_profile(http_req *r)
 			web_not_found(r);
 			return;
 		}
-		web_not_found(r); /* RSS: web-tag branch */
+		web_rss_account(r, &acc);
 		return;
 	}
 	if (!web_path_account(r, seg, &acc)) {
