@@ -243,6 +243,18 @@ bool trends_tag_trendable(tag_review review);
  * Returns the number of candidates read (limit when more may follow). */
 size_t trends_statuses_page(arena *a, int64_t viewer, int64_t now, int offset,
 			    int limit, status_page *out);
+/* The tag's public posts (not boosts) and distinct people posting them
+ * per UTC day, for the days (≤ TREND_CHART_DAYS) days ending with the day
+ * of now, oldest first: posts[days - 1] is today. Deleted posts still
+ * count (the day counters, as Mastodon's history). */
+void trends_tag_days(int64_t tag_id, int64_t now, int days, int64_t *posts,
+		     int64_t *voices);
+/* The threads with the most replies since since_ms, busiest first: the
+ * roots viewer may see (visibility_can_see) in out (arena), at most
+ * limit. tag_id 0: all threads; else those whose root or a recent reply
+ * carries the tag. Cost grows with the statuses since since_ms. */
+void trends_busiest_threads(arena *a, int64_t viewer, int64_t tag_id,
+			    int64_t since_ms, int limit, status_page *out);
 /* ---- search.c ---- */
 /* A search query as Mastodon's search box reads it: words, "quoted
  * phrases" and operators, each optionally negated with '-' ('+' is

@@ -4,6 +4,7 @@
 #include "domain/trends.h"
 
 #include "core/config.h"
+#include "core/id.h"
 #include "domain/domain.h"
 #include "store/store.h"
 
@@ -99,4 +100,30 @@ size_t trends_statuses_page(arena *a, int64_t viewer, int64_t now, int offset,
 			out->items[out->count++] = s;
 	}
 	return n;
+}
+
+void trends_tag_days(int64_t tag_id, int64_t now, int days, int64_t *posts,
+		     int64_t *voices)
+{
+	assert(days > 0 && days <= TREND_CHART_DAYS);
+	int64_t today = now / TREND_DAY_MS * TREND_DAY_MS;
+	store_tag_history(tag_id, today - (days - 1) * TREND_DAY_MS, days,
+			  posts, voices);
+}
+
+/* Candidates read per thread shown: roots the viewer may not see (a
+ * private post with public replies) are skipped, not made up for. */
+enum { BUSIEST_OVERREAD = 3 };
+
+void trends_busiest_threads(arena *a, int64_t viewer, int64_t tag_id,
+			    int64_t since_ms, int limit, status_page *out)
+{
+	int want = limit * BUSIEST_OVERREAD;
+	int64_t *roots = arena_alloc(a, ((size_t)want + 1) * sizeof *roots);
+	size_t n = store_busiest_threads(tag_id, id_from_ms(since_ms), want,
+					 roots, NULL);
+	timeline_from_ids(a, viewer, roots, n, out);
+	if (out->count > (size_t)limit)
+		out->count = (size_t)limit;
+	out->next_max_id = out->prev_min_id = 0; /* a ranking, not a feed */
 }

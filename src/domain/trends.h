@@ -30,6 +30,9 @@
 #define TREND_STATUS_FLOOR	      0.3
 #define TREND_DAY_MS		      (86400 * 1000LL)
 #define TREND_HISTORY_DAYS	      7 /* a Tag's history: today and 6 more */
+/* The tag page's chart: today and 29 more. Day counts are kept this long
+ * (the API's history reads only the last TREND_HISTORY_DAYS of them). */
+#define TREND_CHART_DAYS 30
 
 /* How surprising today is for a tag: 0 unless at least
  * TREND_TAG_MIN_ACCOUNTS distinct accounts used it today and no fewer than

@@ -354,8 +354,17 @@ typedef struct store_tag_trend {
 void store_tag_trend_get(int64_t tag_id, store_tag_trend *out);
 /* Record a moderator's review of the tag at now (ms). */
 int store_tag_review_set(int64_t tag_id, tag_review review, int64_t now);
+/* The threads with the most replies (public and unlisted, as
+ * replies_count counts) among statuses with id ≥ since_id, most first:
+ * root ids in roots and, when replies is not NULL, the window's replies
+ * in replies; at most limit. tag_id 0: every thread; else only threads
+ * whose root or one of the window's replies carries the tag. Visibility
+ * is not checked here. O(statuses in the window). */
+size_t store_busiest_threads(int64_t tag_id, int64_t since_id, int limit,
+			     int64_t *roots, int64_t *replies);
 /* Forget what no read needs any more: who counted on days before
- * yesterday, day counts older than a Tag's history, statuses decayed
+ * yesterday, day counts older than the tag page's chart
+ * (TREND_CHART_DAYS, today included), statuses decayed
  * below the floor at now (ms). Hourly, from a job. 0 or -1. */
 int store_trends_prune(int64_t now);
 /* search.c — full-text search (FTS5 indexes kept by triggers) */

@@ -181,8 +181,12 @@ static const char *sign_up_error(http_req *r, const char *field,
 	if (!strcmp(code, "ERR_RESERVED"))
 		return _("This username is reserved.");
 	if (!strcmp(field, "password") && !strcmp(code, "ERR_TOO_SHORT"))
-		return arena_printf(&r->arena, _("Use at least %d characters."),
-				    cfg.password_min_length);
+		return arena_printf(
+			&r->arena,
+			web_trn("Use at least %d character.",
+				"Use at least %d characters.",
+				(unsigned long)cfg.password_min_length),
+			cfg.password_min_length);
 	if (!strcmp(field, "password"))
 		return _("Use at most 72 characters.");
 	if (!strcmp(field, "email"))
@@ -223,8 +227,12 @@ static void sign_up_form(http_req *r, int status, const char *field,
 		 .type = "password",
 		 .label = _("Password"),
 		 .autocomplete = "new-password",
-		 .hint = arena_printf(&r->arena, _("At least %d characters."),
-				      cfg.password_min_length),
+		 .hint = arena_printf(
+			 &r->arena,
+			 web_trn("At least %d character.",
+				 "At least %d characters.",
+				 (unsigned long)cfg.password_min_length),
+			 cfg.password_min_length),
 		 .minlength = cfg.password_min_length,
 		 .maxlength = 72},
 	};
@@ -253,10 +261,14 @@ static void sign_up_form(http_req *r, int status, const char *field,
 	if (bad)
 		buf_puts(&p.main, " aria-invalid=\"true\" "
 				  "aria-describedby=\"f-agreement-error\"");
-	html(&p.main,
-	     "><label for=\"f-agreement\">%s <a href=\"/about\">%s</a>"
-	     "</label>",
-	     _("I agree to"), _("this server's rules"));
+	buf rules;
+	buf_init(&rules, &r->arena);
+	html(&rules, "<a href=\"/about\">%s</a>", _("this server's rules"));
+	const char *parts[] = {rules.data};
+	buf_puts(&p.main, "><label for=\"f-agreement\">");
+	/* TRANSLATORS: %s is a link reading "this server's rules" */
+	web_tr_html(&p.main, _("I agree to %s"), 1, parts);
+	buf_puts(&p.main, "</label>");
 	if (bad)
 		html(&p.main,
 		     "<p class=\"form-error\" id=\"f-agreement-error\">%s</p>",

@@ -142,17 +142,26 @@ static void put_request(web_page *p, const authz *z)
 	const char *site = z->app.website;
 	bool linkable = site && (!strncmp(site, "https://", 8) ||
 				 !strncmp(site, "http://", 7));
-	html(&p->main, "<p class=\"app\"><strong>%s</strong>", z->app.name);
+	buf app;
+	buf_init(&app, &r->arena);
+	html(&app, "<strong>%s</strong>", z->app.name);
 	if (linkable)
-		html(&p->main,
+		html(&app,
 		     " (<a href=\"%s\" rel=\"noopener noreferrer nofollow\" "
 		     "target=\"_blank\">%s</a>)",
 		     site, site);
-	html(&p->main, " %s</p><ul class=\"scopes\">",
-	     arena_printf(&r->arena,
-			  _("asks for access to your account on "
-			    "%s. It will be able to:"),
-			  cfg.title));
+	buf server;
+	buf_init(&server, &r->arena);
+	html(&server, "%s", cfg.title);
+	const char *parts[] = {app.data, server.data};
+	buf_puts(&p->main, "<p class=\"app\">");
+	/* TRANSLATORS: %1$s is the application (its name and website),
+	 * %2$s this server's name */
+	web_tr_html(&p->main,
+		    _("%1$s asks for access to your account on %2$s. It will "
+		      "be able to:"),
+		    2, parts);
+	buf_puts(&p->main, "</p><ul class=\"scopes\">");
 	char *scopes = arena_strdup(&r->arena, z->scopes);
 	for (char *save, *s = strtok_r(scopes, " ", &save); s;
 	     s = strtok_r(NULL, " ", &save))

@@ -5,7 +5,6 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 void html_text(buf *b, const char *s, size_t n)
@@ -104,9 +103,14 @@ void html(buf *b, const char *fmt, ...)
 			p = pct + 2;
 		} else {
 			size_t len;
-			if (!put_number(b, pct, &len, &ap))
-				abort(); /* a format chorus wrote is wrong */
-			p = pct + len;
+			if (put_number(b, pct, &len, &ap)) {
+				p = pct + len;
+			} else {
+				/* a conversion the writer does not know (a
+				 * broken translation): shown, never run */
+				buf_puts(b, "%");
+				p = pct + 1;
+			}
 		}
 	}
 	va_end(ap);

@@ -81,7 +81,11 @@ static void put_profile_header(web_page *p, const account *acc)
 		     (unsigned long)acc->followers_count),
 	     (long long)acc->followers_count);
 	buf_puts(b, "</li><li>");
-	html(b, _("%lld following"), (long long)acc->following_count);
+	/* TRANSLATORS: how many accounts this person follows */
+	html(b,
+	     web_trn("%lld following", "%lld following",
+		     (unsigned long)acc->following_count),
+	     (long long)acc->following_count);
 	buf_puts(b, "</li></ul></section>");
 }
 
@@ -180,7 +184,7 @@ void web_profile(http_req *r)
 			web_not_found(r);
 			return;
 		}
-		web_not_found(r); /* RSS: web-tag branch */
+		web_rss_account(r, &acc);
 		return;
 	}
 	if (!web_path_account(r, seg, &acc)) {

@@ -23,6 +23,7 @@ const http_route web_routes[] = {
 	W("/about", web_about),
 	W("/explore", web_explore),
 	W("/search", web_search),
+	W("/tags/:name", web_tag), /* and /tags/NAME.rss */
 	/* /@name, /@name.rss; /@name/ID, /@name/with_replies, /@name/media */
 	W("/:acct", web_profile),
 	W("/:acct/:id", web_thread),

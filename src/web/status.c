@@ -218,9 +218,15 @@ static void put_in_reply_to(buf *b, arena *a, const status *s)
 	if (!s->in_reply_to_id ||
 	    !store_account_get(a, s->in_reply_to_account_id, &parent))
 		return;
-	html(b, "<p class=\"in-reply-to\"><a href=\"/@%s/%lld\">%s @%s</a></p>",
-	     parent.username, (long long)s->in_reply_to_id, _("Replying to"),
-	     parent.username);
+	buf name;
+	buf_init(&name, a);
+	html(&name, "@%s", parent.username);
+	const char *parts[] = {name.data};
+	html(b, "<p class=\"in-reply-to\"><a href=\"/@%s/%lld\">",
+	     parent.username, (long long)s->in_reply_to_id);
+	/* TRANSLATORS: %s is the @name of the author replied to */
+	web_tr_html(b, _("Replying to %s"), 1, parts);
+	buf_puts(b, "</a></p>");
 }
 
 static void put_status(web_page *p, const status *s, const status *boost,
@@ -239,12 +245,18 @@ static void put_status(web_page *p, const status *s, const status *boost,
 	buf_putc(b, '>');
 	if (boost) {
 		const account *booster = status_author(a, boost);
-		if (booster)
-			html(b,
-			     "<p class=\"boosted-by\"><a href=\"/@%s\">%s</a> "
-			     "%s</p>",
-			     booster->username, web_display_name(booster),
-			     _("boosted"));
+		if (booster) {
+			buf link;
+			buf_init(&link, a);
+			html(&link, "<a href=\"/@%s\">%s</a>",
+			     booster->username, web_display_name(booster));
+			const char *parts[] = {link.data};
+			buf_puts(b, "<p class=\"boosted-by\">");
+			/* TRANSLATORS: %s is the name of who boosted the post
+			 */
+			web_tr_html(b, _("%s boosted"), 1, parts);
+			buf_puts(b, "</p>");
+		}
 	}
 	html(b,
 	     "<header><a class=\"author\" href=\"/@%s\"><img class=\"avatar\" "
@@ -261,7 +273,8 @@ static void put_status(web_page *p, const status *s, const status *boost,
 		buf_puts(b, "<span class=\"permalink\">");
 	web_time(b, s->created_at);
 	buf_puts(b, link ? "</a></header>" : "</span></header>");
-	put_in_reply_to(b, a, s);
+	if (!p->thread)
+		put_in_reply_to(b, a, s);
 	bool cw = s->spoiler_text && *s->spoiler_text;
 	if (cw)
 		html(b,
@@ -276,8 +289,14 @@ static void put_status(web_page *p, const status *s, const status *boost,
 	if (cw)
 		buf_puts(b, "</details>");
 	if (s->edited_at) {
-		html(b, "<p class=\"edited\">%s ", _("Edited"));
-		web_time(b, s->edited_at);
+		buf when;
+		buf_init(&when, a);
+		web_time(&when, s->edited_at);
+		const char *parts[] = {when.data};
+		buf_puts(b, "<p class=\"edited\">");
+		/* TRANSLATORS: the post was edited; %s is when ("5 minutes
+		 * ago") */
+		web_tr_html(b, _("Edited %s"), 1, parts);
 		buf_puts(b, "</p>");
 	}
 	put_counts(b, s);

@@ -109,6 +109,7 @@ static void thread_page(http_req *r, const account *author, const status *s)
 						    : s->text,
 					    60)));
 	p.og_type = "article";
+	p.thread = !after; /* a later page: parents may be elsewhere */
 	p.canonical = web_status_url(a, s);
 	p.description = excerpt(
 		a,

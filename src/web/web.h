@@ -21,8 +21,9 @@
 /* Append fmt to b. The format is markup written by chorus (a string
  * literal); every %s argument is data and is escaped for text and for
  * quoted attribute values alike (& < > " '). Numbers (%d %ld %lld %zu %u
- * %x, with length modifiers) go as printf writes them; %% is a '%'. No
- * other conversion is accepted (the writer aborts: a bug, not input). */
+ * %x, with length modifiers) go as printf writes them; %% is a '%'. Any
+ * other '%' is written as it is and consumes no argument (translated
+ * formats come through here; msgfmt --check keeps them matching). */
 void html(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append the n bytes of s escaped (text or attribute value). */
 void html_text(buf *b, const char *s, size_t n);
@@ -97,6 +98,8 @@ typedef struct web_page {
 	const char *oembed;    /* absolute URL of the oEmbed JSON, or NULL */
 	bool noindex;	       /* <meta name=robots content=noindex> */
 	bool embed; /* for other sites' frames: no site header or footer */
+	/* a thread's page: replies are nested, so no "Replying to" lines */
+	bool thread;
 } web_page;
 
 /* Start a page for r: main is empty, the language is the request's. */
@@ -150,6 +153,31 @@ char *web_media_url(arena *a, const char *name);
 const char *web_avatar_url(arena *a, const account *acc);
 /* <time datetime=…> with a relative text ("5 minutes ago"). */
 void web_time(buf *b, int64_t ms);
+
+/* ---- chart.c: a tag's month, drawn on the server ---- */
+
+typedef struct web_chart {
+	const char *id;	   /* unique in the page; prefixes the chart's ids */
+	const char *title; /* plain text, e.g. "#Name over 30 days" */
+	const int64_t *posts, *voices; /* per day, oldest first */
+	int days;
+	int64_t first_day_ms; /* the UTC midnight of posts[0] */
+} web_chart;
+/* Append a <figure> holding an SVG (class "chart": bars class "posts",
+ * line class "voices", dots class "voices-dot", lines class "axis") that
+ * scales to its box and is labelled by its <title> and <desc>, a legend,
+ * and the same numbers as a table class "sr-only". Nothing for days ≤ 0. */
+void web_chart_svg(buf *b, const web_chart *c);
+
+/* ---- rss.c: feeds of public posts ---- */
+
+/* /tags/NAME.rss: RSS 2.0 of the newest public posts under the tag that
+ * an anonymous visitor may see. The 400 page for a name that cannot be a
+ * hashtag, the 404 page for one nobody used. */
+void web_rss_tag(http_req *r, const char *name);
+/* /@name.rss: the same for acc's public posts (no boosts, no replies to
+ * others). */
+void web_rss_account(http_req *r, const account *acc);
 
 /* ---- requests and sessions ---- */
 

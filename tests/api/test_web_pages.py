@@ -323,3 +323,16 @@ def test_pages_and_assets_are_gzipped_for_clients_that_ask(base_url, alice):
     css = soup.find("link", rel="stylesheet")["href"]
     r = get(base_url, css, headers={"Accept-Encoding": "gzip"})
     assert r.headers["Content-Encoding"] == "gzip" and "color-scheme" in r.text
+
+
+def test_front_page_shows_the_busiest_threads_and_invites_to_join(base_url, alice, bob, carol):
+    root = alice.api.status_post("a thread people answer " + word())
+    for i in range(4):
+        (bob if i % 2 else carol).api.status_post(f"answer {i}", in_reply_to_id=root["id"])
+    soup, _ = page(base_url, "/")
+    busy = soup.select_one('section[aria-labelledby="busy-h"]')
+    assert str(root["id"]) in article_ids(busy)
+    assert soup.select_one('a[href="/auth/sign_up"]') is not None
+    assert soup.select_one('a[href="/auth/sign_in"]') is not None
+    soup, _ = page(base_url, "/about")
+    assert soup.h1 is not None and soup.find("ul", class_="stats") is not None

@@ -158,9 +158,10 @@ static int64_t make_account(int n)
 }
 
 /* Post a status by author with visibility vis (and #Movement when
- * tagged), at its id's time; returns its id. */
-static int64_t post(int64_t author, visibility vis, bool tagged,
-		    int64_t reblog_of)
+ * tagged), replying to parent (0: none) or boosting reblog_of, at its
+ * id's time; returns its id. */
+static int64_t post_in(int64_t author, visibility vis, bool tagged,
+		       int64_t reblog_of, int64_t parent)
 {
 	static const store_tag_ref tag = {"Movement", "movement"};
 	status s;
@@ -173,11 +174,19 @@ static int64_t post(int64_t author, visibility vis, bool tagged,
 	s.entities = "{}";
 	s.vis = vis;
 	s.reblog_of_id = reblog_of;
+	s.in_reply_to_id = parent;
+	s.in_reply_to_account_id = parent ? author : 0;
 	s.created_at = id_to_ms(s.id);
 	assert_int_equal(store_status_insert(&s, tagged ? &tag : NULL,
 					     tagged ? 1 : 0, NULL, 0),
 			 0);
 	return s.id;
+}
+
+static int64_t post(int64_t author, visibility vis, bool tagged,
+		    int64_t reblog_of)
+{
+	return post_in(author, vis, tagged, reblog_of, 0);
 }
 
 static int64_t today_ms(void)
@@ -310,27 +319,32 @@ static int64_t rows(const char *table)
 }
 
 /* The hourly prune keeps what reads need: today's and yesterday's voters,
- * the history's days, statuses still above the floor. */
+ * the chart's thirty days of counts (the history's seven among them),
+ * statuses still above the floor. */
 static void test_prune_keeps_what_reads_need(void **state)
 {
+	enum { BEFORE = TREND_CHART_DAYS + 4 };
 	int64_t a = make_account(0), tag = 0;
 	int64_t now = id_to_ms(id_next());
 	post(a, VIS_PUBLIC, true, 0); /* today */
 	tag = store_tag_id("movement");
-	for (int d = 1; d <= 9; d++) /* a use on each of the nine days before */
+	for (int d = 1; d <= BEFORE; d++) /* a use on each day before */
 		assert_int_equal(
 			store_trends_tag_use_tx(tag, a, now - d * TREND_DAY_MS),
 			0);
-	assert_int_equal(rows("tag_day_accounts"), 10);
-	assert_int_equal(rows("tag_days"), 10);
-	int64_t uses[TREND_HISTORY_DAYS], accounts[TREND_HISTORY_DAYS];
-	int64_t first = today_ms() - (TREND_HISTORY_DAYS - 1) * TREND_DAY_MS;
-	store_tag_history(tag, first, TREND_HISTORY_DAYS, uses, accounts);
+	assert_int_equal(rows("tag_day_accounts"), 1 + BEFORE);
+	assert_int_equal(rows("tag_days"), 1 + BEFORE);
+	int64_t uses[TREND_CHART_DAYS], accounts[TREND_CHART_DAYS];
+	int64_t first = today_ms() - (TREND_CHART_DAYS - 1) * TREND_DAY_MS;
+	store_tag_history(tag, first, TREND_CHART_DAYS, uses, accounts);
+	for (int d = 0; d < TREND_CHART_DAYS; d++)
+		assert_int_equal(accounts[d], 1);
 	assert_int_equal(store_trends_prune(now), 0);
 	assert_int_equal(rows("tag_day_accounts"), 2); /* today, yesterday */
-	assert_int_equal(rows("tag_days"), 1 + TREND_HISTORY_DAYS);
-	int64_t after[TREND_HISTORY_DAYS], after_acc[TREND_HISTORY_DAYS];
-	store_tag_history(tag, first, TREND_HISTORY_DAYS, after, after_acc);
+	/* the day counts outlive the voters they were counted from */
+	assert_int_equal(rows("tag_days"), TREND_CHART_DAYS);
+	int64_t after[TREND_CHART_DAYS], after_acc[TREND_CHART_DAYS];
+	store_tag_history(tag, first, TREND_CHART_DAYS, after, after_acc);
 	assert_memory_equal(after, uses, sizeof uses);
 	assert_memory_equal(after_acc, accounts, sizeof accounts);
 	/* a trending status decays out of status_trends once below the
@@ -345,6 +359,70 @@ static void test_prune_keeps_what_reads_need(void **state)
 	assert_int_equal(
 		store_trends_prune(now + 20 * TREND_STATUS_HALFLIFE_MS), 0);
 	assert_int_equal(rows("status_trends"), 0);
+}
+
+/* The busiest threads: by replies in the window (public and unlisted
+ * ones, as replies_count counts), roots the viewer may see, and for a tag
+ * the threads whose root or a recent reply carries it. */
+static void test_busiest_threads_rank_by_recent_replies(void **state)
+{
+	int64_t a = make_account(0), b = make_account(1);
+	int64_t old = post(a, VIS_PUBLIC, true, 0); /* the movement's post */
+	int64_t quiet = post(a, VIS_PUBLIC, false, 0);
+	int64_t hidden = post(a, VIS_PRIVATE, false, 0);
+	int64_t since = id_to_ms(id_next()) + 1;
+	usleep(2000); /* what follows is in the window */
+	int64_t fresh = post(b, VIS_PUBLIC, false, 0);
+	for (int i = 0; i < 3; i++)
+		post_in(b, VIS_PUBLIC, false, 0, old);
+	/* a reply to a reply is in the root's thread */
+	int64_t mid = post_in(b, VIS_UNLISTED, false, 0, fresh);
+	post_in(a, VIS_PUBLIC, true, 0, mid);
+	for (int i = 0; i < 5; i++) /* not counted: direct */
+		post_in(b, VIS_DIRECT, false, 0, quiet);
+	post_in(b, VIS_PUBLIC, false, 0, quiet);
+	for (int i = 0; i < 9; i++) /* counted, but the root is private */
+		post_in(a, VIS_PUBLIC, false, 0, hidden);
+	status_page out;
+	trends_busiest_threads(&test_arena, 0, 0, since, 5, &out);
+	assert_int_equal(out.count, 3);
+	assert_true(out.items[0]->id == old);	/* 3 replies */
+	assert_true(out.items[1]->id == fresh); /* 2, one nested */
+	assert_true(out.items[2]->id == quiet); /* 1 counted */
+	trends_busiest_threads(&test_arena, a, 0, since, 1, &out);
+	assert_int_equal(out.count, 1);
+	assert_true(out.items[0]->id == hidden); /* its author sees it */
+	/* the tag: its root (old) or a reply in the window (fresh) */
+	int64_t tag = store_tag_id("movement");
+	trends_busiest_threads(&test_arena, 0, tag, since, 5, &out);
+	assert_int_equal(out.count, 2);
+	assert_true(out.items[0]->id == old);
+	assert_true(out.items[1]->id == fresh);
+	/* a window after everything: nothing */
+	trends_busiest_threads(&test_arena, 0, 0,
+			       id_to_ms(id_next()) + TREND_DAY_MS, 5, &out);
+	assert_int_equal(out.count, 0);
+}
+
+/* The chart's days: oldest first, today last. */
+static void test_tag_days_end_today(void **state)
+{
+	int64_t a = make_account(0), b = make_account(1);
+	post(a, VIS_PUBLIC, true, 0);
+	post(a, VIS_PUBLIC, true, 0);
+	post(b, VIS_PUBLIC, true, 0);
+	post(b, VIS_UNLISTED, true, 0); /* public posts only */
+	int64_t tag = store_tag_id("movement");
+	int64_t now = id_to_ms(id_next());
+	assert_int_equal(
+		store_trends_tag_use_tx(tag, a, now - 2 * TREND_DAY_MS), 0);
+	int64_t posts[TREND_CHART_DAYS], voices[TREND_CHART_DAYS];
+	trends_tag_days(tag, now, TREND_CHART_DAYS, posts, voices);
+	assert_int_equal(posts[TREND_CHART_DAYS - 1], 3);
+	assert_int_equal(voices[TREND_CHART_DAYS - 1], 2);
+	assert_int_equal(posts[TREND_CHART_DAYS - 3], 1);
+	assert_int_equal(voices[TREND_CHART_DAYS - 3], 1);
+	assert_int_equal(posts[0], 0);
 }
 
 int main(void)
@@ -369,6 +447,8 @@ int main(void)
 			test_rejected_tag_never_trends_and_review_can_be_required),
 		STORE_TEST(test_favourites_make_a_status_trend),
 		STORE_TEST(test_prune_keeps_what_reads_need),
+		STORE_TEST(test_busiest_threads_rank_by_recent_replies),
+		STORE_TEST(test_tag_days_end_today),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
