@@ -243,9 +243,7 @@ export async function startChorus(names = []) {
 // page with 404; once the page answers, it is tested for real even before
 // this list is updated. A page not listed here must work. Empty this list
 // as pages land.
-export const PENDING = {
-	tag: "/tags/:name lands from wt-tag",
-};
+export const PENDING = {};
 
 // The feature (a key of PENDING) a same-origin path belongs to.
 export function featureOf(path) {
