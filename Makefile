@@ -17,7 +17,8 @@ LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 BUILD   ?= build
 SRCS    := $(shell find src -name '*.c' | sort)
 # the web pages' stylesheet and script, linked in as data (web/assets.c)
-ASSETS  := src/web/assets/chorus.css src/web/assets/chorus.js
+ASSETS  := src/web/assets/chorus.css src/web/assets/chorus.js \
+	   src/web/assets/icon.svg
 OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/web/assets-data.o
 LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 UNIT    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))

@@ -200,6 +200,9 @@ const http_route api_routes[] = {
 	R("GET", "/api/v1/streaming/list", streaming_events, API_PUBLIC, NULL),
 	R("GET", "/api/v1/streaming/direct", streaming_events, API_PUBLIC,
 	  NULL),
+	/* chorus: the new replies of one thread (?id= a post of it) */
+	R("GET", "/api/v1/streaming/thread", streaming_events, API_PUBLIC,
+	  NULL),
 	R("GET", "/avatars/original/missing.png", default_image, API_PUBLIC,
 	  NULL),
 	R("GET", "/headers/original/missing.png", default_image, API_PUBLIC,

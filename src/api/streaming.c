@@ -38,8 +38,8 @@ static bool stream_request(http_req *r, const principal *p, const char *name,
 	int status;
 	const char *err = stream_spec_parse(
 		&r->arena, name, http_param_get(r, "tag"),
-		http_param_get(r, "list"), p ? p->account_id : 0,
-		p ? p->scopes : NULL, spec, &status);
+		http_param_get(r, "list"), http_param_get(r, "id"),
+		p ? p->account_id : 0, p ? p->scopes : NULL, spec, &status);
 	if (err)
 		http_reply_error(r, status, err);
 	return !err;

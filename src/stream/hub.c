@@ -253,7 +253,8 @@ static bool stream_key(char out[STREAM_KEY_MAX], stream_kind k, const char *tag,
 		       int64_t account)
 {
 	int n;
-	if (k == STREAM_HASHTAG || k == STREAM_HASHTAG_LOCAL)
+	if (k == STREAM_HASHTAG || k == STREAM_HASHTAG_LOCAL ||
+	    k == STREAM_THREAD)
 		n = snprintf(out, STREAM_KEY_MAX, "%d:%s", (int)k,
 			     tag ? tag : "");
 	else if (k == STREAM_USER || k == STREAM_USER_NOTIFICATION ||
@@ -551,7 +552,8 @@ static void ws_message(client *c, const char *text, size_t len)
 	int status;
 	const char *err = stream_spec_parse(
 		&a, name, json_string_value(json_object_get(j, "tag")), list,
-		c->account, c->scopes, &spec, &status);
+		json_string_value(json_object_get(j, "id")), c->account,
+		c->scopes, &spec, &status);
 	if (err)
 		ws_send_error(c, err, status);
 	else if (!strcmp(type, "unsubscribe"))
@@ -986,6 +988,19 @@ static void each_tag(const char *entities, delivery *d, bool public_post)
 	json_decref(e);
 }
 
+/* A reply, to its thread's listeners: the page of a thread is read by
+ * anyone, so only what an anonymous reader may see goes out. */
+static void deliver_thread(arena *a, delivery *d, const status *s)
+{
+	int64_t root;
+	size_t len;
+	if (!hub.kind_subs[STREAM_THREAD] || !s->in_reply_to_id ||
+	    s->reblog_of_id || !visibility_can_see(0, s) ||
+	    !store_thread_path(a, s->id, &root, &len) || !root)
+		return;
+	deliver_key(d, STREAM_THREAD, arena_printf(a, "%lld", (long long)root));
+}
+
 static void deliver_public(delivery *d, bool media)
 {
 	/* every account is local until federation arrives */
@@ -1074,6 +1089,7 @@ static void on_status(arena *a, uint64_t seq, const event *ev)
 		deliver_public(&d, store_media_of_status(a, s->id, &one, 1));
 	}
 	each_tag(s->entities, &d, s->vis == VIS_PUBLIC && !s->reblog_of_id);
+	deliver_thread(a, &d, s);
 	audience_ctx x = {&d, s};
 	if (hub.kind_subs[STREAM_USER]) /* else nobody to find */
 		store_home_audience(s, to_home, &x);

@@ -2,6 +2,7 @@
  * streaming server rules). */
 #include "stream/stream.h"
 
+#include "core/id.h"
 #include "domain/domain.h"
 #include "text/text.h"
 
@@ -21,6 +22,7 @@ static const char *const kind_names[STREAM_KINDS] = {
 	[STREAM_HASHTAG_LOCAL] = "hashtag:local",
 	[STREAM_LIST] = "list",
 	[STREAM_DIRECT] = "direct",
+	[STREAM_THREAD] = "thread",
 };
 
 const char *stream_kind_name(stream_kind k)
@@ -34,8 +36,28 @@ static bool needs_account(stream_kind k)
 	       k == STREAM_LIST || k == STREAM_DIRECT;
 }
 
+/* The thread of the post id names, if account may see that post: its
+ * root's id into out->key. */
+static const char *thread_spec(arena *a, const char *id, int64_t account,
+			       stream_spec *out, int *status)
+{
+	int64_t sid, root = 0;
+	size_t len;
+	struct status post;
+	if (!id || !id_parse(id, &sid))
+		return "No post for stream provided";
+	if (!status_load_visible(a, account, sid, &post)) {
+		*status = 404;
+		return "Record not found";
+	}
+	if (!store_thread_path(a, post.id, &root, &len) || !root)
+		root = post.id;
+	out->key = arena_printf(a, "%lld", (long long)root);
+	return NULL;
+}
+
 const char *stream_spec_parse(arena *a, const char *name, const char *tag,
-			      const char *list, int64_t account,
+			      const char *list, const char *id, int64_t account,
 			      const char *scopes, stream_spec *out, int *status)
 {
 	memset(out, 0, sizeof *out);
@@ -66,6 +88,8 @@ const char *stream_spec_parse(arena *a, const char *name, const char *tag,
 			return "No tag for stream provided";
 		out->tag = arena_strdup(a, tag);
 	}
+	if (out->kind == STREAM_THREAD)
+		return thread_spec(a, id, account, out, status);
 	if (out->kind == STREAM_LIST) {
 		char *end = NULL;
 		long long id = list ? strtoll(list, &end, 10) : 0;

@@ -28,6 +28,7 @@ typedef enum stream_kind {
 	STREAM_HASHTAG_LOCAL,
 	STREAM_LIST,
 	STREAM_DIRECT,
+	STREAM_THREAD, /* chorus: the replies to one thread */
 	STREAM_KINDS
 } stream_kind;
 
@@ -35,21 +36,24 @@ typedef enum stream_kind {
 typedef struct stream_spec {
 	stream_kind kind;
 	const char *tag; /* hashtags: the name as the client gave it */
-	const char *key; /* hashtags: its lookup key (text_tag_key) */
-	int64_t list;	 /* lists: the list id */
+	/* hashtags: the tag's lookup key (text_tag_key); thread: the root
+	 * post's id, in decimal */
+	const char *key;
+	int64_t list; /* lists: the list id */
 } stream_spec;
 
 /* "user", "public:local"… */
 const char *stream_kind_name(stream_kind k);
 
 /* Check a stream request: name as Mastodon spells it ("user",
- * "public:local", "hashtag"…), its tag or list parameter, and who asks
- * (account 0 and scopes NULL: anonymous). Returns NULL with *out filled
- * (arena memory), or an error message with *status set: 400 unknown
- * stream or a missing or invalid tag, 401 missing token or a list not the
- * caller's, 403 a token without the read scope it needs. */
+ * "public:local", "hashtag"…, and chorus's "thread"), its tag, list or id
+ * parameter, and who asks (account 0 and scopes NULL: anonymous). Returns
+ * NULL with *out filled (arena memory), or an error message with *status
+ * set: 400 unknown stream or a missing or invalid tag or id, 401 missing
+ * token or a list not the caller's, 403 a token without the read scope it
+ * needs, 404 a thread post the caller may not see. */
 const char *stream_spec_parse(arena *a, const char *name, const char *tag,
-			      const char *list, int64_t account,
+			      const char *list, const char *id, int64_t account,
 			      const char *scopes, stream_spec *out,
 			      int *status);
 

@@ -10,6 +10,7 @@
 
 extern const char _binary_chorus_css_start[], _binary_chorus_css_end[];
 extern const char _binary_chorus_js_start[], _binary_chorus_js_end[];
+extern const char _binary_icon_svg_start[], _binary_icon_svg_end[];
 
 typedef struct asset {
 	const char *start, *end;
@@ -27,6 +28,8 @@ static asset assets[] = {
 			   "css", "text/css; charset=utf-8", "", ""},
 	[WEB_ASSET_JS] = {_binary_chorus_js_start, _binary_chorus_js_end, "js",
 			  "text/javascript; charset=utf-8", "", ""},
+	[WEB_ASSET_ICON] = {_binary_icon_svg_start, _binary_icon_svg_end, "svg",
+			    "image/svg+xml", "", ""},
 };
 
 int web_assets_init(void)

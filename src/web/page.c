@@ -39,8 +39,11 @@ static void put_head(buf *b, const web_page *p)
 	     "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta "
 	     "charset=\"utf-8\"><meta name=\"viewport\" "
 	     "content=\"width=device-width, initial-scale=1\">"
-	     "<meta name=\"color-scheme\" content=\"light dark\"><title>",
-	     lang);
+	     "<meta name=\"color-scheme\" content=\"light dark\">"
+	     /* named: no request for /favicon.ico on every view */
+	     "<link rel=\"icon\" href=\"%s\" type=\"image/svg+xml\">"
+	     "<title>",
+	     lang, web_asset_path(WEB_ASSET_ICON));
 	if (p->title && *p->title)
 		html(b, "%s — %s", p->title, site);
 	else

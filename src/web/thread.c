@@ -134,6 +134,14 @@ static void thread_page(http_req *r, const account *author, const status *s)
 			buf_puts(b, "</section>");
 		}
 	}
+	/* TRANSLATORS: the heading of a post's page; %s is the author */
+	html(b, "<h1 class=\"sr-only\">");
+	buf name;
+	buf_init(&name, a);
+	html(&name, "%s", web_display_name(author));
+	const char *parts[] = {name.data};
+	web_tr_html(b, _("Post by %s"), 1, parts);
+	buf_puts(b, "</h1>");
 	web_status_focus(&p, s);
 	status_page replies;
 	bool more = false;

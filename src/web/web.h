@@ -239,7 +239,11 @@ const char *web_return_to(http_req *r);
 void web_sign_out_form(buf *b, http_req *r);
 
 /* ---- assets.c: the stylesheet and the script, embedded ---- */
-typedef enum web_asset_kind { WEB_ASSET_CSS, WEB_ASSET_JS } web_asset_kind;
+typedef enum web_asset_kind {
+	WEB_ASSET_CSS,
+	WEB_ASSET_JS,
+	WEB_ASSET_ICON,
+} web_asset_kind;
 /* "/assets/chorus.<hash>.css": the path with the content hash, static. */
 const char *web_asset_path(web_asset_kind kind);
 /* Hash the assets into their paths, gzip them. 0. */

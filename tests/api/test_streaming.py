@@ -433,3 +433,43 @@ def test_a_long_hashtag_in_another_script_streams(server, make_user):
         assert ev is not None and ev["stream"] == ["hashtag", tag]
     finally:
         ws.close()
+
+
+def test_thread_stream_carries_every_visible_reply_of_the_thread(server, make_user, alice):
+    """chorus's thread stream: what a thread's web page shows live."""
+    author, other = make_user("thr"), make_user("throther")
+    root = author.api.status_post("a thread to follow live")
+    first = other.api.status_post("a reply", in_reply_to_id=root["id"])
+    elsewhere = alice.api.status_post("another thread")
+    # subscribed through a reply: the stream is the whole thread's
+    ws = ws_connect(server, f"?stream=thread&id={first['id']}")
+    sse = requests.get(f"{server.url}/api/v1/streaming/thread", params={"id": root["id"]},
+                       stream=True, timeout=10)
+    try:
+        assert sse.status_code == 200
+        time.sleep(0.1)
+        deep = alice.api.status_post("a reply to the reply", in_reply_to_id=first["id"])
+        ev = next_event(ws, update_for(deep["id"]))
+        assert ev is not None and ev["stream"][0] == "thread"
+        unlisted = other.api.status_post("quiet", in_reply_to_id=root["id"], visibility="unlisted")
+        assert next_event(ws, update_for(unlisted["id"])) is not None
+        hidden = other.api.status_post("followers only", in_reply_to_id=root["id"],
+                                       visibility="private")
+        other_thread = author.api.status_post("not this one", in_reply_to_id=elsewhere["id"])
+        for s in (hidden, other_thread):
+            assert next_event(ws, update_for(s["id"]), timeout=0.3) is None
+        seen = ""
+        for line in sse.iter_lines(decode_unicode=True):
+            seen += (line or "") + "\n"
+            if str(unlisted["id"]) in seen:
+                break
+        assert str(deep["id"]) in seen and str(hidden["id"]) not in seen
+    finally:
+        ws.close()
+        sse.close()
+    # bad input: clear errors
+    assert_error(requests.get(f"{server.url}/api/v1/streaming/thread", timeout=10), 400,
+                 "No post for stream provided")
+    private = author.api.status_post("private root", visibility="private")
+    assert_error(requests.get(f"{server.url}/api/v1/streaming/thread",
+                              params={"id": private["id"]}, timeout=10), 404)

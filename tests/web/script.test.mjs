@@ -190,26 +190,28 @@ describe("live arrival on a tag feed", () => {
 });
 
 describe("live arrival on a thread", () => {
-	test("a reply to a post shown counts; an unrelated post does not", async () => {
+	test("any public reply in the thread counts, by anyone; unrelated and private posts do not", async () => {
 		const root = await server.post(users.ana, "A thread to watch");
 		const context = await fixtureContext();
 		const page = await watchedPage(context);
 		await openLive(page, `/__t/thread/${root.id}`);
 		await server.post(users.ben, "not in the thread");
-		// The public stream carries public-timeline material: replies to
-		// oneself, not replies to others (docs/api.md, Streaming); so
-		// the author continuing the thread is what an anonymous page hears.
-		const reply = await server.post(users.ana, { status: "and more", in_reply_to_id: root.id });
+		// the thread stream (a chorus extension) carries every reply an
+		// anonymous reader may see, whoever wrote it and at any depth
+		const reply = await server.post(users.ben, { status: "me too", in_reply_to_id: root.id });
 		const button = page.locator("button.new-posts");
 		await button.waitFor({ timeout: ARRIVAL_MS });
 		assert.equal((await button.textContent()).trim(), "1 new post");
-		// a reply to the reply that arrived counts too
-		await server.post(users.ana, { status: "and even more", in_reply_to_id: reply.id });
+		await server.post(users.ana, { status: "thank you", in_reply_to_id: reply.id });
 		await page.waitForFunction(
 			() => document.querySelector("button.new-posts")?.textContent.trim() === "2 new posts",
 			null,
 			{ timeout: ARRIVAL_MS },
 		);
+		// followers-only: not for this page's readers
+		await server.post(users.ben, { status: "just for my followers", in_reply_to_id: root.id, visibility: "private" });
+		await new Promise((r) => setTimeout(r, 500));
+		assert.equal((await button.textContent()).trim(), "2 new posts");
 		await button.click();
 		await page.locator(`article[data-id="${reply.id}"]`).waitFor({ timeout: ARRIVAL_MS });
 		assert.equal(await page.locator(".thread article.status").count(), 3);

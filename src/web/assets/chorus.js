@@ -247,27 +247,21 @@
 		});
 	}
 
-	/* The public stream carries the thread's new replies that are public
-	 * timeline material; a reply counts when it answers a post shown here
-	 * (or one that arrived since). */
+	/* The thread stream (a chorus extension) carries every new public or
+	 * unlisted reply of the thread this post belongs to. */
 	function liveThread(thread) {
 		var id = thread.getAttribute("data-status-id");
 		if (!id) return;
 		var shown = shownIds(thread);
-		var arrived = Object.create(null);
 		var selector = ".thread[data-status-id=" + cssString(id) + "]";
 		var notice = newPostsNotice(thread, null, function () {
 			return reloadPart(thread, selector).then(function () {
 				shown = shownIds(thread);
-				arrived = Object.create(null);
 			});
 		});
-		openStream(thread, { stream: "public" }, function (status) {
-			if (!status || !status.id || shown[status.id] || arrived[status.id])
-				return;
-			var parent = status.in_reply_to_id;
-			if (!parent || !(shown[parent] || arrived[parent])) return;
-			arrived[status.id] = true;
+		openStream(thread, { stream: "thread", id: id }, function (status) {
+			if (!status || !status.id || shown[status.id]) return;
+			shown[status.id] = true;
 			notice.add();
 		});
 	}
