@@ -6,7 +6,8 @@
 #
 # Each round starts each binary in turn (order alternating: A B, B A, …) on
 # a fresh copy of bench/run.sh's data set and measures the hot paths with
-# wrk: GET a status, the public, tag and home timelines, POST a status, and
+# wrk: GET a status, the public, tag and home timelines, POST a status and a
+# reply, and
 # favourite and reblog (each alternating with its undoing, over the 40
 # newest public statuses: bench/act.lua).
 # The machine is noisy: compare the ratio new/old of medians from one run
@@ -16,7 +17,7 @@
 #   ROUNDS [3]  DURATION [5]  WARMUP [1]  CONNECTIONS [32]  THREADS [2]
 #   ACCOUNTS [1000]  STATUSES [100000]  PORT [38090]
 #   ENDPOINTS  a subset, space-separated, of: status public tag home post
-#              favourite reblog
+#              reply favourite reblog
 #   MAX_SECONDS [120 + ROUNDS * 2 * 8 * (DURATION + WARMUP + 6)]
 #
 # Results go to bench/out/ab-results.md (also printed); raw wrk output to
@@ -35,7 +36,7 @@ THREADS=${THREADS:-2}
 ACCOUNTS=${ACCOUNTS:-1000}
 STATUSES=${STATUSES:-100000}
 PORT=${PORT:-38090}
-ENDPOINTS=${ENDPOINTS:-status public tag home post favourite reblog}
+ENDPOINTS=${ENDPOINTS:-status public tag home post reply favourite reblog}
 MAX_SECONDS=${MAX_SECONDS:-$((120 + ROUNDS * 2 * 8 * (DURATION + WARMUP + 6)))}
 
 [ $# -eq 2 ] || {
@@ -78,7 +79,7 @@ path_of() {
 	public) echo "/api/v1/timelines/public?limit=20" ;;
 	tag) echo "/api/v1/timelines/tag/$TAG?limit=20" ;;
 	home) echo "/api/v1/timelines/home?limit=20" ;;
-	post) echo "/api/v1/statuses" ;;
+	post | reply) echo "/api/v1/statuses" ;;
 	favourite | reblog) echo "" ;; # bench/act.lua builds the path
 	*) die "unknown endpoint $1" ;;
 	esac
@@ -104,6 +105,7 @@ measure() {
 		local script=() args=()
 		case $name in
 		post) script=(-s bench/post.lua) args=(-- "$token") ;;
+		reply) script=(-s bench/post.lua) args=(-- "$token" "$STATUS_ID") ;;
 		favourite | reblog)
 			script=(-s bench/act.lua) args=(-- "$token" "$name" "$targets") ;;
 		esac

@@ -249,12 +249,12 @@ size_t trends_statuses_page(arena *a, int64_t viewer, int64_t now, int offset,
  * count (the day counters, as Mastodon's history). */
 void trends_tag_days(int64_t tag_id, int64_t now, int days, int64_t *posts,
 		     int64_t *voices);
-/* The threads with the most replies since since_ms, busiest first: the
+/* The threads with the most replies on now's UTC day, busiest first: the
  * roots viewer may see (visibility_can_see) in out (arena), at most
- * limit. tag_id 0: all threads; else those whose root or a recent reply
- * carries the tag. Cost grows with the statuses since since_ms. */
+ * limit. tag_id 0: all threads; else those whose root or one of the
+ * day's replies carries the tag. Reads the top of an index. */
 void trends_busiest_threads(arena *a, int64_t viewer, int64_t tag_id,
-			    int64_t since_ms, int limit, status_page *out);
+			    int64_t now, int limit, status_page *out);
 /* ---- search.c ---- */
 /* A search query as Mastodon's search box reads it: words, "quoted
  * phrases" and operators, each optionally negated with '-' ('+' is

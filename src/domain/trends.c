@@ -116,11 +116,11 @@ void trends_tag_days(int64_t tag_id, int64_t now, int days, int64_t *posts,
 enum { BUSIEST_OVERREAD = 3 };
 
 void trends_busiest_threads(arena *a, int64_t viewer, int64_t tag_id,
-			    int64_t since_ms, int limit, status_page *out)
+			    int64_t now, int limit, status_page *out)
 {
 	int want = limit * BUSIEST_OVERREAD;
 	int64_t *roots = arena_alloc(a, ((size_t)want + 1) * sizeof *roots);
-	size_t n = store_busiest_threads(tag_id, id_from_ms(since_ms), want,
+	size_t n = store_busiest_threads(tag_id, now / TREND_DAY_MS, want,
 					 roots, NULL);
 	timeline_from_ids(a, viewer, roots, n, out);
 	if (out->count > (size_t)limit)

@@ -735,6 +735,56 @@ static const char *const migrations[] = {
 	"  user_agent TEXT NOT NULL DEFAULT '');"
 	/* an account's deletion and a new password delete through it */
 	"CREATE INDEX web_sessions_by_account ON web_sessions(account_id);",
+
+	/* 14: the busiest threads of a day, counted as replies are written
+	 * (the replies replies_count counts: public and unlisted), so the
+	 * front page and a tag's page read the top of an index instead of
+	 * counting a day's replies: per thread, and per hashtag the thread
+	 * carries (its root's tags and the reply's own). Like the tag day
+	 * counts, a deleted reply still counts; a deleted root is dropped
+	 * when read. Rows older than yesterday are pruned. The replies of
+	 * the newest post's day and the day before are counted in (the
+	 * newest post, not the clock: no time function both SQLite and
+	 * PostgreSQL know). */
+	"CREATE TABLE thread_days ("
+	"  day INTEGER NOT NULL,"
+	"  root_id INTEGER NOT NULL,"
+	"  replies INTEGER NOT NULL,"
+	"  PRIMARY KEY (day, root_id));"
+	"CREATE INDEX thread_days_busiest ON thread_days(day, replies, "
+	"root_id);"
+	"CREATE TABLE tag_thread_days ("
+	"  tag_id INTEGER NOT NULL,"
+	"  day INTEGER NOT NULL,"
+	"  root_id INTEGER NOT NULL,"
+	"  replies INTEGER NOT NULL,"
+	"  PRIMARY KEY (tag_id, day, root_id));"
+	"CREATE INDEX tag_thread_days_busiest"
+	"  ON tag_thread_days(tag_id, day, replies, root_id);"
+	"INSERT INTO thread_days (day, root_id, replies)"
+	"  SELECT created_at / 86400000, thread_root_id, count(*)"
+	"  FROM statuses WHERE in_reply_to_id IS NOT NULL"
+	"  AND visibility IN (0, 1) AND thread_root_id IS NOT NULL"
+	"  AND created_at >= ((SELECT max(created_at) FROM statuses)"
+	"    / 86400000 - 1) * 86400000"
+	"  GROUP BY created_at / 86400000, thread_root_id;"
+	"INSERT INTO tag_thread_days (tag_id, day, root_id, replies)"
+	"  SELECT tag_id, day, root, count(*) FROM ("
+	"    SELECT t.tag_id AS tag_id, s.created_at / 86400000 AS day,"
+	"      s.thread_root_id AS root, s.id AS reply"
+	"    FROM statuses s JOIN status_tags t ON t.status_id = s.id"
+	"    WHERE s.in_reply_to_id IS NOT NULL AND s.visibility IN (0, 1)"
+	"    AND s.thread_root_id IS NOT NULL"
+	"    AND s.created_at >= ((SELECT max(created_at) FROM statuses)"
+	"      / 86400000 - 1) * 86400000"
+	"    UNION"
+	"    SELECT t.tag_id, s.created_at / 86400000, s.thread_root_id, s.id"
+	"    FROM statuses s"
+	"    JOIN status_tags t ON t.status_id = s.thread_root_id"
+	"    WHERE s.in_reply_to_id IS NOT NULL AND s.visibility IN (0, 1)"
+	"    AND s.created_at >= ((SELECT max(created_at) FROM statuses)"
+	"      / 86400000 - 1) * 86400000) AS counted"
+	"  GROUP BY tag_id, day, root;",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };

@@ -3,6 +3,7 @@
 #include "core/feeds.h"
 #include "core/id.h"
 #include "core/time.h"
+#include "domain/trends.h"
 #include "store/db.h"
 #include "store/store.h"
 
@@ -143,6 +144,31 @@ bool store_counts_as_status(visibility v)
 	return v != VIS_DIRECT;
 }
 
+/* Count a new reply (one replies_count counts) in its thread's day,
+ * overall and under each hashtag of the reply or of the thread's root:
+ * what the busiest-threads reads rank by (migration 14). */
+static int count_thread_reply(const status *s, int64_t root)
+{
+	int64_t day = s->created_at / TREND_DAY_MS;
+	sqlite3_stmt *st =
+		db_stmt("INSERT INTO thread_days (day, root_id, replies)"
+			" VALUES (?1, ?2, 1) ON CONFLICT (day, root_id)"
+			" DO UPDATE SET replies = thread_days.replies + 1");
+	sqlite3_bind_int64(st, 1, day);
+	sqlite3_bind_int64(st, 2, root);
+	if (db_done(st) < 0)
+		return -1;
+	st = db_stmt("INSERT INTO tag_thread_days (tag_id, day, root_id,"
+		     " replies) SELECT DISTINCT tag_id, ?1, ?2, 1"
+		     " FROM status_tags WHERE status_id IN (?2, ?3)"
+		     " ON CONFLICT (tag_id, day, root_id)"
+		     " DO UPDATE SET replies = tag_thread_days.replies + 1");
+	sqlite3_bind_int64(st, 1, day);
+	sqlite3_bind_int64(st, 2, root);
+	sqlite3_bind_int64(st, 3, s->id);
+	return db_done(st);
+}
+
 /* Count a new public original's hashtags (distinct keys, as posting
  * passes them) in their day counters and trend scores: what Mastodon's
  * Trends::Tags#register counts, no boosts and only public posts. */
@@ -277,7 +303,8 @@ static int status_insert_tx(status *s, const store_tag_ref *tags, size_t ntags,
 					s->nmedia)) < 0)
 		return rc;
 	if (s->in_reply_to_id && store_counts_as_reply(s->vis) &&
-	    bump(sql_bump_replies, s->in_reply_to_id, 1))
+	    (bump(sql_bump_replies, s->in_reply_to_id, 1) ||
+	     count_thread_reply(s, root) < 0))
 		return -1;
 	if (s->reblog_of_id && (bump(sql_bump_reblogs, s->reblog_of_id, 1) ||
 				store_trends_status_tx(s->reblog_of_id) < 0))

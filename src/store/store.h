@@ -354,13 +354,13 @@ typedef struct store_tag_trend {
 void store_tag_trend_get(int64_t tag_id, store_tag_trend *out);
 /* Record a moderator's review of the tag at now (ms). */
 int store_tag_review_set(int64_t tag_id, tag_review review, int64_t now);
-/* The threads with the most replies (public and unlisted, as
- * replies_count counts) among statuses with id ≥ since_id, most first:
- * root ids in roots and, when replies is not NULL, the window's replies
- * in replies; at most limit. tag_id 0: every thread; else only threads
- * whose root or one of the window's replies carries the tag. Visibility
- * is not checked here. O(statuses in the window). */
-size_t store_busiest_threads(int64_t tag_id, int64_t since_id, int limit,
+/* The threads with the most replies on a UTC day (day = ms /
+ * TREND_DAY_MS), busiest first, newest root first among equals: roots
+ * and, when replies is not NULL, their replies that day; at most limit.
+ * tag_id 0: every thread; else the threads whose root or one of that
+ * day's replies carries the tag. Counted when the replies were written
+ * (migration 14); visibility is not checked here. An index range read. */
+size_t store_busiest_threads(int64_t tag_id, int64_t day, int limit,
 			     int64_t *roots, int64_t *replies);
 /* Forget what no read needs any more: who counted on days before
  * yesterday, day counts older than the tag page's chart

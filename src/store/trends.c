@@ -218,38 +218,21 @@ void store_tag_history(int64_t tag_id, int64_t first_day_ms, int days,
 	sqlite3_reset(st);
 }
 
-/* Replies counted as replies_count counts them (store_counts_as_reply:
- * public and unlisted), read by id range from since_id on: O(statuses in
- * the window), whatever the size of the table. "+thread_root_id" keeps
- * SQLite off statuses_by_thread, which would sort the groups for free but
- * walk every thread ever written; the "+" (unary plus, PostgreSQL too)
- * is repeated in SELECT so the grouped expression is the selected one. */
-#define BUSIEST_WHERE                                                          \
-	" WHERE s.id >= ?1 AND s.in_reply_to_id IS NOT NULL"                   \
-	" AND s.visibility IN (0, 1)"
-#define BUSIEST_GROUP " GROUP BY +s.thread_root_id"
-#define BUSIEST_ORDER " ORDER BY n DESC, root DESC LIMIT ?3"
-
-size_t store_busiest_threads(int64_t tag_id, int64_t since_id, int limit,
+size_t store_busiest_threads(int64_t tag_id, int64_t day, int limit,
 			     int64_t *roots, int64_t *replies)
 {
-	/* a thread is the tag's when its root or one of the window's
-	 * replies carries it: two primary-key probes per reply */
+	/* the top of an index: (day, replies, root_id), or the same after
+	 * the tag */
 	sqlite3_stmt *st =
-		tag_id ? db_stmt("SELECT +s.thread_root_id AS root,"
-				 " count(*) AS n FROM statuses s"
-				 " LEFT JOIN status_tags t ON t.tag_id = ?2"
-				 " AND t.status_id = s.id"
-				 " LEFT JOIN status_tags rt ON rt.tag_id = ?2"
-				 " AND rt.status_id = "
-				 "s.thread_root_id" BUSIEST_WHERE BUSIEST_GROUP
-				 " HAVING max(CASE WHEN t.status_id IS NULL"
-				 " AND rt.status_id IS NULL THEN 0 ELSE 1 END)"
-				 " = 1" BUSIEST_ORDER)
-		       : db_stmt("SELECT +s.thread_root_id AS root,"
-				 " count(*) AS n FROM statuses s" BUSIEST_WHERE
-				 " AND ?2 = ?2" BUSIEST_GROUP BUSIEST_ORDER);
-	sqlite3_bind_int64(st, 1, since_id);
+		tag_id ? db_stmt("SELECT root_id, replies FROM tag_thread_days"
+				 " WHERE tag_id = ?2 AND day = ?1"
+				 " ORDER BY replies DESC, root_id DESC"
+				 " LIMIT ?3")
+		       : db_stmt("SELECT root_id, replies FROM thread_days"
+				 " WHERE day = ?1 AND ?2 = ?2"
+				 " ORDER BY replies DESC, root_id DESC"
+				 " LIMIT ?3");
+	sqlite3_bind_int64(st, 1, day);
 	sqlite3_bind_int64(st, 2, tag_id);
 	sqlite3_bind_int(st, 3, limit);
 	size_t n = 0;
@@ -275,6 +258,16 @@ int store_trends_prune(int64_t now)
 		return -1;
 	/* the tag page charts today and the 29 days before (the API's
 	 * history, 7 days, is the newest part of that) */
+	/* the busiest threads are today's (yesterday's kept for posts
+	 * racing midnight) */
+	st = db_stmt("DELETE FROM thread_days WHERE day < ?1");
+	sqlite3_bind_int64(st, 1, today - 1);
+	if (db_done(st) < 0)
+		return -1;
+	st = db_stmt("DELETE FROM tag_thread_days WHERE day < ?1");
+	sqlite3_bind_int64(st, 1, today - 1);
+	if (db_done(st) < 0)
+		return -1;
 	st = db_stmt("DELETE FROM tag_days WHERE day < ?1");
 	sqlite3_bind_int64(st, 1, today - (TREND_CHART_DAYS - 1));
 	if (db_done(st) < 0)

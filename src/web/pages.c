@@ -84,9 +84,8 @@ void web_home(http_req *r)
 	     "id=\"busy-h\">%s</h2><div class=\"feed\">",
 	     _("Busiest threads today"));
 	status_page busy;
-	trends_busiest_threads(&r->arena, web_viewer(r), 0,
-			       time_now_ms() - TREND_DAY_MS, HOME_THREADS,
-			       &busy);
+	trends_busiest_threads(&r->arena, web_viewer(r), 0, time_now_ms(),
+			       HOME_THREADS, &busy);
 	web_status_list(&p, busy.items, busy.count, NULL, 0);
 	html(b,
 	     "</div></section><section aria-labelledby=\"latest-h\"><h2 "

@@ -19,7 +19,6 @@ enum {
 
 /* Busiest threads are those of the last day: the read scans the window's
  * statuses, so a longer one costs more on every uncached view. */
-#define TAG_BUSIEST_WINDOW_MS TREND_DAY_MS
 
 /* The spelling of the tag (key) most used in the texts of items, or
  * fallback: "#BlackLivesMatter" rather than whichever case came first. */
@@ -96,8 +95,8 @@ static void put_chart(web_page *p, const char *name, const int64_t *posts,
 static void put_busiest(web_page *p, int64_t tag_id, int64_t now)
 {
 	status_page busy;
-	trends_busiest_threads(&p->r->arena, web_viewer(p->r), tag_id,
-			       now - TAG_BUSIEST_WINDOW_MS, TAG_BUSIEST, &busy);
+	trends_busiest_threads(&p->r->arena, web_viewer(p->r), tag_id, now,
+			       TAG_BUSIEST, &busy);
 	if (!busy.count)
 		return;
 	html(&p->main,

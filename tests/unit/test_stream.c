@@ -156,54 +156,60 @@ static void test_stream_names_and_who_may_open_them(void **state)
 	arena_init(&a);
 	stream_spec s;
 	int status;
-	assert_null(stream_spec_parse(&a, "public", NULL, NULL, 0, NULL, &s,
-				      &status));
+	assert_null(stream_spec_parse(&a, "public", NULL, NULL, NULL, 0, NULL,
+				      &s, &status));
 	assert_int_equal(s.kind, STREAM_PUBLIC);
-	assert_null(stream_spec_parse(&a, "public:local:media", NULL, NULL, 0,
-				      NULL, &s, &status));
+	assert_null(stream_spec_parse(&a, "public:local:media", NULL, NULL,
+				      NULL, 0, NULL, &s, &status));
 	assert_int_equal(s.kind, STREAM_PUBLIC_LOCAL_MEDIA);
 	/* hashtags keep the name as given, and the folded key */
-	assert_null(stream_spec_parse(&a, "hashtag", "#MeToo", NULL, 0, NULL,
-				      &s, &status));
+	assert_null(stream_spec_parse(&a, "hashtag", "#MeToo", NULL, NULL, 0,
+				      NULL, &s, &status));
 	assert_string_equal(s.tag, "#MeToo");
 	assert_string_equal(s.key, "metoo");
-	assert_string_equal(stream_spec_parse(&a, "hashtag", "", NULL, 0, NULL,
-					      &s, &status),
+	assert_string_equal(stream_spec_parse(&a, "hashtag", "", NULL, NULL, 0,
+					      NULL, &s, &status),
 			    "No tag for stream provided");
 	assert_int_equal(status, 400);
 	/* hashtags are at most 100 characters, so are their stream keys */
 	char longtag[102];
 	memset(longtag, 'x', 101);
 	longtag[101] = '\0';
-	assert_string_equal(stream_spec_parse(&a, "hashtag", longtag, NULL, 0,
-					      NULL, &s, &status),
+	assert_string_equal(stream_spec_parse(&a, "hashtag", longtag, NULL,
+					      NULL, 0, NULL, &s, &status),
 			    "No tag for stream provided");
 	longtag[100] = '\0';
-	assert_null(stream_spec_parse(&a, "hashtag", longtag, NULL, 0, NULL, &s,
-				      &status));
-	assert_string_equal(stream_spec_parse(&a, "Public", NULL, NULL, 0, NULL,
-					      &s, &status),
+	assert_null(stream_spec_parse(&a, "hashtag", longtag, NULL, NULL, 0,
+				      NULL, &s, &status));
+	assert_string_equal(stream_spec_parse(&a, "thread", NULL, NULL, NULL, 0,
+					      NULL, &s, &status),
+			    "No post for stream provided");
+	assert_string_equal(stream_spec_parse(&a, "thread", NULL, NULL, "x1", 0,
+					      NULL, &s, &status),
+			    "No post for stream provided");
+	assert_string_equal(stream_spec_parse(&a, "Public", NULL, NULL, NULL, 0,
+					      NULL, &s, &status),
 			    "Unknown stream type");
-	assert_string_equal(
-		stream_spec_parse(&a, NULL, NULL, NULL, 0, NULL, &s, &status),
-		"Unknown stream type");
+	assert_string_equal(stream_spec_parse(&a, NULL, NULL, NULL, NULL, 0,
+					      NULL, &s, &status),
+			    "Unknown stream type");
 	/* private streams need an account, and the read scope */
-	assert_string_equal(
-		stream_spec_parse(&a, "user", NULL, NULL, 0, NULL, &s, &status),
-		"Missing access token");
+	assert_string_equal(stream_spec_parse(&a, "user", NULL, NULL, NULL, 0,
+					      NULL, &s, &status),
+			    "Missing access token");
 	assert_int_equal(status, 401);
-	assert_null(stream_spec_parse(&a, "user", NULL, NULL, 7, "read", &s,
-				      &status));
-	assert_null(stream_spec_parse(&a, "user:notification", NULL, NULL, 7,
-				      "read:notifications", &s, &status));
-	assert_non_null(stream_spec_parse(&a, "user", NULL, NULL, 7,
+	assert_null(stream_spec_parse(&a, "user", NULL, NULL, NULL, 7, "read",
+				      &s, &status));
+	assert_null(stream_spec_parse(&a, "user:notification", NULL, NULL, NULL,
+				      7, "read:notifications", &s, &status));
+	assert_non_null(stream_spec_parse(&a, "user", NULL, NULL, NULL, 7,
 					  "read:notifications", &s, &status));
 	assert_int_equal(status, 403);
-	assert_non_null(stream_spec_parse(&a, "public", NULL, NULL, 7, "write",
-					  &s, &status));
+	assert_non_null(stream_spec_parse(&a, "public", NULL, NULL, NULL, 7,
+					  "write", &s, &status));
 	assert_int_equal(status, 403);
-	assert_string_equal(stream_spec_parse(&a, "list", NULL, "x", 7, "read",
-					      &s, &status),
+	assert_string_equal(stream_spec_parse(&a, "list", NULL, "x", NULL, 7,
+					      "read", &s, &status),
 			    "No list for stream provided");
 	arena_release(&a);
 }

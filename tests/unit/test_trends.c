@@ -361,7 +361,7 @@ static void test_prune_keeps_what_reads_need(void **state)
 	assert_int_equal(rows("status_trends"), 0);
 }
 
-/* The busiest threads: by replies in the window (public and unlisted
+/* The busiest threads: by the day's replies (public and unlisted
  * ones, as replies_count counts), roots the viewer may see, and for a tag
  * the threads whose root or a recent reply carries it. */
 static void test_busiest_threads_rank_by_recent_replies(void **state)
@@ -370,8 +370,7 @@ static void test_busiest_threads_rank_by_recent_replies(void **state)
 	int64_t old = post(a, VIS_PUBLIC, true, 0); /* the movement's post */
 	int64_t quiet = post(a, VIS_PUBLIC, false, 0);
 	int64_t hidden = post(a, VIS_PRIVATE, false, 0);
-	int64_t since = id_to_ms(id_next()) + 1;
-	usleep(2000); /* what follows is in the window */
+	int64_t now = id_to_ms(id_next());
 	int64_t fresh = post(b, VIS_PUBLIC, false, 0);
 	for (int i = 0; i < 3; i++)
 		post_in(b, VIS_PUBLIC, false, 0, old);
@@ -384,24 +383,65 @@ static void test_busiest_threads_rank_by_recent_replies(void **state)
 	for (int i = 0; i < 9; i++) /* counted, but the root is private */
 		post_in(a, VIS_PUBLIC, false, 0, hidden);
 	status_page out;
-	trends_busiest_threads(&test_arena, 0, 0, since, 5, &out);
+	trends_busiest_threads(&test_arena, 0, 0, now, 5, &out);
 	assert_int_equal(out.count, 3);
 	assert_true(out.items[0]->id == old);	/* 3 replies */
 	assert_true(out.items[1]->id == fresh); /* 2, one nested */
 	assert_true(out.items[2]->id == quiet); /* 1 counted */
-	trends_busiest_threads(&test_arena, a, 0, since, 1, &out);
+	trends_busiest_threads(&test_arena, a, 0, now, 1, &out);
 	assert_int_equal(out.count, 1);
 	assert_true(out.items[0]->id == hidden); /* its author sees it */
 	/* the tag: its root (old) or a reply in the window (fresh) */
 	int64_t tag = store_tag_id("movement");
-	trends_busiest_threads(&test_arena, 0, tag, since, 5, &out);
+	trends_busiest_threads(&test_arena, 0, tag, now, 5, &out);
 	assert_int_equal(out.count, 2);
 	assert_true(out.items[0]->id == old);
 	assert_true(out.items[1]->id == fresh);
-	/* a window after everything: nothing */
-	trends_busiest_threads(&test_arena, 0, 0,
-			       id_to_ms(id_next()) + TREND_DAY_MS, 5, &out);
+	/* the next day: nothing yet */
+	trends_busiest_threads(&test_arena, 0, 0, now + TREND_DAY_MS, 5, &out);
 	assert_int_equal(out.count, 0);
+}
+
+/* Migration 14 counts in the replies written before it: what it
+ * computes from the statuses equals what posting counted as it went. */
+static void test_busiest_backfill_matches_live_counts(void **state)
+{
+	int64_t a = make_account(0), b = make_account(1);
+	int64_t root = post(a, VIS_PUBLIC, true, 0);
+	int64_t other = post(b, VIS_PUBLIC, false, 0);
+	int64_t mid = post_in(b, VIS_PUBLIC, false, 0, root);
+	post_in(a, VIS_UNLISTED, true, 0, mid);
+	post_in(a, VIS_PUBLIC, true, 0, other);
+	post_in(b, VIS_DIRECT, false, 0, other); /* not counted */
+	int64_t day = id_to_ms(id_next()) / TREND_DAY_MS;
+	int64_t tag = store_tag_id("movement");
+	int64_t live[2][4], live_n[2][4], again[2][4], again_n[2][4];
+	size_t n[2];
+	for (int t = 0; t < 2; t++)
+		n[t] = store_busiest_threads(t ? tag : 0, day, 4, live[t],
+					     live_n[t]);
+	assert_int_equal(n[0], 2);
+	assert_true(live[0][0] == root && live_n[0][0] == 2);
+	assert_true(live[0][1] == other && live_n[0][1] == 1);
+	assert_int_equal(n[1], 2); /* root by its tag, other by a reply's */
+	char *err = NULL;
+	assert_int_equal(sqlite3_exec(db_conn(),
+				      "DROP TABLE thread_days;"
+				      "DROP TABLE tag_thread_days;",
+				      NULL, NULL, &err),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db_conn(), store_migration_sql(14), NULL,
+				      NULL, &err),
+			 SQLITE_OK);
+	for (int t = 0; t < 2; t++) {
+		assert_int_equal(store_busiest_threads(t ? tag : 0, day, 4,
+						       again[t], again_n[t]),
+				 n[t]);
+		for (size_t i = 0; i < n[t]; i++) {
+			assert_true(again[t][i] == live[t][i]);
+			assert_true(again_n[t][i] == live_n[t][i]);
+		}
+	}
 }
 
 /* The chart's days: oldest first, today last. */
@@ -448,6 +488,7 @@ int main(void)
 		STORE_TEST(test_favourites_make_a_status_trend),
 		STORE_TEST(test_prune_keeps_what_reads_need),
 		STORE_TEST(test_busiest_threads_rank_by_recent_replies),
+		STORE_TEST(test_busiest_backfill_matches_live_counts),
 		STORE_TEST(test_tag_days_end_today),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
