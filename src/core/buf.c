@@ -68,6 +68,7 @@ void buf_put_html_escaped(buf *b, const char *s, size_t n)
 		case '>': rep = "&gt;"; break;
 		case '"': rep = "&quot;"; break;
 		case '\'': rep = "&#39;"; break;
+		case '\0': rep = "\xEF\xBF\xBD"; break; /* U+FFFD */
 		default: continue;
 		}
 		buf_append(b, s + start, i - start);

@@ -23,7 +23,8 @@ void buf_puts(buf *b, const char *s);
 void buf_putc(buf *b, char c);
 void buf_printf(buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Append s with &, <, >, " and ' replaced by HTML entities. */
+/* Append s with &, <, >, " and ' replaced by HTML entities, and a NUL
+ * byte by U+FFFD (it would end the text early). */
 void buf_put_html_escaped(buf *b, const char *s, size_t n);
 
 #endif

@@ -9,23 +9,7 @@
 
 void html_text(buf *b, const char *s, size_t n)
 {
-	size_t start = 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *rep;
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		case '\0': rep = "\xEF\xBF\xBD"; break; /* U+FFFD */
-		default: continue;
-		}
-		buf_append(b, s + start, i - start);
-		buf_puts(b, rep);
-		start = i + 1;
-	}
-	buf_append(b, s + start, n - start);
+	buf_put_html_escaped(b, s, n);
 }
 
 void html_trusted(buf *b, const char *markup)

@@ -51,6 +51,23 @@ static void put_trending_tags(web_page *p, int limit)
 	buf_puts(&p->main, "</ul>");
 }
 
+/* The local timeline from pg on, continued on /explore. */
+static void put_latest(web_page *p, const page *pg)
+{
+	html(&p->main,
+	     "<section aria-labelledby=\"latest-h\"><h2 "
+	     "id=\"latest-h\">%s</h2><div class=\"feed\">",
+	     _("Latest posts"));
+	status_page latest;
+	timeline_feed(&p->r->arena, web_viewer(p->r), STORE_FEED_PUBLIC_LOCAL,
+		      0, 0, pg, &latest);
+	/* a short page is the last: the feed fills up to the limit */
+	web_status_list(p, latest.items, latest.count, "/explore",
+			latest.count == (size_t)pg->limit ? latest.next_max_id
+							  : 0);
+	buf_puts(&p->main, "</div></section>");
+}
+
 void web_home(http_req *r)
 {
 	web_page p;
@@ -87,18 +104,9 @@ void web_home(http_req *r)
 	trends_busiest_threads(&r->arena, web_viewer(r), 0, time_now_ms(),
 			       HOME_THREADS, &busy);
 	web_status_list(&p, busy.items, busy.count, NULL, 0);
-	html(b,
-	     "</div></section><section aria-labelledby=\"latest-h\"><h2 "
-	     "id=\"latest-h\">%s</h2><div class=\"feed\">",
-	     _("Latest posts"));
-	page pg = {.limit = FEED_PAGE};
-	status_page latest;
-	timeline_feed(&r->arena, web_viewer(r), STORE_FEED_PUBLIC_LOCAL, 0, 0,
-		      &pg, &latest);
-	web_status_list(&p, latest.items, latest.count, "/explore",
-			latest.count == (size_t)pg.limit ? latest.next_max_id
-							 : 0);
 	buf_puts(b, "</div></section>");
+	page pg = {.limit = FEED_PAGE};
+	put_latest(&p, &pg);
 	web_page_reply(&p, 200);
 }
 
@@ -161,18 +169,7 @@ void web_explore(http_req *r)
 		web_status_list(&p, trending.items, trending.count, NULL, 0);
 		buf_puts(b, "</div></section>");
 	}
-	html(b,
-	     "<section aria-labelledby=\"local-h\"><h2 "
-	     "id=\"local-h\">%s</h2><div class=\"feed\" "
-	     "data-stream=\"public:local\">",
-	     _("Latest posts"));
-	status_page latest;
-	timeline_feed(&r->arena, web_viewer(r), STORE_FEED_PUBLIC_LOCAL, 0, 0,
-		      &pg, &latest);
-	web_status_list(&p, latest.items, latest.count, "/explore",
-			latest.count == (size_t)pg.limit ? latest.next_max_id
-							 : 0);
-	buf_puts(b, "</div></section>");
+	put_latest(&p, &pg);
 	web_page_reply(&p, 200);
 }
 
