@@ -251,8 +251,21 @@ void web_reply_error(http_req *r, int status, const char *heading,
 	web_page_reply(&p, status);
 }
 
+/* The API's paths (and media files), which answer errors in JSON even
+ * when a page's catch-all pattern (/:acct/:id) matched them. "/api/v1/"
+ * arrives as "/api/v1". */
+static bool api_path(const char *path)
+{
+	return http_path_wants_cors(path) || !strncmp(path, "/media/", 7) ||
+	       !strcmp(path, "/api") || !strcmp(path, "/oauth");
+}
+
 void web_not_found(http_req *r)
 {
+	if (api_path(r->path)) {
+		http_reply_error(r, 404, "Not found");
+		return;
+	}
 	web_reply_error(r, 404, _("Not found"),
 			_("There is nothing here. The page may have been "
 			  "deleted, or it may be visible only to some "
@@ -268,7 +281,7 @@ void web_bad_request(http_req *r)
 
 void web_error_hook(http_req *r, int status, const char *msg)
 {
-	if (http_path_wants_cors(r->path) || !strncmp(r->path, "/media/", 7)) {
+	if (api_path(r->path)) {
 		http_reply_error(r, status, msg);
 		return;
 	}

@@ -14,7 +14,9 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
-from conftest import unique_name
+from mastodon import Mastodon
+
+from conftest import DEFAULT_SCOPES, ChorusServer, chorus_bin, logged_in_user, unique_name
 
 
 def get(base_url, path, **kw):
@@ -325,14 +327,36 @@ def test_pages_and_assets_are_gzipped_for_clients_that_ask(base_url, alice):
     assert r.headers["Content-Encoding"] == "gzip" and "color-scheme" in r.text
 
 
-def test_front_page_shows_the_busiest_threads_and_invites_to_join(base_url, alice, bob, carol):
-    root = alice.api.status_post("a thread people answer " + word())
+@pytest.fixture(scope="module")
+def quiet_server(tmp_path_factory):
+    """A server of its own: the busiest threads of the day are counted
+    over every test's posts on the shared one."""
+    srv = ChorusServer(chorus_bin(), tmp_path_factory.mktemp("quiet"))
+    for name in ("quinn", "rosa", "sami"):
+        srv.create_user(name, f"{name}@example.com", f"{name}-secret-pw")
+    srv.start()
+    yield srv
+    assert srv.stop() == 0
+
+
+def test_front_page_shows_the_busiest_threads_and_invites_to_join(quiet_server):
+    srv = quiet_server
+    app = Mastodon.create_app("web-tests", scopes=DEFAULT_SCOPES, api_base_url=srv.url)
+    quinn, rosa, sami = (logged_in_user(srv, n, f"{n}@example.com", f"{n}-secret-pw", app)
+                         for n in ("quinn", "rosa", "sami"))
+    quiet = quinn.api.status_post("one answer " + word())
+    rosa.api.status_post("just one", in_reply_to_id=quiet["id"])
+    busy_root = quinn.api.status_post("a thread people answer " + word())
     for i in range(4):
-        (bob if i % 2 else carol).api.status_post(f"answer {i}", in_reply_to_id=root["id"])
-    soup, _ = page(base_url, "/")
+        (rosa if i % 2 else sami).api.status_post(f"answer {i}", in_reply_to_id=busy_root["id"])
+    hidden = sami.api.status_post("followers only, much answered", visibility="private")
+    for i in range(6):
+        sami.api.status_post(f"to myself {i}", in_reply_to_id=hidden["id"])
+    soup, _ = page(srv.url, "/")
     busy = soup.select_one('section[aria-labelledby="busy-h"]')
-    assert str(root["id"]) in article_ids(busy)
+    # most replies first; a thread the reader may not see is left out
+    assert article_ids(busy) == [str(busy_root["id"]), str(quiet["id"])]
     assert soup.select_one('a[href="/auth/sign_up"]') is not None
     assert soup.select_one('a[href="/auth/sign_in"]') is not None
-    soup, _ = page(base_url, "/about")
+    soup, _ = page(srv.url, "/about")
     assert soup.h1 is not None and soup.find("ul", class_="stats") is not None
