@@ -66,6 +66,22 @@ static const char *streaming_url(arena *a)
 	return base;
 }
 
+enum { RULES_MAX = 64 };
+
+/* The Rule entities of [instance] rules: ids are their positions. */
+static json_t *rules_json(arena *a)
+{
+	const char *rules[RULES_MAX];
+	size_t n = config_rules(a, rules, RULES_MAX);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr,
+				      json_pack("{s:s,s:s,s:s}", "id",
+						render_id(a, (int64_t)i + 1),
+						"text", rules[i], "hint", ""));
+	return arr;
+}
+
 void instance_v1(http_req *r)
 {
 	arena *a = &r->arena;
@@ -73,7 +89,7 @@ void instance_v1(http_req *r)
 		r, 200,
 		json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s},s:{s:I,s:I,s:i},"
 			  "s:n,s:[s],s:b,s:b,s:b,s:{s:{s:i},s:o,s:o,s:o},"
-			  "s:n,s:[],s:i}",
+			  "s:n,s:o,s:i}",
 			  "uri", cfg.domain, "title", cfg.title,
 			  "short_description", cfg.description, "description",
 			  cfg.description, "email", cfg.contact_email,
@@ -88,7 +104,7 @@ void instance_v1(http_req *r)
 			  cfg.max_featured_tags, "statuses", status_limits(),
 			  "media_attachments", media_limits(), "polls",
 			  poll_limits(), "contact_account", "rules",
-			  "max_toot_chars", cfg.max_characters));
+			  rules_json(a), "max_toot_chars", cfg.max_characters));
 }
 
 void instance_v2(http_req *r)
@@ -114,7 +130,7 @@ void instance_v2(http_req *r)
 		r, 200,
 		json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:{s:I}},s:{s:s},s:[],"
 			  "s:[s],s:o,s:{s:b,s:b,s:n,s:n,s:b,s:n},s:{s:i},"
-			  "s:{s:s,s:n},s:[]}",
+			  "s:{s:s,s:n},s:o}",
 			  "domain", cfg.domain, "title", cfg.title, "version",
 			  COMPAT_VERSION, "source_url",
 			  "https://example.invalid/chorus", "description",
@@ -128,7 +144,7 @@ void instance_v2(http_req *r)
 			  "approval_required", 0, "message", "min_age",
 			  "reason_required", 0, "url", "api_versions",
 			  "mastodon", 2, "contact", "email", cfg.contact_email,
-			  "account", "rules"));
+			  "account", "rules", rules_json(a)));
 }
 
 void instance_custom_emojis(http_req *r)
@@ -143,7 +159,7 @@ void instance_empty_list(http_req *r)
 
 void instance_rules(http_req *r)
 {
-	http_reply_json(r, 200, json_array());
+	http_reply_json(r, 200, rules_json(&r->arena));
 }
 
 void instance_preferences(http_req *r)

@@ -44,6 +44,9 @@ static const cfg_key cfg_keys[] = {
 	KEY("instance", "description", CFG_STR, description,
 	    "A place where one post can start a movement."),
 	KEY("instance", "contact_email", CFG_STR, contact_email, ""),
+	KEY("instance", "rules", CFG_STR, rules,
+	    "Be kind: harassment, threats and hate have no place here. | "
+	    "Respect content warnings and the boundaries people set."),
 	KEY("instance", "registrations_open", CFG_BOOL, registrations_open,
 	    "true"),
 	KEY("statuses", "max_characters", CFG_INT, max_characters, "500"),
@@ -279,4 +282,22 @@ void config_print(void)
 			break;
 		}
 	}
+}
+
+size_t config_rules(arena *a, const char **out, size_t max)
+{
+	size_t n = 0;
+	for (const char *p = cfg.rules ? cfg.rules : ""; *p && n < max;) {
+		size_t len = strcspn(p, "|");
+		const char *start = p, *end = p + len;
+		while (start < end && (*start == ' ' || *start == '\t'))
+			start++;
+		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		if (end > start)
+			out[n++] = arena_printf(a, "%.*s", (int)(end - start),
+						start);
+		p += len + (p[len] == '|');
+	}
+	return n;
 }

@@ -7,6 +7,8 @@
 #ifndef CHORUS_CONFIG_H
 #define CHORUS_CONFIG_H
 
+#include "core/arena.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -32,6 +34,7 @@ typedef struct config {
 	char *title;
 	char *description;
 	char *contact_email;
+	char *rules; /* the server's rules, separated by '|' */
 	bool registrations_open;
 	/* [statuses] */
 	int max_characters;
@@ -108,6 +111,9 @@ int config_set(const char *dotted_key, const char *value);
 /* Derive base_url/domain and other dependent values; call once after all
  * sources were applied. */
 void config_finish(void);
+/* The server's rules ([instance] rules split at '|', trimmed, empty ones
+ * dropped) into out[0..max), arena copies; returns how many. */
+size_t config_rules(arena *a, const char **out, size_t max);
 /* Print every key with its current value in INI form (for `chorus config`). */
 void config_print(void);
 

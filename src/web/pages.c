@@ -17,6 +17,7 @@ enum {
 	EXPLORE_STATUSES = 20,
 	FEED_PAGE = 20,
 	SEARCH_LIMIT = 20,
+	ABOUT_RULES = 64,
 };
 
 /* A viewer's page of a feed from ?max_id=, FEED_PAGE long. False (after
@@ -129,10 +130,15 @@ void web_about(http_req *r)
 	html(b, web_trn("%lld post", "%lld posts", (unsigned long)posts),
 	     posts);
 	buf_puts(b, "</li></ul>");
-	html(b, "<h2>%s</h2><ol class=\"rules\"><li>%s</li><li>%s</li></ol>",
-	     _("Rules"),
-	     _("Be kind. Harassment, threats and hate have no place here."),
-	     _("Respect content warnings and people's boundaries."));
+	const char *rules[ABOUT_RULES];
+	size_t nrules = config_rules(&r->arena, rules, ABOUT_RULES);
+	if (nrules) {
+		html(b, "<h2 id=\"rules\">%s</h2><ol class=\"rules\">",
+		     _("Rules"));
+		for (size_t i = 0; i < nrules; i++)
+			html(b, "<li>%s</li>", rules[i]);
+		buf_puts(b, "</ol>");
+	}
 	if (cfg.contact_email && *cfg.contact_email)
 		html(b, "<h2>%s</h2><p><a href=\"mailto:%s\">%s</a></p>",
 		     _("Contact"), cfg.contact_email, cfg.contact_email);

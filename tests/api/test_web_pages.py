@@ -360,3 +360,19 @@ def test_front_page_shows_the_busiest_threads_and_invites_to_join(quiet_server):
     assert soup.select_one('a[href="/auth/sign_in"]') is not None
     soup, _ = page(srv.url, "/about")
     assert soup.h1 is not None and soup.find("ul", class_="stats") is not None
+
+def test_the_rules_are_one_list_for_apps_and_the_about_page(tmp_path):
+    srv = ChorusServer(chorus_bin(), tmp_path, config=(
+        "[instance]\nrules = No harassment. |  Content warnings for violence <b>please</b> | \n"))
+    srv.start()
+    try:
+        want = ["No harassment.", "Content warnings for violence <b>please</b>"]
+        rules = requests.get(f"{srv.url}/api/v1/instance/rules", timeout=10).json()
+        assert [r["text"] for r in rules] == want and [r["id"] for r in rules] == ["1", "2"]
+        assert requests.get(f"{srv.url}/api/v2/instance", timeout=10).json()["rules"] == rules
+        assert requests.get(f"{srv.url}/api/v1/instance", timeout=10).json()["rules"] == rules
+        soup, _ = page(srv.url, "/about")
+        assert [li.get_text() for li in soup.select("ol.rules li")] == want
+        assert soup.select_one("ol.rules b") is None  # text, not markup
+    finally:
+        assert srv.stop() == 0
