@@ -146,9 +146,20 @@ static void tag_page(http_req *r, const char *seg)
 	p.canonical = web_tag_url(a, name);
 	p.rss = arena_printf(a, "%s.rss", p.canonical);
 	p.og_type = "website";
-	p.description = arena_printf(
-		a, _("#%s: %lld posts by %lld people today."), name,
-		(long long)today_posts, (long long)today_voices);
+	const char *posts_today =
+		arena_printf(a,
+			     web_trn("%lld post today", "%lld posts today",
+				     (unsigned long)today_posts),
+			     (long long)today_posts);
+	const char *people_today =
+		arena_printf(a,
+			     web_trn("%lld person today", "%lld people today",
+				     (unsigned long)today_voices),
+			     (long long)today_voices);
+	/* TRANSLATORS: a tag page's summary for link previews: the tag,
+	 * then "3 posts today" and "2 people today" */
+	p.description = arena_printf(a, _("#%1$s: %2$s, %3$s."), name,
+				     posts_today, people_today);
 	buf *b = &p.main;
 	html(b, "<header class=\"tag-header\"><h1>#%s</h1>", name);
 	put_counts(b, today_posts, today_voices);

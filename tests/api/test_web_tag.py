@@ -235,3 +235,17 @@ def test_hostile_tag_names_are_refused_or_escaped(base_url):
         r = get(base_url, f"/tags/{name}")
         assert r.status_code in (400, 404)
         assert "<script>" not in r.text and "<b>" not in r.text
+
+
+def test_tag_page_summary_counts_in_words_for_link_previews(base_url, make_user):
+    tag = "Preview" + secrets.token_hex(4)
+    u = make_user("prev")
+    u.api.status_post(f"one voice #{tag}")
+    r = requests.get(f"{base_url}/tags/{tag}", timeout=30)
+    soup = BeautifulSoup(r.text, "html.parser")
+    desc = soup.find("meta", attrs={"name": "description"})["content"]
+    assert desc.endswith(": 1 post today, 1 person today.")
+    r = requests.get(f"{base_url}/tags/{tag}", headers={"Accept-Language": "es"}, timeout=30)
+    soup = BeautifulSoup(r.text, "html.parser")
+    desc = soup.find("meta", attrs={"name": "description"})["content"]
+    assert desc.endswith(": 1 publicación hoy, 1 persona hoy.")
