@@ -195,8 +195,7 @@ static bool parse_http_date(const char *s, time_t *out)
 	return true;
 }
 
-/* Does the If-None-Match list hold etag (weak comparison) or "*"? */
-static bool etag_listed(const char *list, const char *etag)
+bool http_etag_listed(const char *list, const char *etag)
 {
 	size_t elen = strlen(etag);
 	const char *p = list;
@@ -224,7 +223,7 @@ static bool not_modified(http_req *r, const char *etag, time_t mtime)
 {
 	const char *inm = http_header_get(r, "If-None-Match");
 	if (inm)
-		return etag && etag_listed(inm, etag);
+		return etag && http_etag_listed(inm, etag);
 	const char *ims = http_header_get(r, "If-Modified-Since");
 	time_t since;
 	return ims && parse_http_date(ims, &since) && mtime <= since;

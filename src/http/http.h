@@ -279,6 +279,12 @@ int http_feed_write(http_feed *f, const char *data, size_t len);
 /* End the body (after what is pending) and drop the writer's end. */
 void http_feed_close(http_feed *f);
 
+/* ---- validators ---- */
+
+/* Whether an If-None-Match list holds etag (unquoted; weak comparison)
+ * or "*". */
+bool http_etag_listed(const char *list, const char *etag);
+
 /* ---- byte ranges (RFC 9110 §14) ---- */
 
 /* One satisfiable byte range, inclusive: first <= last < size. */

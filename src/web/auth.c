@@ -52,6 +52,16 @@ static void put_input(buf *b, const form_input *f, const char *value,
 	buf_puts(b, "</div>");
 }
 
+/* The form's return_to, carried on when it is not the home page. */
+static void put_return_to(buf *b, http_req *r)
+{
+	const char *to = web_return_to(r);
+	if (strcmp(to, "/"))
+		html(b,
+		     "<input type=\"hidden\" name=\"return_to\" value=\"%s\">",
+		     to);
+}
+
 /* Run fn with the request's language on this (work) thread. */
 static void in_language(http_req *r, void (*fn)(http_req *r))
 {
@@ -60,7 +70,7 @@ static void in_language(http_req *r, void (*fn)(http_req *r))
 	web_i18n_reset();
 }
 
-static void reply_busy(http_req *r)
+void web_reply_busy(http_req *r)
 {
 	http_set_header(r, "Retry-After", api_busy_retry_after);
 	web_reply_error(r, 429, _("Too many sign-ins at once"),
@@ -105,11 +115,7 @@ static void sign_in_form(http_req *r, int status, const char *error)
 	     "<section class=\"auth\"><h1>%s</h1><form method=\"post\" "
 	     "action=\"/auth/sign_in\" class=\"auth-form\">",
 	     _("Sign in"));
-	const char *to = web_return_to(r);
-	if (strcmp(to, "/"))
-		html(&p.main,
-		     "<input type=\"hidden\" name=\"return_to\" value=\"%s\">",
-		     to);
+	put_return_to(&p.main, r);
 	web_sign_in_fields(&p, http_param_get(r, "username"), error);
 	html(&p.main, "</form>");
 	if (cfg.registrations_open)
@@ -130,23 +136,31 @@ void web_sign_in_page(http_req *r)
 	sign_in_form(r, 200, NULL);
 }
 
-static void sign_in_check(http_req *r)
+bool web_sign_in_posted(http_req *r, const char **error)
 {
 	account acc;
+	*error = NULL;
 	if (!auth_sign_in(&r->arena, http_param_get(r, "username"),
 			  http_param_get(r, "password"), &acc)) {
-		sign_in_form(r, 401,
-			     _("Wrong e-mail address, username or "
-			       "password."));
-		return;
+		*error = _("Wrong e-mail address, username or password.");
+		return false;
 	}
 	if (!web_session_start(r, acc.id)) {
 		web_reply_error(r, 500, _("Something went wrong"),
 				_("You could not be signed in. Please try "
 				  "again."));
-		return;
+		return false;
 	}
-	http_redirect(r, web_return_to(r));
+	return true;
+}
+
+static void sign_in_check(http_req *r)
+{
+	const char *error;
+	if (web_sign_in_posted(r, &error))
+		http_redirect(r, web_return_to(r));
+	else if (error)
+		sign_in_form(r, 401, error);
 }
 
 static void sign_in_work(http_req *r, void *ctx)
@@ -162,7 +176,7 @@ void web_sign_in_submit(http_req *r)
 		return;
 	}
 	if (!api_defer_password(r, sign_in_work, NULL))
-		reply_busy(r);
+		web_reply_busy(r);
 }
 
 /* ---- sign up ---- */
@@ -239,11 +253,7 @@ static void sign_up_form(http_req *r, int status, const char *field,
 	html(&p.main, "<form method=\"post\" action=\"/auth/sign_up\" "
 		      "class=\"auth-form\">");
 	web_csrf_field(&p);
-	const char *to = web_return_to(r);
-	if (strcmp(to, "/"))
-		html(&p.main,
-		     "<input type=\"hidden\" name=\"return_to\" value=\"%s\">",
-		     to);
+	put_return_to(&p.main, r);
 	for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
 		const char *name = inputs[i].name;
 		bool bad = field && !strcmp(field, name);
@@ -335,7 +345,7 @@ void web_sign_up_submit(http_req *r)
 		return;
 	}
 	if (!api_defer_password(r, sign_up_work, NULL))
-		reply_busy(r);
+		web_reply_busy(r);
 }
 
 /* ---- sign out ---- */

@@ -298,17 +298,11 @@ static void sign_in_work(http_req *r, void *ctx)
 {
 	const authz *z = ctx;
 	web_i18n_select(http_header_get(r, "Accept-Language"));
-	account acc;
-	if (!auth_sign_in(&r->arena, http_param_get(r, "username"),
-			  http_param_get(r, "password"), &acc))
-		authorize_form(r, z, 401,
-			       _("Wrong e-mail address, username or "
-				 "password."));
-	else if (!web_session_start(r, acc.id))
-		web_reply_error(r, 500, _("Something went wrong"),
-				_("Please try again."));
-	else
+	const char *error;
+	if (web_sign_in_posted(r, &error))
 		http_redirect(r, authorize_path(r));
+	else if (error)
+		authorize_form(r, z, 401, error);
 	web_i18n_reset();
 }
 
@@ -336,9 +330,6 @@ void web_authorize_submit(http_req *r)
 		authorize_form(r, z, 401, NULL);
 		return;
 	}
-	if (!api_defer_password(r, sign_in_work, z)) {
-		http_set_header(r, "Retry-After", api_busy_retry_after);
-		web_reply_error(r, 429, _("Too many sign-ins at once"),
-				_("Please try again in a moment."));
-	}
+	if (!api_defer_password(r, sign_in_work, z))
+		web_reply_busy(r);
 }

@@ -130,26 +130,9 @@ static const char *body_etag(arena *a, const char *body, size_t len)
 	unsigned char h[16];
 	crypto_generichash(h, sizeof h, (const unsigned char *)body, len, NULL,
 			   0);
-	char *tag = arena_alloc(a, 2 * sizeof h + 3);
-	tag[0] = '"';
-	sodium_bin2hex(tag + 1, 2 * sizeof h + 1, h, sizeof h);
-	tag[2 * sizeof h + 1] = '"';
-	tag[2 * sizeof h + 2] = '\0';
+	char *tag = arena_alloc(a, 2 * sizeof h + 1);
+	sodium_bin2hex(tag, 2 * sizeof h + 1, h, sizeof h);
 	return tag;
-}
-
-/* If-None-Match holds etag (a list, or *). */
-static bool etag_matches(http_req *r, const char *etag)
-{
-	const char *inm = http_header_get(r, "If-None-Match");
-	if (!inm)
-		return false;
-	if (!strcmp(inm, "*"))
-		return true;
-	size_t n = strlen(etag);
-	for (const char *p = inm; (p = strstr(p, etag)); p += n)
-		return true;
-	return false;
 }
 
 /* The OAuth authorize page: its form's answer is a redirect to the app
@@ -185,12 +168,12 @@ void web_reply_html(http_req *r, int status, const web_body *body)
 	if (status == 200 && body->etag && !w->no_store) {
 		/* each encoding is its own representation (RFC 9110 8.8.3) */
 		const char *etag =
-			gz ? arena_printf(&r->arena, "%.*s-gz\"",
-					  (int)strlen(body->etag) - 1,
-					  body->etag)
+			gz ? arena_printf(&r->arena, "%s-gz", body->etag)
 			   : body->etag;
-		http_set_header(r, "ETag", etag);
-		if (etag_matches(r, etag)) {
+		http_set_header(r, "ETag",
+				arena_printf(&r->arena, "\"%s\"", etag));
+		const char *inm = http_header_get(r, "If-None-Match");
+		if (inm && http_etag_listed(inm, etag)) {
 			http_reply_raw(r, 304, NULL, "", 0);
 			return;
 		}
@@ -222,7 +205,8 @@ void web_page_reply(web_page *p, int status)
 		put_footer(&b);
 	}
 	web_body body = {.html = b.data, .len = b.len};
-	if (status == 200)
+	/* a no-store page is never revalidated: no ETag to hash */
+	if (status == 200 && !web_request_of(r)->no_store)
 		body.etag = body_etag(&r->arena, b.data, b.len);
 	bool keep = web_cache_wanted(r, status);
 	char *gz;

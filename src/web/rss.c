@@ -45,29 +45,15 @@ static const char *rfc822(arena *a, int64_t ms)
 			    tm.tm_sec);
 }
 
-/* The first chars characters of s (UTF-8 safe), one line. */
+/* An item's title: the start of the post, or who wrote it. */
 static const char *title_of(arena *a, const status *s)
 {
-	const char *src =
-		s->spoiler_text && *s->spoiler_text ? s->spoiler_text : s->text;
-	if (!src || !*src) {
-		const account *author = status_author(a, s);
-		return arena_printf(a, _("Post by @%s"),
-				    author ? author->username : "");
-	}
-	size_t i = 0, n = 0;
-	while (src[i] && n < RSS_TITLE_CHARS) {
-		i++;
-		while ((src[i] & 0xC0) == 0x80)
-			i++;
-		n++;
-	}
-	char *t = src[i] ? arena_printf(a, "%.*s…", (int)i, src)
-			 : arena_strdup(a, src);
-	for (char *c = t; *c; c++)
-		if (*c == '\n' || *c == '\r' || *c == '\t')
-			*c = ' ';
-	return t;
+	const char *t = web_status_summary(a, s, RSS_TITLE_CHARS);
+	if (*t)
+		return t;
+	const account *author = status_author(a, s);
+	return arena_printf(a, _("Post by @%s"),
+			    author ? author->username : "");
 }
 
 static void put_item(buf *b, arena *a, const status *s)

@@ -83,6 +83,27 @@ static void put_relative(buf *b, int64_t ms)
 	}
 }
 
+const char *web_status_summary(arena *a, const status *s, size_t chars)
+{
+	const char *src =
+		s->spoiler_text && *s->spoiler_text ? s->spoiler_text : s->text;
+	if (!src)
+		return "";
+	size_t i = 0, n = 0;
+	while (src[i] && n < chars) {
+		i++;
+		while ((src[i] & 0xC0) == 0x80)
+			i++;
+		n++;
+	}
+	char *t = src[i] ? arena_printf(a, "%.*s…", (int)i, src)
+			 : arena_strdup(a, src);
+	for (char *c = t; *c; c++)
+		if (*c == '\n' || *c == '\r' || *c == '\t')
+			*c = ' ';
+	return t;
+}
+
 void web_time(buf *b, int64_t ms)
 {
 	char iso[TIME_RFC3339_LEN];

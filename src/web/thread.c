@@ -16,25 +16,8 @@ enum {
 	THREAD_ANCESTORS = 40, /* posts above, nearest kept */
 	THREAD_MAX_DEPTH = 8,  /* deeper replies are drawn at this depth */
 	DESCRIPTION_CHARS = 200,
+	TITLE_CHARS = 60,
 };
-
-/* The first chars characters of plain text s (UTF-8 safe), for meta
- * descriptions. Arena memory. */
-static const char *excerpt(arena *a, const char *s, size_t chars)
-{
-	if (!s)
-		return NULL;
-	size_t i = 0, n = 0;
-	while (s[i] && n < chars) {
-		i++;
-		while ((s[i] & 0xC0) == 0x80)
-			i++;
-		n++;
-	}
-	if (!s[i])
-		return s;
-	return arena_printf(a, "%.*s…", (int)i, s);
-}
 
 /* Replies in depth-first order, nested as lists: each reply sits one
  * level under the nearest earlier reply it answers (a reply whose parent
@@ -103,18 +86,11 @@ static void thread_page(http_req *r, const account *author, const status *s)
 	web_page p;
 	web_page_begin(&p, r,
 		       arena_printf(a, "%s: %s", web_display_name(author),
-				    excerpt(a,
-					    s->spoiler_text && *s->spoiler_text
-						    ? s->spoiler_text
-						    : s->text,
-					    60)));
+				    web_status_summary(a, s, TITLE_CHARS)));
 	p.og_type = "article";
 	p.thread = !after; /* a later page: parents may be elsewhere */
 	p.canonical = web_status_url(a, s);
-	p.description = excerpt(
-		a,
-		s->spoiler_text && *s->spoiler_text ? s->spoiler_text : s->text,
-		DESCRIPTION_CHARS);
+	p.description = web_status_summary(a, s, DESCRIPTION_CHARS);
 	p.og_image = first_image(a, s);
 	p.oembed = arena_printf(a, "%s/api/oembed?url=%s", cfg.base_url,
 				html_url_encode(a, p.canonical));

@@ -109,7 +109,7 @@ void web_page_begin(web_page *p, http_req *r, const char *title);
  * Cache-Control) and an ETag; a matching If-None-Match gets 304. */
 void web_page_reply(web_page *p, int status);
 /* A rendered page: its HTML, the same gzipped (NULL when not made), and
- * its ETag (quoted, of the HTML; NULL for none). */
+ * its ETag (unquoted, of the HTML; NULL for none). */
 typedef struct web_body {
 	const char *html, *gz;
 	size_t len, gzlen;
@@ -151,6 +151,10 @@ char *web_tag_url(arena *a, const char *name);
 /* Paths of a file under /media, and of an account's avatar. Arena. */
 char *web_media_url(arena *a, const char *name);
 const char *web_avatar_url(arena *a, const account *acc);
+/* The start of s for a title or a summary: its content warning, else its
+ * text, at most chars characters (UTF-8 safe, "…" when cut), on one line;
+ * "" when it has neither. Arena. */
+const char *web_status_summary(arena *a, const status *s, size_t chars);
 /* <time datetime=…> with a relative text ("5 minutes ago"). */
 void web_time(buf *b, int64_t ms);
 
@@ -235,6 +239,13 @@ bool web_csrf_equal(const char *expected, const char *given);
 bool web_return_to_safe(const char *path);
 /* r's return_to parameter when web_return_to_safe, else "/". */
 const char *web_return_to(http_req *r);
+/* Check the posted username and password (slow: call on a password
+ * work thread) and start a session. True when signed in; else false with
+ * *error set (no match: nothing written, the caller shows its form) or
+ * NULL (the store failed: the 500 page was replied). */
+bool web_sign_in_posted(http_req *r, const char **error);
+/* The 429 page with Retry-After: the password work queue is full. */
+void web_reply_busy(http_req *r);
 /* A sign-out button (a POST form with its CSRF field) into b. */
 void web_sign_out_form(buf *b, http_req *r);
 
