@@ -17,7 +17,9 @@
 #   ROUNDS [3]  DURATION [5]  WARMUP [1]  CONNECTIONS [32]  THREADS [2]
 #   ACCOUNTS [1000]  STATUSES [100000]  PORT [38090]
 #   ENDPOINTS  a subset, space-separated, of: status public tag home post
-#              reply favourite reblog
+#              reply favourite reblog page_thread page_tag (web pages:
+#              the status's thread page, the tag's page; AB_CONFIG=FILE
+#              serves both binaries with that INI, e.g. [cache] pages = 0)
 #   MAX_SECONDS [120 + ROUNDS * 2 * 8 * (DURATION + WARMUP + 6)]
 #
 # Results go to bench/out/ab-results.md (also printed); raw wrk output to
@@ -70,6 +72,7 @@ AB=$OUT/ab
 rm -rf "$AB"
 mkdir -p "$AB"
 printf '[server]\naccess_log = false\n' >"$AB/bench.ini"
+[ -n "${AB_CONFIG:-}" ] && cat "$AB_CONFIG" >>"$AB/bench.ini"
 BASE=http://127.0.0.1:$PORT
 port_busy "$PORT" && die "port $PORT is in use (set PORT)"
 
@@ -81,6 +84,8 @@ path_of() {
 	home) echo "/api/v1/timelines/home?limit=20" ;;
 	post | reply) echo "/api/v1/statuses" ;;
 	favourite | reblog) echo "" ;; # bench/act.lua builds the path
+	page_thread) echo "$THREAD_PAGE" ;; # the status's page (measure)
+	page_tag) echo "/tags/$TAG" ;;
 	*) die "unknown endpoint $1" ;;
 	esac
 }
@@ -97,6 +102,9 @@ measure() {
 	chorus_wait "$BASE" "$AB/$label-chorus.log"
 	local token targets
 	token=$(chorus_token "$BASE" "$USER_NAME" "$USER_PASS")
+	# the status's web page: its url, without the scheme and host
+	THREAD_PAGE=$(curl -fsS --max-time 10 "$BASE/api/v1/statuses/$STATUS_ID" |
+		json_get url | sed 's|^[a-z]*://[^/]*||')
 	targets=$(curl -fsS --max-time 10 "$BASE/api/v1/timelines/public?limit=40" |
 		/usr/bin/python3 -c 'import json,sys; print(",".join(s["id"] for s in json.load(sys.stdin)))')
 	for name in $ENDPOINTS; do
