@@ -376,3 +376,36 @@ def test_the_rules_are_one_list_for_apps_and_the_about_page(tmp_path):
         assert soup.select_one("ol.rules b") is None  # text, not markup
     finally:
         assert srv.stop() == 0
+
+
+def test_a_thread_shows_each_reader_only_what_they_may_see(server, make_user):
+    """Ancestors and replies pass the visibility rule one by one: a
+    followers-only post in the middle of a thread is there for a follower
+    signed in through the browser, and for nobody else."""
+    from test_web_auth import browser, sign_in
+
+    author, fan, reader = make_user("thrvis"), make_user("thrfan"), make_user("thrread")
+    fan.api.account_follow(author.id)
+    root = author.api.status_post("a public start " + word())
+    hidden = author.api.status_post("followers only middle", in_reply_to_id=root["id"],
+                                    visibility="private")
+    leaf = fan.api.status_post("a public answer", in_reply_to_id=hidden["id"])
+    # anonymous, and a signed-in reader who does not follow: no trace
+    for who in (None, reader):
+        b = browser(server)
+        if who:
+            assert sign_in(b, who.name, who.password).status_code in (302, 303)
+        for path in (leaf["url"], root["url"]):
+            r = b.get(path)
+            assert r.status_code == 200
+            assert "followers only middle" not in r.text
+            assert f'data-id="{hidden["id"]}"' not in r.text
+        assert b.get(hidden["url"]).status_code == 404
+    # the follower sees the whole thread
+    b = browser(server)
+    assert sign_in(b, fan.name, fan.password).status_code in (302, 303)
+    r = b.get(leaf["url"])
+    soup = BeautifulSoup(r.text, "html.parser")
+    assert [a["data-id"] for a in soup.select("section.ancestors article.status")] == \
+        [str(root["id"]), str(hidden["id"])]
+    assert b.get(hidden["url"]).status_code == 200
