@@ -242,8 +242,9 @@ static int cmd_serve(void)
 	opts.routes = routes;
 	opts.nroutes = nroutes;
 	cache_init((size_t)cfg.cache_statuses, (size_t)cfg.cache_statuses_bytes,
-		   (size_t)cfg.cache_accounts,
-		   (size_t)cfg.cache_accounts_bytes);
+		   (size_t)cfg.cache_accounts, (size_t)cfg.cache_accounts_bytes,
+		   (size_t)cfg.cache_relations,
+		   (size_t)cfg.cache_relations_bytes);
 	feeds_init((size_t)cfg.cache_home_feeds,
 		   (size_t)cfg.cache_home_feed_length);
 	if (store_checkpointer_start() < 0)

@@ -87,6 +87,16 @@ void accounts_followers(http_req *r);
 void accounts_following(http_req *r);
 void accounts_follow(http_req *r);
 void accounts_unfollow(http_req *r);
+/* safety.c */
+void accounts_block(http_req *r);
+void accounts_unblock(http_req *r);
+void accounts_mute(http_req *r);
+void accounts_unmute(http_req *r);
+void blocks_index(http_req *r);
+void mutes_index(http_req *r);
+void domain_blocks_index(http_req *r);
+void domain_blocks_create(http_req *r);
+void domain_blocks_delete(http_req *r);
 void accounts_relationships(http_req *r);
 void accounts_search(http_req *r);
 void follow_requests_index(http_req *r);

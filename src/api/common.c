@@ -3,6 +3,7 @@
 
 #include "core/config.h"
 #include "core/id.h"
+#include "core/time.h"
 #include "store/store.h"
 
 #include <stdlib.h>
@@ -211,12 +212,28 @@ void api_reply_account_list(http_req *r, store_list kind, int64_t arg)
 	int64_t *ids = arena_alloc(&r->arena, (size_t)p.limit * sizeof *ids);
 	int64_t *keys = arena_alloc(&r->arena, (size_t)p.limit * sizeof *keys);
 	size_t n = store_list_page(kind, arg, &p, ids, keys);
+	/* who acted on a post is a list the reader's blocks and mutes
+	 * apply to; their own lists are not */
+	bool listed = kind == STORE_LIST_FAVOURITED_BY ||
+		      kind == STORE_LIST_REBLOGGED_BY;
+	int64_t viewer = api_viewer(r);
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		account acc;
-		if (store_account_get(&r->arena, ids[i], &acc))
-			json_array_append_new(arr,
-					      render_account(&r->arena, &acc));
+		if ((listed &&
+		     !visibility_account_listed(&r->arena, viewer, ids[i],
+						READ_PUBLIC)) ||
+		    !store_account_get(&r->arena, ids[i], &acc))
+			continue;
+		json_t *j = render_account(&r->arena, &acc);
+		int64_t until;
+		if (kind == STORE_LIST_MUTES &&
+		    store_mute_get(arg, ids[i], time_now_ms(), NULL, NULL,
+				   &until))
+			json_object_set_new(j, "mute_expires_at",
+					    until ? render_time(until)
+						  : json_null());
+		json_array_append_new(arr, j);
 	}
 	if (n)
 		api_link(r, keys[n - 1], keys[0]);

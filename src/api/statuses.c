@@ -440,7 +440,8 @@ static void own_list(http_req *r, store_list kind)
 	int64_t *keys = arena_alloc(&r->arena, (size_t)p.limit * sizeof *keys);
 	size_t n = store_list_page(kind, api_viewer(r), &p, ids, keys);
 	status_page out;
-	timeline_from_ids(&r->arena, api_viewer(r), ids, n, &out);
+	/* one's own library: blocks hide, mutes do not */
+	timeline_from_ids(&r->arena, api_viewer(r), ids, n, READ_PROFILE, &out);
 	if (n)
 		api_link(r, keys[n - 1], keys[0]);
 	api_reply_statuses(r, out.items, out.count);

@@ -23,7 +23,7 @@ struct cache {
 	pthread_mutex_t locks[CACHE_STRIPES];
 };
 
-cache *cache_statuses, *cache_accounts;
+cache *cache_statuses, *cache_accounts, *cache_relations;
 
 static _Atomic uint64_t cache_epoch_now = 1;
 static _Thread_local uint64_t thread_epoch;
@@ -63,17 +63,20 @@ static void cache_destroy(cache *c)
 }
 
 void cache_init(size_t status_slots, size_t status_bytes, size_t account_slots,
-		size_t account_bytes)
+		size_t account_bytes, size_t relation_slots,
+		size_t relation_bytes)
 {
 	cache_statuses = cache_create(status_slots, status_bytes);
 	cache_accounts = cache_create(account_slots, account_bytes);
+	cache_relations = cache_create(relation_slots, relation_bytes);
 }
 
 void cache_shutdown(void)
 {
 	cache_destroy(cache_statuses);
 	cache_destroy(cache_accounts);
-	cache_statuses = cache_accounts = NULL;
+	cache_destroy(cache_relations);
+	cache_statuses = cache_accounts = cache_relations = NULL;
 }
 
 void cache_request_begin(void)

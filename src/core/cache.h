@@ -29,12 +29,15 @@ typedef struct cache cache;
 
 extern cache *cache_statuses; /* status fields, without account/flags */
 extern cache *cache_accounts; /* Account entity JSON */
+/* a reader's blocks, mutes and domain blocks (domain/visibility.c) */
+extern cache *cache_relations;
 
 /* Create the global caches: slots rounded up to a power of two, a budget
  * of cached bytes each; 0 slots or 0 bytes disables a cache. Call once
  * before serving. */
 void cache_init(size_t status_slots, size_t status_bytes, size_t account_slots,
-		size_t account_bytes);
+		size_t account_bytes, size_t relation_slots,
+		size_t relation_bytes);
 void cache_shutdown(void);
 
 /* Mark the start of a unit of reading (a request) on this thread: later

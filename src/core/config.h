@@ -67,6 +67,8 @@ typedef struct config {
 	long cache_statuses_bytes;  /* their budget in bytes */
 	int cache_accounts;	    /* slots for rendered accounts */
 	long cache_accounts_bytes;  /* their budget in bytes */
+	int cache_relations;	    /* readers' blocks and mutes kept */
+	long cache_relations_bytes; /* their budget in bytes */
 	int cache_home_feeds;	    /* home timelines kept in memory */
 	int cache_home_feed_length; /* newest ids kept per home timeline */
 	int cache_pages;	    /* anonymous web pages kept */

@@ -172,8 +172,33 @@ uint64_t events_generation(void);
 
 /* ---- visibility.c ---- */
 /* The one visibility check every read path uses: may viewer (0 =
- * anonymous) see s? */
+ * anonymous) see s? Its visibility, mentions and the author's followers
+ * say, and a blocked viewer sees nothing of the blocker. */
 bool visibility_can_see(int64_t viewer, const status *s);
+/* Where a status is read: the contexts of Mastodon's filters. */
+typedef enum read_context {
+	READ_HOME,	    /* the home timeline (and its stream) */
+	READ_NOTIFICATIONS, /* notifications */
+	READ_PUBLIC,	    /* public and tag timelines, search, trends */
+	READ_THREAD,	    /* a thread's ancestors and replies */
+	READ_PROFILE,	    /* an account's own timeline ("account") */
+} read_context;
+/* Whether a list read in ctx shows s (which viewer may see): not when
+ * viewer blocks its author (or the boosted post's), or mutes them
+ * (except on the muted one's profile; in notifications only a mute that
+ * silences them), or blocks their domain. */
+bool visibility_listed(arena *a, int64_t viewer, const status *s,
+		       read_context ctx);
+/* The same for an account in a list read in ctx (favourited_by, the
+ * sender of a notification). */
+bool visibility_account_listed(arena *a, int64_t viewer, int64_t account_id,
+			       read_context ctx);
+/* Everyone a list would not show s to (visibility_listed turned around,
+ * for a stream's many readers at once): ascending ids in *out (arena),
+ * their count. Domain blocks are not in it: there are no remote accounts
+ * yet. */
+size_t visibility_hidden_from(arena *a, const status *s, int64_t **out);
+bool visibility_hidden_has(const int64_t *ids, size_t n, int64_t account);
 /* The versions of s (which viewer may see) that viewer may read, oldest
  * first, in *out (arena memory); returns their count. A status never
  * edited has one version, s itself. Only the newest versions whose stored
@@ -183,6 +208,9 @@ size_t visibility_history(arena *a, int64_t viewer, const status *s,
 /* Load a status (and its reblog target) if viewer may see it. The author
  * is not loaded: ask status_author. */
 bool status_load_visible(arena *a, int64_t viewer, int64_t id, status *out);
+/* The same, and only when a list read in ctx shows it. */
+bool status_load_listed(arena *a, int64_t viewer, int64_t id, read_context ctx,
+			status *out);
 /* The author of s, loaded on first use and remembered in s->account for
  * the rest of the request; NULL if the account is gone. */
 const account *status_author(arena *a, const status *s);
@@ -205,9 +233,10 @@ typedef bool (*status_filter)(const status *s, void *ctx);
 void timeline_feed_filtered(arena *a, int64_t viewer, int kind, int64_t arg,
 			    int64_t arg2, const page *p, status_filter keep,
 			    void *ctx, status_page *out);
-/* Statuses by id list, keeping only visible ones (order kept). */
+/* Statuses by id list, keeping only those a list read in where shows
+ * (order kept). */
 void timeline_from_ids(arena *a, int64_t viewer, const int64_t *ids, size_t n,
-		       status_page *out);
+		       read_context where, status_page *out);
 typedef struct context {
 	status **ancestors, **descendants;
 	size_t nancestors, ndescendants;
@@ -377,7 +406,24 @@ dom_err account_follow(arena *a, const principal *p, int64_t target,
 dom_err account_unfollow(arena *a, const principal *p, int64_t target);
 dom_err follow_request_decide(arena *a, const principal *p, int64_t from,
 			      bool accept);
-/* Record a notification unless recipient == actor. */
+enum {
+	MUTE_MAX_SECONDS = 366 * 86400 * 10, /* a decade at most */
+	DOMAIN_MAX = 253,		     /* a DNS name's longest */
+};
+/* Block (on) or unblock target: a block ends follows and requests both
+ * ways at once. DOM_NOT_FOUND, DOM_INVALID (oneself) with *msg. */
+dom_err account_block(arena *a, const principal *p, int64_t target, bool on,
+		      const char **msg);
+/* Mute (on) or unmute target, its notifications too or not, for seconds
+ * (0: until unmuted). DOM_NOT_FOUND, DOM_INVALID with *msg. */
+dom_err account_mute(arena *a, const principal *p, int64_t target, bool on,
+		     bool notifications, int64_t seconds, const char **msg);
+/* Block (on) or unblock a whole domain for p. DOM_INVALID with *msg for
+ * something not a host name, or our own. */
+dom_err domain_block(arena *a, const principal *p, const char *domain, bool on,
+		     const char **msg);
+/* Record a notification unless recipient == actor, or the recipient
+ * would not be shown it (visibility_account_listed). */
 void notify(int64_t recipient, const char *type, int64_t from,
 	    int64_t status_id);
 

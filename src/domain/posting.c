@@ -182,6 +182,13 @@ void notify(int64_t recipient, const char *type, int64_t from,
 {
 	if (recipient == from)
 		return;
+	arena a;
+	arena_init(&a);
+	bool listed = visibility_account_listed(&a, recipient, from,
+						READ_NOTIFICATIONS);
+	arena_release(&a);
+	if (!listed)
+		return;
 	notification n = {
 		.account_id = recipient,
 		.type = type,

@@ -308,7 +308,8 @@ void search_statuses(arena *a, int64_t viewer, const search_query *sq,
 		for (size_t k = 0; k < n && out->count < (size_t)o->limit;
 		     k++) {
 			status *s = arena_alloc(a, sizeof *s);
-			if (!status_load_visible(a, viewer, ids[k], s))
+			if (!status_load_listed(a, viewer, ids[k], READ_PUBLIC,
+						s))
 				continue;
 			if (seen++ >= (size_t)o->offset)
 				out->items[out->count++] = s;

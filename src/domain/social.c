@@ -1,7 +1,11 @@
 /* social.c — follows, follow requests. */
+#include "core/config.h"
 #include "core/id.h"
+#include "core/time.h"
 #include "domain/domain.h"
 #include "store/store.h"
+
+#include <string.h>
 
 dom_err account_follow(arena *a, const principal *p, int64_t target,
 		       bool reblogs, bool notify_posts)
@@ -15,6 +19,8 @@ dom_err account_follow(arena *a, const principal *p, int64_t target,
 		int rc = store_follow_request_create(id_next(), p->account_id,
 						     target, reblogs,
 						     notify_posts);
+		if (rc == STORE_BLOCKED)
+			return DOM_FORBIDDEN;
 		if (rc < 0)
 			return DOM_INTERNAL;
 		if (rc == 0)
@@ -23,6 +29,8 @@ dom_err account_follow(arena *a, const principal *p, int64_t target,
 	}
 	int rc = store_follow_create(id_next(), p->account_id, target, reblogs,
 				     notify_posts);
+	if (rc == STORE_BLOCKED) /* either blocks the other */
+		return DOM_FORBIDDEN;
 	if (rc < 0)
 		return DOM_INTERNAL;
 	if (rc == 0)
@@ -54,4 +62,88 @@ dom_err follow_request_decide(arena *a, const principal *p, int64_t from,
 	if (!store_follow_request_accept(from, p->account_id, id_next()))
 		return DOM_NOT_FOUND;
 	return DOM_OK;
+}
+
+/* The target of a block or mute: another account that exists. */
+static dom_err other_account(arena *a, const principal *p, int64_t target,
+			     const char **msg)
+{
+	account t;
+	if (!store_account_get(a, target, &t)) {
+		*msg = "Record not found";
+		return DOM_NOT_FOUND;
+	}
+	if (target == p->account_id) {
+		*msg = "You cannot do this to yourself";
+		return DOM_INVALID;
+	}
+	return DOM_OK;
+}
+
+dom_err account_block(arena *a, const principal *p, int64_t target, bool on,
+		      const char **msg)
+{
+	dom_err err = other_account(a, p, target, msg);
+	if (err)
+		return err;
+	int rc = on ? store_block_create(id_next(), p->account_id, target)
+		    : store_block_delete(p->account_id, target);
+	return rc < 0 ? DOM_INTERNAL : DOM_OK;
+}
+
+dom_err account_mute(arena *a, const principal *p, int64_t target, bool on,
+		     bool notifications, int64_t seconds, const char **msg)
+{
+	dom_err err = other_account(a, p, target, msg);
+	if (err)
+		return err;
+	if (seconds < 0 || seconds > MUTE_MAX_SECONDS) {
+		*msg = "Validation failed: duration is out of range";
+		return DOM_INVALID;
+	}
+	int rc = on ? store_mute_set(
+			      id_next(), p->account_id, target, notifications,
+			      seconds ? time_now_ms() + seconds * 1000 : 0)
+		    : store_mute_delete(p->account_id, target);
+	return rc < 0 ? DOM_INTERNAL : DOM_OK;
+}
+
+/* A domain as a user may block it: a host name (letters, digits, '-',
+ * '.', an IDN in its ASCII form), lower-cased into out. */
+static bool domain_normalise(arena *a, const char *in, const char **out)
+{
+	size_t n = in ? strlen(in) : 0;
+	if (n == 0 || n > DOMAIN_MAX || in[0] == '.' || in[n - 1] == '.')
+		return false;
+	char *d = arena_alloc(a, n + 1);
+	for (size_t i = 0; i < n; i++) {
+		char c = in[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '.'))
+			return false;
+		if (c == '.' && in[i + 1] == '.')
+			return false;
+		d[i] = c;
+	}
+	*out = d;
+	return true;
+}
+
+dom_err domain_block(arena *a, const principal *p, const char *domain, bool on,
+		     const char **msg)
+{
+	const char *d;
+	if (!domain_normalise(a, domain, &d)) {
+		*msg = "Validation failed: domain is not a valid domain name";
+		return DOM_INVALID;
+	}
+	if (!strcmp(d, cfg.domain)) {
+		*msg = "Validation failed: domain is this server's own";
+		return DOM_INVALID;
+	}
+	return store_domain_block_set(id_next(), p->account_id, d, on) < 0
+		       ? DOM_INTERNAL
+		       : DOM_OK;
 }

@@ -28,10 +28,28 @@ void timeline_feed(arena *a, int64_t viewer, int kind, int64_t arg,
 	timeline_feed_filtered(a, viewer, kind, arg, arg2, p, NULL, NULL, out);
 }
 
+/* Where a feed of this kind is read, for visibility_listed. */
+static read_context feed_context(store_feed kind)
+{
+	switch (kind) {
+	case STORE_FEED_HOME:
+	case STORE_FEED_HOME_RECENT: return READ_HOME;
+	case STORE_FEED_ACCOUNT:
+	case STORE_FEED_ACCOUNT_NO_REPLIES:
+	case STORE_FEED_ACCOUNT_NO_REBLOGS:
+	case STORE_FEED_ACCOUNT_ORIGINALS:
+	case STORE_FEED_PINNED:
+	case STORE_FEED_ACCOUNT_TAGGED:
+	case STORE_FEED_ACCOUNT_MEDIA: return READ_PROFILE;
+	default: return READ_PUBLIC;
+	}
+}
+
 void timeline_feed_filtered(arena *a, int64_t viewer, int kind, int64_t arg,
 			    int64_t arg2, const page *p, status_filter keep,
 			    void *ctx, status_page *out)
 {
+	read_context where = feed_context((store_feed)kind);
 	memset(out, 0, sizeof *out);
 	out->items = arena_alloc(a, (size_t)p->limit * sizeof *out->items);
 	int64_t *ids = arena_alloc(a, (size_t)p->limit * sizeof *ids);
@@ -45,7 +63,7 @@ void timeline_feed_filtered(arena *a, int64_t viewer, int kind, int64_t arg,
 		     k++) {
 			int64_t id = asc ? ids[n - 1 - k] : ids[k];
 			status *s = arena_alloc(a, sizeof *s);
-			if (status_load_visible(a, viewer, id, s) &&
+			if (status_load_listed(a, viewer, id, where, s) &&
 			    (!keep || keep(s, ctx)))
 				out->items[out->count++] = s;
 		}
@@ -67,13 +85,13 @@ void timeline_feed_filtered(arena *a, int64_t viewer, int kind, int64_t arg,
 }
 
 void timeline_from_ids(arena *a, int64_t viewer, const int64_t *ids, size_t n,
-		       status_page *out)
+		       read_context where, status_page *out)
 {
 	memset(out, 0, sizeof *out);
 	out->items = arena_alloc(a, (n + 1) * sizeof *out->items);
 	for (size_t i = 0; i < n; i++) {
 		status *s = arena_alloc(a, sizeof *s);
-		if (status_load_visible(a, viewer, ids[i], s))
+		if (status_load_listed(a, viewer, ids[i], where, s))
 			out->items[out->count++] = s;
 	}
 	page_cursors(out);
@@ -119,7 +137,8 @@ void timeline_context(arena *a, int64_t viewer, const status *s,
 		if (!context_has_room(out->nancestors, used, w))
 			break;
 		used += w;
-		if (status_load_visible(a, viewer, parent->id, parent))
+		if (status_load_listed(a, viewer, parent->id, READ_THREAD,
+				       parent))
 			out->ancestors[out->nancestors++] = parent;
 	}
 	for (size_t i = 0; i < out->nancestors / 2; i++) {
@@ -162,8 +181,8 @@ void timeline_descendants(arena *a, int64_t viewer, const status *s,
 						    after_len, ids, batch);
 		for (size_t k = 0; k < n; k++) {
 			status *d = arena_alloc(a, sizeof *d);
-			bool visible =
-				status_load_visible(a, viewer, ids[k], d);
+			bool visible = status_load_listed(a, viewer, ids[k],
+							  READ_THREAD, d);
 			/* hidden ones were loaded too: they count */
 			size_t w = status_weight(d);
 			if (!context_has_room(out->count, used, w)) {

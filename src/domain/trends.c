@@ -96,7 +96,7 @@ size_t trends_statuses_page(arena *a, int64_t viewer, int64_t now, int offset,
 	size_t n = store_trending_statuses(floor, offset, limit, ids);
 	for (size_t i = 0; i < n; i++) {
 		status *s = arena_alloc(a, sizeof *s);
-		if (status_load_visible(a, viewer, ids[i], s))
+		if (status_load_listed(a, viewer, ids[i], READ_PUBLIC, s))
 			out->items[out->count++] = s;
 	}
 	return n;
@@ -122,7 +122,7 @@ void trends_busiest_threads(arena *a, int64_t viewer, int64_t tag_id,
 	int64_t *roots = arena_alloc(a, ((size_t)want + 1) * sizeof *roots);
 	size_t n = store_busiest_threads(tag_id, now / TREND_DAY_MS, want,
 					 roots, NULL);
-	timeline_from_ids(a, viewer, roots, n, out);
+	timeline_from_ids(a, viewer, roots, n, READ_PUBLIC, out);
 	if (out->count > (size_t)limit)
 		out->count = (size_t)limit;
 	out->next_max_id = out->prev_min_id = 0; /* a ranking, not a feed */

@@ -461,17 +461,20 @@ json_t *render_relationship(arena *a, int64_t viewer, int64_t target)
 			 "id", render_id(a, target), "following", r.following,
 			 "showing_reblogs", r.following ? r.showing_reblogs : 0,
 			 "notifying", r.notifying, "languages", json_null(),
-			 "followed_by", r.followed_by, "blocking", 0,
-			 "blocked_by", 0, "muting", 0, "muting_notifications",
-			 0, "requested", r.requested, "requested_by",
-			 r.requested_by, "domain_blocking", 0, "endorsed", 0,
-			 "note", "");
+			 "followed_by", r.followed_by, "blocking", r.blocking,
+			 "blocked_by", r.blocked_by, "muting", r.muting,
+			 "muting_notifications", r.muting_notifications,
+			 "requested", r.requested, "requested_by",
+			 r.requested_by, "domain_blocking", r.domain_blocking,
+			 "endorsed", 0, "note", "");
 }
 
 json_t *render_notification(arena *a, const notification *n, int64_t viewer)
 {
 	account from;
-	if (!store_account_get(a, n->from_account_id, &from))
+	if (!visibility_account_listed(a, viewer, n->from_account_id,
+				       READ_NOTIFICATIONS) ||
+	    !store_account_get(a, n->from_account_id, &from))
 		return NULL;
 	json_t *j =
 		json_pack("{s:s,s:s,s:s,s:o,s:o}", "id", render_id(a, n->id),

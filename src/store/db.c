@@ -257,7 +257,11 @@ int db_constraint_result(int rc)
 		return STORE_ERROR;
 	switch (sqlite3_extended_errcode(db_conn())) {
 	case SQLITE_CONSTRAINT_FOREIGNKEY: return STORE_GONE;
-	case SQLITE_CONSTRAINT_TRIGGER: return STORE_LIMIT;
+	case SQLITE_CONSTRAINT_TRIGGER:
+		/* the triggers that keep blocked pairs apart say so */
+		return strstr(sqlite3_errmsg(db_conn()), "blocked")
+			       ? STORE_BLOCKED
+			       : STORE_LIMIT;
 	case SQLITE_CONSTRAINT_UNIQUE: return STORE_TAKEN;
 	default: return STORE_ERROR;
 	}
@@ -362,6 +366,7 @@ void db_touch_all(void)
 	if (sqlite3_get_autocommit(db_conn())) {
 		cache_clear(cache_statuses);
 		cache_clear(cache_accounts);
+		cache_clear(cache_relations);
 		return;
 	}
 	touched_overflow = true;
@@ -421,6 +426,7 @@ static void touched_flush(bool committed)
 	if (committed && touched_overflow) {
 		cache_clear(cache_statuses);
 		cache_clear(cache_accounts);
+		cache_clear(cache_relations);
 	} else if (committed) {
 		for (int i = 0; i < ntouched; i++)
 			cache_invalidate(touched[i].c, touched[i].id);

@@ -39,14 +39,19 @@ int64_t db_new_id(const char *newest_sql);
 int db_commit(void);
 void db_rollback(void);
 /* Step a statement expecting SQLITE_DONE: 0; a foreign key to a row gone
- * gives STORE_GONE, a limit trigger STORE_LIMIT and a unique index
- * STORE_TAKEN (store.h), quietly;
+ * gives STORE_GONE, a limit trigger STORE_LIMIT (the triggers keeping
+ * blocked pairs apart STORE_BLOCKED) and a unique index STORE_TAKEN
+ * (store.h), quietly;
  * anything else is logged and gives -1. */
 int db_done(sqlite3_stmt *st);
 /* The store_result a failed step's rc stands for: STORE_GONE, STORE_LIMIT,
  * STORE_TAKEN, or STORE_ERROR when it is not a constraint the schema uses as an
  * answer. */
 int db_constraint_result(int rc);
+/* The id range (lo, hi) a page asks for, and whether it is read upward
+ * (min_id: the page right after the cursor). */
+struct page;
+void db_page_bounds(const struct page *p, int64_t *lo, int64_t *hi, bool *asc);
 /* Inside a write transaction: whether status id still exists. */
 bool db_status_exists(int64_t id);
 /* Inside a write transaction: 0 when status id exists and viewer (0: no

@@ -786,6 +786,55 @@ static const char *const migrations[] = {
 	"    AND s.created_at >= ((SELECT max(created_at) FROM statuses)"
 	"      / 86400000 - 1) * 86400000) AS counted"
 	"  GROUP BY tag_id, day, root;",
+
+	/* 15: who decides who reaches them. A block cuts both ways, so
+	 * each table has an index from either side; a mute carries its end
+	 * (NULL: for good) and whether it silences notifications too. No
+	 * one blocks or mutes themselves, and no follow or follow request
+	 * exists between two accounts one of which blocks the other: the
+	 * block deletes them in its transaction, and the triggers refuse
+	 * a new one with the message "blocked" (store maps it). A user's
+	 * domain blocks wait for federation's remote accounts. */
+	"CREATE TABLE blocks ("
+	"  id INTEGER NOT NULL,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  target_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  PRIMARY KEY (account_id, target_id),"
+	"  CHECK (account_id <> target_id)) WITHOUT ROWID;"
+	"CREATE INDEX blocks_by_target ON blocks(target_id, account_id);"
+	"CREATE INDEX blocks_by_id ON blocks(account_id, id);"
+	"CREATE TABLE mutes ("
+	"  id INTEGER NOT NULL,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  target_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  notifications INTEGER NOT NULL DEFAULT 1,"
+	"  expires_at INTEGER,"
+	"  PRIMARY KEY (account_id, target_id),"
+	"  CHECK (account_id <> target_id)) WITHOUT ROWID;"
+	"CREATE INDEX mutes_by_target ON mutes(target_id, account_id);"
+	"CREATE INDEX mutes_by_id ON mutes(account_id, id);"
+	"CREATE TABLE domain_blocks ("
+	"  id INTEGER NOT NULL,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  domain TEXT NOT NULL,"
+	"  PRIMARY KEY (account_id, domain)) WITHOUT ROWID;"
+	"CREATE INDEX domain_blocks_by_id ON domain_blocks(account_id, id);"
+	"CREATE TRIGGER follows_not_blocked BEFORE INSERT ON follows"
+	"  WHEN EXISTS (SELECT 1 FROM blocks WHERE"
+	"    (account_id = NEW.account_id AND target_id = NEW.target_id) OR"
+	"    (account_id = NEW.target_id AND target_id = NEW.account_id))"
+	"  BEGIN SELECT RAISE(ABORT, 'blocked'); END;"
+	"CREATE TRIGGER follow_requests_not_blocked BEFORE INSERT ON"
+	"  follow_requests"
+	"  WHEN EXISTS (SELECT 1 FROM blocks WHERE"
+	"    (account_id = NEW.account_id AND target_id = NEW.target_id) OR"
+	"    (account_id = NEW.target_id AND target_id = NEW.account_id))"
+	"  BEGIN SELECT RAISE(ABORT, 'blocked'); END;",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };

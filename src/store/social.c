@@ -2,6 +2,7 @@
 #include "core/cache.h"
 #include "core/id.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "store/db.h"
 #include "store/store.h"
 
@@ -10,6 +11,8 @@
 static const char sql_follows[] =
 	"SELECT show_reblogs, notify FROM follows WHERE account_id = ?1"
 	" AND target_id = ?2";
+static const char sql_blocks[] =
+	"SELECT 1 FROM blocks WHERE account_id = ?1 AND target_id = ?2";
 static const char sql_requested[] =
 	"SELECT 1 FROM follow_requests WHERE account_id = ?1"
 	" AND target_id = ?2";
@@ -35,6 +38,15 @@ void store_relationship_get(int64_t viewer, int64_t target,
 	out->followed_by = db_exists(sql_follows, target, viewer);
 	out->requested = db_exists(sql_requested, viewer, target);
 	out->requested_by = db_exists(sql_requested, target, viewer);
+	out->blocking = db_exists(sql_blocks, viewer, target);
+	out->blocked_by = db_exists(sql_blocks, target, viewer);
+	store_mute_get(viewer, target, time_now_ms(), &out->muting,
+		       &out->muting_notifications, NULL);
+	out->domain_blocking =
+		db_exists("SELECT 1 FROM domain_blocks d JOIN accounts a"
+			  " ON a.domain = d.domain WHERE d.account_id = ?1"
+			  " AND a.id = ?2",
+			  viewer, target);
 }
 
 static int move_follow_counts(int64_t account_id, int64_t target_id, int delta)
@@ -80,11 +92,12 @@ int store_follow_create(int64_t id, int64_t account_id, int64_t target_id,
 	if (db_begin() < 0)
 		return -1;
 	bool existed = db_exists(sql_follows, account_id, target_id);
-	if (follow_insert(id, account_id, target_id, reblogs, notify) < 0 ||
+	int rc = follow_insert(id, account_id, target_id, reblogs, notify);
+	if (rc < 0 ||
 	    (!existed && move_follow_counts(account_id, target_id, 1) < 0) ||
 	    db_commit() < 0) {
 		db_rollback();
-		return -1;
+		return rc < 0 ? rc : -1; /* STORE_BLOCKED: the trigger */
 	}
 	return existed ? 1 : 0;
 }
@@ -122,8 +135,9 @@ int store_follow_request_create(int64_t id, int64_t account_id,
 	sqlite3_bind_int64(st, 3, target_id);
 	sqlite3_bind_int(st, 4, reblogs);
 	sqlite3_bind_int(st, 5, notify);
-	if (db_done(st) < 0)
-		return -1;
+	int rc = db_done(st);
+	if (rc < 0)
+		return rc; /* STORE_BLOCKED: the trigger */
 	return sqlite3_changes(db_conn()) ? 0 : 1;
 }
 
@@ -165,6 +179,69 @@ bool store_follow_request_accept(int64_t account_id, int64_t target_id,
 		return false;
 	}
 	return true;
+}
+
+/* Inside a write: end a follow of account by target and any request, as
+ * a block does (counters kept). */
+static int follow_end_tx(int64_t account_id, int64_t target_id)
+{
+	sqlite3_stmt *st = db_stmt("DELETE FROM follows WHERE account_id = ?1"
+				   " AND target_id = ?2");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int64(st, 2, target_id);
+	if (db_done(st) < 0)
+		return -1;
+	if (sqlite3_changes(db_conn()) &&
+	    move_follow_counts(account_id, target_id, -1) < 0)
+		return -1;
+	return store_follow_request_delete(account_id, target_id);
+}
+
+int store_block_create(int64_t id, int64_t account_id, int64_t target_id)
+{
+	if (db_begin() < 0)
+		return -1;
+	sqlite3_stmt *st = db_stmt(
+		"INSERT INTO blocks (id, account_id, target_id)"
+		" VALUES (?1, ?2, ?3) ON CONFLICT (account_id, target_id)"
+		" DO NOTHING");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, account_id);
+	sqlite3_bind_int64(st, 3, target_id);
+	int rc = db_done(st);
+	bool added = rc == 0 && sqlite3_changes(db_conn());
+	if (rc < 0 || follow_end_tx(account_id, target_id) < 0 ||
+	    follow_end_tx(target_id, account_id) < 0)
+		goto fail;
+	/* what either reads is decided by the block from now on */
+	db_touch(cache_relations, account_id);
+	db_touch(cache_relations, target_id);
+	if (db_commit() < 0)
+		goto fail;
+	return added ? 0 : 1;
+fail:
+	db_rollback();
+	return rc < 0 ? rc : -1;
+}
+
+int store_block_delete(int64_t account_id, int64_t target_id)
+{
+	if (db_begin() < 0)
+		return -1;
+	sqlite3_stmt *st = db_stmt("DELETE FROM blocks WHERE account_id = ?1"
+				   " AND target_id = ?2");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int64(st, 2, target_id);
+	if (db_done(st) < 0)
+		goto fail;
+	db_touch(cache_relations, account_id);
+	db_touch(cache_relations, target_id);
+	if (db_commit() < 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback();
+	return -1;
 }
 
 int64_t store_follow_requests_count(int64_t target_id)

@@ -776,7 +776,7 @@ static void home_queries(int64_t viewer, const char *const **full,
 	*recent = tags ? home_tags_sql[1] : feed_sql[STORE_FEED_HOME_RECENT];
 }
 
-static void page_bounds(const page *p, int64_t *lo, int64_t *hi, bool *asc)
+void db_page_bounds(const page *p, int64_t *lo, int64_t *hi, bool *asc)
 {
 	*lo = p->since_id > p->min_id ? p->since_id : p->min_id;
 	*hi = p->max_id ? p->max_id : INT64_MAX;
@@ -869,7 +869,7 @@ size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
 {
 	int64_t lo, hi;
 	bool asc;
-	page_bounds(p, &lo, &hi, &asc);
+	db_page_bounds(p, &lo, &hi, &asc);
 	const char *const *sql = feed_sql[kind];
 	const char *const *recent;
 	if (kind == STORE_FEED_HOME_RECENT) {
@@ -927,6 +927,14 @@ static const char *const list_sql[][2] = {
 	[STORE_LIST_FOLLOW_REQUESTS] =
 		LIST("SELECT account_id",
 		     "FROM follow_requests WHERE target_id = ?4", "id"),
+	[STORE_LIST_BLOCKS] = LIST("SELECT target_id",
+				   "FROM blocks WHERE account_id = ?4", "id"),
+	/* ?5: now; a mute that ended is no longer listed */
+	[STORE_LIST_MUTES] =
+		LIST("SELECT target_id",
+		     "FROM mutes WHERE account_id = ?4"
+		     " AND (expires_at IS NULL OR expires_at > ?5)",
+		     "id"),
 };
 
 size_t store_list_page(store_list kind, int64_t arg, const page *p,
@@ -934,12 +942,14 @@ size_t store_list_page(store_list kind, int64_t arg, const page *p,
 {
 	int64_t lo, hi;
 	bool asc;
-	page_bounds(p, &lo, &hi, &asc);
+	db_page_bounds(p, &lo, &hi, &asc);
 	sqlite3_stmt *st = db_stmt(list_sql[kind][asc]);
 	sqlite3_bind_int64(st, 1, lo);
 	sqlite3_bind_int64(st, 2, hi);
 	sqlite3_bind_int(st, 3, p->limit);
 	sqlite3_bind_int64(st, 4, arg);
+	if (kind == STORE_LIST_MUTES)
+		sqlite3_bind_int64(st, 5, time_now_ms());
 	size_t n = 0;
 	while (n < (size_t)p->limit && sqlite3_step(st) == SQLITE_ROW) {
 		out_ids[n] = sqlite3_column_int64(st, 0);

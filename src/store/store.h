@@ -46,10 +46,11 @@ void store_set_visibility_rule(store_visibility_rule rule);
 enum store_result {
 	STORE_OK = 0,
 	STORE_ERROR = -1,
-	STORE_GONE = -2,  /* the status acted on is gone (or hidden now) */
-	STORE_LIMIT = -3, /* a per-account limit is reached */
-	STORE_TAKEN = -4, /* an attachment is no longer attachable, or a row
-			     that is unique exists already (a second boost) */
+	STORE_GONE = -2,    /* the status acted on is gone (or hidden now) */
+	STORE_LIMIT = -3,   /* a per-account limit is reached */
+	STORE_TAKEN = -4,   /* an attachment is no longer attachable, or a row
+			       that is unique exists already (a second boost) */
+	STORE_BLOCKED = -5, /* one of the two accounts blocks the other */
 };
 
 /* ---- the data functions; every one runs on the calling thread's
@@ -257,6 +258,8 @@ typedef enum store_list {
 	STORE_LIST_FOLLOWING,
 	STORE_LIST_FOLLOW_REQUESTS,
 	STORE_LIST_FOLLOWED_TAGS, /* arg = account: tag ids */
+	STORE_LIST_BLOCKS,	  /* arg = account: whom it blocks */
+	STORE_LIST_MUTES,	  /* arg = account: whom it mutes now */
 } store_list;
 size_t store_list_page(store_list kind, int64_t arg, const page *p,
 		       int64_t *out_ids, int64_t *out_keys);
@@ -501,6 +504,8 @@ bool store_counts_as_status(visibility v);
 typedef struct store_relationship {
 	bool following, followed_by, requested, requested_by;
 	bool showing_reblogs, notifying;
+	bool blocking, blocked_by, muting, muting_notifications;
+	bool domain_blocking;
 } store_relationship;
 void store_relationship_get(int64_t viewer, int64_t target,
 			    store_relationship *out);
@@ -522,6 +527,54 @@ int store_followers_each(int64_t target_id, void (*each)(int64_t, void *),
 /* each(account, ctx) for every follower of the hashtag with this key. */
 int store_tag_followers_each(const char *key, void (*each)(int64_t, void *),
 			     void *ctx);
+
+/* Block target: in one transaction the block and the end of follows and
+ * follow requests both ways (counters kept). 0, 1 when it already was,
+ * -1. */
+int store_block_create(int64_t id, int64_t account_id, int64_t target_id);
+int store_block_delete(int64_t account_id, int64_t target_id);
+
+/* safety.c — mutes, domain blocks, and the relations the visibility rule
+ * reads */
+/* Mute target (replacing an earlier mute's terms): notifications too or
+ * not, until expires_at (0: for good). 0 or -1. */
+int store_mute_set(int64_t id, int64_t account_id, int64_t target_id,
+		   bool notifications, int64_t expires_at);
+int store_mute_delete(int64_t account_id, int64_t target_id);
+/* Whether account mutes target at now; its terms into the pointers that
+ * are not NULL (expires_at 0: for good). */
+bool store_mute_get(int64_t account_id, int64_t target_id, int64_t now,
+		    bool *muting, bool *notifications, int64_t *expires_at);
+/* Add or remove a block of a whole domain (lower-case). 0, 1 when it
+ * already was so, -1. */
+int store_domain_block_set(int64_t id, int64_t account_id, const char *domain,
+			   bool on);
+/* A page of the account's domain blocks, newest first (keys: their ids,
+ * for Link). */
+size_t store_domain_blocks_page(arena *a, int64_t account_id, const page *p,
+				const char **names, int64_t *keys);
+/* What one account is to another (flags of store_relation). */
+enum {
+	STORE_REL_BLOCKS = 1,	   /* the reader blocks it */
+	STORE_REL_BLOCKED_BY = 2,  /* it blocks the reader */
+	STORE_REL_MUTES = 4,	   /* the reader mutes it */
+	STORE_REL_MUTES_NOTES = 8, /* ... its notifications too */
+};
+typedef struct store_relation {
+	int64_t account_id;
+	int64_t until; /* when the mute ends (0: never) */
+	unsigned flags;
+} store_relation;
+/* Every account the reader blocks, is blocked by or mutes at now, by id
+ * ascending with one entry per account, and the domains it blocks; arena
+ * arrays. */
+size_t store_relations_of(arena *a, int64_t reader, int64_t now,
+			  store_relation **out, const char ***domains,
+			  size_t *ndomains);
+/* The accounts from whom author's posts are hidden: who blocks the
+ * author, whom it blocks, who mutes it at now; ascending, maybe twice. */
+size_t store_relations_toward(arena *a, int64_t author, int64_t now,
+			      int64_t **out);
 
 /* notifications.c */
 /* Store n unless the same act (recipient, sender, type, status) is

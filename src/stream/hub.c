@@ -844,6 +844,10 @@ typedef struct delivery {
 	size_t sse_len;
 	const char *last_name; /* the WebSocket frame built last */
 	frame *last_frame;
+	/* who must not get status (visibility_hidden_from), read once */
+	int64_t *hidden;
+	size_t nhidden;
+	bool hidden_read;
 } delivery;
 
 static void json_escape_into(buf *b, const char *s)
@@ -911,10 +915,25 @@ static frame *delivery_frame(delivery *d, const char *name)
 	return d->last_frame;
 }
 
+/* Whether the status d carries is hidden from account by the blocks and
+ * mutes of either (the one rule, turned around so one read serves every
+ * reader of a public or hashtag stream). */
+static bool hidden_from(delivery *d, int64_t account)
+{
+	if (!d->status || !account)
+		return false;
+	if (!d->hidden_read) {
+		d->nhidden =
+			visibility_hidden_from(d->a, d->status, &d->hidden);
+		d->hidden_read = true;
+	}
+	return visibility_hidden_has(d->hidden, d->nhidden, account);
+}
+
 static void deliver_to(delivery *d, sub *s)
 {
 	client *c = s->c;
-	if (c->dead || s->seen == d->seq)
+	if (c->dead || s->seen == d->seq || hidden_from(d, c->account))
 		return;
 	s->seen = d->seq;
 	if (c->ws) {
@@ -945,8 +964,8 @@ static void deliver_account(delivery *d, stream_kind k, int64_t account,
 	if (!b)
 		return;
 	/* the one visibility rule, for this viewer, checked per event: an
-	 * unfollow applies from the next post on. Blocks and mutes (a later
-	 * issue) go here too, as they will in timelines. */
+	 * unfollow applies from the next post on; blocks and mutes are
+	 * checked in deliver_to */
 	if (s && (!visibility_can_see(account, s) ||
 		  (s->reblog && !visibility_can_see(account, s->reblog))))
 		return;

@@ -483,7 +483,8 @@ enum { CACHE_TEST_BUDGET = 64 }; /* bytes per test cache */
 static int cache_setup(void **state)
 {
 	(void)state;
-	cache_init(16, CACHE_TEST_BUDGET, 16, CACHE_TEST_BUDGET);
+	cache_init(16, CACHE_TEST_BUDGET, 16, CACHE_TEST_BUDGET, 16,
+		   CACHE_TEST_BUDGET);
 	return 0;
 }
 
@@ -607,7 +608,7 @@ static void test_cache_disabled_is_a_no_op(void **state)
 	(void)state;
 	size_t len;
 	cache_shutdown();
-	cache_init(0, CACHE_TEST_BUDGET, 16, 0);
+	cache_init(0, CACHE_TEST_BUDGET, 16, 0, 0, 0);
 	cache_request_begin();
 	cache_put(cache_statuses, 1, "x", 1);
 	cache_put(cache_accounts, 1, "x", 1);

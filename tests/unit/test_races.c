@@ -188,7 +188,7 @@ static void test_delete_drops_boosters_cached_after_it_loaded(void **state)
 	boost.reblog_of_id = loaded.id;
 	assert_int_equal(store_status_insert(&boost, NULL, 0, NULL, 0), 0);
 	cache_init(TEST_CACHE_SLOTS, TEST_CACHE_BYTES, TEST_CACHE_SLOTS,
-		   TEST_CACHE_BYTES);
+		   TEST_CACHE_BYTES, TEST_CACHE_SLOTS, TEST_CACHE_BYTES);
 	cache_request_begin();
 	cache_put(cache_accounts, bob, "bob", 3);
 	assert_int_equal(loaded.reblogs_count, 0);

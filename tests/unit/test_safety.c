@@ -1,0 +1,259 @@
+/* test_safety.c — blocks, mutes and domain blocks in the store, and the
+ * one rule (domain/visibility.c) that reads them: who sees a status, what
+ * a list shows in each context, and that a change is seen at once by a
+ * reader whose relations were cached. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "store_fixture.h"
+
+#include "core/cache.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "domain/domain.h"
+#include "store/db.h"
+#include "store/store.h"
+
+enum { TEST_CACHE_SLOTS = 64, TEST_CACHE_BYTES = 1 << 20 };
+
+static int64_t alice, bob, carol;
+
+static int setup(void **state)
+{
+	(void)state;
+	if (store_fixture_open("safety") < 0)
+		return -1;
+	cache_init(TEST_CACHE_SLOTS, TEST_CACHE_BYTES, TEST_CACHE_SLOTS,
+		   TEST_CACHE_BYTES, TEST_CACHE_SLOTS, TEST_CACHE_BYTES);
+	alice = fixture_account("alice");
+	bob = fixture_account("bob");
+	carol = fixture_account("carol");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	cache_shutdown();
+	return store_fixture_teardown(state);
+}
+
+/* A request begins: a new snapshot, and the epoch the memo is keyed by. */
+static void request(void)
+{
+	store_read_end();
+	store_read_begin();
+}
+
+static status post(int64_t author, visibility vis)
+{
+	status s = fixture_status(author, vis);
+	assert_int_equal(store_status_insert(&s, NULL, 0, NULL, 0), 0);
+	return s;
+}
+
+static status boost(int64_t booster, const status *of)
+{
+	status s = fixture_status(booster, VIS_PUBLIC);
+	s.reblog_of_id = of->id;
+	assert_int_equal(store_status_insert(&s, NULL, 0, NULL, 0), 0);
+	s.reblog = (status *)of;
+	return s;
+}
+
+static void test_block_hides_the_blocker_from_the_blocked(void **state)
+{
+	(void)state;
+	status s = post(alice, VIS_PUBLIC);
+	request();
+	assert_true(visibility_can_see(bob, &s));
+	assert_int_equal(store_block_create(id_next(), alice, bob), 0);
+	request();
+	/* the blocked sees nothing of the blocker, even by id */
+	assert_false(visibility_can_see(bob, &s));
+	/* the blocker still opens the blocked one's posts by id, but no
+	 * list shows them */
+	status theirs = post(bob, VIS_PUBLIC);
+	request();
+	assert_true(visibility_can_see(alice, &theirs));
+	for (read_context c = READ_HOME; c <= READ_PROFILE; c++)
+		assert_false(visibility_listed(&test_arena, alice, &theirs, c));
+	/* others are untouched */
+	assert_true(visibility_can_see(carol, &s));
+	assert_true(visibility_listed(&test_arena, carol, &s, READ_PUBLIC));
+	assert_true(visibility_can_see(0, &s));
+	assert_int_equal(store_block_delete(alice, bob), 0);
+	request();
+	assert_true(visibility_can_see(bob, &s));
+	assert_true(visibility_listed(&test_arena, alice, &theirs, READ_HOME));
+}
+
+static void test_block_ends_follows_and_refuses_new_ones(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		store_follow_create(id_next(), alice, bob, true, false), 0);
+	assert_int_equal(
+		store_follow_create(id_next(), bob, alice, true, false), 0);
+	assert_int_equal(store_follow_request_create(id_next(), carol, alice,
+						     true, false),
+			 0);
+	assert_int_equal(store_block_create(id_next(), alice, bob), 0);
+	assert_int_equal(store_block_create(id_next(), alice, carol), 0);
+	assert_false(store_follows(alice, bob));
+	assert_false(store_follows(bob, alice));
+	account a;
+	assert_true(store_account_get(&test_arena, alice, &a));
+	assert_int_equal(a.followers_count, 0);
+	assert_int_equal(a.following_count, 0);
+	assert_int_equal(store_follow_requests_count(alice), 0);
+	/* the database itself refuses a follow across a block, either way */
+	assert_int_equal(
+		store_follow_create(id_next(), bob, alice, true, false),
+		STORE_BLOCKED);
+	assert_int_equal(
+		store_follow_create(id_next(), alice, bob, true, false),
+		STORE_BLOCKED);
+	assert_int_equal(store_follow_request_create(id_next(), carol, alice,
+						     true, false),
+			 STORE_BLOCKED);
+	assert_false(store_follows(bob, alice));
+	/* blocking twice is one block; blocking oneself is refused */
+	assert_int_equal(store_block_create(id_next(), alice, bob), 1);
+	assert_true(store_block_create(id_next(), alice, alice) < 0);
+}
+
+static void test_mute_hides_from_lists_but_not_the_profile(void **state)
+{
+	(void)state;
+	status s = post(bob, VIS_PUBLIC);
+	assert_int_equal(store_mute_set(id_next(), alice, bob, false, 0), 0);
+	request();
+	assert_true(visibility_can_see(alice, &s));
+	assert_false(visibility_listed(&test_arena, alice, &s, READ_HOME));
+	assert_false(visibility_listed(&test_arena, alice, &s, READ_PUBLIC));
+	assert_false(visibility_listed(&test_arena, alice, &s, READ_THREAD));
+	assert_true(visibility_listed(&test_arena, alice, &s, READ_PROFILE));
+	/* notifications only when the mute silences them */
+	assert_true(visibility_account_listed(&test_arena, alice, bob,
+					      READ_NOTIFICATIONS));
+	assert_int_equal(store_mute_set(id_next(), alice, bob, true, 0), 0);
+	request();
+	assert_false(visibility_account_listed(&test_arena, alice, bob,
+					       READ_NOTIFICATIONS));
+	/* a mute is one-way */
+	status mine = post(alice, VIS_PUBLIC);
+	assert_true(visibility_listed(&test_arena, bob, &mine, READ_HOME));
+	/* carol's boost of bob on carol's profile is still bob's post */
+	status b = boost(carol, &s);
+	assert_false(visibility_listed(&test_arena, alice, &b, READ_PROFILE));
+	assert_false(visibility_listed(&test_arena, alice, &b, READ_HOME));
+	assert_int_equal(store_mute_delete(alice, bob), 0);
+	request();
+	assert_true(visibility_listed(&test_arena, alice, &b, READ_HOME));
+}
+
+static void test_a_mute_ends_by_itself(void **state)
+{
+	(void)state;
+	status s = post(bob, VIS_PUBLIC);
+	int64_t now = time_now_ms();
+	assert_int_equal(store_mute_set(id_next(), alice, bob, true, now + 300),
+			 0);
+	request();
+	assert_false(visibility_listed(&test_arena, alice, &s, READ_HOME));
+	bool muting, notes;
+	int64_t until;
+	assert_true(store_mute_get(alice, bob, now, &muting, &notes, &until));
+	assert_true(muting && notes);
+	assert_int_equal(until, now + 300);
+	usleep(400 * 1000);
+	/* the same request's memo knows when its mutes end */
+	assert_true(visibility_listed(&test_arena, alice, &s, READ_HOME));
+	assert_false(
+		store_mute_get(alice, bob, time_now_ms(), NULL, NULL, NULL));
+}
+
+static void test_relations_merge_and_turn_around(void **state)
+{
+	(void)state;
+	assert_int_equal(store_block_create(id_next(), alice, bob), 0);
+	assert_int_equal(store_mute_set(id_next(), alice, bob, false, 0), 0);
+	assert_int_equal(store_block_create(id_next(), carol, alice), 0);
+	assert_int_equal(
+		store_domain_block_set(id_next(), alice, "spam.example", true),
+		0);
+	assert_int_equal(
+		store_domain_block_set(id_next(), alice, "spam.example", true),
+		1);
+	store_relation *rel;
+	const char **domains;
+	size_t nd;
+	size_t n = store_relations_of(&test_arena, alice, time_now_ms(), &rel,
+				      &domains, &nd);
+	assert_int_equal(n, 2); /* bob once, blocked and muted; carol */
+	assert_int_equal(rel[0].account_id, bob);
+	assert_int_equal(rel[0].flags, STORE_REL_BLOCKS | STORE_REL_MUTES);
+	assert_int_equal(rel[1].account_id, carol);
+	assert_int_equal(rel[1].flags, STORE_REL_BLOCKED_BY);
+	assert_int_equal(nd, 1);
+	assert_string_equal(domains[0], "spam.example");
+	/* whom alice's posts are hidden from: bob (blocked), carol
+	 * (blocks her); and for a boost, those of the boosted too */
+	status s = post(alice, VIS_PUBLIC);
+	int64_t *ids;
+	size_t k = visibility_hidden_from(&test_arena, &s, &ids);
+	assert_int_equal(k, 2);
+	assert_true(visibility_hidden_has(ids, k, bob));
+	assert_true(visibility_hidden_has(ids, k, carol));
+	assert_false(visibility_hidden_has(ids, k, alice));
+	int64_t dave = fixture_account("dave");
+	status b = boost(dave, &s);
+	k = visibility_hidden_from(&test_arena, &b, &ids);
+	assert_true(visibility_hidden_has(ids, k, bob));
+	assert_true(visibility_hidden_has(ids, k, carol));
+	for (size_t i = 1; i < k; i++)
+		assert_true(ids[i - 1] <= ids[i]);
+}
+
+static void test_a_change_reaches_a_cached_reader(void **state)
+{
+	(void)state;
+	status s = post(bob, VIS_PUBLIC);
+	/* read (and cache) alice's relations, then change them: the next
+	 * request must see the change, from the cache or the memo */
+	request();
+	assert_true(visibility_listed(&test_arena, alice, &s, READ_HOME));
+	request();
+	assert_true(visibility_listed(&test_arena, alice, &s, READ_HOME));
+	assert_int_equal(store_block_create(id_next(), bob, alice), 0);
+	request();
+	assert_false(visibility_can_see(alice, &s));
+	assert_int_equal(store_block_delete(bob, alice), 0);
+	request();
+	assert_true(visibility_can_see(alice, &s));
+	assert_int_equal(store_mute_set(id_next(), alice, bob, true, 0), 0);
+	request();
+	assert_false(visibility_listed(&test_arena, alice, &s, READ_HOME));
+}
+
+int main(void)
+{
+	log_set_quiet(1);
+	config_defaults();
+	config_finish();
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_block_hides_the_blocker_from_the_blocked),
+		T(test_block_ends_follows_and_refuses_new_ones),
+		T(test_mute_hides_from_lists_but_not_the_profile),
+		T(test_a_mute_ends_by_itself),
+		T(test_relations_merge_and_turn_around),
+		T(test_a_change_reaches_a_cached_reader),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
