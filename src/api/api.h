@@ -153,6 +153,12 @@ void timelines_tag(http_req *r);
 void notifications_index(http_req *r);
 void notifications_show(http_req *r);
 void notifications_dismiss(http_req *r);
+void notifications_unread_count(http_req *r);
+void notifications_v2_index(http_req *r);
+void notifications_v2_show(http_req *r);
+void notifications_v2_accounts(http_req *r);
+void notifications_v2_dismiss(http_req *r);
+void notifications_v2_unread_count(http_req *r);
 void notifications_clear(http_req *r);
 
 void instance_v1(http_req *r);

@@ -97,7 +97,18 @@ typedef struct notification {
 	int64_t id, account_id, from_account_id, status_id;
 	const char *type;
 	int64_t created_at;
+	const char *group_key; /* the group it is shown in (grouped API) */
 } notification;
+
+/* A group of notifications: favourites or boosts of one post, or
+ * follows, within twelve hours; else one notification alone. */
+typedef struct notification_group {
+	const char *key, *type;
+	int64_t status_id; /* 0: none */
+	int64_t latest_id, oldest_id;
+	int64_t latest_at; /* when the newest arrived (ms) */
+	int64_t count;
+} notification_group;
 
 /* A moderator's review of a hashtag for the trends (stored as the
  * number). */

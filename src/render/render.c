@@ -476,12 +476,14 @@ json_t *render_notification(arena *a, const notification *n, int64_t viewer)
 				       READ_NOTIFICATIONS) ||
 	    !store_account_get(a, n->from_account_id, &from))
 		return NULL;
-	json_t *j =
-		json_pack("{s:s,s:s,s:s,s:o,s:o}", "id", render_id(a, n->id),
-			  "type", n->type, "group_key",
-			  arena_printf(a, "ungrouped-%lld", (long long)n->id),
-			  "created_at", render_time(n->created_at), "account",
-			  render_account(a, &from));
+	json_t *j = json_pack(
+		"{s:s,s:s,s:s,s:o,s:o}", "id", render_id(a, n->id), "type",
+		n->type, "group_key",
+		n->group_key && *n->group_key
+			? n->group_key
+			: arena_printf(a, "ungrouped-%lld", (long long)n->id),
+		"created_at", render_time(n->created_at), "account",
+		render_account(a, &from));
 	if (n->status_id) {
 		status s;
 		if (!status_load_visible(a, viewer, n->status_id, &s)) {

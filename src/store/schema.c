@@ -835,6 +835,74 @@ static const char *const migrations[] = {
 	"    (account_id = NEW.account_id AND target_id = NEW.target_id) OR"
 	"    (account_id = NEW.target_id AND target_id = NEW.account_id))"
 	"  BEGIN SELECT RAISE(ABORT, 'blocked'); END;",
+
+	/* 16: grouped notifications (Mastodon 4.3). Favourites and boosts
+	 * of one post, and follows, that arrive within twelve hours of the
+	 * group's first hour share a group_key; every other notification is
+	 * its own group. notification_groups keeps each group's newest id
+	 * and size as the rows come and go (the triggers), so a page of
+	 * groups is the top of an index however many notifications an
+	 * account has: ten thousand favourites are one row to read, not
+	 * ten thousand. status_id is 0 for none, so the lookup of a post's
+	 * open group uses the index. */
+	"ALTER TABLE notifications ADD COLUMN group_key TEXT;"
+	"UPDATE notifications SET group_key = CASE"
+	"  WHEN type IN ('favourite', 'reblog') THEN type || '-' ||"
+	"    status_id || '-' || (created_at / 3600000)"
+	"  WHEN type = 'follow' THEN 'follow-' || (created_at / 3600000)"
+	"  ELSE 'ungrouped-' || id END;"
+	"CREATE INDEX notifications_by_group ON notifications"
+	"  (account_id, group_key, id);"
+	"CREATE TABLE notification_groups ("
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  group_key TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  status_id INTEGER NOT NULL DEFAULT 0,"
+	"  bucket INTEGER NOT NULL," /* the hour the group began */
+	"  latest_id INTEGER NOT NULL,"
+	"  notifications_count INTEGER NOT NULL,"
+	"  PRIMARY KEY (account_id, group_key)) WITHOUT ROWID;"
+	"CREATE INDEX notification_groups_latest ON notification_groups"
+	"  (account_id, latest_id);"
+	"CREATE INDEX notification_groups_open ON notification_groups"
+	"  (account_id, type, status_id, latest_id);"
+	"INSERT INTO notification_groups (account_id, group_key, type,"
+	"  status_id, bucket, latest_id, notifications_count)"
+	"  SELECT account_id, group_key, min(type), coalesce(min(status_id), "
+	"0),"
+	"  min(created_at) / 3600000, max(id), count(*) FROM notifications"
+	"  GROUP BY account_id, group_key;"
+	"CREATE TRIGGER notification_groups_add AFTER INSERT ON notifications"
+	"  BEGIN"
+	"  INSERT INTO notification_groups (account_id, group_key, type,"
+	"    status_id, bucket, latest_id, notifications_count)"
+	"    VALUES (NEW.account_id, NEW.group_key, NEW.type,"
+	"    coalesce(NEW.status_id, 0), NEW.created_at / 3600000, NEW.id, 1)"
+	"    ON CONFLICT (account_id, group_key) DO UPDATE SET"
+	"    latest_id = max(latest_id, NEW.id),"
+	"    notifications_count = notifications_count + 1;"
+	"END;"
+	"CREATE TRIGGER notification_groups_remove AFTER DELETE ON"
+	"  notifications BEGIN"
+	"  UPDATE notification_groups SET"
+	"    notifications_count = notifications_count - 1,"
+	"    latest_id = coalesce((SELECT max(id) FROM notifications"
+	"      WHERE account_id = OLD.account_id"
+	"      AND group_key = OLD.group_key), latest_id)"
+	"    WHERE account_id = OLD.account_id AND group_key = OLD.group_key;"
+	"  DELETE FROM notification_groups WHERE account_id = OLD.account_id"
+	"    AND group_key = OLD.group_key AND notifications_count <= 0;"
+	"END;"
+	/* an edit's notification moves to a new id (store_notification_
+	 * insert): its group moves with it */
+	"CREATE TRIGGER notification_groups_move AFTER UPDATE OF id ON"
+	"  notifications BEGIN"
+	"  UPDATE notification_groups SET latest_id = (SELECT max(id)"
+	"    FROM notifications WHERE account_id = NEW.account_id"
+	"    AND group_key = NEW.group_key)"
+	"    WHERE account_id = NEW.account_id AND group_key = NEW.group_key;"
+	"END;",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };

@@ -288,11 +288,23 @@ int store_notification_insert(notification *n)
 	 * itself, which holds the write lock from its start: above every
 	 * notification already stored, so ids follow commit order (a client
 	 * polling with min_id never finds one committed behind its page). */
+	/* Favourites and boosts of one post, and follows, join the group
+	 * of their kind begun in the last twelve hours (Mastodon's span),
+	 * found in the same statement; anything else is a group alone. */
 	sqlite3_stmt *st = db_stmt(
 		"INSERT INTO notifications (id, account_id, type,"
-		" from_account_id, status_id, created_at)"
-		" SELECT max(?1, coalesce((SELECT id FROM notifications"
-		" ORDER BY id DESC LIMIT 1), 0) + 1), ?2, ?3, ?4, ?5, ?6"
+		" from_account_id, status_id, created_at, group_key)"
+		" SELECT nid, ?2, ?3, ?4, ?5, ?6,"
+		" CASE WHEN ?3 IN ('favourite', 'reblog', 'follow') THEN"
+		" coalesce((SELECT g.group_key FROM notification_groups g"
+		" WHERE g.account_id = ?2 AND g.type = ?3"
+		" AND g.status_id = coalesce(?5, 0)"
+		" AND g.bucket > ?6 / 3600000 - 12"
+		" ORDER BY g.latest_id DESC LIMIT 1),"
+		" ?3 || coalesce('-' || ?5, '') || '-' || (?6 / 3600000))"
+		" ELSE 'ungrouped-' || nid END"
+		" FROM (SELECT max(?1, coalesce((SELECT id FROM notifications"
+		" ORDER BY id DESC LIMIT 1), 0) + 1) AS nid) AS next_id"
 		" WHERE true ON CONFLICT (account_id, from_account_id, type,"
 		" coalesce(status_id, 0)) DO UPDATE SET id = excluded.id,"
 		" created_at = excluded.created_at"
@@ -328,10 +340,12 @@ static void notification_from_row(arena *ar, sqlite3_stmt *st, notification *n)
 	n->from_account_id = sqlite3_column_int64(st, 3);
 	n->status_id = sqlite3_column_int64(st, 4);
 	n->created_at = sqlite3_column_int64(st, 5);
+	n->group_key = arena_strdup(ar, db_text(st, 6));
 }
 
 #define NOTIFICATION_COLUMNS                                                   \
-	"id, account_id, type, from_account_id, status_id, created_at"
+	"id, account_id, type, from_account_id, status_id, created_at,"        \
+	" group_key"
 
 bool store_notification_get(int64_t account_id, int64_t id, notification *out,
 			    arena *ar)

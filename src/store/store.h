@@ -591,6 +591,27 @@ size_t store_notifications_page(arena *ar, int64_t account_id, const page *p,
 				const char *const *exclude, notification *out);
 int store_notification_dismiss(int64_t account_id, int64_t id);
 int store_notifications_clear(int64_t account_id);
+/* notification_groups.c — the grouped view (migration 16). A page of the
+ * account's groups by newest notification, newest first (p's cursors
+ * are notification ids); types/exclude as above. */
+size_t store_notification_groups_page(arena *a, int64_t account_id,
+				      const page *p, const char *const *types,
+				      const char *const *exclude,
+				      notification_group *out);
+bool store_notification_group_get(arena *a, int64_t account_id, const char *key,
+				  notification_group *out);
+/* The senders of a group's newest notifications with id < before (0: all),
+ * newest first, at most max; their notification ids in ids when not
+ * NULL. */
+size_t store_notification_group_senders(int64_t account_id, const char *key,
+					int64_t before, int64_t *accounts,
+					int64_t *ids, size_t max);
+/* Dismiss every notification of a group: 0, 1 when there was none, -1. */
+int store_notification_group_dismiss(int64_t account_id, const char *key);
+/* How many notifications (groups: of groups) are newer than after_id,
+ * counting at most limit. */
+int64_t store_notifications_unread(int64_t account_id, int64_t after_id,
+				   bool groups, int64_t limit);
 
 /* markers */
 typedef struct store_marker {

@@ -761,6 +761,76 @@ static void test_undoing_an_act_removes_its_notification(void **state)
 	assert_int_equal(count_notifications(alice, "follow"), 0);
 }
 
+/* The groups as the triggers keep them must equal the groups recounted
+ * from the notifications themselves. */
+static void assert_groups_match_rows(void)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(
+		sqlite3_prepare_v2(
+			db_conn(),
+			"SELECT count(*) FROM (SELECT account_id, group_key,"
+			" max(id) AS latest, count(*) AS n FROM notifications"
+			" GROUP BY account_id, group_key) AS r"
+			" FULL JOIN notification_groups g"
+			" ON g.account_id = r.account_id"
+			" AND g.group_key = r.group_key"
+			" WHERE g.latest_id IS NOT r.latest"
+			" OR g.notifications_count IS NOT r.n",
+			-1, &st, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	sqlite3_finalize(st);
+}
+
+static void test_notification_groups_follow_every_change(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t carol = make_account("carol");
+	int64_t s = post(alice, VIS_PUBLIC), t = post(alice, VIS_PUBLIC);
+	assert_int_equal(store_favourite_set(bob, s, true), 1);
+	notify(alice, bob, "favourite", s);
+	assert_int_equal(store_favourite_set(carol, s, true), 1);
+	notify(alice, carol, "favourite", s);
+	notify(alice, carol, "favourite", t);
+	notify(alice, bob, "follow", 0);
+	notify(alice, carol, "follow", 0);
+	notify(alice, bob, "mention", t);
+	notify(alice, bob, "update", t);
+	assert_groups_match_rows();
+	page p = page_of(TEST_MAX_IDS);
+	notification_group g[TEST_MAX_IDS];
+	size_t n = store_notification_groups_page(&test_arena, alice, &p, NULL,
+						  NULL, g);
+	/* favourites of s, of t, the follows, the mention, the update */
+	assert_int_equal(n, 5);
+	assert_string_equal(g[0].type, "update");
+	int64_t counts[2] = {0};
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(g[i].type, "favourite") && g[i].status_id == s)
+			counts[0] = g[i].count;
+		if (!strcmp(g[i].type, "follow"))
+			counts[1] = g[i].count;
+	}
+	assert_int_equal(counts[0], 2);
+	assert_int_equal(counts[1], 2);
+	/* an edit moves its notification, undoing and deleting remove
+	 * theirs: the groups follow */
+	notify(alice, bob, "update", t);
+	assert_int_equal(store_favourite_set(bob, s, false), 1);
+	assert_groups_match_rows();
+	status gone = load_status(t);
+	assert_int_equal(store_status_delete(&gone), 0);
+	assert_groups_match_rows();
+	assert_int_equal(store_notifications_clear(alice), 0);
+	assert_groups_match_rows();
+	n = store_notification_groups_page(&test_arena, alice, &p, NULL, NULL,
+					   g);
+	assert_int_equal(n, 0);
+}
+
 static void test_a_second_boost_by_one_account_is_refused(void **state)
 {
 	int64_t alice = make_account("alice");
@@ -803,6 +873,10 @@ test_migration_removes_doubled_boosts_and_stale_notifications(void **state)
 		 "DROP TRIGGER reblogs_unnotify;"
 		 "DROP TRIGGER follows_unnotify;"
 		 "DROP TRIGGER follow_requests_unnotify;"
+		 /* nor were there notification groups (migration 16) */
+		 "DROP TRIGGER notification_groups_add;"
+		 "DROP TRIGGER notification_groups_remove;"
+		 "DROP TRIGGER notification_groups_move;"
 		 "CREATE INDEX statuses_by_reblog ON statuses(reblog_of_id,"
 		 " account_id) WHERE reblog_of_id IS NOT NULL;");
 	reblog(bob, s);
@@ -1228,6 +1302,7 @@ int main(void)
 		STORE_TEST(test_every_foreign_key_has_an_index),
 		STORE_TEST(test_the_same_act_is_notified_once),
 		STORE_TEST(test_undoing_an_act_removes_its_notification),
+		STORE_TEST(test_notification_groups_follow_every_change),
 		STORE_TEST(test_a_second_boost_by_one_account_is_refused),
 		STORE_TEST(
 			test_migration_removes_doubled_boosts_and_stale_notifications),

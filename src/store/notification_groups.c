@@ -1,0 +1,142 @@
+/* notification_groups.c — notifications as groups (Mastodon 4.3's
+ * grouped notifications). The groups are kept by triggers beside the
+ * notifications (schema.c, migration 16), so reading a page of them is
+ * the top of an index whatever the account received. */
+#include "store/db.h"
+#include "store/store.h"
+
+#include <string.h>
+
+#define GROUP_COLUMNS                                                          \
+	"g.group_key, g.type, g.status_id, g.latest_id,"                       \
+	" g.notifications_count,"                                              \
+	" (SELECT min(n.id) FROM notifications n"                              \
+	"  WHERE n.account_id = g.account_id"                                  \
+	"  AND n.group_key = g.group_key),"                                    \
+	" (SELECT n.created_at FROM notifications n WHERE n.id = g.latest_id)"
+
+static void group_from_row(arena *a, sqlite3_stmt *st, notification_group *g)
+{
+	g->key = arena_strdup(a, db_text(st, 0));
+	g->type = arena_strdup(a, db_text(st, 1));
+	g->status_id = sqlite3_column_int64(st, 2);
+	g->latest_id = sqlite3_column_int64(st, 3);
+	g->count = sqlite3_column_int64(st, 4);
+	g->oldest_id = sqlite3_column_int64(st, 5);
+	g->latest_at = sqlite3_column_int64(st, 6);
+}
+
+static bool type_in(const char *type, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(type, *list))
+			return true;
+	return false;
+}
+
+size_t store_notification_groups_page(arena *a, int64_t account_id,
+				      const page *p, const char *const *types,
+				      const char *const *exclude,
+				      notification_group *out)
+{
+	static const char *const sql[2] = {
+		"SELECT " GROUP_COLUMNS " FROM notification_groups g"
+		" WHERE g.account_id = ?1 AND g.latest_id > ?2"
+		" AND g.latest_id < ?3 ORDER BY g.latest_id DESC",
+		"SELECT " GROUP_COLUMNS " FROM notification_groups g"
+		" WHERE g.account_id = ?1 AND g.latest_id > ?2"
+		" AND g.latest_id < ?3 ORDER BY g.latest_id ASC",
+	};
+	int64_t lo, hi;
+	bool asc;
+	db_page_bounds(p, &lo, &hi, &asc);
+	sqlite3_stmt *st = db_stmt(sql[asc]);
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int64(st, 2, lo);
+	sqlite3_bind_int64(st, 3, hi);
+	size_t n = 0;
+	while (n < (size_t)p->limit && sqlite3_step(st) == SQLITE_ROW) {
+		const char *type = db_text(st, 1);
+		if ((types && !type_in(type, types)) ||
+		    (exclude && type_in(type, exclude)))
+			continue;
+		group_from_row(a, st, &out[n++]);
+	}
+	sqlite3_reset(st);
+	for (size_t i = 0; asc && i < n / 2; i++) {
+		notification_group t = out[i];
+		out[i] = out[n - 1 - i];
+		out[n - 1 - i] = t;
+	}
+	return n;
+}
+
+bool store_notification_group_get(arena *a, int64_t account_id, const char *key,
+				  notification_group *out)
+{
+	sqlite3_stmt *st =
+		db_stmt("SELECT " GROUP_COLUMNS " FROM notification_groups g"
+			" WHERE g.account_id = ?1"
+			" AND g.group_key = ?2");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	if (found)
+		group_from_row(a, st, out);
+	sqlite3_reset(st);
+	return found;
+}
+
+size_t store_notification_group_senders(int64_t account_id, const char *key,
+					int64_t before, int64_t *accounts,
+					int64_t *ids, size_t max)
+{
+	sqlite3_stmt *st =
+		db_stmt("SELECT from_account_id, id FROM notifications"
+			" WHERE account_id = ?1 AND group_key = ?2 AND id < ?3"
+			" ORDER BY id DESC LIMIT ?4");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, before ? before : INT64_MAX);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
+	size_t n = 0;
+	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
+		accounts[n] = sqlite3_column_int64(st, 0);
+		if (ids)
+			ids[n] = sqlite3_column_int64(st, 1);
+		n++;
+	}
+	sqlite3_reset(st);
+	return n;
+}
+
+int store_notification_group_dismiss(int64_t account_id, const char *key)
+{
+	sqlite3_stmt *st = db_stmt("DELETE FROM notifications"
+				   " WHERE account_id = ?1 AND group_key = ?2");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	if (db_done(st) < 0)
+		return -1;
+	return sqlite3_changes(db_conn()) ? 0 : 1;
+}
+
+int64_t store_notifications_unread(int64_t account_id, int64_t after_id,
+				   bool groups, int64_t limit)
+{
+	sqlite3_stmt *st =
+		groups ? db_stmt("SELECT count(*) FROM (SELECT 1"
+				 " FROM notification_groups WHERE"
+				 " account_id = ?1 AND latest_id > ?2"
+				 " LIMIT ?3) AS unread")
+		       : db_stmt("SELECT count(*) FROM (SELECT 1"
+				 " FROM notifications WHERE account_id = ?1"
+				 " AND id > ?2 LIMIT ?3) AS unread");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int64(st, 2, after_id);
+	sqlite3_bind_int64(st, 3, limit);
+	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+						   : 0;
+	sqlite3_reset(st);
+	return n;
+}
