@@ -118,6 +118,8 @@ void statuses_unreblog(http_req *r);
 void statuses_bookmark(http_req *r);
 void statuses_unbookmark(http_req *r);
 void statuses_pin(http_req *r);
+void statuses_mute(http_req *r);
+void statuses_unmute(http_req *r);
 void statuses_unpin(http_req *r);
 void statuses_favourited_by(http_req *r);
 void statuses_reblogged_by(http_req *r);

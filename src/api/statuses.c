@@ -355,6 +355,16 @@ void statuses_unbookmark(http_req *r)
 	toggle(r, status_bookmark, false);
 }
 
+void statuses_mute(http_req *r)
+{
+	toggle(r, status_mute_thread, true);
+}
+
+void statuses_unmute(http_req *r)
+{
+	toggle(r, status_mute_thread, false);
+}
+
 static void pin(http_req *r, bool on)
 {
 	int64_t id;

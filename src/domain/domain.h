@@ -133,6 +133,9 @@ dom_err status_delete(arena *a, const principal *author, int64_t id,
 		      status *out);
 dom_err status_favourite(arena *a, const principal *p, int64_t id, bool on);
 dom_err status_bookmark(arena *a, const principal *p, int64_t id, bool on);
+/* Mute (on) or unmute the thread of status id for p: no more
+ * notifications from it. */
+dom_err status_mute_thread(arena *a, const principal *p, int64_t id, bool on);
 dom_err status_pin(arena *a, const principal *p, int64_t id, bool on,
 		   const char **msg);
 /* Reblog; *reblog_id receives the wrapper's id. */
@@ -193,6 +196,11 @@ bool visibility_listed(arena *a, int64_t viewer, const status *s,
  * sender of a notification). */
 bool visibility_account_listed(arena *a, int64_t viewer, int64_t account_id,
 			       read_context ctx);
+/* Whether recipient is to be told of an act by from (on status_id, 0:
+ * none): not when a block or a mute of notifications stands between
+ * them, nor when recipient muted the thread status_id is in. */
+bool visibility_notification_wanted(arena *a, int64_t recipient, int64_t from,
+				    int64_t status_id);
 /* Everyone a list would not show s to (visibility_listed turned around,
  * for a stream's many readers at once): ascending ids in *out (arena),
  * their count. Domain blocks are not in it: there are no remote accounts
@@ -279,8 +287,8 @@ size_t trends_statuses_page(arena *a, int64_t viewer, int64_t now, int offset,
 void trends_tag_days(int64_t tag_id, int64_t now, int days, int64_t *posts,
 		     int64_t *voices);
 /* The threads with the most replies on now's UTC day, busiest first: the
- * roots viewer may see (visibility_can_see) in out (arena), at most
- * limit. tag_id 0: all threads; else those whose root or one of the
+ * public roots a list shows viewer (visibility_listed) in out (arena), at
+ * most limit. tag_id 0: all threads; else those whose root or one of the
  * day's replies carries the tag. Reads the top of an index. */
 void trends_busiest_threads(arena *a, int64_t viewer, int64_t tag_id,
 			    int64_t now, int limit, status_page *out);

@@ -184,10 +184,10 @@ void notify(int64_t recipient, const char *type, int64_t from,
 		return;
 	arena a;
 	arena_init(&a);
-	bool listed = visibility_account_listed(&a, recipient, from,
-						READ_NOTIFICATIONS);
+	bool wanted =
+		visibility_notification_wanted(&a, recipient, from, status_id);
 	arena_release(&a);
-	if (!listed)
+	if (!wanted)
 		return;
 	notification n = {
 		.account_id = recipient,
@@ -391,6 +391,16 @@ dom_err status_bookmark(arena *a, const principal *p, int64_t id, bool on)
 	const char *msg;
 	int rc = store_bookmark_set(p->account_id, s.id, on);
 	return rc < 0 ? dom_from_store(rc, NULL, &msg) : DOM_OK;
+}
+
+dom_err status_mute_thread(arena *a, const principal *p, int64_t id, bool on)
+{
+	status s;
+	dom_err err = load_target(a, p, id, &s);
+	if (err)
+		return err;
+	return store_thread_mute_set(p->account_id, s.id, on) < 0 ? DOM_INTERNAL
+								  : DOM_OK;
 }
 
 dom_err status_pin(arena *a, const principal *p, int64_t id, bool on,

@@ -111,8 +111,8 @@ void trends_tag_days(int64_t tag_id, int64_t now, int days, int64_t *posts,
 			  posts, voices);
 }
 
-/* Candidates read per thread shown: roots the viewer may not see (a
- * private post with public replies) are skipped, not made up for. */
+/* Candidates read per thread shown: roots not public (a private post
+ * with public replies) are skipped, not made up for. */
 enum { BUSIEST_OVERREAD = 3 };
 
 void trends_busiest_threads(arena *a, int64_t viewer, int64_t tag_id,
@@ -123,7 +123,12 @@ void trends_busiest_threads(arena *a, int64_t viewer, int64_t tag_id,
 	size_t n = store_busiest_threads(tag_id, now / TREND_DAY_MS, want,
 					 roots, NULL);
 	timeline_from_ids(a, viewer, roots, n, READ_PUBLIC, out);
-	if (out->count > (size_t)limit)
-		out->count = (size_t)limit;
+	/* a listing: only public roots, as in the public timelines (an
+	 * unlisted post's author asked to stay out of them) */
+	size_t kept = 0;
+	for (size_t i = 0; i < out->count && kept < (size_t)limit; i++)
+		if (out->items[i]->vis == VIS_PUBLIC)
+			out->items[kept++] = out->items[i];
+	out->count = kept;
 	out->next_max_id = out->prev_min_id = 0; /* a ranking, not a feed */
 }

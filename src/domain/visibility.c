@@ -195,6 +195,14 @@ bool visibility_listed(arena *a, int64_t viewer, const status *s,
 	return true;
 }
 
+bool visibility_notification_wanted(arena *a, int64_t recipient, int64_t from,
+				    int64_t status_id)
+{
+	return visibility_account_listed(a, recipient, from,
+					 READ_NOTIFICATIONS) &&
+	       !(status_id && store_thread_muted(recipient, status_id));
+}
+
 size_t visibility_hidden_from(arena *a, const status *s, int64_t **out)
 {
 	int64_t *ids;

@@ -133,7 +133,10 @@ void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 		"?1"
 		" AND status_id IN (SELECT value FROM json_each(?2))"
 		" UNION ALL SELECT 3, status_id FROM pins WHERE account_id = ?1"
-		" AND status_id IN (SELECT value FROM json_each(?2))");
+		" AND status_id IN (SELECT value FROM json_each(?2))"
+		" UNION ALL SELECT 4, s.id FROM statuses s JOIN thread_mutes m"
+		" ON m.account_id = ?1 AND m.root_id = s.thread_root_id"
+		" WHERE s.id IN (SELECT value FROM json_each(?2))");
 	sqlite3_bind_int64(st, 1, viewer);
 	sqlite3_bind_text(st, 2, json, (int)len, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -147,6 +150,7 @@ void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 			case 1: out[i].reblogged = true; break;
 			case 2: out[i].bookmarked = true; break;
 			case 3: out[i].pinned = true; break;
+			case 4: out[i].muted = true; break;
 			}
 		}
 	}
@@ -181,4 +185,27 @@ int store_idempotency_put(int64_t account_id, const char *key,
 	sqlite3_bind_int64(st, 3, status_id);
 	sqlite3_bind_int64(st, 4, now_ms);
 	return db_done(st);
+}
+
+int store_thread_mute_set(int64_t account_id, int64_t status_id, bool on)
+{
+	sqlite3_stmt *st =
+		on ? db_stmt("INSERT INTO thread_mutes (account_id, root_id)"
+			     " SELECT ?1, thread_root_id FROM statuses"
+			     " WHERE id = ?2 AND thread_root_id IS NOT NULL"
+			     " ON CONFLICT (account_id, root_id) DO NOTHING")
+		   : db_stmt("DELETE FROM thread_mutes WHERE account_id = ?1"
+			     " AND root_id = (SELECT thread_root_id"
+			     " FROM statuses WHERE id = ?2)");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int64(st, 2, status_id);
+	return db_done(st);
+}
+
+bool store_thread_muted(int64_t account_id, int64_t status_id)
+{
+	return db_exists("SELECT 1 FROM statuses s JOIN thread_mutes m"
+			 " ON m.root_id = s.thread_root_id"
+			 " AND m.account_id = ?1 WHERE s.id = ?2",
+			 account_id, status_id);
 }

@@ -903,6 +903,17 @@ static const char *const migrations[] = {
 	"    AND group_key = NEW.group_key)"
 	"    WHERE account_id = NEW.account_id AND group_key = NEW.group_key;"
 	"END;",
+
+	/* 17: muted threads. A thread is muted by its root, so a reply
+	 * written after the mute is muted too; the muter gets no more
+	 * notifications from it, and its statuses say muted. */
+	"CREATE TABLE thread_mutes ("
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  root_id INTEGER NOT NULL REFERENCES statuses(id)"
+	"    ON DELETE CASCADE,"
+	"  PRIMARY KEY (account_id, root_id)) WITHOUT ROWID;"
+	"CREATE INDEX thread_mutes_by_root ON thread_mutes(root_id);",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };

@@ -483,6 +483,10 @@ int store_jobs_recover(void);
 int store_favourite_set(int64_t account_id, int64_t status_id, bool on);
 int store_bookmark_set(int64_t account_id, int64_t status_id, bool on);
 int store_pin_set(int64_t account_id, int64_t status_id, bool on, int64_t max);
+/* Mute (on) or unmute for account the thread status_id is in. 0 or -1. */
+int store_thread_mute_set(int64_t account_id, int64_t status_id, bool on);
+/* Whether account muted the thread status_id is in. */
+bool store_thread_muted(int64_t account_id, int64_t status_id);
 /* Flags of viewer for n statuses (reblog wrappers resolved by caller). */
 void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 			status_flags *out);

@@ -216,3 +216,33 @@ def test_blocked_cannot_act_on_the_blockers_posts(make_user):
     them.api.status_post(f"@{me.name} hello again")
     time.sleep(0.2)
     assert [n for n in me.api.notifications() if n["account"]["id"] == them.id] == []
+
+
+def test_thread_mute_silences_a_thread(make_user, http):
+    me, b, c = make_user("storyteller"), make_user("replier"), make_user("pile")
+    root = me.api.status_post("my story")
+    first = b.api.status_post(f"@{me.name} I believe you", in_reply_to_id=root["id"])
+    assert me.api.status(root["id"])["muted"] is False
+    # muting through a reply mutes the whole thread, root first
+    r = me.api.status_mute(first["id"])
+    assert r["muted"] is True
+    assert me.api.status(root["id"])["muted"] is True
+    before = {n["id"] for n in me.api.notifications()}
+    c.api.status_post(f"@{me.name} pile-on", in_reply_to_id=first["id"])
+    c.api.status_favourite(root["id"])
+    elsewhere = c.api.status_post(f"@{me.name} another thread")
+    time.sleep(0.2)
+    new = [n for n in me.api.notifications() if n["id"] not in before]
+    assert [n["status"]["id"] for n in new] == [elsewhere["id"]]
+    # others are not muted by my mute
+    assert b.api.status(root["id"])["muted"] is False
+    assert me.api.status_unmute(root["id"])["muted"] is False
+    c.api.status_post(f"@{me.name} again", in_reply_to_id=root["id"])
+    time.sleep(0.2)
+    assert me.api.notifications()[0]["type"] == "mention"
+    assert me.api.notifications()[0]["status"]["in_reply_to_id"] == root["id"]
+    # unknown, hidden and malformed ids
+    assert_error(http.post("/api/v1/statuses/999999999/mute", token=me.token), 404)
+    secret = b.api.status_post("followers only", visibility="private")
+    assert_error(http.post(f"/api/v1/statuses/{secret['id']}/mute", token=c.token), 404)
+    assert_error(http.post(f"/api/v1/statuses/{root['id']}/mute"), 401)
