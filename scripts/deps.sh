@@ -13,7 +13,7 @@ libmagic-dev ffmpeg libssl-dev zlib1g-dev gettext locales"
 TEST="libcmocka-dev python3 python3-pytest python3-mastodon python3-requests \
 toot clang-format libimage-exiftool-perl python3-pil libvips-tools \
 python3-websocket python3-bs4 nodejs npm chromium fonts-dejavu-core"
-BENCH="wrk nginx-light python3-requests"
+BENCH="wrk nginx-light python3-requests sqlite3"
 
 want="$BUILD"
 for extra in "$@"; do

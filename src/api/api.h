@@ -156,6 +156,16 @@ void notifications_index(http_req *r);
 void notifications_show(http_req *r);
 void notifications_dismiss(http_req *r);
 void notifications_unread_count(http_req *r);
+/* notification_requests.c */
+void notifications_policy_show(http_req *r);
+void notifications_policy_update(http_req *r);
+void notification_requests_index(http_req *r);
+void notification_requests_show(http_req *r);
+void notification_requests_accept(http_req *r);
+void notification_requests_dismiss(http_req *r);
+void notification_requests_accept_many(http_req *r);
+void notification_requests_dismiss_many(http_req *r);
+void notification_requests_merged(http_req *r);
 void notifications_v2_index(http_req *r);
 void notifications_v2_show(http_req *r);
 void notifications_v2_accounts(http_req *r);

@@ -2,6 +2,7 @@
  * /api/v2/notifications (grouped). */
 #include "api/api.h"
 
+#include "core/id.h"
 #include "store/store.h"
 
 enum { NOTIFICATIONS_DEFAULT = 40, NOTIFICATIONS_MAX = 80 };
@@ -20,9 +21,21 @@ void notifications_index(http_req *r)
 	int64_t viewer = api_viewer(r);
 	notification *items =
 		arena_alloc(&r->arena, (size_t)p.limit * sizeof *items);
-	size_t n = store_notifications_page(
-		&r->arena, viewer, &p, type_list(r, "types"),
-		type_list(r, "exclude_types"), items);
+	/* account_id: one sender's; with include_filtered, what the
+	 * notification policy holds back from them (their request) */
+	const char *sender = http_param_get(r, "account_id");
+	int64_t from = 0;
+	if (sender && !id_parse(sender, &from)) {
+		http_reply_error(r, 404, "Record not found");
+		return;
+	}
+	size_t n = from && http_param_bool(r, "include_filtered", false)
+			   ? store_filtered_notifications_page(
+				     &r->arena, viewer, from, &p, items)
+			   : store_notifications_page_from(
+				     &r->arena, viewer, from, &p,
+				     type_list(r, "types"),
+				     type_list(r, "exclude_types"), items);
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		json_t *j = render_notification(&r->arena, &items[i], viewer);

@@ -196,11 +196,21 @@ bool visibility_listed(arena *a, int64_t viewer, const status *s,
  * sender of a notification). */
 bool visibility_account_listed(arena *a, int64_t viewer, int64_t account_id,
 			       read_context ctx);
-/* Whether recipient is to be told of an act by from (on status_id, 0:
- * none): not when a block or a mute of notifications stands between
- * them, nor when recipient muted the thread status_id is in. */
-bool visibility_notification_wanted(arena *a, int64_t recipient, int64_t from,
-				    int64_t status_id);
+/* What becomes of a notification of type for recipient of an act by from
+ * (on status_id, 0: none). Dropped when a block or a mute of
+ * notifications stands between them, or recipient muted the thread of
+ * status_id; else the recipient's notification policy decides (the
+ * strictest answer of the conditions that hold: not followed, not a
+ * follower, an account under 30 days old, an unsolicited private
+ * mention), unless recipient accepted a request of from's before. */
+typedef enum notification_fate {
+	NOTE_DELIVER,
+	NOTE_FILTER, /* kept in from's notification request */
+	NOTE_DROP,
+} notification_fate;
+notification_fate visibility_notification_fate(arena *a, int64_t recipient,
+					       int64_t from, const char *type,
+					       int64_t status_id);
 /* Everyone a list would not show s to (visibility_listed turned around,
  * for a stream's many readers at once): ascending ids in *out (arena),
  * their count. Domain blocks are not in it: there are no remote accounts

@@ -100,6 +100,22 @@ typedef struct notification {
 	const char *group_key; /* the group it is shown in (grouped API) */
 } notification;
 
+/* What a notification policy does with a kind of sender. */
+typedef enum policy_action {
+	POLICY_ACCEPT,
+	POLICY_FILTER, /* to the notification requests */
+	POLICY_DROP,
+} policy_action;
+typedef struct notification_policy {
+	policy_action for_not_following, for_not_followers, for_new_accounts,
+		for_private_mentions, for_limited_accounts;
+} notification_policy;
+/* The filtered notifications of one sender, waiting for a decision. */
+typedef struct notification_request {
+	int64_t id, account_id, from_account_id, last_status_id;
+	int64_t created_at, updated_at, count;
+} notification_request;
+
 /* A group of notifications: favourites or boosts of one post, or
  * follows, within twelve hours; else one notification alone. */
 typedef struct notification_group {

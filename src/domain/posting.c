@@ -184,10 +184,10 @@ void notify(int64_t recipient, const char *type, int64_t from,
 		return;
 	arena a;
 	arena_init(&a);
-	bool wanted =
-		visibility_notification_wanted(&a, recipient, from, status_id);
+	notification_fate fate = visibility_notification_fate(
+		&a, recipient, from, type, status_id);
 	arena_release(&a);
-	if (!wanted)
+	if (fate == NOTE_DROP)
 		return;
 	notification n = {
 		.account_id = recipient,
@@ -196,6 +196,10 @@ void notify(int64_t recipient, const char *type, int64_t from,
 		.status_id = status_id,
 		.created_at = time_now_ms(),
 	};
+	if (fate == NOTE_FILTER) {
+		store_notification_filter(&n); /* waits in a request, untold */
+		return;
+	}
 	if (store_notification_insert(&n) > 0)
 		events_publish(&(event){.kind = EVENT_NOTIFICATION,
 					.id = n.id,

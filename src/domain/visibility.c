@@ -195,12 +195,80 @@ bool visibility_listed(arena *a, int64_t viewer, const status *s,
 	return true;
 }
 
-bool visibility_notification_wanted(arena *a, int64_t recipient, int64_t from,
-				    int64_t status_id)
+enum { NEW_ACCOUNT_MS = 30LL * 86400 * 1000 }; /* Mastodon's "new" */
+
+/* Whether a mention in status_id is an unsolicited private one: direct,
+ * and not an answer to a post of the recipient's. */
+static bool unsolicited_private(arena *a, int64_t recipient, const char *type,
+				int64_t status_id)
 {
-	return visibility_account_listed(a, recipient, from,
-					 READ_NOTIFICATIONS) &&
-	       !(status_id && store_thread_muted(recipient, status_id));
+	status s;
+	if (strcmp(type, "mention") || !status_id ||
+	    !store_status_get(a, status_id, &s) || s.vis != VIS_DIRECT)
+		return false;
+	return s.in_reply_to_account_id != recipient;
+}
+
+/* The conditions of a notification policy, each read only when the
+ * policy does something about it (on a write path: a favourite, a
+ * post). */
+enum policy_condition {
+	COND_NOT_FOLLOWING,
+	COND_NOT_FOLLOWER,
+	COND_NEW_ACCOUNT,
+	COND_PRIVATE_MENTION,
+};
+
+static bool condition_holds(arena *a, enum policy_condition c,
+			    int64_t recipient, int64_t from, const char *type,
+			    int64_t status_id)
+{
+	account sender;
+	switch (c) {
+	case COND_NOT_FOLLOWING: return !store_follows(recipient, from);
+	case COND_NOT_FOLLOWER: return !store_follows(from, recipient);
+	case COND_NEW_ACCOUNT:
+		return store_account_get(a, from, &sender) &&
+		       sender.created_at > time_now_ms() - NEW_ACCOUNT_MS;
+	case COND_PRIVATE_MENTION:
+		return !store_follows(recipient, from) &&
+		       unsolicited_private(a, recipient, type, status_id);
+	}
+	return false;
+}
+
+notification_fate visibility_notification_fate(arena *a, int64_t recipient,
+					       int64_t from, const char *type,
+					       int64_t status_id)
+{
+	if (!visibility_account_listed(a, recipient, from,
+				       READ_NOTIFICATIONS) ||
+	    (status_id && store_thread_muted(recipient, status_id)))
+		return NOTE_DROP;
+	/* an edit of a post one already had is always told */
+	if (!strcmp(type, "update"))
+		return NOTE_DELIVER;
+	notification_policy p;
+	store_notification_policy_get(recipient, &p);
+	const policy_action says[] = {
+		[COND_NOT_FOLLOWING] = p.for_not_following,
+		[COND_NOT_FOLLOWER] = p.for_not_followers,
+		[COND_NEW_ACCOUNT] = p.for_new_accounts,
+		[COND_PRIVATE_MENTION] = p.for_private_mentions,
+	};
+	/* for_limited_accounts: no account is limited before moderation */
+	policy_action act = POLICY_ACCEPT;
+	for (size_t c = 0; c < sizeof says / sizeof says[0]; c++)
+		if (says[c] > act &&
+		    condition_holds(a, c, recipient, from, type, status_id))
+			act = says[c];
+	/* a sender whose request was accepted is let through */
+	if (act != POLICY_ACCEPT &&
+	    store_notification_permitted(recipient, from))
+		act = POLICY_ACCEPT;
+	return act == POLICY_DROP     ? NOTE_DROP
+	       : act == POLICY_FILTER ? NOTE_FILTER
+				      : NOTE_DELIVER;
 }
 
 size_t visibility_hidden_from(arena *a, const status *s, int64_t **out)

@@ -914,6 +914,62 @@ static const char *const migrations[] = {
 	"    ON DELETE CASCADE,"
 	"  PRIMARY KEY (account_id, root_id)) WITHOUT ROWID;"
 	"CREATE INDEX thread_mutes_by_root ON thread_mutes(root_id);",
+
+	/* 18: the notification policy (Mastodon 4.3): per account, what to
+	 * do with notifications from people not followed, not following,
+	 * new, with unsolicited private mentions, or limited — 0 accept,
+	 * 1 filter, 2 drop (no row: the defaults). A filtered notification
+	 * waits in filtered_notifications, one request per sender, until
+	 * the request is accepted (its notifications move into the list,
+	 * and the sender is let through from then on) or dismissed. */
+	"CREATE TABLE notification_policies ("
+	"  account_id INTEGER PRIMARY KEY REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  for_not_following INTEGER NOT NULL DEFAULT 0,"
+	"  for_not_followers INTEGER NOT NULL DEFAULT 0,"
+	"  for_new_accounts INTEGER NOT NULL DEFAULT 0,"
+	"  for_private_mentions INTEGER NOT NULL DEFAULT 1,"
+	"  for_limited_accounts INTEGER NOT NULL DEFAULT 1);"
+	"CREATE TABLE notification_requests ("
+	"  id INTEGER NOT NULL,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  from_account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  last_status_id INTEGER REFERENCES statuses(id) ON DELETE SET NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (account_id, from_account_id)) WITHOUT ROWID;"
+	"CREATE UNIQUE INDEX notification_requests_by_id"
+	"  ON notification_requests(account_id, id);"
+	"CREATE INDEX notification_requests_by_sender"
+	"  ON notification_requests(from_account_id);"
+	"CREATE INDEX notification_requests_by_status"
+	"  ON notification_requests(last_status_id);"
+	"CREATE TABLE filtered_notifications ("
+	"  id INTEGER PRIMARY KEY,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  type TEXT NOT NULL,"
+	"  from_account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  status_id INTEGER REFERENCES statuses(id) ON DELETE CASCADE,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX filtered_notifications_one_per_act"
+	"  ON filtered_notifications"
+	"  (account_id, from_account_id, type, coalesce(status_id, 0));"
+	"CREATE INDEX filtered_notifications_by_sender"
+	"  ON filtered_notifications(from_account_id);"
+	"CREATE INDEX filtered_notifications_by_status"
+	"  ON filtered_notifications(status_id);"
+	"CREATE TABLE notification_permissions ("
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  from_account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  PRIMARY KEY (account_id, from_account_id)) WITHOUT ROWID;"
+	"CREATE INDEX notification_permissions_by_sender"
+	"  ON notification_permissions(from_account_id);",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };

@@ -374,21 +374,39 @@ size_t store_notifications_page(arena *ar, int64_t account_id, const page *p,
 				const char *const *types,
 				const char *const *exclude, notification *out)
 {
-	static const char *const sql[2] = {
-		"SELECT " NOTIFICATION_COLUMNS " FROM notifications"
-		" WHERE account_id = ?1 AND id > ?2 AND id < ?3"
-		" ORDER BY id DESC",
-		"SELECT " NOTIFICATION_COLUMNS " FROM notifications"
-		" WHERE account_id = ?1 AND id > ?2 AND id < ?3"
-		" ORDER BY id ASC",
+	return store_notifications_page_from(ar, account_id, 0, p, types,
+					     exclude, out);
+}
+
+size_t store_notifications_page_from(arena *ar, int64_t account_id,
+				     int64_t from, const page *p,
+				     const char *const *types,
+				     const char *const *exclude,
+				     notification *out)
+{
+	static const char *const sql[2][2] = {
+		{"SELECT " NOTIFICATION_COLUMNS " FROM notifications"
+		 " WHERE account_id = ?1 AND id > ?2 AND id < ?3"
+		 " ORDER BY id DESC",
+		 "SELECT " NOTIFICATION_COLUMNS " FROM notifications"
+		 " WHERE account_id = ?1 AND id > ?2 AND id < ?3"
+		 " ORDER BY id ASC"},
+		{"SELECT " NOTIFICATION_COLUMNS " FROM notifications"
+		 " WHERE account_id = ?1 AND id > ?2 AND id < ?3"
+		 " AND from_account_id = ?4 ORDER BY id DESC",
+		 "SELECT " NOTIFICATION_COLUMNS " FROM notifications"
+		 " WHERE account_id = ?1 AND id > ?2 AND id < ?3"
+		 " AND from_account_id = ?4 ORDER BY id ASC"},
 	};
 	int64_t lo = p->since_id > p->min_id ? p->since_id : p->min_id;
 	int64_t hi = p->max_id ? p->max_id : INT64_MAX;
 	bool asc = p->min_id > 0;
-	sqlite3_stmt *st = db_stmt(sql[asc]);
+	sqlite3_stmt *st = db_stmt(sql[from != 0][asc]);
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_int64(st, 2, lo);
 	sqlite3_bind_int64(st, 3, hi);
+	if (from)
+		sqlite3_bind_int64(st, 4, from);
 	size_t n = 0;
 	/* type filters are few and short; filtering while stepping keeps the
 	 * statement fixed */

@@ -593,8 +593,43 @@ bool store_notification_get(int64_t account_id, int64_t id, notification *out,
 size_t store_notifications_page(arena *ar, int64_t account_id, const page *p,
 				const char *const *types,
 				const char *const *exclude, notification *out);
+/* The same, only those from one sender. */
+size_t store_notifications_page_from(arena *ar, int64_t account_id,
+				     int64_t from, const page *p,
+				     const char *const *types,
+				     const char *const *exclude,
+				     notification *out);
 int store_notification_dismiss(int64_t account_id, int64_t id);
 int store_notifications_clear(int64_t account_id);
+/* notification_policy.c — the notification policy and the requests that
+ * hold what it filters (migration 18). The policy, or the defaults. */
+void store_notification_policy_get(int64_t account_id,
+				   notification_policy *out);
+int store_notification_policy_set(int64_t account_id,
+				  const notification_policy *p);
+/* Whether account let from through (an accepted request). */
+bool store_notification_permitted(int64_t account_id, int64_t from);
+/* Keep n filtered, in its sender's request (made or brought forward):
+ * 1 when written, 0 when the same act was filtered already, -1. */
+int store_notification_filter(notification *n);
+/* A page of the account's requests, newest first (cursors: their ids). */
+size_t store_notification_requests_page(int64_t account_id, const page *p,
+					notification_request *out);
+bool store_notification_request_get(int64_t account_id, int64_t id,
+				    notification_request *out);
+/* Accept a request: in one transaction its notifications join the list,
+ * its sender is let through from now on, and it is gone. Dismiss: it and
+ * its notifications are gone. 0, 1 when there was none, -1. */
+int store_notification_request_accept(int64_t account_id, int64_t id);
+int store_notification_request_dismiss(int64_t account_id, int64_t id);
+/* How many requests, and filtered notifications, the account has. */
+void store_notification_requests_count(int64_t account_id, int64_t *requests,
+				       int64_t *notifications);
+/* A page of the filtered notifications from one sender (newest first). */
+size_t store_filtered_notifications_page(arena *a, int64_t account_id,
+					 int64_t from, const page *p,
+					 notification *out);
+
 /* notification_groups.c — the grouped view (migration 16). A page of the
  * account's groups by newest notification, newest first (p's cursors
  * are notification ids); types/exclude as above. */

@@ -346,6 +346,12 @@ def world(srv):
             w.call("POST", f"/api/v1/accounts/{aid}/follow", u, what=f"{u.name} follows A")
     for u in others:
         w.call("POST", f"/api/v1/tags/{w.tag}/follow", u, what=f"{u.name} follows #T")
+        # the matrix is about relations: A's direct mentions reach every
+        # reader's notifications, not the requests the default policy
+        # keeps unsolicited ones in (test_notification_policy.py)
+        w.call("PATCH", "/api/v2/notifications/policy", u,
+               data={"for_private_mentions": "accept"},
+               what=f"{u.name} accepts private mentions")
     r = w.readers
     for rel in ("blocked", "blocking"):  # the block must cut this follow too
         w.call("POST", f"/api/v1/accounts/{r[rel].sid}/follow", a, what=f"A follows {rel}")

@@ -7,6 +7,7 @@ import uuid
 from types import SimpleNamespace
 
 import pytest
+import requests
 
 from conftest import assert_error, assert_json, ids
 
@@ -19,6 +20,11 @@ def vis(make_user):
     follower = make_user("follower")
     stranger = make_user("stranger")
     mentioned = make_user("mentioned")
+    # unsolicited private mentions wait in a request by default
+    # (test_notification_policy.py); here they are to be told
+    requests.patch(mentioned.api.api_base_url + "/api/v2/notifications/policy",
+                   headers={"Authorization": f"Bearer {mentioned.token}"},
+                   data={"for_private_mentions": "accept"}, timeout=30).raise_for_status()
     follower.api.account_follow(a.id)
     assert follower.api.account_relationships(a.id)[0]["following"] is True
     tag = "vis" + uuid.uuid4().hex[:10]

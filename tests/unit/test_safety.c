@@ -241,6 +241,71 @@ static void test_a_change_reaches_a_cached_reader(void **state)
 	assert_false(visibility_listed(&test_arena, alice, &s, READ_HOME));
 }
 
+static void test_the_notification_policy_decides_the_fate(void **state)
+{
+	(void)state;
+	status dm = fixture_status(bob, VIS_DIRECT);
+	assert_int_equal(store_status_insert(&dm, NULL, 0, NULL, 0), 0);
+	status pub = post(bob, VIS_PUBLIC);
+	request();
+	/* the defaults: an unsolicited private mention waits, the rest is
+	 * told */
+	assert_int_equal(visibility_notification_fate(&test_arena, alice, bob,
+						      "mention", dm.id),
+			 NOTE_FILTER);
+	assert_int_equal(visibility_notification_fate(&test_arena, alice, bob,
+						      "mention", pub.id),
+			 NOTE_DELIVER);
+	assert_int_equal(visibility_notification_fate(&test_arena, alice, bob,
+						      "follow", 0),
+			 NOTE_DELIVER);
+	/* one follows bob: his private mention is solicited */
+	assert_int_equal(
+		store_follow_create(id_next(), alice, bob, true, false), 0);
+	assert_int_equal(visibility_notification_fate(&test_arena, alice, bob,
+						      "mention", dm.id),
+			 NOTE_DELIVER);
+	/* the strictest condition that holds wins: bob is new (filter) and
+	 * no follower of alice's (drop) */
+	notification_policy p = {.for_new_accounts = POLICY_FILTER,
+				 .for_not_followers = POLICY_DROP};
+	assert_int_equal(store_notification_policy_set(alice, &p), 0);
+	assert_int_equal(visibility_notification_fate(&test_arena, alice, bob,
+						      "favourite", pub.id),
+			 NOTE_DROP);
+	assert_int_equal(
+		store_follow_create(id_next(), bob, alice, true, false), 0);
+	assert_int_equal(visibility_notification_fate(&test_arena, alice, bob,
+						      "favourite", pub.id),
+			 NOTE_FILTER);
+	/* edits are always told; a block drops everything */
+	assert_int_equal(visibility_notification_fate(&test_arena, alice, bob,
+						      "update", pub.id),
+			 NOTE_DELIVER);
+	/* an accepted request lets the sender through */
+	notification n = {.account_id = alice,
+			  .from_account_id = bob,
+			  .type = "favourite",
+			  .status_id = pub.id,
+			  .created_at = time_now_ms()};
+	assert_int_equal(store_notification_filter(&n), 1);
+	assert_int_equal(store_notification_filter(&n), 0);
+	page pg = {.limit = 10};
+	notification_request q[10];
+	assert_int_equal(store_notification_requests_page(alice, &pg, q), 1);
+	assert_int_equal(q[0].count, 1);
+	assert_int_equal(store_notification_request_accept(alice, q[0].id), 0);
+	assert_int_equal(store_notification_request_accept(alice, q[0].id), 1);
+	assert_int_equal(visibility_notification_fate(&test_arena, alice, bob,
+						      "favourite", pub.id),
+			 NOTE_DELIVER);
+	assert_int_equal(store_block_create(id_next(), alice, bob), 0);
+	request();
+	assert_int_equal(visibility_notification_fate(&test_arena, alice, bob,
+						      "update", pub.id),
+			 NOTE_DROP);
+}
+
 int main(void)
 {
 	log_set_quiet(1);
@@ -254,6 +319,7 @@ int main(void)
 		T(test_a_mute_ends_by_itself),
 		T(test_relations_merge_and_turn_around),
 		T(test_a_change_reaches_a_cached_reader),
+		T(test_the_notification_policy_decides_the_fate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
