@@ -3,7 +3,11 @@
 #include "api/api.h"
 
 #include "core/id.h"
+#include "core/time.h"
 #include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 enum { NOTIFICATIONS_DEFAULT = 40, NOTIFICATIONS_MAX = 80 };
 
@@ -36,15 +40,13 @@ void notifications_index(http_req *r)
 				     &r->arena, viewer, from, &p,
 				     type_list(r, "types"),
 				     type_list(r, "exclude_types"), items);
-	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++) {
-		json_t *j = render_notification(&r->arena, &items[i], viewer);
-		if (j)
-			json_array_append_new(arr, j);
-	}
+	buf b;
+	buf_init(&b, &r->arena);
+	render_notifications_into(&r->arena, &b, items, n, viewer);
 	if (n)
 		api_link(r, items[n - 1].id, items[0].id);
-	http_reply_json(r, 200, arr);
+	http_reply_raw(r, 200, "application/json; charset=utf-8", b.data,
+		       b.len);
 }
 
 void notifications_show(http_req *r)
@@ -53,14 +55,15 @@ void notifications_show(http_req *r)
 	if (!api_path_id(r, 0, &id))
 		return;
 	notification n;
-	json_t *j = NULL;
-	if (store_notification_get(api_viewer(r), id, &n, &r->arena))
-		j = render_notification(&r->arena, &n, api_viewer(r));
-	if (!j) {
+	buf b;
+	buf_init(&b, &r->arena);
+	if (!store_notification_get(api_viewer(r), id, &n, &r->arena) ||
+	    !render_notification_into(&r->arena, &b, &n, api_viewer(r))) {
 		http_reply_error(r, 404, "Record not found");
 		return;
 	}
-	http_reply_json(r, 200, j);
+	http_reply_raw(r, 200, "application/json; charset=utf-8", b.data,
+		       b.len);
 }
 
 void notifications_dismiss(http_req *r)
@@ -93,79 +96,109 @@ enum {
 	UNREAD_MAX = 1000,
 };
 
-/* What a grouped answer gathers: each account and status once. */
+/* What a grouped answer gathers: the groups as JSON text, and each
+ * account and status once. */
 typedef struct grouped {
-	json_t *groups, *accounts, *statuses;
-	json_t *seen_accounts, *seen_statuses; /* id → true */
+	buf groups;
+	int64_t *accounts;
+	status **statuses;
+	size_t naccounts, nstatuses, cap, ngroups;
 } grouped;
 
-static void grouped_init(grouped *g)
+static void grouped_init(grouped *g, arena *a, size_t max_groups)
 {
-	g->groups = json_array();
-	g->accounts = json_array();
-	g->statuses = json_array();
-	g->seen_accounts = json_object();
-	g->seen_statuses = json_object();
+	memset(g, 0, sizeof *g);
+	buf_init(&g->groups, a);
+	g->cap = max_groups * GROUP_SAMPLES + 1;
+	g->accounts = arena_alloc(a, g->cap * sizeof *g->accounts);
+	g->statuses = arena_alloc(a, (max_groups + 1) * sizeof *g->statuses);
 }
 
-static json_t *grouped_finish(grouped *g)
+static bool has_id(const int64_t *ids, size_t n, int64_t id)
 {
-	json_decref(g->seen_accounts);
-	json_decref(g->seen_statuses);
-	return json_pack("{s:o,s:o,s:o}", "accounts", g->accounts, "statuses",
-			 g->statuses, "notification_groups", g->groups);
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/* Reply with what g gathered: the Accounts and Statuses are written from
+ * the render caches, as in a timeline. */
+static void grouped_reply(http_req *r, grouped *g, int64_t viewer)
+{
+	buf b;
+	buf_init(&b, &r->arena);
+	buf_puts(&b, "{\"accounts\":[");
+	bool first = true;
+	for (size_t i = 0; i < g->naccounts; i++) {
+		size_t before = b.len;
+		if (!first)
+			buf_putc(&b, ',');
+		if (render_account_into(&r->arena, &b, g->accounts[i]))
+			first = false;
+		else
+			b.data[b.len = before] = '\0';
+	}
+	buf_puts(&b, "],\"statuses\":");
+	render_statuses_into(&r->arena, &b, g->statuses, g->nstatuses, viewer);
+	buf_puts(&b, ",\"notification_groups\":[");
+	buf_append(&b, g->groups.data, g->groups.len);
+	buf_puts(&b, "]}");
+	http_reply_raw(r, 200, "application/json; charset=utf-8", b.data,
+		       b.len);
 }
 
 /* Add one group as viewer may see it; false when nothing of it may be
  * shown (its post is hidden or gone, every sender is blocked or
- * muted). */
+ * muted). Keys and types are ours (letters, digits, '-', '_', '.'):
+ * written as they are. */
 static bool grouped_add(arena *a, grouped *g, const notification_group *ng,
 			int64_t viewer)
 {
-	status s;
-	if (ng->status_id && !status_load_visible(a, viewer, ng->status_id, &s))
-		return false;
-	int64_t senders[GROUP_SAMPLES * 2];
+	status *s = NULL;
+	if (ng->status_id) {
+		s = arena_alloc(a, sizeof *s);
+		if (!status_load_visible(a, viewer, ng->status_id, s))
+			return false;
+	}
+	int64_t senders[GROUP_SAMPLES * 2], sample[GROUP_SAMPLES];
 	size_t n = store_notification_group_senders(viewer, ng->key, 0, senders,
 						    NULL, GROUP_SAMPLES * 2);
-	json_t *sample = json_array();
-	for (size_t i = 0; i < n && json_array_size(sample) < GROUP_SAMPLES;
-	     i++) {
-		account acc;
-		const char *id = render_id(a, senders[i]);
-		if (!visibility_account_listed(a, viewer, senders[i],
-					       READ_NOTIFICATIONS) ||
-		    !store_account_get(a, senders[i], &acc))
-			continue;
-		json_array_append_new(sample, json_string(id));
-		if (!json_object_get(g->seen_accounts, id)) {
-			json_object_set_new(g->seen_accounts, id, json_true());
-			json_array_append_new(g->accounts,
-					      render_account(a, &acc));
-		}
-	}
-	if (!json_array_size(sample)) {
-		json_decref(sample);
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < GROUP_SAMPLES; i++)
+		if (visibility_account_listed(a, viewer, senders[i],
+					      READ_NOTIFICATIONS))
+			sample[k++] = senders[i];
+	if (!k)
 		return false;
+	char when[TIME_RFC3339_LEN];
+	time_format_rfc3339(ng->latest_at, when);
+	buf *b = &g->groups;
+	buf_printf(b,
+		   "%s{\"group_key\":\"%s\",\"notifications_count\":%lld,"
+		   "\"type\":\"%s\",\"most_recent_notification_id\":\"%lld\","
+		   "\"page_max_id\":\"%lld\",\"page_min_id\":\"%lld\","
+		   "\"latest_page_notification_at\":\"%s\","
+		   "\"sample_account_ids\":[",
+		   g->ngroups++ ? "," : "", ng->key, (long long)ng->count,
+		   ng->type, (long long)ng->latest_id, (long long)ng->latest_id,
+		   (long long)ng->oldest_id, when);
+	for (size_t i = 0; i < k; i++) {
+		buf_printf(b, "%s\"%lld\"", i ? "," : "", (long long)sample[i]);
+		if (!has_id(g->accounts, g->naccounts, sample[i]) &&
+		    g->naccounts < g->cap)
+			g->accounts[g->naccounts++] = sample[i];
 	}
-	const char *latest = render_id(a, ng->latest_id);
-	json_t *j = json_pack(
-		"{s:s,s:I,s:s,s:s,s:s,s:s,s:o,s:o}", "group_key", ng->key,
-		"notifications_count", (json_int_t)ng->count, "type", ng->type,
-		"most_recent_notification_id", latest, "page_max_id", latest,
-		"page_min_id", render_id(a, ng->oldest_id),
-		"latest_page_notification_at", render_time(ng->latest_at),
-		"sample_account_ids", sample);
-	if (ng->status_id) {
-		const char *sid = render_id(a, ng->status_id);
-		json_object_set_new(j, "status_id", json_string(sid));
-		if (!json_object_get(g->seen_statuses, sid)) {
-			json_object_set_new(g->seen_statuses, sid, json_true());
-			json_array_append_new(g->statuses,
-					      render_status(a, &s, viewer));
-		}
+	buf_putc(b, ']');
+	if (s) {
+		buf_printf(b, ",\"status_id\":\"%lld\"", (long long)s->id);
+		bool seen = false;
+		for (size_t i = 0; i < g->nstatuses && !seen; i++)
+			seen = g->statuses[i]->id == s->id;
+		if (!seen)
+			g->statuses[g->nstatuses++] = s;
 	}
-	json_array_append_new(g->groups, j);
+	buf_putc(b, '}');
 	return true;
 }
 
@@ -180,12 +213,12 @@ void notifications_v2_index(http_req *r)
 		&r->arena, viewer, &p, type_list(r, "types"),
 		type_list(r, "exclude_types"), items);
 	grouped g;
-	grouped_init(&g);
+	grouped_init(&g, &r->arena, n);
 	for (size_t i = 0; i < n; i++)
 		grouped_add(&r->arena, &g, &items[i], viewer);
 	if (n)
 		api_link(r, items[n - 1].latest_id, items[0].latest_id);
-	http_reply_json(r, 200, grouped_finish(&g));
+	grouped_reply(r, &g, viewer);
 }
 
 void notifications_v2_show(http_req *r)
@@ -193,15 +226,14 @@ void notifications_v2_show(http_req *r)
 	int64_t viewer = api_viewer(r);
 	notification_group ng;
 	grouped g;
-	grouped_init(&g);
+	grouped_init(&g, &r->arena, 1);
 	if (!store_notification_group_get(&r->arena, viewer,
 					  http_path_param(r, 0), &ng) ||
 	    !grouped_add(&r->arena, &g, &ng, viewer)) {
-		json_decref(grouped_finish(&g));
 		http_reply_error(r, 404, "Record not found");
 		return;
 	}
-	http_reply_json(r, 200, grouped_finish(&g));
+	grouped_reply(r, &g, viewer);
 }
 
 void notifications_v2_accounts(http_req *r)

@@ -469,30 +469,116 @@ json_t *render_relationship(arena *a, int64_t viewer, int64_t target)
 			 "endorsed", 0, "note", "");
 }
 
-json_t *render_notification(arena *a, const notification *n, int64_t viewer)
+bool render_account_into(arena *a, buf *b, int64_t id)
 {
-	account from;
+	if (cache_append(cache_accounts, id, b))
+		return true;
+	account acc;
+	if (!store_account_get(a, id, &acc))
+		return false;
+	size_t start = put_json(b, render_account(a, &acc));
+	cache_put(cache_accounts, id, b->data + start, b->len - start);
+	return true;
+}
+
+/* What a notification shows viewer, read before it is written: its
+ * status (NULL: none), or false when it is not shown at all (the sender
+ * is hidden from viewer, the status gone or hidden). */
+static bool notification_load(arena *a, const notification *n, int64_t viewer,
+			      status **out)
+{
+	*out = NULL;
 	if (!visibility_account_listed(a, viewer, n->from_account_id,
-				       READ_NOTIFICATIONS) ||
-	    !store_account_get(a, n->from_account_id, &from))
-		return NULL;
-	json_t *j = json_pack(
-		"{s:s,s:s,s:s,s:o,s:o}", "id", render_id(a, n->id), "type",
-		n->type, "group_key",
-		n->group_key && *n->group_key
-			? n->group_key
-			: arena_printf(a, "ungrouped-%lld", (long long)n->id),
-		"created_at", render_time(n->created_at), "account",
-		render_account(a, &from));
-	if (n->status_id) {
-		status s;
-		if (!status_load_visible(a, viewer, n->status_id, &s)) {
-			json_decref(j);
-			return NULL;
-		}
-		json_object_set_new(j, "status", render_status(a, &s, viewer));
+				       READ_NOTIFICATIONS))
+		return false;
+	if (!n->status_id)
+		return true;
+	status *s = arena_alloc(a, sizeof *s);
+	if (!status_load_visible(a, viewer, n->status_id, s))
+		return false;
+	*out = s;
+	return true;
+}
+
+/* Append s as a JSON string. */
+static void put_string(buf *b, const char *s)
+{
+	json_t *j = json_string(s);
+	json_dump_callback(j, dump_to_buf, b, JSON_ENCODE_ANY);
+	json_decref(j);
+}
+
+/* One Notification; false (b as it was) when its sender is gone. */
+static bool put_notification(arena *a, buf *b, const notification *n,
+			     const status *s, const status_flags *flags,
+			     int64_t viewer)
+{
+	size_t start = b->len;
+	char when[TIME_RFC3339_LEN];
+	time_format_rfc3339(n->created_at, when);
+	buf_printf(b, "{\"id\":\"%lld\",\"type\":", (long long)n->id);
+	put_string(b, n->type);
+	buf_puts(b, ",\"group_key\":");
+	put_string(b, n->group_key && *n->group_key
+			      ? n->group_key
+			      : arena_printf(a, "ungrouped-%lld",
+					     (long long)n->id));
+	buf_printf(b, ",\"created_at\":\"%s\",\"account\":", when);
+	if (!render_account_into(a, b, n->from_account_id)) {
+		b->len = start;
+		b->data[start] = '\0';
+		return false;
 	}
-	return j;
+	if (s) {
+		buf_puts(b, ",\"status\":");
+		put_status(a, b, s, &flags[0], &flags[1], viewer);
+	}
+	buf_putc(b, '}');
+	return true;
+}
+
+size_t render_notifications_into(arena *a, buf *b, const notification *items,
+				 size_t n, int64_t viewer)
+{
+	status **st = arena_alloc(a, (n + 1) * sizeof *st);
+	bool *shown = arena_alloc(a, n + 1);
+	/* the viewer's flags of every status on the page: one query */
+	int64_t *ids = arena_alloc(a, (2 * n + 1) * sizeof *ids);
+	for (size_t i = 0; i < n; i++) {
+		shown[i] = notification_load(a, &items[i], viewer, &st[i]);
+		ids[2 * i] = st[i] ? st[i]->id : 0;
+		ids[2 * i + 1] = st[i] && st[i]->reblog ? st[i]->reblog->id : 0;
+	}
+	status_flags *flags = arena_alloc(a, (2 * n + 1) * sizeof *flags);
+	store_status_flags(viewer, ids, 2 * n, flags);
+	size_t written = 0;
+	buf_putc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (!shown[i])
+			continue;
+		size_t before = b->len;
+		if (written)
+			buf_putc(b, ',');
+		if (put_notification(a, b, &items[i], st[i], &flags[2 * i],
+				     viewer))
+			written++;
+		else
+			b->data[b->len = before] = '\0';
+	}
+	buf_putc(b, ']');
+	return written;
+}
+
+bool render_notification_into(arena *a, buf *b, const notification *n,
+			      int64_t viewer)
+{
+	status *s;
+	if (!notification_load(a, n, viewer, &s))
+		return false;
+	int64_t ids[2] = {s ? s->id : 0, s && s->reblog ? s->reblog->id : 0};
+	status_flags flags[2];
+	store_status_flags(viewer, ids, 2, flags);
+	return put_notification(a, b, n, s, flags, viewer);
 }
 
 json_t *render_app(arena *a, const app *ap, bool with_secret)

@@ -48,7 +48,18 @@ void render_status_into(arena *a, buf *b, const status *s, int64_t viewer);
 json_t *render_statuses(arena *a, status *const *items, size_t n,
 			int64_t viewer);
 json_t *render_relationship(arena *a, int64_t viewer, int64_t target);
-json_t *render_notification(arena *a, const notification *n, int64_t viewer);
+/* Append the Account of id (cached; loaded on a miss) to b; false (b
+ * untouched) when there is no such account. */
+bool render_account_into(arena *a, buf *b, int64_t id);
+/* Append the Notifications viewer may be shown of items[0..n) as a JSON
+ * array to b (the others are left out: a hidden sender, a hidden or gone
+ * status); returns how many were written. */
+size_t render_notifications_into(arena *a, buf *b, const notification *items,
+				 size_t n, int64_t viewer);
+/* Append one Notification object to b, or false (b untouched) when viewer
+ * is not shown it. */
+bool render_notification_into(arena *a, buf *b, const notification *n,
+			      int64_t viewer);
 json_t *render_app(arena *a, const app *ap, bool with_secret);
 
 #endif

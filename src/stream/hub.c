@@ -1159,16 +1159,14 @@ static void on_notification(arena *a, uint64_t seq, const event *ev)
 	notification n;
 	if (!store_notification_get(ev->account_id, ev->id, &n, a))
 		return;
-	json_t *j = render_notification(a, &n, ev->account_id);
-	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
-	if (!text)
+	buf text;
+	buf_init(&text, a);
+	if (!render_notification_into(a, &text, &n, ev->account_id))
 		return;
 	delivery d = {.seq = seq,
 		      .event = "notification",
-		      .payload = arena_strdup(a, text),
+		      .payload = text.data,
 		      .a = a};
-	free(text);
 	deliver_account(&d, STREAM_USER, ev->account_id, NULL);
 	deliver_account(&d, STREAM_USER_NOTIFICATION, ev->account_id, NULL);
 	delivery_end(&d);

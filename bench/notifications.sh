@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# bench/notifications.sh — grouped notifications of an account that has
+# received a million.
+#
+#   bench/notifications.sh [BINARY]   BINARY defaults to build/chorus (built)
+#
+# Issue 12: "Grouped notifications for an account with 1 000 000
+# notifications: p99 ≤ 20 ms." On a copy of bench/run.sh's data set, the
+# data set's user receives NOTIFICATIONS notifications (written with the
+# sqlite3 shell while no server has the copy open, through the same
+# triggers that keep the groups as the server's own writes do): favourites
+# and boosts of its 200 newest posts from the data set's accounts, follows,
+# and mentions, spread over the last 30 days, so there are groups of every
+# size (a post with thousands of favourites, a mention alone). Then wrk
+# reads, signed in as that user:
+#   grouped   GET /api/v2/notifications?limit=40   (the first page)
+#   deep      the same, 25 pages down (max_id of the 1 000th group)
+#   v1        GET /api/v1/notifications?limit=40   (for comparison)
+#   unread    GET /api/v2/notifications/unread_count
+# and reports req/s and p50/p99 (target: p99 ≤ 20 ms for grouped and deep).
+#
+# Environment (defaults in brackets):
+#   NOTIFICATIONS [1000000]  DURATION [10]  WARMUP [2]  CONNECTIONS [32]
+#   THREADS [2]  ACCOUNTS [1000]  STATUSES [100000]  PORT [38098]
+#   MAX_SECONDS [900]
+#
+# Results go to bench/out/notifications-results.md (also printed); raw wrk
+# output and the copy to bench/out/notifications/.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+OUT=$ROOT/bench/out
+
+NOTIFICATIONS=${NOTIFICATIONS:-1000000}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+WRK_TIMEOUT=${WRK_TIMEOUT:-10s}
+ACCOUNTS=${ACCOUNTS:-1000}
+STATUSES=${STATUSES:-100000}
+PORT=${PORT:-38098}
+MAX_SECONDS=${MAX_SECONDS:-900}
+TARGET_P99_MS=20
+
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_bound "$@"
+
+scripts/deps.sh bench # wrk, the sqlite3 shell
+BIN_GIVEN=${1:-}
+if [ -z "$BIN_GIVEN" ]; then
+	echo "== build"
+	make -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+	BIN_GIVEN=build/chorus
+fi
+
+DATA=$OUT/data
+INFO=$OUT/bench-data.txt
+mkdir -p "$OUT"
+bench_data_ensure "$DATA" "$OUT/bench-data.log" "$ACCOUNTS" "$STATUSES" 0
+USER_NAME=$(info user)
+USER_PASS=$(info password)
+
+WORK=$OUT/notifications
+rm -rf "$WORK"
+mkdir -p "$WORK/wrk"
+BIN=$WORK/chorus
+cp "$BIN_GIVEN" "$BIN"
+COPY=$WORK/data
+cp -a "$DATA" "$COPY"
+"$BIN" init --data "$COPY" >"$WORK/init.log" 2>&1 ||
+	die "chorus init failed: $(tail -3 "$WORK/init.log")"
+DB=$COPY/chorus.db
+
+READER_ID=$(sqlite3 -readonly "$DB" "SELECT id FROM accounts
+	WHERE username_key = lower('$USER_NAME') AND domain IS NULL")
+[ -n "$READER_ID" ] || die "no account $USER_NAME in the data set"
+
+# Notification i (1…N), oldest first, over the last 30 days: every 10th a
+# mention (alone), every 10th + 1 a follow, the rest favourites (3 in 4) and
+# boosts of one of the reader's 200 newest posts, the popular ones more
+# often (post i*i mod 200). The sender is account i mod (accounts - 1) past
+# the reader, which keeps one act per sender, type and post unique enough;
+# a repeat is skipped (INSERT OR IGNORE, the server's unique index). Ids are
+# the server's kind (milliseconds << 16 | sequence). Group keys are the
+# server's (type-post-hour), one per twelve hours.
+echo "== $NOTIFICATIONS notifications for $USER_NAME (id $READER_ID)"
+start=$(date +%s)
+sqlite3 -bail "$DB" <<SQL
+PRAGMA journal_mode = WAL;
+BEGIN;
+CREATE TEMP TABLE posts AS SELECT id, row_number() OVER (ORDER BY id DESC) - 1
+	AS k FROM statuses WHERE account_id = $READER_ID AND reblog_of_id IS NULL
+	ORDER BY id DESC LIMIT 200;
+CREATE TEMP TABLE senders AS SELECT id, row_number() OVER (ORDER BY id) - 1
+	AS k FROM accounts WHERE id <> $READER_ID;
+CREATE TEMP TABLE params AS SELECT
+	CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) AS now,
+	(SELECT count(*) FROM senders) AS nsend,
+	(SELECT count(*) FROM posts) AS nposts;
+INSERT OR IGNORE INTO notifications (id, account_id, type, from_account_id,
+	status_id, created_at, group_key)
+WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq
+	WHERE i < $NOTIFICATIONS),
+acts AS (SELECT i,
+	(SELECT now FROM params) - 30 * 86400000
+		+ i * (30 * 86400000 / $NOTIFICATIONS) AS at,
+	CASE WHEN i % 10 = 0 THEN 'mention' WHEN i % 10 = 1 THEN 'follow'
+	     WHEN i % 4 = 0 THEN 'reblog' ELSE 'favourite' END AS type,
+	(SELECT id FROM senders WHERE k = i % (SELECT nsend FROM params))
+		AS sender,
+	(SELECT id FROM posts WHERE k = (i * i) % (SELECT nposts FROM params))
+		AS post
+	FROM seq)
+SELECT (at << 16) + i % 65536, $READER_ID, type, sender,
+	CASE WHEN type = 'follow' THEN NULL ELSE post END, at,
+	CASE WHEN type = 'mention' THEN 'ungrouped-' || i
+	     WHEN type = 'follow' THEN 'follow-' || (at / 43200000 * 12)
+	     ELSE type || '-' || post || '-' || (at / 43200000 * 12) END
+FROM acts;
+COMMIT;
+SQL
+got=$(sqlite3 -readonly "$DB" "SELECT (SELECT count(*) FROM notifications
+	WHERE account_id = $READER_ID) || ' ' || (SELECT count(*) FROM
+	notification_groups WHERE account_id = $READER_ID)")
+read -r NNOTES NGROUPS <<<"$got"
+echo "   $NNOTES notifications in $NGROUPS groups ($(($(date +%s) - start)) s)"
+[ "$NNOTES" -ge $((NOTIFICATIONS * 9 / 10)) ] ||
+	die "only $NNOTES notifications were written"
+
+port_busy "$PORT" && die "port $PORT is in use (set PORT)"
+printf '[server]\naccess_log = false\n' >"$WORK/bench.ini"
+"$BIN" serve --config "$WORK/bench.ini" --data "$COPY" --port "$PORT" \
+	>"$WORK/chorus.log" 2>&1 &
+CHORUS_PID=$!
+BASE=http://127.0.0.1:$PORT
+chorus_wait "$BASE" "$WORK/chorus.log"
+TOKEN=$(chorus_token "$BASE" "$USER_NAME" "$USER_PASS")
+AUTH="Authorization: Bearer $TOKEN"
+
+# the 1 000th group's newest notification: 25 pages of 40 down
+DEEP_MAX=$(sqlite3 -readonly "$DB" "SELECT latest_id FROM notification_groups
+	WHERE account_id = $READER_ID ORDER BY latest_id DESC LIMIT 1 OFFSET 999")
+ENDPOINTS="grouped|/api/v2/notifications?limit=40
+deep|/api/v2/notifications?limit=40&max_id=$DEEP_MAX
+v1|/api/v1/notifications?limit=40
+unread|/api/v2/notifications/unread_count"
+
+ROWS=""
+MET=yes
+while IFS='|' read -r name path; do
+	code=$(curl -sS --max-time 10 -H "$AUTH" -o "$WORK/$name.json" \
+		-w '%{http_code}' "$BASE$path")
+	[ "$code" = 200 ] || die "GET $path answered $code"
+	echo "== GET $path ($(wc -c <"$WORK/$name.json") bytes)"
+	wait_idle
+	timeout $((WARMUP + 30)) wrk -t "$THREADS" -c "$CONNECTIONS" \
+		-d "${WARMUP}s" --timeout "$WRK_TIMEOUT" -H "$AUTH" \
+		"$BASE$path" >/dev/null
+	wait_idle
+	timeout $((DURATION + 30)) wrk -t "$THREADS" -c "$CONNECTIONS" \
+		-d "${DURATION}s" --timeout "$WRK_TIMEOUT" --latency -H "$AUTH" \
+		"$BASE$path" >"$WORK/wrk/$name.txt"
+	rps=$(wrk_rps "$WORK/wrk/$name.txt")
+	p50=$(wrk_ms "$WORK/wrk/$name.txt" 50)
+	p99=$(wrk_ms "$WORK/wrk/$name.txt" 99)
+	errs=$(wrk_errors "$WORK/wrk/$name.txt")
+	ok=–
+	case $name in
+	grouped | deep)
+		ok=$(awk -v p="$p99" -v t="$TARGET_P99_MS" 'BEGIN {
+			print (p + 0 <= t) ? "yes" : "**no**" }')
+		[ "$ok" = yes ] && [ "$errs" = 0 ] || MET=no
+		;;
+	esac
+	echo "   $rps req/s, p50 $p50 ms, p99 $p99 ms, $errs errors"
+	ROWS="$ROWS| GET $path | $rps | $p50 | $p99 | $errs | $ok |
+"
+done <<<"$ENDPOINTS"
+
+rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+{
+	echo "# grouped notifications: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $rev"
+	echo
+	echo "$NNOTES notifications in $NGROUPS groups for one account" \
+		"(data set $ACCOUNTS accounts, $STATUSES statuses);" \
+		"wrk -t$THREADS -c$CONNECTIONS ${DURATION}s after ${WARMUP}s;" \
+		"load $(cut -d' ' -f1-3 /proc/loadavg)."
+	echo
+	echo "| read | req/s | p50 ms | p99 ms | errors | p99 ≤ $TARGET_P99_MS ms |"
+	echo "|---|---:|---:|---:|---:|---|"
+	printf '%s' "$ROWS"
+	echo
+	echo "Targets met: $MET."
+} | tee "$OUT/notifications-results.md"
