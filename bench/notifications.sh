@@ -9,9 +9,10 @@
 # data set's user receives NOTIFICATIONS notifications (written with the
 # sqlite3 shell while no server has the copy open, through the same
 # triggers that keep the groups as the server's own writes do): favourites
-# and boosts of its 200 newest posts from the data set's accounts, follows,
-# and mentions, spread over the last 30 days, so there are groups of every
-# size (a post with thousands of favourites, a mention alone). Then wrk
+# and boosts of its 200 newest posts from the data set's accounts and 4 000
+# more, follows, and mentions, spread over the last 30 days, so there are
+# groups of every size (a post's favourites of twelve hours, a mention
+# alone). Then wrk
 # reads, signed in as that user:
 #   grouped   GET /api/v2/notifications?limit=40   (the first page)
 #   deep      the same, 25 pages down (max_id of the 1 000th group)
@@ -78,28 +79,42 @@ READER_ID=$(sqlite3 -readonly "$DB" "SELECT id FROM accounts
 	WHERE username_key = lower('$USER_NAME') AND domain IS NULL")
 [ -n "$READER_ID" ] || die "no account $USER_NAME in the data set"
 
-# Notification i (1…N), oldest first, over the last 30 days: every 10th a
-# mention (alone), every 10th + 1 a follow, the rest favourites (3 in 4) and
-# boosts of one of the reader's 200 newest posts, the popular ones more
-# often (post i*i mod 200). The sender is account i mod (accounts - 1) past
-# the reader, which keeps one act per sender, type and post unique enough;
-# a repeat is skipped (INSERT OR IGNORE, the server's unique index). Ids are
-# the server's kind (milliseconds << 16 | sequence). Group keys are the
-# server's (type-post-hour), one per twelve hours.
+# EXTRA senders are added to the data set's accounts (they never post; the
+# trigger that indexes a new account for search needs chorus's own
+# tokenizer, which the sqlite3 shell lacks: it is dropped for the insert
+# and put back as it was). Notification i (1…N), oldest first, over the
+# last 30 days: every 10th a mention (alone), every 10th + 1 a follow, the
+# rest favourites (3 in 4) and boosts of one of the reader's 200 newest
+# posts (post i mod 200, so every post draws thousands). The sender is
+# account i mod 4999 (prime: with the post, one act per sender, type and
+# post until i passes 999 800); a repeat is skipped (INSERT OR IGNORE, the
+# server's unique index). Ids are the server's kind (milliseconds << 16 |
+# sequence), group keys the server's (type-post-hour), one per twelve hours.
+EXTRA=4000
 echo "== $NOTIFICATIONS notifications for $USER_NAME (id $READER_ID)"
 start=$(date +%s)
+SEARCH_TRIGGER=$(sqlite3 -readonly "$DB" "SELECT sql FROM sqlite_master
+	WHERE type = 'trigger' AND name = 'account_search_insert'")
 sqlite3 -bail "$DB" <<SQL
-PRAGMA journal_mode = WAL;
 BEGIN;
+DROP TRIGGER IF EXISTS account_search_insert;
+CREATE TEMP TABLE params AS SELECT
+	CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) AS now,
+	(SELECT max(id) FROM accounts) AS base;
+INSERT INTO accounts (id, username, username_key, display_name, created_at)
+WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq
+	WHERE i < $EXTRA)
+SELECT (SELECT base FROM params) + i, printf('crowd%04d', i),
+	printf('crowd%04d', i), printf('Crowd %d', i), (SELECT now FROM params)
+FROM seq;
+${SEARCH_TRIGGER:+$SEARCH_TRIGGER;}
 CREATE TEMP TABLE posts AS SELECT id, row_number() OVER (ORDER BY id DESC) - 1
 	AS k FROM statuses WHERE account_id = $READER_ID AND reblog_of_id IS NULL
 	ORDER BY id DESC LIMIT 200;
 CREATE TEMP TABLE senders AS SELECT id, row_number() OVER (ORDER BY id) - 1
 	AS k FROM accounts WHERE id <> $READER_ID;
-CREATE TEMP TABLE params AS SELECT
-	CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) AS now,
-	(SELECT count(*) FROM senders) AS nsend,
-	(SELECT count(*) FROM posts) AS nposts;
+CREATE INDEX temp.senders_k ON senders(k);
+CREATE INDEX temp.posts_k ON posts(k);
 INSERT OR IGNORE INTO notifications (id, account_id, type, from_account_id,
 	status_id, created_at, group_key)
 WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq
@@ -109,9 +124,8 @@ acts AS (SELECT i,
 		+ i * (30 * 86400000 / $NOTIFICATIONS) AS at,
 	CASE WHEN i % 10 = 0 THEN 'mention' WHEN i % 10 = 1 THEN 'follow'
 	     WHEN i % 4 = 0 THEN 'reblog' ELSE 'favourite' END AS type,
-	(SELECT id FROM senders WHERE k = i % (SELECT nsend FROM params))
-		AS sender,
-	(SELECT id FROM posts WHERE k = (i * i) % (SELECT nposts FROM params))
+	(SELECT id FROM senders WHERE k = i % 4999) AS sender,
+	(SELECT id FROM posts WHERE k = i % (SELECT count(*) FROM posts))
 		AS post
 	FROM seq)
 SELECT (at << 16) + i % 65536, $READER_ID, type, sender,
