@@ -15,6 +15,7 @@ static const char *const *type_list(http_req *r, const char *key)
 
 void notifications_index(http_req *r)
 {
+	render_set_context(READ_NOTIFICATIONS);
 	page p;
 	api_page(r, &p, NOTIFICATIONS_DEFAULT, NOTIFICATIONS_MAX);
 	int64_t viewer = api_viewer(r);
@@ -36,6 +37,7 @@ void notifications_index(http_req *r)
 
 void notifications_show(http_req *r)
 {
+	render_set_context(READ_NOTIFICATIONS);
 	int64_t id;
 	if (!api_path_id(r, 0, &id))
 		return;
@@ -110,7 +112,8 @@ static bool grouped_add(arena *a, grouped *g, const notification_group *ng,
 			int64_t viewer)
 {
 	status s;
-	if (ng->status_id && !status_load_visible(a, viewer, ng->status_id, &s))
+	if (ng->status_id && !status_load_listed(a, viewer, ng->status_id,
+						 READ_NOTIFICATIONS, &s))
 		return false;
 	int64_t senders[GROUP_SAMPLES * 2];
 	size_t n = store_notification_group_senders(viewer, ng->key, 0, senders,
@@ -158,6 +161,7 @@ static bool grouped_add(arena *a, grouped *g, const notification_group *ng,
 
 void notifications_v2_index(http_req *r)
 {
+	render_set_context(READ_NOTIFICATIONS);
 	page p;
 	api_page(r, &p, NOTIFICATIONS_DEFAULT, NOTIFICATIONS_MAX);
 	int64_t viewer = api_viewer(r);
@@ -177,6 +181,7 @@ void notifications_v2_index(http_req *r)
 
 void notifications_v2_show(http_req *r)
 {
+	render_set_context(READ_NOTIFICATIONS);
 	int64_t viewer = api_viewer(r);
 	notification_group ng;
 	grouped g;
