@@ -189,7 +189,8 @@ typedef enum read_context {
 /* Whether a list read in ctx shows s (which viewer may see): not when
  * viewer blocks its author (or the boosted post's), or mutes them
  * (except on the muted one's profile; in notifications only a mute that
- * silences them), or blocks their domain. */
+ * silences them), or blocks their domain, or a hide filter of viewer's
+ * for ctx matches it (visibility_filtered). */
 bool visibility_listed(arena *a, int64_t viewer, const status *s,
 		       read_context ctx);
 /* The same for an account in a list read in ctx (favourited_by, the
