@@ -278,6 +278,7 @@ void accounts_lookup(http_req *r)
 
 void accounts_statuses(http_req *r)
 {
+	render_set_context(READ_PROFILE);
 	account acc;
 	if (!path_account(r, &acc))
 		return;

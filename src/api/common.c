@@ -47,6 +47,7 @@ bool api_guard(http_req *r, const http_route *route)
 {
 	/* the token lookup and the handler's reads share one snapshot */
 	store_read_begin();
+	render_set_context(READ_THREAD);
 	const char *token = bearer_token(r);
 	if (!token) {
 		if (route->auth == API_PUBLIC)

@@ -20,6 +20,7 @@ static const char *const *type_list(http_req *r, const char *key)
 
 void notifications_index(http_req *r)
 {
+	render_set_context(READ_NOTIFICATIONS);
 	page p;
 	api_page(r, &p, NOTIFICATIONS_DEFAULT, NOTIFICATIONS_MAX);
 	int64_t viewer = api_viewer(r);
@@ -51,6 +52,7 @@ void notifications_index(http_req *r)
 
 void notifications_show(http_req *r)
 {
+	render_set_context(READ_NOTIFICATIONS);
 	int64_t id;
 	if (!api_path_id(r, 0, &id))
 		return;
@@ -158,7 +160,8 @@ static bool grouped_add(arena *a, grouped *g, const notification_group *ng,
 	status *s = NULL;
 	if (ng->status_id) {
 		s = arena_alloc(a, sizeof *s);
-		if (!status_load_visible(a, viewer, ng->status_id, s))
+		if (!status_load_listed(a, viewer, ng->status_id,
+					READ_NOTIFICATIONS, s))
 			return false;
 	}
 	int64_t senders[GROUP_SAMPLES * 2], sample[GROUP_SAMPLES];
@@ -204,6 +207,7 @@ static bool grouped_add(arena *a, grouped *g, const notification_group *ng,
 
 void notifications_v2_index(http_req *r)
 {
+	render_set_context(READ_NOTIFICATIONS);
 	page p;
 	api_page(r, &p, NOTIFICATIONS_DEFAULT, NOTIFICATIONS_MAX);
 	int64_t viewer = api_viewer(r);
@@ -223,6 +227,7 @@ void notifications_v2_index(http_req *r)
 
 void notifications_v2_show(http_req *r)
 {
+	render_set_context(READ_NOTIFICATIONS);
 	int64_t viewer = api_viewer(r);
 	notification_group ng;
 	grouped g;

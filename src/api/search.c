@@ -109,6 +109,7 @@ static json_t *found_hashtags(http_req *r, const char *q,
 
 void search_v2(http_req *r)
 {
+	render_set_context(READ_PUBLIC);
 	const char *raw = http_param_get(r, "q");
 	char *q = raw ? strip(&r->arena, raw) : NULL;
 	if (!q || !*q) {

@@ -16,6 +16,7 @@ static void reply_page(http_req *r, const status_page *out)
 
 void timelines_home(http_req *r)
 {
+	render_set_context(READ_HOME);
 	page p;
 	api_page(r, &p, TIMELINE_DEFAULT, TIMELINE_MAX);
 	status_page out;
@@ -26,6 +27,7 @@ void timelines_home(http_req *r)
 
 void timelines_public(http_req *r)
 {
+	render_set_context(READ_PUBLIC);
 	page p;
 	api_page(r, &p, TIMELINE_DEFAULT, TIMELINE_MAX);
 	status_page out;
@@ -92,6 +94,7 @@ static bool tag_filter_keep(const status *s, void *ctx)
 
 void timelines_tag(http_req *r)
 {
+	render_set_context(READ_PUBLIC);
 	page p;
 	api_page(r, &p, TIMELINE_DEFAULT, TIMELINE_MAX);
 	const char *name = http_path_param(r, 0);

@@ -85,6 +85,7 @@ void trends_tags(http_req *r)
 
 void trends_statuses(http_req *r)
 {
+	render_set_context(READ_PUBLIC);
 	offset_page p;
 	if (!parse_offset_page(r, TRENDS_STATUSES_DEFAULT, TRENDS_STATUSES_MAX,
 			       &p))

@@ -189,7 +189,8 @@ typedef enum read_context {
 /* Whether a list read in ctx shows s (which viewer may see): not when
  * viewer blocks its author (or the boosted post's), or mutes them
  * (except on the muted one's profile; in notifications only a mute that
- * silences them), or blocks their domain. */
+ * silences them), or blocks their domain, or a hide filter of viewer's
+ * for ctx matches it (visibility_filtered). */
 bool visibility_listed(arena *a, int64_t viewer, const status *s,
 		       read_context ctx);
 /* The same for an account in a list read in ctx (favourited_by, the
@@ -211,6 +212,22 @@ typedef enum notification_fate {
 notification_fate visibility_notification_fate(arena *a, int64_t recipient,
 					       int64_t from, const char *type,
 					       int64_t status_id);
+/* One of the viewer's filters that a status matched (Mastodon's
+ * FilterResult): the filter without its rules, the keywords that matched
+ * (as the viewer wrote them) and the filtered status ids that did. */
+typedef struct filter_result {
+	const store_filter *filter;
+	const char **keyword_matches;
+	size_t nkeyword_matches;
+	int64_t *status_matches;
+	size_t nstatus_matches;
+} filter_result;
+/* The viewer's active filters of ctx that s (or what it boosts)
+ * matches, in *out (arena), their count. The viewer's own posts match
+ * none. Matching reads no database: the filters are kept with the
+ * relations, their keywords folded (filter_pattern). */
+size_t visibility_filtered(arena *a, int64_t viewer, const status *s,
+			   read_context ctx, filter_result **out);
 /* Everyone a list would not show s to (visibility_listed turned around,
  * for a stream's many readers at once): ascending ids in *out (arena),
  * their count. Domain blocks are not in it: there are no remote accounts
@@ -440,6 +457,91 @@ dom_err account_mute(arena *a, const principal *p, int64_t target, bool on,
  * something not a host name, or our own. */
 dom_err domain_block(arena *a, const principal *p, const char *domain, bool on,
 		     const char **msg);
+/* ---- filters.c ---- */
+typedef enum filter_action {
+	FILTER_WARN = 0, /* shown, with Status.filtered */
+	FILTER_HIDE = 1, /* left out of lists server-side */
+	FILTER_BLUR = 2, /* shown blurred (Mastodon 4.4) */
+} filter_action;
+enum {
+	FILTER_TITLE_MAX = 256,		       /* characters, as Mastodon */
+	FILTER_KEYWORD_MAX = 512,	       /* bytes of one keyword */
+	FILTER_EXPIRES_MAX = MUTE_MAX_SECONDS, /* expires_in's longest */
+	FILTER_CONTEXTS_ALL = (1 << 5) - 1,    /* every read_context */
+	FILTER_BUCKETS = 1024,		       /* matcher hash buckets */
+};
+/* Mastodon's names of a context (home, notifications, public, thread,
+ * account) and of an action; static strings. The parsers return -1 for
+ * a name that is none. */
+const char *filter_context_name(read_context c);
+int filter_context_parse(const char *name);
+const char *filter_action_name(int action);
+int filter_action_parse(const char *name);
+
+/* A change to a filter as a client sends it; NULL / false: unchanged
+ * (on create, title and contexts are required, the action is warn). */
+typedef struct filter_change {
+	const char *title;
+	const char *const *contexts;
+	size_t ncontexts;
+	const char *action;
+	bool has_expires;
+	int64_t expires_in; /* seconds; 0: never */
+	/* keywords to add (id 0) or update (id), ids to delete */
+	store_filter_keyword *keywords;
+	size_t nkeywords;
+	const int64_t *destroy;
+	size_t ndestroy;
+} filter_change;
+/* Create (id 0) or update one of p's filters; *out receives it as
+ * stored (arena). DOM_NOT_FOUND (not p's), DOM_INVALID with *msg; on
+ * failure nothing is changed. */
+dom_err filter_save(arena *a, const principal *p, int64_t id,
+		    const filter_change *c, store_filter *out,
+		    const char **msg);
+/* Add (k->id 0) or update a keyword of one of p's filters (k->filter_id);
+ * k->id receives a new keyword's id. DOM_NOT_FOUND, DOM_INVALID. */
+dom_err filter_keyword_save(const principal *p, store_filter_keyword *k,
+			    const char **msg);
+/* Filter status_id (which p may see) under p's filter; fs->id receives
+ * the new id. DOM_NOT_FOUND, DOM_INVALID (already filtered there). */
+dom_err filter_status_add(arena *a, const principal *p, int64_t filter_id,
+			  int64_t status_id, store_filter_status *fs,
+			  const char **msg);
+
+/* Matching. A keyword becomes a pattern: its search tokens
+ * (text_search_tokens: NFKC, case and Latin diacritics folded, each Han
+ * ideograph or kana its own token) joined by single spaces, between
+ * spaces when whole_word; so "Café" matches "cafe", "cat" as a whole
+ * word does not match "category", and a Han keyword matches inside a Han
+ * run, where no spaces separate words. A keyword with no letters or
+ * digits (an emoji) is matched as it is written. A status's texts become
+ * the haystack the same way (filter_haystack), and the matcher finds
+ * every pattern in it in one pass over the haystack, buckets keyed by
+ * the pattern's first two bytes. */
+const char *filter_pattern(arena *a, const char *keyword, bool whole_word);
+typedef struct filter_matcher {
+	const char *const *patterns;
+	size_t *lens;
+	size_t n;
+	uint32_t head[FILTER_BUCKETS]; /* 1 + the first pattern, 0: none */
+	uint32_t *next;		       /* 1 + the next in the bucket */
+	uint32_t *singles;	       /* one-byte patterns */
+	size_t nsingles;
+	bool raw; /* some pattern is matched as written */
+} filter_matcher;
+/* Compile n patterns (kept by pointer) into m; arena memory. */
+void filter_matcher_build(filter_matcher *m, arena *a,
+			  const char *const *patterns, size_t n);
+/* The folded texts (NULL ones skipped) m scans, in *len bytes (arena). */
+const char *filter_haystack(arena *a, const filter_matcher *m,
+			    const char *const *texts, size_t ntexts,
+			    size_t *len);
+/* Set hit[i] for every pattern i found in the haystack; the number of
+ * patterns found. */
+size_t filter_matcher_scan(const filter_matcher *m, const char *hay, size_t len,
+			   bool *hit);
+
 /* Record a notification unless recipient == actor, or the recipient
  * would not be shown it (visibility_account_listed). */
 void notify(int64_t recipient, const char *type, int64_t from,

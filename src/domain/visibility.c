@@ -12,7 +12,9 @@
  * A reader's blocks, mutes and domain blocks are read once and kept: in
  * cache_relations (shared, invalidated when either side changes them)
  * and, for the thread's current request, in a memo, so a check is a
- * binary search. */
+ * binary search. The reader's active keyword filters ride in the same
+ * blob, their keywords folded, and are compiled into the memo
+ * (filters.c), so matching a status reads no database. */
 #include "core/buf.h"
 #include "core/cache.h"
 #include "core/time.h"
@@ -23,11 +25,22 @@
 #include <string.h>
 
 /* The cached form: this header, then n relations, then the domains as
- * NUL-terminated strings. */
+ * NUL-terminated strings, then the filters (filters_put). */
 typedef struct relations_head {
 	uint64_t n, ndomains;
-	int64_t until; /* the earliest end of a mute (0: none ends) */
+	int64_t until; /* the earliest end of a mute or filter (0: none) */
+	uint64_t nfilters, nkeywords, nstatuses;
 } relations_head;
+
+/* A keyword or filtered status of the reader's, by its filter's index. */
+typedef struct filter_keyword_ref {
+	uint32_t filter;
+	const char *keyword; /* as written, for keyword_matches */
+} filter_keyword_ref;
+typedef struct filter_status_ref {
+	int64_t status_id;
+	uint32_t filter;
+} filter_status_ref;
 
 typedef struct relations {
 	int64_t reader;
@@ -38,10 +51,140 @@ typedef struct relations {
 	size_t n;
 	const char **domains;
 	size_t ndomains;
-	arena a; /* what rel and domains point into */
+	/* active filters; contexts: those any applies in, hides: those a
+	 * hide filter applies in, words: those a keyword applies in */
+	store_filter *filters;
+	size_t nfilters;
+	filter_keyword_ref *keywords; /* the matcher's patterns, in order */
+	filter_status_ref *statuses;  /* by status id */
+	size_t nstatuses;
+	unsigned contexts, hides, words;
+	filter_matcher matcher;
+	arena a; /* what rel, domains and the filters point into */
 } relations;
 
 static _Thread_local relations memo;
+
+static void put_i64(buf *b, int64_t v)
+{
+	buf_append(b, &v, sizeof v);
+}
+
+/* Read what put_i64 and NUL-terminated strings wrote; false past end. */
+static bool get_i64(const char **p, const char *end, int64_t *v)
+{
+	if ((size_t)(end - *p) < sizeof *v)
+		return false;
+	memcpy(v, *p, sizeof *v);
+	*p += sizeof *v;
+	return true;
+}
+
+static bool get_str(const char **p, const char *end, const char **s)
+{
+	const char *nul = memchr(*p, '\0', (size_t)(end - *p));
+	if (!nul)
+		return false;
+	*s = *p;
+	*p = nul + 1;
+	return true;
+}
+
+/* Compile the decoded filters: their patterns into the matcher, and
+ * the contexts they apply in. */
+static void filters_compile(relations *r, const char **patterns, size_t nkw)
+{
+	r->contexts = r->hides = r->words = 0;
+	for (size_t i = 0; i < r->nfilters; i++) {
+		const store_filter *f = &r->filters[i];
+		r->contexts |= f->contexts;
+		if (f->action == FILTER_HIDE)
+			r->hides |= f->contexts;
+	}
+	for (size_t i = 0; i < nkw; i++)
+		r->words |= r->filters[r->keywords[i].filter].contexts;
+	filter_matcher_build(&r->matcher, &r->a, patterns, nkw);
+}
+
+/* Append the reader's active filters in the cached form: per filter its
+ * id, contexts, action, end and title; per keyword its filter's index,
+ * the keyword and its pattern; per status its id and filter's index. */
+static void filters_put(buf *b, arena *a, const store_filter *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		put_i64(b, f[i].id);
+		put_i64(b, f[i].contexts);
+		put_i64(b, f[i].action);
+		put_i64(b, f[i].expires_at);
+		buf_append(b, f[i].title, strlen(f[i].title) + 1);
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < f[i].nkeywords; k++) {
+			const store_filter_keyword *kw = &f[i].keywords[k];
+			const char *pat =
+				filter_pattern(a, kw->keyword, kw->whole_word);
+			put_i64(b, (int64_t)i);
+			buf_append(b, kw->keyword, strlen(kw->keyword) + 1);
+			buf_append(b, pat, strlen(pat) + 1);
+		}
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < f[i].nstatuses; k++) {
+			put_i64(b, f[i].statuses[k].status_id);
+			put_i64(b, (int64_t)i);
+		}
+}
+
+static int status_ref_order(const void *x, const void *y)
+{
+	const filter_status_ref *a = x, *b = y;
+	return a->status_id < b->status_id ? -1 : a->status_id > b->status_id;
+}
+
+/* Decode what filters_put wrote at p; false when it is cut short. */
+static bool filters_decode(relations *r, const relations_head *h, const char *p,
+			   const char *end)
+{
+	r->nfilters = h->nfilters;
+	r->filters =
+		arena_alloc(&r->a, (h->nfilters + 1) * sizeof(store_filter));
+	for (size_t i = 0; i < h->nfilters; i++) {
+		store_filter *f = &r->filters[i];
+		int64_t contexts, action;
+		memset(f, 0, sizeof *f);
+		if (!get_i64(&p, end, &f->id) || !get_i64(&p, end, &contexts) ||
+		    !get_i64(&p, end, &action) ||
+		    !get_i64(&p, end, &f->expires_at) ||
+		    !get_str(&p, end, &f->title))
+			return false;
+		f->contexts = (unsigned)contexts;
+		f->action = (int)action;
+	}
+	const char **patterns =
+		arena_alloc(&r->a, (h->nkeywords + 1) * sizeof *patterns);
+	r->keywords =
+		arena_alloc(&r->a, (h->nkeywords + 1) * sizeof *r->keywords);
+	for (size_t i = 0; i < h->nkeywords; i++) {
+		int64_t fi;
+		if (!get_i64(&p, end, &fi) || (uint64_t)fi >= h->nfilters ||
+		    !get_str(&p, end, &r->keywords[i].keyword) ||
+		    !get_str(&p, end, &patterns[i]))
+			return false;
+		r->keywords[i].filter = (uint32_t)fi;
+	}
+	r->nstatuses = h->nstatuses;
+	r->statuses =
+		arena_alloc(&r->a, (h->nstatuses + 1) * sizeof *r->statuses);
+	for (size_t i = 0; i < h->nstatuses; i++) {
+		int64_t fi;
+		if (!get_i64(&p, end, &r->statuses[i].status_id) ||
+		    !get_i64(&p, end, &fi) || (uint64_t)fi >= h->nfilters)
+			return false;
+		r->statuses[i].filter = (uint32_t)fi;
+	}
+	qsort(r->statuses, r->nstatuses, sizeof *r->statuses, status_ref_order);
+	filters_compile(r, patterns, h->nkeywords);
+	return true;
+}
 
 static bool relations_decode(relations *r, const char *data, size_t len)
 {
@@ -63,7 +206,7 @@ static bool relations_decode(relations *r, const char *data, size_t len)
 		r->domains[r->ndomains] = p;
 		p += strlen(p) + 1;
 	}
-	return true;
+	return filters_decode(r, &h, p, end);
 }
 
 static void relations_read(relations *r, int64_t now)
@@ -73,22 +216,34 @@ static void relations_read(relations *r, int64_t now)
 	size_t nd;
 	size_t n =
 		store_relations_of(&r->a, r->reader, now, &rel, &domains, &nd);
-	relations_head h = {n, nd, 0};
+	store_filter *f;
+	size_t nf = store_filters_of(&r->a, r->reader, now, true, &f);
+	relations_head h = {n, nd, 0, nf, 0, 0};
 	for (size_t i = 0; i < n; i++)
 		if (rel[i].until && (!h.until || rel[i].until < h.until))
 			h.until = rel[i].until;
+	for (size_t i = 0; i < nf; i++) {
+		if (f[i].expires_at && (!h.until || f[i].expires_at < h.until))
+			h.until = f[i].expires_at;
+		h.nkeywords += f[i].nkeywords;
+		h.nstatuses += f[i].nstatuses;
+	}
 	buf b;
 	buf_init(&b, &r->a);
 	buf_append(&b, &h, sizeof h);
 	buf_append(&b, rel, n * sizeof *rel);
 	for (size_t i = 0; i < nd; i++)
 		buf_append(&b, domains[i], strlen(domains[i]) + 1);
+	size_t filters_at = b.len;
+	filters_put(&b, &r->a, f, nf);
 	cache_put(cache_relations, r->reader, b.data, b.len);
 	r->rel = rel;
 	r->n = n;
 	r->until = h.until;
 	r->domains = domains;
 	r->ndomains = nd;
+	/* the memo reads the filters back from the same bytes */
+	filters_decode(r, &h, b.data + filters_at, b.data + b.len);
 }
 
 /* The reader's relations, as of this thread's snapshot. */
@@ -178,6 +333,103 @@ bool visibility_account_listed(arena *a, int64_t viewer, int64_t account_id,
 	return !(f & hides) && !domain_blocked(a, viewer, account_id);
 }
 
+/* The keywords of r that the status's texts hold: hit[i] for pattern i. */
+static bool *keyword_hits(arena *a, const relations *r, const status *s)
+{
+	bool *hit = arena_alloc(a, (r->matcher.n + 1) * sizeof *hit);
+	memset(hit, 0, (r->matcher.n + 1) * sizeof *hit);
+	const char *texts[] = {s->spoiler_text, s->text ? s->text : s->content};
+	size_t len;
+	const char *hay = filter_haystack(a, &r->matcher, texts, 2, &len);
+	filter_matcher_scan(&r->matcher, hay, len, hit);
+	return hit;
+}
+
+static size_t status_ref_first(const relations *r, int64_t status_id)
+{
+	size_t lo = 0, hi = r->nstatuses;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->statuses[mid].status_id < status_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Add status_id to the results of the filters of ctx that filter it. */
+static void match_status_id(arena *a, const relations *r, int64_t status_id,
+			    unsigned bit, filter_result *res)
+{
+	for (size_t i = status_ref_first(r, status_id);
+	     i < r->nstatuses && r->statuses[i].status_id == status_id; i++) {
+		filter_result *fr = &res[r->statuses[i].filter];
+		if (!(fr->filter->contexts & bit))
+			continue;
+		if (!fr->status_matches)
+			fr->status_matches =
+				arena_alloc(a, 2 * sizeof *fr->status_matches);
+		fr->status_matches[fr->nstatus_matches++] = status_id;
+	}
+}
+
+size_t visibility_filtered(arena *a, int64_t viewer, const status *s,
+			   read_context ctx, filter_result **out)
+{
+	*out = NULL;
+	unsigned bit = 1u << ctx;
+	const status *proper = s->reblog ? s->reblog : s;
+	if (!viewer || proper->account_id == viewer)
+		return 0;
+	const relations *r = relations_of(viewer);
+	if (!(r->contexts & bit))
+		return 0;
+	filter_result *res = arena_alloc(a, (r->nfilters + 1) * sizeof *res);
+	memset(res, 0, (r->nfilters + 1) * sizeof *res);
+	for (size_t i = 0; i < r->nfilters; i++)
+		res[i].filter = &r->filters[i];
+	if (r->words & bit) {
+		bool *hit = keyword_hits(a, r, proper);
+		for (size_t i = 0; i < r->matcher.n; i++) {
+			filter_result *fr = &res[r->keywords[i].filter];
+			if (!hit[i] || !(fr->filter->contexts & bit))
+				continue;
+			if (!fr->keyword_matches)
+				fr->keyword_matches = arena_alloc(
+					a, r->matcher.n *
+						   sizeof *fr->keyword_matches);
+			fr->keyword_matches[fr->nkeyword_matches++] =
+				r->keywords[i].keyword;
+		}
+	}
+	if (r->nstatuses) {
+		match_status_id(a, r, s->id, bit, res);
+		if (s->reblog_of_id)
+			match_status_id(a, r, s->reblog_of_id, bit, res);
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < r->nfilters; i++)
+		if (res[i].nkeyword_matches || res[i].nstatus_matches)
+			res[n++] = res[i];
+	*out = res;
+	return n;
+}
+
+/* Whether a hide filter of the viewer's removes s from lists of ctx. */
+static bool filter_hides(arena *a, int64_t viewer, const status *s,
+			 read_context ctx)
+{
+	if (!(relations_of(viewer)->hides & (1u << ctx)))
+		return false;
+	filter_result *res;
+	size_t n = visibility_filtered(a, viewer, s, ctx, &res);
+	for (size_t i = 0; i < n; i++)
+		if (res[i].filter->action == FILTER_HIDE)
+			return true;
+	return false;
+}
+
 bool visibility_listed(arena *a, int64_t viewer, const status *s,
 		       read_context ctx)
 {
@@ -192,7 +444,7 @@ bool visibility_listed(arena *a, int64_t viewer, const status *s,
 		if (of && !visibility_account_listed(a, viewer, of, inner))
 			return false;
 	}
-	return true;
+	return !filter_hides(a, viewer, s, ctx);
 }
 
 enum { NEW_ACCOUNT_MS = 30LL * 86400 * 1000 }; /* Mastodon's "new" */

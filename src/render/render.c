@@ -303,7 +303,7 @@ static json_t *status_fields(arena *a, const status *s)
 	const char *username = author ? author->username : "";
 	return json_pack(
 		"{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:b,s:s,s:o,s:o,s:o,s:o,"
-		"s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}",
+		"s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o}",
 		"id", render_id(a, s->id), "uri",
 		arena_printf(a, "%s/users/%s/statuses/%lld", cfg.base_url,
 			     username, (long long)s->id),
@@ -324,7 +324,7 @@ static json_t *status_fields(arena *a, const status *s)
 		"in_reply_to_account_id",
 		id_or_null(a, s->in_reply_to_account_id), "poll", json_null(),
 		"card", json_null(), "language", str_or_null(s->language),
-		"text", json_null(), "filtered", json_array());
+		"text", json_null());
 }
 
 static int dump_to_buf(const char *data, size_t size, void *ctx)
@@ -381,14 +381,114 @@ static void put_flags(buf *b, const status_flags *f, bool own)
 		buf_printf(b, ",\"pinned\":%s", f->pinned ? "true" : "false");
 }
 
+/* Where the statuses rendered on this thread are being read. */
+static _Thread_local read_context render_context = READ_THREAD;
+
+void render_set_context(read_context ctx)
+{
+	render_context = ctx;
+}
+
+json_t *render_filter(arena *a, const store_filter *f, bool with_rules)
+{
+	json_t *contexts = json_array();
+	for (int i = 0; i <= READ_PROFILE; i++)
+		if (f->contexts & (1u << i))
+			json_array_append_new(contexts,
+					      json_string(filter_context_name(
+						      (read_context)i)));
+	json_t *j = json_pack(
+		"{s:s,s:s,s:o,s:o,s:s}", "id", render_id(a, f->id), "title",
+		f->title, "context", contexts, "expires_at",
+		f->expires_at ? render_time(f->expires_at) : json_null(),
+		"filter_action", filter_action_name(f->action));
+	if (!with_rules)
+		return j;
+	json_t *kws = json_array(), *sts = json_array();
+	for (size_t i = 0; i < f->nkeywords; i++)
+		json_array_append_new(
+			kws, render_filter_keyword(a, &f->keywords[i]));
+	for (size_t i = 0; i < f->nstatuses; i++)
+		json_array_append_new(sts,
+				      render_filter_status(a, &f->statuses[i]));
+	json_object_set_new(j, "keywords", kws);
+	json_object_set_new(j, "statuses", sts);
+	return j;
+}
+
+json_t *render_filter_keyword(arena *a, const store_filter_keyword *k)
+{
+	return json_pack("{s:s,s:s,s:b}", "id", render_id(a, k->id), "keyword",
+			 k->keyword, "whole_word", k->whole_word);
+}
+
+json_t *render_filter_status(arena *a, const store_filter_status *fs)
+{
+	return json_pack("{s:s,s:s}", "id", render_id(a, fs->id), "status_id",
+			 render_id(a, fs->status_id));
+}
+
+json_t *render_filter_v1(arena *a, const store_filter *f,
+			 const store_filter_keyword *k)
+{
+	json_t *j = render_filter(a, f, false);
+	json_t *v1 = json_pack("{s:s,s:s,s:O,s:b,s:O,s:b}", "id",
+			       render_id(a, k->id), "phrase", k->keyword,
+			       "context", json_object_get(j, "context"),
+			       "whole_word", k->whole_word, "expires_at",
+			       json_object_get(j, "expires_at"), "irreversible",
+			       f->action == FILTER_HIDE);
+	json_decref(j);
+	return v1;
+}
+
+/* Status.filtered: the viewer's filters of this thread's context that s
+ * matches (FilterResult entities). */
+static void put_filtered(arena *a, buf *b, const status *s, int64_t viewer)
+{
+	filter_result *res;
+	size_t n = visibility_filtered(a, viewer, s, render_context, &res);
+	buf_puts(b, ",\"filtered\":");
+	if (!n) {
+		buf_puts(b, "[]");
+		return;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *kw = json_null(), *st = json_null();
+		if (res[i].nkeyword_matches) {
+			kw = json_array();
+			for (size_t k = 0; k < res[i].nkeyword_matches; k++)
+				json_array_append_new(
+					kw,
+					json_string(res[i].keyword_matches[k]));
+		}
+		if (res[i].nstatus_matches) {
+			st = json_array();
+			for (size_t k = 0; k < res[i].nstatus_matches; k++)
+				json_array_append_new(
+					st,
+					json_string(render_id(
+						a, res[i].status_matches[k])));
+		}
+		json_array_append_new(
+			arr,
+			json_pack("{s:o,s:o,s:o}", "filter",
+				  render_filter(a, res[i].filter, false),
+				  "keyword_matches", kw, "status_matches", st));
+	}
+	put_json(b, arr);
+}
+
 /* One status: cached fields + cached author + reblog + the viewer's
- * flags (flags for s, rflags for its reblog target). */
+ * flags (flags for s, rflags for its reblog target) and filters. */
 static void put_status(arena *a, buf *b, const status *s,
 		       const status_flags *flags, const status_flags *rflags,
 		       int64_t viewer)
 {
 	buf_putc(b, '{');
 	put_status_fields(a, b, s);
+	put_filtered(a, b, s, viewer);
 	buf_puts(b, ",\"account\":");
 	put_author(a, b, s);
 	if (s->reblog) {
@@ -494,7 +594,8 @@ static bool notification_load(arena *a, const notification *n, int64_t viewer,
 	if (!n->status_id)
 		return true;
 	status *s = arena_alloc(a, sizeof *s);
-	if (!status_load_visible(a, viewer, n->status_id, s))
+	/* a list's rule: a hide filter drops the notification */
+	if (!status_load_listed(a, viewer, n->status_id, READ_NOTIFICATIONS, s))
 		return false;
 	*out = s;
 	return true;

@@ -47,6 +47,18 @@ void render_status_into(arena *a, buf *b, const status *s, int64_t viewer);
 /* The same as a jansson value, for embedding in other entities. */
 json_t *render_statuses(arena *a, status *const *items, size_t n,
 			int64_t viewer);
+/* Filters (Mastodon's Filter v2, with its keywords and statuses when
+ * with_rules; FilterKeyword; FilterStatus; the v1 Filter of one
+ * keyword). */
+json_t *render_filter(arena *a, const store_filter *f, bool with_rules);
+json_t *render_filter_keyword(arena *a, const store_filter_keyword *k);
+json_t *render_filter_status(arena *a, const store_filter_status *fs);
+json_t *render_filter_v1(arena *a, const store_filter *f,
+			 const store_filter_keyword *k);
+/* Set where the statuses this thread renders next are read (the
+ * filters' context of Status.filtered); the API guard resets it to
+ * READ_THREAD, the context of one status shown alone, each request. */
+void render_set_context(read_context ctx);
 json_t *render_relationship(arena *a, int64_t viewer, int64_t target);
 /* Append the Account of id (cached; loaded on a miss) to b; false (b
  * untouched) when there is no such account. */

@@ -970,6 +970,38 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (account_id, from_account_id)) WITHOUT ROWID;"
 	"CREATE INDEX notification_permissions_by_sender"
 	"  ON notification_permissions(from_account_id);",
+
+	/* 19: keyword filters (Mastodon's Filters v2; a v1 filter is one
+	 * keyword of them). contexts is a bitmask, bit i for read_context
+	 * i (home, notifications, public, thread, account); action 0 warn,
+	 * 1 hide, 2 blur; expires_at NULL for good. A filter's keywords
+	 * and statuses go with it, and a filtered status with the status. */
+	"CREATE TABLE filters ("
+	"  id INTEGER PRIMARY KEY,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  title TEXT NOT NULL,"
+	"  contexts INTEGER NOT NULL,"
+	"  action INTEGER NOT NULL DEFAULT 0,"
+	"  expires_at INTEGER);"
+	"CREATE INDEX filters_by_account ON filters(account_id, id);"
+	"CREATE TABLE filter_keywords ("
+	"  id INTEGER PRIMARY KEY,"
+	"  filter_id INTEGER NOT NULL REFERENCES filters(id)"
+	"    ON DELETE CASCADE,"
+	"  keyword TEXT NOT NULL,"
+	"  whole_word INTEGER NOT NULL DEFAULT 1);"
+	"CREATE INDEX filter_keywords_by_filter ON filter_keywords"
+	"  (filter_id, id);"
+	"CREATE TABLE filter_statuses ("
+	"  id INTEGER PRIMARY KEY,"
+	"  filter_id INTEGER NOT NULL REFERENCES filters(id)"
+	"    ON DELETE CASCADE,"
+	"  status_id INTEGER NOT NULL REFERENCES statuses(id)"
+	"    ON DELETE CASCADE,"
+	"  UNIQUE (filter_id, status_id));"
+	"CREATE INDEX filter_statuses_by_status ON filter_statuses"
+	"  (status_id);",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };

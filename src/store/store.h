@@ -580,6 +580,64 @@ size_t store_relations_of(arena *a, int64_t reader, int64_t now,
 size_t store_relations_toward(arena *a, int64_t author, int64_t now,
 			      int64_t **out);
 
+/* filters.c — keyword filters (migration 18). A filter belongs to one
+ * account; its keywords and statuses are reached through it, so every
+ * call takes the owner and answers "not found" for another's ids. Every
+ * write touches the owner's cache_relations, where the visibility rule
+ * keeps the reader's active filters. */
+typedef struct store_filter_keyword {
+	int64_t id, filter_id;
+	const char *keyword;
+	bool whole_word;
+} store_filter_keyword;
+typedef struct store_filter_status {
+	int64_t id, filter_id, status_id;
+} store_filter_status;
+typedef struct store_filter {
+	int64_t id, account_id;
+	const char *title;
+	unsigned contexts;  /* bit (1 << read_context) per context */
+	int action;	    /* 0 warn, 1 hide, 2 blur */
+	int64_t expires_at; /* ms; 0: never */
+	store_filter_keyword *keywords;
+	size_t nkeywords;
+	store_filter_status *statuses;
+	size_t nstatuses;
+} store_filter;
+/* The account's filters by id, each with its keywords and statuses
+ * (arena arrays); only those not expired at now when active_only. */
+size_t store_filters_of(arena *a, int64_t account_id, int64_t now,
+			bool active_only, store_filter **out);
+/* One of the account's filters with its keywords and statuses. */
+bool store_filter_get(arena *a, int64_t account_id, int64_t id,
+		      store_filter *out);
+/* Insert (create) or update f's own fields, then in the same
+ * transaction add the keywords with id 0 (new ids from id_next), update
+ * those with an id, and delete the keyword ids in destroy; keyword ids
+ * not of f are ignored. 0, STORE_GONE when f (update) is not the
+ * account's, -1. */
+int store_filter_save(const store_filter *f, bool create,
+		      const store_filter_keyword *keywords, size_t nkeywords,
+		      const int64_t *destroy, size_t ndestroy);
+/* Delete one of the account's filters: 0, STORE_GONE, -1. */
+int store_filter_delete(int64_t account_id, int64_t id);
+/* One keyword, or one filtered status, of the account's filters. */
+bool store_filter_keyword_get(arena *a, int64_t account_id, int64_t id,
+			      store_filter_keyword *out);
+bool store_filter_status_get(int64_t account_id, int64_t id,
+			     store_filter_status *out);
+/* Add (k->id 0: a new id is set) or update (k->id) a keyword of a filter
+ * of the account: 0, STORE_GONE, -1. */
+int store_filter_keyword_save(int64_t account_id, store_filter_keyword *k);
+/* Delete a keyword of the account's; with its filter too when drop_empty
+ * and it was the filter's last keyword (v1 filters): 0, STORE_GONE, -1. */
+int store_filter_keyword_delete(int64_t account_id, int64_t id,
+				bool drop_empty);
+/* Add status_id to a filter of the account (fs->id set): 0, STORE_GONE
+ * (no such filter or status), STORE_TAKEN (already there), -1. */
+int store_filter_status_add(int64_t account_id, store_filter_status *fs);
+int store_filter_status_delete(int64_t account_id, int64_t id);
+
 /* notifications.c */
 /* Store n unless the same act (recipient, sender, type, status) is
  * already notified; an "update" replaces its older row. n->id receives

@@ -1,0 +1,299 @@
+"""Keyword filters (issue 12, "Safety"): Filters v2 and v1 end to end.
+Each action (warn: Status.filtered with the matches; hide: gone from the
+list; blur), each context (home, public and tag, thread, account,
+notifications), expiry, whole words, Unicode folding, filtered statuses,
+and every bad input answered with a JSON error that changes nothing."""
+
+import time
+
+from conftest import assert_error, assert_json
+
+
+def h(user):
+    return {"token": user.token}
+
+
+def make_filter(http, user, title, contexts, keywords=(), action="warn", **extra):
+    data = {"title": title, "context[]": list(contexts), "filter_action": action}
+    for i, kw in enumerate(keywords):
+        if isinstance(kw, tuple):
+            kw, whole = kw
+        else:
+            whole = True
+        data[f"keywords_attributes[{i}][keyword]"] = kw
+        data[f"keywords_attributes[{i}][whole_word]"] = "true" if whole else "false"
+    data.update(extra)
+    return assert_json(http.post("/api/v2/filters", data=data, **h(user)))
+
+
+def post(user, text, **kw):
+    return user.api.status_post(text, **kw)
+
+
+def listed(items, sid):
+    return [s for s in items if str(s["id"]) == str(sid)]
+
+
+def home(http, user):
+    return assert_json(http.get("/api/v1/timelines/home?limit=40", **h(user)))
+
+
+def test_v2_crud_and_entity_shape(http, make_user):
+    me = make_user("fcrud")
+    f = make_filter(http, me, "Spoilers", ["home", "public"], ["dragon", ("ship", False)],
+                    expires_in="3600")
+    assert f["title"] == "Spoilers" and f["filter_action"] == "warn"
+    assert sorted(f["context"]) == ["home", "public"]
+    assert f["expires_at"].endswith("Z")
+    assert [(k["keyword"], k["whole_word"]) for k in f["keywords"]] == [
+        ("dragon", True), ("ship", False)]
+    assert f["statuses"] == []
+    assert [x["id"] for x in assert_json(http.get("/api/v2/filters", **h(me)))] == [f["id"]]
+    got = assert_json(http.get(f"/api/v2/filters/{f['id']}", **h(me)))
+    assert got == f
+    # update: title, action, one keyword changed, one destroyed, one added
+    kid0, kid1 = f["keywords"][0]["id"], f["keywords"][1]["id"]
+    u = assert_json(http.put(f"/api/v2/filters/{f['id']}", data={
+        "title": "Renamed", "filter_action": "hide", "expires_in": "",
+        "keywords_attributes[][id]": [kid0, kid1],
+    }, **h(me)))
+    assert u["title"] == "Renamed" and u["filter_action"] == "hide"
+    assert u["expires_at"] is None
+    u = assert_json(http.put(f"/api/v2/filters/{f['id']}", json={
+        "keywords_attributes": [
+            {"id": kid0, "keyword": "wyvern", "whole_word": False},
+            {"id": kid1, "_destroy": True},
+            {"keyword": "kraken"},
+        ]}, **h(me)))
+    assert sorted((k["keyword"], k["whole_word"]) for k in u["keywords"]) == [
+        ("kraken", True), ("wyvern", False)]
+    # keywords endpoints
+    ks = assert_json(http.get(f"/api/v2/filters/{f['id']}/keywords", **h(me)))
+    assert len(ks) == 2
+    k = assert_json(http.post(f"/api/v2/filters/{f['id']}/keywords",
+                              data={"keyword": "hydra", "whole_word": "false"}, **h(me)))
+    assert k["keyword"] == "hydra" and k["whole_word"] is False
+    k2 = assert_json(http.put(f"/api/v2/filters/keywords/{k['id']}",
+                              data={"keyword": "gorgon"}, **h(me)))
+    assert k2["keyword"] == "gorgon" and k2["id"] == k["id"]
+    assert assert_json(http.get(f"/api/v2/filters/keywords/{k['id']}", **h(me)))["keyword"] == "gorgon"
+    assert_json(http.delete(f"/api/v2/filters/keywords/{k['id']}", **h(me)))
+    assert_error(http.get(f"/api/v2/filters/keywords/{k['id']}", **h(me)), 404)
+    assert_json(http.delete(f"/api/v2/filters/{f['id']}", **h(me)))
+    assert_error(http.get(f"/api/v2/filters/{f['id']}", **h(me)), 404)
+    assert assert_json(http.get("/api/v2/filters", **h(me))) == []
+
+
+def test_warn_marks_the_status_with_its_matches(http, make_user):
+    me, them = make_user("fwarn"), make_user("fwarnee")
+    me.api.account_follow(them.id)
+    f = make_filter(http, me, "Cats", ["home"], ["cat"])
+    s = post(them, "my cat is asleep")
+    other = post(them, "nothing to see")
+    items = home(http, me)
+    got = listed(items, s["id"])[0]
+    assert len(got["filtered"]) == 1
+    res = got["filtered"][0]
+    assert res["filter"]["id"] == f["id"] and res["filter"]["filter_action"] == "warn"
+    assert res["filter"]["context"] == ["home"]
+    assert res["keyword_matches"] == ["cat"]
+    assert res["status_matches"] is None
+    assert listed(items, other["id"])[0]["filtered"] == []
+    # the single status is read in the thread context, which the filter lacks
+    one = assert_json(http.get(f"/api/v1/statuses/{s['id']}", **h(me)))
+    assert one["filtered"] == []
+    # the author sees their own post unfiltered, even with the same filter
+    make_filter(http, them, "Cats", ["home"], ["cat"])
+    assert listed(home(http, them), s["id"])[0]["filtered"] == []
+
+
+def test_hide_removes_server_side_only_in_its_contexts(http, make_user):
+    me, them = make_user("fhide"), make_user("fhidee")
+    me.api.account_follow(them.id)
+    s = post(them, "a post about politics today")
+    assert listed(home(http, me), s["id"])
+    f = make_filter(http, me, "No politics", ["home"], ["politics"], action="hide")
+    assert not listed(home(http, me), s["id"])
+    # public is not among its contexts: shown there, unmarked
+    pub = assert_json(http.get("/api/v1/timelines/public?limit=40", **h(me)))
+    assert listed(pub, s["id"])[0]["filtered"] == []
+    # delete the filter: back at once (the reader's cache is dropped)
+    assert_json(http.delete(f"/api/v2/filters/{f['id']}", **h(me)))
+    assert listed(home(http, me), s["id"])
+
+
+def test_blur_keeps_the_status_with_filtered(http, make_user):
+    me, them = make_user("fblur"), make_user("fbluree")
+    me.api.account_follow(them.id)
+    make_filter(http, me, "Gore", ["home"], ["gore"], action="blur")
+    s = post(them, "some gore here")
+    got = listed(home(http, me), s["id"])[0]
+    assert got["filtered"][0]["filter"]["filter_action"] == "blur"
+    assert got["filtered"][0]["keyword_matches"] == ["gore"]
+
+
+def test_each_context(http, make_user):
+    me, them = make_user("fctx"), make_user("fctxee")
+    me.api.account_follow(them.id)
+    tag = "ctx" + them.name[-6:]
+    root = post(them, "thread root")
+    s = post(them, f"zebra crossing #{tag} @{me.name}", in_reply_to_id=root["id"])
+    # warn in public: public and tag timelines and search carry filtered
+    make_filter(http, me, "Pub", ["public"], ["zebra"])
+    pub = assert_json(http.get("/api/v1/timelines/public?limit=40", **h(me)))
+    assert listed(pub, s["id"])[0]["filtered"][0]["keyword_matches"] == ["zebra"]
+    tl = assert_json(http.get(f"/api/v1/timelines/tag/{tag}", **h(me)))
+    assert listed(tl, s["id"])[0]["filtered"]
+    assert listed(home(http, me), s["id"])[0]["filtered"] == []
+    # hide in thread: the reply leaves the context
+    ctx = assert_json(http.get(f"/api/v1/statuses/{root['id']}/context", **h(me)))
+    assert listed(ctx["descendants"], s["id"])
+    make_filter(http, me, "Thr", ["thread"], ["crossing"], action="hide")
+    ctx = assert_json(http.get(f"/api/v1/statuses/{root['id']}/context", **h(me)))
+    assert not listed(ctx["descendants"], s["id"])
+    # account: the author's profile timeline
+    acct = assert_json(http.get(f"/api/v1/accounts/{them.id}/statuses", **h(me)))
+    assert listed(acct, s["id"])[0]["filtered"] == []
+    make_filter(http, me, "Acct", ["account"], ["zebra"], action="hide")
+    acct = assert_json(http.get(f"/api/v1/accounts/{them.id}/statuses", **h(me)))
+    assert not listed(acct, s["id"])
+    # notifications: the mention is there, then hidden
+    notes = assert_json(http.get("/api/v1/notifications?types[]=mention", **h(me)))
+    assert [n for n in notes if n.get("status") and n["status"]["id"] == str(s["id"])]
+    make_filter(http, me, "Notes", ["notifications"], ["zebra"], action="hide")
+    notes = assert_json(http.get("/api/v1/notifications?types[]=mention", **h(me)))
+    assert not [n for n in notes if n.get("status") and n["status"]["id"] == str(s["id"])]
+    grouped = assert_json(http.get("/api/v2/notifications", **h(me)))
+    assert str(s["id"]) not in [x["id"] for x in grouped["statuses"]]
+
+
+def test_notifications_warn_carries_filtered(http, make_user):
+    me, them = make_user("fnwarn"), make_user("fnwarnee")
+    make_filter(http, me, "N", ["notifications"], ["walrus"])
+    s = post(them, f"@{me.name} a walrus")
+    notes = assert_json(http.get("/api/v1/notifications?types[]=mention", **h(me)))
+    n = [n for n in notes if n["status"]["id"] == str(s["id"])][0]
+    assert n["status"]["filtered"][0]["keyword_matches"] == ["walrus"]
+
+
+def test_expiry(http, make_user):
+    me, them = make_user("fexp"), make_user("fexpee")
+    me.api.account_follow(them.id)
+    make_filter(http, me, "Brief", ["home"], ["ephemeral"], action="hide", expires_in="2")
+    s = post(them, "an ephemeral thought")
+    assert not listed(home(http, me), s["id"])
+    time.sleep(2.5)
+    got = listed(home(http, me), s["id"])
+    assert got and got[0]["filtered"] == []
+
+
+def test_whole_word_and_folding(http, make_user):
+    me, them = make_user("fword"), make_user("fwordee")
+    me.api.account_follow(them.id)
+    make_filter(http, me, "Whole", ["home"], ["cat"])
+    make_filter(http, me, "Part", ["home"], [("dog", False)])
+    make_filter(http, me, "Fold", ["home"], ["Café"])
+    make_filter(http, me, "Han", ["home"], ["東京"])
+    cat = post(them, "a category of things")
+    dog = post(them, "hotdogs for sale")
+    cafe = post(them, "meet me at the CAFE")
+    han = post(them, "我在東京")
+    items = home(http, me)
+    assert listed(items, cat["id"])[0]["filtered"] == []
+    assert listed(items, dog["id"])[0]["filtered"][0]["keyword_matches"] == ["dog"]
+    assert listed(items, cafe["id"])[0]["filtered"][0]["keyword_matches"] == ["Café"]
+    assert listed(items, han["id"])[0]["filtered"][0]["keyword_matches"] == ["東京"]
+
+
+def test_spoiler_and_boost_are_matched(http, make_user):
+    me, them, booster = make_user("fcw"), make_user("fcwee"), make_user("fcwb")
+    me.api.account_follow(booster.id)
+    make_filter(http, me, "CW", ["home"], ["nausea"])
+    s = post(them, "plain words", spoiler_text="nausea warning")
+    b = booster.api.status_reblog(s["id"])
+    got = listed(home(http, me), b["id"])[0]
+    assert got["filtered"][0]["keyword_matches"] == ["nausea"]
+    assert got["reblog"]["filtered"][0]["keyword_matches"] == ["nausea"]
+
+
+def test_filter_statuses(http, make_user):
+    me, them = make_user("fst"), make_user("fstee")
+    me.api.account_follow(them.id)
+    f = make_filter(http, me, "These", ["home"])
+    s = post(them, "this one exactly")
+    fs = assert_json(http.post(f"/api/v2/filters/{f['id']}/statuses",
+                               data={"status_id": s["id"]}, **h(me)))
+    assert fs["status_id"] == str(s["id"])
+    assert [x["id"] for x in assert_json(
+        http.get(f"/api/v2/filters/{f['id']}/statuses", **h(me)))] == [fs["id"]]
+    assert assert_json(http.get(f"/api/v2/filters/statuses/{fs['id']}", **h(me))) == fs
+    got = listed(home(http, me), s["id"])[0]
+    assert got["filtered"][0]["status_matches"] == [str(s["id"])]
+    assert got["filtered"][0]["keyword_matches"] is None
+    assert_error(http.post(f"/api/v2/filters/{f['id']}/statuses",
+                           data={"status_id": s["id"]}, **h(me)), 422)
+    assert_json(http.delete(f"/api/v2/filters/statuses/{fs['id']}", **h(me)))
+    assert listed(home(http, me), s["id"])[0]["filtered"] == []
+    assert_error(http.delete(f"/api/v2/filters/statuses/{fs['id']}", **h(me)), 404)
+
+
+def test_v1_filters(http, make_user):
+    me, them = make_user("fv1"), make_user("fv1ee")
+    me.api.account_follow(them.id)
+    f = me.api.filter_create("badger", ["home", "public"], irreversible=True, whole_word=False)
+    assert f["phrase"] == "badger" and f["irreversible"] is True
+    assert f["whole_word"] is False and sorted(f["context"]) == ["home", "public"]
+    assert [x["id"] for x in me.api.filters()] == [f["id"]]
+    s = post(them, "honeybadgers")
+    assert not listed(home(http, me), s["id"])
+    u = me.api.filter_update(f["id"], irreversible=False)
+    assert u["irreversible"] is False and u["phrase"] == "badger"
+    assert listed(home(http, me), s["id"])[0]["filtered"]
+    # the v2 view of it
+    v2 = assert_json(http.get("/api/v2/filters", **h(me)))
+    assert v2[0]["keywords"][0]["keyword"] == "badger"
+    me.api.filter_delete(f["id"])
+    assert me.api.filters() == []
+    assert assert_json(http.get("/api/v2/filters", **h(me))) == []
+    assert_error(http.get(f"/api/v1/filters/{f['id']}", **h(me)), 404)
+
+
+def test_bad_input_changes_nothing(http, make_user):
+    me, other = make_user("fbad"), make_user("fbadother")
+    f = make_filter(http, me, "Mine", ["home"], ["mine"])
+    theirs = make_filter(http, other, "Theirs", ["home"], ["theirs"])
+    tk = theirs["keywords"][0]["id"]
+    # unknown ids and another's ids: 404
+    for path in (f"/api/v2/filters/999999", f"/api/v2/filters/{theirs['id']}",
+                 f"/api/v2/filters/keywords/{tk}", f"/api/v2/filters/{theirs['id']}/keywords",
+                 f"/api/v2/filters/{theirs['id']}/statuses", f"/api/v1/filters/{tk}",
+                 "/api/v2/filters/statuses/999999", "/api/v2/filters/abc"):
+        assert_error(http.get(path, **h(me)), 404)
+    assert_error(http.put(f"/api/v2/filters/{theirs['id']}", data={"title": "x"}, **h(me)), 404)
+    assert_error(http.delete(f"/api/v2/filters/{theirs['id']}", **h(me)), 404)
+    assert_error(http.delete(f"/api/v2/filters/keywords/{tk}", **h(me)), 404)
+    assert_error(http.put(f"/api/v2/filters/keywords/{tk}", data={"keyword": "x"}, **h(me)), 404)
+    assert_error(http.post(f"/api/v2/filters/{theirs['id']}/keywords",
+                           data={"keyword": "x"}, **h(me)), 404)
+    assert_error(http.delete(f"/api/v1/filters/{tk}", **h(me)), 404)
+    # validation: 422
+    bad = [
+        {"title": "t", "context[]": ["home", "nowhere"]},
+        {"title": "t", "context[]": []},
+        {"title": "t"},
+        {"title": "", "context[]": ["home"]},
+        {"title": "t", "context[]": ["home"], "filter_action": "explode"},
+        {"title": "t", "context[]": ["home"], "keywords_attributes[][keyword]": "  "},
+        {"title": "t", "context[]": ["home"], "expires_in": "soon"},
+    ]
+    for data in bad:
+        assert_error(http.post("/api/v2/filters", data=data, **h(me)), 422)
+    assert_error(http.put(f"/api/v2/filters/{f['id']}", data={"context[]": ["bogus"]}, **h(me)), 422)
+    assert_error(http.post(f"/api/v2/filters/{f['id']}/keywords", data={"keyword": ""}, **h(me)), 422)
+    # nothing changed
+    assert assert_json(http.get("/api/v2/filters", **h(me))) == [
+        assert_json(http.get(f"/api/v2/filters/{f['id']}", **h(me)))]
+    assert assert_json(http.get(f"/api/v2/filters/{f['id']}", **h(me)))["keywords"][0]["keyword"] == "mine"
+    assert assert_json(http.get(f"/api/v2/filters/{theirs['id']}", **h(other)))["title"] == "Theirs"
+    # scopes: a read-only token may not write
+    assert_error(http.get("/api/v2/filters"), 401)
