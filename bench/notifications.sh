@@ -83,8 +83,8 @@ READER_ID=$(sqlite3 -readonly "$DB" "SELECT id FROM accounts
 # trigger that indexes a new account for search needs chorus's own
 # tokenizer, which the sqlite3 shell lacks: it is dropped for the insert
 # and put back as it was). Notification i (1…N), oldest first, over the
-# last 30 days: every 10th a mention (alone), every 10th + 1 a follow, the
-# rest favourites (3 in 4) and boosts of one of the reader's 200 newest
+# last 30 days: every 10th a mention (alone), every 1 000th + 1 a follow,
+# the rest favourites (3 in 4) and boosts of one of the reader's 200 newest
 # posts (post i mod 200, so every post draws thousands). The sender is
 # account i mod 4999 (prime: with the post, one act per sender, type and
 # post until i passes 999 800); a repeat is skipped (INSERT OR IGNORE, the
@@ -122,7 +122,7 @@ WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq
 acts AS (SELECT i,
 	(SELECT now FROM params) - 30 * 86400000
 		+ i * (30 * 86400000 / $NOTIFICATIONS) AS at,
-	CASE WHEN i % 10 = 0 THEN 'mention' WHEN i % 10 = 1 THEN 'follow'
+	CASE WHEN i % 10 = 0 THEN 'mention' WHEN i % 1000 = 1 THEN 'follow'
 	     WHEN i % 4 = 0 THEN 'reblog' ELSE 'favourite' END AS type,
 	(SELECT id FROM senders WHERE k = i % 4999) AS sender,
 	(SELECT id FROM posts WHERE k = i % (SELECT count(*) FROM posts))
