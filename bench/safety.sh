@@ -11,8 +11,8 @@
 #            while no server has the copy open), and blocks 5 and mutes 5
 #            real accounts that appear in the reads measured (through the
 #            API, so a block ends its follows as it would for a user).
-#            Filters (50 filters, 200 keywords) come with their support:
-#            add_filters below is where they go.
+#            It also has 50 filters of 4 keywords (every context, warn),
+#            keywords no post holds: the cost of matching, not of showing.
 # and measures with wrk the same reads, signed in as that user, on both,
 # alternating which goes first: the home and tag timelines, the thread
 # (GET /api/v1/statuses/:id/context: the big thread and a deep reply chain)
@@ -177,14 +177,39 @@ got=$(count "SELECT (SELECT count(*) FROM accounts WHERE username_key
 [ "$got" = "$EXTRA_ACCOUNTS $EXTRA_BLOCKS $EXTRA_MUTES" ] ||
 	die "guarded copy: expected $EXTRA_ACCOUNTS $EXTRA_BLOCKS $EXTRA_MUTES accounts, blocks, mutes; got $got"
 
-# add_filters: TODO(filters) when chorus has filters (issue 12), give the
-# guarded reader 50 filters with 200 keywords between them here, written
-# into $GUARDED while no server has it open (or through the API once the
-# servers are up, as the real blocks below are), and count them like the
-# blocks above. Until then the guarded reader has no filters.
+# add_filters: the guarded reader's 50 filters (every context, "warn") of 4
+# keywords each, 200 in all, written while no server has the copy open;
+# the server folds them when it first reads the reader's rules. Words no
+# post of the data set holds, half of them whole-word: what is measured is
+# matching every status read against 200 keywords, not rendering matches.
+FILTERS=50
+KEYWORDS_PER_FILTER=4
 add_filters() {
-	: # no filters yet
+	sql <<SQL
+BEGIN;
+WITH RECURSIVE f(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM f
+	WHERE i < $FILTERS)
+INSERT INTO filters (account_id, title, contexts, action, expires_at)
+	SELECT $READER_ID, printf('filter %d', i), 31, 0, NULL FROM f;
+WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k
+	WHERE i < $FILTERS * $KEYWORDS_PER_FILTER - 1)
+INSERT INTO filter_keywords (filter_id, keyword, whole_word)
+	SELECT (SELECT id FROM filters WHERE account_id = $READER_ID
+		ORDER BY id LIMIT 1 OFFSET i / $KEYWORDS_PER_FILTER),
+	       printf('qx%dzv', i), i % 2
+	FROM k;
+COMMIT;
+SQL
+	local got
+	got=$(count "SELECT (SELECT count(*) FROM filters WHERE account_id =
+		$READER_ID) || ' ' || (SELECT count(*) FROM filter_keywords
+		JOIN filters f ON f.id = filter_id WHERE f.account_id =
+		$READER_ID)")
+	[ "$got" = "$FILTERS $((FILTERS * KEYWORDS_PER_FILTER))" ] ||
+		die "guarded copy: expected $FILTERS filters and" \
+			"$((FILTERS * KEYWORDS_PER_FILTER)) keywords; got $got"
 }
+echo "== guarded: $FILTERS filters, $((FILTERS * KEYWORDS_PER_FILTER)) keywords"
 add_filters
 
 # ---- the two servers ----------------------------------------------------------
@@ -463,8 +488,8 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 		"reader $USER_NAME blocks and mutes no one; guarded: $GUARDED_ACCOUNTS" \
 		"accounts, the reader blocks $BLOCKS ($EXTRA_BLOCKS silent ones and" \
 		"$REAL_BLOCKS that appear in the reads) and mutes $MUTES ($EXTRA_MUTES +" \
-		"$REAL_MUTES); filters: none yet (the issue asks for 50 filters, 200" \
-		"keywords). Every read is signed in as the reader (a token, or the" \
+		"$REAL_MUTES), and has $FILTERS filters of $KEYWORDS_PER_FILTER" \
+		"keywords (every context, warn; no post matches). Every read is signed in as the reader (a token, or the" \
 		"web session cookie for page_thread). The thread is status $STATUS_ID;" \
 		"context_deep's status $DEEP_ID."
 	echo
