@@ -9,11 +9,10 @@
 # data set's user receives NOTIFICATIONS notifications (written with the
 # sqlite3 shell while no server has the copy open, through the same
 # triggers that keep the groups as the server's own writes do): favourites
-# and boosts of its 200 newest posts from the data set's accounts and 4 000
-# more, follows, and mentions, spread over the last 30 days, so there are
-# groups of every size (a post's favourites of twelve hours, a mention
-# alone). Then wrk
-# reads, signed in as that user:
+# and boosts of its newest posts (up to 200) from the data set's accounts
+# and 9 000 more, follows, and mentions, spread over the last 30 days, so
+# there are groups of every size (a post's favourites of twelve hours, a
+# mention alone). Then wrk reads, signed in as that user:
 #   grouped   GET /api/v2/notifications?limit=40   (the first page)
 #   deep      the same, 25 pages down (max_id of the 1 000th group)
 #   v1        GET /api/v1/notifications?limit=40   (for comparison)
@@ -85,12 +84,12 @@ READER_ID=$(sqlite3 -readonly "$DB" "SELECT id FROM accounts
 # and put back as it was). Notification i (1…N), oldest first, over the
 # last 30 days: every 10th a mention (alone), every 1 000th + 1 a follow,
 # the rest favourites (3 in 4) and boosts of one of the reader's 200 newest
-# posts (post i mod 200, so every post draws thousands). The sender is
-# account i mod 4999 (prime: with the post, one act per sender, type and
-# post until i passes 999 800); a repeat is skipped (INSERT OR IGNORE, the
+# posts (post i mod their number, so every post draws thousands). The
+# sender is account i mod 9973 (a prime: with the post, one act per
+# sender, type and post for the first million and more); a repeat is skipped (INSERT OR IGNORE, the
 # server's unique index). Ids are the server's kind (milliseconds << 16 |
 # sequence), group keys the server's (type-post-hour), one per twelve hours.
-EXTRA=4000
+EXTRA=9000
 echo "== $NOTIFICATIONS notifications for $USER_NAME (id $READER_ID)"
 start=$(date +%s)
 SEARCH_TRIGGER=$(sqlite3 -readonly "$DB" "SELECT sql FROM sqlite_master
@@ -124,7 +123,7 @@ acts AS (SELECT i,
 		+ i * (30 * 86400000 / $NOTIFICATIONS) AS at,
 	CASE WHEN i % 10 = 0 THEN 'mention' WHEN i % 1000 = 1 THEN 'follow'
 	     WHEN i % 4 = 0 THEN 'reblog' ELSE 'favourite' END AS type,
-	(SELECT id FROM senders WHERE k = i % 4999) AS sender,
+	(SELECT id FROM senders WHERE k = i % 9973) AS sender,
 	(SELECT id FROM posts WHERE k = i % (SELECT count(*) FROM posts))
 		AS post
 	FROM seq)

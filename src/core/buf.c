@@ -26,7 +26,8 @@ static void buf_reserve(buf *b, size_t extra)
 void buf_append(buf *b, const void *data, size_t n)
 {
 	buf_reserve(b, n);
-	memcpy(b->data + b->len, data, n);
+	if (n) /* data may be NULL then: memcpy would not allow it */
+		memcpy(b->data + b->len, data, n);
 	b->len += n;
 	b->data[b->len] = '\0';
 }

@@ -533,8 +533,10 @@ size_t visibility_hidden_from(arena *a, const status *s, int64_t **out)
 		size_t m = store_relations_toward(a, s->reblog->account_id,
 						  time_now_ms(), &more);
 		int64_t *all = arena_alloc(a, (n + m + 1) * sizeof *all);
-		memcpy(all, ids, n * sizeof *ids);
-		memcpy(all + n, more, m * sizeof *more);
+		if (n)
+			memcpy(all, ids, n * sizeof *ids);
+		if (m)
+			memcpy(all + n, more, m * sizeof *more);
 		n += m;
 		ids = all;
 		/* sorted again for visibility_hidden_has */

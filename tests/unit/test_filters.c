@@ -25,6 +25,15 @@
 
 enum { TEST_CACHE_SLOTS = 64, TEST_CACHE_BYTES = 1 << 20 };
 
+/* The matcher tests use the arena alone, without a store. */
+static int release_arena(void **state)
+{
+	(void)state;
+	arena_release(&test_arena);
+	arena_init(&test_arena);
+	return 0;
+}
+
 /* Whether keyword (whole_word or not) matches text. */
 static bool matches(const char *keyword, bool whole_word, const char *text)
 {
@@ -230,9 +239,12 @@ int main(void)
 	arena_init(&test_arena);
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_whole_words_and_parts),
-		cmocka_unit_test(test_folding_and_scripts),
-		cmocka_unit_test(test_many_patterns_one_pass),
+		cmocka_unit_test_teardown(test_whole_words_and_parts,
+					  release_arena),
+		cmocka_unit_test_teardown(test_folding_and_scripts,
+					  release_arena),
+		cmocka_unit_test_teardown(test_many_patterns_one_pass,
+					  release_arena),
 		T(test_actions_apply_in_their_contexts_only),
 		T(test_a_change_and_an_expiry_reach_a_cached_reader),
 		T(test_filtered_statuses_and_boosts),
