@@ -94,6 +94,7 @@ void notifications_clear(http_req *r)
 
 enum {
 	GROUP_SAMPLES = 8, /* sample_account_ids, as Mastodon */
+	SAMPLES_SPARE = 4,
 	UNREAD_DEFAULT = 100,
 	UNREAD_MAX = 1000,
 };
@@ -164,9 +165,11 @@ static bool grouped_add(arena *a, grouped *g, const notification_group *ng,
 					READ_NOTIFICATIONS, s))
 			return false;
 	}
-	int64_t senders[GROUP_SAMPLES * 2], sample[GROUP_SAMPLES];
-	size_t n = store_notification_group_senders(viewer, ng->key, 0, senders,
-						    NULL, GROUP_SAMPLES * 2);
+	/* a few more than shown, for senders the viewer's rules hide */
+	int64_t senders[GROUP_SAMPLES + SAMPLES_SPARE], sample[GROUP_SAMPLES];
+	size_t n = store_notification_group_senders(
+		viewer, ng->key, 0, senders, NULL,
+		GROUP_SAMPLES + SAMPLES_SPARE);
 	size_t k = 0;
 	for (size_t i = 0; i < n && k < GROUP_SAMPLES; i++)
 		if (visibility_account_listed(a, viewer, senders[i],
@@ -177,24 +180,34 @@ static bool grouped_add(arena *a, grouped *g, const notification_group *ng,
 	char when[TIME_RFC3339_LEN];
 	time_format_rfc3339(ng->latest_at, when);
 	buf *b = &g->groups;
-	buf_printf(b,
-		   "%s{\"group_key\":\"%s\",\"notifications_count\":%lld,"
-		   "\"type\":\"%s\",\"most_recent_notification_id\":\"%lld\","
-		   "\"page_max_id\":\"%lld\",\"page_min_id\":\"%lld\","
-		   "\"latest_page_notification_at\":\"%s\","
-		   "\"sample_account_ids\":[",
-		   g->ngroups++ ? "," : "", ng->key, (long long)ng->count,
-		   ng->type, (long long)ng->latest_id, (long long)ng->latest_id,
-		   (long long)ng->oldest_id, when);
+	buf_puts(b, g->ngroups++ ? ",{\"group_key\":\"" : "{\"group_key\":\"");
+	buf_puts(b, ng->key);
+	buf_puts(b, "\",\"notifications_count\":");
+	buf_put_int(b, ng->count);
+	buf_puts(b, ",\"type\":\"");
+	buf_puts(b, ng->type);
+	buf_puts(b, "\",\"most_recent_notification_id\":\"");
+	buf_put_int(b, ng->latest_id);
+	buf_puts(b, "\",\"page_max_id\":\"");
+	buf_put_int(b, ng->latest_id);
+	buf_puts(b, "\",\"page_min_id\":\"");
+	buf_put_int(b, ng->oldest_id);
+	buf_puts(b, "\",\"latest_page_notification_at\":\"");
+	buf_puts(b, when);
+	buf_puts(b, "\",\"sample_account_ids\":[");
 	for (size_t i = 0; i < k; i++) {
-		buf_printf(b, "%s\"%lld\"", i ? "," : "", (long long)sample[i]);
+		buf_puts(b, i ? ",\"" : "\"");
+		buf_put_int(b, sample[i]);
+		buf_putc(b, '"');
 		if (!has_id(g->accounts, g->naccounts, sample[i]) &&
 		    g->naccounts < g->cap)
 			g->accounts[g->naccounts++] = sample[i];
 	}
 	buf_putc(b, ']');
 	if (s) {
-		buf_printf(b, ",\"status_id\":\"%lld\"", (long long)s->id);
+		buf_puts(b, ",\"status_id\":\"");
+		buf_put_int(b, s->id);
+		buf_putc(b, '"');
 		bool seen = false;
 		for (size_t i = 0; i < g->nstatuses && !seen; i++)
 			seen = g->statuses[i]->id == s->id;

@@ -78,3 +78,16 @@ void buf_put_html_escaped(buf *b, const char *s, size_t n)
 	}
 	buf_append(b, s + start, n - start);
 }
+
+void buf_put_int(buf *b, int64_t v)
+{
+	char digits[24], *p = digits + sizeof digits;
+	/* negate in unsigned arithmetic: INT64_MIN has no positive twin */
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	buf_append(b, p, (size_t)(digits + sizeof digits - p));
+}

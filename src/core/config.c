@@ -82,7 +82,7 @@ static const cfg_key cfg_keys[] = {
 	KEY("cache", "statuses", CFG_INT, cache_statuses, "8192"),
 	KEY("cache", "statuses_bytes", CFG_LONG, cache_statuses_bytes,
 	    "16777216"),
-	KEY("cache", "accounts", CFG_INT, cache_accounts, "4096"),
+	KEY("cache", "accounts", CFG_INT, cache_accounts, "32768"),
 	KEY("cache", "accounts_bytes", CFG_LONG, cache_accounts_bytes,
 	    "8388608"),
 	KEY("cache", "relations", CFG_INT, cache_relations, "4096"),

@@ -9,11 +9,7 @@
 
 #define GROUP_COLUMNS                                                          \
 	"g.group_key, g.type, g.status_id, g.latest_id,"                       \
-	" g.notifications_count,"                                              \
-	" (SELECT min(n.id) FROM notifications n"                              \
-	"  WHERE n.account_id = g.account_id"                                  \
-	"  AND n.group_key = g.group_key),"                                    \
-	" (SELECT n.created_at FROM notifications n WHERE n.id = g.latest_id)"
+	" g.notifications_count, g.oldest_id, g.latest_at"
 
 static void group_from_row(arena *a, sqlite3_stmt *st, notification_group *g)
 {

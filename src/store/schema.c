@@ -839,8 +839,9 @@ static const char *const migrations[] = {
 	/* 16: grouped notifications (Mastodon 4.3). Favourites and boosts
 	 * of one post, and follows, that arrive within twelve hours of the
 	 * group's first hour share a group_key; every other notification is
-	 * its own group. notification_groups keeps each group's newest id
-	 * and size as the rows come and go (the triggers), so a page of
+	 * its own group. notification_groups keeps each group's newest and
+	 * oldest id, when the newest came, and its size as the rows come
+	 * and go (the triggers), so a page of
 	 * groups is the top of an index however many notifications an
 	 * account has: ten thousand favourites are one row to read, not
 	 * ten thousand. status_id is 0 for none, so the lookup of a post's
@@ -851,8 +852,9 @@ static const char *const migrations[] = {
 	"    status_id || '-' || (created_at / 3600000)"
 	"  WHEN type = 'follow' THEN 'follow-' || (created_at / 3600000)"
 	"  ELSE 'ungrouped-' || id END;"
+	/* covering: a group's senders are read from the index alone */
 	"CREATE INDEX notifications_by_group ON notifications"
-	"  (account_id, group_key, id);"
+	"  (account_id, group_key, id, from_account_id);"
 	"CREATE TABLE notification_groups ("
 	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
 	"    ON DELETE CASCADE,"
@@ -861,6 +863,8 @@ static const char *const migrations[] = {
 	"  status_id INTEGER NOT NULL DEFAULT 0,"
 	"  bucket INTEGER NOT NULL," /* the hour the group began */
 	"  latest_id INTEGER NOT NULL,"
+	"  latest_at INTEGER NOT NULL,"
+	"  oldest_id INTEGER NOT NULL,"
 	"  notifications_count INTEGER NOT NULL,"
 	"  PRIMARY KEY (account_id, group_key)) WITHOUT ROWID;"
 	"CREATE INDEX notification_groups_latest ON notification_groups"
@@ -868,19 +872,27 @@ static const char *const migrations[] = {
 	"CREATE INDEX notification_groups_open ON notification_groups"
 	"  (account_id, type, status_id, latest_id);"
 	"INSERT INTO notification_groups (account_id, group_key, type,"
-	"  status_id, bucket, latest_id, notifications_count)"
+	"  status_id, bucket, latest_id, latest_at, oldest_id,"
+	"  notifications_count)"
 	"  SELECT account_id, group_key, min(type), coalesce(min(status_id), "
 	"0),"
-	"  min(created_at) / 3600000, max(id), count(*) FROM notifications"
+	"  min(created_at) / 3600000, max(id), max(created_at), min(id),"
+	"  count(*) FROM notifications"
 	"  GROUP BY account_id, group_key;"
 	"CREATE TRIGGER notification_groups_add AFTER INSERT ON notifications"
 	"  BEGIN"
 	"  INSERT INTO notification_groups (account_id, group_key, type,"
-	"    status_id, bucket, latest_id, notifications_count)"
+	"    status_id, bucket, latest_id, latest_at, oldest_id,"
+	"    notifications_count)"
 	"    VALUES (NEW.account_id, NEW.group_key, NEW.type,"
-	"    coalesce(NEW.status_id, 0), NEW.created_at / 3600000, NEW.id, 1)"
+	"    coalesce(NEW.status_id, 0), NEW.created_at / 3600000, NEW.id,"
+	"    NEW.created_at, NEW.id, 1)"
+	/* (every SET reads the row as it was) */
 	"    ON CONFLICT (account_id, group_key) DO UPDATE SET"
 	"    latest_id = max(latest_id, NEW.id),"
+	"    latest_at = CASE WHEN NEW.id > latest_id THEN NEW.created_at"
+	"      ELSE latest_at END,"
+	"    oldest_id = min(oldest_id, NEW.id),"
 	"    notifications_count = notifications_count + 1;"
 	"END;"
 	"CREATE TRIGGER notification_groups_remove AFTER DELETE ON"
@@ -889,7 +901,14 @@ static const char *const migrations[] = {
 	"    notifications_count = notifications_count - 1,"
 	"    latest_id = coalesce((SELECT max(id) FROM notifications"
 	"      WHERE account_id = OLD.account_id"
-	"      AND group_key = OLD.group_key), latest_id)"
+	"      AND group_key = OLD.group_key), latest_id),"
+	"    latest_at = coalesce((SELECT created_at FROM notifications"
+	"      WHERE account_id = OLD.account_id"
+	"      AND group_key = OLD.group_key ORDER BY id DESC LIMIT 1),"
+	"      latest_at),"
+	"    oldest_id = coalesce((SELECT min(id) FROM notifications"
+	"      WHERE account_id = OLD.account_id"
+	"      AND group_key = OLD.group_key), oldest_id)"
 	"    WHERE account_id = OLD.account_id AND group_key = OLD.group_key;"
 	"  DELETE FROM notification_groups WHERE account_id = OLD.account_id"
 	"    AND group_key = OLD.group_key AND notifications_count <= 0;"
@@ -900,7 +919,12 @@ static const char *const migrations[] = {
 	"  notifications BEGIN"
 	"  UPDATE notification_groups SET latest_id = (SELECT max(id)"
 	"    FROM notifications WHERE account_id = NEW.account_id"
-	"    AND group_key = NEW.group_key)"
+	"    AND group_key = NEW.group_key),"
+	"    latest_at = (SELECT created_at FROM notifications"
+	"    WHERE account_id = NEW.account_id AND group_key = NEW.group_key"
+	"    ORDER BY id DESC LIMIT 1),"
+	"    oldest_id = (SELECT min(id) FROM notifications"
+	"    WHERE account_id = NEW.account_id AND group_key = NEW.group_key)"
 	"    WHERE account_id = NEW.account_id AND group_key = NEW.group_key;"
 	"END;",
 

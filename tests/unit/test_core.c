@@ -187,6 +187,25 @@ static void test_buf_append_keeps_embedded_nul(void **state)
 	assert_memory_equal(b.data, "a\0b", 4);
 }
 
+static void test_buf_put_int_writes_what_printf_writes(void **state)
+{
+	const int64_t values[] = {
+		0, 7, -1, 10, 117727899019051008LL, INT64_MAX, INT64_MIN};
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+		buf b;
+		buf_init(&b, &test_arena);
+		buf_puts(&b, "[");
+		buf_put_int(&b, values[i]);
+		char want[32];
+		snprintf(want, sizeof want, "[%lld", (long long)values[i]);
+		assert_string_equal(b.data, want);
+	}
+	buf empty;
+	buf_init(&empty, &test_arena);
+	buf_append(&empty, NULL, 0); /* nothing, and no memcpy from NULL */
+	assert_int_equal(empty.len, 0);
+}
+
 static void test_buf_printf_appends_past_capacity(void **state)
 {
 	buf b;
@@ -861,6 +880,7 @@ int main(void)
 		CORE_TEST(test_buf_starts_empty_and_terminated),
 		CORE_TEST(test_buf_grows_and_keeps_content),
 		CORE_TEST(test_buf_append_keeps_embedded_nul),
+		CORE_TEST(test_buf_put_int_writes_what_printf_writes),
 		CORE_TEST(test_buf_printf_appends_past_capacity),
 		CORE_TEST(test_buf_html_escapes_all_five),
 		CORE_TEST(test_buf_html_escape_stops_at_n),

@@ -770,12 +770,16 @@ static void assert_groups_match_rows(void)
 		sqlite3_prepare_v2(
 			db_conn(),
 			"SELECT count(*) FROM (SELECT account_id, group_key,"
-			" max(id) AS latest, count(*) AS n FROM notifications"
+			" max(id) AS latest, min(id) AS oldest,"
+			" max(created_at) AS latest_at, count(*) AS n"
+			" FROM notifications"
 			" GROUP BY account_id, group_key) AS r"
 			" FULL JOIN notification_groups g"
 			" ON g.account_id = r.account_id"
 			" AND g.group_key = r.group_key"
 			" WHERE g.latest_id IS NOT r.latest"
+			" OR g.oldest_id IS NOT r.oldest"
+			" OR g.latest_at IS NOT r.latest_at"
 			" OR g.notifications_count IS NOT r.n",
 			-1, &st, NULL),
 		SQLITE_OK);
