@@ -165,16 +165,23 @@ static bool grouped_add(arena *a, grouped *g, const notification_group *ng,
 					READ_NOTIFICATIONS, s))
 			return false;
 	}
-	/* a few more than shown, for senders the viewer's rules hide */
+	/* the newest senders the viewer's rules let through: as many as
+	 * shown, and a few more when some were hidden */
 	int64_t senders[GROUP_SAMPLES + SAMPLES_SPARE], sample[GROUP_SAMPLES];
-	size_t n = store_notification_group_senders(
-		viewer, ng->key, 0, senders, NULL,
-		GROUP_SAMPLES + SAMPLES_SPARE);
-	size_t k = 0;
-	for (size_t i = 0; i < n && k < GROUP_SAMPLES; i++)
-		if (visibility_account_listed(a, viewer, senders[i],
-					      READ_NOTIFICATIONS))
-			sample[k++] = senders[i];
+	size_t want = GROUP_SAMPLES, n, k;
+	for (;;) {
+		n = store_notification_group_senders(viewer, ng->key, 0,
+						     senders, NULL, want);
+		k = 0;
+		for (size_t i = 0; i < n && k < GROUP_SAMPLES; i++)
+			if (visibility_account_listed(a, viewer, senders[i],
+						      READ_NOTIFICATIONS))
+				sample[k++] = senders[i];
+		if (k == GROUP_SAMPLES || n < want ||
+		    want == GROUP_SAMPLES + SAMPLES_SPARE)
+			break;
+		want = GROUP_SAMPLES + SAMPLES_SPARE;
+	}
 	if (!k)
 		return false;
 	char when[TIME_RFC3339_LEN];

@@ -103,7 +103,7 @@ int store_pin_set(int64_t account_id, int64_t status_id, bool on, int64_t max)
 	return toggle_row(&t, account_id, status_id, on);
 }
 
-/* All four flags of a page in one statement; ids go in as a JSON array so
+/* All the flags of a page in one statement; ids go in as a JSON array so
  * the statement text stays fixed and cached. */
 void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 			status_flags *out)
@@ -115,11 +115,14 @@ void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 	char *json = malloc(n * ID_TEXT_MAX + 3);
 	if (!json)
 		return;
-	size_t len = 0;
+	size_t len = 0, listed = 0;
 	json[len++] = '[';
+	/* 0 stands for "no status" (a page's reblog slots): not asked */
 	for (size_t i = 0; i < n; i++)
-		len += (size_t)sprintf(json + len, "%s%lld", i ? "," : "",
-				       (long long)ids[i]);
+		if (ids[i])
+			len += (size_t)sprintf(json + len, "%s%lld",
+					       listed++ ? "," : "",
+					       (long long)ids[i]);
 	json[len++] = ']';
 	json[len] = '\0';
 	sqlite3_stmt *st = db_stmt(
