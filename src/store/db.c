@@ -520,3 +520,14 @@ int db_status_check(int64_t id, int64_t viewer)
 		return STORE_GONE;
 	return 0;
 }
+
+void db_reverse(void *items, size_t n, size_t size)
+{
+	unsigned char *lo = items, *hi = lo + (n ? n - 1 : 0) * size;
+	for (; lo < hi; lo += size, hi -= size)
+		for (size_t k = 0; k < size; k++) {
+			unsigned char t = lo[k];
+			lo[k] = hi[k];
+			hi[k] = t;
+		}
+}

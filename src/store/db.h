@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Register the search tokenizer (search.c) on a new connection: the
@@ -52,6 +53,9 @@ int db_constraint_result(int rc);
  * (min_id: the page right after the cursor). */
 struct page;
 void db_page_bounds(const struct page *p, int64_t *lo, int64_t *hi, bool *asc);
+/* Reverse n items of size bytes in place: a page read upward (min_id)
+ * is answered newest first like the others. */
+void db_reverse(void *items, size_t n, size_t size);
 /* Inside a write transaction: whether status id still exists. */
 bool db_status_exists(int64_t id);
 /* Inside a write transaction: 0 when status id exists and viewer (0: no

@@ -59,11 +59,8 @@ size_t store_notification_groups_page(arena *a, int64_t account_id,
 		group_from_row(a, st, &out[n++]);
 	}
 	sqlite3_reset(st);
-	for (size_t i = 0; asc && i < n / 2; i++) {
-		notification_group t = out[i];
-		out[i] = out[n - 1 - i];
-		out[n - 1 - i] = t;
-	}
+	if (asc)
+		db_reverse(out, n, sizeof *out);
 	return n;
 }
 

@@ -142,11 +142,8 @@ size_t store_notification_requests_page(int64_t account_id, const page *p,
 	while (n < (size_t)p->limit && sqlite3_step(st) == SQLITE_ROW)
 		request_from_row(st, &out[n++]);
 	sqlite3_reset(st);
-	for (size_t i = 0; asc && i < n / 2; i++) {
-		notification_request t = out[i];
-		out[i] = out[n - 1 - i];
-		out[n - 1 - i] = t;
-	}
+	if (asc)
+		db_reverse(out, n, sizeof *out);
 	return n;
 }
 
@@ -280,10 +277,7 @@ size_t store_filtered_notifications_page(arena *a, int64_t account_id,
 			arena_printf(a, "ungrouped-%lld", (long long)x->id);
 	}
 	sqlite3_reset(st);
-	for (size_t i = 0; asc && i < n / 2; i++) {
-		notification t = out[i];
-		out[i] = out[n - 1 - i];
-		out[n - 1 - i] = t;
-	}
+	if (asc)
+		db_reverse(out, n, sizeof *out);
 	return n;
 }

@@ -108,13 +108,9 @@ size_t store_domain_blocks_page(arena *a, int64_t account_id, const page *p,
 		n++;
 	}
 	sqlite3_reset(st);
-	for (size_t i = 0; asc && i < n / 2; i++) {
-		const char *t = names[i];
-		names[i] = names[n - 1 - i];
-		names[n - 1 - i] = t;
-		int64_t k = keys[i];
-		keys[i] = keys[n - 1 - i];
-		keys[n - 1 - i] = k;
+	if (asc) {
+		db_reverse(names, n, sizeof *names);
+		db_reverse(keys, n, sizeof *keys);
 	}
 	return n;
 }

@@ -420,11 +420,7 @@ size_t store_notifications_page_from(arena *ar, int64_t account_id,
 	}
 	sqlite3_reset(st);
 	if (asc)
-		for (size_t i = 0; i < n / 2; i++) {
-			notification t = out[i];
-			out[i] = out[n - 1 - i];
-			out[n - 1 - i] = t;
-		}
+		db_reverse(out, n, sizeof *out);
 	return n;
 }
 
