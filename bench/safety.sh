@@ -192,12 +192,12 @@ WITH RECURSIVE f(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM f
 INSERT INTO filters (account_id, title, contexts, action, expires_at)
 	SELECT $READER_ID, printf('filter %d', i), 31, 0, NULL FROM f;
 WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k
-	WHERE i < $FILTERS * $KEYWORDS_PER_FILTER - 1)
+	WHERE i < $FILTERS * $KEYWORDS_PER_FILTER - 1),
+fs AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM filters
+	WHERE account_id = $READER_ID)
 INSERT INTO filter_keywords (filter_id, keyword, whole_word)
-	SELECT (SELECT id FROM filters WHERE account_id = $READER_ID
-		ORDER BY id LIMIT 1 OFFSET i / $KEYWORDS_PER_FILTER),
-	       printf('qx%dzv', i), i % 2
-	FROM k;
+	SELECT fs.id, printf('qx%dzv', k.i), k.i % 2
+	FROM k JOIN fs ON fs.n = k.i / $KEYWORDS_PER_FILTER;
 COMMIT;
 SQL
 	local got

@@ -30,6 +30,10 @@ typedef struct relations_head {
 	uint64_t n, ndomains;
 	int64_t until; /* the earliest end of a mute or filter (0: none) */
 	uint64_t nfilters, nkeywords, nstatuses;
+	/* what notify() asks on every act: are there muted threads at
+	 * all, and the notification policy */
+	uint64_t thread_mutes;
+	notification_policy policy;
 } relations_head;
 
 /* A keyword or filtered status of the reader's, by its filter's index. */
@@ -60,6 +64,8 @@ typedef struct relations {
 	size_t nstatuses;
 	unsigned contexts, hides, words;
 	filter_matcher matcher;
+	uint64_t thread_mutes;
+	notification_policy policy;
 	arena a; /* what rel, domains and the filters point into */
 } relations;
 
@@ -199,6 +205,8 @@ static bool relations_decode(relations *r, const char *data, size_t len)
 	r->rel = (const store_relation *)(data + sizeof h);
 	r->n = h.n;
 	r->until = h.until;
+	r->thread_mutes = h.thread_mutes;
+	r->policy = h.policy;
 	r->domains = arena_alloc(&r->a, (h.ndomains + 1) * sizeof(char *));
 	const char *p = data + need, *end = data + len;
 	for (r->ndomains = 0; r->ndomains < h.ndomains && p < end;
@@ -218,7 +226,9 @@ static void relations_read(relations *r, int64_t now)
 		store_relations_of(&r->a, r->reader, now, &rel, &domains, &nd);
 	store_filter *f;
 	size_t nf = store_filters_of(&r->a, r->reader, now, true, &f);
-	relations_head h = {n, nd, 0, nf, 0, 0};
+	relations_head h = {n, nd, 0, nf, 0, 0, 0, {0}};
+	h.thread_mutes = (uint64_t)store_thread_mutes_count(r->reader);
+	store_notification_policy_get(r->reader, &h.policy);
 	for (size_t i = 0; i < n; i++)
 		if (rel[i].until && (!h.until || rel[i].until < h.until))
 			h.until = rel[i].until;
@@ -242,6 +252,8 @@ static void relations_read(relations *r, int64_t now)
 	r->until = h.until;
 	r->domains = domains;
 	r->ndomains = nd;
+	r->thread_mutes = h.thread_mutes;
+	r->policy = h.policy;
 	/* the memo reads the filters back from the same bytes */
 	filters_decode(r, &h, b.data + filters_at, b.data + b.len);
 }
@@ -482,9 +494,10 @@ static bool condition_holds(arena *a, enum policy_condition c,
 	case COND_NEW_ACCOUNT:
 		return store_account_get(a, from, &sender) &&
 		       sender.created_at > time_now_ms() - NEW_ACCOUNT_MS;
-	case COND_PRIVATE_MENTION:
-		return !store_follows(recipient, from) &&
-		       unsolicited_private(a, recipient, type, status_id);
+	case COND_PRIVATE_MENTION: /* the cheap test first: the type */
+		return !strcmp(type, "mention") &&
+		       unsolicited_private(a, recipient, type, status_id) &&
+		       !store_follows(recipient, from);
 	}
 	return false;
 }
@@ -493,15 +506,19 @@ notification_fate visibility_notification_fate(arena *a, int64_t recipient,
 					       int64_t from, const char *type,
 					       int64_t status_id)
 {
+	/* on every favourite, boost and post: what can come from the
+	 * recipient's cached rules does, and SQL runs only when those say
+	 * it may matter (a muted thread exists, a policy condition is on) */
+	const relations *r = relations_of(recipient);
 	if (!visibility_account_listed(a, recipient, from,
 				       READ_NOTIFICATIONS) ||
-	    (status_id && store_thread_muted(recipient, status_id)))
+	    (status_id && r->thread_mutes &&
+	     store_thread_muted(recipient, status_id)))
 		return NOTE_DROP;
 	/* an edit of a post one already had is always told */
 	if (!strcmp(type, "update"))
 		return NOTE_DELIVER;
-	notification_policy p;
-	store_notification_policy_get(recipient, &p);
+	notification_policy p = r->policy;
 	const policy_action says[] = {
 		[COND_NOT_FOLLOWING] = p.for_not_following,
 		[COND_NOT_FOLLOWER] = p.for_not_followers,

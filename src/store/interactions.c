@@ -202,7 +202,16 @@ int store_thread_mute_set(int64_t account_id, int64_t status_id, bool on)
 			     " FROM statuses WHERE id = ?2)");
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_int64(st, 2, status_id);
-	return db_done(st);
+	int rc = db_done(st);
+	db_touch(cache_relations, account_id); /* the reader's rules */
+	return rc;
+}
+
+int64_t store_thread_mutes_count(int64_t account_id)
+{
+	return db_int64("SELECT count(*) FROM thread_mutes"
+			" WHERE account_id = ?1 AND ?2 = ?2",
+			account_id, 0);
 }
 
 bool store_thread_muted(int64_t account_id, int64_t status_id)

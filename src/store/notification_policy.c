@@ -2,6 +2,7 @@
  * holding what it filters (Mastodon 4.3; migration 18). Filtered
  * notifications live in their own table, so the list, its groups and
  * their triggers never see them until a request is accepted. */
+#include "core/cache.h"
 #include "core/id.h"
 #include "core/time.h"
 #include "store/db.h"
@@ -47,7 +48,9 @@ int store_notification_policy_set(int64_t account_id,
 	sqlite3_bind_int(st, 4, p->for_new_accounts);
 	sqlite3_bind_int(st, 5, p->for_private_mentions);
 	sqlite3_bind_int(st, 6, p->for_limited_accounts);
-	return db_done(st);
+	int rc = db_done(st);
+	db_touch(cache_relations, account_id); /* kept with the rules */
+	return rc;
 }
 
 bool store_notification_permitted(int64_t account_id, int64_t from)

@@ -485,6 +485,8 @@ int store_bookmark_set(int64_t account_id, int64_t status_id, bool on);
 int store_pin_set(int64_t account_id, int64_t status_id, bool on, int64_t max);
 /* Mute (on) or unmute for account the thread status_id is in. 0 or -1. */
 int store_thread_mute_set(int64_t account_id, int64_t status_id, bool on);
+/* How many threads account muted. */
+int64_t store_thread_mutes_count(int64_t account_id);
 /* Whether account muted the thread status_id is in. */
 bool store_thread_muted(int64_t account_id, int64_t status_id);
 /* Flags of viewer for n statuses (reblog wrappers resolved by caller). */

@@ -270,6 +270,7 @@ static void test_the_notification_policy_decides_the_fate(void **state)
 	notification_policy p = {.for_new_accounts = POLICY_FILTER,
 				 .for_not_followers = POLICY_DROP};
 	assert_int_equal(store_notification_policy_set(alice, &p), 0);
+	request(); /* the policy is read with the reader's rules */
 	assert_int_equal(visibility_notification_fate(&test_arena, alice, bob,
 						      "favourite", pub.id),
 			 NOTE_DROP);
