@@ -1,6 +1,7 @@
 /* reply_controls.c — who may reply to or boost a status (its interaction
  * policy and the account's defaults), and the replies a thread's author
  * hid. The rules reading these are domain/visibility.c's. */
+#include "core/cache.h"
 #include "store/db.h"
 #include "store/store.h"
 
@@ -96,8 +97,12 @@ int store_reply_hide(int64_t status_id, int64_t by, int64_t now, bool on)
 	int rc = db_done(st);
 	if (rc < 0)
 		return rc;
-	if (sqlite3_changes(db_conn()) > 0)
+	if (sqlite3_changes(db_conn()) > 0) {
+		/* its JSON is the same, but pages holding the thread are
+		 * not: the touch moves the epoch they are kept by */
+		db_touch(cache_statuses, status_id);
 		return 1;
+	}
 	if (on && !db_status_exists(status_id))
 		return STORE_GONE;
 	return 0;

@@ -206,3 +206,37 @@ def test_only_the_thread_author_may_hide(http, thread):
     # the author of the post a reply answers may hide it too
     assert_json(http.post(f"/api/v1/statuses/{t.under['id']}/hide", token=t.rude.token))
     assert t.under["id"] not in set(map(str, context_ids(http, t.root)))
+
+
+def test_the_web_thread_page_leaves_hidden_replies_behind_a_link(server, http, thread):
+    from bs4 import BeautifulSoup
+    from test_web_auth import browser, sign_in
+
+    t = thread
+    assert_json(http.post(f"/api/v1/statuses/{t.bad['id']}/hide", token=t.op.token))
+
+    def article_ids(html):
+        return {a["data-id"] for a in BeautifulSoup(html, "html.parser").select("article.status")}
+
+    r = http.get(t.root["url"])
+    assert r.status_code == 200
+    shown = article_ids(r.text)
+    assert t.kind["id"] in shown and t.bad["id"] not in shown and t.under["id"] not in shown
+    soup = BeautifulSoup(r.text, "html.parser")
+    link = soup.select_one("p.hidden-replies a")
+    assert link is not None and link.get_text() == "Hidden replies (1)"
+    r = http.get(link["href"])
+    assert r.status_code == 200 and "text/html" in r.headers["Content-Type"]
+    assert article_ids(r.text) == {t.bad["id"]}
+    # es
+    r = http.get(t.root["url"], headers={"Accept-Language": "es"})
+    assert "Respuestas ocultas (1)" in r.text
+    # at its own page still, and its author sees it in the thread
+    assert http.get(t.bad["url"]).status_code == 200
+    b = browser(server)
+    assert sign_in(b, t.rude.name, t.rude.password).status_code in (302, 303)
+    assert t.bad["id"] in article_ids(b.get(t.root["url"]).text)
+    # unhidden: back in the thread, no link
+    assert_json(http.post(f"/api/v1/statuses/{t.bad['id']}/unhide", token=t.op.token))
+    r = http.get(t.root["url"])
+    assert t.bad["id"] in article_ids(r.text) and "hidden-replies" not in r.text
