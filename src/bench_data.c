@@ -275,7 +275,8 @@ static void interact(gen *g)
 		principal p = as_account(
 			g, (int)rng_below(&g->r, (size_t)g->naccounts));
 		int64_t rid;
-		status_reblog(&a, &p, g->st[target].id, VIS_PUBLIC, &rid);
+		const char *msg;
+		status_reblog(&a, &p, g->st[target].id, VIS_PUBLIC, &rid, &msg);
 	}
 	arena_release(&a);
 }

@@ -83,9 +83,10 @@ int demo_seed(void)
 	principal *people[] = {&ben, &cleo, &dev};
 	for (size_t i = 0; i < 3; i++) {
 		int64_t boost;
+		const char *msg;
 		for (size_t k = 0; k < 3; k++)
 			status_favourite(&a, people[k], ids[i], true);
-		status_reblog(&a, people[i], open, VIS_PUBLIC, &boost);
+		status_reblog(&a, people[i], open, VIS_PUBLIC, &boost, &msg);
 		account_follow(&a, people[i], ana.account_id, true, false);
 	}
 	arena_release(&a);

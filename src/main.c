@@ -511,6 +511,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	store_set_visibility_rule(visibility_can_see);
+	store_set_interaction_rule(visibility_may_interact);
 	if (store_open(cfg.data_dir) < 0)
 		return 1;
 	if (!strcmp(cmd, "init")) {

@@ -143,6 +143,20 @@ void statuses_unmute(http_req *r);
 void statuses_unpin(http_req *r);
 void statuses_favourited_by(http_req *r);
 void statuses_reblogged_by(http_req *r);
+/* reply_controls.c */
+/* Read prefix[can_reply|can_reblog|can_favourite][always|with_approval]
+ * into *out (0: not sent); *given when any was sent. Replies 422 itself
+ * (false) on a value chorus does not know. */
+bool api_read_interaction_policy(http_req *r, const char *prefix,
+				 interaction_policy *out, bool *given);
+/* Read the form-friendly reply_policy (everyone, followers, following,
+ * mentioned) into both of out's rules; replies 422 itself (false). */
+bool api_read_reply_policy(http_req *r, interaction_policy *out);
+void interaction_policies_defaults(http_req *r);
+void interaction_policies_defaults_update(http_req *r);
+void statuses_hide(http_req *r);
+void statuses_unhide(http_req *r);
+void statuses_hidden_replies(http_req *r);
 void bookmarks_index(http_req *r);
 void favourites_index(http_req *r);
 

@@ -110,6 +110,18 @@ static bool read_post_fields(http_req *r, post_request *pr, bool creating)
 			return false;
 		}
 		pr->idempotency_key = http_header_get(r, "Idempotency-Key");
+		/* GoToSocial's interaction_policy object, or the simpler
+		 * reply_policy; the object's rules win where both say */
+		interaction_policy ip;
+		bool given;
+		if (!api_read_reply_policy(r, &pr->policy) ||
+		    !api_read_interaction_policy(r, "interaction_policy", &ip,
+						 &given))
+			return false;
+		if (ip.can_reply)
+			pr->policy.can_reply = ip.can_reply;
+		if (ip.can_reblog)
+			pr->policy.can_reblog = ip.can_reblog;
 	}
 	return true;
 }
@@ -402,10 +414,11 @@ void statuses_reblog(http_req *r)
 				 "included in the list");
 		return;
 	}
-	dom_err err =
-		status_reblog(&r->arena, api_principal(r), id, vis, &reblog_id);
+	const char *msg = NULL;
+	dom_err err = status_reblog(&r->arena, api_principal(r), id, vis,
+				    &reblog_id, &msg);
 	if (err) {
-		api_reply_dom(r, err, NULL);
+		api_reply_dom(r, err, msg);
 		return;
 	}
 	api_reply_status(r, reblog_id);

@@ -121,6 +121,9 @@ typedef struct post_request {
 	const char **media_ids;
 	size_t nmedia_ids;
 	bool has_media_ids;
+	/* who may reply and boost; unset (0s): the author's default for
+	 * vis, else visibility_policy_default */
+	interaction_policy policy;
 } post_request;
 /* Create a status by author; *id receives the new (or idempotent) id. */
 dom_err status_post(arena *a, const principal *author, const post_request *r,
@@ -138,9 +141,15 @@ dom_err status_bookmark(arena *a, const principal *p, int64_t id, bool on);
 dom_err status_mute_thread(arena *a, const principal *p, int64_t id, bool on);
 dom_err status_pin(arena *a, const principal *p, int64_t id, bool on,
 		   const char **msg);
-/* Reblog; *reblog_id receives the wrapper's id. */
+/* Hide (on) or unhide reply id from its thread, by the author of the
+ * post it answers or of the thread's root: DOM_NOT_FOUND, DOM_INVALID
+ * when it is not a reply, DOM_FORBIDDEN when p wrote neither. */
+dom_err status_hide_reply(arena *a, const principal *p, int64_t id, bool on,
+			  const char **msg);
+/* Reblog; *reblog_id receives the wrapper's id. DOM_FORBIDDEN (*msg
+ * says why) when its visibility or interaction policy refuses it. */
 dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
-		      int64_t *reblog_id);
+		      int64_t *reblog_id, const char **msg);
 dom_err status_unreblog(arena *a, const principal *p, int64_t id);
 bool visibility_parse(const char *s, visibility *out);
 const char *visibility_name(visibility v);
@@ -197,6 +206,16 @@ bool visibility_listed(arena *a, int64_t viewer, const status *s,
  * sender of a notification). */
 bool visibility_account_listed(arena *a, int64_t viewer, int64_t account_id,
 			       read_context ctx);
+/* The interaction policy a new status of visibility v has when its
+ * author chose none (GoToSocial's defaults, by value). */
+interaction_policy visibility_policy_default(visibility v);
+/* The policy of s: stored, or its visibility's default. */
+interaction_policy visibility_policy_of(const status *s);
+/* May actor reply to (kind INTERACT_REPLY) or boost s? They must see it
+ * (visibility_can_see) and be in the policy's audience; its author
+ * always may. Reads s's id, author, visibility and in_reply_to_account_id
+ * only. The insert's transaction asks again (store_set_interaction_rule). */
+bool visibility_may_interact(int64_t actor, const status *s, interaction kind);
 /* What becomes of a notification of type for recipient of an act by from
  * (on status_id, 0: none). Dropped when a block or a mute of
  * notifications stands between them, or recipient muted the thread of
@@ -291,6 +310,12 @@ void timeline_context(arena *a, int64_t viewer, const status *s,
 void timeline_descendants(arena *a, int64_t viewer, const status *s,
 			  int64_t after_id, size_t limit, status_page *out,
 			  bool *more);
+
+/* The hidden replies under s in its thread (the replies its thread's
+ * authors hid, not what is under them) that viewer may see, in thread
+ * order, at most limit, into out (arena). */
+void timeline_hidden_replies(arena *a, int64_t viewer, const status *s,
+			     size_t limit, status_page *out);
 
 /* ---- trends.c (the score arithmetic is in domain/trends.h) ---- */
 /* The tags trending at now, best first, from offset on, at most limit:

@@ -15,6 +15,25 @@ typedef enum visibility {
 	VIS_DIRECT = 3,
 } visibility;
 
+/* Who may reply to or boost a status, as GoToSocial's
+ * interaction_policy values: bits of AUDIENCE_*. Anything in none of
+ * them is refused (chorus has no approval flow); the author always may. */
+enum {
+	AUDIENCE_PUBLIC = 1,	/* whoever may see the status */
+	AUDIENCE_FOLLOWERS = 2, /* the author's followers */
+	AUDIENCE_FOLLOWING = 4, /* whom the author follows */
+	AUDIENCE_MENTIONED = 8, /* mentioned in it, or the one it answers */
+	AUDIENCE_AUTHOR = 16,
+	AUDIENCE_ALL = 31,
+};
+typedef struct interaction_policy {
+	unsigned can_reply, can_reblog; /* AUDIENCE_* bits; 0: unset */
+} interaction_policy;
+typedef enum interaction {
+	INTERACT_REPLY,
+	INTERACT_REBLOG,
+} interaction;
+
 typedef struct account {
 	int64_t id;
 	const char *username;
@@ -66,6 +85,9 @@ typedef struct status {
 	 * keeps the ones it has) */
 	const int64_t *media_ids;
 	size_t nmedia;
+	/* writes only: the policy to store; unset (0s) keeps the default
+	 * of its visibility (visibility_policy_default) */
+	interaction_policy policy;
 	int64_t created_at, edited_at;
 	int64_t replies_count, reblogs_count, favourites_count;
 	/* filled by loaders */

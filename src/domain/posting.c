@@ -15,6 +15,11 @@
 
 enum { POST_MAX_MENTIONS = 64, POST_MAX_TAGS = 64 };
 
+/* What a reply or boost the status's interaction policy refuses is told. */
+#define REPLY_REFUSED                                                          \
+	"The author of this post does not allow you to reply to it"
+#define REBLOG_REFUSED "The author of this post does not allow you to boost it"
+
 static const char *const visibility_names[] = {"public", "unlisted", "private",
 					       "direct"};
 
@@ -232,6 +237,10 @@ dom_err status_post(arena *a, const principal *author, const post_request *r,
 			*msg = "Record not found";
 			return DOM_NOT_FOUND;
 		}
+		if (!visibility_may_interact(me, &parent, INTERACT_REPLY)) {
+			*msg = REPLY_REFUSED;
+			return DOM_FORBIDDEN;
+		}
 		s.in_reply_to_id = parent.id;
 		s.in_reply_to_account_id = parent.account_id;
 	}
@@ -248,6 +257,18 @@ dom_err status_post(arena *a, const principal *author, const post_request *r,
 	s.app_id = author->app_id;
 	s.entities = c.entities;
 	s.created_at = now;
+	/* a rule not chosen is the author's default for the visibility,
+	 * else GoToSocial's; only one differing from that is stored */
+	interaction_policy def, base = visibility_policy_default(s.vis);
+	if (!store_policy_default(me, s.vis, &def))
+		def = base;
+	s.policy.can_reply =
+		r->policy.can_reply ? r->policy.can_reply : def.can_reply;
+	s.policy.can_reblog =
+		r->policy.can_reblog ? r->policy.can_reblog : def.can_reblog;
+	if (s.policy.can_reply == base.can_reply &&
+	    s.policy.can_reblog == base.can_reblog)
+		s.policy = (interaction_policy){0};
 	int rc;
 	if (r->idempotency_key && *r->idempotency_key) {
 		/* the key is checked again inside the insert's transaction:
@@ -261,6 +282,10 @@ dom_err status_post(arena *a, const principal *author, const post_request *r,
 	} else {
 		rc = store_status_insert(&s, c.tags, c.ntags, c.mentions,
 					 c.nmentions);
+	}
+	if (rc == STORE_REFUSED) { /* an unfollow committed meanwhile */
+		*msg = REPLY_REFUSED;
+		return DOM_FORBIDDEN;
 	}
 	if (rc < 0)
 		return dom_from_store(rc, NULL, msg);
@@ -433,7 +458,7 @@ dom_err status_pin(arena *a, const principal *p, int64_t id, bool on,
 }
 
 dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
-		      int64_t *reblog_id)
+		      int64_t *reblog_id, const char **msg)
 {
 	status s;
 	dom_err err = load_target(a, p, id, &s);
@@ -447,6 +472,10 @@ dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
 		*reblog_id = existing;
 		return DOM_OK;
 	}
+	if (!visibility_may_interact(p->account_id, &s, INTERACT_REBLOG)) {
+		*msg = REBLOG_REFUSED;
+		return DOM_FORBIDDEN;
+	}
 	/* a reblog is never more visible than what it boosts */
 	if (vis < s.vis)
 		vis = s.vis;
@@ -458,8 +487,11 @@ dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
 	r.reblog_of_id = s.id;
 	r.app_id = p->app_id;
 	r.created_at = time_now_ms();
-	const char *msg;
 	int rc = store_status_insert(&r, NULL, 0, NULL, 0);
+	if (rc == STORE_REFUSED) { /* an unfollow committed meanwhile */
+		*msg = REBLOG_REFUSED;
+		return DOM_FORBIDDEN;
+	}
 	if (rc == STORE_TAKEN) { /* a concurrent boost by the same account
 				    won (one per account and post: a unique
 				    index): answer with it, as Mastodon does */
@@ -467,7 +499,7 @@ dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
 		return *reblog_id ? DOM_OK : DOM_NOT_FOUND;
 	}
 	if (rc < 0) /* STORE_GONE: the boosted post was deleted meanwhile */
-		return dom_from_store(rc, NULL, &msg);
+		return dom_from_store(rc, NULL, msg);
 	events_publish(&(event){.kind = EVENT_STATUS, .id = r.id});
 	notify(s.account_id, "reblog", p->account_id, s.id);
 	*reblog_id = r.id;
@@ -493,4 +525,33 @@ dom_err status_unreblog(arena *a, const principal *p, int64_t id)
 		return DOM_INTERNAL;
 	publish_deleted(&r);
 	return DOM_OK;
+}
+
+dom_err status_hide_reply(arena *a, const principal *p, int64_t id, bool on,
+			  const char **msg)
+{
+	status s;
+	*msg = "Record not found";
+	if (!store_status_get(a, id, &s) || s.reblog_of_id ||
+	    !visibility_can_see(p->account_id, &s))
+		return DOM_NOT_FOUND;
+	if (!s.in_reply_to_id) {
+		*msg = "Validation failed: Only a reply can be hidden";
+		return DOM_INVALID;
+	}
+	int64_t root = 0;
+	size_t len;
+	status parent, top;
+	bool answers_me = store_status_get(a, s.in_reply_to_id, &parent) &&
+			  parent.account_id == p->account_id;
+	bool my_thread = store_thread_path(a, s.id, &root, &len) &&
+			 store_status_get(a, root, &top) &&
+			 top.account_id == p->account_id;
+	if (!answers_me && !my_thread) {
+		*msg = "Only the author of the post it answers or of the "
+		       "thread may hide a reply";
+		return DOM_FORBIDDEN;
+	}
+	int rc = store_reply_hide(s.id, p->account_id, time_now_ms(), on);
+	return rc < 0 ? dom_from_store(rc, NULL, msg) : DOM_OK;
 }

@@ -207,3 +207,26 @@ void timeline_descendants(arena *a, int64_t viewer, const status *s,
 	}
 	page_cursors(out);
 }
+
+void timeline_hidden_replies(arena *a, int64_t viewer, const status *s,
+			     size_t limit, status_page *out)
+{
+	memset(out, 0, sizeof *out);
+	out->items = arena_alloc(a, (limit + 1) * sizeof *out->items);
+	int64_t root = 0;
+	size_t len = 0;
+	const void *path = store_thread_path(a, s->id, &root, &len);
+	if (!path)
+		return;
+	int64_t *ids = arena_alloc(a, (limit + 1) * sizeof *ids);
+	size_t n = store_replies_hidden_under(root, path, len, ids, limit);
+	for (size_t k = 0; k < n; k++) {
+		status *d = arena_alloc(a, sizeof *d);
+		/* the thread's rule leaves them out; the rest of it (blocks,
+		 * mutes, filters) still applies, as to the listed ones */
+		if (status_load_visible(a, viewer, ids[k], d) &&
+		    visibility_account_listed(a, viewer, d->account_id,
+					      READ_THREAD))
+			out->items[out->count++] = d;
+	}
+}

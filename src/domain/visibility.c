@@ -7,7 +7,10 @@
  * blocker. What a list shows besides: nothing by (or boosted from) an
  * account the reader blocks or mutes, or on a domain it blocks; a mute
  * leaves the muted person's own profile as it was, and notifications
- * unless it silences them too.
+ * unless it silences them too. A thread does not list a reply its
+ * thread's author hid, nor what is under it, but to their authors.
+ * Who may reply to or boost a status: its interaction policy
+ * (visibility_may_interact).
  *
  * A reader's blocks, mutes and domain blocks are read once and kept: in
  * cache_relations (shared, invalidated when either side changes them)
@@ -442,9 +445,67 @@ static bool filter_hides(arena *a, int64_t viewer, const status *s,
 	return false;
 }
 
+interaction_policy visibility_policy_default(visibility v)
+{
+	/* GoToSocial's defaults: "public" is whoever may see the status,
+	 * so these only name what its visibility already allows */
+	unsigned bits = v == VIS_PRIVATE
+				? AUDIENCE_AUTHOR | AUDIENCE_FOLLOWERS |
+					  AUDIENCE_MENTIONED
+			: v == VIS_DIRECT ? AUDIENCE_AUTHOR | AUDIENCE_MENTIONED
+					  : AUDIENCE_PUBLIC;
+	return (interaction_policy){bits, bits};
+}
+
+interaction_policy visibility_policy_of(const status *s)
+{
+	interaction_policy p;
+	return store_status_policy(s->id, &p)
+		       ? p
+		       : visibility_policy_default(s->vis);
+}
+
+bool visibility_may_interact(int64_t actor, const status *s, interaction kind)
+{
+	if (!actor || !visibility_can_see(actor, s))
+		return false;
+	if (actor == s->account_id)
+		return true; /* the author may always answer or boost */
+	interaction_policy p = visibility_policy_of(s);
+	unsigned who = kind == INTERACT_REPLY ? p.can_reply : p.can_reblog;
+	if (who & AUDIENCE_PUBLIC)
+		return true;
+	if ((who & AUDIENCE_MENTIONED) && (s->in_reply_to_account_id == actor ||
+					   store_is_mentioned(s->id, actor)))
+		return true;
+	if ((who & AUDIENCE_FOLLOWERS) && store_follows(actor, s->account_id))
+		return true;
+	return (who & AUDIENCE_FOLLOWING) &&
+	       store_follows(s->account_id, actor);
+}
+
+/* Whether s sits in a thread under a reply its author hid (or is one),
+ * out of the viewer's sight there: the author of s sees it, and the
+ * author of a hidden reply what is under it. */
+static bool under_hidden_reply(int64_t viewer, const status *s)
+{
+	if (!s->in_reply_to_id || s->reblog_of_id ||
+	    (viewer && viewer == s->account_id))
+		return false;
+	enum { HIDDEN_ABOVE_MAX = 16 };
+	int64_t authors[HIDDEN_ABOVE_MAX];
+	size_t n = store_reply_hidden_above(s->id, authors, HIDDEN_ABOVE_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (!viewer || authors[i] != viewer)
+			return true;
+	return false;
+}
+
 bool visibility_listed(arena *a, int64_t viewer, const status *s,
 		       read_context ctx)
 {
+	if (ctx == READ_THREAD && under_hidden_reply(viewer, s))
+		return false;
 	if (!viewer)
 		return true;
 	/* a boost on someone's profile is theirs; what it boosts is not */

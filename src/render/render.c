@@ -294,6 +294,52 @@ static json_t *entities_part(const char *entities, const char *key)
 	return json_is_array(part) ? part : json_array();
 }
 
+/* The audience bits as GoToSocial's policy values. */
+static json_t *policy_values(unsigned bits)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+		{AUDIENCE_PUBLIC, "public"},
+		{AUDIENCE_FOLLOWERS, "followers"},
+		{AUDIENCE_FOLLOWING, "following"},
+		{AUDIENCE_MENTIONED, "mentioned"},
+		{AUDIENCE_AUTHOR, "author"},
+	};
+	json_t *list = json_array();
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (bits & names[i].bit)
+			json_array_append_new(list, json_string(names[i].name));
+	return list;
+}
+
+static json_t *policy_rules(unsigned bits)
+{
+	/* nothing waits for approval in chorus: what is not always
+	 * allowed is refused */
+	return json_pack("{s:o,s:o}", "always", policy_values(bits),
+			 "with_approval", json_array());
+}
+
+json_t *render_interaction_policy(const interaction_policy *p,
+				  const interaction_policy *favourite)
+{
+	return json_pack("{s:o,s:o,s:o}", "can_favourite",
+			 policy_rules(favourite->can_reply), "can_reply",
+			 policy_rules(p->can_reply), "can_reblog",
+			 policy_rules(p->can_reblog));
+}
+
+/* The status's interaction policy; a favourite is open to whoever may
+ * see it, its visibility's default. */
+static json_t *status_policy(const status *s)
+{
+	interaction_policy p = visibility_policy_of(s);
+	interaction_policy fav = visibility_policy_default(s->vis);
+	return render_interaction_policy(&p, &fav);
+}
+
 /* The viewer-independent fields of a status as a JSON object, without the
  * author (cached apart, its counters move with every post) and without
  * reblog and viewer flags. */
@@ -303,7 +349,7 @@ static json_t *status_fields(arena *a, const status *s)
 	const char *username = author ? author->username : "";
 	return json_pack(
 		"{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:b,s:s,s:o,s:o,s:o,s:o,"
-		"s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o}",
+		"s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}",
 		"id", render_id(a, s->id), "uri",
 		arena_printf(a, "%s/users/%s/statuses/%lld", cfg.base_url,
 			     username, (long long)s->id),
@@ -324,7 +370,7 @@ static json_t *status_fields(arena *a, const status *s)
 		"in_reply_to_account_id",
 		id_or_null(a, s->in_reply_to_account_id), "poll", json_null(),
 		"card", json_null(), "language", str_or_null(s->language),
-		"text", json_null());
+		"text", json_null(), "interaction_policy", status_policy(s));
 }
 
 static int dump_to_buf(const char *data, size_t size, void *ctx)

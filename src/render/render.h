@@ -73,5 +73,9 @@ size_t render_notifications_into(arena *a, buf *b, const notification *items,
 bool render_notification_into(arena *a, buf *b, const notification *n,
 			      int64_t viewer);
 json_t *render_app(arena *a, const app *ap, bool with_secret);
+/* GoToSocial's InteractionPolicy: can_reply and can_reblog from p,
+ * can_favourite from favourite's can_reply; with_approval always empty. */
+json_t *render_interaction_policy(const interaction_policy *p,
+				  const interaction_policy *favourite);
 
 #endif

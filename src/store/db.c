@@ -531,3 +531,32 @@ void db_reverse(void *items, size_t n, size_t size)
 			hi[k] = t;
 		}
 }
+
+static store_interaction_rule interaction_rule;
+
+void store_set_interaction_rule(store_interaction_rule rule)
+{
+	interaction_rule = rule;
+}
+
+int db_interaction_check(int64_t id, int64_t actor, interaction kind)
+{
+	sqlite3_stmt *st = db_stmt("SELECT account_id, visibility,"
+				   " in_reply_to_account_id"
+				   " FROM statuses WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return STORE_GONE;
+	}
+	/* the rule reads only these (and the policy, mentions and follows
+	 * tables, as they are now) */
+	status s = {.id = id,
+		    .account_id = sqlite3_column_int64(st, 0),
+		    .vis = (visibility)sqlite3_column_int(st, 1),
+		    .in_reply_to_account_id = sqlite3_column_int64(st, 2)};
+	sqlite3_reset(st);
+	if (interaction_rule && !interaction_rule(actor, &s, kind))
+		return STORE_REFUSED;
+	return 0;
+}

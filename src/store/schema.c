@@ -1026,6 +1026,36 @@ static const char *const migrations[] = {
 	"  UNIQUE (filter_id, status_id));"
 	"CREATE INDEX filter_statuses_by_status ON filter_statuses"
 	"  (status_id);",
+
+	/* 20: reply controls and hidden replies (issue 12): a status's
+	 * interaction policy when it is not its visibility's default
+	 * (AUDIENCE_* bits), an account's defaults per visibility, and the
+	 * replies a thread's author hid, with their thread path so a
+	 * reply under one is found by prefix */
+	"CREATE TABLE status_policies ("
+	"  status_id INTEGER PRIMARY KEY REFERENCES statuses(id)"
+	"    ON DELETE CASCADE,"
+	"  can_reply INTEGER NOT NULL,"
+	"  can_reblog INTEGER NOT NULL);"
+	"CREATE TABLE policy_defaults ("
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  visibility INTEGER NOT NULL,"
+	"  can_reply INTEGER NOT NULL,"
+	"  can_reblog INTEGER NOT NULL,"
+	"  PRIMARY KEY (account_id, visibility));"
+	"CREATE TABLE hidden_replies ("
+	"  status_id INTEGER PRIMARY KEY REFERENCES statuses(id)"
+	"    ON DELETE CASCADE,"
+	"  thread_root_id INTEGER NOT NULL,"
+	"  thread_path BLOB NOT NULL,"
+	"  author_id INTEGER NOT NULL,"
+	"  hidden_by INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX hidden_replies_by_thread ON hidden_replies"
+	"  (thread_root_id, thread_path);"
+	"CREATE INDEX hidden_replies_by_hider ON hidden_replies(hidden_by);",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };

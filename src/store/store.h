@@ -38,6 +38,12 @@ int store_limit_set(const char *name, int64_t value);
  * status re-check it inside their transaction. None set: existence only. */
 typedef bool (*store_visibility_rule)(int64_t viewer, const status *s);
 void store_set_visibility_rule(store_visibility_rule rule);
+/* The interaction policy rule (visibility_may_interact), registered the
+ * same way: a reply or boost is checked again inside its insert's
+ * transaction, against the follows as they are then. */
+typedef bool (*store_interaction_rule)(int64_t actor, const status *s,
+				       interaction kind);
+void store_set_interaction_rule(store_interaction_rule rule);
 
 /* What a write found inside its own transaction, beyond 0 and -1: the
  * check and the write it guards share the transaction, and a constraint
@@ -51,6 +57,7 @@ enum store_result {
 	STORE_TAKEN = -4,   /* an attachment is no longer attachable, or a row
 			       that is unique exists already (a second boost) */
 	STORE_BLOCKED = -5, /* one of the two accounts blocks the other */
+	STORE_REFUSED = -6, /* the status's interaction policy refuses it */
 };
 
 /* ---- the data functions; every one runs on the calling thread's
@@ -720,5 +727,30 @@ bool store_marker_get(int64_t account_id, const char *timeline,
 		      store_marker *out);
 int store_marker_set(int64_t account_id, const char *timeline,
 		     int64_t last_read_id, int64_t now_ms);
+
+/* ---- reply_controls.c: interaction policies, hidden replies ---- */
+/* The policy stored for status_id into *out; false when it has none (it
+ * keeps its visibility's default). */
+bool store_status_policy(int64_t status_id, interaction_policy *out);
+/* Inside the status insert's transaction: store s->policy if set. */
+int store_status_policy_put_tx(const status *s);
+/* The account's default policy for new posts of visibility v; false when
+ * it set none. */
+bool store_policy_default(int64_t account_id, visibility v,
+			  interaction_policy *out);
+/* Set (p) or reset (NULL) the account's default for v. 0 or -1. */
+int store_policy_default_set(int64_t account_id, visibility v,
+			     const interaction_policy *p);
+/* Hide (on) or unhide reply status_id, by account by, at now. 1 when it
+ * changed, 0 when it already was so, STORE_GONE when the status is gone,
+ * -1. */
+int store_reply_hide(int64_t status_id, int64_t by, int64_t now, bool on);
+/* The authors of the hidden replies that are status_id or above it in
+ * its thread, into out (arena), at most max; returns how many. */
+size_t store_reply_hidden_above(int64_t status_id, int64_t *out, size_t max);
+/* The hidden replies below path in thread root, in thread order, at most
+ * max ids into out; returns how many. */
+size_t store_replies_hidden_under(int64_t root, const void *path,
+				  size_t path_len, int64_t *out, size_t max);
 
 #endif

@@ -1008,13 +1008,15 @@ static void each_tag(const char *entities, delivery *d, bool public_post)
 }
 
 /* A reply, to its thread's listeners: the page of a thread is read by
- * anyone, so only what an anonymous reader may see goes out. */
+ * anyone, so only what an anonymous reader may see goes out (and not a
+ * reply under one its thread's author hid). */
 static void deliver_thread(arena *a, delivery *d, const status *s)
 {
 	int64_t root;
 	size_t len;
 	if (!hub.kind_subs[STREAM_THREAD] || !s->in_reply_to_id ||
 	    s->reblog_of_id || !visibility_can_see(0, s) ||
+	    !visibility_listed(a, 0, s, READ_THREAD) ||
 	    !store_thread_path(a, s->id, &root, &len) || !root)
 		return;
 	deliver_key(d, STREAM_THREAD, arena_printf(a, "%lld", (long long)root));

@@ -29,6 +29,7 @@ const http_route web_routes[] = {
 	W("/:acct/:id", web_thread),
 	W("/:acct/tagged/:tag", web_profile_tagged),
 	W("/:acct/:id/embed", web_embed),
+	W("/:acct/:id/hidden", web_thread_hidden),
 	/* the ids (uri) of accounts and posts, opened in a browser */
 	W("/users/:name", web_account_by_uri),
 	W("/users/:name/statuses/:id", web_thread_by_uri),

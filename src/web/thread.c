@@ -17,6 +17,7 @@ enum {
 	THREAD_MAX_DEPTH = 8,  /* deeper replies are drawn at this depth */
 	DESCRIPTION_CHARS = 200,
 	TITLE_CHARS = 60,
+	HIDDEN_MAX = 200, /* hidden replies a page lists */
 };
 
 /* Replies in depth-first order, nested as lists: each reply sits one
@@ -71,6 +72,28 @@ static const char *first_image(arena *a, const status *s)
 	return name && !s->sensitive ? arena_printf(a, "%s%s", cfg.base_url,
 						    web_media_url(a, name))
 				     : NULL;
+}
+
+/* "Hidden replies (N)", to the page listing them, when the thread's
+ * author hid replies under s that the reader may see. */
+static void put_hidden_link(web_page *p, const account *author, const status *s)
+{
+	arena *a = &p->r->arena;
+	status_page hidden;
+	timeline_hidden_replies(a, web_viewer(p->r), s, HIDDEN_MAX, &hidden);
+	if (!hidden.count)
+		return;
+	html(&p->main,
+	     "<p class=\"hidden-replies\"><a href=\"/@%s/%lld/hidden\">",
+	     author->username, (long long)s->id);
+	buf n;
+	buf_init(&n, a);
+	html(&n, "%zu", hidden.count);
+	const char *parts[] = {n.data};
+	/* TRANSLATORS: a link to the replies the thread's author hid; %s
+	 * is how many */
+	web_tr_html(&p->main, _("Hidden replies (%s)"), 1, parts);
+	buf_puts(&p->main, "</a></p>");
 }
 
 static void thread_page(http_req *r, const account *author, const status *s)
@@ -140,6 +163,7 @@ static void thread_page(http_req *r, const account *author, const status *s)
 		     author->username, (long long)s->id,
 		     (long long)replies.items[replies.count - 1]->id,
 		     _("More replies"));
+	put_hidden_link(&p, author, s);
 	buf_puts(b, "</section></div>");
 	web_page_reply(&p, 200);
 }
@@ -180,6 +204,46 @@ void web_thread(http_req *r)
 		return;
 	}
 	thread_page(r, author, &s);
+}
+
+/* /@name/ID/hidden: the replies the thread's author hid under the post,
+ * still readable, apart from the thread. */
+void web_thread_hidden(http_req *r)
+{
+	account acc;
+	status s;
+	if (!web_path_account(r, http_path_param(r, 0), &acc)) {
+		web_not_found(r);
+		return;
+	}
+	if (!load_status(r, http_path_param(r, 1), &s))
+		return;
+	if (s.account_id != acc.id || s.reblog) {
+		web_not_found(r);
+		return;
+	}
+	arena *a = &r->arena;
+	web_page p;
+	web_page_begin(&p, r, _("Hidden replies"));
+	p.noindex = true;
+	p.canonical = arena_printf(a, "%s/hidden", web_status_url(a, &s));
+	buf *b = &p.main;
+	html(b,
+	     "<section class=\"hidden-replies\" aria-labelledby=\"hidden-h\">"
+	     "<h1 id=\"hidden-h\">%s</h1>"
+	     "<p class=\"explain\">%s</p>"
+	     "<p><a href=\"/@%s/%lld\">%s</a></p>",
+	     _("Hidden replies"),
+	     _("The author of the thread hid these replies from it."),
+	     acc.username, (long long)s.id, _("Back to the thread"));
+	status_page hidden;
+	timeline_hidden_replies(a, web_viewer(r), &s, HIDDEN_MAX, &hidden);
+	if (!hidden.count)
+		html(b, "<p class=\"empty\">%s</p>", _("No hidden replies."));
+	for (size_t i = 0; i < hidden.count; i++)
+		web_status(&p, hidden.items[i], true);
+	buf_puts(b, "</section>");
+	web_page_reply(&p, 200);
 }
 
 void web_thread_by_uri(http_req *r)

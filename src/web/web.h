@@ -312,6 +312,7 @@ void web_profile_tagged(http_req *r);
 void web_account_by_uri(http_req *r);
 void web_thread(http_req *r);
 void web_thread_by_uri(http_req *r);
+void web_thread_hidden(http_req *r);
 void web_embed(http_req *r);
 void web_tag(http_req *r);
 void web_explore(http_req *r);

@@ -307,6 +307,85 @@ static void test_the_notification_policy_decides_the_fate(void **state)
 			 NOTE_DROP);
 }
 
+static status reply_to(int64_t author, const status *parent)
+{
+	status s = fixture_status(author, VIS_PUBLIC);
+	s.in_reply_to_id = parent->id;
+	s.in_reply_to_account_id = parent->account_id;
+	return s;
+}
+
+static void test_the_policy_decides_who_may_reply_and_boost(void **state)
+{
+	(void)state;
+	/* bob follows alice; alice follows carol */
+	assert_int_equal(
+		store_follow_create(id_next(), bob, alice, true, false), 0);
+	assert_int_equal(
+		store_follow_create(id_next(), alice, carol, true, false), 0);
+	status s = fixture_status(alice, VIS_PUBLIC);
+	s.policy = (interaction_policy){AUDIENCE_AUTHOR | AUDIENCE_FOLLOWING |
+						AUDIENCE_MENTIONED,
+					AUDIENCE_PUBLIC};
+	assert_int_equal(store_status_insert(&s, NULL, 0, NULL, 0), 0);
+	request();
+	assert_true(visibility_may_interact(alice, &s, INTERACT_REPLY));
+	assert_true(visibility_may_interact(carol, &s, INTERACT_REPLY));
+	assert_false(visibility_may_interact(bob, &s, INTERACT_REPLY));
+	assert_false(visibility_may_interact(0, &s, INTERACT_REPLY));
+	assert_true(visibility_may_interact(bob, &s, INTERACT_REBLOG));
+	/* the insert asks the rule again, inside its transaction */
+	store_set_interaction_rule(visibility_may_interact);
+	status r = reply_to(bob, &s);
+	assert_int_equal(store_status_insert(&r, NULL, 0, NULL, 0),
+			 STORE_REFUSED);
+	r = reply_to(carol, &s);
+	assert_int_equal(store_status_insert(&r, NULL, 0, NULL, 0), 0);
+	store_set_interaction_rule(NULL);
+	/* a post with none stored has its visibility's default */
+	status d = post(alice, VIS_DIRECT);
+	interaction_policy p = visibility_policy_of(&d);
+	assert_int_equal(p.can_reply, AUDIENCE_AUTHOR | AUDIENCE_MENTIONED);
+}
+
+static void
+test_a_hidden_reply_and_what_is_under_it_leave_the_thread(void **state)
+{
+	(void)state;
+	status root = post(alice, VIS_PUBLIC);
+	status r = reply_to(bob, &root);
+	assert_int_equal(store_status_insert(&r, NULL, 0, NULL, 0), 0);
+	status c = reply_to(carol, &r);
+	assert_int_equal(store_status_insert(&c, NULL, 0, NULL, 0), 0);
+	assert_int_equal(store_reply_hide(r.id, alice, time_now_ms(), true), 1);
+	assert_int_equal(store_reply_hide(r.id, alice, time_now_ms(), true), 0);
+	request();
+	arena *a = &test_arena;
+	assert_false(visibility_listed(a, 0, &r, READ_THREAD));
+	assert_false(visibility_listed(a, alice, &r, READ_THREAD));
+	assert_false(visibility_listed(a, 0, &c, READ_THREAD));
+	/* their authors keep them; the hidden reply's keeps what is under */
+	assert_true(visibility_listed(a, bob, &r, READ_THREAD));
+	assert_true(visibility_listed(a, bob, &c, READ_THREAD));
+	assert_true(visibility_listed(a, carol, &c, READ_THREAD));
+	assert_false(visibility_listed(a, carol, &r, READ_THREAD));
+	/* other lists, and the post itself, are not the thread's */
+	assert_true(visibility_listed(a, alice, &r, READ_HOME));
+	assert_true(visibility_can_see(0, &r));
+	int64_t under[4];
+	const void *path;
+	int64_t rid;
+	size_t len;
+	path = store_thread_path(a, root.id, &rid, &len);
+	assert_int_equal(store_replies_hidden_under(rid, path, len, under, 4),
+			 1);
+	assert_true(under[0] == r.id);
+	assert_int_equal(store_reply_hide(r.id, alice, time_now_ms(), false),
+			 1);
+	request();
+	assert_true(visibility_listed(a, 0, &c, READ_THREAD));
+}
+
 int main(void)
 {
 	log_set_quiet(1);
@@ -321,6 +400,8 @@ int main(void)
 		T(test_relations_merge_and_turn_around),
 		T(test_a_change_reaches_a_cached_reader),
 		T(test_the_notification_policy_decides_the_fate),
+		T(test_the_policy_decides_who_may_reply_and_boost),
+		T(test_a_hidden_reply_and_what_is_under_it_leave_the_thread),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

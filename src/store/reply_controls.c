@@ -1,0 +1,152 @@
+/* reply_controls.c — who may reply to or boost a status (its interaction
+ * policy and the account's defaults), and the replies a thread's author
+ * hid. The rules reading these are domain/visibility.c's. */
+#include "core/cache.h"
+#include "store/db.h"
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+bool store_status_policy(int64_t status_id, interaction_policy *out)
+{
+	sqlite3_stmt *st =
+		db_stmt("SELECT can_reply, can_reblog"
+			" FROM status_policies WHERE status_id = ?1");
+	sqlite3_bind_int64(st, 1, status_id);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	if (found) {
+		out->can_reply = (unsigned)sqlite3_column_int(st, 0);
+		out->can_reblog = (unsigned)sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+int store_status_policy_put_tx(const status *s)
+{
+	if (!s->policy.can_reply && !s->policy.can_reblog)
+		return 0;
+	sqlite3_stmt *st = db_stmt("INSERT INTO status_policies"
+				   " (status_id, can_reply, can_reblog)"
+				   " VALUES (?1, ?2, ?3)");
+	sqlite3_bind_int64(st, 1, s->id);
+	sqlite3_bind_int(st, 2, (int)s->policy.can_reply);
+	sqlite3_bind_int(st, 3, (int)s->policy.can_reblog);
+	return db_done(st);
+}
+
+bool store_policy_default(int64_t account_id, visibility v,
+			  interaction_policy *out)
+{
+	sqlite3_stmt *st =
+		db_stmt("SELECT can_reply, can_reblog"
+			" FROM policy_defaults"
+			" WHERE account_id = ?1 AND visibility = ?2");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int(st, 2, (int)v);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	if (found) {
+		out->can_reply = (unsigned)sqlite3_column_int(st, 0);
+		out->can_reblog = (unsigned)sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+int store_policy_default_set(int64_t account_id, visibility v,
+			     const interaction_policy *p)
+{
+	sqlite3_stmt *st;
+	if (!p) {
+		st = db_stmt("DELETE FROM policy_defaults"
+			     " WHERE account_id = ?1 AND visibility = ?2");
+	} else {
+		st = db_stmt("INSERT INTO policy_defaults (account_id,"
+			     " visibility, can_reply, can_reblog)"
+			     " VALUES (?1, ?2, ?3, ?4)"
+			     " ON CONFLICT (account_id, visibility) DO UPDATE"
+			     " SET can_reply = ?3, can_reblog = ?4");
+		sqlite3_bind_int(st, 3, (int)p->can_reply);
+		sqlite3_bind_int(st, 4, (int)p->can_reblog);
+	}
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int(st, 2, (int)v);
+	return db_done(st) < 0 ? -1 : 0;
+}
+
+int store_reply_hide(int64_t status_id, int64_t by, int64_t now, bool on)
+{
+	sqlite3_stmt *st;
+	if (on) {
+		/* the reply's place in its thread is copied: a reply under it
+		 * is found by prefix, without walking up */
+		st = db_stmt("INSERT INTO hidden_replies (status_id,"
+			     " thread_root_id, thread_path, author_id,"
+			     " hidden_by, created_at)"
+			     " SELECT id, thread_root_id, thread_path,"
+			     " account_id, ?2, ?3 FROM statuses"
+			     " WHERE id = ?1 AND thread_path IS NOT NULL"
+			     " ON CONFLICT (status_id) DO NOTHING");
+		sqlite3_bind_int64(st, 2, by);
+		sqlite3_bind_int64(st, 3, now);
+	} else {
+		st = db_stmt("DELETE FROM hidden_replies WHERE status_id = ?1");
+	}
+	sqlite3_bind_int64(st, 1, status_id);
+	int rc = db_done(st);
+	if (rc < 0)
+		return rc;
+	if (sqlite3_changes(db_conn()) > 0) {
+		/* its JSON is the same, but pages holding the thread are
+		 * not: the touch moves the epoch they are kept by */
+		db_touch(cache_statuses, status_id);
+		return 1;
+	}
+	if (on && !db_status_exists(status_id))
+		return STORE_GONE;
+	return 0;
+}
+
+size_t store_reply_hidden_above(int64_t status_id, int64_t *out, size_t max)
+{
+	/* a hidden reply is above s when its path is a prefix of s's */
+	sqlite3_stmt *st = db_stmt(
+		"SELECT h.author_id FROM statuses s JOIN hidden_replies h"
+		" ON h.thread_root_id = s.thread_root_id"
+		" WHERE s.id = ?1 AND h.thread_path <= s.thread_path"
+		" AND substr(s.thread_path, 1, length(h.thread_path))"
+		" = h.thread_path LIMIT ?2");
+	sqlite3_bind_int64(st, 1, status_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	size_t n = 0;
+	while (n < max && sqlite3_step(st) == SQLITE_ROW)
+		out[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+size_t store_replies_hidden_under(int64_t root, const void *path,
+				  size_t path_len, int64_t *out, size_t max)
+{
+	/* path||FF bounds the subtree, as in store_thread_descendants */
+	unsigned char *upper = malloc(path_len + 1);
+	if (!upper)
+		return 0;
+	memcpy(upper, path, path_len);
+	upper[path_len] = 0xff;
+	sqlite3_stmt *st = db_stmt(
+		"SELECT status_id FROM hidden_replies WHERE thread_root_id = ?1"
+		" AND thread_path > ?2 AND thread_path < ?3"
+		" ORDER BY thread_path LIMIT ?4");
+	sqlite3_bind_int64(st, 1, root);
+	sqlite3_bind_blob(st, 2, path, (int)path_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, upper, (int)path_len + 1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
+	size_t n = 0;
+	while (n < max && sqlite3_step(st) == SQLITE_ROW)
+		out[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	free(upper);
+	return n;
+}
