@@ -73,5 +73,10 @@ size_t render_notifications_into(arena *a, buf *b, const notification *items,
 bool render_notification_into(arena *a, buf *b, const notification *n,
 			      int64_t viewer);
 json_t *render_app(arena *a, const app *ap, bool with_secret);
+/* A Conversation entity as its owner viewer is shown it (the REST list
+ * and the direct stream render it alike): id, unread, the other
+ * participants, the last status with viewer's flags. */
+json_t *render_conversation(arena *a, const conversation_view *v,
+			    int64_t viewer);
 
 #endif
