@@ -121,9 +121,13 @@ int store_conversations_add(int64_t status_id, int64_t author,
 	int64_t root = db_int64("SELECT coalesce(thread_root_id, id)"
 				" FROM statuses WHERE id = ?1",
 				status_id, 0);
+	if (!root) { /* deleted since it was posted: nothing to record */
+		db_rollback();
+		return 0;
+	}
 	arena a;
 	arena_init(&a);
-	int rc = root ? 0 : STORE_GONE; /* deleted since it was posted */
+	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < nrecipients; i++)
 		rc = add_one(&a, root, status_id, author, participants,
 			     nparticipants, recipients[i]);

@@ -735,7 +735,8 @@ typedef struct store_conversation {
  * each of the recipients (its author among them), in one transaction:
  * created if need be, participants (author and mentioned, ascending)
  * joined to the ones it had, last status moved to this one, unread for
- * all but the author. 0, or -1. */
+ * all but the author. 0 (also when the status is gone meanwhile), or
+ * -1. */
 int store_conversations_add(int64_t status_id, int64_t author,
 			    const int64_t *participants, size_t nparticipants,
 			    const int64_t *recipients, size_t nrecipients);
