@@ -206,6 +206,10 @@ void notifications_v2_accounts(http_req *r);
 void notifications_v2_dismiss(http_req *r);
 void notifications_v2_unread_count(http_req *r);
 void notifications_clear(http_req *r);
+/* conversations.c */
+void conversations_index(http_req *r);
+void conversations_delete(http_req *r);
+void conversations_read(http_req *r);
 
 void instance_v1(http_req *r);
 void instance_v2(http_req *r);

@@ -218,6 +218,14 @@ const http_route api_routes[] = {
 	R("POST", "/api/v2/notifications/:group_key/dismiss",
 	  notifications_v2_dismiss, API_USER, "write:notifications"),
 
+	/* private conversations */
+	R("GET", "/api/v1/conversations", conversations_index, API_USER,
+	  "read:statuses"),
+	R("DELETE", "/api/v1/conversations/:id", conversations_delete, API_USER,
+	  "write:conversations"),
+	R("POST", "/api/v1/conversations/:id/read", conversations_read,
+	  API_USER, "write:conversations"),
+
 	/* instance and client bootstrap */
 	R("GET", "/api/v1/instance", instance_v1, API_PUBLIC, NULL),
 	R("GET", "/api/v2/instance", instance_v2, API_PUBLIC, NULL),

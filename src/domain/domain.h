@@ -269,6 +269,46 @@ bool status_load_listed(arena *a, int64_t viewer, int64_t id, read_context ctx,
  * the rest of the request; NULL if the account is gone. */
 const account *status_author(arena *a, const status *s);
 
+/* ---- conversations.c ----
+ * Private conversations (Mastodon's /api/v1/conversations): an account's
+ * threads of direct statuses, one per thread, read through the one
+ * visibility rule in the notifications' context (a direct message is a
+ * private mention: what hides a mention's notification hides it). */
+/* Whether direct status s reaches recipient's conversation list (its
+ * author's always). The notification policy's hook: a private mention
+ * it filters or drops, or that a block, mute or muted thread stops,
+ * does not arrive, as in Mastodon, where NotifyService adds the
+ * conversation only with a delivered mention. */
+bool conversation_reaches(arena *a, int64_t recipient, const status *s);
+/* Record a new direct status s, mentioning mentions[0..n), in the
+ * conversations of its author and of those it reaches. Call before
+ * publishing s: the direct stream reads what this wrote. */
+void conversations_record(arena *a, const status *s, const int64_t *mentions,
+			  size_t n);
+/* A conversation as viewer is shown it: its last status and the other
+ * participants viewer may list (arena memory). */
+typedef struct conversation_view {
+	store_conversation row;
+	status *last_status;
+	account *accounts;
+	size_t naccounts;
+} conversation_view;
+/* Load row as viewer (its owner) is shown it into *out; false when
+ * the list hides it: its last status is gone or hidden (a block or
+ * mute of its author, a hide filter for notifications), or every other
+ * participant is. */
+bool conversation_view_load(arena *a, int64_t viewer,
+			    const store_conversation *row,
+			    conversation_view *out);
+/* A page of viewer's conversations as the list shows them, newest last
+ * status first, in out (at least p->limit entries); their count. The
+ * Link cursors (last status ids of the first and last rows read, shown
+ * or not) go to *next_max_id and *prev_min_id (0: none). Hidden ones
+ * are refilled from further down, a few batches at most. */
+size_t conversations_page(arena *a, int64_t viewer, const page *p,
+			  conversation_view *out, int64_t *next_max_id,
+			  int64_t *prev_min_id);
+
 /* ---- timelines.c ---- */
 typedef struct status_page {
 	status **items;

@@ -289,6 +289,8 @@ dom_err status_post(arena *a, const principal *author, const post_request *r,
 	}
 	if (rc < 0)
 		return dom_from_store(rc, NULL, msg);
+	/* before the event: the direct stream sends what this records */
+	conversations_record(a, &s, c.mentions, c.nmentions);
 	events_publish(&(event){.kind = EVENT_STATUS, .id = s.id});
 	for (size_t i = 0; i < c.nmentions; i++)
 		notify(c.mentions[i], "mention", me, s.id);

@@ -764,3 +764,20 @@ json_t *render_app(arena *a, const app *ap, bool with_secret)
 	}
 	return j;
 }
+
+json_t *render_conversation(arena *a, const conversation_view *v,
+			    int64_t viewer)
+{
+	json_t *accounts = json_array();
+	for (size_t i = 0; i < v->naccounts; i++)
+		json_array_append_new(accounts,
+				      render_account(a, &v->accounts[i]));
+	/* its last status is read where the conversation is listed */
+	read_context was = render_context;
+	render_context = READ_NOTIFICATIONS;
+	json_t *last = render_status(a, v->last_status, viewer);
+	render_context = was;
+	return json_pack("{s:s,s:b,s:o,s:o}", "id", render_id(a, v->row.id),
+			 "unread", v->row.unread, "accounts", accounts,
+			 "last_status", last);
+}

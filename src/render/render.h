@@ -77,5 +77,10 @@ json_t *render_app(arena *a, const app *ap, bool with_secret);
  * can_favourite from favourite's can_reply; with_approval always empty. */
 json_t *render_interaction_policy(const interaction_policy *p,
 				  const interaction_policy *favourite);
+/* A Conversation entity as its owner viewer is shown it (the REST list
+ * and the direct stream render it alike): id, unread, the other
+ * participants, the last status with viewer's flags. */
+json_t *render_conversation(arena *a, const conversation_view *v,
+			    int64_t viewer);
 
 #endif

@@ -1056,6 +1056,38 @@ static const char *const migrations[] = {
 	"CREATE INDEX hidden_replies_by_thread ON hidden_replies"
 	"  (thread_root_id, thread_path);"
 	"CREATE INDEX hidden_replies_by_hider ON hidden_replies(hidden_by);",
+
+	/* 21: conversations: each account's private conversations, one per
+	 * thread of direct statuses it wrote or received (Mastodon's
+	 * AccountConversation, but one row per thread: who joins later is
+	 * added to participants, a JSON array of account ids that includes
+	 * the owner). Listed and paged by last_status_id. Deleting the last
+	 * status moves the conversation back to the newest direct status of
+	 * the thread the owner wrote or was mentioned in, or removes it,
+	 * by trigger, whatever path deleted the status. */
+	"CREATE TABLE conversations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id)"
+	"    ON DELETE CASCADE,"
+	"  thread_root_id INTEGER NOT NULL,"
+	"  participants TEXT NOT NULL DEFAULT '[]',"
+	"  last_status_id INTEGER,"
+	"  unread INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (account_id, thread_root_id));"
+	"CREATE INDEX conversations_by_last ON conversations"
+	"  (account_id, last_status_id);"
+	"CREATE INDEX conversations_by_status ON conversations"
+	"  (last_status_id);"
+	"CREATE TRIGGER conversations_status_deleted AFTER DELETE ON"
+	"  statuses WHEN OLD.visibility = 3 BEGIN"
+	"  UPDATE conversations SET last_status_id = (SELECT max(s.id)"
+	"    FROM statuses s WHERE s.thread_root_id = OLD.thread_root_id"
+	"    AND s.visibility = 3 AND (s.account_id = conversations.account_id"
+	"    OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id"
+	"    AND m.account_id = conversations.account_id)))"
+	"    WHERE last_status_id = OLD.id;"
+	"  DELETE FROM conversations WHERE last_status_id IS NULL;"
+	"END;",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };

@@ -752,5 +752,39 @@ size_t store_reply_hidden_above(int64_t status_id, int64_t *out, size_t max);
  * max ids into out; returns how many. */
 size_t store_replies_hidden_under(int64_t root, const void *path,
 				  size_t path_len, int64_t *out, size_t max);
+/* conversations (conversations.c): an account's private conversations,
+ * one per thread of direct statuses (schema.c's conversations
+ * migration). */
+typedef struct store_conversation {
+	int64_t id, account_id, thread_root_id;
+	int64_t last_status_id; /* also the paging cursor */
+	bool unread;
+	const int64_t *participants; /* owner included, ascending (arena) */
+	size_t nparticipants;
+} store_conversation;
+/* Record direct status status_id in the conversation of its thread of
+ * each of the recipients (its author among them), in one transaction:
+ * created if need be, participants (author and mentioned, ascending)
+ * joined to the ones it had, last status moved to this one, unread for
+ * all but the author. 0 (also when the status is gone meanwhile), or
+ * -1. */
+int store_conversations_add(int64_t status_id, int64_t author,
+			    const int64_t *participants, size_t nparticipants,
+			    const int64_t *recipients, size_t nrecipients);
+/* A page of the account's conversations, newest last status first; the
+ * page's cursors are last_status_id, as Mastodon's. Arena memory. */
+size_t store_conversations_page(arena *a, int64_t account_id, const page *p,
+				store_conversation *out);
+/* The account's conversation id: false when it has none by that id. */
+bool store_conversation_get(arena *a, int64_t account_id, int64_t id,
+			    store_conversation *out);
+/* The conversations whose last status is status_id (everyone it reached
+ * and who has not removed it since), in *out (arena); their count. */
+size_t store_conversations_of_status(arena *a, int64_t status_id,
+				     store_conversation **out);
+/* Mark the account's conversation id read; remove it from the list
+ * (its statuses stay). 0, 1 when the account has no such one, -1. */
+int store_conversation_read(int64_t account_id, int64_t id);
+int store_conversation_remove(int64_t account_id, int64_t id);
 
 #endif

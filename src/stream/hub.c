@@ -1033,51 +1033,22 @@ static void deliver_public(delivery *d, bool media)
 	}
 }
 
-enum { PARTICIPANTS_MAX = 64 };
-
-/* The author of s and the accounts it mentions (from its entities), at
- * most PARTICIPANTS_MAX; returns how many. */
-static size_t participants(const status *s, int64_t *ids)
-{
-	json_t *e = json_loads(s->entities ? s->entities : "{}", 0, NULL);
-	json_t *m;
-	size_t i, n = 0;
-	ids[n++] = s->account_id;
-	json_array_foreach(json_object_get(e, "mentions"), i, m)
-	{
-		const char *id = json_string_value(json_object_get(m, "id"));
-		if (id && n < PARTICIPANTS_MAX)
-			ids[n++] = strtoll(id, NULL, 10);
-	}
-	json_decref(e);
-	return n;
-}
-
-static json_t *conversation_json(arena *a, const status *s, const int64_t *ids,
-				 size_t n, int64_t viewer)
-{
-	json_t *accounts = json_array();
-	for (size_t i = 0; i < n; i++) {
-		account acc;
-		if (ids[i] != viewer && store_account_get(a, ids[i], &acc))
-			json_array_append_new(accounts,
-					      render_account(a, &acc));
-	}
-	int64_t root = s->in_reply_to_id ? s->in_reply_to_id : s->id;
-	return json_pack("{s:s,s:b,s:o,s:o}", "id", render_id(a, root),
-			 "unread", viewer != s->account_id, "accounts",
-			 accounts, "last_status", render_status(a, s, viewer));
-}
-
-/* A direct message: a conversation event to each participant. */
+/* A direct message: a conversation event to each participant it reached
+ * (the rows conversations_record wrote before the event), carrying the
+ * Conversation its owner's REST list shows, rendered by the same
+ * function. A row that moved on to a newer status meanwhile is that
+ * status's to send. */
 static void deliver_direct(arena *a, uint64_t seq, const status *s)
 {
-	int64_t ids[PARTICIPANTS_MAX];
-	size_t n = participants(s, ids);
+	store_conversation *rows;
+	size_t n = store_conversations_of_status(a, s->id, &rows);
 	for (size_t i = 0; i < n; i++) {
-		if (!stream_subs(STREAM_DIRECT, NULL, ids[i]))
+		int64_t viewer = rows[i].account_id;
+		conversation_view v;
+		if (!stream_subs(STREAM_DIRECT, NULL, viewer) ||
+		    !conversation_view_load(a, viewer, &rows[i], &v))
 			continue;
-		json_t *conv = conversation_json(a, s, ids, n, ids[i]);
+		json_t *conv = render_conversation(a, &v, viewer);
 		char *text = json_dumps(conv, JSON_COMPACT);
 		json_decref(conv);
 		delivery d = {.seq = seq,
@@ -1085,7 +1056,7 @@ static void deliver_direct(arena *a, uint64_t seq, const status *s)
 			      .payload = text ? arena_strdup(a, text) : "{}",
 			      .a = a};
 		free(text);
-		deliver_account(&d, STREAM_DIRECT, ids[i], s);
+		deliver_account(&d, STREAM_DIRECT, viewer, s);
 		delivery_end(&d);
 	}
 }

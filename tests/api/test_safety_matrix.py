@@ -27,9 +27,10 @@ The world (built once for the module):
     posts in the home of strangers too, so home means something for the
     rows that do not follow A.
 
-Conversations are not a column yet: chorus has no conversations API until a
-later session; when it lands, add `conversations` (and the `direct`
-stream) to SEES.
+Conversations are not a column yet: /api/v1/conversations exists
+(tests/api/test_conversations.py pins blocks, mutes and the policy on
+it); adding `conversations` (and the `direct` stream) to SEES is still
+to do.
 
 Run alone:
   CHORUS_BIN=/work/main/build/chorus /usr/bin/python3 -m pytest -q \
