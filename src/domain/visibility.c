@@ -24,6 +24,7 @@
 #include "domain/domain.h"
 #include "store/store.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,23 @@ typedef struct relations {
 } relations;
 
 static _Thread_local relations memo;
+
+/* The memo's memory goes when its thread ends (the HTTP pool's workers,
+ * the hub, the job runners): a key whose destructor releases it. */
+static pthread_key_t memo_key;
+static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+
+static void memo_release(void *p)
+{
+	relations *r = p;
+	arena_release(&r->a);
+	r->valid = false;
+}
+
+static void memo_key_create(void)
+{
+	pthread_key_create(&memo_key, memo_release);
+}
 
 static void put_i64(buf *b, int64_t v)
 {
@@ -272,6 +290,10 @@ static const relations *relations_of(int64_t reader)
 	if (cache_relations && r->valid && r->reader == reader &&
 	    r->epoch == epoch && (!r->until || now < r->until))
 		return r;
+	if (!r->valid) { /* this thread's first: release it at its end */
+		pthread_once(&memo_once, memo_key_create);
+		pthread_setspecific(memo_key, r);
+	}
 	arena_release(&r->a);
 	arena_init(&r->a);
 	r->reader = reader;
