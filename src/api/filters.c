@@ -190,19 +190,24 @@ void filters_v2_update(http_req *r)
 		save(r, id);
 }
 
+/* {} for a delete done, 404 for one that found nothing of the caller's. */
+static void reply_deleted(http_req *r, int rc)
+{
+	if (rc < 0)
+		api_reply_dom(r,
+			      rc == STORE_GONE ? DOM_NOT_FOUND : DOM_INTERNAL,
+			      NULL);
+	else
+		http_reply_json(r, 200, json_object());
+}
+
 void filters_v2_delete(http_req *r)
 {
 	int64_t id;
 	if (!api_path_id(r, 0, &id))
 		return;
 	int rc = store_filter_delete(api_viewer(r), id);
-	if (rc < 0) {
-		api_reply_dom(r,
-			      rc == STORE_GONE ? DOM_NOT_FOUND : DOM_INTERNAL,
-			      NULL);
-		return;
-	}
-	http_reply_json(r, 200, json_object());
+	reply_deleted(r, rc);
 }
 
 void filter_keywords_index(http_req *r)
@@ -275,13 +280,7 @@ void filter_keyword_delete(http_req *r)
 	if (!api_path_id(r, 0, &id))
 		return;
 	int rc = store_filter_keyword_delete(api_viewer(r), id, false);
-	if (rc < 0) {
-		api_reply_dom(r,
-			      rc == STORE_GONE ? DOM_NOT_FOUND : DOM_INTERNAL,
-			      NULL);
-		return;
-	}
-	http_reply_json(r, 200, json_object());
+	reply_deleted(r, rc);
 }
 
 void filter_statuses_index(http_req *r)
@@ -337,13 +336,7 @@ void filter_status_delete(http_req *r)
 	if (!api_path_id(r, 0, &id))
 		return;
 	int rc = store_filter_status_delete(api_viewer(r), id);
-	if (rc < 0) {
-		api_reply_dom(r,
-			      rc == STORE_GONE ? DOM_NOT_FOUND : DOM_INTERNAL,
-			      NULL);
-		return;
-	}
-	http_reply_json(r, 200, json_object());
+	reply_deleted(r, rc);
 }
 
 /* ---- v1: one keyword of a filter, by the keyword's id ---- */
@@ -447,11 +440,5 @@ void filters_v1_delete(http_req *r)
 		return;
 	/* the keyword, and its filter when nothing else is left in it */
 	int rc = store_filter_keyword_delete(api_viewer(r), id, true);
-	if (rc < 0) {
-		api_reply_dom(r,
-			      rc == STORE_GONE ? DOM_NOT_FOUND : DOM_INTERNAL,
-			      NULL);
-		return;
-	}
-	http_reply_json(r, 200, json_object());
+	reply_deleted(r, rc);
 }

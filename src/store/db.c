@@ -560,3 +560,15 @@ int db_interaction_check(int64_t id, int64_t actor, interaction kind)
 		return STORE_REFUSED;
 	return 0;
 }
+
+void *db_grow(arena *a, void *items, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return items;
+	size_t want = *cap ? *cap * 2 : 16;
+	void *more = arena_alloc(a, want * size);
+	if (n)
+		memcpy(more, items, n * size);
+	*cap = want;
+	return more;
+}

@@ -55,6 +55,10 @@ int db_constraint_result(int rc);
  * (min_id: the page right after the cursor). */
 struct page;
 void db_page_bounds(const struct page *p, int64_t *lo, int64_t *hi, bool *asc);
+/* items (an arena array of n items of size bytes, *cap of room) with
+ * room for one more: itself, or a copy twice the size. */
+struct arena;
+void *db_grow(struct arena *a, void *items, size_t n, size_t *cap, size_t size);
 /* Reverse n items of size bytes in place: a page read upward (min_id)
  * is answered newest first like the others. */
 void db_reverse(void *items, size_t n, size_t size);

@@ -9,19 +9,6 @@
 
 #include <string.h>
 
-/* Grow an arena array of n items of size to hold one more (doubling). */
-static void *grow(arena *a, void *items, size_t n, size_t *cap, size_t size)
-{
-	if (n < *cap)
-		return items;
-	size_t want = *cap ? *cap * 2 : 8;
-	void *more = arena_alloc(a, want * size);
-	if (n)
-		memcpy(more, items, n * size);
-	*cap = want;
-	return more;
-}
-
 static void filter_row(arena *a, sqlite3_stmt *st, store_filter *f)
 {
 	memset(f, 0, sizeof *f);
@@ -52,8 +39,8 @@ static void attach_rules(arena *a, int64_t account_id, store_filter *f,
 			break;
 		if (f[i].id != fid)
 			continue;
-		f[i].keywords = grow(a, f[i].keywords, f[i].nkeywords, &cap,
-				     sizeof *f[i].keywords);
+		f[i].keywords = db_grow(a, f[i].keywords, f[i].nkeywords, &cap,
+					sizeof *f[i].keywords);
 		f[i].keywords[f[i].nkeywords++] =
 			(store_filter_keyword){sqlite3_column_int64(st, 0), fid,
 					       arena_strdup(a, db_text(st, 2)),
@@ -74,8 +61,8 @@ static void attach_rules(arena *a, int64_t account_id, store_filter *f,
 			break;
 		if (f[i].id != fid)
 			continue;
-		f[i].statuses = grow(a, f[i].statuses, f[i].nstatuses, &cap,
-				     sizeof *f[i].statuses);
+		f[i].statuses = db_grow(a, f[i].statuses, f[i].nstatuses, &cap,
+					sizeof *f[i].statuses);
 		f[i].statuses[f[i].nstatuses++] =
 			(store_filter_status){sqlite3_column_int64(st, 0), fid,
 					      sqlite3_column_int64(st, 2)};
@@ -96,7 +83,7 @@ size_t store_filters_of(arena *a, int64_t account_id, int64_t now,
 	size_t n = 0, cap = 0;
 	store_filter *f = NULL;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		f = grow(a, f, n, &cap, sizeof *f);
+		f = db_grow(a, f, n, &cap, sizeof *f);
 		filter_row(a, st, &f[n++]);
 	}
 	sqlite3_reset(st);

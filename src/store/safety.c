@@ -115,19 +115,6 @@ size_t store_domain_blocks_page(arena *a, int64_t account_id, const page *p,
 	return n;
 }
 
-/* Grow an arena array of n items of size to hold one more (doubling). */
-static void *grow(arena *a, void *items, size_t n, size_t *cap, size_t size)
-{
-	if (n < *cap)
-		return items;
-	size_t want = *cap ? *cap * 2 : 16;
-	void *more = arena_alloc(a, want * size);
-	if (n)
-		memcpy(more, items, n * size);
-	*cap = want;
-	return more;
-}
-
 size_t store_relations_of(arena *a, int64_t reader, int64_t now,
 			  store_relation **out, const char ***domains,
 			  size_t *ndomains)
@@ -157,7 +144,7 @@ size_t store_relations_of(arena *a, int64_t reader, int64_t now,
 				rel[n - 1].until = until;
 			continue;
 		}
-		rel = grow(a, rel, n, &cap, sizeof *rel);
+		rel = db_grow(a, rel, n, &cap, sizeof *rel);
 		rel[n++] = (store_relation){id, until, flags};
 	}
 	sqlite3_reset(st);
@@ -168,7 +155,7 @@ size_t store_relations_of(arena *a, int64_t reader, int64_t now,
 	size_t nd = 0, dcap = 0;
 	const char **names = NULL;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		names = grow(a, names, nd, &dcap, sizeof *names);
+		names = db_grow(a, names, nd, &dcap, sizeof *names);
 		names[nd++] = arena_strdup(
 			a, (const char *)sqlite3_column_text(st, 0));
 	}
@@ -192,7 +179,7 @@ size_t store_relations_toward(arena *a, int64_t author, int64_t now,
 	size_t n = 0, cap = 0;
 	int64_t *ids = NULL;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		ids = grow(a, ids, n, &cap, sizeof *ids);
+		ids = db_grow(a, ids, n, &cap, sizeof *ids);
 		ids[n++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_reset(st);
