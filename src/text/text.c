@@ -729,11 +729,36 @@ static int text_search_emit(const char *s, size_t start, size_t end,
 	return len ? fn(ctx, folded, len, start, end) : 0;
 }
 
+/* Whether an ASCII byte is a token character: text_is_token_char's
+ * answer for the only ASCII code points in its categories (Lu, Ll, Nd),
+ * without a Unicode table lookup; test_text checks every byte. */
+static bool text_is_ascii_token_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
 int text_search_tokens(const char *s, size_t n, text_token_fn fn, void *ctx)
 {
 	size_t start = 0;
 	bool in_token = false;
 	for (size_t pos = 0; pos < n;) {
+		unsigned char c = (unsigned char)s[pos];
+		if (c < 0x80) { /* most of any text: no decoding, no table */
+			bool token = text_is_ascii_token_char(c);
+			if (in_token && !token) {
+				int rc = text_search_emit(s, start, pos, fn,
+							  ctx);
+				if (rc)
+					return rc;
+				in_token = false;
+			} else if (!in_token && token) {
+				start = pos;
+				in_token = true;
+			}
+			pos++;
+			continue;
+		}
 		int32_t cp;
 		size_t len = text_decode(s, n, pos, &cp);
 		bool unspaced = text_is_unspaced(cp);

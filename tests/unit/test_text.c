@@ -9,6 +9,9 @@
 
 #include "text/text.h"
 
+#include <ctype.h>
+#include <utf8proc.h>
+
 #include <string.h>
 
 enum {
@@ -792,6 +795,29 @@ static void test_search_tokens_of_nothing(void **state)
 	assert_int_equal(tokens_of(NULL, 0).count, 0);
 }
 
+/* The tokenizer takes ASCII bytes the short way; each must split or join
+ * exactly as its Unicode category says (letters, marks, digits, NL, NO). */
+static void test_search_tokens_ascii_as_unicode_says(void **state)
+{
+	for (int c = 1; c < 0x80; c++) {
+		utf8proc_category_t cat = utf8proc_category(c);
+		bool token = cat == UTF8PROC_CATEGORY_LU ||
+			     cat == UTF8PROC_CATEGORY_LL ||
+			     cat == UTF8PROC_CATEGORY_LT ||
+			     cat == UTF8PROC_CATEGORY_LM ||
+			     cat == UTF8PROC_CATEGORY_LO ||
+			     cat == UTF8PROC_CATEGORY_MN ||
+			     cat == UTF8PROC_CATEGORY_MC ||
+			     cat == UTF8PROC_CATEGORY_ME ||
+			     cat == UTF8PROC_CATEGORY_ND ||
+			     cat == UTF8PROC_CATEGORY_NL ||
+			     cat == UTF8PROC_CATEGORY_NO;
+		char in[4] = {'q', (char)c, 'z', 0};
+		char want[4] = {'q', token ? (char)tolower(c) : '|', 'z', 0};
+		assert_string_equal(tokens(in), want);
+	}
+}
+
 static void test_search_tokens_malformed_utf8_separates(void **state)
 {
 	assert_string_equal(tokens("ab\xff\xfe"
@@ -919,6 +945,7 @@ int main(void)
 		TEXT_TEST(test_search_tokens_report_source_offsets),
 		TEXT_TEST(test_search_tokens_of_nothing),
 		TEXT_TEST(test_search_tokens_malformed_utf8_separates),
+		TEXT_TEST(test_search_tokens_ascii_as_unicode_says),
 		TEXT_TEST(test_search_tokens_cut_long_words),
 		TEXT_TEST(test_search_tokens_stop_when_asked),
 	};
