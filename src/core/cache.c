@@ -23,7 +23,7 @@ struct cache {
 	pthread_mutex_t locks[CACHE_STRIPES];
 };
 
-cache *cache_statuses, *cache_accounts, *cache_relations;
+cache *cache_statuses, *cache_accounts, *cache_relations, *cache_folds;
 
 static _Atomic uint64_t cache_epoch_now = 1;
 static _Thread_local uint64_t thread_epoch;
@@ -67,6 +67,8 @@ void cache_init(size_t status_slots, size_t status_bytes, size_t account_slots,
 		size_t relation_bytes)
 {
 	cache_statuses = cache_create(status_slots, status_bytes);
+	/* a status's folded text is about a quarter of its rendering */
+	cache_folds = cache_create(status_slots, status_bytes / 4);
 	cache_accounts = cache_create(account_slots, account_bytes);
 	cache_relations = cache_create(relation_slots, relation_bytes);
 }
@@ -76,7 +78,8 @@ void cache_shutdown(void)
 	cache_destroy(cache_statuses);
 	cache_destroy(cache_accounts);
 	cache_destroy(cache_relations);
-	cache_statuses = cache_accounts = cache_relations = NULL;
+	cache_destroy(cache_folds);
+	cache_statuses = cache_accounts = cache_relations = cache_folds = NULL;
 }
 
 void cache_request_begin(void)

@@ -31,6 +31,9 @@ extern cache *cache_statuses; /* status fields, without account/flags */
 extern cache *cache_accounts; /* Account entity JSON */
 /* a reader's blocks, mutes and domain blocks (domain/visibility.c) */
 extern cache *cache_relations;
+/* a status's texts folded for keyword filters (domain/visibility.c);
+ * sized by the status cache's slots, a quarter of its bytes */
+extern cache *cache_folds;
 
 /* Create the global caches: slots rounded up to a power of two, a budget
  * of cached bytes each; 0 slots or 0 bytes disables a cache. Call once

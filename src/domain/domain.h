@@ -598,8 +598,15 @@ typedef struct filter_matcher {
 /* Compile n patterns (kept by pointer) into m; arena memory. */
 void filter_matcher_build(filter_matcher *m, arena *a,
 			  const char *const *patterns, size_t n);
-/* The folded texts (NULL ones skipped) m scans, in *len bytes (arena). */
+/* The texts (NULL ones skipped) folded as patterns are, " tok tok … ",
+ * in *len bytes (arena): the same for every reader, so visibility.c
+ * keeps a status's in cache_folds. */
+const char *filter_fold(arena *a, const char *const *texts, size_t ntexts,
+			size_t *len);
+/* What m scans: the folded texts, and after them the texts as written
+ * when some pattern is matched as written; *len bytes. */
 const char *filter_haystack(arena *a, const filter_matcher *m,
+			    const char *folded, size_t folded_len,
 			    const char *const *texts, size_t ntexts,
 			    size_t *len);
 /* Set hit[i] for every pattern i found in the haystack; the number of

@@ -123,9 +123,8 @@ void filter_matcher_build(filter_matcher *m, arena *a,
 	}
 }
 
-const char *filter_haystack(arena *a, const filter_matcher *m,
-			    const char *const *texts, size_t ntexts,
-			    size_t *len)
+const char *filter_fold(arena *a, const char *const *texts, size_t ntexts,
+			size_t *len)
 {
 	buf b;
 	buf_init(&b, a);
@@ -134,8 +133,24 @@ const char *filter_haystack(arena *a, const filter_matcher *m,
 		if (texts[i])
 			text_search_tokens(texts[i], strlen(texts[i]),
 					   append_token, &b);
+	*len = b.len;
+	return b.data;
+}
+
+const char *filter_haystack(arena *a, const filter_matcher *m,
+			    const char *folded, size_t folded_len,
+			    const char *const *texts, size_t ntexts,
+			    size_t *len)
+{
+	if (!m->raw) {
+		*len = folded_len;
+		return folded;
+	}
+	buf b;
+	buf_init(&b, a);
+	buf_append(&b, folded, folded_len);
 	/* the texts as written, for the patterns that are */
-	for (size_t i = 0; m->raw && i < ntexts; i++)
+	for (size_t i = 0; i < ntexts; i++)
 		if (texts[i]) {
 			buf_putc(&b, '\n');
 			buf_puts(&b, texts[i]);

@@ -376,8 +376,16 @@ static bool *keyword_hits(arena *a, const relations *r, const status *s)
 	bool *hit = arena_alloc(a, (r->matcher.n + 1) * sizeof *hit);
 	memset(hit, 0, (r->matcher.n + 1) * sizeof *hit);
 	const char *texts[] = {s->spoiler_text, s->text ? s->text : s->content};
-	size_t len;
-	const char *hay = filter_haystack(a, &r->matcher, texts, 2, &len);
+	/* folding is most of a match's cost, and the same for every
+	 * reader: kept per status (dropped when it is edited) */
+	size_t folded_len, len;
+	const char *folded = cache_get(cache_folds, s->id, a, &folded_len);
+	if (!folded) {
+		folded = filter_fold(a, texts, 2, &folded_len);
+		cache_put(cache_folds, s->id, folded, folded_len);
+	}
+	const char *hay = filter_haystack(a, &r->matcher, folded, folded_len,
+					  texts, 2, &len);
 	filter_matcher_scan(&r->matcher, hay, len, hit);
 	return hit;
 }

@@ -367,6 +367,7 @@ void db_touch_all(void)
 		cache_clear(cache_statuses);
 		cache_clear(cache_accounts);
 		cache_clear(cache_relations);
+		cache_clear(cache_folds);
 		return;
 	}
 	touched_overflow = true;
@@ -427,6 +428,7 @@ static void touched_flush(bool committed)
 		cache_clear(cache_statuses);
 		cache_clear(cache_accounts);
 		cache_clear(cache_relations);
+		cache_clear(cache_folds);
 	} else if (committed) {
 		for (int i = 0; i < ntouched; i++)
 			cache_invalidate(touched[i].c, touched[i].id);

@@ -403,6 +403,7 @@ int store_status_delete(const status *s)
 				store_trends_status_tx(s->reblog_of_id) < 0))
 		goto fail;
 	db_touch(cache_statuses, s->id);
+	db_touch(cache_folds, s->id);
 	db_touch(cache_accounts, s->account_id);
 	if (s->in_reply_to_id)
 		db_touch(cache_statuses, s->in_reply_to_id);
@@ -535,6 +536,7 @@ int store_status_update(const status *old, const status *s,
 	if (db_done(st) < 0)
 		goto fail;
 	db_touch(cache_statuses, s->id);
+	db_touch(cache_folds, s->id); /* its texts changed */
 	if (insert_tags_mentions(s->id, tags, ntags, mentions, nmentions, at) <
 	    0)
 		goto fail;

@@ -107,6 +107,20 @@ def test_warn_marks_the_status_with_its_matches(http, make_user):
     assert listed(home(http, them), s["id"])[0]["filtered"] == []
 
 
+def test_an_edit_is_matched_as_it_now_reads(http, make_user):
+    """A status's folded text is kept between reads; an edit must drop it."""
+    me, them = make_user("fedit"), make_user("feditee")
+    me.api.account_follow(them.id)
+    make_filter(http, me, "Storms", ["home"], ["tempête"])
+    s = post(them, "calm weather today")
+    assert listed(home(http, me), s["id"])[0]["filtered"] == []
+    them.api.status_update(s["id"], "a TEMPETE is coming")
+    got = listed(home(http, me), s["id"])[0]
+    assert [r["keyword_matches"] for r in got["filtered"]] == [["tempête"]]
+    them.api.status_update(s["id"], "calm again")
+    assert listed(home(http, me), s["id"])[0]["filtered"] == []
+
+
 def test_hide_removes_server_side_only_in_its_contexts(http, make_user):
     me, them = make_user("fhide"), make_user("fhidee")
     me.api.account_follow(them.id)
