@@ -20,6 +20,11 @@
 #              reply favourite reblog page_thread page_tag (web pages:
 #              the status's thread page, the tag's page; AB_CONFIG=FILE
 #              serves both binaries with that INI, e.g. [cache] pages = 0)
+#              context context_deep (signed in: GET /context of the data
+#              set's big thread, 4 096 statuses, and of its 50-deep reply
+#              chain; not in the default set)
+#   CONTEXT_CONNECTIONS [2]  wrk's connections for context (7 MB replies:
+#              with many more, chorus turns most away with 503)
 #   MAX_SECONDS [120 + ROUNDS * 2 * 8 * (DURATION + WARMUP + 6)]
 #
 # Results go to bench/out/ab-results.md (also printed); raw wrk output to
@@ -64,6 +69,7 @@ INFO=$OUT/bench-data.txt
 mkdir -p "$OUT"
 bench_data_ensure "$DATA" "$OUT/bench-data.log" "$ACCOUNTS" "$STATUSES" 0
 STATUS_ID=$(info status_id)
+DEEP_ID=$(info deep_status_id)
 USER_NAME=$(info user)
 USER_PASS=$(info password)
 TAG=$(info tag)
@@ -86,6 +92,8 @@ path_of() {
 	favourite | reblog) echo "" ;; # bench/act.lua builds the path
 	page_thread) echo "$THREAD_PAGE" ;; # the status's page (measure)
 	page_tag) echo "/tags/$TAG" ;;
+	context) echo "/api/v1/statuses/$STATUS_ID/context" ;;
+	context_deep) echo "/api/v1/statuses/$DEEP_ID/context" ;;
 	*) die "unknown endpoint $1" ;;
 	esac
 }
@@ -109,7 +117,14 @@ measure() {
 		/usr/bin/python3 -c 'import json,sys; print(",".join(s["id"] for s in json.load(sys.stdin)))')
 	for name in $ENDPOINTS; do
 		hdr=()
-		[ "$name" = home ] && hdr=(-H "Authorization: Bearer $token")
+		local conns=$CONNECTIONS
+		case $name in
+		home | context_deep) hdr=(-H "Authorization: Bearer $token") ;;
+		context)
+			hdr=(-H "Authorization: Bearer $token")
+			conns=${CONTEXT_CONNECTIONS:-2}
+			;;
+		esac
 		local script=() args=()
 		case $name in
 		post) script=(-s bench/post.lua) args=(-- "$token") ;;
@@ -120,12 +135,12 @@ measure() {
 		wait_idle
 		if [ "$WARMUP" -gt 0 ]; then
 			timeout $((WARMUP + 30)) wrk -t "$THREADS" \
-				-c "$CONNECTIONS" -d "${WARMUP}s" "${hdr[@]}" \
+				-c "$conns" -d "${WARMUP}s" "${hdr[@]}" \
 				"${script[@]}" "$BASE$(path_of "$name")" \
 				"${args[@]}" >/dev/null
 			wait_idle
 		fi
-		timeout $((DURATION + 30)) wrk -t "$THREADS" -c "$CONNECTIONS" \
+		timeout $((DURATION + 30)) wrk -t "$THREADS" -c "$conns" \
 			-d "${DURATION}s" --latency "${hdr[@]}" "${script[@]}" \
 			"$BASE$(path_of "$name")" "${args[@]}" \
 			>"$AB/$label-$name-$round.txt"
