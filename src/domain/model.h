@@ -90,6 +90,12 @@ typedef struct status {
 	interaction_policy policy;
 	int64_t created_at, edited_at;
 	int64_t replies_count, reblogs_count, favourites_count;
+	/* where it sits in its thread (read only): the root's id, and the
+	 * ids from the root down to it, 8 bytes each, big-endian (NULL for
+	 * a boost) */
+	int64_t thread_root_id;
+	const unsigned char *thread_path;
+	size_t thread_path_len;
 	/* filled by loaders */
 	const account *account;
 	struct status *reblog;

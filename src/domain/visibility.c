@@ -80,16 +80,26 @@ static _Thread_local relations memo;
 static pthread_key_t memo_key;
 static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
 
+static void hidden_release(void);
+
 static void memo_release(void *p)
 {
 	relations *r = p;
 	arena_release(&r->a);
 	r->valid = false;
+	hidden_release();
 }
 
 static void memo_key_create(void)
 {
 	pthread_key_create(&memo_key, memo_release);
+}
+
+/* Have this thread's memos released when it ends. */
+static void memo_watch(void)
+{
+	pthread_once(&memo_once, memo_key_create);
+	pthread_setspecific(memo_key, &memo);
 }
 
 static void put_i64(buf *b, int64_t v)
@@ -290,10 +300,8 @@ static const relations *relations_of(int64_t reader)
 	if (cache_relations && r->valid && r->reader == reader &&
 	    r->epoch == epoch && (!r->until || now < r->until))
 		return r;
-	if (!r->valid) { /* this thread's first: release it at its end */
-		pthread_once(&memo_once, memo_key_create);
-		pthread_setspecific(memo_key, r);
-	}
+	if (!r->valid) /* this thread's first: release it at its end */
+		memo_watch();
 	arena_release(&r->a);
 	arena_init(&r->a);
 	r->reader = reader;
@@ -514,21 +522,91 @@ bool visibility_may_interact(int64_t actor, const status *s, interaction kind)
 	       store_follows(s->account_id, actor);
 }
 
+/* The hidden replies of the thread last asked about, read once per
+ * snapshot: a thread's replies are listed together, and most threads
+ * have none. */
+typedef struct hidden_memo {
+	uint64_t snapshot; /* store_snapshot() when read; 0: none */
+	int64_t root;
+	store_hidden_reply *replies; /* in path order */
+	size_t n;
+	arena a;
+} hidden_memo;
+static _Thread_local hidden_memo hidden;
+
+static void hidden_release(void)
+{
+	arena_release(&hidden.a);
+	memset(&hidden, 0, sizeof hidden);
+}
+
+static const hidden_memo *thread_hidden(int64_t root)
+{
+	uint64_t snapshot = store_snapshot();
+	if (snapshot && hidden.snapshot == snapshot && hidden.root == root)
+		return &hidden;
+	if (!hidden.snapshot) /* this thread's first: release it at its end */
+		memo_watch();
+	arena_release(&hidden.a);
+	arena_init(&hidden.a);
+	hidden.snapshot = snapshot;
+	hidden.root = root;
+	hidden.n = store_thread_hidden(&hidden.a, root, &hidden.replies);
+	return &hidden;
+}
+
+/* SQLite's order of blobs: bytes, then length. */
+static int path_cmp(const unsigned char *x, size_t xn, const unsigned char *y,
+		    size_t yn)
+{
+	int c = memcmp(x, y, xn < yn ? xn : yn);
+	return c ? c : (xn > yn) - (xn < yn);
+}
+
+/* The hidden reply at path[0..len), or NULL. */
+static const store_hidden_reply *
+hidden_at(const hidden_memo *m, const unsigned char *path, size_t len)
+{
+	size_t lo = 0, hi = m->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = path_cmp(m->replies[mid].path, m->replies[mid].path_len,
+				 path, len);
+		if (!c)
+			return &m->replies[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 /* Whether s sits in a thread under a reply its author hid (or is one),
  * out of the viewer's sight there: the author of s sees it, and the
- * author of a hidden reply what is under it. */
+ * author of a hidden reply what is under it. A hidden reply above s
+ * has a path that begins s's. */
 static bool under_hidden_reply(int64_t viewer, const status *s)
 {
 	if (!s->in_reply_to_id || s->reblog_of_id ||
 	    (viewer && viewer == s->account_id))
 		return false;
-	enum { HIDDEN_ABOVE_MAX = 16 };
-	int64_t authors[HIDDEN_ABOVE_MAX];
-	size_t n = store_reply_hidden_above(s->id, authors, HIDDEN_ABOVE_MAX);
-	for (size_t i = 0; i < n; i++)
-		if (!viewer || authors[i] != viewer)
-			return true;
-	return false;
+	arena tmp;
+	arena_init(&tmp);
+	int64_t root = s->thread_root_id;
+	const unsigned char *path = s->thread_path;
+	size_t len = s->thread_path_len;
+	if (!path) /* not read by a loader */
+		path = store_thread_path(&tmp, s->id, &root, &len);
+	bool under = false;
+	const hidden_memo *m = path ? thread_hidden(root) : NULL;
+	/* the root (the first 8 bytes) is never a reply */
+	for (size_t at = 2 * 8; m && m->n && at <= len && !under; at += 8) {
+		const store_hidden_reply *h = hidden_at(m, path, at);
+		under = h && (!viewer || h->author_id != viewer);
+	}
+	arena_release(&tmp);
+	return under;
 }
 
 bool visibility_listed(arena *a, int64_t viewer, const status *s,

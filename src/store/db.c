@@ -296,6 +296,13 @@ int db_exec(const char *sql)
 
 /* Set while the thread's request-wide read transaction is open. */
 static _Thread_local bool read_tx;
+/* Counts the transactions this thread began (store_snapshot). */
+static _Thread_local uint64_t snapshots;
+
+uint64_t store_snapshot(void)
+{
+	return sqlite3_get_autocommit(db_conn()) ? 0 : snapshots;
+}
 
 void store_read_begin(void)
 {
@@ -304,6 +311,7 @@ void store_read_begin(void)
 	/* the epoch is taken before the snapshot, which SQLite takes at
 	 * the first read: see core/cache.h */
 	cache_request_begin();
+	snapshots++;
 	read_tx = db_exec("BEGIN") == 0;
 }
 
@@ -321,6 +329,7 @@ int db_begin(void)
 	/* a write starts from a fresh snapshot: end the request's read
 	 * transaction first (it holds no locks that matter to writers) */
 	store_read_end();
+	snapshots++;
 	return db_exec("BEGIN IMMEDIATE");
 }
 

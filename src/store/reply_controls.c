@@ -108,21 +108,26 @@ int store_reply_hide(int64_t status_id, int64_t by, int64_t now, bool on)
 	return 0;
 }
 
-size_t store_reply_hidden_above(int64_t status_id, int64_t *out, size_t max)
+size_t store_thread_hidden(arena *a, int64_t root, store_hidden_reply **out)
 {
-	/* a hidden reply is above s when its path is a prefix of s's */
-	sqlite3_stmt *st = db_stmt(
-		"SELECT h.author_id FROM statuses s JOIN hidden_replies h"
-		" ON h.thread_root_id = s.thread_root_id"
-		" WHERE s.id = ?1 AND h.thread_path <= s.thread_path"
-		" AND substr(s.thread_path, 1, length(h.thread_path))"
-		" = h.thread_path LIMIT ?2");
-	sqlite3_bind_int64(st, 1, status_id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-	size_t n = 0;
-	while (n < max && sqlite3_step(st) == SQLITE_ROW)
-		out[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_stmt *st =
+		db_stmt("SELECT thread_path, author_id FROM hidden_replies"
+			" WHERE thread_root_id = ?1 ORDER BY thread_path");
+	sqlite3_bind_int64(st, 1, root);
+	store_hidden_reply *h = NULL;
+	size_t n = 0, cap = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		h = db_grow(a, h, n, &cap, sizeof *h);
+		h[n].path_len = (size_t)sqlite3_column_bytes(st, 0);
+		unsigned char *p = arena_alloc(a, h[n].path_len + 1);
+		if (h[n].path_len)
+			memcpy(p, sqlite3_column_blob(st, 0), h[n].path_len);
+		h[n].path = p;
+		h[n].author_id = sqlite3_column_int64(st, 1);
+		n++;
+	}
 	sqlite3_reset(st);
+	*out = h;
 	return n;
 }
 

@@ -17,7 +17,7 @@ enum { THREAD_ID_BYTES = 8 };
 	"id, account_id, text, content, spoiler_text, sensitive, visibility,"  \
 	" language, in_reply_to_id, in_reply_to_account_id, reblog_of_id,"     \
 	" app_id, entities, created_at, edited_at, replies_count,"             \
-	" reblogs_count, favourites_count"
+	" reblogs_count, favourites_count, thread_root_id, thread_path"
 
 static void status_from_row(arena *ar, sqlite3_stmt *st, status *s)
 {
@@ -41,6 +41,13 @@ static void status_from_row(arena *ar, sqlite3_stmt *st, status *s)
 	s->replies_count = sqlite3_column_int64(st, 15);
 	s->reblogs_count = sqlite3_column_int64(st, 16);
 	s->favourites_count = sqlite3_column_int64(st, 17);
+	s->thread_root_id = sqlite3_column_int64(st, 18);
+	if (sqlite3_column_type(st, 19) == SQLITE_BLOB) {
+		s->thread_path_len = (size_t)sqlite3_column_bytes(st, 19);
+		unsigned char *path = arena_alloc(ar, s->thread_path_len);
+		memcpy(path, sqlite3_column_blob(st, 19), s->thread_path_len);
+		s->thread_path = path;
+	}
 }
 
 bool store_status_get(arena *ar, int64_t id, status *out)

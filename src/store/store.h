@@ -23,6 +23,11 @@ void store_thread_close(void);
  * (db_begin) ends it first. No-ops when already in/out of one. */
 void store_read_begin(void);
 void store_read_end(void);
+/* Which snapshot the calling thread reads: a number that changes with
+ * every transaction it begins, or 0 outside one (each statement then
+ * reads its own). What is read under one non-zero number may be kept
+ * for as long as it is the thread's. */
+uint64_t store_snapshot(void);
 /* The SQL of migration version (1-based, static), or NULL; for tests that
  * replay a migration over data the code no longer writes. */
 const char *store_migration_sql(int version);
@@ -745,9 +750,14 @@ int store_policy_default_set(int64_t account_id, visibility v,
  * changed, 0 when it already was so, STORE_GONE when the status is gone,
  * -1. */
 int store_reply_hide(int64_t status_id, int64_t by, int64_t now, bool on);
-/* The authors of the hidden replies that are status_id or above it in
- * its thread, into out (arena), at most max; returns how many. */
-size_t store_reply_hidden_above(int64_t status_id, int64_t *out, size_t max);
+/* The hidden replies of the thread root: each one's thread path and
+ * author, in path order, into *out (arena); returns how many. */
+typedef struct store_hidden_reply {
+	const unsigned char *path;
+	size_t path_len;
+	int64_t author_id;
+} store_hidden_reply;
+size_t store_thread_hidden(arena *a, int64_t root, store_hidden_reply **out);
 /* The hidden replies below path in thread root, in thread order, at most
  * max ids into out; returns how many. */
 size_t store_replies_hidden_under(int64_t root, const void *path,

@@ -183,7 +183,11 @@ def test_a_hidden_reply_leaves_the_thread_but_not_its_url(http, thread):
     desc = assert_json(http.get(f"/api/v1/statuses/{t.root['id']}/context/descendants"))
     assert set(map(str, ids(desc))) == everyone
     # its author still sees it in the thread, and the one below theirs
-    assert {t.bad["id"], t.kind["id"]} <= set(map(str, context_ids(http, t.root, t.rude)))
+    assert {t.bad["id"], t.kind["id"], t.under["id"]} == set(map(str, context_ids(http, t.root, t.rude)))
+    # from the hidden reply down: the one under it is gone for the others
+    below = assert_json(http.get(f"/api/v1/statuses/{t.bad['id']}/context"))
+    assert ids(below["descendants"]) == []
+    assert [str(a["id"]) for a in below["ancestors"]] == [t.root["id"]]
     assert t.under["id"] in set(map(str, context_ids(http, t.root, t.other)))
     # at its own URL, for everyone
     assert assert_json(http.get(f"/api/v1/statuses/{t.bad['id']}"))["id"] == t.bad["id"]
