@@ -88,6 +88,8 @@ typedef struct status {
 	/* writes only: the policy to store; unset (0s) keeps the default
 	 * of its visibility (visibility_policy_default) */
 	interaction_policy policy;
+	/* writes only: a boost's notification, written in its transaction */
+	struct notice *notice;
 	int64_t created_at, edited_at;
 	int64_t replies_count, reblogs_count, favourites_count;
 	/* where it sits in its thread (read only): the root's id, and the
@@ -127,6 +129,17 @@ typedef struct notification {
 	int64_t created_at;
 	const char *group_key; /* the group it is shown in (grouped API) */
 } notification;
+
+/* The notification an act's write adds in its own transaction, as the
+ * recipient's rules decided before it: told, held in the sender's
+ * request (the notification policy), or nothing. One commit for the act
+ * and its notification, and no act stored without it. */
+typedef enum notice_how { NOTICE_NONE, NOTICE_TELL, NOTICE_HOLD } notice_how;
+typedef struct notice {
+	notification n;
+	notice_how how;
+	bool told; /* written to the list: publish it once committed */
+} notice;
 
 /* What a notification policy does with a kind of sender. */
 typedef enum policy_action {

@@ -182,9 +182,13 @@ static dom_err dom_from_store(int rc, const char *limit_msg, const char **msg)
 	}
 }
 
-void notify(int64_t recipient, const char *type, int64_t from,
-	    int64_t status_id)
+/* What recipient is to be told of from's act, as the rules decide
+ * before the act is written: x->how NOTICE_NONE when nothing (dropped,
+ * or one's own act). */
+static void notice_prepare(notice *x, int64_t recipient, const char *type,
+			   int64_t from, int64_t status_id)
 {
+	memset(x, 0, sizeof *x);
 	if (recipient == from)
 		return;
 	arena a;
@@ -194,21 +198,33 @@ void notify(int64_t recipient, const char *type, int64_t from,
 	arena_release(&a);
 	if (fate == NOTE_DROP)
 		return;
-	notification n = {
+	x->n = (notification){
 		.account_id = recipient,
 		.type = type,
 		.from_account_id = from,
 		.status_id = status_id,
 		.created_at = time_now_ms(),
 	};
-	if (fate == NOTE_FILTER) {
-		store_notification_filter(&n); /* waits in a request, untold */
-		return;
-	}
-	if (store_notification_insert(&n) > 0)
+	/* held: waits in a request, untold */
+	x->how = fate == NOTE_FILTER ? NOTICE_HOLD : NOTICE_TELL;
+}
+
+/* Once x is committed: a told notification goes to the streams. */
+static void notice_publish(const notice *x)
+{
+	if (x->told)
 		events_publish(&(event){.kind = EVENT_NOTIFICATION,
-					.id = n.id,
-					.account_id = recipient});
+					.id = x->n.id,
+					.account_id = x->n.account_id});
+}
+
+void notify(int64_t recipient, const char *type, int64_t from,
+	    int64_t status_id)
+{
+	notice x;
+	notice_prepare(&x, recipient, type, from, status_id);
+	if (x.how != NOTICE_NONE && store_notice_write(&x) == 0)
+		notice_publish(&x);
 }
 
 dom_err status_post(arena *a, const principal *author, const post_request *r,
@@ -405,11 +421,15 @@ dom_err status_favourite(arena *a, const principal *p, int64_t id, bool on)
 	if (err)
 		return err;
 	const char *msg;
-	int changed = store_favourite_set(p->account_id, s.id, on);
+	/* the favourite and its notification commit together */
+	notice x = {0};
+	if (on)
+		notice_prepare(&x, s.account_id, "favourite", p->account_id,
+			       s.id);
+	int changed = store_favourite_set(p->account_id, s.id, on, &x);
 	if (changed < 0)
 		return dom_from_store(changed, NULL, &msg);
-	if (changed && on)
-		notify(s.account_id, "favourite", p->account_id, s.id);
+	notice_publish(&x);
 	return DOM_OK;
 }
 
@@ -489,6 +509,10 @@ dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
 	r.reblog_of_id = s.id;
 	r.app_id = p->app_id;
 	r.created_at = time_now_ms();
+	/* the boost and its notification commit together */
+	notice x;
+	notice_prepare(&x, s.account_id, "reblog", p->account_id, s.id);
+	r.notice = &x;
 	int rc = store_status_insert(&r, NULL, 0, NULL, 0);
 	if (rc == STORE_REFUSED) { /* an unfollow committed meanwhile */
 		*msg = REBLOG_REFUSED;
@@ -503,7 +527,7 @@ dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
 	if (rc < 0) /* STORE_GONE: the boosted post was deleted meanwhile */
 		return dom_from_store(rc, NULL, msg);
 	events_publish(&(event){.kind = EVENT_STATUS, .id = r.id});
-	notify(s.account_id, "reblog", p->account_id, s.id);
+	notice_publish(&x);
 	*reblog_id = r.id;
 	return DOM_OK;
 }

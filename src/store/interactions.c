@@ -25,8 +25,10 @@ typedef struct toggle_spec {
  * between check and write. A counter the trends read (favourites) also
  * rescores the status. */
 static int toggle_row(const toggle_spec *t, int64_t account_id,
-		      int64_t status_id, bool on)
+		      int64_t status_id, bool on, notice *x)
 {
+	if (x)
+		x->told = false;
 	if (db_begin() < 0)
 		return -1;
 	int rc;
@@ -55,6 +57,8 @@ static int toggle_row(const toggle_spec *t, int64_t account_id,
 		if (store_trends_status_tx(status_id) < 0)
 			goto fail;
 	}
+	if (changed && on && x && store_notice_write(x) < 0)
+		goto fail;
 	if (db_commit() < 0)
 		goto fail;
 	return changed;
@@ -63,7 +67,8 @@ fail:
 	return rc;
 }
 
-int store_favourite_set(int64_t account_id, int64_t status_id, bool on)
+int store_favourite_set(int64_t account_id, int64_t status_id, bool on,
+			notice *x)
 {
 	static const toggle_spec t = {
 		.insert_sql = "INSERT OR IGNORE INTO favourites (id, "
@@ -73,7 +78,7 @@ int store_favourite_set(int64_t account_id, int64_t status_id, bool on)
 		.counter_sql = "UPDATE statuses SET favourites_count ="
 			       " max(0, favourites_count + ?2) WHERE id = ?1",
 	};
-	return toggle_row(&t, account_id, status_id, on);
+	return toggle_row(&t, account_id, status_id, on, x);
 }
 
 int store_bookmark_set(int64_t account_id, int64_t status_id, bool on)
@@ -84,7 +89,7 @@ int store_bookmark_set(int64_t account_id, int64_t status_id, bool on)
 		.delete_sql = "DELETE FROM bookmarks WHERE account_id = ?1"
 			      " AND status_id = ?2",
 	};
-	return toggle_row(&t, account_id, status_id, on);
+	return toggle_row(&t, account_id, status_id, on, NULL);
 }
 
 int store_pin_set(int64_t account_id, int64_t status_id, bool on, int64_t max)
@@ -100,7 +105,7 @@ int store_pin_set(int64_t account_id, int64_t status_id, bool on, int64_t max)
 			     " account_id = ?1 AND status_id = ?2)",
 		.max = max,
 	};
-	return toggle_row(&t, account_id, status_id, on);
+	return toggle_row(&t, account_id, status_id, on, NULL);
 }
 
 /* All the flags of a page in one statement; ids go in as a JSON array so

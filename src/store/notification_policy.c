@@ -60,10 +60,9 @@ bool store_notification_permitted(int64_t account_id, int64_t from)
 			 account_id, from);
 }
 
-int store_notification_filter(notification *n)
+/* store_notification_filter's writes, in the caller's transaction. */
+static int filter_tx(notification *n)
 {
-	if (db_begin() < 0)
-		return -1;
 	n->id = id_next();
 	sqlite3_stmt *st = db_stmt(
 		"INSERT INTO filtered_notifications (id, account_id, type,"
@@ -77,7 +76,7 @@ int store_notification_filter(notification *n)
 		sqlite3_bind_int64(st, 5, n->status_id);
 	sqlite3_bind_int64(st, 6, n->created_at);
 	if (db_done(st) < 0)
-		goto fail;
+		return -1;
 	int written = sqlite3_changes(db_conn());
 	/* one request per sender, its id kept (clients hold it); each new
 	 * act updates it, and its last status is the newest one a status
@@ -95,13 +94,36 @@ int store_notification_filter(notification *n)
 		sqlite3_bind_int64(st, 4, n->status_id);
 	sqlite3_bind_int64(st, 5, n->created_at);
 	if (written && db_done(st) < 0)
-		goto fail;
-	if (db_commit() < 0)
-		goto fail;
+		return -1;
 	return written ? 1 : 0;
-fail:
-	db_rollback();
-	return -1;
+}
+
+int store_notification_filter(notification *n)
+{
+	if (db_begin() < 0)
+		return -1;
+	int rc = filter_tx(n);
+	if (rc < 0 || db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
+	return rc;
+}
+
+int store_notice_write(notice *x)
+{
+	x->told = false;
+	if (x->how == NOTICE_TELL) {
+		int rc = store_notification_insert(&x->n);
+		x->told = rc > 0;
+		return rc < 0 ? -1 : 0;
+	}
+	if (x->how != NOTICE_HOLD)
+		return 0;
+	int rc = sqlite3_get_autocommit(db_conn())
+			 ? store_notification_filter(&x->n)
+			 : filter_tx(&x->n);
+	return rc < 0 ? -1 : 0;
 }
 
 #define REQUEST_COLUMNS                                                        \

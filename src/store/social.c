@@ -300,7 +300,7 @@ int store_notification_insert(notification *n)
 		" WHERE g.account_id = ?2 AND g.type = ?3"
 		" AND g.status_id = coalesce(?5, 0)"
 		" AND g.bucket > ?6 / 3600000 - 12"
-		" ORDER BY g.latest_id DESC LIMIT 1),"
+		" ORDER BY g.bucket DESC LIMIT 1),"
 		" ?3 || coalesce('-' || ?5, '') || '-' || (?6 / 3600000))"
 		" ELSE 'ungrouped-' || nid END"
 		" FROM (SELECT max(?1, coalesce((SELECT id FROM notifications"

@@ -342,6 +342,8 @@ int store_status_insert(status *s, const store_tag_ref *tags, size_t ntags,
 	if (db_begin() < 0)
 		return -1;
 	int rc = status_insert_tx(s, tags, ntags, mentions, nmentions);
+	if (rc >= 0 && s->notice && store_notice_write(s->notice) < 0)
+		rc = -1;
 	if (rc < 0 || (rc = db_commit()) < 0) {
 		db_rollback();
 		return rc;
@@ -361,6 +363,8 @@ int store_status_insert_once(status *s, const store_tag_ref *tags, size_t ntags,
 		return 1;
 	}
 	int rc = status_insert_tx(s, tags, ntags, mentions, nmentions);
+	if (rc >= 0 && s->notice && store_notice_write(s->notice) < 0)
+		rc = -1;
 	if (rc < 0 ||
 	    (rc = store_idempotency_put(s->account_id, key, s->id,
 					s->created_at)) < 0 ||

@@ -492,7 +492,10 @@ int store_jobs_recover(void);
  * 0 when it already was so, STORE_GONE when the status is gone (checked
  * inside the write's transaction), -1 on error. Counters move with the
  * rows. A pin is STORE_LIMIT when the account already has max. */
-int store_favourite_set(int64_t account_id, int64_t status_id, bool on);
+/* x (may be NULL) is written in the favourite's transaction when it is
+ * new (on, and not already there). */
+int store_favourite_set(int64_t account_id, int64_t status_id, bool on,
+			notice *x);
 int store_bookmark_set(int64_t account_id, int64_t status_id, bool on);
 int store_pin_set(int64_t account_id, int64_t status_id, bool on, int64_t max);
 /* Mute (on) or unmute for account the thread status_id is in. 0 or -1. */
@@ -658,6 +661,10 @@ int store_filter_status_delete(int64_t account_id, int64_t id);
  * its id, taken in the insert (commit order). 1 when a row was written
  * (publish it), 0 when it was already there, -1 on error. */
 int store_notification_insert(notification *n);
+/* Write x as it says (told: store_notification_insert, held:
+ * store_notification_filter), in the caller's transaction if any;
+ * x->told when a row joined the list. 0, or -1 on error. */
+int store_notice_write(notice *x);
 bool store_notification_get(int64_t account_id, int64_t id, notification *out,
 			    arena *ar);
 /* Newest-first page of a recipient's notifications; types/exclude are

@@ -59,7 +59,7 @@ test_writes_on_a_status_deleted_after_the_check_are_gone(void **state)
 	status other = checked; /* the deleting request's copy */
 	assert_int_equal(store_status_delete(&other), 0);
 
-	assert_int_equal(store_favourite_set(bob, checked.id, true),
+	assert_int_equal(store_favourite_set(bob, checked.id, true, NULL),
 			 STORE_GONE);
 	assert_int_equal(store_bookmark_set(bob, checked.id, true), STORE_GONE);
 	assert_int_equal(
@@ -218,7 +218,7 @@ static void test_a_post_hidden_after_the_check_is_gone(void **state)
 	answer.in_reply_to_account_id = alice;
 	assert_int_equal(store_status_insert(&answer, NULL, 0, NULL, 0),
 			 STORE_GONE);
-	assert_int_equal(store_favourite_set(bob, private_post.id, true),
+	assert_int_equal(store_favourite_set(bob, private_post.id, true, NULL),
 			 STORE_GONE);
 	store_set_visibility_rule(NULL);
 }

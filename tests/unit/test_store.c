@@ -664,15 +664,15 @@ static void test_favourite_toggle_is_idempotent_and_counts(void **state)
 	int64_t alice = make_account("alice");
 	int64_t bob = make_account("bob");
 	int64_t s = post(alice, VIS_PUBLIC);
-	assert_int_equal(store_favourite_set(bob, s, true), 1);
-	assert_int_equal(store_favourite_set(bob, s, true), 0);
+	assert_int_equal(store_favourite_set(bob, s, true, NULL), 1);
+	assert_int_equal(store_favourite_set(bob, s, true, NULL), 0);
 	assert_int_equal(load_status(s).favourites_count, 1);
 	status_flags f;
 	store_status_flags(bob, &s, 1, &f);
 	assert_true(f.favourited);
 	assert_false(f.bookmarked);
-	assert_int_equal(store_favourite_set(bob, s, false), 1);
-	assert_int_equal(store_favourite_set(bob, s, false), 0);
+	assert_int_equal(store_favourite_set(bob, s, false, NULL), 1);
+	assert_int_equal(store_favourite_set(bob, s, false, NULL), 0);
 	assert_int_equal(load_status(s).favourites_count, 0);
 	store_status_flags(bob, &s, 1, &f);
 	assert_false(f.favourited);
@@ -744,7 +744,7 @@ static void test_undoing_an_act_removes_its_notification(void **state)
 	int64_t alice = make_account("alice");
 	int64_t bob = make_account("bob");
 	int64_t s = post(alice, VIS_PUBLIC);
-	assert_int_equal(store_favourite_set(bob, s, true), 1);
+	assert_int_equal(store_favourite_set(bob, s, true, NULL), 1);
 	notify(alice, bob, "favourite", s);
 	int64_t boost = reblog(bob, s);
 	notify(alice, bob, "reblog", s);
@@ -752,7 +752,7 @@ static void test_undoing_an_act_removes_its_notification(void **state)
 		store_follow_create(id_next(), bob, alice, true, false), 0);
 	notify(alice, bob, "follow", 0);
 
-	assert_int_equal(store_favourite_set(bob, s, false), 1);
+	assert_int_equal(store_favourite_set(bob, s, false, NULL), 1);
 	assert_int_equal(count_notifications(alice, "favourite"), 0);
 	status r = load_status(boost);
 	assert_int_equal(store_status_delete(&r), 0);
@@ -794,9 +794,9 @@ static void test_notification_groups_follow_every_change(void **state)
 	int64_t bob = make_account("bob");
 	int64_t carol = make_account("carol");
 	int64_t s = post(alice, VIS_PUBLIC), t = post(alice, VIS_PUBLIC);
-	assert_int_equal(store_favourite_set(bob, s, true), 1);
+	assert_int_equal(store_favourite_set(bob, s, true, NULL), 1);
 	notify(alice, bob, "favourite", s);
-	assert_int_equal(store_favourite_set(carol, s, true), 1);
+	assert_int_equal(store_favourite_set(carol, s, true, NULL), 1);
 	notify(alice, carol, "favourite", s);
 	notify(alice, carol, "favourite", t);
 	notify(alice, bob, "follow", 0);
@@ -823,7 +823,7 @@ static void test_notification_groups_follow_every_change(void **state)
 	/* an edit moves its notification, undoing and deleting remove
 	 * theirs: the groups follow */
 	notify(alice, bob, "update", t);
-	assert_int_equal(store_favourite_set(bob, s, false), 1);
+	assert_int_equal(store_favourite_set(bob, s, false, NULL), 1);
 	assert_groups_match_rows();
 	status gone = load_status(t);
 	assert_int_equal(store_status_delete(&gone), 0);
@@ -911,6 +911,47 @@ test_migration_removes_doubled_boosts_and_stale_notifications(void **state)
 	again.reblog_of_id = s;
 	assert_int_equal(store_status_insert(&again, NULL, 0, NULL, 0),
 			 STORE_TAKEN);
+}
+
+/* A favourite's notification is written in the favourite's transaction:
+ * told once, when the favourite is new; held ones wait in a request. */
+static void test_favourite_writes_its_notice(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t carol = make_account("carol");
+	int64_t s = post(alice, VIS_PUBLIC);
+	notice x = {.how = NOTICE_TELL,
+		    .n = {.account_id = alice,
+			  .type = "favourite",
+			  .from_account_id = bob,
+			  .status_id = s,
+			  .created_at = 1}};
+	assert_int_equal(store_favourite_set(bob, s, true, &x), 1);
+	assert_true(x.told && x.n.id);
+	notice again = x;
+	assert_int_equal(store_favourite_set(bob, s, true, &again), 0);
+	assert_false(again.told); /* not new: not written */
+	notification out[TEST_MAX_IDS];
+	page p = page_of(10);
+	assert_int_equal(store_notifications_page(&test_arena, alice, &p, NULL,
+						  NULL, out),
+			 1);
+	assert_true(out[0].id == x.n.id && out[0].from_account_id == bob);
+	notice held = {.how = NOTICE_HOLD,
+		       .n = {.account_id = alice,
+			     .type = "favourite",
+			     .from_account_id = carol,
+			     .status_id = s,
+			     .created_at = 2}};
+	assert_int_equal(store_favourite_set(carol, s, true, &held), 1);
+	assert_false(held.told);
+	assert_int_equal(store_notifications_page(&test_arena, alice, &p, NULL,
+						  NULL, out),
+			 1);
+	notification_request r[4];
+	assert_int_equal(store_notification_requests_page(alice, &p, r), 1);
+	assert_true(r[0].from_account_id == carol);
 }
 
 static void test_notifications_page_filters_types(void **state)
@@ -1343,6 +1384,7 @@ int main(void)
 		STORE_TEST(test_thread_descendants_resume_after_path),
 		STORE_TEST(test_thread_descendants_respects_max),
 		STORE_TEST(test_favourite_toggle_is_idempotent_and_counts),
+		STORE_TEST(test_favourite_writes_its_notice),
 		STORE_TEST(test_notifications_page_filters_types),
 		STORE_TEST(test_notifications_page_min_id),
 		STORE_TEST(test_idempotency_key_holds_within_window),

@@ -274,8 +274,10 @@ static void test_favourites_make_a_status_trend(void **state)
 	status_page page;
 	for (int i = 0; i < TREND_STATUS_MIN_INTERACTIONS; i++) {
 		fans[i] = make_account(i + 1);
-		assert_int_equal(store_favourite_set(fans[i], sid, true), 1);
-		assert_int_equal(store_favourite_set(fans[i], cw, true), 1);
+		assert_int_equal(store_favourite_set(fans[i], sid, true, NULL),
+				 1);
+		assert_int_equal(store_favourite_set(fans[i], cw, true, NULL),
+				 1);
 		size_t n = trends_statuses_page(&test_arena, 0, now, 0,
 						TEST_MAX_IDS, &page);
 		/* the fifth makes them trend */
@@ -299,7 +301,7 @@ static void test_favourites_make_a_status_trend(void **state)
 	assert_int_equal(page.count, 1);
 	assert_int_equal(page.items[0]->id, sid);
 	/* a favourite taken back: below five again */
-	assert_int_equal(store_favourite_set(fans[0], sid, false), 1);
+	assert_int_equal(store_favourite_set(fans[0], sid, false, NULL), 1);
 	assert_int_equal(trends_statuses_page(&test_arena, 0, now, 0,
 					      TEST_MAX_IDS, &page),
 			 0);
@@ -352,7 +354,8 @@ static void test_prune_keeps_what_reads_need(void **state)
 	int64_t sid = post(a, VIS_PUBLIC, false, 0);
 	for (int i = 1; i <= TREND_STATUS_MIN_INTERACTIONS; i++)
 		assert_int_equal(
-			store_favourite_set(make_account(i), sid, true), 1);
+			store_favourite_set(make_account(i), sid, true, NULL),
+			1);
 	assert_int_equal(rows("status_trends"), 1);
 	assert_int_equal(store_trends_prune(now), 0);
 	assert_int_equal(rows("status_trends"), 1);
