@@ -158,12 +158,13 @@ const char *visibility_name(visibility v);
  * What happened, told after it committed, to whoever listens (the
  * streaming API). Publishing never blocks on the listener. */
 typedef enum event_kind {
-	EVENT_STATUS,	      /* id: a new status (boosts too) */
-	EVENT_STATUS_EDITED,  /* id: an edited status */
-	EVENT_STATUS_DELETED, /* id: gone; the fields below say where it was */
-	EVENT_NOTIFICATION,   /* id: notification of account_id */
-	EVENT_SESSIONS_ENDED, /* tokens were deleted (revoked, a new
-			       * password, an account gone) */
+	EVENT_STATUS,	       /* id: a new status (boosts too) */
+	EVENT_STATUS_EDITED,   /* id: an edited status */
+	EVENT_STATUS_DELETED,  /* id: gone; the fields below say where it was */
+	EVENT_NOTIFICATION,    /* id: notification of account_id */
+	EVENT_SESSIONS_ENDED,  /* tokens were deleted (revoked, a new
+				* password, an account gone) */
+	EVENT_FILTERS_CHANGED, /* account_id's filters changed */
 } event_kind;
 typedef struct event {
 	event_kind kind;
@@ -573,6 +574,13 @@ dom_err filter_keyword_save(const principal *p, store_filter_keyword *k,
 dom_err filter_status_add(arena *a, const principal *p, int64_t filter_id,
 			  int64_t status_id, store_filter_status *fs,
 			  const char **msg);
+/* Delete one of p's filters, keywords (v1: with its filter when nothing
+ * else is left in it) or filtered statuses. DOM_NOT_FOUND when it is
+ * not p's. Every change to p's filters, these and the saves above, is
+ * told to p's streams (EVENT_FILTERS_CHANGED) after it committed. */
+dom_err filter_remove(const principal *p, int64_t id);
+dom_err filter_keyword_remove(const principal *p, int64_t id, bool v1);
+dom_err filter_status_remove(const principal *p, int64_t id);
 
 /* Matching. A keyword becomes a pattern: its search tokens
  * (text_search_tokens: NFKC, case and Latin diacritics folded, each Han

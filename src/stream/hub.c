@@ -836,6 +836,7 @@ typedef struct delivery {
 	uint64_t seq;
 	const char *event;    /* "update", "delete"… */
 	const char *payload;  /* JSON text, or the bare id for deletes */
+	bool bare;	      /* no payload at all (filters_changed) */
 	const status *status; /* rendered into payload on first use */
 	arena *a;
 	char *escaped; /* payload as a JSON string literal */
@@ -888,11 +889,30 @@ static const char *delivery_payload(delivery *d)
 	return d->payload ? d->payload : "";
 }
 
+/* A WebSocket frame of d's event for the stream name, carrying payload
+ * (a JSON string literal of escaped_len bytes); none when d is bare, as
+ * Mastodon sends filters_changed. A new reference. */
+static frame *event_frame(const delivery *d, const char *name,
+			  const char *escaped, size_t escaped_len)
+{
+	const char *parts[] = {"{\"stream\":",
+			       name,
+			       ",\"event\":\"",
+			       d->event,
+			       d->bare ? "\"" : "\",\"payload\":",
+			       d->bare ? "" : escaped,
+			       "}"};
+	size_t lens[7];
+	for (int i = 0; i < 7; i++)
+		lens[i] = i == 5 && !d->bare ? escaped_len : strlen(parts[i]);
+	return frame_new(WS_TEXT, parts, lens, 7);
+}
+
 static frame *delivery_frame(delivery *d, const char *name)
 {
 	if (d->last_frame && !strcmp(d->last_name, name))
 		return d->last_frame;
-	if (!d->escaped) {
+	if (!d->escaped && !d->bare) {
 		buf b;
 		buf_init(&b, d->a);
 		json_escape_into(&b, delivery_payload(d));
@@ -900,17 +920,7 @@ static frame *delivery_frame(delivery *d, const char *name)
 		d->escaped_len = b.len;
 	}
 	frame_unref(d->last_frame);
-	const char *parts[] = {"{\"stream\":",
-			       name,
-			       ",\"event\":\"",
-			       d->event,
-			       "\",\"payload\":",
-			       d->escaped,
-			       "}"};
-	size_t lens[7];
-	for (int i = 0; i < 7; i++)
-		lens[i] = i == 5 ? d->escaped_len : strlen(parts[i]);
-	d->last_frame = frame_new(WS_TEXT, parts, lens, 7);
+	d->last_frame = event_frame(d, name, d->escaped, d->escaped_len);
 	d->last_name = name;
 	return d->last_frame;
 }
@@ -941,8 +951,10 @@ static void deliver_to(delivery *d, sub *s)
 		return;
 	}
 	if (!d->sse) {
+		/* Mastodon writes an absent payload as "undefined", which
+		 * no JSON parser (Mastodon.py's) takes: null instead */
 		d->sse = arena_printf(d->a, "event: %s\ndata: %s\n\n", d->event,
-				      delivery_payload(d));
+				      d->bare ? "null" : delivery_payload(d));
 		d->sse_len = strlen(d->sse);
 	}
 	if (http_feed_write(c->feed, d->sse, d->sse_len) < 0)
@@ -1145,6 +1157,16 @@ static void on_notification(arena *a, uint64_t seq, const event *ev)
 	delivery_end(&d);
 }
 
+/* The account's filters changed: its user streams are told (no
+ * payload, as Mastodon), and its clients reload them. */
+static void on_filters_changed(uint64_t seq, arena *a, const event *ev)
+{
+	delivery d = {
+		.seq = seq, .event = "filters_changed", .bare = true, .a = a};
+	deliver_account(&d, STREAM_USER, ev->account_id, NULL);
+	delivery_end(&d);
+}
+
 static void handle_event(const event *ev)
 {
 	/* every event looks at the token revision first (one point read):
@@ -1162,6 +1184,7 @@ static void handle_event(const event *ev)
 	case EVENT_STATUS_EDITED: on_status(&a, seq, ev); break;
 	case EVENT_STATUS_DELETED: on_delete(&a, seq, ev); break;
 	case EVENT_NOTIFICATION: on_notification(&a, seq, ev); break;
+	case EVENT_FILTERS_CHANGED: on_filters_changed(seq, &a, ev); break;
 	case EVENT_SESSIONS_ENDED: break; /* above */
 	}
 	store_read_end();

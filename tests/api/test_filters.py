@@ -4,9 +4,11 @@ list; blur), each context (home, public and tag, thread, account,
 notifications), expiry, whole words, Unicode folding, filtered statuses,
 and every bad input answered with a JSON error that changes nothing."""
 
+import json
+import threading
 import time
 
-from conftest import assert_error, assert_json
+from conftest import assert_error, assert_json, unique_name
 
 
 def h(user):
@@ -311,3 +313,78 @@ def test_bad_input_changes_nothing(http, make_user):
     assert assert_json(http.get(f"/api/v2/filters/{theirs['id']}", **h(other)))["title"] == "Theirs"
     # scopes: a read-only token may not write
     assert_error(http.get("/api/v2/filters"), 401)
+
+
+# ---- streams: filters_changed, as Mastodon's streaming server ----
+
+def _ws():
+    # the streaming tests' helpers (one WebSocket client for the suite)
+    import test_streaming
+    return test_streaming
+
+
+def test_filter_changes_are_streamed_as_filters_changed(server, http, make_user):
+    me, other = make_user("fschg"), make_user("fschgother")
+    st = post(other, "a post to filter")
+    ws = _ws()
+    mine = ws.ws_connect(server, "?stream=user", token=me.token)
+    theirs = ws.ws_connect(server, "?stream=user", token=other.token)
+    changed = lambda e: e.get("event") == "filters_changed"
+    try:
+        time.sleep(0.2)
+
+        def told(what):
+            ev = ws.next_event(mine, changed)
+            assert ev is not None, f"no filters_changed after {what}"
+            # as Mastodon: the event alone, no payload
+            assert ev == {"stream": ["user"], "event": "filters_changed"}
+
+        f = make_filter(http, me, "Chg", ["home"], ["one"])
+        told("create")
+        assert_json(http.put(f"/api/v2/filters/{f['id']}", data={"title": "Chg2"}, **h(me)))
+        told("update")
+        kw = assert_json(http.post(f"/api/v2/filters/{f['id']}/keywords",
+                                   data={"keyword": "two"}, **h(me)))
+        told("keyword create")
+        assert_json(http.put(f"/api/v2/filters/keywords/{kw['id']}",
+                             data={"keyword": "three"}, **h(me)))
+        told("keyword update")
+        assert_json(http.delete(f"/api/v2/filters/keywords/{kw['id']}", **h(me)))
+        told("keyword delete")
+        fs = assert_json(http.post(f"/api/v2/filters/{f['id']}/statuses",
+                                   data={"status_id": st["id"]}, **h(me)))
+        told("status add")
+        assert_json(http.delete(f"/api/v2/filters/statuses/{fs['id']}", **h(me)))
+        told("status delete")
+        assert_json(http.delete(f"/api/v2/filters/{f['id']}", **h(me)))
+        told("delete")
+        v1 = me.api.filter_create("badger", ["home"])
+        told("v1 create")
+        me.api.filter_update(v1["id"], phrase="honey badger")
+        told("v1 update")
+        me.api.filter_delete(v1["id"])
+        told("v1 delete")
+        # a refused change tells no one; nor another account's streams
+        assert_error(http.delete(f"/api/v2/filters/{f['id']}", **h(me)), 404)
+        assert ws.next_event(mine, changed, timeout=0.3) is None
+        assert ws.next_event(theirs, changed, timeout=0.1) is None
+    finally:
+        mine.close()
+        theirs.close()
+
+
+def test_filters_changed_over_sse_reaches_mastodon_py(server, http, make_user):
+    from mastodon import CallbackStreamListener
+    me = make_user("fssse")
+    seen = []
+    listener = CallbackStreamListener(filters_changed_handler=lambda: seen.append(1))
+    handle = me.api.stream_user(listener, run_async=True, reconnect_async=False)
+    try:
+        assert _ws().wait_for(handle.is_receiving, timeout=5)
+        time.sleep(0.2)
+        make_filter(http, me, "Sse", ["home"], ["sse"])
+        # Mastodon.py parses every data line as JSON: it must not abort
+        assert _ws().wait_for(lambda: seen, timeout=2)
+        assert handle.is_alive()
+    finally:
+        threading.Thread(target=handle.close, daemon=True).start()
