@@ -248,6 +248,11 @@ typedef struct filter_result {
  * relations, their keywords folded (filter_pattern). */
 size_t visibility_filtered(arena *a, int64_t viewer, const status *s,
 			   read_context ctx, filter_result **out);
+/* The contexts (bits 1 << read_context) some active filter of viewer's
+ * applies in; 0 when none does. A stream asks once per reader, and again
+ * when the reader's filters change, so that a reader without filters
+ * costs a delivery no filter check. */
+unsigned visibility_filter_contexts(int64_t viewer);
 /* Everyone a list would not show s to (visibility_listed turned around,
  * for a stream's many readers at once): ascending ids in *out (arena),
  * their count. Domain blocks are not in it: there are no remote accounts
