@@ -362,6 +362,10 @@ void timeline_descendants(arena *a, int64_t viewer, const status *s,
  * order, at most limit, into out (arena). */
 void timeline_hidden_replies(arena *a, int64_t viewer, const status *s,
 			     size_t limit, status_page *out);
+/* The same as a page by the replies' ids (max_id, since_id, min_id,
+ * limit), newest first, with its Link cursors. */
+void timeline_hidden_replies_page(arena *a, int64_t viewer, const status *s,
+				  const page *p, status_page *out);
 
 /* ---- trends.c (the score arithmetic is in domain/trends.h) ---- */
 /* The tags trending at now, best first, from offset on, at most limit:

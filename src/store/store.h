@@ -760,6 +760,10 @@ typedef struct store_hidden_reply {
 size_t store_thread_hidden(arena *a, int64_t root, store_hidden_reply **out);
 /* The hidden replies below path in thread root, in thread order, at most
  * max ids into out; returns how many. */
+/* A page of them by the replies' ids (max_id, since_id, min_id; newest
+ * first, as the timelines page), at most p->limit ids into out. */
+size_t store_replies_hidden_page(int64_t root, const void *path,
+				 size_t path_len, const page *p, int64_t *out);
 size_t store_replies_hidden_under(int64_t root, const void *path,
 				  size_t path_len, int64_t *out, size_t max);
 /* conversations (conversations.c): an account's private conversations,
