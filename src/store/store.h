@@ -782,6 +782,11 @@ typedef struct store_conversation {
  * joined to the ones it had, last status moved to this one, unread for
  * all but the author. 0 (also when the status is gone meanwhile), or
  * -1. */
+/* Inside the write accepting account_id's notification request from
+ * from: record the direct statuses its held mentions are of in
+ * account_id's conversations, as store_conversations_add would have
+ * when they were posted. 0 or -1. */
+int store_conversations_add_held(int64_t account_id, int64_t from);
 int store_conversations_add(int64_t status_id, int64_t author,
 			    const int64_t *participants, size_t nparticipants,
 			    const int64_t *recipients, size_t nrecipients);
