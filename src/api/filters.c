@@ -191,14 +191,9 @@ void filters_v2_update(http_req *r)
 }
 
 /* {} for a delete done, 404 for one that found nothing of the caller's. */
-static void reply_deleted(http_req *r, int rc)
+static void reply_deleted(http_req *r, dom_err err)
 {
-	if (rc < 0)
-		api_reply_dom(r,
-			      rc == STORE_GONE ? DOM_NOT_FOUND : DOM_INTERNAL,
-			      NULL);
-	else
-		http_reply_json(r, 200, json_object());
+	api_reply_dom(r, err, NULL);
 }
 
 void filters_v2_delete(http_req *r)
@@ -206,8 +201,7 @@ void filters_v2_delete(http_req *r)
 	int64_t id;
 	if (!api_path_id(r, 0, &id))
 		return;
-	int rc = store_filter_delete(api_viewer(r), id);
-	reply_deleted(r, rc);
+	reply_deleted(r, filter_remove(api_principal(r), id));
 }
 
 void filter_keywords_index(http_req *r)
@@ -279,8 +273,7 @@ void filter_keyword_delete(http_req *r)
 	int64_t id;
 	if (!api_path_id(r, 0, &id))
 		return;
-	int rc = store_filter_keyword_delete(api_viewer(r), id, false);
-	reply_deleted(r, rc);
+	reply_deleted(r, filter_keyword_remove(api_principal(r), id, false));
 }
 
 void filter_statuses_index(http_req *r)
@@ -335,8 +328,7 @@ void filter_status_delete(http_req *r)
 	int64_t id;
 	if (!api_path_id(r, 0, &id))
 		return;
-	int rc = store_filter_status_delete(api_viewer(r), id);
-	reply_deleted(r, rc);
+	reply_deleted(r, filter_status_remove(api_principal(r), id));
 }
 
 /* ---- v1: one keyword of a filter, by the keyword's id ---- */
@@ -439,6 +431,5 @@ void filters_v1_delete(http_req *r)
 	if (!api_path_id(r, 0, &id))
 		return;
 	/* the keyword, and its filter when nothing else is left in it */
-	int rc = store_filter_keyword_delete(api_viewer(r), id, true);
-	reply_deleted(r, rc);
+	reply_deleted(r, filter_keyword_remove(api_principal(r), id, true));
 }

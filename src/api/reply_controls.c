@@ -8,7 +8,8 @@
 
 #include <string.h>
 
-enum { HIDDEN_REPLIES_MAX = 200 };
+/* as the descendants extension's pages */
+enum { HIDDEN_REPLIES_DEFAULT = 40, HIDDEN_REPLIES_MAX = 200 };
 
 /* One policy value as written by GoToSocial (plain, or as its
  * "urn:gts:" / Mastodon's "urn:mastodon:" URNs) → AUDIENCE_* bit; "me",
@@ -216,8 +217,10 @@ void statuses_hidden_replies(http_req *r)
 		http_reply_error(r, 404, "Record not found");
 		return;
 	}
-	status_page page;
-	timeline_hidden_replies(&r->arena, viewer, &s, HIDDEN_REPLIES_MAX,
-				&page);
-	api_reply_statuses(r, page.items, page.count);
+	page p;
+	api_page(r, &p, HIDDEN_REPLIES_DEFAULT, HIDDEN_REPLIES_MAX);
+	status_page out;
+	timeline_hidden_replies_page(&r->arena, viewer, &s, &p, &out);
+	api_link(r, out.next_max_id, out.prev_min_id);
+	api_reply_statuses(r, out.items, out.count);
 }

@@ -18,9 +18,10 @@ bool conversation_reaches(arena *a, int64_t recipient, const status *s)
 	if (recipient == s->account_id)
 		return true;
 	/* the mention's own fate: blocks, mutes, a muted thread, the
-	 * policy (an unsolicited private mention is filtered by default).
-	 * Accepting the sender's notification request should add the
-	 * filtered ones (Mastodon's UnfilterNotificationsWorker); not yet */
+	 * policy (an unsolicited private mention is filtered by default;
+	 * accepting the sender's notification request adds the filtered
+	 * ones, store_conversations_add_held, as Mastodon's
+	 * UnfilterNotificationsWorker) */
 	return visibility_notification_fate(a, recipient, s->account_id,
 					    "mention", s->id) == NOTE_DELIVER;
 }

@@ -158,12 +158,13 @@ const char *visibility_name(visibility v);
  * What happened, told after it committed, to whoever listens (the
  * streaming API). Publishing never blocks on the listener. */
 typedef enum event_kind {
-	EVENT_STATUS,	      /* id: a new status (boosts too) */
-	EVENT_STATUS_EDITED,  /* id: an edited status */
-	EVENT_STATUS_DELETED, /* id: gone; the fields below say where it was */
-	EVENT_NOTIFICATION,   /* id: notification of account_id */
-	EVENT_SESSIONS_ENDED, /* tokens were deleted (revoked, a new
-			       * password, an account gone) */
+	EVENT_STATUS,	       /* id: a new status (boosts too) */
+	EVENT_STATUS_EDITED,   /* id: an edited status */
+	EVENT_STATUS_DELETED,  /* id: gone; the fields below say where it was */
+	EVENT_NOTIFICATION,    /* id: notification of account_id */
+	EVENT_SESSIONS_ENDED,  /* tokens were deleted (revoked, a new
+				* password, an account gone) */
+	EVENT_FILTERS_CHANGED, /* account_id's filters changed */
 } event_kind;
 typedef struct event {
 	event_kind kind;
@@ -247,6 +248,11 @@ typedef struct filter_result {
  * relations, their keywords folded (filter_pattern). */
 size_t visibility_filtered(arena *a, int64_t viewer, const status *s,
 			   read_context ctx, filter_result **out);
+/* The contexts (bits 1 << read_context) some active filter of viewer's
+ * applies in; 0 when none does. A stream asks once per reader, and again
+ * when the reader's filters change, so that a reader without filters
+ * costs a delivery no filter check. */
+unsigned visibility_filter_contexts(int64_t viewer);
 /* Everyone a list would not show s to (visibility_listed turned around,
  * for a stream's many readers at once): ascending ids in *out (arena),
  * their count. Domain blocks are not in it: there are no remote accounts
@@ -356,6 +362,10 @@ void timeline_descendants(arena *a, int64_t viewer, const status *s,
  * order, at most limit, into out (arena). */
 void timeline_hidden_replies(arena *a, int64_t viewer, const status *s,
 			     size_t limit, status_page *out);
+/* The same as a page by the replies' ids (max_id, since_id, min_id,
+ * limit), newest first, with its Link cursors. */
+void timeline_hidden_replies_page(arena *a, int64_t viewer, const status *s,
+				  const page *p, status_page *out);
 
 /* ---- trends.c (the score arithmetic is in domain/trends.h) ---- */
 /* The tags trending at now, best first, from offset on, at most limit:
@@ -573,6 +583,13 @@ dom_err filter_keyword_save(const principal *p, store_filter_keyword *k,
 dom_err filter_status_add(arena *a, const principal *p, int64_t filter_id,
 			  int64_t status_id, store_filter_status *fs,
 			  const char **msg);
+/* Delete one of p's filters, keywords (v1: with its filter when nothing
+ * else is left in it) or filtered statuses. DOM_NOT_FOUND when it is
+ * not p's. Every change to p's filters, these and the saves above, is
+ * told to p's streams (EVENT_FILTERS_CHANGED) after it committed. */
+dom_err filter_remove(const principal *p, int64_t id);
+dom_err filter_keyword_remove(const principal *p, int64_t id, bool v1);
+dom_err filter_status_remove(const principal *p, int64_t id);
 
 /* Matching. A keyword becomes a pattern: its search tokens
  * (text_search_tokens: NFKC, case and Latin diacritics folded, each Han

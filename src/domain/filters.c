@@ -260,6 +260,27 @@ static dom_err apply_change(const filter_change *c, store_filter *f,
 	return DOM_OK;
 }
 
+/* Tell p's streams that p's filters changed (Mastodon's filters_changed
+ * event, after the commit, as its CustomFilter's after_commit): clients
+ * reload them, and the hub re-reads which contexts p filters in. */
+static void filters_changed(const principal *p)
+{
+	events_publish(&(event){.kind = EVENT_FILTERS_CHANGED,
+				.account_id = p->account_id});
+}
+
+/* A store write's answer as a domain one, telling the streams when it
+ * changed something. */
+static dom_err changed(const principal *p, int rc)
+{
+	if (rc == STORE_GONE)
+		return DOM_NOT_FOUND;
+	if (rc < 0)
+		return DOM_INTERNAL;
+	filters_changed(p);
+	return DOM_OK;
+}
+
 dom_err filter_save(arena *a, const principal *p, int64_t id,
 		    const filter_change *c, store_filter *out, const char **msg)
 {
@@ -295,6 +316,7 @@ dom_err filter_save(arena *a, const principal *p, int64_t id,
 		return DOM_NOT_FOUND;
 	if (rc < 0)
 		return DOM_INTERNAL;
+	filters_changed(p);
 	return store_filter_get(a, p->account_id, f.id, out) ? DOM_OK
 							     : DOM_NOT_FOUND;
 }
@@ -304,10 +326,7 @@ dom_err filter_keyword_save(const principal *p, store_filter_keyword *k,
 {
 	if (!keyword_valid(k->keyword, msg))
 		return DOM_INVALID;
-	int rc = store_filter_keyword_save(p->account_id, k);
-	return rc == STORE_GONE ? DOM_NOT_FOUND
-	       : rc < 0		? DOM_INTERNAL
-				: DOM_OK;
+	return changed(p, store_filter_keyword_save(p->account_id, k));
 }
 
 dom_err filter_status_add(arena *a, const principal *p, int64_t filter_id,
@@ -323,7 +342,20 @@ dom_err filter_status_add(arena *a, const principal *p, int64_t filter_id,
 		*msg = "Validation failed: Status has already been taken";
 		return DOM_INVALID;
 	}
-	return rc == STORE_GONE ? DOM_NOT_FOUND
-	       : rc < 0		? DOM_INTERNAL
-				: DOM_OK;
+	return changed(p, rc);
+}
+
+dom_err filter_remove(const principal *p, int64_t id)
+{
+	return changed(p, store_filter_delete(p->account_id, id));
+}
+
+dom_err filter_keyword_remove(const principal *p, int64_t id, bool v1)
+{
+	return changed(p, store_filter_keyword_delete(p->account_id, id, v1));
+}
+
+dom_err filter_status_remove(const principal *p, int64_t id)
+{
+	return changed(p, store_filter_status_delete(p->account_id, id));
 }

@@ -208,6 +208,59 @@ void timeline_descendants(arena *a, int64_t viewer, const status *s,
 	page_cursors(out);
 }
 
+/* Load hidden reply id into d when viewer is shown it there: the
+ * thread's rule leaves it out; the rest of it (blocks, mutes, filters)
+ * still applies, as to the listed ones. */
+static bool hidden_reply_shown(arena *a, int64_t viewer, int64_t id, status *d)
+{
+	return status_load_visible(a, viewer, id, d) &&
+	       visibility_account_listed(a, viewer, d->account_id, READ_THREAD);
+}
+
+void timeline_hidden_replies_page(arena *a, int64_t viewer, const status *s,
+				  const page *p, status_page *out)
+{
+	memset(out, 0, sizeof *out);
+	out->items =
+		arena_alloc(a, ((size_t)p->limit + 1) * sizeof *out->items);
+	int64_t root = 0;
+	size_t len = 0;
+	const void *path = store_thread_path(a, s->id, &root, &len);
+	if (!path)
+		return;
+	int64_t *ids = arena_alloc(a, ((size_t)p->limit + 1) * sizeof *ids);
+	page cur = *p;
+	bool asc = p->min_id > 0;
+	/* refilled in bounded batches, as the timelines, when some are
+	 * hidden from viewer */
+	for (int batch = 0; batch < TIMELINE_MAX_BATCHES; batch++) {
+		size_t n =
+			store_replies_hidden_page(root, path, len, &cur, ids);
+		for (size_t k = 0; k < n && out->count < (size_t)p->limit;
+		     k++) {
+			status *d = arena_alloc(a, sizeof *d);
+			if (hidden_reply_shown(a, viewer,
+					       asc ? ids[n - 1 - k] : ids[k],
+					       d))
+				out->items[out->count++] = d;
+		}
+		if (n < (size_t)cur.limit || out->count == (size_t)p->limit)
+			break;
+		if (asc)
+			cur.min_id = ids[0];
+		else
+			cur.max_id = ids[n - 1];
+		cur.since_id = asc ? 0 : cur.since_id;
+	}
+	if (asc)
+		for (size_t i = 0; i < out->count / 2; i++) {
+			status *t = out->items[i];
+			out->items[i] = out->items[out->count - 1 - i];
+			out->items[out->count - 1 - i] = t;
+		}
+	page_cursors(out);
+}
+
 void timeline_hidden_replies(arena *a, int64_t viewer, const status *s,
 			     size_t limit, status_page *out)
 {
@@ -222,11 +275,7 @@ void timeline_hidden_replies(arena *a, int64_t viewer, const status *s,
 	size_t n = store_replies_hidden_under(root, path, len, ids, limit);
 	for (size_t k = 0; k < n; k++) {
 		status *d = arena_alloc(a, sizeof *d);
-		/* the thread's rule leaves them out; the rest of it (blocks,
-		 * mutes, filters) still applies, as to the listed ones */
-		if (status_load_visible(a, viewer, ids[k], d) &&
-		    visibility_account_listed(a, viewer, d->account_id,
-					      READ_THREAD))
+		if (hidden_reply_shown(a, viewer, ids[k], d))
 			out->items[out->count++] = d;
 	}
 }

@@ -469,6 +469,11 @@ size_t visibility_filtered(arena *a, int64_t viewer, const status *s,
 	return n;
 }
 
+unsigned visibility_filter_contexts(int64_t viewer)
+{
+	return viewer ? relations_of(viewer)->contexts : 0;
+}
+
 /* Whether a hide filter of the viewer's removes s from lists of ctx. */
 static bool filter_hides(arena *a, int64_t viewer, const status *s,
 			 read_context ctx)

@@ -527,7 +527,8 @@ static void put_filtered(arena *a, buf *b, const status *s, int64_t viewer)
 }
 
 /* One status: cached fields + cached author + reblog + the viewer's
- * flags (flags for s, rflags for its reblog target) and filters. */
+ * flags (flags for s, rflags for its reblog target; NULL: none, as
+ * without a viewer) and filters. */
 static void put_status(arena *a, buf *b, const status *s,
 		       const status_flags *flags, const status_flags *rflags,
 		       int64_t viewer)
@@ -541,11 +542,11 @@ static void put_status(arena *a, buf *b, const status *s,
 		buf_puts(b, ",\"reblog\":");
 		put_status(a, b, s->reblog, rflags, NULL, viewer);
 		/* the wrapper mirrors the target's flags, as Mastodon does */
-		if (viewer)
+		if (viewer && rflags)
 			put_flags(b, rflags, false);
 	} else {
 		buf_puts(b, ",\"reblog\":null");
-		if (viewer)
+		if (viewer && flags)
 			put_flags(b, flags, s->account_id == viewer);
 	}
 	buf_putc(b, '}');
@@ -577,6 +578,15 @@ void render_status_into(arena *a, buf *b, const status *s, int64_t viewer)
 	status_flags flags[2];
 	store_status_flags(viewer, ids, 2, flags);
 	put_status(a, b, s, &flags[0], &flags[1], viewer);
+}
+
+void render_status_filtered_into(arena *a, buf *b, const status *s,
+				 int64_t viewer, read_context ctx)
+{
+	read_context was = render_context;
+	render_context = ctx;
+	put_status(a, b, s, NULL, NULL, viewer);
+	render_context = was;
 }
 
 json_t *render_statuses(arena *a, status *const *items, size_t n,

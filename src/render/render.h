@@ -44,6 +44,10 @@ void render_statuses_into(arena *a, buf *b, status *const *items, size_t n,
 			  int64_t viewer);
 /* Append one status to b, as render_statuses_into renders each. */
 void render_status_into(arena *a, buf *b, const status *s, int64_t viewer);
+/* Append s as rendered without a viewer (no viewer flags: a stream's
+ * shared payload), but with viewer's Status.filtered read in ctx. */
+void render_status_filtered_into(arena *a, buf *b, const status *s,
+				 int64_t viewer, read_context ctx);
 /* The same as a jansson value, for embedding in other entities. */
 json_t *render_statuses(arena *a, status *const *items, size_t n,
 			int64_t viewer);

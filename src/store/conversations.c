@@ -139,6 +139,52 @@ int store_conversations_add(int64_t status_id, int64_t author,
 	return 0;
 }
 
+int store_conversations_add_held(int64_t account_id, int64_t from)
+{
+	/* the statuses first, then the writes (statements are not kept
+	 * stepping across other writes) */
+	sqlite3_stmt *st =
+		db_stmt("SELECT s.id, coalesce(s.thread_root_id, s.id)"
+			" FROM filtered_notifications f JOIN statuses s"
+			" ON s.id = f.status_id WHERE f.account_id = ?1"
+			" AND f.from_account_id = ?2 AND f.type = 'mention'"
+			" AND s.visibility = 3 ORDER BY s.id");
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int64(st, 2, from);
+	arena a;
+	arena_init(&a);
+	size_t n = 0, cap = 4;
+	int64_t(*held)[2] = arena_alloc(&a, cap * sizeof *held);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		held = db_grow(&a, held, n, &cap, sizeof *held);
+		held[n][0] = sqlite3_column_int64(st, 0);
+		held[n][1] = sqlite3_column_int64(st, 1);
+		n++;
+	}
+	sqlite3_reset(st);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		/* its participants: the author and everyone it mentioned */
+		st = db_stmt("SELECT account_id FROM mentions"
+			     " WHERE status_id = ?1");
+		sqlite3_bind_int64(st, 1, held[i][0]);
+		size_t np = 0, pcap = 4;
+		int64_t *participants =
+			arena_alloc(&a, pcap * sizeof *participants);
+		participants[np++] = from;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			participants = db_grow(&a, participants, np, &pcap,
+					       sizeof *participants);
+			participants[np++] = sqlite3_column_int64(st, 0);
+		}
+		sqlite3_reset(st);
+		rc = add_one(&a, held[i][1], held[i][0], from, participants, np,
+			     account_id);
+	}
+	arena_release(&a);
+	return rc;
+}
+
 size_t store_conversations_page(arena *a, int64_t account_id, const page *p,
 				store_conversation *out)
 {

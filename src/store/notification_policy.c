@@ -214,9 +214,12 @@ static int request_end(int64_t account_id, int64_t id, bool accept)
 		return 1;
 	}
 	/* accepted notifications keep their ids and join the groups as
-	 * they would have (by the hour they arrived) */
+	 * they would have (by the hour they arrived); the direct messages
+	 * among them join the recipient's conversations, as they would
+	 * have had the policy let them through */
 	if (accept &&
-	    (run2("INSERT INTO notifications (id, account_id, type,"
+	    (store_conversations_add_held(account_id, from) < 0 ||
+	     run2("INSERT INTO notifications (id, account_id, type,"
 		  " from_account_id, status_id, created_at, group_key)"
 		  " SELECT id, account_id, type, from_account_id, status_id,"
 		  " created_at, CASE WHEN type IN ('favourite', 'reblog',"

@@ -767,6 +767,10 @@ typedef struct store_hidden_reply {
 size_t store_thread_hidden(arena *a, int64_t root, store_hidden_reply **out);
 /* The hidden replies below path in thread root, in thread order, at most
  * max ids into out; returns how many. */
+/* A page of them by the replies' ids (max_id, since_id, min_id; newest
+ * first, as the timelines page), at most p->limit ids into out. */
+size_t store_replies_hidden_page(int64_t root, const void *path,
+				 size_t path_len, const page *p, int64_t *out);
 size_t store_replies_hidden_under(int64_t root, const void *path,
 				  size_t path_len, int64_t *out, size_t max);
 /* conversations (conversations.c): an account's private conversations,
@@ -785,6 +789,11 @@ typedef struct store_conversation {
  * joined to the ones it had, last status moved to this one, unread for
  * all but the author. 0 (also when the status is gone meanwhile), or
  * -1. */
+/* Inside the write accepting account_id's notification request from
+ * from: record the direct statuses its held mentions are of in
+ * account_id's conversations, as store_conversations_add would have
+ * when they were posted. 0 or -1. */
+int store_conversations_add_held(int64_t account_id, int64_t from);
 int store_conversations_add(int64_t status_id, int64_t author,
 			    const int64_t *participants, size_t nparticipants,
 			    const int64_t *recipients, size_t nrecipients);

@@ -106,6 +106,9 @@ struct client {
 	void *handle;	 /* WebSocket: http_upgraded_close's */
 	http_feed *feed; /* SSE */
 	int64_t account;
+	/* the contexts the account filters in (visibility_filter_contexts),
+	 * read when it registers and when its filters change */
+	unsigned filter_contexts;
 	int64_t token; /* the session it was opened with; 0: anonymous */
 	bool counted;  /* in hub.authenticated */
 	char *scopes;
@@ -836,6 +839,7 @@ typedef struct delivery {
 	uint64_t seq;
 	const char *event;    /* "update", "delete"… */
 	const char *payload;  /* JSON text, or the bare id for deletes */
+	bool bare;	      /* no payload at all (filters_changed) */
 	const status *status; /* rendered into payload on first use */
 	arena *a;
 	char *escaped; /* payload as a JSON string literal */
@@ -888,11 +892,30 @@ static const char *delivery_payload(delivery *d)
 	return d->payload ? d->payload : "";
 }
 
+/* A WebSocket frame of d's event for the stream name, carrying payload
+ * (a JSON string literal of escaped_len bytes); none when d is bare, as
+ * Mastodon sends filters_changed. A new reference. */
+static frame *event_frame(const delivery *d, const char *name,
+			  const char *escaped, size_t escaped_len)
+{
+	const char *parts[] = {"{\"stream\":",
+			       name,
+			       ",\"event\":\"",
+			       d->event,
+			       d->bare ? "\"" : "\",\"payload\":",
+			       d->bare ? "" : escaped,
+			       "}"};
+	size_t lens[7];
+	for (int i = 0; i < 7; i++)
+		lens[i] = i == 5 && !d->bare ? escaped_len : strlen(parts[i]);
+	return frame_new(WS_TEXT, parts, lens, 7);
+}
+
 static frame *delivery_frame(delivery *d, const char *name)
 {
 	if (d->last_frame && !strcmp(d->last_name, name))
 		return d->last_frame;
-	if (!d->escaped) {
+	if (!d->escaped && !d->bare) {
 		buf b;
 		buf_init(&b, d->a);
 		json_escape_into(&b, delivery_payload(d));
@@ -900,17 +923,7 @@ static frame *delivery_frame(delivery *d, const char *name)
 		d->escaped_len = b.len;
 	}
 	frame_unref(d->last_frame);
-	const char *parts[] = {"{\"stream\":",
-			       name,
-			       ",\"event\":\"",
-			       d->event,
-			       "\",\"payload\":",
-			       d->escaped,
-			       "}"};
-	size_t lens[7];
-	for (int i = 0; i < 7; i++)
-		lens[i] = i == 5 ? d->escaped_len : strlen(parts[i]);
-	d->last_frame = frame_new(WS_TEXT, parts, lens, 7);
+	d->last_frame = event_frame(d, name, d->escaped, d->escaped_len);
 	d->last_name = name;
 	return d->last_frame;
 }
@@ -930,19 +943,91 @@ static bool hidden_from(delivery *d, int64_t account)
 	return visibility_hidden_has(d->hidden, d->nhidden, account);
 }
 
+/* Where a stream of kind k is read, for its readers' filters: as
+ * Mastodon's streaming server, the user stream is home, public and
+ * hashtag streams public; chorus's thread stream is a thread. */
+static read_context stream_context(stream_kind k)
+{
+	switch (k) {
+	case STREAM_USER:
+	case STREAM_LIST: return READ_HOME;
+	case STREAM_USER_NOTIFICATION:
+	case STREAM_DIRECT: return READ_NOTIFICATIONS;
+	case STREAM_THREAD: return READ_THREAD;
+	default: return READ_PUBLIC;
+	}
+}
+
+/* Send c its own rendering of d's status: the shared payload plus the
+ * FilterResults of c's filters (Status.filtered). */
+static void deliver_own(delivery *d, const sub *s, read_context ctx)
+{
+	client *c = s->c;
+	arena a;
+	arena_init(&a);
+	buf payload;
+	buf_init(&payload, &a);
+	render_status_filtered_into(&a, &payload, d->status, c->account, ctx);
+	buf_putc(&payload, '\0');
+	if (c->ws) {
+		buf escaped;
+		buf_init(&escaped, &a);
+		json_escape_into(&escaped, payload.data);
+		frame *f = event_frame(d, s->name, escaped.data, escaped.len);
+		ws_send(c, f);
+		frame_unref(f);
+	} else {
+		const char *sse = arena_printf(&a, "event: %s\ndata: %s\n\n",
+					       d->event, payload.data);
+		if (http_feed_write(c->feed, sse, strlen(sse)) < 0)
+			client_kill(c, true);
+	}
+	arena_release(&a);
+}
+
+/* What the reader's filters make of d's status on stream s: false when
+ * a hide filter of its context leaves it out (the list rule,
+ * visibility_listed); *own when a warn or blur filter matches, so the
+ * reader needs a payload of its own (visibility_filtered). A reader
+ * filtering nothing in the context pays one bit test. */
+static bool filters_pass(delivery *d, const sub *s, bool *own)
+{
+	*own = false;
+	client *c = s->c;
+	read_context ctx = stream_context(s->kind);
+	if (!d->status || !c->account || !(c->filter_contexts & (1u << ctx)))
+		return true;
+	arena a;
+	arena_init(&a);
+	filter_result *res;
+	bool listed = visibility_listed(&a, c->account, d->status, ctx);
+	*own = listed &&
+	       visibility_filtered(&a, c->account, d->status, ctx, &res) > 0;
+	arena_release(&a);
+	return listed;
+}
+
 static void deliver_to(delivery *d, sub *s)
 {
 	client *c = s->c;
-	if (c->dead || s->seen == d->seq || hidden_from(d, c->account))
+	bool own;
+	if (c->dead || s->seen == d->seq || hidden_from(d, c->account) ||
+	    !filters_pass(d, s, &own))
 		return;
 	s->seen = d->seq;
+	if (own) {
+		deliver_own(d, s, stream_context(s->kind));
+		return;
+	}
 	if (c->ws) {
 		ws_send(c, delivery_frame(d, s->name));
 		return;
 	}
 	if (!d->sse) {
+		/* Mastodon writes an absent payload as "undefined", which
+		 * no JSON parser (Mastodon.py's) takes: null instead */
 		d->sse = arena_printf(d->a, "event: %s\ndata: %s\n\n", d->event,
-				      delivery_payload(d));
+				      d->bare ? "null" : delivery_payload(d));
 		d->sse_len = strlen(d->sse);
 	}
 	if (http_feed_write(c->feed, d->sse, d->sse_len) < 0)
@@ -1134,7 +1219,12 @@ static void on_notification(arena *a, uint64_t seq, const event *ev)
 		return;
 	buf text;
 	buf_init(&text, a);
-	if (!render_notification_into(a, &text, &n, ev->account_id))
+	/* its status's filtered is the notifications context's, as in
+	 * the list */
+	render_set_context(READ_NOTIFICATIONS);
+	bool shown = render_notification_into(a, &text, &n, ev->account_id);
+	render_set_context(READ_THREAD);
+	if (!shown)
 		return;
 	delivery d = {.seq = seq,
 		      .event = "notification",
@@ -1142,6 +1232,20 @@ static void on_notification(arena *a, uint64_t seq, const event *ev)
 		      .a = a};
 	deliver_account(&d, STREAM_USER, ev->account_id, NULL);
 	deliver_account(&d, STREAM_USER_NOTIFICATION, ev->account_id, NULL);
+	delivery_end(&d);
+}
+
+/* The account's filters changed: its clients' filter contexts are read
+ * again, and its user streams told (no payload, as Mastodon). */
+static void on_filters_changed(uint64_t seq, arena *a, const event *ev)
+{
+	unsigned contexts = visibility_filter_contexts(ev->account_id);
+	for (client *c = hub.clients; c; c = c->next)
+		if (c->account == ev->account_id)
+			c->filter_contexts = contexts;
+	delivery d = {
+		.seq = seq, .event = "filters_changed", .bare = true, .a = a};
+	deliver_account(&d, STREAM_USER, ev->account_id, NULL);
 	delivery_end(&d);
 }
 
@@ -1162,6 +1266,7 @@ static void handle_event(const event *ev)
 	case EVENT_STATUS_EDITED: on_status(&a, seq, ev); break;
 	case EVENT_STATUS_DELETED: on_delete(&a, seq, ev); break;
 	case EVENT_NOTIFICATION: on_notification(&a, seq, ev); break;
+	case EVENT_FILTERS_CHANGED: on_filters_changed(seq, &a, ev); break;
 	case EVENT_SESSIONS_ENDED: break; /* above */
 	}
 	store_read_end();
@@ -1178,6 +1283,11 @@ static void client_register(client *c)
 		sessions_seen = -1;
 		hub.authenticated++;
 		c->counted = true;
+	}
+	if (c->account) { /* changes come as EVENT_FILTERS_CHANGED */
+		store_read_begin();
+		c->filter_contexts = visibility_filter_contexts(c->account);
+		store_read_end();
 	}
 	c->last_heard_ms = time_now_ms();
 	c->next = hub.clients;

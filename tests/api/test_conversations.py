@@ -167,6 +167,50 @@ def test_an_unsolicited_message_waits_for_the_policy(http, make_user):
     assert [c["last_status"]["id"] for c in got] == [str(st["id"])]
 
 
+def request_of(http, me, sender):
+    reqs = assert_json(http.get("/api/v1/notifications/requests", token=me.token))
+    return [r for r in reqs if r["account"]["id"] == str(sender.id)][0]
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_accepting_a_request_adds_its_held_messages(http, make_user, bulk):
+    stranger, me, friend = make_user("convacs"), make_user("convacme"), make_user("convacfr")
+    first = dm(stranger, "may I tell you something", me, friend)
+    later = dm(stranger, "in another thread", me)
+    again = dm(stranger, "still there?", me, friend, reply_to=first["id"])
+    assert convs(http, me) == []  # held in the request
+    req = request_of(http, me, stranger)
+    if bulk:
+        assert_json(http.post("/api/v1/notifications/requests/accept", token=me.token,
+                              data={"id[]": [req["id"]]}))
+    else:
+        assert_json(http.post(f"/api/v1/notifications/requests/{req['id']}/accept",
+                              token=me.token))
+    got = convs(http, me)
+    # one per thread, newest message first, unread, with who was in it
+    assert [c["last_status"]["id"] for c in got] == [str(again["id"]), str(later["id"])]
+    assert all(c["unread"] for c in got)
+    assert sorted(a["username"] for a in got[0]["accounts"]) == sorted([stranger.name, friend.name])
+    assert [a["username"] for a in got[1]["accounts"]] == [stranger.name]
+    # the accepted sender's next message comes straight in
+    st = dm(stranger, "thank you", me)
+    assert convs(http, me)[0]["last_status"]["id"] == str(st["id"])
+
+
+def test_a_dismissed_requests_messages_stay_out(http, make_user):
+    stranger, me = make_user("convdis"), make_user("convdisme")
+    dm(stranger, "listen to me", me)
+    req = request_of(http, me, stranger)
+    assert_json(http.post(f"/api/v1/notifications/requests/{req['id']}/dismiss",
+                          token=me.token))
+    assert convs(http, me) == []
+    # and a later one waits in a new request, again outside the list
+    dm(stranger, "listen!", me)
+    assert convs(http, me) == []
+    assert len(convs(http, stranger)) == 2  # the sender's own, per thread
+    assert request_of(http, me, stranger)["notifications_count"] == "1"
+
+
 def test_deleting_the_last_status_moves_the_conversation_back(http, pair):
     a, b = pair
     first = dm(a, "one", b)

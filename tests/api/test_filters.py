@@ -4,9 +4,11 @@ list; blur), each context (home, public and tag, thread, account,
 notifications), expiry, whole words, Unicode folding, filtered statuses,
 and every bad input answered with a JSON error that changes nothing."""
 
+import json
+import threading
 import time
 
-from conftest import assert_error, assert_json
+from conftest import assert_error, assert_json, unique_name
 
 
 def h(user):
@@ -311,3 +313,152 @@ def test_bad_input_changes_nothing(http, make_user):
     assert assert_json(http.get(f"/api/v2/filters/{theirs['id']}", **h(other)))["title"] == "Theirs"
     # scopes: a read-only token may not write
     assert_error(http.get("/api/v2/filters"), 401)
+
+
+# ---- streams: the recipient's filters, as Mastodon's streaming server ----
+
+def _ws():
+    # the streaming tests' helpers (one WebSocket client for the suite)
+    import test_streaming
+    return test_streaming
+
+
+def payloads(ws, status_id, timeout=1.0):
+    """The decoded Status of the update for status_id, or None."""
+    ev = _ws().next_event(ws, _ws().update_for(status_id), timeout=timeout)
+    return json.loads(ev["payload"]) if ev else None
+
+
+def test_streams_apply_the_recipients_filters(server, http, make_user):
+    me, plain, author = make_user("fsme"), make_user("fsplain"), make_user("fsauthor")
+    me.api.account_follow(author.id)
+    tag = unique_name("FStream")
+    make_filter(http, me, "HomeHide", ["home"], ["xylophone"], action="hide")
+    warn = make_filter(http, me, "Warned", ["home"], ["walrus"])
+    ws = _ws()
+    home_ws = ws.ws_connect(server, "?stream=user", token=me.token)
+    tag_ws = ws.ws_connect(server, f"?stream=hashtag&tag={tag}", token=me.token)
+    plain_ws = ws.ws_connect(server, f"?stream=hashtag&tag={tag}", token=plain.token)
+    try:
+        time.sleep(0.2)
+        # filters made or changed while the streams are open apply from
+        # then on (none was in the public context when they opened)
+        make_filter(http, me, "PublicHide", ["public"], ["kazoo"], action="hide")
+        assert_json(http.put(f"/api/v2/filters/{warn['id']}",
+                             data={"context[]": ["home", "public"]}, **h(me)))
+        # hide in home: not on the user stream, still on the tag's
+        s = post(author, f"a xylophone solo #{tag}")
+        got = payloads(tag_ws, s["id"])
+        assert got is not None and got["filtered"] == []
+        assert payloads(home_ws, s["id"], timeout=0.3) is None
+        # hide in public: the other way round
+        s = post(author, f"a kazoo band #{tag}")
+        got = payloads(home_ws, s["id"])
+        assert got is not None and got["filtered"] == []
+        assert payloads(tag_ws, s["id"], timeout=0.3) is None
+        assert payloads(plain_ws, s["id"]) is not None  # not plain's filter
+        # warn: sent to me with my FilterResult, in both contexts; the
+        # others get the shared payload, and mine has its shape
+        s = post(author, f"the walrus said #{tag}")
+        for mine in (payloads(home_ws, s["id"]), payloads(tag_ws, s["id"])):
+            assert mine is not None
+            assert [f["filter"]["id"] for f in mine["filtered"]] == [warn["id"]]
+            assert mine["filtered"][0]["keyword_matches"] == ["walrus"]
+            assert mine["filtered"][0]["filter"]["title"] == "Warned"
+            assert "favourited" not in mine  # the shared payload's fields
+        shared = payloads(plain_ws, s["id"])
+        assert shared is not None and shared["filtered"] == []
+        assert set(shared) == set(mine)
+    finally:
+        for w in (home_ws, tag_ws, plain_ws):
+            w.close()
+
+
+def test_user_stream_notifications_read_the_notifications_filters(server, http, make_user):
+    me, them = make_user("fsnote"), make_user("fsnotee")
+    me.api.account_follow(them.id)
+    make_filter(http, me, "Notes", ["notifications"], ["penguin"])
+    make_filter(http, me, "NotesHide", ["notifications"], ["gorilla"], action="hide")
+    make_filter(http, me, "ThreadOnly", ["thread"], ["penguin"])
+    ws = _ws()
+    home_ws = ws.ws_connect(server, "?stream=user", token=me.token)
+    try:
+        time.sleep(0.2)
+        note = lambda sid: lambda e: (e["event"] == "notification" and
+                                      json.loads(e["payload"])["status"]["id"] == str(sid))
+        s = post(them, f"@{me.name} a gorilla")
+        assert ws.next_event(home_ws, note(s["id"]), timeout=0.3) is None
+        s = post(them, f"@{me.name} a penguin")
+        ev = ws.next_event(home_ws, note(s["id"]))
+        assert ev is not None
+        filtered = json.loads(ev["payload"])["status"]["filtered"]
+        assert [f["filter"]["title"] for f in filtered] == ["Notes"]
+    finally:
+        home_ws.close()
+
+
+def test_filter_changes_are_streamed_as_filters_changed(server, http, make_user):
+    me, other = make_user("fschg"), make_user("fschgother")
+    st = post(other, "a post to filter")
+    ws = _ws()
+    mine = ws.ws_connect(server, "?stream=user", token=me.token)
+    theirs = ws.ws_connect(server, "?stream=user", token=other.token)
+    changed = lambda e: e.get("event") == "filters_changed"
+    try:
+        time.sleep(0.2)
+
+        def told(what):
+            ev = ws.next_event(mine, changed)
+            assert ev is not None, f"no filters_changed after {what}"
+            # as Mastodon: the event alone, no payload
+            assert ev == {"stream": ["user"], "event": "filters_changed"}
+
+        f = make_filter(http, me, "Chg", ["home"], ["one"])
+        told("create")
+        assert_json(http.put(f"/api/v2/filters/{f['id']}", data={"title": "Chg2"}, **h(me)))
+        told("update")
+        kw = assert_json(http.post(f"/api/v2/filters/{f['id']}/keywords",
+                                   data={"keyword": "two"}, **h(me)))
+        told("keyword create")
+        assert_json(http.put(f"/api/v2/filters/keywords/{kw['id']}",
+                             data={"keyword": "three"}, **h(me)))
+        told("keyword update")
+        assert_json(http.delete(f"/api/v2/filters/keywords/{kw['id']}", **h(me)))
+        told("keyword delete")
+        fs = assert_json(http.post(f"/api/v2/filters/{f['id']}/statuses",
+                                   data={"status_id": st["id"]}, **h(me)))
+        told("status add")
+        assert_json(http.delete(f"/api/v2/filters/statuses/{fs['id']}", **h(me)))
+        told("status delete")
+        assert_json(http.delete(f"/api/v2/filters/{f['id']}", **h(me)))
+        told("delete")
+        v1 = me.api.filter_create("badger", ["home"])
+        told("v1 create")
+        me.api.filter_update(v1["id"], phrase="honey badger")
+        told("v1 update")
+        me.api.filter_delete(v1["id"])
+        told("v1 delete")
+        # a refused change tells no one; nor another account's streams
+        assert_error(http.delete(f"/api/v2/filters/{f['id']}", **h(me)), 404)
+        assert ws.next_event(mine, changed, timeout=0.3) is None
+        assert ws.next_event(theirs, changed, timeout=0.1) is None
+    finally:
+        mine.close()
+        theirs.close()
+
+
+def test_filters_changed_over_sse_reaches_mastodon_py(server, http, make_user):
+    from mastodon import CallbackStreamListener
+    me = make_user("fssse")
+    seen = []
+    listener = CallbackStreamListener(filters_changed_handler=lambda: seen.append(1))
+    handle = me.api.stream_user(listener, run_async=True, reconnect_async=False)
+    try:
+        assert _ws().wait_for(handle.is_receiving, timeout=5)
+        time.sleep(0.2)
+        make_filter(http, me, "Sse", ["home"], ["sse"])
+        # Mastodon.py parses every data line as JSON: it must not abort
+        assert _ws().wait_for(lambda: seen, timeout=2)
+        assert handle.is_alive()
+    finally:
+        threading.Thread(target=handle.close, daemon=True).start()

@@ -199,6 +199,37 @@ def test_a_hidden_reply_leaves_the_thread_but_not_its_url(http, thread):
     assert assert_json(http.get(f"/api/v1/statuses/{t.root['id']}/hidden_replies")) == []
 
 
+def test_hidden_replies_page_newest_first_with_link(http, make_user):
+    op, rude, other = make_user("rcpgop"), make_user("rcpgrude"), make_user("rcpgother")
+    root = post(http, op, "a story that drew a crowd")
+    replies = [assert_json(reply(http, (rude, other)[i % 2], root, f"answer {i}"))
+               for i in range(43)]
+    for r in replies:
+        assert_json(http.post(f"/api/v1/statuses/{r['id']}/hide", token=op.token))
+    newest = [r["id"] for r in reversed(replies)]
+    base = f"/api/v1/statuses/{root['id']}/hidden_replies"
+    # 40 by default, as the descendants extension; Link next first
+    first = http.get(base)
+    assert ids(assert_json(first)) == newest[:40]
+    assert first.headers["Link"].index('rel="next"') < first.headers["Link"].index('rel="prev"')
+    assert f"max_id={newest[39]}" in first.links["next"]["url"]
+    assert f"min_id={newest[0]}" in first.links["prev"]["url"]
+    rest = http.get(first.links["next"]["url"])
+    assert ids(assert_json(rest)) == newest[40:]
+    assert ids(assert_json(http.get(rest.links["prev"]["url"]))) == newest[:40]
+    # the cursors, each as everywhere
+    assert ids(assert_json(http.get(f"{base}?limit=2"))) == newest[:2]
+    assert ids(assert_json(http.get(f"{base}?limit=2&max_id={newest[1]}"))) == newest[2:4]
+    assert ids(assert_json(http.get(f"{base}?limit=2&since_id={newest[5]}"))) == newest[:2]
+    assert ids(assert_json(http.get(f"{base}?limit=2&min_id={newest[5]}"))) == newest[3:5]
+    assert ids(assert_json(http.get(f"{base}?limit=1000"))) == newest  # at most 200
+    # a reader's blocks apply, and a page is filled past what they hide
+    reader = make_user("rcpgreader")
+    reader.api.account_block(rude.id)
+    theirs = [i for i in newest if i in {r["id"] for r in replies[1::2]}]
+    assert ids(assert_json(http.get(f"{base}?limit=3", token=reader.token))) == theirs[:3]
+
+
 def test_only_the_thread_author_may_hide(http, thread):
     t = thread
     assert_error(http.post(f"/api/v1/statuses/{t.bad['id']}/hide", token=t.other.token), 403,

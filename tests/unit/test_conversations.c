@@ -145,6 +145,56 @@ static void test_deleting_the_last_status_moves_it_back(void **state)
 	assert_int_equal(store_conversations_page(&test_arena, bob, &p, c), 0);
 }
 
+/* A direct status by alice to bob that the policy held: recorded for
+ * alice alone, its mention waiting in alice's request to bob; the id of
+ * that request. */
+static int64_t held_message(status *out)
+{
+	*out = fixture_status(alice, VIS_DIRECT);
+	assert_int_equal(store_status_insert(out, NULL, 0, &bob, 1), 0);
+	assert_int_equal(store_conversations_add(out->id, alice,
+						 (int64_t[]){alice, bob}, 2,
+						 &alice, 1),
+			 0);
+	notification n = {.account_id = bob,
+			  .from_account_id = alice,
+			  .status_id = out->id,
+			  .type = "mention",
+			  .created_at = out->created_at};
+	assert_int_equal(store_notification_filter(&n), 1);
+	page p = {.limit = 40};
+	notification_request r[2];
+	assert_int_equal(store_notification_requests_page(bob, &p, r), 1);
+	return r[0].id;
+}
+
+static void test_accepting_a_request_adds_its_held_message(void **state)
+{
+	(void)state;
+	status s;
+	int64_t request = held_message(&s);
+	page p = {.limit = 40};
+	store_conversation c[2];
+	assert_int_equal(store_conversations_page(&test_arena, bob, &p, c), 0);
+	assert_int_equal(store_notification_request_accept(bob, request), 0);
+	store_conversation b = only(bob);
+	assert_int_equal(b.last_status_id, s.id);
+	assert_true(b.unread);
+	assert_int_equal(b.nparticipants, 2);
+	assert_int_equal(only(alice).last_status_id, s.id);
+}
+
+static void test_dismissing_a_request_adds_nothing(void **state)
+{
+	(void)state;
+	status s;
+	int64_t request = held_message(&s);
+	assert_int_equal(store_notification_request_dismiss(bob, request), 0);
+	page p = {.limit = 40};
+	store_conversation c[2];
+	assert_int_equal(store_conversations_page(&test_arena, bob, &p, c), 0);
+}
+
 int main(void)
 {
 	log_set_quiet(1);
@@ -157,6 +207,8 @@ int main(void)
 		T(test_pages_go_by_last_status),
 		T(test_read_and_remove_are_the_owners),
 		T(test_deleting_the_last_status_moves_it_back),
+		T(test_accepting_a_request_adds_its_held_message),
+		T(test_dismissing_a_request_adds_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
