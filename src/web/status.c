@@ -250,6 +250,15 @@ static void put_in_reply_to(buf *b, arena *a, const status *s)
 	buf_puts(b, "</a></p>");
 }
 
+/* p's control for s (a reply the reader may hide or unhide), after it. */
+static void put_control(web_page *p, const status *s)
+{
+	if (p->control == WEB_CONTROL_NONE ||
+	    !status_reply_hideable(&p->r->arena, web_viewer(p->r), s))
+		return;
+	web_reply_control(p, s, p->control == WEB_CONTROL_HIDE);
+}
+
 static void put_status(web_page *p, const status *s, const status *boost,
 		       bool link, bool focus)
 {
@@ -321,6 +330,8 @@ static void put_status(web_page *p, const status *s, const status *boost,
 		buf_puts(b, "</p>");
 	}
 	put_counts(b, s);
+	if (!focus && !boost)
+		put_control(p, s);
 	buf_puts(b, "</article>");
 }
 
