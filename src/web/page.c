@@ -21,6 +21,7 @@ void web_page_begin(web_page *p, http_req *r, const char *title)
 	p->r = r;
 	p->title = title;
 	p->og_type = "website";
+	p->context = READ_PUBLIC;
 	buf_init(&p->main, &r->arena);
 }
 

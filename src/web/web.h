@@ -100,13 +100,16 @@ typedef struct web_page {
 	bool embed; /* for other sites' frames: no site header or footer */
 	/* a thread's page: replies are nested, so no "Replying to" lines */
 	bool thread;
+	/* where the page's lists are read (the context of the reader's
+	 * filters: a post a warn or blur filter matches there is folded) */
+	read_context context;
 	/* the control each post web_status draws gets, for a reader who
 	 * may use it (status_reply_hideable) */
 	enum { WEB_CONTROL_NONE, WEB_CONTROL_HIDE, WEB_CONTROL_UNHIDE } control;
 } web_page;
 
 /* Start a page for r: main is empty, the language is the request's,
- * its posts have no controls. */
+ * its lists are read in READ_PUBLIC, its posts have no controls. */
 void web_page_begin(web_page *p, http_req *r, const char *title);
 /* Wrap main in the layout (head, header with navigation, footer) and
  * reply with status, the HTML headers (Content-Security-Policy,
@@ -137,7 +140,9 @@ void web_error_hook(http_req *r, int status, const char *msg);
 /* ---- status.c: posts rendered for people ---- */
 
 /* Append s (a boost shows as a boost of its target) as an <article>.
- * link: the time links to the post's own page. With p->control's form
+ * link: the time links to the post's own page. Folded in <details>
+ * ("Filtered: title") when a warn or blur filter of the reader's for
+ * p->context matches it (visibility_filtered); with p->control's form
  * when the reader may use it. */
 void web_status(web_page *p, const status *s, bool link);
 /* The post a thread page is about: larger, its time not a link. */
