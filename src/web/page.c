@@ -101,6 +101,7 @@ static void put_header(buf *b, const web_page *p)
 		const account *me = web_request_of(p->r)->account;
 		html(b, "<li><a href=\"/@%s\">%s</a></li>", me->username,
 		     web_display_name(me));
+		html(b, "<li><a href=\"/filters\">%s</a></li>", _("Filters"));
 		buf_puts(b, "<li>");
 		web_sign_out_form(b, p->r);
 		buf_puts(b, "</li>");

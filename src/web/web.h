@@ -345,6 +345,10 @@ void web_account_mute(http_req *r);
 void web_account_unmute(http_req *r);
 void web_reply_hide(http_req *r);
 void web_reply_unhide(http_req *r);
+/* filters.c: /filters */
+void web_filters_page(http_req *r);
+void web_filters_create(http_req *r);
+void web_filters_delete(http_req *r);
 void web_embed(http_req *r);
 void web_tag(http_req *r);
 void web_explore(http_req *r);
