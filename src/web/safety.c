@@ -47,8 +47,12 @@ static void put_button_form(web_page *p, const char *action, const char *back,
 		html(b,
 		     "<input type=\"hidden\" name=\"return_to\" value=\"%s\">",
 		     back);
-	html(b, "<button type=\"submit\"%s>%s</button></form>",
-	     secondary ? " class=\"secondary\"" : "", label);
+	/* markup is the format's, never an argument (html escapes those) */
+	html(b,
+	     secondary ? "<button type=\"submit\" class=\"secondary\">%s"
+			 "</button></form>"
+		       : "<button type=\"submit\">%s</button></form>",
+	     label);
 }
 
 /* ---- blocks and mutes ---- */

@@ -76,7 +76,8 @@ def test_block_from_a_profile_then_unblock(server, make_user):
 
     # the profile says so and offers to undo it
     profile = soup_of(b.get(f"/@{them.name}"))
-    assert profile.find("form", action=f"/@{them.name}/unblock")
+    unblock = profile.find("form", action=f"/@{them.name}/unblock")
+    assert unblock and unblock.button.get("class") == ["secondary"], unblock
     assert not profile.find("form", action=f"/@{them.name}/block")
     assert "Blocked" in profile.select_one("section.relation").get_text()
     # what the API's rule hides is gone from the pages
