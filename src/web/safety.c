@@ -98,10 +98,8 @@ typedef enum relation_change {
 
 static void change_relation(http_req *r, relation_change what)
 {
-	if (!web_csrf_ok(r)) {
-		web_csrf_refuse(r);
-		return;
-	}
+	/* the CSRF token is checked by web_form_principal, before any
+	 * change: the path is read first to know where "back" is */
 	account acc;
 	if (!web_path_account(r, http_path_param(r, 0), &acc)) {
 		web_not_found(r);
@@ -169,10 +167,8 @@ void web_reply_control(web_page *p, const status *s, bool on)
 
 static void change_hidden(http_req *r, bool on)
 {
-	if (!web_csrf_ok(r)) {
-		web_csrf_refuse(r);
-		return;
-	}
+	/* the CSRF token is checked by web_form_principal, before any
+	 * change: the path is read first to know where "back" is */
 	account acc;
 	int64_t id;
 	if (!web_path_account(r, http_path_param(r, 0), &acc)) {

@@ -452,6 +452,20 @@ def test_a_filter_of_another_context_does_not_fold(server, make_user):
     assert folded(soup_of(b.get(f"/@{them.name}")), post["id"]) is None
 
 
+def test_each_page_folds_in_its_own_context(server, make_user):
+    """A profile is read in "account", the front page in "public" (its
+    lists are the local timeline and the day's threads, as in the API)."""
+    me, them = make_user("reader6"), make_user("poster6")
+    w = word()
+    post = them.api.status_post(f"Contexts {w}")
+    b = web(server, me)
+    make_filter(b, w, ["account"], title="Profile only")
+    assert folded(soup_of(b.get(f"/@{them.name}")), post["id"]) == "Filtered: Profile only"
+    assert folded(soup_of(b.get("/")), post["id"]) is None
+    make_filter(b, w, ["home"], title="Home only")
+    assert folded(soup_of(b.get("/")), post["id"]) is None
+
+
 def test_a_blur_filter_folds_and_a_hide_filter_removes(server, make_user):
     me, them = make_user("reader3"), make_user("poster3")
     wb, wh = word(), word()
