@@ -146,6 +146,10 @@ dom_err status_pin(arena *a, const principal *p, int64_t id, bool on,
  * when it is not a reply, DOM_FORBIDDEN when p wrote neither. */
 dom_err status_hide_reply(arena *a, const principal *p, int64_t id, bool on,
 			  const char **msg);
+/* Whether account_id may hide or unhide reply s (loaded, seen by them):
+ * it answers a post of theirs, or its thread's root is theirs. The
+ * permission status_hide_reply checks, for pages that offer the button. */
+bool status_reply_hideable(arena *a, int64_t account_id, const status *s);
 /* Reblog; *reblog_id receives the wrapper's id. DOM_FORBIDDEN (*msg
  * says why) when its visibility or interaction policy refuses it. */
 dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,

@@ -553,6 +553,20 @@ dom_err status_unreblog(arena *a, const principal *p, int64_t id)
 	return DOM_OK;
 }
 
+bool status_reply_hideable(arena *a, int64_t account_id, const status *s)
+{
+	if (!account_id || !s->in_reply_to_id || s->reblog_of_id)
+		return false;
+	int64_t root = 0;
+	size_t len;
+	status parent, top;
+	bool answers_me = store_status_get(a, s->in_reply_to_id, &parent) &&
+			  parent.account_id == account_id;
+	return answers_me || (store_thread_path(a, s->id, &root, &len) &&
+			      store_status_get(a, root, &top) &&
+			      top.account_id == account_id);
+}
+
 dom_err status_hide_reply(arena *a, const principal *p, int64_t id, bool on,
 			  const char **msg)
 {
@@ -565,15 +579,7 @@ dom_err status_hide_reply(arena *a, const principal *p, int64_t id, bool on,
 		*msg = "Validation failed: Only a reply can be hidden";
 		return DOM_INVALID;
 	}
-	int64_t root = 0;
-	size_t len;
-	status parent, top;
-	bool answers_me = store_status_get(a, s.in_reply_to_id, &parent) &&
-			  parent.account_id == p->account_id;
-	bool my_thread = store_thread_path(a, s.id, &root, &len) &&
-			 store_status_get(a, root, &top) &&
-			 top.account_id == p->account_id;
-	if (!answers_me && !my_thread) {
+	if (!status_reply_hideable(a, p->account_id, &s)) {
 		*msg = "Only the author of the post it answers or of the "
 		       "thread may hide a reply";
 		return DOM_FORBIDDEN;

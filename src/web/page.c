@@ -21,6 +21,7 @@ void web_page_begin(web_page *p, http_req *r, const char *title)
 	p->r = r;
 	p->title = title;
 	p->og_type = "website";
+	p->context = READ_PUBLIC;
 	buf_init(&p->main, &r->arena);
 }
 
@@ -100,6 +101,7 @@ static void put_header(buf *b, const web_page *p)
 		const account *me = web_request_of(p->r)->account;
 		html(b, "<li><a href=\"/@%s\">%s</a></li>", me->username,
 		     web_display_name(me));
+		html(b, "<li><a href=\"/filters\">%s</a></li>", _("Filters"));
 		buf_puts(b, "<li>");
 		web_sign_out_form(b, p->r);
 		buf_puts(b, "</li>");

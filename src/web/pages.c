@@ -75,6 +75,11 @@ void web_home(http_req *r)
 	web_page_begin(&p, r, "");
 	p.description = cfg.description;
 	p.canonical = arena_printf(&r->arena, "%s/", cfg.base_url);
+	/* not READ_HOME: the front page lists the local timeline and the
+	 * day's threads, which the API (and visibility_listed here) reads
+	 * in the public context; a filter folds a post where it would hide
+	 * it */
+	p.context = READ_PUBLIC;
 	buf *b = &p.main;
 	html(b,
 	     "<section class=\"intro\" aria-labelledby=\"intro-h\"><h1 "

@@ -117,7 +117,9 @@ static void profile_page(http_req *r, const account *acc, profile_tab tab,
 	p.og_image = acc->avatar ? arena_printf(a, "%s%s", cfg.base_url,
 						web_media_url(a, acc->avatar))
 				 : NULL;
+	p.context = READ_PROFILE;
 	put_profile_header(&p, acc);
+	web_relation_controls(&p, acc);
 	const char *base = arena_printf(a, "/@%s", acc->username);
 	html(&p.main, "<nav class=\"tabs\" aria-label=\"%s\"><ul>",
 	     _("Posts by this person"));

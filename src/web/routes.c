@@ -30,6 +30,17 @@ const http_route web_routes[] = {
 	W("/:acct/tagged/:tag", web_profile_tagged),
 	W("/:acct/:id/embed", web_embed),
 	W("/:acct/:id/hidden", web_thread_hidden),
+	/* a signed-in reader's safety: blocks, mutes, hidden replies,
+	 * filters (forms with the CSRF token; docs/web.md) */
+	WP("/:acct/block", web_account_block),
+	WP("/:acct/unblock", web_account_unblock),
+	WP("/:acct/mute", web_account_mute),
+	WP("/:acct/unmute", web_account_unmute),
+	WP("/:acct/:id/hide", web_reply_hide),
+	WP("/:acct/:id/unhide", web_reply_unhide),
+	W("/filters", web_filters_page),
+	WP("/filters", web_filters_create),
+	WP("/filters/:id/delete", web_filters_delete),
 	/* the ids (uri) of accounts and posts, opened in a browser */
 	W("/users/:name", web_account_by_uri),
 	W("/users/:name/statuses/:id", web_thread_by_uri),

@@ -250,6 +250,15 @@ static void put_in_reply_to(buf *b, arena *a, const status *s)
 	buf_puts(b, "</a></p>");
 }
 
+/* p's control for s (a reply the reader may hide or unhide), after it. */
+static void put_control(web_page *p, const status *s)
+{
+	if (p->control == WEB_CONTROL_NONE ||
+	    !status_reply_hideable(&p->r->arena, web_viewer(p->r), s))
+		return;
+	web_reply_control(p, s, p->control == WEB_CONTROL_HIDE);
+}
+
 static void put_status(web_page *p, const status *s, const status *boost,
 		       bool link, bool focus)
 {
@@ -321,15 +330,48 @@ static void put_status(web_page *p, const status *s, const status *boost,
 		buf_puts(b, "</p>");
 	}
 	put_counts(b, s);
+	if (!focus && !boost)
+		put_control(p, s);
 	buf_puts(b, "</article>");
+}
+
+/* The title of the reader's first warn or blur filter for p's context
+ * that s matches, or NULL (hide filters left it out of the list). */
+static const char *filter_warning(web_page *p, const status *s)
+{
+	int64_t viewer = web_viewer(p->r);
+	if (!viewer || p->embed)
+		return NULL;
+	filter_result *res;
+	size_t n =
+		visibility_filtered(&p->r->arena, viewer, s, p->context, &res);
+	for (size_t i = 0; i < n; i++)
+		if (res[i].filter->action != FILTER_HIDE)
+			return res[i].filter->title;
+	return NULL;
 }
 
 void web_status(web_page *p, const status *s, bool link)
 {
+	const char *filtered = filter_warning(p, s);
+	if (filtered) {
+		buf title;
+		buf_init(&title, &p->r->arena);
+		html(&title, "<span class=\"filter-title\">%s</span>",
+		     filtered);
+		const char *parts[] = {title.data};
+		buf_puts(&p->main, "<details class=\"filtered\"><summary>");
+		/* TRANSLATORS: a post folded by the reader's filter; %s is
+		 * the filter's title */
+		web_tr_html(&p->main, _("Filtered: %s"), 1, parts);
+		buf_puts(&p->main, "</summary>");
+	}
 	if (s->reblog)
 		put_status(p, s->reblog, s, true, false);
 	else
 		put_status(p, s, NULL, link, false);
+	if (filtered)
+		buf_puts(&p->main, "</details>");
 }
 
 void web_status_focus(web_page *p, const status *s)

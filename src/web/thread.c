@@ -118,6 +118,7 @@ static void thread_page(http_req *r, const account *author, const status *s)
 	p.oembed = arena_printf(a, "%s/api/oembed?url=%s", cfg.base_url,
 				html_url_encode(a, p.canonical));
 	p.noindex = s->vis != VIS_PUBLIC;
+	p.context = READ_THREAD;
 	buf *b = &p.main;
 	html(b, "<div class=\"thread\" data-status-id=\"%lld\">",
 	     (long long)s->id);
@@ -154,8 +155,11 @@ static void thread_page(http_req *r, const account *author, const status *s)
 		     (long long)s->id, _("Back to the start of the thread"));
 	if (!replies.count)
 		html(b, "<p class=\"empty\">%s</p>", _("No replies yet."));
-	else
+	else {
+		p.control = WEB_CONTROL_HIDE;
 		put_replies(&p, s->id, replies.items, replies.count);
+		p.control = WEB_CONTROL_NONE;
+	}
 	if (more && replies.count)
 		html(b,
 		     "<a class=\"more-replies\" href=\"/@%s/%lld?after=%lld\">"
@@ -227,6 +231,8 @@ void web_thread_hidden(http_req *r)
 	web_page_begin(&p, r, _("Hidden replies"));
 	p.noindex = true;
 	p.canonical = arena_printf(a, "%s/hidden", web_status_url(a, &s));
+	p.context = READ_THREAD;
+	p.control = WEB_CONTROL_UNHIDE;
 	buf *b = &p.main;
 	html(b,
 	     "<section class=\"hidden-replies\" aria-labelledby=\"hidden-h\">"

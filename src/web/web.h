@@ -100,9 +100,16 @@ typedef struct web_page {
 	bool embed; /* for other sites' frames: no site header or footer */
 	/* a thread's page: replies are nested, so no "Replying to" lines */
 	bool thread;
+	/* where the page's lists are read (the context of the reader's
+	 * filters: a post a warn or blur filter matches there is folded) */
+	read_context context;
+	/* the control each post web_status draws gets, for a reader who
+	 * may use it (status_reply_hideable) */
+	enum { WEB_CONTROL_NONE, WEB_CONTROL_HIDE, WEB_CONTROL_UNHIDE } control;
 } web_page;
 
-/* Start a page for r: main is empty, the language is the request's. */
+/* Start a page for r: main is empty, the language is the request's,
+ * its lists are read in READ_PUBLIC, its posts have no controls. */
 void web_page_begin(web_page *p, http_req *r, const char *title);
 /* Wrap main in the layout (head, header with navigation, footer) and
  * reply with status, the HTML headers (Content-Security-Policy,
@@ -133,7 +140,10 @@ void web_error_hook(http_req *r, int status, const char *msg);
 /* ---- status.c: posts rendered for people ---- */
 
 /* Append s (a boost shows as a boost of its target) as an <article>.
- * link: the time links to the post's own page. */
+ * link: the time links to the post's own page. Folded in <details>
+ * ("Filtered: title") when a warn or blur filter of the reader's for
+ * p->context matches it (visibility_filtered); with p->control's form
+ * when the reader may use it. */
 void web_status(web_page *p, const status *s, bool link);
 /* The post a thread page is about: larger, its time not a link. */
 void web_status_focus(web_page *p, const status *s);
@@ -249,6 +259,21 @@ void web_reply_busy(http_req *r);
 /* A sign-out button (a POST form with its CSRF field) into b. */
 void web_sign_out_form(buf *b, http_req *r);
 
+/* ---- safety.c: blocks, mutes and hidden replies from the pages ---- */
+
+/* The reader of a signed-in form: checks the CSRF token (else the 403
+ * page) and that someone is signed in (else a 303 to the sign-in page,
+ * coming back to back, a path); fills *p. False when it replied. */
+bool web_form_principal(http_req *r, const char *back, principal *p);
+/* 303 See Other to location (a path): where a form's POST lands. */
+void web_see_other(http_req *r, const char *location);
+/* Into p->main: what the reader did to acc (blocked, muted) and the
+ * forms to change it; nothing when signed out or acc is the reader. */
+void web_relation_controls(web_page *p, const account *acc);
+/* Into p->main: the Hide (on) or Unhide form of reply s, coming back to
+ * this page. The caller checked status_reply_hideable. */
+void web_reply_control(web_page *p, const status *s, bool on);
+
 /* ---- assets.c: the stylesheet and the script, embedded ---- */
 typedef enum web_asset_kind {
 	WEB_ASSET_CSS,
@@ -313,6 +338,17 @@ void web_account_by_uri(http_req *r);
 void web_thread(http_req *r);
 void web_thread_by_uri(http_req *r);
 void web_thread_hidden(http_req *r);
+/* safety.c */
+void web_account_block(http_req *r);
+void web_account_unblock(http_req *r);
+void web_account_mute(http_req *r);
+void web_account_unmute(http_req *r);
+void web_reply_hide(http_req *r);
+void web_reply_unhide(http_req *r);
+/* filters.c: /filters */
+void web_filters_page(http_req *r);
+void web_filters_create(http_req *r);
+void web_filters_delete(http_req *r);
 void web_embed(http_req *r);
 void web_tag(http_req *r);
 void web_explore(http_req *r);

@@ -103,4 +103,48 @@ describe("accessibility (axe-core): no serious or critical violation", () => {
 			});
 		}
 	}
+
+	// What a signed-in reader has that a visitor has not (issue 12): the
+	// block and mute buttons, Hide and Unhide on replies, a post folded by
+	// a filter, /filters and its errors.
+	for (const width of [1280, 390]) {
+		test(`signed-in pages, light, ${width} px`, async () => {
+			const { users, posts } = world;
+			const ana = users.ana;
+			if (width === 1280) {
+				await server.api("POST", `/api/v1/statuses/${posts.sensitive.id}/hide`, { token: ana.token });
+				await server.api("POST", "/api/v2/filters", {
+					token: ana.token,
+					body: { title: "Bikes", context: ["thread", "public"], filter_action: "warn", keywords_attributes: [{ keyword: "bike" }] },
+				});
+			}
+			const context = await browser.newContext({ bypassCSP: true, viewport: { width, height: 900 } });
+			const page = await context.newPage();
+			await visit(page, server.url, "/auth/sign_in");
+			await page.getByLabel(/e-mail address or username/i).fill(ana.name);
+			await page.getByLabel(/^password$/i).fill(ana.password);
+			await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: /^sign in$/i }).click()]);
+			const failures = [];
+			const check = async (what) => {
+				const lines = await axeViolations(page);
+				if (lines.length) failures.push(`${what}:\n  ${lines.join("\n  ")}`);
+			};
+			const thread = `/@ana/${posts.root.id}`;
+			for (const path of ["/@ben", thread, `${thread}/hidden`, "/filters"]) {
+				await visit(page, server.url, path);
+				await check(path);
+			}
+			assert.ok(await page.locator("ul.filters li").count(), "the filter is not listed");
+			// a title of spaces passes the browser's check, not the server's
+			await page.getByLabel(/^title$/i).fill("   ");
+			await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: /^save filter$/i }).click()]);
+			assert.equal(await page.locator("#filter-error").count(), 1, "no error shown for a blank title");
+			await check("/filters with an error");
+			await visit(page, server.url, thread);
+			assert.ok(await page.locator("details.filtered").count(), "no folded post on the thread");
+			assert.ok(await page.getByRole("button", { name: /^hide reply$/i }).count(), "no Hide reply button");
+			await context.close();
+			assert.equal(failures.length, 0, `axe found serious or critical violations (signed in, ${width} px):\n${failures.join("\n")}`);
+		});
+	}
 });
