@@ -557,14 +557,19 @@ bool status_reply_hideable(arena *a, int64_t account_id, const status *s)
 {
 	if (!account_id || !s->in_reply_to_id || s->reblog_of_id)
 		return false;
-	int64_t root = 0;
-	size_t len;
+	/* the post it answers is the account's when it is still there
+	 * (its author, kept on the reply, never changes) */
 	status parent, top;
-	bool answers_me = store_status_get(a, s->in_reply_to_id, &parent) &&
-			  parent.account_id == account_id;
-	return answers_me || (store_thread_path(a, s->id, &root, &len) &&
-			      store_status_get(a, root, &top) &&
-			      top.account_id == account_id);
+	if (s->in_reply_to_account_id == account_id &&
+	    store_status_get(a, s->in_reply_to_id, &parent) &&
+	    parent.account_id == account_id)
+		return true;
+	int64_t root = s->thread_root_id;
+	size_t len;
+	if (!root && !store_thread_path(a, s->id, &root, &len))
+		return false;
+	return root != s->in_reply_to_id && store_status_get(a, root, &top) &&
+	       top.account_id == account_id;
 }
 
 dom_err status_hide_reply(arena *a, const principal *p, int64_t id, bool on,
