@@ -509,8 +509,17 @@ class Reading:
         return self.vis_of(posts, found)
 
     def conversations(self, posts):
-        got = self.json("/api/v1/conversations", limit=40)
-        return self.vis_of(posts, {str(c["last_status"]["id"]) for c in got or []})
+        """The visibilities of posts that are the last status of one of
+        R's conversations; each of those must name A among its accounts
+        (R's own are the others)."""
+        got = self.json("/api/v1/conversations", limit=40) or []
+        mine = [c for c in got if str(c["last_status"]["id"]) in
+                {str(p["id"]) for p in posts.values()}]
+        for c in mine:
+            if self.relation != "self" and self.w.a.sid not in self.ids_of(c["accounts"]):
+                self.errors.append(f"{self.relation}: conversation {c['id']} of "
+                                   f"{c['last_status']['id']} without A among its accounts")
+        return self.vis_of(posts, {str(c["last_status"]["id"]) for c in mine})
 
     def stream_conversations(self, posts):
         found = set()
