@@ -27,10 +27,12 @@ The world (built once for the module):
     posts in the home of strangers too, so home means something for the
     rows that do not follow A.
 
-Conversations are not a column yet: /api/v1/conversations exists
-(tests/api/test_conversations.py pins blocks, mutes and the policy on
-it); adding `conversations` (and the `direct` stream) to SEES is still
-to do.
+Conversations are columns of SEES (conv, n_conv, s_direct, sn_direct):
+only a direct post makes a conversation, for its author and for each
+account it mentions whom the mention notification reaches (Mastodon adds
+the recipient's conversation where NotifyService delivers the mention:
+blocks, a mute of notifications and the notification policy keep it
+out). tests/api/test_conversations.py pins the rest of their behaviour.
 
 Run alone:
   CHORUS_BIN=/work/main/build/chorus /usr/bin/python3 -m pytest -q \
@@ -73,11 +75,16 @@ LETTER = dict(zip(VIS, "PUFD"))  # F: followers-only
 #   expired    R follows A and muted A with duration=2 s, long over by the
 #              time anything is posted or read: R sees as a follower
 #
-# domain-blocked: chorus has no remote accounts until federation, so no
-# author can live on a domain a reader blocks. The relation joins the
-# matrix as a row with federation; until then test_domain_blocks_* below
-# pin the endpoints (and that relationship.domain_blocking is false for
-# a local account).
+# domain-blocked: chorus has no remote accounts until federation (issue
+# 14), so the API cannot make an author who lives on a domain a reader
+# blocks, and the relation is no column here. Its rule is pinned one
+# layer down instead, in tests/unit/test_safety.c
+# (test_domain_blocked_author_*): a remote author's posts, boosts of them
+# and notifications from them, for each read context, hidden from the
+# reader who blocks the domain, seen by one who does not, back after the
+# unblock. The relation joins this matrix as a row with federation;
+# until then test_domain_blocks_* below pin the endpoints (and that
+# relationship.domain_blocking is false for a local account).
 RELATIONS = ("self", "follower", "mentioned", "stranger", "anon",
              "blocked", "blocking", "muted", "muting", "mutenn", "expired")
 
@@ -108,6 +115,14 @@ RELATIONS = ("self", "follower", "mentioned", "stranger", "anon",
 #   s_tag       the hashtag stream of T: X[v]
 #   s_thread    the thread stream of Q: D[v] (it carries what an anonymous
 #               reader may see: public and unlisted replies, docs/api.md)
+#   conv        GET /api/v1/conversations: X[v] the last status of one of
+#               R's conversations (X mentions M and C: only direct posts
+#               make conversations, for the author and those mentioned)
+#   n_conv      the same for N[v], which mentions every reader: where the
+#               mention notification is delivered, the conversation is too
+#   s_direct    the direct stream: a conversation event whose last status
+#               is X[v]
+#   sn_direct   the direct stream: the same for N[v]
 #   w_thread    the web page of X[v] (/@A/ID, R signed in): 200 with the
 #               post on it (seen) or 404
 #   w_ancestor  the web page of Y[v]: X[v] shown above it
@@ -143,6 +158,10 @@ s_public   P---  P---     P---      P---     P---  ----    ----     P---  ----  
 s_local    P---  P---     P---      P---     P---  ----    ----     P---  ----   ----   P---
 s_tag      P---  P---     P---      P---     P---  ----    ----     P---  ----   ----   P---
 s_thread   PU--  PU--     PU--      PU--     PU--  ----    ----     PU--  ----   ----   PU--
+conv       ---D  ----     ---D      ----     n/a   ----    ----     ----  ----   ----   ----
+n_conv     ---D  ---D     ---D      ---D     n/a   ----    ----     ---D  ----   ---D   ---D
+s_direct   ---D  ----     ---D      ----     n/a   ----    ----     ----  ----   ----   ----
+sn_direct  ---D  ---D     ---D      ---D     n/a   ----    ----     ---D  ----   ---D   ---D
 w_thread   PUFD  PUF-     PUFD      PU--     PU--  ----    PU--     PUF-  PUF-   PUF-   PUF-
 w_ancestor PUFD  PUF-     PUFD      PU--     PU--  ----    ----     PUF-  ----   ----   PUF-
 w_replies  PUFD  PUF-     PUFD      PU--     PU--  ----    ----     PUF-  ----   ----   PUF-
@@ -294,8 +313,9 @@ def sign_in(server, user):
 
 
 def open_stream(server, token, tag, thread_id):
-    """One WebSocket carrying every stream the reader may hold: user (with
-    a token), public, public:local, the hashtag and the thread."""
+    """One WebSocket carrying every stream the reader may hold: user and
+    direct (with a token), public, public:local, the hashtag and the
+    thread."""
     url = server.url.replace("http://", "ws://") + "/api/v1/streaming"
     if token:
         url += "?access_token=" + token
@@ -303,7 +323,7 @@ def open_stream(server, token, tag, thread_id):
     subs = [{"stream": "public"}, {"stream": "public:local"},
             {"stream": "hashtag", "tag": tag}, {"stream": "thread", "id": thread_id}]
     if token:
-        subs.insert(0, {"stream": "user"})
+        subs[:0] = [{"stream": "user"}, {"stream": "direct"}]
     for s in subs:
         ws.send(json.dumps({"type": "subscribe", **s}))
     return ws
@@ -488,6 +508,26 @@ class Reading:
                 found.add(str(json.loads(ev["payload"])["id"]))
         return self.vis_of(posts, found)
 
+    def conversations(self, posts):
+        """The visibilities of posts that are the last status of one of
+        R's conversations; each of those must name A among its accounts
+        (R's own are the others)."""
+        got = self.json("/api/v1/conversations", limit=40) or []
+        mine = [c for c in got if str(c["last_status"]["id"]) in
+                {str(p["id"]) for p in posts.values()}]
+        for c in mine:
+            if self.relation != "self" and self.w.a.sid not in self.ids_of(c["accounts"]):
+                self.errors.append(f"{self.relation}: conversation {c['id']} of "
+                                   f"{c['last_status']['id']} without A among its accounts")
+        return self.vis_of(posts, {str(c["last_status"]["id"]) for c in mine})
+
+    def stream_conversations(self, posts):
+        found = set()
+        for ev in self.w.frames[self.relation]:
+            if ev.get("event") == "conversation" and ev["stream"][0] == "direct":
+                found.add(str(json.loads(ev["payload"])["last_status"]["id"]))
+        return self.vis_of(posts, found)
+
     def stream_notes(self):
         return [json.loads(ev["payload"]) for ev in self.w.frames[self.relation]
                 if ev.get("event") == "notification"]
@@ -553,6 +593,10 @@ class Reading:
             out["s_user"] = self.stream_updates("user", w.x)
             out["s_notif"] = self.vis_of(w.n, {str(n["status"]["id"]) for n in self.stream_notes()
                                                if n["type"] == "mention" and n.get("status")})
+            out["conv"] = self.conversations(w.x)
+            out["n_conv"] = self.conversations(w.n)
+            out["s_direct"] = self.stream_conversations(w.x)
+            out["sn_direct"] = self.stream_conversations(w.n)
         return out
 
     # -- the WHO columns --

@@ -1,6 +1,7 @@
 """Drive the real toot 0.34 CLI against chorus in a throwaway HOME:
 login_cli (password grant by email, http via --disable-https), whoami,
-post, timelines, reply + thread, favourite, delete."""
+post, timelines, reply + thread, favourite, delete, and block / mute
+(with their undoing) checked by what the user then reads."""
 
 import json
 import os
@@ -166,3 +167,77 @@ def test_post_with_image_and_alt_text(toot, http, tmp_path):
     assert m["type"] == "image" and m["description"] == "a pink card"
     assert m["meta"]["original"]["size"] == "64x32"
     assert http.session.get(m["url"], timeout=10).status_code == 200
+
+
+# ---- safety: what a user does from toot about someone who harasses them ----
+
+def relationship(http, me, other):
+    return assert_json(http.get("/api/v1/accounts/relationships", token=me.token,
+                                params={"id[]": other.sid}))[0]
+
+
+def home_ids(http, user):
+    return {s["id"] for s in assert_json(http.get("/api/v1/timelines/home", token=user.token,
+                                                  params={"limit": 40}))}
+
+
+def test_block_and_unblock(toot, http, make_user):
+    """toot block: the follow is cut both ways, the blocked one's posts
+    leave the blocker's home and tag timeline (toot's own reading too),
+    their mentions notify nobody, and toot unblock brings the posts back."""
+    me = toot.user
+    other = make_user("tootblk")
+    tag = "tootblk" + uuid.uuid4().hex[:8]
+    toot.run("follow", other.name)
+    other.api.account_follow(me.id)
+    st = assert_json(http.post("/api/v1/statuses", token=other.token,
+                               data={"status": f"something to block #{tag}"}))
+    home = lambda: home_ids(http, me)  # noqa: E731
+    tagged = lambda: toot.run("timeline", "--tag", tag, "--once").stdout  # noqa: E731
+    assert st["id"] in home() and "something to block" in tagged()
+
+    res = toot.run("block", other.name)
+    assert f"You are now blocking {other.name}" in res.stdout
+    rel = relationship(http, me, other)
+    assert rel["blocking"] is True and rel["following"] is False and rel["followed_by"] is False
+    assert [a["id"] for a in assert_json(http.get("/api/v1/blocks", token=me.token))] == [other.sid]
+    assert st["id"] not in home()
+    assert "something to block" not in tagged()
+    mention = other.api.status_post(f"@{me.name} are you there?")
+    notes = assert_json(http.get("/api/v1/notifications", token=me.token, params={"limit": 40}))
+    assert str(mention["id"]) not in {n["status"]["id"] for n in notes if n.get("status")}
+
+    res = toot.run("unblock", other.name)
+    assert f"{other.name} is no longer blocked" in res.stdout
+    assert relationship(http, me, other)["blocking"] is False
+    assert assert_json(http.get("/api/v1/blocks", token=me.token)) == []
+    assert "something to block" in tagged()
+
+
+def test_mute_and_unmute(toot, http, make_user):
+    """toot mute: the follow stays, the muted one's posts leave the home
+    and tag timelines but open by id; toot unmute brings them back."""
+    me = toot.user
+    other = make_user("tootmute")
+    tag = "tootmute" + uuid.uuid4().hex[:8]
+    toot.run("follow", other.name)
+    st = assert_json(http.post("/api/v1/statuses", token=other.token,
+                               data={"status": f"something to mute #{tag}"}))
+    home = lambda: home_ids(http, me)  # noqa: E731
+    tagged = lambda: toot.run("timeline", "--tag", tag, "--once").stdout  # noqa: E731
+    assert st["id"] in home() and "something to mute" in tagged()
+
+    res = toot.run("mute", other.name)
+    assert f"You have muted {other.name}" in res.stdout
+    rel = relationship(http, me, other)
+    assert rel["muting"] is True and rel["muting_notifications"] is True
+    assert rel["following"] is True  # a mute keeps the follow
+    assert [a["id"] for a in assert_json(http.get("/api/v1/mutes", token=me.token))] == [other.sid]
+    assert st["id"] not in home()
+    assert "something to mute" not in tagged()
+    assert assert_json(http.get(f"/api/v1/statuses/{st['id']}", token=me.token))["id"] == st["id"]
+
+    res = toot.run("unmute", other.name)
+    assert f"{other.name} is no longer muted" in res.stdout
+    assert relationship(http, me, other)["muting"] is False
+    assert st["id"] in home() and "something to mute" in tagged()
