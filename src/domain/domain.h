@@ -259,8 +259,8 @@ size_t visibility_filtered(arena *a, int64_t viewer, const status *s,
 unsigned visibility_filter_contexts(int64_t viewer);
 /* Everyone a list would not show s to (visibility_listed turned around,
  * for a stream's many readers at once): ascending ids in *out (arena),
- * their count. Domain blocks are not in it: there are no remote accounts
- * yet. */
+ * their count: who blocks or mutes its author (or the boosted post's),
+ * whom they block, and who blocks their domain. */
 size_t visibility_hidden_from(arena *a, const status *s, int64_t **out);
 bool visibility_hidden_has(const int64_t *ids, size_t n, int64_t account);
 /* The versions of s (which viewer may see) that viewer may read, oldest

@@ -173,6 +173,8 @@ size_t store_relations_toward(arena *a, int64_t author, int64_t now,
 		" UNION ALL SELECT target_id FROM blocks WHERE account_id = ?1"
 		" UNION ALL SELECT account_id FROM mutes WHERE target_id = ?1"
 		" AND (expires_at IS NULL OR expires_at > ?2)"
+		" UNION ALL SELECT d.account_id FROM accounts a"
+		" JOIN domain_blocks d ON d.domain = a.domain WHERE a.id = ?1"
 		" ORDER BY 1");
 	sqlite3_bind_int64(st, 1, author);
 	sqlite3_bind_int64(st, 2, now);

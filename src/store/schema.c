@@ -1089,14 +1089,17 @@ static const char *const migrations[] = {
 	"  DELETE FROM conversations WHERE last_status_id IS NULL;"
 	"END;",
 
-	/* 22: cheaper group upkeep on every favourite and boost (and their
-	 * undoing), which migration 16 made twice the writes they were.
+	/* 22: who blocks a domain, for the hub's one read per event of whom
+	 * a post is hidden from (store_relations_toward). And cheaper group
+	 * upkeep on every favourite and boost (and their undoing), which
+	 * migration 16 made twice the writes they were.
 	 * The open-group lookup's index ends at the group's first hour,
 	 * which never changes, so a new member no longer moves the group
 	 * in it; the newest group of a post is the one that began last.
 	 * A removal deletes an emptied group first, and otherwise reads the
 	 * newest remaining member once and the oldest only when the oldest
 	 * went. */
+	"CREATE INDEX domain_blocks_by_domain ON domain_blocks(domain);"
 	"DROP INDEX notification_groups_open;"
 	"CREATE INDEX notification_groups_open ON notification_groups"
 	"  (account_id, type, status_id, bucket);"

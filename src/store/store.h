@@ -593,7 +593,8 @@ size_t store_relations_of(arena *a, int64_t reader, int64_t now,
 			  store_relation **out, const char ***domains,
 			  size_t *ndomains);
 /* The accounts from whom author's posts are hidden: who blocks the
- * author, whom it blocks, who mutes it at now; ascending, maybe twice. */
+ * author, whom it blocks, who mutes it at now, who blocks its domain;
+ * ascending, maybe twice. */
 size_t store_relations_toward(arena *a, int64_t author, int64_t now,
 			      int64_t **out);
 

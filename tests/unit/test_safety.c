@@ -372,6 +372,17 @@ static void test_domain_blocked_author_is_listed_nowhere(void **state)
 			 1);
 	request();
 	assert_domain_listing(alice, remy, &s, &b, &alices, true);
+	/* streams: the hub leaves alice out of the post's and the boost's
+	 * deliveries, and no one else */
+	int64_t *hidden;
+	size_t nh = visibility_hidden_from(&test_arena, &s, &hidden);
+	assert_true(visibility_hidden_has(hidden, nh, alice));
+	assert_false(visibility_hidden_has(hidden, nh, bob));
+	b.reblog = &s;
+	nh = visibility_hidden_from(&test_arena, &b, &hidden);
+	assert_true(visibility_hidden_has(hidden, nh, alice));
+	nh = visibility_hidden_from(&test_arena, &local, &hidden);
+	assert_false(visibility_hidden_has(hidden, nh, alice));
 	/* only the domain's accounts: carol's own post, and everything for a
 	 * reader without the block, is as before */
 	for (read_context c = READ_HOME; c <= READ_PROFILE; c++)
