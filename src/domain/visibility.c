@@ -378,8 +378,10 @@ bool visibility_account_listed(arena *a, int64_t viewer, int64_t account_id,
 	return !(f & hides) && !domain_blocked(a, viewer, account_id);
 }
 
-/* The keywords of r that the status's texts hold: hit[i] for pattern i. */
-static bool *keyword_hits(arena *a, const relations *r, const status *s)
+/* The keywords of r that the status's texts hold: hit[i] for pattern i;
+ * *found of them. */
+static bool *keyword_hits(arena *a, const relations *r, const status *s,
+			  size_t *found)
 {
 	bool *hit = arena_alloc(a, (r->matcher.n + 1) * sizeof *hit);
 	memset(hit, 0, (r->matcher.n + 1) * sizeof *hit);
@@ -394,7 +396,7 @@ static bool *keyword_hits(arena *a, const relations *r, const status *s)
 	}
 	const char *hay = filter_haystack(a, &r->matcher, folded, folded_len,
 					  texts, 2, &len);
-	filter_matcher_scan(&r->matcher, hay, len, hit);
+	*found = filter_matcher_scan(&r->matcher, hay, len, hit);
 	return hit;
 }
 
@@ -409,6 +411,13 @@ static size_t status_ref_first(const relations *r, int64_t status_id)
 			hi = mid;
 	}
 	return lo;
+}
+
+/* Whether some filter of r names status_id. */
+static bool status_ref_has(const relations *r, int64_t status_id)
+{
+	size_t i = status_ref_first(r, status_id);
+	return i < r->nstatuses && r->statuses[i].status_id == status_id;
 }
 
 /* Add status_id to the results of the filters of ctx that filter it. */
@@ -438,12 +447,17 @@ size_t visibility_filtered(arena *a, int64_t viewer, const status *s,
 	const relations *r = relations_of(viewer);
 	if (!(r->contexts & bit))
 		return 0;
+	/* most statuses match nothing: know that before building results */
+	size_t nhit = 0;
+	bool *hit = r->words & bit ? keyword_hits(a, r, proper, &nhit) : NULL;
+	if (!nhit && !status_ref_has(r, s->id) &&
+	    !(s->reblog_of_id && status_ref_has(r, s->reblog_of_id)))
+		return 0;
 	filter_result *res = arena_alloc(a, (r->nfilters + 1) * sizeof *res);
 	memset(res, 0, (r->nfilters + 1) * sizeof *res);
 	for (size_t i = 0; i < r->nfilters; i++)
 		res[i].filter = &r->filters[i];
-	if (r->words & bit) {
-		bool *hit = keyword_hits(a, r, proper);
+	if (nhit) {
 		for (size_t i = 0; i < r->matcher.n; i++) {
 			filter_result *fr = &res[r->keywords[i].filter];
 			if (!hit[i] || !(fr->filter->contexts & bit))
