@@ -341,15 +341,17 @@ static json_t *status_policy(const status *s)
 }
 
 /* The viewer-independent fields of a status as a JSON object, without the
- * author (cached apart, its counters move with every post) and without
- * reblog and viewer flags. */
+ * author (cached apart, its counters move with every post), without
+ * reblog and viewer flags, and without its own counters, which move with
+ * every favourite, boost and reply (put_status_fields adds them from
+ * the row just read, so those acts leave the cached fields alone). */
 static json_t *status_fields(arena *a, const status *s)
 {
 	const account *author = status_author(a, s);
 	const char *username = author ? author->username : "";
 	return json_pack(
 		"{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:b,s:s,s:o,s:o,s:o,s:o,"
-		"s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}",
+		"s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o}",
 		"id", render_id(a, s->id), "uri",
 		arena_printf(a, "%s/users/%s/statuses/%lld", cfg.base_url,
 			     username, (long long)s->id),
@@ -364,10 +366,7 @@ static json_t *status_fields(arena *a, const status *s)
 		entities_part(s->entities, "mentions"), "tags",
 		entities_part(s->entities, "tags"), "emojis", json_array(),
 		"in_reply_to_id", id_or_null(a, s->in_reply_to_id),
-		"replies_count", (json_int_t)s->replies_count, "reblogs_count",
-		(json_int_t)s->reblogs_count, "favourites_count",
-		(json_int_t)s->favourites_count, "quotes_count", (json_int_t)0,
-		"in_reply_to_account_id",
+		"quotes_count", (json_int_t)0, "in_reply_to_account_id",
 		id_or_null(a, s->in_reply_to_account_id), "poll", json_null(),
 		"card", json_null(), "language", str_or_null(s->language),
 		"text", json_null(), "interaction_policy", status_policy(s));
@@ -389,16 +388,23 @@ static size_t put_json(buf *b, json_t *j)
 	return start;
 }
 
-/* The status's cached members ("id":…,…) without the braces. */
+/* The status's members ("id":…,…) without the braces: the cached ones,
+ * then its counters as read. */
 static void put_status_fields(arena *a, buf *b, const status *s)
 {
-	if (cache_append(cache_statuses, s->id, b))
-		return;
-	buf tmp;
-	buf_init(&tmp, a);
-	put_json(&tmp, status_fields(a, s));
-	cache_put(cache_statuses, s->id, tmp.data + 1, tmp.len - 2);
-	buf_append(b, tmp.data + 1, tmp.len - 2);
+	if (!cache_append(cache_statuses, s->id, b)) {
+		buf tmp;
+		buf_init(&tmp, a);
+		put_json(&tmp, status_fields(a, s));
+		cache_put(cache_statuses, s->id, tmp.data + 1, tmp.len - 2);
+		buf_append(b, tmp.data + 1, tmp.len - 2);
+	}
+	buf_puts(b, ",\"replies_count\":");
+	buf_put_int(b, s->replies_count);
+	buf_puts(b, ",\"reblogs_count\":");
+	buf_put_int(b, s->reblogs_count);
+	buf_puts(b, ",\"favourites_count\":");
+	buf_put_int(b, s->favourites_count);
 }
 
 /* The author of s as Account JSON, cached by account id. */

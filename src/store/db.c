@@ -351,7 +351,15 @@ static _Thread_local struct {
 	int64_t id;
 } touched[DB_TOUCH_MAX];
 static _Thread_local int ntouched;
-static _Thread_local bool touched_overflow;
+static _Thread_local bool touched_overflow, touched_epoch;
+
+void db_touch_epoch(void)
+{
+	if (sqlite3_get_autocommit(db_conn()))
+		cache_epoch_next();
+	else
+		touched_epoch = true;
+}
 
 void db_touch(cache *c, int64_t id)
 {
@@ -442,8 +450,10 @@ static void touched_flush(bool committed)
 		for (int i = 0; i < ntouched; i++)
 			cache_invalidate(touched[i].c, touched[i].id);
 	}
+	if (committed && touched_epoch)
+		cache_epoch_next();
 	ntouched = 0;
-	touched_overflow = false;
+	touched_overflow = touched_epoch = false;
 }
 
 int db_commit(void)

@@ -79,6 +79,11 @@ struct cache;
 void db_touch(struct cache *c, int64_t id);
 /* The same for everything cached (a change too wide to list). */
 void db_touch_all(void);
+/* Something pages show changed though no cached entity did (a status's
+ * counters, which renderings add as read): move the caches' epoch when
+ * the transaction commits, so a page read before it (web/pagecache.c)
+ * is not served after. */
+void db_touch_epoch(void);
 
 /* The same for the home feeds of core/feeds.h: once the write commits,
  * push status id onto owner's home feed, or drop owner's feed. */

@@ -53,7 +53,8 @@ static int toggle_row(const toggle_spec *t, int64_t account_id,
 		sqlite3_bind_int(st, 2, on ? 1 : -1);
 		if (db_done(st) < 0)
 			goto fail;
-		db_touch(cache_statuses, status_id);
+		/* the cached rendering holds no counters (render.c) */
+		db_touch_epoch();
 		if (store_trends_status_tx(status_id) < 0)
 			goto fail;
 	}

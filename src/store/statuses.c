@@ -329,10 +329,10 @@ static int status_insert_tx(status *s, const store_tag_ref *tags, size_t ntags,
 	if (db_done(st) < 0)
 		return -1;
 	db_touch(cache_accounts, s->account_id);
-	if (s->in_reply_to_id)
-		db_touch(cache_statuses, s->in_reply_to_id);
-	if (s->reblog_of_id)
-		db_touch(cache_statuses, s->reblog_of_id);
+	/* the parent's or boosted post's counters moved; its cached
+	 * rendering holds none (render.c) */
+	if (s->in_reply_to_id || s->reblog_of_id)
+		db_touch_epoch();
 	return fan_out(s);
 }
 
@@ -416,11 +416,9 @@ int store_status_delete(const status *s)
 	db_touch(cache_statuses, s->id);
 	db_touch(cache_folds, s->id);
 	db_touch(cache_accounts, s->account_id);
-	if (s->in_reply_to_id)
-		db_touch(cache_statuses, s->in_reply_to_id);
-	if (s->reblog_of_id)
-		db_touch(cache_statuses, s->reblog_of_id);
-	if (had_reblogs) /* rebloggers' statuses_count moved */
+	if (s->in_reply_to_id || s->reblog_of_id)
+		db_touch_epoch(); /* their counters moved */
+	if (had_reblogs)	  /* rebloggers' statuses_count moved */
 		db_touch_all();
 	if ((store_counts_as_status(s->vis) &&
 	     bump(sql_bump_account_statuses, s->account_id, -1) < 0) ||

@@ -343,6 +343,44 @@ def test_deleted_reply_leaves_thread(make_user):
 
 # ---- favourite / reblog toggles -------------------------------------------------
 
+def test_counters_move_on_a_cached_status_and_its_page(make_user, http):
+    """A status's rendering is cached without its counters, which are added
+    as read: every act must show at once, in the API and on the page an
+    anonymous visitor was served a moment before."""
+    a, b = make_user("cnt_a"), make_user("cnt_b")
+    s = a.api.status_post("count me")
+    path = "/" + s["url"].split("/", 3)[3]
+    page = http.get(path)
+    assert page.status_code == 200
+    assert "<li>0 favourites</li>" in page.text
+    for _ in range(2):  # read twice: the second comes from the caches
+        got = b.api.status(s["id"])
+        assert (got["replies_count"], got["reblogs_count"], got["favourites_count"]) == (0, 0, 0)
+        http.get(path)
+    # one's own favourite notifies no one, so no event drops the page:
+    # the counter's own change must
+    a.api.status_favourite(s["id"])
+    assert "<li>1 favourite</li>" in http.get(path).text
+    a.api.status_unfavourite(s["id"])
+    assert "<li>0 favourites</li>" in http.get(path).text
+    b.api.status_favourite(s["id"])
+    b.api.status_reblog(s["id"])
+    reply = b.api.status_post("counted", in_reply_to_id=s["id"])
+    got = a.api.status(s["id"])
+    assert (got["replies_count"], got["reblogs_count"], got["favourites_count"]) == (1, 1, 1)
+    # in a timeline too, where the cached fields are joined by the counters
+    mine = [x for x in a.api.account_statuses(a.id) if str(x["id"]) == str(s["id"])]
+    assert mine and mine[0]["favourites_count"] == 1
+    html = http.get(path).text
+    assert '<ul class="counts">' in html
+    counts = html.split('<ul class="counts">', 1)[1].split("</ul>", 1)[0]
+    assert counts == "<li>1 reply</li><li>1 boost</li><li>1 favourite</li>", counts
+    b.api.status_unfavourite(s["id"])
+    b.api.status_unreblog(s["id"])
+    b.api.status_delete(reply["id"])
+    got = a.api.status(s["id"])
+    assert (got["replies_count"], got["reblogs_count"], got["favourites_count"]) == (0, 0, 0)
+
 def test_favourite_unfavourite_idempotent(make_user):
     a, b = make_user("fav_a"), make_user("fav_b")
     s = a.api.status_post("like me")
