@@ -45,26 +45,25 @@ static read_context feed_context(store_feed kind)
 	}
 }
 
-void timeline_feed_filtered(arena *a, int64_t viewer, int kind, int64_t arg,
-			    int64_t arg2, const page *p, status_filter keep,
-			    void *ctx, status_page *out)
+/* Fill out with up to p->limit statuses: batches of ids from fetch
+ * (walking from p's cursor), each kept when load loads it into s. Some
+ * are left out (hidden from the viewer), so it fetches again, in at most
+ * TIMELINE_MAX_BATCHES batches; oldest-first when paging up (min_id),
+ * then turned newest-first. ids holds p->limit. */
+typedef size_t (*page_fetch)(void *ctx, const page *cur, int64_t *ids);
+typedef bool (*page_load)(arena *a, void *ctx, int64_t id, status *s);
+static void page_fill(arena *a, const page *p, int64_t *ids, page_fetch fetch,
+		      page_load load, void *ctx, status_page *out)
 {
-	read_context where = feed_context((store_feed)kind);
-	memset(out, 0, sizeof *out);
-	out->items = arena_alloc(a, (size_t)p->limit * sizeof *out->items);
-	int64_t *ids = arena_alloc(a, (size_t)p->limit * sizeof *ids);
 	page cur = *p;
 	bool asc = p->min_id > 0;
 	for (int batch = 0; batch < TIMELINE_MAX_BATCHES; batch++) {
-		size_t n =
-			store_feed_page((store_feed)kind, arg, arg2, &cur, ids);
+		size_t n = fetch(ctx, &cur, ids);
 		/* walk away from the cursor: oldest-first when paging up */
 		for (size_t k = 0; k < n && out->count < (size_t)p->limit;
 		     k++) {
-			int64_t id = asc ? ids[n - 1 - k] : ids[k];
 			status *s = arena_alloc(a, sizeof *s);
-			if (status_load_listed(a, viewer, id, where, s) &&
-			    (!keep || keep(s, ctx)))
+			if (load(a, ctx, asc ? ids[n - 1 - k] : ids[k], s))
 				out->items[out->count++] = s;
 		}
 		if (n < (size_t)cur.limit || out->count == (size_t)p->limit)
@@ -82,6 +81,44 @@ void timeline_feed_filtered(arena *a, int64_t viewer, int kind, int64_t arg,
 			out->items[out->count - 1 - i] = t;
 		}
 	page_cursors(out);
+}
+
+typedef struct feed_page {
+	store_feed kind;
+	int64_t arg, arg2, viewer;
+	read_context where;
+	status_filter keep;
+	void *ctx;
+} feed_page;
+
+static size_t feed_fetch(void *ctx, const page *cur, int64_t *ids)
+{
+	feed_page *f = ctx;
+	return store_feed_page(f->kind, f->arg, f->arg2, cur, ids);
+}
+
+static bool feed_load(arena *a, void *ctx, int64_t id, status *s)
+{
+	feed_page *f = ctx;
+	return status_load_listed(a, f->viewer, id, f->where, s) &&
+	       (!f->keep || f->keep(s, f->ctx));
+}
+
+void timeline_feed_filtered(arena *a, int64_t viewer, int kind, int64_t arg,
+			    int64_t arg2, const page *p, status_filter keep,
+			    void *ctx, status_page *out)
+{
+	feed_page f = {(store_feed)kind,
+		       arg,
+		       arg2,
+		       viewer,
+		       feed_context((store_feed)kind),
+		       keep,
+		       ctx};
+	memset(out, 0, sizeof *out);
+	out->items = arena_alloc(a, (size_t)p->limit * sizeof *out->items);
+	int64_t *ids = arena_alloc(a, (size_t)p->limit * sizeof *ids);
+	page_fill(a, p, ids, feed_fetch, feed_load, &f, out);
 }
 
 void timeline_from_ids(arena *a, int64_t viewer, const int64_t *ids, size_t n,
@@ -208,13 +245,27 @@ void timeline_descendants(arena *a, int64_t viewer, const status *s,
 	page_cursors(out);
 }
 
-/* Load hidden reply id into d when viewer is shown it there: the
- * thread's rule leaves it out; the rest of it (blocks, mutes, filters)
- * still applies, as to the listed ones. */
-static bool hidden_reply_shown(arena *a, int64_t viewer, int64_t id, status *d)
+/* The hidden replies under one post, as viewer is shown them: the
+ * thread's rule leaves them out; the rest of it (blocks, mutes) still
+ * applies, as to the listed ones. */
+typedef struct hidden_page {
+	int64_t root, viewer;
+	const void *path;
+	size_t len;
+} hidden_page;
+
+static size_t hidden_fetch(void *ctx, const page *cur, int64_t *ids)
 {
-	return status_load_visible(a, viewer, id, d) &&
-	       visibility_account_listed(a, viewer, d->account_id, READ_THREAD);
+	hidden_page *h = ctx;
+	return store_replies_hidden_page(h->root, h->path, h->len, cur, ids);
+}
+
+static bool hidden_load(arena *a, void *ctx, int64_t id, status *d)
+{
+	hidden_page *h = ctx;
+	return status_load_visible(a, h->viewer, id, d) &&
+	       visibility_account_listed(a, h->viewer, d->account_id,
+					 READ_THREAD);
 }
 
 void timeline_hidden_replies_page(arena *a, int64_t viewer, const status *s,
@@ -223,42 +274,12 @@ void timeline_hidden_replies_page(arena *a, int64_t viewer, const status *s,
 	memset(out, 0, sizeof *out);
 	out->items =
 		arena_alloc(a, ((size_t)p->limit + 1) * sizeof *out->items);
-	int64_t root = 0;
-	size_t len = 0;
-	const void *path = store_thread_path(a, s->id, &root, &len);
-	if (!path)
+	hidden_page h = {.viewer = viewer};
+	h.path = store_thread_path(a, s->id, &h.root, &h.len);
+	if (!h.path)
 		return;
 	int64_t *ids = arena_alloc(a, ((size_t)p->limit + 1) * sizeof *ids);
-	page cur = *p;
-	bool asc = p->min_id > 0;
-	/* refilled in bounded batches, as the timelines, when some are
-	 * hidden from viewer */
-	for (int batch = 0; batch < TIMELINE_MAX_BATCHES; batch++) {
-		size_t n =
-			store_replies_hidden_page(root, path, len, &cur, ids);
-		for (size_t k = 0; k < n && out->count < (size_t)p->limit;
-		     k++) {
-			status *d = arena_alloc(a, sizeof *d);
-			if (hidden_reply_shown(a, viewer,
-					       asc ? ids[n - 1 - k] : ids[k],
-					       d))
-				out->items[out->count++] = d;
-		}
-		if (n < (size_t)cur.limit || out->count == (size_t)p->limit)
-			break;
-		if (asc)
-			cur.min_id = ids[0];
-		else
-			cur.max_id = ids[n - 1];
-		cur.since_id = asc ? 0 : cur.since_id;
-	}
-	if (asc)
-		for (size_t i = 0; i < out->count / 2; i++) {
-			status *t = out->items[i];
-			out->items[i] = out->items[out->count - 1 - i];
-			out->items[out->count - 1 - i] = t;
-		}
-	page_cursors(out);
+	page_fill(a, p, ids, hidden_fetch, hidden_load, &h, out);
 }
 
 void timeline_hidden_replies(arena *a, int64_t viewer, const status *s,
@@ -266,16 +287,16 @@ void timeline_hidden_replies(arena *a, int64_t viewer, const status *s,
 {
 	memset(out, 0, sizeof *out);
 	out->items = arena_alloc(a, (limit + 1) * sizeof *out->items);
-	int64_t root = 0;
-	size_t len = 0;
-	const void *path = store_thread_path(a, s->id, &root, &len);
-	if (!path)
+	hidden_page h = {.viewer = viewer};
+	h.path = store_thread_path(a, s->id, &h.root, &h.len);
+	if (!h.path)
 		return;
 	int64_t *ids = arena_alloc(a, (limit + 1) * sizeof *ids);
-	size_t n = store_replies_hidden_under(root, path, len, ids, limit);
+	size_t n =
+		store_replies_hidden_under(h.root, h.path, h.len, ids, limit);
 	for (size_t k = 0; k < n; k++) {
 		status *d = arena_alloc(a, sizeof *d);
-		if (hidden_reply_shown(a, viewer, ids[k], d))
+		if (hidden_load(a, &h, ids[k], d))
 			out->items[out->count++] = d;
 	}
 }
