@@ -190,22 +190,17 @@ size_t store_conversations_page(arena *a, int64_t account_id, const page *p,
 {
 	static const char *const sql[2] = {
 		"SELECT " CONVERSATION_COLUMNS " FROM conversations"
-		" WHERE account_id = ?1 AND last_status_id > ?2"
-		" AND last_status_id < ?3 ORDER BY last_status_id DESC"
-		" LIMIT ?4",
+		" WHERE account_id = ?4 AND last_status_id > ?1"
+		" AND last_status_id < ?2 ORDER BY last_status_id DESC"
+		" LIMIT ?3",
 		"SELECT " CONVERSATION_COLUMNS " FROM conversations"
-		" WHERE account_id = ?1 AND last_status_id > ?2"
-		" AND last_status_id < ?3 ORDER BY last_status_id ASC"
-		" LIMIT ?4",
+		" WHERE account_id = ?4 AND last_status_id > ?1"
+		" AND last_status_id < ?2 ORDER BY last_status_id ASC"
+		" LIMIT ?3",
 	};
-	int64_t lo, hi;
 	bool asc;
-	db_page_bounds(p, &lo, &hi, &asc);
-	sqlite3_stmt *st = db_stmt(sql[asc]);
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, lo);
-	sqlite3_bind_int64(st, 3, hi);
-	sqlite3_bind_int(st, 4, p->limit);
+	sqlite3_stmt *st = db_page_stmt(sql, p, &asc);
+	sqlite3_bind_int64(st, 4, account_id);
 	size_t n = 0;
 	while (n < (size_t)p->limit && sqlite3_step(st) == SQLITE_ROW)
 		conversation_from_row(a, st, &out[n++]);

@@ -55,6 +55,11 @@ int db_constraint_result(int rc);
  * (min_id: the page right after the cursor). */
 struct page;
 void db_page_bounds(const struct page *p, int64_t *lo, int64_t *hi, bool *asc);
+/* sql[*asc] (descending, ascending) with p's bounds bound: ?1 and ?2 the
+ * exclusive id bounds, ?3 the limit. The caller binds the rest, steps
+ * and, when *asc, reverses what it read (db_reverse). */
+sqlite3_stmt *db_page_stmt(const char *const sql[2], const struct page *p,
+			   bool *asc);
 /* items (an arena array of n items of size bytes, *cap of room) with
  * room for one more: itself, or a copy twice the size. */
 struct arena;

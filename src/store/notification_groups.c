@@ -36,20 +36,17 @@ size_t store_notification_groups_page(arena *a, int64_t account_id,
 				      notification_group *out)
 {
 	static const char *const sql[2] = {
+		/* no LIMIT (?3): the loop skips types not asked for */
 		"SELECT " GROUP_COLUMNS " FROM notification_groups g"
-		" WHERE g.account_id = ?1 AND g.latest_id > ?2"
-		" AND g.latest_id < ?3 ORDER BY g.latest_id DESC",
+		" WHERE g.account_id = ?4 AND g.latest_id > ?1"
+		" AND g.latest_id < ?2 ORDER BY g.latest_id DESC",
 		"SELECT " GROUP_COLUMNS " FROM notification_groups g"
-		" WHERE g.account_id = ?1 AND g.latest_id > ?2"
-		" AND g.latest_id < ?3 ORDER BY g.latest_id ASC",
+		" WHERE g.account_id = ?4 AND g.latest_id > ?1"
+		" AND g.latest_id < ?2 ORDER BY g.latest_id ASC",
 	};
-	int64_t lo, hi;
 	bool asc;
-	db_page_bounds(p, &lo, &hi, &asc);
-	sqlite3_stmt *st = db_stmt(sql[asc]);
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, lo);
-	sqlite3_bind_int64(st, 3, hi);
+	sqlite3_stmt *st = db_page_stmt(sql, p, &asc);
+	sqlite3_bind_int64(st, 4, account_id);
 	size_t n = 0;
 	while (n < (size_t)p->limit && sqlite3_step(st) == SQLITE_ROW) {
 		const char *type = db_text(st, 1);

@@ -149,20 +149,15 @@ size_t store_notification_requests_page(int64_t account_id, const page *p,
 {
 	static const char *const sql[2] = {
 		"SELECT " REQUEST_COLUMNS " FROM notification_requests r"
-		" WHERE r.account_id = ?1 AND r.id > ?2 AND r.id < ?3"
-		" ORDER BY r.id DESC LIMIT ?4",
+		" WHERE r.account_id = ?4 AND r.id > ?1 AND r.id < ?2"
+		" ORDER BY r.id DESC LIMIT ?3",
 		"SELECT " REQUEST_COLUMNS " FROM notification_requests r"
-		" WHERE r.account_id = ?1 AND r.id > ?2 AND r.id < ?3"
-		" ORDER BY r.id ASC LIMIT ?4",
+		" WHERE r.account_id = ?4 AND r.id > ?1 AND r.id < ?2"
+		" ORDER BY r.id ASC LIMIT ?3",
 	};
-	int64_t lo, hi;
 	bool asc;
-	db_page_bounds(p, &lo, &hi, &asc);
-	sqlite3_stmt *st = db_stmt(sql[asc]);
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, lo);
-	sqlite3_bind_int64(st, 3, hi);
-	sqlite3_bind_int(st, 4, p->limit);
+	sqlite3_stmt *st = db_page_stmt(sql, p, &asc);
+	sqlite3_bind_int64(st, 4, account_id);
 	size_t n = 0;
 	while (n < (size_t)p->limit && sqlite3_step(st) == SQLITE_ROW)
 		request_from_row(st, &out[n++]);
@@ -272,25 +267,20 @@ size_t store_filtered_notifications_page(arena *a, int64_t account_id,
 					 int64_t from, const page *p,
 					 notification *out)
 {
-	int64_t lo, hi;
+	static const char *const sql[2] = {
+		"SELECT id, type, status_id, created_at"
+		" FROM filtered_notifications"
+		" WHERE account_id = ?4 AND from_account_id = ?5"
+		" AND id > ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+		"SELECT id, type, status_id, created_at"
+		" FROM filtered_notifications"
+		" WHERE account_id = ?4 AND from_account_id = ?5"
+		" AND id > ?1 AND id < ?2 ORDER BY id ASC LIMIT ?3",
+	};
 	bool asc;
-	db_page_bounds(p, &lo, &hi, &asc);
-	sqlite3_stmt *st =
-		asc ? db_stmt("SELECT id, type, status_id, created_at"
-			      " FROM filtered_notifications"
-			      " WHERE account_id = ?1 AND from_account_id = ?2"
-			      " AND id > ?3 AND id < ?4 ORDER BY id ASC"
-			      " LIMIT ?5")
-		    : db_stmt("SELECT id, type, status_id, created_at"
-			      " FROM filtered_notifications"
-			      " WHERE account_id = ?1 AND from_account_id = ?2"
-			      " AND id > ?3 AND id < ?4 ORDER BY id DESC"
-			      " LIMIT ?5");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, from);
-	sqlite3_bind_int64(st, 3, lo);
-	sqlite3_bind_int64(st, 4, hi);
-	sqlite3_bind_int(st, 5, p->limit);
+	sqlite3_stmt *st = db_page_stmt(sql, p, &asc);
+	sqlite3_bind_int64(st, 4, account_id);
+	sqlite3_bind_int64(st, 5, from);
 	size_t n = 0;
 	while (n < (size_t)p->limit && sqlite3_step(st) == SQLITE_ROW) {
 		notification *x = &out[n++];

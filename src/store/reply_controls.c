@@ -162,30 +162,25 @@ size_t store_replies_hidden_page(int64_t root, const void *path,
 	/* few replies of a thread are hidden: the subtree's range, then
 	 * the ids, sorted */
 	static const char *const sql[2] = {
-		"SELECT status_id FROM hidden_replies WHERE thread_root_id = ?1"
-		" AND thread_path > ?2 AND thread_path < ?3"
-		" AND status_id > ?4 AND status_id < ?5"
-		" ORDER BY status_id DESC LIMIT ?6",
-		"SELECT status_id FROM hidden_replies WHERE thread_root_id = ?1"
-		" AND thread_path > ?2 AND thread_path < ?3"
-		" AND status_id > ?4 AND status_id < ?5"
-		" ORDER BY status_id ASC LIMIT ?6",
+		"SELECT status_id FROM hidden_replies WHERE thread_root_id = ?4"
+		" AND thread_path > ?5 AND thread_path < ?6"
+		" AND status_id > ?1 AND status_id < ?2"
+		" ORDER BY status_id DESC LIMIT ?3",
+		"SELECT status_id FROM hidden_replies WHERE thread_root_id = ?4"
+		" AND thread_path > ?5 AND thread_path < ?6"
+		" AND status_id > ?1 AND status_id < ?2"
+		" ORDER BY status_id ASC LIMIT ?3",
 	};
 	unsigned char *upper = malloc(path_len + 1);
 	if (!upper)
 		return 0;
 	memcpy(upper, path, path_len);
 	upper[path_len] = 0xff;
-	int64_t lo, hi;
 	bool asc;
-	db_page_bounds(p, &lo, &hi, &asc);
-	sqlite3_stmt *st = db_stmt(sql[asc]);
-	sqlite3_bind_int64(st, 1, root);
-	sqlite3_bind_blob(st, 2, path, (int)path_len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, upper, (int)path_len + 1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, lo);
-	sqlite3_bind_int64(st, 5, hi);
-	sqlite3_bind_int(st, 6, p->limit);
+	sqlite3_stmt *st = db_page_stmt(sql, p, &asc);
+	sqlite3_bind_int64(st, 4, root);
+	sqlite3_bind_blob(st, 5, path, (int)path_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, upper, (int)path_len + 1, SQLITE_STATIC);
 	size_t n = 0;
 	while (n < (size_t)p->limit && sqlite3_step(st) == SQLITE_ROW)
 		out[n++] = sqlite3_column_int64(st, 0);

@@ -86,19 +86,16 @@ int store_domain_block_set(int64_t id, int64_t account_id, const char *domain,
 size_t store_domain_blocks_page(arena *a, int64_t account_id, const page *p,
 				const char **names, int64_t *keys)
 {
-	int64_t lo, hi;
+	static const char *const sql[2] = {
+		"SELECT domain, id FROM domain_blocks"
+		" WHERE account_id = ?4 AND id > ?1 AND id < ?2"
+		" ORDER BY id DESC LIMIT ?3",
+		"SELECT domain, id FROM domain_blocks"
+		" WHERE account_id = ?4 AND id > ?1 AND id < ?2"
+		" ORDER BY id ASC LIMIT ?3",
+	};
 	bool asc;
-	db_page_bounds(p, &lo, &hi, &asc);
-	sqlite3_stmt *st =
-		asc ? db_stmt("SELECT domain, id FROM domain_blocks"
-			      " WHERE account_id = ?4 AND id > ?1 AND id < ?2"
-			      " ORDER BY id ASC LIMIT ?3")
-		    : db_stmt("SELECT domain, id FROM domain_blocks"
-			      " WHERE account_id = ?4 AND id > ?1 AND id < ?2"
-			      " ORDER BY id DESC LIMIT ?3");
-	sqlite3_bind_int64(st, 1, lo);
-	sqlite3_bind_int64(st, 2, hi);
-	sqlite3_bind_int(st, 3, p->limit);
+	sqlite3_stmt *st = db_page_stmt(sql, p, &asc);
 	sqlite3_bind_int64(st, 4, account_id);
 	size_t n = 0;
 	while (n < (size_t)p->limit && sqlite3_step(st) == SQLITE_ROW) {

@@ -800,6 +800,17 @@ void db_page_bounds(const page *p, int64_t *lo, int64_t *hi, bool *asc)
 	*asc = p->min_id > 0;
 }
 
+sqlite3_stmt *db_page_stmt(const char *const sql[2], const page *p, bool *asc)
+{
+	int64_t lo, hi;
+	db_page_bounds(p, &lo, &hi, asc);
+	sqlite3_stmt *st = db_stmt(sql[*asc]);
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
+	sqlite3_bind_int(st, 3, p->limit);
+	return st;
+}
+
 static size_t feed_query(const char *sql, int64_t lo, int64_t hi, int limit,
 			 int64_t arg, int64_t arg2, int64_t *out)
 {
@@ -956,13 +967,8 @@ static const char *const list_sql[][2] = {
 size_t store_list_page(store_list kind, int64_t arg, const page *p,
 		       int64_t *out_ids, int64_t *out_keys)
 {
-	int64_t lo, hi;
 	bool asc;
-	db_page_bounds(p, &lo, &hi, &asc);
-	sqlite3_stmt *st = db_stmt(list_sql[kind][asc]);
-	sqlite3_bind_int64(st, 1, lo);
-	sqlite3_bind_int64(st, 2, hi);
-	sqlite3_bind_int(st, 3, p->limit);
+	sqlite3_stmt *st = db_page_stmt(list_sql[kind], p, &asc);
 	sqlite3_bind_int64(st, 4, arg);
 	if (kind == STORE_LIST_MUTES)
 		sqlite3_bind_int64(st, 5, time_now_ms());
