@@ -187,6 +187,23 @@ static bool load_status(http_req *r, const char *id_s, status *s)
 	return true;
 }
 
+/* The post at /@name/ID that is name's own (not a boost) into acc and
+ * s, or false with the error page answered. */
+static bool load_own_post(http_req *r, account *acc, status *s)
+{
+	if (!web_path_account(r, http_path_param(r, 0), acc)) {
+		web_not_found(r);
+		return false;
+	}
+	if (!load_status(r, http_path_param(r, 1), s))
+		return false;
+	if (s->account_id != acc->id || s->reblog) {
+		web_not_found(r);
+		return false;
+	}
+	return true;
+}
+
 void web_thread(http_req *r)
 {
 	account acc;
@@ -216,16 +233,8 @@ void web_thread_hidden(http_req *r)
 {
 	account acc;
 	status s;
-	if (!web_path_account(r, http_path_param(r, 0), &acc)) {
-		web_not_found(r);
+	if (!load_own_post(r, &acc, &s))
 		return;
-	}
-	if (!load_status(r, http_path_param(r, 1), &s))
-		return;
-	if (s.account_id != acc.id || s.reblog) {
-		web_not_found(r);
-		return;
-	}
 	arena *a = &r->arena;
 	web_page p;
 	web_page_begin(&p, r, _("Hidden replies"));
@@ -311,13 +320,9 @@ void web_embed(http_req *r)
 {
 	account acc;
 	status s;
-	if (!web_path_account(r, http_path_param(r, 0), &acc)) {
-		web_not_found(r);
+	if (!load_own_post(r, &acc, &s))
 		return;
-	}
-	if (!load_status(r, http_path_param(r, 1), &s))
-		return;
-	if (s.account_id != acc.id || s.reblog || s.vis != VIS_PUBLIC) {
+	if (s.vis != VIS_PUBLIC) {
 		web_not_found(r);
 		return;
 	}
