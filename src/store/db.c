@@ -522,24 +522,35 @@ void store_set_visibility_rule(store_visibility_rule rule)
 	visibility_rule = rule;
 }
 
-int db_status_check(int64_t id, int64_t viewer)
+/* The columns the rules read of status id (id, author, visibility, whom
+ * it answers; the rules read the policy, mentions and follows tables
+ * as they are now): false when it is gone. */
+static bool status_head(int64_t id, status *s)
 {
-	sqlite3_stmt *st = db_stmt("SELECT account_id, visibility"
+	sqlite3_stmt *st = db_stmt("SELECT account_id, visibility,"
+				   " in_reply_to_account_id"
 				   " FROM statuses WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return STORE_GONE;
-	}
-	/* the rule reads only these: id, author, visibility (and the
-	 * mentions and follows tables, as they are now) */
-	status s = {.id = id,
-		    .account_id = sqlite3_column_int64(st, 0),
-		    .vis = (visibility)sqlite3_column_int(st, 1)};
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	if (found)
+		*s = (status){.id = id,
+			      .account_id = sqlite3_column_int64(st, 0),
+			      .vis = (visibility)sqlite3_column_int(st, 1),
+			      .in_reply_to_account_id =
+				      sqlite3_column_int64(st, 2)};
 	sqlite3_reset(st);
-	if (viewer && visibility_rule && !visibility_rule(viewer, &s))
-		return STORE_GONE;
-	return 0;
+	return found;
+}
+
+static bool head_visible(int64_t viewer, const status *s)
+{
+	return !viewer || !visibility_rule || visibility_rule(viewer, s);
+}
+
+int db_status_check(int64_t id, int64_t viewer)
+{
+	status s;
+	return status_head(id, &s) && head_visible(viewer, &s) ? 0 : STORE_GONE;
 }
 
 void db_reverse(void *items, size_t n, size_t size)
@@ -562,21 +573,9 @@ void store_set_interaction_rule(store_interaction_rule rule)
 
 int db_interaction_check(int64_t id, int64_t actor, interaction kind)
 {
-	sqlite3_stmt *st = db_stmt("SELECT account_id, visibility,"
-				   " in_reply_to_account_id"
-				   " FROM statuses WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	status s;
+	if (!status_head(id, &s) || !head_visible(actor, &s))
 		return STORE_GONE;
-	}
-	/* the rule reads only these (and the policy, mentions and follows
-	 * tables, as they are now) */
-	status s = {.id = id,
-		    .account_id = sqlite3_column_int64(st, 0),
-		    .vis = (visibility)sqlite3_column_int(st, 1),
-		    .in_reply_to_account_id = sqlite3_column_int64(st, 2)};
-	sqlite3_reset(st);
 	if (interaction_rule && !interaction_rule(actor, &s, kind))
 		return STORE_REFUSED;
 	return 0;

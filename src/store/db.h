@@ -73,9 +73,10 @@ bool db_status_exists(int64_t id);
  * one in particular) may see it by the rule domain registered, as the
  * database is now; STORE_GONE otherwise. */
 int db_status_check(int64_t id, int64_t viewer);
-/* Inside a write transaction: 0 when the interaction rule domain
- * registered lets actor do kind to status id, as the database is now;
- * STORE_REFUSED otherwise, STORE_GONE when it is gone. */
+/* Inside a write transaction: db_status_check for actor, then 0 when
+ * the interaction rule domain registered lets actor do kind to status
+ * id, as the database is now, STORE_REFUSED otherwise. One read of the
+ * status for both. */
 int db_interaction_check(int64_t id, int64_t actor, interaction kind);
 /* Mark a cached rendering stale once the current write is durable: inside
  * a transaction the key is dropped at COMMIT (and forgotten on ROLLBACK),

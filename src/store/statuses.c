@@ -246,13 +246,11 @@ static int status_insert_tx(status *s, const store_tag_ref *tags, size_t ntags,
 	 * a reply to a post already gone) */
 	int rc;
 	if ((s->in_reply_to_id &&
-	     ((rc = db_status_check(s->in_reply_to_id, s->account_id)) < 0 ||
-	      (rc = db_interaction_check(s->in_reply_to_id, s->account_id,
-					 INTERACT_REPLY)) < 0)) ||
+	     (rc = db_interaction_check(s->in_reply_to_id, s->account_id,
+					INTERACT_REPLY)) < 0) ||
 	    (s->reblog_of_id &&
-	     ((rc = db_status_check(s->reblog_of_id, s->account_id)) < 0 ||
-	      (rc = db_interaction_check(s->reblog_of_id, s->account_id,
-					 INTERACT_REBLOG)) < 0)))
+	     (rc = db_interaction_check(s->reblog_of_id, s->account_id,
+					INTERACT_REBLOG)) < 0))
 		return rc;
 	arena tmp;
 	arena_init(&tmp);
