@@ -8,12 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool store_status_policy(int64_t status_id, interaction_policy *out)
+/* The policy st (bound, selecting can_reply, can_reblog) finds. */
+static bool policy_row(sqlite3_stmt *st, interaction_policy *out)
 {
-	sqlite3_stmt *st =
-		db_stmt("SELECT can_reply, can_reblog"
-			" FROM status_policies WHERE status_id = ?1");
-	sqlite3_bind_int64(st, 1, status_id);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
 	if (found) {
 		out->can_reply = (unsigned)sqlite3_column_int(st, 0);
@@ -21,6 +18,15 @@ bool store_status_policy(int64_t status_id, interaction_policy *out)
 	}
 	sqlite3_reset(st);
 	return found;
+}
+
+bool store_status_policy(int64_t status_id, interaction_policy *out)
+{
+	sqlite3_stmt *st =
+		db_stmt("SELECT can_reply, can_reblog"
+			" FROM status_policies WHERE status_id = ?1");
+	sqlite3_bind_int64(st, 1, status_id);
+	return policy_row(st, out);
 }
 
 int store_status_policy_put_tx(const status *s)
@@ -45,13 +51,7 @@ bool store_policy_default(int64_t account_id, visibility v,
 			" WHERE account_id = ?1 AND visibility = ?2");
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_int(st, 2, (int)v);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
-	if (found) {
-		out->can_reply = (unsigned)sqlite3_column_int(st, 0);
-		out->can_reblog = (unsigned)sqlite3_column_int(st, 1);
-	}
-	sqlite3_reset(st);
-	return found;
+	return policy_row(st, out);
 }
 
 int store_policy_default_set(int64_t account_id, visibility v,
