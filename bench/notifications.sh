@@ -140,7 +140,8 @@ COMMIT;
 SQL
 got=$(sqlite3 -readonly "$DB" "SELECT (SELECT count(*) FROM notifications
 	WHERE account_id = $READER_ID) || ' ' || (SELECT count(*) FROM
-	notification_groups WHERE account_id = $READER_ID)")
+	notifications WHERE account_id = $READER_ID
+	AND group_size IS NOT NULL)")
 read -r NNOTES NGROUPS <<<"$got"
 echo "   $NNOTES notifications in $NGROUPS groups ($(($(date +%s) - start)) s)"
 [ "$NNOTES" -ge $((NOTIFICATIONS * 9 / 10)) ] ||
@@ -157,8 +158,9 @@ TOKEN=$(chorus_token "$BASE" "$USER_NAME" "$USER_PASS")
 AUTH="Authorization: Bearer $TOKEN"
 
 # the 1 000th group's newest notification: 25 pages of 40 down
-DEEP_MAX=$(sqlite3 -readonly "$DB" "SELECT latest_id FROM notification_groups
-	WHERE account_id = $READER_ID ORDER BY latest_id DESC LIMIT 1 OFFSET 999")
+DEEP_MAX=$(sqlite3 -readonly "$DB" "SELECT id FROM notifications
+	WHERE account_id = $READER_ID AND group_size IS NOT NULL
+	ORDER BY id DESC LIMIT 1 OFFSET 999")
 ENDPOINTS="grouped|/api/v2/notifications?limit=40
 deep|/api/v2/notifications?limit=40&max_id=$DEEP_MAX
 v1|/api/v1/notifications?limit=40

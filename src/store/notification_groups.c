@@ -1,15 +1,17 @@
 /* notification_groups.c — notifications as groups (Mastodon 4.3's
- * grouped notifications). The groups are kept by triggers beside the
- * notifications (schema.c, migration 16), so reading a page of them is
- * the top of an index whatever the account received. */
+ * grouped notifications). Triggers keep each group on its newest
+ * notification, the head, with its size and oldest id (schema.c,
+ * migrations 16 and 23), and a partial index lists the heads, so
+ * reading a page of groups is the top of an index whatever the account
+ * received. */
 #include "store/db.h"
 #include "store/store.h"
 
 #include <string.h>
 
 #define GROUP_COLUMNS                                                          \
-	"g.group_key, g.type, g.status_id, g.latest_id,"                       \
-	" g.notifications_count, g.oldest_id, g.latest_at"
+	"g.group_key, g.type, coalesce(g.status_id, 0), g.id,"                 \
+	" g.group_size, g.group_oldest_id, g.created_at"
 
 static void group_from_row(arena *a, sqlite3_stmt *st, notification_group *g)
 {
@@ -37,12 +39,12 @@ size_t store_notification_groups_page(arena *a, int64_t account_id,
 {
 	static const char *const sql[2] = {
 		/* no LIMIT (?3): the loop skips types not asked for */
-		"SELECT " GROUP_COLUMNS " FROM notification_groups g"
-		" WHERE g.account_id = ?4 AND g.latest_id > ?1"
-		" AND g.latest_id < ?2 ORDER BY g.latest_id DESC",
-		"SELECT " GROUP_COLUMNS " FROM notification_groups g"
-		" WHERE g.account_id = ?4 AND g.latest_id > ?1"
-		" AND g.latest_id < ?2 ORDER BY g.latest_id ASC",
+		"SELECT " GROUP_COLUMNS " FROM notifications g"
+		" WHERE g.account_id = ?4 AND g.group_size IS NOT NULL"
+		" AND g.id > ?1 AND g.id < ?2 ORDER BY g.id DESC",
+		"SELECT " GROUP_COLUMNS " FROM notifications g"
+		" WHERE g.account_id = ?4 AND g.group_size IS NOT NULL"
+		" AND g.id > ?1 AND g.id < ?2 ORDER BY g.id ASC",
 	};
 	bool asc;
 	sqlite3_stmt *st = db_page_stmt(sql, p, &asc);
@@ -65,9 +67,9 @@ bool store_notification_group_get(arena *a, int64_t account_id, const char *key,
 				  notification_group *out)
 {
 	sqlite3_stmt *st =
-		db_stmt("SELECT " GROUP_COLUMNS " FROM notification_groups g"
-			" WHERE g.account_id = ?1"
-			" AND g.group_key = ?2");
+		db_stmt("SELECT " GROUP_COLUMNS " FROM notifications g"
+			" WHERE g.account_id = ?1 AND g.group_key = ?2"
+			" ORDER BY g.id DESC LIMIT 1");
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
@@ -116,8 +118,9 @@ int64_t store_notifications_unread(int64_t account_id, int64_t after_id,
 {
 	sqlite3_stmt *st =
 		groups ? db_stmt("SELECT count(*) FROM (SELECT 1"
-				 " FROM notification_groups WHERE"
-				 " account_id = ?1 AND latest_id > ?2"
+				 " FROM notifications WHERE"
+				 " account_id = ?1 AND id > ?2"
+				 " AND group_size IS NOT NULL"
 				 " LIMIT ?3) AS unread")
 		       : db_stmt("SELECT count(*) FROM (SELECT 1"
 				 " FROM notifications WHERE account_id = ?1"

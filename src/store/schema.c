@@ -1118,6 +1118,73 @@ static const char *const migrations[] = {
 	"      AND group_key = OLD.group_key) ELSE oldest_id END"
 	"    WHERE account_id = OLD.account_id AND group_key = OLD.group_key;"
 	"END;",
+
+	/* 23: a group lives on its newest notification (its head) instead
+	 * of in a table of its own. Migration 16's notification_groups put
+	 * a row and two index entries beside every favourite's and boost's
+	 * notification, and took them away on the undo: with the
+	 * notification's own four that was half again the pages each act
+	 * wrote, and 0.8x the acts per second (BENCHMARKS.md). Now the head
+	 * carries the group's size and oldest id (NULL on every other
+	 * member), one partial index lists the heads, and a post's open
+	 * group is found by a range over notifications_by_group: its keys,
+	 * type-status-hour, sort by the hour the group began (six digits
+	 * from 1981 to 2084; PostgreSQL must compare group_key bytewise,
+	 * COLLATE "C"). The triggers keep the head the group's newest
+	 * member, however a row comes or goes. */
+	"ALTER TABLE notifications ADD COLUMN group_size INTEGER;"
+	"ALTER TABLE notifications ADD COLUMN group_oldest_id INTEGER;"
+	"UPDATE notifications SET group_size = g.notifications_count,"
+	"  group_oldest_id = g.oldest_id FROM notification_groups g"
+	"  WHERE g.account_id = notifications.account_id"
+	"  AND g.group_key = notifications.group_key"
+	"  AND g.latest_id = notifications.id;"
+	"DROP TRIGGER notification_groups_add;"
+	"DROP TRIGGER notification_groups_remove;"
+	"DROP TRIGGER notification_groups_move;"
+	"DROP TABLE notification_groups;"
+	"CREATE INDEX notifications_heads ON notifications(account_id, id)"
+	"  WHERE group_size IS NOT NULL;"
+	/* the new row is the head unless it arrived late (an accepted
+	 * request keeps its id); the head before it is counted in */
+	"CREATE TRIGGER notification_heads_add AFTER INSERT ON notifications"
+	"  BEGIN"
+	"  UPDATE notifications SET (group_size, group_oldest_id) ="
+	"    (SELECT coalesce(max(p.group_size), 0) + 1,"
+	"    min(coalesce(max(p.group_oldest_id), NEW.id), NEW.id)"
+	"    FROM notifications p WHERE p.id = (SELECT max(id)"
+	"    FROM notifications WHERE account_id = NEW.account_id"
+	"    AND group_key = NEW.group_key AND id <> NEW.id))"
+	"    WHERE id = (SELECT max(id) FROM notifications"
+	"    WHERE account_id = NEW.account_id"
+	"    AND group_key = NEW.group_key);"
+	"  UPDATE notifications SET group_size = NULL, group_oldest_id = NULL"
+	"    WHERE id = (SELECT max(id) FROM notifications"
+	"    WHERE account_id = NEW.account_id AND group_key = NEW.group_key"
+	"    AND id < NEW.id) AND group_size IS NOT NULL;"
+	"END;"
+	/* the newest remaining member is (or stays) the head */
+	"CREATE TRIGGER notification_heads_remove AFTER DELETE ON"
+	"  notifications BEGIN"
+	"  UPDATE notifications SET"
+	"    group_size = coalesce(OLD.group_size, group_size) - 1,"
+	"    group_oldest_id = CASE WHEN OLD.group_size IS NOT NULL"
+	"      THEN OLD.group_oldest_id"
+	"      WHEN OLD.id = group_oldest_id THEN (SELECT min(id)"
+	"      FROM notifications WHERE account_id = OLD.account_id"
+	"      AND group_key = OLD.group_key)"
+	"      ELSE group_oldest_id END"
+	"    WHERE id = (SELECT max(id) FROM notifications"
+	"    WHERE account_id = OLD.account_id"
+	"    AND group_key = OLD.group_key);"
+	"END;"
+	/* only an edit's notification moves to a new id, and it is a group
+	 * of its own (store_notification_insert) */
+	"CREATE TRIGGER notification_heads_move AFTER UPDATE OF id ON"
+	"  notifications WHEN OLD.group_oldest_id = OLD.id BEGIN"
+	"  UPDATE notifications SET group_oldest_id = NEW.id"
+	"    WHERE id = NEW.id;"
+	"END;",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };

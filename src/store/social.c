@@ -6,6 +6,7 @@
 #include "store/db.h"
 #include "store/store.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char sql_follows[] =
@@ -290,18 +291,23 @@ int store_notification_insert(notification *n)
 	 * polling with min_id never finds one committed behind its page). */
 	/* Favourites and boosts of one post, and follows, join the group
 	 * of their kind begun in the last twelve hours (Mastodon's span),
-	 * found in the same statement; anything else is a group alone. */
+	 * found in the same statement: the newest key with the prefix
+	 * type-status- (?7), whose hour it ends with. Anything else is a
+	 * group alone. The triggers keep the group on its newest row
+	 * (schema.c, migration 23). */
 	sqlite3_stmt *st = db_stmt(
 		"INSERT INTO notifications (id, account_id, type,"
 		" from_account_id, status_id, created_at, group_key)"
 		" SELECT nid, ?2, ?3, ?4, ?5, ?6,"
 		" CASE WHEN ?3 IN ('favourite', 'reblog', 'follow') THEN"
-		" coalesce((SELECT g.group_key FROM notification_groups g"
-		" WHERE g.account_id = ?2 AND g.type = ?3"
-		" AND g.status_id = coalesce(?5, 0)"
-		" AND g.bucket > ?6 / 3600000 - 12"
-		" ORDER BY g.bucket DESC LIMIT 1),"
-		" ?3 || coalesce('-' || ?5, '') || '-' || (?6 / 3600000))"
+		" coalesce((SELECT k FROM (SELECT n.group_key AS k"
+		" FROM notifications n WHERE n.account_id = ?2"
+		" AND n.group_key > ?7 || '-'"
+		" AND n.group_key < ?7 || '.'"
+		" ORDER BY n.group_key DESC LIMIT 1) AS newest"
+		" WHERE CAST(substr(k, length(?7) + 2) AS INTEGER)"
+		" > ?6 / 3600000 - 12),"
+		" ?7 || '-' || (?6 / 3600000))"
 		" ELSE 'ungrouped-' || nid END"
 		" FROM (SELECT max(?1, coalesce((SELECT id FROM notifications"
 		" ORDER BY id DESC LIMIT 1), 0) + 1) AS nid) AS next_id"
@@ -316,6 +322,13 @@ int store_notification_insert(notification *n)
 	if (n->status_id)
 		sqlite3_bind_int64(st, 5, n->status_id);
 	sqlite3_bind_int64(st, 6, n->created_at);
+	char prefix[64];
+	if (n->status_id)
+		snprintf(prefix, sizeof prefix, "%s-%lld", n->type,
+			 (long long)n->status_id);
+	else
+		snprintf(prefix, sizeof prefix, "%s", n->type);
+	sqlite3_bind_text(st, 7, prefix, -1, SQLITE_STATIC);
 	store_read_end(); /* a write starts from a fresh snapshot */
 	int rc = sqlite3_step(st);
 	bool written = rc == SQLITE_ROW;
