@@ -137,18 +137,12 @@ void notification_requests_show(http_req *r)
 	http_reply_json(r, 200, j);
 }
 
-static int request_decide(int64_t account_id, int64_t id, bool accept)
-{
-	return accept ? store_notification_request_accept(account_id, id)
-		      : store_notification_request_dismiss(account_id, id);
-}
-
 static void decide_one(http_req *r, bool accept)
 {
 	int64_t id;
 	if (!api_path_id(r, 0, &id))
 		return;
-	int rc = request_decide(api_viewer(r), id, accept);
+	int rc = notification_request_decide(api_viewer(r), id, accept);
 	if (rc < 0)
 		http_reply_error(r, 500, "Internal server error");
 	else if (rc > 0)
@@ -188,7 +182,8 @@ static void decide_many(http_req *r, bool accept)
 			return;
 		}
 	for (size_t i = 0; i < n; i++)
-		if (request_decide(api_viewer(r), parsed[i], accept) < 0) {
+		if (notification_request_decide(api_viewer(r), parsed[i],
+						accept) < 0) {
 			http_reply_error(r, 500, "Internal server error");
 			return;
 		}

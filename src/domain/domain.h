@@ -169,6 +169,8 @@ typedef enum event_kind {
 	EVENT_SESSIONS_ENDED,  /* tokens were deleted (revoked, a new
 				* password, an account gone) */
 	EVENT_FILTERS_CHANGED, /* account_id's filters changed */
+	EVENT_NOTIFICATIONS_MERGED, /* account_id accepted a request: the
+				     * held notifications joined the list */
 } event_kind;
 typedef struct event {
 	event_kind kind;
@@ -634,6 +636,12 @@ const char *filter_haystack(arena *a, const filter_matcher *m,
  * patterns found. */
 size_t filter_matcher_scan(const filter_matcher *m, const char *hay, size_t len,
 			   bool *hit);
+
+/* Accept (or, !accept, dismiss) the account's notification request id:
+ * 0, 1 when it has no such request, -1 on failure. An accepted
+ * request's notifications join the list in one transaction, and the
+ * account's streams are told after it (notifications_merged). */
+int notification_request_decide(int64_t account_id, int64_t id, bool accept);
 
 /* Record a notification unless recipient == actor, or the recipient
  * would not be shown it (visibility_account_listed). */

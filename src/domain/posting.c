@@ -227,6 +227,17 @@ void notify(int64_t recipient, const char *type, int64_t from,
 		notice_publish(&x);
 }
 
+int notification_request_decide(int64_t account_id, int64_t id, bool accept)
+{
+	if (!accept)
+		return store_notification_request_dismiss(account_id, id);
+	int rc = store_notification_request_accept(account_id, id);
+	if (rc == 0) /* Mastodon tells it when its merge job is done */
+		events_publish(&(event){.kind = EVENT_NOTIFICATIONS_MERGED,
+					.account_id = account_id});
+	return rc;
+}
+
 dom_err status_post(arena *a, const principal *author, const post_request *r,
 		    int64_t *id, const char **msg)
 {

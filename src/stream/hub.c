@@ -1249,6 +1249,19 @@ static void on_filters_changed(uint64_t seq, arena *a, const event *ev)
 	delivery_end(&d);
 }
 
+/* The account accepted a notification request: its clients reload
+ * their notifications (Mastodon's payload is "1"). */
+static void on_notifications_merged(uint64_t seq, arena *a, const event *ev)
+{
+	delivery d = {.seq = seq,
+		      .event = "notifications_merged",
+		      .payload = "1",
+		      .a = a};
+	deliver_account(&d, STREAM_USER, ev->account_id, NULL);
+	deliver_account(&d, STREAM_USER_NOTIFICATION, ev->account_id, NULL);
+	delivery_end(&d);
+}
+
 static void handle_event(const event *ev)
 {
 	/* every event looks at the token revision first (one point read):
@@ -1267,6 +1280,9 @@ static void handle_event(const event *ev)
 	case EVENT_STATUS_DELETED: on_delete(&a, seq, ev); break;
 	case EVENT_NOTIFICATION: on_notification(&a, seq, ev); break;
 	case EVENT_FILTERS_CHANGED: on_filters_changed(seq, &a, ev); break;
+	case EVENT_NOTIFICATIONS_MERGED:
+		on_notifications_merged(seq, &a, ev);
+		break;
 	case EVENT_SESSIONS_ENDED: break; /* above */
 	}
 	store_read_end();

@@ -175,3 +175,33 @@ def test_request_bad_input(make_user, http):
     assert len(requests_of(http, other)) == 1
     assert_error(http.get("/api/v1/notifications?account_id=nope", token=me.token), 404)
     assert_error(http.get("/api/v1/notifications/requests"), 401)
+
+
+def test_accepting_a_request_is_streamed_as_notifications_merged(make_user, http, server):
+    """Mastodon tells the user streams when accepted notifications have
+    joined the list, so clients reload them; a dismissal merges nothing."""
+    import test_streaming as ws
+    me, stranger = make_user("merger"), make_user("mergestranger")
+    stranger.api.status_post(f"@{me.name} hello", visibility="direct")
+    settle()
+    (req,) = requests_of(http, me)
+    user = ws.ws_connect(server, "?stream=user", token=me.token)
+    notes = ws.ws_connect(server, "?stream=user:notification", token=me.token)
+    merged = lambda e: e.get("event") == "notifications_merged"
+    try:
+        time.sleep(0.2)
+        other = make_user("mergeother")
+        other.api.status_post(f"@{me.name} hi too", visibility="direct")
+        settle()
+        (second,) = [r for r in requests_of(http, me) if r["id"] != req["id"]]
+        assert_json(http.post(f"/api/v1/notifications/requests/{second['id']}/dismiss",
+                              token=me.token))
+        assert ws.next_event(user, merged, timeout=0.5) is None
+        assert_json(http.post(f"/api/v1/notifications/requests/{req['id']}/accept",
+                              token=me.token))
+        for sock, name in ((user, "user"), (notes, "user:notification")):
+            ev = ws.next_event(sock, merged)
+            assert ev == {"stream": [name], "event": "notifications_merged", "payload": "1"}
+    finally:
+        user.close()
+        notes.close()
