@@ -206,9 +206,13 @@ typedef enum read_context {
  * viewer blocks its author (or the boosted post's), or mutes them
  * (except on the muted one's profile; in notifications only a mute that
  * silences them), or blocks their domain, or a hide filter of viewer's
- * for ctx matches it (visibility_filtered). */
+ * for ctx matches it (visibility_filtered); in READ_THREAD, not when it
+ * is (or answers) a reply the thread's author hid. */
 bool visibility_listed(arena *a, int64_t viewer, const status *s,
 		       read_context ctx);
+/* The same in a thread's list of hidden replies: READ_THREAD without
+ * the thread's rule that leaves hidden replies out. */
+bool visibility_hidden_reply_listed(arena *a, int64_t viewer, const status *s);
 /* The same for an account in a list read in ctx (favourited_by, the
  * sender of a notification). */
 bool visibility_account_listed(arena *a, int64_t viewer, int64_t account_id,

@@ -264,8 +264,7 @@ static bool hidden_load(arena *a, void *ctx, int64_t id, status *d)
 {
 	hidden_page *h = ctx;
 	return status_load_visible(a, h->viewer, id, d) &&
-	       visibility_account_listed(a, h->viewer, d->account_id,
-					 READ_THREAD);
+	       visibility_hidden_reply_listed(a, h->viewer, d);
 }
 
 void timeline_hidden_replies_page(arena *a, int64_t viewer, const status *s,

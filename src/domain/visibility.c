@@ -628,11 +628,11 @@ static bool under_hidden_reply(int64_t viewer, const status *s)
 	return under;
 }
 
-bool visibility_listed(arena *a, int64_t viewer, const status *s,
-		       read_context ctx)
+/* visibility_listed without the thread's hidden replies: what the
+ * reader's own rules (blocks, mutes, domains, hide filters) leave. */
+static bool listed_by_reader(arena *a, int64_t viewer, const status *s,
+			     read_context ctx)
 {
-	if (ctx == READ_THREAD && under_hidden_reply(viewer, s))
-		return false;
 	if (!viewer)
 		return true;
 	/* a boost on someone's profile is theirs; what it boosts is not */
@@ -645,6 +645,19 @@ bool visibility_listed(arena *a, int64_t viewer, const status *s,
 			return false;
 	}
 	return !filter_hides(a, viewer, s, ctx);
+}
+
+bool visibility_listed(arena *a, int64_t viewer, const status *s,
+		       read_context ctx)
+{
+	if (ctx == READ_THREAD && under_hidden_reply(viewer, s))
+		return false;
+	return listed_by_reader(a, viewer, s, ctx);
+}
+
+bool visibility_hidden_reply_listed(arena *a, int64_t viewer, const status *s)
+{
+	return listed_by_reader(a, viewer, s, READ_THREAD);
 }
 
 enum { NEW_ACCOUNT_MS = 30LL * 86400 * 1000 }; /* Mastodon's "new" */

@@ -228,6 +228,12 @@ def test_hidden_replies_page_newest_first_with_link(http, make_user):
     reader.api.account_block(rude.id)
     theirs = [i for i in newest if i in {r["id"] for r in replies[1::2]}]
     assert ids(assert_json(http.get(f"{base}?limit=3", token=reader.token))) == theirs[:3]
+    # and so do their hide filters for threads
+    filterer = make_user("rcpgfilter")
+    assert_json(http.post("/api/v2/filters", token=filterer.token, json={
+        "title": "not this", "context": ["thread"], "filter_action": "hide",
+        "keywords_attributes": [{"keyword": "answer 42"}]}))
+    assert ids(assert_json(http.get(f"{base}?limit=3", token=filterer.token))) == newest[1:4]
 
 
 def test_only_the_thread_author_may_hide(http, thread):
