@@ -48,8 +48,10 @@ static read_context feed_context(store_feed kind)
 /* Fill out with up to p->limit statuses: batches of ids from fetch
  * (walking from p's cursor), each kept when load loads it into s. Some
  * are left out (hidden from the viewer), so it fetches again, in at most
- * TIMELINE_MAX_BATCHES batches; oldest-first when paging up (min_id),
- * then turned newest-first. ids holds p->limit. */
+ * TIMELINE_MAX_BATCHES batches, each sized for what is missing at the
+ * rate kept so far (a reader who hides one status in five needs a few
+ * more ids, not a second page of them); oldest-first when paging up
+ * (min_id), then turned newest-first. ids holds p->limit. */
 typedef size_t (*page_fetch)(void *ctx, const page *cur, int64_t *ids);
 typedef bool (*page_load)(arena *a, void *ctx, int64_t id, status *s);
 static void page_fill(arena *a, const page *p, int64_t *ids, page_fetch fetch,
@@ -57,8 +59,10 @@ static void page_fill(arena *a, const page *p, int64_t *ids, page_fetch fetch,
 {
 	page cur = *p;
 	bool asc = p->min_id > 0;
+	size_t fetched = 0;
 	for (int batch = 0; batch < TIMELINE_MAX_BATCHES; batch++) {
 		size_t n = fetch(ctx, &cur, ids);
+		fetched += n;
 		/* walk away from the cursor: oldest-first when paging up */
 		for (size_t k = 0; k < n && out->count < (size_t)p->limit;
 		     k++) {
@@ -68,6 +72,10 @@ static void page_fill(arena *a, const page *p, int64_t *ids, page_fetch fetch,
 		}
 		if (n < (size_t)cur.limit || out->count == (size_t)p->limit)
 			break;
+		size_t missing = (size_t)p->limit - out->count;
+		size_t want = missing +
+			      missing * fetched / (out->count ? out->count : 1);
+		cur.limit = want < (size_t)p->limit ? (int)want : p->limit;
 		if (asc)
 			cur.min_id = ids[0];
 		else
