@@ -53,7 +53,7 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Why a failed step or open failed, as one phrase (disk full, read-only). */
+/* Why an open failed, as one phrase. */
 static const char *why(sqlite3 *conn, int rc)
 {
 	if ((rc & 0xff) == SQLITE_FULL)
@@ -131,13 +131,15 @@ static int copy_steps(sqlite3 *src, sqlite3 *dst, const char *tmp,
 	} while (rc == SQLITE_OK);
 	sqlite3_backup_finish(b);
 	if (rc != SQLITE_DONE) {
-		/* the error is the destination's (full, read-only) or the
-		 * source's (a read failed) */
+		/* the error is the destination's (full, read-only, too large)
+		 * or the source's (a read failed): the OS's word when there
+		 * is one, more telling than "disk I/O error" */
+		int sys = sqlite3_system_errno(dst);
 		log_error("cannot write %s: %s", tmp,
-			  (rc & 0xff) == SQLITE_FULL ? "disk full"
-			  : sqlite3_errcode(dst) != SQLITE_OK
-				  ? sqlite3_errmsg(dst)
-				  : sqlite3_errstr(rc));
+			  (rc & 0xff) == SQLITE_FULL || sys == ENOSPC
+				  ? "disk full"
+			  : sys ? strerror(sys)
+				: sqlite3_errstr(rc));
 		return -1;
 	}
 	return 0;

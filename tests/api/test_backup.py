@@ -4,7 +4,9 @@ server serves and writes it; and the databases chorus refuses to start on
 
 import os
 import re
+import resource
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -168,6 +170,31 @@ def test_backup_into_unwritable_directory_fails_cleanly(tmp_path):
     assert "cannot write" in res.stderr, res.stderr
     assert len(res.stderr.strip().splitlines()) == 1, res.stderr
     assert not os.path.exists(target)
+
+
+def test_backup_failing_mid_copy_leaves_no_file(tmp_path):
+    """A write that fails halfway (here a file-size limit, as a full disk
+    would) leaves neither FILE nor FILE.tmp, and says so on one line."""
+    data = init_data(tmp_path / "data")
+    target = tmp_path / "out.db"
+
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG, not death
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+    res = subprocess.run([chorus_bin(), "backup", str(target), "--data", str(data)],
+                         capture_output=True, text=True, timeout=60,
+                         stdin=subprocess.DEVNULL, preexec_fn=small_files)
+    assert res.returncode == 1, res.stderr
+    assert "cannot write" in res.stderr, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert not target.exists() and not os.path.exists(f"{target}.tmp")
+    # the database itself is whole
+    con = sqlite3.connect(data / "chorus.db")
+    try:
+        assert con.execute("PRAGMA quick_check").fetchone() == ("ok",)
+    finally:
+        con.close()
 
 
 def test_backup_without_a_database_creates_none(tmp_path):
