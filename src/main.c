@@ -1,4 +1,4 @@
-/* main.c — the chorus command: serve, init, user, demo, config. */
+/* main.c — the chorus command: serve, init, user, demo, backup, config. */
 #include "api/api.h"
 #include "core/cache.h"
 #include "core/config.h"
@@ -36,6 +36,8 @@ static void usage(FILE *out)
 	      "  user revoke NAME [--token ID]   revoke all its sessions, or "
 	      "one\n"
 	      "  user delete NAME   (with the server stopped)\n"
+	      "  backup FILE [--force] copy the database, while it serves, to "
+	      "FILE\n"
 	      "  config                print the effective configuration\n"
 	      "  bench-data [ACCOUNTS [STATUSES]]  fill the database with the\n"
 	      "                        benchmark data set (default 1000 "
@@ -56,6 +58,7 @@ typedef struct cli {
 	const char *email, *password, *role, *token;
 	const char *args[4];
 	int nargs;
+	bool force;
 } cli;
 
 static int parse_cli(int argc, char **argv, cli *c)
@@ -101,6 +104,8 @@ static int parse_cli(int argc, char **argv, cli *c)
 		} else if (!strcmp(a, "--token") && v) {
 			c->token = v;
 			i++;
+		} else if (!strcmp(a, "--force")) {
+			c->force = true;
 		} else if (a[0] == '-' && a[1] == '-') {
 			fprintf(stderr, "chorus: unknown option %s\n", a);
 			return -1;
@@ -481,6 +486,30 @@ static int cmd_user(const cli *c)
 	return 2;
 }
 
+/* A copy of the database taken while a server may be writing it; the
+ * database is neither created nor migrated (a backup comes before an
+ * upgrade, not after it). */
+static int cmd_backup(const cli *c)
+{
+	if (c->nargs != 1) {
+		fputs("usage: chorus backup FILE [--force]\n", stderr);
+		return 2;
+	}
+	store_backup_report r;
+	if (store_backup(cfg.data_dir, c->args[0], c->force, &r) < 0)
+		return 1;
+	printf("backed up %s/chorus.db to %s: %lld bytes, schema %d, "
+	       "%lld accounts, %lld statuses (quick_check ok; %d steps, "
+	       "longest %.1f ms, snapshot held %.0f ms)\n",
+	       cfg.data_dir, c->args[0], (long long)r.bytes, r.schema,
+	       (long long)r.accounts, (long long)r.statuses, r.steps,
+	       r.longest_step_ms, r.snapshot_ms);
+	printf("media files are not in the database: copy %s/media too "
+	       "(rsync -a %s/media/ DEST/media/)\n",
+	       cfg.data_dir, cfg.data_dir);
+	return 0;
+}
+
 int demo_seed(void);
 /* bench_data.c: fill the database with the benchmark data set. */
 int bench_data_run(int accounts, int statuses, unsigned seed);
@@ -510,6 +539,8 @@ int main(int argc, char **argv)
 		config_print();
 		return 0;
 	}
+	if (!strcmp(cmd, "backup"))
+		return cmd_backup(&c);
 	store_set_visibility_rule(visibility_can_see);
 	store_set_interaction_rule(visibility_may_interact);
 	if (store_open(cfg.data_dir) < 0)

@@ -14,6 +14,12 @@
  * search indexes and the triggers that feed them need it. 0 or -1. */
 int db_search_register(sqlite3 *conn);
 
+/* The schema version of the database conn opened at path, read in the
+ * connection's transaction if one is open; or -1 after logging why chorus
+ * cannot use it: not a database, unreadable, or a schema newer than this
+ * binary's migrations (schema.c). */
+int db_schema_usable(sqlite3 *conn, const char *path);
+
 /* Set the database file every thread's connection opens (store_open). */
 void db_set_path(const char *path);
 

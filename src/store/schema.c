@@ -1202,14 +1202,38 @@ static int current_version(sqlite3 *db)
 	return v;
 }
 
-static int migrate(sqlite3 *db)
+int db_schema_usable(sqlite3 *conn, const char *path)
 {
-	int v = current_version(db);
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(conn, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	int v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	if ((rc & 0xff) == SQLITE_NOTADB) {
+		log_error("%s is not a SQLite database", path);
+		return -1;
+	}
+	if (v < 0) {
+		log_error("cannot read %s: %s", path, sqlite3_errstr(rc));
+		return -1;
+	}
+	/* an older chorus would run its code over tables it does not know
+	 * (or that changed meaning): refuse before anything starts */
 	if (v > SCHEMA_VERSION) {
-		log_error("database schema %d is newer than this chorus (%d)",
+		log_error("database schema %d is newer than this chorus (%d): "
+			  "upgrade chorus",
 			  v, SCHEMA_VERSION);
 		return -1;
 	}
+	return v;
+}
+
+static int migrate(sqlite3 *db, const char *path)
+{
+	int v = db_schema_usable(db, path);
+	if (v < 0)
+		return -1;
 	for (; v < SCHEMA_VERSION; v++) {
 		char *err = NULL;
 		char pragma[64];
@@ -1245,8 +1269,18 @@ int store_open(const char *data_dir)
 	}
 	char path[4096];
 	snprintf(path, sizeof path, "%s/chorus.db", data_dir);
+	/* db_conn aborts when it cannot open (every later open is expected
+	 * to succeed): find out here, with a message, if this one cannot */
+	sqlite3 *probe = NULL;
+	int rc = sqlite3_open_v2(
+		path, &probe, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	sqlite3_close(probe);
+	if (rc != SQLITE_OK) {
+		log_error("cannot open %s: %s", path, sqlite3_errstr(rc));
+		return -1;
+	}
 	db_set_path(path);
-	return migrate(db_conn());
+	return migrate(db_conn(), path);
 }
 
 int store_limit_set(const char *name, int64_t value)

@@ -38,6 +38,26 @@ int store_schema_version(void);
  * store_open with the configured values. 0 or -1. */
 int store_limit_set(const char *name, int64_t value);
 
+/* backup.c — a copy of the database taken while a server serves it. */
+typedef struct store_backup_report {
+	int64_t bytes;		    /* size of the copy */
+	int schema;		    /* its PRAGMA user_version */
+	int64_t accounts, statuses; /* rows in the copy */
+	int steps;		    /* backup steps the copy took */
+	double longest_step_ms;	    /* the longest of them */
+	double snapshot_ms;	    /* how long the source snapshot was held */
+} store_backup_report;
+/* Copy data_dir/chorus.db to file as it is at one moment, while other
+ * processes keep reading and writing it. The copy is written to
+ * "file.tmp", checked (PRAGMA quick_check), synced and only then renamed
+ * to file, so file is never a partial copy. An existing file is refused
+ * unless force. Opens the database without creating or migrating it
+ * (refusing a newer schema, as store_open does); needs no store_open.
+ * Media files are not in the database. 0 with *out filled, or -1 after
+ * logging one line saying why. */
+int store_backup(const char *data_dir, const char *file, bool force,
+		 store_backup_report *out);
+
 /* The visibility rule (domain's visibility_can_see, which reads only a
  * status's id, author and visibility): writes acting as an account on a
  * status re-check it inside their transaction. None set: existence only. */
