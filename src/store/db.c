@@ -55,6 +55,7 @@ static _Thread_local thread_db *tdb;
 enum {
 	CKPT_PAGES = 1000,	   /* SQLite's own autocheckpoint default */
 	CKPT_RESTART_PAGES = 2000, /* 8 MB of 4 KiB pages */
+	CKPT_RESTART_WAIT_MS = 50, /* writers wait on a RESTART this long */
 };
 
 static struct {
@@ -89,6 +90,8 @@ void db_set_path(const char *path)
  * steps up to 100 ms, so a writer often sleeps long after the lock came
  * free; the write lock is held for well under a millisecond, so poll it
  * finely (50 µs doubling to 1 ms) for up to DB_BUSY_TIMEOUT_MS. */
+static _Thread_local long busy_limit_ms = DB_BUSY_TIMEOUT_MS;
+
 static int db_busy_wait(void *ctx, int count)
 {
 	enum { FIRST_US = 50, MAX_US = 1000 };
@@ -96,7 +99,7 @@ static int db_busy_wait(void *ctx, int count)
 	(void)ctx;
 	if (count == 0)
 		waited_us = 0;
-	if (waited_us >= (long)DB_BUSY_TIMEOUT_MS * 1000)
+	if (waited_us >= busy_limit_ms * 1000)
 		return 0;
 	long us = count < 5 ? FIRST_US << count : MAX_US;
 	if (us > MAX_US)
@@ -148,6 +151,12 @@ static int db_open_conn(sqlite3 **out)
 static void *ckpt_main(void *arg)
 {
 	sqlite3 *conn = arg;
+	/* A RESTART checkpoint holds the write lock while it waits for the
+	 * readers still on old frames: with the writers' ten seconds it
+	 * could stall every write behind one long read (a backup, a 7 MB
+	 * thread). It waits this long at most, and tries again at a later
+	 * commit; the WAL grows a little meanwhile. */
+	busy_limit_ms = CKPT_RESTART_WAIT_MS;
 	pthread_mutex_lock(&ckpt.lock);
 	while (!ckpt.stop) {
 		if (ckpt.pages < CKPT_PAGES) {
