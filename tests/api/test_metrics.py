@@ -8,6 +8,7 @@ import time
 
 import pytest
 import requests
+import websocket
 
 from conftest import ChorusServer, chorus_bin
 
@@ -188,6 +189,42 @@ def test_unknown_paths_share_one_label(base_url):
     assert requests_total(families, "unmatched", status="404") >= 3
 
 
+def stream_clients(families):
+    return {l["kind"]: v for _, l, v in families["chorus_stream_clients"]["samples"]}
+
+
+def wait_for_streams(http, base_url, want):
+    deadline = time.monotonic() + 5
+    while True:
+        got = stream_clients(scrape(http, base_url))
+        if got == want or time.monotonic() > deadline:
+            return got
+        time.sleep(0.05)
+
+
+def test_stream_clients_are_counted_by_kind(base_url):
+    with requests.Session() as http:
+        before = stream_clients(scrape(http, base_url))
+        ws = websocket.create_connection(
+            base_url.replace("http://", "ws://") + "/api/v1/streaming?stream=public",
+            timeout=5)
+        try:
+            with requests.get(base_url + "/api/v1/streaming/public", stream=True,
+                              timeout=5) as sse:
+                assert sse.status_code == 200
+                want = {"websocket": before["websocket"] + 1, "sse": before["sse"] + 1}
+                assert wait_for_streams(http, base_url, want) == want
+            # the SSE client's leaving is seen at the hub's next write
+            # to it (a heartbeat); the WebSocket's close frame at once
+            ws.close()
+            deadline = time.monotonic() + 5
+            while stream_clients(scrape(http, base_url))["websocket"] != before["websocket"]:
+                assert time.monotonic() < deadline, "closed WebSocket still counted"
+                time.sleep(0.05)
+        finally:
+            ws.close()
+
+
 # ---- servers of their own --------------------------------------------------
 
 @pytest.fixture
@@ -231,6 +268,10 @@ def test_json_log_lines_are_all_json(own_server):
     requests.get(srv.url + "/nothing/here/at-all", timeout=10)
     # a path with a quote, a newline and a byte that is not UTF-8
     requests.get(srv.url + "/x/%22%0a%ff/y", timeout=10)
+    # an upgraded request is logged when it is handed to the stream
+    ws = websocket.create_connection(
+        srv.url.replace("http://", "ws://") + "/api/v1/streaming?stream=public", timeout=5)
+    ws.close()
     time.sleep(0.3)
     assert srv.stop() == 0
     lines = srv.log_path.read_bytes().decode("utf-8").splitlines()
@@ -248,3 +289,6 @@ def test_json_log_lines_are_all_json(own_server):
     odd = [e for e in access if e["path"].startswith("/x/")]
     assert odd and odd[0]["path"] == '/x/"\n\ufffd/y'
     assert odd[0]["status"] == 400
+    upgraded = [e for e in access if e["path"] == "/api/v1/streaming"]
+    assert upgraded and upgraded[0]["status"] == 101
+    assert upgraded[0]["client"] == "127.0.0.1"
