@@ -120,6 +120,7 @@ static int parse_cli(int argc, char **argv, cli *c)
 		      stderr);
 		return -1;
 	}
+	log_set_json(!strcmp(cfg.log_format, "json"));
 	return 0;
 }
 
@@ -268,6 +269,7 @@ static int cmd_serve(void)
 		store_checkpointer_stop();
 		return 1;
 	}
+	ops_mark_start();
 	log_info("chorus listening on %s (data in %s, %d threads)",
 		 cfg.base_url, cfg.data_dir, cfg.threads);
 	int sig;

@@ -225,5 +225,10 @@ void streaming_health(http_req *r);
 void streaming_socket(http_req *r);
 void streaming_events(http_req *r);
 void default_image(http_req *r);
+/* ops.c: /health, /metrics (docs/monitoring.md) */
+void ops_health(http_req *r);
+void ops_metrics(http_req *r);
+/* Record when serving began (the uptime /metrics reports). */
+void ops_mark_start(void);
 
 #endif

@@ -308,6 +308,10 @@ const http_route api_routes[] = {
 	  NULL),
 	R("GET", "/headers/original/missing.png", default_image, API_PUBLIC,
 	  NULL),
+
+	/* operators: load balancers and Prometheus (docs/monitoring.md) */
+	R("GET", "/health", ops_health, API_PUBLIC, NULL),
+	R("GET", "/metrics", ops_metrics, API_PUBLIC, NULL),
 };
 
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

@@ -14,6 +14,13 @@ typedef struct cache_slot {
 	size_t len;
 } cache_slot;
 
+/* Lookups counted per stripe, under the stripe's lock, each stripe on a
+ * cache line of its own: counting adds no contention to a lookup. */
+typedef struct cache_counts {
+	_Alignas(64) _Atomic uint64_t hits;
+	_Atomic uint64_t misses;
+} cache_counts;
+
 struct cache {
 	size_t mask;
 	cache_slot *slots;
@@ -21,6 +28,7 @@ struct cache {
 	_Atomic size_t used; /* bytes of data held now */
 	_Atomic size_t hand; /* next slot the eviction sweep empties */
 	pthread_mutex_t locks[CACHE_STRIPES];
+	cache_counts counts[CACHE_STRIPES];
 };
 
 cache *cache_statuses, *cache_accounts, *cache_relations, *cache_folds;
@@ -35,9 +43,12 @@ static cache *cache_create(size_t slots, size_t budget)
 	size_t n = 1;
 	while (n < slots)
 		n <<= 1;
-	cache *c = calloc(1, sizeof *c);
+	/* aligned: each stripe's counters keep a cache line of their own */
+	size_t size = (sizeof(cache) + 63) / 64 * 64;
+	cache *c = aligned_alloc(64, size);
 	if (!c)
 		return NULL;
+	memset(c, 0, size);
 	c->slots = calloc(n, sizeof *c->slots);
 	if (!c->slots) {
 		free(c);
@@ -108,6 +119,27 @@ static pthread_mutex_t *lock_of(cache *c, size_t slot)
 	return &c->locks[slot % CACHE_STRIPES];
 }
 
+/* Count a lookup of slot; called with its stripe's lock held. */
+static void count_lookup(cache *c, size_t slot, bool hit)
+{
+	cache_counts *k = &c->counts[slot % CACHE_STRIPES];
+	atomic_fetch_add_explicit(hit ? &k->hits : &k->misses, 1,
+				  memory_order_relaxed);
+}
+
+void cache_stats(cache *c, uint64_t *hits, uint64_t *misses)
+{
+	*hits = *misses = 0;
+	if (!c)
+		return;
+	for (int i = 0; i < CACHE_STRIPES; i++) {
+		*hits += atomic_load_explicit(&c->counts[i].hits,
+					      memory_order_relaxed);
+		*misses += atomic_load_explicit(&c->counts[i].misses,
+						memory_order_relaxed);
+	}
+}
+
 const char *cache_get(cache *c, int64_t key, arena *a, size_t *len)
 {
 	if (!c)
@@ -121,6 +153,7 @@ const char *cache_get(cache *c, int64_t key, arena *a, size_t *len)
 		out = arena_strndup(a, s->data, s->len);
 		*len = s->len;
 	}
+	count_lookup(c, i, out != NULL);
 	pthread_mutex_unlock(m);
 	return out;
 }
@@ -159,6 +192,7 @@ bool cache_append(cache *c, int64_t key, buf *b)
 		buf_append(b, s->data, s->len);
 		hit = true;
 	}
+	count_lookup(c, i, hit);
 	pthread_mutex_unlock(m);
 	return hit;
 }

@@ -65,6 +65,9 @@ void cache_put(cache *c, int64_t key, const char *data, size_t len);
 void cache_invalidate(cache *c, int64_t key);
 /* Drop everything (rare, wide changes). */
 void cache_clear(cache *c);
+/* Lookups (cache_get, cache_append) that found their key, and those that
+ * did not, since cache_init; both 0 for a disabled cache. */
+void cache_stats(cache *c, uint64_t *hits, uint64_t *misses);
 /* Bytes of data c holds now (0 for a disabled cache). */
 size_t cache_bytes(cache *c);
 

@@ -1,5 +1,7 @@
 #include "core/config.h"
 
+#include "core/metrics.h"
+
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,17 +12,43 @@ config cfg;
 
 typedef enum { CFG_INT, CFG_LONG, CFG_BOOL, CFG_STR } cfg_type;
 
+/* A value's check beyond its type: 0, or -1 with why in err. */
+typedef int (*cfg_check)(const char *value, char *err, size_t errlen);
+
 typedef struct cfg_key {
 	const char *section, *name;
 	cfg_type type;
 	size_t offset;
 	const char *def;
+	cfg_check check; /* NULL: the type says it all */
 } cfg_key;
 
 #define KEY(sec, name, type, field, def)                                       \
 	{                                                                      \
-		sec, name, type, offsetof(config, field), def                  \
+		sec, name, type, offsetof(config, field), def, NULL            \
 	}
+#define KEY_CHECKED(sec, name, type, field, def, check)                        \
+	{                                                                      \
+		sec, name, type, offsetof(config, field), def, check           \
+	}
+
+/* [metrics] allow: a list of networks metrics_allow_parse accepts. */
+static int check_networks(const char *value, char *err, size_t errlen)
+{
+	metrics_net nets[METRICS_ALLOW_MAX];
+	return metrics_allow_parse(value, nets, METRICS_ALLOW_MAX, err,
+				   errlen) < 0
+		       ? -1
+		       : 0;
+}
+
+static int check_log_format(const char *value, char *err, size_t errlen)
+{
+	if (!strcmp(value, "text") || !strcmp(value, "json"))
+		return 0;
+	snprintf(err, errlen, "must be text or json");
+	return -1;
+}
 
 /* The one table of defaults; docs/configuration.md documents each row. */
 static const cfg_key cfg_keys[] = {
@@ -123,6 +151,10 @@ static const cfg_key cfg_keys[] = {
 	KEY("security", "password_threads", CFG_INT, password_threads, "0"),
 	KEY("security", "password_queue", CFG_INT, password_queue, "32"),
 	KEY("security", "password_nice", CFG_INT, password_nice, "10"),
+	KEY_CHECKED("metrics", "allow", CFG_STR, metrics_allow,
+		    "127.0.0.1/32, ::1/128", check_networks),
+	KEY_CHECKED("log", "format", CFG_STR, log_format, "text",
+		    check_log_format),
 };
 
 enum { CFG_NKEYS = sizeof cfg_keys / sizeof cfg_keys[0] };
@@ -142,10 +174,17 @@ static int cfg_parse_bool(const char *v, bool *out)
 	return -1;
 }
 
-static int cfg_assign(const cfg_key *k, const char *value)
+/* Set k from value; -1 when value is malformed, with why in err when the
+ * key's check said so (err[0] stays '\0' otherwise). */
+static int cfg_assign(const cfg_key *k, const char *value, char *err,
+		      size_t errlen)
 {
 	char *field = (char *)&cfg + k->offset;
 	char *end;
+	if (errlen)
+		err[0] = '\0';
+	if (k->check && k->check(value, err, errlen) < 0)
+		return -1;
 	switch (k->type) {
 	case CFG_INT: {
 		long v = strtol(value, &end, 10);
@@ -184,7 +223,7 @@ static const cfg_key *cfg_find(const char *section, const char *name)
 void config_defaults(void)
 {
 	for (size_t i = 0; i < CFG_NKEYS; i++)
-		cfg_assign(&cfg_keys[i], cfg_keys[i].def);
+		cfg_assign(&cfg_keys[i], cfg_keys[i].def, NULL, 0);
 }
 
 int config_set(const char *dotted_key, const char *value)
@@ -199,7 +238,15 @@ int config_set(const char *dotted_key, const char *value)
 	memcpy(section, dotted_key, n);
 	section[n] = '\0';
 	const cfg_key *k = cfg_find(section, dot + 1);
-	return k ? cfg_assign(k, value) : -1;
+	char err[160];
+	if (!k)
+		return -1;
+	if (cfg_assign(k, value, err, sizeof err) < 0) {
+		if (err[0])
+			fprintf(stderr, "%s: %s\n", dotted_key, err);
+		return -1;
+	}
+	return 0;
 }
 
 static int cfg_ini_handler(void *user, const char *section, const char *name,
@@ -212,9 +259,10 @@ static int cfg_ini_handler(void *user, const char *section, const char *name,
 			name);
 		return 0;
 	}
-	if (cfg_assign(k, value) < 0) {
-		fprintf(stderr, "%s: bad value for [%s] %s: %s\n", path,
-			section, name, value);
+	char err[160];
+	if (cfg_assign(k, value, err, sizeof err) < 0) {
+		fprintf(stderr, "%s: bad value for [%s] %s: %s%s%s\n", path,
+			section, name, value, err[0] ? ": " : "", err);
 		return 0;
 	}
 	return 1;

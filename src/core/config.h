@@ -99,6 +99,10 @@ typedef struct config {
 	int password_threads; /* hashing work threads; 0 = one per core */
 	int password_queue;   /* sign-ins waiting for them, else 429 */
 	int password_nice;    /* their nice value: requests go first */
+	/* [metrics] */
+	char *metrics_allow; /* networks /metrics answers (core/metrics.h) */
+	/* [log] */
+	char *log_format; /* text or json */
 } config;
 
 extern config cfg;

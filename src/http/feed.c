@@ -191,9 +191,11 @@ static void on_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 	http_req *r = con_cls;
 	(void)conn;
 	r->upgrade_sent = NULL; /* delivered */
+	/* logged (with the client's address, read from the connection)
+	 * before the socket goes to another thread, which may close it */
+	http_request_upgraded(r);
 	u->fn(sock, extra, extra_len, urh, u->ctx);
 	free(u);
-	http_request_upgraded(r);
 }
 
 struct MHD_Response *http_upgrade_response(http_req *r)

@@ -183,6 +183,11 @@ typedef struct http_server_opts {
 http_server *http_server_start(const http_server_opts *opts);
 /* Stop accepting, finish in-flight requests, join the workers, free. */
 void http_server_stop(http_server *s);
+/* Append the request metrics of s to b in Prometheus' text format
+ * (docs/monitoring.md): chorus_http_requests_total by method, route
+ * pattern and status, chorus_http_request_duration_seconds by route. A
+ * series appears once it has counted a request. */
+void http_server_metrics(http_server *s, buf *b);
 
 /* ---- request accessors ---- */
 
@@ -200,6 +205,10 @@ bool http_param_bool(http_req *r, const char *key, bool def);
 bool http_param_has(http_req *r, const char *key);
 /* A request header (case-insensitive), or NULL. */
 const char *http_header_get(http_req *r, const char *name);
+/* The address the request's connection came from (AF_INET or AF_INET6),
+ * owned by libmicrohttpd for the connection's life; NULL if unknown. */
+struct sockaddr;
+const struct sockaddr *http_client_address(http_req *r);
 /* Path parameter i (0-based, in pattern order). */
 const char *http_path_param(http_req *r, int i);
 

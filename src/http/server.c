@@ -8,6 +8,7 @@
 #include "http/http.h"
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/time.h"
 #include "text/text.h"
 
@@ -69,8 +70,46 @@ static const char http_busy_body[] =
 	"{\"error\":\"The server is busy, try again later\"}";
 static const char http_busy_retry_s[] = "5";
 
+/* Request counts and durations by route, for /metrics. A request adds to
+ * three relaxed atomics, with no lock; a scrape sums them as they are.
+ * Counts are by route pattern, never by raw path, so the labels stay as
+ * few as the routes: requests no route matched share one label, and a
+ * status not listed here counts as "other". */
+static const int http_stat_codes[] = {
+	101, 200, 201, 202, 204, 206, 301, 302, 303, 304, 307, 308,
+	400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 413, 414,
+	415, 416, 422, 429, 431, 500, 501, 502, 503, 504, 507,
+};
+enum {
+	HTTP_STAT_CODES = sizeof http_stat_codes / sizeof *http_stat_codes,
+	HTTP_STAT_SLOTS = HTTP_STAT_CODES + 1, /* the last: any other */
+};
+/* the methods of unmatched requests (HEAD is counted as GET) */
+static const char *const http_stat_methods[] = {
+	"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other",
+};
+enum {
+	HTTP_STAT_METHODS =
+		sizeof http_stat_methods / sizeof *http_stat_methods,
+};
+static const char http_stat_unmatched[] = "unmatched";
+
+typedef struct http_stat_counts {
+	_Atomic uint64_t by_status[HTTP_STAT_SLOTS];
+} http_stat_counts;
+
+typedef struct http_stat_durations {
+	_Atomic uint64_t buckets[METRICS_DURATION_BUCKETS + 1];
+	_Atomic uint64_t sum_ns;
+} http_stat_durations;
+
 struct http_server {
 	struct MHD_Daemon *daemon;
+	/* rows 0..nroutes-1 the routes, then one per http_stat_methods for
+	 * requests no route matched */
+	http_stat_counts *counts;
+	/* rows 0..nroutes-1 the routes, then the unmatched ones */
+	http_stat_durations *durations;
 	http_server_opts opts;
 	http_router *router;
 	pthread_key_t thread_key;
@@ -973,19 +1012,132 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	return send_response(s, r);
 }
 
-static void access_log(http_req *r, const char *note)
+const struct sockaddr *http_client_address(http_req *r)
 {
-	double ms = (double)(time_mono_ns() - r->started_ns) / 1e6;
-	log_info("%s %s %d %.2fms%s", r->is_head ? "HEAD" : r->method, r->path,
-		 r->status, ms, note);
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+		r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	return info ? info->client_addr : NULL;
+}
+
+static int stat_slot(int status)
+{
+	for (int i = 0; i < HTTP_STAT_CODES; i++)
+		if (http_stat_codes[i] == status)
+			return i;
+	return HTTP_STAT_CODES;
+}
+
+static int stat_method(const char *method)
+{
+	for (int i = 0; i < HTTP_STAT_METHODS - 1; i++)
+		if (!strcmp(http_stat_methods[i], method))
+			return i;
+	return HTTP_STAT_METHODS - 1;
+}
+
+static void stat_record(http_server *s, http_req *r, int64_t ns)
+{
+	size_t nroutes = s->opts.nroutes;
+	size_t route = r->route ? (size_t)(r->route - s->opts.routes) : nroutes;
+	size_t row = route < nroutes ? route
+				     : nroutes + (size_t)stat_method(r->method);
+	http_stat_durations *d =
+		&s->durations[route < nroutes ? route : nroutes];
+	atomic_fetch_add_explicit(
+		&s->counts[row].by_status[stat_slot(r->status)], 1,
+		memory_order_relaxed);
+	atomic_fetch_add_explicit(&d->buckets[metrics_duration_bucket(ns)], 1,
+				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&d->sum_ns, (uint64_t)(ns > 0 ? ns : 0),
+				  memory_order_relaxed);
+}
+
+static void access_log(http_req *r, int64_t ns, const char *note)
+{
+	char client[INET6_ADDRSTRLEN] = "";
+	const struct sockaddr *sa =
+		log_json_enabled() ? http_client_address(r) : NULL;
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+			  client, sizeof client);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)sa)->sin6_addr, client,
+			  sizeof client);
+	log_access(r->is_head ? "HEAD" : r->method, r->path, r->status,
+		   (double)ns / 1e6, client, note);
+}
+
+/* The request is over for its client (answered, aborted, or handed to
+ * the streaming thread): count it, and log it once. */
+static void request_done(http_server *s, http_req *r, const char *note)
+{
+	int64_t ns = time_mono_ns() - r->started_ns;
+	stat_record(s, r, ns);
+	if (s->opts.access_log)
+		access_log(r, ns, note);
+	r->logged = true;
+}
+
+void http_server_metrics(http_server *s, buf *b)
+{
+	static const char *const names[] = {"method", "route", "status"};
+	metrics_header(b, "chorus_http_requests_total", "counter",
+		       "HTTP requests answered, by route pattern and status");
+	size_t nroutes = s->opts.nroutes;
+	for (size_t row = 0; row < nroutes + HTTP_STAT_METHODS; row++) {
+		bool unmatched = row >= nroutes;
+		const char *values[3] = {
+			unmatched ? http_stat_methods[row - nroutes]
+				  : s->opts.routes[row].method,
+			unmatched ? http_stat_unmatched
+				  : s->opts.routes[row].pattern,
+			NULL};
+		for (int i = 0; i < HTTP_STAT_SLOTS; i++) {
+			uint64_t n = atomic_load_explicit(
+				&s->counts[row].by_status[i],
+				memory_order_relaxed);
+			if (!n)
+				continue;
+			char code[16];
+			snprintf(code, sizeof code, "%d",
+				 i < HTTP_STAT_CODES ? http_stat_codes[i] : 0);
+			values[2] = i < HTTP_STAT_CODES ? code : "other";
+			metrics_labels l = {names, values, 3};
+			metrics_sample(b, "chorus_http_requests_total", &l,
+				       (double)n);
+		}
+	}
+	static const char *const route_name[] = {"route"};
+	metrics_header(b, "chorus_http_request_duration_seconds", "histogram",
+		       "Time from a request's arrival to its end, by route "
+		       "pattern");
+	for (size_t row = 0; row <= nroutes; row++) {
+		uint64_t counts[METRICS_DURATION_BUCKETS + 1], total = 0;
+		for (int i = 0; i <= METRICS_DURATION_BUCKETS; i++)
+			total += counts[i] = atomic_load_explicit(
+				&s->durations[row].buckets[i],
+				memory_order_relaxed);
+		if (!total)
+			continue;
+		const char *value[] = {row < nroutes
+					       ? s->opts.routes[row].pattern
+					       : http_stat_unmatched};
+		metrics_labels l = {route_name, value, 1};
+		double sum =
+			(double)atomic_load_explicit(&s->durations[row].sum_ns,
+						     memory_order_relaxed) /
+			1e9;
+		metrics_histogram(b, "chorus_http_request_duration_seconds", &l,
+				  metrics_duration_bounds, counts,
+				  METRICS_DURATION_BUCKETS, sum);
+	}
 }
 
 void http_request_upgraded(http_req *r)
 {
 	r->upgraded = true;
-	if (r->server->opts.access_log)
-		access_log(r, "");
-	r->logged = true;
+	request_done(r->server, r, "");
 	arena_release(&r->arena);
 	arena_init(&r->arena);
 }
@@ -1000,10 +1152,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	/* a kept-alive connection owes its next request's headers */
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && !r->upgraded)
 		watch_arm(s, conn);
-	if (s->opts.access_log && !r->logged)
-		access_log(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK
-				      ? ""
-				      : " (aborted)");
+	if (!r->logged)
+		request_done(s, r,
+			     toe == MHD_REQUEST_TERMINATED_COMPLETED_OK
+				     ? ""
+				     : " (aborted)");
 	/* temp files a handler did not rename away, also when the client
 	 * left mid-upload */
 	http_multipart_cleanup(r->upload);
@@ -1046,6 +1199,14 @@ static void *mark_thread(void *cls, const char *uri,
 	return NULL;
 }
 
+static void server_free(http_server *s)
+{
+	free(s->counts);
+	free(s->durations);
+	free(s->upload_dir);
+	free(s);
+}
+
 http_server *http_server_start(const http_server_opts *opts)
 {
 	http_server *s = calloc(1, sizeof *s);
@@ -1070,9 +1231,12 @@ http_server *http_server_start(const http_server_opts *opts)
 		}
 	}
 	s->router = http_router_new(opts->routes, opts->nroutes);
-	if (!s->router) {
-		free(s->upload_dir);
-		free(s);
+	s->counts =
+		calloc(opts->nroutes + HTTP_STAT_METHODS, sizeof *s->counts);
+	s->durations = calloc(opts->nroutes + 1, sizeof *s->durations);
+	if (!s->router || !s->counts || !s->durations) {
+		http_router_free(s->router);
+		server_free(s);
 		return NULL;
 	}
 	pthread_key_create(&s->thread_key, on_thread_exit);
@@ -1080,8 +1244,7 @@ http_server *http_server_start(const http_server_opts *opts)
 		log_error("cannot start the header deadline thread");
 		pthread_key_delete(s->thread_key);
 		http_router_free(s->router);
-		free(s->upload_dir);
-		free(s);
+		server_free(s);
 		return NULL;
 	}
 	struct sockaddr_in addr = {0};
@@ -1092,8 +1255,7 @@ http_server *http_server_start(const http_server_opts *opts)
 		watch_stop(s);
 		pthread_key_delete(s->thread_key);
 		http_router_free(s->router);
-		free(s->upload_dir);
-		free(s);
+		server_free(s);
 		return NULL;
 	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
@@ -1101,16 +1263,17 @@ http_server *http_server_start(const http_server_opts *opts)
 			 MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG;
 	s->daemon = MHD_start_daemon(
 		flags, (uint16_t)opts->port, NULL, NULL, on_request, s,
-		MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE,
-		(unsigned)opts->threads, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)HTTP_CONNECTION_LIMIT,
+		/* first, or libmicrohttpd prints its own warning about it to
+		 * stderr, past the log's format */
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+		&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)opts->threads,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTION_LIMIT,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		(size_t)HTTP_CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)opts->idle_timeout_s,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned)opts->max_per_address, MHD_OPTION_EXTERNAL_LOGGER,
-		mhd_log, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		(unsigned)opts->max_per_address, MHD_OPTION_NOTIFY_CONNECTION,
+		on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_URI_LOG_CALLBACK, mark_thread, s,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
 	if (!s->daemon) {
@@ -1118,8 +1281,7 @@ http_server *http_server_start(const http_server_opts *opts)
 		watch_stop(s);
 		pthread_key_delete(s->thread_key);
 		http_router_free(s->router);
-		free(s->upload_dir);
-		free(s);
+		server_free(s);
 		return NULL;
 	}
 	if (work_start(s) < 0) {
@@ -1140,6 +1302,5 @@ void http_server_stop(http_server *s)
 	watch_stop(s);
 	pthread_key_delete(s->thread_key);
 	http_router_free(s->router);
-	free(s->upload_dir);
-	free(s);
+	server_free(s);
 }

@@ -6,6 +6,7 @@
 #include "store/store.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -36,6 +37,14 @@ static pthread_t workers[JOBS_MAX_WORKERS];
 static int nworkers;
 static bool stopping;
 static int wakes; /* jobs_wake calls not yet seen by a worker */
+/* since start: attempts that failed, and jobs given up on */
+static _Atomic uint64_t attempts_failed, jobs_failed;
+
+void jobs_get_stats(jobs_stats *out)
+{
+	out->attempts_failed = atomic_load(&attempts_failed);
+	out->failed = atomic_load(&jobs_failed);
+}
 
 void jobs_register(const char *kind, jobs_handler fn)
 {
@@ -66,6 +75,8 @@ static void run(const store_job *j)
 {
 	jobs_handler fn = handler_of(j->kind);
 	if (!fn) {
+		atomic_fetch_add(&attempts_failed, 1);
+		atomic_fetch_add(&jobs_failed, 1);
 		store_job_fail(j->id, "no handler for this kind");
 		return;
 	}
@@ -76,7 +87,9 @@ static void run(const store_job *j)
 	}
 	log_error("job %lld (%s %lld) attempt %d failed: %s", (long long)j->id,
 		  j->kind, (long long)j->arg, j->attempts, error ? error : "?");
+	atomic_fetch_add(&attempts_failed, 1);
 	if (j->attempts >= JOBS_ATTEMPTS) {
+		atomic_fetch_add(&jobs_failed, 1);
 		store_job_fail(j->id, error);
 		return;
 	}

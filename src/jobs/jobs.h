@@ -32,4 +32,12 @@ void jobs_wake(void);
  * True when the job is no longer waiting or running. */
 bool jobs_run_now(const char *kind, int64_t arg, int64_t wait_ms);
 
+/* What the workers saw since the process started (for /metrics): attempts
+ * that failed (each retry's failure counts), and jobs kept as failed. */
+typedef struct jobs_stats {
+	uint64_t attempts_failed;
+	uint64_t failed;
+} jobs_stats;
+void jobs_get_stats(jobs_stats *out);
+
 #endif

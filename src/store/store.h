@@ -834,4 +834,16 @@ size_t store_conversations_of_status(arena *a, int64_t status_id,
 int store_conversation_read(int64_t account_id, int64_t id);
 int store_conversation_remove(int64_t account_id, int64_t id);
 
+/* db.c — the operator's view (/health, /metrics; docs/monitoring.md). */
+typedef struct store_ops_stats {
+	long connections; /* SQLite connections this process holds open */
+	/* rows of the jobs table by state */
+	int64_t jobs_waiting, jobs_running, jobs_failed;
+} store_ops_stats;
+/* Read the database on the calling thread's connection: with out NULL,
+ * one page (the health check); else the jobs table's counts into *out,
+ * and the open connections. 0, or -1 (logged) when it could not be
+ * read. */
+int store_ops_stats_read(store_ops_stats *out);
+
 #endif

@@ -353,8 +353,20 @@ static void count_clients(long delta)
 	pthread_mutex_unlock(&hub.lock);
 }
 
+/* How many clients of each kind the hub holds (stats.websocket, .sse). */
+static void count_kind(const client *c, long delta)
+{
+	pthread_mutex_lock(&hub.lock);
+	if (c->ws)
+		hub.stats.websocket += delta;
+	else if (c->feed)
+		hub.stats.sse += delta;
+	pthread_mutex_unlock(&hub.lock);
+}
+
 static void client_free(client *c)
 {
+	count_kind(c, -1);
 	count_clients(-1);
 	for (int i = 0; i < c->nsubs; i++)
 		sub_free(c->subs[i]);
@@ -1543,6 +1555,7 @@ void stream_ws_upgraded(int fd, const char *extra, size_t extra_len,
 	c->ws = true;
 	c->fd = fd;
 	c->handle = handle;
+	count_kind(c, 1);
 	if (extra_len && (c->extra = malloc(extra_len))) {
 		memcpy(c->extra, extra, extra_len);
 		c->extra_len = extra_len;
@@ -1559,6 +1572,7 @@ void stream_sse_open(http_feed *feed, const principal *p,
 		return;
 	}
 	c->feed = feed;
+	count_kind(c, 1);
 	open_client(c);
 }
 

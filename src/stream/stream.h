@@ -82,6 +82,8 @@ void stream_sse_open(http_feed *feed, const principal *p,
 /* Counters for the benchmark and the tests. */
 typedef struct stream_stats {
 	long connections; /* open, WebSocket and SSE */
+	long websocket;	  /* of them, handed to the hub as WebSocket */
+	long sse;	  /* of them, handed to the hub as SSE feeds */
 	long dropped;	  /* slow or dead clients closed by the server */
 	long revoked;	  /* closed because their session ended */
 	long checks;	  /* session checks that ran a query */
