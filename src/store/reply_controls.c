@@ -118,7 +118,7 @@ size_t store_thread_hidden(arena *a, int64_t root, store_hidden_reply **out)
 	size_t n = 0, cap = 0;
 	while (db_step(st) == DB_ROW) {
 		h = db_grow(a, h, n, &cap, sizeof *h);
-		h[n].path_len = (size_t)db_column_bytes(st, 0);
+		h[n].path_len = db_column_bytes(st, 0);
 		unsigned char *p = arena_alloc(a, h[n].path_len + 1);
 		if (h[n].path_len)
 			memcpy(p, db_column_blob(st, 0), h[n].path_len);

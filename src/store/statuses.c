@@ -43,7 +43,7 @@ static void status_from_row(arena *ar, db_stmt *st, status *s)
 	s->favourites_count = db_column_int64(st, 17);
 	s->thread_root_id = db_column_int64(st, 18);
 	if (!db_column_is_null(st, 19)) {
-		s->thread_path_len = (size_t)db_column_bytes(st, 19);
+		s->thread_path_len = db_column_bytes(st, 19);
 		unsigned char *path = arena_alloc(ar, s->thread_path_len);
 		memcpy(path, db_column_blob(st, 19), s->thread_path_len);
 		s->thread_path = path;
@@ -78,7 +78,7 @@ const void *store_thread_path(arena *ar, int64_t id, int64_t *root, size_t *len)
 	void *path = NULL;
 	if (db_step(st) == DB_ROW && !db_column_is_null(st, 1)) {
 		*root = db_column_int64(st, 0);
-		*len = (size_t)db_column_bytes(st, 1);
+		*len = db_column_bytes(st, 1);
 		path = arena_alloc(ar, *len);
 		memcpy(path, db_column_blob(st, 1), *len);
 	}
@@ -577,9 +577,8 @@ size_t store_status_edits(arena *ar, int64_t id, int64_t viewer,
 	db_bind_int64(st, 2, viewer);
 	size_t i = 0, used = 0;
 	while (i < n && db_step(st) == DB_ROW) {
-		size_t w = overhead + (size_t)db_column_bytes(st, 0) +
-			   (size_t)db_column_bytes(st, 1) +
-			   (size_t)db_column_bytes(st, 2);
+		size_t w = overhead + db_column_bytes(st, 0) +
+			   db_column_bytes(st, 1) + db_column_bytes(st, 2);
 		if (i > 0 && used + w > max_bytes)
 			break;
 		used += w;
