@@ -15,9 +15,9 @@ enum { ACCOUNT_NCOLUMNS = 22 };
 	" a.following_count, a.privacy, a.sensitive, a.language, u.role,"      \
 	" u.email, a.avatar, a.header"
 
-static void account_from_row(arena *ar, sqlite3_stmt *st, account *a)
+static void account_from_row(arena *ar, db_stmt *st, account *a)
 {
-	a->id = sqlite3_column_int64(st, 0);
+	a->id = db_column_int64(st, 0);
 	a->username = arena_strdup(ar, db_text(st, 1));
 	const char *domain = db_text_or_null(st, 2);
 	a->domain = domain ? arena_strdup(ar, domain) : NULL;
@@ -25,16 +25,16 @@ static void account_from_row(arena *ar, sqlite3_stmt *st, account *a)
 	a->note = arena_strdup(ar, db_text(st, 4));
 	a->note_html = arena_strdup(ar, db_text(st, 5));
 	a->fields = arena_strdup(ar, db_text(st, 6));
-	a->locked = sqlite3_column_int(st, 7);
-	a->bot = sqlite3_column_int(st, 8);
-	a->discoverable = sqlite3_column_int(st, 9);
-	a->created_at = sqlite3_column_int64(st, 10);
-	a->last_status_at = sqlite3_column_int64(st, 11);
-	a->statuses_count = sqlite3_column_int64(st, 12);
-	a->followers_count = sqlite3_column_int64(st, 13);
-	a->following_count = sqlite3_column_int64(st, 14);
+	a->locked = db_column_int(st, 7);
+	a->bot = db_column_int(st, 8);
+	a->discoverable = db_column_int(st, 9);
+	a->created_at = db_column_int64(st, 10);
+	a->last_status_at = db_column_int64(st, 11);
+	a->statuses_count = db_column_int64(st, 12);
+	a->followers_count = db_column_int64(st, 13);
+	a->following_count = db_column_int64(st, 14);
 	a->privacy = arena_strdup(ar, db_text(st, 15));
-	a->sensitive = sqlite3_column_int(st, 16);
+	a->sensitive = db_column_int(st, 16);
 	const char *lang = db_text_or_null(st, 17);
 	a->language = lang ? arena_strdup(ar, lang) : NULL;
 	const char *role = db_text_or_null(st, 18);
@@ -54,19 +54,19 @@ int store_account_create(account *a, const char *email,
 	 * "taken", not a unique-index failure */
 	if (db_begin() < 0)
 		return STORE_ACCOUNT_ERROR;
-	sqlite3_stmt *st =
-		db_stmt("SELECT 1 FROM accounts WHERE username_key = lower(?1)"
-			" AND domain IS NULL");
-	sqlite3_bind_text(st, 1, a->username, -1, SQLITE_STATIC);
-	bool taken = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
+	db_stmt *st = db_prepare(
+		"SELECT 1 FROM accounts WHERE username_key = lower(?1)"
+		" AND domain IS NULL");
+	db_bind_text(st, 1, a->username);
+	bool taken = db_step(st) == DB_ROW;
+	db_reset(st);
 	int conflict = taken ? STORE_ACCOUNT_USERNAME_TAKEN : STORE_ACCOUNT_OK;
 	if (!conflict) {
-		st = db_stmt("SELECT 1 FROM users WHERE email = lower(?1)");
-		sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		st = db_prepare("SELECT 1 FROM users WHERE email = lower(?1)");
+		db_bind_text(st, 1, email);
+		if (db_step(st) == DB_ROW)
 			conflict = STORE_ACCOUNT_EMAIL_TAKEN;
-		sqlite3_reset(st);
+		db_reset(st);
 	}
 	if (conflict) {
 		db_rollback();
@@ -74,23 +74,23 @@ int store_account_create(account *a, const char *email,
 	}
 	/* under the write lock: unique beside the CLI, or another server */
 	a->id = DB_NEW_ID("accounts");
-	st = db_stmt("INSERT INTO accounts (id, username, username_key,"
-		     " display_name, created_at)"
-		     " VALUES (?1, ?2, lower(?2), ?3, ?4)");
-	sqlite3_bind_int64(st, 1, a->id);
-	sqlite3_bind_text(st, 2, a->username, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, a->display_name ? a->display_name : "", -1,
-			  SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, a->created_at);
+	st = db_prepare("INSERT INTO accounts (id, username, username_key,"
+			" display_name, created_at)"
+			" VALUES (?1, ?2, lower(?2), ?3, ?4)");
+	db_bind_int64(st, 1, a->id);
+	db_bind_text(st, 2, a->username);
+	db_bind_text(st, 3, a->display_name ? a->display_name : "");
+	db_bind_int64(st, 4, a->created_at);
 	if (db_done(st) < 0)
 		goto fail;
-	st = db_stmt("INSERT INTO users (account_id, email, password_hash,"
-		     " role, created_at) VALUES (?1, lower(?2), ?3, ?4, ?5)");
-	sqlite3_bind_int64(st, 1, a->id);
-	sqlite3_bind_text(st, 2, email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, password_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, role, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, a->created_at);
+	st = db_prepare(
+		"INSERT INTO users (account_id, email, password_hash,"
+		" role, created_at) VALUES (?1, lower(?2), ?3, ?4, ?5)");
+	db_bind_int64(st, 1, a->id);
+	db_bind_text(st, 2, email);
+	db_bind_text(st, 3, password_hash);
+	db_bind_text(st, 4, role);
+	db_bind_int64(st, 5, a->created_at);
 	if (db_done(st) < 0 || db_commit() < 0)
 		goto fail;
 	return STORE_ACCOUNT_OK;
@@ -99,79 +99,79 @@ fail:
 	return STORE_ACCOUNT_ERROR;
 }
 
-static bool account_fetch(arena *ar, sqlite3_stmt *st, account *out)
+static bool account_fetch(arena *ar, db_stmt *st, account *out)
 {
-	bool found = sqlite3_step(st) == SQLITE_ROW;
+	bool found = db_step(st) == DB_ROW;
 	if (found)
 		account_from_row(ar, st, out);
-	sqlite3_reset(st);
+	db_reset(st);
 	return found;
 }
 
 bool store_account_get(arena *ar, int64_t id, account *out)
 {
-	sqlite3_stmt *st = db_stmt("SELECT " ACCOUNT_COLUMNS
-				   " FROM accounts a LEFT JOIN users u"
-				   " ON u.account_id = a.id WHERE a.id = ?1");
-	sqlite3_bind_int64(st, 1, id);
+	db_stmt *st = db_prepare("SELECT " ACCOUNT_COLUMNS
+				 " FROM accounts a LEFT JOIN users u"
+				 " ON u.account_id = a.id WHERE a.id = ?1");
+	db_bind_int64(st, 1, id);
 	return account_fetch(ar, st, out);
 }
 
 bool store_account_by_username(arena *ar, const char *username,
 			       const char *domain, account *out)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"SELECT " ACCOUNT_COLUMNS " FROM accounts a LEFT JOIN users u"
 		" ON u.account_id = a.id WHERE a.username_key = lower(?1)"
 		" AND COALESCE(a.domain, '') = COALESCE(lower(?2), '')");
-	sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, username);
 	if (domain)
-		sqlite3_bind_text(st, 2, domain, -1, SQLITE_STATIC);
+		db_bind_text(st, 2, domain);
 	return account_fetch(ar, st, out);
 }
 
 bool store_user_by_login(arena *ar, const char *login, account *out,
 			 const char **hash)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"SELECT " ACCOUNT_COLUMNS ", u.password_hash"
 		" FROM users u JOIN accounts a ON a.id = u.account_id"
 		" WHERE u.email = lower(?1) OR (a.username_key = lower(?1)"
 		" AND a.domain IS NULL) LIMIT 1");
-	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
+	db_bind_text(st, 1, login);
+	bool found = db_step(st) == DB_ROW;
 	if (found) {
 		account_from_row(ar, st, out);
 		*hash = arena_strdup(ar, db_text(st, ACCOUNT_NCOLUMNS));
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return found;
 }
 
 int store_account_update_profile(const account *a)
 {
-	sqlite3_stmt *st =
-		db_stmt("UPDATE accounts SET display_name = ?2, note = ?3,"
-			" note_html = ?4, fields = ?5, locked = ?6, bot = ?7,"
-			" discoverable = ?8, privacy = ?9, sensitive = ?10,"
-			" language = ?11, avatar = ?12, header = ?13"
-			" WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, a->id);
-	sqlite3_bind_text(st, 2, a->display_name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, a->note, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, a->note_html, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, a->fields, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 6, a->locked);
-	sqlite3_bind_int(st, 7, a->bot);
-	sqlite3_bind_int(st, 8, a->discoverable);
-	sqlite3_bind_text(st, 9, a->privacy, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 10, a->sensitive);
+	db_stmt *st = db_prepare(
+		"UPDATE accounts SET display_name = ?2, note = ?3,"
+		" note_html = ?4, fields = ?5, locked = ?6, bot = ?7,"
+		" discoverable = ?8, privacy = ?9, sensitive = ?10,"
+		" language = ?11, avatar = ?12, header = ?13"
+		" WHERE id = ?1");
+	db_bind_int64(st, 1, a->id);
+	db_bind_text(st, 2, a->display_name);
+	db_bind_text(st, 3, a->note);
+	db_bind_text(st, 4, a->note_html);
+	db_bind_text(st, 5, a->fields);
+	db_bind_int(st, 6, a->locked);
+	db_bind_int(st, 7, a->bot);
+	db_bind_int(st, 8, a->discoverable);
+	db_bind_text(st, 9, a->privacy);
+	db_bind_int(st, 10, a->sensitive);
 	if (a->language)
-		sqlite3_bind_text(st, 11, a->language, -1, SQLITE_STATIC);
+		db_bind_text(st, 11, a->language);
 	if (a->avatar)
-		sqlite3_bind_text(st, 12, a->avatar, -1, SQLITE_STATIC);
+		db_bind_text(st, 12, a->avatar);
 	if (a->header)
-		sqlite3_bind_text(st, 13, a->header, -1, SQLITE_STATIC);
+		db_bind_text(st, 13, a->header);
 	if (db_done(st) < 0)
 		return -1;
 	db_touch(cache_accounts, a->id);
@@ -234,9 +234,9 @@ int store_account_delete(int64_t id)
 		return -1;
 	for (size_t i = 0;
 	     i < sizeof account_delete_sql / sizeof *account_delete_sql; i++) {
-		sqlite3_stmt *st = db_stmt(account_delete_sql[i]);
-		if (sqlite3_bind_parameter_count(st) > 0)
-			sqlite3_bind_int64(st, 1, id);
+		db_stmt *st = db_prepare(account_delete_sql[i]);
+		if (db_param_count(st) > 0)
+			db_bind_int64(st, 1, id);
 		if (db_done(st) < 0) {
 			db_rollback();
 			return -1;
@@ -254,16 +254,16 @@ int store_account_delete(int64_t id)
 void store_users_each(void (*fn)(const account *a, void *ctx), void *ctx,
 		      arena *ar)
 {
-	sqlite3_stmt *st = db_stmt("SELECT " ACCOUNT_COLUMNS
-				   " FROM users u JOIN accounts a"
-				   " ON a.id = u.account_id ORDER BY a.id");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	db_stmt *st = db_prepare("SELECT " ACCOUNT_COLUMNS
+				 " FROM users u JOIN accounts a"
+				 " ON a.id = u.account_id ORDER BY a.id");
+	while (db_step(st) == DB_ROW) {
 		account a;
 		memset(&a, 0, sizeof a);
 		account_from_row(ar, st, &a);
 		fn(&a, ctx);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 }
 
 int64_t store_count_local_users(void)

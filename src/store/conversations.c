@@ -65,17 +65,16 @@ static char *ids_union(arena *a, const int64_t *x, size_t nx, const int64_t *y,
 #define CONVERSATION_COLUMNS                                                   \
 	"id, account_id, thread_root_id, participants, last_status_id, unread"
 
-static void conversation_from_row(arena *a, sqlite3_stmt *st,
-				  store_conversation *c)
+static void conversation_from_row(arena *a, db_stmt *st, store_conversation *c)
 {
-	c->id = sqlite3_column_int64(st, 0);
-	c->account_id = sqlite3_column_int64(st, 1);
-	c->thread_root_id = sqlite3_column_int64(st, 2);
+	c->id = db_column_int64(st, 0);
+	c->account_id = db_column_int64(st, 1);
+	c->thread_root_id = db_column_int64(st, 2);
 	int64_t *ids;
 	c->nparticipants = ids_parse(a, db_text(st, 3), &ids);
 	c->participants = ids;
-	c->last_status_id = sqlite3_column_int64(st, 4);
-	c->unread = sqlite3_column_int(st, 5) != 0;
+	c->last_status_id = db_column_int64(st, 4);
+	c->unread = db_column_int(st, 5) != 0;
 }
 
 /* Inside the transaction: record the status in recipient's
@@ -83,30 +82,30 @@ static void conversation_from_row(arena *a, sqlite3_stmt *st,
 static int add_one(arena *a, int64_t root, int64_t status_id, int64_t author,
 		   const int64_t *participants, size_t np, int64_t recipient)
 {
-	sqlite3_stmt *st = db_stmt("SELECT participants FROM conversations"
-				   " WHERE account_id = ?1"
-				   " AND thread_root_id = ?2");
-	sqlite3_bind_int64(st, 1, recipient);
-	sqlite3_bind_int64(st, 2, root);
+	db_stmt *st = db_prepare("SELECT participants FROM conversations"
+				 " WHERE account_id = ?1"
+				 " AND thread_root_id = ?2");
+	db_bind_int64(st, 1, recipient);
+	db_bind_int64(st, 2, root);
 	int64_t *had = NULL;
 	size_t nhad = 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (db_step(st) == DB_ROW)
 		nhad = ids_parse(a, db_text(st, 0), &had);
-	sqlite3_reset(st);
-	st = db_stmt("INSERT INTO conversations (id, account_id,"
-		     " thread_root_id, participants, last_status_id, unread)"
-		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-		     " ON CONFLICT (account_id, thread_root_id) DO UPDATE SET"
-		     " participants = excluded.participants,"
-		     " last_status_id = max(coalesce(last_status_id, 0),"
-		     " excluded.last_status_id), unread = excluded.unread");
-	sqlite3_bind_int64(st, 1, id_next());
-	sqlite3_bind_int64(st, 2, recipient);
-	sqlite3_bind_int64(st, 3, root);
-	sqlite3_bind_text(st, 4, ids_union(a, had, nhad, participants, np), -1,
-			  SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 5, status_id);
-	sqlite3_bind_int(st, 6, recipient != author);
+	db_reset(st);
+	st = db_prepare(
+		"INSERT INTO conversations (id, account_id,"
+		" thread_root_id, participants, last_status_id, unread)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+		" ON CONFLICT (account_id, thread_root_id) DO UPDATE SET"
+		" participants = excluded.participants,"
+		" last_status_id = max(coalesce(last_status_id, 0),"
+		" excluded.last_status_id), unread = excluded.unread");
+	db_bind_int64(st, 1, id_next());
+	db_bind_int64(st, 2, recipient);
+	db_bind_int64(st, 3, root);
+	db_bind_text_copy(st, 4, ids_union(a, had, nhad, participants, np));
+	db_bind_int64(st, 5, status_id);
+	db_bind_int(st, 6, recipient != author);
 	return db_done(st);
 }
 
@@ -143,41 +142,41 @@ int store_conversations_add_held(int64_t account_id, int64_t from)
 {
 	/* the statuses first, then the writes (statements are not kept
 	 * stepping across other writes) */
-	sqlite3_stmt *st =
-		db_stmt("SELECT s.id, coalesce(s.thread_root_id, s.id)"
-			" FROM filtered_notifications f JOIN statuses s"
-			" ON s.id = f.status_id WHERE f.account_id = ?1"
-			" AND f.from_account_id = ?2 AND f.type = 'mention'"
-			" AND s.visibility = 3 ORDER BY s.id");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, from);
+	db_stmt *st =
+		db_prepare("SELECT s.id, coalesce(s.thread_root_id, s.id)"
+			   " FROM filtered_notifications f JOIN statuses s"
+			   " ON s.id = f.status_id WHERE f.account_id = ?1"
+			   " AND f.from_account_id = ?2 AND f.type = 'mention'"
+			   " AND s.visibility = 3 ORDER BY s.id");
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, from);
 	arena a;
 	arena_init(&a);
 	size_t n = 0, cap = 4;
 	int64_t(*held)[2] = arena_alloc(&a, cap * sizeof *held);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		held = db_grow(&a, held, n, &cap, sizeof *held);
-		held[n][0] = sqlite3_column_int64(st, 0);
-		held[n][1] = sqlite3_column_int64(st, 1);
+		held[n][0] = db_column_int64(st, 0);
+		held[n][1] = db_column_int64(st, 1);
 		n++;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		/* its participants: the author and everyone it mentioned */
-		st = db_stmt("SELECT account_id FROM mentions"
-			     " WHERE status_id = ?1");
-		sqlite3_bind_int64(st, 1, held[i][0]);
+		st = db_prepare("SELECT account_id FROM mentions"
+				" WHERE status_id = ?1");
+		db_bind_int64(st, 1, held[i][0]);
 		size_t np = 0, pcap = 4;
 		int64_t *participants =
 			arena_alloc(&a, pcap * sizeof *participants);
 		participants[np++] = from;
-		while (sqlite3_step(st) == SQLITE_ROW) {
+		while (db_step(st) == DB_ROW) {
 			participants = db_grow(&a, participants, np, &pcap,
 					       sizeof *participants);
-			participants[np++] = sqlite3_column_int64(st, 0);
+			participants[np++] = db_column_int64(st, 0);
 		}
-		sqlite3_reset(st);
+		db_reset(st);
 		rc = add_one(&a, held[i][1], held[i][0], from, participants, np,
 			     account_id);
 	}
@@ -199,12 +198,12 @@ size_t store_conversations_page(arena *a, int64_t account_id, const page *p,
 		" LIMIT ?3",
 	};
 	bool asc;
-	sqlite3_stmt *st = db_page_stmt(sql, p, &asc);
-	sqlite3_bind_int64(st, 4, account_id);
+	db_stmt *st = db_page_stmt(sql, p, &asc);
+	db_bind_int64(st, 4, account_id);
 	size_t n = 0;
-	while (n < (size_t)p->limit && sqlite3_step(st) == SQLITE_ROW)
+	while (n < (size_t)p->limit && db_step(st) == DB_ROW)
 		conversation_from_row(a, st, &out[n++]);
-	sqlite3_reset(st);
+	db_reset(st);
 	if (asc)
 		db_reverse(out, n, sizeof *out);
 	return n;
@@ -213,28 +212,28 @@ size_t store_conversations_page(arena *a, int64_t account_id, const page *p,
 bool store_conversation_get(arena *a, int64_t account_id, int64_t id,
 			    store_conversation *out)
 {
-	sqlite3_stmt *st =
-		db_stmt("SELECT " CONVERSATION_COLUMNS " FROM conversations"
-			" WHERE id = ?1 AND account_id = ?2");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, account_id);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
+	db_stmt *st =
+		db_prepare("SELECT " CONVERSATION_COLUMNS " FROM conversations"
+			   " WHERE id = ?1 AND account_id = ?2");
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, account_id);
+	bool found = db_step(st) == DB_ROW;
 	if (found)
 		conversation_from_row(a, st, out);
-	sqlite3_reset(st);
+	db_reset(st);
 	return found;
 }
 
 size_t store_conversations_of_status(arena *a, int64_t status_id,
 				     store_conversation **out)
 {
-	sqlite3_stmt *st =
-		db_stmt("SELECT " CONVERSATION_COLUMNS " FROM conversations"
-			" WHERE last_status_id = ?1");
-	sqlite3_bind_int64(st, 1, status_id);
+	db_stmt *st =
+		db_prepare("SELECT " CONVERSATION_COLUMNS " FROM conversations"
+			   " WHERE last_status_id = ?1");
+	db_bind_int64(st, 1, status_id);
 	size_t n = 0, cap = 4;
 	store_conversation *c = arena_alloc(a, cap * sizeof *c);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		if (n == cap) {
 			store_conversation *more =
 				arena_alloc(a, 2 * cap * sizeof *more);
@@ -244,7 +243,7 @@ size_t store_conversations_of_status(arena *a, int64_t status_id,
 		}
 		conversation_from_row(a, st, &c[n++]);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	*out = c;
 	return n;
 }
@@ -253,12 +252,12 @@ size_t store_conversations_of_status(arena *a, int64_t status_id,
  * row, -1. */
 static int write_one(const char *sql, int64_t account_id, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt(sql);
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, id);
+	db_stmt *st = db_prepare(sql);
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, id);
 	if (db_done(st) < 0)
 		return -1;
-	return sqlite3_changes(db_conn()) ? 0 : 1;
+	return db_changes() ? 0 : 1;
 }
 
 int store_conversation_read(int64_t account_id, int64_t id)

@@ -21,7 +21,7 @@ enum {
 
 typedef struct stmt_slot {
 	const char *sql;
-	sqlite3_stmt *stmt;
+	db_stmt stmt;
 } stmt_slot;
 
 /* A home-feed change waiting for COMMIT: id pushed to owner's feed, or
@@ -224,14 +224,14 @@ void store_thread_close(void)
 	if (!tdb)
 		return;
 	for (int i = 0; i < DB_STMT_CACHE; i++)
-		sqlite3_finalize(tdb->cache[i].stmt);
+		sqlite3_finalize(tdb->cache[i].stmt.sqlite);
 	sqlite3_close(tdb->conn);
 	free(tdb->feed_ops);
 	free(tdb);
 	tdb = NULL;
 }
 
-sqlite3_stmt *db_stmt(const char *sql)
+db_stmt *db_prepare(const char *sql)
 {
 	sqlite3 *conn = db_conn();
 	uintptr_t h = (uintptr_t)sql;
@@ -241,26 +241,26 @@ sqlite3_stmt *db_stmt(const char *sql)
 		stmt_slot *slot =
 			&tdb->cache[(h + probe) & (DB_STMT_CACHE - 1)];
 		if (slot->sql == sql) {
-			sqlite3_reset(slot->stmt);
-			sqlite3_clear_bindings(slot->stmt);
-			return slot->stmt;
+			sqlite3_reset(slot->stmt.sqlite);
+			sqlite3_clear_bindings(slot->stmt.sqlite);
+			return &slot->stmt;
 		}
 		if (slot->sql)
 			continue;
 		if (sqlite3_prepare_v3(conn, sql, -1, SQLITE_PREPARE_PERSISTENT,
-				       &slot->stmt, NULL) != SQLITE_OK) {
+				       &slot->stmt.sqlite, NULL) != SQLITE_OK) {
 			log_error("prepare failed: %s\n  in: %s",
 				  sqlite3_errmsg(conn), sql);
 			abort(); /* a bad literal SQL string is a bug */
 		}
 		slot->sql = sql;
-		return slot->stmt;
+		return &slot->stmt;
 	}
 	log_error("statement cache full");
 	abort();
 }
 
-int db_constraint_result(int rc)
+int db_step_failed(int rc)
 {
 	if ((rc & 0xff) != SQLITE_CONSTRAINT)
 		return STORE_ERROR;
@@ -268,39 +268,36 @@ int db_constraint_result(int rc)
 	case SQLITE_CONSTRAINT_FOREIGNKEY: return STORE_GONE;
 	case SQLITE_CONSTRAINT_TRIGGER:
 		/* the triggers that keep blocked pairs apart say so */
-		return strstr(sqlite3_errmsg(db_conn()), "blocked")
-			       ? STORE_BLOCKED
-			       : STORE_LIMIT;
+		return strstr(db_errmsg(), "blocked") ? STORE_BLOCKED
+						      : STORE_LIMIT;
 	case SQLITE_CONSTRAINT_UNIQUE: return STORE_TAKEN;
 	default: return STORE_ERROR;
 	}
 }
 
-int db_done(sqlite3_stmt *st)
+int db_done(db_stmt *st)
 {
 	/* db_done runs writes: a write must not upgrade the request's read
 	 * snapshot (SQLite would answer BUSY at once if another writer
 	 * committed since), so that snapshot ends here */
 	store_read_end();
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
-		sqlite3_reset(st);
+	int rc = db_step(st);
+	if (rc == DB_DONE || rc == DB_ROW) {
+		db_reset(st);
 		return 0;
 	}
-	int code = db_constraint_result(rc);
-	if (code != STORE_ERROR) { /* an answer, not a failure */
-		sqlite3_reset(st);
-		return code;
+	if (rc != STORE_ERROR) { /* an answer, not a failure */
+		db_reset(st);
+		return rc;
 	}
-	log_error("sql step: %s: %s", sqlite3_errmsg(db_conn()),
-		  sqlite3_sql(st));
-	sqlite3_reset(st);
+	log_error("sql step: %s: %s", db_errmsg(), sqlite3_sql(st->sqlite));
+	db_reset(st);
 	return -1;
 }
 
 int db_exec(const char *sql)
 {
-	return db_done(db_stmt(sql));
+	return db_done(db_prepare(sql));
 }
 
 /* Set while the thread's request-wide read transaction is open. */
@@ -310,12 +307,12 @@ static _Thread_local uint64_t snapshots;
 
 uint64_t store_snapshot(void)
 {
-	return sqlite3_get_autocommit(db_conn()) ? 0 : snapshots;
+	return db_in_transaction() ? snapshots : 0;
 }
 
 void store_read_begin(void)
 {
-	if (read_tx || !sqlite3_get_autocommit(db_conn()))
+	if (read_tx || db_in_transaction())
 		return;
 	/* the epoch is taken before the snapshot, which SQLite takes at
 	 * the first read: see core/cache.h */
@@ -329,7 +326,7 @@ void store_read_end(void)
 	if (!read_tx)
 		return;
 	read_tx = false;
-	if (!sqlite3_get_autocommit(db_conn()))
+	if (db_in_transaction())
 		db_exec("COMMIT");
 }
 
@@ -344,11 +341,9 @@ int db_begin(void)
 
 int64_t db_new_id(const char *newest_sql)
 {
-	sqlite3_stmt *st = db_stmt(newest_sql);
-	int64_t newest = sqlite3_step(st) == SQLITE_ROW
-				 ? sqlite3_column_int64(st, 0)
-				 : 0;
-	sqlite3_reset(st);
+	db_stmt *st = db_prepare(newest_sql);
+	int64_t newest = db_step(st) == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_reset(st);
 	id_observe(newest);
 	return id_next();
 }
@@ -364,7 +359,7 @@ static _Thread_local bool touched_overflow, touched_epoch;
 
 void db_touch_epoch(void)
 {
-	if (sqlite3_get_autocommit(db_conn()))
+	if (!db_in_transaction())
 		cache_epoch_next();
 	else
 		touched_epoch = true;
@@ -374,7 +369,7 @@ void db_touch(cache *c, int64_t id)
 {
 	if (!c)
 		return;
-	if (sqlite3_get_autocommit(db_conn())) {
+	if (!db_in_transaction()) {
 		cache_invalidate(c, id);
 		return;
 	}
@@ -389,7 +384,7 @@ void db_touch(cache *c, int64_t id)
 
 void db_touch_all(void)
 {
-	if (sqlite3_get_autocommit(db_conn())) {
+	if (!db_in_transaction()) {
 		cache_clear(cache_statuses);
 		cache_clear(cache_accounts);
 		cache_clear(cache_relations);
@@ -412,7 +407,7 @@ static void feed_op_add(int64_t owner, int64_t id)
 	feed_op op = {owner, id};
 	if (!feeds_home)
 		return;
-	if (sqlite3_get_autocommit(db_conn())) {
+	if (!db_in_transaction()) {
 		feed_op_apply(op, 0);
 		return;
 	}
@@ -482,39 +477,27 @@ int db_commit(void)
 void db_rollback(void)
 {
 	touched_flush(false);
-	if (!sqlite3_get_autocommit(db_conn()))
+	if (db_in_transaction())
 		db_exec("ROLLBACK");
-}
-
-const char *db_text(sqlite3_stmt *st, int col)
-{
-	const char *s = (const char *)sqlite3_column_text(st, col);
-	return s ? s : "";
-}
-
-const char *db_text_or_null(sqlite3_stmt *st, int col)
-{
-	return (const char *)sqlite3_column_text(st, col);
 }
 
 bool db_exists(const char *sql, int64_t a, int64_t b)
 {
-	sqlite3_stmt *st = db_stmt(sql);
-	sqlite3_bind_int64(st, 1, a);
-	sqlite3_bind_int64(st, 2, b);
-	bool yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
+	db_stmt *st = db_prepare(sql);
+	db_bind_int64(st, 1, a);
+	db_bind_int64(st, 2, b);
+	bool yes = db_step(st) == DB_ROW;
+	db_reset(st);
 	return yes;
 }
 
 int64_t db_int64(const char *sql, int64_t a, int64_t b)
 {
-	sqlite3_stmt *st = db_stmt(sql);
-	sqlite3_bind_int64(st, 1, a);
-	sqlite3_bind_int64(st, 2, b);
-	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
-						   : 0;
-	sqlite3_reset(st);
+	db_stmt *st = db_prepare(sql);
+	db_bind_int64(st, 1, a);
+	db_bind_int64(st, 2, b);
+	int64_t v = db_step(st) == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_reset(st);
 	return v;
 }
 
@@ -536,18 +519,17 @@ void store_set_visibility_rule(store_visibility_rule rule)
  * as they are now): false when it is gone. */
 static bool status_head(int64_t id, status *s)
 {
-	sqlite3_stmt *st = db_stmt("SELECT account_id, visibility,"
-				   " in_reply_to_account_id"
-				   " FROM statuses WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, id);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
+	db_stmt *st = db_prepare("SELECT account_id, visibility,"
+				 " in_reply_to_account_id"
+				 " FROM statuses WHERE id = ?1");
+	db_bind_int64(st, 1, id);
+	bool found = db_step(st) == DB_ROW;
 	if (found)
 		*s = (status){.id = id,
-			      .account_id = sqlite3_column_int64(st, 0),
-			      .vis = (visibility)sqlite3_column_int(st, 1),
-			      .in_reply_to_account_id =
-				      sqlite3_column_int64(st, 2)};
-	sqlite3_reset(st);
+			      .account_id = db_column_int64(st, 0),
+			      .vis = (visibility)db_column_int(st, 1),
+			      .in_reply_to_account_id = db_column_int64(st, 2)};
+	db_reset(st);
 	return found;
 }
 

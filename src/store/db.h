@@ -1,5 +1,8 @@
-/* db.h — the SQLite connection of the calling thread, its statement cache,
- * transactions and migrations. Only src/store/ includes this file. */
+/* db.h — the database connection of the calling thread, its statement
+ * cache, transactions and migrations, and the statement layer every query
+ * in src/store/ goes through (db_prepare, db_bind_*, db_step, db_column_*):
+ * one interface whatever the backend, SQLite its only implementation so
+ * far (docs/postgresql.md). Only src/store/ includes this file. */
 #ifndef CHORUS_STORE_DB_H
 #define CHORUS_STORE_DB_H
 
@@ -27,11 +30,162 @@ void db_set_path(const char *path);
  * busy timeout). Aborts if the database cannot be opened, because store_open
  * already proved it can. */
 sqlite3 *db_conn(void);
-/* A prepared statement for sql, cached per thread and keyed by the sql
- * pointer (pass string literals). Reset and with bindings cleared. */
-sqlite3_stmt *db_stmt(const char *sql);
-/* Run sql (no results) with the cached statement; returns sqlite rc. */
+
+/* A prepared statement. The calling thread's statement cache owns it
+ * (store_thread_close finalizes it); a caller borrows it from db_prepare
+ * to its db_reset. The backend's handle lives here: a PostgreSQL backend
+ * adds its tag, prepared name and current result beside it. */
+typedef struct db_stmt {
+	sqlite3_stmt *sqlite;
+} db_stmt;
+
+/* What db_step answers besides the store_result of a failed step. */
+enum {
+	DB_ROW = 1,  /* a row is ready for db_column_* */
+	DB_DONE = 2, /* the statement ran to its end */
+};
+
+/* The statement for sql, prepared on the calling thread's connection at
+ * its first use, then cached per thread and keyed by the sql pointer
+ * (pass string literals, with ?N placeholders). Returned reset and with
+ * bindings cleared; valid until store_thread_close. */
+db_stmt *db_prepare(const char *sql);
+/* Run sql (no results) with the cached statement: db_done's answer. */
 int db_exec(const char *sql);
+
+/* Parameters, numbered from 1 (?1). A parameter left unbound is NULL.
+ * Text and blobs are not copied (except by db_bind_text_copy): they must
+ * stay valid and unchanged until the statement is reset. */
+static inline void db_bind_int64(db_stmt *st, int i, int64_t v)
+{
+	sqlite3_bind_int64(st->sqlite, i, v);
+}
+static inline void db_bind_int(db_stmt *st, int i, int v)
+{
+	sqlite3_bind_int(st->sqlite, i, v);
+}
+static inline void db_bind_double(db_stmt *st, int i, double v)
+{
+	sqlite3_bind_double(st->sqlite, i, v);
+}
+static inline void db_bind_null(db_stmt *st, int i)
+{
+	sqlite3_bind_null(st->sqlite, i);
+}
+/* s NUL-terminated, not NULL (db_bind_null for a NULL). */
+static inline void db_bind_text(db_stmt *st, int i, const char *s)
+{
+	sqlite3_bind_text(st->sqlite, i, s, -1, SQLITE_STATIC);
+}
+/* The len bytes at s (no NUL needed). */
+static inline void db_bind_text_n(db_stmt *st, int i, const char *s, size_t len)
+{
+	sqlite3_bind_text(st->sqlite, i, s, (int)len, SQLITE_STATIC);
+}
+/* s copied: it may change or go before the statement is reset. */
+static inline void db_bind_text_copy(db_stmt *st, int i, const char *s)
+{
+	sqlite3_bind_text(st->sqlite, i, s, -1, SQLITE_TRANSIENT);
+}
+/* The len bytes at p as a blob (PostgreSQL: bytea). */
+static inline void db_bind_blob(db_stmt *st, int i, const void *p, size_t len)
+{
+	sqlite3_bind_blob(st->sqlite, i, p, (int)len, SQLITE_STATIC);
+}
+
+/* The store_result of a step that failed with the backend's code rc:
+ * STORE_GONE (a foreign key to a row gone), STORE_LIMIT or STORE_BLOCKED
+ * (a trigger refusing: the ones keeping blocked pairs apart say
+ * "blocked"), STORE_TAKEN (a unique index), or STORE_ERROR for anything
+ * else. Not logged: db_errmsg says why. */
+int db_step_failed(int rc);
+/* Run st to its next row: DB_ROW (read it with db_column_*), DB_DONE, or
+ * the negative store_result db_step_failed gives for a failure. Binding
+ * is over once the first step is taken. */
+static inline int db_step(db_stmt *st)
+{
+	int rc = sqlite3_step(st->sqlite);
+	if (rc == SQLITE_ROW)
+		return DB_ROW;
+	if (rc == SQLITE_DONE)
+		return DB_DONE;
+	return db_step_failed(rc);
+}
+/* Done with st: its rows are gone and it may be bound and stepped again
+ * (bindings are kept; db_prepare clears them). A write not stepped to
+ * DB_DONE still took effect up to where it was. */
+static inline void db_reset(db_stmt *st)
+{
+	sqlite3_reset(st->sqlite);
+}
+
+/* Columns of the current row (after DB_ROW), numbered from 0. A NULL
+ * reads as 0, as "" (db_text), as NULL (db_text_or_null, db_column_blob)
+ * and as 0 bytes. Text and blobs are the statement's: valid until its next
+ * step or reset. */
+static inline int64_t db_column_int64(db_stmt *st, int col)
+{
+	return sqlite3_column_int64(st->sqlite, col);
+}
+static inline int db_column_int(db_stmt *st, int col)
+{
+	return sqlite3_column_int(st->sqlite, col);
+}
+static inline double db_column_double(db_stmt *st, int col)
+{
+	return sqlite3_column_double(st->sqlite, col);
+}
+static inline bool db_column_is_null(db_stmt *st, int col)
+{
+	return sqlite3_column_type(st->sqlite, col) == SQLITE_NULL;
+}
+/* Column text or NULL. */
+static inline const char *db_text_or_null(db_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st->sqlite, col);
+}
+/* Column text or "" — never NULL. */
+static inline const char *db_text(db_stmt *st, int col)
+{
+	const char *s = db_text_or_null(st, col);
+	return s ? s : "";
+}
+/* A blob column's bytes, db_column_bytes of them (NULL for a NULL or an
+ * empty blob: db_column_is_null tells them apart). */
+static inline const void *db_column_blob(db_stmt *st, int col)
+{
+	return sqlite3_column_blob(st->sqlite, col);
+}
+/* The size in bytes of a text or blob column (read after the value). */
+static inline size_t db_column_bytes(db_stmt *st, int col)
+{
+	return (size_t)sqlite3_column_bytes(st->sqlite, col);
+}
+
+/* The number of parameters st takes (its largest ?N). */
+static inline int db_param_count(db_stmt *st)
+{
+	return sqlite3_bind_parameter_count(st->sqlite);
+}
+
+/* The rows the calling thread's last finished INSERT, UPDATE or DELETE
+ * changed (not counting the ones its triggers changed). */
+static inline int db_changes(void)
+{
+	return sqlite3_changes(db_conn());
+}
+/* Why the calling thread's last statement failed, for the log: the
+ * connection's, valid until its next statement. */
+static inline const char *db_errmsg(void)
+{
+	return sqlite3_errmsg(db_conn());
+}
+/* Whether the calling thread is inside a transaction (a write's, or the
+ * request's read snapshot). */
+static inline bool db_in_transaction(void)
+{
+	return !sqlite3_get_autocommit(db_conn());
+}
 /* Transactions: BEGIN IMMEDIATE so writers queue on the busy timeout
  * instead of failing mid-transaction. */
 int db_begin(void);
@@ -47,16 +201,11 @@ int64_t db_new_id(const char *newest_sql);
 	db_new_id("SELECT id FROM " table " ORDER BY id DESC LIMIT 1")
 int db_commit(void);
 void db_rollback(void);
-/* Step a statement expecting SQLITE_DONE: 0; a foreign key to a row gone
- * gives STORE_GONE, a limit trigger STORE_LIMIT (the triggers keeping
- * blocked pairs apart STORE_BLOCKED) and a unique index STORE_TAKEN
- * (store.h), quietly;
- * anything else is logged and gives -1. */
-int db_done(sqlite3_stmt *st);
-/* The store_result a failed step's rc stands for: STORE_GONE, STORE_LIMIT,
- * STORE_TAKEN, or STORE_ERROR when it is not a constraint the schema uses as an
- * answer. */
-int db_constraint_result(int rc);
+/* Step a statement expecting DB_DONE (a row is taken for done too) and
+ * reset it: 0; a constraint the schema uses as an answer gives its
+ * store_result (db_step_failed: STORE_GONE, STORE_LIMIT, STORE_BLOCKED,
+ * STORE_TAKEN), quietly; anything else is logged and gives -1. */
+int db_done(db_stmt *st);
 /* The id range (lo, hi) a page asks for, and whether it is read upward
  * (min_id: the page right after the cursor). */
 struct page;
@@ -64,8 +213,8 @@ void db_page_bounds(const struct page *p, int64_t *lo, int64_t *hi, bool *asc);
 /* sql[*asc] (descending, ascending) with p's bounds bound: ?1 and ?2 the
  * exclusive id bounds, ?3 the limit. The caller binds the rest, steps
  * and, when *asc, reverses what it read (db_reverse). */
-sqlite3_stmt *db_page_stmt(const char *const sql[2], const struct page *p,
-			   bool *asc);
+db_stmt *db_page_stmt(const char *const sql[2], const struct page *p,
+		      bool *asc);
 /* items (an arena array of n items of size bytes, *cap of room) with
  * room for one more: itself, or a copy twice the size. */
 struct arena;
@@ -106,11 +255,5 @@ void db_feed_drop(int64_t owner);
 bool db_exists(const char *sql, int64_t a, int64_t b);
 /* The first column of the first row of sql (?1 = a, ?2 = b), or 0. */
 int64_t db_int64(const char *sql, int64_t a, int64_t b);
-
-/* Column text or "" — never NULL — copied into nothing (valid until the
- * next step/reset of st). */
-const char *db_text(sqlite3_stmt *st, int col);
-/* Column text or NULL. */
-const char *db_text_or_null(sqlite3_stmt *st, int col);
 
 #endif

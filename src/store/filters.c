@@ -9,15 +9,15 @@
 
 #include <string.h>
 
-static void filter_row(arena *a, sqlite3_stmt *st, store_filter *f)
+static void filter_row(arena *a, db_stmt *st, store_filter *f)
 {
 	memset(f, 0, sizeof *f);
-	f->id = sqlite3_column_int64(st, 0);
-	f->account_id = sqlite3_column_int64(st, 1);
+	f->id = db_column_int64(st, 0);
+	f->account_id = db_column_int64(st, 1);
 	f->title = arena_strdup(a, db_text(st, 2));
-	f->contexts = (unsigned)sqlite3_column_int(st, 3);
-	f->action = sqlite3_column_int(st, 4);
-	f->expires_at = sqlite3_column_int64(st, 5);
+	f->contexts = (unsigned)db_column_int(st, 3);
+	f->action = db_column_int(st, 4);
+	f->expires_at = db_column_int64(st, 5);
 }
 
 /* Attach keywords and statuses (ordered by filter, then id) to the n
@@ -25,14 +25,14 @@ static void filter_row(arena *a, sqlite3_stmt *st, store_filter *f)
 static void attach_rules(arena *a, int64_t account_id, store_filter *f,
 			 size_t n)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"SELECT k.id, k.filter_id, k.keyword, k.whole_word"
 		" FROM filters f JOIN filter_keywords k ON k.filter_id = f.id"
 		" WHERE f.account_id = ?1 ORDER BY k.filter_id, k.id");
-	sqlite3_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 1, account_id);
 	size_t i = 0, cap = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t fid = sqlite3_column_int64(st, 1);
+	while (db_step(st) == DB_ROW) {
+		int64_t fid = db_column_int64(st, 1);
 		while (i < n && f[i].id < fid)
 			i++, cap = 0;
 		if (i == n)
@@ -42,19 +42,19 @@ static void attach_rules(arena *a, int64_t account_id, store_filter *f,
 		f[i].keywords = db_grow(a, f[i].keywords, f[i].nkeywords, &cap,
 					sizeof *f[i].keywords);
 		f[i].keywords[f[i].nkeywords++] =
-			(store_filter_keyword){sqlite3_column_int64(st, 0), fid,
+			(store_filter_keyword){db_column_int64(st, 0), fid,
 					       arena_strdup(a, db_text(st, 2)),
-					       sqlite3_column_int(st, 3) != 0};
+					       db_column_int(st, 3) != 0};
 	}
-	sqlite3_reset(st);
-	st = db_stmt("SELECT s.id, s.filter_id, s.status_id"
-		     " FROM filters f JOIN filter_statuses s"
-		     " ON s.filter_id = f.id"
-		     " WHERE f.account_id = ?1 ORDER BY s.filter_id, s.id");
-	sqlite3_bind_int64(st, 1, account_id);
+	db_reset(st);
+	st = db_prepare("SELECT s.id, s.filter_id, s.status_id"
+			" FROM filters f JOIN filter_statuses s"
+			" ON s.filter_id = f.id"
+			" WHERE f.account_id = ?1 ORDER BY s.filter_id, s.id");
+	db_bind_int64(st, 1, account_id);
 	i = 0, cap = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t fid = sqlite3_column_int64(st, 1);
+	while (db_step(st) == DB_ROW) {
+		int64_t fid = db_column_int64(st, 1);
 		while (i < n && f[i].id < fid)
 			i++, cap = 0;
 		if (i == n)
@@ -63,30 +63,29 @@ static void attach_rules(arena *a, int64_t account_id, store_filter *f,
 			continue;
 		f[i].statuses = db_grow(a, f[i].statuses, f[i].nstatuses, &cap,
 					sizeof *f[i].statuses);
-		f[i].statuses[f[i].nstatuses++] =
-			(store_filter_status){sqlite3_column_int64(st, 0), fid,
-					      sqlite3_column_int64(st, 2)};
+		f[i].statuses[f[i].nstatuses++] = (store_filter_status){
+			db_column_int64(st, 0), fid, db_column_int64(st, 2)};
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 }
 
 size_t store_filters_of(arena *a, int64_t account_id, int64_t now,
 			bool active_only, store_filter **out)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"SELECT id, account_id, title, contexts, action,"
 		" coalesce(expires_at, 0) FROM filters WHERE account_id = ?1"
 		" AND (?2 = 0 OR expires_at IS NULL OR expires_at > ?2)"
 		" ORDER BY id");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, active_only ? now : 0);
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, active_only ? now : 0);
 	size_t n = 0, cap = 0;
 	store_filter *f = NULL;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		f = db_grow(a, f, n, &cap, sizeof *f);
 		filter_row(a, st, &f[n++]);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (n)
 		attach_rules(a, account_id, f, n);
 	*out = f;
@@ -110,42 +109,45 @@ bool store_filter_get(arena *a, int64_t account_id, int64_t id,
 static int keyword_write(int64_t filter_id, const store_filter_keyword *k,
 			 int64_t *new_id)
 {
-	sqlite3_stmt *st;
+	db_stmt *st;
 	if (k->id) {
-		st = db_stmt("UPDATE filter_keywords SET keyword = ?2,"
-			     " whole_word = ?3 WHERE id = ?1"
-			     " AND filter_id = ?4");
-		sqlite3_bind_int64(st, 1, k->id);
+		st = db_prepare("UPDATE filter_keywords SET keyword = ?2,"
+				" whole_word = ?3 WHERE id = ?1"
+				" AND filter_id = ?4");
+		db_bind_int64(st, 1, k->id);
 	} else {
-		st = db_stmt("INSERT INTO filter_keywords (id, keyword,"
-			     " whole_word, filter_id) VALUES (?1, ?2, ?3, ?4)");
+		st = db_prepare(
+			"INSERT INTO filter_keywords (id, keyword,"
+			" whole_word, filter_id) VALUES (?1, ?2, ?3, ?4)");
 		*new_id = id_next();
-		sqlite3_bind_int64(st, 1, *new_id);
+		db_bind_int64(st, 1, *new_id);
 	}
-	sqlite3_bind_text(st, 2, k->keyword, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, k->whole_word);
-	sqlite3_bind_int64(st, 4, filter_id);
+	db_bind_text(st, 2, k->keyword);
+	db_bind_int(st, 3, k->whole_word);
+	db_bind_int64(st, 4, filter_id);
 	return db_done(st);
 }
 
 static int filter_write(const store_filter *f, bool create)
 {
-	sqlite3_stmt *st =
-		create ? db_stmt("INSERT INTO filters (id, account_id, title,"
+	db_stmt *st =
+		create ? db_prepare(
+				 "INSERT INTO filters (id, account_id, title,"
 				 " contexts, action, expires_at)"
 				 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-		       : db_stmt("UPDATE filters SET title = ?3, contexts = ?4,"
+		       : db_prepare(
+				 "UPDATE filters SET title = ?3, contexts = ?4,"
 				 " action = ?5, expires_at = ?6"
 				 " WHERE id = ?1 AND account_id = ?2");
-	sqlite3_bind_int64(st, 1, f->id);
-	sqlite3_bind_int64(st, 2, f->account_id);
-	sqlite3_bind_text(st, 3, f->title, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, (int)f->contexts);
-	sqlite3_bind_int(st, 5, f->action);
+	db_bind_int64(st, 1, f->id);
+	db_bind_int64(st, 2, f->account_id);
+	db_bind_text(st, 3, f->title);
+	db_bind_int(st, 4, (int)f->contexts);
+	db_bind_int(st, 5, f->action);
 	if (f->expires_at)
-		sqlite3_bind_int64(st, 6, f->expires_at);
+		db_bind_int64(st, 6, f->expires_at);
 	int rc = db_done(st);
-	if (rc == 0 && !create && sqlite3_changes(db_conn()) == 0)
+	if (rc == 0 && !create && db_changes() == 0)
 		return STORE_GONE;
 	return rc;
 }
@@ -158,10 +160,10 @@ int store_filter_save(const store_filter *f, bool create,
 		return -1;
 	int rc = filter_write(f, create);
 	for (size_t i = 0; rc == 0 && i < ndestroy; i++) {
-		sqlite3_stmt *st = db_stmt("DELETE FROM filter_keywords"
-					   " WHERE id = ?1 AND filter_id = ?2");
-		sqlite3_bind_int64(st, 1, destroy[i]);
-		sqlite3_bind_int64(st, 2, f->id);
+		db_stmt *st = db_prepare("DELETE FROM filter_keywords"
+					 " WHERE id = ?1 AND filter_id = ?2");
+		db_bind_int64(st, 1, destroy[i]);
+		db_bind_int64(st, 2, f->id);
 		rc = db_done(st);
 	}
 	for (size_t i = 0; rc == 0 && i < nkeywords; i++) {
@@ -179,13 +181,13 @@ int store_filter_save(const store_filter *f, bool create,
 
 int store_filter_delete(int64_t account_id, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt("DELETE FROM filters WHERE id = ?1"
-				   " AND account_id = ?2");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, account_id);
+	db_stmt *st = db_prepare("DELETE FROM filters WHERE id = ?1"
+				 " AND account_id = ?2");
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, account_id);
 	if (db_done(st) < 0)
 		return -1;
-	if (!sqlite3_changes(db_conn()))
+	if (!db_changes())
 		return STORE_GONE;
 	db_touch(cache_relations, account_id);
 	return 0;
@@ -194,37 +196,37 @@ int store_filter_delete(int64_t account_id, int64_t id)
 bool store_filter_keyword_get(arena *a, int64_t account_id, int64_t id,
 			      store_filter_keyword *out)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"SELECT k.id, k.filter_id, k.keyword, k.whole_word"
 		" FROM filter_keywords k JOIN filters f ON f.id = k.filter_id"
 		" WHERE k.id = ?1 AND f.account_id = ?2");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, account_id);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, account_id);
+	bool found = db_step(st) == DB_ROW;
 	if (found)
-		*out = (store_filter_keyword){sqlite3_column_int64(st, 0),
-					      sqlite3_column_int64(st, 1),
+		*out = (store_filter_keyword){db_column_int64(st, 0),
+					      db_column_int64(st, 1),
 					      arena_strdup(a, db_text(st, 2)),
-					      sqlite3_column_int(st, 3) != 0};
-	sqlite3_reset(st);
+					      db_column_int(st, 3) != 0};
+	db_reset(st);
 	return found;
 }
 
 bool store_filter_status_get(int64_t account_id, int64_t id,
 			     store_filter_status *out)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"SELECT s.id, s.filter_id, s.status_id"
 		" FROM filter_statuses s JOIN filters f ON f.id = s.filter_id"
 		" WHERE s.id = ?1 AND f.account_id = ?2");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, account_id);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, account_id);
+	bool found = db_step(st) == DB_ROW;
 	if (found)
-		*out = (store_filter_status){sqlite3_column_int64(st, 0),
-					     sqlite3_column_int64(st, 1),
-					     sqlite3_column_int64(st, 2)};
-	sqlite3_reset(st);
+		*out = (store_filter_status){db_column_int64(st, 0),
+					     db_column_int64(st, 1),
+					     db_column_int64(st, 2)};
+	db_reset(st);
 	return found;
 }
 
@@ -243,7 +245,7 @@ int store_filter_keyword_save(int64_t account_id, store_filter_keyword *k)
 	int64_t id = k->id;
 	if (rc == 0)
 		rc = keyword_write(k->filter_id, k, &id);
-	if (rc == 0 && k->id && !sqlite3_changes(db_conn()))
+	if (rc == 0 && k->id && !db_changes())
 		rc = STORE_GONE;
 	if (rc == 0)
 		db_touch(cache_relations, account_id);
@@ -265,17 +267,17 @@ int store_filter_keyword_delete(int64_t account_id, int64_t id, bool drop_empty)
 			       id, account_id);
 	int rc = fid ? 0 : STORE_GONE;
 	if (rc == 0) {
-		sqlite3_stmt *st =
-			db_stmt("DELETE FROM filter_keywords WHERE id = ?1");
-		sqlite3_bind_int64(st, 1, id);
+		db_stmt *st =
+			db_prepare("DELETE FROM filter_keywords WHERE id = ?1");
+		db_bind_int64(st, 1, id);
 		rc = db_done(st);
 	}
 	if (rc == 0 && drop_empty &&
 	    !db_exists("SELECT 1 FROM filter_keywords WHERE filter_id = ?1"
 		       " AND ?2 = ?2",
 		       fid, 0)) {
-		sqlite3_stmt *st = db_stmt("DELETE FROM filters WHERE id = ?1");
-		sqlite3_bind_int64(st, 1, fid);
+		db_stmt *st = db_prepare("DELETE FROM filters WHERE id = ?1");
+		db_bind_int64(st, 1, fid);
 		rc = db_done(st);
 	}
 	if (rc == 0)
@@ -293,13 +295,13 @@ int store_filter_status_add(int64_t account_id, store_filter_status *fs)
 		return -1;
 	int rc = owns_filter(account_id, fs->filter_id) ? 0 : STORE_GONE;
 	if (rc == 0) {
-		sqlite3_stmt *st = db_stmt(
+		db_stmt *st = db_prepare(
 			"INSERT INTO filter_statuses (id, filter_id, status_id)"
 			" VALUES (?1, ?2, ?3)");
 		fs->id = id_next();
-		sqlite3_bind_int64(st, 1, fs->id);
-		sqlite3_bind_int64(st, 2, fs->filter_id);
-		sqlite3_bind_int64(st, 3, fs->status_id);
+		db_bind_int64(st, 1, fs->id);
+		db_bind_int64(st, 2, fs->filter_id);
+		db_bind_int64(st, 3, fs->status_id);
 		rc = db_done(st);
 	}
 	if (rc == 0)
@@ -313,14 +315,14 @@ int store_filter_status_add(int64_t account_id, store_filter_status *fs)
 
 int store_filter_status_delete(int64_t account_id, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"DELETE FROM filter_statuses WHERE id = ?1 AND filter_id IN"
 		" (SELECT id FROM filters WHERE account_id = ?2)");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, account_id);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, account_id);
 	if (db_done(st) < 0)
 		return -1;
-	if (!sqlite3_changes(db_conn()))
+	if (!db_changes())
 		return STORE_GONE;
 	db_touch(cache_relations, account_id);
 	return 0;

@@ -38,19 +38,19 @@ static int toggle_row(const toggle_spec *t, int64_t account_id,
 	if (on && t->count_sql &&
 	    db_int64(t->count_sql, account_id, status_id) >= t->max)
 		goto fail;
-	sqlite3_stmt *st = db_stmt(on ? t->insert_sql : t->delete_sql);
+	db_stmt *st = db_prepare(on ? t->insert_sql : t->delete_sql);
 	if (on)
-		sqlite3_bind_int64(st, 3, id_next());
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, status_id);
+		db_bind_int64(st, 3, id_next());
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, status_id);
 	if ((rc = db_done(st)) < 0)
 		goto fail;
-	int changed = sqlite3_changes(db_conn()) > 0;
+	int changed = db_changes() > 0;
 	rc = -1;
 	if (changed && t->counter_sql) {
-		st = db_stmt(t->counter_sql);
-		sqlite3_bind_int64(st, 1, status_id);
-		sqlite3_bind_int(st, 2, on ? 1 : -1);
+		st = db_prepare(t->counter_sql);
+		db_bind_int64(st, 1, status_id);
+		db_bind_int(st, 2, on ? 1 : -1);
 		if (db_done(st) < 0)
 			goto fail;
 		/* the cached rendering holds no counters (render.c) */
@@ -131,7 +131,7 @@ void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 					       (long long)ids[i]);
 	json[len++] = ']';
 	json[len] = '\0';
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"SELECT 0, status_id FROM favourites WHERE account_id = ?1"
 		" AND status_id IN (SELECT value FROM json_each(?2))"
 		" UNION ALL SELECT 1, reblog_of_id FROM statuses"
@@ -146,11 +146,11 @@ void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 		" UNION ALL SELECT 4, s.id FROM statuses s JOIN thread_mutes m"
 		" ON m.account_id = ?1 AND m.root_id = s.thread_root_id"
 		" WHERE s.id IN (SELECT value FROM json_each(?2))");
-	sqlite3_bind_int64(st, 1, viewer);
-	sqlite3_bind_text(st, 2, json, (int)len, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int which = sqlite3_column_int(st, 0);
-		int64_t sid = sqlite3_column_int64(st, 1);
+	db_bind_int64(st, 1, viewer);
+	db_bind_text_n(st, 2, json, len);
+	while (db_step(st) == DB_ROW) {
+		int which = db_column_int(st, 0);
+		int64_t sid = db_column_int64(st, 1);
 		for (size_t i = 0; i < n; i++) {
 			if (ids[i] != sid)
 				continue;
@@ -163,51 +163,51 @@ void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 			}
 		}
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	free(json);
 }
 
 bool store_idempotency_get(int64_t account_id, const char *key,
 			   int64_t since_ms, int64_t *status_id)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"SELECT status_id FROM idempotency WHERE account_id = ?1"
 		" AND key = ?2 AND created_at >= ?3");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, since_ms);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
+	db_bind_int64(st, 1, account_id);
+	db_bind_text(st, 2, key);
+	db_bind_int64(st, 3, since_ms);
+	bool found = db_step(st) == DB_ROW;
 	if (found)
-		*status_id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+		*status_id = db_column_int64(st, 0);
+	db_reset(st);
 	return found;
 }
 
 int store_idempotency_put(int64_t account_id, const char *key,
 			  int64_t status_id, int64_t now_ms)
 {
-	sqlite3_stmt *st =
-		db_stmt("INSERT OR REPLACE INTO idempotency (account_id, key,"
-			" status_id, created_at) VALUES (?1, ?2, ?3, ?4)");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, status_id);
-	sqlite3_bind_int64(st, 4, now_ms);
+	db_stmt *st = db_prepare(
+		"INSERT OR REPLACE INTO idempotency (account_id, key,"
+		" status_id, created_at) VALUES (?1, ?2, ?3, ?4)");
+	db_bind_int64(st, 1, account_id);
+	db_bind_text(st, 2, key);
+	db_bind_int64(st, 3, status_id);
+	db_bind_int64(st, 4, now_ms);
 	return db_done(st);
 }
 
 int store_thread_mute_set(int64_t account_id, int64_t status_id, bool on)
 {
-	sqlite3_stmt *st =
-		on ? db_stmt("INSERT INTO thread_mutes (account_id, root_id)"
-			     " SELECT ?1, thread_root_id FROM statuses"
-			     " WHERE id = ?2 AND thread_root_id IS NOT NULL"
-			     " ON CONFLICT (account_id, root_id) DO NOTHING")
-		   : db_stmt("DELETE FROM thread_mutes WHERE account_id = ?1"
-			     " AND root_id = (SELECT thread_root_id"
-			     " FROM statuses WHERE id = ?2)");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, status_id);
+	db_stmt *st =
+		on ? db_prepare("INSERT INTO thread_mutes (account_id, root_id)"
+				" SELECT ?1, thread_root_id FROM statuses"
+				" WHERE id = ?2 AND thread_root_id IS NOT NULL"
+				" ON CONFLICT (account_id, root_id) DO NOTHING")
+		   : db_prepare("DELETE FROM thread_mutes WHERE account_id = ?1"
+				" AND root_id = (SELECT thread_root_id"
+				" FROM statuses WHERE id = ?2)");
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, status_id);
 	int rc = db_done(st);
 	db_touch(cache_relations, account_id); /* the reader's rules */
 	return rc;

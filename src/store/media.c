@@ -9,19 +9,19 @@
 	"id, account_id, status_id, type, state, mime, file, preview, source," \
 	" meta, description, blurhash, focus_x, focus_y, error, created_at"
 
-static const char *dup_or_null(arena *a, sqlite3_stmt *st, int col)
+static const char *dup_or_null(arena *a, db_stmt *st, int col)
 {
 	const char *s = db_text_or_null(st, col);
 	return s ? arena_strdup(a, s) : NULL;
 }
 
-static void media_from_row(arena *a, sqlite3_stmt *st, media_attachment *m)
+static void media_from_row(arena *a, db_stmt *st, media_attachment *m)
 {
-	m->id = sqlite3_column_int64(st, 0);
-	m->account_id = sqlite3_column_int64(st, 1);
-	m->status_id = sqlite3_column_int64(st, 2);
+	m->id = db_column_int64(st, 0);
+	m->account_id = db_column_int64(st, 1);
+	m->status_id = db_column_int64(st, 2);
 	m->type = arena_strdup(a, db_text(st, 3));
-	m->state = (media_state)sqlite3_column_int(st, 4);
+	m->state = (media_state)db_column_int(st, 4);
 	m->mime = arena_strdup(a, db_text(st, 5));
 	m->file = dup_or_null(a, st, 6);
 	m->preview = dup_or_null(a, st, 7);
@@ -29,50 +29,50 @@ static void media_from_row(arena *a, sqlite3_stmt *st, media_attachment *m)
 	m->meta = arena_strdup(a, db_text(st, 9));
 	m->description = dup_or_null(a, st, 10);
 	m->blurhash = dup_or_null(a, st, 11);
-	m->focus_x = sqlite3_column_double(st, 12);
-	m->focus_y = sqlite3_column_double(st, 13);
+	m->focus_x = db_column_double(st, 12);
+	m->focus_y = db_column_double(st, 13);
 	m->error = dup_or_null(a, st, 14);
-	m->created_at = sqlite3_column_int64(st, 15);
+	m->created_at = db_column_int64(st, 15);
 }
 
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+static void bind_text_or_null(db_stmt *st, int i, const char *s)
 {
 	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+		db_bind_text(st, i, s);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
 /* Columns 2…15 of MEDIA_COLUMNS bound as ?2…?15 (id is ?1). */
-static void bind_media(sqlite3_stmt *st, const media_attachment *m)
+static void bind_media(db_stmt *st, const media_attachment *m)
 {
-	sqlite3_bind_int64(st, 1, m->id);
-	sqlite3_bind_int64(st, 2, m->account_id);
+	db_bind_int64(st, 1, m->id);
+	db_bind_int64(st, 2, m->account_id);
 	if (m->status_id)
-		sqlite3_bind_int64(st, 3, m->status_id);
-	sqlite3_bind_text(st, 4, m->type, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, (int)m->state);
-	sqlite3_bind_text(st, 6, m->mime, -1, SQLITE_STATIC);
+		db_bind_int64(st, 3, m->status_id);
+	db_bind_text(st, 4, m->type);
+	db_bind_int(st, 5, (int)m->state);
+	db_bind_text(st, 6, m->mime);
 	bind_text_or_null(st, 7, m->file);
 	bind_text_or_null(st, 8, m->preview);
 	bind_text_or_null(st, 9, m->source);
-	sqlite3_bind_text(st, 10, m->meta ? m->meta : "{}", -1, SQLITE_STATIC);
+	db_bind_text(st, 10, m->meta ? m->meta : "{}");
 	bind_text_or_null(st, 11, m->description);
 	bind_text_or_null(st, 12, m->blurhash);
-	sqlite3_bind_double(st, 13, m->focus_x);
-	sqlite3_bind_double(st, 14, m->focus_y);
+	db_bind_double(st, 13, m->focus_x);
+	db_bind_double(st, 14, m->focus_y);
 	bind_text_or_null(st, 15, m->error);
-	sqlite3_bind_int64(st, 16, m->created_at);
+	db_bind_int64(st, 16, m->created_at);
 }
 
 static int job_insert(const char *kind, int64_t arg, int64_t run_at)
 {
-	sqlite3_stmt *st =
-		db_stmt("INSERT INTO jobs (kind, arg, run_at, created_at)"
-			" VALUES (?1, ?2, ?3, ?3)");
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, arg);
-	sqlite3_bind_int64(st, 3, run_at);
+	db_stmt *st =
+		db_prepare("INSERT INTO jobs (kind, arg, run_at, created_at)"
+			   " VALUES (?1, ?2, ?3, ?3)");
+	db_bind_text(st, 1, kind);
+	db_bind_int64(st, 2, arg);
+	db_bind_int64(st, 3, run_at);
 	return db_done(st);
 }
 
@@ -80,7 +80,7 @@ int store_media_insert(const media_attachment *m, const char *job_kind)
 {
 	if (db_begin() < 0)
 		return -1;
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"INSERT INTO media_attachments (" MEDIA_COLUMNS ") VALUES"
 		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
 		" ?14, ?15, ?16)");
@@ -96,7 +96,7 @@ int store_media_insert(const media_attachment *m, const char *job_kind)
 
 int store_media_update(const media_attachment *m)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"UPDATE media_attachments SET account_id = ?2, status_id = ?3,"
 		" type = ?4, state = ?5, mime = ?6, file = ?7, preview = ?8,"
 		" source = ?9, meta = ?10, description = ?11, blurhash = ?12,"
@@ -112,27 +112,27 @@ int store_media_update(const media_attachment *m)
 
 bool store_media_get(arena *a, int64_t id, media_attachment *out)
 {
-	sqlite3_stmt *st = db_stmt("SELECT " MEDIA_COLUMNS
-				   " FROM media_attachments WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, id);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
+	db_stmt *st = db_prepare("SELECT " MEDIA_COLUMNS
+				 " FROM media_attachments WHERE id = ?1");
+	db_bind_int64(st, 1, id);
+	bool found = db_step(st) == DB_ROW;
 	if (found)
 		media_from_row(a, st, out);
-	sqlite3_reset(st);
+	db_reset(st);
 	return found;
 }
 
 size_t store_media_of_status(arena *a, int64_t status_id, media_attachment *out,
 			     size_t max)
 {
-	sqlite3_stmt *st = db_stmt("SELECT " MEDIA_COLUMNS
-				   " FROM media_attachments WHERE status_id"
-				   " = ?1 ORDER BY position, id");
-	sqlite3_bind_int64(st, 1, status_id);
+	db_stmt *st = db_prepare("SELECT " MEDIA_COLUMNS
+				 " FROM media_attachments WHERE status_id"
+				 " = ?1 ORDER BY position, id");
+	db_bind_int64(st, 1, status_id);
 	size_t n = 0;
-	while (n < max && sqlite3_step(st) == SQLITE_ROW)
+	while (n < max && db_step(st) == DB_ROW)
 		media_from_row(a, st, &out[n++]);
-	sqlite3_reset(st);
+	db_reset(st);
 	return n;
 }
 
@@ -143,38 +143,37 @@ size_t store_media_of_account(arena *a, int64_t account_id,
 				      " WHERE account_id = ?1 AND ?2 = ?2",
 				      account_id, 0);
 	*out = arena_alloc(a, (max + 1) * sizeof **out);
-	sqlite3_stmt *st =
-		db_stmt("SELECT " MEDIA_COLUMNS " FROM media_attachments"
-			" WHERE account_id = ?1 ORDER BY id");
-	sqlite3_bind_int64(st, 1, account_id);
+	db_stmt *st =
+		db_prepare("SELECT " MEDIA_COLUMNS " FROM media_attachments"
+			   " WHERE account_id = ?1 ORDER BY id");
+	db_bind_int64(st, 1, account_id);
 	size_t n = 0;
-	while (n < max && sqlite3_step(st) == SQLITE_ROW)
+	while (n < max && db_step(st) == DB_ROW)
 		media_from_row(a, st, &(*out)[n++]);
-	sqlite3_reset(st);
+	db_reset(st);
 	return n;
 }
 
 int store_media_delete(int64_t id)
 {
-	sqlite3_stmt *st =
-		db_stmt("DELETE FROM media_attachments WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, id);
+	db_stmt *st = db_prepare("DELETE FROM media_attachments WHERE id = ?1");
+	db_bind_int64(st, 1, id);
 	return db_done(st);
 }
 
 size_t store_media_stale(arena *a, int64_t before_ms, media_attachment *out,
 			 size_t max)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"SELECT " MEDIA_COLUMNS " FROM media_attachments"
 		" WHERE status_id IS NULL AND state <> 0 AND created_at < ?1"
 		" ORDER BY created_at LIMIT ?2");
-	sqlite3_bind_int64(st, 1, before_ms);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	db_bind_int64(st, 1, before_ms);
+	db_bind_int64(st, 2, (int64_t)max);
 	size_t n = 0;
-	while (n < max && sqlite3_step(st) == SQLITE_ROW)
+	while (n < max && db_step(st) == DB_ROW)
 		media_from_row(a, st, &out[n++]);
-	sqlite3_reset(st);
+	db_reset(st);
 	return n;
 }
 
@@ -183,24 +182,25 @@ int store_media_attach_tx(int64_t status_id, int64_t account_id,
 {
 	/* attachments the status no longer lists go back to unattached,
 	 * where the sweeper finds them */
-	sqlite3_stmt *st = db_stmt("UPDATE media_attachments SET status_id"
-				   " = NULL WHERE status_id = ?1");
-	sqlite3_bind_int64(st, 1, status_id);
+	db_stmt *st = db_prepare("UPDATE media_attachments SET status_id"
+				 " = NULL WHERE status_id = ?1");
+	db_bind_int64(st, 1, status_id);
 	if (db_done(st) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		st = db_stmt("UPDATE media_attachments SET status_id = ?1,"
-			     " position = ?2 WHERE id = ?3 AND account_id = ?4"
-			     " AND status_id IS NULL AND state = 1");
-		sqlite3_bind_int64(st, 1, status_id);
-		sqlite3_bind_int(st, 2, (int)i);
-		sqlite3_bind_int64(st, 3, ids[i]);
-		sqlite3_bind_int64(st, 4, account_id);
+		st = db_prepare(
+			"UPDATE media_attachments SET status_id = ?1,"
+			" position = ?2 WHERE id = ?3 AND account_id = ?4"
+			" AND status_id IS NULL AND state = 1");
+		db_bind_int64(st, 1, status_id);
+		db_bind_int(st, 2, (int)i);
+		db_bind_int64(st, 3, ids[i]);
+		db_bind_int64(st, 4, account_id);
 		if (db_done(st) < 0)
 			return -1;
 		/* taken meanwhile (the caller's check ran outside this
 		 * transaction): an answer for the client, not an error */
-		if (sqlite3_changes(db_conn()) != 1)
+		if (db_changes() != 1)
 			return STORE_TAKEN;
 	}
 	return 0;
@@ -213,16 +213,16 @@ int store_job_enqueue(const char *kind, int64_t arg, int64_t run_at)
 	return job_insert(kind, arg, run_at);
 }
 
-static bool job_claim(sqlite3_stmt *st, arena *a, store_job *out)
+static bool job_claim(db_stmt *st, arena *a, store_job *out)
 {
-	bool found = sqlite3_step(st) == SQLITE_ROW;
+	bool found = db_step(st) == DB_ROW;
 	if (found) {
-		out->id = sqlite3_column_int64(st, 0);
+		out->id = db_column_int64(st, 0);
 		out->kind = arena_strdup(a, db_text(st, 1));
-		out->arg = sqlite3_column_int64(st, 2);
-		out->attempts = sqlite3_column_int(st, 3);
+		out->arg = db_column_int64(st, 2);
+		out->attempts = db_column_int(st, 3);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return found;
 }
 
@@ -230,12 +230,12 @@ bool store_job_claim(arena *a, int64_t now, store_job *out)
 {
 	if (db_begin() < 0)
 		return false;
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"UPDATE jobs SET state = 1, attempts = attempts + 1 WHERE id ="
 		" (SELECT id FROM jobs WHERE state = 0 AND run_at <= ?1"
 		" ORDER BY run_at, id LIMIT 1)"
 		" RETURNING id, kind, arg, attempts");
-	sqlite3_bind_int64(st, 1, now);
+	db_bind_int64(st, 1, now);
 	bool found = job_claim(st, a, out);
 	if (db_commit() < 0) {
 		db_rollback();
@@ -249,12 +249,12 @@ bool store_job_claim_for(arena *a, const char *kind, int64_t arg,
 {
 	if (db_begin() < 0)
 		return false;
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"UPDATE jobs SET state = 1, attempts = attempts + 1 WHERE id ="
 		" (SELECT id FROM jobs WHERE state = 0 AND kind = ?1"
 		" AND arg = ?2 LIMIT 1) RETURNING id, kind, arg, attempts");
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, arg);
+	db_bind_text(st, 1, kind);
+	db_bind_int64(st, 2, arg);
 	bool found = job_claim(st, a, out);
 	if (db_commit() < 0) {
 		db_rollback();
@@ -265,37 +265,37 @@ bool store_job_claim_for(arena *a, const char *kind, int64_t arg,
 
 bool store_job_active(const char *kind, int64_t arg)
 {
-	sqlite3_stmt *st = db_stmt("SELECT 1 FROM jobs WHERE kind = ?1"
-				   " AND arg = ?2 AND state < 2");
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, arg);
-	bool yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
+	db_stmt *st = db_prepare("SELECT 1 FROM jobs WHERE kind = ?1"
+				 " AND arg = ?2 AND state < 2");
+	db_bind_text(st, 1, kind);
+	db_bind_int64(st, 2, arg);
+	bool yes = db_step(st) == DB_ROW;
+	db_reset(st);
 	return yes;
 }
 
 int store_job_finish(int64_t id)
 {
-	sqlite3_stmt *st = db_stmt("DELETE FROM jobs WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, id);
+	db_stmt *st = db_prepare("DELETE FROM jobs WHERE id = ?1");
+	db_bind_int64(st, 1, id);
 	return db_done(st);
 }
 
 int store_job_retry(int64_t id, int64_t run_at, const char *error)
 {
-	sqlite3_stmt *st = db_stmt("UPDATE jobs SET state = 0, run_at = ?2,"
-				   " error = ?3 WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, run_at);
+	db_stmt *st = db_prepare("UPDATE jobs SET state = 0, run_at = ?2,"
+				 " error = ?3 WHERE id = ?1");
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, run_at);
 	bind_text_or_null(st, 3, error);
 	return db_done(st);
 }
 
 int store_job_fail(int64_t id, const char *error)
 {
-	sqlite3_stmt *st =
-		db_stmt("UPDATE jobs SET state = 2, error = ?2 WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, id);
+	db_stmt *st = db_prepare(
+		"UPDATE jobs SET state = 2, error = ?2 WHERE id = ?1");
+	db_bind_int64(st, 1, id);
 	bind_text_or_null(st, 2, error);
 	return db_done(st);
 }

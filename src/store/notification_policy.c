@@ -16,25 +16,25 @@ void store_notification_policy_get(int64_t account_id, notification_policy *out)
 		.for_private_mentions = POLICY_FILTER,
 		.for_limited_accounts = POLICY_FILTER,
 	};
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"SELECT for_not_following, for_not_followers, for_new_accounts,"
 		" for_private_mentions, for_limited_accounts"
 		" FROM notification_policies WHERE account_id = ?1");
-	sqlite3_bind_int64(st, 1, account_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		out->for_not_following = sqlite3_column_int(st, 0);
-		out->for_not_followers = sqlite3_column_int(st, 1);
-		out->for_new_accounts = sqlite3_column_int(st, 2);
-		out->for_private_mentions = sqlite3_column_int(st, 3);
-		out->for_limited_accounts = sqlite3_column_int(st, 4);
+	db_bind_int64(st, 1, account_id);
+	if (db_step(st) == DB_ROW) {
+		out->for_not_following = db_column_int(st, 0);
+		out->for_not_followers = db_column_int(st, 1);
+		out->for_new_accounts = db_column_int(st, 2);
+		out->for_private_mentions = db_column_int(st, 3);
+		out->for_limited_accounts = db_column_int(st, 4);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 }
 
 int store_notification_policy_set(int64_t account_id,
 				  const notification_policy *p)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"INSERT INTO notification_policies (account_id,"
 		" for_not_following, for_not_followers, for_new_accounts,"
 		" for_private_mentions, for_limited_accounts)"
@@ -42,12 +42,12 @@ int store_notification_policy_set(int64_t account_id,
 		" DO UPDATE SET for_not_following = ?2,"
 		" for_not_followers = ?3, for_new_accounts = ?4,"
 		" for_private_mentions = ?5, for_limited_accounts = ?6");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int(st, 2, p->for_not_following);
-	sqlite3_bind_int(st, 3, p->for_not_followers);
-	sqlite3_bind_int(st, 4, p->for_new_accounts);
-	sqlite3_bind_int(st, 5, p->for_private_mentions);
-	sqlite3_bind_int(st, 6, p->for_limited_accounts);
+	db_bind_int64(st, 1, account_id);
+	db_bind_int(st, 2, p->for_not_following);
+	db_bind_int(st, 3, p->for_not_followers);
+	db_bind_int(st, 4, p->for_new_accounts);
+	db_bind_int(st, 5, p->for_private_mentions);
+	db_bind_int(st, 6, p->for_limited_accounts);
 	int rc = db_done(st);
 	db_touch(cache_relations, account_id); /* kept with the rules */
 	return rc;
@@ -64,35 +64,36 @@ bool store_notification_permitted(int64_t account_id, int64_t from)
 static int filter_tx(notification *n)
 {
 	n->id = id_next();
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"INSERT INTO filtered_notifications (id, account_id, type,"
 		" from_account_id, status_id, created_at)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING");
-	sqlite3_bind_int64(st, 1, n->id);
-	sqlite3_bind_int64(st, 2, n->account_id);
-	sqlite3_bind_text(st, 3, n->type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, n->from_account_id);
+	db_bind_int64(st, 1, n->id);
+	db_bind_int64(st, 2, n->account_id);
+	db_bind_text(st, 3, n->type);
+	db_bind_int64(st, 4, n->from_account_id);
 	if (n->status_id)
-		sqlite3_bind_int64(st, 5, n->status_id);
-	sqlite3_bind_int64(st, 6, n->created_at);
+		db_bind_int64(st, 5, n->status_id);
+	db_bind_int64(st, 6, n->created_at);
 	if (db_done(st) < 0)
 		return -1;
-	int written = sqlite3_changes(db_conn());
+	int written = db_changes();
 	/* one request per sender, its id kept (clients hold it); each new
 	 * act updates it, and its last status is the newest one a status
 	 * was part of */
-	st = db_stmt("INSERT INTO notification_requests (id, account_id,"
-		     " from_account_id, last_status_id, created_at,"
-		     " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"
-		     " ON CONFLICT (account_id, from_account_id) DO UPDATE SET"
-		     " updated_at = ?5,"
-		     " last_status_id = coalesce(?4, last_status_id)");
-	sqlite3_bind_int64(st, 1, id_next());
-	sqlite3_bind_int64(st, 2, n->account_id);
-	sqlite3_bind_int64(st, 3, n->from_account_id);
+	st = db_prepare(
+		"INSERT INTO notification_requests (id, account_id,"
+		" from_account_id, last_status_id, created_at,"
+		" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"
+		" ON CONFLICT (account_id, from_account_id) DO UPDATE SET"
+		" updated_at = ?5,"
+		" last_status_id = coalesce(?4, last_status_id)");
+	db_bind_int64(st, 1, id_next());
+	db_bind_int64(st, 2, n->account_id);
+	db_bind_int64(st, 3, n->from_account_id);
 	if (n->status_id)
-		sqlite3_bind_int64(st, 4, n->status_id);
-	sqlite3_bind_int64(st, 5, n->created_at);
+		db_bind_int64(st, 4, n->status_id);
+	db_bind_int64(st, 5, n->created_at);
 	if (written && db_done(st) < 0)
 		return -1;
 	return written ? 1 : 0;
@@ -120,9 +121,8 @@ int store_notice_write(notice *x)
 	}
 	if (x->how != NOTICE_HOLD)
 		return 0;
-	int rc = sqlite3_get_autocommit(db_conn())
-			 ? store_notification_filter(&x->n)
-			 : filter_tx(&x->n);
+	int rc = db_in_transaction() ? filter_tx(&x->n)
+				     : store_notification_filter(&x->n);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -133,15 +133,15 @@ int store_notice_write(notice *x)
 	"  WHERE f.account_id = r.account_id"                                  \
 	"  AND f.from_account_id = r.from_account_id)"
 
-static void request_from_row(sqlite3_stmt *st, notification_request *r)
+static void request_from_row(db_stmt *st, notification_request *r)
 {
-	r->id = sqlite3_column_int64(st, 0);
-	r->account_id = sqlite3_column_int64(st, 1);
-	r->from_account_id = sqlite3_column_int64(st, 2);
-	r->last_status_id = sqlite3_column_int64(st, 3);
-	r->created_at = sqlite3_column_int64(st, 4);
-	r->updated_at = sqlite3_column_int64(st, 5);
-	r->count = sqlite3_column_int64(st, 6);
+	r->id = db_column_int64(st, 0);
+	r->account_id = db_column_int64(st, 1);
+	r->from_account_id = db_column_int64(st, 2);
+	r->last_status_id = db_column_int64(st, 3);
+	r->created_at = db_column_int64(st, 4);
+	r->updated_at = db_column_int64(st, 5);
+	r->count = db_column_int64(st, 6);
 }
 
 size_t store_notification_requests_page(int64_t account_id, const page *p,
@@ -156,12 +156,12 @@ size_t store_notification_requests_page(int64_t account_id, const page *p,
 		" ORDER BY r.id ASC LIMIT ?3",
 	};
 	bool asc;
-	sqlite3_stmt *st = db_page_stmt(sql, p, &asc);
-	sqlite3_bind_int64(st, 4, account_id);
+	db_stmt *st = db_page_stmt(sql, p, &asc);
+	db_bind_int64(st, 4, account_id);
 	size_t n = 0;
-	while (n < (size_t)p->limit && sqlite3_step(st) == SQLITE_ROW)
+	while (n < (size_t)p->limit && db_step(st) == DB_ROW)
 		request_from_row(st, &out[n++]);
-	sqlite3_reset(st);
+	db_reset(st);
 	if (asc)
 		db_reverse(out, n, sizeof *out);
 	return n;
@@ -170,15 +170,15 @@ size_t store_notification_requests_page(int64_t account_id, const page *p,
 bool store_notification_request_get(int64_t account_id, int64_t id,
 				    notification_request *out)
 {
-	sqlite3_stmt *st = db_stmt("SELECT " REQUEST_COLUMNS
-				   " FROM notification_requests r"
-				   " WHERE r.account_id = ?1 AND r.id = ?2");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, id);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
+	db_stmt *st = db_prepare("SELECT " REQUEST_COLUMNS
+				 " FROM notification_requests r"
+				 " WHERE r.account_id = ?1 AND r.id = ?2");
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, id);
+	bool found = db_step(st) == DB_ROW;
 	if (found)
 		request_from_row(st, out);
-	sqlite3_reset(st);
+	db_reset(st);
 	return found;
 }
 
@@ -193,9 +193,9 @@ static int64_t request_sender(int64_t account_id, int64_t id)
 /* Inside a write: run sql binding ?1 account and ?2 sender. */
 static int run2(const char *sql, int64_t account_id, int64_t from)
 {
-	sqlite3_stmt *st = db_stmt(sql);
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, from);
+	db_stmt *st = db_prepare(sql);
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, from);
 	return db_done(st);
 }
 
@@ -278,23 +278,23 @@ size_t store_filtered_notifications_page(arena *a, int64_t account_id,
 		" AND id > ?1 AND id < ?2 ORDER BY id ASC LIMIT ?3",
 	};
 	bool asc;
-	sqlite3_stmt *st = db_page_stmt(sql, p, &asc);
-	sqlite3_bind_int64(st, 4, account_id);
-	sqlite3_bind_int64(st, 5, from);
+	db_stmt *st = db_page_stmt(sql, p, &asc);
+	db_bind_int64(st, 4, account_id);
+	db_bind_int64(st, 5, from);
 	size_t n = 0;
-	while (n < (size_t)p->limit && sqlite3_step(st) == SQLITE_ROW) {
+	while (n < (size_t)p->limit && db_step(st) == DB_ROW) {
 		notification *x = &out[n++];
 		memset(x, 0, sizeof *x);
-		x->id = sqlite3_column_int64(st, 0);
+		x->id = db_column_int64(st, 0);
 		x->account_id = account_id;
 		x->from_account_id = from;
 		x->type = arena_strdup(a, db_text(st, 1));
-		x->status_id = sqlite3_column_int64(st, 2);
-		x->created_at = sqlite3_column_int64(st, 3);
+		x->status_id = db_column_int64(st, 2);
+		x->created_at = db_column_int64(st, 3);
 		x->group_key =
 			arena_printf(a, "ungrouped-%lld", (long long)x->id);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (asc)
 		db_reverse(out, n, sizeof *out);
 	return n;

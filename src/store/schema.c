@@ -1285,11 +1285,11 @@ int store_open(const char *data_dir)
 
 int store_limit_set(const char *name, int64_t value)
 {
-	sqlite3_stmt *st = db_stmt("INSERT INTO limits (name, value)"
-				   " VALUES (?1, ?2) ON CONFLICT (name)"
-				   " DO UPDATE SET value = excluded.value");
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, value);
+	db_stmt *st = db_prepare("INSERT INTO limits (name, value)"
+				 " VALUES (?1, ?2) ON CONFLICT (name)"
+				 " DO UPDATE SET value = excluded.value");
+	db_bind_text(st, 1, name);
+	db_bind_int64(st, 2, value);
 	return db_done(st) < 0 ? -1 : 0;
 }
 

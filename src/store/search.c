@@ -206,24 +206,24 @@ static const char sql_search_all[] =
 	"SELECT s.id FROM statuses s WHERE s.id > ?2 AND s.id < "
 	"?3" STATUS_WORDS_PER_ROW STATUS_FILTERS " ORDER BY s.id DESC LIMIT ?4";
 
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+static void bind_text_or_null(db_stmt *st, int i, const char *s)
 {
 	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+		db_bind_text(st, i, s);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
-static void bind_status_filters(sqlite3_stmt *st, const store_status_query *q)
+static void bind_status_filters(db_stmt *st, const store_status_query *q)
 {
-	sqlite3_bind_int64(st, 5, q->author);
-	sqlite3_bind_int64(st, 6, q->not_author);
-	sqlite3_bind_int(st, 7, (int)q->media);
+	db_bind_int64(st, 5, q->author);
+	db_bind_int64(st, 6, q->not_author);
+	db_bind_int(st, 7, (int)q->media);
 	bind_text_or_null(st, 8, q->media_type);
-	sqlite3_bind_int(st, 9, (int)q->reply);
-	sqlite3_bind_int(st, 10, (int)q->sensitive);
+	db_bind_int(st, 9, (int)q->reply);
+	db_bind_int(st, 10, (int)q->sensitive);
 	bind_text_or_null(st, 11, q->language);
-	sqlite3_bind_int64(st, 12, q->library);
+	db_bind_int64(st, 12, q->library);
 }
 
 enum {
@@ -241,20 +241,20 @@ int store_search_flush(void)
 	while (search_backlogged()) {
 		if (db_begin() < 0)
 			return -1;
-		sqlite3_stmt *st = db_stmt(
+		db_stmt *st = db_prepare(
 			"INSERT INTO status_search (rowid, text, spoiler_text,"
 			" media, author) SELECT d.id, d.text, d.spoiler_text,"
 			" d.media, d.author FROM (SELECT status_id FROM"
 			" search_backlog ORDER BY status_id LIMIT ?1) b"
 			" JOIN status_search_docs d ON d.id = b.status_id");
-		sqlite3_bind_int(st, 1, SEARCH_FLUSH_BATCH);
+		db_bind_int(st, 1, SEARCH_FLUSH_BATCH);
 		int rc = db_done(st);
 		if (rc == 0) {
-			st = db_stmt(
+			st = db_prepare(
 				"DELETE FROM search_backlog WHERE status_id"
 				" IN (SELECT status_id FROM search_backlog"
 				" ORDER BY status_id LIMIT ?1)");
-			sqlite3_bind_int(st, 1, SEARCH_FLUSH_BATCH);
+			db_bind_int(st, 1, SEARCH_FLUSH_BATCH);
 			rc = db_done(st);
 		}
 		if (rc < 0 || db_commit() < 0) {
@@ -287,20 +287,20 @@ size_t store_statuses_search(arena *a, const store_status_query *q, int64_t lo,
 	const char *sql = want	      ? sql_search_by_words
 			  : q->author ? sql_search_by_author
 				      : sql_search_all;
-	sqlite3_stmt *st = db_stmt(sql);
+	db_stmt *st = db_prepare(sql);
 	bind_text_or_null(st, 1, want);
-	sqlite3_bind_int64(st, 2, lo);
-	sqlite3_bind_int64(st, 3, hi);
-	sqlite3_bind_int(st, 4, limit);
+	db_bind_int64(st, 2, lo);
+	db_bind_int64(st, 3, hi);
+	db_bind_int(st, 4, limit);
 	bind_status_filters(st, q);
 	bind_text_or_null(st, 13, unwanted);
 	size_t n = 0;
 	int rc;
-	while (n < (size_t)limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		out[n++] = sqlite3_column_int64(st, 0);
-	if (n < (size_t)limit && rc != SQLITE_DONE)
-		log_error("status search: %s", sqlite3_errmsg(db_conn()));
-	sqlite3_reset(st);
+	while (n < (size_t)limit && (rc = db_step(st)) == DB_ROW)
+		out[n++] = db_column_int64(st, 0);
+	if (n < (size_t)limit && rc != DB_DONE)
+		log_error("status search: %s", db_errmsg());
+	db_reset(st);
 	return n;
 }
 
@@ -330,21 +330,20 @@ size_t store_accounts_search(arena *a, const char *q, int64_t following_of,
 	char *key = arena_strdup(a, q);
 	for (char *p = key; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	sqlite3_stmt *st = db_stmt(sql_accounts_search);
+	db_stmt *st = db_prepare(sql_accounts_search);
 	bind_text_or_null(st, 1, match);
 	if (*key) {
-		sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3,
-				  arena_printf(a, "%s%s", key, key_range_end),
-				  -1, SQLITE_STATIC);
+		db_bind_text(st, 2, key);
+		db_bind_text(st, 3,
+			     arena_printf(a, "%s%s", key, key_range_end));
 	}
-	sqlite3_bind_int64(st, 4, following_of);
-	sqlite3_bind_int(st, 5, limit);
-	sqlite3_bind_int(st, 6, offset);
+	db_bind_int64(st, 4, following_of);
+	db_bind_int(st, 5, limit);
+	db_bind_int(st, 6, offset);
 	size_t n = 0;
-	while (n < (size_t)limit && sqlite3_step(st) == SQLITE_ROW)
-		out[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	while (n < (size_t)limit && db_step(st) == DB_ROW)
+		out[n++] = db_column_int64(st, 0);
+	db_reset(st);
 	return n;
 }
 
@@ -361,19 +360,18 @@ static const char sql_tags_search[] =
 size_t store_tags_search(arena *a, const char *key, int limit, int offset,
 			 int64_t *ids, const char **names)
 {
-	sqlite3_stmt *st = db_stmt(sql_tags_search);
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, arena_printf(a, "%s%s", key, key_range_end),
-			  -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, limit);
-	sqlite3_bind_int(st, 4, offset);
+	db_stmt *st = db_prepare(sql_tags_search);
+	db_bind_text(st, 1, key);
+	db_bind_text(st, 2, arena_printf(a, "%s%s", key, key_range_end));
+	db_bind_int(st, 3, limit);
+	db_bind_int(st, 4, offset);
 	size_t n = 0;
-	while (n < (size_t)limit && sqlite3_step(st) == SQLITE_ROW) {
-		ids[n] = sqlite3_column_int64(st, 0);
+	while (n < (size_t)limit && db_step(st) == DB_ROW) {
+		ids[n] = db_column_int64(st, 0);
 		names[n] = arena_strdup(a, db_text(st, 1));
 		n++;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return n;
 }
 

@@ -27,15 +27,15 @@ void store_relationship_get(int64_t viewer, int64_t target,
 			    store_relationship *out)
 {
 	memset(out, 0, sizeof *out);
-	sqlite3_stmt *st = db_stmt(sql_follows);
-	sqlite3_bind_int64(st, 1, viewer);
-	sqlite3_bind_int64(st, 2, target);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	db_stmt *st = db_prepare(sql_follows);
+	db_bind_int64(st, 1, viewer);
+	db_bind_int64(st, 2, target);
+	if (db_step(st) == DB_ROW) {
 		out->following = true;
-		out->showing_reblogs = sqlite3_column_int(st, 0);
-		out->notifying = sqlite3_column_int(st, 1);
+		out->showing_reblogs = db_column_int(st, 0);
+		out->notifying = db_column_int(st, 1);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	out->followed_by = db_exists(sql_follows, target, viewer);
 	out->requested = db_exists(sql_requested, viewer, target);
 	out->requested_by = db_exists(sql_requested, target, viewer);
@@ -52,17 +52,16 @@ void store_relationship_get(int64_t viewer, int64_t target,
 
 static int move_follow_counts(int64_t account_id, int64_t target_id, int delta)
 {
-	sqlite3_stmt *st =
-		db_stmt("UPDATE accounts SET following_count ="
-			" max(0, following_count + ?2) WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int(st, 2, delta);
+	db_stmt *st = db_prepare("UPDATE accounts SET following_count ="
+				 " max(0, following_count + ?2) WHERE id = ?1");
+	db_bind_int64(st, 1, account_id);
+	db_bind_int(st, 2, delta);
 	if (db_done(st) < 0)
 		return -1;
-	st = db_stmt("UPDATE accounts SET followers_count ="
-		     " max(0, followers_count + ?2) WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, target_id);
-	sqlite3_bind_int(st, 2, delta);
+	st = db_prepare("UPDATE accounts SET followers_count ="
+			" max(0, followers_count + ?2) WHERE id = ?1");
+	db_bind_int64(st, 1, target_id);
+	db_bind_int(st, 2, delta);
 	if (db_done(st) < 0)
 		return -1;
 	db_touch(cache_accounts, account_id);
@@ -74,16 +73,16 @@ static int move_follow_counts(int64_t account_id, int64_t target_id, int delta)
 static int follow_insert(int64_t id, int64_t account_id, int64_t target_id,
 			 bool reblogs, bool notify)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"INSERT INTO follows (id, account_id, target_id, show_reblogs,"
 		" notify) VALUES (?1, ?2, ?3, ?4, ?5)"
 		" ON CONFLICT (account_id, target_id) DO UPDATE SET"
 		" show_reblogs = ?4, notify = ?5");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, account_id);
-	sqlite3_bind_int64(st, 3, target_id);
-	sqlite3_bind_int(st, 4, reblogs);
-	sqlite3_bind_int(st, 5, notify);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, account_id);
+	db_bind_int64(st, 3, target_id);
+	db_bind_int(st, 4, reblogs);
+	db_bind_int(st, 5, notify);
 	return db_done(st);
 }
 
@@ -107,14 +106,13 @@ int store_follow_delete(int64_t account_id, int64_t target_id)
 {
 	if (db_begin() < 0)
 		return -1;
-	sqlite3_stmt *st = db_stmt("DELETE FROM follows WHERE account_id = ?1"
-				   " AND target_id = ?2");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, target_id);
+	db_stmt *st = db_prepare("DELETE FROM follows WHERE account_id = ?1"
+				 " AND target_id = ?2");
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, target_id);
 	if (db_done(st) < 0)
 		goto fail;
-	if (sqlite3_changes(db_conn()) &&
-	    move_follow_counts(account_id, target_id, -1) < 0)
+	if (db_changes() && move_follow_counts(account_id, target_id, -1) < 0)
 		goto fail;
 	if (db_commit() < 0)
 		goto fail;
@@ -127,27 +125,27 @@ fail:
 int store_follow_request_create(int64_t id, int64_t account_id,
 				int64_t target_id, bool reblogs, bool notify)
 {
-	sqlite3_stmt *st =
-		db_stmt("INSERT OR IGNORE INTO follow_requests (id, account_id,"
-			" target_id, show_reblogs, notify) VALUES (?1, ?2, ?3, "
-			"?4, ?5)");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, account_id);
-	sqlite3_bind_int64(st, 3, target_id);
-	sqlite3_bind_int(st, 4, reblogs);
-	sqlite3_bind_int(st, 5, notify);
+	db_stmt *st = db_prepare(
+		"INSERT OR IGNORE INTO follow_requests (id, account_id,"
+		" target_id, show_reblogs, notify) VALUES (?1, ?2, ?3, "
+		"?4, ?5)");
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, account_id);
+	db_bind_int64(st, 3, target_id);
+	db_bind_int(st, 4, reblogs);
+	db_bind_int(st, 5, notify);
 	int rc = db_done(st);
 	if (rc < 0)
 		return rc; /* STORE_BLOCKED: the trigger */
-	return sqlite3_changes(db_conn()) ? 0 : 1;
+	return db_changes() ? 0 : 1;
 }
 
 int store_follow_request_delete(int64_t account_id, int64_t target_id)
 {
-	sqlite3_stmt *st = db_stmt("DELETE FROM follow_requests WHERE"
-				   " account_id = ?1 AND target_id = ?2");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, target_id);
+	db_stmt *st = db_prepare("DELETE FROM follow_requests WHERE"
+				 " account_id = ?1 AND target_id = ?2");
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, target_id);
 	return db_done(st);
 }
 
@@ -156,17 +154,17 @@ bool store_follow_request_accept(int64_t account_id, int64_t target_id,
 {
 	if (db_begin() < 0)
 		return false;
-	sqlite3_stmt *st =
-		db_stmt("DELETE FROM follow_requests WHERE account_id = ?1"
-			" AND target_id = ?2 RETURNING show_reblogs, notify");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, target_id);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
-	bool reblogs = found && sqlite3_column_int(st, 0);
-	bool notify = found && sqlite3_column_int(st, 1);
-	while (found && sqlite3_step(st) == SQLITE_ROW)
+	db_stmt *st = db_prepare(
+		"DELETE FROM follow_requests WHERE account_id = ?1"
+		" AND target_id = ?2 RETURNING show_reblogs, notify");
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, target_id);
+	bool found = db_step(st) == DB_ROW;
+	bool reblogs = found && db_column_int(st, 0);
+	bool notify = found && db_column_int(st, 1);
+	while (found && db_step(st) == DB_ROW)
 		;
-	sqlite3_reset(st);
+	db_reset(st);
 	if (!found) {
 		db_rollback();
 		return false;
@@ -186,14 +184,13 @@ bool store_follow_request_accept(int64_t account_id, int64_t target_id,
  * a block does (counters kept). */
 static int follow_end_tx(int64_t account_id, int64_t target_id)
 {
-	sqlite3_stmt *st = db_stmt("DELETE FROM follows WHERE account_id = ?1"
-				   " AND target_id = ?2");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, target_id);
+	db_stmt *st = db_prepare("DELETE FROM follows WHERE account_id = ?1"
+				 " AND target_id = ?2");
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, target_id);
 	if (db_done(st) < 0)
 		return -1;
-	if (sqlite3_changes(db_conn()) &&
-	    move_follow_counts(account_id, target_id, -1) < 0)
+	if (db_changes() && move_follow_counts(account_id, target_id, -1) < 0)
 		return -1;
 	return store_follow_request_delete(account_id, target_id);
 }
@@ -202,15 +199,15 @@ int store_block_create(int64_t id, int64_t account_id, int64_t target_id)
 {
 	if (db_begin() < 0)
 		return -1;
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"INSERT INTO blocks (id, account_id, target_id)"
 		" VALUES (?1, ?2, ?3) ON CONFLICT (account_id, target_id)"
 		" DO NOTHING");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, account_id);
-	sqlite3_bind_int64(st, 3, target_id);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, account_id);
+	db_bind_int64(st, 3, target_id);
 	int rc = db_done(st);
-	bool added = rc == 0 && sqlite3_changes(db_conn());
+	bool added = rc == 0 && db_changes();
 	if (rc < 0 || follow_end_tx(account_id, target_id) < 0 ||
 	    follow_end_tx(target_id, account_id) < 0)
 		goto fail;
@@ -229,10 +226,10 @@ int store_block_delete(int64_t account_id, int64_t target_id)
 {
 	if (db_begin() < 0)
 		return -1;
-	sqlite3_stmt *st = db_stmt("DELETE FROM blocks WHERE account_id = ?1"
-				   " AND target_id = ?2");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, target_id);
+	db_stmt *st = db_prepare("DELETE FROM blocks WHERE account_id = ?1"
+				 " AND target_id = ?2");
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, target_id);
 	if (db_done(st) < 0)
 		goto fail;
 	db_touch(cache_relations, account_id);
@@ -253,31 +250,31 @@ int64_t store_follow_requests_count(int64_t target_id)
 }
 
 /* Step st (bound) and hand each row's first column to each. */
-static int each_id(sqlite3_stmt *st, void (*each)(int64_t, void *), void *ctx)
+static int each_id(db_stmt *st, void (*each)(int64_t, void *), void *ctx)
 {
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		each(sqlite3_column_int64(st, 0), ctx);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	while ((rc = db_step(st)) == DB_ROW)
+		each(db_column_int64(st, 0), ctx);
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int store_followers_each(int64_t target_id, void (*each)(int64_t, void *),
 			 void *ctx)
 {
-	sqlite3_stmt *st =
-		db_stmt("SELECT account_id FROM follows WHERE target_id = ?1");
-	sqlite3_bind_int64(st, 1, target_id);
+	db_stmt *st = db_prepare(
+		"SELECT account_id FROM follows WHERE target_id = ?1");
+	db_bind_int64(st, 1, target_id);
 	return each_id(st, each, ctx);
 }
 
 int store_tag_followers_each(const char *key, void (*each)(int64_t, void *),
 			     void *ctx)
 {
-	sqlite3_stmt *st = db_stmt("SELECT f.account_id FROM tags t"
-				   " JOIN tag_follows f ON f.tag_id = t.id"
-				   " WHERE t.key = ?1");
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	db_stmt *st = db_prepare("SELECT f.account_id FROM tags t"
+				 " JOIN tag_follows f ON f.tag_id = t.id"
+				 " WHERE t.key = ?1");
+	db_bind_text(st, 1, key);
 	return each_id(st, each, ctx);
 }
 
@@ -295,7 +292,7 @@ int store_notification_insert(notification *n)
 	 * type-status- (?7), whose hour it ends with. Anything else is a
 	 * group alone. The triggers keep the group on its newest row
 	 * (schema.c, migration 23). */
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"INSERT INTO notifications (id, account_id, type,"
 		" from_account_id, status_id, created_at, group_key)"
 		" SELECT nid, ?2, ?3, ?4, ?5, ?6,"
@@ -315,44 +312,44 @@ int store_notification_insert(notification *n)
 		" coalesce(status_id, 0)) DO UPDATE SET id = excluded.id,"
 		" created_at = excluded.created_at"
 		" WHERE excluded.type = 'update' RETURNING id");
-	sqlite3_bind_int64(st, 1, id_next());
-	sqlite3_bind_int64(st, 2, n->account_id);
-	sqlite3_bind_text(st, 3, n->type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, n->from_account_id);
+	db_bind_int64(st, 1, id_next());
+	db_bind_int64(st, 2, n->account_id);
+	db_bind_text(st, 3, n->type);
+	db_bind_int64(st, 4, n->from_account_id);
 	if (n->status_id)
-		sqlite3_bind_int64(st, 5, n->status_id);
-	sqlite3_bind_int64(st, 6, n->created_at);
+		db_bind_int64(st, 5, n->status_id);
+	db_bind_int64(st, 6, n->created_at);
 	char prefix[64];
 	if (n->status_id)
 		snprintf(prefix, sizeof prefix, "%s-%lld", n->type,
 			 (long long)n->status_id);
 	else
 		snprintf(prefix, sizeof prefix, "%s", n->type);
-	sqlite3_bind_text(st, 7, prefix, -1, SQLITE_STATIC);
+	db_bind_text(st, 7, prefix);
 	store_read_end(); /* a write starts from a fresh snapshot */
-	int rc = sqlite3_step(st);
-	bool written = rc == SQLITE_ROW;
+	int rc = db_step(st);
+	bool written = rc == DB_ROW;
 	if (written) {
-		n->id = sqlite3_column_int64(st, 0);
+		n->id = db_column_int64(st, 0);
 		id_observe(n->id);
-		rc = sqlite3_step(st);
+		rc = db_step(st);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		log_error("notification insert: %s", sqlite3_errmsg(db_conn()));
+	db_reset(st);
+	if (rc != DB_DONE) {
+		log_error("notification insert: %s", db_errmsg());
 		return -1;
 	}
 	return written;
 }
 
-static void notification_from_row(arena *ar, sqlite3_stmt *st, notification *n)
+static void notification_from_row(arena *ar, db_stmt *st, notification *n)
 {
-	n->id = sqlite3_column_int64(st, 0);
-	n->account_id = sqlite3_column_int64(st, 1);
+	n->id = db_column_int64(st, 0);
+	n->account_id = db_column_int64(st, 1);
 	n->type = arena_strdup(ar, db_text(st, 2));
-	n->from_account_id = sqlite3_column_int64(st, 3);
-	n->status_id = sqlite3_column_int64(st, 4);
-	n->created_at = sqlite3_column_int64(st, 5);
+	n->from_account_id = db_column_int64(st, 3);
+	n->status_id = db_column_int64(st, 4);
+	n->created_at = db_column_int64(st, 5);
 	n->group_key = arena_strdup(ar, db_text(st, 6));
 }
 
@@ -363,15 +360,15 @@ static void notification_from_row(arena *ar, sqlite3_stmt *st, notification *n)
 bool store_notification_get(int64_t account_id, int64_t id, notification *out,
 			    arena *ar)
 {
-	sqlite3_stmt *st = db_stmt("SELECT " NOTIFICATION_COLUMNS
-				   " FROM notifications WHERE id = ?2"
-				   " AND account_id = ?1");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, id);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
+	db_stmt *st = db_prepare("SELECT " NOTIFICATION_COLUMNS
+				 " FROM notifications WHERE id = ?2"
+				 " AND account_id = ?1");
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, id);
+	bool found = db_step(st) == DB_ROW;
 	if (found)
 		notification_from_row(ar, st, out);
-	sqlite3_reset(st);
+	db_reset(st);
 	return found;
 }
 
@@ -414,16 +411,16 @@ size_t store_notifications_page_from(arena *ar, int64_t account_id,
 	int64_t lo = p->since_id > p->min_id ? p->since_id : p->min_id;
 	int64_t hi = p->max_id ? p->max_id : INT64_MAX;
 	bool asc = p->min_id > 0;
-	sqlite3_stmt *st = db_stmt(sql[from != 0][asc]);
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, lo);
-	sqlite3_bind_int64(st, 3, hi);
+	db_stmt *st = db_prepare(sql[from != 0][asc]);
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, lo);
+	db_bind_int64(st, 3, hi);
 	if (from)
-		sqlite3_bind_int64(st, 4, from);
+		db_bind_int64(st, 4, from);
 	size_t n = 0;
 	/* type filters are few and short; filtering while stepping keeps the
 	 * statement fixed */
-	while (n < (size_t)p->limit && sqlite3_step(st) == SQLITE_ROW) {
+	while (n < (size_t)p->limit && db_step(st) == DB_ROW) {
 		const char *type = db_text(st, 2);
 		if (types && !type_in(type, types))
 			continue;
@@ -431,7 +428,7 @@ size_t store_notifications_page_from(arena *ar, int64_t account_id,
 			continue;
 		notification_from_row(ar, st, &out[n++]);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (asc)
 		db_reverse(out, n, sizeof *out);
 	return n;
@@ -439,52 +436,52 @@ size_t store_notifications_page_from(arena *ar, int64_t account_id,
 
 int store_notification_dismiss(int64_t account_id, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt("DELETE FROM notifications WHERE id = ?2"
-				   " AND account_id = ?1");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, id);
+	db_stmt *st = db_prepare("DELETE FROM notifications WHERE id = ?2"
+				 " AND account_id = ?1");
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, id);
 	if (db_done(st) < 0)
 		return -1;
-	return sqlite3_changes(db_conn()) ? 0 : 1;
+	return db_changes() ? 0 : 1;
 }
 
 int store_notifications_clear(int64_t account_id)
 {
-	sqlite3_stmt *st =
-		db_stmt("DELETE FROM notifications WHERE account_id = ?1");
-	sqlite3_bind_int64(st, 1, account_id);
+	db_stmt *st =
+		db_prepare("DELETE FROM notifications WHERE account_id = ?1");
+	db_bind_int64(st, 1, account_id);
 	return db_done(st);
 }
 
 bool store_marker_get(int64_t account_id, const char *timeline,
 		      store_marker *out)
 {
-	sqlite3_stmt *st =
-		db_stmt("SELECT last_read_id, version, updated_at FROM markers"
-			" WHERE account_id = ?1 AND timeline = ?2");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_text(st, 2, timeline, -1, SQLITE_STATIC);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
+	db_stmt *st = db_prepare(
+		"SELECT last_read_id, version, updated_at FROM markers"
+		" WHERE account_id = ?1 AND timeline = ?2");
+	db_bind_int64(st, 1, account_id);
+	db_bind_text(st, 2, timeline);
+	bool found = db_step(st) == DB_ROW;
 	if (found) {
-		out->last_read_id = sqlite3_column_int64(st, 0);
-		out->version = sqlite3_column_int64(st, 1);
-		out->updated_at = sqlite3_column_int64(st, 2);
+		out->last_read_id = db_column_int64(st, 0);
+		out->version = db_column_int64(st, 1);
+		out->updated_at = db_column_int64(st, 2);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return found;
 }
 
 int store_marker_set(int64_t account_id, const char *timeline,
 		     int64_t last_read_id, int64_t now_ms)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"INSERT INTO markers (account_id, timeline, last_read_id,"
 		" version, updated_at) VALUES (?1, ?2, ?3, 1, ?4)"
 		" ON CONFLICT (account_id, timeline) DO UPDATE SET"
 		" last_read_id = ?3, version = version + 1, updated_at = ?4");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_text(st, 2, timeline, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, last_read_id);
-	sqlite3_bind_int64(st, 4, now_ms);
+	db_bind_int64(st, 1, account_id);
+	db_bind_text(st, 2, timeline);
+	db_bind_int64(st, 3, last_read_id);
+	db_bind_int64(st, 4, now_ms);
 	return db_done(st);
 }

@@ -19,46 +19,46 @@ enum { THREAD_ID_BYTES = 8 };
 	" app_id, entities, created_at, edited_at, replies_count,"             \
 	" reblogs_count, favourites_count, thread_root_id, thread_path"
 
-static void status_from_row(arena *ar, sqlite3_stmt *st, status *s)
+static void status_from_row(arena *ar, db_stmt *st, status *s)
 {
 	memset(s, 0, sizeof *s);
-	s->id = sqlite3_column_int64(st, 0);
-	s->account_id = sqlite3_column_int64(st, 1);
+	s->id = db_column_int64(st, 0);
+	s->account_id = db_column_int64(st, 1);
 	s->text = arena_strdup(ar, db_text(st, 2));
 	s->content = arena_strdup(ar, db_text(st, 3));
 	s->spoiler_text = arena_strdup(ar, db_text(st, 4));
-	s->sensitive = sqlite3_column_int(st, 5);
-	s->vis = (visibility)sqlite3_column_int(st, 6);
+	s->sensitive = db_column_int(st, 5);
+	s->vis = (visibility)db_column_int(st, 6);
 	const char *lang = db_text_or_null(st, 7);
 	s->language = lang ? arena_strdup(ar, lang) : NULL;
-	s->in_reply_to_id = sqlite3_column_int64(st, 8);
-	s->in_reply_to_account_id = sqlite3_column_int64(st, 9);
-	s->reblog_of_id = sqlite3_column_int64(st, 10);
-	s->app_id = sqlite3_column_int64(st, 11);
+	s->in_reply_to_id = db_column_int64(st, 8);
+	s->in_reply_to_account_id = db_column_int64(st, 9);
+	s->reblog_of_id = db_column_int64(st, 10);
+	s->app_id = db_column_int64(st, 11);
 	s->entities = arena_strdup(ar, db_text(st, 12));
-	s->created_at = sqlite3_column_int64(st, 13);
-	s->edited_at = sqlite3_column_int64(st, 14);
-	s->replies_count = sqlite3_column_int64(st, 15);
-	s->reblogs_count = sqlite3_column_int64(st, 16);
-	s->favourites_count = sqlite3_column_int64(st, 17);
-	s->thread_root_id = sqlite3_column_int64(st, 18);
-	if (sqlite3_column_type(st, 19) == SQLITE_BLOB) {
-		s->thread_path_len = (size_t)sqlite3_column_bytes(st, 19);
+	s->created_at = db_column_int64(st, 13);
+	s->edited_at = db_column_int64(st, 14);
+	s->replies_count = db_column_int64(st, 15);
+	s->reblogs_count = db_column_int64(st, 16);
+	s->favourites_count = db_column_int64(st, 17);
+	s->thread_root_id = db_column_int64(st, 18);
+	if (!db_column_is_null(st, 19)) {
+		s->thread_path_len = db_column_bytes(st, 19);
 		unsigned char *path = arena_alloc(ar, s->thread_path_len);
-		memcpy(path, sqlite3_column_blob(st, 19), s->thread_path_len);
+		memcpy(path, db_column_blob(st, 19), s->thread_path_len);
 		s->thread_path = path;
 	}
 }
 
 bool store_status_get(arena *ar, int64_t id, status *out)
 {
-	sqlite3_stmt *st = db_stmt("SELECT " STATUS_COLUMNS
-				   " FROM statuses WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, id);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
+	db_stmt *st = db_prepare("SELECT " STATUS_COLUMNS
+				 " FROM statuses WHERE id = ?1");
+	db_bind_int64(st, 1, id);
+	bool found = db_step(st) == DB_ROW;
 	if (found)
 		status_from_row(ar, st, out);
-	sqlite3_reset(st);
+	db_reset(st);
 	return found;
 }
 
@@ -72,18 +72,17 @@ static void put_id_be(unsigned char *p, int64_t id)
 
 const void *store_thread_path(arena *ar, int64_t id, int64_t *root, size_t *len)
 {
-	sqlite3_stmt *st = db_stmt("SELECT thread_root_id, thread_path"
-				   " FROM statuses WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, id);
+	db_stmt *st = db_prepare("SELECT thread_root_id, thread_path"
+				 " FROM statuses WHERE id = ?1");
+	db_bind_int64(st, 1, id);
 	void *path = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 1) == SQLITE_BLOB) {
-		*root = sqlite3_column_int64(st, 0);
-		*len = (size_t)sqlite3_column_bytes(st, 1);
+	if (db_step(st) == DB_ROW && !db_column_is_null(st, 1)) {
+		*root = db_column_int64(st, 0);
+		*len = db_column_bytes(st, 1);
 		path = arena_alloc(ar, *len);
-		memcpy(path, sqlite3_column_blob(st, 1), *len);
+		memcpy(path, db_column_blob(st, 1), *len);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return path;
 }
 
@@ -92,31 +91,31 @@ static int insert_tags_mentions(int64_t status_id, const store_tag_ref *tags,
 				size_t nmentions, int64_t now)
 {
 	for (size_t i = 0; i < ntags; i++) {
-		sqlite3_stmt *st = db_stmt(
+		db_stmt *st = db_prepare(
 			"INSERT INTO tags (name, key, created_at)"
 			" VALUES (?1, ?2, ?3) ON CONFLICT(key) DO NOTHING");
-		sqlite3_bind_text(st, 1, tags[i].name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, tags[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, now);
+		db_bind_text(st, 1, tags[i].name);
+		db_bind_text(st, 2, tags[i].key);
+		db_bind_int64(st, 3, now);
 		if (db_done(st) < 0)
 			return -1;
-		st = db_stmt("INSERT OR IGNORE INTO status_tags"
-			     " (tag_id, status_id)"
-			     " SELECT id, ?2 FROM tags WHERE key = ?1");
-		sqlite3_bind_text(st, 1, tags[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, status_id);
+		st = db_prepare("INSERT OR IGNORE INTO status_tags"
+				" (tag_id, status_id)"
+				" SELECT id, ?2 FROM tags WHERE key = ?1");
+		db_bind_text(st, 1, tags[i].key);
+		db_bind_int64(st, 2, status_id);
 		if (db_done(st) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < nmentions; i++) {
 		/* a mention an edit removed and a later one restores is
 		 * current again */
-		sqlite3_stmt *st = db_stmt(
+		db_stmt *st = db_prepare(
 			"INSERT INTO mentions (status_id, account_id)"
 			" VALUES (?1, ?2) ON CONFLICT (status_id, account_id)"
 			" DO UPDATE SET removed = 0");
-		sqlite3_bind_int64(st, 1, status_id);
-		sqlite3_bind_int64(st, 2, mentions[i]);
+		db_bind_int64(st, 1, status_id);
+		db_bind_int64(st, 2, mentions[i]);
 		if (db_done(st) < 0)
 			return -1;
 	}
@@ -125,9 +124,9 @@ static int insert_tags_mentions(int64_t status_id, const store_tag_ref *tags,
 
 static int bump(const char *sql, int64_t id, int delta)
 {
-	sqlite3_stmt *st = db_stmt(sql);
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, delta);
+	db_stmt *st = db_prepare(sql);
+	db_bind_int64(st, 1, id);
+	db_bind_int(st, 2, delta);
 	return db_done(st);
 }
 
@@ -157,22 +156,22 @@ bool store_counts_as_status(visibility v)
 static int count_thread_reply(const status *s, int64_t root)
 {
 	int64_t day = s->created_at / TREND_DAY_MS;
-	sqlite3_stmt *st =
-		db_stmt("INSERT INTO thread_days (day, root_id, replies)"
-			" VALUES (?1, ?2, 1) ON CONFLICT (day, root_id)"
-			" DO UPDATE SET replies = thread_days.replies + 1");
-	sqlite3_bind_int64(st, 1, day);
-	sqlite3_bind_int64(st, 2, root);
+	db_stmt *st =
+		db_prepare("INSERT INTO thread_days (day, root_id, replies)"
+			   " VALUES (?1, ?2, 1) ON CONFLICT (day, root_id)"
+			   " DO UPDATE SET replies = thread_days.replies + 1");
+	db_bind_int64(st, 1, day);
+	db_bind_int64(st, 2, root);
 	if (db_done(st) < 0)
 		return -1;
-	st = db_stmt("INSERT INTO tag_thread_days (tag_id, day, root_id,"
-		     " replies) SELECT DISTINCT tag_id, ?1, ?2, 1"
-		     " FROM status_tags WHERE status_id IN (?2, ?3)"
-		     " ON CONFLICT (tag_id, day, root_id)"
-		     " DO UPDATE SET replies = tag_thread_days.replies + 1");
-	sqlite3_bind_int64(st, 1, day);
-	sqlite3_bind_int64(st, 2, root);
-	sqlite3_bind_int64(st, 3, s->id);
+	st = db_prepare("INSERT INTO tag_thread_days (tag_id, day, root_id,"
+			" replies) SELECT DISTINCT tag_id, ?1, ?2, 1"
+			" FROM status_tags WHERE status_id IN (?2, ?3)"
+			" ON CONFLICT (tag_id, day, root_id)"
+			" DO UPDATE SET replies = tag_thread_days.replies + 1");
+	db_bind_int64(st, 1, day);
+	db_bind_int64(st, 2, root);
+	db_bind_int64(st, 3, s->id);
 	return db_done(st);
 }
 
@@ -196,7 +195,7 @@ static int count_tag_uses(const status *s, const store_tag_ref *tags,
 int store_home_audience(const status *s, void (*each)(int64_t, void *),
 			void *ctx)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"SELECT r FROM (SELECT ?1 AS r UNION ALL"
 		" SELECT account_id FROM follows WHERE target_id = ?1)"
 		" WHERE ?2 = 0 OR ?3 = ?1 OR r = ?3 OR EXISTS (SELECT 1"
@@ -205,17 +204,17 @@ int store_home_audience(const status *s, void (*each)(int64_t, void *),
 		" UNION ALL SELECT tf.account_id FROM status_tags st"
 		" JOIN tag_follows tf ON tf.tag_id = st.tag_id"
 		" WHERE st.status_id = ?4 AND ?5 = 0 AND ?6 = 0");
-	sqlite3_bind_int64(st, 1, s->account_id);
-	sqlite3_bind_int64(st, 2, s->in_reply_to_id);
-	sqlite3_bind_int64(st, 3, s->in_reply_to_account_id);
-	sqlite3_bind_int64(st, 4, s->id);
-	sqlite3_bind_int(st, 5, (int)s->vis);
-	sqlite3_bind_int64(st, 6, s->reblog_of_id);
+	db_bind_int64(st, 1, s->account_id);
+	db_bind_int64(st, 2, s->in_reply_to_id);
+	db_bind_int64(st, 3, s->in_reply_to_account_id);
+	db_bind_int64(st, 4, s->id);
+	db_bind_int(st, 5, (int)s->vis);
+	db_bind_int64(st, 6, s->reblog_of_id);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		each(sqlite3_column_int64(st, 0), ctx);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	while ((rc = db_step(st)) == DB_ROW)
+		each(db_column_int64(st, 0), ctx);
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 static void push_home(int64_t owner, void *ctx)
@@ -268,7 +267,7 @@ static int status_insert_tx(status *s, const store_tag_ref *tags, size_t ntags,
 			memcpy(path, parent, plen);
 		put_id_be(path + plen, s->id);
 	}
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"INSERT INTO statuses (id, account_id, text, content,"
 		" spoiler_text, sensitive, visibility, language, "
 		"in_reply_to_id,"
@@ -276,29 +275,29 @@ static int status_insert_tx(status *s, const store_tag_ref *tags, size_t ntags,
 		" thread_path, app_id, entities, created_at)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
 		" ?13, ?14, ?15, ?16)");
-	sqlite3_bind_int64(st, 1, s->id);
-	sqlite3_bind_int64(st, 2, s->account_id);
-	sqlite3_bind_text(st, 3, s->text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, s->content, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, s->spoiler_text, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 6, s->sensitive);
-	sqlite3_bind_int(st, 7, s->vis);
+	db_bind_int64(st, 1, s->id);
+	db_bind_int64(st, 2, s->account_id);
+	db_bind_text(st, 3, s->text);
+	db_bind_text(st, 4, s->content);
+	db_bind_text(st, 5, s->spoiler_text);
+	db_bind_int(st, 6, s->sensitive);
+	db_bind_int(st, 7, s->vis);
 	if (s->language)
-		sqlite3_bind_text(st, 8, s->language, -1, SQLITE_STATIC);
+		db_bind_text(st, 8, s->language);
 	if (s->in_reply_to_id) {
-		sqlite3_bind_int64(st, 9, s->in_reply_to_id);
-		sqlite3_bind_int64(st, 10, s->in_reply_to_account_id);
+		db_bind_int64(st, 9, s->in_reply_to_id);
+		db_bind_int64(st, 10, s->in_reply_to_account_id);
 	}
 	if (s->reblog_of_id)
-		sqlite3_bind_int64(st, 11, s->reblog_of_id);
+		db_bind_int64(st, 11, s->reblog_of_id);
 	if (path) {
-		sqlite3_bind_int64(st, 12, root);
-		sqlite3_bind_blob(st, 13, path, (int)path_len, SQLITE_STATIC);
+		db_bind_int64(st, 12, root);
+		db_bind_blob(st, 13, path, path_len);
 	}
 	if (s->app_id)
-		sqlite3_bind_int64(st, 14, s->app_id);
-	sqlite3_bind_text(st, 15, s->entities, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 16, s->created_at);
+		db_bind_int64(st, 14, s->app_id);
+	db_bind_text(st, 15, s->entities);
+	db_bind_int64(st, 16, s->created_at);
 	rc = db_done(st);
 	arena_release(&tmp);
 	if (rc < 0)
@@ -319,11 +318,12 @@ static int status_insert_tx(status *s, const store_tag_ref *tags, size_t ntags,
 	if (s->reblog_of_id && (bump(sql_bump_reblogs, s->reblog_of_id, 1) ||
 				store_trends_status_tx(s->reblog_of_id) < 0))
 		return -1;
-	st = db_stmt("UPDATE accounts SET statuses_count = statuses_count + ?3,"
-		     " last_status_at = ?2 WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, s->account_id);
-	sqlite3_bind_int64(st, 2, s->created_at);
-	sqlite3_bind_int(st, 3, store_counts_as_status(s->vis) ? 1 : 0);
+	st = db_prepare(
+		"UPDATE accounts SET statuses_count = statuses_count + ?3,"
+		" last_status_at = ?2 WHERE id = ?1");
+	db_bind_int64(st, 1, s->account_id);
+	db_bind_int64(st, 2, s->created_at);
+	db_bind_int(st, 3, store_counts_as_status(s->vis) ? 1 : 0);
 	if (db_done(st) < 0)
 		return -1;
 	db_touch(cache_accounts, s->account_id);
@@ -384,25 +384,24 @@ int store_status_delete(const status *s)
 		return STORE_GONE;
 	}
 	/* reblogs of this status go with it; their authors' counts too */
-	sqlite3_stmt *st =
-		db_stmt("UPDATE accounts SET statuses_count = max(0, "
-			"statuses_count - 1)"
-			" WHERE id IN (SELECT account_id FROM statuses"
-			" WHERE reblog_of_id = ?1)");
-	sqlite3_bind_int64(st, 1, s->id);
+	db_stmt *st = db_prepare("UPDATE accounts SET statuses_count = max(0, "
+				 "statuses_count - 1)"
+				 " WHERE id IN (SELECT account_id FROM statuses"
+				 " WHERE reblog_of_id = ?1)");
+	db_bind_int64(st, 1, s->id);
 	if (db_done(st) < 0)
 		goto fail;
 	/* counted here, inside the transaction: a boost committed after the
 	 * caller loaded s (reblogs_count 0 then) is deleted too, and its
 	 * booster's cached account must go with it */
-	bool had_reblogs = sqlite3_changes(db_conn()) > 0;
+	bool had_reblogs = db_changes() > 0;
 	/* its attachments go with it (the caller removes their files) */
-	st = db_stmt("DELETE FROM media_attachments WHERE status_id = ?1");
-	sqlite3_bind_int64(st, 1, s->id);
+	st = db_prepare("DELETE FROM media_attachments WHERE status_id = ?1");
+	db_bind_int64(st, 1, s->id);
 	if (db_done(st) < 0)
 		goto fail;
-	st = db_stmt("DELETE FROM statuses WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, s->id);
+	st = db_prepare("DELETE FROM statuses WHERE id = ?1");
+	db_bind_int64(st, 1, s->id);
 	if (db_done(st) < 0)
 		goto fail;
 	if (s->in_reply_to_id && store_counts_as_reply(s->vis) &&
@@ -430,11 +429,11 @@ fail:
 
 static bool has_edits(int64_t status_id)
 {
-	sqlite3_stmt *st =
-		db_stmt("SELECT 1 FROM status_edits WHERE status_id = ?1");
-	sqlite3_bind_int64(st, 1, status_id);
-	bool yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
+	db_stmt *st =
+		db_prepare("SELECT 1 FROM status_edits WHERE status_id = ?1");
+	db_bind_int64(st, 1, status_id);
+	bool yes = db_step(st) == DB_ROW;
+	db_reset(st);
 	return yes;
 }
 
@@ -442,20 +441,18 @@ static bool has_edits(int64_t status_id)
  * the version's id, or -1. */
 static int64_t insert_edit(const status *v, int64_t at)
 {
-	sqlite3_stmt *st =
-		db_stmt("INSERT INTO status_edits (status_id, text, content,"
-			" spoiler_text, sensitive, created_at)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id");
-	sqlite3_bind_int64(st, 1, v->id);
-	sqlite3_bind_text(st, 2, v->text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, v->content, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, v->spoiler_text, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, v->sensitive);
-	sqlite3_bind_int64(st, 6, at);
-	int64_t id = sqlite3_step(st) == SQLITE_ROW
-			     ? sqlite3_column_int64(st, 0)
-			     : -1;
-	sqlite3_reset(st);
+	db_stmt *st =
+		db_prepare("INSERT INTO status_edits (status_id, text, content,"
+			   " spoiler_text, sensitive, created_at)"
+			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id");
+	db_bind_int64(st, 1, v->id);
+	db_bind_text(st, 2, v->text);
+	db_bind_text(st, 3, v->content);
+	db_bind_text(st, 4, v->spoiler_text);
+	db_bind_int(st, 5, v->sensitive);
+	db_bind_int64(st, 6, at);
+	int64_t id = db_step(st) == DB_ROW ? db_column_int64(st, 0) : -1;
+	db_reset(st);
 	return id;
 }
 
@@ -466,12 +463,12 @@ static int record_original(const status *old)
 	int64_t edit = insert_edit(old, old->created_at);
 	if (edit < 0)
 		return -1;
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"INSERT INTO status_edit_mentions (edit_id, account_id)"
 		" SELECT ?1, account_id FROM mentions WHERE status_id = ?2"
 		" AND removed = 0");
-	sqlite3_bind_int64(st, 1, edit);
-	sqlite3_bind_int64(st, 2, old->id);
+	db_bind_int64(st, 1, edit);
+	db_bind_int64(st, 2, old->id);
 	return db_done(st);
 }
 
@@ -483,11 +480,11 @@ static int record_version(const status *s, int64_t at, const int64_t *mentions,
 	if (edit < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *st = db_stmt(
+		db_stmt *st = db_prepare(
 			"INSERT INTO status_edit_mentions (edit_id, account_id)"
 			" VALUES (?1, ?2) ON CONFLICT DO NOTHING");
-		sqlite3_bind_int64(st, 1, edit);
-		sqlite3_bind_int64(st, 2, mentions[i]);
+		db_bind_int64(st, 1, edit);
+		db_bind_int64(st, 2, mentions[i]);
 		if (db_done(st) < 0)
 			return -1;
 	}
@@ -514,32 +511,32 @@ int store_status_update(const status *old, const status *s,
 	if (at < last)
 		at = last;
 	/* the first edit also records the original as version one */
-	sqlite3_stmt *st;
+	db_stmt *st;
 	if ((!has_edits(old->id) && record_original(old) < 0) ||
 	    record_version(s, at, mentions, nmentions) < 0)
 		goto fail;
-	st = db_stmt("UPDATE statuses SET text = ?2, content = ?3,"
-		     " spoiler_text = ?4, sensitive = ?5, language = ?6,"
-		     " entities = ?7, edited_at = ?8 WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, s->id);
-	sqlite3_bind_text(st, 2, s->text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, s->content, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, s->spoiler_text, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, s->sensitive);
+	st = db_prepare("UPDATE statuses SET text = ?2, content = ?3,"
+			" spoiler_text = ?4, sensitive = ?5, language = ?6,"
+			" entities = ?7, edited_at = ?8 WHERE id = ?1");
+	db_bind_int64(st, 1, s->id);
+	db_bind_text(st, 2, s->text);
+	db_bind_text(st, 3, s->content);
+	db_bind_text(st, 4, s->spoiler_text);
+	db_bind_int(st, 5, s->sensitive);
 	if (s->language)
-		sqlite3_bind_text(st, 6, s->language, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, s->entities, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 8, at);
+		db_bind_text(st, 6, s->language);
+	db_bind_text(st, 7, s->entities);
+	db_bind_int64(st, 8, at);
 	if (db_done(st) < 0)
 		goto fail;
-	st = db_stmt("DELETE FROM status_tags WHERE status_id = ?1");
-	sqlite3_bind_int64(st, 1, s->id);
+	st = db_prepare("DELETE FROM status_tags WHERE status_id = ?1");
+	db_bind_int64(st, 1, s->id);
 	if (db_done(st) < 0)
 		goto fail;
 	/* removed mentions keep their row (access to what they received);
 	 * the new ones are upserted current below */
-	st = db_stmt("UPDATE mentions SET removed = 1 WHERE status_id = ?1");
-	sqlite3_bind_int64(st, 1, s->id);
+	st = db_prepare("UPDATE mentions SET removed = 1 WHERE status_id = ?1");
+	db_bind_int64(st, 1, s->id);
 	if (db_done(st) < 0)
 		goto fail;
 	db_touch(cache_statuses, s->id);
@@ -563,27 +560,25 @@ size_t store_status_edits(arena *ar, int64_t id, int64_t viewer,
 			  size_t overhead, size_t max_bytes, status **out,
 			  bool **addressed)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"SELECT count(*) FROM status_edits WHERE status_id = ?1");
-	sqlite3_bind_int64(st, 1, id);
-	size_t n = sqlite3_step(st) == SQLITE_ROW
-			   ? (size_t)sqlite3_column_int64(st, 0)
-			   : 0;
-	sqlite3_reset(st);
+	db_bind_int64(st, 1, id);
+	size_t n = db_step(st) == DB_ROW ? (size_t)db_column_int64(st, 0) : 0;
+	db_reset(st);
 	*out = arena_alloc(ar, (n + 1) * sizeof **out);
 	*addressed = arena_alloc(ar, (n + 1) * sizeof **addressed);
-	st = db_stmt("SELECT text, content, spoiler_text, sensitive,"
-		     " created_at, EXISTS (SELECT 1 FROM status_edit_mentions m"
-		     " WHERE m.edit_id = e.id AND m.account_id = ?2)"
-		     " FROM status_edits e WHERE status_id = ?1"
-		     " ORDER BY id DESC");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, viewer);
+	st = db_prepare(
+		"SELECT text, content, spoiler_text, sensitive,"
+		" created_at, EXISTS (SELECT 1 FROM status_edit_mentions m"
+		" WHERE m.edit_id = e.id AND m.account_id = ?2)"
+		" FROM status_edits e WHERE status_id = ?1"
+		" ORDER BY id DESC");
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, viewer);
 	size_t i = 0, used = 0;
-	while (i < n && sqlite3_step(st) == SQLITE_ROW) {
-		size_t w = overhead + (size_t)sqlite3_column_bytes(st, 0) +
-			   (size_t)sqlite3_column_bytes(st, 1) +
-			   (size_t)sqlite3_column_bytes(st, 2);
+	while (i < n && db_step(st) == DB_ROW) {
+		size_t w = overhead + db_column_bytes(st, 0) +
+			   db_column_bytes(st, 1) + db_column_bytes(st, 2);
 		if (i > 0 && used + w > max_bytes)
 			break;
 		used += w;
@@ -593,11 +588,11 @@ size_t store_status_edits(arena *ar, int64_t id, int64_t viewer,
 		e->text = arena_strdup(ar, db_text(st, 0));
 		e->content = arena_strdup(ar, db_text(st, 1));
 		e->spoiler_text = arena_strdup(ar, db_text(st, 2));
-		e->sensitive = sqlite3_column_int(st, 3);
-		e->created_at = sqlite3_column_int64(st, 4);
-		(*addressed)[i++] = sqlite3_column_int(st, 5) != 0;
+		e->sensitive = db_column_int(st, 3);
+		e->created_at = db_column_int64(st, 4);
+		(*addressed)[i++] = db_column_int(st, 5) != 0;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	for (size_t k = 0; k < i / 2; k++) { /* newest first → oldest first */
 		status t = (*out)[k];
 		(*out)[k] = (*out)[i - 1 - k];
@@ -616,12 +611,12 @@ int64_t store_reblog_find(int64_t account_id, int64_t status_id)
 			status_id, account_id);
 }
 
-static size_t collect_ids(sqlite3_stmt *st, int64_t *out, size_t max)
+static size_t collect_ids(db_stmt *st, int64_t *out, size_t max)
 {
 	size_t n = 0;
-	while (n < max && sqlite3_step(st) == SQLITE_ROW)
-		out[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	while (n < max && db_step(st) == DB_ROW)
+		out[n++] = db_column_int64(st, 0);
+	db_reset(st);
 	return n;
 }
 
@@ -634,20 +629,18 @@ bool store_is_mentioned(int64_t status_id, int64_t account_id)
 
 size_t store_rebloggers(int64_t status_id, int64_t *out, size_t max)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"SELECT account_id FROM statuses WHERE reblog_of_id = ?1");
-	sqlite3_bind_int64(st, 1, status_id);
+	db_bind_int64(st, 1, status_id);
 	return collect_ids(st, out, max);
 }
 
 int64_t store_tag_id(const char *key)
 {
-	sqlite3_stmt *st = db_stmt("SELECT id FROM tags WHERE key = ?1");
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	int64_t id = sqlite3_step(st) == SQLITE_ROW
-			     ? sqlite3_column_int64(st, 0)
-			     : 0;
-	sqlite3_reset(st);
+	db_stmt *st = db_prepare("SELECT id FROM tags WHERE key = ?1");
+	db_bind_text(st, 1, key);
+	int64_t id = db_step(st) == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_reset(st);
 	return id;
 }
 
@@ -798,26 +791,26 @@ void db_page_bounds(const page *p, int64_t *lo, int64_t *hi, bool *asc)
 	*asc = p->min_id > 0;
 }
 
-sqlite3_stmt *db_page_stmt(const char *const sql[2], const page *p, bool *asc)
+db_stmt *db_page_stmt(const char *const sql[2], const page *p, bool *asc)
 {
 	int64_t lo, hi;
 	db_page_bounds(p, &lo, &hi, asc);
-	sqlite3_stmt *st = db_stmt(sql[*asc]);
-	sqlite3_bind_int64(st, 1, lo);
-	sqlite3_bind_int64(st, 2, hi);
-	sqlite3_bind_int(st, 3, p->limit);
+	db_stmt *st = db_prepare(sql[*asc]);
+	db_bind_int64(st, 1, lo);
+	db_bind_int64(st, 2, hi);
+	db_bind_int(st, 3, p->limit);
 	return st;
 }
 
 static size_t feed_query(const char *sql, int64_t lo, int64_t hi, int limit,
 			 int64_t arg, int64_t arg2, int64_t *out)
 {
-	sqlite3_stmt *st = db_stmt(sql);
-	sqlite3_bind_int64(st, 1, lo);
-	sqlite3_bind_int64(st, 2, hi);
-	sqlite3_bind_int(st, 3, limit);
-	sqlite3_bind_int64(st, 4, arg);
-	sqlite3_bind_int64(st, 5, arg2);
+	db_stmt *st = db_prepare(sql);
+	db_bind_int64(st, 1, lo);
+	db_bind_int64(st, 2, hi);
+	db_bind_int(st, 3, limit);
+	db_bind_int64(st, 4, arg);
+	db_bind_int64(st, 5, arg2);
 	return collect_ids(st, out, (size_t)limit);
 }
 
@@ -840,14 +833,12 @@ static bool home_in_window(const page *p, int64_t lo, int64_t hi, bool asc,
 /* The id HOME_WINDOW statuses from the cursor, or 0 when fewer remain. */
 static int64_t home_row_edge(int64_t lo, int64_t hi, bool asc)
 {
-	sqlite3_stmt *st = db_stmt(home_edge_sql[asc]);
-	sqlite3_bind_int64(st, 1, lo);
-	sqlite3_bind_int64(st, 2, hi);
-	sqlite3_bind_int(st, 3, HOME_WINDOW);
-	int64_t edge = sqlite3_step(st) == SQLITE_ROW
-			       ? sqlite3_column_int64(st, 0)
-			       : 0;
-	sqlite3_reset(st);
+	db_stmt *st = db_prepare(home_edge_sql[asc]);
+	db_bind_int64(st, 1, lo);
+	db_bind_int64(st, 2, hi);
+	db_bind_int(st, 3, HOME_WINDOW);
+	int64_t edge = db_step(st) == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_reset(st);
 	return edge;
 }
 
@@ -966,17 +957,17 @@ size_t store_list_page(store_list kind, int64_t arg, const page *p,
 		       int64_t *out_ids, int64_t *out_keys)
 {
 	bool asc;
-	sqlite3_stmt *st = db_page_stmt(list_sql[kind], p, &asc);
-	sqlite3_bind_int64(st, 4, arg);
+	db_stmt *st = db_page_stmt(list_sql[kind], p, &asc);
+	db_bind_int64(st, 4, arg);
 	if (kind == STORE_LIST_MUTES)
-		sqlite3_bind_int64(st, 5, time_now_ms());
+		db_bind_int64(st, 5, time_now_ms());
 	size_t n = 0;
-	while (n < (size_t)p->limit && sqlite3_step(st) == SQLITE_ROW) {
-		out_ids[n] = sqlite3_column_int64(st, 0);
-		out_keys[n] = sqlite3_column_int64(st, 1);
+	while (n < (size_t)p->limit && db_step(st) == DB_ROW) {
+		out_ids[n] = db_column_int64(st, 0);
+		out_keys[n] = db_column_int64(st, 1);
 		n++;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (asc) {
 		id_reverse(out_ids, n);
 		id_reverse(out_keys, n);
@@ -995,18 +986,17 @@ size_t store_thread_descendants(int64_t root, const void *path, size_t path_len,
 		return 0;
 	memcpy(upper, path, path_len);
 	upper[path_len] = 0xff;
-	sqlite3_stmt *st =
-		db_stmt("SELECT id FROM statuses WHERE thread_root_id = ?1"
-			" AND thread_path > ?2 AND thread_path < ?3"
-			" ORDER BY thread_path LIMIT ?4");
-	sqlite3_bind_int64(st, 1, root);
+	db_stmt *st =
+		db_prepare("SELECT id FROM statuses WHERE thread_root_id = ?1"
+			   " AND thread_path > ?2 AND thread_path < ?3"
+			   " ORDER BY thread_path LIMIT ?4");
+	db_bind_int64(st, 1, root);
 	if (after_path)
-		sqlite3_bind_blob(st, 2, after_path, (int)after_len,
-				  SQLITE_STATIC);
+		db_bind_blob(st, 2, after_path, after_len);
 	else
-		sqlite3_bind_blob(st, 2, path, (int)path_len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, upper, (int)path_len + 1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
+		db_bind_blob(st, 2, path, path_len);
+	db_bind_blob(st, 3, upper, path_len + 1);
+	db_bind_int64(st, 4, (int64_t)max);
 	size_t n = collect_ids(st, out, max);
 	free(upper);
 	return n;

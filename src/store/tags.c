@@ -7,36 +7,35 @@
 
 bool store_tag_by_key(arena *a, const char *key, int64_t *id, const char **name)
 {
-	sqlite3_stmt *st = db_stmt("SELECT id, name FROM tags WHERE key = ?1");
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
+	db_stmt *st = db_prepare("SELECT id, name FROM tags WHERE key = ?1");
+	db_bind_text(st, 1, key);
+	bool found = db_step(st) == DB_ROW;
 	if (found) {
-		*id = sqlite3_column_int64(st, 0);
+		*id = db_column_int64(st, 0);
 		*name = arena_strdup(a, db_text(st, 1));
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return found;
 }
 
 const char *store_tag_name(arena *a, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt("SELECT name FROM tags WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, id);
-	const char *name = sqlite3_step(st) == SQLITE_ROW
-				   ? arena_strdup(a, db_text(st, 0))
-				   : NULL;
-	sqlite3_reset(st);
+	db_stmt *st = db_prepare("SELECT name FROM tags WHERE id = ?1");
+	db_bind_int64(st, 1, id);
+	const char *name =
+		db_step(st) == DB_ROW ? arena_strdup(a, db_text(st, 0)) : NULL;
+	db_reset(st);
 	return name;
 }
 
 int64_t store_tag_ensure(const char *name, const char *key)
 {
-	sqlite3_stmt *st = db_stmt("INSERT INTO tags (name, key, created_at)"
-				   " VALUES (?1, ?2, ?3)"
-				   " ON CONFLICT(key) DO NOTHING");
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, id_to_ms(id_next()));
+	db_stmt *st = db_prepare("INSERT INTO tags (name, key, created_at)"
+				 " VALUES (?1, ?2, ?3)"
+				 " ON CONFLICT(key) DO NOTHING");
+	db_bind_text(st, 1, name);
+	db_bind_text(st, 2, key);
+	db_bind_int64(st, 3, id_to_ms(id_next()));
 	if (db_done(st) < 0)
 		return 0;
 	return store_tag_id(key);
@@ -44,12 +43,12 @@ int64_t store_tag_ensure(const char *name, const char *key)
 
 int store_tag_follow(int64_t id, int64_t account_id, int64_t tag_id)
 {
-	sqlite3_stmt *st =
-		db_stmt("INSERT INTO tag_follows (id, account_id, tag_id)"
-			" VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, account_id);
-	sqlite3_bind_int64(st, 3, tag_id);
+	db_stmt *st =
+		db_prepare("INSERT INTO tag_follows (id, account_id, tag_id)"
+			   " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING");
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, account_id);
+	db_bind_int64(st, 3, tag_id);
 	if (db_done(st) < 0)
 		return -1;
 	db_feed_drop(account_id); /* its home gains the tag's posts */
@@ -58,10 +57,10 @@ int store_tag_follow(int64_t id, int64_t account_id, int64_t tag_id)
 
 int store_tag_unfollow(int64_t account_id, int64_t tag_id)
 {
-	sqlite3_stmt *st = db_stmt("DELETE FROM tag_follows"
-				   " WHERE account_id = ?1 AND tag_id = ?2");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, tag_id);
+	db_stmt *st = db_prepare("DELETE FROM tag_follows"
+				 " WHERE account_id = ?1 AND tag_id = ?2");
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, tag_id);
 	if (db_done(st) < 0)
 		return -1;
 	db_feed_drop(account_id);
@@ -88,7 +87,7 @@ size_t store_featured_tags(arena *a, int64_t account_id,
 	size_t max = store_featured_tags_count(account_id);
 	*out = arena_alloc(a, (max + 1) * sizeof **out);
 	/* the counts walk the tag's index range, narrowed to the account */
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"SELECT f.id, f.tag_id, t.name,"
 		" (SELECT count(*) FROM status_tags x JOIN statuses s"
 		"  ON s.id = x.status_id WHERE x.tag_id = f.tag_id"
@@ -100,17 +99,17 @@ size_t store_featured_tags(arena *a, int64_t account_id,
 		"  AND +s.visibility IN (0, 1))"
 		" FROM featured_tags f JOIN tags t ON t.id = f.tag_id"
 		" WHERE f.account_id = ?1 ORDER BY f.id");
-	sqlite3_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 1, account_id);
 	size_t n = 0;
-	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
+	while (n < max && db_step(st) == DB_ROW) {
 		store_featured_tag *f = &(*out)[n++];
-		f->id = sqlite3_column_int64(st, 0);
-		f->tag_id = sqlite3_column_int64(st, 1);
+		f->id = db_column_int64(st, 0);
+		f->tag_id = db_column_int64(st, 1);
 		f->name = arena_strdup(a, db_text(st, 2));
-		f->statuses_count = sqlite3_column_int64(st, 3);
-		f->last_status_at = sqlite3_column_int64(st, 4);
+		f->statuses_count = db_column_int64(st, 3);
+		f->last_status_at = db_column_int64(st, 4);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return n;
 }
 
@@ -127,13 +126,13 @@ int store_featured_tag_add(int64_t id, int64_t account_id, int64_t tag_id,
 	rc = STORE_LIMIT;
 	if ((int64_t)store_featured_tags_count(account_id) >= max)
 		goto done;
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"INSERT INTO featured_tags (id, account_id, tag_id, created_at)"
 		" VALUES (?1, ?2, ?3, ?4)");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, account_id);
-	sqlite3_bind_int64(st, 3, tag_id);
-	sqlite3_bind_int64(st, 4, id_to_ms(id));
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, account_id);
+	db_bind_int64(st, 3, tag_id);
+	db_bind_int64(st, 4, id_to_ms(id));
 	if ((rc = db_done(st)) < 0 || (rc = db_commit()) < 0)
 		goto done;
 	return 0;
@@ -144,17 +143,17 @@ done:
 
 bool store_featured_tag_remove(int64_t account_id, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt("DELETE FROM featured_tags"
-				   " WHERE id = ?1 AND account_id = ?2");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, account_id);
-	return db_done(st) == 0 && sqlite3_changes(db_conn()) > 0;
+	db_stmt *st = db_prepare("DELETE FROM featured_tags"
+				 " WHERE id = ?1 AND account_id = ?2");
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, account_id);
+	return db_done(st) == 0 && db_changes() > 0;
 }
 
 size_t store_tag_suggestions(int64_t account_id, int max_posts, int64_t *out,
 			     size_t max)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"SELECT x.tag_id FROM (SELECT id FROM statuses"
 		" WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2) s"
 		" JOIN status_tags x ON x.status_id = s.id"
@@ -162,12 +161,12 @@ size_t store_tag_suggestions(int64_t account_id, int max_posts, int64_t *out,
 		" WHERE account_id = ?1)"
 		" GROUP BY x.tag_id ORDER BY count(*) DESC, max(s.id) DESC"
 		" LIMIT ?3");
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int(st, 2, max_posts);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	db_bind_int64(st, 1, account_id);
+	db_bind_int(st, 2, max_posts);
+	db_bind_int64(st, 3, (int64_t)max);
 	size_t n = 0;
-	while (n < max && sqlite3_step(st) == SQLITE_ROW)
-		out[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	while (n < max && db_step(st) == DB_ROW)
+		out[n++] = db_column_int64(st, 0);
+	db_reset(st);
 	return n;
 }

@@ -29,7 +29,7 @@ static int64_t day_accounts(int64_t tag_id, int64_t day)
  * a moderator's look. */
 static int tag_peak_put(int64_t tag_id, const trend_peak *p)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"INSERT INTO tag_trends (tag_id, max_score, max_score_at,"
 		" rank_key, requested_review_at) VALUES (?1, ?2, ?3, ?4, ?5)"
 		" ON CONFLICT (tag_id) DO UPDATE SET"
@@ -40,35 +40,35 @@ static int tag_peak_put(int64_t tag_id, const trend_peak *p)
 		" THEN coalesce(requested_review_at,"
 		" excluded.requested_review_at)"
 		" ELSE requested_review_at END");
-	sqlite3_bind_int64(st, 1, tag_id);
-	sqlite3_bind_double(st, 2, p->score);
-	sqlite3_bind_int64(st, 3, p->at);
-	sqlite3_bind_double(
-		st, 4, trends_rank_key(p->score, p->at, TREND_TAG_HALFLIFE_MS));
+	db_bind_int64(st, 1, tag_id);
+	db_bind_double(st, 2, p->score);
+	db_bind_int64(st, 3, p->at);
+	db_bind_double(st, 4,
+		       trends_rank_key(p->score, p->at, TREND_TAG_HALFLIFE_MS));
 	if (p->score >= TREND_TAG_FLOOR)
-		sqlite3_bind_int64(st, 5, p->at);
+		db_bind_int64(st, 5, p->at);
 	return db_done(st);
 }
 
 int store_trends_tag_use_tx(int64_t tag_id, int64_t account_id, int64_t at)
 {
 	int64_t day = at / TREND_DAY_MS;
-	sqlite3_stmt *st = db_stmt("INSERT OR IGNORE INTO tag_day_accounts"
-				   " (tag_id, day, account_id)"
-				   " VALUES (?1, ?2, ?3)");
-	sqlite3_bind_int64(st, 1, tag_id);
-	sqlite3_bind_int64(st, 2, day);
-	sqlite3_bind_int64(st, 3, account_id);
+	db_stmt *st = db_prepare("INSERT OR IGNORE INTO tag_day_accounts"
+				 " (tag_id, day, account_id)"
+				 " VALUES (?1, ?2, ?3)");
+	db_bind_int64(st, 1, tag_id);
+	db_bind_int64(st, 2, day);
+	db_bind_int64(st, 3, account_id);
 	if (db_done(st) < 0)
 		return -1;
-	bool new_voice = sqlite3_changes(db_conn()) > 0;
-	st = db_stmt("INSERT INTO tag_days (tag_id, day, uses, accounts)"
-		     " VALUES (?1, ?2, 1, ?3) ON CONFLICT (tag_id, day)"
-		     " DO UPDATE SET uses = uses + 1,"
-		     " accounts = accounts + excluded.accounts");
-	sqlite3_bind_int64(st, 1, tag_id);
-	sqlite3_bind_int64(st, 2, day);
-	sqlite3_bind_int(st, 3, new_voice ? 1 : 0);
+	bool new_voice = db_changes() > 0;
+	st = db_prepare("INSERT INTO tag_days (tag_id, day, uses, accounts)"
+			" VALUES (?1, ?2, 1, ?3) ON CONFLICT (tag_id, day)"
+			" DO UPDATE SET uses = uses + 1,"
+			" accounts = accounts + excluded.accounts");
+	db_bind_int64(st, 1, tag_id);
+	db_bind_int64(st, 2, day);
+	db_bind_int(st, 3, new_voice ? 1 : 0);
 	if (db_done(st) < 0)
 		return -1;
 	/* the same voice again moves neither count the score reads */
@@ -79,14 +79,14 @@ int store_trends_tag_use_tx(int64_t tag_id, int64_t account_id, int64_t at)
 	if (score <= 0)
 		return 0;
 	trend_peak peak = {0, 0};
-	st = db_stmt("SELECT max_score, max_score_at FROM tag_trends"
-		     " WHERE tag_id = ?1");
-	sqlite3_bind_int64(st, 1, tag_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		peak.score = sqlite3_column_double(st, 0);
-		peak.at = sqlite3_column_int64(st, 1);
+	st = db_prepare("SELECT max_score, max_score_at FROM tag_trends"
+			" WHERE tag_id = ?1");
+	db_bind_int64(st, 1, tag_id);
+	if (db_step(st) == DB_ROW) {
+		peak.score = db_column_double(st, 0);
+		peak.at = db_column_int64(st, 1);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (!trends_peak_update(&peak, score, at))
 		return 0;
 	return tag_peak_put(tag_id, &peak);
@@ -94,31 +94,32 @@ int store_trends_tag_use_tx(int64_t tag_id, int64_t account_id, int64_t at)
 
 int store_trends_status_tx(int64_t status_id)
 {
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"SELECT s.reblogs_count, s.favourites_count, s.created_at"
 		" FROM statuses s JOIN accounts a ON a.id = s.account_id"
 		" WHERE s.id = ?1 AND" STATUS_TRENDABLE);
-	sqlite3_bind_int64(st, 1, status_id);
+	db_bind_int64(st, 1, status_id);
 	double score = 0;
 	int64_t created_at = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		score = trends_status_score(sqlite3_column_int64(st, 0),
-					    sqlite3_column_int64(st, 1));
-		created_at = sqlite3_column_int64(st, 2);
+	if (db_step(st) == DB_ROW) {
+		score = trends_status_score(db_column_int64(st, 0),
+					    db_column_int64(st, 1));
+		created_at = db_column_int64(st, 2);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (score <= 0) {
-		st = db_stmt("DELETE FROM status_trends WHERE status_id = ?1");
-		sqlite3_bind_int64(st, 1, status_id);
+		st = db_prepare(
+			"DELETE FROM status_trends WHERE status_id = ?1");
+		db_bind_int64(st, 1, status_id);
 		return db_done(st);
 	}
-	st = db_stmt(
+	st = db_prepare(
 		"INSERT INTO status_trends (status_id, score, rank_key)"
 		" VALUES (?1, ?2, ?3) ON CONFLICT (status_id) DO UPDATE"
 		" SET score = excluded.score, rank_key = excluded.rank_key");
-	sqlite3_bind_int64(st, 1, status_id);
-	sqlite3_bind_double(st, 2, score);
-	sqlite3_bind_double(
+	db_bind_int64(st, 1, status_id);
+	db_bind_double(st, 2, score);
+	db_bind_double(
 		st, 3,
 		trends_rank_key(score, created_at, TREND_STATUS_HALFLIFE_MS));
 	return db_done(st);
@@ -130,71 +131,71 @@ size_t store_trending_tags(arena *a, double floor, store_trend_filter filter,
 {
 	/* walks tag_trends_by_rank down from the top and stops after the
 	 * page: the rows below floor are never visited */
-	sqlite3_stmt *st =
-		db_stmt("SELECT t.tag_id, g.name FROM tag_trends t"
-			" JOIN tags g ON g.id = t.tag_id WHERE t.rank_key >= ?1"
-			" AND (?2 = 0 OR (?2 = 1 AND +t.review = 1)"
-			" OR (?2 = 2 AND +t.review <> 2))"
-			" ORDER BY t.rank_key DESC LIMIT ?3 OFFSET ?4");
-	sqlite3_bind_double(st, 1, floor);
-	sqlite3_bind_int(st, 2, (int)filter);
-	sqlite3_bind_int(st, 3, limit);
-	sqlite3_bind_int(st, 4, offset);
+	db_stmt *st = db_prepare(
+		"SELECT t.tag_id, g.name FROM tag_trends t"
+		" JOIN tags g ON g.id = t.tag_id WHERE t.rank_key >= ?1"
+		" AND (?2 = 0 OR (?2 = 1 AND +t.review = 1)"
+		" OR (?2 = 2 AND +t.review <> 2))"
+		" ORDER BY t.rank_key DESC LIMIT ?3 OFFSET ?4");
+	db_bind_double(st, 1, floor);
+	db_bind_int(st, 2, (int)filter);
+	db_bind_int(st, 3, limit);
+	db_bind_int(st, 4, offset);
 	size_t n = 0;
-	while (n < (size_t)limit && sqlite3_step(st) == SQLITE_ROW) {
-		ids[n] = sqlite3_column_int64(st, 0);
+	while (n < (size_t)limit && db_step(st) == DB_ROW) {
+		ids[n] = db_column_int64(st, 0);
 		names[n++] = arena_strdup(a, db_text(st, 1));
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return n;
 }
 
 size_t store_trending_statuses(double floor, int offset, int limit,
 			       int64_t *out)
 {
-	sqlite3_stmt *st =
-		db_stmt("SELECT t.status_id FROM status_trends t"
-			" JOIN statuses s ON s.id = t.status_id"
-			" JOIN accounts a ON a.id = s.account_id"
-			" WHERE t.rank_key >= ?1 AND" STATUS_TRENDABLE
-			" ORDER BY t.rank_key DESC LIMIT ?2 OFFSET ?3");
-	sqlite3_bind_double(st, 1, floor);
-	sqlite3_bind_int(st, 2, limit);
-	sqlite3_bind_int(st, 3, offset);
+	db_stmt *st =
+		db_prepare("SELECT t.status_id FROM status_trends t"
+			   " JOIN statuses s ON s.id = t.status_id"
+			   " JOIN accounts a ON a.id = s.account_id"
+			   " WHERE t.rank_key >= ?1 AND" STATUS_TRENDABLE
+			   " ORDER BY t.rank_key DESC LIMIT ?2 OFFSET ?3");
+	db_bind_double(st, 1, floor);
+	db_bind_int(st, 2, limit);
+	db_bind_int(st, 3, offset);
 	size_t n = 0;
-	while (n < (size_t)limit && sqlite3_step(st) == SQLITE_ROW)
-		out[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	while (n < (size_t)limit && db_step(st) == DB_ROW)
+		out[n++] = db_column_int64(st, 0);
+	db_reset(st);
 	return n;
 }
 
 void store_tag_trend_get(int64_t tag_id, store_tag_trend *out)
 {
 	memset(out, 0, sizeof *out);
-	sqlite3_stmt *st = db_stmt(
+	db_stmt *st = db_prepare(
 		"SELECT max_score, max_score_at, review, reviewed_at,"
 		" requested_review_at FROM tag_trends WHERE tag_id = ?1");
-	sqlite3_bind_int64(st, 1, tag_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		out->peak.score = sqlite3_column_double(st, 0);
-		out->peak.at = sqlite3_column_int64(st, 1);
-		out->review = (tag_review)sqlite3_column_int(st, 2);
-		out->reviewed_at = sqlite3_column_int64(st, 3);
-		out->requested_review_at = sqlite3_column_int64(st, 4);
+	db_bind_int64(st, 1, tag_id);
+	if (db_step(st) == DB_ROW) {
+		out->peak.score = db_column_double(st, 0);
+		out->peak.at = db_column_int64(st, 1);
+		out->review = (tag_review)db_column_int(st, 2);
+		out->reviewed_at = db_column_int64(st, 3);
+		out->requested_review_at = db_column_int64(st, 4);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 }
 
 int store_tag_review_set(int64_t tag_id, tag_review review, int64_t now)
 {
-	sqlite3_stmt *st =
-		db_stmt("INSERT INTO tag_trends (tag_id, review, reviewed_at)"
-			" VALUES (?1, ?2, ?3) ON CONFLICT (tag_id) DO UPDATE"
-			" SET review = excluded.review,"
-			" reviewed_at = excluded.reviewed_at");
-	sqlite3_bind_int64(st, 1, tag_id);
-	sqlite3_bind_int(st, 2, (int)review);
-	sqlite3_bind_int64(st, 3, now);
+	db_stmt *st = db_prepare(
+		"INSERT INTO tag_trends (tag_id, review, reviewed_at)"
+		" VALUES (?1, ?2, ?3) ON CONFLICT (tag_id) DO UPDATE"
+		" SET review = excluded.review,"
+		" reviewed_at = excluded.reviewed_at");
+	db_bind_int64(st, 1, tag_id);
+	db_bind_int(st, 2, (int)review);
+	db_bind_int64(st, 3, now);
 	return db_done(st);
 }
 
@@ -204,18 +205,18 @@ void store_tag_history(int64_t tag_id, int64_t first_day_ms, int days,
 	memset(uses, 0, (size_t)days * sizeof *uses);
 	memset(accounts, 0, (size_t)days * sizeof *accounts);
 	int64_t first = first_day_ms / TREND_DAY_MS;
-	sqlite3_stmt *st = db_stmt("SELECT day, uses, accounts FROM tag_days"
-				   " WHERE tag_id = ?1 AND day >= ?2"
-				   " AND day < ?3");
-	sqlite3_bind_int64(st, 1, tag_id);
-	sqlite3_bind_int64(st, 2, first);
-	sqlite3_bind_int64(st, 3, first + days);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t d = sqlite3_column_int64(st, 0) - first;
-		uses[d] = sqlite3_column_int64(st, 1);
-		accounts[d] = sqlite3_column_int64(st, 2);
+	db_stmt *st = db_prepare("SELECT day, uses, accounts FROM tag_days"
+				 " WHERE tag_id = ?1 AND day >= ?2"
+				 " AND day < ?3");
+	db_bind_int64(st, 1, tag_id);
+	db_bind_int64(st, 2, first);
+	db_bind_int64(st, 3, first + days);
+	while (db_step(st) == DB_ROW) {
+		int64_t d = db_column_int64(st, 0) - first;
+		uses[d] = db_column_int64(st, 1);
+		accounts[d] = db_column_int64(st, 2);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 }
 
 size_t store_busiest_threads(int64_t tag_id, int64_t day, int limit,
@@ -223,26 +224,27 @@ size_t store_busiest_threads(int64_t tag_id, int64_t day, int limit,
 {
 	/* the top of an index: (day, replies, root_id), or the same after
 	 * the tag */
-	sqlite3_stmt *st =
-		tag_id ? db_stmt("SELECT root_id, replies FROM tag_thread_days"
+	db_stmt *st =
+		tag_id ? db_prepare(
+				 "SELECT root_id, replies FROM tag_thread_days"
 				 " WHERE tag_id = ?2 AND day = ?1"
 				 " ORDER BY replies DESC, root_id DESC"
 				 " LIMIT ?3")
-		       : db_stmt("SELECT root_id, replies FROM thread_days"
-				 " WHERE day = ?1 AND ?2 = ?2"
-				 " ORDER BY replies DESC, root_id DESC"
-				 " LIMIT ?3");
-	sqlite3_bind_int64(st, 1, day);
-	sqlite3_bind_int64(st, 2, tag_id);
-	sqlite3_bind_int(st, 3, limit);
+		       : db_prepare("SELECT root_id, replies FROM thread_days"
+				    " WHERE day = ?1 AND ?2 = ?2"
+				    " ORDER BY replies DESC, root_id DESC"
+				    " LIMIT ?3");
+	db_bind_int64(st, 1, day);
+	db_bind_int64(st, 2, tag_id);
+	db_bind_int(st, 3, limit);
 	size_t n = 0;
-	while (n < (size_t)limit && sqlite3_step(st) == SQLITE_ROW) {
-		roots[n] = sqlite3_column_int64(st, 0);
+	while (n < (size_t)limit && db_step(st) == DB_ROW) {
+		roots[n] = db_column_int64(st, 0);
 		if (replies)
-			replies[n] = sqlite3_column_int64(st, 1);
+			replies[n] = db_column_int64(st, 1);
 		n++;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return n;
 }
 
@@ -251,32 +253,31 @@ int store_trends_prune(int64_t now)
 	int64_t today = now / TREND_DAY_MS;
 	/* who already counted: today's only deduplicates (yesterday kept
 	 * for posts racing midnight) */
-	sqlite3_stmt *st =
-		db_stmt("DELETE FROM tag_day_accounts WHERE day < ?1");
-	sqlite3_bind_int64(st, 1, today - 1);
+	db_stmt *st = db_prepare("DELETE FROM tag_day_accounts WHERE day < ?1");
+	db_bind_int64(st, 1, today - 1);
 	if (db_done(st) < 0)
 		return -1;
 	/* the tag page charts today and the 29 days before (the API's
 	 * history, 7 days, is the newest part of that) */
 	/* the busiest threads are today's (yesterday's kept for posts
 	 * racing midnight) */
-	st = db_stmt("DELETE FROM thread_days WHERE day < ?1");
-	sqlite3_bind_int64(st, 1, today - 1);
+	st = db_prepare("DELETE FROM thread_days WHERE day < ?1");
+	db_bind_int64(st, 1, today - 1);
 	if (db_done(st) < 0)
 		return -1;
-	st = db_stmt("DELETE FROM tag_thread_days WHERE day < ?1");
-	sqlite3_bind_int64(st, 1, today - 1);
+	st = db_prepare("DELETE FROM tag_thread_days WHERE day < ?1");
+	db_bind_int64(st, 1, today - 1);
 	if (db_done(st) < 0)
 		return -1;
-	st = db_stmt("DELETE FROM tag_days WHERE day < ?1");
-	sqlite3_bind_int64(st, 1, today - (TREND_CHART_DAYS - 1));
+	st = db_prepare("DELETE FROM tag_days WHERE day < ?1");
+	db_bind_int64(st, 1, today - (TREND_CHART_DAYS - 1));
 	if (db_done(st) < 0)
 		return -1;
 	/* statuses decayed below the floor are never shown again; a new
 	 * favourite or reblog scores them afresh */
-	st = db_stmt("DELETE FROM status_trends WHERE rank_key < ?1");
-	sqlite3_bind_double(st, 1,
-			    trends_rank_floor(TREND_STATUS_FLOOR, now,
-					      TREND_STATUS_HALFLIFE_MS));
+	st = db_prepare("DELETE FROM status_trends WHERE rank_key < ?1");
+	db_bind_double(st, 1,
+		       trends_rank_floor(TREND_STATUS_FLOOR, now,
+					 TREND_STATUS_HALFLIFE_MS));
 	return db_done(st);
 }

@@ -1,0 +1,210 @@
+/* test_db.c — the statement layer of store/db.h: what db_step answers
+ * for each constraint the schema uses as an answer, how NULLs and blobs
+ * read, and what a statement from the cache starts with. Its own tables
+ * in a fresh store, so the answers do not depend on the schema's. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "store_fixture.h"
+
+#include "core/config.h"
+#include "core/log.h"
+#include "store/db.h"
+#include "store/store.h"
+
+static const char sql_insert_parent[] =
+	"INSERT INTO t_parent (id, name) VALUES (?1, ?2)";
+static const char sql_insert_child[] =
+	"INSERT INTO t_child (parent_id) VALUES (?1)";
+
+static int setup(void **state)
+{
+	(void)state;
+	if (store_fixture_open("db") < 0)
+		return -1;
+	return db_exec("CREATE TABLE t_parent (id INTEGER PRIMARY KEY,"
+		       " name TEXT UNIQUE, data BLOB)") ||
+	       db_exec("CREATE TABLE t_child (parent_id INTEGER"
+		       " REFERENCES t_parent (id))") ||
+	       db_exec("CREATE TRIGGER t_parent_refuse BEFORE INSERT"
+		       " ON t_parent WHEN new.name IN ('limit', 'blocked')"
+		       " BEGIN SELECT CASE new.name WHEN 'limit'"
+		       " THEN RAISE(ABORT, 'too many')"
+		       " ELSE RAISE(ABORT, 'blocked pair') END; END");
+}
+
+/* Step an insert of parent (id, name) to its end: db_step's answer. */
+static int insert_parent(int64_t id, const char *name)
+{
+	db_stmt *st = db_prepare(sql_insert_parent);
+	db_bind_int64(st, 1, id);
+	db_bind_text(st, 2, name);
+	int rc = db_step(st);
+	db_reset(st);
+	return rc;
+}
+
+static void test_a_write_steps_to_done_and_counts_its_rows(void **state)
+{
+	(void)state;
+	assert_int_equal(insert_parent(1, "one"), DB_DONE);
+	assert_int_equal(db_changes(), 1);
+	db_stmt *st = db_prepare("UPDATE t_parent SET name = name || ?1");
+	db_bind_text(st, 1, "!");
+	assert_int_equal(db_done(st), 0);
+	assert_int_equal(db_changes(), 1);
+}
+
+static void test_a_unique_index_answers_taken(void **state)
+{
+	(void)state;
+	assert_int_equal(insert_parent(1, "one"), DB_DONE);
+	assert_int_equal(insert_parent(2, "one"), STORE_TAKEN);
+	db_stmt *st = db_prepare(sql_insert_parent);
+	db_bind_int64(st, 1, 3);
+	db_bind_text(st, 2, "one");
+	assert_int_equal(db_done(st), STORE_TAKEN);
+	/* the statement is reset and usable again */
+	assert_int_equal(insert_parent(3, "three"), DB_DONE);
+}
+
+static void test_a_foreign_key_to_a_row_gone_answers_gone(void **state)
+{
+	(void)state;
+	assert_int_equal(insert_parent(1, "one"), DB_DONE);
+	db_stmt *st = db_prepare(sql_insert_child);
+	db_bind_int64(st, 1, 1);
+	assert_int_equal(db_done(st), 0);
+	st = db_prepare(sql_insert_child);
+	db_bind_int64(st, 1, 2);
+	assert_int_equal(db_step(st), STORE_GONE);
+	db_reset(st);
+}
+
+static void test_a_refusing_trigger_answers_limit_or_blocked(void **state)
+{
+	(void)state;
+	assert_int_equal(insert_parent(1, "limit"), STORE_LIMIT);
+	assert_string_equal(db_errmsg(), "too many");
+	assert_int_equal(insert_parent(2, "blocked"), STORE_BLOCKED);
+	assert_int_equal(db_int64("SELECT count(*) FROM t_parent"
+				  " WHERE ?1 = ?2",
+				  0, 0),
+			 0);
+}
+
+static void test_any_other_failure_is_an_error(void **state)
+{
+	(void)state;
+	/* a primary key is not one of the answers: the schema uses unique
+	 * indexes for those */
+	assert_int_equal(insert_parent(1, "one"), DB_DONE);
+	assert_int_equal(insert_parent(1, "uno"), STORE_ERROR);
+	db_stmt *st = db_prepare("SELECT abs(?1)");
+	db_bind_int64(st, 1, INT64_MIN); /* integer overflow */
+	assert_int_equal(db_step(st), STORE_ERROR);
+	db_reset(st);
+}
+
+static void test_a_null_reads_as_nothing(void **state)
+{
+	(void)state;
+	db_stmt *st = db_prepare("SELECT NULL, ?1, x'', ?2");
+	db_bind_null(st, 1);
+	db_bind_blob(st, 2, "\0\1\2", 3);
+	assert_int_equal(db_step(st), DB_ROW);
+	for (int col = 0; col < 2; col++) {
+		assert_true(db_column_is_null(st, col));
+		assert_int_equal(db_column_int64(st, col), 0);
+		assert_int_equal(db_column_int(st, col), 0);
+		assert_true(db_column_double(st, col) == 0.0);
+		assert_string_equal(db_text(st, col), "");
+		assert_null(db_text_or_null(st, col));
+		assert_null(db_column_blob(st, col));
+		assert_int_equal(db_column_bytes(st, col), 0);
+	}
+	/* an empty blob is not NULL, though it has no bytes */
+	assert_false(db_column_is_null(st, 2));
+	assert_int_equal(db_column_bytes(st, 2), 0);
+	assert_false(db_column_is_null(st, 3));
+	assert_int_equal(db_column_bytes(st, 3), 3);
+	assert_memory_equal(db_column_blob(st, 3), "\0\1\2", 3);
+	assert_int_equal(db_step(st), DB_DONE);
+	db_reset(st);
+}
+
+static void test_values_read_back_as_bound(void **state)
+{
+	(void)state;
+	char word[] = "changing";
+	db_stmt *st = db_prepare("SELECT ?1, ?2, ?3, ?4, ?5");
+	assert_int_equal(db_param_count(st), 5);
+	db_bind_int64(st, 1, INT64_MAX);
+	db_bind_int(st, 2, -7);
+	db_bind_double(st, 3, 0.25);
+	db_bind_text_n(st, 4, "abcdef", 3);
+	db_bind_text_copy(st, 5, word);
+	word[0] = 'X'; /* the copy is the statement's */
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_true(db_column_int64(st, 0) == INT64_MAX);
+	assert_int_equal(db_column_int(st, 1), -7);
+	assert_true(db_column_double(st, 2) == 0.25);
+	assert_string_equal(db_text(st, 3), "abc");
+	assert_int_equal(db_column_bytes(st, 3), 3);
+	assert_string_equal(db_text(st, 4), "changing");
+	db_reset(st);
+}
+
+static void test_the_cache_hands_a_statement_back_cleared(void **state)
+{
+	(void)state;
+	static const char sql[] = "SELECT ?1 IS NULL";
+	db_stmt *st = db_prepare(sql);
+	db_bind_int64(st, 1, 5);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_int_equal(db_column_int(st, 0), 0);
+	/* left mid-rows, without a reset: db_prepare resets it */
+	db_stmt *again = db_prepare(sql);
+	assert_ptr_equal(again, st);
+	assert_int_equal(db_step(again), DB_ROW);
+	assert_int_equal(db_column_int(again, 0), 1);
+	db_reset(again);
+}
+
+static void test_a_transaction_is_seen(void **state)
+{
+	(void)state;
+	assert_false(db_in_transaction());
+	assert_int_equal(db_begin(), 0);
+	assert_true(db_in_transaction());
+	assert_int_equal(insert_parent(1, "one"), DB_DONE);
+	db_rollback();
+	assert_false(db_in_transaction());
+	assert_false(db_exists("SELECT 1 FROM t_parent WHERE id = ?1"
+			       " AND ?2 = ?2",
+			       1, 0));
+}
+
+int main(void)
+{
+	log_set_quiet(1);
+	config_defaults();
+	config_finish();
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, store_fixture_teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_a_write_steps_to_done_and_counts_its_rows),
+		T(test_a_unique_index_answers_taken),
+		T(test_a_foreign_key_to_a_row_gone_answers_gone),
+		T(test_a_refusing_trigger_answers_limit_or_blocked),
+		T(test_any_other_failure_is_an_error),
+		T(test_a_null_reads_as_nothing),
+		T(test_values_read_back_as_bound),
+		T(test_the_cache_hands_a_statement_back_cleared),
+		T(test_a_transaction_is_seen),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
