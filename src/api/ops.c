@@ -94,6 +94,10 @@ static void write_database(buf *b)
 		return;
 	gauge(b, "chorus_database_connections",
 	      "SQLite connections the process holds open", st.connections);
+	counter(b, "chorus_database_busy_waits_total",
+		"Times a connection found the database locked by another "
+		"writer and waited for it",
+		(double)st.busy_waits);
 	static const char *const states[] = {"waiting", "running", "failed"};
 	const double jobs[] = {(double)st.jobs_waiting, (double)st.jobs_running,
 			       (double)st.jobs_failed};

@@ -8,11 +8,15 @@
 #include "core/log.h"
 #include "store/store.h"
 
+#include <dirent.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 enum {
 	DB_BUSY_TIMEOUT_MS = 10000,
@@ -92,13 +96,18 @@ void db_set_path(const char *path)
  * finely (50 µs doubling to 1 ms) for up to DB_BUSY_TIMEOUT_MS. */
 static _Thread_local long busy_limit_ms = DB_BUSY_TIMEOUT_MS;
 
+/* Waits for the write lock that began (store_ops_stats). */
+static _Atomic uint64_t busy_waits;
+
 static int db_busy_wait(void *ctx, int count)
 {
 	enum { FIRST_US = 50, MAX_US = 1000 };
 	static _Thread_local long waited_us;
 	(void)ctx;
-	if (count == 0)
+	if (count == 0) {
 		waited_us = 0;
+		atomic_fetch_add_explicit(&busy_waits, 1, memory_order_relaxed);
+	}
 	if (waited_us >= busy_limit_ms * 1000)
 		return 0;
 	long us = count < 5 ? FIRST_US << count : MAX_US;
@@ -586,12 +595,6 @@ void *db_grow(arena *a, void *items, size_t n, size_t *cap, size_t size)
 
 /* ---- the operator's view (/health, /metrics) ---- */
 
-/* (included here, with the code that needs them, while the rest of the
- * store is being rewritten) */
-#include <dirent.h>
-#include <limits.h>
-#include <unistd.h>
-
 /* Connections are counted as the descriptors this process holds on the
  * database file: each connection opens the file once, wherever it was
  * opened from (workers, jobs, checkpointer), with no count to keep. */
@@ -618,32 +621,33 @@ static long db_files_open(void)
 int store_ops_stats_read(store_ops_stats *out)
 {
 	if (!out) {
-		sqlite3_stmt *st =
-			db_stmt("SELECT 1 FROM sqlite_schema LIMIT 1");
-		int rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		db_stmt *st = db_prepare("SELECT 1 FROM sqlite_schema LIMIT 1");
+		int rc = db_step(st);
+		db_reset(st);
+		if (rc == DB_ROW || rc == DB_DONE)
 			return 0;
-		log_error("health check: %s", sqlite3_errstr(rc));
+		log_error("health check: %s", db_errmsg());
 		return -1;
 	}
 	*out = (store_ops_stats){0};
-	sqlite3_stmt *st =
-		db_stmt("SELECT state, count(*) FROM jobs GROUP BY state");
+	db_stmt *st =
+		db_prepare("SELECT state, count(*) FROM jobs GROUP BY state");
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t n = sqlite3_column_int64(st, 1);
-		switch (sqlite3_column_int(st, 0)) {
+	while ((rc = db_step(st)) == DB_ROW) {
+		int64_t n = db_column_int64(st, 1);
+		switch (db_column_int(st, 0)) {
 		case 0: out->jobs_waiting = n; break;
 		case 1: out->jobs_running = n; break;
 		case 2: out->jobs_failed = n; break;
 		}
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		log_error("metrics: reading the jobs: %s", sqlite3_errstr(rc));
+	db_reset(st);
+	if (rc != DB_DONE) {
+		log_error("metrics: reading the jobs: %s", db_errmsg());
 		return -1;
 	}
 	out->connections = db_files_open();
+	out->busy_waits =
+		atomic_load_explicit(&busy_waits, memory_order_relaxed);
 	return 0;
 }

@@ -836,7 +836,9 @@ int store_conversation_remove(int64_t account_id, int64_t id);
 
 /* db.c — the operator's view (/health, /metrics; docs/monitoring.md). */
 typedef struct store_ops_stats {
-	long connections; /* SQLite connections this process holds open */
+	long connections;    /* SQLite connections this process holds open */
+	uint64_t busy_waits; /* times a connection found the database locked
+			      * and waited (db_busy_wait), since start */
 	/* rows of the jobs table by state */
 	int64_t jobs_waiting, jobs_running, jobs_failed;
 } store_ops_stats;

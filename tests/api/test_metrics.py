@@ -134,6 +134,7 @@ def test_metrics_parse_and_name_every_documented_family(base_url):
         ("chorus_uptime_seconds", "gauge"),
         ("chorus_database_up", "gauge"),
         ("chorus_database_connections", "gauge"),
+        ("chorus_database_busy_waits_total", "counter"),
         ("chorus_jobs", "gauge"),
         ("chorus_jobs_failed_total", "counter"),
         ("chorus_stream_clients", "gauge"),
