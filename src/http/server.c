@@ -1108,10 +1108,14 @@ void http_server_metrics(http_server *s, buf *b)
 				       (double)n);
 		}
 	}
-	static const char *const route_name[] = {"route"};
-	metrics_header(b, "chorus_http_request_duration_seconds", "histogram",
-		       "Time from a request's arrival to its end, by route "
-		       "pattern");
+	/* by method too: routes share a pattern (GET and POST
+	 * /api/v1/domain_blocks), and one series each is what Prometheus
+	 * needs; unmatched requests are one series of any method */
+	static const char *const route_names[] = {"method", "route"};
+	metrics_header(
+		b, "chorus_http_request_duration_seconds", "histogram",
+		"Time from a request's arrival to its end, by method and "
+		"route pattern");
 	for (size_t row = 0; row <= nroutes; row++) {
 		uint64_t counts[METRICS_DURATION_BUCKETS + 1], total = 0;
 		for (int i = 0; i <= METRICS_DURATION_BUCKETS; i++)
@@ -1120,10 +1124,11 @@ void http_server_metrics(http_server *s, buf *b)
 				memory_order_relaxed);
 		if (!total)
 			continue;
-		const char *value[] = {row < nroutes
-					       ? s->opts.routes[row].pattern
-					       : http_stat_unmatched};
-		metrics_labels l = {route_name, value, 1};
+		const char *value[] = {
+			row < nroutes ? s->opts.routes[row].method : "any",
+			row < nroutes ? s->opts.routes[row].pattern
+				      : http_stat_unmatched};
+		metrics_labels l = {route_names, value, 2};
 		double sum =
 			(double)atomic_load_explicit(&s->durations[row].sum_ns,
 						     memory_order_relaxed) /

@@ -126,6 +126,10 @@ def test_health_answers_ok_as_json(base_url):
 def test_metrics_parse_and_name_every_documented_family(base_url):
     with requests.Session() as http:
         http.get(base_url + "/health", timeout=10)
+        # two routes with one pattern: a histogram series each (scrape
+        # checks every series' buckets)
+        http.get(base_url + "/api/v1/domain_blocks", timeout=10)
+        http.post(base_url + "/api/v1/domain_blocks", timeout=10)
         families = scrape(http, base_url)
     for name, kind in [
         ("chorus_http_requests_total", "counter"),
@@ -175,7 +179,7 @@ def test_requests_total_counts_each_request_to_a_route_once(base_url, alice):
     assert requests_total(families, route, status="404") >= 1
     # the duration histogram counted them too, under the pattern
     counts = [v for name, l, v in families["chorus_http_request_duration_seconds"]["samples"]
-              if name.endswith("_count") and l == {"route": route}]
+              if name.endswith("_count") and l == {"method": "GET", "route": route}]
     assert counts and counts[0] >= after
 
 
