@@ -203,9 +203,10 @@ static int cmd_serve(void)
 {
 	const char *bad = NULL;
 	if (cidr_list_parse(cfg.trusted_proxies, &trusted_proxies, &bad) < 0) {
+		bad = bad ? bad : "";
 		log_error("[server] trusted_proxies: not an address or CIDR "
-			  "range at \"%s\"",
-			  bad ? bad : "");
+			  "range at \"%.*s\"",
+			  (int)strcspn(bad, ", \t"), bad);
 		return 1;
 	}
 	/* workers inherit this mask; the main thread waits for the signal
