@@ -122,6 +122,9 @@ http {{
 	fastcgi_temp_path {d}/tmp/fastcgi;
 	uwsgi_temp_path {d}/tmp/uwsgi;
 	scgi_temp_path {d}/tmp/scgi;
+	# chorus's X-Accel-Buffering: no would keep SSE unbuffered whatever
+	# the site says: without it, only the site's proxy_buffering off does
+	proxy_ignore_headers X-Accel-Buffering;
 	include {d}/chorus.conf;
 }}
 """)
@@ -358,3 +361,29 @@ def test_a_bad_trusted_proxies_entry_stops_chorus_with_a_clear_error(tmp_path):
                          capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
     assert res.returncode != 0
     assert 'trusted_proxies: not an address or CIDR range at "10.0.0.0/33"' in res.stderr + res.stdout
+
+
+def test_a_websocket_holds_its_clients_slot_until_it_closes(site):
+    def ws_open():
+        return websocket.create_connection(
+            site.url.replace("https://", "wss://") + "/api/v1/streaming?stream=public"
+            "&access_token=" + site.otto.access_token,
+            socket=site.tls_socket("127.0.0.11"), timeout=5)
+
+    held = [ws_open() for _ in range(PER_ADDRESS)]
+    try:
+        with pytest.raises(websocket.WebSocketBadStatusException) as e:
+            ws_open()
+        assert e.value.status_code == 429
+        held.pop().close()
+        end = time.monotonic() + 5
+        while True:
+            try:
+                held.append(ws_open())
+                break
+            except websocket.WebSocketBadStatusException:
+                assert time.monotonic() < end, "the slot was never released"
+                time.sleep(0.2)
+    finally:
+        for ws in held:
+            ws.close()
