@@ -318,6 +318,23 @@ def test_a_spoofed_header_sent_straight_to_chorus_is_ignored(site):
     assert "198.51.100.7" not in log
 
 
+def test_metrics_are_closed_through_the_proxy(site):
+    """the site refuses /metrics; chorus would too: [metrics] allow
+    (127.0.0.1 by default) is checked against the client a trusted proxy
+    names, not the proxy, whose address would open it to anyone"""
+    r = site.session().get(site.url + "/metrics", timeout=10)
+    assert r.status_code == 403 and "nginx" in r.text
+    assert requests.get(site.chorus.url + "/metrics", timeout=10).status_code == 200
+    forwarded = {"X-Forwarded-For": "203.0.113.9"}
+    # from the trusted address, as nginx would send it
+    r = requests.get(site.chorus.url + "/metrics", headers=forwarded, timeout=10)
+    assert r.status_code == 403 and r.json()["error"]
+    # from anyone else the header means nothing: the peer is checked
+    r = site.session(SPOOFER).get(site.chorus.url + "/metrics", timeout=10,
+                                  headers={"X-Forwarded-For": "127.0.0.1"})
+    assert r.status_code == 403
+
+
 def test_the_address_limit_applies_to_clients_not_to_the_proxy(site):
     token = site.otto.access_token
     held = []
@@ -360,7 +377,9 @@ def test_a_bad_trusted_proxies_entry_stops_chorus_with_a_clear_error(tmp_path):
                           str(srv.data), "--config", str(ini)],
                          capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
     assert res.returncode != 0
-    assert 'trusted_proxies: not an address or CIDR range at "10.0.0.0/33"' in res.stderr + res.stdout
+    out = res.stderr + res.stdout
+    assert "[server] trusted_proxies" in out, out
+    assert 'not an address or CIDR range: "10.0.0.0/33"' in out, out
 
 
 def test_a_websocket_holds_its_clients_slot_until_it_closes(site):
