@@ -206,7 +206,7 @@ static int cmd_serve(void)
 		bad = bad ? bad : "";
 		log_error("[server] trusted_proxies: not an address or CIDR "
 			  "range at \"%.*s\"",
-			  (int)strcspn(bad, ", \t"), bad);
+			  (int)strcspn(bad, ","), bad);
 		return 1;
 	}
 	/* workers inherit this mask; the main thread waits for the signal

@@ -96,7 +96,8 @@ static bool range_parse(const char *text, size_t len, cidr_range *out)
 	if (!slash)
 		return true;
 	const char *p = slash + 1, *end = text + len;
-	if (p == end || end - p > 3)
+	/* 1 to 3 digits, no leading zero: "/008" is a typo */
+	if (p == end || end - p > 3 || (p[0] == '0' && end - p > 1))
 		return false;
 	int v = 0;
 	for (; p < end; p++) {
@@ -116,9 +117,9 @@ static bool range_parse(const char *text, size_t len, cidr_range *out)
 	return true;
 }
 
-static bool is_separator(char c)
+static bool is_blank(char c)
 {
-	return c == ',' || c == ' ' || c == '\t';
+	return c == ' ' || c == '\t';
 }
 
 int cidr_list_parse(const char *text, cidr_list *out, const char **bad)
@@ -127,13 +128,14 @@ int cidr_list_parse(const char *text, cidr_list *out, const char **bad)
 	out->n = 0;
 	size_t cap = 0;
 	for (const char *p = text; *p;) {
-		if (is_separator(*p)) {
+		/* blanks around entries, and empty entries ("a, , b") */
+		if (*p == ',' || is_blank(*p)) {
 			p++;
 			continue;
 		}
-		size_t len = 0;
-		while (p[len] && !is_separator(p[len]))
-			len++;
+		size_t len = strcspn(p, ",");
+		while (is_blank(p[len - 1]))
+			len--;
 		if (out->n == cap) {
 			cap = cap ? 2 * cap : 4;
 			cidr_range *grown =

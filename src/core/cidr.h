@@ -37,8 +37,9 @@ void cidr_addr_to_sockaddr(const cidr_addr *a, struct sockaddr_storage *out);
 /* Write a's text form into out (at least CIDR_ADDR_TEXT bytes). */
 void cidr_addr_format(const cidr_addr *a, char *out);
 
-/* Parse a list of addresses and ranges separated by commas and/or spaces
- * ("127.0.0.1, 10.0.0.0/8 ::1") into *out, which the caller frees with
+/* Parse a comma-separated list of addresses and ranges, blanks around
+ * entries and empty entries ignored ("127.0.0.1, 10.0.0.0/8, ::1"; the
+ * syntax of [metrics] allow), into *out, which the caller frees with
  * cidr_list_free. An empty text is an empty list. Returns 0, or -1 on an
  * entry that is no address or range (then *out is empty and, when bad is
  * not NULL, *bad points at that entry in text) or out of memory. */

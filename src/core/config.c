@@ -54,7 +54,7 @@ static int check_cidr_list(const char *value, char *err, size_t errlen)
 	}
 	bad = bad ? bad : "";
 	snprintf(err, errlen, "not an address or CIDR range: \"%.*s\"",
-		 (int)strcspn(bad, ", \t"), bad);
+		 (int)strcspn(bad, ","), bad);
 	return -1;
 }
 

@@ -370,7 +370,7 @@ def test_the_address_limit_applies_to_clients_not_to_the_proxy(site):
 
 def test_a_bad_trusted_proxies_entry_stops_chorus_with_a_clear_error(tmp_path):
     srv = ChorusServer(chorus_bin(), tmp_path,
-                       config="[server]\ntrusted_proxies = 127.0.0.1, 10.0.0.0/33 ::1\n")
+                       config="[server]\ntrusted_proxies = 127.0.0.1, 10.0.0.0/33, ::1\n")
     ini = tmp_path / "chorus.ini"
     ini.write_text(srv.config)
     res = subprocess.run([chorus_bin(), "serve", "--port", str(srv.port), "--data",

@@ -93,7 +93,8 @@ static void test_ranges_match_their_prefix_only(void **state)
 	assert_true(listed("2001:db8::/32", "2001:db8:ffff::1"));
 	assert_false(listed("2001:db8::/32", "2001:db9::1"));
 	assert_true(listed("::ffff:10.0.0.0/104", "10.9.9.9"));
-	assert_true(listed("::1, 172.16.0.0/12\t 127.0.0.1", "172.31.0.1"));
+	assert_true(listed("::1, 172.16.0.0/12\t , ,127.0.0.1,", "172.31.0.1"));
+	assert_true(listed(" 10.0.0.0/8 ", "10.0.0.1"));
 	assert_false(listed("", "127.0.0.1"));
 	assert_false(cidr_list_contains(NULL, &(cidr_addr){AF_INET, {0}}));
 }
@@ -101,9 +102,10 @@ static void test_ranges_match_their_prefix_only(void **state)
 static void test_a_bad_list_entry_is_refused_and_named(void **state)
 {
 	(void)state;
-	const char *bad[] = {"10.0.0.0/33",	 "::/129",    "10.0.0.0/",
-			     "10.0.0.0/8x",	 "localhost", "10.0.0.0/-1",
-			     "::ffff:1.0.0.0/95"};
+	const char *bad[] = {
+		"10.0.0.0/33",	     "::/129",	    "10.0.0.0/", "10.0.0.0/08",
+		"10.0.0.1 10.0.0.2", "10.0.0.0/8x", "localhost", "10.0.0.0/-1",
+		"::ffff:1.0.0.0/95"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		char text[64];
 		snprintf(text, sizeof text, "127.0.0.1, %s", bad[i]);
@@ -160,16 +162,16 @@ static void test_the_right_most_untrusted_hop_is_the_client(void **state)
 	/* trusted hops in the chain are skipped */
 	assert_string_equal(client_of("127.0.0.1",
 				      "6.6.6.6,203.0.113.5 , 10.0.0.2",
-				      "127.0.0.1 10.0.0.0/8", out),
+				      "127.0.0.1, 10.0.0.0/8", out),
 			    "203.0.113.5");
 	/* all trusted: the left-most */
 	assert_string_equal(client_of("127.0.0.1", "10.0.0.3, 10.0.0.2",
-				      "127.0.0.1 10.0.0.0/8", out),
+				      "127.0.0.1, 10.0.0.0/8", out),
 			    "10.0.0.3");
 	/* garbage ends the walk at the last hop that could be checked */
 	assert_string_equal(client_of("127.0.0.1",
 				      "203.0.113.5, unknown, 10.0.0.2",
-				      "127.0.0.1 10.0.0.0/8", out),
+				      "127.0.0.1, 10.0.0.0/8", out),
 			    "10.0.0.2");
 	assert_string_equal(client_of("127.0.0.1", "junk", "127.0.0.1", out),
 			    "127.0.0.1");
