@@ -13,6 +13,7 @@ Needs nginx and openssl (scripts/deps.sh test); skipped without nginx.
 """
 
 import json
+import os
 import re
 import shutil
 import socket
@@ -107,7 +108,7 @@ class Proxied:
                           f"include {d / 'chorus-locations.conf'};", 1)
         (d / "chorus.conf").write_text(site)
         # the main context a distribution's nginx.conf provides
-        user = "user root;\n" if subprocess.os.geteuid() == 0 else ""
+        user = "user root;\n" if os.geteuid() == 0 else ""
         (d / "nginx.conf").write_text(f"""{user}worker_processes 1;
 daemon off;
 pid {d}/nginx.pid;
