@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install the Debian 12 packages chorus needs.
 #   scripts/deps.sh          build and run (compiler included)
-#   scripts/deps.sh test     also what the test suite needs
+#   scripts/deps.sh test     also what the test suite needs (nginx and
+#                            openssl: tests/api/test_contrib_nginx.py)
 #   scripts/deps.sh bench    also what bench/ needs (wrk, nginx)
 # Idempotent: packages already installed are skipped by apt, and a locale
 # already generated is not generated again.
@@ -12,7 +13,8 @@ libsqlite3-dev libsodium-dev libutf8proc-dev libinih-dev libvips-dev \
 libmagic-dev ffmpeg libssl-dev zlib1g-dev gettext locales"
 TEST="libcmocka-dev python3 python3-pytest python3-mastodon python3-requests \
 toot clang-format libimage-exiftool-perl python3-pil libvips-tools \
-python3-websocket python3-bs4 nodejs npm chromium fonts-dejavu-core"
+python3-websocket python3-bs4 nodejs npm chromium fonts-dejavu-core \
+nginx openssl"
 BENCH="wrk nginx-light python3-requests sqlite3"
 
 want="$BUILD"

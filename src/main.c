@@ -1,6 +1,7 @@
 /* main.c — the chorus command: serve, init, user, demo, backup, config. */
 #include "api/api.h"
 #include "core/cache.h"
+#include "core/cidr.h"
 #include "core/config.h"
 #include "core/feeds.h"
 #include "core/id.h"
@@ -194,8 +195,20 @@ static void serve_after(http_req *r)
 		api_after(r);
 }
 
+/* [server] trusted_proxies, parsed once; the server reads it while it
+ * runs, so it lives as long as the process. */
+static cidr_list trusted_proxies;
+
 static int cmd_serve(void)
 {
+	const char *bad = NULL;
+	if (cidr_list_parse(cfg.trusted_proxies, &trusted_proxies, &bad) < 0) {
+		bad = bad ? bad : "";
+		log_error("[server] trusted_proxies: not an address or CIDR "
+			  "range at \"%.*s\"",
+			  (int)strcspn(bad, ","), bad);
+		return 1;
+	}
 	/* workers inherit this mask; the main thread waits for the signal
 	 * and then stops the server after in-flight requests finish */
 	sigset_t stop;
@@ -225,6 +238,7 @@ static int cmd_serve(void)
 		.header_timeout_s = cfg.header_timeout_seconds,
 		.idle_timeout_s = cfg.idle_timeout_seconds,
 		.max_per_address = cfg.max_connections_per_address,
+		.trusted_proxies = &trusted_proxies,
 		.hsts = !strncmp(cfg.base_url, "https://", 8),
 		.pools = pools,
 		.npools = sizeof pools / sizeof *pools,

@@ -1,5 +1,6 @@
 #include "core/config.h"
 
+#include "core/cidr.h"
 #include "core/metrics.h"
 
 #include <ini.h>
@@ -42,6 +43,21 @@ static int check_networks(const char *value, char *err, size_t errlen)
 		       : 0;
 }
 
+/* [server] trusted_proxies: a list cidr_list_parse accepts. */
+static int check_cidr_list(const char *value, char *err, size_t errlen)
+{
+	cidr_list l;
+	const char *bad = NULL;
+	if (cidr_list_parse(value, &l, &bad) == 0) {
+		cidr_list_free(&l);
+		return 0;
+	}
+	bad = bad ? bad : "";
+	snprintf(err, errlen, "not an address or CIDR range: \"%.*s\"",
+		 (int)strcspn(bad, ","), bad);
+	return -1;
+}
+
 static int check_log_format(const char *value, char *err, size_t errlen)
 {
 	if (!strcmp(value, "text") || !strcmp(value, "json"))
@@ -66,6 +82,8 @@ static const cfg_key cfg_keys[] = {
 	    "30"),
 	KEY("server", "max_connections_per_address", CFG_INT,
 	    max_connections_per_address, "256"),
+	KEY_CHECKED("server", "trusted_proxies", CFG_STR, trusted_proxies, "",
+		    check_cidr_list),
 	KEY("data", "dir", CFG_STR, data_dir, "./data"),
 	KEY("data", "synchronous", CFG_STR, synchronous, "normal"),
 	KEY("instance", "title", CFG_STR, title, "chorus"),

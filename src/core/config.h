@@ -27,6 +27,8 @@ typedef struct config {
 	int header_timeout_seconds;
 	int idle_timeout_seconds;	 /* a silent connection is closed */
 	int max_connections_per_address; /* 0 = no cap */
+	/* addresses and CIDR ranges whose X-Forwarded-For is believed */
+	char *trusted_proxies;
 	/* [data] */
 	char *data_dir;
 	char *synchronous; /* SQLite synchronous: full or normal */

@@ -214,5 +214,10 @@ void log_access(const char *method, const char *path, int status,
 				note);
 		return;
 	}
-	log_info("%s %s %d %.2fms%s", method, path, status, duration_ms, note);
+	if (*client)
+		log_info("%s %s %s %d %.2fms%s", client, method, path, status,
+			 duration_ms, note);
+	else
+		log_info("%s %s %d %.2fms%s", method, path, status, duration_ms,
+			 note);
 }

@@ -24,9 +24,10 @@ void log_set_quiet(int quiet);
  * at start, before other threads log. */
 void log_set_json(bool json);
 bool log_json_enabled(void);
-/* The access log's line for one request (an info line): method, path,
- * status, the time it took in milliseconds, the client's address (may be
- * NULL) and a note (" (aborted)", or ""; may be NULL). */
+/* The access log's line for one request (an info line): the client's
+ * address (may be NULL; first on a text line), method, path, status, the
+ * time it took in milliseconds and a note (" (aborted)", or ""; may be
+ * NULL). */
 void log_access(const char *method, const char *path, int status,
 		double duration_ms, const char *client, const char *note);
 /* Copy in to out (cap bytes, NUL included) with bytes below 0x20, 0x7f and

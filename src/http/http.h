@@ -11,6 +11,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/cidr.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -98,6 +99,13 @@ typedef struct http_req {
 	/* long-lived replies: http_reply_upgrade, http_reply_feed */
 	struct http_upgrade *upgrade, *upgrade_sent;
 	struct http_feed *feed;
+	/* who sent it: the peer, or the client a trusted proxy forwarded
+	 * for (see http_server_opts.trusted_proxies); text, for logs */
+	char client[CIDR_ADDR_TEXT];
+	bool via_proxy; /* client came from X-Forwarded-For */
+	bool counted;	/* holds a slot of client_addr's max_per_address */
+	cidr_addr client_addr;
+	struct sockaddr_storage client_sa; /* the same, for sockets' APIs */
 	bool logged;   /* the access log has its line already */
 	bool upgraded; /* the connection was handed over (WebSocket) */
 } http_req;
@@ -169,9 +177,15 @@ typedef struct http_server_opts {
 	 * connection opened or its previous response went out (slow-header
 	 * clients hold no connection longer); 0 = no deadline */
 	int header_timeout_s;
-	int idle_timeout_s;  /* a silent connection is closed */
-	int max_per_address; /* connections from one address; 0 = any */
-	bool hsts;	     /* served as https: Strict-Transport-Security */
+	int idle_timeout_s; /* a silent connection is closed */
+	/* connections from one address; 0 = any. A trusted proxy's own
+	 * connections are not capped: each request it forwards counts
+	 * against its client's address while it is in flight instead */
+	int max_per_address;
+	/* peers whose X-Forwarded-For names the client (NULL or empty:
+	 * none, the header is ignored); must outlive the server */
+	const cidr_list *trusted_proxies;
+	bool hsts; /* served as https: Strict-Transport-Security */
 	/* pools 1..npools for http_defer_to, each its own threads and
 	 * queue, so one kind of slow work cannot starve another */
 	const http_pool_opts *pools;
@@ -205,8 +219,9 @@ bool http_param_bool(http_req *r, const char *key, bool def);
 bool http_param_has(http_req *r, const char *key);
 /* A request header (case-insensitive), or NULL. */
 const char *http_header_get(http_req *r, const char *name);
-/* The address the request's connection came from (AF_INET or AF_INET6),
- * owned by libmicrohttpd for the connection's life; NULL if unknown. */
+/* The client's address (AF_INET or AF_INET6): the peer, or, when the peer
+ * is a trusted proxy, the client it names (http_server_opts.
+ * trusted_proxies). Owned by the request; NULL if unknown. */
 struct sockaddr;
 const struct sockaddr *http_client_address(http_req *r);
 /* Path parameter i (0-based, in pattern order). */
@@ -287,6 +302,17 @@ http_feed *http_reply_feed(http_req *r, int status, const char *content_type,
 int http_feed_write(http_feed *f, const char *data, size_t len);
 /* End the body (after what is pending) and drop the writer's end. */
 void http_feed_close(http_feed *f);
+
+/* ---- client addresses ---- */
+
+/* The client behind a request from *client (its peer): when the peer is
+ * in trusted, the right-most address of the X-Forwarded-For value xff
+ * (may be NULL) that is not in trusted, or the left-most when all are;
+ * otherwise *client unchanged. An entry that is no address ends the walk
+ * at the hop before it: what lies left of it is unverifiable. Returns
+ * whether *client was replaced. Pure. */
+bool http_forwarded_client(const char *xff, const cidr_list *trusted,
+			   cidr_addr *client);
 
 /* ---- validators ---- */
 

@@ -41,6 +41,8 @@ enum {
 	/* a reply whose request used more arena than this sheds it (see
 	 * shed_response); below it the arena simply lives until the end */
 	HTTP_SHED_MIN_BYTES = 256 * 1024,
+	/* buckets of the per-address connection counts */
+	HTTP_ADDR_BUCKETS = 1024,
 };
 
 /* What the URI callback returns (and on_request then finds as its
@@ -52,6 +54,9 @@ static const char url_has_nul = 0;
  * connection, listed for the deadline thread. */
 typedef struct conn_watch {
 	int fd;
+	/* the peer, and whether it holds one of its max_per_address */
+	cidr_addr peer;
+	bool counted;
 	_Atomic int64_t deadline_ns;
 	struct conn_watch *prev, *next;
 } conn_watch;
@@ -126,7 +131,21 @@ struct http_server {
 	pthread_t watch_thread;
 	bool watch_running, watch_stop;
 	int64_t header_timeout_ns;
+	/* open connections (and proxied requests in flight) per address,
+	 * for opts.max_per_address */
+	pthread_mutex_t addr_lock;
+	struct addr_count *addr_buckets[HTTP_ADDR_BUCKETS];
 };
+
+/* How many slots of max_per_address one address holds; listed while
+ * it holds any. */
+typedef struct addr_count {
+	cidr_addr addr;
+	int n;
+	struct addr_count *next;
+} addr_count;
+
+static void client_resolve(http_server *s, http_req *r);
 
 /* Work threads and the suspended requests waiting for them. */
 typedef struct http_pool {
@@ -610,6 +629,10 @@ static enum MHD_Result refuse_unread(http_server *s, http_req *r, int status,
 static enum MHD_Result request_begin(http_server *s, http_req *r,
 				     bool nul_in_url)
 {
+	client_resolve(s, r);
+	if (r->via_proxy && !r->counted)
+		return refuse_unread(s, r, 429,
+				     "Too many connections from this address");
 	const char *framing = framing_error(r);
 	if (framing)
 		return refuse_unread(s, r, 400, framing);
@@ -843,6 +866,123 @@ static void work_stop(http_server *s)
 	s->npools = 0;
 }
 
+/* ---- connections per address ----
+ * libmicrohttpd's own per-IP cap counts TCP peers, and behind a reverse
+ * proxy the peer is always the proxy: one cap for every client together.
+ * So the count is ours. A peer that is not a trusted proxy holds a slot
+ * per open connection, as before. A trusted proxy holds none; instead
+ * each request it forwards holds a slot of the client X-Forwarded-For
+ * names, from its headers to its end (a stream: until it closes). That
+ * is the same thing counted at the other end of the proxy: nginx opens
+ * one upstream connection per request in flight (the shipped site keeps
+ * none alive), and what the cap is for — one client holding many
+ * streams, or many slow requests — is exactly its requests in flight. */
+
+static unsigned addr_hash(const cidr_addr *a)
+{
+	unsigned h = 2166136261u;
+	for (size_t i = 0; i < sizeof a->bytes; i++)
+		h = (h ^ a->bytes[i]) * 16777619u;
+	return (h ^ (unsigned)a->family) % HTTP_ADDR_BUCKETS;
+}
+
+/* Take one of a's slots: false when it holds max_per_address already
+ * (or memory ran out). Always true without a cap. */
+static bool addr_acquire(http_server *s, const cidr_addr *a)
+{
+	if (s->opts.max_per_address <= 0)
+		return true;
+	bool ok = false;
+	pthread_mutex_lock(&s->addr_lock);
+	addr_count **head = &s->addr_buckets[addr_hash(a)], *c = *head;
+	while (c && memcmp(&c->addr, a, sizeof *a))
+		c = c->next;
+	if (!c && (c = calloc(1, sizeof *c))) {
+		c->addr = *a;
+		c->next = *head;
+		*head = c;
+	}
+	if (c && c->n < s->opts.max_per_address) {
+		c->n++;
+		ok = true;
+	}
+	pthread_mutex_unlock(&s->addr_lock);
+	return ok;
+}
+
+static void addr_release(http_server *s, const cidr_addr *a)
+{
+	pthread_mutex_lock(&s->addr_lock);
+	addr_count **link = &s->addr_buckets[addr_hash(a)];
+	while (*link && memcmp(&(*link)->addr, a, sizeof *a))
+		link = &(*link)->next;
+	addr_count *c = *link;
+	if (c && --c->n <= 0) {
+		*link = c->next;
+		free(c);
+	}
+	pthread_mutex_unlock(&s->addr_lock);
+}
+
+static void addr_table_free(http_server *s)
+{
+	for (size_t i = 0; i < HTTP_ADDR_BUCKETS; i++)
+		while (s->addr_buckets[i]) {
+			addr_count *c = s->addr_buckets[i];
+			s->addr_buckets[i] = c->next;
+			free(c);
+		}
+	pthread_mutex_destroy(&s->addr_lock);
+}
+
+static bool peer_of(struct MHD_Connection *conn, cidr_addr *out)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	return ci && cidr_addr_from_sockaddr(ci->client_addr, out);
+}
+
+bool http_forwarded_client(const char *xff, const cidr_list *trusted,
+			   cidr_addr *client)
+{
+	if (!xff || !cidr_list_contains(trusted, client))
+		return false;
+	bool replaced = false;
+	const char *end = xff + strlen(xff);
+	while (end > xff) {
+		const char *start = end;
+		while (start > xff && start[-1] != ',')
+			start--;
+		cidr_addr hop;
+		if (!cidr_addr_parse(start, (size_t)(end - start), &hop))
+			break;
+		*client = hop;
+		replaced = true;
+		if (!cidr_list_contains(trusted, &hop))
+			break;
+		end = start > xff ? start - 1 : start;
+	}
+	return replaced;
+}
+
+/* Set r->client: the peer, or the client a trusted proxy names. */
+static void client_resolve(http_server *s, http_req *r)
+{
+	cidr_addr a;
+	if (!peer_of(r->conn, &a)) {
+		strcpy(r->client, "?");
+		return;
+	}
+	r->via_proxy =
+		http_forwarded_client(http_header_get(r, "X-Forwarded-For"),
+				      s->opts.trusted_proxies, &a);
+	r->client_addr = a;
+	cidr_addr_to_sockaddr(&a, &r->client_sa);
+	cidr_addr_format(&a, r->client);
+	if (r->via_proxy)
+		r->counted = addr_acquire(s, &a);
+}
+
 /* ---- header deadlines ----
  * libmicrohttpd's timeout counts silence, so a client sending one header
  * byte every few seconds would hold its connection forever. Every
@@ -887,6 +1027,15 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 			return;
 		}
 		w->fd = ci->connect_fd;
+		/* a trusted proxy's connections count per forwarded request
+		 * (client_resolve); anyone else's here, refused by hanging
+		 * up at once as libmicrohttpd's own cap did */
+		if (peer_of(conn, &w->peer) &&
+		    !cidr_list_contains(s->opts.trusted_proxies, &w->peer)) {
+			w->counted = addr_acquire(s, &w->peer);
+			if (!w->counted)
+				shutdown(w->fd, SHUT_RDWR);
+		}
 		w->deadline_ns = s->header_timeout_ns
 					 ? time_mono_ns() + s->header_timeout_ns
 					 : 0;
@@ -901,6 +1050,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 	}
 	if (!w)
 		return;
+	if (w->counted)
+		addr_release(s, &w->peer);
 	pthread_mutex_lock(&s->watch_lock);
 	if (w->prev)
 		w->prev->next = w->next;
@@ -1014,9 +1165,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 
 const struct sockaddr *http_client_address(http_req *r)
 {
-	const union MHD_ConnectionInfo *info = MHD_get_connection_info(
-		r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	return info ? info->client_addr : NULL;
+	return r->client_sa.ss_family ? (const struct sockaddr *)&r->client_sa
+				      : NULL;
 }
 
 static int stat_slot(int status)
@@ -1054,18 +1204,8 @@ static void stat_record(http_server *s, http_req *r, int64_t ns)
 
 static void access_log(http_req *r, int64_t ns, const char *note)
 {
-	char client[INET6_ADDRSTRLEN] = "";
-	const struct sockaddr *sa =
-		log_json_enabled() ? http_client_address(r) : NULL;
-	if (sa && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-			  client, sizeof client);
-	else if (sa && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6,
-			  &((const struct sockaddr_in6 *)sa)->sin6_addr, client,
-			  sizeof client);
 	log_access(r->is_head ? "HEAD" : r->method, r->path, r->status,
-		   (double)ns / 1e6, client, note);
+		   (double)ns / 1e6, r->client, note);
 }
 
 /* The request is over for its client (answered, aborted, or handed to
@@ -1167,6 +1307,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	http_multipart_cleanup(r->upload);
 	release_file_body(r);
 	http_long_reply_done(r, false);
+	if (r->counted)
+		addr_release(s, &r->client_addr);
 	arena_release(&r->arena);
 	free(r);
 	*con_cls = NULL;
@@ -1206,6 +1348,7 @@ static void *mark_thread(void *cls, const char *uri,
 
 static void server_free(http_server *s)
 {
+	addr_table_free(s);
 	free(s->counts);
 	free(s->durations);
 	free(s->upload_dir);
@@ -1218,6 +1361,7 @@ http_server *http_server_start(const http_server_opts *opts)
 	if (!s)
 		return NULL;
 	s->opts = *opts;
+	pthread_mutex_init(&s->addr_lock, NULL);
 	s->max_upload_bytes = opts->max_upload_bytes > 0
 				      ? opts->max_upload_bytes
 				      : opts->max_body_bytes;
@@ -1275,9 +1419,7 @@ http_server *http_server_start(const http_server_opts *opts)
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTION_LIMIT,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		(size_t)HTTP_CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)opts->idle_timeout_s,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned)opts->max_per_address, MHD_OPTION_NOTIFY_CONNECTION,
+		(unsigned)opts->idle_timeout_s, MHD_OPTION_NOTIFY_CONNECTION,
 		on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_URI_LOG_CALLBACK, mark_thread, s,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);

@@ -177,7 +177,7 @@ def server_repo_docs():
 # ---- 7. the access log cannot be forged -----------------------------------------
 
 def test_control_characters_in_a_path_cannot_forge_a_log_line(server, http):
-    forged = "2026-12-04T10:30:00.000Z info POST /oauth/token 200 1.00ms"
+    forged = "2026-12-04T10:30:00.000Z info 127.0.0.1 POST /oauth/token 200 1.00ms"
     start = server.log_size()
     http.get("/api/v1/tags/x%0a" + forged.replace(" ", "%20") + "%0d%0a%1b[2J")
     time.sleep(0.2)
