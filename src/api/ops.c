@@ -4,6 +4,7 @@
 #include "api/api.h"
 
 #include "core/cache.h"
+#include "core/cidr.h"
 #include "core/config.h"
 #include "core/metrics.h"
 #include "core/time.h"
@@ -40,12 +41,15 @@ void ops_health(http_req *r)
  * configuration was loaded; a list that fails here allows no one). */
 static bool metrics_allowed(http_req *r)
 {
-	metrics_net nets[METRICS_ALLOW_MAX];
-	char err[160];
-	int n = metrics_allow_parse(cfg.metrics_allow, nets, METRICS_ALLOW_MAX,
-				    err, sizeof err);
-	return n > 0 &&
-	       metrics_allow_match(nets, (size_t)n, http_client_address(r));
+	const struct sockaddr *sa = http_client_address(r);
+	cidr_addr client;
+	cidr_list allow;
+	if (!sa || !cidr_addr_from_sockaddr(sa, &client) ||
+	    cidr_list_parse(cfg.metrics_allow, &allow, NULL) < 0)
+		return false;
+	bool yes = cidr_list_contains(&allow, &client);
+	cidr_list_free(&allow);
+	return yes;
 }
 
 static void gauge(buf *b, const char *name, const char *help, double value)

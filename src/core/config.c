@@ -33,17 +33,8 @@ typedef struct cfg_key {
 		sec, name, type, offsetof(config, field), def, check           \
 	}
 
-/* [metrics] allow: a list of networks metrics_allow_parse accepts. */
-static int check_networks(const char *value, char *err, size_t errlen)
-{
-	metrics_net nets[METRICS_ALLOW_MAX];
-	return metrics_allow_parse(value, nets, METRICS_ALLOW_MAX, err,
-				   errlen) < 0
-		       ? -1
-		       : 0;
-}
-
-/* [server] trusted_proxies: a list cidr_list_parse accepts. */
+/* [server] trusted_proxies, [metrics] allow: a list cidr_list_parse
+ * accepts. */
 static int check_cidr_list(const char *value, char *err, size_t errlen)
 {
 	cidr_list l;
@@ -53,7 +44,8 @@ static int check_cidr_list(const char *value, char *err, size_t errlen)
 		return 0;
 	}
 	bad = bad ? bad : "";
-	snprintf(err, errlen, "not an address or CIDR range: \"%.*s\"",
+	snprintf(err, errlen,
+		 "\"%.*s\" is not an IPv4 or IPv6 address or network",
 		 (int)strcspn(bad, ","), bad);
 	return -1;
 }
@@ -170,7 +162,7 @@ static const cfg_key cfg_keys[] = {
 	KEY("security", "password_queue", CFG_INT, password_queue, "32"),
 	KEY("security", "password_nice", CFG_INT, password_nice, "10"),
 	KEY_CHECKED("metrics", "allow", CFG_STR, metrics_allow,
-		    "127.0.0.1/32, ::1/128", check_networks),
+		    "127.0.0.1/32, ::1/128", check_cidr_list),
 	KEY_CHECKED("log", "format", CFG_STR, log_format, "text",
 		    check_log_format),
 };

@@ -102,7 +102,7 @@ typedef struct config {
 	int password_queue;   /* sign-ins waiting for them, else 429 */
 	int password_nice;    /* their nice value: requests go first */
 	/* [metrics] */
-	char *metrics_allow; /* networks /metrics answers (core/metrics.h) */
+	char *metrics_allow; /* networks /metrics answers (core/cidr.h) */
 	/* [log] */
 	char *log_format; /* text or json */
 } config;

@@ -1,9 +1,9 @@
-/* metrics.h — Prometheus' text exposition format (version 0.0.4) and the
- * address allow list that guards /metrics (docs/monitoring.md).
+/* metrics.h — Prometheus' text exposition format (version 0.0.4;
+ * docs/monitoring.md). The addresses allowed to read it are a cidr_list
+ * (core/cidr.h).
  *
- * Pure: the writers append to a buf, the allow list is parsed into the
- * caller's array. What is counted, and where, is each module's own
- * (http/server.c, stream/hub.c, core/cache.c, jobs/jobs.c). */
+ * Pure: the writers append to a buf. What is counted, and where, is each
+ * module's own (http/server.c, stream/hub.c, core/cache.c, jobs/jobs.c). */
 #ifndef CHORUS_METRICS_H
 #define CHORUS_METRICS_H
 
@@ -54,33 +54,5 @@ void metrics_histogram(buf *b, const char *name, const metrics_labels *labels,
 /* Append a label value escaped as the format wants: \ → \\, " → \",
  * newline → \n; every other byte as is. */
 void metrics_label_escape(buf *b, const char *value);
-
-/* ---- the allow list ---- */
-
-/* One network: family AF_INET (the first 4 bytes of addr) or AF_INET6,
- * and its prefix length (0..32 or 0..128); addr has its host bits
- * cleared. */
-typedef struct metrics_net {
-	int family;
-	int prefix;
-	uint8_t addr[16];
-} metrics_net;
-
-enum { METRICS_ALLOW_MAX = 32 };
-
-/* Parse a comma-separated list of networks ("127.0.0.1/32, ::1/128"; a
- * bare address means that one host) into out[0..max). Returns how many
- * (0 for an empty or blank list: nobody is allowed), or -1 with a message
- * naming the bad entry in err (errlen bytes) when an entry is not an
- * IPv4 or IPv6 address with an optional prefix in range, or when there
- * are more than max. */
-int metrics_allow_parse(const char *list, metrics_net *out, size_t max,
-			char *err, size_t errlen);
-
-/* Whether the address sa (AF_INET or AF_INET6; NULL: no) lies in one of
- * nets[0..n). An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is matched as
- * the IPv4 address it carries. */
-bool metrics_allow_match(const metrics_net *nets, size_t n,
-			 const struct sockaddr *sa);
 
 #endif

@@ -264,7 +264,7 @@ def test_bad_allow_list_stops_the_server_saying_why(tmp_path):
     res = srv.cli("serve", "--port", str(srv.port), "--data", str(srv.data),
                   "--config", str(ini), check=False, timeout=30)
     assert res.returncode != 0
-    assert '"10.0.0.0/33" is not an IPv4 or IPv6 network' in res.stderr
+    assert '"10.0.0.0/33" is not an IPv4 or IPv6 address or network' in res.stderr
 
 
 def test_json_log_lines_are_all_json(own_server):
