@@ -41,13 +41,11 @@ void ops_health(http_req *r)
  * configuration was loaded; a list that fails here allows no one). */
 static bool metrics_allowed(http_req *r)
 {
-	const struct sockaddr *sa = http_client_address(r);
-	cidr_addr client;
+	const cidr_addr *client = http_client_address(r);
 	cidr_list allow;
-	if (!sa || !cidr_addr_from_sockaddr(sa, &client) ||
-	    cidr_list_parse(cfg.metrics_allow, &allow, NULL) < 0)
+	if (!client || cidr_list_parse(cfg.metrics_allow, &allow, NULL) < 0)
 		return false;
-	bool yes = cidr_list_contains(&allow, &client);
+	bool yes = cidr_list_contains(&allow, client);
 	cidr_list_free(&allow);
 	return yes;
 }

@@ -64,20 +64,6 @@ bool cidr_addr_from_sockaddr(const struct sockaddr *sa, cidr_addr *out)
 	return false;
 }
 
-void cidr_addr_to_sockaddr(const cidr_addr *a, struct sockaddr_storage *out)
-{
-	memset(out, 0, sizeof *out);
-	if (a->family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)out;
-		in->sin_family = AF_INET;
-		memcpy(&in->sin_addr, a->bytes, 4);
-	} else if (a->family == AF_INET6) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
-		in6->sin6_family = AF_INET6;
-		memcpy(&in6->sin6_addr, a->bytes, 16);
-	}
-}
-
 void cidr_addr_format(const cidr_addr *a, char *out)
 {
 	if (!inet_ntop(a->family, a->bytes, out, CIDR_ADDR_TEXT))

@@ -32,8 +32,6 @@ typedef struct cidr_list {
 bool cidr_addr_parse(const char *text, size_t len, cidr_addr *out);
 /* The address of a socket peer; false for families other than IPv4/6. */
 bool cidr_addr_from_sockaddr(const struct sockaddr *sa, cidr_addr *out);
-/* a as a socket address (port 0) in *out. */
-void cidr_addr_to_sockaddr(const cidr_addr *a, struct sockaddr_storage *out);
 /* Write a's text form into out (at least CIDR_ADDR_TEXT bytes). */
 void cidr_addr_format(const cidr_addr *a, char *out);
 

@@ -100,12 +100,11 @@ typedef struct http_req {
 	struct http_upgrade *upgrade, *upgrade_sent;
 	struct http_feed *feed;
 	/* who sent it: the peer, or the client a trusted proxy forwarded
-	 * for (see http_server_opts.trusted_proxies); text, for logs */
-	char client[CIDR_ADDR_TEXT];
+	 * for (see http_server_opts.trusted_proxies); client_addr's family
+	 * is 0 when the peer's address is unknown */
 	bool via_proxy; /* client came from X-Forwarded-For */
 	bool counted;	/* holds a slot of client_addr's max_per_address */
 	cidr_addr client_addr;
-	struct sockaddr_storage client_sa; /* the same, for sockets' APIs */
 	bool logged;   /* the access log has its line already */
 	bool upgraded; /* the connection was handed over (WebSocket) */
 } http_req;
@@ -219,11 +218,10 @@ bool http_param_bool(http_req *r, const char *key, bool def);
 bool http_param_has(http_req *r, const char *key);
 /* A request header (case-insensitive), or NULL. */
 const char *http_header_get(http_req *r, const char *name);
-/* The client's address (AF_INET or AF_INET6): the peer, or, when the peer
- * is a trusted proxy, the client it names (http_server_opts.
- * trusted_proxies). Owned by the request; NULL if unknown. */
-struct sockaddr;
-const struct sockaddr *http_client_address(http_req *r);
+/* The client's address: the peer, or, when the peer is a trusted proxy,
+ * the client it names (http_server_opts.trusted_proxies). Owned by the
+ * request; NULL if unknown. */
+const cidr_addr *http_client_address(http_req *r);
 /* Path parameter i (0-based, in pattern order). */
 const char *http_path_param(http_req *r, int i);
 

@@ -965,20 +965,16 @@ bool http_forwarded_client(const char *xff, const cidr_list *trusted,
 	return replaced;
 }
 
-/* Set r->client: the peer, or the client a trusted proxy names. */
+/* Set r's client: the peer, or the client a trusted proxy names. */
 static void client_resolve(http_server *s, http_req *r)
 {
 	cidr_addr a;
-	if (!peer_of(r->conn, &a)) {
-		strcpy(r->client, "?");
+	if (!peer_of(r->conn, &a))
 		return;
-	}
 	r->via_proxy =
 		http_forwarded_client(http_header_get(r, "X-Forwarded-For"),
 				      s->opts.trusted_proxies, &a);
 	r->client_addr = a;
-	cidr_addr_to_sockaddr(&a, &r->client_sa);
-	cidr_addr_format(&a, r->client);
 	if (r->via_proxy)
 		r->counted = addr_acquire(s, &a);
 }
@@ -1163,10 +1159,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	return send_response(s, r);
 }
 
-const struct sockaddr *http_client_address(http_req *r)
+const cidr_addr *http_client_address(http_req *r)
 {
-	return r->client_sa.ss_family ? (const struct sockaddr *)&r->client_sa
-				      : NULL;
+	return r->client_addr.family ? &r->client_addr : NULL;
 }
 
 static int stat_slot(int status)
@@ -1204,8 +1199,12 @@ static void stat_record(http_server *s, http_req *r, int64_t ns)
 
 static void access_log(http_req *r, int64_t ns, const char *note)
 {
+	/* the text form only here: most servers run without this log */
+	char client[CIDR_ADDR_TEXT] = "?";
+	if (r->client_addr.family)
+		cidr_addr_format(&r->client_addr, client);
 	log_access(r->is_head ? "HEAD" : r->method, r->path, r->status,
-		   (double)ns / 1e6, r->client, note);
+		   (double)ns / 1e6, client, note);
 }
 
 /* The request is over for its client (answered, aborted, or handed to
