@@ -119,6 +119,50 @@ static int db_busy_wait(void *ctx, int count)
 	return 1;
 }
 
+bool db_pg;
+
+/* a against b, neither NULL: numbers as numbers, text bytewise, and
+ * otherwise by SQLite's order of types (numbers < text < blobs). */
+static int db_value_cmp(sqlite3_value *a, sqlite3_value *b)
+{
+	int ta = sqlite3_value_numeric_type(a);
+	int tb = sqlite3_value_numeric_type(b);
+	bool na = ta == SQLITE_INTEGER || ta == SQLITE_FLOAT;
+	bool nb = tb == SQLITE_INTEGER || tb == SQLITE_FLOAT;
+	if (ta == SQLITE_INTEGER && tb == SQLITE_INTEGER) {
+		int64_t x = sqlite3_value_int64(a), y = sqlite3_value_int64(b);
+		return (x > y) - (x < y);
+	}
+	if (na && nb) {
+		double x = sqlite3_value_double(a), y = sqlite3_value_double(b);
+		return (x > y) - (x < y);
+	}
+	if (ta == SQLITE_TEXT && tb == SQLITE_TEXT)
+		return strcmp((const char *)sqlite3_value_text(a),
+			      (const char *)sqlite3_value_text(b));
+	return na ? -1 : nb ? 1 : (ta > tb) - (ta < tb);
+}
+
+/* greatest(a, b, …) and least(…) as PostgreSQL has them: the largest
+ * (smallest) argument, NULLs skipped, NULL only if all are. SQLite's
+ * scalar max() and min() answer NULL if any argument is; these let one
+ * SQL text serve both backends. */
+static void db_extreme(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	int sign = sqlite3_user_data(ctx) ? 1 : -1;
+	int best = -1;
+	for (int i = 0; i < argc; i++) {
+		if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
+			continue;
+		if (best < 0 || db_value_cmp(argv[i], argv[best]) * sign > 0)
+			best = i;
+	}
+	if (best < 0)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_value(ctx, argv[best]);
+}
+
 static int db_open_conn(sqlite3 **out)
 {
 	int rc = sqlite3_open_v2(db_path, out,
@@ -132,6 +176,11 @@ static int db_open_conn(sqlite3 **out)
 		return -1;
 	}
 	sqlite3_busy_handler(*out, db_busy_wait, NULL);
+	int fflags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+	sqlite3_create_function(*out, "greatest", -1, fflags, (void *)1,
+				db_extreme, NULL, NULL);
+	sqlite3_create_function(*out, "least", -1, fflags, NULL, db_extreme,
+				NULL, NULL);
 	if (db_search_register(*out) < 0) {
 		sqlite3_close(*out);
 		*out = NULL;

@@ -39,6 +39,15 @@ typedef struct db_stmt {
 	sqlite3_stmt *sqlite;
 } db_stmt;
 
+/* Whether the database is PostgreSQL (set once by store_open, before any
+ * thread uses the store). */
+extern bool db_pg;
+/* One SQL text per backend, where the two dialects differ: the literal
+ * for the backend in use (db_prepare keys its cache by the pointer). Most
+ * SQL is one text for both: SQLite has greatest() and least() here
+ * (skipping NULLs, as PostgreSQL's do) so clamps need no variant. */
+#define DB_SQL(sqlite_text, pg_text) (db_pg ? (pg_text) : (sqlite_text))
+
 /* What db_step answers besides the store_result of a failed step. */
 enum {
 	DB_ROW = 1,  /* a row is ready for db_column_* */
