@@ -78,6 +78,8 @@ static int parse_cli(int argc, char **argv, cli *c)
 		const char *key = NULL;
 		if (!strcmp(a, "--data"))
 			key = "data.dir";
+		else if (!strcmp(a, "--database"))
+			key = "database.url";
 		else if (!strcmp(a, "--port"))
 			key = "server.port";
 		else if (!strcmp(a, "--bind"))
@@ -276,7 +278,12 @@ static int cmd_serve(void)
 	}
 	raise_fd_limit();
 	http_server *s = NULL;
-	if (stream_start() < 0 || !(s = http_server_start(&opts))) {
+	/* several processes on one PostgreSQL database: what the others
+	 * change reaches this one's caches and streams (store/peers.c) */
+	events_relay(cfg.database_url[0] ? store_peers_send_event : NULL);
+	if (stream_start() < 0 || store_peers_start(events_receive) < 0 ||
+	    !(s = http_server_start(&opts))) {
+		store_peers_stop();
 		stream_stop();
 		jobs_stop();
 		store_search_indexer_stop();
@@ -291,6 +298,7 @@ static int cmd_serve(void)
 	log_info("signal %d: finishing in-flight requests", sig);
 	stream_stop(); /* libmicrohttpd wants its streams back first */
 	http_server_stop(s);
+	store_peers_stop();
 	jobs_stop();
 	store_search_indexer_stop();
 	store_checkpointer_stop();
@@ -511,6 +519,12 @@ static int cmd_backup(const cli *c)
 		fputs("usage: chorus backup FILE [--force]\n", stderr);
 		return 2;
 	}
+	if (cfg.database_url[0]) {
+		fputs("chorus: backup copies a SQLite database; on PostgreSQL"
+		      " use pg_dump (docs/operations.md)\n",
+		      stderr);
+		return 2;
+	}
 	store_backup_report r;
 	if (store_backup(cfg.data_dir, c->args[0], c->force, &r) < 0)
 		return 1;
@@ -562,8 +576,12 @@ int main(int argc, char **argv)
 	if (store_open(cfg.data_dir) < 0)
 		return 1;
 	if (!strcmp(cmd, "init")) {
-		printf("database ready in %s (schema %d)\n", cfg.data_dir,
-		       store_schema_version());
+		if (cfg.database_url[0])
+			printf("database ready on PostgreSQL (schema %d)\n",
+			       store_schema_version());
+		else
+			printf("database ready in %s (schema %d)\n",
+			       cfg.data_dir, store_schema_version());
 		return 0;
 	}
 	if (!strcmp(cmd, "serve"))

@@ -78,6 +78,7 @@ static const cfg_key cfg_keys[] = {
 		    check_cidr_list),
 	KEY("data", "dir", CFG_STR, data_dir, "./data"),
 	KEY("data", "synchronous", CFG_STR, synchronous, "normal"),
+	KEY("database", "url", CFG_STR, database_url, ""),
 	KEY("instance", "title", CFG_STR, title, "chorus"),
 	KEY("instance", "description", CFG_STR, description,
 	    "A place where one post can start a movement."),

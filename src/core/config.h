@@ -31,7 +31,8 @@ typedef struct config {
 	char *trusted_proxies;
 	/* [data] */
 	char *data_dir;
-	char *synchronous; /* SQLite synchronous: full or normal */
+	char *database_url; /* PostgreSQL (libpq URI); SQLite when "" */
+	char *synchronous;  /* SQLite synchronous: full or normal */
 	/* [instance] */
 	char *title;
 	char *description;

@@ -6,13 +6,29 @@
 #include <stdlib.h>
 
 static _Atomic int64_t id_last;
+/* The low bits every id of this process ends in, and the step between
+ * its ids within one millisecond (1 on a database of its own). */
+static int64_t id_node, id_step = 1;
+
+void id_set_node(unsigned node)
+{
+	id_step = (int64_t)1 << ID_NODE_BITS;
+	id_node = node & (id_step - 1);
+}
+
+/* The smallest id above x that ends in this process's node. */
+static int64_t id_after(int64_t x)
+{
+	int64_t y = (x & ~(id_step - 1)) | id_node;
+	return y > x ? y : y + id_step;
+}
 
 int64_t id_next(void)
 {
-	int64_t candidate = id_from_ms(time_now_ms());
+	int64_t candidate = id_from_ms(time_now_ms()) | id_node;
 	int64_t last = atomic_load(&id_last);
 	for (;;) {
-		int64_t next = candidate > last ? candidate : last + 1;
+		int64_t next = candidate > last ? candidate : id_after(last);
 		if (atomic_compare_exchange_weak(&id_last, &last, next))
 			return next;
 	}

@@ -12,7 +12,14 @@
 
 enum { ID_SEQUENCE_BITS = 16 };
 
-/* A fresh id, strictly greater than any earlier id from this process.
+/* Processes sharing one database (PostgreSQL) each take a node number
+ * below 1 << ID_NODE_BITS; their ids then end in it, so no two processes
+ * can mint the same id. Set once, before the first id_next. */
+enum { ID_NODE_BITS = 6 };
+void id_set_node(unsigned node);
+
+/* A fresh id, strictly greater than any earlier id from this process or
+ * observed, and ending in this process's node number when it has one.
  * Thread-safe. */
 int64_t id_next(void);
 /* Tell the generator id is taken (by this process or, read from the

@@ -185,6 +185,12 @@ typedef void (*event_sink)(const event *e);
 /* Install the one listener (NULL: none, the default). */
 void events_listen(event_sink sink);
 void events_publish(const event *e);
+/* Carry every published event, as text, to the other processes serving
+ * the database (NULL: none, the default); and hand one they sent to the
+ * listener here. */
+typedef int (*event_relay)(const char *text);
+void events_relay(event_relay fn);
+void events_receive(const char *text);
 /* How many events were published so far: what was read before a change
  * is stale once this moved (the web page cache). */
 uint64_t events_generation(void);

@@ -1,10 +1,17 @@
 /* events.c — the seam between what happens (posting, notifying) and who
- * tells clients live (stream/). One listener, installed at start-up. */
+ * tells clients live (stream/). One listener, installed at start-up; and,
+ * when several processes serve one database, a relay that carries each
+ * event to the others (store/peers.c), whose listeners hear it as if it
+ * happened there. */
 #include "domain/domain.h"
 
+#include <inttypes.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 static _Atomic(event_sink) listener;
+static _Atomic(event_relay) relay;
 static _Atomic uint64_t generation;
 
 uint64_t events_generation(void)
@@ -17,10 +24,49 @@ void events_listen(event_sink sink)
 	atomic_store(&listener, sink);
 }
 
-void events_publish(const event *e)
+void events_relay(event_relay fn)
+{
+	atomic_store(&relay, fn);
+}
+
+static void deliver(const event *e)
 {
 	atomic_fetch_add(&generation, 1);
 	event_sink sink = atomic_load(&listener);
 	if (sink)
 		sink(e);
+}
+
+/* An event as text: "kind id account vis reblog entities" (entities last:
+ * it may hold spaces). Deleted statuses' entities are short (a status's
+ * tags and mentions); a longer one is cut, and the others then miss a
+ * stream or two of it rather than the event. */
+enum { EVENT_TEXT_MAX = 7800 };
+
+void events_publish(const event *e)
+{
+	deliver(e);
+	event_relay fn = atomic_load(&relay);
+	if (!fn)
+		return;
+	char text[EVENT_TEXT_MAX];
+	snprintf(text, sizeof text, "%d %" PRId64 " %" PRId64 " %d %d %s",
+		 (int)e->kind, e->id, e->account_id, (int)e->vis,
+		 e->reblog ? 1 : 0, e->entities ? e->entities : "");
+	fn(text);
+}
+
+void events_receive(const char *text)
+{
+	event e = {0};
+	char *end;
+	e.kind = (event_kind)strtol(text, &end, 10);
+	e.id = strtoll(end, &end, 10);
+	e.account_id = strtoll(end, &end, 10);
+	e.vis = (visibility)strtol(end, &end, 10);
+	e.reblog = strtol(end, &end, 10) != 0;
+	if (*end == ' ')
+		end++;
+	e.entities = *end ? end : NULL;
+	deliver(&e);
 }

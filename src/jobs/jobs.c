@@ -102,6 +102,9 @@ static void run(const store_job *j)
 static jobs_periodic take_due(int64_t now)
 {
 	jobs_periodic fn = NULL;
+	/* once per instance, however many processes serve it */
+	if (!store_leader())
+		return NULL;
 	pthread_mutex_lock(&lock);
 	for (int i = 0; i < nperiodic && !fn; i++)
 		if (periodic[i].next_ms <= now) {

@@ -237,8 +237,15 @@ static void *ckpt_main(void *arg)
 	return NULL;
 }
 
+bool store_leader(void)
+{
+	return !db_pg || pg_try_leader();
+}
+
 int store_checkpointer_start(void)
 {
+	if (db_pg) /* the server checkpoints its own log */
+		return 0;
 	sqlite3 *conn;
 	if (db_open_conn(&conn) < 0)
 		return -1;
@@ -267,12 +274,19 @@ void store_checkpointer_stop(void)
 		pthread_join(ckpt.thread, NULL);
 }
 
+/* The thread's state without opening a SQLite connection. */
+static thread_db *db_thread(void)
+{
+	if (!tdb && !(tdb = calloc(1, sizeof *tdb)))
+		abort();
+	return tdb;
+}
+
 sqlite3 *db_conn(void)
 {
-	if (tdb)
+	if (tdb && tdb->conn)
 		return tdb->conn;
-	tdb = calloc(1, sizeof *tdb);
-	if (!tdb || db_open_conn(&tdb->conn) < 0)
+	if (db_open_conn(&db_thread()->conn) < 0)
 		abort();
 	return tdb->conn;
 }
@@ -281,16 +295,46 @@ void store_thread_close(void)
 {
 	if (!tdb)
 		return;
-	for (int i = 0; i < DB_STMT_CACHE; i++)
+	for (int i = 0; i < DB_STMT_CACHE; i++) {
 		sqlite3_finalize(tdb->cache[i].stmt.sqlite);
+		pg_stmt_free(tdb->cache[i].stmt.pg);
+	}
 	sqlite3_close(tdb->conn);
+	pg_thread_close();
 	free(tdb->feed_ops);
 	free(tdb);
 	tdb = NULL;
 }
 
+/* db_prepare on PostgreSQL: the same cache, statements prepared on the
+ * server at their first step (pg.c). */
+static db_stmt *db_prepare_pg(const char *sql)
+{
+	uintptr_t h = (uintptr_t)sql;
+	h ^= h >> 17;
+	h *= 0x9E3779B97F4A7C15ull;
+	thread_db *t = db_thread();
+	for (unsigned probe = 0; probe < DB_STMT_CACHE; probe++) {
+		stmt_slot *slot = &t->cache[(h + probe) & (DB_STMT_CACHE - 1)];
+		if (slot->sql == sql) {
+			pg_reset(slot->stmt.pg);
+			pg_clear_bindings(slot->stmt.pg);
+			return &slot->stmt;
+		}
+		if (slot->sql)
+			continue;
+		slot->stmt.pg = pg_stmt_new(sql);
+		slot->sql = sql;
+		return &slot->stmt;
+	}
+	log_error("statement cache full");
+	abort();
+}
+
 db_stmt *db_prepare(const char *sql)
 {
+	if (DB_PG)
+		return db_prepare_pg(sql);
 	sqlite3 *conn = db_conn();
 	uintptr_t h = (uintptr_t)sql;
 	h ^= h >> 17;
@@ -348,7 +392,8 @@ int db_done(db_stmt *st)
 		db_reset(st);
 		return rc;
 	}
-	log_error("sql step: %s: %s", db_errmsg(), sqlite3_sql(st->sqlite));
+	log_error("sql step: %s: %s", db_errmsg(),
+		  DB_PG ? pg_stmt_sql(st->pg) : sqlite3_sql(st->sqlite));
 	db_reset(st);
 	return -1;
 }
@@ -356,6 +401,13 @@ int db_done(db_stmt *st)
 int db_exec(const char *sql)
 {
 	return db_done(db_prepare(sql));
+}
+
+/* COMMIT or ROLLBACK: PostgreSQL takes transaction control on the
+ * simple protocol. */
+static int db_tx(const char *sql)
+{
+	return DB_PG ? pg_simple(sql) : db_exec(sql);
 }
 
 /* Set while the thread's request-wide read transaction is open. */
@@ -376,7 +428,10 @@ void store_read_begin(void)
 	 * the first read: see core/cache.h */
 	cache_request_begin();
 	snapshots++;
-	read_tx = db_exec("BEGIN") == 0;
+	/* PostgreSQL: one snapshot for the whole request, as SQLite's
+	 * read transaction gives */
+	read_tx = (DB_PG ? pg_simple("BEGIN ISOLATION LEVEL REPEATABLE READ")
+			 : db_exec("BEGIN")) == 0;
 }
 
 void store_read_end(void)
@@ -385,7 +440,7 @@ void store_read_end(void)
 		return;
 	read_tx = false;
 	if (db_in_transaction())
-		db_exec("COMMIT");
+		db_tx("COMMIT");
 }
 
 int db_begin(void)
@@ -394,7 +449,13 @@ int db_begin(void)
 	 * transaction first (it holds no locks that matter to writers) */
 	store_read_end();
 	snapshots++;
-	return db_exec("BEGIN IMMEDIATE");
+	/* PostgreSQL has no database-wide write lock: an advisory lock
+	 * held to the end of the transaction stands in for it, so writers
+	 * queue as they do on SQLite and ids keep commit order (db_new_id)
+	 * across every process on the database */
+	return DB_PG ? pg_simple("BEGIN; SELECT "
+				 "pg_advisory_xact_lock(" DB_PG_WRITE_LOCK ")")
+		     : db_exec("BEGIN IMMEDIATE");
 }
 
 int64_t db_new_id(const char *newest_sql)
@@ -415,8 +476,54 @@ static _Thread_local struct {
 static _Thread_local int ntouched;
 static _Thread_local bool touched_overflow, touched_epoch;
 
+/* PostgreSQL: what this thread's write touched, told to the other
+ * processes on the database with its COMMIT (store/peers.c says how). */
+enum { RELAY_MAX = 7000 };
+static _Thread_local char relay[RELAY_MAX + 32];
+static _Thread_local size_t relay_len;
+
+static void relay_add(char kind, int64_t id)
+{
+	if (relay_len && relay[relay_len - 1] == 'X')
+		return; /* everything goes anyway */
+	if (relay_len > RELAY_MAX) {
+		relay_len = (size_t)snprintf(relay, sizeof relay, " X");
+		return;
+	}
+	relay_len +=
+		(size_t)(kind == 'e' || kind == 'X'
+				 ? snprintf(relay + relay_len, 4, " %c", kind)
+				 : snprintf(relay + relay_len, 24, " %c%lld",
+					    kind, (long long)id));
+}
+
+/* Send what was relayed: at once outside a transaction (the write it
+ * tells of committed by itself), else with the COMMIT (db_commit). */
+static void relay_now(void)
+{
+	if (!relay_len || db_in_transaction())
+		return;
+	char head[16];
+	snprintf(head, sizeof head, "%d", pg_node());
+	pg_notify(head, relay);
+	relay_len = 0;
+}
+
+static char cache_kind(const cache *c)
+{
+	return c == cache_statuses    ? 's'
+	       : c == cache_accounts  ? 'a'
+	       : c == cache_relations ? 'r'
+	       : c == cache_folds     ? 'f'
+				      : 'X';
+}
+
 void db_touch_epoch(void)
 {
+	if (db_pg) {
+		relay_add('e', 0);
+		relay_now();
+	}
 	if (!db_in_transaction())
 		cache_epoch_next();
 	else
@@ -427,6 +534,10 @@ void db_touch(cache *c, int64_t id)
 {
 	if (!c)
 		return;
+	if (db_pg) {
+		relay_add(cache_kind(c), id);
+		relay_now();
+	}
 	if (!db_in_transaction()) {
 		cache_invalidate(c, id);
 		return;
@@ -442,6 +553,10 @@ void db_touch(cache *c, int64_t id)
 
 void db_touch_all(void)
 {
+	if (db_pg) {
+		relay_add('X', 0);
+		relay_now();
+	}
 	if (!db_in_transaction()) {
 		cache_clear(cache_statuses);
 		cache_clear(cache_accounts);
@@ -463,6 +578,10 @@ static void feed_op_apply(feed_op op, uint64_t at)
 static void feed_op_add(int64_t owner, int64_t id)
 {
 	feed_op op = {owner, id};
+	if (db_pg) { /* the others drop the feed, and read it again */
+		relay_add('h', owner);
+		relay_now();
+	}
 	if (!feeds_home)
 		return;
 	if (!db_in_transaction()) {
@@ -526,7 +645,18 @@ int db_commit(void)
 	 * that committed after it); only taken when feeds will change */
 	if (tdb && tdb->nfeed_ops)
 		tdb->feed_epoch = cache_epoch_next();
-	int rc = db_exec("COMMIT");
+	int rc;
+	if (DB_PG && relay_len) {
+		/* the NOTIFY is delivered with the commit, in one round trip */
+		char sql[sizeof relay + 64];
+		snprintf(sql, sizeof sql,
+			 "SELECT pg_notify('chorus', '%d%s'); COMMIT",
+			 pg_node(), relay);
+		relay_len = 0;
+		rc = pg_simple(sql);
+	} else {
+		rc = db_tx("COMMIT");
+	}
 	if (rc == 0)
 		touched_flush(true);
 	return rc;
@@ -534,9 +664,10 @@ int db_commit(void)
 
 void db_rollback(void)
 {
+	relay_len = 0;
 	touched_flush(false);
 	if (db_in_transaction())
-		db_exec("ROLLBACK");
+		db_tx("ROLLBACK");
 }
 
 bool db_exists(const char *sql, int64_t a, int64_t b)

@@ -7,11 +7,13 @@
 #define CHORUS_STORE_DB_H
 
 #include "domain/model.h"
+#include "store/pg.h"
 
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Register the search tokenizer (search.c) on a new connection: the
  * search indexes and the triggers that feed them need it. 0 or -1. */
@@ -37,6 +39,7 @@ sqlite3 *db_conn(void);
  * adds its tag, prepared name and current result beside it. */
 typedef struct db_stmt {
 	sqlite3_stmt *sqlite;
+	db_pgstmt *pg;
 } db_stmt;
 
 /* Whether the database is PostgreSQL (set once by store_open, before any
@@ -47,6 +50,16 @@ extern bool db_pg;
  * SQL is one text for both: SQLite has greatest() and least() here
  * (skipping NULLs, as PostgreSQL's do) so clamps need no variant. */
 #define DB_SQL(sqlite_text, pg_text) (db_pg ? (pg_text) : (sqlite_text))
+/* The accessors' test for the backend: SQLite is the default, so the
+ * branch is laid out for it. */
+#define DB_PG __builtin_expect(db_pg, 0)
+/* The advisory lock key db_begin takes on PostgreSQL ("chorus" in
+ * ASCII). */
+#define DB_PG_WRITE_LOCK "99383728682867"
+/* The advisory locks that number processes (with the node as second key)
+ * and elect the leader. */
+#define DB_PG_NODE_LOCK	  "1667787634"
+#define DB_PG_LEADER_LOCK "99383728682868"
 
 /* What db_step answers besides the store_result of a failed step. */
 enum {
@@ -67,39 +80,63 @@ int db_exec(const char *sql);
  * stay valid and unchanged until the statement is reset. */
 static inline void db_bind_int64(db_stmt *st, int i, int64_t v)
 {
-	sqlite3_bind_int64(st->sqlite, i, v);
+	if (DB_PG)
+		pg_bind_int64(st->pg, i, v);
+	else
+		sqlite3_bind_int64(st->sqlite, i, v);
 }
 static inline void db_bind_int(db_stmt *st, int i, int v)
 {
-	sqlite3_bind_int(st->sqlite, i, v);
+	if (DB_PG)
+		pg_bind_int64(st->pg, i, v);
+	else
+		sqlite3_bind_int(st->sqlite, i, v);
 }
 static inline void db_bind_double(db_stmt *st, int i, double v)
 {
-	sqlite3_bind_double(st->sqlite, i, v);
+	if (DB_PG)
+		pg_bind_double(st->pg, i, v);
+	else
+		sqlite3_bind_double(st->sqlite, i, v);
 }
 static inline void db_bind_null(db_stmt *st, int i)
 {
-	sqlite3_bind_null(st->sqlite, i);
+	if (DB_PG)
+		pg_bind_null(st->pg, i);
+	else
+		sqlite3_bind_null(st->sqlite, i);
 }
 /* s NUL-terminated, not NULL (db_bind_null for a NULL). */
 static inline void db_bind_text(db_stmt *st, int i, const char *s)
 {
-	sqlite3_bind_text(st->sqlite, i, s, -1, SQLITE_STATIC);
+	if (DB_PG)
+		pg_bind_text(st->pg, i, s, strlen(s), false);
+	else
+		sqlite3_bind_text(st->sqlite, i, s, -1, SQLITE_STATIC);
 }
 /* The len bytes at s (no NUL needed). */
 static inline void db_bind_text_n(db_stmt *st, int i, const char *s, size_t len)
 {
-	sqlite3_bind_text(st->sqlite, i, s, (int)len, SQLITE_STATIC);
+	if (DB_PG)
+		pg_bind_text(st->pg, i, s, len, false);
+	else
+		sqlite3_bind_text(st->sqlite, i, s, (int)len, SQLITE_STATIC);
 }
 /* s copied: it may change or go before the statement is reset. */
 static inline void db_bind_text_copy(db_stmt *st, int i, const char *s)
 {
-	sqlite3_bind_text(st->sqlite, i, s, -1, SQLITE_TRANSIENT);
+	if (DB_PG)
+		pg_bind_text(st->pg, i, s, strlen(s), true);
+	else
+		sqlite3_bind_text(st->sqlite, i, s, -1, SQLITE_TRANSIENT);
 }
 /* The len bytes at p as a blob (PostgreSQL: bytea). */
 static inline void db_bind_blob(db_stmt *st, int i, const void *p, size_t len)
 {
-	sqlite3_bind_blob(st->sqlite, i, p, (int)len, SQLITE_STATIC);
+	if (DB_PG)
+		pg_bind_blob(st->pg, i, p, len);
+	else
+		sqlite3_bind_blob(st->sqlite, i, p, (int)len, SQLITE_STATIC);
 }
 
 /* The store_result of a step that failed with the backend's code rc:
@@ -113,6 +150,8 @@ int db_step_failed(int rc);
  * is over once the first step is taken. */
 static inline int db_step(db_stmt *st)
 {
+	if (DB_PG)
+		return pg_step(st->pg);
 	int rc = sqlite3_step(st->sqlite);
 	if (rc == SQLITE_ROW)
 		return DB_ROW;
@@ -125,7 +164,10 @@ static inline int db_step(db_stmt *st)
  * DB_DONE still took effect up to where it was. */
 static inline void db_reset(db_stmt *st)
 {
-	sqlite3_reset(st->sqlite);
+	if (DB_PG)
+		pg_reset(st->pg);
+	else
+		sqlite3_reset(st->sqlite);
 }
 
 /* Columns of the current row (after DB_ROW), numbered from 0. A NULL
@@ -134,23 +176,33 @@ static inline void db_reset(db_stmt *st)
  * step or reset. */
 static inline int64_t db_column_int64(db_stmt *st, int col)
 {
+	if (DB_PG)
+		return pg_column_int64(st->pg, col);
 	return sqlite3_column_int64(st->sqlite, col);
 }
 static inline int db_column_int(db_stmt *st, int col)
 {
+	if (DB_PG)
+		return (int)pg_column_int64(st->pg, col);
 	return sqlite3_column_int(st->sqlite, col);
 }
 static inline double db_column_double(db_stmt *st, int col)
 {
+	if (DB_PG)
+		return pg_column_double(st->pg, col);
 	return sqlite3_column_double(st->sqlite, col);
 }
 static inline bool db_column_is_null(db_stmt *st, int col)
 {
+	if (DB_PG)
+		return pg_column_is_null(st->pg, col);
 	return sqlite3_column_type(st->sqlite, col) == SQLITE_NULL;
 }
 /* Column text or NULL. */
 static inline const char *db_text_or_null(db_stmt *st, int col)
 {
+	if (DB_PG)
+		return pg_column_text(st->pg, col);
 	return (const char *)sqlite3_column_text(st->sqlite, col);
 }
 /* Column text or "" — never NULL. */
@@ -163,17 +215,23 @@ static inline const char *db_text(db_stmt *st, int col)
  * empty blob: db_column_is_null tells them apart). */
 static inline const void *db_column_blob(db_stmt *st, int col)
 {
+	if (DB_PG)
+		return pg_column_blob(st->pg, col);
 	return sqlite3_column_blob(st->sqlite, col);
 }
 /* The size in bytes of a text or blob column (read after the value). */
 static inline size_t db_column_bytes(db_stmt *st, int col)
 {
+	if (DB_PG)
+		return pg_column_bytes(st->pg, col);
 	return (size_t)sqlite3_column_bytes(st->sqlite, col);
 }
 
 /* The number of parameters st takes (its largest ?N). */
 static inline int db_param_count(db_stmt *st)
 {
+	if (DB_PG)
+		return pg_param_count(st->pg);
 	return sqlite3_bind_parameter_count(st->sqlite);
 }
 
@@ -181,18 +239,24 @@ static inline int db_param_count(db_stmt *st)
  * changed (not counting the ones its triggers changed). */
 static inline int db_changes(void)
 {
+	if (DB_PG)
+		return pg_changes();
 	return sqlite3_changes(db_conn());
 }
 /* Why the calling thread's last statement failed, for the log: the
  * connection's, valid until its next statement. */
 static inline const char *db_errmsg(void)
 {
+	if (DB_PG)
+		return pg_errmsg();
 	return sqlite3_errmsg(db_conn());
 }
 /* Whether the calling thread is inside a transaction (a write's, or the
  * request's read snapshot). */
 static inline bool db_in_transaction(void)
 {
+	if (DB_PG)
+		return pg_in_transaction();
 	return !sqlite3_get_autocommit(db_conn());
 }
 /* Transactions: BEGIN IMMEDIATE so writers queue on the busy timeout

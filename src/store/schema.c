@@ -2,8 +2,11 @@
  * records the last one applied. A migration never changes once released:
  * add a new one instead. SQL is kept portable (no SQLite-only types) so a
  * PostgreSQL backend can share it. */
+#include "core/config.h"
+#include "core/id.h"
 #include "core/log.h"
 #include "store/db.h"
+#include "store/schema_pg.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -1254,8 +1257,91 @@ static int migrate(sqlite3 *db, const char *path)
 	return 0;
 }
 
+/* PostgreSQL's migrations after its baseline (schema_pg.c, which is
+ * SQLite's schema at SCHEMA_PG_BASELINE): [n] takes the schema from
+ * SCHEMA_PG_BASELINE + n to the next version, numbered as SQLite's. */
+static const char *const pg_migrations[] = {
+	NULL, /* the end */
+};
+enum { PG_MIGRATIONS = sizeof pg_migrations / sizeof pg_migrations[0] - 1 };
+_Static_assert(SCHEMA_PG_BASELINE + PG_MIGRATIONS == SCHEMA_VERSION,
+	       "every migration has its PostgreSQL script");
+
+/* Bring an empty or older PostgreSQL database to SCHEMA_VERSION, under
+ * the write lock so one process does it while the others wait. */
+static int migrate_pg(void)
+{
+	if (pg_simple("BEGIN; SELECT pg_advisory_xact_lock(" DB_PG_WRITE_LOCK
+		      ")") < 0)
+		return -1;
+	int64_t v = pg_simple_int64("SELECT CASE WHEN to_regclass("
+				    "'schema_version') IS NULL THEN -1"
+				    " ELSE 0 END",
+				    -2);
+	if (v == -1) {
+		/* chorus's schema goes only into an empty database */
+		if (pg_simple_int64("SELECT count(*) FROM pg_tables"
+				    " WHERE schemaname = current_schema()",
+				    -1) != 0) {
+			log_error("the database has tables but not chorus's:"
+				  " give chorus an empty database");
+			goto fail;
+		}
+		if (pg_simple(schema_pg_baseline) < 0)
+			goto fail;
+		v = SCHEMA_PG_BASELINE;
+		log_info("database schema %d created", SCHEMA_PG_BASELINE);
+	} else if (v == 0) {
+		v = pg_simple_int64("SELECT max(version) FROM schema_version",
+				    -1);
+	}
+	if (v < 0) {
+		log_error("cannot read the database's schema version: %s",
+			  db_errmsg());
+		goto fail;
+	}
+	if (v > SCHEMA_VERSION) {
+		log_error("database schema %d is newer than this chorus (%d): "
+			  "upgrade chorus",
+			  (int)v, SCHEMA_VERSION);
+		goto fail;
+	}
+	for (; v < SCHEMA_VERSION; v++) {
+		char bump[96];
+		snprintf(bump, sizeof bump,
+			 "UPDATE schema_version SET version = %d", (int)v + 1);
+		if (pg_simple(pg_migrations[v - SCHEMA_PG_BASELINE]) < 0 ||
+		    pg_simple(bump) < 0)
+			goto fail;
+		log_info("database migrated to schema %d", (int)v + 1);
+	}
+	return pg_simple("COMMIT");
+fail:
+	pg_simple("ROLLBACK");
+	return -1;
+}
+
+static int store_open_pg(const char *url)
+{
+	char why[512];
+	if (pg_probe(url, why, sizeof why) < 0) {
+		log_error("cannot connect to the database: %s", why);
+		return -1;
+	}
+	db_pg = true;
+	if (migrate_pg() < 0)
+		return -1;
+	int node = pg_claim_node(1 << ID_NODE_BITS);
+	if (node < 0)
+		return -1;
+	id_set_node((unsigned)node);
+	return 0;
+}
+
 int store_open(const char *data_dir)
 {
+	if (cfg.database_url && cfg.database_url[0])
+		return store_open_pg(cfg.database_url);
 	/* Each connection belongs to one thread, so SQLite's own locking
 	 * can go: MULTITHREAD drops the per-connection mutexes, and with
 	 * MEMSTATUS off its allocator stops taking a global mutex on every
@@ -1302,5 +1388,8 @@ const char *store_migration_sql(int version)
 
 int store_schema_version(void)
 {
+	if (db_pg)
+		return (int)pg_simple_int64(
+			"SELECT max(version) FROM schema_version", -1);
 	return current_version(db_conn());
 }

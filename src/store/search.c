@@ -158,6 +158,124 @@ char *store_search_match(arena *a, const store_search_term *terms, size_t n,
 	return b.data;
 }
 
+/* ---- PostgreSQL: chorus's tokens as lexemes ----------------------------
+ * PostgreSQL cannot run chorus's tokenizer, so chorus runs it: a document
+ * is stored as the tsvector of its tokens ('tok':position …) and a query
+ * is a tsquery of tokens, each quoted so PostgreSQL takes it as it is
+ * (no parser, no stemming). The same tokens on both backends give the
+ * same matches: a term of several tokens is a phrase (<->, FTS5's
+ * adjacent positions), the last term of a prefix search ends in :*. */
+
+enum { PG_POSITION_MAX = 16383 }; /* tsvector's largest position */
+
+static void put_lexeme(buf *b, const char *tok, size_t len)
+{
+	buf_putc(b, '\'');
+	for (size_t i = 0; i < len; i++) {
+		if (tok[i] == '\'' || tok[i] == '\\')
+			buf_putc(b, tok[i]);
+		buf_putc(b, tok[i]);
+	}
+	buf_putc(b, '\'');
+}
+
+typedef struct lexemes {
+	buf *b;
+	int pos;    /* the next token's position (tsvector) */
+	bool query; /* a tsquery phrase instead of a tsvector */
+	bool first;
+} lexemes;
+
+static int put_token(void *ctx, const char *token, size_t len, size_t start,
+		     size_t end)
+{
+	(void)start;
+	(void)end;
+	lexemes *l = ctx;
+	if (l->query) {
+		if (!l->first)
+			buf_puts(l->b, " <-> ");
+		put_lexeme(l->b, token, len);
+	} else {
+		if (!l->first)
+			buf_putc(l->b, ' ');
+		put_lexeme(l->b, token, len);
+		buf_printf(l->b, ":%d", l->pos);
+		if (l->pos < PG_POSITION_MAX)
+			l->pos++;
+	}
+	l->first = false;
+	return 0;
+}
+
+/* The tsvector text of a document's fields; a gap between fields keeps
+ * a phrase from matching across two. */
+static void pg_document(buf *b, const char *const *fields, size_t n)
+{
+	enum { FIELD_GAP = 64 };
+	lexemes l = {.b = b, .pos = 1, .first = true};
+	for (size_t i = 0; i < n; i++) {
+		if (!fields[i])
+			continue;
+		text_search_tokens(fields[i], strlen(fields[i]), put_token, &l);
+		l.pos = l.pos + FIELD_GAP > PG_POSITION_MAX ? PG_POSITION_MAX
+							    : l.pos + FIELD_GAP;
+	}
+	buf_putc(b, '\0');
+	b->len--;
+}
+
+/* One term as a tsquery phrase, in parentheses. */
+static void pg_term(buf *b, const char *term, bool prefix)
+{
+	lexemes l = {.b = b, .query = true, .first = true};
+	buf_putc(b, '(');
+	text_search_tokens(term, strlen(term), put_token, &l);
+	if (prefix)
+		buf_puts(b, ":*");
+	buf_putc(b, ')');
+}
+
+/* store_search_match's expression as a tsquery. */
+static char *pg_search_match(arena *a, const store_search_term *terms, size_t n,
+			     bool negated, bool prefix)
+{
+	size_t last = n;
+	for (size_t i = 0; i < n; i++)
+		if (terms[i].negated == negated &&
+		    term_has_token(terms[i].text))
+			last = i;
+	if (last == n)
+		return NULL;
+	buf b;
+	buf_init(&b, a);
+	for (size_t i = 0; i <= last; i++) {
+		if (terms[i].negated != negated ||
+		    !term_has_token(terms[i].text))
+			continue;
+		if (b.len)
+			buf_puts(&b, negated ? " | " : " & ");
+		pg_term(&b, terms[i].text, prefix && i == last);
+	}
+	if (!negated)
+		for (size_t i = 0; i < n; i++) {
+			if (!terms[i].negated || !term_has_token(terms[i].text))
+				continue;
+			buf_puts(&b, " & !");
+			pg_term(&b, terms[i].text, false);
+		}
+	buf_putc(&b, '\0');
+	return b.data;
+}
+
+/* The backend's match expression for terms. */
+static char *search_match(arena *a, const store_search_term *terms, size_t n,
+			  bool negated, bool prefix)
+{
+	return db_pg ? pg_search_match(a, terms, n, negated, prefix)
+		     : store_search_match(a, terms, n, negated, prefix);
+}
+
 /* ---- statuses --------------------------------------------------------- */
 
 /* The filters every status query shares; parameters ?5 on (see
@@ -187,12 +305,41 @@ char *store_search_match(arena *a, const store_search_term *terms, size_t n,
 	" AND (?13 IS NULL OR NOT EXISTS (SELECT 1 FROM status_search"         \
 	" WHERE status_search MATCH ?13 AND rowid = s.id))"
 
+/* The same for PostgreSQL: its planner needs no '+' (and takes none
+ * on text), and the words are a tsquery on status_search's doc. */
+#define STATUS_FILTERS_PG                                                      \
+	" AND s.reblog_of_id IS NULL"                                          \
+	" AND (?5 = 0 OR s.account_id = ?5) AND s.account_id <> ?6"            \
+	" AND (?7 = 0 OR (?7 = 1) = EXISTS (SELECT 1 FROM media_attachments"   \
+	" m WHERE m.status_id = s.id AND (?8 IS NULL OR m.type = ?8"           \
+	" OR (?8 = 'video' AND m.type = 'gifv'))))"                            \
+	" AND (?9 = 0 OR (?9 = 1) = (s.in_reply_to_id IS NOT NULL))"           \
+	" AND (?10 = 0 OR (?10 = 1) = (s.sensitive <> 0))"                     \
+	" AND (?11 IS NULL OR s.language = ?11)"                               \
+	" AND (?12 = 0 OR s.account_id = ?12 OR EXISTS (SELECT 1 FROM"         \
+	" mentions x WHERE x.status_id = s.id AND x.account_id = ?12)"         \
+	" OR EXISTS (SELECT 1 FROM favourites x WHERE x.account_id = ?12"      \
+	" AND x.status_id = s.id) OR EXISTS (SELECT 1 FROM bookmarks x"        \
+	" WHERE x.account_id = ?12 AND x.status_id = s.id))"
+
+#define STATUS_WORDS_PER_ROW_PG                                                \
+	" AND (?1 IS NULL OR EXISTS (SELECT 1 FROM status_search"              \
+	" WHERE doc @@ CAST(?1 AS tsquery) AND status_id = s.id))"             \
+	" AND (?13 IS NULL OR NOT EXISTS (SELECT 1 FROM status_search"         \
+	" WHERE doc @@ CAST(?13 AS tsquery) AND status_id = s.id))"
+
 /* Words, no author: the index's matches, newest first. */
 static const char sql_search_by_words[] =
 	"SELECT s.id FROM status_search f JOIN statuses s ON s.id = f.rowid"
 	" WHERE status_search MATCH ?1"
 	" AND f.rowid > ?2 AND f.rowid < ?3" STATUS_FILTERS
 	" ORDER BY f.rowid DESC LIMIT ?4";
+/* PostgreSQL: the author is a filter (?5), not a term of the match. */
+static const char sql_search_by_words_pg[] =
+	"SELECT s.id FROM status_search f JOIN statuses s ON s.id ="
+	" f.status_id WHERE f.doc @@ CAST(?1 AS tsquery)"
+	" AND f.status_id > ?2 AND f.status_id < ?3" STATUS_FILTERS_PG
+	" ORDER BY f.status_id DESC LIMIT ?4";
 
 /* An author without wanted words: their posts, newest first, each
  * checked for the unwanted ones. */
@@ -200,11 +347,19 @@ static const char sql_search_by_author[] =
 	"SELECT s.id FROM statuses s WHERE s.account_id = ?5 AND s.id > ?2"
 	" AND s.id < ?3" STATUS_WORDS_PER_ROW STATUS_FILTERS
 	" ORDER BY s.id DESC LIMIT ?4";
+static const char sql_search_by_author_pg[] =
+	"SELECT s.id FROM statuses s WHERE s.account_id = ?5 AND s.id > ?2"
+	" AND s.id < ?3" STATUS_WORDS_PER_ROW_PG STATUS_FILTERS_PG
+	" ORDER BY s.id DESC LIMIT ?4";
 
 /* Filters alone (or only unwanted words): every status, newest first. */
 static const char sql_search_all[] =
 	"SELECT s.id FROM statuses s WHERE s.id > ?2 AND s.id < "
 	"?3" STATUS_WORDS_PER_ROW STATUS_FILTERS " ORDER BY s.id DESC LIMIT ?4";
+static const char sql_search_all_pg[] =
+	"SELECT s.id FROM statuses s WHERE s.id > ?2 AND s.id < "
+	"?3" STATUS_WORDS_PER_ROW_PG STATUS_FILTERS_PG
+	" ORDER BY s.id DESC LIMIT ?4";
 
 static void bind_text_or_null(db_stmt *st, int i, const char *s)
 {
@@ -229,6 +384,8 @@ static void bind_status_filters(db_stmt *st, const store_status_query *q)
 enum {
 	SEARCH_FLUSH_BATCH = 5000, /* statuses per indexing transaction */
 	SEARCH_FLUSH_PERIOD_MS = 100,
+	/* PostgreSQL indexes a status per statement: smaller batches */
+	SEARCH_FLUSH_BATCH_PG = 500,
 };
 
 static bool search_backlogged(void)
@@ -236,8 +393,102 @@ static bool search_backlogged(void)
 	return db_exists("SELECT 1 FROM search_backlog LIMIT 1", 0, 0);
 }
 
+/* PostgreSQL's flush, for one backlog (statuses or accounts): take a
+ * batch of ids off it, read their documents and store their tsvectors.
+ * A plain transaction, not db_begin's write lock: the rows taken are
+ * locked (SKIP LOCKED lets other processes' indexers take others), and a
+ * change committed after the take puts its id back on the backlog. 1
+ * when it indexed some, 0 when the backlog was empty, -1. */
+static int pg_flush_batch(const char *take_sql, const char *docs_sql,
+			  const char *store_sql, int nfields)
+{
+	arena a;
+	arena_init(&a);
+	int rc = pg_simple("BEGIN");
+	db_stmt *take = rc < 0 ? NULL : db_prepare(take_sql);
+	size_t n = 0;
+	if (take) {
+		db_bind_int(take, 1, SEARCH_FLUSH_BATCH_PG);
+		while ((rc = db_step(take)) == DB_ROW) {
+			int64_t id = db_column_int64(take, 0);
+			db_stmt *docs = db_prepare(docs_sql);
+			db_bind_int64(docs, 1, id);
+			const char *fields[4] = {0};
+			buf b;
+			buf_init(&b, &a);
+			if (db_step(docs) == DB_ROW) {
+				for (int f = 0; f < nfields; f++)
+					fields[f] = db_text_or_null(docs, f);
+				pg_document(&b, fields, (size_t)nfields);
+			}
+			db_stmt *put = db_prepare(store_sql);
+			db_bind_int64(put, 1, id);
+			if (b.len)
+				db_bind_text(put, 2, b.data);
+			else
+				db_bind_text(put, 2, "");
+			int done = db_done(put);
+			db_reset(docs);
+			if (done < 0) {
+				rc = -1;
+				break;
+			}
+			n++;
+		}
+		db_reset(take);
+	}
+	arena_release(&a);
+	if (rc < 0 || pg_simple("COMMIT") < 0) {
+		pg_simple("ROLLBACK");
+		return -1;
+	}
+	return n > 0;
+}
+
+static int pg_search_flush(void)
+{
+	int rc;
+	do {
+		rc = pg_flush_batch(
+			"DELETE FROM search_backlog WHERE status_id IN"
+			" (SELECT status_id FROM search_backlog ORDER BY"
+			" status_id LIMIT ?1 FOR UPDATE SKIP LOCKED)"
+			" RETURNING status_id",
+			"SELECT text, spoiler_text, media FROM"
+			" status_search_docs WHERE id = ?1",
+			/* a status gone since (or a boost) has no document:
+			 * its empty one matches nothing */
+			"INSERT INTO status_search (status_id, doc)"
+			" SELECT ?1, CAST(?2 AS tsvector) WHERE EXISTS"
+			" (SELECT 1 FROM statuses WHERE id = ?1)"
+			" ON CONFLICT (status_id) DO UPDATE SET doc = "
+			"excluded.doc",
+			3);
+	} while (rc > 0);
+	if (rc < 0)
+		return -1;
+	do {
+		rc = pg_flush_batch(
+			"DELETE FROM account_search_backlog WHERE account_id IN"
+			" (SELECT account_id FROM account_search_backlog"
+			" ORDER BY account_id LIMIT ?1 FOR UPDATE SKIP LOCKED)"
+			" RETURNING account_id",
+			"SELECT username, display_name FROM accounts"
+			" WHERE id = ?1",
+			"INSERT INTO account_search (account_id, doc)"
+			" SELECT ?1, CAST(?2 AS tsvector) WHERE EXISTS"
+			" (SELECT 1 FROM accounts WHERE id = ?1)"
+			" ON CONFLICT (account_id) DO UPDATE SET doc = "
+			"excluded.doc",
+			2);
+	} while (rc > 0);
+	return rc;
+}
+
 int store_search_flush(void)
 {
+	if (db_pg)
+		return pg_search_flush();
 	while (search_backlogged()) {
 		if (db_begin() < 0)
 			return -1;
@@ -271,12 +522,11 @@ size_t store_statuses_search(arena *a, const store_status_query *q, int64_t lo,
 	/* what was posted before this search is found by it */
 	if (search_backlogged() && store_search_flush() < 0)
 		return 0;
-	char *want = store_search_match(a, q->terms, q->nterms, false, false);
+	char *want = search_match(a, q->terms, q->nterms, false, false);
 	char *unwanted =
-		want ? NULL
-		     : store_search_match(a, q->terms, q->nterms, true, false);
+		want ? NULL : search_match(a, q->terms, q->nterms, true, false);
 	/* user words match the text columns only, never the author id */
-	if (want)
+	if (want && !db_pg)
 		want = arena_printf(
 			a, "{text spoiler_text media} : (%s)%s", want,
 			q->author ? arena_printf(a,
@@ -284,9 +534,11 @@ size_t store_statuses_search(arena *a, const store_status_query *q, int64_t lo,
 						 "\"%lld\"",
 						 (long long)q->author)
 				  : "");
-	const char *sql = want	      ? sql_search_by_words
-			  : q->author ? sql_search_by_author
-				      : sql_search_all;
+	const char *sql =
+		want ? DB_SQL(sql_search_by_words, sql_search_by_words_pg)
+		: q->author
+			? DB_SQL(sql_search_by_author, sql_search_by_author_pg)
+			: DB_SQL(sql_search_all, sql_search_all_pg);
 	db_stmt *st = db_prepare(sql);
 	bind_text_or_null(st, 1, want);
 	db_bind_int64(st, 2, lo);
@@ -319,18 +571,29 @@ static const char sql_accounts_search[] =
 	" ORDER BY a.username_key = ?2 DESC,"
 	" (a.username_key >= ?2 AND a.username_key < ?3) DESC,"
 	" a.followers_count DESC, a.id LIMIT ?5 OFFSET ?6";
+static const char sql_accounts_search_pg[] =
+	"SELECT a.id FROM accounts a WHERE"
+	" ((?1 IS NOT NULL AND a.id IN (SELECT account_id FROM account_search"
+	" WHERE doc @@ CAST(?1 AS tsquery)))"
+	" OR (a.username_key >= ?2 AND a.username_key < ?3))"
+	" AND (?4 = 0 OR a.id IN (SELECT target_id FROM follows"
+	" WHERE account_id = ?4))"
+	" ORDER BY a.username_key = ?2 DESC NULLS LAST,"
+	" (a.username_key >= ?2 AND a.username_key < ?3) DESC NULLS LAST,"
+	" a.followers_count DESC, a.id LIMIT ?5 OFFSET ?6";
 
 size_t store_accounts_search(arena *a, const char *q, int64_t following_of,
 			     int limit, int offset, int64_t *out)
 {
 	/* the words of q, the last one a prefix */
 	store_search_term term = {.text = q};
-	char *match = store_search_match(a, &term, 1, false, true);
+	char *match = search_match(a, &term, 1, false, true);
 	/* the username range: q as a lower-case key, if it can be one */
 	char *key = arena_strdup(a, q);
 	for (char *p = key; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	db_stmt *st = db_prepare(sql_accounts_search);
+	db_stmt *st =
+		db_prepare(DB_SQL(sql_accounts_search, sql_accounts_search_pg));
 	bind_text_or_null(st, 1, match);
 	if (*key) {
 		db_bind_text(st, 2, key);
@@ -355,7 +618,7 @@ size_t store_accounts_search(arena *a, const char *q, int64_t following_of,
 static const char sql_tags_search[] =
 	"SELECT t.id, t.name FROM tags t WHERE t.key >= ?1 AND t.key < ?2"
 	" ORDER BY t.key = ?1 DESC, (SELECT max(x.status_id) FROM status_tags"
-	" x WHERE x.tag_id = t.id) DESC, t.key LIMIT ?3 OFFSET ?4";
+	" x WHERE x.tag_id = t.id) DESC NULLS LAST, t.key LIMIT ?3 OFFSET ?4";
 
 size_t store_tags_search(arena *a, const char *key, int limit, int offset,
 			 int64_t *ids, const char **names)
@@ -421,10 +684,60 @@ static bool index_matches(const char *index, const char *cols,
 	return same;
 }
 
+/* PostgreSQL: whether every document's stored tsvector is what its
+ * text tokenizes to now, and no other is stored. */
+static bool pg_index_matches(const char *docs_sql, const char *check_sql,
+			     const char *extra_sql, int nfields)
+{
+	arena a;
+	arena_init(&a);
+	bool ok = true;
+	db_stmt *docs = db_prepare(docs_sql);
+	while (ok && db_step(docs) == DB_ROW) {
+		const char *fields[4] = {0};
+		for (int f = 0; f < nfields; f++)
+			fields[f] = db_text_or_null(docs, f + 1);
+		buf b;
+		buf_init(&b, &a);
+		pg_document(&b, fields, (size_t)nfields);
+		db_stmt *check = db_prepare(check_sql);
+		db_bind_int64(check, 1, db_column_int64(docs, 0));
+		db_bind_text(check, 2, b.len ? b.data : "");
+		ok = db_step(check) == DB_ROW;
+		if (!ok)
+			log_error("search index: %lld is not what its text"
+				  " tokenizes to",
+				  (long long)db_column_int64(docs, 0));
+		db_reset(check);
+	}
+	db_reset(docs);
+	arena_release(&a);
+	return ok && db_int64(extra_sql, 0, 0) == 0;
+}
+
 bool store_search_index_ok(void)
 {
 	if (store_search_flush() < 0)
 		return false;
+	if (db_pg)
+		return pg_index_matches(
+			       "SELECT id, text, spoiler_text, media FROM"
+			       " status_search_docs",
+			       "SELECT 1 FROM status_search WHERE status_id"
+			       " = ?1 AND doc = CAST(?2 AS tsvector)",
+			       "SELECT count(*) FROM status_search f WHERE"
+			       " NOT EXISTS (SELECT 1 FROM status_search_docs"
+			       " d WHERE d.id = f.status_id)",
+			       3) &&
+		       pg_index_matches(
+			       "SELECT id, username, display_name FROM"
+			       " accounts",
+			       "SELECT 1 FROM account_search WHERE account_id"
+			       " = ?1 AND doc = CAST(?2 AS tsvector)",
+			       "SELECT count(*) FROM account_search f WHERE"
+			       " NOT EXISTS (SELECT 1 FROM accounts a"
+			       " WHERE a.id = f.account_id)",
+			       2);
 	return index_matches("status_search",
 			     "text, spoiler_text, media, author",
 			     "SELECT id, text, spoiler_text, media, author"

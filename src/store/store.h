@@ -15,6 +15,22 @@ int store_open(const char *data_dir);
  * after they closed them. */
 int store_checkpointer_start(void);
 void store_checkpointer_stop(void);
+/* Whether this process runs the instance's periodic tasks: always on
+ * SQLite; on PostgreSQL, the one process of those sharing the database
+ * that holds the leader's lock (another takes over when it goes). */
+bool store_leader(void);
+/* Processes sharing a PostgreSQL database (store/peers.c): start the
+ * thread that applies what the others changed to this process's caches
+ * and hands their events to on_event (the text store_peers_send_event
+ * sent). Nothing on SQLite. 0 or -1. */
+typedef void (*store_peer_event_fn)(const char *event);
+int store_peers_start(store_peer_event_fn on_event);
+void store_peers_stop(void);
+/* Send an event (text, any length to 7 900 bytes) to the other processes'
+ * on_event. 0 or -1; nothing on SQLite. */
+int store_peers_send_event(const char *event);
+/* The messages from other processes applied so far. */
+uint64_t store_peers_applied(void);
 /* Close the calling thread's connection, if it has one. */
 void store_thread_close(void);
 /* One read transaction around a whole request: every statement in it

@@ -259,6 +259,32 @@ static void test_id_next_encodes_current_time(void **state)
 	assert_true(ms <= after + 1000);
 }
 
+/* Runs last: the node stays set for the rest of the process. */
+static void test_id_next_ends_in_the_node(void **state)
+{
+	enum { NODE = 5, STEP = 1 << ID_NODE_BITS };
+	id_set_node(NODE);
+	int64_t prev = id_next();
+	for (int i = 0; i < 100000; i++) {
+		int64_t id = id_next();
+		assert_true(id > prev);
+		assert_int_equal(id % STEP, NODE);
+		prev = id;
+	}
+	/* another process's id (node 9), read from the database, is passed */
+	int64_t theirs = ((id_from_ms(time_now_ms() + 5000)) | 9);
+	id_observe(theirs);
+	int64_t next = id_next();
+	assert_true(next > theirs);
+	assert_int_equal(next % STEP, NODE);
+	assert_true(next - theirs < STEP);
+	/* and one ending below ours, a step on */
+	theirs = id_from_ms(time_now_ms() + 10000) | 2;
+	id_observe(theirs);
+	next = id_next();
+	assert_int_equal(next, theirs - 2 + NODE);
+}
+
 typedef struct id_batch {
 	int64_t ids[TEST_IDS_PER_THREAD];
 } id_batch;
@@ -924,6 +950,8 @@ int main(void)
 		FEEDS_TEST(
 			test_feeds_push_landing_after_a_later_unfollow_is_not_listed),
 		FEEDS_TEST(test_feeds_third_owner_evicts_least_recently_read),
+		/* last: it gives the process a node number */
+		CORE_TEST(test_id_next_ends_in_the_node),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,719 @@
+#include "store/pg.h"
+
+#include "core/log.h"
+#include "store/db.h"
+#include "store/store.h"
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* PostgreSQL's type oids (catalog/pg_type.h, which libpq-dev does not
+ * ship to clients). */
+enum {
+	OID_BOOL = 16,
+	OID_BYTEA = 17,
+	OID_INT8 = 20,
+	OID_INT2 = 21,
+	OID_INT4 = 23,
+	OID_TEXT = 25,
+	OID_FLOAT8 = 701,
+};
+
+enum {
+	PG_MAX_PARAMS = 32,
+	PG_ERRMSG = 512,
+};
+
+typedef enum {
+	BOUND_NULL,
+	BOUND_INT,
+	BOUND_DOUBLE,
+	BOUND_TEXT,
+	BOUND_BLOB,
+} bound_kind;
+
+typedef struct bound {
+	bound_kind kind;
+	int64_t i;
+	double d;
+	const char *p; /* text (NUL-terminated) or blob bytes */
+	size_t len;
+	char *copy; /* owned copy of p, when the caller's may go */
+} bound;
+
+/* A byte column decoded from the result's text (\x…), kept to the next
+ * step. */
+typedef struct decoded {
+	int col;
+	unsigned char *bytes;
+	size_t len;
+} decoded;
+
+struct db_pgstmt {
+	char *sql; /* ?N translated to $N */
+	char name[24];
+	int nparams;
+	unsigned prepared_gen;	  /* the connection's generation it lives on */
+	Oid types[PG_MAX_PARAMS]; /* as the server resolved them */
+	bound params[PG_MAX_PARAMS];
+	PGresult *res;
+	int row, nrows;
+	decoded blobs[4];
+	int nblobs;
+};
+
+typedef struct pg_thread {
+	PGconn *conn;
+	unsigned gen; /* moves when the connection is reset */
+	unsigned next_name;
+	int changes;
+	char errmsg[PG_ERRMSG];
+} pg_thread;
+
+static char *pg_url;
+static _Thread_local pg_thread *tpg;
+
+void pg_set_url(const char *url)
+{
+	free(pg_url);
+	pg_url = strdup(url);
+}
+
+/* libpq's message on one line, without its trailing newline. */
+static void one_line(char *dst, size_t size, const char *msg)
+{
+	snprintf(dst, size, "%s", msg ? msg : "");
+	for (char *c = dst; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	size_t n = strlen(dst);
+	while (n && dst[n - 1] == ' ')
+		dst[--n] = '\0';
+}
+
+/* Every connection speaks the same dialect whatever the server's
+ * defaults: UTC, UTF-8, ISO dates, no notices in the log. */
+static const char conn_setup[] = "SET client_min_messages = warning;"
+				 "SET TIME ZONE 'UTC';";
+
+static PGconn *pg_connect(char *why, size_t size)
+{
+	PGconn *c = PQconnectdb(pg_url ? pg_url : "");
+	if (!c || PQstatus(c) != CONNECTION_OK) {
+		one_line(why, size, c ? PQerrorMessage(c) : "out of memory");
+		PQfinish(c);
+		return NULL;
+	}
+	if (PQsetClientEncoding(c, "UTF8") != 0) {
+		one_line(why, size, PQerrorMessage(c));
+		PQfinish(c);
+		return NULL;
+	}
+	PGresult *r = PQexec(c, conn_setup);
+	PQclear(r);
+	return c;
+}
+
+int pg_probe(const char *url, char *why, size_t size)
+{
+	pg_set_url(url);
+	PGconn *c = pg_connect(why, size);
+	if (!c)
+		return -1;
+	PQfinish(c);
+	return 0;
+}
+
+struct pg_conn *pg_thread_conn(void)
+{
+	if (tpg)
+		return (struct pg_conn *)tpg->conn;
+	tpg = calloc(1, sizeof *tpg);
+	if (!tpg)
+		abort();
+	char why[PG_ERRMSG];
+	tpg->conn = pg_connect(why, sizeof why);
+	if (!tpg->conn) {
+		/* store_open proved the database reachable: a thread that
+		 * cannot connect now meets an outage, which every statement
+		 * on it will report; the next one tries again */
+		log_error("cannot connect to the database: %s", why);
+	}
+	return (struct pg_conn *)tpg->conn;
+}
+
+void pg_thread_close(void)
+{
+	if (!tpg)
+		return;
+	PQfinish(tpg->conn);
+	free(tpg);
+	tpg = NULL;
+}
+
+/* The thread's connection, reconnected if it was lost: NULL when the
+ * database cannot be reached. */
+static PGconn *conn_live(void)
+{
+	pg_thread_conn();
+	if (tpg->conn && PQstatus(tpg->conn) == CONNECTION_OK)
+		return tpg->conn;
+	if (tpg->conn)
+		PQreset(tpg->conn);
+	else {
+		char why[PG_ERRMSG];
+		tpg->conn = pg_connect(why, sizeof why);
+	}
+	tpg->gen++; /* statements prepared before are gone */
+	if (tpg->conn && PQstatus(tpg->conn) == CONNECTION_OK) {
+		PQclear(PQexec(tpg->conn, conn_setup));
+		return tpg->conn;
+	}
+	snprintf(tpg->errmsg, sizeof tpg->errmsg, "no database connection");
+	return NULL;
+}
+
+/* ?N placeholders become $N; string literals, quoted names and comments
+ * are copied as they are. */
+static char *translate(const char *sql, int *nparams)
+{
+	size_t n = strlen(sql);
+	char *out = malloc(n + 1);
+	if (!out)
+		abort();
+	char *o = out;
+	int maxp = 0;
+	for (const char *s = sql; *s;) {
+		if (*s == '\'' || *s == '"') {
+			char q = *s;
+			*o++ = *s++;
+			while (*s && *s != q)
+				*o++ = *s++;
+			if (*s)
+				*o++ = *s++;
+		} else if (s[0] == '-' && s[1] == '-') {
+			while (*s && *s != '\n')
+				*o++ = *s++;
+		} else if (*s == '?' && s[1] >= '0' && s[1] <= '9') {
+			*o++ = '$';
+			s++;
+			int v = 0;
+			while (*s >= '0' && *s <= '9') {
+				v = v * 10 + (*s - '0');
+				*o++ = *s++;
+			}
+			if (v > maxp)
+				maxp = v;
+		} else {
+			*o++ = *s++;
+		}
+	}
+	*o = '\0';
+	if (maxp > PG_MAX_PARAMS) {
+		log_error("too many parameters (%d) in: %s", maxp, sql);
+		abort(); /* a literal SQL text: a bug */
+	}
+	*nparams = maxp;
+	return out;
+}
+
+db_pgstmt *pg_stmt_new(const char *sql)
+{
+	pg_thread_conn();
+	db_pgstmt *st = calloc(1, sizeof *st);
+	if (!st)
+		abort();
+	st->sql = translate(sql, &st->nparams);
+	snprintf(st->name, sizeof st->name, "c%u", tpg->next_name++);
+	st->prepared_gen = ~0u;
+	return st;
+}
+
+static void blobs_free(db_pgstmt *st)
+{
+	for (int i = 0; i < st->nblobs; i++)
+		PQfreemem(st->blobs[i].bytes);
+	st->nblobs = 0;
+}
+
+void pg_reset(db_pgstmt *st)
+{
+	PQclear(st->res);
+	st->res = NULL;
+	st->row = st->nrows = 0;
+	blobs_free(st);
+}
+
+static void bound_clear(bound *b)
+{
+	free(b->copy);
+	memset(b, 0, sizeof *b);
+}
+
+void pg_clear_bindings(db_pgstmt *st)
+{
+	for (int i = 0; i < st->nparams; i++)
+		if (st->params[i].kind != BOUND_NULL || st->params[i].copy)
+			bound_clear(&st->params[i]);
+}
+
+void pg_stmt_free(db_pgstmt *st)
+{
+	if (!st)
+		return;
+	pg_reset(st);
+	pg_clear_bindings(st);
+	free(st->sql);
+	free(st);
+}
+
+static bound *param(db_pgstmt *st, int i)
+{
+	if (i < 1 || i > st->nparams) {
+		log_error("parameter %d out of range in: %s", i, st->sql);
+		abort();
+	}
+	bound *b = &st->params[i - 1];
+	bound_clear(b);
+	return b;
+}
+
+void pg_bind_int64(db_pgstmt *st, int i, int64_t v)
+{
+	bound *b = param(st, i);
+	b->kind = BOUND_INT;
+	b->i = v;
+}
+
+void pg_bind_double(db_pgstmt *st, int i, double v)
+{
+	bound *b = param(st, i);
+	b->kind = BOUND_DOUBLE;
+	b->d = v;
+}
+
+void pg_bind_null(db_pgstmt *st, int i)
+{
+	param(st, i);
+}
+
+void pg_bind_text(db_pgstmt *st, int i, const char *s, size_t len, bool copy)
+{
+	bound *b = param(st, i);
+	b->kind = BOUND_TEXT;
+	b->len = len;
+	/* the text protocol wants a NUL at the end: copy what lacks one */
+	if (copy || s[len] != '\0') {
+		b->copy = malloc(len + 1);
+		if (!b->copy)
+			abort();
+		memcpy(b->copy, s, len);
+		b->copy[len] = '\0';
+		s = b->copy;
+	}
+	b->p = s;
+}
+
+void pg_bind_blob(db_pgstmt *st, int i, const void *p, size_t len)
+{
+	bound *b = param(st, i);
+	b->kind = BOUND_BLOB;
+	b->p = p ? p : "";
+	b->len = len;
+}
+
+int pg_param_count(db_pgstmt *st)
+{
+	return st->nparams;
+}
+
+const char *pg_stmt_sql(db_pgstmt *st)
+{
+	return st->sql;
+}
+
+static Oid kind_oid(bound_kind k)
+{
+	switch (k) {
+	case BOUND_INT: return OID_INT8;
+	case BOUND_DOUBLE: return OID_FLOAT8;
+	case BOUND_TEXT: return OID_TEXT;
+	case BOUND_BLOB: return OID_BYTEA;
+	default: return 0;
+	}
+}
+
+static void set_error(PGresult *r)
+{
+	one_line(tpg->errmsg, sizeof tpg->errmsg,
+		 r ? PQresultErrorMessage(r) : PQerrorMessage(tpg->conn));
+}
+
+/* A failed result's answer, as db_step_failed gives SQLite's (db.h). */
+static int failure(PGresult *r)
+{
+	set_error(r);
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (!state)
+		return STORE_ERROR;
+	if (!strcmp(state, "23505")) {
+		/* a primary key taken twice is a bug, as on SQLite */
+		const char *c = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+		size_t n = c ? strlen(c) : 0;
+		return n > 5 && !strcmp(c + n - 5, "_pkey") ? STORE_ERROR
+							    : STORE_TAKEN;
+	}
+	if (!strcmp(state, "23503"))
+		return STORE_GONE;
+	if (!strcmp(state, "CH002"))
+		return STORE_BLOCKED;
+	if (!strcmp(state, "CH001"))
+		return STORE_LIMIT;
+	return STORE_ERROR;
+}
+
+/* Prepare st on conn with the types of the values bound now; the server
+ * resolves the ones bound NULL from the SQL. 0 or a store result. */
+static int prepare(PGconn *conn, db_pgstmt *st)
+{
+	Oid types[PG_MAX_PARAMS];
+	bool unknown = false;
+	for (int i = 0; i < st->nparams; i++) {
+		types[i] = kind_oid(st->params[i].kind);
+		unknown |= types[i] == 0;
+	}
+	PGresult *r = PQprepare(conn, st->name, st->sql, st->nparams, types);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		int rc = failure(r);
+		PQclear(r);
+		log_error("prepare failed: %s\n  in: %s", tpg->errmsg, st->sql);
+		return rc;
+	}
+	PQclear(r);
+	if (unknown) {
+		r = PQdescribePrepared(conn, st->name);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			int rc = failure(r);
+			PQclear(r);
+			return rc;
+		}
+		for (int i = 0; i < st->nparams; i++)
+			types[i] = PQparamtype(r, i);
+		PQclear(r);
+	}
+	memcpy(st->types, types, sizeof types);
+	st->prepared_gen = tpg->gen;
+	return 0;
+}
+
+static void put_be64(char *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (char)(v & 0xff);
+}
+
+/* Run st with its bound values, each sent as the type it was prepared
+ * with: integers and doubles in binary where the type matches, bytes in
+ * binary, anything else as text for the server to parse. */
+static PGresult *execute(PGconn *conn, db_pgstmt *st)
+{
+	const char *values[PG_MAX_PARAMS];
+	int lengths[PG_MAX_PARAMS], formats[PG_MAX_PARAMS];
+	char bin[PG_MAX_PARAMS][8];
+	char txt[PG_MAX_PARAMS][32];
+	for (int i = 0; i < st->nparams; i++) {
+		const bound *b = &st->params[i];
+		Oid t = st->types[i];
+		formats[i] = 0;
+		lengths[i] = 0;
+		switch (b->kind) {
+		case BOUND_NULL: values[i] = NULL; break;
+		case BOUND_INT:
+			if (t == OID_INT8) {
+				put_be64(bin[i], (uint64_t)b->i);
+				values[i] = bin[i];
+				lengths[i] = 8;
+				formats[i] = 1;
+			} else if (t == OID_BOOL) {
+				values[i] = b->i ? "t" : "f";
+			} else {
+				snprintf(txt[i], sizeof txt[i], "%lld",
+					 (long long)b->i);
+				values[i] = txt[i];
+			}
+			break;
+		case BOUND_DOUBLE:
+			if (t == OID_FLOAT8) {
+				uint64_t u;
+				memcpy(&u, &b->d, 8);
+				put_be64(bin[i], u);
+				values[i] = bin[i];
+				lengths[i] = 8;
+				formats[i] = 1;
+			} else {
+				snprintf(txt[i], sizeof txt[i], "%.17g", b->d);
+				values[i] = txt[i];
+			}
+			break;
+		case BOUND_TEXT: values[i] = b->p; break;
+		case BOUND_BLOB:
+			values[i] = b->p;
+			lengths[i] = (int)b->len;
+			formats[i] = 1;
+			break;
+		}
+	}
+	return PQexecPrepared(conn, st->name, st->nparams, values, lengths,
+			      formats, 0);
+}
+
+int pg_step(db_pgstmt *st)
+{
+	if (st->res) {
+		blobs_free(st);
+		return ++st->row < st->nrows ? DB_ROW : DB_DONE;
+	}
+	PGconn *conn = conn_live();
+	if (!conn)
+		return STORE_ERROR;
+	if (st->prepared_gen != tpg->gen) {
+		int rc = prepare(conn, st);
+		if (rc < 0)
+			return rc;
+	}
+	PGresult *r = execute(conn, st);
+	ExecStatusType s = PQresultStatus(r);
+	if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+		int rc = failure(r);
+		PQclear(r);
+		if (PQstatus(conn) != CONNECTION_OK)
+			conn_live(); /* reconnect now; this statement failed */
+		return rc;
+	}
+	const char *n = PQcmdTuples(r);
+	tpg->changes = *n ? atoi(n) : 0;
+	st->res = r;
+	st->row = 0;
+	st->nrows = s == PGRES_TUPLES_OK ? PQntuples(r) : 0;
+	return st->nrows > 0 ? DB_ROW : DB_DONE;
+}
+
+static const char *cell(db_pgstmt *st, int col)
+{
+	if (!st->res || st->row >= st->nrows ||
+	    PQgetisnull(st->res, st->row, col))
+		return NULL;
+	return PQgetvalue(st->res, st->row, col);
+}
+
+int64_t pg_column_int64(db_pgstmt *st, int col)
+{
+	const char *v = cell(st, col);
+	if (!v)
+		return 0;
+	if (v[0] == 't' && !v[1]) /* a boolean: SQLite's 1 and 0 */
+		return 1;
+	return strtoll(v, NULL, 10);
+}
+
+double pg_column_double(db_pgstmt *st, int col)
+{
+	const char *v = cell(st, col);
+	return v ? strtod(v, NULL) : 0.0;
+}
+
+bool pg_column_is_null(db_pgstmt *st, int col)
+{
+	return cell(st, col) == NULL;
+}
+
+const char *pg_column_text(db_pgstmt *st, int col)
+{
+	return cell(st, col);
+}
+
+static decoded *blob_of(db_pgstmt *st, int col)
+{
+	for (int i = 0; i < st->nblobs; i++)
+		if (st->blobs[i].col == col)
+			return &st->blobs[i];
+	const char *v = cell(st, col);
+	if (!v || PQftype(st->res, col) != OID_BYTEA)
+		return NULL;
+	if (st->nblobs == (int)(sizeof st->blobs / sizeof st->blobs[0]))
+		blobs_free(st);
+	decoded *d = &st->blobs[st->nblobs];
+	d->bytes = PQunescapeBytea((const unsigned char *)v, &d->len);
+	if (!d->bytes)
+		return NULL;
+	d->col = col;
+	st->nblobs++;
+	return d;
+}
+
+const void *pg_column_blob(db_pgstmt *st, int col)
+{
+	decoded *d = blob_of(st, col);
+	if (d)
+		return d->len ? d->bytes : NULL;
+	return cell(st, col); /* text read as bytes */
+}
+
+size_t pg_column_bytes(db_pgstmt *st, int col)
+{
+	decoded *d = blob_of(st, col);
+	if (d)
+		return d->len;
+	const char *v = cell(st, col);
+	return v ? (size_t)PQgetlength(st->res, st->row, col) : 0;
+}
+
+int pg_changes(void)
+{
+	return tpg ? tpg->changes : 0;
+}
+
+const char *pg_errmsg(void)
+{
+	return tpg ? tpg->errmsg : "no database connection";
+}
+
+bool pg_in_transaction(void)
+{
+	if (!tpg || !tpg->conn)
+		return false;
+	PGTransactionStatusType s = PQtransactionStatus(tpg->conn);
+	return s == PQTRANS_INTRANS || s == PQTRANS_INERROR ||
+	       s == PQTRANS_ACTIVE;
+}
+
+int pg_simple(const char *sql)
+{
+	PGconn *conn = conn_live();
+	if (!conn)
+		return STORE_ERROR;
+	PGresult *r = PQexec(conn, sql);
+	ExecStatusType s = PQresultStatus(r);
+	int rc = 0;
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+		rc = failure(r);
+		if (rc == STORE_ERROR)
+			log_error("sql: %s: %.200s", tpg->errmsg, sql);
+	}
+	PQclear(r);
+	return rc;
+}
+
+int64_t pg_simple_int64(const char *sql, int64_t dflt)
+{
+	PGconn *conn = conn_live();
+	if (!conn)
+		return dflt;
+	PGresult *r = PQexec(conn, sql);
+	int64_t v = dflt;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 &&
+	    !PQgetisnull(r, 0, 0))
+		v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	else if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		set_error(r);
+	PQclear(r);
+	return v;
+}
+
+/* The connection that holds this process's node lock for its lifetime:
+ * PostgreSQL frees the lock when the process dies and the connection
+ * with it. */
+static PGconn *node_conn;
+static int own_node = -1;
+
+int pg_node(void)
+{
+	return own_node;
+}
+
+int pg_claim_node(int nodes)
+{
+	char why[PG_ERRMSG];
+	if (!node_conn && !(node_conn = pg_connect(why, sizeof why))) {
+		log_error("cannot connect to the database: %s", why);
+		return -1;
+	}
+	char sql[160];
+	snprintf(sql, sizeof sql,
+		 "SELECT n FROM generate_series(0, %d) AS g(n)"
+		 " WHERE pg_try_advisory_lock(%s, n) LIMIT 1",
+		 nodes - 1, DB_PG_NODE_LOCK);
+	PGresult *r = PQexec(node_conn, sql);
+	int node = -1;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		node = atoi(PQgetvalue(r, 0, 0));
+	else if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		log_error("cannot take a node number: %s",
+			  PQresultErrorMessage(r));
+	else
+		log_error("all %d node numbers are taken: too many chorus"
+			  " processes on one database",
+			  nodes);
+	PQclear(r);
+	own_node = node;
+	return node;
+}
+
+int pg_notify(const char *head, const char *body)
+{
+	PGconn *conn = conn_live();
+	if (!conn)
+		return -1;
+	size_t nh = strlen(head), nb = strlen(body);
+	char *msg = malloc(nh + nb + 1);
+	if (!msg)
+		return -1;
+	memcpy(msg, head, nh);
+	memcpy(msg + nh, body, nb + 1);
+	const char *values[1] = {msg};
+	PGresult *r = PQexecParams(conn, "SELECT pg_notify('chorus', $1)", 1,
+				   NULL, values, NULL, NULL, 0);
+	int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : -1;
+	if (rc < 0)
+		log_error("notify: %s", PQresultErrorMessage(r));
+	PQclear(r);
+	free(msg);
+	return rc;
+}
+
+static bool leader_check(void);
+
+bool pg_try_leader(void)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&lock); /* node_conn is one connection */
+	bool yes = leader_check();
+	pthread_mutex_unlock(&lock);
+	return yes;
+}
+
+static bool leader_check(void)
+{
+	static bool held;
+	if (!node_conn)
+		return true; /* no database shared with other processes */
+	if (PQstatus(node_conn) != CONNECTION_OK) {
+		/* the lock went with the connection: the node lock too, and
+		 * another process may have taken it; this one carries on with
+		 * its node but lets someone else lead */
+		held = false;
+		return false;
+	}
+	if (held)
+		return true;
+	PGresult *r =
+		PQexec(node_conn,
+		       "SELECT pg_try_advisory_lock(" DB_PG_LEADER_LOCK ")");
+	held = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+	       PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return held;
+}
