@@ -39,6 +39,9 @@ static void usage(FILE *out)
 	      "  user delete NAME   (with the server stopped)\n"
 	      "  backup FILE [--force] copy the database, while it serves, to "
 	      "FILE\n"
+	      "  db migrate-to URL     copy this SQLite instance into an empty"
+	      " PostgreSQL\n"
+	      "                        database (postgresql://...)\n"
 	      "  config                print the effective configuration\n"
 	      "  bench-data [ACCOUNTS [STATUSES]]  fill the database with the\n"
 	      "                        benchmark data set (default 1000 "
@@ -46,6 +49,10 @@ static void usage(FILE *out)
 	      "\n"
 	      "options (all commands):\n"
 	      "  --data DIR            data directory (default ./data)\n"
+	      "  --database URL        PostgreSQL (postgresql://...) instead "
+	      "of SQLite\n"
+	      "                        under --data; media stay under "
+	      "--data\n"
 	      "  --config FILE         INI configuration file\n"
 	      "  --port N              port to listen on (default 3000)\n"
 	      "  --bind ADDR           address to listen on (default "
@@ -510,6 +517,38 @@ static int cmd_user(const cli *c)
 	return 2;
 }
 
+/* chorus db migrate-to URL: this SQLite instance into an empty
+ * PostgreSQL database, its search indexes built there. */
+static int cmd_db(const cli *c)
+{
+	if (c->nargs != 2 || strcmp(c->args[0], "migrate-to")) {
+		fputs("usage: chorus db migrate-to postgresql://...\n", stderr);
+		return 2;
+	}
+	if (cfg.database_url[0]) {
+		fputs("chorus: migrate-to copies the SQLite database under"
+		      " --data; leave --database out\n",
+		      stderr);
+		return 2;
+	}
+	store_copy_report r;
+	if (store_migrate_to(cfg.data_dir, c->args[1], &r) < 0)
+		return 1;
+	printf("copied %d tables, %lld rows; every count matches\n", r.tables,
+	       (long long)r.rows);
+	store_thread_close();
+	if (config_set("database.url", c->args[1]) < 0 ||
+	    store_open(cfg.data_dir) < 0)
+		return 1;
+	fputs("building the search index...\n", stderr);
+	if (store_search_flush() < 0)
+		return 1;
+	printf("search index built; serve it with --database %s"
+	       " (media stay under %s/media)\n",
+	       "URL", cfg.data_dir);
+	return 0;
+}
+
 /* A copy of the database taken while a server may be writing it; the
  * database is neither created nor migrated (a backup comes before an
  * upgrade, not after it). */
@@ -588,6 +627,8 @@ int main(int argc, char **argv)
 		return write_limits() < 0 ? 1 : cmd_serve();
 	if (!strcmp(cmd, "user"))
 		return cmd_user(&c);
+	if (!strcmp(cmd, "db"))
+		return cmd_db(&c);
 	if (!strcmp(cmd, "bench-data")) {
 		int accounts = c.nargs > 0 ? atoi(c.args[0]) : 1000;
 		int statuses = c.nargs > 1 ? atoi(c.args[1]) : 100000;

@@ -1386,6 +1386,11 @@ const char *store_migration_sql(int version)
 		       : NULL;
 }
 
+int store_schema_latest(void)
+{
+	return SCHEMA_VERSION;
+}
+
 int store_schema_version(void)
 {
 	if (db_pg)

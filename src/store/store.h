@@ -74,6 +74,23 @@ typedef struct store_backup_report {
 int store_backup(const char *data_dir, const char *file, bool force,
 		 store_backup_report *out);
 
+/* copy.c — an SQLite instance copied into an empty PostgreSQL database
+ * (`chorus db migrate-to`): the schema, every row, then a count of every
+ * table on both sides. The search indexes are rebuilt there from the
+ * backlogs (store_search_flush, once the store is open on url). */
+typedef struct store_copy_report {
+	int tables;	/* tables copied */
+	int64_t rows;	/* rows that arrived */
+	int mismatched; /* tables whose counts differ */
+} store_copy_report;
+/* Copy data_dir/chorus.db (at the latest schema: store_open migrates
+ * it) to the empty database at url, with a progress bar on stderr. 0, or
+ * -1 after logging why (nothing is left half-copied: one transaction). */
+int store_migrate_to(const char *data_dir, const char *url,
+		     store_copy_report *out);
+/* The schema version this binary's migrations end at. */
+int store_schema_latest(void);
+
 /* The visibility rule (domain's visibility_can_see, which reads only a
  * status's id, author and visibility): writes acting as an account on a
  * status re-check it inside their transaction. None set: existence only. */
