@@ -210,20 +210,20 @@ static const char *const account_delete_sql[] = {
 	" WHERE o.account_id = ?1 AND b.account_id <> ?1"
 	" GROUP BY b.account_id",
 	"DELETE FROM accounts WHERE id = ?1",
-	"UPDATE statuses SET replies_count = max(0, replies_count -"
+	"UPDATE statuses SET replies_count = greatest(0, replies_count -"
 	" (SELECT n FROM gone_counts WHERE kind = 0 AND id = statuses.id))"
 	" WHERE id IN (SELECT id FROM gone_counts WHERE kind = 0)",
-	"UPDATE statuses SET reblogs_count = max(0, reblogs_count -"
+	"UPDATE statuses SET reblogs_count = greatest(0, reblogs_count -"
 	" (SELECT n FROM gone_counts WHERE kind = 1 AND id = statuses.id))"
 	" WHERE id IN (SELECT id FROM gone_counts WHERE kind = 1)",
-	"UPDATE statuses SET favourites_count = max(0, favourites_count -"
+	"UPDATE statuses SET favourites_count = greatest(0, favourites_count -"
 	" (SELECT n FROM gone_counts WHERE kind = 2 AND id = statuses.id))"
 	" WHERE id IN (SELECT id FROM gone_counts WHERE kind = 2)",
-	"UPDATE accounts SET followers_count = max(0, followers_count - 1)"
+	"UPDATE accounts SET followers_count = greatest(0, followers_count - 1)"
 	" WHERE id IN (SELECT id FROM gone_counts WHERE kind = 3)",
-	"UPDATE accounts SET following_count = max(0, following_count - 1)"
+	"UPDATE accounts SET following_count = greatest(0, following_count - 1)"
 	" WHERE id IN (SELECT id FROM gone_counts WHERE kind = 4)",
-	"UPDATE accounts SET statuses_count = max(0, statuses_count -"
+	"UPDATE accounts SET statuses_count = greatest(0, statuses_count -"
 	" (SELECT n FROM gone_counts WHERE kind = 5 AND id = accounts.id))"
 	" WHERE id IN (SELECT id FROM gone_counts WHERE kind = 5)",
 };

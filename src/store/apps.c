@@ -187,12 +187,13 @@ int store_token_revision(int64_t *n)
 int store_tokens_alive(const char *ids_json, void (*fn)(int64_t, void *),
 		       void *ctx)
 {
-	/* one statement whatever the number of ids: json_each keeps the
-	 * text fixed (PostgreSQL: = ANY($1) over an array). An account
+	/* one statement whatever the number of ids (DB_IDS_*). An account
 	 * deleted takes its tokens with it (ON DELETE CASCADE); suspension,
 	 * when it exists, belongs in this WHERE too. */
-	db_stmt *st = db_prepare("SELECT t.id FROM tokens t WHERE t.id IN"
-				 " (SELECT value FROM json_each(?1))");
+#define TOKENS_ALIVE(IDS) "SELECT t.id FROM tokens t WHERE t.id IN " IDS(1)
+	db_stmt *st = db_prepare(
+		DB_SQL(TOKENS_ALIVE(DB_IDS_SQLITE), TOKENS_ALIVE(DB_IDS_PG)));
+#undef TOKENS_ALIVE
 	db_bind_text(st, 1, ids_json);
 	int n = 0, rc;
 	while ((rc = db_step(st)) == DB_ROW) {

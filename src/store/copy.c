@@ -312,6 +312,14 @@ static int copy_all(copy_ctx *c)
 			return -1;
 		}
 	}
+	/* the identity columns go on from the ids copied into them */
+	if (dst_exec(c,
+		     "SELECT setval(pg_get_serial_sequence('tags', 'id'),"
+		     " (SELECT coalesce(max(id), 0) + 1 FROM tags), false),"
+		     " setval(pg_get_serial_sequence('jobs', 'id'),"
+		     " (SELECT coalesce(max(id), 0) + 1 FROM jobs), false)") <
+	    0)
+		return -1;
 	if (triggers(c, true) < 0 ||
 	    dst_exec(c,
 		     "INSERT INTO search_backlog (status_id)"

@@ -50,6 +50,14 @@ extern bool db_pg;
  * SQL is one text for both: SQLite has greatest() and least() here
  * (skipping NULLs, as PostgreSQL's do) so clamps need no variant. */
 #define DB_SQL(sqlite_text, pg_text) (db_pg ? (pg_text) : (sqlite_text))
+/* A list of ids bound as one JSON array text (?n), as a subquery: one
+ * statement text whatever the number of ids. Pass the one for the
+ * backend to a macro building the SQL, and DB_SQL the two results. */
+#define DB_IDS_SQLITE(n) "(SELECT value FROM json_each(?" #n "))"
+#define DB_IDS_PG(n)                                                           \
+	"(SELECT CAST(v AS bigint) FROM jsonb_array_elements_text("            \
+	"CAST(?" #n " AS jsonb)) AS j(v))"
+
 /* The accessors' test for the backend: SQLite is the default, so the
  * branch is laid out for it. */
 #define DB_PG __builtin_expect(db_pg, 0)

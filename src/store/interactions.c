@@ -72,12 +72,14 @@ int store_favourite_set(int64_t account_id, int64_t status_id, bool on,
 			notice *x)
 {
 	static const toggle_spec t = {
-		.insert_sql = "INSERT OR IGNORE INTO favourites (id, "
-			      "account_id, status_id) VALUES (?3, ?1, ?2)",
+		.insert_sql = "INSERT INTO favourites (id, account_id,"
+			      " status_id) VALUES (?3, ?1, ?2)"
+			      " ON CONFLICT DO NOTHING",
 		.delete_sql = "DELETE FROM favourites WHERE account_id = ?1"
 			      " AND status_id = ?2",
 		.counter_sql = "UPDATE statuses SET favourites_count ="
-			       " max(0, favourites_count + ?2) WHERE id = ?1",
+			       " greatest(0, favourites_count + ?2)"
+			       " WHERE id = ?1",
 	};
 	return toggle_row(&t, account_id, status_id, on, x);
 }
@@ -85,8 +87,9 @@ int store_favourite_set(int64_t account_id, int64_t status_id, bool on,
 int store_bookmark_set(int64_t account_id, int64_t status_id, bool on)
 {
 	static const toggle_spec t = {
-		.insert_sql = "INSERT OR IGNORE INTO bookmarks (id, account_id,"
-			      " status_id) VALUES (?3, ?1, ?2)",
+		.insert_sql = "INSERT INTO bookmarks (id, account_id,"
+			      " status_id) VALUES (?3, ?1, ?2)"
+			      " ON CONFLICT DO NOTHING",
 		.delete_sql = "DELETE FROM bookmarks WHERE account_id = ?1"
 			      " AND status_id = ?2",
 	};
@@ -96,8 +99,9 @@ int store_bookmark_set(int64_t account_id, int64_t status_id, bool on)
 int store_pin_set(int64_t account_id, int64_t status_id, bool on, int64_t max)
 {
 	toggle_spec t = {
-		.insert_sql = "INSERT OR IGNORE INTO pins (id, account_id,"
-			      " status_id) VALUES (?3, ?1, ?2)",
+		.insert_sql = "INSERT INTO pins (id, account_id,"
+			      " status_id) VALUES (?3, ?1, ?2)"
+			      " ON CONFLICT DO NOTHING",
 		.delete_sql = "DELETE FROM pins WHERE account_id = ?1"
 			      " AND status_id = ?2",
 		/* a pin already there is no new one: it never counts */
@@ -131,21 +135,28 @@ void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 					       (long long)ids[i]);
 	json[len++] = ']';
 	json[len] = '\0';
+#define FLAGS_SQL(IDS)                                                         \
+	"SELECT 0, status_id FROM favourites WHERE account_id = ?1"            \
+	" AND status_id IN " IDS(                                              \
+		2) " UNION ALL SELECT 1, reblog_of_id"                         \
+		   " FROM statuses WHERE account_id = ?1 AND reblog_of_id "    \
+		   "IN " IDS(2) " UNION ALL SELECT 2, status_id FROM "         \
+				"bookmarks WHERE account_id = ?1"              \
+				" AND status_id IN " IDS(                      \
+					2) " UNION ALL SELECT 3, status_id "   \
+					   "FROM pins"                         \
+					   " WHERE account_id = ?1 AND "       \
+					   "status_id IN " IDS(                \
+						   2) " UNION ALL SELECT 4, "  \
+						      "s.id FROM statuses s "  \
+						      "JOIN thread_mutes m"    \
+						      " ON m.account_id = ?1 " \
+						      "AND m.root_id = "       \
+						      "s.thread_root_id"       \
+						      " WHERE s.id IN " IDS(2)
 	db_stmt *st = db_prepare(
-		"SELECT 0, status_id FROM favourites WHERE account_id = ?1"
-		" AND status_id IN (SELECT value FROM json_each(?2))"
-		" UNION ALL SELECT 1, reblog_of_id FROM statuses"
-		" WHERE account_id = ?1"
-		" AND reblog_of_id IN (SELECT value FROM json_each(?2))"
-		" UNION ALL SELECT 2, status_id FROM bookmarks WHERE "
-		"account_id = "
-		"?1"
-		" AND status_id IN (SELECT value FROM json_each(?2))"
-		" UNION ALL SELECT 3, status_id FROM pins WHERE account_id = ?1"
-		" AND status_id IN (SELECT value FROM json_each(?2))"
-		" UNION ALL SELECT 4, s.id FROM statuses s JOIN thread_mutes m"
-		" ON m.account_id = ?1 AND m.root_id = s.thread_root_id"
-		" WHERE s.id IN (SELECT value FROM json_each(?2))");
+		DB_SQL(FLAGS_SQL(DB_IDS_SQLITE), FLAGS_SQL(DB_IDS_PG)));
+#undef FLAGS_SQL
 	db_bind_int64(st, 1, viewer);
 	db_bind_text_n(st, 2, json, len);
 	while (db_step(st) == DB_ROW) {
@@ -187,8 +198,10 @@ int store_idempotency_put(int64_t account_id, const char *key,
 			  int64_t status_id, int64_t now_ms)
 {
 	db_stmt *st = db_prepare(
-		"INSERT OR REPLACE INTO idempotency (account_id, key,"
-		" status_id, created_at) VALUES (?1, ?2, ?3, ?4)");
+		"INSERT INTO idempotency (account_id, key, status_id,"
+		" created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (account_id,"
+		" key) DO UPDATE SET status_id = excluded.status_id,"
+		" created_at = excluded.created_at");
 	db_bind_int64(st, 1, account_id);
 	db_bind_text(st, 2, key);
 	db_bind_int64(st, 3, status_id);

@@ -270,13 +270,13 @@ void pg_stmt_free(db_pgstmt *st)
 	free(st);
 }
 
+/* Parameter i, cleared; a scratch slot when the statement has no ?i
+ * (SQLite ignores such a bind too: db_exists binds ?2 whether or not the
+ * SQL uses it). */
 static bound *param(db_pgstmt *st, int i)
 {
-	if (i < 1 || i > st->nparams) {
-		log_error("parameter %d out of range in: %s", i, st->sql);
-		abort();
-	}
-	bound *b = &st->params[i - 1];
+	static _Thread_local bound ignored;
+	bound *b = i >= 1 && i <= st->nparams ? &st->params[i - 1] : &ignored;
 	bound_clear(b);
 	return b;
 }
@@ -386,6 +386,17 @@ static int prepare(PGconn *conn, db_pgstmt *st)
 		unknown |= types[i] == 0;
 	}
 	PGresult *r = PQprepare(conn, st->name, st->sql, st->nparams, types);
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	if (unknown && state && !strcmp(state, "42P18")) {
+		/* a parameter bound NULL whose type the SQL does not say
+		 * (?8 IS NULL OR m.type = ?8, read left to right): take it
+		 * as text, which every value can be sent as */
+		PQclear(r);
+		for (int i = 0; i < st->nparams; i++)
+			if (!types[i])
+				types[i] = OID_TEXT;
+		r = PQprepare(conn, st->name, st->sql, st->nparams, types);
+	}
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		int rc = failure(r);
 		PQclear(r);

@@ -1,5 +1,11 @@
+/* schema_pg.h — chorus's schema on PostgreSQL at one version (the
+ * baseline); later versions are migrations in schema.c. */
 #ifndef CHORUS_STORE_SCHEMA_PG_H
 #define CHORUS_STORE_SCHEMA_PG_H
+
+/* The script that creates the schema in an empty database, at version
+ * SCHEMA_PG_BASELINE (it fills schema_version). */
 extern const char schema_pg_baseline[];
 enum { SCHEMA_PG_BASELINE = 23 };
+
 #endif

@@ -52,14 +52,15 @@ void store_relationship_get(int64_t viewer, int64_t target,
 
 static int move_follow_counts(int64_t account_id, int64_t target_id, int delta)
 {
-	db_stmt *st = db_prepare("UPDATE accounts SET following_count ="
-				 " max(0, following_count + ?2) WHERE id = ?1");
+	db_stmt *st =
+		db_prepare("UPDATE accounts SET following_count ="
+			   " greatest(0, following_count + ?2) WHERE id = ?1");
 	db_bind_int64(st, 1, account_id);
 	db_bind_int(st, 2, delta);
 	if (db_done(st) < 0)
 		return -1;
 	st = db_prepare("UPDATE accounts SET followers_count ="
-			" max(0, followers_count + ?2) WHERE id = ?1");
+			" greatest(0, followers_count + ?2) WHERE id = ?1");
 	db_bind_int64(st, 1, target_id);
 	db_bind_int(st, 2, delta);
 	if (db_done(st) < 0)
@@ -126,9 +127,9 @@ int store_follow_request_create(int64_t id, int64_t account_id,
 				int64_t target_id, bool reblogs, bool notify)
 {
 	db_stmt *st = db_prepare(
-		"INSERT OR IGNORE INTO follow_requests (id, account_id,"
-		" target_id, show_reblogs, notify) VALUES (?1, ?2, ?3, "
-		"?4, ?5)");
+		"INSERT INTO follow_requests (id, account_id, target_id,"
+		" show_reblogs, notify) VALUES (?1, ?2, ?3, ?4, ?5)"
+		" ON CONFLICT DO NOTHING");
 	db_bind_int64(st, 1, id);
 	db_bind_int64(st, 2, account_id);
 	db_bind_int64(st, 3, target_id);
@@ -302,11 +303,12 @@ int store_notification_insert(notification *n)
 		" AND n.group_key > ?7 || '-'"
 		" AND n.group_key < ?7 || '.'"
 		" ORDER BY n.group_key DESC LIMIT 1) AS newest"
-		" WHERE CAST(substr(k, length(?7) + 2) AS INTEGER)"
+		" WHERE CAST(substr(k, length(?7) + 2) AS bigint)"
 		" > ?6 / 3600000 - 12),"
 		" ?7 || '-' || (?6 / 3600000))"
 		" ELSE 'ungrouped-' || nid END"
-		" FROM (SELECT max(?1, coalesce((SELECT id FROM notifications"
+		" FROM (SELECT greatest(?1, coalesce((SELECT id FROM "
+		"notifications"
 		" ORDER BY id DESC LIMIT 1), 0) + 1) AS nid) AS next_id"
 		" WHERE true ON CONFLICT (account_id, from_account_id, type,"
 		" coalesce(status_id, 0)) DO UPDATE SET id = excluded.id,"

@@ -99,9 +99,9 @@ static int insert_tags_mentions(int64_t status_id, const store_tag_ref *tags,
 		db_bind_int64(st, 3, now);
 		if (db_done(st) < 0)
 			return -1;
-		st = db_prepare("INSERT OR IGNORE INTO status_tags"
-				" (tag_id, status_id)"
-				" SELECT id, ?2 FROM tags WHERE key = ?1");
+		st = db_prepare("INSERT INTO status_tags (tag_id, status_id)"
+				" SELECT id, ?2 FROM tags WHERE key = ?1"
+				" ON CONFLICT DO NOTHING");
 		db_bind_text(st, 1, tags[i].key);
 		db_bind_int64(st, 2, status_id);
 		if (db_done(st) < 0)
@@ -131,13 +131,13 @@ static int bump(const char *sql, int64_t id, int delta)
 }
 
 static const char sql_bump_replies[] =
-	"UPDATE statuses SET replies_count = max(0, replies_count + ?2)"
+	"UPDATE statuses SET replies_count = greatest(0, replies_count + ?2)"
 	" WHERE id = ?1";
 static const char sql_bump_reblogs[] =
-	"UPDATE statuses SET reblogs_count = max(0, reblogs_count + ?2)"
+	"UPDATE statuses SET reblogs_count = greatest(0, reblogs_count + ?2)"
 	" WHERE id = ?1";
 static const char sql_bump_account_statuses[] =
-	"UPDATE accounts SET statuses_count = max(0, statuses_count + ?2)"
+	"UPDATE accounts SET statuses_count = greatest(0, statuses_count + ?2)"
 	" WHERE id = ?1";
 
 bool store_counts_as_reply(visibility v)
@@ -197,7 +197,7 @@ int store_home_audience(const status *s, void (*each)(int64_t, void *),
 {
 	db_stmt *st = db_prepare(
 		"SELECT r FROM (SELECT ?1 AS r UNION ALL"
-		" SELECT account_id FROM follows WHERE target_id = ?1)"
+		" SELECT account_id FROM follows WHERE target_id = ?1) AS a"
 		" WHERE ?2 = 0 OR ?3 = ?1 OR r = ?3 OR EXISTS (SELECT 1"
 		" FROM follows WHERE account_id = r AND target_id = ?3)"
 		/* FOLLOWED_TAG turned around (a repeat only pushes twice) */
@@ -384,10 +384,11 @@ int store_status_delete(const status *s)
 		return STORE_GONE;
 	}
 	/* reblogs of this status go with it; their authors' counts too */
-	db_stmt *st = db_prepare("UPDATE accounts SET statuses_count = max(0, "
-				 "statuses_count - 1)"
-				 " WHERE id IN (SELECT account_id FROM statuses"
-				 " WHERE reblog_of_id = ?1)");
+	db_stmt *st =
+		db_prepare("UPDATE accounts SET statuses_count = greatest(0, "
+			   "statuses_count - 1)"
+			   " WHERE id IN (SELECT account_id FROM statuses"
+			   " WHERE reblog_of_id = ?1)");
 	db_bind_int64(st, 1, s->id);
 	if (db_done(st) < 0)
 		goto fail;
@@ -690,7 +691,7 @@ int64_t store_tag_id(const char *key)
 	" (SELECT target_id FROM follows WHERE account_id = ?4))"              \
 	" AND CASE WHEN +s.in_reply_to_id IS NULL"                             \
 	" OR +s.in_reply_to_account_id = +s.account_id"                        \
-	" OR +s.in_reply_to_account_id = ?4 THEN 1"                            \
+	" OR +s.in_reply_to_account_id = ?4 THEN TRUE"                         \
 	" ELSE +s.in_reply_to_account_id IN (SELECT target_id FROM"            \
 	" follows WHERE account_id = ?4) END AND ?5 = ?5"
 

@@ -53,9 +53,9 @@ static int tag_peak_put(int64_t tag_id, const trend_peak *p)
 int store_trends_tag_use_tx(int64_t tag_id, int64_t account_id, int64_t at)
 {
 	int64_t day = at / TREND_DAY_MS;
-	db_stmt *st = db_prepare("INSERT OR IGNORE INTO tag_day_accounts"
+	db_stmt *st = db_prepare("INSERT INTO tag_day_accounts"
 				 " (tag_id, day, account_id)"
-				 " VALUES (?1, ?2, ?3)");
+				 " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING");
 	db_bind_int64(st, 1, tag_id);
 	db_bind_int64(st, 2, day);
 	db_bind_int64(st, 3, account_id);

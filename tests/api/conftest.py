@@ -44,8 +44,49 @@ def free_port():
         return s.getsockname()[1]
 
 
+# The backend the servers run on: SQLite under each server's data
+# directory, or, with CHORUS_TEST_BACKEND=postgresql, a fresh database per
+# server on the throwaway cluster scripts/pg.sh started (its socket
+# directory and port in CHORUS_TEST_PG_HOST and CHORUS_TEST_PG_PORT).
+BACKEND = os.environ.get("CHORUS_TEST_BACKEND", "sqlite")
+PG_HOST = os.environ.get("CHORUS_TEST_PG_HOST", "")
+PG_PORT = os.environ.get("CHORUS_TEST_PG_PORT", "5432")
+_pg_databases = itertools.count()
+
+
+def pg_psql(*args, db="postgres"):
+    """Run psql on the test cluster as its superuser; its stdout."""
+    res = subprocess.run(
+        ["psql", "-h", PG_HOST, "-p", PG_PORT, "-U", "postgres", "-d", db,
+         "-v", "ON_ERROR_STOP=1", "-qAt", *args],
+        capture_output=True, text=True, timeout=60)
+    if res.returncode != 0:
+        raise RuntimeError(f"psql {args}: {res.stderr}")
+    return res.stdout
+
+
+def pg_new_database():
+    """A new empty database on the test cluster; its libpq URL."""
+    name = f"chorus_{os.getpid()}_{next(_pg_databases)}"
+    pg_psql("-c", f"CREATE DATABASE {name}")
+    return f"postgresql:///{name}?host={PG_HOST}&port={PG_PORT}&user=postgres"
+
+
+def backend_args(data_dir, database_url=None):
+    """The flags that put a chorus command on its data: --data always
+    (media live there), and --database on the PostgreSQL run."""
+    args = ["--data", str(data_dir)]
+    if database_url:
+        args += ["--database", database_url]
+    return args
+
+
+sqlite_only = pytest.mark.skipif(
+    BACKEND != "sqlite", reason="tests SQLite's own files or commands")
+
+
 class ChorusServer:
-    def __init__(self, binary, root, config=None, command="serve"):
+    def __init__(self, binary, root, config=None, command="serve", database_url=None):
         """config: INI text passed with --config (defaults otherwise);
         command: serve, or demo (seed the demo data, then serve)."""
         self.binary = binary
@@ -60,6 +101,12 @@ class ChorusServer:
         self.proc = None
         self._log = None
         self.exit_code = None
+        # database_url: a database another server used (a restart)
+        self.database_url = database_url or (
+            pg_new_database() if BACKEND == "postgresql" else None)
+
+    def backend_args(self):
+        return backend_args(self.data, self.database_url)
 
     # ---- CLI ----------------------------------------------------------
     def cli(self, *args, check=True, timeout=60):
@@ -76,13 +123,13 @@ class ChorusServer:
         args = ["user", "create", name, "--email", email, "--password", password]
         if role:
             args += ["--role", role]
-        args += ["--data", str(self.data)]
+        args += self.backend_args()
         return self.cli(*args)
 
     # ---- process ------------------------------------------------------
     def start(self):
         self._log = open(self.log_path, "ab")
-        args = [self.binary, self.command, "--port", str(self.port), "--data", str(self.data)]
+        args = [self.binary, self.command, "--port", str(self.port), *self.backend_args()]
         if self.config:
             ini = self.root / "chorus.ini"
             ini.write_text(self.config)

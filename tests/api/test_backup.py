@@ -16,7 +16,10 @@ import time
 import pytest
 import requests
 
-from conftest import ChorusServer, chorus_bin, free_port
+from conftest import sqlite_only, ChorusServer, chorus_bin, free_port
+
+# chorus backup copies SQLite databases (PostgreSQL has pg_dump)
+pytestmark = sqlite_only
 
 PROMPT_S = 10  # a refusal comes at once: well within this
 

@@ -109,7 +109,7 @@ def revoke(server, app_keys, token):
 
 
 def cli_user(server, *args, check=True):
-    return server.cli("user", *args, "--data", str(server.data), check=check)
+    return server.cli("user", *args, *server.backend_args(), check=check)
 
 
 def test_a_revoked_tokens_websocket_closes_and_gets_no_private_post(server, app_keys,
@@ -286,7 +286,7 @@ def test_a_post_after_a_cli_revocation_never_reaches_the_stream(tmp_path):
         ws = ws_connect(srv, reader.access_token)
         try:
             time.sleep(0.2)
-            srv.cli("user", "revoke", "reader", "--data", str(srv.data))
+            srv.cli("user", "revoke", "reader", *srv.backend_args())
             st = writer.status_post("right after the revocation", visibility="private")
             closed, _, texts = ws_until_closed(ws)
             assert not any(str(st["id"]) in t for t in texts), \

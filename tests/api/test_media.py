@@ -542,7 +542,7 @@ def test_deleting_an_account_removes_its_files_and_fixes_counts(tmp_path, files)
         assert stay.status(mine["id"])["replies_count"] == 1
     finally:
         assert srv.stop() == 0
-    res = srv.cli("user", "delete", "gone", "--data", str(srv.data))
+    res = srv.cli("user", "delete", "gone", *srv.backend_args())
     assert "deleted gone" in res.stdout
     assert set(media_files(srv)) == stay_files  # only stay's upload is left
     again = ChorusServer(chorus_bin(), tmp_path)
@@ -559,7 +559,7 @@ def test_deleting_an_account_removes_its_files_and_fixes_counts(tmp_path, files)
         assert fetch(m["url"].replace(srv.url, again.url)).status_code == 404
     finally:
         assert again.stop() == 0
-    res = again.cli("user", "delete", "nobody", "--data", str(again.data), check=False)
+    res = again.cli("user", "delete", "nobody", *again.backend_args(), check=False)
     assert res.returncode == 1 and "no user nobody" in res.stderr
 
 

@@ -261,7 +261,7 @@ def test_bad_allow_list_stops_the_server_saying_why(tmp_path):
     ini = tmp_path / "bad.ini"
     ini.write_text("[metrics]\nallow = 127.0.0.1/32, 10.0.0.0/33\n")
     srv = ChorusServer(chorus_bin(), tmp_path / "s")
-    res = srv.cli("serve", "--port", str(srv.port), "--data", str(srv.data),
+    res = srv.cli("serve", "--port", str(srv.port), *srv.backend_args(),
                   "--config", str(ini), check=False, timeout=30)
     assert res.returncode != 0
     assert '"10.0.0.0/33" is not an IPv4 or IPv6 address or network' in res.stderr

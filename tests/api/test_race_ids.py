@@ -115,7 +115,7 @@ def test_accounts_created_from_the_cli_beside_the_api_never_collide(busy):
     def cli(n):
         res = subprocess.run([busy.binary, "user", "create", f"cli{n}", "--email",
                               f"cli{n}@example.com", "--password", "cli-password-1",
-                              "--data", str(busy.data)],
+                              *busy.backend_args()],
                              capture_output=True, text=True, timeout=120,
                              stdin=subprocess.DEVNULL)
         if res.returncode != 0:

@@ -201,7 +201,7 @@ def test_a_made_up_session_cookie_is_nobody(server):
 
 
 def web_sessions(server, name):
-    out = server.cli("user", "sessions", name, "--data", str(server.data)).stdout
+    out = server.cli("user", "sessions", name, *server.backend_args()).stdout
     return [line.split("\t") for line in out.splitlines() if "\tweb\t" in line]
 
 
@@ -213,7 +213,7 @@ def test_user_passwd_ends_web_sessions(server):
     assert len(rows) == 1, rows
     assert session_cookie(b) not in "\t".join(rows[0])  # never the secret
     server.cli("user", "passwd", name, "--password", "a-new-password-1",
-               "--data", str(server.data))
+               *server.backend_args())
     assert signed_in_as(b) is None
     assert web_sessions(server, name) == []
 
@@ -224,9 +224,9 @@ def test_user_revoke_ends_web_sessions(server):
     sign_in(one, name, password)
     sign_in(two, name, password)
     first = web_sessions(server, name)[0][0]
-    server.cli("user", "revoke", name, "--token", first, "--data", str(server.data))
+    server.cli("user", "revoke", name, "--token", first, *server.backend_args())
     assert signed_in_as(one) is None and signed_in_as(two) == name
-    server.cli("user", "revoke", name, "--data", str(server.data))
+    server.cli("user", "revoke", name, *server.backend_args())
     assert signed_in_as(two) is None
 
 
