@@ -2,7 +2,8 @@
 # Install the Debian 12 packages chorus needs.
 #   scripts/deps.sh          build and run (compiler included)
 #   scripts/deps.sh test     also what the test suite needs (nginx and
-#                            openssl: tests/api/test_contrib_nginx.py)
+#                            openssl: tests/api/test_contrib_nginx.py;
+#                            PostgreSQL: the suite's second backend)
 #   scripts/deps.sh bench    also what bench/ needs (wrk, nginx)
 # Idempotent: packages already installed are skipped by apt, and a locale
 # already generated is not generated again.
@@ -10,12 +11,12 @@ set -eu
 
 BUILD="build-essential pkg-config libmicrohttpd-dev libjansson-dev \
 libsqlite3-dev libsodium-dev libutf8proc-dev libinih-dev libvips-dev \
-libmagic-dev ffmpeg libssl-dev zlib1g-dev gettext locales"
+libmagic-dev ffmpeg libssl-dev zlib1g-dev gettext locales libpq-dev"
 TEST="libcmocka-dev python3 python3-pytest python3-mastodon python3-requests \
 toot clang-format libimage-exiftool-perl python3-pil libvips-tools \
 python3-websocket python3-bs4 nodejs npm chromium fonts-dejavu-core \
-nginx openssl"
-BENCH="wrk nginx-light python3-requests sqlite3"
+nginx openssl postgresql postgresql-client"
+BENCH="wrk nginx-light python3-requests sqlite3 postgresql postgresql-client"
 
 want="$BUILD"
 for extra in "$@"; do

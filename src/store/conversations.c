@@ -98,8 +98,10 @@ static int add_one(arena *a, int64_t root, int64_t status_id, int64_t author,
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 		" ON CONFLICT (account_id, thread_root_id) DO UPDATE SET"
 		" participants = excluded.participants,"
-		" last_status_id = greatest(coalesce(last_status_id, 0),"
-		" excluded.last_status_id), unread = excluded.unread");
+		" last_status_id = "
+		"greatest(coalesce(conversations.last_status_id,"
+		" 0), excluded.last_status_id),"
+		" unread = excluded.unread");
 	db_bind_int64(st, 1, id_next());
 	db_bind_int64(st, 2, recipient);
 	db_bind_int64(st, 3, root);

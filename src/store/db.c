@@ -432,6 +432,8 @@ void store_read_begin(void)
 	 * read transaction gives */
 	read_tx = (DB_PG ? pg_simple("BEGIN ISOLATION LEVEL REPEATABLE READ")
 			 : db_exec("BEGIN")) == 0;
+	if (DB_PG)
+		pg_read_snapshot(read_tx);
 }
 
 void store_read_end(void)
@@ -439,6 +441,8 @@ void store_read_end(void)
 	if (!read_tx)
 		return;
 	read_tx = false;
+	if (DB_PG)
+		pg_read_snapshot(false);
 	if (db_in_transaction())
 		db_tx("COMMIT");
 }
@@ -801,7 +805,10 @@ static long db_files_open(void)
 int store_ops_stats_read(store_ops_stats *out)
 {
 	if (!out) {
-		db_stmt *st = db_prepare("SELECT 1 FROM sqlite_schema LIMIT 1");
+		/* a read of the catalogue: the database is there to answer */
+		db_stmt *st = db_prepare(
+			DB_SQL("SELECT 1 FROM sqlite_schema LIMIT 1",
+			       "SELECT 1 FROM schema_version LIMIT 1"));
 		int rc = db_step(st);
 		db_reset(st);
 		if (rc == DB_ROW || rc == DB_DONE)

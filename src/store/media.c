@@ -302,5 +302,13 @@ int store_job_fail(int64_t id, const char *error)
 
 int store_jobs_recover(void)
 {
+	/* PostgreSQL: a job running may be another live process's; only a
+	 * process alone on the database (the one node lock held is its own)
+	 * knows every running job was left by a crash */
+	if (db_pg && db_int64("SELECT count(*) FROM pg_locks WHERE locktype ="
+			      " 'advisory' AND classid = " DB_PG_NODE_LOCK
+			      " AND objsubid = 2 AND granted",
+			      0, 0) > 1)
+		return 0;
 	return db_exec("UPDATE jobs SET state = 0 WHERE state = 1");
 }

@@ -87,7 +87,8 @@ static int filter_tx(notification *n)
 		" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"
 		" ON CONFLICT (account_id, from_account_id) DO UPDATE SET"
 		" updated_at = ?5,"
-		" last_status_id = coalesce(?4, last_status_id)");
+		" last_status_id = coalesce(?4,"
+		" notification_requests.last_status_id)");
 	db_bind_int64(st, 1, id_next());
 	db_bind_int64(st, 2, n->account_id);
 	db_bind_int64(st, 3, n->from_account_id);

@@ -70,6 +70,7 @@ typedef struct pg_thread {
 	unsigned gen; /* moves when the connection is reset */
 	unsigned next_name;
 	int changes;
+	bool read_snapshot; /* the open transaction is a request's reads */
 	char errmsg[PG_ERRMSG];
 } pg_thread;
 
@@ -385,18 +386,28 @@ static int prepare(PGconn *conn, db_pgstmt *st)
 		types[i] = kind_oid(st->params[i].kind);
 		unknown |= types[i] == 0;
 	}
+	/* a parameter bound NULL may have a type the SQL does not say (?8
+	 * IS NULL OR m.type = ?8, read left to right): the server refuses,
+	 * and then it is taken as text, which any value can be sent as. A
+	 * refusal inside a transaction would doom it: a savepoint keeps it */
+	bool guard = unknown && PQtransactionStatus(conn) == PQTRANS_INTRANS;
+	if (guard)
+		PQclear(PQexec(conn, "SAVEPOINT chorus_prepare"));
 	PGresult *r = PQprepare(conn, st->name, st->sql, st->nparams, types);
 	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-	if (unknown && state && !strcmp(state, "42P18")) {
-		/* a parameter bound NULL whose type the SQL does not say
-		 * (?8 IS NULL OR m.type = ?8, read left to right): take it
-		 * as text, which every value can be sent as */
+	if (unknown && state &&
+	    (!strcmp(state, "42P08") || !strcmp(state, "42P18"))) {
 		PQclear(r);
+		if (guard)
+			PQclear(PQexec(conn,
+				       "ROLLBACK TO SAVEPOINT chorus_prepare"));
 		for (int i = 0; i < st->nparams; i++)
 			if (!types[i])
 				types[i] = OID_TEXT;
 		r = PQprepare(conn, st->name, st->sql, st->nparams, types);
 	}
+	if (guard)
+		PQclear(PQexec(conn, "RELEASE SAVEPOINT chorus_prepare"));
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		int rc = failure(r);
 		PQclear(r);
@@ -500,6 +511,15 @@ int pg_step(db_pgstmt *st)
 	if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
 		int rc = failure(r);
 		PQclear(r);
+		/* a failed statement dooms PostgreSQL's whole transaction,
+		 * where SQLite's goes on: a request's read snapshot ends
+		 * here so its other reads still run (a write's transaction
+		 * is its caller's to roll back) */
+		if (tpg->read_snapshot &&
+		    PQtransactionStatus(conn) == PQTRANS_INERROR) {
+			PQclear(PQexec(conn, "ROLLBACK"));
+			tpg->read_snapshot = false;
+		}
 		if (PQstatus(conn) != CONNECTION_OK)
 			conn_live(); /* reconnect now; this statement failed */
 		return rc;
@@ -580,6 +600,12 @@ size_t pg_column_bytes(db_pgstmt *st, int col)
 		return d->len;
 	const char *v = cell(st, col);
 	return v ? (size_t)PQgetlength(st->res, st->row, col) : 0;
+}
+
+void pg_read_snapshot(bool on)
+{
+	pg_thread_conn();
+	tpg->read_snapshot = on;
 }
 
 int pg_changes(void)

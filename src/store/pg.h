@@ -53,6 +53,9 @@ const char *pg_stmt_sql(db_pgstmt *st);
 /* The calling thread's last finished statement: rows it changed, and why
  * it failed. */
 int pg_changes(void);
+/* Whether the calling thread's open transaction is a request's read
+ * snapshot (db.c), which a failed statement ends instead of dooming. */
+void pg_read_snapshot(bool on);
 const char *pg_errmsg(void);
 bool pg_in_transaction(void);
 

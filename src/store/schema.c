@@ -1335,11 +1335,18 @@ static int store_open_pg(const char *url)
 	if (node < 0)
 		return -1;
 	id_set_node((unsigned)node);
+	log_info("PostgreSQL database, schema %d; this process is node %d",
+		 SCHEMA_VERSION, node);
 	return 0;
 }
 
 int store_open(const char *data_dir)
 {
+	/* the data directory holds the media on either backend */
+	if (mkdir(data_dir, 0750) < 0 && access(data_dir, W_OK) < 0) {
+		log_error("cannot create data directory %s", data_dir);
+		return -1;
+	}
 	if (cfg.database_url && cfg.database_url[0])
 		return store_open_pg(cfg.database_url);
 	/* Each connection belongs to one thread, so SQLite's own locking
@@ -1349,10 +1356,6 @@ int store_open(const char *data_dir)
 	 * before the first connection opens. */
 	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	if (mkdir(data_dir, 0750) < 0 && access(data_dir, W_OK) < 0) {
-		log_error("cannot create data directory %s", data_dir);
-		return -1;
-	}
 	char path[4096];
 	snprintf(path, sizeof path, "%s/chorus.db", data_dir);
 	/* db_conn aborts when it cannot open (every later open is expected

@@ -480,7 +480,8 @@ int store_marker_set(int64_t account_id, const char *timeline,
 		"INSERT INTO markers (account_id, timeline, last_read_id,"
 		" version, updated_at) VALUES (?1, ?2, ?3, 1, ?4)"
 		" ON CONFLICT (account_id, timeline) DO UPDATE SET"
-		" last_read_id = ?3, version = version + 1, updated_at = ?4");
+		" last_read_id = ?3, version = markers.version + 1, updated_at "
+		"= ?4");
 	db_bind_int64(st, 1, account_id);
 	db_bind_text(st, 2, timeline);
 	db_bind_int64(st, 3, last_read_id);

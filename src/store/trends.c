@@ -36,10 +36,10 @@ static int tag_peak_put(int64_t tag_id, const trend_peak *p)
 		" max_score = excluded.max_score,"
 		" max_score_at = excluded.max_score_at,"
 		" rank_key = excluded.rank_key,"
-		" requested_review_at = CASE WHEN review = 0"
-		" THEN coalesce(requested_review_at,"
+		" requested_review_at = CASE WHEN tag_trends.review = 0"
+		" THEN coalesce(tag_trends.requested_review_at,"
 		" excluded.requested_review_at)"
-		" ELSE requested_review_at END");
+		" ELSE tag_trends.requested_review_at END");
 	db_bind_int64(st, 1, tag_id);
 	db_bind_double(st, 2, p->score);
 	db_bind_int64(st, 3, p->at);
@@ -64,8 +64,8 @@ int store_trends_tag_use_tx(int64_t tag_id, int64_t account_id, int64_t at)
 	bool new_voice = db_changes() > 0;
 	st = db_prepare("INSERT INTO tag_days (tag_id, day, uses, accounts)"
 			" VALUES (?1, ?2, 1, ?3) ON CONFLICT (tag_id, day)"
-			" DO UPDATE SET uses = uses + 1,"
-			" accounts = accounts + excluded.accounts");
+			" DO UPDATE SET uses = tag_days.uses + 1,"
+			" accounts = tag_days.accounts + excluded.accounts");
 	db_bind_int64(st, 1, tag_id);
 	db_bind_int64(st, 2, day);
 	db_bind_int(st, 3, new_voice ? 1 : 0);
