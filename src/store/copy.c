@@ -291,6 +291,27 @@ static int triggers(copy_ctx *c, bool on)
 	return 0;
 }
 
+/* Each identity sequence set past the largest id its column holds. */
+static int identities_follow(copy_ctx *c)
+{
+	PGresult *r = PQexec(c->dst, "SELECT table_name, column_name FROM"
+				     " information_schema.columns WHERE"
+				     " is_identity = 'YES' AND table_schema ="
+				     " current_schema()");
+	int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : -1;
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+		char sql[320];
+		snprintf(sql, sizeof sql,
+			 "SELECT setval(pg_get_serial_sequence('%s', '%s'),"
+			 " (SELECT coalesce(max(%s), 0) + 1 FROM %s), false)",
+			 PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+			 PQgetvalue(r, i, 1), PQgetvalue(r, i, 0));
+		rc = dst_exec(c, sql);
+	}
+	PQclear(r);
+	return rc;
+}
+
 static int copy_all(copy_ctx *c)
 {
 	if (dst_exec(c, "BEGIN") < 0 || dst_exec(c, schema_pg_baseline) < 0 ||
@@ -312,13 +333,9 @@ static int copy_all(copy_ctx *c)
 			return -1;
 		}
 	}
-	/* the identity columns go on from the ids copied into them */
-	if (dst_exec(c,
-		     "SELECT setval(pg_get_serial_sequence('tags', 'id'),"
-		     " (SELECT coalesce(max(id), 0) + 1 FROM tags), false),"
-		     " setval(pg_get_serial_sequence('jobs', 'id'),"
-		     " (SELECT coalesce(max(id), 0) + 1 FROM jobs), false)") <
-	    0)
+	/* every identity column goes on from the ids copied into it (the
+	 * tables SQLite numbered by rowid: schema_pg.c) */
+	if (identities_follow(c) < 0)
 		return -1;
 	if (triggers(c, true) < 0 ||
 	    dst_exec(c,

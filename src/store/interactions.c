@@ -135,25 +135,22 @@ void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 					       (long long)ids[i]);
 	json[len++] = ']';
 	json[len] = '\0';
+	/* one clause per line, IDS(2) the id list (clang-format would
+	 * break the macro calls apart) */
+	/* clang-format off */
 #define FLAGS_SQL(IDS)                                                         \
 	"SELECT 0, status_id FROM favourites WHERE account_id = ?1"            \
-	" AND status_id IN " IDS(                                              \
-		2) " UNION ALL SELECT 1, reblog_of_id"                         \
-		   " FROM statuses WHERE account_id = ?1 AND reblog_of_id "    \
-		   "IN " IDS(2) " UNION ALL SELECT 2, status_id FROM "         \
-				"bookmarks WHERE account_id = ?1"              \
-				" AND status_id IN " IDS(                      \
-					2) " UNION ALL SELECT 3, status_id "   \
-					   "FROM pins"                         \
-					   " WHERE account_id = ?1 AND "       \
-					   "status_id IN " IDS(                \
-						   2) " UNION ALL SELECT 4, "  \
-						      "s.id FROM statuses s "  \
-						      "JOIN thread_mutes m"    \
-						      " ON m.account_id = ?1 " \
-						      "AND m.root_id = "       \
-						      "s.thread_root_id"       \
-						      " WHERE s.id IN " IDS(2)
+	" AND status_id IN " IDS(2)                                            \
+	" UNION ALL SELECT 1, reblog_of_id FROM statuses"                      \
+	" WHERE account_id = ?1 AND reblog_of_id IN " IDS(2)                   \
+	" UNION ALL SELECT 2, status_id FROM bookmarks"                        \
+	" WHERE account_id = ?1 AND status_id IN " IDS(2)                      \
+	" UNION ALL SELECT 3, status_id FROM pins"                             \
+	" WHERE account_id = ?1 AND status_id IN " IDS(2)                      \
+	" UNION ALL SELECT 4, s.id FROM statuses s JOIN thread_mutes m"        \
+	" ON m.account_id = ?1 AND m.root_id = s.thread_root_id"               \
+	" WHERE s.id IN " IDS(2)
+	/* clang-format on */
 	db_stmt *st = db_prepare(
 		DB_SQL(FLAGS_SQL(DB_IDS_SQLITE), FLAGS_SQL(DB_IDS_PG)));
 #undef FLAGS_SQL

@@ -19,9 +19,8 @@ import time
 import pytest
 import requests
 import websocket
-from mastodon import Mastodon
 
-from conftest import BACKEND, ChorusServer, chorus_bin
+from conftest import BACKEND, ChorusServer, chorus_bin, login
 from test_contrib_nginx import NGINX, OPENSSL, Proxied, substitute
 
 pytestmark = pytest.mark.skipif(
@@ -62,11 +61,8 @@ class TwoProcesses(Proxied):
 
 def direct(server, who):
     """A Mastodon.py client talking to one process, not through nginx."""
-    app = Mastodon.create_app("scale", api_base_url=server.url, scopes=["read", "write", "follow"])
-    m = Mastodon(client_id=app[0], client_secret=app[1], api_base_url=server.url,
-                 request_timeout=30)
-    m.log_in(f"{who}@example.com", f"{who}-password-1", scopes=["read", "write", "follow"])
-    return m
+    return login(server, f"{who}@example.com", f"{who}-password-1",
+                 scopes=["read", "write", "follow"])
 
 
 @pytest.fixture(scope="module")
