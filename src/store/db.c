@@ -20,7 +20,8 @@
 
 enum {
 	DB_BUSY_TIMEOUT_MS = 10000,
-	DB_STMT_CACHE = 256, /* power of two */
+	DB_STMT_CACHE_BITS = 9,
+	DB_STMT_CACHE = 1 << DB_STMT_CACHE_BITS, /* statements per thread */
 };
 
 typedef struct stmt_slot {
@@ -306,26 +307,20 @@ void store_thread_close(void)
 	tdb = NULL;
 }
 
-/* db_prepare on PostgreSQL: the same cache, statements prepared on the
- * server at their first step (pg.c). */
-static db_stmt *db_prepare_pg(const char *sql)
+/* The thread's cache slot for sql: the one holding it, or the empty one
+ * where it goes. Keyed by the pointer, hashed multiplicatively: the slot
+ * is the product's top bits, which every bit of the pointer moves (its
+ * low bits would depend only on the pointer's low bits, and literals
+ * laid out anew by any change would collide anew). */
+static stmt_slot *db_slot(thread_db *t, const char *sql)
 {
-	uintptr_t h = (uintptr_t)sql;
-	h ^= h >> 17;
-	h *= 0x9E3779B97F4A7C15ull;
-	thread_db *t = db_thread();
+	enum { SLOT_SHIFT = 64 - DB_STMT_CACHE_BITS };
+	uint64_t h = (uint64_t)(uintptr_t)sql * 0x9E3779B97F4A7C15ull;
+	unsigned at = (unsigned)(h >> SLOT_SHIFT);
 	for (unsigned probe = 0; probe < DB_STMT_CACHE; probe++) {
-		stmt_slot *slot = &t->cache[(h + probe) & (DB_STMT_CACHE - 1)];
-		if (slot->sql == sql) {
-			pg_reset(slot->stmt.pg);
-			pg_clear_bindings(slot->stmt.pg);
-			return &slot->stmt;
-		}
-		if (slot->sql)
-			continue;
-		slot->stmt.pg = pg_stmt_new(sql);
-		slot->sql = sql;
-		return &slot->stmt;
+		stmt_slot *slot = &t->cache[(at + probe) & (DB_STMT_CACHE - 1)];
+		if (slot->sql == sql || !slot->sql)
+			return slot;
 	}
 	log_error("statement cache full");
 	abort();
@@ -333,33 +328,32 @@ static db_stmt *db_prepare_pg(const char *sql)
 
 db_stmt *db_prepare(const char *sql)
 {
-	if (DB_PG)
-		return db_prepare_pg(sql);
-	sqlite3 *conn = db_conn();
-	uintptr_t h = (uintptr_t)sql;
-	h ^= h >> 17;
-	h *= 0x9E3779B97F4A7C15ull;
-	for (unsigned probe = 0; probe < DB_STMT_CACHE; probe++) {
-		stmt_slot *slot =
-			&tdb->cache[(h + probe) & (DB_STMT_CACHE - 1)];
-		if (slot->sql == sql) {
-			sqlite3_reset(slot->stmt.sqlite);
-			sqlite3_clear_bindings(slot->stmt.sqlite);
-			return &slot->stmt;
+	if (DB_PG) { /* prepared on the server at the first step (pg.c) */
+		stmt_slot *slot = db_slot(db_thread(), sql);
+		if (slot->sql) {
+			pg_reset(slot->stmt.pg);
+			pg_clear_bindings(slot->stmt.pg);
+		} else {
+			slot->stmt.pg = pg_stmt_new(sql);
+			slot->sql = sql;
 		}
-		if (slot->sql)
-			continue;
-		if (sqlite3_prepare_v3(conn, sql, -1, SQLITE_PREPARE_PERSISTENT,
-				       &slot->stmt.sqlite, NULL) != SQLITE_OK) {
-			log_error("prepare failed: %s\n  in: %s",
-				  sqlite3_errmsg(conn), sql);
-			abort(); /* a bad literal SQL string is a bug */
-		}
-		slot->sql = sql;
 		return &slot->stmt;
 	}
-	log_error("statement cache full");
-	abort();
+	sqlite3 *conn = db_conn();
+	stmt_slot *slot = db_slot(tdb, sql);
+	if (slot->sql) {
+		sqlite3_reset(slot->stmt.sqlite);
+		sqlite3_clear_bindings(slot->stmt.sqlite);
+		return &slot->stmt;
+	}
+	if (sqlite3_prepare_v3(conn, sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &slot->stmt.sqlite, NULL) != SQLITE_OK) {
+		log_error("prepare failed: %s\n  in: %s", sqlite3_errmsg(conn),
+			  sql);
+		abort(); /* a bad literal SQL string is a bug */
+	}
+	slot->sql = sql;
+	return &slot->stmt;
 }
 
 int db_step_failed(int rc)
