@@ -35,7 +35,7 @@ step "unit tests" make unit
 # masto.js and ws at the versions in tests/js/package-lock.json, for
 # tests/api/test_masto.py; from npm's cache when it has them
 step "js packages" npm ci --prefix tests/js --no-audit --no-fund --prefer-offline --loglevel=error
-step "api tests" env CHORUS_BIN="$PWD/build/chorus" $PY -m pytest -q -p no:cacheprovider tests/api
+step "api tests" env CHORUS_BIN="$PWD/build/chorus" $PY -m pytest -q --tb=short -p no:cacheprovider tests/api
 # playwright-core and axe-core at the versions in tests/web/package-lock.json
 # (no browser download: the tests drive /usr/bin/chromium), then every
 # tests/web/*.test.mjs, one chorus server and one browser per file
@@ -48,7 +48,7 @@ step "asan+ubsan build" make -j"$JOBS" asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 step "unit tests (asan+ubsan)" make asan-unit
-step "api tests (asan+ubsan)" env CHORUS_BIN="$PWD/build-asan/chorus" CHORUS_SANITIZED=1 $PY -m pytest -q -p no:cacheprovider tests/api
+step "api tests (asan+ubsan)" env CHORUS_BIN="$PWD/build-asan/chorus" CHORUS_SANITIZED=1 $PY -m pytest -q --tb=short -p no:cacheprovider tests/api
 step "web tests (asan+ubsan)" env CHORUS_BIN="$PWD/build-asan/chorus" CHORUS_SANITIZED=1 node --test tests/web/
 
 echo

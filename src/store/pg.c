@@ -699,25 +699,41 @@ int pg_claim_node(int nodes)
 	return node;
 }
 
+/* Guards node_conn, which the leader check and notify share. */
+static pthread_mutex_t node_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* An event for the other processes, sent now. A NOTIFY goes out when its
+ * transaction commits: on the thread's own connection only when that is
+ * outside one, for a request's read snapshot ends in a ROLLBACK that
+ * would drop it; on node_conn otherwise. */
 int pg_notify(const char *head, const char *body)
 {
 	PGconn *conn = conn_live();
 	if (!conn)
 		return -1;
+	bool shared = PQtransactionStatus(conn) != PQTRANS_IDLE;
+	if (shared) {
+		pthread_mutex_lock(&node_lock);
+		conn = node_conn;
+	}
+	int rc = -1;
 	size_t nh = strlen(head), nb = strlen(body);
-	char *msg = malloc(nh + nb + 1);
-	if (!msg)
-		return -1;
-	memcpy(msg, head, nh);
-	memcpy(msg + nh, body, nb + 1);
-	const char *values[1] = {msg};
-	PGresult *r = PQexecParams(conn, "SELECT pg_notify('chorus', $1)", 1,
-				   NULL, values, NULL, NULL, 0);
-	int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : -1;
-	if (rc < 0)
-		log_error("notify: %s", PQresultErrorMessage(r));
-	PQclear(r);
-	free(msg);
+	char *msg = conn ? malloc(nh + nb + 1) : NULL;
+	if (msg) {
+		memcpy(msg, head, nh);
+		memcpy(msg + nh, body, nb + 1);
+		const char *values[1] = {msg};
+		PGresult *r =
+			PQexecParams(conn, "SELECT pg_notify('chorus', $1)", 1,
+				     NULL, values, NULL, NULL, 0);
+		rc = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : -1;
+		if (rc < 0)
+			log_error("notify: %s", PQresultErrorMessage(r));
+		PQclear(r);
+		free(msg);
+	}
+	if (shared)
+		pthread_mutex_unlock(&node_lock);
 	return rc;
 }
 
@@ -725,10 +741,9 @@ static bool leader_check(void);
 
 bool pg_try_leader(void)
 {
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	pthread_mutex_lock(&lock); /* node_conn is one connection */
+	pthread_mutex_lock(&node_lock);
 	bool yes = leader_check();
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&node_lock);
 	return yes;
 }
 

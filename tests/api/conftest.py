@@ -51,7 +51,10 @@ def free_port():
 BACKEND = os.environ.get("CHORUS_TEST_BACKEND", "sqlite")
 PG_HOST = os.environ.get("CHORUS_TEST_PG_HOST", "")
 PG_PORT = os.environ.get("CHORUS_TEST_PG_PORT", "5432")
-_pg_databases = itertools.count()
+_pg_names = itertools.count()
+_pg_databases = {}  # resolved data directory -> the URL of its database
+_pg_created = []  # every database this session made, dropped at its end
+_servers = []  # every ChorusServer, so none outlives the session
 
 
 def pg_psql(*args, db="postgres"):
@@ -65,11 +68,31 @@ def pg_psql(*args, db="postgres"):
     return res.stdout
 
 
-def pg_new_database():
-    """A new empty database on the test cluster; its libpq URL."""
-    name = f"chorus_{os.getpid()}_{next(_pg_databases)}"
+def pg_create_database():
+    """A new empty database on the test cluster; its name."""
+    name = f"chorus_{os.getpid()}_{next(_pg_names)}"
     pg_psql("-c", f"CREATE DATABASE {name}")
-    return f"postgresql:///{name}?host={PG_HOST}&port={PG_PORT}&user=postgres"
+    _pg_created.append(name)
+    return name
+
+
+def pg_url(name, host=None, password=None):
+    """The libpq URL of database name: on the cluster's socket, or over
+    TCP to host (the loopback port, where a password is asked)."""
+    auth = "postgres" + (f":{password}" if password else "")
+    if host:
+        return f"postgresql://{auth}@{host}:{PG_PORT}/{name}"
+    return f"postgresql://{auth}@/{name}?host={PG_HOST}&port={PG_PORT}"
+
+
+def pg_database_for(data_dir):
+    """The database that goes with a data directory, made at first use: a
+    server started again on the same directory (a restart) finds its data
+    on PostgreSQL as it does on SQLite."""
+    key = Path(data_dir).resolve()
+    if key not in _pg_databases:
+        _pg_databases[key] = pg_url(pg_create_database())
+    return _pg_databases[key]
 
 
 def backend_args(data_dir, database_url=None):
@@ -101,9 +124,11 @@ class ChorusServer:
         self.proc = None
         self._log = None
         self.exit_code = None
-        # database_url: a database another server used (a restart)
+        # database_url: another server's database (two processes, one
+        # instance); by default the data directory's own
         self.database_url = database_url or (
-            pg_new_database() if BACKEND == "postgresql" else None)
+            pg_database_for(self.data) if BACKEND == "postgresql" else None)
+        _servers.append(self)
 
     def backend_args(self):
         return backend_args(self.data, self.database_url)
@@ -208,6 +233,22 @@ def pytest_runtest_makereport(item, call):
         start = getattr(item, "_chorus_log_offset", 0)
         rep.sections.append(("chorus server log (during this test)",
                              _SERVER.log_tail(start, limit=6000)))
+
+
+def pytest_sessionfinish(session):
+    # a test that failed before stopping its server must not leave it
+    # running past the suite, holding the cluster's connections
+    for srv in _servers:
+        if srv.proc is not None and srv.proc.poll() is None:
+            srv.proc.kill()
+            srv.proc.wait()
+    # the cluster may be a developer's own, kept between runs: leave it as
+    # it was found
+    for name in _pg_created:
+        try:
+            pg_psql("-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        except RuntimeError:
+            pass
 
 
 # ---- users --------------------------------------------------------------

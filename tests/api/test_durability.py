@@ -21,9 +21,9 @@ def test_posts_and_favourites_survive_sigkill(tmp_path):
         api.log_in("kim@example.com", "kim-password-1", scopes=DEFAULT_SCOPES)
         ids = [api.status_post(f"story {i} #survives")["id"] for i in range(20)]
         api.status_favourite(ids[-1])
+    finally:
         server.proc.send_signal(signal.SIGKILL)
         server.proc.wait(timeout=10)
-    finally:
         if server._log:
             server._log.close()
     restarted = ChorusServer(chorus_bin(), tmp_path)

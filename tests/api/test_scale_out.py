@@ -142,7 +142,7 @@ def test_a_stream_on_one_process_hears_a_post_made_through_the_other(pair):
             assert left > 0, "the post did not reach the other process's stream in time"
             ws.settimeout(left)
             frame = json.loads(ws.recv())
-            if frame.get("event") == "update" and json.loads(frame["payload"])["id"] == post["id"]:
+            if frame.get("event") == "update" and json.loads(frame["payload"])["id"] == str(post["id"]):  # Mastodon.py hands ids back as ints
                 break
     finally:
         ws.close()
