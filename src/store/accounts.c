@@ -184,8 +184,10 @@ int store_account_update_profile(const account *a)
  * follows on both sides, and others' reblogs of the account's posts on
  * those others' statuses_count. */
 static const char *const account_delete_sql[] = {
+	/* bigint: PostgreSQL's integer is 32 bits, too narrow for ids
+	 * (SQLite gives bigint the same INTEGER affinity) */
 	"CREATE TEMP TABLE IF NOT EXISTS gone_counts"
-	" (kind INTEGER, id INTEGER, n INTEGER, PRIMARY KEY (kind, id))",
+	" (kind bigint, id bigint, n bigint, PRIMARY KEY (kind, id))",
 	"DELETE FROM gone_counts",
 	/* 0: replies_count of parents (public and unlisted replies only) */
 	"INSERT INTO gone_counts SELECT 0, in_reply_to_id, count(*)"
