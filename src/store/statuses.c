@@ -662,13 +662,16 @@ int64_t store_tag_id(const char *key)
 	}
 #define FEED(from_where) FEED_ON("s.id", from_where)
 
-#define NOT_REPLY_TO_OTHERS                                                    \
-	" (+s.in_reply_to_id IS NULL OR"                                       \
-	" +s.in_reply_to_account_id = +s.account_id)"
+/* P is the unary '+' on filter columns: "+" on SQLite, "" on PostgreSQL,
+ * where '+' on a column is an operator call that keeps the planner off
+ * every index on it, and the planner chooses by statistics anyway. */
+#define NOT_REPLY_TO_OTHERS(P)                                                 \
+	" (" P "s.in_reply_to_id IS NULL OR"                                   \
+	" " P "s.in_reply_to_account_id = " P "s.account_id)"
 
-#define PUBLIC_ORIGINAL                                                        \
-	" +s.visibility = 0 AND +s.reblog_of_id IS NULL AND"                   \
-	" ?4 = ?4 AND ?5 = ?5 AND" NOT_REPLY_TO_OTHERS
+#define PUBLIC_ORIGINAL(P)                                                     \
+	" " P "s.visibility = 0 AND " P "s.reblog_of_id IS NULL AND"           \
+	" ?4 = ?4 AND ?5 = ?5 AND" NOT_REPLY_TO_OTHERS(P)
 
 #define HAS_MEDIA                                                              \
 	" EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id)"
@@ -686,29 +689,33 @@ int64_t store_tag_id(const char *key)
 /* The same rule in the form the windowed walk wants: unary '+' so SQLite
  * walks the primary key, and the follow-set probe for replies to others
  * only (CASE). */
-#define HOME_RECENT_WHERE                                                      \
-	" (+s.account_id = ?4 OR +s.account_id IN"                             \
+#define HOME_RECENT_WHERE(P)                                                   \
+	" (" P "s.account_id = ?4 OR " P "s.account_id IN"                     \
 	" (SELECT target_id FROM follows WHERE account_id = ?4))"              \
-	" AND CASE WHEN +s.in_reply_to_id IS NULL"                             \
-	" OR +s.in_reply_to_account_id = +s.account_id"                        \
-	" OR +s.in_reply_to_account_id = ?4 THEN TRUE"                         \
-	" ELSE +s.in_reply_to_account_id IN (SELECT target_id FROM"            \
+	" AND CASE WHEN " P "s.in_reply_to_id IS NULL"                         \
+	" OR " P "s.in_reply_to_account_id = " P "s.account_id"                \
+	" OR " P "s.in_reply_to_account_id = ?4 THEN TRUE"                     \
+	" ELSE " P "s.in_reply_to_account_id IN (SELECT target_id FROM"        \
 	" follows WHERE account_id = ?4) END AND ?5 = ?5"
 
 /* For a viewer who follows hashtags, home also holds public posts (not
  * reblogs) carrying one of them, whoever wrote them. A separate pair of
  * queries, so the many who follow no tag keep the plain ones. */
-#define FOLLOWED_TAG                                                           \
-	" (+s.visibility = 0 AND +s.reblog_of_id IS NULL AND EXISTS"           \
+#define FOLLOWED_TAG(P)                                                        \
+	" (" P "s.visibility = 0 AND " P "s.reblog_of_id IS NULL AND EXISTS"   \
 	" (SELECT 1 FROM status_tags st JOIN tag_follows tf"                   \
 	" ON tf.tag_id = st.tag_id WHERE st.status_id = s.id"                  \
 	" AND tf.account_id = ?4))"
 
-static const char *const home_tags_sql[][2] = {
-	FEED("FROM statuses s WHERE ((" HOME_WHERE ") OR" FOLLOWED_TAG ")"),
-	FEED("FROM statuses s WHERE ((" HOME_RECENT_WHERE ") OR" FOLLOWED_TAG
-	     ")"),
-};
+#define HOME_TAGS_SQL(P)                                                       \
+	{                                                                      \
+		FEED("FROM statuses s WHERE ((" HOME_WHERE                     \
+		     ") OR" FOLLOWED_TAG(P) ")"),                              \
+			FEED("FROM statuses s WHERE ((" HOME_RECENT_WHERE(     \
+				P) ") OR" FOLLOWED_TAG(P) ")"),                \
+	}
+static const char *const home_tags_sqlite[][2] = HOME_TAGS_SQL("+");
+static const char *const home_tags_pg[][2] = HOME_TAGS_SQL("");
 
 /* Home looks first at the last hour before the cursor (its edge is
  * arithmetic on ids, so free), then at the HOME_WINDOW statuses next to
@@ -727,51 +734,68 @@ static const char *const home_edge_sql[2] = {
 	" ORDER BY id ASC LIMIT 1 OFFSET ?3",
 };
 
-static const char *const feed_sql[][2] = {
-	[STORE_FEED_PUBLIC] = FEED("FROM statuses s WHERE" PUBLIC_ORIGINAL),
-	[STORE_FEED_PUBLIC_LOCAL] =
-		FEED("FROM statuses s JOIN accounts a ON a.id = +s.account_id"
-		     " WHERE a.domain IS NULL AND" PUBLIC_ORIGINAL),
-	[STORE_FEED_HOME] = FEED("FROM statuses s WHERE" HOME_WHERE),
-	/* home over the id range the window edge leaves: walks the primary
-	 * key newest first and stops at the page, no sort */
-	[STORE_FEED_HOME_RECENT] =
-		FEED("FROM statuses s WHERE" HOME_RECENT_WHERE),
-	[STORE_FEED_ACCOUNT] =
-		FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"),
-	[STORE_FEED_ACCOUNT_NO_REPLIES] =
-		FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"
-		     " AND" NOT_REPLY_TO_OTHERS),
-	[STORE_FEED_ACCOUNT_NO_REBLOGS] =
-		FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"
-		     " AND +s.reblog_of_id IS NULL"),
-	[STORE_FEED_ACCOUNT_ORIGINALS] =
-		FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"
-		     " AND +s.reblog_of_id IS NULL AND" NOT_REPLY_TO_OTHERS),
-	[STORE_FEED_TAG] = FEED_ON("t.status_id",
-				   "FROM status_tags t JOIN statuses s"
-				   " ON s.id = t.status_id WHERE t.tag_id = ?4"
-				   " AND ?5 = ?5 AND +s.visibility = 0"),
-	[STORE_FEED_PINNED] =
-		FEED("FROM pins p JOIN statuses s ON s.id = p.status_id"
-		     " WHERE p.account_id = ?4 AND ?5 = ?5"),
-	[STORE_FEED_ACCOUNT_TAGGED] = FEED_ON(
-		"t.status_id", "FROM status_tags t JOIN statuses s"
-			       " ON s.id = t.status_id WHERE t.tag_id = ?5"
-			       " AND +s.account_id = ?4"),
-	[STORE_FEED_PUBLIC_MEDIA] =
-		FEED("FROM statuses s WHERE" PUBLIC_ORIGINAL " AND" HAS_MEDIA),
-	[STORE_FEED_PUBLIC_LOCAL_MEDIA] = FEED(
-		"FROM statuses s JOIN accounts a ON a.id = +s.account_id"
-		" WHERE a.domain IS NULL AND" PUBLIC_ORIGINAL " AND" HAS_MEDIA),
-	[STORE_FEED_ACCOUNT_MEDIA] =
-		FEED("FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"
-		     " AND +s.reblog_of_id IS NULL AND" HAS_MEDIA),
-	[STORE_FEED_TAGGED] =
-		FEED("FROM statuses s WHERE +s.visibility = 0 AND ?4 = ?4 AND"
-		     " ?5 = ?5 AND EXISTS (SELECT 1 FROM status_tags t"
-		     " WHERE t.status_id = s.id)"),
-};
+/* Every feed's pair of queries, indexed by store_feed. HOME_RECENT is home
+ * over the id range the window edge leaves: it walks the primary key
+ * newest first and stops at the page, no sort. */
+#define FEED_SQL(P)                                                            \
+	{                                                                      \
+		[STORE_FEED_PUBLIC] =                                          \
+			FEED("FROM statuses s WHERE" PUBLIC_ORIGINAL(P)),      \
+		[STORE_FEED_PUBLIC_LOCAL] =                                    \
+			FEED("FROM statuses s JOIN accounts a ON a.id = " P    \
+			     "s.account_id WHERE a.domain IS NULL "            \
+			     "AND" PUBLIC_ORIGINAL(P)),                        \
+		[STORE_FEED_HOME] = FEED("FROM statuses s WHERE" HOME_WHERE),  \
+		[STORE_FEED_HOME_RECENT] =                                     \
+			FEED("FROM statuses s WHERE" HOME_RECENT_WHERE(P)),    \
+		[STORE_FEED_ACCOUNT] = FEED("FROM statuses s WHERE "           \
+					    "s.account_id = ?4 AND ?5 = ?5"),  \
+		[STORE_FEED_ACCOUNT_NO_REPLIES] = FEED(                        \
+			"FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"  \
+			" AND" NOT_REPLY_TO_OTHERS(P)),                        \
+		[STORE_FEED_ACCOUNT_NO_REBLOGS] = FEED(                        \
+			"FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"  \
+			" AND " P "s.reblog_of_id IS NULL"),                   \
+		[STORE_FEED_ACCOUNT_ORIGINALS] = FEED(                         \
+			"FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"  \
+			" AND " P                                              \
+			"s.reblog_of_id IS NULL AND" NOT_REPLY_TO_OTHERS(P)),  \
+		[STORE_FEED_TAG] =                                             \
+			FEED_ON("t.status_id",                                 \
+				"FROM status_tags t JOIN statuses s"           \
+				" ON s.id = t.status_id WHERE t.tag_id = ?4"   \
+				" AND ?5 = ?5 AND " P "s.visibility = 0"),     \
+		[STORE_FEED_PINNED] = FEED(                                    \
+			"FROM pins p JOIN statuses s ON s.id = p.status_id"    \
+			" WHERE p.account_id = ?4 AND ?5 = ?5"),               \
+		[STORE_FEED_ACCOUNT_TAGGED] =                                  \
+			FEED_ON("t.status_id",                                 \
+				"FROM status_tags t JOIN statuses s"           \
+				" ON s.id = t.status_id WHERE t.tag_id = ?5"   \
+				" AND " P "s.account_id = ?4"),                \
+		[STORE_FEED_PUBLIC_MEDIA] =                                    \
+			FEED("FROM statuses s WHERE" PUBLIC_ORIGINAL(          \
+				P) " AND" HAS_MEDIA),                          \
+		[STORE_FEED_PUBLIC_LOCAL_MEDIA] =                              \
+			FEED("FROM statuses s JOIN accounts a ON a.id = " P    \
+			     "s.account_id WHERE a.domain IS NULL "            \
+			     "AND" PUBLIC_ORIGINAL(P) " AND" HAS_MEDIA),       \
+		[STORE_FEED_ACCOUNT_MEDIA] = FEED(                             \
+			"FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"  \
+			" AND " P "s.reblog_of_id IS NULL AND" HAS_MEDIA),     \
+		[STORE_FEED_TAGGED] =                                          \
+			FEED("FROM statuses s WHERE " P "s.visibility = 0 AND" \
+			     " ?4 = ?4 AND ?5 = ?5 AND EXISTS (SELECT 1 FROM"  \
+			     " status_tags t WHERE t.status_id = s.id)"),      \
+	}
+static const char *const feed_sqlite[][2] = FEED_SQL("+");
+static const char *const feed_pg[][2] = FEED_SQL("");
+
+/* The feed queries for the backend in use (static). */
+static const char *const (*feed_sql(void))[2]
+{
+	return DB_SQL(feed_sqlite, feed_pg);
+}
 
 /* The full home query and the windowed one, for this viewer. */
 static void home_queries(int64_t viewer, const char *const **full,
@@ -780,8 +804,10 @@ static void home_queries(int64_t viewer, const char *const **full,
 	bool tags = db_exists("SELECT 1 FROM tag_follows WHERE account_id = ?1"
 			      " AND ?2 = ?2",
 			      viewer, 0);
-	*full = tags ? home_tags_sql[0] : feed_sql[STORE_FEED_HOME];
-	*recent = tags ? home_tags_sql[1] : feed_sql[STORE_FEED_HOME_RECENT];
+	const char *const(*home_tags)[2] =
+		DB_SQL(home_tags_sqlite, home_tags_pg);
+	*full = tags ? home_tags[0] : feed_sql()[STORE_FEED_HOME];
+	*recent = tags ? home_tags[1] : feed_sql()[STORE_FEED_HOME_RECENT];
 }
 
 void db_page_bounds(const page *p, int64_t *lo, int64_t *hi, bool *asc)
@@ -887,7 +913,7 @@ size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
 	int64_t lo, hi;
 	bool asc;
 	db_page_bounds(p, &lo, &hi, &asc);
-	const char *const *sql = feed_sql[kind];
+	const char *const *sql = feed_sql()[kind];
 	const char *const *recent;
 	if (kind == STORE_FEED_HOME_RECENT) {
 		/* the feed in memory first; the queries only when it can't

@@ -86,19 +86,23 @@ size_t store_featured_tags(arena *a, int64_t account_id,
 {
 	size_t max = store_featured_tags_count(account_id);
 	*out = arena_alloc(a, (max + 1) * sizeof **out);
-	/* the counts walk the tag's index range, narrowed to the account */
-	db_stmt *st = db_prepare(
-		"SELECT f.id, f.tag_id, t.name,"
-		" (SELECT count(*) FROM status_tags x JOIN statuses s"
-		"  ON s.id = x.status_id WHERE x.tag_id = f.tag_id"
-		"  AND +s.account_id = f.account_id"
-		"  AND +s.visibility IN (0, 1)),"
-		" (SELECT max(s.created_at) FROM status_tags x JOIN statuses s"
-		"  ON s.id = x.status_id WHERE x.tag_id = f.tag_id"
-		"  AND +s.account_id = f.account_id"
-		"  AND +s.visibility IN (0, 1))"
-		" FROM featured_tags f JOIN tags t ON t.id = f.tag_id"
-		" WHERE f.account_id = ?1 ORDER BY f.id");
+	/* the counts walk the tag's index range, narrowed to the account
+	 * (SQLite: unary '+' keeps it off the account's index; on
+	 * PostgreSQL '+' would keep the planner off every index) */
+#define FEATURED_SQL(P)                                                        \
+	"SELECT f.id, f.tag_id, t.name,"                                       \
+	" (SELECT count(*) FROM status_tags x JOIN statuses s"                 \
+	"  ON s.id = x.status_id WHERE x.tag_id = f.tag_id"                    \
+	"  AND " P "s.account_id = f.account_id"                               \
+	"  AND " P "s.visibility IN (0, 1)),"                                  \
+	" (SELECT max(s.created_at) FROM status_tags x JOIN statuses s"        \
+	"  ON s.id = x.status_id WHERE x.tag_id = f.tag_id"                    \
+	"  AND " P "s.account_id = f.account_id"                               \
+	"  AND " P "s.visibility IN (0, 1))"                                   \
+	" FROM featured_tags f JOIN tags t ON t.id = f.tag_id"                 \
+	" WHERE f.account_id = ?1 ORDER BY f.id"
+	db_stmt *st = db_prepare(DB_SQL(FEATURED_SQL("+"), FEATURED_SQL("")));
+#undef FEATURED_SQL
 	db_bind_int64(st, 1, account_id);
 	size_t n = 0;
 	while (n < max && db_step(st) == DB_ROW) {

@@ -11,9 +11,11 @@
  * statuses, as Mastodon's Trends::Statuses#eligible?: public, an original
  * (no boost, no reply), no content warning, not sensitive, by an account
  * that is discoverable. Checked when the score is written and again when
- * the trends are read, since an edit can add a content warning. */
-#define STATUS_TRENDABLE                                                       \
-	" +s.visibility = 0 AND s.reblog_of_id IS NULL"                        \
+ * the trends are read, since an edit can add a content warning. P is the
+ * unary '+' that keeps SQLite's planner off an index: "+" on
+ * SQLite, "" on PostgreSQL (where it would keep the planner off any). */
+#define STATUS_TRENDABLE(P)                                                    \
+	" " P "s.visibility = 0 AND s.reblog_of_id IS NULL"                    \
 	" AND s.in_reply_to_id IS NULL AND s.sensitive = 0"                    \
 	" AND s.spoiler_text = '' AND a.discoverable = 1"
 
@@ -94,10 +96,12 @@ int store_trends_tag_use_tx(int64_t tag_id, int64_t account_id, int64_t at)
 
 int store_trends_status_tx(int64_t status_id)
 {
-	db_stmt *st = db_prepare(
-		"SELECT s.reblogs_count, s.favourites_count, s.created_at"
-		" FROM statuses s JOIN accounts a ON a.id = s.account_id"
-		" WHERE s.id = ?1 AND" STATUS_TRENDABLE);
+#define TRENDABLE_SQL(P)                                                       \
+	"SELECT s.reblogs_count, s.favourites_count, s.created_at"             \
+	" FROM statuses s JOIN accounts a ON a.id = s.account_id"              \
+	" WHERE s.id = ?1 AND" STATUS_TRENDABLE(P)
+	db_stmt *st = db_prepare(DB_SQL(TRENDABLE_SQL("+"), TRENDABLE_SQL("")));
+#undef TRENDABLE_SQL
 	db_bind_int64(st, 1, status_id);
 	double score = 0;
 	int64_t created_at = 0;
@@ -131,12 +135,15 @@ size_t store_trending_tags(arena *a, double floor, store_trend_filter filter,
 {
 	/* walks tag_trends_by_rank down from the top and stops after the
 	 * page: the rows below floor are never visited */
+#define TRENDING_TAGS_SQL(P)                                                   \
+	"SELECT t.tag_id, g.name FROM tag_trends t"                            \
+	" JOIN tags g ON g.id = t.tag_id WHERE t.rank_key >= ?1"               \
+	" AND (?2 = 0 OR (?2 = 1 AND " P "t.review = 1)"                       \
+	" OR (?2 = 2 AND " P "t.review <> 2))"                                 \
+	" ORDER BY t.rank_key DESC LIMIT ?3 OFFSET ?4"
 	db_stmt *st = db_prepare(
-		"SELECT t.tag_id, g.name FROM tag_trends t"
-		" JOIN tags g ON g.id = t.tag_id WHERE t.rank_key >= ?1"
-		" AND (?2 = 0 OR (?2 = 1 AND +t.review = 1)"
-		" OR (?2 = 2 AND +t.review <> 2))"
-		" ORDER BY t.rank_key DESC LIMIT ?3 OFFSET ?4");
+		DB_SQL(TRENDING_TAGS_SQL("+"), TRENDING_TAGS_SQL("")));
+#undef TRENDING_TAGS_SQL
 	db_bind_double(st, 1, floor);
 	db_bind_int(st, 2, (int)filter);
 	db_bind_int(st, 3, limit);
@@ -153,12 +160,15 @@ size_t store_trending_tags(arena *a, double floor, store_trend_filter filter,
 size_t store_trending_statuses(double floor, int offset, int limit,
 			       int64_t *out)
 {
-	db_stmt *st =
-		db_prepare("SELECT t.status_id FROM status_trends t"
-			   " JOIN statuses s ON s.id = t.status_id"
-			   " JOIN accounts a ON a.id = s.account_id"
-			   " WHERE t.rank_key >= ?1 AND" STATUS_TRENDABLE
-			   " ORDER BY t.rank_key DESC LIMIT ?2 OFFSET ?3");
+#define TRENDING_STATUSES_SQL(P)                                               \
+	"SELECT t.status_id FROM status_trends t"                              \
+	" JOIN statuses s ON s.id = t.status_id"                               \
+	" JOIN accounts a ON a.id = s.account_id"                              \
+	" WHERE t.rank_key >= ?1 AND" STATUS_TRENDABLE(                        \
+		P) " ORDER BY t.rank_key DESC LIMIT ?2 OFFSET ?3"
+	db_stmt *st = db_prepare(
+		DB_SQL(TRENDING_STATUSES_SQL("+"), TRENDING_STATUSES_SQL("")));
+#undef TRENDING_STATUSES_SQL
 	db_bind_double(st, 1, floor);
 	db_bind_int(st, 2, limit);
 	db_bind_int(st, 3, offset);
