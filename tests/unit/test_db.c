@@ -175,6 +175,23 @@ static void test_the_cache_hands_a_statement_back_cleared(void **state)
 	db_reset(again);
 }
 
+/* SQLite's own scalar max() and min() answer NULL when any argument is
+ * NULL; the greatest() and least() db.c registers skip NULLs as
+ * PostgreSQL's do, so a clamp means the same on both. */
+static void test_greatest_and_least_skip_nulls_as_postgresql_does(void **state)
+{
+	(void)state;
+	db_stmt *st = db_prepare("SELECT greatest(1, NULL, 3), least(2, NULL),"
+				 " greatest(NULL, NULL), least(?1, 5)");
+	db_bind_int64(st, 1, INT64_MIN);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_int_equal(db_column_int64(st, 0), 3);
+	assert_int_equal(db_column_int64(st, 1), 2);
+	assert_true(db_column_is_null(st, 2));
+	assert_true(db_column_int64(st, 3) == INT64_MIN);
+	db_reset(st);
+}
+
 static void test_a_transaction_is_seen(void **state)
 {
 	(void)state;
@@ -205,6 +222,7 @@ int main(void)
 		T(test_values_read_back_as_bound),
 		T(test_the_cache_hands_a_statement_back_cleared),
 		T(test_a_transaction_is_seen),
+		T(test_greatest_and_least_skip_nulls_as_postgresql_does),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
