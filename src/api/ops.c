@@ -95,7 +95,7 @@ static void write_database(buf *b)
 	if (!up)
 		return;
 	gauge(b, "chorus_database_connections",
-	      "SQLite connections the process holds open", st.connections);
+	      "Database connections the process holds open", st.connections);
 	counter(b, "chorus_database_busy_waits_total",
 		"Times a connection found the database locked by another "
 		"writer and waited for it",

@@ -827,7 +827,7 @@ int store_ops_stats_read(store_ops_stats *out)
 		log_error("metrics: reading the jobs: %s", db_errmsg());
 		return -1;
 	}
-	out->connections = db_files_open();
+	out->connections = db_pg ? pg_connections() : db_files_open();
 	out->busy_waits =
 		atomic_load_explicit(&busy_waits, memory_order_relaxed);
 	return 0;

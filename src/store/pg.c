@@ -6,6 +6,7 @@
 
 #include <libpq-fe.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,14 @@ int pg_probe(const char *url, char *why, size_t size)
 	return 0;
 }
 
+/* Threads' connections open now, for /metrics. */
+static atomic_long thread_conns;
+
+long pg_connections(void)
+{
+	return atomic_load(&thread_conns);
+}
+
 struct pg_conn *pg_thread_conn(void)
 {
 	if (tpg)
@@ -137,7 +146,9 @@ struct pg_conn *pg_thread_conn(void)
 		abort();
 	char why[PG_ERRMSG];
 	tpg->conn = pg_connect(why, sizeof why);
-	if (!tpg->conn) {
+	if (tpg->conn)
+		atomic_fetch_add(&thread_conns, 1);
+	else {
 		/* store_open proved the database reachable: a thread that
 		 * cannot connect now meets an outage, which every statement
 		 * on it will report; the next one tries again */
@@ -150,6 +161,8 @@ void pg_thread_close(void)
 {
 	if (!tpg)
 		return;
+	if (tpg->conn)
+		atomic_fetch_sub(&thread_conns, 1);
 	PQfinish(tpg->conn);
 	free(tpg);
 	tpg = NULL;
@@ -167,6 +180,8 @@ static PGconn *conn_live(void)
 	else {
 		char why[PG_ERRMSG];
 		tpg->conn = pg_connect(why, sizeof why);
+		if (tpg->conn)
+			atomic_fetch_add(&thread_conns, 1);
 	}
 	tpg->gen++; /* statements prepared before are gone */
 	if (tpg->conn && PQstatus(tpg->conn) == CONNECTION_OK) {

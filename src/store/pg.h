@@ -19,6 +19,8 @@ struct pg_conn *pg_thread_conn(void);
 void pg_thread_close(void);
 /* Set the connection string every thread's connection uses. */
 void pg_set_url(const char *url);
+/* The threads' connections open now. */
+long pg_connections(void);
 /* Open one connection to url and close it: 0, or -1 with why (one line,
  * libpq's reason) written to why. */
 int pg_probe(const char *url, char *why, size_t size);

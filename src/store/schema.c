@@ -1287,7 +1287,8 @@ static int migrate_pg(void)
 				  " give chorus an empty database");
 			goto fail;
 		}
-		if (pg_simple(schema_pg_baseline) < 0)
+		if (pg_simple(schema_pg_baseline) < 0 ||
+		    pg_simple(schema_pg_seed) < 0)
 			goto fail;
 		v = SCHEMA_PG_BASELINE;
 		log_info("database schema %d created", SCHEMA_PG_BASELINE);

@@ -690,3 +690,6 @@ const char schema_pg_baseline[] =
 	"EXECUTE FUNCTION notification_heads_move_fn();\n"
 	"CREATE TABLE schema_version (version bigint NOT NULL); INSERT INTO "
 	"schema_version VALUES (23);\n";
+
+const char schema_pg_seed[] =
+	"INSERT INTO token_revision (id, n) VALUES (1, 0);\n";

@@ -7,5 +7,8 @@
  * SCHEMA_PG_BASELINE (it fills schema_version). */
 extern const char schema_pg_baseline[];
 enum { SCHEMA_PG_BASELINE = 23 };
+/* The rows SQLite's migrations seed (token_revision's one row), for a
+ * new database; migrate-to copies them from the source instead. */
+extern const char schema_pg_seed[];
 
 #endif

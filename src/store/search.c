@@ -585,6 +585,12 @@ static const char sql_accounts_search_pg[] =
 size_t store_accounts_search(arena *a, const char *q, int64_t following_of,
 			     int limit, int offset, int64_t *out)
 {
+	/* what was renamed before this search is found by it: PostgreSQL
+	 * indexes accounts through a backlog, SQLite's triggers at once */
+	if (db_pg &&
+	    db_exists("SELECT 1 FROM account_search_backlog LIMIT 1", 0, 0) &&
+	    store_search_flush() < 0)
+		return 0;
 	/* the words of q, the last one a prefix */
 	store_search_term term = {.text = q};
 	char *match = search_match(a, &term, 1, false, true);
