@@ -397,10 +397,16 @@ static bool search_backlogged(void)
  * batch of ids off it, read their documents and store their tsvectors.
  * A plain transaction, not db_begin's write lock: the rows taken are
  * locked (SKIP LOCKED lets other processes' indexers take others), and a
- * change committed after the take puts its id back on the backlog. 1
+ * change committed after the take puts its id back on the backlog.
+ * The take locks each id's row too (FOR KEY SHARE, SKIP LOCKED), so the
+ * index's foreign key never waits: a delete holds the row and waits for
+ * the backlog row the take holds, and an indexer that then waited for
+ * the row was a deadlock that failed the delete. An id whose row is gone
+ * is not taken: orphans_sql clears those when nothing else is left. 1
  * when it indexed some, 0 when the backlog was empty, -1. */
-static int pg_flush_batch(const char *take_sql, const char *docs_sql,
-			  const char *store_sql, int nfields)
+static int pg_flush_batch(const char *take_sql, const char *orphans_sql,
+			  const char *docs_sql, const char *store_sql,
+			  int nfields)
 {
 	arena a;
 	arena_init(&a);
@@ -442,18 +448,41 @@ static int pg_flush_batch(const char *take_sql, const char *docs_sql,
 		pg_simple("ROLLBACK");
 		return -1;
 	}
+	if (n == 0 && pg_simple(orphans_sql) < 0)
+		return -1;
 	return n > 0;
 }
 
-static int pg_search_flush(void)
+/* The takes, [wait]: the indexer thread skips the backlog rows another
+ * indexer holds; a flush before a search waits for them, so what was
+ * posted before the search is indexed when it reads. Neither waits for a
+ * row's status or account (pg_flush_batch says why). */
+#define TAKE_STATUSES(B_WAIT)                                                  \
+	"DELETE FROM search_backlog WHERE status_id IN"                        \
+	" (SELECT b.status_id FROM search_backlog b JOIN"                      \
+	" statuses s ON s.id = b.status_id ORDER BY b.status_id LIMIT ?1"      \
+	" FOR UPDATE OF b" B_WAIT " FOR KEY SHARE OF s SKIP LOCKED)"           \
+	" RETURNING status_id"
+#define TAKE_ACCOUNTS(B_WAIT)                                                  \
+	"DELETE FROM account_search_backlog WHERE account_id IN"               \
+	" (SELECT b.account_id FROM account_search_backlog b"                  \
+	" JOIN accounts a ON a.id = b.account_id"                              \
+	" ORDER BY b.account_id LIMIT ?1"                                      \
+	" FOR UPDATE OF b" B_WAIT " FOR KEY SHARE OF a SKIP LOCKED)"           \
+	" RETURNING account_id"
+static const char *const take_statuses[2] = {TAKE_STATUSES(" SKIP LOCKED"),
+					     TAKE_STATUSES("")};
+static const char *const take_accounts[2] = {TAKE_ACCOUNTS(" SKIP LOCKED"),
+					     TAKE_ACCOUNTS("")};
+
+static int pg_search_flush(bool wait)
 {
 	int rc;
 	do {
 		rc = pg_flush_batch(
-			"DELETE FROM search_backlog WHERE status_id IN"
-			" (SELECT status_id FROM search_backlog ORDER BY"
-			" status_id LIMIT ?1 FOR UPDATE SKIP LOCKED)"
-			" RETURNING status_id",
+			take_statuses[wait],
+			"DELETE FROM search_backlog b WHERE NOT EXISTS"
+			" (SELECT 1 FROM statuses s WHERE s.id = b.status_id)",
 			"SELECT text, spoiler_text, media FROM"
 			" status_search_docs WHERE id = ?1",
 			/* a status gone since (or a boost) has no document:
@@ -469,10 +498,9 @@ static int pg_search_flush(void)
 		return -1;
 	do {
 		rc = pg_flush_batch(
-			"DELETE FROM account_search_backlog WHERE account_id IN"
-			" (SELECT account_id FROM account_search_backlog"
-			" ORDER BY account_id LIMIT ?1 FOR UPDATE SKIP LOCKED)"
-			" RETURNING account_id",
+			take_accounts[wait],
+			"DELETE FROM account_search_backlog b WHERE NOT EXISTS"
+			" (SELECT 1 FROM accounts a WHERE a.id = b.account_id)",
 			"SELECT username, display_name FROM accounts"
 			" WHERE id = ?1",
 			"INSERT INTO account_search (account_id, doc)"
@@ -485,10 +513,14 @@ static int pg_search_flush(void)
 	return rc;
 }
 
-int store_search_flush(void)
+static int search_flush(bool wait)
 {
-	if (db_pg)
-		return pg_search_flush();
+	if (db_pg) {
+		/* the flush's transactions are its own: a request's read
+		 * snapshot ends first, as before a write (db_begin) */
+		store_read_end();
+		return pg_search_flush(wait);
+	}
 	while (search_backlogged()) {
 		if (db_begin() < 0)
 			return -1;
@@ -514,6 +546,11 @@ int store_search_flush(void)
 		}
 	}
 	return 0;
+}
+
+int store_search_flush(void)
+{
+	return search_flush(true);
 }
 
 size_t store_statuses_search(arena *a, const store_status_query *q, int64_t lo,
@@ -780,7 +817,7 @@ static void *indexer_main(void *arg)
 		}
 		pthread_cond_timedwait(&indexer.wake, &indexer.lock, &until);
 		pthread_mutex_unlock(&indexer.lock);
-		store_search_flush();
+		search_flush(false);
 		pthread_mutex_lock(&indexer.lock);
 	}
 	pthread_mutex_unlock(&indexer.lock);
