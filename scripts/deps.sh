@@ -13,6 +13,7 @@ BUILD="build-essential pkg-config libmicrohttpd-dev libjansson-dev \
 libsqlite3-dev libsodium-dev libutf8proc-dev libinih-dev libvips-dev \
 libmagic-dev ffmpeg libssl-dev zlib1g-dev gettext locales libpq-dev"
 TEST="libcmocka-dev python3 python3-pytest python3-mastodon python3-requests \
+python3-psycopg2 \
 toot clang-format libimage-exiftool-perl python3-pil libvips-tools \
 python3-websocket python3-bs4 nodejs npm chromium fonts-dejavu-core \
 nginx openssl postgresql postgresql-client"

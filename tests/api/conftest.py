@@ -104,6 +104,62 @@ def backend_args(data_dir, database_url=None):
     return args
 
 
+class Sql:
+    """A server's database through Python's DB-API, whichever the backend:
+    statements with ? placeholders as sqlite3 takes them, rows as
+    tuples; `refused` is the exception the schema's constraints and
+    triggers raise. Used as a context manager it commits (or rolls back)
+    and closes."""
+
+    def __init__(self, server, readonly=False):
+        self.pg = bool(server.database_url)
+        if self.pg:
+            import psycopg2
+            self.con = psycopg2.connect(server.database_url)
+            self.con.set_session(readonly=readonly)
+            self.refused = psycopg2.Error
+        else:
+            import sqlite3
+            path = server.data / "chorus.db"
+            self.con = (sqlite3.connect(f"file:{path}?mode=ro", uri=True) if readonly
+                        else sqlite3.connect(path, timeout=30))
+            self.refused = sqlite3.IntegrityError
+
+    def _sql(self, sql):
+        return sql.replace("%", "%%").replace("?", "%s") if self.pg else sql
+
+    def execute(self, sql, params=()):
+        cur = self.con.cursor()
+        cur.execute(self._sql(sql), params)
+        return cur
+
+    def executemany(self, sql, rows):
+        if self.pg:  # a thousand statements a round trip, not one
+            from psycopg2.extras import execute_batch
+            execute_batch(self.con.cursor(), self._sql(sql), rows, page_size=1000)
+        else:
+            self.con.cursor().executemany(sql, rows)
+
+    def commit(self):
+        self.con.commit()
+
+    def rollback(self):
+        self.con.rollback()
+
+    def close(self):
+        self.con.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, *_):
+        if kind:
+            self.rollback()
+        else:
+            self.commit()
+        self.close()
+
+
 sqlite_only = pytest.mark.skipif(
     BACKEND != "sqlite", reason="tests SQLite's own files or commands")
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from mastodon import Mastodon
 
-from conftest import ChorusServer, DEFAULT_SCOPES, chorus_bin
+from conftest import ChorusServer, DEFAULT_SCOPES, chorus_bin, sqlite_only
 
 
 def test_posts_and_favourites_survive_sigkill(tmp_path):
@@ -39,6 +39,7 @@ def test_posts_and_favourites_survive_sigkill(tmp_path):
         assert restarted.stop() == 0
 
 
+@sqlite_only
 def test_write_ahead_log_stays_bounded_under_steady_posting(tmp_path):
     """Checkpoints run on a thread of their own while serving; the WAL must
     still be copied back and restarted, not grow with every post (each
@@ -73,6 +74,7 @@ def test_write_ahead_log_stays_bounded_under_steady_posting(tmp_path):
         assert server.stop() == 0
 
 
+@sqlite_only
 def test_a_long_reader_does_not_stall_writers_at_a_wal_restart(tmp_path):
     """The checkpointer restarts the WAL past a size by waiting for the
     readers on old frames while it holds the write lock. A reader that

@@ -9,7 +9,6 @@ counters are recounted from their rows, read straight from the database.
 """
 
 import io
-import sqlite3
 import threading
 
 import pytest
@@ -17,7 +16,7 @@ import requests
 from mastodon import Mastodon
 from PIL import Image
 
-from conftest import DEFAULT_SCOPES, ChorusServer, chorus_bin
+from conftest import DEFAULT_SCOPES, ChorusServer, Sql, chorus_bin
 
 USERS = ("alice", "bob", "carol")
 ROUNDS = 12
@@ -77,7 +76,7 @@ def burst(srv, actions):
 
 
 def db(srv):
-    return sqlite3.connect(f"file:{srv.data / 'chorus.db'}?mode=ro", uri=True)
+    return Sql(srv, readonly=True)
 
 
 def assert_counters_match_rows(srv):
@@ -220,7 +219,7 @@ def test_the_database_refuses_a_pin_over_the_limit(racy):
     over the limit the server wrote into the database."""
     me = int(call(racy, "alice", "GET", "/api/v1/accounts/verify_credentials").json()["id"])
     ids = [int(post(racy, "alice", f"pinned directly {k}")) for k in range(6)]
-    c = sqlite3.connect(racy.data / "chorus.db", timeout=30)
+    c = Sql(racy)
     try:
         assert dict(c.execute("SELECT name, value FROM limits").fetchall()) == {
             "max_pinned": 5, "max_featured_tags": 10}
@@ -228,7 +227,7 @@ def test_the_database_refuses_a_pin_over_the_limit(racy):
         for k, sid in enumerate(ids[:5]):
             c.execute("INSERT INTO pins (id, account_id, status_id) VALUES (?, ?, ?)",
                       (9000000 + k, me, sid))
-        with pytest.raises(sqlite3.IntegrityError, match="limit: max_pinned"):
+        with pytest.raises(c.refused, match="limit: max_pinned"):
             c.execute("INSERT INTO pins (id, account_id, status_id) VALUES (?, ?, ?)",
                       (9000010, me, ids[5]))
     finally:
