@@ -1,8 +1,9 @@
 #!/bin/sh
 # The whole test suite: unit tests, API tests through real clients
-# (Mastodon.py, toot, masto.js), then both again on a build with
-# AddressSanitizer + UndefinedBehaviorSanitizer; the HTML pages in a real
-# browser (Debian's chromium driven by playwright-core) on both builds.
+# (Mastodon.py, toot, masto.js) on SQLite and on PostgreSQL, then both
+# again on a build with AddressSanitizer + UndefinedBehaviorSanitizer; the
+# HTML pages in a real browser (Debian's chromium driven by
+# playwright-core) on both builds.
 # Ends with one summary line: "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -29,13 +30,26 @@ step() {
 PY=/usr/bin/python3
 JOBS=$(nproc 2>/dev/null || echo 2)
 
+# A throwaway PostgreSQL cluster for the API suite's second backend (each
+# chorus server the tests start gets a database of its own on it),
+# stopped and removed however this script ends. Its CHORUS_TEST_PG_* stay
+# exported: the SQLite runs use it too, for test_database_config.py.
+PGDIR=$(mktemp -d /tmp/chorus-pg.XXXXXX)
+trap 'scripts/pg.sh stop "$PGDIR"' EXIT
+trap 'exit 130' INT TERM # through the EXIT trap
+pg_start() {
+	pg_env=$(scripts/pg.sh start "$PGDIR") && eval "$pg_env"
+}
+
 step "build" make -j"$JOBS"
 step "format" make format-check
 step "unit tests" make unit
 # masto.js and ws at the versions in tests/js/package-lock.json, for
 # tests/api/test_masto.py; from npm's cache when it has them
 step "js packages" npm ci --prefix tests/js --no-audit --no-fund --prefer-offline --loglevel=error
+step "postgresql cluster" pg_start
 step "api tests" env CHORUS_BIN="$PWD/build/chorus" $PY -m pytest -q --tb=short -p no:cacheprovider tests/api
+step "api tests (postgresql)" env CHORUS_BIN="$PWD/build/chorus" CHORUS_TEST_BACKEND=postgresql $PY -m pytest -q --tb=short -p no:cacheprovider tests/api
 # playwright-core and axe-core at the versions in tests/web/package-lock.json
 # (no browser download: the tests drive /usr/bin/chromium), then every
 # tests/web/*.test.mjs, one chorus server and one browser per file
@@ -49,6 +63,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 step "unit tests (asan+ubsan)" make asan-unit
 step "api tests (asan+ubsan)" env CHORUS_BIN="$PWD/build-asan/chorus" CHORUS_SANITIZED=1 $PY -m pytest -q --tb=short -p no:cacheprovider tests/api
+step "api tests (postgresql, asan+ubsan)" env CHORUS_BIN="$PWD/build-asan/chorus" CHORUS_SANITIZED=1 CHORUS_TEST_BACKEND=postgresql $PY -m pytest -q --tb=short -p no:cacheprovider tests/api
 step "web tests (asan+ubsan)" env CHORUS_BIN="$PWD/build-asan/chorus" CHORUS_SANITIZED=1 node --test tests/web/
 
 echo

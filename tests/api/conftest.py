@@ -181,8 +181,9 @@ class ChorusServer:
         self._log = None
         self.exit_code = None
         # database_url: another server's database (two processes, one
-        # instance); by default the data directory's own
-        self.database_url = database_url or (
+        # instance); by default the data directory's own; False: SQLite
+        # under the data directory whatever the run's backend
+        self.database_url = None if database_url is False else database_url or (
             pg_database_for(self.data) if BACKEND == "postgresql" else None)
         _servers.append(self)
 
