@@ -34,7 +34,7 @@ XGETTEXT := xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ \
 	--keyword=web_tr --keyword=web_trn:1,2 --add-comments=TRANSLATORS: \
 	--package-name=chorus --copyright-holder="the chorus authors"
 
-.PHONY: all test unit api asan asan-unit clean format format-check pot pot-extract
+.PHONY: all test unit unit-pg api asan asan-unit asan-unit-pg clean format format-check pot pot-extract
 
 all: $(BUILD)/chorus $(MOS)
 
@@ -75,6 +75,13 @@ unit: $(UNIT)
 	@failed=0; for t in $(UNIT); do echo "== $$t"; $$t || failed=1; done; \
 	exit $$failed
 
+# the unit tests on the store (store_fixture.h), on PostgreSQL: needs the
+# cluster of scripts/pg.sh in CHORUS_TEST_PG_HOST/PORT
+STORE_UNIT := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(shell grep -l store_fixture.h tests/unit/test_*.c))
+unit-pg: $(STORE_UNIT)
+	@failed=0; for t in $(STORE_UNIT); do echo "== $$t (postgresql)"; \
+	CHORUS_TEST_BACKEND=postgresql $$t || failed=1; done; exit $$failed
+
 api: $(BUILD)/chorus $(MOS)
 	CHORUS_BIN=$(abspath $(BUILD)/chorus) python3 -m pytest -q tests/api
 
@@ -89,6 +96,9 @@ asan:
 
 asan-unit:
 	$(MAKE) $(ASAN_VARS) unit
+
+asan-unit-pg:
+	$(MAKE) $(ASAN_VARS) unit-pg
 
 format:
 	clang-format -i $(SRCS) $(wildcard src/*/*.h) $(wildcard tests/unit/*.[ch])

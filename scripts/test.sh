@@ -30,8 +30,9 @@ step() {
 PY=/usr/bin/python3
 JOBS=$(nproc 2>/dev/null || echo 2)
 
-# A throwaway PostgreSQL cluster for the API suite's second backend (each
-# chorus server the tests start gets a database of its own on it),
+# A throwaway PostgreSQL cluster for the second backend (each chorus
+# server the API tests start gets a database of its own on it, each store
+# unit test process one it empties before every test),
 # stopped and removed however this script ends. Its CHORUS_TEST_PG_* stay
 # exported: the SQLite runs use it too, for test_database_config.py.
 PGDIR=$(mktemp -d /tmp/chorus-pg.XXXXXX)
@@ -43,11 +44,12 @@ pg_start() {
 
 step "build" make -j"$JOBS"
 step "format" make format-check
+step "postgresql cluster" pg_start
 step "unit tests" make unit
+step "unit tests (postgresql)" make unit-pg
 # masto.js and ws at the versions in tests/js/package-lock.json, for
 # tests/api/test_masto.py; from npm's cache when it has them
 step "js packages" npm ci --prefix tests/js --no-audit --no-fund --prefer-offline --loglevel=error
-step "postgresql cluster" pg_start
 step "api tests" env CHORUS_BIN="$PWD/build/chorus" $PY -m pytest -q --tb=short -p no:cacheprovider tests/api
 step "api tests (postgresql)" env CHORUS_BIN="$PWD/build/chorus" CHORUS_TEST_BACKEND=postgresql $PY -m pytest -q --tb=short -p no:cacheprovider tests/api
 # playwright-core and axe-core at the versions in tests/web/package-lock.json
@@ -62,6 +64,7 @@ step "asan+ubsan build" make -j"$JOBS" asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 step "unit tests (asan+ubsan)" make asan-unit
+step "unit tests (postgresql, asan+ubsan)" make asan-unit-pg
 step "api tests (asan+ubsan)" env CHORUS_BIN="$PWD/build-asan/chorus" CHORUS_SANITIZED=1 $PY -m pytest -q --tb=short -p no:cacheprovider tests/api
 step "api tests (postgresql, asan+ubsan)" env CHORUS_BIN="$PWD/build-asan/chorus" CHORUS_SANITIZED=1 CHORUS_TEST_BACKEND=postgresql $PY -m pytest -q --tb=short -p no:cacheprovider tests/api
 step "web tests (asan+ubsan)" env CHORUS_BIN="$PWD/build-asan/chorus" CHORUS_SANITIZED=1 node --test tests/web/

@@ -1,13 +1,21 @@
 /* store_fixture.h — a fresh SQLite store in a temporary directory for
  * each test that needs one (setup/teardown for cmocka), shared by the
- * unit tests that use the store. Include once, after cmocka.h. */
+ * unit tests that use the store. Include once, after cmocka.h.
+ *
+ * With CHORUS_TEST_BACKEND=postgresql (and the cluster scripts/pg.sh
+ * started in CHORUS_TEST_PG_HOST/PORT) the store is a PostgreSQL database
+ * instead, emptied before each test: make unit-pg. A test that reads
+ * SQLite's own files or catalogue skips there (FIXTURE_SQLITE_ONLY). */
 #ifndef CHORUS_TEST_STORE_FIXTURE_H
 #define CHORUS_TEST_STORE_FIXTURE_H
 
 #include "core/arena.h"
+#include "core/config.h"
 #include "core/id.h"
 #include "store/store.h"
 
+#include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,16 +24,64 @@
 static char test_dir[64];
 static arena test_arena;
 
-/* Open a new database under /tmp/chorus-test-<name>-XXXXXX. */
+static bool fixture_pg;
+
+/* The run's PostgreSQL database (one per test process), emptied: its
+ * URL set as database.url. 0 or -1. */
+static int fixture_pg_reset(void)
+{
+	const char *host = getenv("CHORUS_TEST_PG_HOST");
+	const char *port = getenv("CHORUS_TEST_PG_PORT");
+	if (!host || !port) {
+		fprintf(stderr, "store_fixture: CHORUS_TEST_PG_HOST and _PORT"
+				" name no cluster\n");
+		return -1;
+	}
+	char url[512], name[64];
+	snprintf(name, sizeof name, "chorus_unit_%ld", (long)getpid());
+	snprintf(url, sizeof url, "postgresql://postgres@/%s?host=%s&port=%s",
+		 "postgres", host, port);
+	PGconn *c = PQconnectdb(url);
+	char sql[256];
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+	PGresult *r = PQexec(c, sql); /* an error when it exists: fine */
+	PQclear(r);
+	PQfinish(c);
+	snprintf(url, sizeof url, "postgresql://postgres@/%s?host=%s&port=%s",
+		 name, host, port);
+	c = PQconnectdb(url);
+	r = PQexec(c, "SET client_min_messages = warning;"
+		      "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		fprintf(stderr, "store_fixture: %s", PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	return ok ? config_set("database.url", url) : -1;
+}
+
+/* Open a new database under /tmp/chorus-test-<name>-XXXXXX (its media
+ * directory too on PostgreSQL). */
 static int store_fixture_open(const char *name)
 {
 	snprintf(test_dir, sizeof test_dir, "/tmp/chorus-test-%s-XXXXXX", name);
 	if (!mkdtemp(test_dir))
 		return -1;
 	arena_init(&test_arena);
-	store_thread_close(); /* the next call opens the new file */
+	store_thread_close(); /* the next call opens the new database */
+	const char *backend = getenv("CHORUS_TEST_BACKEND");
+	fixture_pg = backend && !strcmp(backend, "postgresql");
+	if (fixture_pg && fixture_pg_reset() < 0)
+		return -1;
 	return store_open(test_dir);
 }
+
+/* In a test that reads SQLite's own files, catalogue or C API. */
+#define FIXTURE_SQLITE_ONLY()                                                  \
+	do {                                                                   \
+		if (fixture_pg)                                                \
+			skip();                                                \
+	} while (0)
 
 static int store_fixture_teardown(void **state)
 {

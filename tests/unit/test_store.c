@@ -155,17 +155,27 @@ static void test_every_foreign_key_has_an_index(void **state)
 		"  WHERE c.pk = 1 AND c.name = f.\"from\")"
 		" AND m.name || '.' || f.\"from\" <>"
 		"  'notifications.from_account_id'";
-	sqlite3_stmt *st;
-	assert_int_equal(
-		sqlite3_prepare_v2(db_conn(), unindexed_keys, -1, &st, NULL),
-		SQLITE_OK);
+	/* PostgreSQL's catalogue: a foreign key's first column that no
+	 * index (the primary key's included) leads with */
+	static const char unindexed_keys_pg[] =
+		"SELECT CAST(c.conrelid AS regclass) || '.' || a.attname"
+		" FROM pg_constraint c JOIN pg_attribute a"
+		" ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]"
+		" WHERE c.contype = 'f'"
+		" AND NOT EXISTS (SELECT 1 FROM pg_index i"
+		"  WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])"
+		" AND CAST(c.conrelid AS regclass) || '.' || a.attname <>"
+		"  'notifications.from_account_id'";
+	db_stmt *st = db_prepare(DB_SQL(unindexed_keys, unindexed_keys_pg));
 	char unindexed[1024] = "";
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		strncat(unindexed, (const char *)sqlite3_column_text(st, 0),
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		strncat(unindexed, db_text(st, 0),
 			sizeof unindexed - strlen(unindexed) - 2);
 		strcat(unindexed, " ");
 	}
-	sqlite3_finalize(st);
+	db_reset(st);
+	assert_int_equal(rc, DB_DONE);
 	assert_string_equal(unindexed, "");
 }
 
@@ -696,18 +706,13 @@ static int64_t notify(int64_t to, int64_t from, const char *type,
 /* How many notifications of type the account has. */
 static int count_notifications(int64_t to, const char *type)
 {
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(db_conn(),
-					    "SELECT count(*) FROM notifications"
-					    " WHERE account_id = ?1"
-					    " AND type = ?2",
-					    -1, &st, NULL),
-			 SQLITE_OK);
-	sqlite3_bind_int64(st, 1, to);
-	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	db_stmt *st = db_prepare("SELECT count(*) FROM notifications"
+				 " WHERE account_id = ?1 AND type = ?2");
+	db_bind_int64(st, 1, to);
+	db_bind_text(st, 2, type);
+	assert_int_equal(db_step(st), DB_ROW);
+	int n = (int)db_column_int64(st, 0);
+	db_reset(st);
 	return n;
 }
 
@@ -766,23 +771,17 @@ static void test_undoing_an_act_removes_its_notification(void **state)
  * head, with the group's size and oldest id, and no other row is. */
 static void assert_groups_match_rows(void)
 {
-	sqlite3_stmt *st;
 	assert_int_equal(
-		sqlite3_prepare_v2(
-			db_conn(),
-			"SELECT count(*) FROM notifications n"
-			" LEFT JOIN (SELECT account_id, group_key,"
-			" max(id) AS latest, min(id) AS oldest, count(*) AS "
-			"size"
-			" FROM notifications GROUP BY account_id, group_key)"
-			" AS r ON r.latest = n.id"
-			" WHERE n.group_size IS NOT r.size"
-			" OR n.group_oldest_id IS NOT r.oldest",
-			-1, &st, NULL),
-		SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 0);
-	sqlite3_finalize(st);
+		db_int64("SELECT count(*) FROM notifications n"
+			 " LEFT JOIN (SELECT account_id, group_key,"
+			 " max(id) AS latest, min(id) AS oldest,"
+			 " count(*) AS size"
+			 " FROM notifications GROUP BY account_id, group_key)"
+			 " AS r ON r.latest = n.id"
+			 " WHERE n.group_size IS DISTINCT FROM r.size"
+			 " OR n.group_oldest_id IS DISTINCT FROM r.oldest",
+			 0, 0),
+		0);
 }
 
 static void test_notification_groups_follow_every_change(void **state)
@@ -820,17 +819,17 @@ static void test_notification_groups_follow_every_change(void **state)
 	/* a late arrival (an accepted request keeps its id) joins below
 	 * the head; when the head goes, the next newest takes over */
 	int64_t dave = make_account("dave");
-	char sql[512];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO notifications (id, account_id, type,"
-		 " from_account_id, status_id, created_at, group_key)"
-		 " SELECT id - 1, account_id, type, %lld, status_id,"
-		 " created_at, group_key FROM notifications"
-		 " WHERE account_id = %lld AND type = 'favourite'"
-		 " AND status_id = %lld ORDER BY id LIMIT 1",
-		 (long long)dave, (long long)alice, (long long)s);
-	assert_int_equal(sqlite3_exec(db_conn(), sql, NULL, NULL, NULL),
-			 SQLITE_OK);
+	db_stmt *late =
+		db_prepare("INSERT INTO notifications (id, account_id, type,"
+			   " from_account_id, status_id, created_at, group_key)"
+			   " SELECT id - 1, account_id, type, ?1, status_id,"
+			   " created_at, group_key FROM notifications"
+			   " WHERE account_id = ?2 AND type = 'favourite'"
+			   " AND status_id = ?3 ORDER BY id LIMIT 1");
+	db_bind_int64(late, 1, dave);
+	db_bind_int64(late, 2, alice);
+	db_bind_int64(late, 3, s);
+	assert_int_equal(db_done(late), 0);
 	assert_groups_match_rows();
 	const char *key = NULL;
 	for (size_t i = 0; i < n; i++)
@@ -894,6 +893,7 @@ static void exec_sql(const char *sql)
 static void
 test_migration_removes_doubled_boosts_and_stale_notifications(void **state)
 {
+	FIXTURE_SQLITE_ONLY(); /* replays SQLite's migration 12 */
 	int64_t alice = make_account("alice");
 	int64_t bob = make_account("bob");
 	int64_t s = post(alice, VIS_PUBLIC);
@@ -1212,7 +1212,10 @@ static void test_search_index_check_notices_a_stale_index(void **state)
 	insert(&s);
 	assert_true(store_search_index_ok());
 	/* without its trigger, an edit leaves the index behind */
-	assert_int_equal(db_exec("DROP TRIGGER status_search_reindex"), 0);
+	assert_int_equal(db_exec(DB_SQL("DROP TRIGGER status_search_reindex",
+					"DROP TRIGGER status_search_reindex"
+					" ON statuses")),
+			 0);
 	status edited = s;
 	edited.text = "changed";
 	edited.edited_at = s.created_at + 1;
