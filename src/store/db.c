@@ -294,8 +294,12 @@ sqlite3 *db_conn(void)
 
 void store_thread_close(void)
 {
-	if (!tdb)
+	if (!tdb) {
+		/* a thread that only began a read snapshot has a PostgreSQL
+		 * connection and no statements */
+		pg_thread_close();
 		return;
+	}
 	for (int i = 0; i < DB_STMT_CACHE; i++) {
 		sqlite3_finalize(tdb->cache[i].stmt.sqlite);
 		pg_stmt_free(tdb->cache[i].stmt.pg);
