@@ -459,16 +459,16 @@ static int pg_flush_batch(const char *take_sql, const char *orphans_sql,
  * row's status or account (pg_flush_batch says why). */
 #define TAKE_STATUSES(B_WAIT)                                                  \
 	"DELETE FROM search_backlog WHERE status_id IN"                        \
-	" (SELECT b.status_id FROM search_backlog b JOIN"                      \
-	" statuses s ON s.id = b.status_id ORDER BY b.status_id LIMIT ?1"      \
-	" FOR UPDATE OF b" B_WAIT " FOR KEY SHARE OF s SKIP LOCKED)"           \
+	" (SELECT s.id FROM statuses s WHERE s.id IN"                          \
+	" (SELECT status_id FROM search_backlog ORDER BY status_id LIMIT ?1"   \
+	" FOR UPDATE" B_WAIT ") FOR KEY SHARE SKIP LOCKED)"                    \
 	" RETURNING status_id"
 #define TAKE_ACCOUNTS(B_WAIT)                                                  \
 	"DELETE FROM account_search_backlog WHERE account_id IN"               \
-	" (SELECT b.account_id FROM account_search_backlog b"                  \
-	" JOIN accounts a ON a.id = b.account_id"                              \
-	" ORDER BY b.account_id LIMIT ?1"                                      \
-	" FOR UPDATE OF b" B_WAIT " FOR KEY SHARE OF a SKIP LOCKED)"           \
+	" (SELECT a.id FROM accounts a WHERE a.id IN"                          \
+	" (SELECT account_id FROM account_search_backlog"                      \
+	" ORDER BY account_id LIMIT ?1 FOR UPDATE" B_WAIT ")"                  \
+	" FOR KEY SHARE SKIP LOCKED)"                                          \
 	" RETURNING account_id"
 static const char *const take_statuses[2] = {TAKE_STATUSES(" SKIP LOCKED"),
 					     TAKE_STATUSES("")};
