@@ -83,7 +83,8 @@ echo "   $MIGRATE_S s"
 
 # ---- the servers ------------------------------------------------------------
 
-printf '[server]\naccess_log = false\n' >"$OUT/bench.ini"
+# one base URL for all: the answers compared hold it
+printf '[server]\naccess_log = false\nbase_url = https://chorus.example\n' >"$OUT/bench.ini"
 serve() { # name port [args…]
 	local name=$1 port=$2
 	shift 2
@@ -91,6 +92,7 @@ serve() { # name port [args…]
 	build/chorus serve --config "$OUT/bench.ini" --port "$port" "$@" \
 		>"$OUT/$name.log" 2>&1 &
 	PIDS+=($!)
+	CHORUS_PID=$! # chorus_wait watches it
 	chorus_wait "http://127.0.0.1:$port" "$OUT/$name.log"
 }
 serve sqlite "$PORT" --data "$OUT/sqlite"
