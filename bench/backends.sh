@@ -38,10 +38,7 @@ MAX_SECONDS=${MAX_SECONDS:-$((1800 + 30 * (DURATION + WARMUP)))}
 bench_args 18 "$@"
 bench_bound "$@"
 
-scripts/deps.sh bench
-
-echo "== build"
-make -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+bench_build
 
 mkdir -p "$OUT"
 DATA=$OUT/data

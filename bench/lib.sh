@@ -5,6 +5,8 @@
 #   bench_bound ARGS…       re-run the calling script under timeout(1), which
 #                           on expiry signals its whole process group
 #   die MSG                 "SCRIPT: MSG" on stderr, exit 1
+#   bench_build             install wrk, nginx and the rest (scripts/deps.sh
+#                           bench), then build chorus
 #   CHORUS_PID NGINX_PID    set them when you start those: the EXIT trap
 #                           stops both, then calls bench_cleanup_extra if
 #                           the script defines it
@@ -49,6 +51,12 @@ bench_bound() {
 		export BENCH_BOUNDED=1
 		exec timeout -k 10 "$MAX_SECONDS" "$0" "$@"
 	fi
+}
+
+bench_build() {
+	scripts/deps.sh bench
+	echo "== build"
+	make -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
 }
 
 die() {

@@ -47,14 +47,9 @@ TARGET_RSS_MB=64
 bench_args 18 "$@"
 bench_bound "$@"
 
-
-scripts/deps.sh bench
-
-
 # ---- build and data --------------------------------------------------------
 
-echo "== build"
-make -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+bench_build
 
 DATA=$OUT/data
 INFO=$OUT/bench-data.txt

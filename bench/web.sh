@@ -47,10 +47,7 @@ TARGET_WEIGHT_KB=60
 bench_args 22 "$@"
 bench_bound "$@"
 
-scripts/deps.sh bench
-
-echo "== build"
-make -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+bench_build
 
 if [ "$STATUSES" = 100000 ]; then
 	DATA=$OUT/data
