@@ -226,22 +226,20 @@ static bool job_claim(db_stmt *st, arena *a, store_job *out)
 	return found;
 }
 
+/* A claim runs under db_begin's write lock, which every process on the
+ * database shares (SQLite's writer lock; PostgreSQL's advisory lock): one
+ * UPDATE picks a row and marks it running, so no job is claimed twice and
+ * no claim can meet a row another holds (FOR UPDATE SKIP LOCKED would
+ * have nothing to skip). */
 bool store_job_claim(arena *a, int64_t now, store_job *out)
 {
 	if (db_begin() < 0)
 		return false;
-		/* one claim at a time under the write lock; on PostgreSQL the
-		 * row is locked too, and one another transaction holds is
-		 * passed over (SKIP LOCKED), so no claim ever waits on another
-		 * process's */
-#define CLAIM(LOCK)                                                            \
-	"UPDATE jobs SET state = 1, attempts = attempts + 1 WHERE id ="        \
-	" (SELECT id FROM jobs WHERE state = 0 AND run_at <= ?1"               \
-	" ORDER BY run_at, id LIMIT 1" LOCK ")"                                \
-	" RETURNING id, kind, arg, attempts"
-	db_stmt *st =
-		db_prepare(DB_SQL(CLAIM(""), CLAIM(" FOR UPDATE SKIP LOCKED")));
-#undef CLAIM
+	db_stmt *st = db_prepare(
+		"UPDATE jobs SET state = 1, attempts = attempts + 1 WHERE id ="
+		" (SELECT id FROM jobs WHERE state = 0 AND run_at <= ?1"
+		" ORDER BY run_at, id LIMIT 1)"
+		" RETURNING id, kind, arg, attempts");
 	db_bind_int64(st, 1, now);
 	bool found = job_claim(st, a, out);
 	if (db_commit() < 0) {
@@ -256,13 +254,10 @@ bool store_job_claim_for(arena *a, const char *kind, int64_t arg,
 {
 	if (db_begin() < 0)
 		return false;
-#define CLAIM(LOCK)                                                            \
-	"UPDATE jobs SET state = 1, attempts = attempts + 1 WHERE id ="        \
-	" (SELECT id FROM jobs WHERE state = 0 AND kind = ?1"                  \
-	" AND arg = ?2 LIMIT 1" LOCK ") RETURNING id, kind, arg, attempts"
-	db_stmt *st =
-		db_prepare(DB_SQL(CLAIM(""), CLAIM(" FOR UPDATE SKIP LOCKED")));
-#undef CLAIM
+	db_stmt *st = db_prepare(
+		"UPDATE jobs SET state = 1, attempts = attempts + 1 WHERE id ="
+		" (SELECT id FROM jobs WHERE state = 0 AND kind = ?1"
+		" AND arg = ?2 LIMIT 1) RETURNING id, kind, arg, attempts");
 	db_bind_text(st, 1, kind);
 	db_bind_int64(st, 2, arg);
 	bool found = job_claim(st, a, out);
