@@ -393,46 +393,88 @@ static bool search_backlogged(void)
 	return db_exists("SELECT 1 FROM search_backlog LIMIT 1", 0, 0);
 }
 
-/* PostgreSQL's flush, for one backlog (statuses or accounts): take a
- * batch of ids off it, read their documents and store their tsvectors.
- * A plain transaction, not db_begin's write lock: the rows taken are
- * locked (SKIP LOCKED lets other processes' indexers take others), and a
- * change committed after the take puts its id back on the backlog.
- * The take locks each id's row too (FOR KEY SHARE, SKIP LOCKED), so the
- * index's foreign key never waits: a delete holds the row and waits for
- * the backlog row the take holds, and an indexer that then waited for
- * the row was a deadlock that failed the delete. An id whose row is gone
- * is not taken: orphans_sql clears those when nothing else is left. 1
- * when it indexed some, 0 when the backlog was empty, -1. */
-static int pg_flush_batch(const char *take_sql, const char *orphans_sql,
-			  const char *docs_sql, const char *store_sql,
-			  int nfields)
+/* A PostgreSQL backlog (statuses or accounts) and the statements that
+ * index it. take[wait]: the indexer thread skips the backlog rows another
+ * indexer holds; a flush before a search waits for them, so what was
+ * posted before the search is indexed when it reads. Either locks each
+ * taken id's own row too (FOR KEY SHARE, SKIP LOCKED), so storing the
+ * tsvector (a foreign key to that row) never waits: a delete holds the
+ * row and waits for the backlog row the take holds, and an indexer that
+ * then waited for the row was a deadlock that failed the delete. An id
+ * whose row is gone is never taken; orphans clears those. */
+typedef struct pg_backlog {
+	const char *any;     /* a row on the backlog? */
+	const char *take[2]; /* [wait] */
+	const char *orphans;
+	const char *docs; /* the id's fields to tokenize */
+	const char *store;
+	int nfields;
+} pg_backlog;
+
+#define TAKE(BACKLOG, KEY, TABLE, WAIT)                                        \
+	"DELETE FROM " BACKLOG " WHERE " KEY " IN"                             \
+	" (SELECT r.id FROM " TABLE " r WHERE r.id IN"                         \
+	" (SELECT " KEY " FROM " BACKLOG " ORDER BY " KEY " LIMIT ?1"          \
+	" FOR UPDATE" WAIT ") FOR KEY SHARE SKIP LOCKED)"                      \
+	" RETURNING " KEY
+#define BACKLOG(BACKLOG, KEY, TABLE)                                           \
+	.any = "SELECT 1 FROM " BACKLOG " LIMIT 1",                            \
+	.take = {TAKE(BACKLOG, KEY, TABLE, " SKIP LOCKED"),                    \
+		 TAKE(BACKLOG, KEY, TABLE, "")},                               \
+	.orphans = "DELETE FROM " BACKLOG " b WHERE NOT EXISTS"                \
+		   " (SELECT 1 FROM " TABLE " r WHERE r.id = b." KEY ")"
+
+static const pg_backlog status_backlog = {
+	BACKLOG("search_backlog", "status_id", "statuses"),
+	.docs = "SELECT text, spoiler_text, media FROM status_search_docs"
+		" WHERE id = ?1",
+	.store = "INSERT INTO status_search (status_id, doc)"
+		 " VALUES (?1, CAST(?2 AS tsvector))"
+		 " ON CONFLICT (status_id) DO UPDATE SET doc = excluded.doc",
+	.nfields = 3,
+};
+static const pg_backlog account_backlog = {
+	BACKLOG("account_search_backlog", "account_id", "accounts"),
+	.docs = "SELECT username, display_name FROM accounts WHERE id = ?1",
+	.store = "INSERT INTO account_search (account_id, doc)"
+		 " VALUES (?1, CAST(?2 AS tsvector))"
+		 " ON CONFLICT (account_id) DO UPDATE SET doc = excluded.doc",
+	.nfields = 2,
+};
+#undef BACKLOG
+#undef TAKE
+
+/* Index one batch of bl in a plain transaction, not db_begin's write
+ * lock: the rows taken are locked (SKIP LOCKED lets other processes'
+ * indexers take others), and a change committed after the take puts its
+ * id back on the backlog. 1 when it indexed some, 0 when nothing was left
+ * to take (orphans cleared), -1. An empty backlog costs one statement. */
+static int pg_flush_batch(const pg_backlog *bl, bool wait)
 {
+	if (!db_exists(bl->any, 0, 0))
+		return 0;
 	arena a;
 	arena_init(&a);
 	int rc = pg_simple("BEGIN");
-	db_stmt *take = rc < 0 ? NULL : db_prepare(take_sql);
+	db_stmt *take = rc < 0 ? NULL : db_prepare(bl->take[wait]);
 	size_t n = 0;
 	if (take) {
 		db_bind_int(take, 1, SEARCH_FLUSH_BATCH_PG);
 		while ((rc = db_step(take)) == DB_ROW) {
 			int64_t id = db_column_int64(take, 0);
-			db_stmt *docs = db_prepare(docs_sql);
+			db_stmt *docs = db_prepare(bl->docs);
 			db_bind_int64(docs, 1, id);
 			const char *fields[4] = {0};
 			buf b;
 			buf_init(&b, &a);
 			if (db_step(docs) == DB_ROW) {
-				for (int f = 0; f < nfields; f++)
+				for (int f = 0; f < bl->nfields; f++)
 					fields[f] = db_text_or_null(docs, f);
-				pg_document(&b, fields, (size_t)nfields);
+				pg_document(&b, fields, (size_t)bl->nfields);
 			}
-			db_stmt *put = db_prepare(store_sql);
+			db_stmt *put = db_prepare(bl->store);
 			db_bind_int64(put, 1, id);
-			if (b.len)
-				db_bind_text(put, 2, b.data);
-			else
-				db_bind_text(put, 2, "");
+			db_bind_text(put, 2, b.len ? b.data : "");
 			int done = db_done(put);
 			db_reset(docs);
 			if (done < 0) {
@@ -448,68 +490,20 @@ static int pg_flush_batch(const char *take_sql, const char *orphans_sql,
 		pg_simple("ROLLBACK");
 		return -1;
 	}
-	if (n == 0 && pg_simple(orphans_sql) < 0)
+	if (n == 0 && pg_simple(bl->orphans) < 0)
 		return -1;
 	return n > 0;
 }
 
-/* The takes, [wait]: the indexer thread skips the backlog rows another
- * indexer holds; a flush before a search waits for them, so what was
- * posted before the search is indexed when it reads. Neither waits for a
- * row's status or account (pg_flush_batch says why). */
-#define TAKE_STATUSES(B_WAIT)                                                  \
-	"DELETE FROM search_backlog WHERE status_id IN"                        \
-	" (SELECT s.id FROM statuses s WHERE s.id IN"                          \
-	" (SELECT status_id FROM search_backlog ORDER BY status_id LIMIT ?1"   \
-	" FOR UPDATE" B_WAIT ") FOR KEY SHARE SKIP LOCKED)"                    \
-	" RETURNING status_id"
-#define TAKE_ACCOUNTS(B_WAIT)                                                  \
-	"DELETE FROM account_search_backlog WHERE account_id IN"               \
-	" (SELECT a.id FROM accounts a WHERE a.id IN"                          \
-	" (SELECT account_id FROM account_search_backlog"                      \
-	" ORDER BY account_id LIMIT ?1 FOR UPDATE" B_WAIT ")"                  \
-	" FOR KEY SHARE SKIP LOCKED)"                                          \
-	" RETURNING account_id"
-static const char *const take_statuses[2] = {TAKE_STATUSES(" SKIP LOCKED"),
-					     TAKE_STATUSES("")};
-static const char *const take_accounts[2] = {TAKE_ACCOUNTS(" SKIP LOCKED"),
-					     TAKE_ACCOUNTS("")};
-
 static int pg_search_flush(bool wait)
 {
 	int rc;
-	do {
-		rc = pg_flush_batch(
-			take_statuses[wait],
-			"DELETE FROM search_backlog b WHERE NOT EXISTS"
-			" (SELECT 1 FROM statuses s WHERE s.id = b.status_id)",
-			"SELECT text, spoiler_text, media FROM"
-			" status_search_docs WHERE id = ?1",
-			/* a status gone since (or a boost) has no document:
-			 * its empty one matches nothing */
-			"INSERT INTO status_search (status_id, doc)"
-			" SELECT ?1, CAST(?2 AS tsvector) WHERE EXISTS"
-			" (SELECT 1 FROM statuses WHERE id = ?1)"
-			" ON CONFLICT (status_id) DO UPDATE SET doc = "
-			"excluded.doc",
-			3);
-	} while (rc > 0);
+	while ((rc = pg_flush_batch(&status_backlog, wait)) > 0)
+		;
 	if (rc < 0)
 		return -1;
-	do {
-		rc = pg_flush_batch(
-			take_accounts[wait],
-			"DELETE FROM account_search_backlog b WHERE NOT EXISTS"
-			" (SELECT 1 FROM accounts a WHERE a.id = b.account_id)",
-			"SELECT username, display_name FROM accounts"
-			" WHERE id = ?1",
-			"INSERT INTO account_search (account_id, doc)"
-			" SELECT ?1, CAST(?2 AS tsvector) WHERE EXISTS"
-			" (SELECT 1 FROM accounts WHERE id = ?1)"
-			" ON CONFLICT (account_id) DO UPDATE SET doc = "
-			"excluded.doc",
-			2);
-	} while (rc > 0);
+	while ((rc = pg_flush_batch(&account_backlog, wait)) > 0)
+		;
 	return rc;
 }
 
@@ -624,8 +618,7 @@ size_t store_accounts_search(arena *a, const char *q, int64_t following_of,
 {
 	/* what was renamed before this search is found by it: PostgreSQL
 	 * indexes accounts through a backlog, SQLite's triggers at once */
-	if (db_pg &&
-	    db_exists("SELECT 1 FROM account_search_backlog LIMIT 1", 0, 0) &&
+	if (db_pg && db_exists(account_backlog.any, 0, 0) &&
 	    store_search_flush() < 0)
 		return 0;
 	/* the words of q, the last one a prefix */
