@@ -10,8 +10,8 @@ import subprocess
 import pytest
 import requests
 
-from conftest import (BACKEND, ChorusServer, Sql, chorus_bin, pg_create_database,
-                      pg_url)
+from conftest import (BACKEND, ChorusServer, Sql, chorus_bin, login,
+                      pg_create_database, pg_url)
 
 pytestmark = pytest.mark.skipif(
     BACKEND != "postgresql", reason="copies into the test cluster's PostgreSQL")
@@ -27,18 +27,6 @@ def bench_data(data):
     assert out.returncode == 0, out.stderr[-3000:]
     return dict(line[len("bench: "):].split("=", 1) for line in out.stdout.splitlines()
                 if line.startswith("bench: "))
-
-
-def token(server, user, password):
-    app = requests.post(f"{server.url}/api/v1/apps", timeout=10, data={
-        "client_name": "migrate-to", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-        "scopes": "read write"}).json()
-    r = requests.post(f"{server.url}/oauth/token", timeout=30, data={
-        "grant_type": "password", "client_id": app["client_id"],
-        "client_secret": app["client_secret"], "username": user,
-        "password": password, "scope": "read write"})
-    assert r.status_code == 200, r.text
-    return r.json()["access_token"]
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +82,8 @@ def test_the_api_answers_the_same_on_both(moved):
     info, sqlite, pg, _ = moved
     user, password = info["user"], info["password"]
     sid, deep, tag = info["status_id"], info["deep_status_id"], info["tag"]
-    auth = {s: {"Authorization": f"Bearer {token(s, user, password)}"} for s in (sqlite, pg)}
+    auth = {s: {"Authorization": f"Bearer {login(s, user, password).access_token}"}
+            for s in (sqlite, pg)}
     me = requests.get(f"{sqlite.url}/api/v1/accounts/verify_credentials",
                       headers=auth[sqlite], timeout=10).json()["id"]
     sample = [
