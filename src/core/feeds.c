@@ -240,6 +240,65 @@ void feeds_drop_at(feeds *f, int64_t owner, uint64_t at)
 	change(f, owner, 0, at);
 }
 
+size_t feeds_capacity(const feeds *f)
+{
+	return f ? (f->mask + 1) * FEEDS_WAYS : 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+size_t feeds_owners(feeds *f, int64_t *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; f && i <= f->mask; i++) {
+		feed_set *s = &f->sets[i];
+		pthread_mutex_lock(&s->lock);
+		for (int w = 0; w < FEEDS_WAYS && n < max; w++)
+			if (s->way[w].owner)
+				out[n++] = s->way[w].owner;
+		pthread_mutex_unlock(&s->lock);
+	}
+	qsort(out, n, sizeof *out, cmp_id);
+	return n;
+}
+
+static bool listed(const int64_t *ids, size_t n, int64_t id)
+{
+	return bsearch(&id, ids, n, sizeof id, cmp_id) != NULL;
+}
+
+void feeds_push_asked_at(feeds *f, int64_t id, const int64_t *asked,
+			 size_t nasked, const int64_t *in, size_t nin,
+			 uint64_t at)
+{
+	if (!f)
+		return;
+	uint64_t epoch = cache_epoch_next();
+	if (!at)
+		at = epoch;
+	for (size_t i = 0; i <= f->mask; i++) {
+		feed_set *s = &f->sets[i];
+		pthread_mutex_lock(&s->lock);
+		s->invalidated = epoch;
+		for (int w = 0; w < FEEDS_WAYS; w++) {
+			feed *fd = &s->way[w];
+			if (!fd->owner)
+				continue;
+			/* as change(): a drop committed later wins */
+			if (listed(in, nin, fd->owner) && at > s->dropped)
+				insert(fd, f->length, id);
+			else if (!listed(asked, nasked, fd->owner) ||
+				 listed(in, nin, fd->owner))
+				fd->owner = 0;
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
 void feeds_clear(feeds *f)
 {
 	if (!f)

@@ -62,4 +62,18 @@ void feeds_drop_at(feeds *f, int64_t owner, uint64_t at);
 /* Forget every feed. */
 void feeds_clear(feeds *f);
 
+/* How many feeds f holds at most. */
+size_t feeds_capacity(const feeds *f);
+/* The owners whose feeds are held now (at most feeds_capacity), sorted:
+ * for a writer whose status belongs in more homes than f can hold, who
+ * asks which of these it belongs in instead of listing them all. */
+size_t feeds_owners(feeds *f, int64_t *out, size_t max);
+/* After that writer's commit at epoch at: id belongs in the feeds of in
+ * and in no other feed of asked (both sorted, as feeds_owners wrote
+ * asked). A feed of an owner not asked about was filled since, perhaps
+ * before the commit: it goes. Every set is stamped, as by a push. */
+void feeds_push_asked_at(feeds *f, int64_t id, const int64_t *asked,
+			 size_t nasked, const int64_t *in, size_t nin,
+			 uint64_t at);
+
 #endif

@@ -232,14 +232,10 @@ bool auth_scope_allows(const char *granted, const char *need)
 bool auth_principal(arena *a, const char *token, principal *p)
 {
 	memset(p, 0, sizeof *p);
-	if (!store_token_lookup(a, auth_token_hash(a, token), p))
+	account *acc = arena_alloc(a, sizeof *acc);
+	if (!store_token_lookup(a, auth_token_hash(a, token), p, acc))
 		return false;
-	if (p->account_id) {
-		account *acc = arena_alloc(a, sizeof *acc);
-		if (!store_account_get(a, p->account_id, acc))
-			return false;
-		p->account = acc;
-	}
+	p->account = p->account_id ? acc : NULL;
 	return true;
 }
 

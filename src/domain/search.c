@@ -305,6 +305,7 @@ void search_statuses(arena *a, int64_t viewer, const search_query *sq,
 	int64_t *ids = arena_alloc(a, want * sizeof *ids);
 	for (int batch = 0; batch < SEARCH_MAX_BATCHES; batch++) {
 		size_t n = store_statuses_search(a, &q, lo, hi, (int)want, ids);
+		store_statuses_prefetch(a, ids, n);
 		for (size_t k = 0; k < n && out->count < (size_t)o->limit;
 		     k++) {
 			status *s = arena_alloc(a, sizeof *s);
@@ -318,6 +319,7 @@ void search_statuses(arena *a, int64_t viewer, const search_query *sq,
 			break;
 		hi = ids[n - 1];
 	}
+	store_statuses_prefetch_end();
 	out->next_max_id = out->count ? out->items[out->count - 1]->id : 0;
 	out->prev_min_id = out->count ? out->items[0]->id : 0;
 }

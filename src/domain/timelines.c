@@ -63,6 +63,7 @@ static void page_fill(arena *a, const page *p, int64_t *ids, page_fetch fetch,
 	for (int batch = 0; batch < TIMELINE_MAX_BATCHES; batch++) {
 		size_t n = fetch(ctx, &cur, ids);
 		fetched += n;
+		store_statuses_prefetch(a, ids, n);
 		/* walk away from the cursor: oldest-first when paging up */
 		for (size_t k = 0; k < n && out->count < (size_t)p->limit;
 		     k++) {
@@ -82,6 +83,7 @@ static void page_fill(arena *a, const page *p, int64_t *ids, page_fetch fetch,
 			cur.max_id = ids[n - 1];
 		cur.since_id = asc ? 0 : cur.since_id;
 	}
+	store_statuses_prefetch_end();
 	if (asc)
 		for (size_t i = 0; i < out->count / 2; i++) {
 			status *t = out->items[i];
@@ -134,11 +136,13 @@ void timeline_from_ids(arena *a, int64_t viewer, const int64_t *ids, size_t n,
 {
 	memset(out, 0, sizeof *out);
 	out->items = arena_alloc(a, (n + 1) * sizeof *out->items);
+	store_statuses_prefetch(a, ids, n);
 	for (size_t i = 0; i < n; i++) {
 		status *s = arena_alloc(a, sizeof *s);
 		if (status_load_listed(a, viewer, ids[i], where, s))
 			out->items[out->count++] = s;
 	}
+	store_statuses_prefetch_end();
 	page_cursors(out);
 }
 
@@ -224,6 +228,7 @@ void timeline_descendants(arena *a, int64_t viewer, const status *s,
 	for (int round = 0; round < TIMELINE_MAX_BATCHES; round++) {
 		size_t n = store_thread_descendants(root, path, len, after,
 						    after_len, ids, batch);
+		store_statuses_prefetch(a, ids, n);
 		for (size_t k = 0; k < n; k++) {
 			status *d = arena_alloc(a, sizeof *d);
 			bool visible = status_load_listed(a, viewer, ids[k],
@@ -250,6 +255,7 @@ void timeline_descendants(arena *a, int64_t viewer, const status *s,
 		if (!after)
 			break;
 	}
+	store_statuses_prefetch_end();
 	page_cursors(out);
 }
 

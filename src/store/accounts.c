@@ -117,6 +117,35 @@ bool store_account_get(arena *ar, int64_t id, account *out)
 	return account_fetch(ar, st, out);
 }
 
+bool store_token_lookup(arena *ar, const char *hash, principal *out,
+			account *acc)
+{
+	/* every signed-in request begins here: one statement, not two */
+	db_stmt *st = db_prepare("SELECT " ACCOUNT_COLUMNS
+				 ", t.id, t.app_id, t.account_id,"
+				 " t.scopes FROM tokens t LEFT JOIN accounts a"
+				 " ON a.id = t.account_id LEFT JOIN users u ON "
+				 "u.account_id = a.id"
+				 " WHERE t.token_hash = ?1");
+	db_bind_text(st, 1, hash);
+	bool found = db_step(st) == DB_ROW;
+	if (found) {
+		out->token_id = db_column_int64(st, ACCOUNT_NCOLUMNS);
+		out->app_id = db_column_int64(st, ACCOUNT_NCOLUMNS + 1);
+		out->account_id = db_column_int64(st, ACCOUNT_NCOLUMNS + 2);
+		out->scopes =
+			arena_strdup(ar, db_text(st, ACCOUNT_NCOLUMNS + 3));
+		/* an app's own token has no account; a token whose account
+		 * went is no token */
+		if (out->account_id && db_column_is_null(st, 0))
+			found = false;
+		else if (out->account_id)
+			account_from_row(ar, st, acc);
+	}
+	db_reset(st);
+	return found;
+}
+
 bool store_account_by_username(arena *ar, const char *username,
 			       const char *domain, account *out)
 {

@@ -75,23 +75,6 @@ int store_token_create(int64_t id, const char *hash, int64_t app_id,
 	return db_done(st);
 }
 
-bool store_token_lookup(arena *ar, const char *hash, principal *out)
-{
-	db_stmt *st =
-		db_prepare("SELECT id, app_id, account_id, scopes FROM tokens"
-			   " WHERE token_hash = ?1");
-	db_bind_text(st, 1, hash);
-	bool found = db_step(st) == DB_ROW;
-	if (found) {
-		out->token_id = db_column_int64(st, 0);
-		out->app_id = db_column_int64(st, 1);
-		out->account_id = db_column_int64(st, 2);
-		out->scopes = arena_strdup(ar, db_text(st, 3));
-	}
-	db_reset(st);
-	return found;
-}
-
 int64_t store_token_revoke(const char *hash, int64_t app_id,
 			   int64_t *account_id)
 {

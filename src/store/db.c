@@ -30,9 +30,13 @@ typedef struct stmt_slot {
 } stmt_slot;
 
 /* A home-feed change waiting for COMMIT: id pushed to owner's feed, or
- * the feed dropped when id is 0. */
+ * the feed dropped when id is 0; or, when asked is set, id pushed to the
+ * feeds of asked[nasked .. nasked + nin) and to no other of asked[0 ..
+ * nasked) (feeds_push_asked_at; asked is the op's, malloc'd). */
 typedef struct feed_op {
 	int64_t owner, id;
+	int64_t *asked;
+	size_t nasked, nin;
 } feed_op;
 
 typedef struct thread_db {
@@ -428,10 +432,7 @@ void store_read_begin(void)
 	snapshots++;
 	/* PostgreSQL: one snapshot for the whole request, as SQLite's
 	 * read transaction gives */
-	read_tx = (DB_PG ? pg_simple("BEGIN ISOLATION LEVEL REPEATABLE READ")
-			 : db_exec("BEGIN")) == 0;
-	if (DB_PG)
-		pg_read_snapshot(read_tx);
+	read_tx = (DB_PG ? pg_read_begin() : db_exec("BEGIN")) == 0;
 }
 
 void store_read_end(void)
@@ -440,8 +441,8 @@ void store_read_end(void)
 		return;
 	read_tx = false;
 	if (DB_PG)
-		pg_read_snapshot(false);
-	if (db_in_transaction())
+		pg_read_end();
+	else if (db_in_transaction())
 		db_tx("COMMIT");
 }
 
@@ -499,15 +500,51 @@ static void relay_add(char kind, int64_t id)
 					    kind, (long long)id));
 }
 
+/* The home feeds to drop, kept apart: more than fit become one H (every
+ * home feed), which spares the other caches the X a full relay means. */
+static _Thread_local char relay_homes[RELAY_MAX + 32];
+static _Thread_local size_t relay_homes_len;
+
+/* Relay a drop of owner's home feed; 0: of every home feed. */
+static void relay_home(int64_t owner)
+{
+	if (relay_homes_len == 2 && relay_homes[1] == 'H')
+		return;
+	if (!owner || relay_homes_len > RELAY_MAX) {
+		relay_homes_len =
+			(size_t)snprintf(relay_homes, sizeof relay_homes, " H");
+		return;
+	}
+	relay_homes_len += (size_t)snprintf(relay_homes + relay_homes_len, 24,
+					    " h%lld", (long long)owner);
+}
+
+/* relay with the home feeds' items appended (then forgotten): the
+ * message to send, within a NOTIFY's size. */
+static const char *relay_message(void)
+{
+	if (relay_homes_len && relay_len + relay_homes_len > RELAY_MAX)
+		relay_home(0);
+	if (relay_homes_len && relay_len + relay_homes_len > RELAY_MAX)
+		relay_add('X', 0);
+	else if (relay_homes_len) {
+		memcpy(relay + relay_len, relay_homes, relay_homes_len);
+		relay_len += relay_homes_len;
+	}
+	relay_homes_len = 0;
+	relay[relay_len] = '\0';
+	return relay;
+}
+
 /* Send what was relayed: at once outside a transaction (the write it
  * tells of committed by itself), else with the COMMIT (db_commit). */
 static void relay_now(void)
 {
-	if (!relay_len || db_in_transaction())
+	if ((!relay_len && !relay_homes_len) || db_in_transaction())
 		return;
 	char head[16];
 	snprintf(head, sizeof head, "%d", pg_node());
-	pg_notify(head, relay);
+	pg_notify(head, relay_message());
 	relay_len = 0;
 }
 
@@ -571,23 +608,25 @@ void db_touch_all(void)
 
 static void feed_op_apply(feed_op op, uint64_t at)
 {
-	if (op.id)
+	if (op.asked)
+		feeds_push_asked_at(feeds_home, op.id, op.asked, op.nasked,
+				    op.asked + op.nasked, op.nin, at);
+	else if (op.id)
 		feeds_push_at(feeds_home, op.owner, op.id, at);
 	else
 		feeds_drop_at(feeds_home, op.owner, at);
 }
 
-static void feed_op_add(int64_t owner, int64_t id)
+static void feed_op_add(feed_op op)
 {
-	feed_op op = {owner, id};
-	if (db_pg) { /* the others drop the feed, and read it again */
-		relay_add('h', owner);
+	if (db_pg) { /* the others drop the feed (H: all), and read it again */
+		relay_home(op.asked ? 0 : op.owner);
 		relay_now();
 	}
-	if (!feeds_home)
-		return;
-	if (!db_in_transaction()) {
-		feed_op_apply(op, 0);
+	if (!feeds_home || !db_in_transaction()) {
+		if (feeds_home)
+			feed_op_apply(op, 0);
+		free(op.asked);
 		return;
 	}
 	if (tdb->nfeed_ops == tdb->feed_ops_cap) {
@@ -595,6 +634,7 @@ static void feed_op_add(int64_t owner, int64_t id)
 		feed_op *more = realloc(tdb->feed_ops, cap * sizeof *more);
 		if (!more) {
 			tdb->feed_ops_lost = true;
+			free(op.asked);
 			return;
 		}
 		tdb->feed_ops = more;
@@ -605,12 +645,25 @@ static void feed_op_add(int64_t owner, int64_t id)
 
 void db_feed_push(int64_t owner, int64_t id)
 {
-	feed_op_add(owner, id);
+	feed_op_add((feed_op){.owner = owner, .id = id});
 }
 
 void db_feed_drop(int64_t owner)
 {
-	feed_op_add(owner, 0);
+	feed_op_add((feed_op){.owner = owner});
+}
+
+int db_feed_push_asked(int64_t id, const int64_t *asked, size_t nasked,
+		       const int64_t *in, size_t nin)
+{
+	int64_t *both = malloc((nasked + nin + 1) * sizeof *both);
+	if (!both)
+		return -1;
+	memcpy(both, asked, nasked * sizeof *both);
+	memcpy(both + nasked, in, nin * sizeof *both);
+	feed_op_add((feed_op){
+		.id = id, .asked = both, .nasked = nasked, .nin = nin});
+	return 0;
 }
 
 static void touched_flush(bool committed)
@@ -621,6 +674,8 @@ static void touched_flush(bool committed)
 		for (size_t i = 0; i < tdb->nfeed_ops; i++)
 			feed_op_apply(tdb->feed_ops[i], tdb->feed_epoch);
 	if (tdb) {
+		for (size_t i = 0; i < tdb->nfeed_ops; i++)
+			free(tdb->feed_ops[i].asked);
 		tdb->nfeed_ops = 0;
 		tdb->feed_ops_lost = false;
 	}
@@ -648,12 +703,12 @@ int db_commit(void)
 	if (tdb && tdb->nfeed_ops)
 		tdb->feed_epoch = cache_epoch_next();
 	int rc;
-	if (DB_PG && relay_len) {
+	if (DB_PG && (relay_len || relay_homes_len)) {
 		/* the NOTIFY is delivered with the commit, in one round trip */
 		char sql[sizeof relay + 64];
 		snprintf(sql, sizeof sql,
 			 "SELECT pg_notify('chorus', '%d%s'); COMMIT",
-			 pg_node(), relay);
+			 pg_node(), relay_message());
 		relay_len = 0;
 		rc = pg_simple(sql);
 	} else {
@@ -666,10 +721,29 @@ int db_commit(void)
 
 void db_rollback(void)
 {
-	relay_len = 0;
+	relay_len = relay_homes_len = 0;
 	touched_flush(false);
 	if (db_in_transaction())
 		db_tx("ROLLBACK");
+}
+
+char *db_ids_json(const int64_t *ids, size_t n, size_t *len)
+{
+	enum { ID_TEXT_MAX = 21 };
+	char *json = malloc(n * ID_TEXT_MAX + 3);
+	if (!json)
+		return NULL;
+	size_t k = 0, listed = 0;
+	json[k++] = '[';
+	for (size_t i = 0; i < n; i++)
+		if (ids[i])
+			k += (size_t)sprintf(json + k, "%s%lld",
+					     listed++ ? "," : "",
+					     (long long)ids[i]);
+	json[k++] = ']';
+	json[k] = '\0';
+	*len = k;
+	return json;
 }
 
 bool db_exists(const char *sql, int64_t a, int64_t b)

@@ -58,6 +58,10 @@ extern bool db_pg;
 	"(SELECT CAST(v AS bigint) FROM jsonb_array_elements_text("            \
 	"CAST(?" #n " AS jsonb)) AS j(v))"
 
+/* The JSON array of ids for DB_IDS_* (0s left out), malloc'd, its length
+ * in *len; NULL when out of memory. */
+char *db_ids_json(const int64_t *ids, size_t n, size_t *len);
+
 /* The accessors' test for the backend: SQLite is the default, so the
  * branch is laid out for it. */
 #define DB_PG __builtin_expect(db_pg, 0)
@@ -331,6 +335,10 @@ void db_touch_epoch(void);
  * push status id onto owner's home feed, or drop owner's feed. */
 void db_feed_push(int64_t owner, int64_t id);
 void db_feed_drop(int64_t owner);
+/* Once the write commits, push id onto the feeds of in and no other of
+ * asked (core/feeds.h, feeds_push_asked_at). 0, or -1 out of memory. */
+int db_feed_push_asked(int64_t id, const int64_t *asked, size_t nasked,
+		       const int64_t *in, size_t nin);
 
 /* Whether sql (binding ?1 = a, ?2 = b) returns a row. */
 bool db_exists(const char *sql, int64_t a, int64_t b);

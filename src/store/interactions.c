@@ -118,26 +118,17 @@ int store_pin_set(int64_t account_id, int64_t status_id, bool on, int64_t max)
 void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 			status_flags *out)
 {
-	enum { ID_TEXT_MAX = 21 };
 	memset(out, 0, n * sizeof *out);
 	if (!viewer || n == 0)
 		return;
-	char *json = malloc(n * ID_TEXT_MAX + 3);
+	/* 0 stands for "no status" (a page's reblog slots): not asked */
+	size_t len;
+	char *json = db_ids_json(ids, n, &len);
 	if (!json)
 		return;
-	size_t len = 0, listed = 0;
-	json[len++] = '[';
-	/* 0 stands for "no status" (a page's reblog slots): not asked */
-	for (size_t i = 0; i < n; i++)
-		if (ids[i])
-			len += (size_t)sprintf(json + len, "%s%lld",
-					       listed++ ? "," : "",
-					       (long long)ids[i]);
-	json[len++] = ']';
-	json[len] = '\0';
-	/* one clause per line, IDS(2) the id list (clang-format would
-	 * break the macro calls apart) */
-	/* clang-format off */
+		/* one clause per line, IDS(2) the id list (clang-format would
+		 * break the macro calls apart) */
+		/* clang-format off */
 #define FLAGS_SQL(IDS)                                                         \
 	"SELECT 0, status_id FROM favourites WHERE account_id = ?1"            \
 	" AND status_id IN " IDS(2)                                            \

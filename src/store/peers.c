@@ -11,7 +11,8 @@
  * a process skips its own, then space-separated items: s<id>, a<id>,
  * r<id>, f<id> (a status, account, relation or fold entry to drop), e (a
  * new epoch for the page cache), h<owner> (a home feed to drop: the
- * others rebuild it from the database), X (drop everything), or E and the
+ * others rebuild it from the database), H (every home feed: a status for
+ * more homes than are held, or too many h), X (drop everything), or E and the
  * rest of the message, an event for the streams. */
 #include "core/cache.h"
 #include "core/config.h"
@@ -65,6 +66,10 @@ static void apply_items(const char *p)
 		case 'h':
 			if (feeds_home)
 				feeds_drop(feeds_home, id);
+			break;
+		case 'H':
+			if (feeds_home)
+				feeds_clear(feeds_home);
 			break;
 		case 'X':
 			cache_clear(cache_statuses);

@@ -72,8 +72,15 @@ typedef struct pg_thread {
 	unsigned next_name;
 	int changes;
 	bool read_snapshot; /* the open transaction is a request's reads */
+	/* a request's reads began, their BEGIN not sent yet: it goes out
+	 * with the first statement, in one round trip (pg_read_begin) */
+	bool begin_pending;
+	/* their COMMIT sent, its answer not read yet (pg_read_end) */
+	bool commit_pending;
 	char errmsg[PG_ERRMSG];
 } pg_thread;
+
+#define READ_BEGIN "BEGIN ISOLATION LEVEL REPEATABLE READ"
 
 static char *pg_url;
 static _Thread_local pg_thread *tpg;
@@ -168,13 +175,26 @@ void pg_thread_close(void)
 	tpg = NULL;
 }
 
+/* Read the answer to a COMMIT sent without waiting (pg_read_end). */
+static void settle(PGconn *conn)
+{
+	PGresult *r;
+	while (conn && (r = PQgetResult(conn)))
+		PQclear(r);
+	tpg->commit_pending = false;
+}
+
 /* The thread's connection, reconnected if it was lost: NULL when the
- * database cannot be reached. */
+ * database cannot be reached. A COMMIT still on its way is settled
+ * first, so the connection is free for the next command. */
 static PGconn *conn_live(void)
 {
 	pg_thread_conn();
+	if (tpg->commit_pending)
+		settle(tpg->conn);
 	if (tpg->conn && PQstatus(tpg->conn) == CONNECTION_OK)
 		return tpg->conn;
+	tpg->begin_pending = false; /* a new connection is in no snapshot */
 	if (tpg->conn)
 		PQreset(tpg->conn);
 	else {
@@ -452,59 +472,130 @@ static void put_be64(char *p, uint64_t v)
 		p[i] = (char)(v & 0xff);
 }
 
-/* Run st with its bound values, each sent as the type it was prepared
- * with: integers and doubles in binary where the type matches, bytes in
- * binary, anything else as text for the server to parse. */
-static PGresult *execute(PGconn *conn, db_pgstmt *st)
-{
+/* st's bound values, each as the type it was prepared with: integers
+ * and doubles in binary where the type matches, bytes in binary, anything
+ * else as text for the server to parse. */
+typedef struct wire_values {
 	const char *values[PG_MAX_PARAMS];
 	int lengths[PG_MAX_PARAMS], formats[PG_MAX_PARAMS];
 	char bin[PG_MAX_PARAMS][8];
 	char txt[PG_MAX_PARAMS][32];
+} wire_values;
+
+static void wire_encode(const db_pgstmt *st, wire_values *w)
+{
 	for (int i = 0; i < st->nparams; i++) {
 		const bound *b = &st->params[i];
 		Oid t = st->types[i];
-		formats[i] = 0;
-		lengths[i] = 0;
+		w->formats[i] = 0;
+		w->lengths[i] = 0;
 		switch (b->kind) {
-		case BOUND_NULL: values[i] = NULL; break;
+		case BOUND_NULL: w->values[i] = NULL; break;
 		case BOUND_INT:
 			if (t == OID_INT8) {
-				put_be64(bin[i], (uint64_t)b->i);
-				values[i] = bin[i];
-				lengths[i] = 8;
-				formats[i] = 1;
+				put_be64(w->bin[i], (uint64_t)b->i);
+				w->values[i] = w->bin[i];
+				w->lengths[i] = 8;
+				w->formats[i] = 1;
 			} else if (t == OID_BOOL) {
-				values[i] = b->i ? "t" : "f";
+				w->values[i] = b->i ? "t" : "f";
 			} else {
-				snprintf(txt[i], sizeof txt[i], "%lld",
+				snprintf(w->txt[i], sizeof w->txt[i], "%lld",
 					 (long long)b->i);
-				values[i] = txt[i];
+				w->values[i] = w->txt[i];
 			}
 			break;
 		case BOUND_DOUBLE:
 			if (t == OID_FLOAT8) {
 				uint64_t u;
 				memcpy(&u, &b->d, 8);
-				put_be64(bin[i], u);
-				values[i] = bin[i];
-				lengths[i] = 8;
-				formats[i] = 1;
+				put_be64(w->bin[i], u);
+				w->values[i] = w->bin[i];
+				w->lengths[i] = 8;
+				w->formats[i] = 1;
 			} else {
-				snprintf(txt[i], sizeof txt[i], "%.17g", b->d);
-				values[i] = txt[i];
+				snprintf(w->txt[i], sizeof w->txt[i], "%.17g",
+					 b->d);
+				w->values[i] = w->txt[i];
 			}
 			break;
-		case BOUND_TEXT: values[i] = b->p; break;
+		case BOUND_TEXT: w->values[i] = b->p; break;
 		case BOUND_BLOB:
-			values[i] = b->p;
-			lengths[i] = (int)b->len;
-			formats[i] = 1;
+			w->values[i] = b->p;
+			w->lengths[i] = (int)b->len;
+			w->formats[i] = 1;
 			break;
 		}
 	}
-	return PQexecPrepared(conn, st->name, st->nparams, values, lengths,
-			      formats, 0);
+}
+
+/* Leave pipeline mode; a pipeline left half read (the connection broke
+ * mid-way) cannot be left, and the connection starts again. */
+static void pipeline_leave(PGconn *conn)
+{
+	if (PQexitPipelineMode(conn))
+		return;
+	PQreset(conn);
+	tpg->gen++; /* statements prepared before are gone */
+	PQclear(PQexec(conn, conn_setup));
+}
+
+/* BEGIN and st in one round trip (libpq's pipeline mode): st's result,
+ * or BEGIN's when that failed (st's is then only "aborted"); NULL when
+ * the connection failed. */
+static PGresult *execute_with_begin(PGconn *conn, db_pgstmt *st,
+				    const wire_values *w)
+{
+	if (PQenterPipelineMode(conn) != 1 ||
+	    !PQsendQueryParams(conn, READ_BEGIN, 0, NULL, NULL, NULL, NULL,
+			       0) ||
+	    !PQsendQueryPrepared(conn, st->name, st->nparams, w->values,
+				 w->lengths, w->formats, 0) ||
+	    !PQpipelineSync(conn)) {
+		pipeline_leave(conn);
+		return NULL;
+	}
+	PGresult *begin = NULL, *res = NULL;
+	/* BEGIN's result and NULL, st's and NULL, then the sync */
+	for (int ends = 0; ends < 3;) {
+		PGresult *r = PQgetResult(conn);
+		if (!r) {
+			if (PQstatus(conn) != CONNECTION_OK)
+				break;
+			ends++;
+			continue;
+		}
+		ExecStatusType s = PQresultStatus(r);
+		if (s == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			break;
+		}
+		PGresult **slot = ends == 0 ? &begin : &res;
+		if (*slot)
+			PQclear(r);
+		else
+			*slot = r;
+	}
+	pipeline_leave(conn);
+	if (begin && PQresultStatus(begin) != PGRES_COMMAND_OK) {
+		PQclear(res);
+		return begin;
+	}
+	PQclear(begin);
+	return res;
+}
+
+/* Run st with its bound values; a request's pending BEGIN goes with it. */
+static PGresult *execute(PGconn *conn, db_pgstmt *st)
+{
+	wire_values w;
+	wire_encode(st, &w);
+	if (tpg->begin_pending) {
+		tpg->begin_pending = false;
+		return execute_with_begin(conn, st, &w);
+	}
+	return PQexecPrepared(conn, st->name, st->nparams, w.values, w.lengths,
+			      w.formats, 0);
 }
 
 int pg_step(db_pgstmt *st)
@@ -617,10 +708,44 @@ size_t pg_column_bytes(db_pgstmt *st, int col)
 	return v ? (size_t)PQgetlength(st->res, st->row, col) : 0;
 }
 
-void pg_read_snapshot(bool on)
+int pg_read_begin(void)
 {
-	pg_thread_conn();
-	tpg->read_snapshot = on;
+	if (!pg_thread_conn())
+		return STORE_ERROR;
+	tpg->begin_pending = true;
+	tpg->read_snapshot = true;
+	return 0;
+}
+
+void pg_read_end(void)
+{
+	if (!tpg)
+		return;
+	bool open = tpg->read_snapshot && !tpg->begin_pending && tpg->conn &&
+		    PQtransactionStatus(tpg->conn) == PQTRANS_INTRANS;
+	tpg->read_snapshot = tpg->begin_pending = false;
+	if (!open)
+		return; /* nothing read, or a failure already ended it */
+	/* a read-only transaction has nothing to lose: its COMMIT is not
+	 * waited for here but before the connection's next command */
+	if (PQsendQuery(tpg->conn, "COMMIT"))
+		tpg->commit_pending = true;
+	else
+		PQclear(PQexec(tpg->conn, "COMMIT"));
+}
+
+/* Send a pending BEGIN on its own, for a command that cannot carry it. */
+static int begin_now(PGconn *conn)
+{
+	if (!tpg->begin_pending)
+		return 0;
+	tpg->begin_pending = false;
+	PGresult *r = PQexec(conn, READ_BEGIN);
+	int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : failure(r);
+	if (rc < 0)
+		tpg->read_snapshot = false;
+	PQclear(r);
+	return rc;
 }
 
 int pg_changes(void)
@@ -637,6 +762,10 @@ bool pg_in_transaction(void)
 {
 	if (!tpg || !tpg->conn)
 		return false;
+	if (tpg->begin_pending)
+		return true; /* begun, as far as the caller can tell */
+	if (tpg->commit_pending)
+		settle(tpg->conn);
 	PGTransactionStatusType s = PQtransactionStatus(tpg->conn);
 	return s == PQTRANS_INTRANS || s == PQTRANS_INERROR ||
 	       s == PQTRANS_ACTIVE;
@@ -647,9 +776,11 @@ int pg_simple(const char *sql)
 	PGconn *conn = conn_live();
 	if (!conn)
 		return STORE_ERROR;
+	int rc = begin_now(conn);
+	if (rc < 0)
+		return rc;
 	PGresult *r = PQexec(conn, sql);
 	ExecStatusType s = PQresultStatus(r);
-	int rc = 0;
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
 		rc = failure(r);
 		if (rc == STORE_ERROR)
@@ -662,7 +793,7 @@ int pg_simple(const char *sql)
 int64_t pg_simple_int64(const char *sql, int64_t dflt)
 {
 	PGconn *conn = conn_live();
-	if (!conn)
+	if (!conn || begin_now(conn) < 0)
 		return dflt;
 	PGresult *r = PQexec(conn, sql);
 	int64_t v = dflt;

@@ -55,9 +55,12 @@ const char *pg_stmt_sql(db_pgstmt *st);
 /* The calling thread's last finished statement: rows it changed, and why
  * it failed. */
 int pg_changes(void);
-/* Whether the calling thread's open transaction is a request's read
- * snapshot (db.c), which a failed statement ends instead of dooming. */
-void pg_read_snapshot(bool on);
+/* A request's read snapshot (db.c): one REPEATABLE READ transaction
+ * that a failed statement ends instead of dooming. Its BEGIN is sent with
+ * the first statement, in the same round trip, and its COMMIT is not
+ * waited for; a request that reads nothing costs nothing. */
+int pg_read_begin(void);
+void pg_read_end(void);
 const char *pg_errmsg(void);
 bool pg_in_transaction(void);
 

@@ -50,8 +50,62 @@ static void status_from_row(arena *ar, db_stmt *st, status *s)
 	}
 }
 
+/* Rows read ahead by store_statuses_prefetch, for the store_status_get
+ * calls of the same snapshot. */
+static _Thread_local struct {
+	status *rows;
+	size_t n;
+	uint64_t snapshot; /* store_snapshot() when read; 0: none */
+} ahead;
+
+void store_statuses_prefetch(arena *ar, const int64_t *ids, size_t n)
+{
+	ahead.n = 0;
+	ahead.snapshot = 0;
+	/* SQLite answers a lookup in a function call; PostgreSQL in a round
+	 * trip, and a page makes one per status */
+	uint64_t snap = store_snapshot();
+	if (!DB_PG || n == 0 || !snap)
+		return;
+	size_t len;
+	char *json = db_ids_json(ids, n, &len);
+	if (!json)
+		return;
+	/* the listed statuses and those they boost */
+	db_stmt *st = db_prepare(
+		"SELECT " STATUS_COLUMNS
+		" FROM statuses WHERE id IN " DB_IDS_PG(
+			1) " OR id IN (SELECT reblog_of_id FROM statuses"
+			   " WHERE id IN " DB_IDS_PG(1) ")");
+	db_bind_text_n(st, 1, json, len);
+	size_t cap = 0, got = 0;
+	status *rows = NULL;
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		rows = db_grow(ar, rows, got, &cap, sizeof *rows);
+		status_from_row(ar, st, &rows[got++]);
+	}
+	db_reset(st);
+	free(json);
+	ahead.rows = rows;
+	ahead.n = got;
+	ahead.snapshot = rc == DB_DONE ? snap : 0;
+}
+
+void store_statuses_prefetch_end(void)
+{
+	ahead.n = 0;
+	ahead.snapshot = 0;
+}
+
 bool store_status_get(arena *ar, int64_t id, status *out)
 {
+	if (ahead.snapshot && ahead.snapshot == store_snapshot())
+		for (size_t i = 0; i < ahead.n; i++)
+			if (ahead.rows[i].id == id) {
+				*out = ahead.rows[i];
+				return true;
+			}
 	db_stmt *st = db_prepare("SELECT " STATUS_COLUMNS
 				 " FROM statuses WHERE id = ?1");
 	db_bind_int64(st, 1, id);
@@ -192,41 +246,147 @@ static int count_tag_uses(const status *s, const store_tag_ref *tags,
 	return 0;
 }
 
-int store_home_audience(const status *s, void (*each)(int64_t, void *),
-			void *ctx)
+/* The accounts whose home s belongs in (HOME_FEED's rule turned
+ * around), followers narrowed by FOLLOWERS (SQL, or ""), taggers by
+ * TAGGERS. */
+/* clang-format off */
+#define HOME_AUDIENCE(FOLLOWERS, TAGGERS)                                       \
+	"SELECT r FROM (SELECT ?1 AS r UNION ALL"                              \
+	" SELECT account_id FROM follows WHERE target_id = ?1" FOLLOWERS       \
+	") AS a WHERE ?2 = 0 OR ?3 = ?1 OR r = ?3 OR EXISTS (SELECT 1"         \
+	" FROM follows WHERE account_id = r AND target_id = ?3)"               \
+	/* FOLLOWED_TAG turned around (a repeat only pushes twice) */          \
+	" UNION ALL SELECT tf.account_id FROM status_tags st"                  \
+	" JOIN tag_follows tf ON tf.tag_id = st.tag_id"                        \
+	" WHERE st.status_id = ?4 AND ?5 = 0 AND ?6 = 0" TAGGERS
+/* clang-format on */
+
+static void bind_audience(db_stmt *st, const status *s)
 {
-	db_stmt *st = db_prepare(
-		"SELECT r FROM (SELECT ?1 AS r UNION ALL"
-		" SELECT account_id FROM follows WHERE target_id = ?1) AS a"
-		" WHERE ?2 = 0 OR ?3 = ?1 OR r = ?3 OR EXISTS (SELECT 1"
-		" FROM follows WHERE account_id = r AND target_id = ?3)"
-		/* FOLLOWED_TAG turned around (a repeat only pushes twice) */
-		" UNION ALL SELECT tf.account_id FROM status_tags st"
-		" JOIN tag_follows tf ON tf.tag_id = st.tag_id"
-		" WHERE st.status_id = ?4 AND ?5 = 0 AND ?6 = 0");
 	db_bind_int64(st, 1, s->account_id);
 	db_bind_int64(st, 2, s->in_reply_to_id);
 	db_bind_int64(st, 3, s->in_reply_to_account_id);
 	db_bind_int64(st, 4, s->id);
 	db_bind_int(st, 5, (int)s->vis);
 	db_bind_int64(st, 6, s->reblog_of_id);
-	int rc;
-	while ((rc = db_step(st)) == DB_ROW)
-		each(db_column_int64(st, 0), ctx);
-	db_reset(st);
-	return rc == DB_DONE ? 0 : -1;
 }
 
-static void push_home(int64_t owner, void *ctx)
+/* Each row of st (one id a row) to each: how many, or -1. */
+static long audience_rows(db_stmt *st, void (*each)(int64_t, void *), void *ctx)
 {
-	db_feed_push(owner, ((const status *)ctx)->id);
+	long n = 0;
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		each(db_column_int64(st, 0), ctx);
+		n++;
+	}
+	db_reset(st);
+	return rc == DB_DONE ? n : -1;
+}
+
+long store_home_audience(const status *s, size_t limit,
+			 void (*each)(int64_t, void *), void *ctx)
+{
+	db_stmt *st = db_prepare(HOME_AUDIENCE("", "") " LIMIT ?7");
+	bind_audience(st, s);
+	db_bind_int64(st, 7, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
+	return audience_rows(st, each, ctx);
+}
+
+int store_home_audience_among(const status *s, const int64_t *among, size_t n,
+			      void (*each)(int64_t, void *), void *ctx)
+{
+	if (n == 0)
+		return 0;
+	size_t len;
+	char *json = db_ids_json(among, n, &len);
+	if (!json)
+		return -1;
+#define WHO(IDS)    " AND account_id IN " IDS(7)
+#define TAGGER(IDS) " AND tf.account_id IN " IDS(7)
+	/* the author's own row is not narrowed: one more, harmless */
+	db_stmt *st = db_prepare(
+		DB_SQL(HOME_AUDIENCE(WHO(DB_IDS_SQLITE), TAGGER(DB_IDS_SQLITE)),
+		       HOME_AUDIENCE(WHO(DB_IDS_PG), TAGGER(DB_IDS_PG))));
+#undef WHO
+#undef TAGGER
+	bind_audience(st, s);
+	db_bind_text_n(st, 7, json, len);
+	long rc = audience_rows(st, each, ctx);
+	free(json);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Ids gathered from audience_rows. */
+typedef struct id_list {
+	int64_t *ids;
+	size_t n, cap;
+	bool lost; /* out of memory */
+} id_list;
+
+static void id_list_add(int64_t id, void *ctx)
+{
+	id_list *l = ctx;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		int64_t *more = realloc(l->ids, cap * sizeof *more);
+		if (!more) {
+			l->lost = true;
+			return;
+		}
+		l->ids = more;
+		l->cap = cap;
+	}
+	l->ids[l->n++] = id;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* s belongs in more homes than the feeds can hold (a million followers):
+ * reading them all, under the write lock, would cost more than every
+ * feed is worth. Only the owners held now are asked about. */
+static int fan_out_asked(const status *s, size_t capacity)
+{
+	int64_t *asked = malloc((capacity + 1) * sizeof *asked);
+	if (!asked)
+		return -1;
+	size_t nasked = feeds_owners(feeds_home, asked, capacity);
+	id_list in = {0};
+	int rc = store_home_audience_among(s, asked, nasked, id_list_add, &in);
+	if (rc == 0 && in.lost)
+		rc = -1;
+	if (rc == 0) {
+		qsort(in.ids, in.n, sizeof *in.ids, cmp_id);
+		rc = db_feed_push_asked(s->id, asked, nasked, in.ids, in.n);
+	}
+	free(in.ids);
+	free(asked);
+	return rc;
 }
 
 /* Push a new status onto the home feed of each account whose home it
- * belongs in. */
+ * belongs in: each one listed, up to as many as the feeds hold. */
 static int fan_out(const status *s)
 {
-	return feeds_home ? store_home_audience(s, push_home, (void *)s) : 0;
+	if (!feeds_home)
+		return 0;
+	size_t capacity = feeds_capacity(feeds_home);
+	id_list all = {0};
+	int rc = store_home_audience(s, capacity + 1, id_list_add, &all) < 0 ||
+				 all.lost
+			 ? -1
+			 : 0;
+	if (rc == 0 && all.n > capacity)
+		rc = fan_out_asked(s, capacity);
+	else if (rc == 0)
+		for (size_t i = 0; i < all.n; i++)
+			db_feed_push(all.ids[i], s->id);
+	free(all.ids);
+	return rc;
 }
 
 /* The body of an insert, inside the caller's transaction: s->id is

@@ -164,7 +164,10 @@ bool store_app_by_client_id(arena *ar, const char *client_id, app *out);
 bool store_app_get(arena *ar, int64_t id, app *out);
 int store_token_create(int64_t id, const char *hash, int64_t app_id,
 		       int64_t account_id, const char *scopes);
-bool store_token_lookup(arena *ar, const char *hash, principal *out);
+/* The token hash names, and the account it acts for (into acc, when it
+ * has one): false when there is no such token or its account is gone. */
+bool store_token_lookup(arena *ar, const char *hash, principal *out,
+			account *acc);
 /* Delete the token with this hash issued to app_id. Returns its id (and
  * its account in *account_id, 0 for an app token), 0 when there is no such
  * token, -1 on error. */
@@ -260,6 +263,13 @@ int store_status_insert_once(status *s, const store_tag_ref *tags, size_t ntags,
 			     const char *key, int64_t since_ms,
 			     int64_t *existing);
 bool store_status_get(arena *ar, int64_t id, status *out);
+/* Read the statuses ids (and those they boost) in one statement, for the
+ * store_status_get calls that follow in this snapshot, until
+ * store_statuses_prefetch_end; what they get is what they would have read.
+ * Rows live in ar, which must outlive that end. PostgreSQL only: on SQLite
+ * a lookup costs less than the list would. */
+void store_statuses_prefetch(arena *ar, const int64_t *ids, size_t n);
+void store_statuses_prefetch_end(void);
 /* Delete a status, its reblogs, and fix the counters. 0; STORE_GONE when
  * it was already deleted (by a concurrent delete); -1. */
 int store_status_delete(const status *s);
@@ -564,12 +574,19 @@ bool store_idempotency_get(int64_t account_id, const char *key,
 			   int64_t since_ms, int64_t *status_id);
 int store_idempotency_put(int64_t account_id, const char *key,
 			  int64_t status_id, int64_t now_ms);
-/* Call each(account, ctx) for every account whose home timeline s belongs
- * in: HOME_WHERE turned around (the author, its followers, a reply to
- * someone else only for that someone and their followers) and the
- * followers of its hashtags when public. An account may come twice. */
-int store_home_audience(const status *s, void (*each)(int64_t, void *),
-			void *ctx);
+/* Call each(account, ctx) for the accounts whose home timeline s belongs
+ * in, up to limit of them: HOME_WHERE turned around (the author, its
+ * followers, a reply to someone else only for that someone and their
+ * followers) and the followers of its hashtags when public. An account
+ * may come twice. The number of calls, or -1. An author with a million
+ * followers has a million: a caller that holds fewer accounts than that
+ * (feeds in memory, streaming clients) stops at their number and asks
+ * about its own with store_home_audience_among. */
+long store_home_audience(const status *s, size_t limit,
+			 void (*each)(int64_t, void *), void *ctx);
+/* The same, only for the accounts among (n ids). 0 or -1. */
+int store_home_audience_among(const status *s, const int64_t *among, size_t n,
+			      void (*each)(int64_t, void *), void *ctx);
 /* Whether a visibility moves the public counters (see above). */
 bool store_counts_as_reply(visibility v);
 bool store_counts_as_status(visibility v);

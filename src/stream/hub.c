@@ -1081,6 +1081,34 @@ static void to_home(int64_t account, void *ctx)
 	deliver_account(x->d, STREAM_USER, account, x->s);
 }
 
+/* The user streams a status belongs in: its home audience, read up to a
+ * little more than there are user streams; past that (an author with a
+ * million followers) the accounts streaming are asked about instead, a
+ * chunk at a time. deliver_to skips whom the first read reached. */
+static void deliver_home(audience_ctx *x)
+{
+	enum { SLACK = 64, CHUNK = 1024 };
+	size_t subs = (size_t)hub.kind_subs[STREAM_USER];
+	long n = store_home_audience(x->s, subs + SLACK, to_home, x);
+	if (n < 0 || (size_t)n < subs + SLACK)
+		return;
+	int64_t *ids = malloc(subs * sizeof *ids);
+	if (!ids)
+		return;
+	size_t k = 0;
+	for (client *c = hub.clients; c && k < subs; c = c->next)
+		for (int i = 0; i < c->nsubs; i++)
+			if (c->subs[i]->kind == STREAM_USER && c->account) {
+				ids[k++] = c->account;
+				break;
+			}
+	for (size_t i = 0; i < k; i += CHUNK)
+		store_home_audience_among(x->s, ids + i,
+					  k - i < CHUNK ? k - i : CHUNK,
+					  to_home, x);
+	free(ids);
+}
+
 static void delivery_end(delivery *d)
 {
 	frame_unref(d->last_frame);
@@ -1181,7 +1209,7 @@ static void on_status(arena *a, uint64_t seq, const event *ev)
 	deliver_thread(a, &d, s);
 	audience_ctx x = {&d, s};
 	if (hub.kind_subs[STREAM_USER]) /* else nobody to find */
-		store_home_audience(s, to_home, &x);
+		deliver_home(&x);
 	delivery_end(&d);
 	if (s->vis == VIS_DIRECT && ev->kind == EVENT_STATUS)
 		deliver_direct(a, seq, s);

@@ -14,7 +14,7 @@ import requests
 import websocket
 from mastodon import Mastodon, StreamListener
 
-from conftest import (DEFAULT_SCOPES, ChorusServer, assert_error, assert_json, chorus_bin,
+from conftest import (DEFAULT_SCOPES, ChorusServer, Sql, assert_error, assert_json, chorus_bin,
                       unique_name)
 
 DEADLINE = 1.0  # the issue's bound: a new post reaches the stream within 1 s
@@ -475,3 +475,35 @@ def test_thread_stream_carries_every_visible_reply_of_the_thread(server, make_us
     private = author.api.status_post("private root", visibility="private")
     assert_error(requests.get(f"{server.url}/api/v1/streaming/thread",
                               params={"id": private["id"]}, timeout=10), 404)
+
+
+def test_a_post_to_more_followers_than_are_held_reaches_stream_and_home(server, make_user):
+    """An author followed by more accounts than chorus keeps home feeds
+    (2 048 by default) or streams for: the post is not fanned out by
+    reading every follower, but the held feeds and the open user streams
+    are asked about, so a follower listening and reading still gets it.
+    The crowd's follows are written straight into the database (2 100
+    sign-ups would take minutes)."""
+    star, fan = make_user("crowded"), make_user("crowdfan")
+    fan.api.account_follow(star.id)
+    first = star.api.status_post("before the crowd")
+    assert str(first["id"]) in [str(s["id"]) for s in fan.api.timeline_home()]  # feed held
+    crowd = 2_100
+    base = 9_000_000_000_000
+    now = int(time.time() * 1000)
+    with Sql(server) as db:
+        if db.pg:  # PostgreSQL checks the follows' foreign keys
+            db.executemany(
+                "INSERT INTO accounts (id, username, username_key, domain, created_at)"
+                " VALUES (?, ?, ?, 'crowd.example', ?)",
+                [(base + i, f"c{i}", f"c{i}", now) for i in range(crowd)])
+        db.executemany("INSERT INTO follows (id, account_id, target_id) VALUES (?, ?, ?)",
+                       [(base + crowd + i, base + i, star.id) for i in range(crowd)])
+    ws = ws_connect(server, "?stream=user", token=fan.token)
+    try:
+        time.sleep(0.2)
+        st = star.api.status_post("to everyone")
+        assert next_event(ws, update_for(st["id"]), timeout=2) is not None
+    finally:
+        ws.close()
+    assert [str(s["id"]) for s in fan.api.timeline_home(limit=2)] == [str(st["id"]), str(first["id"])]

@@ -777,6 +777,40 @@ static void test_feeds_put_read_before_a_push_is_refused(void **state)
 		FEEDS_ABSENT);
 }
 
+/* A status for more homes than the feeds hold is pushed to the held
+ * feeds the writer asked about and found in its audience; a held feed it
+ * did not ask about was filled since (it may lack the status) and goes;
+ * one asked about and not in the audience stays as it was. */
+static void test_feeds_push_asked_reaches_only_the_asked(void **state)
+{
+	int64_t out[8];
+	size_t n;
+	assert_int_equal(feeds_capacity(feeds_home), 2);
+	assert_true(feeds_put(feeds_home, 1, FEED_IDS(50), 1, true));
+	assert_true(feeds_put(feeds_home, 2, FEED_IDS(40), 1, true));
+	int64_t asked[4];
+	assert_int_equal(feeds_owners(feeds_home, asked, 4), 2);
+	assert_memory_equal(asked, FEED_IDS(1, 2), 2 * sizeof(int64_t));
+
+	/* owner 2 is asked about and not in the audience; 1 is in it */
+	feeds_push_asked_at(feeds_home, 99, asked, 2, FEED_IDS(1), 1, 0);
+	feeds_answer a =
+		feeds_page(feeds_home, 1, 0, INT64_MAX, false, 8, out, &n);
+	ASSERT_FEED(a, out, n, 99, 50);
+	a = feeds_page(feeds_home, 2, 0, INT64_MAX, false, 8, out, &n);
+	ASSERT_FEED(a, out, n, 40);
+	/* a fill read before the push is refused, as after any push */
+	assert_false(feeds_put(feeds_home, 3, FEED_IDS(30), 1, true));
+
+	/* owner 2 was not asked about (filled after the question) */
+	feeds_push_asked_at(feeds_home, 100, FEED_IDS(1), 1, FEED_IDS(1), 1, 0);
+	a = feeds_page(feeds_home, 1, 0, INT64_MAX, false, 8, out, &n);
+	ASSERT_FEED(a, out, n, 100, 99, 50);
+	assert_int_equal(
+		feeds_page(feeds_home, 2, 0, INT64_MAX, false, 8, out, &n),
+		FEEDS_ABSENT);
+}
+
 static void
 test_feeds_push_landing_after_a_later_unfollow_is_not_listed(void **state)
 {
@@ -947,6 +981,7 @@ int main(void)
 		FEEDS_TEST(test_feeds_incomplete_feed_sends_older_pages_away),
 		FEEDS_TEST(test_feeds_push_keeps_order_and_length),
 		FEEDS_TEST(test_feeds_put_read_before_a_push_is_refused),
+		FEEDS_TEST(test_feeds_push_asked_reaches_only_the_asked),
 		FEEDS_TEST(
 			test_feeds_push_landing_after_a_later_unfollow_is_not_listed),
 		FEEDS_TEST(test_feeds_third_owner_evicts_least_recently_read),

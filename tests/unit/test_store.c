@@ -515,6 +515,53 @@ static void test_home_feed_in_memory_matches_the_query(void **state)
 	feeds_shutdown();
 }
 
+/* An author followed by more accounts than the feeds can hold: a post is
+ * not pushed by listing every follower (a million, under the write lock)
+ * but to the feeds held, those of followers only; the others read it
+ * from the database when they fill. */
+static void test_home_fan_out_beyond_the_feeds_asks_the_held_ones(void **state)
+{
+	feeds_init(4, 8); /* two sets of two: four feeds */
+	int64_t star = make_account("star");
+	int64_t fans[5];
+	for (int i = 0; i < 5; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "fan%d", i);
+		fans[i] = make_account(name);
+		assert_int_equal(store_follow_create(id_next(), fans[i], star,
+						     true, false),
+				 0);
+	}
+	int64_t stranger = make_account("stranger");
+	int64_t old = post(star, VIS_PUBLIC);
+	int64_t ids[TEST_MAX_IDS], want[TEST_MAX_IDS];
+	size_t n = home(fans[0], page_of(20), ids);
+	ASSERT_IDS(ids, n, old);
+	int64_t own = post(stranger, VIS_PUBLIC);
+	n = home(stranger, page_of(20), ids);
+	ASSERT_IDS(ids, n, own);
+
+	int64_t fresh = post(star, VIS_PUBLIC);
+	int64_t kept[TEST_MAX_IDS];
+	size_t nkept;
+	/* pushed onto the fan's feed in memory, not dropped and read again */
+	assert_int_equal(feeds_page(feeds_home, fans[0], 0, INT64_MAX, false,
+				    TEST_MAX_IDS, kept, &nkept),
+			 FEEDS_HIT);
+	ASSERT_IDS(kept, nkept, fresh, old);
+	/* the stranger's feed is held still, without it */
+	assert_int_equal(feeds_page(feeds_home, stranger, 0, INT64_MAX, false,
+				    TEST_MAX_IDS, kept, &nkept),
+			 FEEDS_HIT);
+	ASSERT_IDS(kept, nkept, own);
+	/* a fan whose feed was not held reads it from the database */
+	n = home(fans[3], page_of(20), ids);
+	size_t nw = feed(STORE_FEED_HOME, fans[3], page_of(20), want);
+	assert_ids(ids, n, want, nw);
+	ASSERT_IDS(ids, n, fresh, old);
+	feeds_shutdown();
+}
+
 /* A followed hashtag brings public posts carrying it into home, from
  * anyone, in memory and in the query alike; private ones and reblogs do
  * not come; unfollowing takes them out again. */
@@ -1272,7 +1319,32 @@ static int64_t make_token(int64_t app_id, int64_t account, const char *hash)
 static bool token_exists(const char *hash)
 {
 	principal p;
-	return store_token_lookup(&test_arena, hash, &p);
+	account a;
+	return store_token_lookup(&test_arena, hash, &p, &a);
+}
+
+/* A token names its account, read in the same statement; an app's own
+ * token names none. */
+static void test_token_lookup_brings_its_account(void **state)
+{
+	int64_t me = make_account("signed_in");
+	int64_t app_id = make_app("Phone");
+	int64_t t = make_token(app_id, me, "lh1");
+	int64_t bare = make_token(app_id, 0, "lh2");
+	principal p;
+	account a;
+	memset(&a, 0, sizeof a);
+	assert_true(store_token_lookup(&test_arena, "lh1", &p, &a));
+	assert_int_equal(p.token_id, t);
+	assert_int_equal(p.app_id, app_id);
+	assert_int_equal(p.account_id, me);
+	assert_string_equal(p.scopes, "read");
+	assert_int_equal(a.id, me);
+	assert_string_equal(a.username, "signed_in");
+	assert_true(store_token_lookup(&test_arena, "lh2", &p, &a));
+	assert_int_equal(p.token_id, bare);
+	assert_int_equal(p.account_id, 0);
+	assert_false(store_token_lookup(&test_arena, "nope", &p, &a));
 }
 
 static void count_session(const store_session *s, void *ctx)
@@ -1381,6 +1453,7 @@ int main(void)
 		STORE_TEST(
 			test_migration_removes_doubled_boosts_and_stale_notifications),
 		STORE_TEST(test_password_change_revokes_every_token_at_once),
+		STORE_TEST(test_token_lookup_brings_its_account),
 		STORE_TEST(test_token_revoke_tells_which_token_and_whose),
 		STORE_TEST(test_revoke_one_session_only_of_its_account),
 		STORE_TEST(test_tokens_alive_finds_what_survives_deletes),
@@ -1405,6 +1478,8 @@ int main(void)
 		STORE_TEST(
 			test_home_recent_matches_full_query_beyond_the_window),
 		STORE_TEST(test_home_feed_in_memory_matches_the_query),
+		STORE_TEST(
+			test_home_fan_out_beyond_the_feeds_asks_the_held_ones),
 		STORE_TEST(test_home_holds_public_posts_with_a_followed_tag),
 		STORE_TEST(test_follow_twice_counts_once),
 		STORE_TEST(test_thread_path_extends_parent_path),
