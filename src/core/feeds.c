@@ -268,7 +268,7 @@ size_t feeds_owners(feeds *f, int64_t *out, size_t max)
 
 static bool listed(const int64_t *ids, size_t n, int64_t id)
 {
-	return bsearch(&id, ids, n, sizeof id, cmp_id) != NULL;
+	return n && bsearch(&id, ids, n, sizeof id, cmp_id) != NULL;
 }
 
 void feeds_push_asked_at(feeds *f, int64_t id, const int64_t *asked,

@@ -659,8 +659,10 @@ int db_feed_push_asked(int64_t id, const int64_t *asked, size_t nasked,
 	int64_t *both = malloc((nasked + nin + 1) * sizeof *both);
 	if (!both)
 		return -1;
-	memcpy(both, asked, nasked * sizeof *both);
-	memcpy(both + nasked, in, nin * sizeof *both);
+	if (nasked) /* memcpy wants pointers, even for no bytes */
+		memcpy(both, asked, nasked * sizeof *both);
+	if (nin)
+		memcpy(both + nasked, in, nin * sizeof *both);
 	feed_op_add((feed_op){
 		.id = id, .asked = both, .nasked = nasked, .nin = nin});
 	return 0;

@@ -362,7 +362,8 @@ static int fan_out_asked(const status *s, size_t capacity)
 	if (rc == 0 && in.lost)
 		rc = -1;
 	if (rc == 0) {
-		qsort(in.ids, in.n, sizeof *in.ids, cmp_id);
+		if (in.n) /* qsort wants an array, even of none */
+			qsort(in.ids, in.n, sizeof *in.ids, cmp_id);
 		rc = db_feed_push_asked(s->id, asked, nasked, in.ids, in.n);
 	}
 	free(in.ids);
