@@ -245,12 +245,6 @@ size_t feeds_capacity(const feeds *f)
 	return f ? (f->mask + 1) * FEEDS_WAYS : 0;
 }
 
-static int cmp_id(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
 size_t feeds_owners(feeds *f, int64_t *out, size_t max)
 {
 	size_t n = 0;
@@ -262,13 +256,13 @@ size_t feeds_owners(feeds *f, int64_t *out, size_t max)
 				out[n++] = s->way[w].owner;
 		pthread_mutex_unlock(&s->lock);
 	}
-	qsort(out, n, sizeof *out, cmp_id);
+	qsort(out, n, sizeof *out, id_cmp);
 	return n;
 }
 
 static bool listed(const int64_t *ids, size_t n, int64_t id)
 {
-	return n && bsearch(&id, ids, n, sizeof id, cmp_id) != NULL;
+	return n && bsearch(&id, ids, n, sizeof id, id_cmp) != NULL;
 }
 
 void feeds_push_asked_at(feeds *f, int64_t id, const int64_t *asked,

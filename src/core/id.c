@@ -72,6 +72,12 @@ bool id_parse(const char *s, int64_t *out)
 	return true;
 }
 
+int id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
 void id_reverse(int64_t *ids, size_t n)
 {
 	for (size_t i = 0; i < n / 2; i++) {

@@ -29,6 +29,8 @@ void id_observe(int64_t id);
 int64_t id_from_ms(int64_t ms);
 /* Milliseconds since the epoch encoded in id. */
 int64_t id_to_ms(int64_t id);
+/* The ascending order of two ids, for qsort and bsearch. */
+int id_cmp(const void *a, const void *b);
 /* Reverse ids[0..n) in place (a page read oldest first, shown newest
  * first). */
 void id_reverse(int64_t *ids, size_t n);

@@ -123,9 +123,9 @@ bool store_token_lookup(arena *ar, const char *hash, principal *out,
 	/* every signed-in request begins here: one statement, not two */
 	db_stmt *st = db_prepare("SELECT " ACCOUNT_COLUMNS
 				 ", t.id, t.app_id, t.account_id,"
-				 " t.scopes FROM tokens t LEFT JOIN accounts a"
-				 " ON a.id = t.account_id LEFT JOIN users u ON "
-				 "u.account_id = a.id"
+				 " t.scopes FROM tokens t"
+				 " LEFT JOIN accounts a ON a.id = t.account_id"
+				 " LEFT JOIN users u ON u.account_id = a.id"
 				 " WHERE t.token_hash = ?1");
 	db_bind_text(st, 1, hash);
 	bool found = db_step(st) == DB_ROW;

@@ -34,12 +34,6 @@ static size_t ids_parse(arena *a, const char *text, int64_t **out)
 	return n;
 }
 
-static int id_order(const void *x, const void *y)
-{
-	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-	return a < b ? -1 : a > b;
-}
-
 /* The union of two id lists as "[…]", ascending, arena memory. */
 static char *ids_union(arena *a, const int64_t *x, size_t nx, const int64_t *y,
 		       size_t ny)
@@ -49,7 +43,7 @@ static char *ids_union(arena *a, const int64_t *x, size_t nx, const int64_t *y,
 		memcpy(all, x, nx * sizeof *x);
 	if (ny)
 		memcpy(all + nx, y, ny * sizeof *y);
-	qsort(all, nx + ny, sizeof *all, id_order);
+	qsort(all, nx + ny, sizeof *all, id_cmp);
 	char *text = arena_alloc(a, (nx + ny) * 21 + 3), *p = text;
 	*p++ = '[';
 	for (size_t i = 0; i < nx + ny; i++) {

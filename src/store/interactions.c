@@ -113,6 +113,23 @@ int store_pin_set(int64_t account_id, int64_t status_id, bool on, int64_t max)
 	return toggle_row(&t, account_id, status_id, on, NULL);
 }
 
+/* The flags of viewer (?1) for the statuses in IDS(2), one clause a line
+ * (clang-format would break the macro calls apart). */
+/* clang-format off */
+#define FLAGS_SQL(IDS)                                                         \
+	"SELECT 0, status_id FROM favourites WHERE account_id = ?1"            \
+	" AND status_id IN " IDS(2)                                            \
+	" UNION ALL SELECT 1, reblog_of_id FROM statuses"                      \
+	" WHERE account_id = ?1 AND reblog_of_id IN " IDS(2)                   \
+	" UNION ALL SELECT 2, status_id FROM bookmarks"                        \
+	" WHERE account_id = ?1 AND status_id IN " IDS(2)                      \
+	" UNION ALL SELECT 3, status_id FROM pins"                             \
+	" WHERE account_id = ?1 AND status_id IN " IDS(2)                      \
+	" UNION ALL SELECT 4, s.id FROM statuses s JOIN thread_mutes m"        \
+	" ON m.account_id = ?1 AND m.root_id = s.thread_root_id"               \
+	" WHERE s.id IN " IDS(2)
+/* clang-format on */
+
 /* All the flags of a page in one statement; ids go in as a JSON array so
  * the statement text stays fixed and cached. */
 void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
@@ -126,25 +143,8 @@ void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 	char *json = db_ids_json(ids, n, &len);
 	if (!json)
 		return;
-		/* one clause per line, IDS(2) the id list (clang-format would
-		 * break the macro calls apart) */
-		/* clang-format off */
-#define FLAGS_SQL(IDS)                                                         \
-	"SELECT 0, status_id FROM favourites WHERE account_id = ?1"            \
-	" AND status_id IN " IDS(2)                                            \
-	" UNION ALL SELECT 1, reblog_of_id FROM statuses"                      \
-	" WHERE account_id = ?1 AND reblog_of_id IN " IDS(2)                   \
-	" UNION ALL SELECT 2, status_id FROM bookmarks"                        \
-	" WHERE account_id = ?1 AND status_id IN " IDS(2)                      \
-	" UNION ALL SELECT 3, status_id FROM pins"                             \
-	" WHERE account_id = ?1 AND status_id IN " IDS(2)                      \
-	" UNION ALL SELECT 4, s.id FROM statuses s JOIN thread_mutes m"        \
-	" ON m.account_id = ?1 AND m.root_id = s.thread_root_id"               \
-	" WHERE s.id IN " IDS(2)
-	/* clang-format on */
 	db_stmt *st = db_prepare(
 		DB_SQL(FLAGS_SQL(DB_IDS_SQLITE), FLAGS_SQL(DB_IDS_PG)));
-#undef FLAGS_SQL
 	db_bind_int64(st, 1, viewer);
 	db_bind_text_n(st, 2, json, len);
 	while (db_step(st) == DB_ROW) {

@@ -184,6 +184,17 @@ static void settle(PGconn *conn)
 	tpg->commit_pending = false;
 }
 
+/* Connect conn again: statements prepared before are gone, and so is
+ * any snapshot a request had begun. */
+static void conn_reset(PGconn *conn)
+{
+	PQreset(conn);
+	tpg->gen++;
+	tpg->begin_pending = false;
+	if (PQstatus(conn) == CONNECTION_OK)
+		PQclear(PQexec(conn, conn_setup));
+}
+
 /* The thread's connection, reconnected if it was lost: NULL when the
  * database cannot be reached. A COMMIT still on its way is settled
  * first, so the connection is free for the next command. */
@@ -194,20 +205,18 @@ static PGconn *conn_live(void)
 		settle(tpg->conn);
 	if (tpg->conn && PQstatus(tpg->conn) == CONNECTION_OK)
 		return tpg->conn;
-	tpg->begin_pending = false; /* a new connection is in no snapshot */
 	if (tpg->conn)
-		PQreset(tpg->conn);
+		conn_reset(tpg->conn);
 	else {
 		char why[PG_ERRMSG];
 		tpg->conn = pg_connect(why, sizeof why);
 		if (tpg->conn)
 			atomic_fetch_add(&thread_conns, 1);
+		tpg->gen++;
+		tpg->begin_pending = false;
 	}
-	tpg->gen++; /* statements prepared before are gone */
-	if (tpg->conn && PQstatus(tpg->conn) == CONNECTION_OK) {
-		PQclear(PQexec(tpg->conn, conn_setup));
+	if (tpg->conn && PQstatus(tpg->conn) == CONNECTION_OK)
 		return tpg->conn;
-	}
 	snprintf(tpg->errmsg, sizeof tpg->errmsg, "no database connection");
 	return NULL;
 }
@@ -533,11 +542,8 @@ static void wire_encode(const db_pgstmt *st, wire_values *w)
  * mid-way) cannot be left, and the connection starts again. */
 static void pipeline_leave(PGconn *conn)
 {
-	if (PQexitPipelineMode(conn))
-		return;
-	PQreset(conn);
-	tpg->gen++; /* statements prepared before are gone */
-	PQclear(PQexec(conn, conn_setup));
+	if (!PQexitPipelineMode(conn))
+		conn_reset(conn);
 }
 
 /* BEGIN and st in one round trip (libpq's pipeline mode): st's result,

@@ -342,12 +342,6 @@ static void id_list_add(int64_t id, void *ctx)
 	l->ids[l->n++] = id;
 }
 
-static int cmp_id(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
 /* s belongs in more homes than the feeds can hold (a million followers):
  * reading them all, under the write lock, would cost more than every
  * feed is worth. Only the owners held now are asked about. */
@@ -363,7 +357,7 @@ static int fan_out_asked(const status *s, size_t capacity)
 		rc = -1;
 	if (rc == 0) {
 		if (in.n) /* qsort wants an array, even of none */
-			qsort(in.ids, in.n, sizeof *in.ids, cmp_id);
+			qsort(in.ids, in.n, sizeof *in.ids, id_cmp);
 		rc = db_feed_push_asked(s->id, asked, nasked, in.ids, in.n);
 	}
 	free(in.ids);
@@ -371,25 +365,24 @@ static int fan_out_asked(const status *s, size_t capacity)
 	return rc;
 }
 
+static void push_home(int64_t owner, void *ctx)
+{
+	db_feed_push(owner, ((const status *)ctx)->id);
+}
+
 /* Push a new status onto the home feed of each account whose home it
- * belongs in: each one listed, up to as many as the feeds hold. */
+ * belongs in: each one read and pushed, up to one more than the feeds
+ * hold; past that, the held ones are asked about (and those already
+ * pushed get it twice, which a feed lists once). */
 static int fan_out(const status *s)
 {
 	if (!feeds_home)
 		return 0;
 	size_t capacity = feeds_capacity(feeds_home);
-	id_list all = {0};
-	int rc = store_home_audience(s, capacity + 1, id_list_add, &all) < 0 ||
-				 all.lost
-			 ? -1
-			 : 0;
-	if (rc == 0 && all.n > capacity)
-		rc = fan_out_asked(s, capacity);
-	else if (rc == 0)
-		for (size_t i = 0; i < all.n; i++)
-			db_feed_push(all.ids[i], s->id);
-	free(all.ids);
-	return rc;
+	long n = store_home_audience(s, capacity + 1, push_home, (void *)s);
+	if (n < 0)
+		return -1;
+	return (size_t)n > capacity ? fan_out_asked(s, capacity) : 0;
 }
 
 /* The body of an insert, inside the caller's transaction: s->id is

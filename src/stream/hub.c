@@ -21,6 +21,7 @@
 #include "stream/stream.h"
 
 #include "core/config.h"
+#include "core/id.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "domain/domain.h"
@@ -729,12 +730,6 @@ static void client_revoke(client *c)
 	pthread_mutex_lock(&hub.lock);
 	hub.stats.revoked++;
 	pthread_mutex_unlock(&hub.lock);
-}
-
-static int id_cmp(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
 }
 
 /* The distinct tokens of the open streams, sorted, and which of them the
