@@ -12,6 +12,8 @@
 #   ACCOUNTS [1000]  STATUSES [1000000]  (data set)
 #   PORT [38090]: SQLite on PORT, PostgreSQL on PORT+1, the two
 #   processes on PORT+2 and PORT+3, nginx in front of them on PORT+4
+#   EXTRA_INI  lines added to every server's configuration, e.g.
+#              $'[cache]\npages = 0' to measure without kept answers
 #
 # Results go to bench/out/backends/results.md (also printed). The
 # PostgreSQL cluster is a throwaway one (scripts/pg.sh), with fsync on:
@@ -81,7 +83,8 @@ echo "   $MIGRATE_S s"
 # ---- the servers ------------------------------------------------------------
 
 # one base URL for all: the answers compared hold it
-printf '[server]\naccess_log = false\nbase_url = https://chorus.example\n' >"$OUT/bench.ini"
+printf '[server]\naccess_log = false\nbase_url = https://chorus.example\n%s\n' \
+	"${EXTRA_INI:-}" >"$OUT/bench.ini"
 serve() { # name port [args…]
 	local name=$1 port=$2
 	shift 2

@@ -6,6 +6,7 @@
 #include "core/feeds.h"
 #include "core/id.h"
 #include "core/log.h"
+#include "core/replies.h"
 #include "core/time.h"
 #include "domain/domain.h"
 #include "jobs/jobs.h"
@@ -276,6 +277,8 @@ static int cmd_serve(void)
 		   (size_t)cfg.cache_relations_bytes);
 	feeds_init((size_t)cfg.cache_home_feeds,
 		   (size_t)cfg.cache_home_feed_length);
+	replies_init((size_t)cfg.cache_pages, (size_t)cfg.cache_pages_bytes,
+		     cfg.cache_page_seconds);
 	if (store_checkpointer_start() < 0)
 		return 1;
 	if (store_search_indexer_start() < 0 || media_start() < 0) {
@@ -312,6 +315,7 @@ static int cmd_serve(void)
 	store_thread_close();
 	cache_shutdown();
 	feeds_shutdown();
+	replies_shutdown();
 	web_shutdown();
 	free(routes);
 	log_info("stopped");

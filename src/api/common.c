@@ -3,6 +3,7 @@
 
 #include "core/config.h"
 #include "core/id.h"
+#include "core/replies.h"
 #include "core/time.h"
 #include "store/store.h"
 
@@ -43,15 +44,60 @@ static const char *bearer_token(http_req *r)
 	return NULL;
 }
 
+static bool kept_wanted(http_req *r)
+{
+	return r->route && r->route->kept && !strcmp(r->method, "GET") &&
+	       !bearer_token(r);
+}
+
+/* Serve the answer kept for an anonymous GET of a kept route; false on a
+ * miss. */
+static bool kept_reply_sent(http_req *r)
+{
+	kept_reply k;
+	if (!kept_wanted(r) ||
+	    !replies_get(http_request_key(r, "api"), &r->arena, false, &k))
+		return false;
+	for (size_t i = 0; i < k.nheaders; i++)
+		http_set_header(r, k.headers[2 * i], k.headers[2 * i + 1]);
+	http_reply_raw(r, k.status, k.type, k.body, k.len);
+	return true;
+}
+
+/* Keep a 200 just made for an anonymous GET of a kept route. */
+static void kept_store(http_req *r)
+{
+	if (r->work || !r->responded || r->status != 200 || r->resp_fd >= 0 ||
+	    !replies_enabled() || !kept_wanted(r))
+		return;
+	const char **h =
+		arena_alloc(&r->arena, (2 * r->nheaders + 1) * sizeof *h);
+	for (size_t i = 0; i < r->nheaders; i++) {
+		h[2 * i] = r->headers[i].name;
+		h[2 * i + 1] = r->headers[i].value;
+	}
+	kept_reply k = {
+		.status = r->status,
+		.type = r->resp_type,
+		.body = r->resp_body,
+		.len = r->resp_len,
+		.headers = h,
+		.nheaders = r->nheaders,
+	};
+	replies_put(http_request_key(r, "api"), &k);
+}
+
 bool api_guard(http_req *r, const http_route *route)
 {
-	/* the token lookup and the handler's reads share one snapshot */
+	/* the answer's stamps, then one snapshot for the token lookup and
+	 * the handler's reads (core/replies.h) */
+	replies_begin();
 	store_read_begin();
 	render_set_context(READ_THREAD);
 	const char *token = bearer_token(r);
 	if (!token) {
 		if (route->auth == API_PUBLIC)
-			return true;
+			return !kept_reply_sent(r);
 		http_reply_error(r, 401, "The access token is invalid");
 		return false;
 	}
@@ -79,7 +125,7 @@ bool api_guard(http_req *r, const http_route *route)
 
 void api_after(http_req *r)
 {
-	(void)r;
+	kept_store(r);
 	store_read_end();
 }
 

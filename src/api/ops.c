@@ -7,6 +7,7 @@
 #include "core/cidr.h"
 #include "core/config.h"
 #include "core/metrics.h"
+#include "core/replies.h"
 #include "core/time.h"
 #include "jobs/jobs.h"
 #include "store/store.h"
@@ -139,19 +140,25 @@ static void write_streams(buf *b)
 
 static void write_caches(buf *b)
 {
+	/* the id-keyed caches, then the kept answers (core/replies.h) */
 	static const char *const names[] = {"statuses", "accounts", "relations",
-					    "folds"};
+					    "folds", "replies"};
 	cache *caches[] = {cache_statuses, cache_accounts, cache_relations,
 			   cache_folds};
-	enum { N = sizeof caches / sizeof *caches };
+	enum { N = sizeof names / sizeof *names };
 	double hits[N], misses[N], bytes[N];
-	for (size_t i = 0; i < N; i++) {
-		uint64_t h, m;
+	uint64_t h, m;
+	size_t held;
+	for (size_t i = 0; i < N - 1; i++) {
 		cache_stats(caches[i], &h, &m);
 		hits[i] = (double)h;
 		misses[i] = (double)m;
 		bytes[i] = (double)cache_bytes(caches[i]);
 	}
+	replies_stats(&h, &m, &held);
+	hits[N - 1] = (double)h;
+	misses[N - 1] = (double)m;
+	bytes[N - 1] = (double)held;
 	labelled(b, "chorus_cache_hits_total", "counter",
 		 "Cache lookups that found their entry", "cache", names, hits,
 		 N);

@@ -16,6 +16,14 @@
 		.upload = true,                                                \
 	}
 
+/* RK: a public GET whose anonymous answer depends only on the URL and
+ * the data, so it may be kept and served again (core/replies.h). */
+#define RK(pattern_, handler_, scope_)                                         \
+	{                                                                      \
+		.method = "GET", .pattern = (pattern_), .handler = (handler_), \
+		.auth = API_PUBLIC, .scope = (scope_), .kept = true,           \
+	}
+
 const http_route api_routes[] = {
 	/* OAuth and apps */
 	R("POST", "/api/v1/apps", oauth_apps_create, API_PUBLIC, NULL),
@@ -38,9 +46,8 @@ const http_route api_routes[] = {
 	  API_USER, "read:follows"),
 	R("GET", "/api/v1/accounts/search", accounts_search, API_USER,
 	  "read:accounts"),
-	R("GET", "/api/v1/accounts/:id", accounts_show, API_PUBLIC, NULL),
-	R("GET", "/api/v1/accounts/:id/statuses", accounts_statuses, API_PUBLIC,
-	  "read:statuses"),
+	RK("/api/v1/accounts/:id", accounts_show, NULL),
+	RK("/api/v1/accounts/:id/statuses", accounts_statuses, "read:statuses"),
 	R("GET", "/api/v1/accounts/:id/followers", accounts_followers,
 	  API_PUBLIC, "read:accounts"),
 	R("GET", "/api/v1/accounts/:id/following", accounts_following,
@@ -75,8 +82,7 @@ const http_route api_routes[] = {
 	/* statuses */
 	R("POST", "/api/v1/statuses", statuses_create, API_USER,
 	  "write:statuses"),
-	R("GET", "/api/v1/statuses/:id", statuses_show, API_PUBLIC,
-	  "read:statuses"),
+	RK("/api/v1/statuses/:id", statuses_show, "read:statuses"),
 	R("DELETE", "/api/v1/statuses/:id", statuses_delete, API_USER,
 	  "write:statuses"),
 	R("PUT", "/api/v1/statuses/:id", statuses_update, API_USER,
@@ -85,8 +91,7 @@ const http_route api_routes[] = {
 	  "read:statuses"),
 	R("GET", "/api/v1/statuses/:id/source", statuses_source, API_USER,
 	  "read:statuses"),
-	R("GET", "/api/v1/statuses/:id/context", statuses_context, API_PUBLIC,
-	  "read:statuses"),
+	RK("/api/v1/statuses/:id/context", statuses_context, "read:statuses"),
 	R("GET", "/api/v1/statuses/:id/context/descendants",
 	  statuses_descendants, API_PUBLIC, "read:statuses"),
 	R("POST", "/api/v1/statuses/:id/favourite", statuses_favourite,
@@ -139,7 +144,7 @@ const http_route api_routes[] = {
 	R("GET", "/media/:file", media_file, API_PUBLIC, NULL),
 
 	/* hashtags */
-	R("GET", "/api/v1/tags/:name", tags_show, API_PUBLIC, NULL),
+	RK("/api/v1/tags/:name", tags_show, NULL),
 	R("POST", "/api/v1/tags/:name/follow", tags_follow, API_USER,
 	  "write:follows"),
 	R("POST", "/api/v1/tags/:name/unfollow", tags_unfollow, API_USER,
@@ -159,16 +164,14 @@ const http_route api_routes[] = {
 	/* timelines */
 	R("GET", "/api/v1/timelines/home", timelines_home, API_USER,
 	  "read:statuses"),
-	R("GET", "/api/v1/timelines/public", timelines_public, API_PUBLIC,
-	  "read:statuses"),
-	R("GET", "/api/v1/timelines/tag/:hashtag", timelines_tag, API_PUBLIC,
-	  "read:statuses"),
+	RK("/api/v1/timelines/public", timelines_public, "read:statuses"),
+	RK("/api/v1/timelines/tag/:hashtag", timelines_tag, "read:statuses"),
 
 	/* trends, and their review by moderators */
-	R("GET", "/api/v1/trends", trends_tags, API_PUBLIC, NULL),
-	R("GET", "/api/v1/trends/tags", trends_tags, API_PUBLIC, NULL),
-	R("GET", "/api/v1/trends/statuses", trends_statuses, API_PUBLIC, NULL),
-	R("GET", "/api/v1/trends/links", trends_links, API_PUBLIC, NULL),
+	RK("/api/v1/trends", trends_tags, NULL),
+	RK("/api/v1/trends/tags", trends_tags, NULL),
+	RK("/api/v1/trends/statuses", trends_statuses, NULL),
+	RK("/api/v1/trends/links", trends_links, NULL),
 	R("GET", "/api/v1/admin/trends/tags", admin_trends_tags, API_USER,
 	  "admin:read"),
 	R("POST", "/api/v1/admin/trends/tags/:id/approve",

@@ -191,10 +191,6 @@ void events_publish(const event *e);
 typedef int (*event_relay)(const char *text);
 void events_relay(event_relay fn);
 void events_receive(const char *text);
-/* How many events were published so far: what was read before a change
- * is stale once this moved (the web page cache). */
-uint64_t events_generation(void);
-
 /* ---- visibility.c ---- */
 /* The one visibility check every read path uses: may viewer (0 =
  * anonymous) see s? Its visibility, mentions and the author's followers

@@ -5,6 +5,8 @@
  * happened there. */
 #include "domain/domain.h"
 
+#include "core/replies.h"
+
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,12 +14,6 @@
 
 static _Atomic(event_sink) listener;
 static _Atomic(event_relay) relay;
-static _Atomic uint64_t generation;
-
-uint64_t events_generation(void)
-{
-	return atomic_load(&generation);
-}
 
 void events_listen(event_sink sink)
 {
@@ -31,7 +27,7 @@ void events_relay(event_relay fn)
 
 static void deliver(const event *e)
 {
-	atomic_fetch_add(&generation, 1);
+	replies_changed(); /* kept answers may list it */
 	event_sink sink = atomic_load(&listener);
 	if (sink)
 		sink(e);

@@ -246,6 +246,26 @@ const char *http_param_get(http_req *r, const char *key)
 	return p ? p->value : NULL;
 }
 
+const char *http_request_key(http_req *r, const char *prefix)
+{
+	buf b;
+	buf_init(&b, &r->arena);
+	buf_puts(&b, prefix);
+	buf_putc(&b, ' ');
+	buf_puts(&b, r->path);
+	for (size_t i = 0; i < r->nparams; i++) {
+		const http_param *p = &r->params[i];
+		if (!p->from_query)
+			continue;
+		if (memchr(p->value, '\0', p->len))
+			return NULL;
+		/* lengths first: no value can pass for two parameters */
+		buf_printf(&b, " %zu:%s=%zu:", strlen(p->key), p->key, p->len);
+		buf_append(&b, p->value, p->len);
+	}
+	return b.data;
+}
+
 bool http_param_has(http_req *r, const char *key)
 {
 	return http_param_find(r, key) != NULL;

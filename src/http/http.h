@@ -122,6 +122,9 @@ typedef struct http_route {
 	/* accepts file uploads: a multipart body is streamed to disk (see
 	 * http_param.path) under max_upload_bytes instead of max_body_bytes */
 	bool upload;
+	/* an anonymous GET's answer depends only on the URL and the data:
+	 * the guard may keep it and serve it again (core/replies.h) */
+	bool kept;
 } http_route;
 
 /* Called before every handler; returns false after replying itself. */
@@ -214,6 +217,10 @@ const char **http_param_list(http_req *r, const char *key, size_t *n);
 /* Rails-style boolean: true/1/on/yes → true; false/0/off/no/"" → false;
  * absent → def. */
 bool http_param_bool(http_req *r, const char *key, bool def);
+/* A key naming what this request asks for besides its headers: prefix,
+ * path and the query's parameters in order, each unambiguous. Arena
+ * memory; NULL when a parameter holds a NUL byte (never kept). */
+const char *http_request_key(http_req *r, const char *prefix);
 /* True when key was sent at all. */
 bool http_param_has(http_req *r, const char *key);
 /* A request header (case-insensitive), or NULL. */

@@ -327,7 +327,7 @@ void db_touch(struct cache *c, int64_t id);
 void db_touch_all(void);
 /* Something pages show changed though no cached entity did (a status's
  * counters, which renderings add as read): move the caches' epoch when
- * the transaction commits, so a page read before it (web/pagecache.c)
+ * the transaction commits, so an answer read before it (core/replies.h)
  * is not served after. */
 void db_touch_epoch(void);
 

@@ -15,6 +15,7 @@ typedef struct toggle_spec {
 	const char *counter_sql; /* moves the status's counter, or NULL */
 	const char *count_sql;	 /* the account's rows, for a limit, or NULL */
 	int64_t max;		 /* the limit count_sql is held to */
+	bool shown; /* profiles show the rows (pins): kept pages end */
 } toggle_spec;
 
 /* Insert-or-delete one (account, status) row of a table; returns 1 when
@@ -47,6 +48,8 @@ static int toggle_row(const toggle_spec *t, int64_t account_id,
 		goto fail;
 	int changed = db_changes() > 0;
 	rc = -1;
+	if (changed && t->shown)
+		db_touch_epoch();
 	if (changed && t->counter_sql) {
 		st = db_prepare(t->counter_sql);
 		db_bind_int64(st, 1, status_id);
@@ -109,6 +112,7 @@ int store_pin_set(int64_t account_id, int64_t status_id, bool on, int64_t max)
 			     " AND NOT EXISTS (SELECT 1 FROM pins WHERE"
 			     " account_id = ?1 AND status_id = ?2)",
 		.max = max,
+		.shown = true,
 	};
 	return toggle_row(&t, account_id, status_id, on, NULL);
 }

@@ -3,6 +3,7 @@
  * session, and the anonymous page cache. */
 #include "web/web.h"
 
+#include "core/replies.h"
 #include "store/store.h"
 
 #include <string.h>
@@ -73,7 +74,7 @@ int64_t web_viewer(http_req *r)
 bool web_guard(http_req *r, const http_route *route)
 {
 	(void)route;
-	web_cache_begin(); /* before the snapshot: see pagecache.c */
+	replies_begin(); /* before the snapshot: see core/replies.h */
 	store_read_begin();
 	web_request *w = arena_alloc(&r->arena, sizeof *w);
 	memset(w, 0, sizeof *w);
@@ -95,12 +96,10 @@ void web_after(http_req *r)
 int web_init(void)
 {
 	web_i18n_init();
-	web_cache_init();
 	return web_assets_init();
 }
 
 void web_shutdown(void)
 {
-	web_cache_shutdown();
 	web_assets_shutdown();
 }

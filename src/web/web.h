@@ -286,11 +286,8 @@ const char *web_asset_path(web_asset_kind kind);
 int web_assets_init(void);
 void web_assets_shutdown(void);
 
-/* ---- pagecache.c: anonymous pages, kept until something changes ---- */
-void web_cache_init(void);
-void web_cache_shutdown(void);
-/* Note what the data is now; call before the request's read snapshot. */
-void web_cache_begin(void);
+/* ---- pagecache.c: anonymous pages, kept until something changes
+ * (core/replies.h) ---- */
 /* The cached page for r (an anonymous GET), replied with; false on a
  * miss. */
 bool web_cache_reply(http_req *r);

@@ -10,6 +10,8 @@ REPO = Path(__file__).resolve().parents[2]
 def routes_in_code():
     src = (REPO / "src/api/routes.c").read_text()
     routes = set(re.findall(r'RU?\("(\w+)",\s*"([^"]+)"', src))
+    # RK: a public GET whose anonymous answer may be kept
+    routes |= {("GET", path) for path in re.findall(r'\bRK\("([^"]+)"', src)}
     # OAuth's authorize endpoint is a web page (src/web/authorize.c), but
     # apps call it: it belongs in the API's table too
     web = (REPO / "src/web/routes.c").read_text()

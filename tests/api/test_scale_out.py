@@ -111,15 +111,25 @@ def test_writes_through_one_are_read_through_the_other(pair):
     assert post["id"] in found
 
 
+def anonymous(server, path):
+    r = requests.get(f"http://127.0.0.1:{server.port}{path}", timeout=10)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
 def test_a_cached_rendering_changed_on_one_is_not_served_stale_by_the_other(pair):
     a, b = pair.nia_a, pair.nia_b
     post = a.status_post("first words")
-    # the second renders (and caches) it
+    path = f"/api/v1/statuses/{post['id']}"
+    # the second renders (and caches) it, and keeps its anonymous answer
     assert "first words" in b.status(post["id"])["content"]
     assert "first words" in b.status(post["id"])["content"]
+    assert "first words" in anonymous(pair.second, path)["content"]
+    assert "first words" in anonymous(pair.second, path)["content"]
     a.status_update(post["id"], "second words")
     # read at once through the other process: the edit, not its cache
     assert "second words" in b.status(post["id"])["content"]
+    assert "second words" in anonymous(pair.second, path)["content"]
     # the account's cached rendering too
     a.account_update_credentials(display_name="Nia Renamed")
     assert b.status(post["id"])["account"]["display_name"] == "Nia Renamed"

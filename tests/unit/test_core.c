@@ -13,6 +13,7 @@
 #include "core/feeds.h"
 #include "core/id.h"
 #include "core/log.h"
+#include "core/replies.h"
 #include "core/time.h"
 
 #include <pthread.h>
@@ -862,6 +863,139 @@ static void test_feeds_third_owner_evicts_least_recently_read(void **state)
 		FEEDS_ABSENT);
 }
 
+/* ---- replies: whole answers kept until the data changes ---- */
+
+enum { REPLIES_TEST_SLOTS = 8, REPLIES_TEST_BUDGET = 4096 };
+
+static int replies_setup(void **state)
+{
+	replies_init(REPLIES_TEST_SLOTS, REPLIES_TEST_BUDGET, 30);
+	return test_setup(state);
+}
+
+static int replies_teardown(void **state)
+{
+	replies_shutdown();
+	return test_teardown(state);
+}
+
+/* A request's stamps, as the guards take them: replies, then the
+ * snapshot's cache epoch. */
+static void replies_request(void)
+{
+	replies_begin();
+	cache_request_begin();
+}
+
+static void replies_keep(const char *key, const char *body)
+{
+	static const char *const link[] = {"Link", "<next>; rel=\"next\""};
+	kept_reply k = {.status = 200,
+			.type = "application/json",
+			.body = body,
+			.len = strlen(body),
+			.alt = "GZ",
+			.altlen = 2,
+			.headers = link,
+			.nheaders = 1};
+	replies_put(key, &k);
+}
+
+static void test_replies_serve_what_was_kept_with_its_headers(void **state)
+{
+	(void)state;
+	kept_reply k;
+	replies_request();
+	replies_keep("api /a", "[1,2]");
+	replies_request();
+	assert_true(replies_get("api /a", &test_arena, false, &k));
+	assert_int_equal(k.status, 200);
+	assert_string_equal(k.type, "application/json");
+	assert_int_equal(k.len, 5);
+	assert_string_equal(k.body, "[1,2]");
+	assert_null(k.alt);
+	assert_int_equal(k.nheaders, 1);
+	assert_string_equal(k.headers[0], "Link");
+	assert_string_equal(k.headers[1], "<next>; rel=\"next\"");
+	/* the other encoding, when asked for */
+	assert_true(replies_get("api /a", &test_arena, true, &k));
+	assert_null(k.body);
+	assert_string_equal(k.alt, "GZ");
+	assert_false(replies_get("api /b", &test_arena, false, &k));
+	assert_false(replies_get(NULL, &test_arena, false, &k));
+}
+
+static void test_replies_end_when_a_cache_epoch_or_event_moves(void **state)
+{
+	(void)state;
+	kept_reply k;
+	replies_request();
+	replies_keep("api /a", "old");
+	/* a cached rendering invalidated since (an edit, a favourite) */
+	cache_epoch_next();
+	replies_request();
+	assert_false(replies_get("api /a", &test_arena, false, &k));
+	replies_keep("api /a", "new");
+	replies_request();
+	assert_true(replies_get("api /a", &test_arena, false, &k));
+	/* an event published since (a post, a deletion) */
+	replies_changed();
+	replies_request();
+	assert_false(replies_get("api /a", &test_arena, false, &k));
+}
+
+static void test_replies_read_before_a_change_are_not_kept_past_it(void **state)
+{
+	(void)state;
+	kept_reply k;
+	/* a reader stamps, a writer commits and publishes, then the reader
+	 * keeps what it read before: the next request must not get it */
+	replies_request();
+	replies_changed();
+	replies_keep("api /a", "stale");
+	replies_request();
+	assert_false(replies_get("api /a", &test_arena, false, &k));
+}
+
+static void test_replies_expire_after_their_age(void **state)
+{
+	(void)state;
+	kept_reply k;
+	replies_shutdown();
+	replies_init(REPLIES_TEST_SLOTS, REPLIES_TEST_BUDGET, 0);
+	replies_request();
+	replies_keep("api /a", "now");
+	assert_false(replies_get("api /a", &test_arena, false, &k));
+}
+
+static void test_replies_stay_within_their_budget(void **state)
+{
+	(void)state;
+	kept_reply k;
+	char big[REPLIES_TEST_BUDGET / 8 + 1];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	replies_request();
+	/* over an eighth of the budget: never kept */
+	replies_keep("api /big", big);
+	assert_false(replies_get("api /big", &test_arena, false, &k));
+	/* many just under it: more than the budget holds, though each
+	 * has a slot of its own at first; older ones go, the newest stays */
+	big[REPLIES_TEST_BUDGET / 8 - 2] = '\0';
+	char key[32];
+	for (int i = 0; i < 4 * REPLIES_TEST_SLOTS; i++) {
+		snprintf(key, sizeof key, "api /%d", i);
+		replies_keep(key, big);
+	}
+	int held = 0;
+	for (int i = 0; i < 4 * REPLIES_TEST_SLOTS; i++) {
+		snprintf(key, sizeof key, "api /%d", i);
+		held += replies_get(key, &test_arena, false, &k);
+	}
+	assert_true(held > 0 && held < REPLIES_TEST_SLOTS);
+	assert_true(replies_get(key, &test_arena, false, &k));
+}
+
 static void test_log_escape_turns_control_bytes_into_escapes(void **state)
 {
 	char out[128];
@@ -927,6 +1061,8 @@ int main(void)
 					cache_teardown_arena)
 #define FEEDS_TEST(f)                                                          \
 	cmocka_unit_test_setup_teardown(f, feeds_setup, feeds_teardown)
+#define REPLIES_TEST(f)                                                        \
+	cmocka_unit_test_setup_teardown(f, replies_setup, replies_teardown)
 	const struct CMUnitTest tests[] = {
 		CORE_TEST(test_arena_alloc_is_aligned_for_any_size),
 		CORE_TEST(test_arena_alloc_returns_zeroed_distinct_memory),
@@ -985,6 +1121,13 @@ int main(void)
 		FEEDS_TEST(
 			test_feeds_push_landing_after_a_later_unfollow_is_not_listed),
 		FEEDS_TEST(test_feeds_third_owner_evicts_least_recently_read),
+		REPLIES_TEST(test_replies_serve_what_was_kept_with_its_headers),
+		REPLIES_TEST(
+			test_replies_end_when_a_cache_epoch_or_event_moves),
+		REPLIES_TEST(
+			test_replies_read_before_a_change_are_not_kept_past_it),
+		REPLIES_TEST(test_replies_expire_after_their_age),
+		REPLIES_TEST(test_replies_stay_within_their_budget),
 		/* last: it gives the process a node number */
 		CORE_TEST(test_id_next_ends_in_the_node),
 	};
