@@ -3,6 +3,7 @@
 #include "store/db.h"
 #include "store/store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int store_app_create(const app *a)
@@ -167,23 +168,29 @@ int store_token_revision(int64_t *n)
 	return rc == DB_ROW ? 0 : -1;
 }
 
-int store_tokens_alive(const char *ids_json, void (*fn)(int64_t, void *),
-		       void *ctx)
+int store_tokens_alive(const int64_t *ids, size_t nids,
+		       void (*fn)(int64_t, void *), void *ctx)
 {
-	/* one statement whatever the number of ids (DB_IDS_*). An account
-	 * deleted takes its tokens with it (ON DELETE CASCADE); suspension,
-	 * when it exists, belongs in this WHERE too. */
-#define TOKENS_ALIVE(IDS) "SELECT t.id FROM tokens t WHERE t.id IN " IDS(1)
-	db_stmt *st = db_prepare(
-		DB_SQL(TOKENS_ALIVE(DB_IDS_SQLITE), TOKENS_ALIVE(DB_IDS_PG)));
+	size_t len;
+	char *list = db_ids_list(ids, nids, &len);
+	if (!list)
+		return -1;
+		/* one statement whatever the number of ids (DB_IN_IDS_*). An
+		 * account deleted takes its tokens with it (ON DELETE CASCADE);
+		 * suspension, when it exists, belongs in this WHERE too. */
+#define TOKENS_ALIVE(IN_IDS)                                                   \
+	"SELECT t.id FROM tokens t WHERE " IN_IDS("t.id", 1)
+	db_stmt *st = db_prepare(DB_SQL(TOKENS_ALIVE(DB_IN_IDS_SQLITE),
+					TOKENS_ALIVE(DB_IN_IDS_PG)));
 #undef TOKENS_ALIVE
-	db_bind_text(st, 1, ids_json);
+	db_bind_text_n(st, 1, list, len);
 	int n = 0, rc;
 	while ((rc = db_step(st)) == DB_ROW) {
 		fn(db_column_int64(st, 0), ctx);
 		n++;
 	}
 	db_reset(st);
+	free(list);
 	return rc == DB_DONE ? n : -1;
 }
 

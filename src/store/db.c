@@ -729,23 +729,23 @@ void db_rollback(void)
 		db_tx("ROLLBACK");
 }
 
-char *db_ids_json(const int64_t *ids, size_t n, size_t *len)
+char *db_ids_list(const int64_t *ids, size_t n, size_t *len)
 {
 	enum { ID_TEXT_MAX = 21 };
-	char *json = malloc(n * ID_TEXT_MAX + 3);
-	if (!json)
+	char *list = malloc(n * ID_TEXT_MAX + 3);
+	if (!list)
 		return NULL;
 	size_t k = 0, listed = 0;
-	json[k++] = '[';
+	list[k++] = DB_PG ? '{' : '[';
 	for (size_t i = 0; i < n; i++)
 		if (ids[i])
-			k += (size_t)sprintf(json + k, "%s%lld",
+			k += (size_t)sprintf(list + k, "%s%lld",
 					     listed++ ? "," : "",
 					     (long long)ids[i]);
-	json[k++] = ']';
-	json[k] = '\0';
+	list[k++] = DB_PG ? '}' : ']';
+	list[k] = '\0';
 	*len = k;
-	return json;
+	return list;
 }
 
 bool db_exists(const char *sql, int64_t a, int64_t b)

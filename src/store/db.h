@@ -50,17 +50,19 @@ extern bool db_pg;
  * SQL is one text for both: SQLite has greatest() and least() here
  * (skipping NULLs, as PostgreSQL's do) so clamps need no variant. */
 #define DB_SQL(sqlite_text, pg_text) (db_pg ? (pg_text) : (sqlite_text))
-/* A list of ids bound as one JSON array text (?n), as a subquery: one
- * statement text whatever the number of ids. Pass the one for the
- * backend to a macro building the SQL, and DB_SQL the two results. */
-#define DB_IDS_SQLITE(n) "(SELECT value FROM json_each(?" #n "))"
-#define DB_IDS_PG(n)                                                           \
-	"(SELECT CAST(v AS bigint) FROM jsonb_array_elements_text("            \
-	"CAST(?" #n " AS jsonb)) AS j(v))"
+/* A column among a list of ids bound as one text (?n, from db_ids_list):
+ * one statement text whatever the number of ids. SQLite reads a JSON
+ * array; PostgreSQL an int8[] it walks an index with (id = ANY), which it
+ * executes in about half the time of a JSON list's elements joined in.
+ * Pass the one for the backend to a macro building the SQL, and DB_SQL
+ * the two results. */
+#define DB_IN_IDS_SQLITE(col, n)                                               \
+	col " IN (SELECT value FROM json_each(?" #n "))"
+#define DB_IN_IDS_PG(col, n) col " = ANY(CAST(?" #n " AS bigint[]))"
 
-/* The JSON array of ids for DB_IDS_* (0s left out), malloc'd, its length
- * in *len; NULL when out of memory. */
-char *db_ids_json(const int64_t *ids, size_t n, size_t *len);
+/* The list of ids for DB_IN_IDS_* (0s left out) in the backend's form,
+ * malloc'd, its length in *len; NULL when out of memory. */
+char *db_ids_list(const int64_t *ids, size_t n, size_t *len);
 
 /* The accessors' test for the backend: SQLite is the default, so the
  * branch is laid out for it. */

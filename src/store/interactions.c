@@ -117,25 +117,26 @@ int store_pin_set(int64_t account_id, int64_t status_id, bool on, int64_t max)
 	return toggle_row(&t, account_id, status_id, on, NULL);
 }
 
-/* The flags of viewer (?1) for the statuses in IDS(2), one clause a line
- * (clang-format would break the macro calls apart). */
+/* The flags of viewer (?1) for the statuses listed in ?2 (IN_IDS, from
+ * DB_IN_IDS_*), one clause a line (clang-format would break the macro
+ * calls apart). */
 /* clang-format off */
-#define FLAGS_SQL(IDS)                                                         \
+#define FLAGS_SQL(IN_IDS)                                                      \
 	"SELECT 0, status_id FROM favourites WHERE account_id = ?1"            \
-	" AND status_id IN " IDS(2)                                            \
+	" AND " IN_IDS("status_id", 2)                                         \
 	" UNION ALL SELECT 1, reblog_of_id FROM statuses"                      \
-	" WHERE account_id = ?1 AND reblog_of_id IN " IDS(2)                   \
+	" WHERE account_id = ?1 AND " IN_IDS("reblog_of_id", 2)                \
 	" UNION ALL SELECT 2, status_id FROM bookmarks"                        \
-	" WHERE account_id = ?1 AND status_id IN " IDS(2)                      \
+	" WHERE account_id = ?1 AND " IN_IDS("status_id", 2)                   \
 	" UNION ALL SELECT 3, status_id FROM pins"                             \
-	" WHERE account_id = ?1 AND status_id IN " IDS(2)                      \
+	" WHERE account_id = ?1 AND " IN_IDS("status_id", 2)                   \
 	" UNION ALL SELECT 4, s.id FROM statuses s JOIN thread_mutes m"        \
 	" ON m.account_id = ?1 AND m.root_id = s.thread_root_id"               \
-	" WHERE s.id IN " IDS(2)
+	" WHERE " IN_IDS("s.id", 2)
 /* clang-format on */
 
-/* All the flags of a page in one statement; ids go in as a JSON array so
- * the statement text stays fixed and cached. */
+/* All the flags of a page in one statement; ids go in as one list so the
+ * statement text stays fixed and cached. */
 void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 			status_flags *out)
 {
@@ -144,13 +145,13 @@ void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 		return;
 	/* 0 stands for "no status" (a page's reblog slots): not asked */
 	size_t len;
-	char *json = db_ids_json(ids, n, &len);
-	if (!json)
+	char *list = db_ids_list(ids, n, &len);
+	if (!list)
 		return;
 	db_stmt *st = db_prepare(
-		DB_SQL(FLAGS_SQL(DB_IDS_SQLITE), FLAGS_SQL(DB_IDS_PG)));
+		DB_SQL(FLAGS_SQL(DB_IN_IDS_SQLITE), FLAGS_SQL(DB_IN_IDS_PG)));
 	db_bind_int64(st, 1, viewer);
-	db_bind_text_n(st, 2, json, len);
+	db_bind_text_n(st, 2, list, len);
 	while (db_step(st) == DB_ROW) {
 		int which = db_column_int(st, 0);
 		int64_t sid = db_column_int64(st, 1);
@@ -167,7 +168,7 @@ void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 		}
 	}
 	db_reset(st);
-	free(json);
+	free(list);
 }
 
 bool store_idempotency_get(int64_t account_id, const char *key,

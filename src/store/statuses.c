@@ -68,18 +68,19 @@ void store_statuses_prefetch(arena *ar, const int64_t *ids, size_t n)
 	if (!DB_PG || n == 0 || !snap)
 		return;
 	size_t len;
-	char *json = db_ids_json(ids, n, &len);
-	if (!json)
+	char *list = db_ids_list(ids, n, &len);
+	if (!list)
 		return;
 	/* the listed statuses, then those they boost: two index walks (an
 	 * OR of the two made PostgreSQL filter every row of the table) */
 	db_stmt *st = db_prepare(
-		"SELECT " STATUS_COLUMNS
-		" FROM statuses WHERE id IN " DB_IDS_PG(
-			1) " UNION ALL SELECT " STATUS_COLUMNS " FROM statuses"
-			   " WHERE id IN (SELECT reblog_of_id FROM statuses"
-			   " WHERE id IN " DB_IDS_PG(1) ")");
-	db_bind_text_n(st, 1, json, len);
+		"SELECT " STATUS_COLUMNS " FROM statuses WHERE " DB_IN_IDS_PG(
+			"id", 1) " UNION ALL SELECT " STATUS_COLUMNS
+				 " FROM statuses WHERE id IN"
+				 " (SELECT reblog_of_id"
+				 " FROM statuses WHERE " DB_IN_IDS_PG("id",
+								      1) ")");
+	db_bind_text_n(st, 1, list, len);
 	size_t cap = 0, got = 0;
 	status *rows = NULL;
 	int rc;
@@ -88,7 +89,7 @@ void store_statuses_prefetch(arena *ar, const int64_t *ids, size_t n)
 		status_from_row(ar, st, &rows[got++]);
 	}
 	db_reset(st);
-	free(json);
+	free(list);
 	ahead.rows = rows;
 	ahead.n = got;
 	ahead.snapshot = rc == DB_DONE ? snap : 0;
@@ -301,21 +302,21 @@ int store_home_audience_among(const status *s, const int64_t *among, size_t n,
 	if (n == 0)
 		return 0;
 	size_t len;
-	char *json = db_ids_json(among, n, &len);
-	if (!json)
+	char *list = db_ids_list(among, n, &len);
+	if (!list)
 		return -1;
-#define WHO(IDS)    " AND account_id IN " IDS(7)
-#define TAGGER(IDS) " AND tf.account_id IN " IDS(7)
+#define WHO(IN_IDS)    " AND " IN_IDS("account_id", 7)
+#define TAGGER(IN_IDS) " AND " IN_IDS("tf.account_id", 7)
 	/* the author's own row is not narrowed: one more, harmless */
-	db_stmt *st = db_prepare(
-		DB_SQL(HOME_AUDIENCE(WHO(DB_IDS_SQLITE), TAGGER(DB_IDS_SQLITE)),
-		       HOME_AUDIENCE(WHO(DB_IDS_PG), TAGGER(DB_IDS_PG))));
+	db_stmt *st = db_prepare(DB_SQL(
+		HOME_AUDIENCE(WHO(DB_IN_IDS_SQLITE), TAGGER(DB_IN_IDS_SQLITE)),
+		HOME_AUDIENCE(WHO(DB_IN_IDS_PG), TAGGER(DB_IN_IDS_PG))));
 #undef WHO
 #undef TAGGER
 	bind_audience(st, s);
-	db_bind_text_n(st, 7, json, len);
+	db_bind_text_n(st, 7, list, len);
 	long rc = audience_rows(st, each, ctx);
-	free(json);
+	free(list);
 	return rc < 0 ? -1 : 0;
 }
 

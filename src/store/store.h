@@ -194,11 +194,11 @@ int store_tokens_each(int64_t account_id, store_session_fn fn, void *ctx,
  * (revoked, its account's password changed or the account deleted), by
  * any process. 0 on success, -1 on error. */
 int store_token_revision(int64_t *n);
-/* Of the token ids in ids_json (a JSON array of integers), call fn with
- * each that still exists. One statement for any number of ids. Returns
- * how many exist, or -1 on error (then fn may have been called for some). */
-int store_tokens_alive(const char *ids_json, void (*fn)(int64_t id, void *ctx),
-		       void *ctx);
+/* Of the n token ids, call fn with each that still exists. One statement
+ * for any number of ids. Returns how many exist, or -1 on error (then fn
+ * may have been called for some). */
+int store_tokens_alive(const int64_t *ids, size_t n,
+		       void (*fn)(int64_t id, void *ctx), void *ctx);
 /* sessions.c: the browser sessions of the web pages, by the hash of
  * their secret (auth_token_hash). */
 /* Insert a session of account_id begun now_ms (its last use too); the id

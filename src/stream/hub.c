@@ -782,19 +782,9 @@ static bool check_sessions(void)
 	token_set t = {0};
 	if (!token_set_fill(&t))
 		goto out;
-	arena a;
-	arena_init(&a);
-	buf json;
-	buf_init(&json, &a);
-	buf_putc(&json, '[');
-	for (size_t i = 0; i < t.n; i++)
-		buf_printf(&json, "%s%lld", i ? "," : "", (long long)t.ids[i]);
-	buf_putc(&json, ']');
-	buf_putc(&json, '\0');
 	store_read_begin();
-	int rc = store_tokens_alive(json.data, token_alive, &t);
+	int rc = store_tokens_alive(t.ids, t.n, token_alive, &t);
 	store_read_end();
-	arena_release(&a);
 	pthread_mutex_lock(&hub.lock);
 	hub.stats.checks++;
 	pthread_mutex_unlock(&hub.lock);
