@@ -456,9 +456,28 @@ int db_begin(void)
 	 * held to the end of the transaction stands in for it, so writers
 	 * queue as they do on SQLite and ids keep commit order (db_new_id)
 	 * across every process on the database */
-	return DB_PG ? pg_simple("BEGIN; SELECT "
-				 "pg_advisory_xact_lock(" DB_PG_WRITE_LOCK ")")
+	return DB_PG ? pg_simple(
+			       "BEGIN; SET LOCAL synchronous_commit = off;"
+			       " SELECT pg_advisory_xact_lock(" DB_PG_WRITE_LOCK
+			       ")")
 		     : db_exec("BEGIN IMMEDIATE");
+}
+
+/* PostgreSQL: wait until every commit so far is on disk. The write lock
+ * orders commits (and so ids); held through the WAL's fsync it would let
+ * one write a fsync through at a time. So a write commits under it
+ * without waiting (synchronous_commit off, set by db_begin) and waits
+ * here, after the lock is gone: a transaction that wrote a WAL record
+ * commits synchronously (as the server is configured), and its flush
+ * takes every record before it, this thread's commit among them. A
+ * logical message is the smallest such record, and any role may write
+ * one (an xid alone writes none, and its commit is not waited for).
+ * Writers waiting at once share one fsync. What a reader saw may be lost
+ * with a crash in between, as with an asynchronous replica; what a
+ * client was told is written never is. */
+static int pg_durable(void)
+{
+	return pg_simple("SELECT pg_logical_emit_message(true, 'chorus', '')");
 }
 
 int64_t db_new_id(const char *newest_sql)
@@ -718,6 +737,9 @@ int db_commit(void)
 	}
 	if (rc == 0)
 		touched_flush(true);
+	/* committed (and seen): the caches above are told either way */
+	if (rc == 0 && DB_PG)
+		rc = pg_durable();
 	return rc;
 }
 

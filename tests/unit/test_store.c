@@ -1434,6 +1434,33 @@ static void test_tokens_alive_finds_what_survives_deletes(void **state)
 	assert_int_equal(store_tokens_alive(asked, 0, mark_alive, alive), 0);
 }
 
+/* On PostgreSQL a write commits under the write lock without waiting for
+ * the WAL's fsync (db_begin): db_commit still returns only once what it
+ * wrote is flushed, so a client told "written" never loses it. */
+static void test_a_commit_returns_once_its_wal_is_flushed(void **state)
+{
+	(void)state;
+	if (!fixture_pg)
+		skip(); /* SQLite's commit is one fsync, under its own lock */
+	/* the test cluster commits asynchronously; a server does not */
+	assert_int_equal(db_exec("SET synchronous_commit = on"), 0);
+	int64_t me = make_account("durable");
+	assert_int_equal(db_begin(), 0);
+	db_stmt *st = db_prepare("UPDATE accounts SET note = 'kept'"
+				 " WHERE id = ?1");
+	db_bind_int64(st, 1, me);
+	assert_int_equal(db_done(st), 0);
+	int64_t written = db_int64("SELECT CAST(pg_current_wal_insert_lsn()"
+				   " - '0/0' AS bigint) WHERE ?1 = ?2",
+				   0, 0);
+	assert_int_equal(db_commit(), 0);
+	int64_t flushed = db_int64("SELECT CAST(pg_current_wal_flush_lsn()"
+				   " - '0/0' AS bigint) WHERE ?1 = ?2",
+				   0, 0);
+	assert_true(written > 0);
+	assert_true(flushed >= written);
+}
+
 int main(void)
 {
 	log_set_quiet(1);
@@ -1455,6 +1482,7 @@ int main(void)
 		STORE_TEST(test_token_revoke_tells_which_token_and_whose),
 		STORE_TEST(test_revoke_one_session_only_of_its_account),
 		STORE_TEST(test_tokens_alive_finds_what_survives_deletes),
+		STORE_TEST(test_a_commit_returns_once_its_wal_is_flushed),
 		STORE_TEST(test_account_create_then_get),
 		STORE_TEST(test_account_duplicate_username_is_taken),
 		STORE_TEST(test_account_duplicate_email_is_taken),
