@@ -206,7 +206,11 @@ int store_tag_review_set(int64_t tag_id, tag_review review, int64_t now)
 	db_bind_int64(st, 1, tag_id);
 	db_bind_int(st, 2, (int)review);
 	db_bind_int64(st, 3, now);
-	return db_done(st);
+	int rc = db_done(st);
+	/* the trends shown change: kept answers end (core/replies.h) */
+	if (rc == 0)
+		db_touch_epoch();
+	return rc;
 }
 
 void store_tag_history(int64_t tag_id, int64_t first_day_ms, int days,
