@@ -171,26 +171,22 @@ int store_token_revision(int64_t *n)
 int store_tokens_alive(const int64_t *ids, size_t nids,
 		       void (*fn)(int64_t, void *), void *ctx)
 {
-	size_t len;
-	char *list = db_ids_list(ids, nids, &len);
-	if (!list)
-		return -1;
-		/* one statement whatever the number of ids (DB_IN_IDS_*). An
-		 * account deleted takes its tokens with it (ON DELETE CASCADE);
-		 * suspension, when it exists, belongs in this WHERE too. */
+	/* one statement whatever the number of ids (DB_IN_IDS_*). An
+	 * account deleted takes its tokens with it (ON DELETE CASCADE);
+	 * suspension, when it exists, belongs in this WHERE too. */
 #define TOKENS_ALIVE(IN_IDS)                                                   \
 	"SELECT t.id FROM tokens t WHERE " IN_IDS("t.id", 1)
 	db_stmt *st = db_prepare(DB_SQL(TOKENS_ALIVE(DB_IN_IDS_SQLITE),
 					TOKENS_ALIVE(DB_IN_IDS_PG)));
 #undef TOKENS_ALIVE
-	db_bind_text_n(st, 1, list, len);
+	if (!db_bind_ids(st, 1, ids, nids))
+		return -1;
 	int n = 0, rc;
 	while ((rc = db_step(st)) == DB_ROW) {
 		fn(db_column_int64(st, 0), ctx);
 		n++;
 	}
 	db_reset(st);
-	free(list);
 	return rc == DB_DONE ? n : -1;
 }
 

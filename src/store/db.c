@@ -751,23 +751,27 @@ void db_rollback(void)
 		db_tx("ROLLBACK");
 }
 
-char *db_ids_list(const int64_t *ids, size_t n, size_t *len)
+bool db_bind_ids(db_stmt *st, int i, const int64_t *ids, size_t n)
 {
 	enum { ID_TEXT_MAX = 21 };
 	char *list = malloc(n * ID_TEXT_MAX + 3);
 	if (!list)
-		return NULL;
+		return false;
 	size_t k = 0, listed = 0;
 	list[k++] = DB_PG ? '{' : '[';
-	for (size_t i = 0; i < n; i++)
-		if (ids[i])
+	for (size_t j = 0; j < n; j++)
+		if (ids[j])
 			k += (size_t)sprintf(list + k, "%s%lld",
 					     listed++ ? "," : "",
-					     (long long)ids[i]);
+					     (long long)ids[j]);
 	list[k++] = DB_PG ? '}' : ']';
 	list[k] = '\0';
-	*len = k;
-	return list;
+	/* the statement owns the list now: freed when bound again */
+	if (DB_PG)
+		pg_bind_ids(st->pg, i, list, k);
+	else
+		sqlite3_bind_text(st->sqlite, i, list, (int)k, free);
+	return true;
 }
 
 bool db_exists(const char *sql, int64_t a, int64_t b)

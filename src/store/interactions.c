@@ -144,14 +144,11 @@ void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 	if (!viewer || n == 0)
 		return;
 	/* 0 stands for "no status" (a page's reblog slots): not asked */
-	size_t len;
-	char *list = db_ids_list(ids, n, &len);
-	if (!list)
-		return;
 	db_stmt *st = db_prepare(
 		DB_SQL(FLAGS_SQL(DB_IN_IDS_SQLITE), FLAGS_SQL(DB_IN_IDS_PG)));
 	db_bind_int64(st, 1, viewer);
-	db_bind_text_n(st, 2, list, len);
+	if (!db_bind_ids(st, 2, ids, n))
+		return;
 	while (db_step(st) == DB_ROW) {
 		int which = db_column_int(st, 0);
 		int64_t sid = db_column_int64(st, 1);
@@ -168,7 +165,6 @@ void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 		}
 	}
 	db_reset(st);
-	free(list);
 }
 
 bool store_idempotency_get(int64_t account_id, const char *key,

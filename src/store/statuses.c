@@ -67,20 +67,17 @@ void store_statuses_prefetch(arena *ar, const int64_t *ids, size_t n)
 	uint64_t snap = store_snapshot();
 	if (!DB_PG || n == 0 || !snap)
 		return;
-	size_t len;
-	char *list = db_ids_list(ids, n, &len);
-	if (!list)
-		return;
+#define LISTED DB_IN_IDS_PG("id", 1)
 	/* the listed statuses, then those they boost: two index walks (an
 	 * OR of the two made PostgreSQL filter every row of the table) */
 	db_stmt *st = db_prepare(
-		"SELECT " STATUS_COLUMNS " FROM statuses WHERE " DB_IN_IDS_PG(
-			"id", 1) " UNION ALL SELECT " STATUS_COLUMNS
-				 " FROM statuses WHERE id IN"
-				 " (SELECT reblog_of_id"
-				 " FROM statuses WHERE " DB_IN_IDS_PG("id",
-								      1) ")");
-	db_bind_text_n(st, 1, list, len);
+		"SELECT " STATUS_COLUMNS " FROM statuses WHERE " LISTED
+		" UNION ALL SELECT " STATUS_COLUMNS
+		" FROM statuses WHERE id IN (SELECT reblog_of_id"
+		" FROM statuses WHERE " LISTED ")");
+#undef LISTED
+	if (!db_bind_ids(st, 1, ids, n))
+		return;
 	size_t cap = 0, got = 0;
 	status *rows = NULL;
 	int rc;
@@ -89,7 +86,6 @@ void store_statuses_prefetch(arena *ar, const int64_t *ids, size_t n)
 		status_from_row(ar, st, &rows[got++]);
 	}
 	db_reset(st);
-	free(list);
 	ahead.rows = rows;
 	ahead.n = got;
 	ahead.snapshot = rc == DB_DONE ? snap : 0;
@@ -301,10 +297,6 @@ int store_home_audience_among(const status *s, const int64_t *among, size_t n,
 {
 	if (n == 0)
 		return 0;
-	size_t len;
-	char *list = db_ids_list(among, n, &len);
-	if (!list)
-		return -1;
 #define WHO(IN_IDS)    " AND " IN_IDS("account_id", 7)
 #define TAGGER(IN_IDS) " AND " IN_IDS("tf.account_id", 7)
 	/* the author's own row is not narrowed: one more, harmless */
@@ -314,9 +306,9 @@ int store_home_audience_among(const status *s, const int64_t *among, size_t n,
 #undef WHO
 #undef TAGGER
 	bind_audience(st, s);
-	db_bind_text_n(st, 7, list, len);
+	if (!db_bind_ids(st, 7, among, n))
+		return -1;
 	long rc = audience_rows(st, each, ctx);
-	free(list);
 	return rc < 0 ? -1 : 0;
 }
 
