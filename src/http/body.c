@@ -255,9 +255,9 @@ const char *http_request_key(http_req *r, const char *prefix)
 	buf_puts(&b, r->path);
 	for (size_t i = 0; i < r->nparams; i++) {
 		const http_param *p = &r->params[i];
-		if (!p->from_query)
-			continue;
-		if (memchr(p->value, '\0', p->len))
+		/* a body's parameters (a GET may carry one) would change the
+		 * answer behind the URL's back: such a request is its own */
+		if (!p->from_query || memchr(p->value, '\0', p->len))
 			return NULL;
 		/* lengths first: no value can pass for two parameters */
 		buf_printf(&b, " %zu:%s=%zu:", strlen(p->key), p->key, p->len);

@@ -219,7 +219,8 @@ const char **http_param_list(http_req *r, const char *key, size_t *n);
 bool http_param_bool(http_req *r, const char *key, bool def);
 /* A key naming what this request asks for besides its headers: prefix,
  * path and the query's parameters in order, each unambiguous. Arena
- * memory; NULL when a parameter holds a NUL byte (never kept). */
+ * memory; NULL (never kept) when a parameter holds a NUL byte or came in
+ * a body. */
 const char *http_request_key(http_req *r, const char *prefix);
 /* True when key was sent at all. */
 bool http_param_has(http_req *r, const char *key);

@@ -100,3 +100,14 @@ def test_a_parameter_cannot_pass_for_two(base_url, make_user):
     assert len(anon_get(base_url, one).json()) == 2
     # … is not the answer to two parameters
     assert len(anon_get(base_url, f"/api/v1/timelines/tag/{tag}?x=1&limit=1").json()) == 1
+
+
+def test_a_body_on_a_get_is_never_kept_for_the_url(base_url, make_user):
+    tag = two_tagged_posts(make_user, "kept_b")
+    path = f"/api/v1/timelines/tag/{tag}"
+    # a GET whose form body asks for one status: its own answer …
+    r = requests.get(base_url + path, data={"limit": "1"}, timeout=30)
+    assert len(assert_json(r)) == 1
+    # … never the URL's, for anyone after
+    assert len(anon_get(base_url, path).json()) == 2
+    assert len(anon_get(base_url, path).json()) == 2
