@@ -81,14 +81,6 @@ static size_t slot_of(const char *key)
 	return (size_t)(v % nslots);
 }
 
-static char *arena_copy(arena *a, const char *p, size_t n)
-{
-	char *c = arena_alloc(a, n + 1);
-	memcpy(c, p, n);
-	c[n] = '\0';
-	return c;
-}
-
 bool replies_get(const char *key, arena *a, bool want_alt, kept_reply *out)
 {
 	if (!nslots || !key)
@@ -103,11 +95,11 @@ bool replies_get(const char *key, arena *a, bool want_alt, kept_reply *out)
 		/* only the encoding asked for is copied out */
 		*out = e->r;
 		if (want_alt && e->r.alt) {
-			out->alt = arena_copy(a, e->r.alt, e->r.altlen);
+			out->alt = arena_strndup(a, e->r.alt, e->r.altlen);
 			out->body = NULL;
 			out->len = 0;
 		} else {
-			out->body = arena_copy(a, e->r.body, e->r.len);
+			out->body = arena_strndup(a, e->r.body, e->r.len);
 			out->alt = NULL;
 			out->altlen = 0;
 		}

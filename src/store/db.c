@@ -766,11 +766,8 @@ bool db_bind_ids(db_stmt *st, int i, const int64_t *ids, size_t n)
 					     (long long)ids[j]);
 	list[k++] = DB_PG ? '}' : ']';
 	list[k] = '\0';
-	/* the statement owns the list now: freed when bound again */
-	if (DB_PG)
-		pg_bind_ids(st->pg, i, list, k);
-	else
-		sqlite3_bind_text(st->sqlite, i, list, (int)k, free);
+	db_bind_text_copy(st, i, list);
+	free(list);
 	return true;
 }
 

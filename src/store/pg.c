@@ -362,15 +362,6 @@ void pg_bind_text(db_pgstmt *st, int i, const char *s, size_t len, bool copy)
 	b->p = s;
 }
 
-void pg_bind_ids(db_pgstmt *st, int i, char *list, size_t len)
-{
-	bound *b = param(st, i);
-	b->kind = BOUND_TEXT;
-	b->len = len;
-	b->copy = list;
-	b->p = list;
-}
-
 void pg_bind_blob(db_pgstmt *st, int i, const void *p, size_t len)
 {
 	bound *b = param(st, i);

@@ -37,9 +37,6 @@ void pg_bind_double(db_pgstmt *st, int i, double v);
 void pg_bind_null(db_pgstmt *st, int i);
 void pg_bind_text(db_pgstmt *st, int i, const char *s, size_t len, bool copy);
 void pg_bind_blob(db_pgstmt *st, int i, const void *p, size_t len);
-/* A text (an id list's, "{1,2}"), malloc'd: the statement owns it from
- * here. */
-void pg_bind_ids(db_pgstmt *st, int i, char *list, size_t len);
 
 /* db_step's answers: DB_ROW, DB_DONE or a negative store_result. */
 int pg_step(db_pgstmt *st);
