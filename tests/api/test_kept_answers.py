@@ -111,3 +111,28 @@ def test_a_body_on_a_get_is_never_kept_for_the_url(base_url, make_user):
     # … never the URL's, for anyone after
     assert len(anon_get(base_url, path).json()) == 2
     assert len(anon_get(base_url, path).json()) == 2
+
+
+def test_a_client_app_reading_anonymously_sees_each_new_post(anon, make_user):
+    """Mastodon.py without a token, as an app shows a hashtag to a reader
+    who has not signed in: the second read is the kept answer, and a post
+    made after it is in the next."""
+    u = make_user("kept_m")
+    tag = "kept" + uuid.uuid4().hex[:10]
+    first = u.api.status_post(f"one #{tag}")
+    assert [s["id"] for s in anon.timeline_hashtag(tag)] == [first["id"]]
+    assert [s["id"] for s in anon.timeline_hashtag(tag)] == [first["id"]]
+    second = u.api.status_post(f"two #{tag}")
+    assert [s["id"] for s in anon.timeline_hashtag(tag)] == [second["id"], first["id"]]
+
+
+def test_a_blocked_reader_is_not_served_what_anonymous_readers_get(base_url, make_user):
+    author, blocked = make_user("kept_o"), make_user("kept_x")
+    s = author.api.status_post("public, but not for the blocked")
+    author.api.account_block(blocked.id)
+    path = f"/api/v1/statuses/{s['id']}"
+    anon_get(base_url, path)
+    anon_get(base_url, path)  # kept now
+    r = requests.get(base_url + path, timeout=30,
+                     headers={"Authorization": f"Bearer {blocked.api.access_token}"})
+    assert r.status_code == 404
