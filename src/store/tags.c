@@ -84,8 +84,11 @@ size_t store_featured_tags_count(int64_t account_id)
 size_t store_featured_tags(arena *a, int64_t account_id,
 			   store_featured_tag **out)
 {
-	size_t max = store_featured_tags_count(account_id);
-	*out = arena_alloc(a, (max + 1) * sizeof **out);
+	/* the count only sizes the first guess: a tag featured between it
+	 * and the list (by a request that took a lower id) must not push the
+	 * newest one off the end */
+	size_t cap = store_featured_tags_count(account_id) + 4;
+	*out = arena_alloc(a, cap * sizeof **out);
 	/* the counts walk the tag's index range, narrowed to the account
 	 * (SQLite: unary '+' keeps it off the account's index; on
 	 * PostgreSQL '+' would keep the planner off every index) */
@@ -105,7 +108,12 @@ size_t store_featured_tags(arena *a, int64_t account_id,
 #undef FEATURED_SQL
 	db_bind_int64(st, 1, account_id);
 	size_t n = 0;
-	while (n < max && db_step(st) == DB_ROW) {
+	while (db_step(st) == DB_ROW) {
+		if (n == cap) {
+			*out = arena_realloc(a, *out, cap * sizeof **out,
+					     2 * cap * sizeof **out);
+			cap *= 2;
+		}
 		store_featured_tag *f = &(*out)[n++];
 		f->id = db_column_int64(st, 0);
 		f->tag_id = db_column_int64(st, 1);
