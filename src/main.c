@@ -589,7 +589,8 @@ int bench_data_run(int accounts, int statuses, unsigned seed);
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
@@ -608,6 +609,19 @@ int main(int argc, char **argv)
 	if (parse_cli(argc, argv, &c) < 0)
 		return 2;
 	const char *cmd = argv[1];
+	/* an unknown command must not create a database where it ran */
+	static const char *const commands[] = {"config",     "backup", "init",
+					       "serve",	     "user",   "db",
+					       "bench-data", "demo"};
+	size_t k = 0;
+	while (k < sizeof commands / sizeof *commands &&
+	       strcmp(cmd, commands[k]))
+		k++;
+	if (k == sizeof commands / sizeof *commands) {
+		fprintf(stderr, "chorus: no command %s\n", cmd);
+		usage(stderr);
+		return 2;
+	}
 	if (!strcmp(cmd, "config")) {
 		config_print();
 		return 0;

@@ -4,11 +4,12 @@ NodeInfo documents, id and datetime formats."""
 
 import json
 import re
+import subprocess
 
 import pytest
 from mastodon import Mastodon
 
-from conftest import assert_error, assert_json, is_json, make_client
+from conftest import assert_error, assert_json, chorus_bin, is_json, make_client
 
 INVALID_TOKEN = "The access token is invalid"
 OUT_OF_SCOPE = "This action is outside the authorized scopes"
@@ -387,3 +388,19 @@ def test_ids_are_digit_strings_and_datetimes_rfc3339(http, make_user):
 def test_invalid_utf8_in_path_is_400(http, path):
     r = http.get(path)
     assert_error(r, 400)
+
+
+# ---- the command line ---------------------------------------------------------------
+
+def test_an_unknown_command_says_so_and_creates_nothing(tmp_path):
+    """A typo must not leave a fresh database in the directory it ran in."""
+    res = subprocess.run([chorus_bin(), "frobnicate"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert res.returncode == 2
+    assert "no command frobnicate" in res.stderr
+    assert "usage: chorus" in res.stderr
+    assert list(tmp_path.iterdir()) == []
+    res = subprocess.run([chorus_bin(), "help"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert res.returncode == 0 and "usage: chorus" in res.stdout
+    assert list(tmp_path.iterdir()) == []
