@@ -456,11 +456,20 @@ int db_begin(void)
 	 * held to the end of the transaction stands in for it, so writers
 	 * queue as they do on SQLite and ids keep commit order (db_new_id)
 	 * across every process on the database */
-	return DB_PG ? pg_simple(
-			       "BEGIN; SET LOCAL synchronous_commit = off;"
-			       " SELECT pg_advisory_xact_lock(" DB_PG_WRITE_LOCK
-			       ")")
-		     : db_exec("BEGIN IMMEDIATE");
+	static const char *const pg_begin[] = {
+		"BEGIN", "SET LOCAL synchronous_commit = off",
+		"SELECT pg_advisory_xact_lock(" DB_PG_WRITE_LOCK ")"};
+	/* PostgreSQL: sent with the transaction's first statement */
+	return DB_PG ? pg_write_begin(pg_begin, 3) : db_exec("BEGIN IMMEDIATE");
+}
+
+int db_queue(db_stmt *st)
+{
+	store_read_end(); /* as db_done */
+	/* outside a transaction nothing would ever read the answer */
+	if (!DB_PG || !db_in_transaction())
+		return db_done(st);
+	return pg_queue(st->pg);
 }
 
 /* PostgreSQL: wait until every commit so far is on disk. The write lock
@@ -475,10 +484,8 @@ int db_begin(void)
  * Writers waiting at once share one fsync. What a reader saw may be lost
  * with a crash in between, as with an asynchronous replica; what a
  * client was told is written never is. */
-static int pg_durable(void)
-{
-	return pg_simple("SELECT pg_logical_emit_message(true, 'chorus', '')");
-}
+static const char pg_durable[] =
+	"SELECT pg_logical_emit_message(true, 'chorus', '')";
 
 int64_t db_new_id(const char *newest_sql)
 {
@@ -723,23 +730,24 @@ int db_commit(void)
 	 * that committed after it); only taken when feeds will change */
 	if (tdb && tdb->nfeed_ops)
 		tdb->feed_epoch = cache_epoch_next();
-	int rc;
-	if (DB_PG && (relay_len || relay_homes_len)) {
-		/* the NOTIFY is delivered with the commit, in one round trip */
-		char sql[sizeof relay + 64];
-		snprintf(sql, sizeof sql,
-			 "SELECT pg_notify('chorus', '%d%s'); COMMIT",
-			 pg_node(), relay_message());
-		relay_len = 0;
-		rc = pg_simple(sql);
-	} else {
-		rc = db_tx("COMMIT");
+	if (!DB_PG) {
+		int rc = db_tx("COMMIT");
+		if (rc == 0)
+			touched_flush(true);
+		return rc;
 	}
-	if (rc == 0)
-		touched_flush(true);
+	/* the NOTIFY is delivered with the commit, and the wait for the disk
+	 * follows it, all in one round trip: the lock goes at the COMMIT */
+	char note[sizeof relay + 32];
+	bool relayed = relay_len || relay_homes_len;
+	if (relayed)
+		snprintf(note, sizeof note, "%d%s", pg_node(), relay_message());
+	relay_len = 0;
+	bool committed;
+	int rc = pg_commit(relayed ? note : NULL, pg_durable, &committed);
 	/* committed (and seen): the caches above are told either way */
-	if (rc == 0 && DB_PG)
-		rc = pg_durable();
+	if (committed)
+		touched_flush(true);
 	return rc;
 }
 
@@ -747,7 +755,9 @@ void db_rollback(void)
 {
 	relay_len = relay_homes_len = 0;
 	touched_flush(false);
-	if (db_in_transaction())
+	if (DB_PG)
+		pg_rollback();
+	else if (db_in_transaction())
 		db_tx("ROLLBACK");
 }
 

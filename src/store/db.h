@@ -298,6 +298,12 @@ void db_rollback(void);
  * store_result (db_step_failed: STORE_GONE, STORE_LIMIT, STORE_BLOCKED,
  * STORE_TAKEN), quietly; anything else is logged and gives -1. */
 int db_done(db_stmt *st);
+/* db_done for a write inside a transaction whose answer nobody reads now
+ * (nor db_changes after it). On PostgreSQL it is sent at once, but its
+ * answer is read with the next statement that waits for one, or with the
+ * COMMIT, and its failure is that one's answer: a caller must not ignore
+ * a later failure. Outside a transaction, and on SQLite, it is db_done. */
+int db_queue(db_stmt *st);
 /* The id range (lo, hi) a page asks for, and whether it is read upward
  * (min_id: the page right after the cursor). */
 struct page;

@@ -26,6 +26,7 @@ enum {
 enum {
 	PG_MAX_PARAMS = 32,
 	PG_ERRMSG = 512,
+	PG_QUEUE_MAX = 64, /* answers owed before the queue is read anyway */
 };
 
 typedef enum {
@@ -77,6 +78,15 @@ typedef struct pg_thread {
 	bool begin_pending;
 	/* their COMMIT sent, its answer not read yet (pg_read_end) */
 	bool commit_pending;
+	/* a write transaction is open (pg_write_begin), maybe only queued */
+	bool write_open;
+	/* its first failure: PostgreSQL refuses every later statement in
+	 * it, so they answer this, quietly, without a round trip */
+	int write_rc;
+	/* commands sent in pipeline mode whose answers are not read yet
+	 * (pg_queue): read with the next command that waits for one */
+	int queued;
+	const char *queued_sql[PG_QUEUE_MAX];
 	char errmsg[PG_ERRMSG];
 } pg_thread;
 
@@ -191,6 +201,9 @@ static void conn_reset(PGconn *conn)
 	PQreset(conn);
 	tpg->gen++;
 	tpg->begin_pending = false;
+	tpg->queued = 0;
+	tpg->write_open = false;
+	tpg->write_rc = 0;
 	if (PQstatus(conn) == CONNECTION_OK)
 		PQclear(PQexec(conn, conn_setup));
 }
@@ -542,66 +555,154 @@ static void wire_encode(const db_pgstmt *st, wire_values *w)
  * mid-way) cannot be left, and the connection starts again. */
 static void pipeline_leave(PGconn *conn)
 {
+	tpg->queued = 0;
 	if (!PQexitPipelineMode(conn))
 		conn_reset(conn);
 }
 
-/* BEGIN and st in one round trip (libpq's pipeline mode): st's result,
- * or BEGIN's when that failed (st's is then only "aborted"); NULL when
- * the connection failed. */
-static PGresult *execute_with_begin(PGconn *conn, db_pgstmt *st,
-				    const wire_values *w)
+/* Send a parameterless command in pipeline mode, its answer owed. */
+static bool queue_cmd(PGconn *conn, const char *sql)
 {
-	if (PQenterPipelineMode(conn) != 1 ||
-	    !PQsendQueryParams(conn, READ_BEGIN, 0, NULL, NULL, NULL, NULL,
-			       0) ||
-	    !PQsendQueryPrepared(conn, st->name, st->nparams, w->values,
-				 w->lengths, w->formats, 0) ||
+	if (PQpipelineStatus(conn) == PQ_PIPELINE_OFF &&
+	    PQenterPipelineMode(conn) != 1)
+		return false;
+	if (!PQsendQueryParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0))
+		return false;
+	tpg->queued_sql[tpg->queued++] = sql;
+	return true;
+}
+
+/* One command's answer in pipeline mode: its result (the first, if it
+ * sent several) and the NULL after it. NULL when the connection broke, or
+ * at the sync (*synced set). */
+static PGresult *next_result(PGconn *conn, bool *synced)
+{
+	PGresult *first = NULL, *r;
+	for (int nulls = 0;;) {
+		r = PQgetResult(conn);
+		if (!r) {
+			/* a second NULL in a row: nothing more is coming */
+			if (first || PQstatus(conn) != CONNECTION_OK ||
+			    ++nulls > 1)
+				return first;
+			continue;
+		}
+		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			*synced = true;
+			return first;
+		}
+		if (first)
+			PQclear(r);
+		else
+			first = r;
+	}
+}
+
+/* After a sync was sent: read the queued commands' answers, then nlast
+ * more into last[] (NULL where none came), then the sync, and leave
+ * pipeline mode. 0, or the first queued command's failure (logged unless
+ * an answer); the commands after a failure answer only "aborted". */
+static int drain(PGconn *conn, PGresult **last, int nlast)
+{
+	int rc = 0, owed = tpg->queued;
+	bool synced = false;
+	for (int i = 0; i < owed + nlast; i++) {
+		PGresult *r = synced ? NULL : next_result(conn, &synced);
+		if (i >= owed) {
+			last[i - owed] = r;
+			continue;
+		}
+		ExecStatusType s = PQresultStatus(r);
+		if (rc == 0 && s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+			rc = failure(r);
+			if (rc == STORE_ERROR)
+				log_error("sql step: %s: %s", tpg->errmsg,
+					  tpg->queued_sql[i]);
+		}
+		PQclear(r);
+	}
+	while (!synced && PQstatus(conn) == CONNECTION_OK) {
+		PGresult *r = next_result(conn, &synced);
+		if (!r && !synced)
+			break;
+		PQclear(r);
+	}
+	pipeline_leave(conn);
+	if (rc < 0 && tpg->write_open && !tpg->write_rc)
+		tpg->write_rc = rc;
+	return rc;
+}
+
+/* Read what the queue owes, so the connection takes a command of the
+ * ordinary kind: 0 or the first queued failure. */
+static int settle_queue(PGconn *conn)
+{
+	if (!tpg->queued)
+		return 0;
+	if (!PQpipelineSync(conn)) {
+		pipeline_leave(conn);
+		set_error(NULL);
+		return STORE_ERROR;
+	}
+	return drain(conn, NULL, 0);
+}
+
+/* Run st with its bound values: at once, or, when commands are queued (a
+ * request's pending BEGIN among them), after them in the same round
+ * trip. *queued_rc gets the queue's failure (st's result is then only
+ * "aborted"). NULL when the connection failed. */
+static PGresult *execute(PGconn *conn, db_pgstmt *st, int *queued_rc)
+{
+	wire_values w;
+	wire_encode(st, &w);
+	*queued_rc = 0;
+	if (tpg->begin_pending) {
+		tpg->begin_pending = false;
+		if (!queue_cmd(conn, READ_BEGIN)) {
+			pipeline_leave(conn);
+			return NULL;
+		}
+	}
+	if (!tpg->queued)
+		return PQexecPrepared(conn, st->name, st->nparams, w.values,
+				      w.lengths, w.formats, 0);
+	if (!PQsendQueryPrepared(conn, st->name, st->nparams, w.values,
+				 w.lengths, w.formats, 0) ||
 	    !PQpipelineSync(conn)) {
 		pipeline_leave(conn);
 		return NULL;
 	}
-	PGresult *begin = NULL, *res = NULL;
-	/* BEGIN's result and NULL, st's and NULL, then the sync */
-	for (int ends = 0; ends < 3;) {
-		PGresult *r = PQgetResult(conn);
-		if (!r) {
-			if (PQstatus(conn) != CONNECTION_OK)
-				break;
-			ends++;
-			continue;
-		}
-		ExecStatusType s = PQresultStatus(r);
-		if (s == PGRES_PIPELINE_SYNC) {
-			PQclear(r);
-			break;
-		}
-		PGresult **slot = ends == 0 ? &begin : &res;
-		if (*slot)
-			PQclear(r);
-		else
-			*slot = r;
-	}
-	pipeline_leave(conn);
-	if (begin && PQresultStatus(begin) != PGRES_COMMAND_OK) {
-		PQclear(res);
-		return begin;
-	}
-	PQclear(begin);
+	PGresult *res;
+	*queued_rc = drain(conn, &res, 1);
 	return res;
 }
 
-/* Run st with its bound values; a request's pending BEGIN goes with it. */
-static PGresult *execute(PGconn *conn, db_pgstmt *st)
+int pg_queue(db_pgstmt *st)
 {
+	PGconn *conn = conn_live();
+	if (!conn)
+		return STORE_ERROR;
+	if (tpg->write_rc)
+		return tpg->write_rc;
+	int rc;
+	if (st->prepared_gen != tpg->gen &&
+	    ((rc = settle_queue(conn)) < 0 || (rc = prepare(conn, st)) < 0))
+		return rc;
+	if (tpg->queued >= PG_QUEUE_MAX && (rc = settle_queue(conn)) < 0)
+		return rc;
 	wire_values w;
 	wire_encode(st, &w);
-	if (tpg->begin_pending) {
-		tpg->begin_pending = false;
-		return execute_with_begin(conn, st, &w);
+	if ((PQpipelineStatus(conn) == PQ_PIPELINE_OFF &&
+	     PQenterPipelineMode(conn) != 1) ||
+	    !PQsendQueryPrepared(conn, st->name, st->nparams, w.values,
+				 w.lengths, w.formats, 0)) {
+		set_error(NULL);
+		pipeline_leave(conn);
+		return STORE_ERROR;
 	}
-	return PQexecPrepared(conn, st->name, st->nparams, w.values, w.lengths,
-			      w.formats, 0);
+	tpg->queued_sql[tpg->queued++] = st->sql;
+	return 0;
 }
 
 int pg_step(db_pgstmt *st)
@@ -613,16 +714,23 @@ int pg_step(db_pgstmt *st)
 	PGconn *conn = conn_live();
 	if (!conn)
 		return STORE_ERROR;
+	if (tpg->write_rc)
+		return tpg->write_rc;
 	if (st->prepared_gen != tpg->gen) {
-		int rc = prepare(conn, st);
-		if (rc < 0)
+		/* PQprepare waits for its answer: the queue's go first (a
+		 * request's pending BEGIN stays pending) */
+		int rc = settle_queue(conn);
+		if (rc < 0 || (rc = prepare(conn, st)) < 0)
 			return rc;
 	}
-	PGresult *r = execute(conn, st);
+	int queued_rc;
+	PGresult *r = execute(conn, st, &queued_rc);
 	ExecStatusType s = PQresultStatus(r);
-	if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-		int rc = failure(r);
+	if (queued_rc < 0 || (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK)) {
+		int rc = queued_rc < 0 ? queued_rc : failure(r);
 		PQclear(r);
+		if (tpg->write_open && !tpg->write_rc)
+			tpg->write_rc = rc;
 		/* a failed statement dooms PostgreSQL's whole transaction,
 		 * where SQLite's goes on: a request's read snapshot ends
 		 * here so its other reads still run (a write's transaction
@@ -754,6 +862,92 @@ static int begin_now(PGconn *conn)
 	return rc;
 }
 
+int pg_write_begin(const char *const *sql, int n)
+{
+	PGconn *conn = conn_live();
+	if (!conn)
+		return STORE_ERROR;
+	int rc = settle_queue(conn);
+	if (rc < 0)
+		return rc;
+	for (int i = 0; i < n; i++)
+		if (!queue_cmd(conn, sql[i])) {
+			set_error(NULL);
+			pipeline_leave(conn);
+			return STORE_ERROR;
+		}
+	tpg->write_open = true;
+	tpg->write_rc = 0;
+	return 0;
+}
+
+/* A result that is not the success it should be, as a store result. */
+static int result_rc(PGresult *r, ExecStatusType ok)
+{
+	return r && PQresultStatus(r) == ok ? 0 : failure(r);
+}
+
+int pg_commit(const char *notify, const char *after, bool *committed)
+{
+	*committed = false;
+	PGconn *conn = conn_live();
+	if (!conn)
+		return STORE_ERROR;
+	tpg->write_open = false;
+	if (tpg->write_rc) {
+		int rc = tpg->write_rc;
+		tpg->write_rc = 0;
+		return rc;
+	}
+	const char *values[1] = {notify};
+	if ((PQpipelineStatus(conn) == PQ_PIPELINE_OFF &&
+	     PQenterPipelineMode(conn) != 1) ||
+	    (notify &&
+	     !PQsendQueryParams(conn, "SELECT pg_notify('chorus', $1)", 1, NULL,
+				values, NULL, NULL, 0)) ||
+	    !PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) ||
+	    (after &&
+	     !PQsendQueryParams(conn, after, 0, NULL, NULL, NULL, NULL, 0)) ||
+	    !PQpipelineSync(conn)) {
+		set_error(NULL);
+		pipeline_leave(conn);
+		return STORE_ERROR;
+	}
+	PGresult *r[3] = {NULL, NULL, NULL};
+	PGresult **note = notify ? &r[0] : NULL, **commit = &r[1],
+		 **then = after ? &r[2] : NULL;
+	int rc = drain(conn, notify ? r : r + 1,
+		       (notify ? 1 : 0) + 1 + (after ? 1 : 0));
+	if (rc == 0 && note)
+		rc = result_rc(*note, PGRES_TUPLES_OK);
+	/* COMMIT in a transaction that failed answers ROLLBACK, quietly */
+	if (rc == 0 && (rc = result_rc(*commit, PGRES_COMMAND_OK)) == 0 &&
+	    strcmp(PQcmdStatus(*commit), "COMMIT")) {
+		snprintf(tpg->errmsg, sizeof tpg->errmsg, "rolled back");
+		rc = STORE_ERROR;
+	}
+	*committed = rc == 0;
+	if (rc == 0 && then)
+		rc = result_rc(*then, PGRES_TUPLES_OK);
+	for (int i = 0; i < 3; i++)
+		PQclear(r[i]);
+	if (rc == STORE_ERROR)
+		log_error("commit: %s", tpg->errmsg);
+	return rc;
+}
+
+void pg_rollback(void)
+{
+	if (!tpg || !tpg->conn)
+		return;
+	tpg->write_open = false;
+	tpg->write_rc = 0;
+	(void)settle_queue(tpg->conn); /* logged there; rolled back anyway */
+	if (PQstatus(tpg->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(tpg->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(tpg->conn, "ROLLBACK"));
+}
+
 int pg_changes(void)
 {
 	return tpg ? tpg->changes : 0;
@@ -768,7 +962,7 @@ bool pg_in_transaction(void)
 {
 	if (!tpg || !tpg->conn)
 		return false;
-	if (tpg->begin_pending)
+	if (tpg->begin_pending || tpg->write_open)
 		return true; /* begun, as far as the caller can tell */
 	if (tpg->commit_pending)
 		settle(tpg->conn);
@@ -782,8 +976,8 @@ int pg_simple(const char *sql)
 	PGconn *conn = conn_live();
 	if (!conn)
 		return STORE_ERROR;
-	int rc = begin_now(conn);
-	if (rc < 0)
+	int rc = settle_queue(conn);
+	if (rc < 0 || (rc = begin_now(conn)) < 0)
 		return rc;
 	PGresult *r = PQexec(conn, sql);
 	ExecStatusType s = PQresultStatus(r);
@@ -799,7 +993,7 @@ int pg_simple(const char *sql)
 int64_t pg_simple_int64(const char *sql, int64_t dflt)
 {
 	PGconn *conn = conn_live();
-	if (!conn || begin_now(conn) < 0)
+	if (!conn || settle_queue(conn) < 0 || begin_now(conn) < 0)
 		return dflt;
 	PGresult *r = PQexec(conn, sql);
 	int64_t v = dflt;
@@ -863,7 +1057,8 @@ int pg_notify(const char *head, const char *body)
 	PGconn *conn = conn_live();
 	if (!conn)
 		return -1;
-	bool shared = PQtransactionStatus(conn) != PQTRANS_IDLE;
+	bool shared = tpg->write_open || tpg->queued ||
+		      PQtransactionStatus(conn) != PQTRANS_IDLE;
 	if (shared) {
 		pthread_mutex_lock(&node_lock);
 		conn = node_conn;

@@ -61,6 +61,20 @@ int pg_changes(void);
  * waited for; a request that reads nothing costs nothing. */
 int pg_read_begin(void);
 void pg_read_end(void);
+/* Run st (bound, no rows or changes wanted) later: sent now in pipeline
+ * mode, its answer read with the next command that waits for one, whose
+ * caller gets its failure. 0, or a failure to send. */
+int pg_queue(db_pgstmt *st);
+/* A write transaction: the n parameterless commands that begin it
+ * (BEGIN, its settings, its lock) queued, to go with its first statement.
+ * pg_commit ends it: notify (or NULL) for the other processes, COMMIT,
+ * then after (or NULL: a statement outside the transaction, whose answer
+ * is waited for) in one round trip; *committed says whether the COMMIT
+ * took, whatever after did. 0 or the first failure. pg_rollback ends it
+ * otherwise. */
+int pg_write_begin(const char *const *sql, int n);
+int pg_commit(const char *notify, const char *after, bool *committed);
+void pg_rollback(void);
 const char *pg_errmsg(void);
 bool pg_in_transaction(void);
 

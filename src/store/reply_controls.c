@@ -38,7 +38,7 @@ int store_status_policy_put_tx(const status *s)
 	db_bind_int64(st, 1, s->id);
 	db_bind_int(st, 2, (int)s->policy.can_reply);
 	db_bind_int(st, 3, (int)s->policy.can_reblog);
-	return db_done(st);
+	return db_queue(st);
 }
 
 bool store_policy_default(int64_t account_id, visibility v,

@@ -143,6 +143,7 @@ static int insert_tags_mentions(int64_t status_id, const store_tag_ref *tags,
 				size_t ntags, const int64_t *mentions,
 				size_t nmentions, int64_t now)
 {
+	int rc;
 	for (size_t i = 0; i < ntags; i++) {
 		db_stmt *st = db_prepare(
 			"INSERT INTO tags (name, key, created_at)"
@@ -150,15 +151,15 @@ static int insert_tags_mentions(int64_t status_id, const store_tag_ref *tags,
 		db_bind_text(st, 1, tags[i].name);
 		db_bind_text(st, 2, tags[i].key);
 		db_bind_int64(st, 3, now);
-		if (db_done(st) < 0)
-			return -1;
+		if ((rc = db_queue(st)) < 0)
+			return rc;
 		st = db_prepare("INSERT INTO status_tags (tag_id, status_id)"
 				" SELECT id, ?2 FROM tags WHERE key = ?1"
 				" ON CONFLICT DO NOTHING");
 		db_bind_text(st, 1, tags[i].key);
 		db_bind_int64(st, 2, status_id);
-		if (db_done(st) < 0)
-			return -1;
+		if ((rc = db_queue(st)) < 0)
+			return rc;
 	}
 	for (size_t i = 0; i < nmentions; i++) {
 		/* a mention an edit removed and a later one restores is
@@ -169,8 +170,8 @@ static int insert_tags_mentions(int64_t status_id, const store_tag_ref *tags,
 			" DO UPDATE SET removed = 0");
 		db_bind_int64(st, 1, status_id);
 		db_bind_int64(st, 2, mentions[i]);
-		if (db_done(st) < 0)
-			return -1;
+		if ((rc = db_queue(st)) < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -180,7 +181,7 @@ static int bump(const char *sql, int64_t id, int delta)
 	db_stmt *st = db_prepare(sql);
 	db_bind_int64(st, 1, id);
 	db_bind_int(st, 2, delta);
-	return db_done(st);
+	return db_queue(st);
 }
 
 static const char sql_bump_replies[] =
@@ -215,7 +216,7 @@ static int count_thread_reply(const status *s, int64_t root)
 			   " DO UPDATE SET replies = thread_days.replies + 1");
 	db_bind_int64(st, 1, day);
 	db_bind_int64(st, 2, root);
-	if (db_done(st) < 0)
+	if (db_queue(st) < 0)
 		return -1;
 	st = db_prepare("INSERT INTO tag_thread_days (tag_id, day, root_id,"
 			" replies) SELECT DISTINCT tag_id, ?1, ?2, 1"
@@ -225,7 +226,7 @@ static int count_thread_reply(const status *s, int64_t root)
 	db_bind_int64(st, 1, day);
 	db_bind_int64(st, 2, root);
 	db_bind_int64(st, 3, s->id);
-	return db_done(st);
+	return db_queue(st);
 }
 
 /* Count a new public original's hashtags (distinct keys, as posting
@@ -237,10 +238,10 @@ static int count_tag_uses(const status *s, const store_tag_ref *tags,
 	if (s->vis != VIS_PUBLIC || s->reblog_of_id)
 		return 0;
 	for (size_t i = 0; i < ntags; i++) {
-		int64_t tag_id = store_tag_id(tags[i].key);
-		if (!tag_id || store_trends_tag_use_tx(tag_id, s->account_id,
-						       s->created_at) < 0)
-			return -1;
+		int rc = store_trends_tag_use_tx(tags[i].key, s->account_id,
+						 s->created_at);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -280,7 +281,7 @@ static long audience_rows(db_stmt *st, void (*each)(int64_t, void *), void *ctx)
 		n++;
 	}
 	db_reset(st);
-	return rc == DB_DONE ? n : -1;
+	return rc == DB_DONE ? n : rc < 0 ? rc : -1;
 }
 
 long store_home_audience(const status *s, size_t limit,
@@ -374,7 +375,7 @@ static int fan_out(const status *s)
 	size_t capacity = feeds_capacity(feeds_home);
 	long n = store_home_audience(s, capacity + 1, push_home, (void *)s);
 	if (n < 0)
-		return -1;
+		return (int)n;
 	return (size_t)n > capacity ? fan_out_asked(s, capacity) : 0;
 }
 
@@ -447,34 +448,37 @@ static int status_insert_tx(status *s, const store_tag_ref *tags, size_t ntags,
 		db_bind_int64(st, 14, s->app_id);
 	db_bind_text(st, 15, s->entities);
 	db_bind_int64(st, 16, s->created_at);
-	rc = db_done(st);
+	rc = db_queue(st);
 	arena_release(&tmp);
 	if (rc < 0)
 		return rc;
-	if (insert_tags_mentions(s->id, tags, ntags, mentions, nmentions,
-				 s->created_at) < 0 ||
-	    store_status_policy_put_tx(s) < 0 ||
-	    count_tag_uses(s, tags, ntags) < 0)
-		return -1;
+	if ((rc = insert_tags_mentions(s->id, tags, ntags, mentions, nmentions,
+				       s->created_at)) < 0 ||
+	    (rc = store_status_policy_put_tx(s)) < 0 ||
+	    (rc = count_tag_uses(s, tags, ntags)) < 0)
+		return rc;
 	if (s->nmedia &&
 	    (rc = store_media_attach_tx(s->id, s->account_id, s->media_ids,
 					s->nmedia)) < 0)
 		return rc;
+	/* a queued write's failure (a second boost: STORE_TAKEN) is the
+	 * answer of whichever statement reads next (db_queue) */
 	if (s->in_reply_to_id && store_counts_as_reply(s->vis) &&
-	    (bump(sql_bump_replies, s->in_reply_to_id, 1) ||
-	     count_thread_reply(s, root) < 0))
-		return -1;
-	if (s->reblog_of_id && (bump(sql_bump_reblogs, s->reblog_of_id, 1) ||
-				store_trends_status_tx(s->reblog_of_id) < 0))
-		return -1;
+	    ((rc = bump(sql_bump_replies, s->in_reply_to_id, 1)) < 0 ||
+	     (rc = count_thread_reply(s, root)) < 0))
+		return rc;
+	if (s->reblog_of_id &&
+	    ((rc = bump(sql_bump_reblogs, s->reblog_of_id, 1)) < 0 ||
+	     (rc = store_trends_status_tx(s->reblog_of_id)) < 0))
+		return rc;
 	st = db_prepare(
 		"UPDATE accounts SET statuses_count = statuses_count + ?3,"
 		" last_status_at = ?2 WHERE id = ?1");
 	db_bind_int64(st, 1, s->account_id);
 	db_bind_int64(st, 2, s->created_at);
 	db_bind_int(st, 3, store_counts_as_status(s->vis) ? 1 : 0);
-	if (db_done(st) < 0)
-		return -1;
+	if ((rc = db_queue(st)) < 0)
+		return rc;
 	db_touch(cache_accounts, s->account_id);
 	/* the parent's or boosted post's counters moved; its cached
 	 * rendering holds none (render.c) */

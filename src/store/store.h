@@ -395,11 +395,13 @@ const void *store_thread_path(arena *ar, int64_t id, int64_t *root,
  * as in Mastodon's history. */
 void store_tag_history(int64_t tag_id, int64_t first_day_ms, int days,
 		       int64_t *uses, int64_t *accounts);
-/* Inside a post's transaction: count account's use of the tag at at (ms)
- * in the tag's day counters and, when it is a new voice that day,
- * recompute the tag's score from yesterday's and today's distinct
- * accounts and keep it if it is a new peak. O(1) per tag. */
-int store_trends_tag_use_tx(int64_t tag_id, int64_t account_id, int64_t at);
+/* Inside a post's transaction: count account's use of the tag with key
+ * (stored already) at at (ms) in the tag's day counters and, when it is a
+ * new voice that day, recompute the tag's score from yesterday's and
+ * today's distinct accounts and keep it if it is a new peak. O(1) per
+ * tag; the same voice again is one read (the day's voice) and a queued
+ * write (db_queue). */
+int store_trends_tag_use_tx(const char *key, int64_t account_id, int64_t at);
 /* Inside a write that moved a status's reblogs or favourites: recompute
  * its trend score, dropping its row when it scores 0 or is not eligible
  * (not public, a reply or boost, sensitive, with a content warning, or by

@@ -52,26 +52,34 @@ static int tag_peak_put(int64_t tag_id, const trend_peak *p)
 	return db_done(st);
 }
 
-int store_trends_tag_use_tx(int64_t tag_id, int64_t account_id, int64_t at)
+int store_trends_tag_use_tx(const char *key, int64_t account_id, int64_t at)
 {
 	int64_t day = at / TREND_DAY_MS;
-	db_stmt *st = db_prepare("INSERT INTO tag_day_accounts"
-				 " (tag_id, day, account_id)"
-				 " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING");
-	db_bind_int64(st, 1, tag_id);
+	/* a row back (the tag's id) when the account is a new voice */
+	db_stmt *st = db_prepare(
+		"INSERT INTO tag_day_accounts (tag_id, day, account_id)"
+		" SELECT id, ?2, ?3 FROM tags WHERE key = ?1"
+		" ON CONFLICT DO NOTHING RETURNING tag_id");
+	db_bind_text(st, 1, key);
 	db_bind_int64(st, 2, day);
 	db_bind_int64(st, 3, account_id);
-	if (db_done(st) < 0)
-		return -1;
-	bool new_voice = db_changes() > 0;
+	int rc = db_step(st);
+	int64_t tag_id = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+	if (rc == DB_ROW)
+		rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE)
+		return rc < 0 ? rc : -1;
+	bool new_voice = tag_id != 0;
 	st = db_prepare("INSERT INTO tag_days (tag_id, day, uses, accounts)"
-			" VALUES (?1, ?2, 1, ?3) ON CONFLICT (tag_id, day)"
+			" SELECT id, ?2, 1, ?3 FROM tags WHERE key = ?1"
+			" ON CONFLICT (tag_id, day)"
 			" DO UPDATE SET uses = tag_days.uses + 1,"
 			" accounts = tag_days.accounts + excluded.accounts");
-	db_bind_int64(st, 1, tag_id);
+	db_bind_text(st, 1, key);
 	db_bind_int64(st, 2, day);
 	db_bind_int(st, 3, new_voice ? 1 : 0);
-	if (db_done(st) < 0)
+	if (db_queue(st) < 0)
 		return -1;
 	/* the same voice again moves neither count the score reads */
 	if (!new_voice)

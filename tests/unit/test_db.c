@@ -224,6 +224,74 @@ static void test_a_transaction_is_seen(void **state)
 			       1, 0));
 }
 
+/* Queue an insert of parent (id, name). */
+static int queue_parent(int64_t id, const char *name)
+{
+	db_stmt *st = db_prepare(sql_insert_parent);
+	db_bind_int64(st, 1, id);
+	db_bind_text(st, 2, name);
+	return db_queue(st);
+}
+
+static int64_t parents(void)
+{
+	return db_int64("SELECT count(*) FROM t_parent WHERE ?1 = ?2", 0, 0);
+}
+
+static void test_queued_writes_run_in_order_before_the_next_read(void **state)
+{
+	(void)state;
+	assert_int_equal(db_begin(), 0);
+	assert_int_equal(queue_parent(1, "one"), 0);
+	db_stmt *st = db_prepare("UPDATE t_parent SET name = ?1 WHERE id = 1");
+	db_bind_text(st, 1, "uno");
+	assert_int_equal(db_queue(st), 0);
+	assert_int_equal(queue_parent(2, "two"), 0);
+	/* the read sees every queued write, in the order they were queued */
+	assert_int_equal(
+		db_int64("SELECT count(*) FROM t_parent"
+			 " WHERE (id = ?1 AND name = 'uno') OR id = ?2",
+			 1, 2),
+		2);
+	assert_int_equal(queue_parent(3, "three"), 0);
+	assert_int_equal(db_commit(), 0);
+	assert_false(db_in_transaction());
+	assert_int_equal(parents(), 3);
+}
+
+static void
+test_a_queued_failure_is_the_next_answer_and_nothing_stays(void **state)
+{
+	(void)state;
+	/* the next statement that waits answers the queued one's failure */
+	assert_int_equal(db_begin(), 0);
+	assert_int_equal(queue_parent(1, "one"), 0);
+	assert_true(queue_parent(2, "one") == 0 || !fixture_pg);
+	if (fixture_pg) {
+		db_stmt *st = db_prepare("SELECT count(*) FROM t_parent");
+		assert_int_equal(db_step(st), STORE_TAKEN);
+		db_reset(st);
+	}
+	db_rollback();
+	assert_int_equal(parents(), 0);
+	/* or the COMMIT's, which then commits nothing */
+	assert_int_equal(db_begin(), 0);
+	assert_int_equal(queue_parent(1, "one"), 0);
+	int rc = queue_parent(2, "one");
+	if (fixture_pg) {
+		assert_int_equal(rc, 0);
+		assert_int_equal(db_commit(), STORE_TAKEN);
+	} else {
+		assert_int_equal(rc, STORE_TAKEN); /* SQLite runs it now */
+	}
+	db_rollback();
+	assert_false(db_in_transaction());
+	assert_int_equal(parents(), 0);
+	/* and the connection goes on */
+	assert_int_equal(insert_parent(5, "five"), DB_DONE);
+	assert_int_equal(parents(), 1);
+}
+
 int main(void)
 {
 	log_set_quiet(1);
@@ -241,6 +309,8 @@ int main(void)
 		T(test_the_cache_hands_a_statement_back_cleared),
 		T(test_a_transaction_is_seen),
 		T(test_greatest_and_least_skip_nulls_as_postgresql_does),
+		T(test_queued_writes_run_in_order_before_the_next_read),
+		T(test_a_queued_failure_is_the_next_answer_and_nothing_stays),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -322,9 +322,9 @@ static void test_prune_keeps_what_reads_need(void **state)
 	post(a, VIS_PUBLIC, true, 0); /* today */
 	tag = store_tag_id("movement");
 	for (int d = 1; d <= BEFORE; d++) /* a use on each day before */
-		assert_int_equal(
-			store_trends_tag_use_tx(tag, a, now - d * TREND_DAY_MS),
-			0);
+		assert_int_equal(store_trends_tag_use_tx(
+					 "movement", a, now - d * TREND_DAY_MS),
+				 0);
 	assert_int_equal(rows("tag_day_accounts"), 1 + BEFORE);
 	assert_int_equal(rows("tag_days"), 1 + BEFORE);
 	int64_t uses[TREND_CHART_DAYS], accounts[TREND_CHART_DAYS];
@@ -452,7 +452,8 @@ static void test_tag_days_end_today(void **state)
 	int64_t tag = store_tag_id("movement");
 	int64_t now = id_to_ms(id_next());
 	assert_int_equal(
-		store_trends_tag_use_tx(tag, a, now - 2 * TREND_DAY_MS), 0);
+		store_trends_tag_use_tx("movement", a, now - 2 * TREND_DAY_MS),
+		0);
 	int64_t posts[TREND_CHART_DAYS], voices[TREND_CHART_DAYS];
 	trends_tag_days(tag, now, TREND_CHART_DAYS, posts, voices);
 	assert_int_equal(posts[TREND_CHART_DAYS - 1], 3);
