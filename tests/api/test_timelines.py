@@ -44,6 +44,48 @@ def test_home_shows_boosts_by_followed_accounts(make_user):
     assert entries[0]["account"]["id"] == x.id
 
 
+def test_home_shows_the_readers_own_flags_on_posts_and_boosted_ones(make_user):
+    """Each entry's favourited/reblogged/bookmarked/muted/pinned is the
+    reader's, on a boost's wrapper as on the boosted post, and only where
+    the reader set it (on PostgreSQL the page's flags are read with its
+    statuses in one round trip: this is what they must come to)."""
+    h, x, z = make_user("flag_h"), make_user("flag_x"), make_user("flag_z")
+    h.api.account_follow(x.id)
+    plain = x.api.status_post("nothing done to this one")
+    faved = x.api.status_post("favourited by the reader")
+    marked = x.api.status_post("bookmarked by the reader")
+    muted = x.api.status_post("a thread the reader muted")
+    elsewhere = z.api.status_post("boosted by someone the reader follows")
+    wrapper = x.api.status_reblog(elsewhere["id"])
+    mine = h.api.status_post("the reader's own, pinned")
+    h.api.status_favourite(faved["id"])
+    h.api.status_bookmark(marked["id"])
+    h.api.status_mute(muted["id"])
+    h.api.status_favourite(elsewhere["id"])
+    h.api.status_reblog(elsewhere["id"])
+    h.api.status_pin(mine["id"])
+    home = {s["id"]: s for s in h.api.timeline_home(limit=40)}
+
+    def flags(s):
+        return {k: bool(s.get(k)) for k in ("favourited", "reblogged", "bookmarked", "muted", "pinned")}
+
+    none = dict(favourited=False, reblogged=False, bookmarked=False, muted=False, pinned=False)
+    assert flags(home[plain["id"]]) == none
+    assert flags(home[faved["id"]]) == {**none, "favourited": True}
+    assert flags(home[marked["id"]]) == {**none, "bookmarked": True}
+    assert flags(home[muted["id"]]) == {**none, "muted": True}
+    assert flags(home[mine["id"]]) == {**none, "pinned": True}
+    w = home[wrapper["id"]]
+    assert w["reblog"]["id"] == elsewhere["id"]
+    both = {**none, "favourited": True, "reblogged": True}
+    assert flags(w["reblog"]) == both
+    assert {k: w[k] for k in ("favourited", "reblogged")} == {"favourited": True, "reblogged": True}
+    # another reader of the same posts has only their own: x boosted it
+    x_home = {s["id"]: s for s in x.api.timeline_home(limit=40)}
+    assert flags(x_home[faved["id"]]) == none
+    assert flags(x_home[wrapper["id"]]["reblog"]) == {**none, "reblogged": True}
+
+
 def test_home_drops_posts_after_unfollow(make_user):
     h, x = make_user("unf_h"), make_user("unf_x")
     h.api.account_follow(x.id)
