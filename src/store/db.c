@@ -463,11 +463,6 @@ int db_begin(void)
 	return DB_PG ? pg_write_begin(pg_begin, 3) : db_exec("BEGIN IMMEDIATE");
 }
 
-int db_send(db_stmt *st)
-{
-	return DB_PG ? pg_send(st->pg) : 0;
-}
-
 int db_queue(db_stmt *st)
 {
 	store_read_end(); /* as db_done */

@@ -304,11 +304,6 @@ int db_done(db_stmt *st);
  * COMMIT, and its failure is that one's answer: a caller must not ignore
  * a later failure. Outside a transaction, and on SQLite, it is db_done. */
 int db_queue(db_stmt *st);
-/* A read to step later, sent now: on PostgreSQL its rows come back with
- * the next statement that waits for an answer (so two reads that do not
- * depend on each other cost one round trip); on SQLite it runs at its
- * first step. 0, or a failure to send. */
-int db_send(db_stmt *st);
 /* The id range (lo, hi) a page asks for, and whether it is read upward
  * (min_id: the page right after the cursor). */
 struct page;
@@ -336,13 +331,6 @@ int db_status_check(int64_t id, int64_t viewer);
  * id, as the database is now, STORE_REFUSED otherwise. One read of the
  * status for both. */
 int db_interaction_check(int64_t id, int64_t actor, interaction kind);
-/* A page's flags read ahead (store_statuses_prefetch, PostgreSQL): sent
- * for viewer on the statuses listed in ids and those they boost, then
- * kept, rows in a, for store_status_flags calls in snapshot (0: none,
- * the rows are only read) that ask about covered ids only. */
-db_stmt *db_flags_send(int64_t viewer, const int64_t *ids, size_t n);
-void db_flags_keep(struct arena *a, db_stmt *st, int64_t viewer,
-		   uint64_t snapshot, const int64_t *covered, size_t n);
 /* Mark a cached rendering stale once the current write is durable: inside
  * a transaction the key is dropped at COMMIT (and forgotten on ROLLBACK),
  * otherwise at once. c is one of core/cache.h's caches. */

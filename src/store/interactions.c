@@ -135,99 +135,6 @@ int store_pin_set(int64_t account_id, int64_t status_id, bool on, int64_t max)
 	" WHERE " IN_IDS("s.id", 2)
 /* clang-format on */
 
-/* One flag row, which (FLAGS_SQL's first column) of status sid, set in
- * out for each of the n ids that is sid. */
-static void flag_set(int which, int64_t sid, const int64_t *ids, size_t n,
-		     status_flags *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (ids[i] != sid)
-			continue;
-		switch (which) {
-		case 0: out[i].favourited = true; break;
-		case 1: out[i].reblogged = true; break;
-		case 2: out[i].bookmarked = true; break;
-		case 3: out[i].pinned = true; break;
-		case 4: out[i].muted = true; break;
-		}
-	}
-}
-
-/* A page's flags read with its statuses (db_flags_keep): each listed
- * status's and each boosted one's, in one statement whose rows are the
- * same as FLAGS_SQL's for any of them. */
-#define IN_PAGE(col, n) col " = ANY(CAST((SELECT a FROM page_ids) AS bigint[]))"
-static const char sql_flags_page[] =
-	"WITH page_ids AS MATERIALIZED (SELECT array_agg(x) AS a FROM"
-	" (SELECT unnest(CAST(?2 AS bigint[])) AS x UNION ALL"
-	" SELECT reblog_of_id FROM statuses"
-	" WHERE id = ANY(CAST(?2 AS bigint[]))"
-	" AND reblog_of_id IS NOT NULL) l) " FLAGS_SQL(IN_PAGE);
-#undef IN_PAGE
-
-typedef struct flag_row {
-	int64_t sid;
-	int which;
-} flag_row;
-
-static _Thread_local struct {
-	uint64_t snapshot; /* 0: none kept */
-	int64_t viewer;
-	const int64_t *covered;
-	size_t ncovered, n;
-	flag_row *rows;
-} kept_flags;
-
-db_stmt *db_flags_send(int64_t viewer, const int64_t *ids, size_t n)
-{
-	db_stmt *st = db_prepare(sql_flags_page);
-	db_bind_int64(st, 1, viewer);
-	if (!db_bind_ids(st, 2, ids, n) || db_send(st) < 0) {
-		db_reset(st);
-		return NULL;
-	}
-	return st;
-}
-
-void db_flags_keep(arena *a, db_stmt *st, int64_t viewer, uint64_t snapshot,
-		   const int64_t *covered, size_t n)
-{
-	kept_flags.snapshot = 0;
-	size_t cap = 0, got = 0;
-	flag_row *rows = NULL;
-	int rc;
-	while ((rc = db_step(st)) == DB_ROW) {
-		rows = db_grow(a, rows, got, &cap, sizeof *rows);
-		rows[got].which = db_column_int(st, 0);
-		rows[got++].sid = db_column_int64(st, 1);
-	}
-	db_reset(st);
-	if (rc != DB_DONE || !snapshot)
-		return;
-	kept_flags.snapshot = snapshot;
-	kept_flags.viewer = viewer;
-	kept_flags.covered = covered;
-	kept_flags.ncovered = n;
-	kept_flags.rows = rows;
-	kept_flags.n = got;
-}
-
-/* Whether the kept flags answer for viewer's ids (0s not asked). */
-static bool flags_kept_for(int64_t viewer, const int64_t *ids, size_t n)
-{
-	if (!kept_flags.snapshot || kept_flags.snapshot != store_snapshot() ||
-	    kept_flags.viewer != viewer)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		bool found = !ids[i];
-		for (size_t k = 0; !found && k < kept_flags.ncovered; k++)
-			found = kept_flags.covered[k] == ids[i];
-		if (!found)
-			return false;
-	}
-	return true;
-}
-
 /* All the flags of a page in one statement; ids go in as one list so the
  * statement text stays fixed and cached. */
 void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
@@ -236,21 +143,27 @@ void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 	memset(out, 0, n * sizeof *out);
 	if (!viewer || n == 0)
 		return;
-	if (flags_kept_for(viewer, ids, n)) {
-		for (size_t k = 0; k < kept_flags.n; k++)
-			flag_set(kept_flags.rows[k].which,
-				 kept_flags.rows[k].sid, ids, n, out);
-		return;
-	}
 	/* 0 stands for "no status" (a page's reblog slots): not asked */
 	db_stmt *st = db_prepare(
 		DB_SQL(FLAGS_SQL(DB_IN_IDS_SQLITE), FLAGS_SQL(DB_IN_IDS_PG)));
 	db_bind_int64(st, 1, viewer);
 	if (!db_bind_ids(st, 2, ids, n))
 		return;
-	while (db_step(st) == DB_ROW)
-		flag_set(db_column_int(st, 0), db_column_int64(st, 1), ids, n,
-			 out);
+	while (db_step(st) == DB_ROW) {
+		int which = db_column_int(st, 0);
+		int64_t sid = db_column_int64(st, 1);
+		for (size_t i = 0; i < n; i++) {
+			if (ids[i] != sid)
+				continue;
+			switch (which) {
+			case 0: out[i].favourited = true; break;
+			case 1: out[i].reblogged = true; break;
+			case 2: out[i].bookmarked = true; break;
+			case 3: out[i].pinned = true; break;
+			case 4: out[i].muted = true; break;
+			}
+		}
+	}
 	db_reset(st);
 }
 

@@ -63,16 +63,9 @@ struct db_pgstmt {
 	bound params[PG_MAX_PARAMS];
 	PGresult *res;
 	int row, nrows;
-	bool sent; /* by pg_send: its answer not read yet */
 	decoded blobs[4];
 	int nblobs;
 };
-
-/* A command sent in pipeline mode whose answer is not read yet. */
-typedef struct pg_owed {
-	const char *sql;
-	db_pgstmt *st; /* whose rows are wanted (pg_send), or NULL */
-} pg_owed;
 
 typedef struct pg_thread {
 	PGconn *conn;
@@ -93,7 +86,7 @@ typedef struct pg_thread {
 	/* commands sent in pipeline mode whose answers are not read yet
 	 * (pg_queue): read with the next command that waits for one */
 	int queued;
-	pg_owed owed[PG_QUEUE_MAX];
+	const char *queued_sql[PG_QUEUE_MAX];
 	char errmsg[PG_ERRMSG];
 } pg_thread;
 
@@ -306,12 +299,6 @@ static void blobs_free(db_pgstmt *st)
 
 void pg_reset(db_pgstmt *st)
 {
-	if (st->sent) { /* its answer, when it comes, is not for it now */
-		for (int i = 0; tpg && i < tpg->queued; i++)
-			if (tpg->owed[i].st == st)
-				tpg->owed[i].st = NULL;
-		st->sent = false;
-	}
 	PQclear(st->res);
 	st->res = NULL;
 	st->row = st->nrows = 0;
@@ -581,7 +568,7 @@ static bool queue_cmd(PGconn *conn, const char *sql)
 		return false;
 	if (!PQsendQueryParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0))
 		return false;
-	tpg->owed[tpg->queued++] = (pg_owed){sql, NULL};
+	tpg->queued_sql[tpg->queued++] = sql;
 	return true;
 }
 
@@ -627,19 +614,11 @@ static int drain(PGconn *conn, PGresult **last, int nlast)
 			continue;
 		}
 		ExecStatusType s = PQresultStatus(r);
-		db_pgstmt *st = tpg->owed[i].st;
-		if (st)
-			st->sent = false;
 		if (rc == 0 && s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
 			rc = failure(r);
 			if (rc == STORE_ERROR)
 				log_error("sql step: %s: %s", tpg->errmsg,
-					  tpg->owed[i].sql);
-		} else if (st && rc == 0) {
-			st->res = r; /* stepped from before its first row */
-			st->row = -1;
-			st->nrows = s == PGRES_TUPLES_OK ? PQntuples(r) : 0;
-			continue;
+					  tpg->queued_sql[i]);
 		}
 		PQclear(r);
 	}
@@ -717,9 +696,7 @@ static int failed(PGconn *conn, int rc)
 	return rc;
 }
 
-/* Send st in pipeline mode, its answer owed: kept for its steps when
- * keep (pg_send), otherwise only checked (pg_queue). */
-static int enqueue(db_pgstmt *st, bool keep)
+int pg_queue(db_pgstmt *st)
 {
 	PGconn *conn = conn_live();
 	if (!conn)
@@ -730,17 +707,8 @@ static int enqueue(db_pgstmt *st, bool keep)
 	if (st->prepared_gen != tpg->gen &&
 	    ((rc = settle_queue(conn)) < 0 || (rc = prepare(conn, st)) < 0))
 		return failed(conn, rc);
-	/* room for it and a request's BEGIN */
-	if (tpg->queued >= PG_QUEUE_MAX - 1 && (rc = settle_queue(conn)) < 0)
+	if (tpg->queued >= PG_QUEUE_MAX && (rc = settle_queue(conn)) < 0)
 		return failed(conn, rc);
-	if (tpg->begin_pending) {
-		tpg->begin_pending = false;
-		if (!queue_cmd(conn, READ_BEGIN)) {
-			set_error(NULL);
-			pipeline_leave(conn);
-			return STORE_ERROR;
-		}
-	}
 	wire_values w;
 	wire_encode(st, &w);
 	if ((PQpipelineStatus(conn) == PQ_PIPELINE_OFF &&
@@ -751,31 +719,12 @@ static int enqueue(db_pgstmt *st, bool keep)
 		pipeline_leave(conn);
 		return STORE_ERROR;
 	}
-	tpg->owed[tpg->queued++] = (pg_owed){st->sql, keep ? st : NULL};
-	st->sent = keep;
+	tpg->queued_sql[tpg->queued++] = st->sql;
 	return 0;
-}
-
-int pg_queue(db_pgstmt *st)
-{
-	return enqueue(st, false);
-}
-
-int pg_send(db_pgstmt *st)
-{
-	pg_reset(st);
-	return enqueue(st, true);
 }
 
 int pg_step(db_pgstmt *st)
 {
-	if (st->sent && tpg && tpg->conn) {
-		/* its answer comes with the rest of the queue */
-		int rc = settle_queue(tpg->conn);
-		if (!st->res)
-			return failed(tpg->conn, rc < 0 ? rc : STORE_ERROR);
-	}
-	st->sent = false;
 	if (st->res) {
 		blobs_free(st);
 		return ++st->row < st->nrows ? DB_ROW : DB_DONE;
@@ -891,8 +840,6 @@ void pg_read_end(void)
 {
 	if (!tpg)
 		return;
-	if (tpg->queued && tpg->conn)
-		(void)settle_queue(tpg->conn); /* a read sent, never stepped */
 	bool open = tpg->read_snapshot && !tpg->begin_pending && tpg->conn &&
 		    PQtransactionStatus(tpg->conn) == PQTRANS_INTRANS;
 	tpg->read_snapshot = tpg->begin_pending = false;

@@ -65,9 +65,6 @@ void pg_read_end(void);
  * mode, its answer read with the next command that waits for one, whose
  * caller gets its failure. 0, or a failure to send. */
 int pg_queue(db_pgstmt *st);
-/* Send st (bound) now in pipeline mode and step it later: its rows come
- * with the next command that waits for an answer (or its first step). */
-int pg_send(db_pgstmt *st);
 /* A write transaction: the n parameterless commands that begin it
  * (BEGIN, its settings, its lock) queued, to go with its first statement.
  * pg_commit ends it: notify (or NULL) for the other processes, COMMIT,

@@ -58,8 +58,7 @@ static _Thread_local struct {
 	uint64_t snapshot; /* store_snapshot() when read; 0: none */
 } ahead;
 
-void store_statuses_prefetch(arena *ar, int64_t viewer, const int64_t *ids,
-			     size_t n)
+void store_statuses_prefetch(arena *ar, const int64_t *ids, size_t n)
 {
 	ahead.n = 0;
 	ahead.snapshot = 0;
@@ -79,8 +78,6 @@ void store_statuses_prefetch(arena *ar, int64_t viewer, const int64_t *ids,
 #undef LISTED
 	if (!db_bind_ids(st, 1, ids, n))
 		return;
-	/* the flags go out first and come back with the statuses */
-	db_stmt *flags = viewer ? db_flags_send(viewer, ids, n) : NULL;
 	size_t cap = 0, got = 0;
 	status *rows = NULL;
 	int rc;
@@ -92,17 +89,6 @@ void store_statuses_prefetch(arena *ar, int64_t viewer, const int64_t *ids,
 	ahead.rows = rows;
 	ahead.n = got;
 	ahead.snapshot = rc == DB_DONE ? snap : 0;
-	if (flags) {
-		/* what they cover: the listed ids and what those boost */
-		int64_t *covered = arena_alloc(ar, (n + got) * sizeof *covered);
-		memcpy(covered, ids, n * sizeof *ids);
-		size_t nc = n;
-		for (size_t i = 0; i < got; i++)
-			if (rows[i].reblog_of_id)
-				covered[nc++] = rows[i].reblog_of_id;
-		db_flags_keep(ar, flags, viewer, rc == DB_DONE ? snap : 0,
-			      covered, nc);
-	}
 }
 
 void store_statuses_prefetch_end(void)

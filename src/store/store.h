@@ -266,12 +266,9 @@ bool store_status_get(arena *ar, int64_t id, status *out);
 /* Read the statuses ids (and those they boost) in one statement, for the
  * store_status_get calls that follow in this snapshot, until
  * store_statuses_prefetch_end; what they get is what they would have read.
- * With a viewer, the viewer's flags on them come in the same round trip,
- * for the store_status_flags calls of this snapshot (its rendering).
- * Rows live in ar, which must outlive the snapshot. PostgreSQL only: on
- * SQLite a lookup costs less than the list would. */
-void store_statuses_prefetch(arena *ar, int64_t viewer, const int64_t *ids,
-			     size_t n);
+ * Rows live in ar, which must outlive that end. PostgreSQL only: on SQLite
+ * a lookup costs less than the list would. */
+void store_statuses_prefetch(arena *ar, const int64_t *ids, size_t n);
 void store_statuses_prefetch_end(void);
 /* Delete a status, its reblogs, and fix the counters. 0; STORE_GONE when
  * it was already deleted (by a concurrent delete); -1. */
