@@ -173,11 +173,6 @@ void log_error(const char *fmt, ...)
 	va_end(ap);
 }
 
-void log_error_v(const char *fmt, va_list ap)
-{
-	log_line("error", fmt, ap);
-}
-
 /* The access line as JSON: the message says it all for a reader, the
  * fields say it again for a machine. */
 static void log_access_json(const char *method, const char *path, int status,

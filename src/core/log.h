@@ -15,9 +15,6 @@
 
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* log_error with a va_list (libraries' log callbacks). */
-void log_error_v(const char *fmt, va_list ap)
-	__attribute__((format(printf, 1, 0)));
 /* Suppress info lines (errors still print); used by tests and benchmarks. */
 void log_set_quiet(int quiet);
 /* Write JSON lines (true) or text lines (false, the default). Set once

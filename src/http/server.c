@@ -1318,7 +1318,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
-	log_error_v(fmt, ap);
+	/* its messages end in a newline, which a log line has of its own */
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	log_error("%s", msg);
 }
 
 /* Worker threads are MHD's; a thread-specific key with a destructor is how
@@ -1420,8 +1426,11 @@ http_server *http_server_start(const http_server_opts *opts)
 		(size_t)HTTP_CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)opts->idle_timeout_s, MHD_OPTION_NOTIFY_CONNECTION,
 		on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-		MHD_OPTION_URI_LOG_CALLBACK, mark_thread, s,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+		/* libmicrohttpd's default, SO_REUSEADDR without SO_REUSEPORT:
+		 * a restart binds at once, but a second server on the port (a
+		 * stale one, another data directory) is refused, not handed
+		 * half the connections */
+		MHD_OPTION_URI_LOG_CALLBACK, mark_thread, s, MHD_OPTION_END);
 	if (!s->daemon) {
 		log_error("cannot listen on %s:%d", opts->bind, opts->port);
 		watch_stop(s);

@@ -9,7 +9,8 @@ import subprocess
 import pytest
 from mastodon import Mastodon
 
-from conftest import assert_error, assert_json, chorus_bin, is_json, make_client
+from conftest import (ChorusServer, assert_error, assert_json, chorus_bin, is_json,
+                      make_client)
 
 INVALID_TOKEN = "The access token is invalid"
 OUT_OF_SCOPE = "This action is outside the authorized scopes"
@@ -404,3 +405,23 @@ def test_an_unknown_command_says_so_and_creates_nothing(tmp_path):
                          text=True, timeout=30, stdin=subprocess.DEVNULL)
     assert res.returncode == 0 and "usage: chorus" in res.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_second_server_on_a_taken_port_is_refused(tmp_path):
+    """A stale or second server on the same port must not be handed half
+    the connections (SO_REUSEPORT): it says so and exits."""
+    first = ChorusServer(chorus_bin(), tmp_path / "first", database_url=False)
+    first.start()
+    other = tmp_path / "other"
+    other.mkdir()
+    res = subprocess.run([chorus_bin(), "serve", "--port", str(first.port),
+                          "--data", str(other / "data")], capture_output=True, text=True,
+                         timeout=60, stdin=subprocess.DEVNULL)
+    assert res.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{first.port}" in res.stderr, res.stderr
+    assert "Address already in use\n" in res.stderr, res.stderr  # one line, no stray newline
+    first.stop()
+    again = ChorusServer(chorus_bin(), tmp_path / "first", database_url=False)
+    again.port, again.url = first.port, first.url  # a restart binds the port at once
+    again.start()
+    again.stop()
