@@ -202,8 +202,12 @@ static void conn_reset(PGconn *conn)
 	tpg->gen++;
 	tpg->begin_pending = false;
 	tpg->queued = 0;
-	tpg->write_open = false;
-	tpg->write_rc = 0;
+	/* a write transaction the server lost with the connection stays
+	 * failed: carried on, its later statements would each commit on
+	 * their own on the new one. It answers an error until the caller
+	 * rolls it back. */
+	if (tpg->write_open && !tpg->write_rc)
+		tpg->write_rc = STORE_ERROR;
 	if (PQstatus(conn) == CONNECTION_OK)
 		PQclear(PQexec(conn, conn_setup));
 }

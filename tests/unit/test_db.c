@@ -292,6 +292,39 @@ test_a_queued_failure_is_the_next_answer_and_nothing_stays(void **state)
 	assert_int_equal(parents(), 1);
 }
 
+static void test_a_write_that_lost_its_connection_commits_nothing(void **state)
+{
+	(void)state;
+	if (!fixture_pg)
+		skip(); /* SQLite has no connection to lose */
+	assert_int_equal(db_begin(), 0);
+	assert_int_equal(insert_parent(1, "one"), DB_DONE);
+	int64_t pid = db_int64("SELECT pg_backend_pid() WHERE ?1 = ?2", 0, 0);
+	PGconn *other = PQconnectdb(cfg.database_url);
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld, 5000)",
+		 (long long)pid);
+	PQclear(PQexec(other, sql));
+	PQfinish(other);
+	/* a read whose failure its caller takes for "no": the connection is
+	 * made again under it */
+	assert_false(db_exists("SELECT 1 FROM t_parent WHERE id = ?1"
+			       " AND ?2 = ?2",
+			       1, 0));
+	/* what follows belongs to the lost transaction: not run alone */
+	assert_true(insert_parent(2, "two") < 0);
+	assert_true(queue_parent(3, "three") < 0);
+	assert_true(db_commit() < 0);
+	db_rollback();
+	assert_false(db_in_transaction());
+	assert_int_equal(parents(), 0);
+	/* and the new connection serves the next transaction */
+	assert_int_equal(db_begin(), 0);
+	assert_int_equal(insert_parent(4, "four"), DB_DONE);
+	assert_int_equal(db_commit(), 0);
+	assert_int_equal(parents(), 1);
+}
+
 int main(void)
 {
 	log_set_quiet(1);
@@ -311,6 +344,7 @@ int main(void)
 		T(test_greatest_and_least_skip_nulls_as_postgresql_does),
 		T(test_queued_writes_run_in_order_before_the_next_read),
 		T(test_a_queued_failure_is_the_next_answer_and_nothing_stays),
+		T(test_a_write_that_lost_its_connection_commits_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
