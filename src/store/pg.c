@@ -564,13 +564,18 @@ static void pipeline_leave(PGconn *conn)
 		conn_reset(conn);
 }
 
+/* conn in pipeline mode (it may be already). */
+static bool pipeline_enter(PGconn *conn)
+{
+	return PQpipelineStatus(conn) != PQ_PIPELINE_OFF ||
+	       PQenterPipelineMode(conn) == 1;
+}
+
 /* Send a parameterless command in pipeline mode, its answer owed. */
 static bool queue_cmd(PGconn *conn, const char *sql)
 {
-	if (PQpipelineStatus(conn) == PQ_PIPELINE_OFF &&
-	    PQenterPipelineMode(conn) != 1)
-		return false;
-	if (!PQsendQueryParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0))
+	if (!pipeline_enter(conn) ||
+	    !PQsendQueryParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0))
 		return false;
 	tpg->queued_sql[tpg->queued++] = sql;
 	return true;
@@ -715,8 +720,7 @@ int pg_queue(db_pgstmt *st)
 		return failed(conn, rc);
 	wire_values w;
 	wire_encode(st, &w);
-	if ((PQpipelineStatus(conn) == PQ_PIPELINE_OFF &&
-	     PQenterPipelineMode(conn) != 1) ||
+	if (!pipeline_enter(conn) ||
 	    !PQsendQueryPrepared(conn, st->name, st->nparams, w.values,
 				 w.lengths, w.formats, 0)) {
 		set_error(NULL);
@@ -909,8 +913,7 @@ int pg_commit(const char *notify, const char *after, bool *committed)
 		return rc;
 	}
 	const char *values[1] = {notify};
-	if ((PQpipelineStatus(conn) == PQ_PIPELINE_OFF &&
-	     PQenterPipelineMode(conn) != 1) ||
+	if (!pipeline_enter(conn) ||
 	    (notify &&
 	     !PQsendQueryParams(conn, "SELECT pg_notify('chorus', $1)", 1, NULL,
 				values, NULL, NULL, 0)) ||

@@ -216,8 +216,9 @@ static int count_thread_reply(const status *s, int64_t root)
 			   " DO UPDATE SET replies = thread_days.replies + 1");
 	db_bind_int64(st, 1, day);
 	db_bind_int64(st, 2, root);
-	if (db_queue(st) < 0)
-		return -1;
+	int rc = db_queue(st);
+	if (rc < 0)
+		return rc;
 	st = db_prepare("INSERT INTO tag_thread_days (tag_id, day, root_id,"
 			" replies) SELECT DISTINCT tag_id, ?1, ?2, 1"
 			" FROM status_tags WHERE status_id IN (?2, ?3)"

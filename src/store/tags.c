@@ -84,11 +84,11 @@ size_t store_featured_tags_count(int64_t account_id)
 size_t store_featured_tags(arena *a, int64_t account_id,
 			   store_featured_tag **out)
 {
-	/* the count only sizes the first guess: a tag featured between it
-	 * and the list (by a request that took a lower id) must not push the
-	 * newest one off the end */
-	size_t cap = store_featured_tags_count(account_id) + 4;
-	*out = arena_alloc(a, cap * sizeof **out);
+	/* as many as there are rows: a count read before them could miss a
+	 * tag featured in between (by a request holding a lower id) and cut
+	 * the newest off the end */
+	size_t cap = 0;
+	*out = NULL;
 	/* the counts walk the tag's index range, narrowed to the account
 	 * (SQLite: unary '+' keeps it off the account's index; on
 	 * PostgreSQL '+' would keep the planner off every index) */
@@ -109,11 +109,7 @@ size_t store_featured_tags(arena *a, int64_t account_id,
 	db_bind_int64(st, 1, account_id);
 	size_t n = 0;
 	while (db_step(st) == DB_ROW) {
-		if (n == cap) {
-			*out = arena_realloc(a, *out, cap * sizeof **out,
-					     2 * cap * sizeof **out);
-			cap *= 2;
-		}
+		*out = db_grow(a, *out, n, &cap, sizeof **out);
 		store_featured_tag *f = &(*out)[n++];
 		f->id = db_column_int64(st, 0);
 		f->tag_id = db_column_int64(st, 1);

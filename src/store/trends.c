@@ -79,8 +79,8 @@ int store_trends_tag_use_tx(const char *key, int64_t account_id, int64_t at)
 	db_bind_text(st, 1, key);
 	db_bind_int64(st, 2, day);
 	db_bind_int(st, 3, new_voice ? 1 : 0);
-	if (db_queue(st) < 0)
-		return -1;
+	if ((rc = db_queue(st)) < 0)
+		return rc;
 	/* the same voice again moves neither count the score reads */
 	if (!new_voice)
 		return 0;
