@@ -9,21 +9,47 @@ set -u
 cd "$(dirname "$0")/.."
 scripts/deps.sh test || exit 1
 
+# Each step's output goes to the terminal and to a log of its own, so
+# that the summary at the end can repeat what failed: a CI record often
+# keeps only the last screenful.
 passed=0
 failed=0
+failed_names=""
+LOGDIR=$(mktemp -d /tmp/chorus-test-logs.XXXXXX)
+nstep=0
 step() {
 	name=$1
 	shift
+	nstep=$((nstep + 1))
+	log="$LOGDIR/$nstep"
 	echo "==> $name"
 	t0=$(date +%s)
-	if "$@"; then
+	{
+		"$@" 2>&1
+		echo $? >"$log.rc"
+	} | tee "$log"
+	if [ "$(cat "$log.rc")" = 0 ]; then
 		passed=$((passed + 1))
 		result=ok
 	else
 		failed=$((failed + 1))
+		failed_names="$failed_names $nstep"
+		echo "$name" >"$log.name"
 		result=FAILED
 	fi
 	echo "<== $name: $result ($(($(date +%s) - t0)) s)"
+}
+
+# For each failed step: its name, the lines that say what failed, and
+# its last lines.
+failure_summary() {
+	for n in $failed_names; do
+		echo
+		echo "=== FAILED: $(cat "$LOGDIR/$n.name")"
+		grep -E "^FAILED|^ERROR|^not ok|^ +not ok|[0-9]+ failed|error:|ERROR:|runtime error|AddressSanitizer|LeakSanitizer|\[  FAILED  \]|Assertion" "$LOGDIR/$n" | head -40
+		echo "--- last lines:"
+		tail -n 25 "$LOGDIR/$n"
+	done
 }
 
 # Python from Debian: python3-mastodon lives there, not in a pyenv.
@@ -36,15 +62,17 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 # stopped and removed however this script ends. Its CHORUS_TEST_PG_* stay
 # exported: the SQLite runs use it too, for test_database_config.py.
 PGDIR=$(mktemp -d /tmp/chorus-pg.XXXXXX)
-trap 'scripts/pg.sh stop "$PGDIR"' EXIT
+trap 'scripts/pg.sh stop "$PGDIR"; rm -rf "$LOGDIR"' EXIT
 trap 'exit 130' INT TERM # through the EXIT trap
+# (a step runs in a subshell: the cluster's settings come back in a file)
 pg_start() {
-	pg_env=$(scripts/pg.sh start "$PGDIR") && eval "$pg_env"
+	scripts/pg.sh start "$PGDIR" >"$LOGDIR/pg.env"
 }
 
 step "build" make -j"$JOBS"
 step "format" make format-check
 step "postgresql cluster" pg_start
+[ -s "$LOGDIR/pg.env" ] && . "$LOGDIR/pg.env"
 step "unit tests" make unit
 step "unit tests (postgresql)" make unit-pg
 # masto.js and ws at the versions in tests/js/package-lock.json, for
@@ -69,6 +97,7 @@ step "api tests (asan+ubsan)" env CHORUS_BIN="$PWD/build-asan/chorus" CHORUS_SAN
 step "api tests (postgresql, asan+ubsan)" env CHORUS_BIN="$PWD/build-asan/chorus" CHORUS_SANITIZED=1 CHORUS_TEST_BACKEND=postgresql $PY -m pytest -q --tb=short -p no:cacheprovider tests/api
 step "web tests (asan+ubsan)" env CHORUS_BIN="$PWD/build-asan/chorus" CHORUS_SANITIZED=1 node --test tests/web/
 
+failure_summary
 echo
 echo "suite: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
