@@ -394,48 +394,49 @@ static bool search_backlogged(void)
 }
 
 /* A PostgreSQL backlog (statuses or accounts) and the statements that
- * index it. take[wait]: the indexer thread skips the backlog rows another
- * indexer holds; a flush before a search waits for them, so what was
- * posted before the search is indexed when it reads. Either locks each
- * taken id's own row too (FOR KEY SHARE, SKIP LOCKED), so storing the
- * tsvector (a foreign key to that row) never waits: a delete holds the
- * row and waits for the backlog row the take holds, and an indexer that
- * then waited for the row was a deadlock that failed the delete. An id
- * whose row is gone is never taken; orphans clears those. */
+ * index it. take[wait] takes a batch off the backlog and answers each
+ * taken id with its fields to tokenize (nfields after the id), in one
+ * statement: the indexer thread skips the backlog rows another indexer
+ * holds; a flush before a search waits for them, so what was posted
+ * before the search is indexed when it reads. Either locks each taken
+ * id's own row too (FOR KEY SHARE, SKIP LOCKED), so storing the tsvector
+ * (a foreign key to that row) never waits: a delete holds the row and
+ * waits for the backlog row the take holds, and an indexer that then
+ * waited for the row was a deadlock that failed the delete. An id whose
+ * row is gone is never taken; orphans clears those. */
 typedef struct pg_backlog {
 	const char *any;     /* a row on the backlog? */
 	const char *take[2]; /* [wait] */
 	const char *orphans;
-	const char *docs; /* the id's fields to tokenize */
 	const char *store;
 	int nfields;
 } pg_backlog;
 
-#define TAKE(BACKLOG, KEY, TABLE, WAIT)                                        \
-	"DELETE FROM " BACKLOG " WHERE " KEY " IN"                             \
+#define TAKE(BACKLOG, KEY, TABLE, WAIT, FIELDS, DOCS)                          \
+	"WITH taken AS (DELETE FROM " BACKLOG " WHERE " KEY " IN"              \
 	" (SELECT r.id FROM " TABLE " r WHERE r.id IN"                         \
 	" (SELECT " KEY " FROM " BACKLOG " ORDER BY " KEY " LIMIT ?1"          \
 	" FOR UPDATE" WAIT ") FOR KEY SHARE SKIP LOCKED)"                      \
-	" RETURNING " KEY
-#define BACKLOG(BACKLOG, KEY, TABLE)                                           \
+	" RETURNING " KEY ") SELECT t." KEY ", " FIELDS " FROM taken t"        \
+	" LEFT JOIN " DOCS " d ON d.id = t." KEY
+#define BACKLOG(BACKLOG, KEY, TABLE, FIELDS, DOCS)                             \
 	.any = "SELECT 1 FROM " BACKLOG " LIMIT 1",                            \
-	.take = {TAKE(BACKLOG, KEY, TABLE, " SKIP LOCKED"),                    \
-		 TAKE(BACKLOG, KEY, TABLE, "")},                               \
+	.take = {TAKE(BACKLOG, KEY, TABLE, " SKIP LOCKED", FIELDS, DOCS),      \
+		 TAKE(BACKLOG, KEY, TABLE, "", FIELDS, DOCS)},                 \
 	.orphans = "DELETE FROM " BACKLOG " b WHERE NOT EXISTS"                \
 		   " (SELECT 1 FROM " TABLE " r WHERE r.id = b." KEY ")"
 
 static const pg_backlog status_backlog = {
-	BACKLOG("search_backlog", "status_id", "statuses"),
-	.docs = "SELECT text, spoiler_text, media FROM status_search_docs"
-		" WHERE id = ?1",
+	BACKLOG("search_backlog", "status_id", "statuses",
+		"d.text, d.spoiler_text, d.media", "status_search_docs"),
 	.store = "INSERT INTO status_search (status_id, doc)"
 		 " VALUES (?1, CAST(?2 AS tsvector))"
 		 " ON CONFLICT (status_id) DO UPDATE SET doc = excluded.doc",
 	.nfields = 3,
 };
 static const pg_backlog account_backlog = {
-	BACKLOG("account_search_backlog", "account_id", "accounts"),
-	.docs = "SELECT username, display_name FROM accounts WHERE id = ?1",
+	BACKLOG("account_search_backlog", "account_id", "accounts",
+		"d.username, d.display_name", "accounts"),
 	.store = "INSERT INTO account_search (account_id, doc)"
 		 " VALUES (?1, CAST(?2 AS tsvector))"
 		 " ON CONFLICT (account_id) DO UPDATE SET doc = excluded.doc",
@@ -447,8 +448,10 @@ static const pg_backlog account_backlog = {
 /* Index one batch of bl in a plain transaction, not db_begin's write
  * lock: the rows taken are locked (SKIP LOCKED lets other processes'
  * indexers take others), and a change committed after the take puts its
- * id back on the backlog. 1 when it indexed some, 0 when nothing was left
- * to take (orphans cleared), -1. An empty backlog costs one statement. */
+ * id back on the backlog. The documents go out queued (db_queue), their
+ * answers read with the COMMIT: a batch is three round trips, not two a
+ * status. 1 when it indexed some, 0 when nothing was left to take
+ * (orphans cleared), -1. An empty backlog costs one statement. */
 static int pg_flush_batch(const pg_backlog *bl, bool wait)
 {
 	if (!db_exists(bl->any, 0, 0))
@@ -461,23 +464,16 @@ static int pg_flush_batch(const pg_backlog *bl, bool wait)
 	if (take) {
 		db_bind_int(take, 1, SEARCH_FLUSH_BATCH_PG);
 		while ((rc = db_step(take)) == DB_ROW) {
-			int64_t id = db_column_int64(take, 0);
-			db_stmt *docs = db_prepare(bl->docs);
-			db_bind_int64(docs, 1, id);
 			const char *fields[4] = {0};
+			for (int f = 0; f < bl->nfields; f++)
+				fields[f] = db_text_or_null(take, 1 + f);
 			buf b;
 			buf_init(&b, &a);
-			if (db_step(docs) == DB_ROW) {
-				for (int f = 0; f < bl->nfields; f++)
-					fields[f] = db_text_or_null(docs, f);
-				pg_document(&b, fields, (size_t)bl->nfields);
-			}
+			pg_document(&b, fields, (size_t)bl->nfields);
 			db_stmt *put = db_prepare(bl->store);
-			db_bind_int64(put, 1, id);
+			db_bind_int64(put, 1, db_column_int64(take, 0));
 			db_bind_text(put, 2, b.len ? b.data : "");
-			int done = db_done(put);
-			db_reset(docs);
-			if (done < 0) {
+			if (db_queue(put) < 0) {
 				rc = -1;
 				break;
 			}
