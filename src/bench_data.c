@@ -305,9 +305,9 @@ static int post_one(gen *g, size_t i, size_t chain_every)
 		.in_reply_to_id = reply ? g->st[parent].id : 0,
 	};
 	principal p = as_account(g, author);
-	int64_t id = 0;
+	status made;
 	const char *msg = NULL;
-	dom_err err = status_post(&a, &p, &r, &id, &msg);
+	dom_err err = status_post(&a, &p, &r, &made, &msg);
 	if (err)
 		fprintf(stderr, "bench-data: status %zu: %s\n", i,
 			msg ? msg : "refused");
@@ -315,7 +315,7 @@ static int post_one(gen *g, size_t i, size_t chain_every)
 	if (err)
 		return -1;
 	posted *s = &g->st[g->nst++];
-	s->id = id;
+	s->id = made.id;
 	s->author = author;
 	s->depth = reply ? (unsigned char)(g->st[parent].depth + 1) : 0;
 	s->vis = vis;

@@ -34,9 +34,9 @@ static int64_t demo_post(arena *a, const principal *p, const char *text,
 {
 	post_request r = {
 		.text = text, .vis = VIS_PUBLIC, .in_reply_to_id = reply_to};
-	int64_t id = 0;
+	status s;
 	const char *msg;
-	return status_post(a, p, &r, &id, &msg) ? 0 : id;
+	return status_post(a, p, &r, &s, &msg) ? 0 : s.id;
 }
 
 int demo_seed(void)

@@ -131,14 +131,24 @@ void statuses_create(http_req *r)
 	post_request pr;
 	if (!read_post_fields(r, &pr, true))
 		return;
-	int64_t id;
+	status s;
 	const char *msg = NULL;
-	dom_err err = status_post(&r->arena, api_principal(r), &pr, &id, &msg);
+	dom_err err = status_post(&r->arena, api_principal(r), &pr, &s, &msg);
 	if (err) {
 		api_reply_dom(r, err, msg);
 		return;
 	}
-	api_reply_status(r, id);
+	if (!s.written) { /* an idempotent retry: the status that key made */
+		api_reply_status(r, s.id);
+		return;
+	}
+	/* rendered from what was written, not read back: its author can
+	 * see it, and render.c reads only what the write did not say */
+	buf b;
+	buf_init(&b, &r->arena);
+	render_status_into(&r->arena, &b, &s, s.account_id);
+	http_reply_raw(r, 200, "application/json; charset=utf-8", b.data,
+		       b.len);
 }
 
 void statuses_show(http_req *r)

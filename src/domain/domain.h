@@ -125,9 +125,11 @@ typedef struct post_request {
 	 * vis, else visibility_policy_default */
 	interaction_policy policy;
 } post_request;
-/* Create a status by author; *id receives the new (or idempotent) id. */
+/* Create a status by author. *out receives it as written (out->written
+ * set, strings in a), or, for a request with an idempotency key already
+ * used, only the id of the status that key made (out->written unset). */
 dom_err status_post(arena *a, const principal *author, const post_request *r,
-		    int64_t *id, const char **msg);
+		    status *out, const char **msg);
 /* Edit a status; only its author may. */
 dom_err status_edit(arena *a, const principal *author, int64_t id,
 		    const post_request *r, const char **msg);

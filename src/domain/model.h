@@ -98,6 +98,11 @@ typedef struct status {
 	int64_t thread_root_id;
 	const unsigned char *thread_path;
 	size_t thread_path_len;
+	/* set on the status a request has just written (status_post), not
+	 * on one read: its attachments and policy are media_ids and policy
+	 * above, and none of its author's flags can be set yet (a reply's
+	 * muted thread aside), so rendering it needs none of them read */
+	bool written;
 	/* filled by loaders */
 	const account *account;
 	struct status *reblog;

@@ -239,14 +239,15 @@ int notification_request_decide(int64_t account_id, int64_t id, bool accept)
 }
 
 dom_err status_post(arena *a, const principal *author, const post_request *r,
-		    int64_t *id, const char **msg)
+		    status *out, const char **msg)
 {
 	int64_t me = author->account_id;
 	int64_t now = time_now_ms();
+	*out = (status){0};
 	if (r->idempotency_key && *r->idempotency_key &&
 	    store_idempotency_get(me, r->idempotency_key,
 				  now - (int64_t)cfg.idempotency_seconds * 1000,
-				  id))
+				  &out->id))
 		return DOM_OK;
 	status s = {0};
 	int64_t *media;
@@ -303,7 +304,8 @@ dom_err status_post(arena *a, const principal *author, const post_request *r,
 		rc = store_status_insert_once(
 			&s, c.tags, c.ntags, c.mentions, c.nmentions,
 			r->idempotency_key,
-			now - (int64_t)cfg.idempotency_seconds * 1000, id);
+			now - (int64_t)cfg.idempotency_seconds * 1000,
+			&out->id);
 		if (rc == 1)
 			return DOM_OK;
 	} else {
@@ -321,7 +323,8 @@ dom_err status_post(arena *a, const principal *author, const post_request *r,
 	events_publish(&(event){.kind = EVENT_STATUS, .id = s.id});
 	for (size_t i = 0; i < c.nmentions; i++)
 		notify(c.mentions[i], "mention", me, s.id);
-	*id = s.id;
+	*out = s;
+	out->written = true;
 	return DOM_OK;
 }
 

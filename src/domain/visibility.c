@@ -516,6 +516,11 @@ interaction_policy visibility_policy_default(visibility v)
 
 interaction_policy visibility_policy_of(const status *s)
 {
+	/* what status_post stored, as store_status_policy_put_tx stores it */
+	if (s->written)
+		return s->policy.can_reply || s->policy.can_reblog
+			       ? s->policy
+			       : visibility_policy_default(s->vis);
 	interaction_policy p;
 	return store_status_policy(s->id, &p)
 		       ? p

@@ -275,11 +275,14 @@ json_t *render_media(arena *a, const media_attachment *m)
 }
 
 /* The status's attachments, in order. */
-static json_t *media_list(arena *a, int64_t status_id)
+static json_t *media_list(arena *a, const status *s)
 {
 	enum { MEDIA_MAX = 16 };
 	media_attachment m[MEDIA_MAX];
-	size_t n = store_media_of_status(a, status_id, m, MEDIA_MAX);
+	/* a status just written without attachments has none */
+	size_t n = s->written && !s->nmedia
+			   ? 0
+			   : store_media_of_status(a, s->id, m, MEDIA_MAX);
 	json_t *list = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(list, render_media(a, &m[i]));
@@ -362,7 +365,7 @@ static json_t *status_fields(arena *a, const status *s)
 		s->edited_at ? render_time(s->edited_at) : json_null(),
 		"content", s->content, "visibility", visibility_name(s->vis),
 		"sensitive", s->sensitive, "spoiler_text", s->spoiler_text,
-		"media_attachments", media_list(a, s->id), "mentions",
+		"media_attachments", media_list(a, s), "mentions",
 		entities_part(s->entities, "mentions"), "tags",
 		entities_part(s->entities, "tags"), "emojis", json_array(),
 		"in_reply_to_id", id_or_null(a, s->in_reply_to_id),
@@ -581,8 +584,12 @@ void render_statuses_into(arena *a, buf *b, status *const *items, size_t n,
 void render_status_into(arena *a, buf *b, const status *s, int64_t viewer)
 {
 	int64_t ids[2] = {s->id, s->reblog ? s->reblog->id : 0};
-	status_flags flags[2];
-	store_status_flags(viewer, ids, 2, flags);
+	status_flags flags[2] = {{0}};
+	/* none set on a status just written by its viewer, unless it joins
+	 * a thread the viewer muted */
+	if (!(s->written && viewer == s->account_id && !s->in_reply_to_id &&
+	      !s->reblog))
+		store_status_flags(viewer, ids, 2, flags);
 	put_status(a, b, s, &flags[0], &flags[1], viewer);
 }
 

@@ -805,3 +805,86 @@ def test_concurrent_favourites_are_all_counted(make_user, http):
     assert author.api.status(s["id"])["favourites_count"] == 12
     assert len(author.api.status_favourited_by(s["id"])) == 12
     assert len(author.api.notifications(types=["favourite"])) == 12
+
+
+# ---- a new status's answer is rendered from what was written ----------------
+
+@pytest.fixture(scope="module")
+def uncached(tmp_path_factory):
+    """A server with the render caches off: each GET renders from the
+    database, so it is the reference a POST's answer is compared with
+    (with the caches on, the GET would serve the POST's own rendering)."""
+    from conftest import DEFAULT_SCOPES, ChorusServer, chorus_bin, logged_in_user
+    from mastodon import Mastodon
+    srv = ChorusServer(chorus_bin(), tmp_path_factory.mktemp("uncached"),
+                       config="[cache]\nstatuses = 0\naccounts = 0\npages = 0\n")
+    users = {}
+    for name in ("wa", "wb"):
+        srv.create_user(name, f"{name}@example.com", f"{name}-secret-pw")
+    srv.start()
+    app = Mastodon.create_app("chorus-tests", scopes=DEFAULT_SCOPES, api_base_url=srv.url)
+    for name in ("wa", "wb"):
+        users[name] = logged_in_user(srv, name, f"{name}@example.com", f"{name}-secret-pw", app)
+    yield SimpleNamespace(server=srv, a=users["wa"], b=users["wb"])
+    assert srv.stop() == 0
+
+
+def test_a_new_status_answers_what_reading_it_answers(uncached, tmp_path):
+    """POST /api/v1/statuses renders the status it wrote without reading it
+    back (policy, attachments and flags from the write): every kind of post
+    must answer exactly what GET answers for it afterwards."""
+    import requests
+    from PIL import Image
+    srv, a, b = uncached.server, uncached.a, uncached.b
+    auth = {"Authorization": f"Bearer {a.token}"}
+
+    def post(**fields):
+        r = requests.post(srv.url + "/api/v1/statuses", json=fields, headers=auth, timeout=30)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def same_as_read(made):
+        r = requests.get(f"{srv.url}/api/v1/statuses/{made['id']}", headers=auth, timeout=30)
+        assert r.status_code == 200, r.text
+        assert made == r.json()
+        return made
+
+    b.api.account_follow(a.id)
+    theirs = b.api.status_post(f"@{a.name} a thread of theirs #MeToo", visibility="public")
+    muted = b.api.status_post("a thread that will be muted", visibility="public")
+    requests.post(f"{srv.url}/api/v1/statuses/{muted['id']}/mute", headers=auth,
+                  timeout=30).raise_for_status()
+    requests.post(srv.url + "/api/v2/filters", headers=auth, timeout=30, json={
+        "title": "folded", "context": ["home", "public", "thread"], "filter_action": "warn",
+        "keywords_attributes": [{"keyword": "dandelion"}]}).raise_for_status()
+    png = tmp_path / "card.png"
+    Image.new("RGB", (40, 30), (200, 20, 20)).save(png)
+    with open(png, "rb") as f:
+        m = requests.post(srv.url + "/api/v1/media", headers=auth, timeout=60,
+                          files={"file": ("card.png", f, "image/png")},
+                          data={"description": "a red card"})
+    assert m.status_code == 200, m.text
+
+    root = same_as_read(post(status=f"You are not alone #MeToo @{b.name} https://example.org/x",
+                             visibility="public", language="en"))
+    assert root["favourited"] is False and root["muted"] is False and root["pinned"] is False
+    same_as_read(post(status="behind a warning", spoiler_text="cw: assault",
+                      visibility="unlisted", language="de"))
+    same_as_read(post(status="sensitive, no warning", sensitive=True, visibility="private"))
+    same_as_read(post(status=f"@{b.name} just between us", visibility="direct"))
+    same_as_read(post(status="answering myself", in_reply_to_id=root["id"]))
+    same_as_read(post(status="answering them #MeToo", in_reply_to_id=theirs["id"]))
+    in_muted = same_as_read(post(status="into a muted thread", in_reply_to_id=muted["id"]))
+    assert in_muted["muted"] is True
+    same_as_read(post(status="only the mentioned may answer", reply_policy="mentioned"))
+    same_as_read(post(status="a dandelion in the filter"))
+    with_media = same_as_read(post(status="with a picture", media_ids=[m.json()["id"]]))
+    assert [x["description"] for x in with_media["media_attachments"]] == ["a red card"]
+    requests.patch(srv.url + "/api/v1/interaction_policies/defaults", headers=auth, timeout=30,
+                   json={"public": {"can_reply": {"always": ["author", "mentioned"]}}}
+                   ).raise_for_status()
+    by_default = same_as_read(post(status="my default rule applies", visibility="public"))
+    assert sorted(by_default["interaction_policy"]["can_reply"]["always"]) != ["author", "mentioned", "public"]
+    # and the author's counters as they are after the post
+    assert by_default["account"]["statuses_count"] == \
+        a.api.account_verify_credentials()["statuses_count"]
