@@ -76,8 +76,10 @@ typedef struct pg_thread {
 	/* a request's reads began, their BEGIN not sent yet: it goes out
 	 * with the first statement, in one round trip (pg_read_begin) */
 	bool begin_pending;
-	/* their COMMIT sent, its answer not read yet (pg_read_end) */
-	bool commit_pending;
+	/* a command sent outside any transaction whose answer is not read
+	 * yet: a request's read-only COMMIT (pg_read_end) or a NOTIFY
+	 * (pg_notify); read before the connection's next command */
+	bool answer_pending;
 	/* a write transaction is open (pg_write_begin), maybe only queued */
 	bool write_open;
 	/* its first failure: PostgreSQL refuses every later statement in
@@ -185,13 +187,17 @@ void pg_thread_close(void)
 	tpg = NULL;
 }
 
-/* Read the answer to a COMMIT sent without waiting (pg_read_end). */
+/* Read the answer owed to a command sent without waiting (a failure,
+ * which only a NOTIFY could meet, is logged). */
 static void settle(PGconn *conn)
 {
 	PGresult *r;
-	while (conn && (r = PQgetResult(conn)))
+	while (conn && (r = PQgetResult(conn))) {
+		if (PQresultStatus(r) == PGRES_FATAL_ERROR)
+			log_error("sql: %s", PQresultErrorMessage(r));
 		PQclear(r);
-	tpg->commit_pending = false;
+	}
+	tpg->answer_pending = false;
 }
 
 /* Connect conn again: statements prepared before are gone, and so is
@@ -218,7 +224,7 @@ static void conn_reset(PGconn *conn)
 static PGconn *conn_live(void)
 {
 	pg_thread_conn();
-	if (tpg->commit_pending)
+	if (tpg->answer_pending)
 		settle(tpg->conn);
 	if (tpg->conn && PQstatus(tpg->conn) == CONNECTION_OK)
 		return tpg->conn;
@@ -856,7 +862,7 @@ void pg_read_end(void)
 	/* a read-only transaction has nothing to lose: its COMMIT is not
 	 * waited for here but before the connection's next command */
 	if (PQsendQuery(tpg->conn, "COMMIT"))
-		tpg->commit_pending = true;
+		tpg->answer_pending = true;
 	else
 		PQclear(PQexec(tpg->conn, "COMMIT"));
 }
@@ -976,7 +982,7 @@ bool pg_in_transaction(void)
 		return false;
 	if (tpg->begin_pending || tpg->write_open)
 		return true; /* begun, as far as the caller can tell */
-	if (tpg->commit_pending)
+	if (tpg->answer_pending)
 		settle(tpg->conn);
 	PGTransactionStatusType s = PQtransactionStatus(tpg->conn);
 	return s == PQTRANS_INTRANS || s == PQTRANS_INERROR ||
@@ -1063,7 +1069,9 @@ static pthread_mutex_t node_lock = PTHREAD_MUTEX_INITIALIZER;
 /* An event for the other processes, sent now. A NOTIFY goes out when its
  * transaction commits: on the thread's own connection only when that is
  * outside one, for a request's read snapshot ends in a ROLLBACK that
- * would drop it; on node_conn otherwise. */
+ * would drop it; on node_conn otherwise. On the thread's connection its
+ * answer is not waited for (sent is sent: it commits on its own), but
+ * read before the next command, as a read-only COMMIT's is. */
 int pg_notify(const char *head, const char *body)
 {
 	PGconn *conn = conn_live();
@@ -1082,13 +1090,21 @@ int pg_notify(const char *head, const char *body)
 		memcpy(msg, head, nh);
 		memcpy(msg + nh, body, nb + 1);
 		const char *values[1] = {msg};
-		PGresult *r =
-			PQexecParams(conn, "SELECT pg_notify('chorus', $1)", 1,
-				     NULL, values, NULL, NULL, 0);
-		rc = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : -1;
-		if (rc < 0)
-			log_error("notify: %s", PQresultErrorMessage(r));
-		PQclear(r);
+		if (!shared &&
+		    PQsendQueryParams(conn, "SELECT pg_notify('chorus', $1)", 1,
+				      NULL, values, NULL, NULL, 0)) {
+			tpg->answer_pending = true;
+			rc = 0;
+		} else {
+			PGresult *r = PQexecParams(
+				conn, "SELECT pg_notify('chorus', $1)", 1, NULL,
+				values, NULL, NULL, 0);
+			rc = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : -1;
+			if (rc < 0)
+				log_error("notify: %s",
+					  PQresultErrorMessage(r));
+			PQclear(r);
+		}
 		free(msg);
 	}
 	if (shared)

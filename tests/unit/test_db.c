@@ -6,6 +6,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -325,6 +328,57 @@ static void test_a_write_that_lost_its_connection_commits_nothing(void **state)
 	assert_int_equal(parents(), 1);
 }
 
+/* A notification on other (LISTENing to chorus) within a few seconds:
+ * its payload, or NULL. */
+static char *heard(PGconn *other)
+{
+	for (int i = 0; i < 300; i++) {
+		PQconsumeInput(other);
+		PGnotify *n = PQnotifies(other);
+		if (n) {
+			char *payload = strdup(n->extra);
+			PQfreemem(n);
+			return payload;
+		}
+		usleep(10000);
+	}
+	return NULL;
+}
+
+static void
+test_a_notify_not_waited_for_goes_out_and_a_failed_one_passes(void **state)
+{
+	(void)state;
+	if (!fixture_pg)
+		skip(); /* the other processes hear through PostgreSQL */
+	PGconn *other = PQconnectdb(cfg.database_url);
+	PQclear(PQexec(other, "LISTEN chorus"));
+	/* sent, not answered yet: the next command reads its answer */
+	assert_int_equal(pg_notify("7", " hello"), 0);
+	assert_int_equal(insert_parent(1, "one"), DB_DONE);
+	char *got = heard(other);
+	assert_non_null(got);
+	assert_string_equal(got, "7 hello");
+	free(got);
+	/* PostgreSQL refuses a payload over 8000 bytes: the refusal is
+	 * read (and logged) before the next command, which runs */
+	static char big[9000];
+	memset(big, 'x', sizeof big - 1);
+	pg_notify("7", big);
+	assert_int_equal(insert_parent(2, "two"), DB_DONE);
+	assert_int_equal(db_begin(), 0);
+	assert_int_equal(insert_parent(3, "three"), DB_DONE);
+	assert_int_equal(db_commit(), 0);
+	assert_int_equal(parents(), 3);
+	/* and one sent last goes out without a command after it */
+	assert_int_equal(pg_notify("7", " last"), 0);
+	got = heard(other);
+	assert_non_null(got);
+	assert_string_equal(got, "7 last");
+	free(got);
+	PQfinish(other);
+}
+
 int main(void)
 {
 	log_set_quiet(1);
@@ -345,6 +399,7 @@ int main(void)
 		T(test_queued_writes_run_in_order_before_the_next_read),
 		T(test_a_queued_failure_is_the_next_answer_and_nothing_stays),
 		T(test_a_write_that_lost_its_connection_commits_nothing),
+		T(test_a_notify_not_waited_for_goes_out_and_a_failed_one_passes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
