@@ -305,7 +305,7 @@ void search_statuses(arena *a, int64_t viewer, const search_query *sq,
 	int64_t *ids = arena_alloc(a, want * sizeof *ids);
 	for (int batch = 0; batch < SEARCH_MAX_BATCHES; batch++) {
 		size_t n = store_statuses_search(a, &q, lo, hi, (int)want, ids);
-		store_statuses_prefetch(a, ids, n);
+		store_statuses_prefetch(a, ids, n, viewer);
 		for (size_t k = 0; k < n && out->count < (size_t)o->limit;
 		     k++) {
 			status *s = arena_alloc(a, sizeof *s);

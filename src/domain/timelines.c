@@ -54,8 +54,9 @@ static read_context feed_context(store_feed kind)
  * (min_id), then turned newest-first. ids holds p->limit. */
 typedef size_t (*page_fetch)(void *ctx, const page *cur, int64_t *ids);
 typedef bool (*page_load)(arena *a, void *ctx, int64_t id, status *s);
-static void page_fill(arena *a, const page *p, int64_t *ids, page_fetch fetch,
-		      page_load load, void *ctx, status_page *out)
+static void page_fill(arena *a, int64_t viewer, const page *p, int64_t *ids,
+		      page_fetch fetch, page_load load, void *ctx,
+		      status_page *out)
 {
 	page cur = *p;
 	bool asc = p->min_id > 0;
@@ -63,7 +64,7 @@ static void page_fill(arena *a, const page *p, int64_t *ids, page_fetch fetch,
 	for (int batch = 0; batch < TIMELINE_MAX_BATCHES; batch++) {
 		size_t n = fetch(ctx, &cur, ids);
 		fetched += n;
-		store_statuses_prefetch(a, ids, n);
+		store_statuses_prefetch(a, ids, n, viewer);
 		/* walk away from the cursor: oldest-first when paging up */
 		for (size_t k = 0; k < n && out->count < (size_t)p->limit;
 		     k++) {
@@ -128,7 +129,7 @@ void timeline_feed_filtered(arena *a, int64_t viewer, int kind, int64_t arg,
 	memset(out, 0, sizeof *out);
 	out->items = arena_alloc(a, (size_t)p->limit * sizeof *out->items);
 	int64_t *ids = arena_alloc(a, (size_t)p->limit * sizeof *ids);
-	page_fill(a, p, ids, feed_fetch, feed_load, &f, out);
+	page_fill(a, viewer, p, ids, feed_fetch, feed_load, &f, out);
 }
 
 void timeline_from_ids(arena *a, int64_t viewer, const int64_t *ids, size_t n,
@@ -136,7 +137,7 @@ void timeline_from_ids(arena *a, int64_t viewer, const int64_t *ids, size_t n,
 {
 	memset(out, 0, sizeof *out);
 	out->items = arena_alloc(a, (n + 1) * sizeof *out->items);
-	store_statuses_prefetch(a, ids, n);
+	store_statuses_prefetch(a, ids, n, viewer);
 	for (size_t i = 0; i < n; i++) {
 		status *s = arena_alloc(a, sizeof *s);
 		if (status_load_listed(a, viewer, ids[i], where, s))
@@ -228,7 +229,7 @@ void timeline_descendants(arena *a, int64_t viewer, const status *s,
 	for (int round = 0; round < TIMELINE_MAX_BATCHES; round++) {
 		size_t n = store_thread_descendants(root, path, len, after,
 						    after_len, ids, batch);
-		store_statuses_prefetch(a, ids, n);
+		store_statuses_prefetch(a, ids, n, viewer);
 		for (size_t k = 0; k < n; k++) {
 			status *d = arena_alloc(a, sizeof *d);
 			bool visible = status_load_listed(a, viewer, ids[k],
@@ -292,7 +293,7 @@ void timeline_hidden_replies_page(arena *a, int64_t viewer, const status *s,
 	if (!h.path)
 		return;
 	int64_t *ids = arena_alloc(a, ((size_t)p->limit + 1) * sizeof *ids);
-	page_fill(a, p, ids, hidden_fetch, hidden_load, &h, out);
+	page_fill(a, viewer, p, ids, hidden_fetch, hidden_load, &h, out);
 }
 
 void timeline_hidden_replies(arena *a, int64_t viewer, const status *s,

@@ -94,7 +94,7 @@ size_t trends_statuses_page(arena *a, int64_t viewer, int64_t now, int offset,
 	double floor = trends_rank_floor(TREND_STATUS_FLOOR, now,
 					 TREND_STATUS_HALFLIFE_MS);
 	size_t n = store_trending_statuses(floor, offset, limit, ids);
-	store_statuses_prefetch(a, ids, n);
+	store_statuses_prefetch(a, ids, n, viewer);
 	for (size_t i = 0; i < n; i++) {
 		status *s = arena_alloc(a, sizeof *s);
 		if (status_load_listed(a, viewer, ids[i], READ_PUBLIC, s))

@@ -322,6 +322,39 @@ void *db_grow(struct arena *a, void *items, size_t n, size_t *cap, size_t size);
 void db_reverse(void *items, size_t n, size_t size);
 /* Inside a write transaction: whether status id still exists. */
 bool db_status_exists(int64_t id);
+/* The flags of viewer (?1) for the statuses listed in ?2 (IN_IDS, from
+ * DB_IN_IDS_*, or any macro of its shape), one clause a line (clang-format
+ * would break the macro calls apart). */
+/* clang-format off */
+#define FLAGS_SQL(IN_IDS)                                                      \
+	"SELECT 0, status_id FROM favourites WHERE account_id = ?1"            \
+	" AND " IN_IDS("status_id", 2)                                         \
+	" UNION ALL SELECT 1, reblog_of_id FROM statuses"                      \
+	" WHERE account_id = ?1 AND " IN_IDS("reblog_of_id", 2)                \
+	" UNION ALL SELECT 2, status_id FROM bookmarks"                        \
+	" WHERE account_id = ?1 AND " IN_IDS("status_id", 2)                   \
+	" UNION ALL SELECT 3, status_id FROM pins"                             \
+	" WHERE account_id = ?1 AND " IN_IDS("status_id", 2)                   \
+	" UNION ALL SELECT 4, s.id FROM statuses s JOIN thread_mutes m"        \
+	" ON m.account_id = ?1 AND m.root_id = s.thread_root_id"               \
+	" WHERE " IN_IDS("s.id", 2)
+/* clang-format on */
+/* Set the flag a FLAGS_SQL row's first column names. */
+static inline void db_flag_set(status_flags *f, int kind)
+{
+	switch (kind) {
+	case 0: f->favourited = true; break;
+	case 1: f->reblogged = true; break;
+	case 2: f->bookmarked = true; break;
+	case 3: f->pinned = true; break;
+	case 4: f->muted = true; break;
+	}
+}
+/* The flags of viewer for ids (0s skipped) from the rows a page's
+ * prefetch read them with in this snapshot (store_statuses_prefetch):
+ * false, out untouched, when any is not there. */
+bool db_page_flags(int64_t viewer, const int64_t *ids, size_t n,
+		   status_flags *out);
 /* Inside a write transaction: 0 when status id exists and viewer (0: no
  * one in particular) may see it by the rule domain registered, as the
  * database is now; STORE_GONE otherwise. */

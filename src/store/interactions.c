@@ -117,31 +117,13 @@ int store_pin_set(int64_t account_id, int64_t status_id, bool on, int64_t max)
 	return toggle_row(&t, account_id, status_id, on, NULL);
 }
 
-/* The flags of viewer (?1) for the statuses listed in ?2 (IN_IDS, from
- * DB_IN_IDS_*), one clause a line (clang-format would break the macro
- * calls apart). */
-/* clang-format off */
-#define FLAGS_SQL(IN_IDS)                                                      \
-	"SELECT 0, status_id FROM favourites WHERE account_id = ?1"            \
-	" AND " IN_IDS("status_id", 2)                                         \
-	" UNION ALL SELECT 1, reblog_of_id FROM statuses"                      \
-	" WHERE account_id = ?1 AND " IN_IDS("reblog_of_id", 2)                \
-	" UNION ALL SELECT 2, status_id FROM bookmarks"                        \
-	" WHERE account_id = ?1 AND " IN_IDS("status_id", 2)                   \
-	" UNION ALL SELECT 3, status_id FROM pins"                             \
-	" WHERE account_id = ?1 AND " IN_IDS("status_id", 2)                   \
-	" UNION ALL SELECT 4, s.id FROM statuses s JOIN thread_mutes m"        \
-	" ON m.account_id = ?1 AND m.root_id = s.thread_root_id"               \
-	" WHERE " IN_IDS("s.id", 2)
-/* clang-format on */
-
 /* All the flags of a page in one statement; ids go in as one list so the
  * statement text stays fixed and cached. */
 void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 			status_flags *out)
 {
 	memset(out, 0, n * sizeof *out);
-	if (!viewer || n == 0)
+	if (!viewer || n == 0 || db_page_flags(viewer, ids, n, out))
 		return;
 	/* 0 stands for "no status" (a page's reblog slots): not asked */
 	db_stmt *st = db_prepare(
@@ -152,17 +134,9 @@ void store_status_flags(int64_t viewer, const int64_t *ids, size_t n,
 	while (db_step(st) == DB_ROW) {
 		int which = db_column_int(st, 0);
 		int64_t sid = db_column_int64(st, 1);
-		for (size_t i = 0; i < n; i++) {
-			if (ids[i] != sid)
-				continue;
-			switch (which) {
-			case 0: out[i].favourited = true; break;
-			case 1: out[i].reblogged = true; break;
-			case 2: out[i].bookmarked = true; break;
-			case 3: out[i].pinned = true; break;
-			case 4: out[i].muted = true; break;
-			}
-		}
+		for (size_t i = 0; i < n; i++)
+			if (ids[i] == sid)
+				db_flag_set(&out[i], which);
 	}
 	db_reset(st);
 }

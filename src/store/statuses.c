@@ -58,7 +58,61 @@ static _Thread_local struct {
 	uint64_t snapshot; /* store_snapshot() when read; 0: none */
 } ahead;
 
-void store_statuses_prefetch(arena *ar, const int64_t *ids, size_t n)
+/* The viewer's flags read with those rows, for the page's render
+ * (db_page_flags): kept past store_statuses_prefetch_end, which comes
+ * before the render, and gathered over the page's batches; good for one
+ * snapshot and one viewer. */
+typedef struct flagged_row {
+	int64_t id;
+	unsigned bits; /* 1 << FLAGS_SQL's kind */
+} flagged_row;
+static _Thread_local struct {
+	flagged_row *rows;
+	size_t n, cap;
+	int64_t viewer;
+	uint64_t snapshot;
+} flagged;
+
+/* The listed statuses (?N), then those they boost: two index walks (an
+ * OR of the two made PostgreSQL filter every row of the table). */
+#define LISTED(N) DB_IN_IDS_PG("id", N)
+#define PAGE_ROWS(N)                                                           \
+	"SELECT " STATUS_COLUMNS " FROM statuses WHERE " LISTED(               \
+		N) " UNION ALL SELECT " STATUS_COLUMNS                         \
+		   " FROM statuses WHERE id IN (SELECT reblog_of_id"           \
+		   " FROM statuses WHERE " LISTED(N) ")"
+/* FLAGS_SQL over the page's rows, whatever they are */
+#define IN_PAGE(col, n) col " = ANY(ARRAY(SELECT id FROM page))"
+static const char sql_page[] = PAGE_ROWS(1);
+/* A signed-in page's rows (?2) with its viewer's (?1) flags as one more
+ * column, in one statement: a round trip less than the flags apart. */
+static const char sql_page_flagged[] = "WITH page AS MATERIALIZED (" PAGE_ROWS(
+	2) ")"
+	   " SELECT p.*, COALESCE(g.bits, 0) FROM page p LEFT JOIN"
+	   " (SELECT id, bit_or(1 << k) AS bits FROM (" FLAGS_SQL(
+		   IN_PAGE) ") AS f (k, id) GROUP BY id) AS g ON g.id = p.id";
+#undef IN_PAGE
+#undef PAGE_ROWS
+#undef LISTED
+
+/* Keep the flags column of st's row (read as s) for viewer. */
+static void flags_keep(arena *ar, db_stmt *st, const status *s, int64_t viewer,
+		       uint64_t snap)
+{
+	if (flagged.snapshot != snap || flagged.viewer != viewer) {
+		flagged.rows = NULL;
+		flagged.n = flagged.cap = 0;
+		flagged.viewer = viewer;
+		flagged.snapshot = snap;
+	}
+	flagged.rows = db_grow(ar, flagged.rows, flagged.n, &flagged.cap,
+			       sizeof *flagged.rows);
+	flagged.rows[flagged.n++] =
+		(flagged_row){s->id, (unsigned)db_column_int(st, 20)};
+}
+
+void store_statuses_prefetch(arena *ar, const int64_t *ids, size_t n,
+			     int64_t viewer)
 {
 	ahead.n = 0;
 	ahead.snapshot = 0;
@@ -67,28 +121,54 @@ void store_statuses_prefetch(arena *ar, const int64_t *ids, size_t n)
 	uint64_t snap = store_snapshot();
 	if (!DB_PG || n == 0 || !snap)
 		return;
-#define LISTED DB_IN_IDS_PG("id", 1)
-	/* the listed statuses, then those they boost: two index walks (an
-	 * OR of the two made PostgreSQL filter every row of the table) */
-	db_stmt *st = db_prepare(
-		"SELECT " STATUS_COLUMNS " FROM statuses WHERE " LISTED
-		" UNION ALL SELECT " STATUS_COLUMNS
-		" FROM statuses WHERE id IN (SELECT reblog_of_id"
-		" FROM statuses WHERE " LISTED ")");
-#undef LISTED
-	if (!db_bind_ids(st, 1, ids, n))
+	db_stmt *st = db_prepare(viewer ? sql_page_flagged : sql_page);
+	if (viewer)
+		db_bind_int64(st, 1, viewer);
+	if (!db_bind_ids(st, viewer ? 2 : 1, ids, n))
 		return;
 	size_t cap = 0, got = 0;
 	status *rows = NULL;
 	int rc;
 	while ((rc = db_step(st)) == DB_ROW) {
 		rows = db_grow(ar, rows, got, &cap, sizeof *rows);
-		status_from_row(ar, st, &rows[got++]);
+		status_from_row(ar, st, &rows[got]);
+		if (viewer)
+			flags_keep(ar, st, &rows[got], viewer, snap);
+		got++;
 	}
 	db_reset(st);
 	ahead.rows = rows;
 	ahead.n = got;
 	ahead.snapshot = rc == DB_DONE ? snap : 0;
+	if (rc != DB_DONE)
+		flagged.snapshot = 0; /* what it kept may be short */
+}
+
+bool db_page_flags(int64_t viewer, const int64_t *ids, size_t n,
+		   status_flags *out)
+{
+	if (!flagged.snapshot || flagged.snapshot != store_snapshot() ||
+	    flagged.viewer != viewer)
+		return false;
+	size_t *at = malloc(n * sizeof *at);
+	if (!at)
+		return false;
+	bool all = true;
+	for (size_t i = 0; i < n && all; i++) {
+		at[i] = SIZE_MAX;
+		for (size_t j = 0; ids[i] && j < flagged.n; j++)
+			if (flagged.rows[j].id == ids[i]) {
+				at[i] = j;
+				break;
+			}
+		all = !ids[i] || at[i] != SIZE_MAX;
+	}
+	for (size_t i = 0; i < n && all; i++)
+		for (int kind = 0; ids[i] && kind <= 4; kind++)
+			if (flagged.rows[at[i]].bits & 1u << kind)
+				db_flag_set(&out[i], kind);
+	free(at);
+	return all;
 }
 
 void store_statuses_prefetch_end(void)

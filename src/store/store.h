@@ -266,9 +266,12 @@ bool store_status_get(arena *ar, int64_t id, status *out);
 /* Read the statuses ids (and those they boost) in one statement, for the
  * store_status_get calls that follow in this snapshot, until
  * store_statuses_prefetch_end; what they get is what they would have read.
- * Rows live in ar, which must outlive that end. PostgreSQL only: on SQLite
- * a lookup costs less than the list would. */
-void store_statuses_prefetch(arena *ar, const int64_t *ids, size_t n);
+ * With a viewer, the viewer's flags come in the same statement, for this
+ * snapshot's store_status_flags of those statuses. Rows and flags live in
+ * ar, which must outlive the snapshot. PostgreSQL only: on SQLite a
+ * lookup costs less than the list would. */
+void store_statuses_prefetch(arena *ar, const int64_t *ids, size_t n,
+			     int64_t viewer);
 void store_statuses_prefetch_end(void);
 /* Delete a status, its reblogs, and fix the counters. 0; STORE_GONE when
  * it was already deleted (by a concurrent delete); -1. */

@@ -86,6 +86,27 @@ def test_home_shows_the_readers_own_flags_on_posts_and_boosted_ones(make_user):
     assert flags(x_home[wrapper["id"]]["reblog"]) == {**none, "reblogged": True}
 
 
+def test_flags_hold_on_a_page_filled_over_several_batches(make_user, http):
+    """A page whose first batch is mostly hidden (a hide filter) is filled
+    from later batches: the flags of what those bring are the reader's
+    too (on PostgreSQL they come with each batch's rows)."""
+    h, x = make_user("batch_h"), make_user("batch_x")
+    h.api.account_follow(x.id)
+    faved = x.api.status_post("an older post the reader favourited")
+    for i in range(6):
+        x.api.status_post(f"hideme number {i}")
+    marked = x.api.status_post("the newest, bookmarked")
+    h.api.status_favourite(faved["id"])
+    h.api.status_bookmark(marked["id"])
+    assert_json(http.post("/api/v2/filters", token=h.token, json={
+        "title": "hidden", "context": ["home"], "filter_action": "hide",
+        "keywords_attributes": [{"keyword": "hideme"}]}))
+    page = h.api.timeline_home(limit=2)
+    assert [s["id"] for s in page] == [marked["id"], faved["id"]]
+    assert (page[0]["bookmarked"], page[0]["favourited"]) == (True, False)
+    assert (page[1]["bookmarked"], page[1]["favourited"]) == (False, True)
+
+
 def test_home_drops_posts_after_unfollow(make_user):
     h, x = make_user("unf_h"), make_user("unf_x")
     h.api.account_follow(x.id)
