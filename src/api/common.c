@@ -231,7 +231,13 @@ void api_reply_status(http_req *r, int64_t id)
 {
 	status s;
 	int64_t viewer = api_viewer(r);
-	if (!status_load_visible(&r->arena, viewer, id, &s)) {
+	/* a page of one: on PostgreSQL its row, what it boosts and the
+	 * reader's flags in one statement */
+	if (viewer)
+		store_statuses_prefetch(&r->arena, &id, 1, viewer);
+	bool seen = status_load_visible(&r->arena, viewer, id, &s);
+	store_statuses_prefetch_end();
+	if (!seen) {
 		http_reply_error(r, 404, "Record not found");
 		return;
 	}

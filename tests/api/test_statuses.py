@@ -97,6 +97,30 @@ def test_viewer_flags(movement):
     assert as_a["favourited"] is False and as_a["reblogged"] is False
 
 
+def test_a_single_status_shows_every_flag_of_its_reader(make_user):
+    """GET /statuses/:id with its reader's flags (on PostgreSQL read with
+    the row, as a page of one), a boost's wrapper mirroring its target's."""
+    h, x, z = make_user("one_h"), make_user("one_x"), make_user("one_z")
+    post = x.api.status_post("flag me every way")
+    h.api.status_favourite(post["id"])
+    h.api.status_bookmark(post["id"])
+    h.api.status_mute(post["id"])
+    mine = h.api.status_post("pinned by me")
+    h.api.status_pin(mine["id"])
+    theirs = z.api.status_post("boosted by x, favourited by the reader")
+    wrapper = x.api.status_reblog(theirs["id"])
+    h.api.status_favourite(theirs["id"])
+    got = h.api.status(post["id"])
+    assert [got[k] for k in ("favourited", "bookmarked", "muted", "reblogged")] == \
+        [True, True, True, False]
+    assert h.api.status(mine["id"])["pinned"] is True
+    w = h.api.status(wrapper["id"])
+    assert w["reblog"]["favourited"] is True and w["favourited"] is True
+    assert w["reblog"]["reblogged"] is False
+    other = z.api.status(post["id"])
+    assert [other[k] for k in ("favourited", "bookmarked", "muted")] == [False, False, False]
+
+
 def test_reblog_returns_wrapper(movement):
     m = movement
     w = m.boost_b
