@@ -302,14 +302,14 @@ dom_err status_post(arena *a, const principal *author, const post_request *r,
 		/* the key is checked again inside the insert's transaction:
 		 * concurrent retries with one key create one status */
 		rc = store_status_insert_once(
-			&s, c.tags, c.ntags, c.mentions, c.nmentions,
+			a, &s, c.tags, c.ntags, c.mentions, c.nmentions,
 			r->idempotency_key,
 			now - (int64_t)cfg.idempotency_seconds * 1000,
 			&out->id);
 		if (rc == 1)
 			return DOM_OK;
 	} else {
-		rc = store_status_insert(&s, c.tags, c.ntags, c.mentions,
+		rc = store_status_insert(a, &s, c.tags, c.ntags, c.mentions,
 					 c.nmentions);
 	}
 	if (rc == STORE_REFUSED) { /* an unfollow committed meanwhile */
@@ -527,7 +527,7 @@ dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
 	notice x;
 	notice_prepare(&x, s.account_id, "reblog", p->account_id, s.id);
 	r.notice = &x;
-	int rc = store_status_insert(&r, NULL, 0, NULL, 0);
+	int rc = store_status_insert(NULL, &r, NULL, 0, NULL, 0);
 	if (rc == STORE_REFUSED) { /* an unfollow committed meanwhile */
 		*msg = REBLOG_REFUSED;
 		return DOM_FORBIDDEN;

@@ -108,6 +108,26 @@ static bool account_fetch(arena *ar, db_stmt *st, account *out)
 	return found;
 }
 
+/* An account's row as a write leaves it, read with its COMMIT: a
+ * statement of its own (db_prepare keys them by this pointer), so no
+ * other read of an account resets it meanwhile. */
+static const char sql_account_after[] =
+	"SELECT " ACCOUNT_COLUMNS " FROM accounts a LEFT JOIN users u"
+	" ON u.account_id = a.id WHERE a.id = ?1";
+
+db_stmt *db_account_after_commit(int64_t id)
+{
+	db_stmt *st = db_prepare(sql_account_after);
+	db_bind_int64(st, 1, id);
+	db_read_after_commit(st);
+	return st;
+}
+
+bool db_account_read(arena *ar, db_stmt *st, account *out)
+{
+	return account_fetch(ar, st, out);
+}
+
 bool store_account_get(arena *ar, int64_t id, account *out)
 {
 	db_stmt *st = db_prepare("SELECT " ACCOUNT_COLUMNS

@@ -722,6 +722,9 @@ static void touched_flush(bool committed)
 	touched_overflow = touched_epoch = false;
 }
 
+/* The statement to read in the COMMIT's round trip (db_read_after_commit). */
+static _Thread_local db_stmt *read_after;
+
 int db_commit(void)
 {
 	/* the commit's place among the feeds' changes: this transaction
@@ -744,15 +747,25 @@ int db_commit(void)
 		snprintf(note, sizeof note, "%d%s", pg_node(), relay_message());
 	relay_len = 0;
 	bool committed;
-	int rc = pg_commit(relayed ? note : NULL, pg_durable, &committed);
+	db_stmt *read = read_after;
+	read_after = NULL;
+	int rc = pg_commit(relayed ? note : NULL, pg_durable,
+			   read ? read->pg : NULL, &committed);
 	/* committed (and seen): the caches above are told either way */
 	if (committed)
 		touched_flush(true);
 	return rc;
 }
 
+void db_read_after_commit(db_stmt *st)
+{
+	if (DB_PG && db_in_transaction() && pg_prepare_now(st->pg) == 0)
+		read_after = st;
+}
+
 void db_rollback(void)
 {
+	read_after = NULL;
 	relay_len = relay_homes_len = 0;
 	touched_flush(false);
 	if (DB_PG)

@@ -292,6 +292,18 @@ int64_t db_new_id(const char *newest_sql);
 #define DB_NEW_ID(table)                                                       \
 	db_new_id("SELECT id FROM " table " ORDER BY id DESC LIMIT 1")
 int db_commit(void);
+/* Have st (prepared and bound, a read) go with the current transaction's
+ * COMMIT: on PostgreSQL it is sent in the COMMIT's round trip, after it,
+ * and its rows wait for st's first db_step; on SQLite that step runs it.
+ * Either way it reads what the commit left: step it after db_commit (and
+ * db_reset it, committed or not). One a transaction; a rollback drops it. */
+void db_read_after_commit(db_stmt *st);
+/* An account's row read after the current transaction's commit
+ * (db_read_after_commit), and read out of st once it committed (false:
+ * none); st is reset either way. */
+db_stmt *db_account_after_commit(int64_t id);
+struct arena;
+bool db_account_read(struct arena *ar, db_stmt *st, account *out);
 void db_rollback(void);
 /* Step a statement expecting DB_DONE (a row is taken for done too) and
  * reset it: 0; a constraint the schema uses as an answer gives its

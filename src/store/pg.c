@@ -906,7 +906,22 @@ static int result_rc(PGresult *r, ExecStatusType ok)
 	return r && PQresultStatus(r) == ok ? 0 : failure(r);
 }
 
-int pg_commit(const char *notify, const char *after, bool *committed)
+int pg_prepare_now(db_pgstmt *st)
+{
+	PGconn *conn = conn_live();
+	if (!conn)
+		return STORE_ERROR;
+	if (tpg->write_rc)
+		return tpg->write_rc;
+	int rc = 0;
+	if (st->prepared_gen != tpg->gen &&
+	    ((rc = settle_queue(conn)) < 0 || (rc = prepare(conn, st)) < 0))
+		return failed(conn, rc);
+	return 0;
+}
+
+int pg_commit(const char *notify, const char *after, db_pgstmt *read,
+	      bool *committed)
 {
 	*committed = false;
 	PGconn *conn = conn_live();
@@ -918,6 +933,12 @@ int pg_commit(const char *notify, const char *after, bool *committed)
 		tpg->write_rc = 0;
 		return rc;
 	}
+	/* read goes only on the connection it was prepared on */
+	if (read && read->prepared_gen != tpg->gen)
+		read = NULL;
+	wire_values w;
+	if (read)
+		wire_encode(read, &w);
 	const char *values[1] = {notify};
 	if (!pipeline_enter(conn) ||
 	    (notify &&
@@ -926,28 +947,39 @@ int pg_commit(const char *notify, const char *after, bool *committed)
 	    !PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) ||
 	    (after &&
 	     !PQsendQueryParams(conn, after, 0, NULL, NULL, NULL, NULL, 0)) ||
+	    (read && !PQsendQueryPrepared(conn, read->name, read->nparams,
+					  w.values, w.lengths, w.formats, 0)) ||
 	    !PQpipelineSync(conn)) {
 		set_error(NULL);
 		pipeline_leave(conn);
 		return STORE_ERROR;
 	}
-	PGresult *r[3] = {NULL, NULL, NULL};
-	PGresult **note = notify ? &r[0] : NULL, **commit = &r[1],
-		 **then = after ? &r[2] : NULL;
-	int rc = drain(conn, notify ? r : r + 1,
-		       (notify ? 1 : 0) + 1 + (after ? 1 : 0));
-	if (rc == 0 && note)
-		rc = result_rc(*note, PGRES_TUPLES_OK);
+	/* their answers in the order sent: r[k] for the k-th of them */
+	PGresult *r[4] = {NULL, NULL, NULL, NULL};
+	int n = 0, note = notify ? n++ : -1, commit = n++,
+	    then = after ? n++ : -1, rows = read ? n++ : -1;
+	int rc = drain(conn, r, n);
+	if (rc == 0 && note >= 0)
+		rc = result_rc(r[note], PGRES_TUPLES_OK);
 	/* COMMIT in a transaction that failed answers ROLLBACK, quietly */
-	if (rc == 0 && (rc = result_rc(*commit, PGRES_COMMAND_OK)) == 0 &&
-	    strcmp(PQcmdStatus(*commit), "COMMIT")) {
+	if (rc == 0 && (rc = result_rc(r[commit], PGRES_COMMAND_OK)) == 0 &&
+	    strcmp(PQcmdStatus(r[commit]), "COMMIT")) {
 		snprintf(tpg->errmsg, sizeof tpg->errmsg, "rolled back");
 		rc = STORE_ERROR;
 	}
 	*committed = rc == 0;
-	if (rc == 0 && then)
-		rc = result_rc(*then, PGRES_TUPLES_OK);
-	for (int i = 0; i < 3; i++)
+	if (rc == 0 && then >= 0)
+		rc = result_rc(r[then], PGRES_TUPLES_OK);
+	/* read's rows wait for its first pg_step; without them that step
+	 * runs it then, as it would have run anyway */
+	if (*committed && rows >= 0 &&
+	    PQresultStatus(r[rows]) == PGRES_TUPLES_OK) {
+		read->res = r[rows];
+		read->row = -1;
+		read->nrows = PQntuples(r[rows]);
+		r[rows] = NULL;
+	}
+	for (int i = 0; i < n; i++)
 		PQclear(r[i]);
 	if (rc == STORE_ERROR)
 		log_error("commit: %s", tpg->errmsg);

@@ -69,11 +69,16 @@ int pg_queue(db_pgstmt *st);
  * (BEGIN, its settings, its lock) queued, to go with its first statement.
  * pg_commit ends it: notify (or NULL) for the other processes, COMMIT,
  * then after (or NULL: a statement outside the transaction, whose answer
- * is waited for) in one round trip; *committed says whether the COMMIT
- * took, whatever after did. 0 or the first failure. pg_rollback ends it
- * otherwise. */
+ * is waited for), then read (or NULL: bound, prepared by pg_prepare_now,
+ * its rows kept for its caller's pg_step) in one round trip; *committed
+ * says whether the COMMIT took, whatever after and read did. 0 or the
+ * first failure. pg_rollback ends it otherwise. */
 int pg_write_begin(const char *const *sql, int n);
-int pg_commit(const char *notify, const char *after, bool *committed);
+int pg_commit(const char *notify, const char *after, db_pgstmt *read,
+	      bool *committed);
+/* Prepare st on this thread's connection now if it is not yet (a round
+ * trip, once a connection), so it can go in a pipeline. 0 or a failure. */
+int pg_prepare_now(db_pgstmt *st);
 void pg_rollback(void);
 const char *pg_errmsg(void);
 bool pg_in_transaction(void);

@@ -568,25 +568,46 @@ static int status_insert_tx(status *s, const store_tag_ref *tags, size_t ntags,
 	return fan_out(s);
 }
 
-int store_status_insert(status *s, const store_tag_ref *tags, size_t ntags,
-			const int64_t *mentions, size_t nmentions)
+/* After status_insert_tx: the author's row to read with the COMMIT,
+ * for s->account (NULL: not wanted). */
+static db_stmt *author_after(arena *ar, const status *s)
+{
+	return ar ? db_account_after_commit(s->account_id) : NULL;
+}
+
+/* Once committed (or not): the author's row into s->account. */
+static void author_read(arena *ar, db_stmt *st, status *s, bool committed)
+{
+	if (!st)
+		return;
+	account *acc = arena_alloc(ar, sizeof *acc);
+	if (committed && db_account_read(ar, st, acc))
+		s->account = acc;
+	db_reset(st);
+}
+
+int store_status_insert(arena *ar, status *s, const store_tag_ref *tags,
+			size_t ntags, const int64_t *mentions, size_t nmentions)
 {
 	if (db_begin() < 0)
 		return -1;
 	int rc = status_insert_tx(s, tags, ntags, mentions, nmentions);
 	if (rc >= 0 && s->notice && store_notice_write(s->notice) < 0)
 		rc = -1;
+	db_stmt *author = rc < 0 ? NULL : author_after(ar, s);
 	if (rc < 0 || (rc = db_commit()) < 0) {
 		db_rollback();
+		author_read(ar, author, s, false);
 		return rc;
 	}
+	author_read(ar, author, s, true);
 	return 0;
 }
 
-int store_status_insert_once(status *s, const store_tag_ref *tags, size_t ntags,
-			     const int64_t *mentions, size_t nmentions,
-			     const char *key, int64_t since_ms,
-			     int64_t *existing)
+int store_status_insert_once(arena *ar, status *s, const store_tag_ref *tags,
+			     size_t ntags, const int64_t *mentions,
+			     size_t nmentions, const char *key,
+			     int64_t since_ms, int64_t *existing)
 {
 	if (db_begin() < 0)
 		return -1;
@@ -597,13 +618,16 @@ int store_status_insert_once(status *s, const store_tag_ref *tags, size_t ntags,
 	int rc = status_insert_tx(s, tags, ntags, mentions, nmentions);
 	if (rc >= 0 && s->notice && store_notice_write(s->notice) < 0)
 		rc = -1;
-	if (rc < 0 ||
-	    (rc = store_idempotency_put(s->account_id, key, s->id,
-					s->created_at)) < 0 ||
-	    (rc = db_commit()) < 0) {
+	if (rc >= 0)
+		rc = store_idempotency_put(s->account_id, key, s->id,
+					   s->created_at);
+	db_stmt *author = rc < 0 ? NULL : author_after(ar, s);
+	if (rc < 0 || (rc = db_commit()) < 0) {
 		db_rollback();
+		author_read(ar, author, s, false);
 		return rc;
 	}
+	author_read(ar, author, s, true);
 	return 0;
 }
 

@@ -250,18 +250,21 @@ typedef struct store_tag_ref {
  * transaction. Counters follow Mastodon: replies_count counts only public
  * and unlisted replies, statuses_count leaves out direct posts. 0;
  * STORE_GONE when the parent or boosted status no longer exists,
- * STORE_TAKEN when an attachment was taken meanwhile; -1. */
-int store_status_insert(status *s, const store_tag_ref *tags, size_t ntags,
-			const int64_t *mentions, size_t nmentions);
+ * STORE_TAKEN when an attachment was taken meanwhile; -1. With ar, s->account
+ * receives its author's row as the commit left it (its counters moved),
+ * read in the COMMIT's round trip on PostgreSQL (NULL if it could not be). */
+int store_status_insert(arena *ar, status *s, const store_tag_ref *tags,
+			size_t ntags, const int64_t *mentions,
+			size_t nmentions);
 /* The same, guarded by an idempotency key: inside the one transaction, if
  * (s->account_id, key) was used since since_ms, nothing is written and
  * *existing receives the earlier status id (return 1). Returns 0 when s
  * was inserted, -1 on error. Writers are serialised by BEGIN IMMEDIATE,
  * so concurrent requests with one key create one status. */
-int store_status_insert_once(status *s, const store_tag_ref *tags, size_t ntags,
-			     const int64_t *mentions, size_t nmentions,
-			     const char *key, int64_t since_ms,
-			     int64_t *existing);
+int store_status_insert_once(arena *ar, status *s, const store_tag_ref *tags,
+			     size_t ntags, const int64_t *mentions,
+			     size_t nmentions, const char *key,
+			     int64_t since_ms, int64_t *existing);
 bool store_status_get(arena *ar, int64_t id, status *out);
 /* Read the statuses ids (and those they boost) in one statement, for the
  * store_status_get calls that follow in this snapshot, until

@@ -37,7 +37,7 @@ static status message(int64_t author, int64_t reply_to, const int64_t *to,
 		s.in_reply_to_id = reply_to;
 		s.in_reply_to_account_id = author;
 	}
-	assert_int_equal(store_status_insert(&s, NULL, 0, to, n), 0);
+	assert_int_equal(store_status_insert(NULL, &s, NULL, 0, to, n), 0);
 	int64_t who[8] = {author};
 	memcpy(who + 1, to, n * sizeof *to);
 	assert_int_equal(
@@ -151,7 +151,7 @@ static void test_deleting_the_last_status_moves_it_back(void **state)
 static int64_t held_message(status *out)
 {
 	*out = fixture_status(alice, VIS_DIRECT);
-	assert_int_equal(store_status_insert(out, NULL, 0, &bob, 1), 0);
+	assert_int_equal(store_status_insert(NULL, out, NULL, 0, &bob, 1), 0);
 	assert_int_equal(store_conversations_add(out->id, alice,
 						 (int64_t[]){alice, bob}, 2,
 						 &alice, 1),

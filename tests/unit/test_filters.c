@@ -142,7 +142,7 @@ static status post(int64_t author, const char *text)
 {
 	status s = fixture_status(author, VIS_PUBLIC);
 	s.text = text;
-	assert_int_equal(store_status_insert(&s, NULL, 0, NULL, 0), 0);
+	assert_int_equal(store_status_insert(NULL, &s, NULL, 0, NULL, 0), 0);
 	return s;
 }
 
@@ -233,7 +233,7 @@ static void test_filtered_statuses_and_boosts(void **state)
 	/* a boost of it is filtered too */
 	status b = fixture_status(bob, VIS_PUBLIC);
 	b.reblog_of_id = s.id;
-	assert_int_equal(store_status_insert(&b, NULL, 0, NULL, 0), 0);
+	assert_int_equal(store_status_insert(NULL, &b, NULL, 0, NULL, 0), 0);
 	b.reblog = &s;
 	request();
 	assert_int_equal(

@@ -37,7 +37,7 @@ static int test_setup(void **state)
 static int64_t post(int64_t author)
 {
 	status s = fixture_status(author, VIS_PUBLIC);
-	assert_int_equal(store_status_insert(&s, NULL, 0, NULL, 0), 0);
+	assert_int_equal(store_status_insert(NULL, &s, NULL, 0, NULL, 0), 0);
 	return s.id;
 }
 
@@ -67,12 +67,12 @@ test_writes_on_a_status_deleted_after_the_check_are_gone(void **state)
 		STORE_GONE);
 	status boost = fixture_status(bob, VIS_PUBLIC);
 	boost.reblog_of_id = checked.id;
-	assert_int_equal(store_status_insert(&boost, NULL, 0, NULL, 0),
+	assert_int_equal(store_status_insert(NULL, &boost, NULL, 0, NULL, 0),
 			 STORE_GONE);
 	status answer = fixture_status(bob, VIS_PUBLIC);
 	answer.in_reply_to_id = checked.id;
 	answer.in_reply_to_account_id = alice;
-	assert_int_equal(store_status_insert(&answer, NULL, 0, NULL, 0),
+	assert_int_equal(store_status_insert(NULL, &answer, NULL, 0, NULL, 0),
 			 STORE_GONE);
 	status edited = checked;
 	edited.text = "edited";
@@ -110,8 +110,9 @@ static void test_an_attachment_taken_meanwhile_is_taken(void **state)
 	       second = fixture_status(alice, VIS_PUBLIC);
 	first.media_ids = second.media_ids = &m.id;
 	first.nmedia = second.nmedia = 1;
-	assert_int_equal(store_status_insert(&first, NULL, 0, NULL, 0), 0);
-	assert_int_equal(store_status_insert(&second, NULL, 0, NULL, 0),
+	assert_int_equal(store_status_insert(NULL, &first, NULL, 0, NULL, 0),
+			 0);
+	assert_int_equal(store_status_insert(NULL, &second, NULL, 0, NULL, 0),
 			 STORE_TAKEN);
 	status gone;
 	assert_false(store_status_get(&test_arena, second.id, &gone));
@@ -186,7 +187,8 @@ static void test_delete_drops_boosters_cached_after_it_loaded(void **state)
 	status loaded = load(post(alice));
 	status boost = fixture_status(bob, VIS_PUBLIC);
 	boost.reblog_of_id = loaded.id;
-	assert_int_equal(store_status_insert(&boost, NULL, 0, NULL, 0), 0);
+	assert_int_equal(store_status_insert(NULL, &boost, NULL, 0, NULL, 0),
+			 0);
 	cache_init(TEST_CACHE_SLOTS, TEST_CACHE_BYTES, TEST_CACHE_SLOTS,
 		   TEST_CACHE_BYTES, TEST_CACHE_SLOTS, TEST_CACHE_BYTES);
 	cache_request_begin();
@@ -208,15 +210,15 @@ static void test_a_post_hidden_after_the_check_is_gone(void **state)
 		store_follow_create(id_next(), bob, alice, true, false), 0);
 	status private_post = fixture_status(alice, VIS_PUBLIC);
 	private_post.vis = VIS_PRIVATE;
-	assert_int_equal(store_status_insert(&private_post, NULL, 0, NULL, 0),
-			 0);
+	assert_int_equal(
+		store_status_insert(NULL, &private_post, NULL, 0, NULL, 0), 0);
 	store_set_visibility_rule(visibility_can_see);
 	assert_true(visibility_can_see(bob, &private_post)); /* the check */
 	assert_int_equal(store_follow_delete(bob, alice), 0);
 	status answer = fixture_status(bob, VIS_PUBLIC);
 	answer.in_reply_to_id = private_post.id;
 	answer.in_reply_to_account_id = alice;
-	assert_int_equal(store_status_insert(&answer, NULL, 0, NULL, 0),
+	assert_int_equal(store_status_insert(NULL, &answer, NULL, 0, NULL, 0),
 			 STORE_GONE);
 	assert_int_equal(store_favourite_set(bob, private_post.id, true, NULL),
 			 STORE_GONE);

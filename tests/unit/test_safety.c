@@ -52,7 +52,7 @@ static void request(void)
 static status post(int64_t author, visibility vis)
 {
 	status s = fixture_status(author, vis);
-	assert_int_equal(store_status_insert(&s, NULL, 0, NULL, 0), 0);
+	assert_int_equal(store_status_insert(NULL, &s, NULL, 0, NULL, 0), 0);
 	return s;
 }
 
@@ -60,7 +60,7 @@ static status boost(int64_t booster, const status *of)
 {
 	status s = fixture_status(booster, VIS_PUBLIC);
 	s.reblog_of_id = of->id;
-	assert_int_equal(store_status_insert(&s, NULL, 0, NULL, 0), 0);
+	assert_int_equal(store_status_insert(NULL, &s, NULL, 0, NULL, 0), 0);
 	s.reblog = (status *)of;
 	return s;
 }
@@ -245,7 +245,7 @@ static void test_the_notification_policy_decides_the_fate(void **state)
 {
 	(void)state;
 	status dm = fixture_status(bob, VIS_DIRECT);
-	assert_int_equal(store_status_insert(&dm, NULL, 0, NULL, 0), 0);
+	assert_int_equal(store_status_insert(NULL, &dm, NULL, 0, NULL, 0), 0);
 	status pub = post(bob, VIS_PUBLIC);
 	request();
 	/* the defaults: an unsolicited private mention waits, the rest is
@@ -416,7 +416,7 @@ static void test_the_policy_decides_who_may_reply_and_boost(void **state)
 	s.policy = (interaction_policy){AUDIENCE_AUTHOR | AUDIENCE_FOLLOWING |
 						AUDIENCE_MENTIONED,
 					AUDIENCE_PUBLIC};
-	assert_int_equal(store_status_insert(&s, NULL, 0, NULL, 0), 0);
+	assert_int_equal(store_status_insert(NULL, &s, NULL, 0, NULL, 0), 0);
 	request();
 	assert_true(visibility_may_interact(alice, &s, INTERACT_REPLY));
 	assert_true(visibility_may_interact(carol, &s, INTERACT_REPLY));
@@ -426,10 +426,10 @@ static void test_the_policy_decides_who_may_reply_and_boost(void **state)
 	/* the insert asks the rule again, inside its transaction */
 	store_set_interaction_rule(visibility_may_interact);
 	status r = reply_to(bob, &s);
-	assert_int_equal(store_status_insert(&r, NULL, 0, NULL, 0),
+	assert_int_equal(store_status_insert(NULL, &r, NULL, 0, NULL, 0),
 			 STORE_REFUSED);
 	r = reply_to(carol, &s);
-	assert_int_equal(store_status_insert(&r, NULL, 0, NULL, 0), 0);
+	assert_int_equal(store_status_insert(NULL, &r, NULL, 0, NULL, 0), 0);
 	store_set_interaction_rule(NULL);
 	/* a post with none stored has its visibility's default */
 	status d = post(alice, VIS_DIRECT);
@@ -443,9 +443,9 @@ test_a_hidden_reply_and_what_is_under_it_leave_the_thread(void **state)
 	(void)state;
 	status root = post(alice, VIS_PUBLIC);
 	status r = reply_to(bob, &root);
-	assert_int_equal(store_status_insert(&r, NULL, 0, NULL, 0), 0);
+	assert_int_equal(store_status_insert(NULL, &r, NULL, 0, NULL, 0), 0);
 	status c = reply_to(carol, &r);
-	assert_int_equal(store_status_insert(&c, NULL, 0, NULL, 0), 0);
+	assert_int_equal(store_status_insert(NULL, &c, NULL, 0, NULL, 0), 0);
 	assert_int_equal(store_reply_hide(r.id, alice, time_now_ms(), true), 1);
 	assert_int_equal(store_reply_hide(r.id, alice, time_now_ms(), true), 0);
 	request();

@@ -77,7 +77,7 @@ static status load_status(int64_t id)
 
 static int64_t insert(status *s)
 {
-	assert_int_equal(store_status_insert(s, NULL, 0, NULL, 0), 0);
+	assert_int_equal(store_status_insert(NULL, s, NULL, 0, NULL, 0), 0);
 	return s->id;
 }
 
@@ -580,9 +580,9 @@ static void test_home_holds_public_posts_with_a_followed_tag(void **state)
 	assert_true(store_tag_followed(alice, tag_id));
 
 	status pub = fixture_status(carol, VIS_PUBLIC);
-	assert_int_equal(store_status_insert(&pub, &tag, 1, NULL, 0), 0);
+	assert_int_equal(store_status_insert(NULL, &pub, &tag, 1, NULL, 0), 0);
 	status priv = fixture_status(carol, VIS_PRIVATE);
-	assert_int_equal(store_status_insert(&priv, &tag, 1, NULL, 0), 0);
+	assert_int_equal(store_status_insert(NULL, &priv, &tag, 1, NULL, 0), 0);
 	post(carol, VIS_PUBLIC); /* no tag */
 	reblog(carol, pub.id);
 	n = home(alice, page_of(20), ids);
@@ -591,7 +591,8 @@ static void test_home_holds_public_posts_with_a_followed_tag(void **state)
 	ASSERT_IDS(ids, n, pub.id);
 	/* pushed after the fill as well */
 	status later = fixture_status(carol, VIS_PUBLIC);
-	assert_int_equal(store_status_insert(&later, &tag, 1, NULL, 0), 0);
+	assert_int_equal(store_status_insert(NULL, &later, &tag, 1, NULL, 0),
+			 0);
 	n = home(alice, page_of(20), ids);
 	ASSERT_IDS(ids, n, later.id, pub.id);
 
@@ -916,7 +917,7 @@ static void test_a_second_boost_by_one_account_is_refused(void **state)
 	/* what a racing request that passed the same check would insert */
 	status again = fixture_status(bob, VIS_PUBLIC);
 	again.reblog_of_id = s;
-	assert_int_equal(store_status_insert(&again, NULL, 0, NULL, 0),
+	assert_int_equal(store_status_insert(NULL, &again, NULL, 0, NULL, 0),
 			 STORE_TAKEN);
 	assert_int_equal(load_status(s).reblogs_count, 1);
 	assert_int_equal(load_account(bob).statuses_count, 1);
@@ -982,7 +983,7 @@ test_migration_removes_doubled_boosts_and_stale_notifications(void **state)
 	assert_int_equal(count_notifications(alice, "favourite"), 0);
 	status again = fixture_status(bob, VIS_PUBLIC);
 	again.reblog_of_id = s;
-	assert_int_equal(store_status_insert(&again, NULL, 0, NULL, 0),
+	assert_int_equal(store_status_insert(NULL, &again, NULL, 0, NULL, 0),
 			 STORE_TAKEN);
 }
 

@@ -177,7 +177,7 @@ static int64_t post_in(int64_t author, visibility vis, bool tagged,
 	s.in_reply_to_id = parent;
 	s.in_reply_to_account_id = parent ? author : 0;
 	s.created_at = id_to_ms(s.id);
-	assert_int_equal(store_status_insert(&s, tagged ? &tag : NULL,
+	assert_int_equal(store_status_insert(NULL, &s, tagged ? &tag : NULL,
 					     tagged ? 1 : 0, NULL, 0),
 			 0);
 	return s.id;
