@@ -11,6 +11,9 @@
 # measures POST /api/v1/statuses (bench/post.lua) and the signed-in home
 # timeline with wrk. Compare the new/old ratio of medians from one run.
 # The posts stay in the database: every binary sees it grow alike.
+# Each run also reports the CPU a request cost, chorus's and PostgreSQL's
+# (all its processes), from /proc over the run: on this noisy machine it
+# swings far less than requests/s do.
 #
 # Environment (defaults in brackets):
 #   ROUNDS [3]  DURATION [8]  WARMUP [2]  CONNECTIONS [32]  THREADS [2]
@@ -79,6 +82,36 @@ echo "== migrate-to ($STATUSES statuses)"
 	die "migrate-to failed: $(tail -3 "$OUT/migrate.out")"
 printf '[server]\naccess_log = false\n' >"$OUT/bench.ini"
 
+# CPU clock ticks (utime + stime) of the processes listed
+ticks() {
+	local t=0 p
+	for p in "$@"; do
+		[ -r "/proc/$p/stat" ] && t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+	done
+	echo "$t"
+}
+
+# run_cpu FILE WRK_ARGS...: wrk's report to FILE, and to FILE.cpu the
+# microseconds of CPU a request cost chorus and PostgreSQL
+run_cpu() {
+	local file=$1 pg c0 p0 c1 p1
+	shift
+	# the cluster's postmaster and its children (backends, writers)
+	local pm
+	pm=$(head -1 "$PGDIR/data/postmaster.pid")
+	pg="$pm $(pgrep -d ' ' -P "$pm" || true)"
+	c0=$(ticks "$CHORUS_PID")
+	# shellcheck disable=SC2086 # a list of pids
+	p0=$(ticks $pg)
+	wrk "$@" >"$file" 2>&1
+	c1=$(ticks "$CHORUS_PID")
+	# shellcheck disable=SC2086
+	p1=$(ticks $pg)
+	awk -v c=$((c1 - c0)) -v p=$((p1 - p0)) -v hz="$(getconf CLK_TCK)" \
+		'/requests in/ { n = $1 } END { if (n) printf "%.0f %.0f\n", c * 1e6 / hz / n, p * 1e6 / hz / n }' \
+		"$file" >"$file.cpu"
+}
+
 # measure NAME BINARY ROUND: one server, a POST run and a home run
 measure() {
 	local name=$1 bin=$2 round=$3 base=http://127.0.0.1:$PORT token
@@ -90,18 +123,20 @@ measure() {
 	token=$(chorus_token "$base" "$USER_NAME" "$USER_PASS")
 	wrk -t "$THREADS" -c "$CONNECTIONS" -d "${WARMUP}s" -s bench/post.lua \
 		"$base/api/v1/statuses" -- "$token" >/dev/null 2>&1
-	wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency \
-		-s bench/post.lua "$base/api/v1/statuses" -- "$token" \
-		>"$OUT/wrk/$name-post-$round.txt" 2>&1
-	wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency \
+	run_cpu "$OUT/wrk/$name-post-$round.txt" -t "$THREADS" \
+		-c "$CONNECTIONS" -d "${DURATION}s" --latency \
+		-s bench/post.lua "$base/api/v1/statuses" -- "$token"
+	run_cpu "$OUT/wrk/$name-home-$round.txt" -t "$THREADS" \
+		-c "$CONNECTIONS" -d "${DURATION}s" --latency \
 		-H "Authorization: Bearer $token" \
-		"$base/api/v1/timelines/home?limit=20" \
-		>"$OUT/wrk/$name-home-$round.txt" 2>&1
+		"$base/api/v1/timelines/home?limit=20"
 	kill -TERM "$CHORUS_PID"
 	wait "$CHORUS_PID" 2>/dev/null || true
 	CHORUS_PID=""
-	echo "   $name: post $(wrk_rps "$OUT/wrk/$name-post-$round.txt")/s," \
-		"home $(wrk_rps "$OUT/wrk/$name-home-$round.txt")/s"
+	echo "   $name: post $(wrk_rps "$OUT/wrk/$name-post-$round.txt")/s" \
+		"($(cat "$OUT/wrk/$name-post-$round.txt.cpu") µs chorus, PostgreSQL)," \
+		"home $(wrk_rps "$OUT/wrk/$name-home-$round.txt")/s" \
+		"($(cat "$OUT/wrk/$name-home-$round.txt.cpu") µs)"
 }
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -121,6 +156,11 @@ median() {
 		sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 runs() { for f in "$OUT"/wrk/"$1"-"$2"-*.txt; do printf '%s ' "$(wrk_rps "$f")"; done; }
+# median CPU µs a request (column 1 chorus, 2 PostgreSQL) for NAME ENDPOINT
+cpu_median() {
+	cat "$OUT"/wrk/"$1"-"$2"-*.txt.cpu | awk -v c="$3" '{ print $c }' |
+		sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
 
 {
 	echo "# PostgreSQL A/B: $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -134,5 +174,15 @@ runs() { for f in "$OUT"/wrk/"$1"-"$2"-*.txt; do printf '%s ' "$(wrk_rps "$f")";
 		o=$(median old "$e")
 		n=$(median new "$e")
 		echo "| $e | $(runs old "$e")| $(runs new "$e")| $(awk -v a="$n" -v b="$o" 'BEGIN { printf "%.3f", a / b }') |"
+	done
+	echo
+	echo "CPU a request, µs (medians of the rounds), chorus + PostgreSQL:"
+	echo
+	echo "| endpoint | old | new | new/old (total) |"
+	echo "|---|---:|---:|---:|"
+	for e in post home; do
+		oc=$(cpu_median old "$e" 1) op=$(cpu_median old "$e" 2)
+		nc=$(cpu_median new "$e" 1) np=$(cpu_median new "$e" 2)
+		echo "| $e | $oc + $op | $nc + $np | $(awk -v a="$((nc + np))" -v b="$((oc + op))" 'BEGIN { printf "%.3f", a / b }') |"
 	done
 } | tee "$OUT/results.md"
