@@ -587,6 +587,63 @@ int demo_seed(void);
 /* bench_data.c: fill the database with the benchmark data set. */
 int bench_data_run(int accounts, int statuses, unsigned seed);
 
+static int run_config(const cli *c)
+{
+	(void)c;
+	config_print();
+	return 0;
+}
+
+static int run_init(const cli *c)
+{
+	(void)c;
+	if (cfg.database_url[0])
+		printf("database ready on PostgreSQL (schema %d)\n",
+		       store_schema_version());
+	else
+		printf("database ready in %s (schema %d)\n", cfg.data_dir,
+		       store_schema_version());
+	return 0;
+}
+
+static int run_serve(const cli *c)
+{
+	(void)c;
+	return write_limits() < 0 ? 1 : cmd_serve();
+}
+
+static int run_bench_data(const cli *c)
+{
+	int accounts = c->nargs > 0 ? atoi(c->args[0]) : 1000;
+	int statuses = c->nargs > 1 ? atoi(c->args[1]) : 100000;
+	return bench_data_run(accounts, statuses, 42) < 0 ? 1 : 0;
+}
+
+static int run_demo(const cli *c)
+{
+	(void)c;
+	if (write_limits() < 0 || demo_seed() < 0)
+		return 1;
+	return cmd_serve();
+}
+
+/* The commands, and whether each opens the database first (an unknown
+ * command opens nothing: it must not create a database where it ran). */
+static const struct command {
+	const char *name;
+	bool store;
+	int (*run)(const cli *c);
+} commands[] = {
+	{"config", false, run_config},
+	{"backup", false, cmd_backup},
+	{"init", true, run_init},
+	{"serve", true, run_serve},
+	{"user", true, cmd_user},
+	{"db", true, cmd_db},
+	{"bench-data", true, run_bench_data},
+	{"demo", true, run_demo},
+};
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
@@ -608,55 +665,20 @@ int main(int argc, char **argv)
 	cli c;
 	if (parse_cli(argc, argv, &c) < 0)
 		return 2;
-	const char *cmd = argv[1];
-	/* an unknown command must not create a database where it ran */
-	static const char *const commands[] = {"config",     "backup", "init",
-					       "serve",	     "user",   "db",
-					       "bench-data", "demo"};
-	size_t k = 0;
-	while (k < sizeof commands / sizeof *commands &&
-	       strcmp(cmd, commands[k]))
-		k++;
-	if (k == sizeof commands / sizeof *commands) {
-		fprintf(stderr, "chorus: no command %s\n", cmd);
+	const struct command *cmd = NULL;
+	for (size_t k = 0; !cmd && k < sizeof commands / sizeof *commands; k++)
+		if (!strcmp(argv[1], commands[k].name))
+			cmd = &commands[k];
+	if (!cmd) {
+		fprintf(stderr, "chorus: no command %s\n", argv[1]);
 		usage(stderr);
 		return 2;
 	}
-	if (!strcmp(cmd, "config")) {
-		config_print();
-		return 0;
-	}
-	if (!strcmp(cmd, "backup"))
-		return cmd_backup(&c);
-	store_set_visibility_rule(visibility_can_see);
-	store_set_interaction_rule(visibility_may_interact);
-	if (store_open(cfg.data_dir) < 0)
-		return 1;
-	if (!strcmp(cmd, "init")) {
-		if (cfg.database_url[0])
-			printf("database ready on PostgreSQL (schema %d)\n",
-			       store_schema_version());
-		else
-			printf("database ready in %s (schema %d)\n",
-			       cfg.data_dir, store_schema_version());
-		return 0;
-	}
-	if (!strcmp(cmd, "serve"))
-		return write_limits() < 0 ? 1 : cmd_serve();
-	if (!strcmp(cmd, "user"))
-		return cmd_user(&c);
-	if (!strcmp(cmd, "db"))
-		return cmd_db(&c);
-	if (!strcmp(cmd, "bench-data")) {
-		int accounts = c.nargs > 0 ? atoi(c.args[0]) : 1000;
-		int statuses = c.nargs > 1 ? atoi(c.args[1]) : 100000;
-		return bench_data_run(accounts, statuses, 42) < 0 ? 1 : 0;
-	}
-	if (!strcmp(cmd, "demo")) {
-		if (write_limits() < 0 || demo_seed() < 0)
+	if (cmd->store) {
+		store_set_visibility_rule(visibility_can_see);
+		store_set_interaction_rule(visibility_may_interact);
+		if (store_open(cfg.data_dir) < 0)
 			return 1;
-		return cmd_serve();
 	}
-	usage(stderr);
-	return 2;
+	return cmd->run(&c);
 }
