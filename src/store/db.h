@@ -362,9 +362,10 @@ static inline void db_flag_set(status_flags *f, int kind)
 	case 4: f->muted = true; break;
 	}
 }
-/* The flags of viewer for ids (0s skipped) from the rows a page's
- * prefetch read them with in this snapshot (store_statuses_prefetch):
- * false, out untouched, when any is not there. */
+/* The flags of viewer for ids (0s skipped) set in out (zeroed by the
+ * caller) from the rows a page's prefetch read them with in this snapshot
+ * (store_statuses_prefetch): false when any is not there, and what it set
+ * stands, the same snapshot's flags as a read would set. */
 bool db_page_flags(int64_t viewer, const int64_t *ids, size_t n,
 		   status_flags *out);
 /* Inside a write transaction: 0 when status id exists and viewer (0: no

@@ -711,17 +711,26 @@ static int failed(PGconn *conn, int rc)
 	return rc;
 }
 
-int pg_queue(db_pgstmt *st)
+int pg_prepare_now(db_pgstmt *st)
 {
 	PGconn *conn = conn_live();
 	if (!conn)
 		return STORE_ERROR;
 	if (tpg->write_rc)
 		return tpg->write_rc;
-	int rc;
+	int rc = 0;
 	if (st->prepared_gen != tpg->gen &&
 	    ((rc = settle_queue(conn)) < 0 || (rc = prepare(conn, st)) < 0))
 		return failed(conn, rc);
+	return 0;
+}
+
+int pg_queue(db_pgstmt *st)
+{
+	int rc = pg_prepare_now(st);
+	if (rc < 0)
+		return rc;
+	PGconn *conn = tpg->conn;
 	if (tpg->queued >= PG_QUEUE_MAX && (rc = settle_queue(conn)) < 0)
 		return failed(conn, rc);
 	wire_values w;
@@ -904,20 +913,6 @@ int pg_write_begin(const char *const *sql, int n)
 static int result_rc(PGresult *r, ExecStatusType ok)
 {
 	return r && PQresultStatus(r) == ok ? 0 : failure(r);
-}
-
-int pg_prepare_now(db_pgstmt *st)
-{
-	PGconn *conn = conn_live();
-	if (!conn)
-		return STORE_ERROR;
-	if (tpg->write_rc)
-		return tpg->write_rc;
-	int rc = 0;
-	if (st->prepared_gen != tpg->gen &&
-	    ((rc = settle_queue(conn)) < 0 || (rc = prepare(conn, st)) < 0))
-		return failed(conn, rc);
-	return 0;
 }
 
 int pg_commit(const char *notify, const char *after, db_pgstmt *read,

@@ -75,22 +75,24 @@ static _Thread_local struct {
 
 /* The listed statuses (?N), then those they boost: two index walks (an
  * OR of the two made PostgreSQL filter every row of the table). */
+/* clang-format off */
 #define LISTED(N) DB_IN_IDS_PG("id", N)
 #define PAGE_ROWS(N)                                                           \
-	"SELECT " STATUS_COLUMNS " FROM statuses WHERE " LISTED(               \
-		N) " UNION ALL SELECT " STATUS_COLUMNS                         \
-		   " FROM statuses WHERE id IN (SELECT reblog_of_id"           \
-		   " FROM statuses WHERE " LISTED(N) ")"
+	"SELECT " STATUS_COLUMNS " FROM statuses WHERE " LISTED(N)             \
+	" UNION ALL SELECT " STATUS_COLUMNS                                    \
+	" FROM statuses WHERE id IN (SELECT reblog_of_id"                      \
+	" FROM statuses WHERE " LISTED(N) ")"
 /* FLAGS_SQL over the page's rows, whatever they are */
 #define IN_PAGE(col, n) col " = ANY(ARRAY(SELECT id FROM page))"
 static const char sql_page[] = PAGE_ROWS(1);
 /* A signed-in page's rows (?2) with its viewer's (?1) flags as one more
  * column, in one statement: a round trip less than the flags apart. */
-static const char sql_page_flagged[] = "WITH page AS MATERIALIZED (" PAGE_ROWS(
-	2) ")"
-	   " SELECT p.*, COALESCE(g.bits, 0) FROM page p LEFT JOIN"
-	   " (SELECT id, bit_or(1 << k) AS bits FROM (" FLAGS_SQL(
-		   IN_PAGE) ") AS f (k, id) GROUP BY id) AS g ON g.id = p.id";
+static const char sql_page_flagged[] =
+	"WITH page AS MATERIALIZED (" PAGE_ROWS(2) ")"
+	" SELECT p.*, COALESCE(g.bits, 0) FROM page p LEFT JOIN"
+	" (SELECT id, bit_or(1 << k) AS bits FROM (" FLAGS_SQL(IN_PAGE)
+	") AS f (k, id) GROUP BY id) AS g ON g.id = p.id";
+/* clang-format on */
 #undef IN_PAGE
 #undef PAGE_ROWS
 #undef LISTED
@@ -150,25 +152,17 @@ bool db_page_flags(int64_t viewer, const int64_t *ids, size_t n,
 	if (!flagged.snapshot || flagged.snapshot != store_snapshot() ||
 	    flagged.viewer != viewer)
 		return false;
-	size_t *at = malloc(n * sizeof *at);
-	if (!at)
-		return false;
-	bool all = true;
-	for (size_t i = 0; i < n && all; i++) {
-		at[i] = SIZE_MAX;
-		for (size_t j = 0; ids[i] && j < flagged.n; j++)
-			if (flagged.rows[j].id == ids[i]) {
-				at[i] = j;
-				break;
-			}
-		all = !ids[i] || at[i] != SIZE_MAX;
-	}
-	for (size_t i = 0; i < n && all; i++)
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+		while (ids[i] && j < flagged.n && flagged.rows[j].id != ids[i])
+			j++;
+		if (ids[i] && j == flagged.n)
+			return false;
 		for (int kind = 0; ids[i] && kind <= 4; kind++)
-			if (flagged.rows[at[i]].bits & 1u << kind)
+			if (flagged.rows[j].bits & 1u << kind)
 				db_flag_set(&out[i], kind);
-	free(at);
-	return all;
+	}
+	return true;
 }
 
 void store_statuses_prefetch_end(void)
@@ -580,8 +574,8 @@ static void author_read(arena *ar, db_stmt *st, status *s, bool committed)
 {
 	if (!st)
 		return;
-	account *acc = arena_alloc(ar, sizeof *acc);
-	if (committed && db_account_read(ar, st, acc))
+	account *acc = committed ? arena_alloc(ar, sizeof *acc) : NULL;
+	if (acc && db_account_read(ar, st, acc))
 		s->account = acc;
 	db_reset(st);
 }
