@@ -9,6 +9,7 @@
 #include "core/replies.h"
 #include "core/time.h"
 #include "domain/domain.h"
+#include "fed/fed.h"
 #include "jobs/jobs.h"
 #include "media/media.h"
 #include "store/store.h"
@@ -177,30 +178,37 @@ static int write_limits(void)
 	return 0;
 }
 
-/* The API's routes and the web's, in one table for one router. */
+/* The API's routes, the web's and federation's, in one table for one
+ * router. */
 static http_route *all_routes(size_t *n)
 {
-	*n = api_nroutes + web_nroutes;
+	*n = api_nroutes + web_nroutes + fed_nroutes;
 	http_route *t = malloc(*n * sizeof *t);
 	if (!t)
 		return NULL;
 	memcpy(t, api_routes, api_nroutes * sizeof *t);
 	memcpy(t + api_nroutes, web_routes, web_nroutes * sizeof *t);
+	memcpy(t + api_nroutes + web_nroutes, fed_routes,
+	       fed_nroutes * sizeof *t);
 	return t;
 }
 
-/* Pages pass the web's guard (cookies, language, page cache); the rest
- * the API's (bearer tokens). */
+/* Pages pass the web's guard (cookies, language, page cache), documents
+ * federation's; the rest the API's (bearer tokens). */
 static bool serve_guard(http_req *r, const http_route *route)
 {
-	return route->auth == WEB_ROUTE ? web_guard(r, route)
-					: api_guard(r, route);
+	return route->auth == WEB_ROUTE	  ? web_guard(r, route)
+	       : route->auth == FED_ROUTE ? fed_guard(r, route)
+					  : api_guard(r, route);
 }
 
 static void serve_after(http_req *r)
 {
-	if (r->route && r->route->auth == WEB_ROUTE)
+	int auth = r->route ? r->route->auth : 0;
+	if (auth == WEB_ROUTE)
 		web_after(r);
+	else if (auth == FED_ROUTE)
+		fed_after(r);
 	else
 		api_after(r);
 }

@@ -125,6 +125,10 @@ typedef struct http_route {
 	/* an anonymous GET's answer depends only on the URL and the data:
 	 * the guard may keep it and serve it again (core/replies.h) */
 	bool kept;
+	/* NULL, or the route matches only when when(r) says so (content
+	 * negotiation: the same path answered as a page or a document);
+	 * a route with one beats one without at the same specificity */
+	bool (*when)(struct http_req *r);
 } http_route;
 
 /* Called before every handler; returns false after replying itself. */

@@ -2,7 +2,8 @@
  *
  * The most specific route wins: among patterns that match, the one with the
  * most literal segments, so /accounts/verify_credentials beats
- * /accounts/:id whatever the table order. Patterns are split once, when
+ * /accounts/:id whatever the table order; between two as specific, the one
+ * whose `when` holds beats the one without. Patterns are split once, when
  * the router is built; a request splits only its own path. */
 #include "http/http.h"
 
@@ -73,7 +74,7 @@ const http_route *http_router_match(const http_router *router, http_req *r)
 	if (nseg < 0)
 		return NULL;
 	const http_route *best = NULL;
-	int best_literals = -1;
+	int best_rank = -1;
 	const char *best_params[HTTP_MAX_PATH_PARAMS];
 	size_t best_plen[HTTP_MAX_PATH_PARAMS];
 	int best_nparams = 0;
@@ -100,10 +101,13 @@ const http_route *http_router_match(const http_router *router, http_req *r)
 				ok = false;
 			}
 		}
-		if (!ok || literals <= best_literals)
+		/* twice the literal segments, one more for a condition */
+		int rank = 2 * literals + (c->route->when != NULL);
+		if (!ok || rank <= best_rank ||
+		    (c->route->when && !c->route->when(r)))
 			continue;
 		best = c->route;
-		best_literals = literals;
+		best_rank = rank;
 		best_nparams = nparams;
 		memcpy(best_params, params, sizeof params);
 		memcpy(best_plen, params_len, sizeof params_len);

@@ -49,7 +49,7 @@ static char *field_html(arena *a, const char *value)
 
 /* Stored fields are [{name, value}] with the value as typed; clients get
  * the value as HTML and the name escaped as plain text. */
-static json_t *account_fields(arena *a, const char *fields_json)
+json_t *render_account_fields(arena *a, const char *fields_json)
 {
 	json_t *stored = json_loads(fields_json ? fields_json : "[]", 0, NULL);
 	json_t *out = json_array();
@@ -107,7 +107,7 @@ json_t *render_account(arena *a, const account *acc)
 		"statuses_count", (json_int_t)acc->statuses_count,
 		"followers_count", (json_int_t)acc->followers_count,
 		"following_count", (json_int_t)acc->following_count, "fields",
-		account_fields(a, acc->fields), "roles", json_array(),
+		render_account_fields(a, acc->fields), "roles", json_array(),
 		"hide_collections", 0);
 	if (acc->last_status_at) {
 		time_format_date(acc->last_status_at, day);

@@ -17,6 +17,9 @@
 const char *render_id(arena *a, int64_t id);
 json_t *render_time(int64_t ms);
 json_t *render_account(arena *a, const account *acc);
+/* An account's profile fields (account.fields) as Mastodon's Field
+ * entities: names as typed, values as HTML. */
+json_t *render_account_fields(arena *a, const char *fields_json);
 /* A Tag entity with its last days' history (today first) and, when
  * following is 0 or 1 (not -1), whether the viewer follows it. id 0: a
  * tag nobody used yet (no "id"). */

@@ -30,6 +30,18 @@
 	" FROM status_search_docs WHERE id IN (" ids ") AND id NOT IN"         \
 	" (SELECT status_id FROM search_backlog);"
 
+/* Migration 24 in either dialect: its types are the only difference. */
+#define ACCOUNT_KEYS_SQL(integer, text)                                        \
+	"CREATE TABLE account_keys ("                                          \
+	"  account_id " integer " PRIMARY KEY"                                 \
+	"    REFERENCES accounts(id) ON DELETE CASCADE,"                       \
+	"  public_pem " text " NOT NULL,"                                      \
+	"  private_pem " text " NOT NULL);"                                    \
+	"CREATE TABLE instance_keys ("                                         \
+	"  name " text " PRIMARY KEY,"                                         \
+	"  public_pem " text " NOT NULL,"                                      \
+	"  private_pem " text " NOT NULL);"
+
 static const char *const migrations[] = {
 	/* 1: accounts, apps, tokens, statuses, interactions, notifications */
 	"CREATE TABLE accounts ("
@@ -1188,6 +1200,12 @@ static const char *const migrations[] = {
 	"  UPDATE notifications SET group_oldest_id = NEW.id"
 	"    WHERE id = NEW.id;"
 	"END;",
+	/* 24: federation's keys (issue 14). Each account signs what it
+	 * sends with an RSA key of its own, and the instance actor with
+	 * the instance's. A pair is made the first time it is needed
+	 * (fed/keys.c says why not at sign-up), so one row per actor, and
+	 * the primary key is what makes two first uses agree. */
+	ACCOUNT_KEYS_SQL("INTEGER", "TEXT"),
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -1261,7 +1279,8 @@ static int migrate(sqlite3 *db, const char *path)
  * SQLite's schema at SCHEMA_PG_BASELINE): [n] takes the schema from
  * SCHEMA_PG_BASELINE + n to the next version, numbered as SQLite's. */
 static const char *const pg_migrations[] = {
-	NULL, /* the end */
+	ACCOUNT_KEYS_SQL("bigint", "text COLLATE \"C\""), /* 24 */
+	NULL,						  /* the end */
 };
 enum { PG_MIGRATIONS = sizeof pg_migrations / sizeof pg_migrations[0] - 1 };
 _Static_assert(SCHEMA_PG_BASELINE + PG_MIGRATIONS == SCHEMA_VERSION,

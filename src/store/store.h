@@ -371,6 +371,19 @@ typedef struct store_featured_tag {
 /* The account's featured tags, oldest first, in *out (arena). */
 size_t store_featured_tags(arena *a, int64_t account_id,
 			   store_featured_tag **out);
+/* ---- keys.c ---- */
+/* An actor's RSA key pair, both halves PEM text. */
+typedef struct store_key_pair {
+	const char *public_pem, *private_pem;
+} store_key_pair;
+/* The key pair of account_id (0: the instance actor) in *out, strings in
+ * a; false when it has none yet. */
+bool store_actor_key(arena *a, int64_t account_id, store_key_pair *out);
+/* Keep k as account_id's pair (0: the instance actor's) unless it has
+ * one, or the account is gone: 0 either way, -1 on error. Read the pair
+ * back: another may have been kept first. */
+int store_actor_key_add(int64_t account_id, const store_key_pair *k);
+
 /* How many tags the account features (cheap: no post counts). */
 size_t store_featured_tags_count(int64_t account_id);
 /* Feature a tag: 0, 1 when it already is, STORE_LIMIT when the account

@@ -159,7 +159,10 @@ void web_reply_html(http_req *r, int status, const web_body *body)
 			w->embed	   ? embed_csp
 			: w->redirects_out ? redirect_csp
 					   : page_csp);
-	http_set_header(r, "Vary", "Accept-Language, Accept-Encoding, Cookie");
+	/* Accept: a profile's or a post's address is also its ActivityPub
+	 * document, for a server that asks (fed/routes.c) */
+	http_set_header(r, "Vary",
+			"Accept, Accept-Language, Accept-Encoding, Cookie");
 	/* a signed-in page is the viewer's own: never kept by a proxy; a
 	 * form's CSRF token is the browser's own: never kept at all */
 	http_set_header(r, "Cache-Control",

@@ -226,5 +226,7 @@ void web_account_by_uri(http_req *r)
 		web_not_found(r);
 		return;
 	}
+	/* the same address answers a server its actor (fed/routes.c) */
+	http_set_header(r, "Vary", "Accept");
 	http_redirect(r, web_account_url(&r->arena, &acc));
 }

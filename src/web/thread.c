@@ -266,6 +266,7 @@ void web_thread_by_uri(http_req *r)
 	status s;
 	if (!load_status(r, http_path_param(r, 1), &s))
 		return;
+	http_set_header(r, "Vary", "Accept"); /* as web_account_by_uri */
 	http_redirect(r, web_status_url(&r->arena, s.reblog ? s.reblog : &s));
 }
 

@@ -30,3 +30,20 @@ def test_every_route_is_documented_and_every_documented_route_exists():
     assert len(code) > 50
     assert code - docs == set(), "routes missing from docs/api.md"
     assert docs - code == set(), "docs/api.md lists routes that do not exist"
+
+
+def test_every_federation_route_is_in_docs_federation():
+    """docs/federation.md names every address src/fed/routes.c serves, as
+    NAME, ID and @NAME stand for the pattern's parameters."""
+    src = (REPO / "src/fed/routes.c").read_text()
+    patterns = re.findall(r'\bFN?\("([^"]+)"', src)
+    assert len(patterns) > 10
+    doc = (REPO / "docs/federation.md").read_text()
+    missing = []
+    for p in patterns:
+        path = p.replace(":acct", "@NAME").replace(":name", "NAME").replace(":id", "ID")
+        # an account's collections after the first: "…/followers"
+        tail = "…" + path.split("/users/NAME", 1)[-1]
+        if path not in doc and not (path.startswith("/users/NAME/") and tail in doc):
+            missing.append(p)
+    assert missing == [], "routes missing from docs/federation.md"

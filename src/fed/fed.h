@@ -1,0 +1,188 @@
+/* fed.h — ActivityPub (issue 14): discovery (WebFinger, host-meta), the
+ * documents of actors, posts and their collections, and the keys they
+ * are signed with. Handlers here are fronts like api/'s: they read
+ * through domain/ (the one visibility rule) and answer JSON-LD.
+ *
+ * Ids: an account is {base}/users/NAME, a post {base}/users/NAME/
+ * statuses/ID (render/'s uri fields say the same), the instance actor
+ * {base}/actor. Paths shared with the web pages (/users/NAME, /@NAME,
+ * /@NAME/ID, /users/NAME/statuses/ID) answer a document when the
+ * request's Accept asks for one (fed_wants_activity). docs/federation.md
+ * says what is served and why. */
+#ifndef CHORUS_FED_H
+#define CHORUS_FED_H
+
+#include "domain/domain.h"
+#include "http/http.h"
+#include "store/store.h"
+
+#include <jansson.h>
+
+/* The routes' auth value: fed_guard's (the web's is WEB_ROUTE, 100). */
+#define FED_ROUTE 200
+
+extern const http_route fed_routes[];
+extern const size_t fed_nroutes;
+/* Before a federation handler: its read snapshot; after it, the end. */
+bool fed_guard(http_req *r, const http_route *route);
+void fed_after(http_req *r);
+
+/* ---- keys.c ---- */
+/* A new RSA-2048 pair as PEM text (SubjectPublicKeyInfo and PKCS #8) in
+ * a; false when OpenSSL fails. */
+bool fed_key_generate(arena *a, store_key_pair *out);
+/* The pair account_id (0: the instance actor) signs with, in a: made and
+ * kept on first use; false when it cannot be made or kept (logged). */
+bool fed_actor_key(arena *a, int64_t account_id, store_key_pair *out);
+/* data signed with private_pem (RSASSA-PKCS1-v1_5, SHA-256), as base64
+ * in a; NULL when the key does not load. */
+const char *fed_sign(arena *a, const char *private_pem, const void *data,
+		     size_t len);
+/* Whether sig_b64 is public_pem's RSA signature of data (as fed_sign
+ * makes). False for anything malformed. */
+bool fed_verify(const char *public_pem, const void *data, size_t len,
+		const char *sig_b64);
+
+/* ---- signature.c ----
+ * HTTP signatures: draft-cavage (what the fediverse sends; chorus signs
+ * with it) and RFC 9421 (Mastodon 4.5 sends it too; both are checked),
+ * each over RSASSA-PKCS1-v1_5 with SHA-256. */
+/* The request a signature is made for or checked against. */
+typedef struct fed_request {
+	const char *method; /* "POST" */
+	const char *target; /* path and query, as sent: "/inbox?x=1" */
+	const char *base;   /* scheme and authority: "https://host:port" */
+	/* a header's value by name (any case), NULL when absent */
+	const char *(*header)(void *ctx, const char *name);
+	void *ctx;
+} fed_request;
+/* A signature found on a request, either kind. */
+typedef struct fed_signature {
+	bool rfc9421;		/* Signature-Input; else draft-cavage */
+	const char *key_id;	/* the key to check it with */
+	const char *algorithm;	/* as given, NULL when absent */
+	const char *components; /* cavage: headers="…" (default "date");
+				   9421: the inner list and its parameters,
+				   as sent (what @signature-params signs) */
+	const char *value;	/* base64 */
+	int64_t created;	/* seconds, 0 when absent */
+	int64_t expires;	/* seconds, 0 when absent */
+} fed_signature;
+/* How a request's signature stands. */
+typedef enum fed_verdict {
+	FED_SIG_OK = 0,
+	FED_SIG_NONE,	    /* no signature on it */
+	FED_SIG_MALFORMED,  /* one that cannot be read */
+	FED_SIG_INCOMPLETE, /* what must be signed is not covered */
+	FED_SIG_STALE,	    /* its date is outside the window */
+	FED_SIG_DIGEST,	    /* the body is not the one signed */
+	FED_SIG_INVALID,    /* the key did not make it */
+} fed_verdict;
+/* A short English reason for v (for a 401's error and the log). */
+const char *fed_verdict_reason(fed_verdict v);
+/* The signature on rq, in *out (strings in a): FED_SIG_OK, FED_SIG_NONE
+ * or FED_SIG_MALFORMED. A 9421 signature is preferred when both are
+ * sent; of several 9421 signatures, the first. */
+fed_verdict fed_signature_find(arena *a, const fed_request *rq,
+			       fed_signature *out);
+/* Check sig (from fed_signature_find on rq) with public_pem, for a
+ * request whose body is body (len 0: none) received at now_ms: what
+ * must be covered is (the method and target, a date or created, the
+ * body's digest when there is a body), the date is at most 12 hours
+ * old and 1 hour ahead, the digest header matches the body, and the
+ * key made the signature. */
+fed_verdict fed_signature_check(arena *a, const fed_request *rq,
+				const fed_signature *sig, const void *body,
+				size_t len, const char *public_pem,
+				int64_t now_ms);
+/* The Digest header of body (draft-cavage's): "SHA-256=<base64>". */
+const char *fed_digest(arena *a, const void *body, size_t len);
+/* The Signature header value that signs rq's listed headers
+ * (space-separated, lowercase; "(request-target)" for the method and
+ * target) with key key_id / private_pem: keyId, algorithm rsa-sha256,
+ * headers, signature. NULL when a listed header is missing or the key
+ * does not load. */
+const char *fed_sign_request(arena *a, const fed_request *rq,
+			     const char *headers, const char *key_id,
+			     const char *private_pem);
+
+/* An IMF-fixdate ("Sun, 06 Dec 2026 10:00:00 GMT"), HTTP's Date. */
+enum { FED_HTTP_DATE_LEN = 64 }; /* room for any int64 date */
+void fed_http_date(int64_t ms, char out[FED_HTTP_DATE_LEN]);
+
+/* ---- client.c ---- */
+/* Who signs a request: the key's id and its private half. */
+typedef struct fed_signer {
+	const char *key_id, *private_pem;
+} fed_signer;
+/* account_id's signer (0: the instance actor), in a; false when the
+ * account is gone or its key cannot be made (keys.c). */
+bool fed_signer_of(arena *a, int64_t account_id, fed_signer *out);
+typedef struct fed_response {
+	long status;
+	const char *body; /* NUL-terminated, in the arena */
+	size_t len;
+	const char *content_type; /* NULL when not sent */
+} fed_response;
+typedef enum fed_fetch_result {
+	FED_FETCH_OK = 0,
+	FED_FETCH_REFUSED,   /* not https, or an internal address */
+	FED_FETCH_FAILED,    /* no answer, or not a 2xx one */
+	FED_FETCH_TOO_LARGE, /* over [federation] max_document_bytes */
+	FED_FETCH_GONE,	     /* 404 or 410 */
+	FED_FETCH_MALFORMED, /* not a JSON object */
+} fed_fetch_result;
+/* Send method ("GET" or "POST", with body) to url, signed by signer,
+ * under client.c's rules; the answer in *out (arena a). FED_FETCH_OK
+ * whatever the status; else nothing was answered. */
+fed_fetch_result fed_request_send(arena *a, const char *method, const char *url,
+				  const char *body, size_t len,
+				  const fed_signer *signer, fed_response *out);
+/* GET the ActivityStreams document at url, signed by the instance actor:
+ * the JSON object (the caller decrefs), or NULL with why. */
+json_t *fed_fetch_document(arena *a, const char *url, fed_fetch_result *why);
+
+/* ---- routes.c ---- */
+/* Whether the request's Accept asks for ActivityStreams JSON
+ * (application/activity+json, or application/ld+json). */
+bool fed_wants_activity(http_req *r);
+/* Answer doc (its reference taken) as application/activity+json. */
+void fed_reply(http_req *r, int status, json_t *doc);
+/* The local account the path names: NAME (param i) or, with at, @NAME;
+ * false after answering 404. */
+bool fed_path_account(http_req *r, int i, bool at, account *out);
+/* Ids, in a. */
+const char *fed_actor_id(arena *a, const char *username);
+const char *fed_status_id(arena *a, const char *username, int64_t id);
+/* t (ms) as ActivityStreams writes dates: "2026-12-04T10:30:00Z". */
+json_t *fed_time(int64_t ms);
+
+/* ---- handlers ---- */
+void fed_webfinger(http_req *r);      /* /.well-known/webfinger */
+void fed_host_meta(http_req *r);      /* /.well-known/host-meta */
+void fed_actor(http_req *r);	      /* /users/:name */
+void fed_actor_at(http_req *r);	      /* /@name */
+void fed_instance_actor(http_req *r); /* /actor */
+void fed_status(http_req *r);	      /* /users/:name/statuses/:id */
+void fed_status_at(http_req *r);      /* /@name/:id */
+void fed_status_activity(http_req *r);
+void fed_replies(http_req *r);
+void fed_outbox(http_req *r);
+void fed_followers(http_req *r);
+void fed_following(http_req *r);
+void fed_featured(http_req *r);
+void fed_featured_tags(http_req *r);
+
+/* ---- note.c ---- */
+/* A document of post s, whose author is author, in a; with_context: a
+ * document of its own (adds @context). NULL when it cannot be made. */
+typedef json_t *(*fed_post_document)(arena *a, const status *s,
+				     const account *author, bool with_context);
+/* The Note (or, for a boost, the Announce) of s. */
+json_t *fed_note(arena *a, const status *s, const account *author,
+		 bool with_context);
+/* The Create of s's Note (or s's Announce). */
+json_t *fed_create(arena *a, const status *s, const account *author,
+		   bool with_context);
+
+#endif

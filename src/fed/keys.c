@@ -1,0 +1,131 @@
+/* keys.c — the RSA keys ActivityPub actors sign with, and the signature
+ * arithmetic: RSASSA-PKCS1-v1_5 over SHA-256, which is what Mastodon,
+ * GoToSocial and the rest send and accept (draft-cavage's rsa-sha256 and
+ * RFC 9421's rsa-v1_5-sha256 alike).
+ *
+ * A pair is made the first time its actor needs one (its document is
+ * fetched, or it sends), not at sign-up: making an RSA-2048 key costs
+ * about 100 ms of CPU here, which would make every sign-up (and every
+ * account the tests and the benchmark data make) that much slower, and
+ * a sign-up flood that much cheaper to mount; most accounts of a
+ * community never federate. */
+#include "fed/fed.h"
+
+#include "core/config.h"
+#include "core/log.h"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <string.h>
+
+enum { RSA_BITS = 2048 };
+
+/* The PEM text a writer left in a memory BIO, copied into a. */
+static const char *bio_text(arena *a, BIO *bio)
+{
+	char *data = NULL;
+	long n = BIO_get_mem_data(bio, &data);
+	return n > 0 ? arena_strndup(a, data, (size_t)n) : NULL;
+}
+
+bool fed_key_generate(arena *a, store_key_pair *out)
+{
+	EVP_PKEY *key = EVP_RSA_gen(RSA_BITS);
+	BIO *pub = BIO_new(BIO_s_mem()), *priv = BIO_new(BIO_s_mem());
+	bool ok =
+		key && pub && priv && PEM_write_bio_PUBKEY(pub, key) &&
+		PEM_write_bio_PrivateKey(priv, key, NULL, NULL, 0, NULL, NULL);
+	if (ok) {
+		out->public_pem = bio_text(a, pub);
+		out->private_pem = bio_text(a, priv);
+		ok = out->public_pem && out->private_pem;
+	}
+	BIO_free(pub);
+	BIO_free(priv);
+	EVP_PKEY_free(key);
+	return ok;
+}
+
+bool fed_actor_key(arena *a, int64_t account_id, store_key_pair *out)
+{
+	if (store_actor_key(a, account_id, out))
+		return true;
+	store_key_pair made;
+	if (!fed_key_generate(a, &made)) {
+		log_error("cannot make a key pair for actor %lld",
+			  (long long)account_id);
+		return false;
+	}
+	/* kept unless another was first: read back whichever it is */
+	if (store_actor_key_add(account_id, &made) < 0)
+		return false;
+	return store_actor_key(a, account_id, out);
+}
+
+const char *fed_sign(arena *a, const char *private_pem, const void *data,
+		     size_t len)
+{
+	BIO *bio = BIO_new_mem_buf(private_pem, -1);
+	EVP_PKEY *key =
+		bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char sig[RSA_BITS / 8 * 2];
+	size_t siglen = sizeof sig;
+	bool ok = key && md &&
+		  EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
+		  EVP_DigestSign(md, sig, &siglen, data, len) == 1;
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(key);
+	BIO_free(bio);
+	if (!ok)
+		return NULL;
+	char *b64 = arena_alloc(a, 4 * ((siglen + 2) / 3) + 1);
+	EVP_EncodeBlock((unsigned char *)b64, sig, (int)siglen);
+	return b64;
+}
+
+bool fed_verify(const char *public_pem, const void *data, size_t len,
+		const char *sig_b64)
+{
+	/* the signature of a key no larger than ours decodes to at most
+	 * this; a longer one is not one of its signatures */
+	unsigned char sig[RSA_BITS / 8 * 4];
+	size_t b64len = strlen(sig_b64);
+	if (b64len % 4 || b64len / 4 * 3 > sizeof sig)
+		return false;
+	int n = EVP_DecodeBlock(sig, (const unsigned char *)sig_b64,
+				(int)b64len);
+	if (n < 0)
+		return false;
+	/* EVP_DecodeBlock counts the padding as bytes */
+	for (size_t i = b64len; i > 0 && sig_b64[i - 1] == '='; i--)
+		n--;
+	BIO *bio = BIO_new_mem_buf(public_pem, -1);
+	EVP_PKEY *key = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	bool ok =
+		key && md && EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA &&
+		EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
+		EVP_DigestVerify(md, sig, (size_t)n, data, len) == 1;
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(key);
+	BIO_free(bio);
+	return ok;
+}
+
+bool fed_signer_of(arena *a, int64_t account_id, fed_signer *out)
+{
+	store_key_pair k;
+	account acc;
+	if (account_id && !store_account_get(a, account_id, &acc))
+		return false;
+	if (!fed_actor_key(a, account_id, &k))
+		return false;
+	out->key_id =
+		account_id ? arena_printf(a, "%s#main-key",
+					  fed_actor_id(a, acc.username))
+			   : arena_printf(a, "%s/actor#main-key", cfg.base_url);
+	out->private_pem = k.private_pem;
+	return true;
+}
