@@ -96,4 +96,10 @@ char *text_render_html(arena *a, const char *s, size_t n, const text_parsed *p,
 /* Append s[0..n) to b with HTML special characters escaped. */
 void text_escape_html(buf *b, const char *s, size_t n);
 
+/* ---- sanitize.c ---- */
+/* HTML from another server (a post's content, a bio; n bytes of UTF-8)
+ * as the allow-list sanitize.c states keeps it: HTML in a, "" when
+ * nothing is left. */
+char *text_sanitize_html(arena *a, const char *html, size_t n);
+
 #endif
