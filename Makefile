@@ -6,7 +6,7 @@
 #   make pot        re-extract po/chorus.pot from the sources, merge it into po/*.po
 
 CC      ?= cc
-PKGS    := libmicrohttpd jansson sqlite3 libpq libsodium libutf8proc inih vips libmagic libcrypto libxml-2.0 zlib
+PKGS    := libmicrohttpd jansson sqlite3 libpq libsodium libutf8proc inih vips libmagic libcrypto libcurl libxml-2.0 zlib
 OPT     ?= -O2 -g
 SANITIZE ?=
 CFLAGS  := $(OPT) $(SANITIZE) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \

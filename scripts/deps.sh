@@ -11,7 +11,7 @@ set -eu
 
 BUILD="build-essential pkg-config libmicrohttpd-dev libjansson-dev \
 libsqlite3-dev libsodium-dev libutf8proc-dev libinih-dev libvips-dev \
-libmagic-dev ffmpeg libssl-dev libxml2-dev zlib1g-dev \
+libmagic-dev ffmpeg libssl-dev libcurl4-openssl-dev libxml2-dev zlib1g-dev \
 gettext locales libpq-dev"
 TEST="libcmocka-dev python3 python3-pytest python3-mastodon python3-requests \
 python3-psycopg2 \

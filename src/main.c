@@ -150,6 +150,7 @@ static int media_start(void)
 	if (media_dirs_init(cfg.data_dir) < 0)
 		return -1;
 	jobs_register(MEDIA_JOB, media_job_run);
+	fed_start();
 	jobs_every(3600, media_sweep);
 	jobs_every(3600, trends_prune);
 	return jobs_start(cfg.job_workers);

@@ -269,7 +269,10 @@ void accounts_show(http_req *r)
 void accounts_lookup(http_req *r)
 {
 	account acc;
-	if (!account_lookup(&r->arena, http_param_get(r, "acct"), &acc)) {
+	/* asking another server is what a signed-in reader may make
+	 * chorus do, not anyone */
+	if (!account_lookup(&r->arena, http_param_get(r, "acct"),
+			    api_viewer(r) != 0, &acc)) {
 		http_reply_error(r, 404, "Record not found");
 		return;
 	}

@@ -96,6 +96,11 @@ typedef struct config {
 				      * dropped as too slow */
 	/* [jobs] */
 	int job_workers;
+	/* federation: fetches may reach internal addresses, and http */
+	bool fed_allow_private;
+	int fed_fetch_timeout_seconds; /* a whole request, redirects too */
+	long fed_max_document_bytes;   /* a fetched or received document */
+	int fed_max_redirects;	       /* a fetch follows at most these */
 	/* [security] */
 	long argon2_ops;
 	long argon2_mem_kib;

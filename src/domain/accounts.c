@@ -113,7 +113,14 @@ dom_err account_register(arena *a, const registration *reg, int64_t *id,
 	return DOM_OK;
 }
 
-bool account_lookup(arena *a, const char *acct, account *out)
+static account_resolver resolver;
+
+void accounts_resolve_with(account_resolver fn)
+{
+	resolver = fn;
+}
+
+bool account_lookup(arena *a, const char *acct, bool resolve, account *out)
 {
 	if (!acct)
 		return false;
@@ -126,7 +133,10 @@ bool account_lookup(arena *a, const char *acct, account *out)
 	const char *domain = at + 1;
 	if (!strcasecmp(domain, cfg.domain))
 		domain = NULL;
-	return store_account_by_username(a, user, domain, out);
+	if (store_account_by_username(a, user, domain, out))
+		return true;
+	return resolve && domain && *user && resolver &&
+	       resolver(a, user, domain, out);
 }
 
 bool account_is_staff(const account *acc)

@@ -100,8 +100,16 @@ typedef struct registration {
 dom_err account_register(arena *a, const registration *reg, int64_t *id,
 			 const char **field, const char **code,
 			 const char **msg);
-/* Lookup by "user" or "user@domain" (our own domain counts as local). */
-bool account_lookup(arena *a, const char *acct, account *out);
+/* Lookup by "user" or "user@domain" (our own domain counts as local);
+ * resolve: another server's account not known yet is asked for (the
+ * resolver below), which only a signed-in reader may make chorus do. */
+bool account_lookup(arena *a, const char *acct, bool resolve, account *out);
+/* How an account of another server (user@domain) not known yet is found
+ * (fed/ installs it: WebFinger, then the actor); without one, lookups
+ * find only what is known. */
+typedef bool (*account_resolver)(arena *a, const char *user, const char *domain,
+				 account *out);
+void accounts_resolve_with(account_resolver fn);
 /* Whether the account is staff (owner, admin or moderator): may review
  * trends. */
 bool account_is_staff(const account *acc);
@@ -530,6 +538,39 @@ dom_err account_follow(arena *a, const principal *p, int64_t target,
 dom_err account_unfollow(arena *a, const principal *p, int64_t target);
 dom_err follow_request_decide(arena *a, const principal *p, int64_t from,
 			      bool accept);
+/* Acts toward another server's account, which it must be told of: a
+ * follow asked (id: the request's), ended, or an account's request
+ * answered (uri: the request's Follow). Published after the write;
+ * fed/ listens and delivers. */
+typedef enum social_act_kind {
+	ACT_FOLLOW,
+	ACT_UNFOLLOW,
+	ACT_ACCEPT,
+	ACT_REJECT,
+} social_act_kind;
+typedef struct social_act {
+	social_act_kind kind;
+	int64_t actor, object; /* local actor; the remote account */
+	int64_t id;
+	const char *uri;
+} social_act;
+typedef void (*social_act_sink)(const social_act *act);
+void social_acts_listen(social_act_sink sink);
+/* Another server's actor follower asked to follow local target (uri:
+ * its Follow): it follows now, or asks (a locked account, notified), or
+ * is refused (a block either way, a target that is not local). */
+typedef enum remote_follow_result {
+	REMOTE_FOLLOWED,
+	REMOTE_REQUESTED,
+	REMOTE_REFUSED,
+} remote_follow_result;
+remote_follow_result remote_follow(arena *a, int64_t follower, int64_t target,
+				   const char *uri);
+/* follower (another server's) no longer follows target, nor asks to. */
+dom_err remote_unfollow(int64_t follower, int64_t target);
+/* target (another server's) accepted or refused local follower's
+ * request; a refusal ends a follow too. DOM_NOT_FOUND: nothing asked. */
+dom_err remote_follow_answered(int64_t follower, int64_t target, bool accepted);
 enum {
 	MUTE_MAX_SECONDS = 366 * 86400 * 10, /* a decade at most */
 	DOMAIN_MAX = 253,		     /* a DNS name's longest */

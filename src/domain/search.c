@@ -241,7 +241,7 @@ static int64_t from_account(arena *a, int64_t viewer, const char *from)
 	if (!strcmp(from, "me"))
 		return viewer;
 	account acc;
-	return account_lookup(a, from, &acc) ? acc.id : 0;
+	return account_lookup(a, from, false, &acc) ? acc.id : 0;
 }
 
 /* Turn the parsed query into the store's, with the id range it implies.

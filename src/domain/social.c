@@ -7,6 +7,25 @@
 
 #include <string.h>
 
+/* The one listener of acts toward other servers (fed/ installs it). */
+static social_act_sink act_sink;
+
+void social_acts_listen(social_act_sink sink)
+{
+	act_sink = sink;
+}
+
+static void act_publish(social_act_kind kind, int64_t actor, int64_t object,
+			int64_t id, const char *uri)
+{
+	if (act_sink)
+		act_sink(&(social_act){.kind = kind,
+				       .actor = actor,
+				       .object = object,
+				       .id = id,
+				       .uri = uri});
+}
+
 dom_err account_follow(arena *a, const principal *p, int64_t target,
 		       bool reblogs, bool notify_posts)
 {
@@ -15,16 +34,24 @@ dom_err account_follow(arena *a, const principal *p, int64_t target,
 		return DOM_NOT_FOUND;
 	if (target == p->account_id)
 		return DOM_FORBIDDEN;
-	if (t.locked && !store_follows(p->account_id, target)) {
-		int rc = store_follow_request_create(id_next(), p->account_id,
-						     target, reblogs,
-						     notify_posts);
+	/* another server's account answers a request (its Accept), as a
+	 * locked one here does */
+	if ((t.locked || t.domain) && !store_follows(p->account_id, target)) {
+		int64_t id = id_next();
+		int rc = store_follow_request_create(
+			id, p->account_id, target, reblogs, notify_posts, NULL);
 		if (rc == STORE_BLOCKED)
 			return DOM_FORBIDDEN;
 		if (rc < 0)
 			return DOM_INTERNAL;
-		if (rc == 0)
+		if (rc == 0 && !t.domain)
 			notify(target, "follow_request", p->account_id, 0);
+		if (t.domain) {
+			/* asked again: the same request, sent again */
+			store_follow_request_uri(a, p->account_id, target, &id);
+			act_publish(ACT_FOLLOW, p->account_id, target, id,
+				    NULL);
+		}
 		return DOM_OK;
 	}
 	int rc = store_follow_create(id_next(), p->account_id, target, reblogs,
@@ -46,6 +73,8 @@ dom_err account_unfollow(arena *a, const principal *p, int64_t target)
 	if (store_follow_delete(p->account_id, target) < 0 ||
 	    store_follow_request_delete(p->account_id, target) < 0)
 		return DOM_INTERNAL;
+	if (t.domain)
+		act_publish(ACT_UNFOLLOW, p->account_id, target, 0, NULL);
 	return DOM_OK;
 }
 
@@ -55,12 +84,66 @@ dom_err follow_request_decide(arena *a, const principal *p, int64_t from,
 	account f;
 	if (!store_account_get(a, from, &f))
 		return DOM_NOT_FOUND;
-	if (!accept)
-		return store_follow_request_delete(from, p->account_id) < 0
-			       ? DOM_INTERNAL
-			       : DOM_OK;
+	/* another server's request is answered with its Follow's id */
+	const char *uri =
+		f.domain
+			? store_follow_request_uri(a, from, p->account_id, NULL)
+			: NULL;
+	if (!accept) {
+		if (store_follow_request_delete(from, p->account_id) < 0)
+			return DOM_INTERNAL;
+		if (uri)
+			act_publish(ACT_REJECT, p->account_id, from, 0, uri);
+		return DOM_OK;
+	}
 	if (!store_follow_request_accept(from, p->account_id, id_next()))
 		return DOM_NOT_FOUND;
+	if (uri)
+		act_publish(ACT_ACCEPT, p->account_id, from, 0, uri);
+	return DOM_OK;
+}
+
+remote_follow_result remote_follow(arena *a, int64_t follower, int64_t target,
+				   const char *uri)
+{
+	account t;
+	if (!store_account_get(a, target, &t) || t.domain || follower == target)
+		return REMOTE_REFUSED;
+	if (t.locked && !store_follows(follower, target)) {
+		int rc = store_follow_request_create(id_next(), follower,
+						     target, true, false, uri);
+		if (rc < 0)
+			return REMOTE_REFUSED; /* a block, either way */
+		if (rc == 0)
+			notify(target, "follow_request", follower, 0);
+		return REMOTE_REQUESTED;
+	}
+	int rc = store_follow_create(id_next(), follower, target, true, false);
+	if (rc < 0)
+		return REMOTE_REFUSED;
+	if (rc == 0)
+		notify(target, "follow", follower, 0);
+	return REMOTE_FOLLOWED;
+}
+
+dom_err remote_unfollow(int64_t follower, int64_t target)
+{
+	return store_follow_delete(follower, target) < 0 ||
+			       store_follow_request_delete(follower, target) < 0
+		       ? DOM_INTERNAL
+		       : DOM_OK;
+}
+
+dom_err remote_follow_answered(int64_t follower, int64_t target, bool accepted)
+{
+	if (!accepted)
+		return store_follow_request_delete(follower, target) < 0 ||
+				       store_follow_delete(follower, target) < 0
+			       ? DOM_INTERNAL
+			       : DOM_OK;
+	/* an Accept of a follow already accepted changes nothing */
+	if (!store_follow_request_accept(follower, target, id_next()))
+		return store_follows(follower, target) ? DOM_OK : DOM_NOT_FOUND;
 	return DOM_OK;
 }
 

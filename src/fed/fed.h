@@ -142,6 +142,49 @@ fed_fetch_result fed_request_send(arena *a, const char *method, const char *url,
  * the JSON object (the caller decrefs), or NULL with why. */
 json_t *fed_fetch_document(arena *a, const char *url, fed_fetch_result *why);
 
+/* ---- actors.c ---- */
+/* Whether two URLs share scheme, host and port. */
+bool fed_same_origin(arena *a, const char *u1, const char *u2);
+/* Fetch the actor at uri, check it (an id on the host it came from, a
+ * name fit for a handle, an inbox there, a key it owns) and keep it as
+ * an account with a domain: *acc and *act, strings in a. False when it
+ * cannot be fetched or is not an actor. */
+bool fed_actor_fetch(arena *a, const char *uri, account *acc, store_actor *act);
+/* The actor at uri: kept (fetched within a day), else fetched now;
+ * when it cannot be fetched, what was kept, if anything. */
+bool fed_actor_resolve(arena *a, const char *uri, account *acc,
+		       store_actor *act);
+/* The actor that key_id belongs to: kept, or fetched (the key's
+ * document, or its owner's); refresh: fetched again even when kept (a
+ * signature that did not verify: the key may have rotated). False when
+ * no actor owns that key. */
+bool fed_actor_by_key(arena *a, const char *key_id, bool refresh,
+		      store_actor *act);
+/* The account user@host: kept, else found by WebFinger at host and
+ * fetched. */
+bool fed_actor_by_handle(arena *a, const char *user, const char *host,
+			 account *acc);
+
+/* ---- inbox.c ---- */
+void fed_inbox(http_req *r); /* POST /inbox, /users/:name/inbox */
+/* The "fed_inbox" job: process the kept activity id. */
+int fed_inbox_job(int64_t id, const char **error);
+
+/* ---- deliver.c ---- */
+/* Install the listener of domain/'s acts toward other servers and the
+ * jobs that process and deliver activities. Before jobs_start. */
+void fed_start(void);
+/* Owe activity (its reference taken) from signer (0: the instance
+ * actor) to inbox, and wake a worker to deliver it. 0 or -1. */
+int fed_deliver(json_t *activity, int64_t signer, const char *inbox);
+/* The Accept or Reject (type) by local actor from of remote actor to's
+ * Follow follow_id, embedded as Mastodon matches it either way. */
+json_t *fed_follow_answer(arena *a, const char *type, const char *from,
+			  const char *to, const char *follow_id);
+/* The "fed_deliver" job: send one delivery; on a failure that may pass,
+ * try again later (seconds, then minutes, hours, days). */
+int fed_deliver_job(int64_t id, const char **error);
+
 /* ---- routes.c ---- */
 /* Whether the request's Accept asks for ActivityStreams JSON
  * (application/activity+json, or application/ld+json). */
@@ -154,6 +197,10 @@ bool fed_path_account(http_req *r, int i, bool at, account *out);
 /* Ids, in a. */
 const char *fed_actor_id(arena *a, const char *username);
 const char *fed_status_id(arena *a, const char *username, int64_t id);
+/* o's string property key; NULL when absent, empty or not a string. */
+const char *fed_str(json_t *o, const char *key);
+/* An id-valued property's id: a string, or an object's "id". */
+const char *fed_id_of(json_t *v);
 /* t (ms) as ActivityStreams writes dates: "2026-12-04T10:30:00Z". */
 json_t *fed_time(int64_t ms);
 

@@ -37,6 +37,14 @@ const http_route fed_routes[] = {
 	F("/users/:name/following", fed_following),
 	F("/users/:name/collections/featured", fed_featured),
 	F("/users/:name/collections/tags", fed_featured_tags),
+	{.method = "POST",
+	 .pattern = "/inbox",
+	 .handler = fed_inbox,
+	 .auth = FED_ROUTE},
+	{.method = "POST",
+	 .pattern = "/users/:name/inbox",
+	 .handler = fed_inbox,
+	 .auth = FED_ROUTE},
 };
 
 const size_t fed_nroutes = sizeof fed_routes / sizeof fed_routes[0];
@@ -112,4 +120,15 @@ json_t *fed_time(int64_t ms)
 	/* "2019-12-08T03:48:33.901Z" → "2019-12-08T03:48:33Z" */
 	memcpy(t + 19, "Z", 2);
 	return json_string(t);
+}
+
+const char *fed_str(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v && *v ? v : NULL;
+}
+
+const char *fed_id_of(json_t *v)
+{
+	return json_is_string(v) ? json_string_value(v) : fed_str(v, "id");
 }

@@ -79,6 +79,14 @@ json_t *render_account(arena *a, const account *acc)
 				       : acc->username;
 	const char *url =
 		arena_printf(a, "%s/@%s", cfg.base_url, acc->username);
+	const char *uri =
+		arena_printf(a, "%s/users/%s", cfg.base_url, acc->username);
+	/* another server's account is its actor's */
+	store_actor actor;
+	if (acc->domain && store_actor_get(a, acc->id, &actor)) {
+		uri = actor.uri;
+		url = actor.url ? actor.url : actor.uri;
+	}
 	const char *avatar =
 		acc->avatar ? arena_printf(a, "%s/media/%s", cfg.base_url,
 					   acc->avatar)
@@ -97,16 +105,15 @@ json_t *render_account(arena *a, const account *acc)
 		"s:b,s:b,s:o,s:o,s:o,s:I,s:I,s:I,s:o,s:o,s:b}",
 		"id", render_id(a, acc->id), "username", acc->username, "acct",
 		acct, "display_name", acc->display_name, "note", acc->note_html,
-		"url", url, "uri",
-		arena_printf(a, "%s/users/%s", cfg.base_url, acc->username),
-		"avatar", avatar, "avatar_static", avatar, "header", header,
-		"header_static", header, "locked", acc->locked, "bot", acc->bot,
-		"group", 0, "discoverable", acc->discoverable, "indexable",
-		acc->discoverable, "created_at", render_time(created_day),
-		"last_status_at", json_null(), "emojis", json_array(),
-		"statuses_count", (json_int_t)acc->statuses_count,
-		"followers_count", (json_int_t)acc->followers_count,
-		"following_count", (json_int_t)acc->following_count, "fields",
+		"url", url, "uri", uri, "avatar", avatar, "avatar_static",
+		avatar, "header", header, "header_static", header, "locked",
+		acc->locked, "bot", acc->bot, "group", 0, "discoverable",
+		acc->discoverable, "indexable", acc->discoverable, "created_at",
+		render_time(created_day), "last_status_at", json_null(),
+		"emojis", json_array(), "statuses_count",
+		(json_int_t)acc->statuses_count, "followers_count",
+		(json_int_t)acc->followers_count, "following_count",
+		(json_int_t)acc->following_count, "fields",
 		render_account_fields(a, acc->fields), "roles", json_array(),
 		"hide_collections", 0);
 	if (acc->last_status_at) {

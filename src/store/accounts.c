@@ -19,8 +19,7 @@ static void account_from_row(arena *ar, db_stmt *st, account *a)
 {
 	a->id = db_column_int64(st, 0);
 	a->username = arena_strdup(ar, db_text(st, 1));
-	const char *domain = db_text_or_null(st, 2);
-	a->domain = domain ? arena_strdup(ar, domain) : NULL;
+	a->domain = db_text_dup(ar, st, 2);
 	a->display_name = arena_strdup(ar, db_text(st, 3));
 	a->note = arena_strdup(ar, db_text(st, 4));
 	a->note_html = arena_strdup(ar, db_text(st, 5));
@@ -35,16 +34,11 @@ static void account_from_row(arena *ar, db_stmt *st, account *a)
 	a->following_count = db_column_int64(st, 14);
 	a->privacy = arena_strdup(ar, db_text(st, 15));
 	a->sensitive = db_column_int(st, 16);
-	const char *lang = db_text_or_null(st, 17);
-	a->language = lang ? arena_strdup(ar, lang) : NULL;
-	const char *role = db_text_or_null(st, 18);
-	a->role = role ? arena_strdup(ar, role) : NULL;
-	const char *email = db_text_or_null(st, 19);
-	a->email = email ? arena_strdup(ar, email) : NULL;
-	const char *avatar = db_text_or_null(st, 20);
-	a->avatar = avatar ? arena_strdup(ar, avatar) : NULL;
-	const char *header = db_text_or_null(st, 21);
-	a->header = header ? arena_strdup(ar, header) : NULL;
+	a->language = db_text_dup(ar, st, 17);
+	a->role = db_text_dup(ar, st, 18);
+	a->email = db_text_dup(ar, st, 19);
+	a->avatar = db_text_dup(ar, st, 20);
+	a->header = db_text_dup(ar, st, 21);
 }
 
 int store_account_create(account *a, const char *email,

@@ -6,6 +6,7 @@
 #ifndef CHORUS_STORE_DB_H
 #define CHORUS_STORE_DB_H
 
+#include "core/arena.h"
 #include "domain/model.h"
 #include "store/pg.h"
 
@@ -130,6 +131,14 @@ static inline void db_bind_text(db_stmt *st, int i, const char *s)
 	else
 		sqlite3_bind_text(st->sqlite, i, s, -1, SQLITE_STATIC);
 }
+/* s, or NULL as SQL's NULL. */
+static inline void db_bind_text_or_null(db_stmt *st, int i, const char *s)
+{
+	if (s)
+		db_bind_text(st, i, s);
+	else
+		db_bind_null(st, i);
+}
 /* The len bytes at s (no NUL needed). */
 static inline void db_bind_text_n(db_stmt *st, int i, const char *s, size_t len)
 {
@@ -223,6 +232,12 @@ static inline const char *db_text_or_null(db_stmt *st, int col)
 	if (DB_PG)
 		return pg_column_text(st->pg, col);
 	return (const char *)sqlite3_column_text(st->sqlite, col);
+}
+/* Column text copied into a, or NULL for NULL. */
+static inline const char *db_text_dup(arena *a, db_stmt *st, int col)
+{
+	const char *v = db_text_or_null(st, col);
+	return v ? arena_strdup(a, v) : NULL;
 }
 /* Column text or "" — never NULL. */
 static inline const char *db_text(db_stmt *st, int col)

@@ -9,12 +9,6 @@
 	"id, account_id, status_id, type, state, mime, file, preview, source," \
 	" meta, description, blurhash, focus_x, focus_y, error, created_at"
 
-static const char *dup_or_null(arena *a, db_stmt *st, int col)
-{
-	const char *s = db_text_or_null(st, col);
-	return s ? arena_strdup(a, s) : NULL;
-}
-
 static void media_from_row(arena *a, db_stmt *st, media_attachment *m)
 {
 	m->id = db_column_int64(st, 0);
@@ -23,15 +17,15 @@ static void media_from_row(arena *a, db_stmt *st, media_attachment *m)
 	m->type = arena_strdup(a, db_text(st, 3));
 	m->state = (media_state)db_column_int(st, 4);
 	m->mime = arena_strdup(a, db_text(st, 5));
-	m->file = dup_or_null(a, st, 6);
-	m->preview = dup_or_null(a, st, 7);
-	m->source = dup_or_null(a, st, 8);
+	m->file = db_text_dup(a, st, 6);
+	m->preview = db_text_dup(a, st, 7);
+	m->source = db_text_dup(a, st, 8);
 	m->meta = arena_strdup(a, db_text(st, 9));
-	m->description = dup_or_null(a, st, 10);
-	m->blurhash = dup_or_null(a, st, 11);
+	m->description = db_text_dup(a, st, 10);
+	m->blurhash = db_text_dup(a, st, 11);
 	m->focus_x = db_column_double(st, 12);
 	m->focus_y = db_column_double(st, 13);
-	m->error = dup_or_null(a, st, 14);
+	m->error = db_text_dup(a, st, 14);
 	m->created_at = db_column_int64(st, 15);
 }
 

@@ -42,6 +42,40 @@
 	"  public_pem " text " NOT NULL,"                                      \
 	"  private_pem " text " NOT NULL);"
 
+/* Migration 25 in either dialect. */
+#define ACTORS_SQL(integer, text)                                              \
+	"CREATE TABLE actors ("                                                \
+	"  account_id " integer " PRIMARY KEY"                                 \
+	"    REFERENCES accounts(id) ON DELETE CASCADE,"                       \
+	"  uri " text " NOT NULL UNIQUE,"                                      \
+	"  url " text ","                                                      \
+	"  inbox " text " NOT NULL,"                                           \
+	"  shared_inbox " text ","                                             \
+	"  followers_uri " text ","                                            \
+	"  key_id " text " NOT NULL UNIQUE,"                                   \
+	"  public_key_pem " text " NOT NULL,"                                  \
+	"  fetched_at " integer " NOT NULL);"                                  \
+	"CREATE TABLE inbox_seen ("                                            \
+	"  activity_id " text " PRIMARY KEY,"                                  \
+	"  received_at " integer " NOT NULL);"                                 \
+	"CREATE INDEX inbox_seen_by_age ON inbox_seen(received_at);"           \
+	"CREATE TABLE inbox_activities ("                                      \
+	"  id " integer " PRIMARY KEY,"                                        \
+	"  actor_id " integer " NOT NULL"                                      \
+	"    REFERENCES accounts(id) ON DELETE CASCADE,"                       \
+	"  body " text " NOT NULL,"                                            \
+	"  received_at " integer " NOT NULL);"                                 \
+	"CREATE INDEX inbox_activities_by_actor"                               \
+	"  ON inbox_activities(actor_id);"                                     \
+	"CREATE TABLE deliveries ("                                            \
+	"  id " integer " PRIMARY KEY,"                                        \
+	"  inbox " text " NOT NULL,"                                           \
+	"  signer_id " integer " NOT NULL,"                                    \
+	"  body " text " NOT NULL,"                                            \
+	"  attempts " integer " NOT NULL DEFAULT 0,"                           \
+	"  created_at " integer " NOT NULL);"                                  \
+	"ALTER TABLE follow_requests ADD COLUMN uri " text ";"
+
 static const char *const migrations[] = {
 	/* 1: accounts, apps, tokens, statuses, interactions, notifications */
 	"CREATE TABLE accounts ("
@@ -1206,6 +1240,14 @@ static const char *const migrations[] = {
 	 * (fed/keys.c says why not at sign-up), so one row per actor, and
 	 * the primary key is what makes two first uses agree. */
 	ACCOUNT_KEYS_SQL("INTEGER", "TEXT"),
+	/* 25: other servers' actors and what passes between us. An actor
+	 * is an account with a domain (its name, bio and counts where the
+	 * API reads them) and a row here: its id, inbox and key. A received
+	 * activity is kept, verified, until a job has processed it, and its
+	 * id for a while after, so a replayed delivery is processed once;
+	 * a delivery is kept until the inbox took it. A remote actor's
+	 * follow request keeps its Follow's id, for the Accept. */
+	ACTORS_SQL("INTEGER", "TEXT"),
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -1280,6 +1322,7 @@ static int migrate(sqlite3 *db, const char *path)
  * SCHEMA_PG_BASELINE + n to the next version, numbered as SQLite's. */
 static const char *const pg_migrations[] = {
 	ACCOUNT_KEYS_SQL("bigint", "text COLLATE \"C\""), /* 24 */
+	ACTORS_SQL("bigint", "text COLLATE \"C\""),	  /* 25 */
 	NULL,						  /* the end */
 };
 enum { PG_MIGRATIONS = sizeof pg_migrations / sizeof pg_migrations[0] - 1 };

@@ -124,21 +124,41 @@ fail:
 }
 
 int store_follow_request_create(int64_t id, int64_t account_id,
-				int64_t target_id, bool reblogs, bool notify)
+				int64_t target_id, bool reblogs, bool notify,
+				const char *uri)
 {
 	db_stmt *st = db_prepare(
 		"INSERT INTO follow_requests (id, account_id, target_id,"
-		" show_reblogs, notify) VALUES (?1, ?2, ?3, ?4, ?5)"
+		" show_reblogs, notify, uri) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 		" ON CONFLICT DO NOTHING");
 	db_bind_int64(st, 1, id);
 	db_bind_int64(st, 2, account_id);
 	db_bind_int64(st, 3, target_id);
 	db_bind_int(st, 4, reblogs);
 	db_bind_int(st, 5, notify);
+	db_bind_text_or_null(st, 6, uri);
 	int rc = db_done(st);
 	if (rc < 0)
 		return rc; /* STORE_BLOCKED: the trigger */
 	return db_changes() ? 0 : 1;
+}
+
+const char *store_follow_request_uri(arena *a, int64_t account_id,
+				     int64_t target_id, int64_t *id)
+{
+	db_stmt *st = db_prepare("SELECT id, uri FROM follow_requests"
+				 " WHERE account_id = ?1 AND target_id = ?2");
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, target_id);
+	const char *uri = NULL;
+	if (db_step(st) == DB_ROW) {
+		if (id)
+			*id = db_column_int64(st, 0);
+		const char *u = db_text_or_null(st, 1);
+		uri = arena_strdup(a, u ? u : "");
+	}
+	db_reset(st);
+	return uri;
 }
 
 int store_follow_request_delete(int64_t account_id, int64_t target_id)

@@ -384,6 +384,57 @@ bool store_actor_key(arena *a, int64_t account_id, store_key_pair *out);
  * back: another may have been kept first. */
 int store_actor_key_add(int64_t account_id, const store_key_pair *k);
 
+/* ---- actors.c ---- */
+/* Another server's actor: its account's id and what federation needs. */
+typedef struct store_actor {
+	int64_t account_id;
+	const char *uri;	   /* its id */
+	const char *url;	   /* its profile page, or NULL */
+	const char *inbox;	   /* where to deliver to it */
+	const char *shared_inbox;  /* its server's, or NULL */
+	const char *followers_uri; /* its followers collection, or NULL */
+	const char *key_id, *public_key_pem;
+	int64_t fetched_at; /* ms */
+} store_actor;
+/* The actor of account_id, by its id (uri) or by its key's id, strings
+ * in a; false when there is none. */
+bool store_actor_get(arena *a, int64_t account_id, store_actor *out);
+bool store_actor_by_uri(arena *a, const char *uri, store_actor *out);
+bool store_actor_by_key(arena *a, const char *key_id, store_actor *out);
+/* Save an actor just fetched: its account (username, domain, display
+ * name, note_html, fields, locked, bot, discoverable; created_at when
+ * new) and act, new or updated, in one transaction. The account found is
+ * the actor's by uri, else the one of that name on that domain. Sets
+ * acc->id and act->account_id. 0 or -1. */
+int store_actor_save(account *acc, store_actor *act);
+/* Take a verified activity (its id, sender and text) for processing:
+ * kept with a "fed_inbox" job whose arg is *id, in one transaction.
+ * 0; 1 when that activity id was taken before (nothing kept); -1. */
+int store_inbox_accept(const char *activity_id, int64_t actor_id,
+		       const char *body, int64_t now, int64_t *id);
+/* Forget the ids of activities received before before (ms): a replay
+ * older than that is refused by its signature's date anyway. */
+int store_inbox_seen_prune(int64_t before);
+/* A kept activity: its sender and text (in a); false when gone. */
+bool store_inbox_activity(arena *a, int64_t id, int64_t *actor_id,
+			  const char **body);
+int store_inbox_done(int64_t id);
+/* An activity owed to an inbox, signed by signer_id (0: the instance
+ * actor) when sent. */
+typedef struct store_delivery {
+	int64_t id, signer_id;
+	const char *inbox, *body;
+	int attempts;
+} store_delivery;
+/* Owe body to inbox, with a "fed_deliver" job due now (inside the
+ * caller's transaction, if any). 0 or -1. */
+int store_delivery_add(const char *inbox, int64_t signer_id, const char *body,
+		       int64_t now);
+bool store_delivery_get(arena *a, int64_t id, store_delivery *out);
+/* Count a failed attempt and try again at run_at; or be done. */
+int store_delivery_retry(int64_t id, int64_t run_at);
+int store_delivery_done(int64_t id);
+
 /* How many tags the account features (cheap: no post counts). */
 size_t store_featured_tags_count(int64_t account_id);
 /* Feature a tag: 0, 1 when it already is, STORE_LIMIT when the account
@@ -626,8 +677,17 @@ bool store_follows(int64_t account_id, int64_t target_id);
 int store_follow_create(int64_t id, int64_t account_id, int64_t target_id,
 			bool reblogs, bool notify);
 int store_follow_delete(int64_t account_id, int64_t target_id);
+/* A request to follow; uri: the Follow activity's id when account_id is
+ * another server's (NULL: local). 0 made, 1 there already, or
+ * STORE_BLOCKED / -1. */
 int store_follow_request_create(int64_t id, int64_t account_id,
-				int64_t target_id, bool reblogs, bool notify);
+				int64_t target_id, bool reblogs, bool notify,
+				const char *uri);
+/* The pending request of account_id to target_id: its Follow's id (""
+ * when local; in a) and, when id is not NULL, its id in *id; NULL when
+ * there is none. */
+const char *store_follow_request_uri(arena *a, int64_t account_id,
+				     int64_t target_id, int64_t *id);
 int store_follow_request_delete(int64_t account_id, int64_t target_id);
 /* Turn a pending request into a follow; false when there was none. */
 bool store_follow_request_accept(int64_t account_id, int64_t target_id,

@@ -100,7 +100,7 @@ static void test_block_ends_follows_and_refuses_new_ones(void **state)
 	assert_int_equal(
 		store_follow_create(id_next(), bob, alice, true, false), 0);
 	assert_int_equal(store_follow_request_create(id_next(), carol, alice,
-						     true, false),
+						     true, false, NULL),
 			 0);
 	assert_int_equal(store_block_create(id_next(), alice, bob), 0);
 	assert_int_equal(store_block_create(id_next(), alice, carol), 0);
@@ -119,7 +119,7 @@ static void test_block_ends_follows_and_refuses_new_ones(void **state)
 		store_follow_create(id_next(), alice, bob, true, false),
 		STORE_BLOCKED);
 	assert_int_equal(store_follow_request_create(id_next(), carol, alice,
-						     true, false),
+						     true, false, NULL),
 			 STORE_BLOCKED);
 	assert_false(store_follows(bob, alice));
 	/* blocking twice is one block; blocking oneself is refused */

@@ -1,0 +1,266 @@
+/* actors.c — other servers' actors (migration 25), the activities they
+ * send us until a job has processed them, and the deliveries we owe
+ * them. An actor is an account with a domain plus its row in actors;
+ * both are written in one transaction. */
+#include "core/cache.h"
+#include "core/id.h"
+#include "store/db.h"
+#include "store/store.h"
+
+#include <string.h>
+
+#define ACTOR_COLUMNS                                                          \
+	"account_id, uri, url, inbox, shared_inbox, followers_uri, key_id,"    \
+	" public_key_pem, fetched_at"
+
+static bool actor_fetch(arena *a, db_stmt *st, store_actor *out)
+{
+	bool found = db_step(st) == DB_ROW;
+	if (found) {
+		out->account_id = db_column_int64(st, 0);
+		out->uri = arena_strdup(a, db_text(st, 1));
+		out->url = db_text_dup(a, st, 2);
+		out->inbox = arena_strdup(a, db_text(st, 3));
+		out->shared_inbox = db_text_dup(a, st, 4);
+		out->followers_uri = db_text_dup(a, st, 5);
+		out->key_id = arena_strdup(a, db_text(st, 6));
+		out->public_key_pem = arena_strdup(a, db_text(st, 7));
+		out->fetched_at = db_column_int64(st, 8);
+	}
+	db_reset(st);
+	return found;
+}
+
+bool store_actor_get(arena *a, int64_t account_id, store_actor *out)
+{
+	db_stmt *st = db_prepare("SELECT " ACTOR_COLUMNS
+				 " FROM actors WHERE account_id = ?1");
+	db_bind_int64(st, 1, account_id);
+	return actor_fetch(a, st, out);
+}
+
+bool store_actor_by_uri(arena *a, const char *uri, store_actor *out)
+{
+	db_stmt *st = db_prepare("SELECT " ACTOR_COLUMNS
+				 " FROM actors WHERE uri = ?1");
+	db_bind_text(st, 1, uri);
+	return actor_fetch(a, st, out);
+}
+
+bool store_actor_by_key(arena *a, const char *key_id, store_actor *out)
+{
+	db_stmt *st = db_prepare("SELECT " ACTOR_COLUMNS
+				 " FROM actors WHERE key_id = ?1");
+	db_bind_text(st, 1, key_id);
+	return actor_fetch(a, st, out);
+}
+
+/* The account row of a remote actor: new (id given) or updated. */
+static int account_write(const account *acc, bool is_new)
+{
+	db_stmt *st = db_prepare(
+		is_new ? "INSERT INTO accounts (id, username, username_key,"
+			 " domain, display_name, note, note_html, fields,"
+			 " locked, bot, discoverable, created_at)"
+			 " VALUES (?1, ?2, lower(?2), ?3, ?4, '', ?5, ?6, ?7,"
+			 " ?8, ?9, ?10)"
+		       : "UPDATE accounts SET username = ?2,"
+			 " username_key = lower(?2), domain = ?3,"
+			 " display_name = ?4, note_html = ?5, fields = ?6,"
+			 " locked = ?7, bot = ?8, discoverable = ?9"
+			 " WHERE id = ?1");
+	db_bind_int64(st, 1, acc->id);
+	db_bind_text(st, 2, acc->username);
+	db_bind_text(st, 3, acc->domain);
+	db_bind_text(st, 4, acc->display_name ? acc->display_name : "");
+	db_bind_text(st, 5, acc->note_html ? acc->note_html : "");
+	db_bind_text(st, 6, acc->fields ? acc->fields : "[]");
+	db_bind_int64(st, 7, acc->locked);
+	db_bind_int64(st, 8, acc->bot);
+	db_bind_int64(st, 9, acc->discoverable);
+	if (is_new)
+		db_bind_int64(st, 10, acc->created_at);
+	return db_done(st) < 0 ? -1 : 0;
+}
+
+static int actor_write(const store_actor *act, bool is_new)
+{
+	db_stmt *st = db_prepare(
+		is_new ? "INSERT INTO actors (" ACTOR_COLUMNS ")"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+		       : "UPDATE actors SET uri = ?2, url = ?3, inbox = ?4,"
+			 " shared_inbox = ?5, followers_uri = ?6,"
+			 " key_id = ?7, public_key_pem = ?8, fetched_at = ?9"
+			 " WHERE account_id = ?1");
+	db_bind_int64(st, 1, act->account_id);
+	db_bind_text(st, 2, act->uri);
+	db_bind_text_or_null(st, 3, act->url);
+	db_bind_text(st, 4, act->inbox);
+	db_bind_text_or_null(st, 5, act->shared_inbox);
+	db_bind_text_or_null(st, 6, act->followers_uri);
+	db_bind_text(st, 7, act->key_id);
+	db_bind_text(st, 8, act->public_key_pem);
+	db_bind_int64(st, 9, act->fetched_at);
+	return db_done(st) < 0 ? -1 : 0;
+}
+
+int store_actor_save(account *acc, store_actor *act)
+{
+	if (db_begin() < 0)
+		return -1;
+	/* the actor by its id, else an account of that name: a server
+	 * that changed an actor's id keeps the account and its follows */
+	arena tmp;
+	arena_init(&tmp);
+	store_actor old;
+	int64_t id = 0;
+	if (store_actor_by_uri(&tmp, act->uri, &old)) {
+		id = old.account_id;
+	} else {
+		db_stmt *st = db_prepare(
+			"SELECT id FROM accounts WHERE username_key ="
+			" lower(?1) AND domain = ?2");
+		db_bind_text(st, 1, acc->username);
+		db_bind_text(st, 2, acc->domain);
+		if (db_step(st) == DB_ROW)
+			id = db_column_int64(st, 0);
+		db_reset(st);
+	}
+	bool is_new = !id, actor_new = is_new;
+	if (!is_new && !store_actor_get(&tmp, id, &old))
+		actor_new = true;
+	arena_release(&tmp);
+	acc->id = is_new ? DB_NEW_ID("accounts") : id;
+	act->account_id = acc->id;
+	if (account_write(acc, is_new) < 0 || actor_write(act, actor_new) < 0) {
+		db_rollback();
+		return -1;
+	}
+	if (!is_new)
+		db_touch(cache_accounts, acc->id);
+	if (db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
+	return 0;
+}
+
+int store_inbox_accept(const char *activity_id, int64_t actor_id,
+		       const char *body, int64_t now, int64_t *id)
+{
+	if (db_begin() < 0)
+		return -1;
+	db_stmt *st = db_prepare("INSERT INTO inbox_seen (activity_id,"
+				 " received_at) VALUES (?1, ?2)"
+				 " ON CONFLICT (activity_id) DO NOTHING");
+	db_bind_text(st, 1, activity_id);
+	db_bind_int64(st, 2, now);
+	int rc = db_done(st);
+	if (rc < 0)
+		goto fail;
+	if (db_changes() == 0) { /* a replay: taken once already */
+		db_rollback();
+		return 1;
+	}
+	*id = id_next();
+	st = db_prepare("INSERT INTO inbox_activities (id, actor_id, body,"
+			" received_at) VALUES (?1, ?2, ?3, ?4)");
+	db_bind_int64(st, 1, *id);
+	db_bind_int64(st, 2, actor_id);
+	db_bind_text(st, 3, body);
+	db_bind_int64(st, 4, now);
+	if (db_done(st) < 0 || store_job_enqueue("fed_inbox", *id, now) < 0 ||
+	    db_commit() < 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback();
+	return -1;
+}
+
+int store_inbox_seen_prune(int64_t before)
+{
+	db_stmt *st =
+		db_prepare("DELETE FROM inbox_seen WHERE received_at < ?1");
+	db_bind_int64(st, 1, before);
+	return db_done(st) < 0 ? -1 : 0;
+}
+
+bool store_inbox_activity(arena *a, int64_t id, int64_t *actor_id,
+			  const char **body)
+{
+	db_stmt *st = db_prepare("SELECT actor_id, body FROM inbox_activities"
+				 " WHERE id = ?1");
+	db_bind_int64(st, 1, id);
+	bool found = db_step(st) == DB_ROW;
+	if (found) {
+		*actor_id = db_column_int64(st, 0);
+		*body = arena_strdup(a, db_text(st, 1));
+	}
+	db_reset(st);
+	return found;
+}
+
+int store_inbox_done(int64_t id)
+{
+	db_stmt *st = db_prepare("DELETE FROM inbox_activities WHERE id = ?1");
+	db_bind_int64(st, 1, id);
+	return db_done(st) < 0 ? -1 : 0;
+}
+
+int store_delivery_add(const char *inbox, int64_t signer_id, const char *body,
+		       int64_t now)
+{
+	int64_t id = id_next();
+	db_stmt *st = db_prepare("INSERT INTO deliveries (id, inbox,"
+				 " signer_id, body, created_at)"
+				 " VALUES (?1, ?2, ?3, ?4, ?5)");
+	db_bind_int64(st, 1, id);
+	db_bind_text(st, 2, inbox);
+	db_bind_int64(st, 3, signer_id);
+	db_bind_text(st, 4, body);
+	db_bind_int64(st, 5, now);
+	if (db_done(st) < 0 || store_job_enqueue("fed_deliver", id, now) < 0)
+		return -1;
+	return 0;
+}
+
+bool store_delivery_get(arena *a, int64_t id, store_delivery *out)
+{
+	db_stmt *st = db_prepare("SELECT inbox, signer_id, body, attempts"
+				 " FROM deliveries WHERE id = ?1");
+	db_bind_int64(st, 1, id);
+	bool found = db_step(st) == DB_ROW;
+	if (found) {
+		out->id = id;
+		out->inbox = arena_strdup(a, db_text(st, 0));
+		out->signer_id = db_column_int64(st, 1);
+		out->body = arena_strdup(a, db_text(st, 2));
+		out->attempts = db_column_int(st, 3);
+	}
+	db_reset(st);
+	return found;
+}
+
+int store_delivery_retry(int64_t id, int64_t run_at)
+{
+	if (db_begin() < 0)
+		return -1;
+	db_stmt *st = db_prepare("UPDATE deliveries SET attempts ="
+				 " attempts + 1 WHERE id = ?1");
+	db_bind_int64(st, 1, id);
+	if (db_done(st) < 0 ||
+	    store_job_enqueue("fed_deliver", id, run_at) < 0 ||
+	    db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
+	return 0;
+}
+
+int store_delivery_done(int64_t id)
+{
+	db_stmt *st = db_prepare("DELETE FROM deliveries WHERE id = ?1");
+	db_bind_int64(st, 1, id);
+	return db_done(st) < 0 ? -1 : 0;
+}

@@ -1,0 +1,483 @@
+"""Two chorus instances on loopback, federating (issue 14).
+
+`north` and `south` each run with `[federation] allow_private_addresses =
+true` (loopback is an internal address; production refuses it) and know
+nothing of each other until a handle is looked up. Every assertion is made
+through the Mastodon API of the side that should see the effect, as a user
+of that server would see it.
+"""
+
+import time
+
+import pytest
+import requests
+
+from conftest import DEFAULT_SCOPES, ChorusServer, chorus_bin, logged_in_user, unique_name
+
+FED_CONFIG = "[federation]\nallow_private_addresses = true\n[jobs]\nworkers = 2\n"
+WAIT = 20.0  # seconds for a delivery to arrive (both run on this machine)
+
+
+class Instance:
+    """A running chorus and a way to make logged-in users on it."""
+
+    def __init__(self, server):
+        self.server = server
+        self.url = server.url
+        self.domain = server.url.split("://", 1)[1]
+        from mastodon import Mastodon
+        self.app = Mastodon.create_app("fed-tests", scopes=DEFAULT_SCOPES,
+                                       api_base_url=server.url)
+
+    def user(self, prefix="user"):
+        name = unique_name(prefix)
+        email = f"{name}@example.com"
+        password = f"pw-{name}-secret"
+        self.server.create_user(name, email, password)
+        return logged_in_user(self.server, name, email, password, self.app)
+
+
+@pytest.fixture(scope="module")
+def north(tmp_path_factory):
+    srv = ChorusServer(chorus_bin(), tmp_path_factory.mktemp("north"), config=FED_CONFIG)
+    srv.start()
+    yield Instance(srv)
+    # a clean exit: no leak (ASan), no crash on shutdown
+    assert srv.stop() == 0, srv.log_tail()
+
+
+@pytest.fixture(scope="module")
+def south(tmp_path_factory):
+    srv = ChorusServer(chorus_bin(), tmp_path_factory.mktemp("south"), config=FED_CONFIG)
+    srv.start()
+    yield Instance(srv)
+    # a clean exit: no leak (ASan), no crash on shutdown
+    assert srv.stop() == 0, srv.log_tail()
+
+
+def eventually(check, what, timeout=WAIT):
+    """Poll check() until it returns something true; fail naming what."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.1)
+    pytest.fail(f"{what} did not happen within {timeout:.0f} s (last: {last!r})")
+
+
+def handle(user, inst):
+    return f"{user.name}@{inst.domain}"
+
+
+def remote(viewer, user, inst):
+    """user of inst as viewer's server knows it (looked up by handle)."""
+    return viewer.api.account_lookup(handle(user, inst))
+
+
+def test_a_remote_account_is_found_by_its_handle(north, south):
+    alice, bob = north.user("alice"), south.user("bob")
+    bob.api.account_update_credentials(display_name="Bob <b>South</b>",
+                                       note="I post about #metoo")
+    acc = remote(alice, bob, south)
+    assert acc["acct"] == handle(bob, south)
+    assert acc["username"] == bob.name
+    assert acc["url"] == f"{south.url}/@{bob.name}"
+    assert acc["uri"] == f"{south.url}/users/{bob.name}"
+    assert acc["display_name"] == "Bob <b>South</b>"  # plain text, as typed
+    assert "#metoo" in acc["note"] or "metoo" in acc["note"]
+    # the same account on a second lookup, and by id
+    assert remote(alice, bob, south)["id"] == acc["id"]
+    assert alice.api.account(acc["id"])["acct"] == handle(bob, south)
+
+
+def test_an_unknown_remote_handle_is_404(north, south):
+    alice = north.user("alice")
+    r = requests.get(f"{north.url}/api/v1/accounts/lookup",
+                     params={"acct": f"nobody_here@{south.domain}"},
+                     headers={"Authorization": f"Bearer {alice.token}"})
+    assert r.status_code == 404, r.text
+    assert "error" in r.json()
+
+
+def test_only_a_signed_in_reader_makes_the_server_ask_another(north, south):
+    alice, nia = north.user("alice"), south.user("nia")
+    url = f"{north.url}/api/v1/accounts/lookup"
+    r = requests.get(url, params={"acct": handle(nia, south)})
+    assert r.status_code == 404, r.text  # anonymous: only what is known
+    assert remote(alice, nia, south)["acct"] == handle(nia, south)
+    r = requests.get(url, params={"acct": handle(nia, south)})
+    assert r.status_code == 200 and r.json()["acct"] == handle(nia, south)
+
+
+def test_following_a_remote_account_is_accepted_and_seen_on_both_sides(north, south):
+    alice, dan = north.user("alice"), south.user("dan")
+    target = remote(alice, dan, south)
+    rel = alice.api.account_follow(target["id"])
+    # asked at once; following once the Accept arrives
+    assert rel["following"] or rel["requested"]
+    eventually(lambda: alice.api.account_relationships(target["id"])[0]["following"],
+               "north seeing the follow accepted")
+    # south: dan has a follower from north, and was told
+    followers = dan.api.account_followers(dan.id)
+    assert [f["acct"] for f in followers] == [handle(alice, north)]
+    notes = eventually(lambda: [n for n in dan.api.notifications()
+                                if n["type"] == "follow"], "dan's follow notification")
+    assert notes[0]["account"]["acct"] == handle(alice, north)
+    assert dan.api.account(dan.id)["followers_count"] == 1
+    assert alice.api.account(alice.id)["following_count"] == 1
+
+
+def test_unfollowing_reaches_the_other_server(north, south):
+    alice, erin = north.user("alice"), south.user("erin")
+    target = remote(alice, erin, south)
+    alice.api.account_follow(target["id"])
+    eventually(lambda: erin.api.account_followers(erin.id), "the follow")
+    alice.api.account_unfollow(target["id"])
+    eventually(lambda: not erin.api.account_followers(erin.id), "the unfollow")
+    assert erin.api.account(erin.id)["followers_count"] == 0
+
+
+def test_a_locked_account_decides_on_a_remote_request(north, south):
+    alice, fay = north.user("alice"), south.user("fay")
+    fay.api.account_update_credentials(locked=True)
+    target = remote(alice, fay, south)
+    assert target["locked"] is True
+    alice.api.account_follow(target["id"])
+    requests_ = eventually(lambda: fay.api.follow_requests(), "fay's follow request")
+    assert requests_[0]["acct"] == handle(alice, north)
+    time.sleep(0.5)  # nothing is accepted before fay decides
+    assert not alice.api.account_relationships(target["id"])[0]["following"]
+    fay.api.follow_request_authorize(requests_[0]["id"])
+    eventually(lambda: alice.api.account_relationships(target["id"])[0]["following"],
+               "north seeing fay's Accept")
+    assert [f["acct"] for f in fay.api.account_followers(fay.id)] == [handle(alice, north)]
+
+
+def test_a_rejected_request_is_no_longer_pending(north, south):
+    alice, gus = north.user("alice"), south.user("gus")
+    gus.api.account_update_credentials(locked=True)
+    target = remote(alice, gus, south)
+    alice.api.account_follow(target["id"])
+    req = eventually(lambda: gus.api.follow_requests(), "gus's follow request")
+    assert alice.api.account_relationships(target["id"])[0]["requested"]
+    gus.api.follow_request_reject(req[0]["id"])
+    eventually(lambda: not alice.api.account_relationships(target["id"])[0]["requested"],
+               "north seeing the Reject")
+    assert not alice.api.account_relationships(target["id"])[0]["following"]
+    assert gus.api.account_followers(gus.id) == []
+
+
+def test_a_blocked_account_cannot_follow_across_servers(north, south):
+    alice, hal = north.user("alice"), south.user("hal")
+    target = remote(alice, hal, south)
+    # hal blocks alice (as south knows her) before she asks
+    hal.api.account_block(remote(hal, alice, north)["id"])
+    alice.api.account_follow(target["id"])
+    eventually(lambda: not alice.api.account_relationships(target["id"])[0]["requested"],
+               "north seeing the Reject")
+    assert not alice.api.account_relationships(target["id"])[0]["following"]
+    assert hal.api.account_followers(hal.id) == []
+
+
+@pytest.mark.parametrize("headers", [
+    {},
+    {"Signature": "garbage"},
+    {"Signature": 'keyId="https://nowhere.invalid/actor#main-key",algorithm="rsa-sha256",'
+                  'headers="(request-target) host date digest",signature="AAAA"'},
+])
+def test_unsigned_or_badly_signed_activities_are_refused(north, south, headers):
+    ivy = south.user("ivy")
+    body = ('{"@context":"https://www.w3.org/ns/activitystreams",'
+            f'"id":"{north.url}/users/x#follows/1","type":"Follow",'
+            f'"actor":"{north.url}/users/x","object":"{south.url}/users/{ivy.name}"}}')
+    for path in ("/inbox", f"/users/{ivy.name}/inbox"):
+        r = requests.post(south.url + path, data=body, headers={
+            "Content-Type": "application/activity+json", **headers})
+        assert r.status_code == 401, (path, r.status_code, r.text)
+        assert "error" in r.json()
+    time.sleep(0.3)
+    assert ivy.api.account_followers(ivy.id) == []
+    assert ivy.api.follow_requests() == []
+
+
+def test_an_inbox_of_no_one_is_404(south):
+    r = requests.post(f"{south.url}/users/nobody_at_all/inbox", data="{}",
+                      headers={"Content-Type": "application/activity+json"})
+    assert r.status_code == 404
+
+
+# ---- a peer written here: an actor with its own key ----------------------
+
+import base64
+import email.utils
+import hashlib
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.exceptions import InvalidSignature
+
+
+class Peer:
+    """A minimal ActivityPub server: actors with keys made here, their
+    documents served, whatever reaches their inboxes recorded."""
+
+    def __init__(self):
+        self.received = []  # (path, headers, body)
+        self.fetched = []  # paths asked with GET
+        self.actors = {}  # name -> (private key, document)
+        peer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                peer.fetched.append(self.path)
+                name = self.path.rsplit("/", 1)[-1].split("#")[0]
+                if self.path.startswith("/users/") and name in peer.actors:
+                    body = json.dumps(peer.actors[name][1]).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/activity+json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                else:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n)
+                peer.received.append((self.path, dict(self.headers), body))
+                self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def actor(self, name):
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.public_key().public_bytes(
+            serialization.Encoding.PEM,
+            serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        uri = f"{self.url}/users/{name}"
+        doc = {"@context": ["https://www.w3.org/ns/activitystreams",
+                            "https://w3id.org/security/v1"],
+               "id": uri, "type": "Person", "preferredUsername": name,
+               "inbox": f"{uri}/inbox", "followers": f"{uri}/followers",
+               "summary": "<p>hi<script>alert(1)</script></p>",
+               "publicKey": {"id": f"{uri}#main-key", "owner": uri,
+                             "publicKeyPem": pem}}
+        self.actors[name] = (key, doc)
+        return uri
+
+    def post(self, name, url, activity, date=None, body=None, key_of=None,
+             headers="(request-target) host date digest", digest=None):
+        """POST activity to url signed by name's key (or key_of's, under
+        name's key id). Returns the response."""
+        key = self.actors[key_of or name][0]
+        key_id = self.actors[name][1]["publicKey"]["id"]
+        body = body if body is not None else json.dumps(activity).encode()
+        u = urlparse(url)
+        values = {
+            "(request-target)": f"post {u.path}",
+            "host": u.netloc,
+            "date": date or email.utils.formatdate(usegmt=True),
+            "digest": digest or "SHA-256=" + base64.b64encode(
+                hashlib.sha256(body).digest()).decode(),
+        }
+        text = "\n".join(f"{h}: {values[h]}" for h in headers.split())
+        sig = base64.b64encode(key.sign(text.encode(), padding.PKCS1v15(),
+                                        hashes.SHA256())).decode()
+        return requests.post(url, data=body, timeout=30, headers={
+            "Content-Type": "application/activity+json", "Date": values["date"],
+            "Digest": values["digest"],
+            "Signature": f'keyId="{key_id}",algorithm="rsa-sha256",'
+                         f'headers="{headers}",signature="{sig}"'})
+
+    def close(self):
+        self.httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def peer():
+    p = Peer()
+    yield p
+    p.close()
+
+
+def follow(peer, name, target_uri, n=1):
+    uri = f"{peer.url}/users/{name}"
+    return {"@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{uri}#follows/{n}", "type": "Follow", "actor": uri,
+            "object": target_uri}
+
+
+def undo(activity, n=1):
+    return {"@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{activity['actor']}#undo/{n}", "type": "Undo",
+            "actor": activity["actor"], "object": activity}
+
+
+def followers(user):
+    return [f["acct"] for f in user.api.account_followers(user.id)]
+
+
+def verify_cavage(path, headers, body, public_pem):
+    """Check a request chorus sent with its published key, as a receiver
+    would: the signature over the listed headers, and the digest."""
+    params = dict(part.split("=", 1) for part in headers["Signature"].split(","))
+    params = {k: v.strip('"') for k, v in params.items()}
+    lower = {k.lower(): v for k, v in headers.items()}
+    lines = []
+    for h in params["headers"].split():
+        lines.append(f"(request-target): post {path}" if h == "(request-target)"
+                     else f"{h}: {lower[h]}")
+    key = serialization.load_pem_public_key(public_pem.encode())
+    key.verify(base64.b64decode(params["signature"]), "\n".join(lines).encode(),
+               padding.PKCS1v15(), hashes.SHA256())
+    assert "digest" in params["headers"].split()
+    assert lower["digest"] == "SHA-256=" + base64.b64encode(
+        hashlib.sha256(body).digest()).decode()
+    return params
+
+
+def test_a_follow_from_another_implementation_is_accepted_with_a_valid_signature(south, peer):
+    jo = south.user("jo")
+    peer.actor("mallory")
+    act = follow(peer, "mallory", f"{south.url}/users/{jo.name}")
+    r = peer.post("mallory", f"{south.url}/users/{jo.name}/inbox", act)
+    assert r.status_code == 202, r.text
+    eventually(lambda: followers(jo), "the follow")
+    assert followers(jo) == [f"mallory@{peer.url.split('://')[1]}"]
+    # the Accept comes back, signed with jo's published key
+    accepts = eventually(lambda: [x for x in peer.received
+                                  if json.loads(x[2]).get("type") == "Accept"], "the Accept")
+    path, headers, body = accepts[0]
+    assert path == "/users/mallory/inbox"
+    doc = json.loads(body)
+    assert doc["actor"] == f"{south.url}/users/{jo.name}"
+    assert doc["object"]["id"] == act["id"]
+    jo_key = requests.get(f"{south.url}/users/{jo.name}",
+                          headers={"Accept": "application/activity+json"}).json()["publicKey"]
+    params = verify_cavage(path, headers, body, jo_key["publicKeyPem"])
+    assert params["keyId"] == jo_key["id"]
+    # the actor's bio was sanitised on the way in
+    acc = jo.api.account_followers(jo.id)[0]
+    assert "script" not in acc["note"] and "hi" in acc["note"]
+
+
+def test_a_replayed_activity_is_processed_once(south, peer):
+    kim = south.user("kim")
+    peer.actor("replayer")
+    inbox = f"{south.url}/inbox"
+    act = follow(peer, "replayer", f"{south.url}/users/{kim.name}")
+    assert peer.post("replayer", inbox, act).status_code == 202
+    eventually(lambda: followers(kim), "the follow")
+    assert peer.post("replayer", inbox, undo(act)).status_code == 202
+    eventually(lambda: not followers(kim), "the undo")
+    # the same Follow again (same id): taken, and not processed again
+    assert peer.post("replayer", inbox, act).status_code == 202
+    time.sleep(1.0)
+    assert followers(kim) == []
+    # a new Follow (new id) is processed
+    assert peer.post("replayer", inbox, follow(peer, "replayer", act["object"], 2)).status_code == 202
+    eventually(lambda: followers(kim), "the second follow")
+
+
+@pytest.mark.parametrize("case", ["old_date", "future_date", "wrong_digest", "body_changed",
+                                  "another_key", "digest_not_signed", "actor_is_not_signer"])
+def test_a_forged_or_stale_delivery_is_refused_and_changes_nothing(south, peer, case):
+    lee = south.user("lee")
+    peer.actor("forger")
+    peer.actor("other")
+    target = f"{south.url}/users/{lee.name}"
+    act = follow(peer, "forger", target)
+    inbox = f"{south.url}/users/{lee.name}/inbox"
+    kw = {}
+    if case == "old_date":
+        kw["date"] = email.utils.formatdate(time.time() - 13 * 3600, usegmt=True)
+    elif case == "future_date":
+        kw["date"] = email.utils.formatdate(time.time() + 2 * 3600, usegmt=True)
+    elif case == "wrong_digest":
+        kw["digest"] = "SHA-256=" + base64.b64encode(hashlib.sha256(b"x").digest()).decode()
+    elif case == "body_changed":
+        signed = json.dumps(act).encode()
+        kw["digest"] = "SHA-256=" + base64.b64encode(hashlib.sha256(signed).digest()).decode()
+        kw["body"] = signed.replace(b"Follow", b"Folloq")
+    elif case == "another_key":
+        kw["key_of"] = "other"  # forger's key id, other's key
+    elif case == "digest_not_signed":
+        kw["headers"] = "(request-target) host date"
+    elif case == "actor_is_not_signer":
+        act = follow(peer, "other", target)  # signed by forger, claims other
+    r = peer.post("forger", inbox, act, **kw)
+    assert r.status_code == 401, (case, r.status_code, r.text)
+    assert "error" in r.json()
+    time.sleep(0.5)
+    assert followers(lee) == []
+
+
+def test_an_unreachable_key_is_refused(south, peer):
+    mo = south.user("mo")
+    peer.actor("ghost")
+    act = follow(peer, "ghost", f"{south.url}/users/{mo.name}")
+    act_doc = peer.actors.pop("ghost")  # its document is gone
+    peer.actors["ghost_key_holder"] = act_doc
+    r = peer.post("ghost_key_holder", f"{south.url}/inbox", act)
+    assert r.status_code == 401, r.text
+    assert followers(mo) == []
+
+
+@pytest.mark.parametrize("body", [
+    b"not json at all",
+    b"[1, 2, 3]",
+    b"{" * 5000 + b"}" * 5000,
+    json.dumps({"type": "Follow"}).encode(),  # no id, no actor
+])
+def test_malformed_activities_are_400_and_kept_nowhere(south, peer, body):
+    peer.actor("sloppy")
+    r = peer.post("sloppy", f"{south.url}/inbox", None, body=body)
+    assert r.status_code == 400, (r.status_code, r.text)
+    assert "error" in r.json()
+
+
+def test_an_oversized_delivery_is_refused(south):
+    """5 MB is refused from its Content-Length, before a byte of it is
+    read (raw HTTP with Expect: 100-continue, as curl sends big bodies)."""
+    import socket
+    port = int(south.domain.split(":")[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall((f"POST /inbox HTTP/1.1\r\nHost: {south.domain}\r\n"
+                      "Content-Type: application/activity+json\r\n"
+                      f"Content-Length: {5 * 1024 * 1024}\r\n"
+                      "Expect: 100-continue\r\n\r\n").encode())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            assert chunk, f"closed without an answer: {data!r}"
+            data += chunk
+    assert data.split(b"\r\n", 1)[0].split()[1] == b"413", data[:200]
+
+
+def test_without_private_addresses_allowed_nothing_internal_is_fetched(base_url, alice, peer):
+    """The suite's own server runs with the defaults: a handle on loopback
+    is not found, and the peer there is never asked (the guard itself,
+    refusing the address before connecting, is tests/unit/
+    test_fed_client.c's)."""
+    peer.actor("insider")
+    before = len(peer.fetched)
+    r = requests.get(f"{base_url}/api/v1/accounts/lookup",
+                     params={"acct": f"insider@{peer.url.split('://')[1]}"},
+                     headers={"Authorization": f"Bearer {alice.token}"})
+    assert r.status_code == 404, r.text
+    assert peer.fetched[before:] == []
