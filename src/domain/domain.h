@@ -194,6 +194,10 @@ typedef struct event {
 typedef void (*event_sink)(const event *e);
 /* Install the one listener (NULL: none, the default). */
 void events_listen(event_sink sink);
+/* A second listener, for federation: hears only the events published in
+ * this process (not those relayed from others), so one process tells
+ * other servers of each (NULL: none, the default). */
+void events_federate(event_sink sink);
 void events_publish(const event *e);
 /* Carry every published event, as text, to the other processes serving
  * the database (NULL: none, the default); and hand one they sent to the
@@ -538,6 +542,19 @@ dom_err account_follow(arena *a, const principal *p, int64_t target,
 dom_err account_unfollow(arena *a, const principal *p, int64_t target);
 dom_err follow_request_decide(arena *a, const principal *p, int64_t from,
 			      bool accept);
+/* A post of another server's account (s->account_id), as its Create
+ * said: fed/ fills s (content sanitised, spoiler_text, sensitive, vis,
+ * language, in_reply_to_id of a post known here or 0, entities,
+ * created_at, uri, url), its tags and the local accounts it mentions.
+ * Stored as a local post is (home feeds, tag timelines, trends,
+ * streams, mention notifications); once, however often delivered.
+ * DOM_FORBIDDEN: a reply its parent's rules refuse. */
+dom_err remote_status_post(arena *a, status *s, const store_tag_ref *tags,
+			   size_t ntags, const int64_t *mentions,
+			   size_t nmentions);
+/* Delete author's post whose id is uri; DOM_NOT_FOUND when it has none
+ * such. */
+dom_err remote_status_delete(arena *a, int64_t author, const char *uri);
 /* Acts toward another server's account, which it must be told of: a
  * follow asked (id: the request's), ended, or an account's request
  * answered (uri: the request's Follow). Published after the write;

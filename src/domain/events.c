@@ -14,6 +14,12 @@
 
 static _Atomic(event_sink) listener;
 static _Atomic(event_relay) relay;
+static _Atomic(event_sink) federator;
+
+void events_federate(event_sink sink)
+{
+	atomic_store(&federator, sink);
+}
 
 void events_listen(event_sink sink)
 {
@@ -42,6 +48,10 @@ enum { EVENT_TEXT_MAX = 7800 };
 void events_publish(const event *e)
 {
 	deliver(e);
+	/* other servers hear of it from the process where it happened */
+	event_sink fed = atomic_load(&federator);
+	if (fed)
+		fed(e);
 	event_relay fn = atomic_load(&relay);
 	if (!fn)
 		return;

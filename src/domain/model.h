@@ -90,6 +90,9 @@ typedef struct status {
 	interaction_policy policy;
 	/* writes only: a boost's notification, written in its transaction */
 	struct notice *notice;
+	/* writes only: another server's post, its id and page (NULL for a
+	 * local one; render/ reads them with store_status_remote) */
+	const char *uri, *url;
 	int64_t created_at, edited_at;
 	int64_t replies_count, reblogs_count, favourites_count;
 	/* where it sits in its thread (read only): the root's id, and the

@@ -65,8 +65,14 @@ static void compose(arena *a, const char *text, composed *c)
 			if (!store_account_by_username(a, e->value, domain,
 						       &acc))
 				continue; /* unknown: stays plain text */
-			e->href = arena_printf(a, "%s/@%s", cfg.base_url,
-					       acc.username);
+			/* another server's account links to its own page */
+			store_actor actor;
+			e->href =
+				acc.domain && store_actor_get(a, acc.id, &actor)
+					? (actor.url ? actor.url : actor.uri)
+					: arena_printf(a, "%s/@%s",
+						       cfg.base_url,
+						       acc.username);
 			if (c->nmentions == POST_MAX_MENTIONS)
 				continue;
 			bool seen = false;
@@ -81,7 +87,12 @@ static void compose(arena *a, const char *text, composed *c)
 				mentions,
 				json_pack("{s:s,s:s,s:s,s:s}", "id", id,
 					  "username", acc.username, "url",
-					  e->href, "acct", acc.username));
+					  e->href, "acct",
+					  acc.domain
+						  ? arena_printf(a, "%s@%s",
+								 acc.username,
+								 acc.domain)
+						  : acc.username));
 		} else if (e->kind == TEXT_HASHTAG && e->key) {
 			bool seen = false;
 			for (size_t k = 0; k < c->ntags; k++)
@@ -605,4 +616,46 @@ dom_err status_hide_reply(arena *a, const principal *p, int64_t id, bool on,
 	}
 	int rc = store_reply_hide(s.id, p->account_id, time_now_ms(), on);
 	return rc < 0 ? dom_from_store(rc, NULL, msg) : DOM_OK;
+}
+
+dom_err remote_status_post(arena *a, status *s, const store_tag_ref *tags,
+			   size_t ntags, const int64_t *mentions,
+			   size_t nmentions)
+{
+	if (store_status_by_uri(s->uri))
+		return DOM_OK; /* delivered before (another inbox) */
+	if (s->in_reply_to_id) {
+		status parent;
+		/* a reply the post's rules refuse is not kept, as a local
+		 * one is not written */
+		if (!store_status_get(a, s->in_reply_to_id, &parent) ||
+		    parent.reblog_of_id ||
+		    !visibility_may_interact(s->account_id, &parent,
+					     INTERACT_REPLY))
+			return DOM_FORBIDDEN;
+		s->in_reply_to_account_id = parent.account_id;
+	}
+	s->text = "";
+	if (!s->spoiler_text)
+		s->spoiler_text = "";
+	int rc = store_status_insert(a, s, tags, ntags, mentions, nmentions);
+	const char *msg;
+	if (rc == STORE_TAKEN) /* the same post, another delivery */
+		return DOM_OK;
+	if (rc < 0)
+		return dom_from_store(rc, NULL, &msg);
+	conversations_record(a, s, mentions, nmentions);
+	events_publish(&(event){.kind = EVENT_STATUS, .id = s->id});
+	for (size_t i = 0; i < nmentions; i++)
+		notify(mentions[i], "mention", s->account_id, s->id);
+	return DOM_OK;
+}
+
+dom_err remote_status_delete(arena *a, int64_t author, const char *uri)
+{
+	int64_t id = store_status_by_uri(uri);
+	status gone;
+	if (!id)
+		return DOM_NOT_FOUND;
+	return status_delete(a, &(principal){.account_id = author}, id, &gone);
 }

@@ -159,7 +159,10 @@ static bool actor_keep(arena *a, json_t *doc, const char *url, account *acc,
 	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
 		if (*fields[i])
 			*fields[i] = arena_strdup(a, *fields[i]);
-	return store_actor_save(acc, act) == 0;
+	if (store_actor_save(acc, act) < 0)
+		return false;
+	fed_federating();
+	return true;
 }
 
 bool fed_actor_fetch(arena *a, const char *uri, account *acc, store_actor *act)

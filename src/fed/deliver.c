@@ -1,17 +1,21 @@
-/* deliver.c — what chorus sends: the activities domain/'s acts toward
- * other servers' accounts make (a follow asked or ended, a request
- * answered), kept as deliveries in the database and sent by a job, one
- * per inbox. A delivery that fails for a reason that may pass (no
- * answer, a 5xx, 408, 429) is tried again later, first within a minute,
- * at last days apart; one its inbox refuses (another 4xx) is dropped.
- * Kept in the database, a delivery outlives a restart. */
+/* deliver.c — what chorus sends: local posts made or gone (to the
+ * author's followers elsewhere and the accounts they address, through a
+ * fan-out), and the activities domain/'s acts toward other servers'
+ * accounts make (a follow asked or ended, a request answered), kept as
+ * deliveries in the database and sent by a job, one per inbox. A delivery that
+ * fails for a reason that may pass (no answer, a 5xx, 408, 429) is tried again
+ * later, first within a minute, at last days apart; one its inbox refuses
+ * (another 4xx) is dropped. Kept in the database, a delivery outlives a
+ * restart. */
 #include "fed/fed.h"
 
+#include "core/buf.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "jobs/jobs.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 /* Seconds before each retry: a week in all. */
@@ -19,15 +23,24 @@ static const int retry_after_s[] = {30,	      120,	 600,	    3600,
 				    6 * 3600, 24 * 3600, 48 * 3600, 96 * 3600};
 enum { RETRIES = sizeof retry_after_s / sizeof *retry_after_s };
 
+/* activity (its reference taken) as the text sent, with a context when
+ * it has none of its own; malloc'd (NULL when it cannot be made). */
+static char *activity_text(json_t *activity)
+{
+	if (!json_object_get(activity, "@context"))
+		json_object_set_new(
+			activity, "@context",
+			json_string("https://www.w3.org/ns/activitystreams"));
+	char *body = json_dumps(activity, JSON_COMPACT);
+	json_decref(activity);
+	return body;
+}
+
 int fed_deliver(json_t *activity, int64_t signer, const char *inbox)
 {
 	if (!activity)
 		return -1;
-	json_object_set_new(
-		activity, "@context",
-		json_string("https://www.w3.org/ns/activitystreams"));
-	char *body = json_dumps(activity, JSON_COMPACT);
-	json_decref(activity);
+	char *body = activity_text(activity);
 	int rc = body ? store_delivery_add(inbox, signer, body, time_now_ms())
 		      : -1;
 	free(body);
@@ -132,6 +145,147 @@ int fed_deliver_job(int64_t id, const char **error)
 	return 0;
 }
 
+/* The inboxes, newline-separated, of the accounts of other servers s
+ * mentions, and of the authors of the post it boosts or answers when
+ * they are another server's: each is told even when it does not
+ * follow. */
+static const char *addressed_inboxes(arena *a, const status *s)
+{
+	buf b;
+	buf_init(&b, a);
+	json_t *e = json_loads(s->entities ? s->entities : "{}", 0, NULL);
+	json_t *m;
+	size_t i;
+	store_actor actor;
+	int64_t id;
+	json_array_foreach(json_object_get(e, "mentions"), i, m)
+	{
+		const char *sid = json_string_value(json_object_get(m, "id"));
+		if (sid && id_parse(sid, &id) && store_actor_get(a, id, &actor))
+			buf_printf(&b, "%s\n", actor.inbox);
+	}
+	json_decref(e);
+	if (s->reblog && store_actor_get(a, s->reblog->account_id, &actor))
+		buf_printf(&b, "%s\n", actor.inbox);
+	/* the author of the post it answers, to see the reply there */
+	if (s->in_reply_to_account_id &&
+	    store_actor_get(a, s->in_reply_to_account_id, &actor))
+		buf_printf(&b, "%s\n", actor.inbox);
+	return b.len ? b.data : "";
+}
+
+/* Owe activity to the author's followers elsewhere (but for a direct
+ * post) and to inboxes: one fan-out, expanded by a job. */
+static void fan_out(json_t *activity, const account *author, bool to_followers,
+		    const char *inboxes)
+{
+	if (!activity)
+		return;
+	if (!to_followers && !*inboxes) {
+		json_decref(activity);
+		return;
+	}
+	char *body = activity_text(activity);
+	if (body && store_fanout_add(author->id, to_followers ? author->id : 0,
+				     inboxes, body, time_now_ms()) == 0)
+		jobs_wake();
+	else
+		log_error("fed: a post's fan-out could not be kept");
+	free(body);
+}
+
+/* Whether any other server's actor is known: until one is, no post has
+ * an audience elsewhere, and deciding so costs a post nothing. Once
+ * true it stays true; while false the database is asked at most once a
+ * second (another process may have met the first actor). */
+static _Atomic bool federating;
+static _Atomic int64_t federating_checked_ms;
+
+void fed_federating(void)
+{
+	atomic_store(&federating, true);
+}
+
+static bool any_actor_known(void)
+{
+	if (atomic_load(&federating))
+		return true;
+	int64_t now = time_now_ms();
+	if (now - atomic_load(&federating_checked_ms) < 1000)
+		return false;
+	atomic_store(&federating_checked_ms, now);
+	if (!store_actors_exist())
+		return false;
+	fed_federating();
+	return true;
+}
+
+/* A local post made, or gone: its Create (a boost's Announce) or its
+ * Delete (a boost's Undo), to whoever elsewhere should hear of it. */
+static void on_event(const event *e)
+{
+	if ((e->kind != EVENT_STATUS && e->kind != EVENT_STATUS_DELETED) ||
+	    !any_actor_known())
+		return;
+	arena a;
+	arena_init(&a);
+	account author;
+	status s;
+	if (e->kind == EVENT_STATUS) {
+		/* most posts have no audience elsewhere: two reads decide,
+		 * and nothing is built or written for them */
+		bool followers = false;
+		const char *inboxes = "";
+		status boosted;
+		if (store_status_get(&a, e->id, &s)) {
+			if (s.reblog_of_id &&
+			    store_status_get(&a, s.reblog_of_id, &boosted))
+				s.reblog = &boosted;
+			followers = s.vis != VIS_DIRECT &&
+				    store_followed_elsewhere(s.account_id);
+			inboxes = addressed_inboxes(&a, &s);
+		}
+		if ((followers || *inboxes) &&
+		    store_account_get(&a, s.account_id, &author) &&
+		    !author.domain &&
+		    status_load_visible(&a, author.id, e->id, &s))
+			fan_out(fed_create(&a, &s, &author, true), &author,
+				followers, inboxes);
+	} else if (store_account_get(&a, e->account_id, &author) &&
+		   !author.domain) {
+		const char *me = fed_actor_id(&a, author.username);
+		const char *id = fed_status_id(&a, author.username, e->id);
+		s = (status){.entities = e->entities};
+		json_t *activity =
+			e->reblog
+				? json_pack("{s:s+,s:s,s:s,s:{s:s,s:s,s:s}}",
+					    "id", id, "#undo", "type", "Undo",
+					    "actor", me, "object", "id", id,
+					    "type", "Announce", "actor", me)
+				: json_pack("{s:s+,s:s,s:s,s:{s:s,s:s},s:[s]}",
+					    "id", id, "#delete", "type",
+					    "Delete", "actor", me, "object",
+					    "id", id, "type", "Tombstone", "to",
+					    "https://www.w3.org/ns/"
+					    "activitystreams#Public");
+		fan_out(activity, &author, e->vis != VIS_DIRECT,
+			addressed_inboxes(&a, &s));
+	}
+	arena_release(&a);
+}
+
+int fed_fanout_job(int64_t id, const char **error)
+{
+	int n = store_fanout_expand(id, time_now_ms());
+	if (n < 0) {
+		*error = "the fan-out could not be expanded";
+		return -1;
+	}
+	if (n)
+		jobs_wake();
+	return 0;
+}
+
 /* Activity ids are kept for replays two days: a signature is good for
  * 13 hours (12 back, 1 ahead), so an older replay fails on its date. */
 static void forget_old_activity_ids(void)
@@ -143,6 +297,8 @@ void fed_start(void)
 {
 	jobs_every(3600, forget_old_activity_ids);
 	social_acts_listen(on_act);
+	events_federate(on_event);
+	jobs_register("fed_fanout", fed_fanout_job);
 	accounts_resolve_with(fed_actor_by_handle);
 	jobs_register("fed_inbox", fed_inbox_job);
 	jobs_register("fed_deliver", fed_deliver_job);

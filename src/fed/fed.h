@@ -181,6 +181,12 @@ int fed_deliver(json_t *activity, int64_t signer, const char *inbox);
  * Follow follow_id, embedded as Mastodon matches it either way. */
 json_t *fed_follow_answer(arena *a, const char *type, const char *from,
 			  const char *to, const char *follow_id);
+/* An actor of another server was just kept: posts may have an audience
+ * elsewhere from now on (deliver.c checks nothing before that). */
+void fed_federating(void);
+/* The "fed_fanout" job: one delivery per inbox of a post's audience
+ * elsewhere. */
+int fed_fanout_job(int64_t id, const char **error);
 /* The "fed_deliver" job: send one delivery; on a failure that may pass,
  * try again later (seconds, then minutes, hours, days). */
 int fed_deliver_job(int64_t id, const char **error);

@@ -7,14 +7,17 @@
  * is worked out on a job ("fed_inbox"), so a flood of activities waits
  * in the jobs table, not in front of the API.
  *
- * Processed so far: Follow, Undo of a Follow, Accept and Reject of ours.
- * Anything else is taken and dropped. */
+ * Processed so far: Follow, Undo of a Follow, Accept and Reject of ours,
+ * Create of a Note (by someone followed here, or to someone here) and
+ * Delete of one. Anything else is taken and dropped. */
 #include "fed/fed.h"
 
 #include "core/config.h"
+#include "core/id.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "jobs/jobs.h"
+#include "text/text.h"
 
 #include <string.h>
 
@@ -174,6 +177,186 @@ static void on_answer(arena *a, const store_actor *sender, json_t *doc,
 		remote_follow_answered(local.id, sender->account_id, accepted);
 }
 
+enum {
+	REMOTE_TAGS_MAX = 64,
+	REMOTE_MENTIONS_MAX = 64,
+	REMOTE_SPOILER_MAX = 1000, /* bytes of a content warning kept */
+};
+
+static const char as_public[] = "https://www.w3.org/ns/activitystreams#Public";
+
+/* Whether the audience (to or cc: a string or a list) holds uri; the
+ * Public collection under any of its names when uri is as_public. */
+static bool addressed(json_t *audience, const char *uri)
+{
+	bool public = !strcmp(uri, as_public);
+	json_t *one = audience,
+	       *list = json_is_array(audience) ? audience : NULL;
+	size_t i, n = list ? json_array_size(list) : 1;
+	for (i = 0; i < n; i++) {
+		const char *v = fed_id_of(list ? json_array_get(list, i) : one);
+		if (v &&
+		    (!strcmp(v, uri) || (public && (!strcmp(v, "as:Public") ||
+						    !strcmp(v, "Public")))))
+			return true;
+	}
+	return false;
+}
+
+/* Mastodon's mapping of a Note's addressing back to a visibility. */
+static visibility visibility_of(json_t *note, const store_actor *author)
+{
+	json_t *to = json_object_get(note, "to"),
+	       *cc = json_object_get(note, "cc");
+	if (addressed(to, as_public))
+		return VIS_PUBLIC;
+	if (addressed(cc, as_public))
+		return VIS_UNLISTED;
+	if (author->followers_uri && (addressed(to, author->followers_uri) ||
+				      addressed(cc, author->followers_uri)))
+		return VIS_PRIVATE;
+	return VIS_DIRECT;
+}
+
+/* The post uri names: a local one ({base}/users/NAME/statuses/ID) or
+ * another server's kept here; 0 when unknown. */
+static int64_t known_post(arena *a, const char *uri)
+{
+	if (!uri)
+		return 0;
+	size_t base = strlen(cfg.base_url);
+	const char *ids = strstr(uri, "/statuses/");
+	int64_t id;
+	status s;
+	account author;
+	if (!strncmp(uri, cfg.base_url, base) && ids &&
+	    id_parse(ids + 10, &id) && local_account(a, uri, &author) &&
+	    store_status_get(a, id, &s) && s.account_id == author.id)
+		return id;
+	return store_status_by_uri(uri);
+}
+
+/* A Note's hashtags and the local accounts it mentions, from its tag
+ * list; the entities JSON render/ reads. */
+static void note_entities(arena *a, json_t *note, store_tag_ref *tags,
+			  size_t *ntags, int64_t *mentions, size_t *nmentions,
+			  const char **entities)
+{
+	json_t *tj = json_array(), *mj = json_array(), *t;
+	size_t i;
+	*ntags = *nmentions = 0;
+	json_array_foreach(json_object_get(note, "tag"), i, t)
+	{
+		const char *type = fed_str(t, "type"),
+			   *name = fed_str(t, "name");
+		if (!type || !name)
+			continue;
+		if (!strcmp(type, "Hashtag") && *ntags < REMOTE_TAGS_MAX) {
+			name += name[0] == '#';
+			char *key = text_tag_key(a, name, strlen(name));
+			bool seen = false;
+			for (size_t k = 0; key && k < *ntags; k++)
+				seen |= !strcmp(tags[k].key, key);
+			if (!key || seen)
+				continue;
+			tags[*ntags] =
+				(store_tag_ref){arena_strdup(a, name), key};
+			(*ntags)++;
+			json_array_append_new(
+				tj, json_pack("{s:s,s:s++}", "name", key, "url",
+					      cfg.base_url, "/tags/", key));
+		} else if (!strcmp(type, "Mention") &&
+			   *nmentions < REMOTE_MENTIONS_MAX) {
+			account local;
+			if (!local_account(a, fed_str(t, "href"), &local))
+				continue;
+			mentions[(*nmentions)++] = local.id;
+			json_array_append_new(
+				mj,
+				json_pack("{s:s,s:s,s:s++,s:s}", "id",
+					  arena_printf(a, "%lld",
+						       (long long)local.id),
+					  "username", local.username, "url",
+					  cfg.base_url, "/@", local.username,
+					  "acct", local.username));
+		}
+	}
+	json_t *e = json_pack("{s:o,s:o}", "tags", tj, "mentions", mj);
+	char *dumped = json_dumps(e, JSON_COMPACT);
+	*entities = arena_strdup(a, dumped ? dumped : "{}");
+	free(dumped);
+	json_decref(e);
+}
+
+/* The first language and its content of a contentMap, when the Note has
+ * no content of its own. */
+static const char *content_of(json_t *note, const char **language)
+{
+	const char *content = fed_str(note, "content");
+	json_t *map = json_object_get(note, "contentMap");
+	const char *key;
+	json_t *v;
+	json_object_foreach(map, key, v)
+	{
+		if (!json_is_string(v) || strlen(key) > 16)
+			continue;
+		*language = key;
+		return content ? content : json_string_value(v);
+	}
+	return content;
+}
+
+static void on_create(arena *a, const store_actor *sender, json_t *doc)
+{
+	json_t *note = json_object_get(doc, "object");
+	const char *type = fed_str(note, "type"), *id = fed_str(note, "id");
+	const char *by = fed_id_of(json_object_get(note, "attributedTo"));
+	/* a Note by the sender, with an id on the sender's host */
+	if (!type || strcmp(type, "Note") || !id || !by ||
+	    strcmp(by, sender->uri) || !fed_same_origin(a, id, sender->uri))
+		return;
+	status s = {0};
+	store_tag_ref tags[REMOTE_TAGS_MAX];
+	int64_t mentions[REMOTE_MENTIONS_MAX];
+	size_t ntags, nmentions;
+	note_entities(a, note, tags, &ntags, mentions, &nmentions, &s.entities);
+	s.in_reply_to_id =
+		known_post(a, fed_id_of(json_object_get(note, "inReplyTo")));
+	/* what no one here follows, and that is to no one here, is not
+	 * kept: an open inbox is no open door */
+	if (!nmentions && !s.in_reply_to_id &&
+	    !store_followed_here(sender->account_id))
+		return;
+	const char *language = NULL, *content = content_of(note, &language);
+	const char *summary = fed_str(note, "summary");
+	s.account_id = sender->account_id;
+	s.content =
+		content ? text_sanitize_html(a, content, strlen(content)) : "";
+	s.spoiler_text = summary && text_utf8_valid(summary, strlen(summary)) &&
+					 strlen(summary) <= REMOTE_SPOILER_MAX
+				 ? summary
+				 : "";
+	s.sensitive = json_is_true(json_object_get(note, "sensitive")) ||
+		      *s.spoiler_text;
+	s.vis = visibility_of(note, sender);
+	s.language = language;
+	const char *published = fed_str(note, "published");
+	if (!published || !time_parse_iso8601(published, &s.created_at))
+		s.created_at = time_now_ms();
+	s.uri = id;
+	json_t *url = json_object_get(note, "url");
+	s.url = json_is_string(url) ? json_string_value(url) : NULL;
+	remote_status_post(a, &s, tags, ntags, mentions, nmentions);
+}
+
+static void on_delete(arena *a, const store_actor *sender, json_t *doc)
+{
+	const char *object = fed_id_of(json_object_get(doc, "object"));
+	if (object && strcmp(object, sender->uri) &&
+	    fed_same_origin(a, object, sender->uri))
+		remote_status_delete(a, sender->account_id, object);
+}
+
 int fed_inbox_job(int64_t id, const char **error)
 {
 	arena a;
@@ -196,6 +379,10 @@ int fed_inbox_job(int64_t id, const char **error)
 		on_undo(&a, &sender, doc);
 	else if (!strcmp(type, "Accept") || !strcmp(type, "Reject"))
 		on_answer(&a, &sender, doc, type[0] == 'A');
+	else if (!strcmp(type, "Create"))
+		on_create(&a, &sender, doc);
+	else if (!strcmp(type, "Delete"))
+		on_delete(&a, &sender, doc);
 	json_decref(doc);
 	arena_release(&a);
 	if (store_inbox_done(id) < 0) {

@@ -12,6 +12,24 @@
 
 static const char as_public[] = "https://www.w3.org/ns/activitystreams#Public";
 
+/* The actor id of acc: ours, or its kept actor's (NULL when none). */
+static const char *actor_of(arena *a, const account *acc)
+{
+	store_actor actor;
+	if (!acc->domain)
+		return fed_actor_id(a, acc->username);
+	return store_actor_get(a, acc->id, &actor) ? actor.uri : NULL;
+}
+
+/* The id of post id by author: ours, or another server's own. */
+static const char *post_id(arena *a, int64_t id, const account *author)
+{
+	const char *uri, *url;
+	if (!author->domain)
+		return fed_status_id(a, author->username, id);
+	return store_status_remote(a, id, &uri, &url) ? uri : NULL;
+}
+
 /* ActivityStreams and the terms Mastodon and GoToSocial add to a Note. */
 static json_t *note_context(void)
 {
@@ -36,6 +54,23 @@ static json_t *note_context(void)
 			 terms);
 }
 
+/* The actor id of a mention in a post's entities ({id, username, acct}):
+ * a local account's, or the kept actor's of another server's. */
+static const char *mention_actor(arena *a, json_t *m)
+{
+	const char *name = json_string_value(json_object_get(m, "username"));
+	const char *acct = json_string_value(json_object_get(m, "acct"));
+	const char *id = json_string_value(json_object_get(m, "id"));
+	int64_t account_id;
+	store_actor actor;
+	if (acct && strchr(acct, '@'))
+		return id && id_parse(id, &account_id) &&
+				       store_actor_get(a, account_id, &actor)
+			       ? actor.uri
+			       : NULL;
+	return name ? fed_actor_id(a, name) : NULL;
+}
+
 /* The actor ids of the accounts s mentions, from its entities. */
 static json_t *mentioned(arena *a, const status *s)
 {
@@ -44,11 +79,9 @@ static json_t *mentioned(arena *a, const status *s)
 	size_t i;
 	json_array_foreach(json_object_get(e, "mentions"), i, m)
 	{
-		const char *name =
-			json_string_value(json_object_get(m, "username"));
-		if (name)
-			json_array_append_new(
-				out, json_string(fed_actor_id(a, name)));
+		const char *actor = mention_actor(a, m);
+		if (actor)
+			json_array_append_new(out, json_string(actor));
 	}
 	json_decref(e);
 	return out;
@@ -73,15 +106,18 @@ static json_t *note_tags(arena *a, const status *s)
 	}
 	json_array_foreach(json_object_get(e, "mentions"), i, item)
 	{
+		const char *actor = mention_actor(a, item);
+		const char *acct =
+			json_string_value(json_object_get(item, "acct"));
+		if (!actor || !acct)
+			continue;
 		const char *name =
-			json_string_value(json_object_get(item, "username"));
-		if (name)
-			json_array_append_new(
-				out,
-				json_pack("{s:s,s:s,s:s}", "type", "Mention",
-					  "href", fed_actor_id(a, name), "name",
-					  arena_printf(a, "@%s@%s", name,
-						       cfg.domain)));
+			strchr(acct, '@')
+				? arena_printf(a, "@%s", acct)
+				: arena_printf(a, "@%s@%s", acct, cfg.domain);
+		json_array_append_new(out, json_pack("{s:s,s:s,s:s}", "type",
+						     "Mention", "href", actor,
+						     "name", name));
 	}
 	json_decref(e);
 	return out;
@@ -136,11 +172,15 @@ static json_t *policy_audience(arena *a, unsigned bits, const char *actor,
 		json_array_extend(out, m);
 		json_decref(m);
 		account parent;
-		if (s->in_reply_to_account_id &&
-		    store_account_get(a, s->in_reply_to_account_id, &parent))
-			json_array_append_new(
-				out,
-				json_string(fed_actor_id(a, parent.username)));
+		const char *parent_actor =
+			s->in_reply_to_account_id &&
+					store_account_get(
+						a, s->in_reply_to_account_id,
+						&parent)
+				? actor_of(a, &parent)
+				: NULL;
+		if (parent_actor)
+			json_array_append_new(out, json_string(parent_actor));
 	}
 	if (bits & AUDIENCE_AUTHOR)
 		json_array_append_new(out, json_string(actor));
@@ -199,33 +239,37 @@ static json_t *attachments(arena *a, const status *s)
 	return out;
 }
 
-/* The id of the post s answers, or null. */
+/* The id of the post s answers (another server's at its own id), or
+ * null. */
 static json_t *in_reply_to(arena *a, const status *s)
 {
 	account parent;
-	if (!s->in_reply_to_id ||
-	    !store_account_get(a, s->in_reply_to_account_id, &parent))
-		return json_null();
-	return json_string(
-		fed_status_id(a, parent.username, s->in_reply_to_id));
+	const char *id =
+		s->in_reply_to_id &&
+				store_account_get(a, s->in_reply_to_account_id,
+						  &parent)
+			? post_id(a, s->in_reply_to_id, &parent)
+			: NULL;
+	return id ? json_string(id) : json_null();
 }
 
 static json_t *announce(arena *a, const status *s, const account *author)
 {
 	const account *original = status_author(a, s->reblog);
-	if (!original)
+	const char *original_actor = original ? actor_of(a, original) : NULL;
+	const char *object =
+		original ? post_id(a, s->reblog->id, original) : NULL;
+	if (!original_actor || !object)
 		return NULL;
 	const char *actor = fed_actor_id(a, author->username);
 	json_t *to, *cc;
-	json_t *audience =
-		json_pack("[s]", fed_actor_id(a, original->username));
+	json_t *audience = json_pack("[s]", original_actor);
 	address(a, actor, s->vis, audience, &to, &cc);
 	return json_pack("{s:s,s:s,s:s,s:o,s:s,s:o,s:o}", "id",
 			 fed_status_id(a, author->username, s->id), "type",
 			 "Announce", "actor", actor, "published",
-			 fed_time(s->created_at), "object",
-			 fed_status_id(a, original->username, s->reblog->id),
-			 "to", to, "cc", cc);
+			 fed_time(s->created_at), "object", object, "to", to,
+			 "cc", cc);
 }
 
 json_t *fed_note(arena *a, const status *s, const account *author,

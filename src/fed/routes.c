@@ -20,6 +20,7 @@
 	{                                                                      \
 		.method = "GET", .pattern = (pattern_), .handler = (handler_), \
 		.auth = FED_ROUTE, .when = fed_wants_activity,                 \
+		.name = pattern_ " (activity)",                                \
 	}
 
 const http_route fed_routes[] = {

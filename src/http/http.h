@@ -129,6 +129,9 @@ typedef struct http_route {
 	 * negotiation: the same path answered as a page or a document);
 	 * a route with one beats one without at the same specificity */
 	bool (*when)(struct http_req *r);
+	/* the route in metrics' labels when another route of its method has
+	 * its pattern (one with a condition); NULL: the pattern */
+	const char *name;
 } http_route;
 
 /* Called before every handler; returns false after replying itself. */

@@ -1218,6 +1218,11 @@ static void request_done(http_server *s, http_req *r, const char *note)
 	r->logged = true;
 }
 
+static const char *route_label(const http_route *route)
+{
+	return route->name ? route->name : route->pattern;
+}
+
 void http_server_metrics(http_server *s, buf *b)
 {
 	static const char *const names[] = {"method", "route", "status"};
@@ -1230,7 +1235,7 @@ void http_server_metrics(http_server *s, buf *b)
 			unmatched ? http_stat_methods[row - nroutes]
 				  : s->opts.routes[row].method,
 			unmatched ? http_stat_unmatched
-				  : s->opts.routes[row].pattern,
+				  : route_label(&s->opts.routes[row]),
 			NULL};
 		for (int i = 0; i < HTTP_STAT_SLOTS; i++) {
 			uint64_t n = atomic_load_explicit(
@@ -1265,7 +1270,7 @@ void http_server_metrics(http_server *s, buf *b)
 			continue;
 		const char *value[] = {
 			row < nroutes ? s->opts.routes[row].method : "any",
-			row < nroutes ? s->opts.routes[row].pattern
+			row < nroutes ? route_label(&s->opts.routes[row])
 				      : http_stat_unmatched};
 		metrics_labels l = {route_names, value, 2};
 		double sum =

@@ -359,16 +359,23 @@ static json_t *status_fields(arena *a, const status *s)
 {
 	const account *author = status_author(a, s);
 	const char *username = author ? author->username : "";
+	const char *uri =
+		arena_printf(a, "%s/users/%s/statuses/%lld", cfg.base_url,
+			     username, (long long)s->id);
+	const char *url = arena_printf(a, "%s/@%s/%lld", cfg.base_url, username,
+				       (long long)s->id);
+	/* another server's post is at its own addresses */
+	const char *remote_uri, *remote_url;
+	if (author && author->domain &&
+	    store_status_remote(a, s->id, &remote_uri, &remote_url)) {
+		uri = remote_uri;
+		url = remote_url ? remote_url : remote_uri;
+	}
 	return json_pack(
 		"{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:b,s:s,s:o,s:o,s:o,s:o,"
 		"s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o}",
-		"id", render_id(a, s->id), "uri",
-		arena_printf(a, "%s/users/%s/statuses/%lld", cfg.base_url,
-			     username, (long long)s->id),
-		"url",
-		arena_printf(a, "%s/@%s/%lld", cfg.base_url, username,
-			     (long long)s->id),
-		"created_at", render_time(s->created_at), "edited_at",
+		"id", render_id(a, s->id), "uri", uri, "url", url, "created_at",
+		render_time(s->created_at), "edited_at",
 		s->edited_at ? render_time(s->edited_at) : json_null(),
 		"content", s->content, "visibility", visibility_name(s->vis),
 		"sensitive", s->sensitive, "spoiler_text", s->spoiler_text,

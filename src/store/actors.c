@@ -208,6 +208,23 @@ int store_inbox_done(int64_t id)
 	return db_done(st) < 0 ? -1 : 0;
 }
 
+/* Step st (an insert of row id) and queue its job, in one transaction:
+ * the caller's, or one of its own. 0 or -1. */
+static int insert_with_job(db_stmt *st, const char *kind, int64_t id,
+			   int64_t now)
+{
+	bool own = !db_in_transaction();
+	if (own && db_begin() < 0)
+		return -1;
+	if (db_done(st) < 0 || store_job_enqueue(kind, id, now) < 0 ||
+	    (own && db_commit() < 0)) {
+		if (own)
+			db_rollback();
+		return -1;
+	}
+	return 0;
+}
+
 int store_delivery_add(const char *inbox, int64_t signer_id, const char *body,
 		       int64_t now)
 {
@@ -220,9 +237,7 @@ int store_delivery_add(const char *inbox, int64_t signer_id, const char *body,
 	db_bind_int64(st, 3, signer_id);
 	db_bind_text(st, 4, body);
 	db_bind_int64(st, 5, now);
-	if (db_done(st) < 0 || store_job_enqueue("fed_deliver", id, now) < 0)
-		return -1;
-	return 0;
+	return insert_with_job(st, "fed_deliver", id, now);
 }
 
 bool store_delivery_get(arena *a, int64_t id, store_delivery *out)
@@ -263,4 +278,149 @@ int store_delivery_done(int64_t id)
 	db_stmt *st = db_prepare("DELETE FROM deliveries WHERE id = ?1");
 	db_bind_int64(st, 1, id);
 	return db_done(st) < 0 ? -1 : 0;
+}
+
+bool store_status_remote(arena *a, int64_t id, const char **uri,
+			 const char **url)
+{
+	db_stmt *st = db_prepare("SELECT uri, url FROM remote_statuses"
+				 " WHERE status_id = ?1");
+	db_bind_int64(st, 1, id);
+	bool found = db_step(st) == DB_ROW;
+	if (found) {
+		*uri = arena_strdup(a, db_text(st, 0));
+		*url = db_text_dup(a, st, 1);
+	}
+	db_reset(st);
+	return found;
+}
+
+int64_t store_status_by_uri(const char *uri)
+{
+	db_stmt *st = db_prepare("SELECT status_id FROM remote_statuses"
+				 " WHERE uri = ?1");
+	db_bind_text(st, 1, uri);
+	int64_t id = db_step(st) == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_reset(st);
+	return id;
+}
+
+int store_fanout_add(int64_t signer_id, int64_t followers_of,
+		     const char *inboxes, const char *body, int64_t now)
+{
+	int64_t id = id_next();
+	db_stmt *st = db_prepare("INSERT INTO fanouts (id, signer_id,"
+				 " followers_of, inboxes, body, created_at)"
+				 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, signer_id);
+	db_bind_int64(st, 3, followers_of);
+	db_bind_text(st, 4, inboxes);
+	db_bind_text(st, 5, body);
+	db_bind_int64(st, 6, now);
+	return insert_with_job(st, "fed_fanout", id, now);
+}
+
+/* Whether inbox is among the n in list. */
+static bool listed(const char **list, size_t n, const char *inbox)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i], inbox))
+			return true;
+	return false;
+}
+
+int store_fanout_expand(int64_t id, int64_t now)
+{
+	arena a;
+	arena_init(&a);
+	if (db_begin() < 0) {
+		arena_release(&a);
+		return -1;
+	}
+	int64_t signer = 0, followers_of = 0;
+	const char *inboxes = NULL, *body = NULL;
+	db_stmt *st = db_prepare("SELECT signer_id, followers_of, inboxes,"
+				 " body FROM fanouts WHERE id = ?1");
+	db_bind_int64(st, 1, id);
+	if (db_step(st) == DB_ROW) {
+		signer = db_column_int64(st, 0);
+		followers_of = db_column_int64(st, 1);
+		inboxes = arena_strdup(&a, db_text(st, 2));
+		body = arena_strdup(&a, db_text(st, 3));
+	}
+	db_reset(st);
+	int n = 0;
+	if (!body)
+		goto done; /* expanded already */
+	/* one delivery per inbox: a server's shared one stands for all its
+	 * followers there */
+	const char **list = NULL;
+	size_t count = 0, cap = 0;
+	st = db_prepare(
+		"SELECT DISTINCT coalesce(a.shared_inbox, a.inbox)"
+		" FROM follows f JOIN actors a"
+		" ON a.account_id = f.account_id WHERE f.target_id = ?1");
+	db_bind_int64(st, 1, followers_of);
+	while (followers_of && db_step(st) == DB_ROW) {
+		list = db_grow(&a, list, count, &cap, sizeof *list);
+		list[count++] = arena_strdup(&a, db_text(st, 0));
+	}
+	db_reset(st);
+	for (const char *p = inboxes; *p;) {
+		size_t len = strcspn(p, "\n");
+		const char *inbox = arena_strndup(&a, p, len);
+		if (len && !listed(list, count, inbox)) {
+			list = db_grow(&a, list, count, &cap, sizeof *list);
+			list[count++] = inbox;
+		}
+		p += len + (p[len] == '\n');
+	}
+	for (size_t i = 0; i < count; i++)
+		if (store_delivery_add(list[i], signer, body, now) < 0)
+			goto fail;
+	n = (int)count;
+	st = db_prepare("DELETE FROM fanouts WHERE id = ?1");
+	db_bind_int64(st, 1, id);
+	if (db_done(st) < 0)
+		goto fail;
+done:
+	if (db_commit() < 0)
+		goto fail;
+	arena_release(&a);
+	return n;
+fail:
+	db_rollback();
+	arena_release(&a);
+	return -1;
+}
+
+bool store_followed_here(int64_t account_id)
+{
+	db_stmt *st = db_prepare("SELECT 1 FROM follows f JOIN accounts a"
+				 " ON a.id = f.account_id WHERE f.target_id ="
+				 " ?1 AND a.domain IS NULL LIMIT 1");
+	db_bind_int64(st, 1, account_id);
+	bool found = db_step(st) == DB_ROW;
+	db_reset(st);
+	return found;
+}
+
+bool store_followed_elsewhere(int64_t account_id)
+{
+	db_stmt *st = db_prepare("SELECT 1 FROM follows f JOIN accounts a"
+				 " ON a.id = f.account_id WHERE f.target_id ="
+				 " ?1 AND a.domain IS NOT NULL LIMIT 1");
+	db_bind_int64(st, 1, account_id);
+	bool found = db_step(st) == DB_ROW;
+	db_reset(st);
+	return found;
+}
+
+bool store_actors_exist(void)
+{
+	db_stmt *st = db_prepare("SELECT 1 FROM actors LIMIT 1");
+	bool found = db_step(st) == DB_ROW;
+	db_reset(st);
+	return found;
 }

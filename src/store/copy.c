@@ -314,8 +314,18 @@ static int identities_follow(copy_ctx *c)
 
 static int copy_all(copy_ctx *c)
 {
-	if (dst_exec(c, "BEGIN") < 0 || dst_exec(c, schema_pg_baseline) < 0 ||
-	    triggers(c, false) < 0)
+	if (dst_exec(c, "BEGIN") < 0 || dst_exec(c, schema_pg_baseline) < 0)
+		return -1;
+	/* the schema the source has: the baseline and what came after */
+	for (int v = SCHEMA_PG_BASELINE + 1; v <= store_schema_latest(); v++) {
+		char bump[96];
+		snprintf(bump, sizeof bump,
+			 "UPDATE schema_version SET version = %d", v);
+		if (dst_exec(c, store_pg_migration_sql(v)) < 0 ||
+		    dst_exec(c, bump) < 0)
+			return -1;
+	}
+	if (triggers(c, false) < 0)
 		return -1;
 	for (int copied = 0; copied < c->ntables;) {
 		int before = copied;

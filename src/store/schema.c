@@ -76,6 +76,21 @@
 	"  created_at " integer " NOT NULL);"                                  \
 	"ALTER TABLE follow_requests ADD COLUMN uri " text ";"
 
+/* Migration 26 in either dialect. */
+#define REMOTE_POSTS_SQL(integer, text)                                        \
+	"CREATE TABLE remote_statuses ("                                       \
+	"  status_id " integer " PRIMARY KEY"                                  \
+	"    REFERENCES statuses(id) ON DELETE CASCADE,"                       \
+	"  uri " text " NOT NULL UNIQUE,"                                      \
+	"  url " text ");"                                                     \
+	"CREATE TABLE fanouts ("                                               \
+	"  id " integer " PRIMARY KEY,"                                        \
+	"  signer_id " integer " NOT NULL,"                                    \
+	"  followers_of " integer " NOT NULL,"                                 \
+	"  inboxes " text " NOT NULL,"                                         \
+	"  body " text " NOT NULL,"                                            \
+	"  created_at " integer " NOT NULL);"
+
 static const char *const migrations[] = {
 	/* 1: accounts, apps, tokens, statuses, interactions, notifications */
 	"CREATE TABLE accounts ("
@@ -1248,6 +1263,14 @@ static const char *const migrations[] = {
 	 * a delivery is kept until the inbox took it. A remote actor's
 	 * follow request keeps its Follow's id, for the Accept. */
 	ACTORS_SQL("INTEGER", "TEXT"),
+	/* 26: other servers' posts and what we owe our followers there. A
+	 * remote post is a status (so every read path has it) and a row
+	 * here with its id, unique: the same Note delivered twice (to a
+	 * shared inbox and a personal one) is stored once. A fan-out is
+	 * an activity for an author's remote followers, turned into one
+	 * delivery per inbox by a job, so the post that made it does not
+	 * wait for its followers to be counted. */
+	REMOTE_POSTS_SQL("INTEGER", "TEXT"),
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -1323,11 +1346,19 @@ static int migrate(sqlite3 *db, const char *path)
 static const char *const pg_migrations[] = {
 	ACCOUNT_KEYS_SQL("bigint", "text COLLATE \"C\""), /* 24 */
 	ACTORS_SQL("bigint", "text COLLATE \"C\""),	  /* 25 */
+	REMOTE_POSTS_SQL("bigint", "text COLLATE \"C\""), /* 26 */
 	NULL,						  /* the end */
 };
 enum { PG_MIGRATIONS = sizeof pg_migrations / sizeof pg_migrations[0] - 1 };
 _Static_assert(SCHEMA_PG_BASELINE + PG_MIGRATIONS == SCHEMA_VERSION,
 	       "every migration has its PostgreSQL script");
+
+const char *store_pg_migration_sql(int version)
+{
+	return version > SCHEMA_PG_BASELINE && version <= SCHEMA_VERSION
+		       ? pg_migrations[version - 1 - SCHEMA_PG_BASELINE]
+		       : NULL;
+}
 
 /* Bring an empty or older PostgreSQL database to SCHEMA_VERSION, under
  * the write lock so one process does it while the others wait. */
@@ -1373,7 +1404,7 @@ static int migrate_pg(void)
 		char bump[96];
 		snprintf(bump, sizeof bump,
 			 "UPDATE schema_version SET version = %d", (int)v + 1);
-		if (pg_simple(pg_migrations[v - SCHEMA_PG_BASELINE]) < 0 ||
+		if (pg_simple(store_pg_migration_sql((int)v + 1)) < 0 ||
 		    pg_simple(bump) < 0)
 			goto fail;
 		log_info("database migrated to schema %d", (int)v + 1);

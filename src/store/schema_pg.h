@@ -10,5 +10,8 @@ enum { SCHEMA_PG_BASELINE = 23 };
 /* The rows SQLite's migrations seed (token_revision's one row), for a
  * new database; migrate-to copies them from the source instead. */
 extern const char schema_pg_seed[];
+/* The script that takes the schema from version - 1 to version, for a
+ * version after the baseline (schema.c); NULL for any other. */
+const char *store_pg_migration_sql(int version);
 
 #endif

@@ -527,6 +527,15 @@ static int status_insert_tx(status *s, const store_tag_ref *tags, size_t ntags,
 	arena_release(&tmp);
 	if (rc < 0)
 		return rc;
+	if (s->uri) { /* another server's: unique by its id */
+		st = db_prepare("INSERT INTO remote_statuses (status_id, uri,"
+				" url) VALUES (?1, ?2, ?3)");
+		db_bind_int64(st, 1, s->id);
+		db_bind_text(st, 2, s->uri);
+		db_bind_text_or_null(st, 3, s->url);
+		if ((rc = db_done(st)) < 0)
+			return rc;
+	}
 	if ((rc = insert_tags_mentions(s->id, tags, ntags, mentions, nmentions,
 				       s->created_at)) < 0 ||
 	    (rc = store_status_policy_put_tx(s)) < 0 ||

@@ -435,6 +435,27 @@ bool store_delivery_get(arena *a, int64_t id, store_delivery *out);
 int store_delivery_retry(int64_t id, int64_t run_at);
 int store_delivery_done(int64_t id);
 
+/* Another server's post id: its id (uri) and page (url, or NULL), in
+ * a; false for a local post. */
+bool store_status_remote(arena *a, int64_t id, const char **uri,
+			 const char **url);
+/* Whether any other server's actor is kept. */
+bool store_actors_exist(void);
+/* Whether a local account follows account_id; whether another
+ * server's does. */
+bool store_followed_here(int64_t account_id);
+bool store_followed_elsewhere(int64_t account_id);
+/* The status of another server's post by its id, or 0. */
+int64_t store_status_by_uri(const char *uri);
+/* Owe body to every inbox of followers_of's followers on other servers
+ * (0: none) and to the inboxes listed (newline-separated), signed by
+ * signer_id, with a "fed_fanout" job: 0 or -1. */
+int store_fanout_add(int64_t signer_id, int64_t followers_of,
+		     const char *inboxes, const char *body, int64_t now);
+/* Turn fan-out id into one delivery per distinct inbox (a server's
+ * shared inbox once), in one transaction: how many, or -1. */
+int store_fanout_expand(int64_t id, int64_t now);
+
 /* How many tags the account features (cheap: no post counts). */
 size_t store_featured_tags_count(int64_t account_id);
 /* Feature a tag: 0, 1 when it already is, STORE_LIMIT when the account

@@ -433,6 +433,15 @@ static bool text_match_mention(const char *s, size_t n, size_t at,
 	if (user_end < n && s[user_end] == '@') {
 		host = user_end + 1;
 		host_end = text_host_end(s, n, host);
+		/* a port, as handles on one machine have (127.0.0.1:8081) */
+		size_t digits = 0;
+		if (host_end > host && host_end < n && s[host_end] == ':')
+			while (host_end + 1 + digits < n && digits < 6 &&
+			       s[host_end + 1 + digits] >= '0' &&
+			       s[host_end + 1 + digits] <= '9')
+				digits++;
+		if (digits >= 1 && digits <= 5)
+			host_end += 1 + digits;
 		if (host_end > host)
 			end = host_end;
 	}

@@ -344,6 +344,23 @@ static void test_mention_remote(void **state)
 	assert_int_equal(e->len, strlen("@bob@social.example"));
 }
 
+/* Instances side by side on one machine have handles with a port; a
+ * colon and more than five digits is no port, and stays text. */
+static void test_mention_remote_with_port(void **state)
+{
+	const text_entity *e = only_entity("hi @bob@127.0.0.1:8081 there",
+					   TEXT_MENTION, "bob");
+	assert_string_equal(e->domain, "127.0.0.1:8081");
+	assert_int_equal(e->len, strlen("@bob@127.0.0.1:8081"));
+	e = only_entity("@bob@host.example:", TEXT_MENTION, "bob");
+	assert_string_equal(e->domain, "host.example");
+	e = only_entity("@bob@host.example:123456", TEXT_MENTION, "bob");
+	assert_string_equal(e->domain, "host.example");
+	/* the port's digits end where the text does */
+	e = only_entity("@bob@h.example:80", TEXT_MENTION, "bob");
+	assert_string_equal(e->domain, "h.example:80");
+}
+
 static void test_mention_trailing_dot_excluded(void **state)
 {
 	only_entity("thanks @alice.", TEXT_MENTION, "alice");
@@ -891,6 +908,7 @@ int main(void)
 		TEXT_TEST(test_tag_key_rejects_invalid_names),
 		TEXT_TEST(test_mention_local),
 		TEXT_TEST(test_mention_remote),
+		TEXT_TEST(test_mention_remote_with_port),
 		TEXT_TEST(test_mention_trailing_dot_excluded),
 		TEXT_TEST(test_mention_user_with_inner_dot_and_dash),
 		TEXT_TEST(test_mention_email_is_not_mention),
