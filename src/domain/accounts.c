@@ -113,6 +113,46 @@ dom_err account_register(arena *a, const registration *reg, int64_t *id,
 	return DOM_OK;
 }
 
+const char *account_local_uri(arena *a, const char *username)
+{
+	return arena_printf(a, "%s/users/%s", cfg.base_url, username);
+}
+
+const char *status_local_uri(arena *a, const char *username, int64_t id)
+{
+	return arena_printf(a, "%s/users/%s/statuses/%lld", cfg.base_url,
+			    username, (long long)id);
+}
+
+bool account_addresses(arena *a, const account *acc, const char **uri,
+		       const char **url)
+{
+	store_actor actor;
+	if (acc->domain && store_actor_get(a, acc->id, &actor)) {
+		*uri = actor.uri;
+		*url = actor.url ? actor.url : actor.uri;
+		return true;
+	}
+	*uri = account_local_uri(a, acc->username);
+	*url = arena_printf(a, "%s/@%s", cfg.base_url, acc->username);
+	return !acc->domain;
+}
+
+bool status_addresses(arena *a, int64_t id, const account *author,
+		      const char **uri, const char **url)
+{
+	const char *username = author ? author->username : "";
+	if (author && author->domain && store_status_remote(a, id, uri, url)) {
+		if (!*url)
+			*url = *uri;
+		return true;
+	}
+	*uri = status_local_uri(a, username, id);
+	*url = arena_printf(a, "%s/@%s/%lld", cfg.base_url, username,
+			    (long long)id);
+	return author && !author->domain;
+}
+
 static account_resolver resolver;
 
 void accounts_resolve_with(account_resolver fn)

@@ -104,6 +104,18 @@ dom_err account_register(arena *a, const registration *reg, int64_t *id,
  * resolve: another server's account not known yet is asked for (the
  * resolver below), which only a signed-in reader may make chorus do. */
 bool account_lookup(arena *a, const char *acct, bool resolve, account *out);
+/* Where an account and a post live: their ids (ActivityPub's, and the
+ * API's uri fields) and pages (url), in a. A local one's are ours
+ * ({base}/users/NAME, {base}/@NAME; …/statuses/ID, /@NAME/ID); another
+ * server's are its own, as kept. False when another server's has none
+ * kept (then *uri and *url are what a local one's would be). */
+bool account_addresses(arena *a, const account *acc, const char **uri,
+		       const char **url);
+bool status_addresses(arena *a, int64_t id, const account *author,
+		      const char **uri, const char **url);
+/* The ids of a local account and of its post id, by its name. */
+const char *account_local_uri(arena *a, const char *username);
+const char *status_local_uri(arena *a, const char *username, int64_t id);
 /* How an account of another server (user@domain) not known yet is found
  * (fed/ installs it: WebFinger, then the actor); without one, lookups
  * find only what is known. */
@@ -583,8 +595,9 @@ typedef enum remote_follow_result {
 } remote_follow_result;
 remote_follow_result remote_follow(arena *a, int64_t follower, int64_t target,
 				   const char *uri);
-/* follower (another server's) no longer follows target, nor asks to. */
-dom_err remote_unfollow(int64_t follower, int64_t target);
+/* follower no longer follows target, nor asks to (another server's
+ * Undo; account_unfollow's write). */
+dom_err follow_end(int64_t follower, int64_t target);
 /* target (another server's) accepted or refused local follower's
  * request; a refusal ends a follow too. DOM_NOT_FOUND: nothing asked. */
 dom_err remote_follow_answered(int64_t follower, int64_t target, bool accepted);

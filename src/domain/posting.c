@@ -66,13 +66,8 @@ static void compose(arena *a, const char *text, composed *c)
 						       &acc))
 				continue; /* unknown: stays plain text */
 			/* another server's account links to its own page */
-			store_actor actor;
-			e->href =
-				acc.domain && store_actor_get(a, acc.id, &actor)
-					? (actor.url ? actor.url : actor.uri)
-					: arena_printf(a, "%s/@%s",
-						       cfg.base_url,
-						       acc.username);
+			const char *uri;
+			account_addresses(a, &acc, &uri, &e->href);
 			if (c->nmentions == POST_MAX_MENTIONS)
 				continue;
 			bool seen = false;

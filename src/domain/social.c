@@ -70,8 +70,7 @@ dom_err account_unfollow(arena *a, const principal *p, int64_t target)
 	account t;
 	if (!store_account_get(a, target, &t))
 		return DOM_NOT_FOUND;
-	if (store_follow_delete(p->account_id, target) < 0 ||
-	    store_follow_request_delete(p->account_id, target) < 0)
+	if (follow_end(p->account_id, target) != DOM_OK)
 		return DOM_INTERNAL;
 	if (t.domain)
 		act_publish(ACT_UNFOLLOW, p->account_id, target, 0, NULL);
@@ -126,21 +125,16 @@ remote_follow_result remote_follow(arena *a, int64_t follower, int64_t target,
 	return REMOTE_FOLLOWED;
 }
 
-dom_err remote_unfollow(int64_t follower, int64_t target)
+dom_err follow_end(int64_t follower, int64_t target)
 {
-	return store_follow_delete(follower, target) < 0 ||
-			       store_follow_request_delete(follower, target) < 0
-		       ? DOM_INTERNAL
-		       : DOM_OK;
+	return store_follow_delete(follower, target) < 0 ? DOM_INTERNAL
+							 : DOM_OK;
 }
 
 dom_err remote_follow_answered(int64_t follower, int64_t target, bool accepted)
 {
 	if (!accepted)
-		return store_follow_request_delete(follower, target) < 0 ||
-				       store_follow_delete(follower, target) < 0
-			       ? DOM_INTERNAL
-			       : DOM_OK;
+		return follow_end(follower, target);
 	/* an Accept of a follow already accepted changes nothing */
 	if (!store_follow_request_accept(follower, target, id_next()))
 		return store_follows(follower, target) ? DOM_OK : DOM_NOT_FOUND;

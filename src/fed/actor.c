@@ -80,7 +80,7 @@ static json_t *person(arena *a, const account *acc)
 	store_key_pair key;
 	if (!fed_actor_key(a, acc->id, &key))
 		return NULL;
-	const char *id = fed_actor_id(a, acc->username);
+	const char *id = account_local_uri(a, acc->username);
 	/* Mastodon rounds the date to its day, as the API does */
 	int64_t day = acc->created_at - acc->created_at % 86400000;
 	json_t *doc = json_pack(

@@ -83,8 +83,8 @@ void fed_outbox(http_req *r)
 	if (!fed_path_account(r, 0, false, &acc))
 		return;
 	arena *a = &r->arena;
-	const char *id =
-		arena_printf(a, "%s/outbox", fed_actor_id(a, acc.username));
+	const char *id = arena_printf(a, "%s/outbox",
+				      account_local_uri(a, acc.username));
 	if (!http_param_has(r, "page")) {
 		reply_collection(r, id, acc.statuses_count);
 		return;
@@ -103,8 +103,8 @@ static void account_list(http_req *r, store_list kind, const char *name)
 	if (!fed_path_account(r, 0, false, &acc))
 		return;
 	arena *a = &r->arena;
-	const char *id =
-		arena_printf(a, "%s/%s", fed_actor_id(a, acc.username), name);
+	const char *id = arena_printf(a, "%s/%s",
+				      account_local_uri(a, acc.username), name);
 	if (!http_param_has(r, "page")) {
 		reply_collection(r, id,
 				 kind == STORE_LIST_FOLLOWERS
@@ -119,9 +119,9 @@ static void account_list(http_req *r, store_list kind, const char *name)
 	for (size_t i = 0; i < n; i++) {
 		account other;
 		if (store_account_get(a, ids[i], &other))
-			json_array_append_new(
-				items,
-				json_string(fed_actor_id(a, other.username)));
+			json_array_append_new(items,
+					      json_string(account_local_uri(
+						      a, other.username)));
 	}
 	reply_page(r, id, &p, items, n == ACCOUNTS_PAGE ? keys[n - 1] : 0);
 }
@@ -149,7 +149,7 @@ void fed_featured(http_req *r)
 		post_documents(a, STORE_FEED_PINNED, &acc, &p, fed_note, &next);
 	fed_reply(r, 200,
 		  json_pack("{s:s,s:s++,s:s,s:I,s:o}", "@context", as_context,
-			    "id", fed_actor_id(a, acc.username),
+			    "id", account_local_uri(a, acc.username),
 			    "/collections/", "featured", "type",
 			    "OrderedCollection", "totalItems",
 			    (json_int_t)json_array_size(items), "orderedItems",
@@ -173,7 +173,7 @@ void fed_featured_tags(http_req *r)
 						"#", tags[i].name));
 	fed_reply(r, 200,
 		  json_pack("{s:s,s:s+,s:s,s:I,s:o}", "@context", as_context,
-			    "id", fed_actor_id(a, acc.username),
+			    "id", account_local_uri(a, acc.username),
 			    "/collections/tags", "type", "Collection",
 			    "totalItems", (json_int_t)n, "items", items));
 }

@@ -80,7 +80,7 @@ static void on_act(const social_act *act)
 		arena_release(&a);
 		return;
 	}
-	const char *me = fed_actor_id(&a, local.username);
+	const char *me = account_local_uri(&a, local.username);
 	json_t *activity = NULL;
 	switch (act->kind) {
 	case ACT_FOLLOW:
@@ -253,8 +253,8 @@ static void on_event(const event *e)
 				followers, inboxes);
 	} else if (store_account_get(&a, e->account_id, &author) &&
 		   !author.domain) {
-		const char *me = fed_actor_id(&a, author.username);
-		const char *id = fed_status_id(&a, author.username, e->id);
+		const char *me = account_local_uri(&a, author.username);
+		const char *id = status_local_uri(&a, author.username, e->id);
 		s = (status){.entities = e->entities};
 		json_t *activity =
 			e->reblog

@@ -200,9 +200,6 @@ void fed_reply(http_req *r, int status, json_t *doc);
 /* The local account the path names: NAME (param i) or, with at, @NAME;
  * false after answering 404. */
 bool fed_path_account(http_req *r, int i, bool at, account *out);
-/* Ids, in a. */
-const char *fed_actor_id(arena *a, const char *username);
-const char *fed_status_id(arena *a, const char *username, int64_t id);
 /* o's string property key; NULL when absent, empty or not a string. */
 const char *fed_str(json_t *o, const char *key);
 /* An id-valued property's id: a string, or an object's "id". */

@@ -145,7 +145,8 @@ static void on_follow(arena *a, const store_actor *sender, json_t *doc)
 		return; /* answered when the account decides */
 	fed_deliver(fed_follow_answer(
 			    a, res == REMOTE_FOLLOWED ? "Accept" : "Reject",
-			    fed_actor_id(a, target.username), sender->uri, id),
+			    account_local_uri(a, target.username), sender->uri,
+			    id),
 		    target.id, sender->inbox);
 }
 
@@ -159,7 +160,7 @@ static void on_undo(arena *a, const store_actor *sender, json_t *doc)
 	    !strcmp(follower, sender->uri) &&
 	    local_account(a, fed_id_of(json_object_get(object, "object")),
 			  &target))
-		remote_unfollow(sender->account_id, target.id);
+		follow_end(sender->account_id, target.id);
 }
 
 /* An answer to a local account's Follow: its actor is that account

@@ -124,7 +124,7 @@ bool fed_signer_of(arena *a, int64_t account_id, fed_signer *out)
 		return false;
 	out->key_id =
 		account_id ? arena_printf(a, "%s#main-key",
-					  fed_actor_id(a, acc.username))
+					  account_local_uri(a, acc.username))
 			   : arena_printf(a, "%s/actor#main-key", cfg.base_url);
 	out->private_pem = k.private_pem;
 	return true;

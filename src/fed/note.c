@@ -15,19 +15,16 @@ static const char as_public[] = "https://www.w3.org/ns/activitystreams#Public";
 /* The actor id of acc: ours, or its kept actor's (NULL when none). */
 static const char *actor_of(arena *a, const account *acc)
 {
-	store_actor actor;
-	if (!acc->domain)
-		return fed_actor_id(a, acc->username);
-	return store_actor_get(a, acc->id, &actor) ? actor.uri : NULL;
+	const char *uri, *url;
+	return account_addresses(a, acc, &uri, &url) ? uri : NULL;
 }
 
-/* The id of post id by author: ours, or another server's own. */
+/* The id of post id by author: ours, or another server's own (NULL
+ * when none is kept). */
 static const char *post_id(arena *a, int64_t id, const account *author)
 {
 	const char *uri, *url;
-	if (!author->domain)
-		return fed_status_id(a, author->username, id);
-	return store_status_remote(a, id, &uri, &url) ? uri : NULL;
+	return status_addresses(a, id, author, &uri, &url) ? uri : NULL;
 }
 
 /* ActivityStreams and the terms Mastodon and GoToSocial add to a Note. */
@@ -68,7 +65,7 @@ static const char *mention_actor(arena *a, json_t *m)
 				       store_actor_get(a, account_id, &actor)
 			       ? actor.uri
 			       : NULL;
-	return name ? fed_actor_id(a, name) : NULL;
+	return name ? account_local_uri(a, name) : NULL;
 }
 
 /* The actor ids of the accounts s mentions, from its entities. */
@@ -261,12 +258,12 @@ static json_t *announce(arena *a, const status *s, const account *author)
 		original ? post_id(a, s->reblog->id, original) : NULL;
 	if (!original_actor || !object)
 		return NULL;
-	const char *actor = fed_actor_id(a, author->username);
+	const char *actor = account_local_uri(a, author->username);
 	json_t *to, *cc;
 	json_t *audience = json_pack("[s]", original_actor);
 	address(a, actor, s->vis, audience, &to, &cc);
 	return json_pack("{s:s,s:s,s:s,s:o,s:s,s:o,s:o}", "id",
-			 fed_status_id(a, author->username, s->id), "type",
+			 status_local_uri(a, author->username, s->id), "type",
 			 "Announce", "actor", actor, "published",
 			 fed_time(s->created_at), "object", object, "to", to,
 			 "cc", cc);
@@ -279,8 +276,8 @@ json_t *fed_note(arena *a, const status *s, const account *author,
 	if (s->reblog) {
 		doc = announce(a, s, author);
 	} else {
-		const char *actor = fed_actor_id(a, author->username);
-		const char *id = fed_status_id(a, author->username, s->id);
+		const char *actor = account_local_uri(a, author->username);
+		const char *id = status_local_uri(a, author->username, s->id);
 		json_t *to, *cc;
 		address(a, actor, s->vis, mentioned(a, s), &to, &cc);
 		doc = json_pack(
@@ -398,8 +395,8 @@ void fed_replies(http_req *r)
 	if (!path_status(r, 0, false, &s, &author))
 		return;
 	arena *a = &r->arena;
-	const char *id = arena_printf(a, "%s/replies",
-				      fed_status_id(a, author->username, s.id));
+	const char *id = arena_printf(
+		a, "%s/replies", status_local_uri(a, author->username, s.id));
 	status_page page;
 	bool more = false;
 	timeline_descendants(a, 0, &s, 0, REPLIES_PAGE, &page, &more);
@@ -409,7 +406,7 @@ void fed_replies(http_req *r)
 		const account *by = status_author(a, d);
 		if (d->in_reply_to_id == s.id && by)
 			json_array_append_new(items,
-					      json_string(fed_status_id(
+					      json_string(status_local_uri(
 						      a, by->username, d->id)));
 	}
 	fed_reply(r, 200,

@@ -103,17 +103,6 @@ bool fed_path_account(http_req *r, int i, bool at, account *out)
 	return true;
 }
 
-const char *fed_actor_id(arena *a, const char *username)
-{
-	return arena_printf(a, "%s/users/%s", cfg.base_url, username);
-}
-
-const char *fed_status_id(arena *a, const char *username, int64_t id)
-{
-	return arena_printf(a, "%s/users/%s/statuses/%lld", cfg.base_url,
-			    username, (long long)id);
-}
-
 json_t *fed_time(int64_t ms)
 {
 	char t[TIME_RFC3339_LEN];

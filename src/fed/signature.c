@@ -223,6 +223,18 @@ static bool parse_seconds(const char *s, int64_t *out)
 	return true;
 }
 
+/* created= and expires=, as both kinds write them: false when one is
+ * not a count of seconds (any other parameter: true). */
+static bool time_param_ok(const char *name, const char *value,
+			  fed_signature *out)
+{
+	if (!strcmp(name, "created"))
+		return parse_seconds(value, &out->created);
+	if (!strcmp(name, "expires"))
+		return parse_seconds(value, &out->expires);
+	return true;
+}
+
 static fed_verdict find_cavage(arena *a, const char *h, fed_signature *out)
 {
 	const char *p = h, *name, *value;
@@ -236,11 +248,7 @@ static fed_verdict find_cavage(arena *a, const char *h, fed_signature *out)
 			out->components = value;
 		else if (!strcmp(name, "signature"))
 			out->value = value;
-		else if (!strcmp(name, "created") &&
-			 !parse_seconds(value, &out->created))
-			bad = true;
-		else if (!strcmp(name, "expires") &&
-			 !parse_seconds(value, &out->expires))
+		else if (!time_param_ok(name, value, out))
 			bad = true;
 	}
 	if (bad || !out->key_id || !*out->key_id || !out->value || !*out->value)
@@ -307,11 +315,7 @@ static fed_verdict find_rfc9421(arena *a, const char *input, const char *sig,
 			out->key_id = value;
 		else if (!strcmp(name, "alg"))
 			out->algorithm = value;
-		else if (!strcmp(name, "created") &&
-			 !parse_seconds(value, &out->created))
-			bad = true;
-		else if (!strcmp(name, "expires") &&
-			 !parse_seconds(value, &out->expires))
+		else if (!time_param_ok(name, value, out))
 			bad = true;
 	}
 	if (bad || *p || !out->key_id || !*out->key_id)

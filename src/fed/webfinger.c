@@ -61,7 +61,7 @@ void fed_webfinger(http_req *r)
 			return;
 		}
 		name = acc.username;
-		actor = fed_actor_id(a, acc.username);
+		actor = account_local_uri(a, acc.username);
 		page = arena_printf(a, "%s/@%s", cfg.base_url, acc.username);
 	}
 	json_t *links = json_pack(

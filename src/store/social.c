@@ -103,24 +103,30 @@ int store_follow_create(int64_t id, int64_t account_id, int64_t target_id,
 	return existed ? 1 : 0;
 }
 
-int store_follow_delete(int64_t account_id, int64_t target_id)
+/* Inside a write: end a follow of account by target and any request, as
+ * a block does (counters kept). */
+static int follow_end_tx(int64_t account_id, int64_t target_id)
 {
-	if (db_begin() < 0)
-		return -1;
 	db_stmt *st = db_prepare("DELETE FROM follows WHERE account_id = ?1"
 				 " AND target_id = ?2");
 	db_bind_int64(st, 1, account_id);
 	db_bind_int64(st, 2, target_id);
 	if (db_done(st) < 0)
-		goto fail;
+		return -1;
 	if (db_changes() && move_follow_counts(account_id, target_id, -1) < 0)
-		goto fail;
-	if (db_commit() < 0)
-		goto fail;
+		return -1;
+	return store_follow_request_delete(account_id, target_id);
+}
+
+int store_follow_delete(int64_t account_id, int64_t target_id)
+{
+	if (db_begin() < 0)
+		return -1;
+	if (follow_end_tx(account_id, target_id) < 0 || db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
 	return 0;
-fail:
-	db_rollback();
-	return -1;
 }
 
 int store_follow_request_create(int64_t id, int64_t account_id,
@@ -199,21 +205,6 @@ bool store_follow_request_accept(int64_t account_id, int64_t target_id,
 		return false;
 	}
 	return true;
-}
-
-/* Inside a write: end a follow of account by target and any request, as
- * a block does (counters kept). */
-static int follow_end_tx(int64_t account_id, int64_t target_id)
-{
-	db_stmt *st = db_prepare("DELETE FROM follows WHERE account_id = ?1"
-				 " AND target_id = ?2");
-	db_bind_int64(st, 1, account_id);
-	db_bind_int64(st, 2, target_id);
-	if (db_done(st) < 0)
-		return -1;
-	if (db_changes() && move_follow_counts(account_id, target_id, -1) < 0)
-		return -1;
-	return store_follow_request_delete(account_id, target_id);
 }
 
 int store_block_create(int64_t id, int64_t account_id, int64_t target_id)

@@ -697,6 +697,8 @@ bool store_follows(int64_t account_id, int64_t target_id);
 /* Create a follow (counters maintained); 0 ok, 1 already, -1 error. */
 int store_follow_create(int64_t id, int64_t account_id, int64_t target_id,
 			bool reblogs, bool notify);
+/* End account_id's follow of target_id, and its request to follow, in
+ * one transaction (counters maintained): 0 or -1. */
 int store_follow_delete(int64_t account_id, int64_t target_id);
 /* A request to follow; uri: the Follow activity's id when account_id is
  * another server's (NULL: local). 0 made, 1 there already, or
