@@ -13,9 +13,10 @@
 enum {
 	JOBS_MAX = 8,
 	JOBS_MAX_WORKERS = 16,
-	JOBS_ATTEMPTS = 5,	/* then the job is kept as failed */
-	JOBS_IDLE_MS = 1000,	/* how long an idle worker sleeps */
-	JOBS_WAIT_STEP_MS = 50, /* jobs_run_now polling a busy job */
+	JOBS_ATTEMPTS = 5,	  /* then the job is kept as failed */
+	JOBS_IDLE_MS = 1000,	  /* how long an idle worker sleeps */
+	JOBS_WAIT_STEP_MS = 50,	  /* jobs_run_now polling a busy job */
+	JOBS_ORPHAN_SWEEP_S = 10, /* looking for a dead process's jobs */
 };
 
 static struct {
@@ -160,12 +161,23 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+static void sweep_orphans(void)
+{
+	store_jobs_orphans();
+}
+
 int jobs_start(int n)
 {
 	if (n > JOBS_MAX_WORKERS)
 		n = JOBS_MAX_WORKERS;
 	if (store_jobs_recover() < 0)
 		return -1;
+	/* once: a restarted server's jobs_start runs again */
+	static bool sweeping;
+	if (!sweeping) {
+		jobs_every(JOBS_ORPHAN_SWEEP_S, sweep_orphans);
+		sweeping = true;
+	}
 	stopping = false;
 	for (nworkers = 0; nworkers < n; nworkers++)
 		if (pthread_create(&workers[nworkers], NULL, worker_main,

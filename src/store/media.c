@@ -1,6 +1,7 @@
 /* media.c — media attachments and the durable job queue. */
 #include "core/cache.h"
 #include "store/db.h"
+#include "store/pg.h"
 #include "store/store.h"
 
 #include <string.h>
@@ -207,6 +208,12 @@ int store_job_enqueue(const char *kind, int64_t arg, int64_t run_at)
 	return job_insert(kind, arg, run_at);
 }
 
+/* The process's number among those sharing the database. */
+static int64_t own_node(void)
+{
+	return db_pg ? pg_node() : 0;
+}
+
 static bool job_claim(db_stmt *st, arena *a, store_job *out)
 {
 	bool found = db_step(st) == DB_ROW;
@@ -230,11 +237,12 @@ bool store_job_claim(arena *a, int64_t now, store_job *out)
 	if (db_begin() < 0)
 		return false;
 	db_stmt *st = db_prepare(
-		"UPDATE jobs SET state = 1, attempts = attempts + 1 WHERE id ="
-		" (SELECT id FROM jobs WHERE state = 0 AND run_at <= ?1"
-		" ORDER BY run_at, id LIMIT 1)"
+		"UPDATE jobs SET state = 1, attempts = attempts + 1, node = ?2"
+		" WHERE id = (SELECT id FROM jobs WHERE state = 0"
+		" AND run_at <= ?1 ORDER BY run_at, id LIMIT 1)"
 		" RETURNING id, kind, arg, attempts");
 	db_bind_int64(st, 1, now);
+	db_bind_int64(st, 2, own_node());
 	bool found = job_claim(st, a, out);
 	if (db_commit() < 0) {
 		db_rollback();
@@ -249,11 +257,13 @@ bool store_job_claim_for(arena *a, const char *kind, int64_t arg,
 	if (db_begin() < 0)
 		return false;
 	db_stmt *st = db_prepare(
-		"UPDATE jobs SET state = 1, attempts = attempts + 1 WHERE id ="
-		" (SELECT id FROM jobs WHERE state = 0 AND kind = ?1"
-		" AND arg = ?2 LIMIT 1) RETURNING id, kind, arg, attempts");
+		"UPDATE jobs SET state = 1, attempts = attempts + 1, node = ?3"
+		" WHERE id = (SELECT id FROM jobs WHERE state = 0"
+		" AND kind = ?1 AND arg = ?2 LIMIT 1)"
+		" RETURNING id, kind, arg, attempts");
 	db_bind_text(st, 1, kind);
 	db_bind_int64(st, 2, arg);
+	db_bind_int64(st, 3, own_node());
 	bool found = job_claim(st, a, out);
 	if (db_commit() < 0) {
 		db_rollback();
@@ -301,13 +311,30 @@ int store_job_fail(int64_t id, const char *error)
 
 int store_jobs_recover(void)
 {
-	/* PostgreSQL: a job running may be another live process's; only a
-	 * process alone on the database (the one node lock held is its own)
-	 * knows every running job was left by a crash */
-	if (db_pg && db_int64("SELECT count(*) FROM pg_locks WHERE locktype ="
-			      " 'advisory' AND classid = " DB_PG_NODE_LOCK
-			      " AND objsubid = 2 AND granted",
-			      0, 0) > 1)
+	if (!db_pg) /* one process: every running job was left by a crash */
+		return db_exec("UPDATE jobs SET state = 0 WHERE state = 1");
+	/* this process has no job yet: one running under its node number
+	 * was left by the process that had the number before */
+	db_stmt *st = db_prepare("UPDATE jobs SET state = 0 WHERE state = 1"
+				 " AND node = ?1");
+	db_bind_int64(st, 1, own_node());
+	if (db_done(st) < 0)
+		return -1;
+	return store_jobs_orphans();
+}
+
+/* Jobs whose process's node lock is free. A lock is freed once
+ * PostgreSQL has seen its process die, which may be after the process
+ * that replaces it started: so this runs at start and again every little
+ * while. */
+int store_jobs_orphans(void)
+{
+	if (!db_pg)
 		return 0;
-	return db_exec("UPDATE jobs SET state = 0 WHERE state = 1");
+	return db_exec("UPDATE jobs SET state = 0 WHERE state = 1 AND node"
+		       " NOT IN (SELECT objid::bigint FROM pg_locks"
+		       " WHERE locktype = 'advisory' AND granted"
+		       " AND classid = " DB_PG_NODE_LOCK " AND objsubid = 2"
+		       " AND database = (SELECT oid FROM pg_database"
+		       " WHERE datname = current_database()))");
 }

@@ -91,6 +91,10 @@
 	"  body " text " NOT NULL,"                                            \
 	"  created_at " integer " NOT NULL);"
 
+/* Migration 27 in either dialect. */
+#define JOB_NODE_SQL(integer)                                                  \
+	"ALTER TABLE jobs ADD COLUMN node " integer " NOT NULL DEFAULT 0;"
+
 static const char *const migrations[] = {
 	/* 1: accounts, apps, tokens, statuses, interactions, notifications */
 	"CREATE TABLE accounts ("
@@ -1271,6 +1275,11 @@ static const char *const migrations[] = {
 	 * delivery per inbox by a job, so the post that made it does not
 	 * wait for its followers to be counted. */
 	REMOTE_POSTS_SQL("INTEGER", "TEXT"),
+	/* 27: which process runs a job. On PostgreSQL several processes
+	 * share the table, and one that dies leaves its jobs running: a
+	 * job whose process's node lock is free is known to be orphaned,
+	 * whatever else is still alive. */
+	JOB_NODE_SQL("INTEGER"),
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -1347,6 +1356,7 @@ static const char *const pg_migrations[] = {
 	ACCOUNT_KEYS_SQL("bigint", "text COLLATE \"C\""), /* 24 */
 	ACTORS_SQL("bigint", "text COLLATE \"C\""),	  /* 25 */
 	REMOTE_POSTS_SQL("bigint", "text COLLATE \"C\""), /* 26 */
+	JOB_NODE_SQL("bigint"),				  /* 27 */
 	NULL,						  /* the end */
 };
 enum { PG_MIGRATIONS = sizeof pg_migrations / sizeof pg_migrations[0] - 1 };

@@ -642,6 +642,9 @@ int store_job_retry(int64_t id, int64_t run_at, const char *error);
 int store_job_fail(int64_t id, const char *error);
 /* Jobs left running by a crash wait again (call once at start). */
 int store_jobs_recover(void);
+/* Jobs left running by a process that has since died wait again (for
+ * PostgreSQL, where processes share the table; a no-op on SQLite). */
+int store_jobs_orphans(void);
 
 /* interactions.c */
 /* Insert/delete a favourite/bookmark/pin; return 1 when the row changed,

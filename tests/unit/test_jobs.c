@@ -1,7 +1,9 @@
 /* test_jobs.c — the durable job queue and its workers, on a real
  * database file: a queued job runs once and leaves the table, a failing
  * one is retried later, one left running by a crash runs again, and
- * jobs_run_now runs a job on the caller's thread. */
+ * jobs_run_now runs a job on the caller's thread. On either backend
+ * (store_fixture.h); on PostgreSQL, a job of a process that died is
+ * found by the sweep while a live process's is left alone. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +15,10 @@
 #include "core/config.h"
 #include "core/time.h"
 #include "jobs/jobs.h"
+#include "store/db.h"
+#include "store/pg.h"
 #include "store/store.h"
+#include "store_fixture.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,7 +30,6 @@
 
 enum { WAIT_MS = 10000 };
 
-static char test_dir[64];
 static _Atomic int runs, fail_first;
 static _Atomic int64_t last_arg;
 static pthread_t last_thread;
@@ -51,20 +55,13 @@ static int setup(void **state)
 	}
 	atomic_store(&runs, 0);
 	atomic_store(&fail_first, 0);
-	strcpy(test_dir, "/tmp/chorus-test-jobs-XXXXXX");
-	if (!mkdtemp(test_dir))
-		return -1;
-	store_thread_close();
-	return store_open(test_dir);
+	return store_fixture_open("jobs");
 }
 
 static int teardown(void **state)
 {
 	jobs_stop();
-	store_thread_close();
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", test_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return store_fixture_teardown(state);
 }
 
 /* Wait until at least n runs happened and the job left the table. */
@@ -117,6 +114,36 @@ static void test_job_left_running_by_a_crash_runs_again(void **state)
 	assert_true(wait_for(1, 9));
 }
 
+/* The state of the job with arg (1 running, 0 waiting), or 0. */
+static int job_state(int64_t arg)
+{
+	return (int)db_int64("SELECT state FROM jobs WHERE arg = ?1", arg, 0);
+}
+
+static void test_dead_process_jobs_run_again_live_ones_stay(void **state)
+{
+	/* two running jobs: one this (live) process's, one claimed by a
+	 * process that died after another took its place */
+	arena a;
+	arena_init(&a);
+	store_job j;
+	assert_int_equal(store_job_enqueue("test", 11, time_now_ms()), 0);
+	assert_true(store_job_claim(&a, time_now_ms(), &j));
+	assert_int_equal(store_job_enqueue("test", 12, time_now_ms()), 0);
+	assert_true(store_job_claim(&a, time_now_ms(), &j));
+	arena_release(&a);
+	assert_int_equal(db_exec("UPDATE jobs SET node = 57 WHERE arg = 12"),
+			 0);
+	assert_int_equal(store_jobs_orphans(), 0);
+	if (fixture_pg) {
+		assert_int_equal(job_state(11), 1); /* its process lives */
+		assert_int_equal(job_state(12), 0); /* node 57's is gone */
+	} else { /* one process: a sweep never touches running jobs */
+		assert_int_equal(job_state(11), 1);
+		assert_int_equal(job_state(12), 1);
+	}
+}
+
 static void test_run_now_runs_the_job_on_the_calling_thread(void **state)
 {
 	/* due in an hour: no worker would touch it yet */
@@ -140,6 +167,7 @@ int main(void)
 		JOB_TEST(test_failing_job_is_retried_later),
 		JOB_TEST(test_job_left_running_by_a_crash_runs_again),
 		JOB_TEST(test_run_now_runs_the_job_on_the_calling_thread),
+		JOB_TEST(test_dead_process_jobs_run_again_live_ones_stay),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
