@@ -227,6 +227,7 @@ static void update_credentials(http_req *r, void *ctx)
 		http_reply_error(r, 500, "Internal server error");
 		return;
 	}
+	account_profile_changed(acc.id);
 	/* the account now points at the new files */
 	media_remove_name(acc.avatar != old_avatar ? old_avatar : NULL);
 	media_remove_name(acc.header != old_header ? old_header : NULL);

@@ -530,6 +530,9 @@ dom_err media_delete(arena *a, const principal *p, int64_t id,
 dom_err media_resolve(arena *a, const principal *p, const char *const *ids,
 		      size_t n, int64_t status_id, int64_t **out, size_t *nout,
 		      const char **msg);
+/* The local account's profile was changed (its followers elsewhere
+ * hear of it). */
+void account_profile_changed(int64_t id);
 /* Delete an account with all it posted and uploaded, its files too. */
 dom_err account_delete(arena *a, int64_t id);
 /* Process an avatar (or, with header, a header image) upload into a new
@@ -564,6 +567,19 @@ dom_err follow_request_decide(arena *a, const principal *p, int64_t from,
 dom_err remote_status_post(arena *a, status *s, const store_tag_ref *tags,
 			   size_t ntags, const int64_t *mentions,
 			   size_t nmentions);
+/* Another server's edit of a post kept here: s as for
+ * remote_status_post (uri and account_id name the post and its author;
+ * edited_at its time, 0: now). An edit older than the last one kept is
+ * let go. DOM_NOT_FOUND: no such post of that author. */
+dom_err remote_status_edit(arena *a, const status *s, const store_tag_ref *tags,
+			   size_t ntags, const int64_t *mentions,
+			   size_t nmentions);
+/* Another server's account boosts post id (uri: its Announce), under
+ * the rules a local boost meets; once, however often delivered. */
+dom_err remote_reblog(arena *a, int64_t account_id, int64_t id, visibility vis,
+		      const char *uri);
+/* That account's boost whose Announce is uri is undone. */
+dom_err remote_unreblog(arena *a, int64_t account_id, const char *uri);
 /* Delete author's post whose id is uri; DOM_NOT_FOUND when it has none
  * such. */
 dom_err remote_status_delete(arena *a, int64_t author, const char *uri);
@@ -576,6 +592,11 @@ typedef enum social_act_kind {
 	ACT_UNFOLLOW,
 	ACT_ACCEPT,
 	ACT_REJECT,
+	ACT_LIKE,    /* id: the post favourited (object: its author) */
+	ACT_UNLIKE,  /* id: the post no longer favourited */
+	ACT_BLOCK,   /* object: the account blocked */
+	ACT_UNBLOCK, /* object: the account unblocked */
+	ACT_PROFILE, /* the actor's profile changed (object: 0) */
 } social_act_kind;
 typedef struct social_act {
 	social_act_kind kind;
@@ -726,5 +747,9 @@ int notification_request_decide(int64_t account_id, int64_t id, bool accept);
  * would not be shown it (visibility_account_listed). */
 void notify(int64_t recipient, const char *type, int64_t from,
 	    int64_t status_id);
+/* Tell the acts listener (social_acts_listen) of a local account's act
+ * toward another server's (domain/ only). */
+void act_publish(social_act_kind kind, int64_t actor, int64_t object,
+		 int64_t id, const char *uri);
 
 #endif

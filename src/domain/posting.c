@@ -355,6 +355,24 @@ static dom_err load_own(arena *a, const principal *p, int64_t id, status *s)
 	return s->account_id == p->account_id ? DOM_OK : DOM_NOT_FOUND;
 }
 
+/* Write an edit of old as s, and tell who boosted it. */
+static dom_err edit_commit(arena *a, const status *old, const status *s,
+			   const store_tag_ref *tags, size_t ntags,
+			   const int64_t *mentions, size_t nmentions,
+			   const char **msg)
+{
+	int rc = store_status_update(old, s, tags, ntags, mentions, nmentions);
+	if (rc < 0)
+		return dom_from_store(rc, NULL, msg);
+	events_publish(&(event){.kind = EVENT_STATUS_EDITED, .id = s->id});
+	enum { EDIT_NOTIFY_MAX = 1000 };
+	int64_t *who = arena_alloc(a, EDIT_NOTIFY_MAX * sizeof *who);
+	size_t n = store_rebloggers(s->id, who, EDIT_NOTIFY_MAX);
+	for (size_t i = 0; i < n; i++)
+		notify(who[i], "update", s->account_id, s->id);
+	return DOM_OK;
+}
+
 dom_err status_edit(arena *a, const principal *author, int64_t id,
 		    const post_request *r, const char **msg)
 {
@@ -389,17 +407,8 @@ dom_err status_edit(arena *a, const principal *author, int64_t id,
 		s.language = r->language;
 	s.entities = c.entities;
 	s.edited_at = time_now_ms();
-	int rc = store_status_update(&old, &s, c.tags, c.ntags, c.mentions,
-				     c.nmentions);
-	if (rc < 0)
-		return dom_from_store(rc, NULL, msg);
-	events_publish(&(event){.kind = EVENT_STATUS_EDITED, .id = id});
-	enum { EDIT_NOTIFY_MAX = 1000 };
-	int64_t *who = arena_alloc(a, EDIT_NOTIFY_MAX * sizeof *who);
-	size_t n = store_rebloggers(id, who, EDIT_NOTIFY_MAX);
-	for (size_t i = 0; i < n; i++)
-		notify(who[i], "update", author->account_id, id);
-	return DOM_OK;
+	return edit_commit(a, &old, &s, c.tags, c.ntags, c.mentions,
+			   c.nmentions, msg);
 }
 
 dom_err status_delete(arena *a, const principal *author, int64_t id,
@@ -450,6 +459,11 @@ dom_err status_favourite(arena *a, const principal *p, int64_t id, bool on)
 	if (changed < 0)
 		return dom_from_store(changed, NULL, &msg);
 	notice_publish(&x);
+	/* a local account's favourite: the post's server, if another,
+	 * hears of it */
+	if (changed == 1 && p->account && !p->account->domain)
+		act_publish(on ? ACT_LIKE : ACT_UNLIKE, p->account_id,
+			    s.account_id, s.id, NULL);
 	return DOM_OK;
 }
 
@@ -499,8 +513,10 @@ dom_err status_pin(arena *a, const principal *p, int64_t id, bool on,
 		      : DOM_OK;
 }
 
-dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
-		      int64_t *reblog_id, const char **msg)
+/* status_reblog, the boost kept with uri when it is another server's
+ * (its Announce's id, which an Undo names). */
+static dom_err reblog(arena *a, const principal *p, int64_t id, visibility vis,
+		      const char *uri, int64_t *reblog_id, const char **msg)
 {
 	status s;
 	dom_err err = load_target(a, p, id, &s);
@@ -529,6 +545,7 @@ dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
 	r.reblog_of_id = s.id;
 	r.app_id = p->app_id;
 	r.created_at = time_now_ms();
+	r.uri = uri;
 	/* the boost and its notification commit together */
 	notice x;
 	notice_prepare(&x, s.account_id, "reblog", p->account_id, s.id);
@@ -550,6 +567,12 @@ dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
 	notice_publish(&x);
 	*reblog_id = r.id;
 	return DOM_OK;
+}
+
+dom_err status_reblog(arena *a, const principal *p, int64_t id, visibility vis,
+		      int64_t *reblog_id, const char **msg)
+{
+	return reblog(a, p, id, vis, NULL, reblog_id, msg);
 }
 
 dom_err status_unreblog(arena *a, const principal *p, int64_t id)
@@ -644,6 +667,51 @@ dom_err remote_status_post(arena *a, status *s, const store_tag_ref *tags,
 	for (size_t i = 0; i < nmentions; i++)
 		notify(mentions[i], "mention", s->account_id, s->id);
 	return DOM_OK;
+}
+
+dom_err remote_status_edit(arena *a, const status *s, const store_tag_ref *tags,
+			   size_t ntags, const int64_t *mentions,
+			   size_t nmentions)
+{
+	status old;
+	int64_t id = store_status_by_uri(s->uri);
+	principal author = {.account_id = s->account_id};
+	if (!id || load_own(a, &author, id, &old))
+		return DOM_NOT_FOUND;
+	status e = old;
+	e.content = s->content;
+	e.spoiler_text = s->spoiler_text ? s->spoiler_text : "";
+	e.sensitive = s->sensitive;
+	e.entities = s->entities;
+	if (s->language)
+		e.language = s->language;
+	e.edited_at = s->edited_at ? s->edited_at : time_now_ms();
+	if (old.edited_at && e.edited_at <= old.edited_at)
+		return DOM_OK; /* an older edit, arriving late */
+	const char *msg;
+	return edit_commit(a, &old, &e, tags, ntags, mentions, nmentions, &msg);
+}
+
+dom_err remote_reblog(arena *a, int64_t account_id, int64_t id, visibility vis,
+		      const char *uri)
+{
+	int64_t reblog_id;
+	const char *msg;
+	if (store_status_by_uri(uri))
+		return DOM_OK; /* delivered before */
+	return reblog(a, &(principal){.account_id = account_id}, id, vis, uri,
+		      &reblog_id, &msg);
+}
+
+dom_err remote_unreblog(arena *a, int64_t account_id, const char *uri)
+{
+	status r;
+	int64_t id = store_status_by_uri(uri);
+	if (!id || !store_status_get(a, id, &r) || r.account_id != account_id ||
+	    !r.reblog_of_id)
+		return DOM_NOT_FOUND;
+	return status_unreblog(a, &(principal){.account_id = account_id},
+			       r.reblog_of_id);
 }
 
 dom_err remote_status_delete(arena *a, int64_t author, const char *uri)

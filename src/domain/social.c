@@ -15,8 +15,8 @@ void social_acts_listen(social_act_sink sink)
 	act_sink = sink;
 }
 
-static void act_publish(social_act_kind kind, int64_t actor, int64_t object,
-			int64_t id, const char *uri)
+void act_publish(social_act_kind kind, int64_t actor, int64_t object,
+		 int64_t id, const char *uri)
 {
 	if (act_sink)
 		act_sink(&(social_act){.kind = kind,
@@ -63,6 +63,11 @@ dom_err account_follow(arena *a, const principal *p, int64_t target,
 	if (rc == 0)
 		notify(target, "follow", p->account_id, 0);
 	return DOM_OK;
+}
+
+void account_profile_changed(int64_t id)
+{
+	act_publish(ACT_PROFILE, id, 0, 0, NULL);
 }
 
 dom_err account_unfollow(arena *a, const principal *p, int64_t target)
@@ -143,10 +148,9 @@ dom_err remote_follow_answered(int64_t follower, int64_t target, bool accepted)
 
 /* The target of a block or mute: another account that exists. */
 static dom_err other_account(arena *a, const principal *p, int64_t target,
-			     const char **msg)
+			     account *t, const char **msg)
 {
-	account t;
-	if (!store_account_get(a, target, &t)) {
+	if (!store_account_get(a, target, t)) {
 		*msg = "Record not found";
 		return DOM_NOT_FOUND;
 	}
@@ -160,18 +164,26 @@ static dom_err other_account(arena *a, const principal *p, int64_t target,
 dom_err account_block(arena *a, const principal *p, int64_t target, bool on,
 		      const char **msg)
 {
-	dom_err err = other_account(a, p, target, msg);
+	account t;
+	dom_err err = other_account(a, p, target, &t, msg);
 	if (err)
 		return err;
 	int rc = on ? store_block_create(id_next(), p->account_id, target)
 		    : store_block_delete(p->account_id, target);
-	return rc < 0 ? DOM_INTERNAL : DOM_OK;
+	if (rc < 0)
+		return DOM_INTERNAL;
+	/* another server is told, so its account stops seeing p there */
+	if (t.domain && p->account && !p->account->domain)
+		act_publish(on ? ACT_BLOCK : ACT_UNBLOCK, p->account_id, target,
+			    0, NULL);
+	return DOM_OK;
 }
 
 dom_err account_mute(arena *a, const principal *p, int64_t target, bool on,
 		     bool notifications, int64_t seconds, const char **msg)
 {
-	dom_err err = other_account(a, p, target, msg);
+	account t;
+	dom_err err = other_account(a, p, target, &t, msg);
 	if (err)
 		return err;
 	if (seconds < 0 || seconds > MUTE_MAX_SECONDS) {

@@ -74,8 +74,7 @@ static json_t *public_key(const char *owner, const store_key_pair *k)
 			 owner, "publicKeyPem", k->public_pem);
 }
 
-/* The Person (or Service) of acc; NULL when its key cannot be made. */
-static json_t *person(arena *a, const account *acc)
+json_t *fed_person(arena *a, const account *acc)
 {
 	store_key_pair key;
 	if (!fed_actor_key(a, acc->id, &key))
@@ -109,7 +108,7 @@ static json_t *person(arena *a, const account *acc)
 
 static void reply_person(http_req *r, const account *acc)
 {
-	json_t *doc = person(&r->arena, acc);
+	json_t *doc = fed_person(&r->arena, acc);
 	if (!doc) {
 		http_reply_error(r, 500, "The actor's key is missing");
 		return;

@@ -69,43 +69,111 @@ static const char *follow_id(arena *a, const char *follower, int64_t id)
 	return arena_printf(a, "%s#follows/%lld", follower, (long long)id);
 }
 
-static void on_act(const social_act *act)
+static bool any_actor_known(void);
+static void fan_out(json_t *activity, const account *author, bool to_followers,
+		    const char *inboxes);
+
+/* A local account's new profile, as an Update of its actor, to its
+ * followers elsewhere. */
+static void profile_changed(arena *a, int64_t id)
 {
-	arena a;
-	arena_init(&a);
-	account local;
-	store_actor remote;
-	if (!store_account_get(&a, act->actor, &local) ||
-	    !store_actor_get(&a, act->object, &remote)) {
-		arena_release(&a);
+	account acc;
+	json_t *person;
+	if (!store_followed_elsewhere(id) || !store_account_get(a, id, &acc) ||
+	    acc.domain || !(person = fed_person(a, &acc)))
 		return;
-	}
-	const char *me = account_local_uri(&a, local.username);
-	json_t *activity = NULL;
+	/* the actor's context (security terms too) heads the activity */
+	json_t *context = json_incref(json_object_get(person, "@context"));
+	json_object_del(person, "@context");
+	const char *me = account_local_uri(a, acc.username);
+	fan_out(json_pack("{s:o,s:s++,s:s,s:s,s:o,s:[s]}", "@context", context,
+			  "id", me, "#updates/",
+			  arena_printf(a, "%lld", (long long)id_next()), "type",
+			  "Update", "actor", me, "object", person, "to",
+			  "https://www.w3.org/ns/activitystreams#Public"),
+		&acc, true, "");
+}
+
+/* The activity for a local account's act toward another server's
+ * (remote); NULL when there is none to send. */
+static json_t *act_activity(arena *a, const social_act *act, const char *me,
+			    const store_actor *remote)
+{
+	const char *uri, *url;
 	switch (act->kind) {
 	case ACT_FOLLOW:
-		activity = json_pack(
-			"{s:s,s:s,s:s,s:s}", "id", follow_id(&a, me, act->id),
-			"type", "Follow", "actor", me, "object", remote.uri);
-		break;
+		return json_pack("{s:s,s:s,s:s,s:s}", "id",
+				 follow_id(a, me, act->id), "type", "Follow",
+				 "actor", me, "object", remote->uri);
 	case ACT_UNFOLLOW:
 		/* Mastodon matches the Follow undone by its actor and
 		 * object */
-		activity =
-			json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s}}", "id",
-				  arena_printf(&a, "%s#follows/undo/%lld", me,
-					       (long long)id_next()),
-				  "type", "Undo", "actor", me, "object", "type",
-				  "Follow", "actor", me, "object", remote.uri);
-		break;
+		return json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s}}", "id",
+				 arena_printf(a, "%s#follows/undo/%lld", me,
+					      (long long)id_next()),
+				 "type", "Undo", "actor", me, "object", "type",
+				 "Follow", "actor", me, "object", remote->uri);
 	case ACT_ACCEPT:
 	case ACT_REJECT:
-		activity = fed_follow_answer(
-			&a, act->kind == ACT_ACCEPT ? "Accept" : "Reject", me,
-			remote.uri, act->uri);
-		break;
+		return fed_follow_answer(
+			a, act->kind == ACT_ACCEPT ? "Accept" : "Reject", me,
+			remote->uri, act->uri);
+	case ACT_LIKE:
+	case ACT_UNLIKE: {
+		if (!store_status_remote(a, act->id, &uri, &url))
+			return NULL;
+		const char *id = arena_printf(a, "%s#likes/%lld", me,
+					      (long long)act->id);
+		json_t *like = json_pack("{s:s,s:s,s:s,s:s}", "id", id, "type",
+					 "Like", "actor", me, "object", uri);
+		if (act->kind == ACT_LIKE)
+			return like;
+		return json_pack("{s:s+,s:s,s:s,s:o}", "id", id, "/undo",
+				 "type", "Undo", "actor", me, "object", like);
 	}
-	fed_deliver(activity, local.id, remote.inbox);
+	case ACT_BLOCK:
+	case ACT_UNBLOCK: {
+		/* one id per block, so the Undo names the Block it ends */
+		const char *id = arena_printf(a, "%s#blocks/%lld", me,
+					      (long long)act->object);
+		json_t *block =
+			json_pack("{s:s,s:s,s:s,s:s}", "id", id, "type",
+				  "Block", "actor", me, "object", remote->uri);
+		if (act->kind == ACT_BLOCK)
+			return block;
+		return json_pack("{s:s+,s:s,s:s,s:o}", "id", id, "/undo",
+				 "type", "Undo", "actor", me, "object", block);
+	}
+	case ACT_PROFILE: break; /* to followers, not to one account: on_act */
+	}
+	return NULL;
+}
+
+static void on_act(const social_act *act)
+{
+	/* favourites are acts of every local account on every post: most
+	 * are of local posts, and no read is spent on them before another
+	 * server's actor is known */
+	if ((act->kind == ACT_LIKE || act->kind == ACT_UNLIKE ||
+	     act->kind == ACT_PROFILE) &&
+	    !any_actor_known())
+		return;
+	arena a;
+	arena_init(&a);
+	if (act->kind == ACT_PROFILE) {
+		profile_changed(&a, act->actor);
+		arena_release(&a);
+		return;
+	}
+	account local;
+	store_actor remote;
+	if (store_actor_get(&a, act->object, &remote) &&
+	    store_account_get(&a, act->actor, &local) && !local.domain) {
+		const char *me = account_local_uri(&a, local.username);
+		json_t *activity = act_activity(&a, act, me, &remote);
+		if (activity)
+			fed_deliver(activity, local.id, remote.inbox);
+	}
 	arena_release(&a);
 }
 
@@ -220,18 +288,20 @@ static bool any_actor_known(void)
 	return true;
 }
 
-/* A local post made, or gone: its Create (a boost's Announce) or its
- * Delete (a boost's Undo), to whoever elsewhere should hear of it. */
+/* A local post made, edited or gone: its Create (a boost's Announce),
+ * Update, or Delete (a boost's Undo), to whoever elsewhere should hear
+ * of it. */
 static void on_event(const event *e)
 {
-	if ((e->kind != EVENT_STATUS && e->kind != EVENT_STATUS_DELETED) ||
+	if ((e->kind != EVENT_STATUS && e->kind != EVENT_STATUS_EDITED &&
+	     e->kind != EVENT_STATUS_DELETED) ||
 	    !any_actor_known())
 		return;
 	arena a;
 	arena_init(&a);
 	account author;
 	status s;
-	if (e->kind == EVENT_STATUS) {
+	if (e->kind != EVENT_STATUS_DELETED) {
 		/* most posts have no audience elsewhere: two reads decide,
 		 * and nothing is built or written for them */
 		bool followers = false;
@@ -249,8 +319,10 @@ static void on_event(const event *e)
 		    store_account_get(&a, s.account_id, &author) &&
 		    !author.domain &&
 		    status_load_visible(&a, author.id, e->id, &s))
-			fan_out(fed_create(&a, &s, &author, true), &author,
-				followers, inboxes);
+			fan_out(e->kind == EVENT_STATUS
+					? fed_create(&a, &s, &author, true)
+					: fed_update(&a, &s, &author),
+				&author, followers, inboxes);
 	} else if (store_account_get(&a, e->account_id, &author) &&
 		   !author.domain) {
 		const char *me = account_local_uri(&a, author.username);

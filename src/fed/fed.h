@@ -234,5 +234,11 @@ json_t *fed_note(arena *a, const status *s, const account *author,
 /* The Create of s's Note (or s's Announce). */
 json_t *fed_create(arena *a, const status *s, const account *author,
 		   bool with_context);
+/* The Person (or Service) of local acc, with its context; NULL when its
+ * key cannot be made. */
+json_t *fed_person(arena *a, const account *acc);
+/* An edited local post's Update (s->edited_at names it), with its
+ * context. */
+json_t *fed_update(arena *a, const status *s, const account *author);
 
 #endif

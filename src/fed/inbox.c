@@ -7,9 +7,11 @@
  * is worked out on a job ("fed_inbox"), so a flood of activities waits
  * in the jobs table, not in front of the API.
  *
- * Processed so far: Follow, Undo of a Follow, Accept and Reject of ours,
- * Create of a Note (by someone followed here, or to someone here) and
- * Delete of one. Anything else is taken and dropped. */
+ * Processed: Follow, Accept and Reject of ours; Create of a Note (by
+ * someone followed here, or to someone here), Update and Delete of one;
+ * Like and Announce of a post known here; Block; Update and Delete of
+ * the sending actor; Undo of a Follow, Like, Announce or Block. Anything
+ * else is taken and dropped. */
 #include "fed/fed.h"
 
 #include "core/config.h"
@@ -150,17 +152,35 @@ static void on_follow(arena *a, const store_actor *sender, json_t *doc)
 		    target.id, sender->inbox);
 }
 
+static int64_t known_post(arena *a, const char *uri);
+
 static void on_undo(arena *a, const store_actor *sender, json_t *doc)
 {
 	json_t *object = json_object_get(doc, "object");
 	const char *type = fed_str(object, "type");
-	const char *follower = fed_id_of(json_object_get(object, "actor"));
+	const char *id = fed_id_of(object);
+	const char *by = fed_id_of(json_object_get(object, "actor"));
+	principal them = {.account_id = sender->account_id};
 	account target;
-	if (type && !strcmp(type, "Follow") && follower &&
-	    !strcmp(follower, sender->uri) &&
-	    local_account(a, fed_id_of(json_object_get(object, "object")),
-			  &target))
+	const char *msg;
+	/* an Announce is known by its id; what else is undone is named
+	 * by the activity embedded, which must be the sender's */
+	if (id && (!type || !strcmp(type, "Announce"))) {
+		remote_unreblog(a, sender->account_id, id);
+		return;
+	}
+	if (!type || !by || strcmp(by, sender->uri))
+		return;
+	const char *what = fed_id_of(json_object_get(object, "object"));
+	if (!strcmp(type, "Follow") && local_account(a, what, &target))
 		follow_end(sender->account_id, target.id);
+	else if (!strcmp(type, "Block") && local_account(a, what, &target))
+		account_block(a, &them, target.id, false, &msg);
+	else if (!strcmp(type, "Like")) {
+		int64_t post = known_post(a, what);
+		if (post)
+			status_favourite(a, &them, post, false);
+	}
 }
 
 /* An answer to a local account's Follow: its actor is that account
@@ -307,55 +327,129 @@ static const char *content_of(json_t *note, const char **language)
 	return content;
 }
 
-static void on_create(arena *a, const store_actor *sender, json_t *doc)
+/* A Note by the sender as a status (its hashtags and the local accounts
+ * it mentions in tags and mentions); false when it is not one: not a
+ * Note, not attributed to the sender, or its id on another host. */
+static bool note_status(arena *a, const store_actor *sender, json_t *note,
+			status *s, store_tag_ref *tags, size_t *ntags,
+			int64_t *mentions, size_t *nmentions)
 {
-	json_t *note = json_object_get(doc, "object");
 	const char *type = fed_str(note, "type"), *id = fed_str(note, "id");
 	const char *by = fed_id_of(json_object_get(note, "attributedTo"));
-	/* a Note by the sender, with an id on the sender's host */
 	if (!type || strcmp(type, "Note") || !id || !by ||
 	    strcmp(by, sender->uri) || !fed_same_origin(a, id, sender->uri))
-		return;
-	status s = {0};
+		return false;
+	*s = (status){0};
+	note_entities(a, note, tags, ntags, mentions, nmentions, &s->entities);
+	s->in_reply_to_id =
+		known_post(a, fed_id_of(json_object_get(note, "inReplyTo")));
+	const char *language = NULL, *content = content_of(note, &language);
+	const char *summary = fed_str(note, "summary");
+	s->account_id = sender->account_id;
+	s->content =
+		content ? text_sanitize_html(a, content, strlen(content)) : "";
+	s->spoiler_text =
+		summary && text_utf8_valid(summary, strlen(summary)) &&
+				strlen(summary) <= REMOTE_SPOILER_MAX
+			? summary
+			: "";
+	s->sensitive = json_is_true(json_object_get(note, "sensitive")) ||
+		       *s->spoiler_text;
+	s->vis = visibility_of(note, sender);
+	s->language = language;
+	const char *published = fed_str(note, "published");
+	if (!published || !time_parse_iso8601(published, &s->created_at))
+		s->created_at = time_now_ms();
+	const char *updated = fed_str(note, "updated");
+	if (!updated || !time_parse_iso8601(updated, &s->edited_at))
+		s->edited_at = 0;
+	s->uri = id;
+	json_t *url = json_object_get(note, "url");
+	s->url = json_is_string(url) ? json_string_value(url) : NULL;
+	return true;
+}
+
+static void on_create(arena *a, const store_actor *sender, json_t *doc)
+{
+	status s;
 	store_tag_ref tags[REMOTE_TAGS_MAX];
 	int64_t mentions[REMOTE_MENTIONS_MAX];
 	size_t ntags, nmentions;
-	note_entities(a, note, tags, &ntags, mentions, &nmentions, &s.entities);
-	s.in_reply_to_id =
-		known_post(a, fed_id_of(json_object_get(note, "inReplyTo")));
+	if (!note_status(a, sender, json_object_get(doc, "object"), &s, tags,
+			 &ntags, mentions, &nmentions))
+		return;
 	/* what no one here follows, and that is to no one here, is not
 	 * kept: an open inbox is no open door */
 	if (!nmentions && !s.in_reply_to_id &&
 	    !store_followed_here(sender->account_id))
 		return;
-	const char *language = NULL, *content = content_of(note, &language);
-	const char *summary = fed_str(note, "summary");
-	s.account_id = sender->account_id;
-	s.content =
-		content ? text_sanitize_html(a, content, strlen(content)) : "";
-	s.spoiler_text = summary && text_utf8_valid(summary, strlen(summary)) &&
-					 strlen(summary) <= REMOTE_SPOILER_MAX
-				 ? summary
-				 : "";
-	s.sensitive = json_is_true(json_object_get(note, "sensitive")) ||
-		      *s.spoiler_text;
-	s.vis = visibility_of(note, sender);
-	s.language = language;
-	const char *published = fed_str(note, "published");
-	if (!published || !time_parse_iso8601(published, &s.created_at))
-		s.created_at = time_now_ms();
-	s.uri = id;
-	json_t *url = json_object_get(note, "url");
-	s.url = json_is_string(url) ? json_string_value(url) : NULL;
+	s.edited_at = 0; /* a post's first version, whatever it says */
 	remote_status_post(a, &s, tags, ntags, mentions, nmentions);
 }
 
 static void on_delete(arena *a, const store_actor *sender, json_t *doc)
 {
 	const char *object = fed_id_of(json_object_get(doc, "object"));
-	if (object && strcmp(object, sender->uri) &&
-	    fed_same_origin(a, object, sender->uri))
+	if (!object)
+		return;
+	if (!strcmp(object, sender->uri)) /* the account itself: all goes */
+		account_delete(a, sender->account_id);
+	else if (fed_same_origin(a, object, sender->uri))
 		remote_status_delete(a, sender->account_id, object);
+}
+
+static void on_like(arena *a, const store_actor *sender, json_t *doc)
+{
+	int64_t post = known_post(a, fed_id_of(json_object_get(doc, "object")));
+	if (post) /* refused by the rules as a local favourite would be */
+		status_favourite(a,
+				 &(principal){.account_id = sender->account_id},
+				 post, true);
+}
+
+static void on_announce(arena *a, const store_actor *sender, json_t *doc)
+{
+	const char *id = fed_str(doc, "id");
+	int64_t post = known_post(a, fed_id_of(json_object_get(doc, "object")));
+	/* a post not known here is not fetched (yet): only boosts of
+	 * what is kept here count */
+	if (post && id && fed_same_origin(a, id, sender->uri))
+		remote_reblog(a, sender->account_id, post,
+			      visibility_of(doc, sender), id);
+}
+
+static void on_block(arena *a, const store_actor *sender, json_t *doc)
+{
+	account target;
+	const char *msg;
+	/* applied as a block here: follows end both ways, and the blocked
+	 * account sees nothing more of the blocker */
+	if (local_account(a, fed_id_of(json_object_get(doc, "object")),
+			  &target))
+		account_block(a, &(principal){.account_id = sender->account_id},
+			      target.id, true, &msg);
+}
+
+static void on_update(arena *a, const store_actor *sender, json_t *doc)
+{
+	json_t *object = json_object_get(doc, "object");
+	const char *type = fed_str(object, "type"), *id = fed_id_of(object);
+	if (type && !strcmp(type, "Note")) {
+		status s;
+		store_tag_ref tags[REMOTE_TAGS_MAX];
+		int64_t mentions[REMOTE_MENTIONS_MAX];
+		size_t ntags, nmentions;
+		if (note_status(a, sender, object, &s, tags, &ntags, mentions,
+				&nmentions))
+			remote_status_edit(a, &s, tags, ntags, mentions,
+					   nmentions);
+	} else if (id && !strcmp(id, sender->uri)) {
+		/* the sender's profile: read again from its id, what the
+		 * activity carries being only what the sender says */
+		account acc;
+		store_actor act;
+		fed_actor_fetch(a, sender->uri, &acc, &act);
+	}
 }
 
 int fed_inbox_job(int64_t id, const char **error)
@@ -384,6 +478,14 @@ int fed_inbox_job(int64_t id, const char **error)
 		on_create(&a, &sender, doc);
 	else if (!strcmp(type, "Delete"))
 		on_delete(&a, &sender, doc);
+	else if (!strcmp(type, "Update"))
+		on_update(&a, &sender, doc);
+	else if (!strcmp(type, "Like"))
+		on_like(&a, &sender, doc);
+	else if (!strcmp(type, "Announce"))
+		on_announce(&a, &sender, doc);
+	else if (!strcmp(type, "Block"))
+		on_block(&a, &sender, doc);
 	json_decref(doc);
 	arena_release(&a);
 	if (store_inbox_done(id) < 0) {

@@ -314,8 +314,10 @@ json_t *fed_note(arena *a, const status *s, const account *author,
 	return doc;
 }
 
-json_t *fed_create(arena *a, const status *s, const account *author,
-		   bool with_context)
+/* The Note of s in an activity of type (Create, Update) with id. */
+static json_t *note_activity(arena *a, const status *s, const account *author,
+			     const char *type, const char *id_suffix,
+			     bool with_context)
 {
 	json_t *note = fed_note(a, s, author, false);
 	if (!note || s->reblog) {
@@ -325,7 +327,7 @@ json_t *fed_create(arena *a, const status *s, const account *author,
 	}
 	json_t *doc = json_pack("{s:s+,s:s,s:O,s:O,s:O,s:O,s:o}", "id",
 				json_string_value(json_object_get(note, "id")),
-				"/activity", "type", "Create", "actor",
+				id_suffix, "type", type, "actor",
 				json_object_get(note, "attributedTo"),
 				"published", json_object_get(note, "published"),
 				"to", json_object_get(note, "to"), "cc",
@@ -333,6 +335,20 @@ json_t *fed_create(arena *a, const status *s, const account *author,
 	if (doc && with_context)
 		json_object_set_new(doc, "@context", note_context());
 	return doc;
+}
+
+json_t *fed_create(arena *a, const status *s, const account *author,
+		   bool with_context)
+{
+	return note_activity(a, s, author, "Create", "/activity", with_context);
+}
+
+json_t *fed_update(arena *a, const status *s, const account *author)
+{
+	return note_activity(
+		a, s, author, "Update",
+		arena_printf(a, "#updates/%lld", (long long)s->edited_at),
+		true);
 }
 
 /* The post the path names, if its author is the account named and an

@@ -615,3 +615,132 @@ def test_a_remote_post_is_sanitised_and_kept_once(south, peer):
     assert "script" not in s["content"] and "onclick" not in s["content"]
     assert "javascript" not in s["content"] and "hi" in s["content"]
     assert s["spoiler_text"] == "cw here" and s["sensitive"] is True
+
+
+# ---- interactions across servers ------------------------------------------
+
+def remote_post(viewer, author, inst, text, **kw):
+    """viewer follows author of inst, who posts text; returns (the post on
+    author's server, the same post as viewer's server shows it)."""
+    follows(viewer, author, inst)
+    post = author.api.status_post(text, **kw)
+    here = eventually(lambda: find(viewer.api.timeline_home(), post["uri"]),
+                      "the post in the follower's home")
+    return post, here
+
+
+def test_a_favourite_and_its_undo_reach_the_author(north, south):
+    alice, bob = north.user("alice"), south.user("bob")
+    post, here = remote_post(alice, bob, south, "like me")
+    alice.api.status_favourite(here["id"])
+    eventually(lambda: bob.api.status(post["id"])["favourites_count"] == 1,
+               "the favourite counted on bob's server")
+    fav = eventually(lambda: [n for n in bob.api.notifications()
+                              if n["type"] == "favourite"], "bob's notification")
+    assert fav[0]["account"]["acct"] == handle(alice, north)
+    assert fav[0]["status"]["id"] == post["id"]
+    assert [a["acct"] for a in bob.api.status_favourited_by(post["id"])] == [handle(alice, north)]
+    alice.api.status_unfavourite(here["id"])
+    eventually(lambda: bob.api.status(post["id"])["favourites_count"] == 0,
+               "the favourite undone on bob's server")
+
+
+def test_a_boost_across_servers_reaches_the_author_and_the_boosters_followers(north, south):
+    alice, bob, carl = north.user("alice"), south.user("bob"), south.user("carl")
+    post, here = remote_post(alice, bob, south, "boost me")
+    follows(carl, alice, north)  # carl, on bob's server, follows alice
+    alice.api.status_reblog(here["id"])
+    eventually(lambda: bob.api.status(post["id"])["reblogs_count"] == 1,
+               "the boost counted on bob's server")
+    boost = eventually(lambda: [n for n in bob.api.notifications()
+                                if n["type"] == "reblog"], "bob's notification")
+    assert boost[0]["account"]["acct"] == handle(alice, north)
+    # carl sees alice's boost of bob's post in his home, as one of his own
+    # server's posts wrapped in a boost by a remote account
+    got = eventually(lambda: [s for s in carl.api.timeline_home()
+                              if s["reblog"] and s["reblog"]["id"] == post["id"]],
+                     "the boost in carl's home")
+    assert got[0]["account"]["acct"] == handle(alice, north)
+    alice.api.status_unreblog(here["id"])
+    eventually(lambda: bob.api.status(post["id"])["reblogs_count"] == 0,
+               "the boost undone on bob's server")
+    assert not [s for s in carl.api.timeline_home()
+                if s["reblog"] and s["reblog"]["id"] == post["id"]]
+
+
+def test_an_edit_reaches_the_other_server(north, south):
+    alice, bob = north.user("alice"), south.user("bob")
+    post, here = remote_post(alice, bob, south, "frist post", spoiler_text="cw")
+    bob.api.status_update(post["id"], "first post, spelt right", spoiler_text="new cw")
+    got = eventually(lambda: (lambda s: s if "spelt right" in s["content"] else None)(
+        alice.api.status(here["id"])), "the edit on alice's server")
+    assert got["edited_at"] is not None
+    assert got["spoiler_text"] == "new cw"
+    assert got["id"] == here["id"] and got["uri"] == post["uri"]
+    history = alice.api.status_history(here["id"])
+    assert [("frist" in h["content"], "spelt" in h["content"]) for h in history] == \
+        [(True, False), (False, True)]
+
+
+def test_a_block_across_servers_ends_follows_and_is_lifted(north, south):
+    alice, bob = north.user("alice"), south.user("bob")
+    bob_here = follows(alice, bob, south)
+    alice_there = follows(bob, alice, north)
+    bob.api.account_block(alice_there["id"])
+
+    def rel():
+        return alice.api.account_relationships(bob_here["id"])[0]
+    eventually(lambda: rel()["blocked_by"], "the block on alice's server")
+    r = rel()
+    assert not r["following"] and not r["followed_by"]
+    assert handle(bob, south) not in followers(alice)
+    bob.api.account_unblock(alice_there["id"])
+    eventually(lambda: not rel()["blocked_by"], "the unblock on alice's server")
+
+
+def test_a_remote_profile_update_and_account_deletion_are_applied(south, peer):
+    ivy = south.user("ivy")
+    uri = peer.actor("changing")
+    acct = f"changing@{peer.host}"
+    assert ivy.api.account_lookup(acct)["display_name"] in ("", "changing")
+    peer.actors["changing"][1]["name"] = "Changed Name"
+    update = {"id": f"{uri}#updates/1", "type": "Update", "actor": uri,
+              "object": peer.actors["changing"][1]}
+    assert peer.post("changing", f"{south.url}/inbox", update).status_code == 202
+    eventually(lambda: ivy.api.account_lookup(acct)["display_name"] == "Changed Name",
+               "the new name on south")
+    delete = {"id": f"{uri}#delete", "type": "Delete", "actor": uri, "object": uri,
+              "to": ["https://www.w3.org/ns/activitystreams#Public"]}
+    assert peer.post("changing", f"{south.url}/inbox", delete).status_code == 202
+    del peer.actors["changing"]  # its documents are gone: 404 from now on
+
+    def gone():
+        r = requests.get(f"{south.url}/api/v1/accounts/lookup", params={"acct": acct},
+                         headers={"Authorization": f"Bearer {ivy.token}"})
+        return r.status_code == 404
+    eventually(gone, "the account gone from south")
+
+
+def test_a_like_or_boost_by_someone_who_cannot_see_the_post_changes_nothing(south, peer):
+    jo = south.user("jo")
+    post = jo.api.status_post("only for my followers", visibility="private")
+    local_uri = f"{south.url}/users/{jo.name}/statuses/{post['id']}"
+    uri = peer.actor("outsider")
+    like = {"id": f"{uri}#likes/1", "type": "Like", "actor": uri, "object": local_uri}
+    boost = {"id": f"{uri}/boosts/1", "type": "Announce", "actor": uri, "object": local_uri,
+             "to": ["https://www.w3.org/ns/activitystreams#Public"]}
+    for act in (like, boost):
+        assert peer.post("outsider", f"{south.url}/inbox", act).status_code == 202
+    time.sleep(1.0)
+    s = jo.api.status(post["id"])
+    assert s["favourites_count"] == 0 and s["reblogs_count"] == 0
+    assert [n for n in jo.api.notifications() if n["type"] in ("favourite", "reblog")] == []
+
+
+def test_a_profile_change_reaches_followers_on_other_servers(north, south):
+    alice, bob = north.user("alice"), south.user("bob")
+    bob_here = follows(alice, bob, south)
+    bob.api.account_update_credentials(display_name="Bob Renamed", note="new bio")
+    got = eventually(lambda: (lambda a: a if a["display_name"] == "Bob Renamed" else None)(
+        alice.api.account(bob_here["id"])), "the new profile on north")
+    assert "new bio" in got["note"]
