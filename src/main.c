@@ -39,6 +39,10 @@ static void usage(FILE *out)
 	      "  user revoke NAME [--token ID]   revoke all its sessions, or "
 	      "one\n"
 	      "  user delete NAME   (with the server stopped)\n"
+	      "  domain block HOST [--severity silence|suspend] "
+	      "[--reject-media]\n"
+	      "  domain unblock HOST\n"
+	      "  domain list           the other servers this one limits\n"
 	      "  backup FILE [--force] copy the database, while it serves, to "
 	      "FILE\n"
 	      "  db migrate-to URL     copy this SQLite instance into an empty"
@@ -65,7 +69,8 @@ static void usage(FILE *out)
 
 /* Options shared by every command, plus the user-command ones. */
 typedef struct cli {
-	const char *email, *password, *role, *token;
+	const char *email, *password, *role, *token, *severity;
+	bool reject_media;
 	const char *args[4];
 	int nargs;
 	bool force;
@@ -116,6 +121,11 @@ static int parse_cli(int argc, char **argv, cli *c)
 		} else if (!strcmp(a, "--token") && v) {
 			c->token = v;
 			i++;
+		} else if (!strcmp(a, "--severity") && v) {
+			c->severity = v;
+			i++;
+		} else if (!strcmp(a, "--reject-media")) {
+			c->reject_media = true;
 		} else if (!strcmp(a, "--force")) {
 			c->force = true;
 		} else if (a[0] == '-' && a[1] == '-') {
@@ -150,6 +160,7 @@ static int media_start(void)
 	if (media_dirs_init(cfg.data_dir) < 0)
 		return -1;
 	jobs_register(MEDIA_JOB, media_job_run);
+	jobs_register(INSTANCE_PURGE_JOB, instance_purge_job);
 	fed_start();
 	jobs_every(3600, media_sweep);
 	jobs_every(3600, trends_prune);
@@ -530,6 +541,72 @@ static int cmd_user(const cli *c)
 	return 2;
 }
 
+static void print_instance_block(const store_instance_block *b, void *ctx)
+{
+	(void)ctx;
+	char at[TIME_RFC3339_LEN];
+	time_format_rfc3339(b->created_at, at);
+	printf("%s\t%s\t%s\t%s\n", b->domain,
+	       b->severity == INSTANCE_SUSPENDED ? "suspend" : "silence",
+	       b->reject_media ? "reject-media" : "-", at);
+}
+
+/* chorus domain block|unblock|list: the servers this instance limits
+ * (docs/federation.md, "Domain blocks"). A running server applies a
+ * change at its next request to or from that server. */
+static int cmd_domain(const cli *c)
+{
+	const char *sub = c->nargs > 0 ? c->args[0] : "";
+	arena a;
+	arena_init(&a);
+	int rc = 2;
+	const char *msg = "";
+	if (!strcmp(sub, "list") && c->nargs == 1) {
+		rc = store_instance_blocks_each(&a, print_instance_block,
+						NULL) < 0;
+	} else if (!strcmp(sub, "block") && c->nargs == 2) {
+		const char *sev = c->severity ? c->severity : "suspend";
+		instance_severity s =
+			!strcmp(sev, "suspend")	  ? INSTANCE_SUSPENDED
+			: !strcmp(sev, "silence") ? INSTANCE_SILENCED
+						  : INSTANCE_OPEN;
+		dom_err err = instance_block(&a, c->args[1], s, c->reject_media,
+					     &msg);
+		if (err)
+			fprintf(stderr, "chorus: cannot block %s: %s\n",
+				c->args[1],
+				err == DOM_INVALID ? msg : "failed");
+		else
+			printf("%s %s%s%s\n",
+			       s == INSTANCE_SUSPENDED ? "suspended"
+						       : "silenced",
+			       c->args[1],
+			       c->reject_media ? ", its media refused" : "",
+			       s == INSTANCE_SUSPENDED
+				       ? "; the server removes its accounts"
+					 " (now if it runs, else at its start)"
+				       : "");
+		rc = err ? 1 : 0;
+	} else if (!strcmp(sub, "unblock") && c->nargs == 2) {
+		dom_err err = instance_unblock(&a, c->args[1], &msg);
+		if (err)
+			fprintf(stderr, "chorus: cannot unblock %s: %s\n",
+				c->args[1],
+				err == DOM_INTERNAL ? "failed" : msg);
+		else
+			printf("unblocked %s\n", c->args[1]);
+		rc = err ? 1 : 0;
+	} else {
+		fputs("usage: chorus domain block HOST [--severity "
+		      "silence|suspend] [--reject-media]\n"
+		      "       chorus domain unblock HOST\n"
+		      "       chorus domain list\n",
+		      stderr);
+	}
+	arena_release(&a);
+	return rc;
+}
+
 /* chorus db migrate-to URL: this SQLite instance into an empty
  * PostgreSQL database, its search indexes built there. */
 static int cmd_db(const cli *c)
@@ -643,13 +720,10 @@ static const struct command {
 	bool store;
 	int (*run)(const cli *c);
 } commands[] = {
-	{"config", false, run_config},
-	{"backup", false, cmd_backup},
-	{"init", true, run_init},
-	{"serve", true, run_serve},
-	{"user", true, cmd_user},
-	{"db", true, cmd_db},
-	{"bench-data", true, run_bench_data},
+	{"config", false, run_config}, {"backup", false, cmd_backup},
+	{"init", true, run_init},      {"serve", true, run_serve},
+	{"user", true, cmd_user},      {"db", true, cmd_db},
+	{"domain", true, cmd_domain},  {"bench-data", true, run_bench_data},
 	{"demo", true, run_demo},
 };
 

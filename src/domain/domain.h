@@ -638,6 +638,31 @@ dom_err account_mute(arena *a, const principal *p, int64_t target, bool on,
  * something not a host name, or our own. */
 dom_err domain_block(arena *a, const principal *p, const char *domain, bool on,
 		     const char **msg);
+/* Instance blocks (chorus domain block): another server's traffic
+ * limited. Silenced, its accounts reach only those here who follow
+ * them; suspended, nothing of it is fetched, taken or sent, and what was
+ * kept of it goes. */
+typedef enum instance_severity {
+	INSTANCE_OPEN = 0,
+	INSTANCE_SILENCED = 1,
+	INSTANCE_SUSPENDED = 2,
+} instance_severity;
+/* Block domain (and its subdomains) at sev; on suspension an
+ * INSTANCE_PURGE_JOB is queued with it. DOM_INVALID with *msg for a bad
+ * domain, our own, or a bad severity. */
+dom_err instance_block(arena *a, const char *domain, instance_severity sev,
+		       bool reject_media, const char **msg);
+#define INSTANCE_PURGE_JOB "instance_purge"
+/* The INSTANCE_PURGE_JOB handler: the accounts kept of every suspended
+ * server are deleted. */
+int instance_purge_job(int64_t arg, const char **error);
+/* DOM_NOT_FOUND (with *msg) when domain is not blocked. */
+dom_err instance_unblock(arena *a, const char *domain, const char **msg);
+/* How the server at host (a name, perhaps with a port) is treated: the
+ * block of the host, or of the nearest domain above it. *reject_media
+ * (may be NULL) says whether its media are refused. */
+instance_severity instance_policy(arena *a, const char *host,
+				  bool *reject_media);
 /* ---- filters.c ---- */
 typedef enum filter_action {
 	FILTER_WARN = 0, /* shown, with Status.filtered */

@@ -197,25 +197,34 @@ dom_err account_mute(arena *a, const principal *p, int64_t target, bool on,
 	return rc < 0 ? DOM_INTERNAL : DOM_OK;
 }
 
-/* A domain as a user may block it: a host name (letters, digits, '-',
- * '.', an IDN in its ASCII form), lower-cased into out. */
+/* A domain as it may be blocked: a host name (letters, digits, '-',
+ * '.', an IDN in its ASCII form) and perhaps a port (":8443", as
+ * handles on loopback have), lower-cased into out. */
 static bool domain_normalise(arena *a, const char *in, const char **out)
 {
 	size_t n = in ? strlen(in) : 0;
 	if (n == 0 || n > DOMAIN_MAX || in[0] == '.' || in[n - 1] == '.')
 		return false;
 	char *d = arena_alloc(a, n + 1);
+	const char *port = strchr(in, ':');
+	size_t host = port ? (size_t)(port - in) : n;
+	if (host == 0 || in[host - 1] == '.' ||
+	    (port &&
+	     (!port[1] || strspn(port + 1, "0123456789") != strlen(port + 1))))
+		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = in[i];
 		if (c >= 'A' && c <= 'Z')
 			c = (char)(c - 'A' + 'a');
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		if (i < host &&
+		    !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		      c == '-' || c == '.'))
 			return false;
 		if (c == '.' && in[i + 1] == '.')
 			return false;
 		d[i] = c;
 	}
+	d[n] = '\0';
 	*out = d;
 	return true;
 }
@@ -235,4 +244,119 @@ dom_err domain_block(arena *a, const principal *p, const char *domain, bool on,
 	return store_domain_block_set(id_next(), p->account_id, d, on) < 0
 		       ? DOM_INTERNAL
 		       : DOM_OK;
+}
+
+/* ---- instance blocks ---- */
+
+dom_err instance_block(arena *a, const char *domain, instance_severity sev,
+		       bool reject_media, const char **msg)
+{
+	const char *d;
+	if (!domain_normalise(a, domain, &d)) {
+		*msg = "not a domain name";
+		return DOM_INVALID;
+	}
+	if (!strcmp(d, cfg.domain)) {
+		*msg = "this is the server's own domain";
+		return DOM_INVALID;
+	}
+	if (sev != INSTANCE_SILENCED && sev != INSTANCE_SUSPENDED) {
+		*msg = "severity is silence or suspend";
+		return DOM_INVALID;
+	}
+	store_instance_block b = {.domain = d,
+				  .severity = (int)sev,
+				  .reject_media = reject_media,
+				  .created_at = time_now_ms()};
+	/* suspended, what was kept of the server goes, as Mastodon purges
+	 * it: by the server's job, whose caches forget it too (this may
+	 * run in the command line beside a running server) */
+	return store_instance_block_set(&b, sev == INSTANCE_SUSPENDED
+						    ? INSTANCE_PURGE_JOB
+						    : NULL) < 0
+		       ? DOM_INTERNAL
+		       : DOM_OK;
+}
+
+typedef struct domain_list {
+	const char **domains;
+	size_t n, max;
+} domain_list;
+
+static void collect_suspended(const store_instance_block *b, void *ctx)
+{
+	domain_list *l = ctx;
+	if (b->severity == INSTANCE_SUSPENDED && l->n < l->max)
+		l->domains[l->n++] = b->domain;
+}
+
+int instance_purge_job(int64_t arg, const char **error)
+{
+	(void)arg;
+	enum { DOMAINS = 1024, BATCH = 256 };
+	arena a;
+	arena_init(&a);
+	domain_list l = {arena_alloc(&a, DOMAINS * sizeof *l.domains), 0,
+			 DOMAINS};
+	int rc = 0;
+	/* blocks past DOMAINS wait for the next purge */
+	if (store_instance_blocks_each(&a, collect_suspended, &l) < 0)
+		rc = -1;
+	int64_t ids[BATCH];
+	for (size_t k = 0; rc == 0 && k < l.n; k++) {
+		size_t n;
+		while (rc == 0 && (n = store_accounts_of_domain(
+					   l.domains[k], ids, BATCH)) > 0)
+			for (size_t i = 0; i < n && rc == 0; i++)
+				if (account_delete(&a, ids[i]) != DOM_OK)
+					rc = -1;
+	}
+	arena_release(&a);
+	if (rc < 0)
+		*error = "a suspended server's accounts could not all be "
+			 "removed";
+	return rc;
+}
+
+dom_err instance_unblock(arena *a, const char *domain, const char **msg)
+{
+	const char *d;
+	if (!domain_normalise(a, domain, &d)) {
+		*msg = "not a domain name";
+		return DOM_INVALID;
+	}
+	int rc = store_instance_block_delete(d);
+	if (rc == 0)
+		*msg = "that domain is not blocked";
+	return rc < 0 ? DOM_INTERNAL : rc == 0 ? DOM_NOT_FOUND : DOM_OK;
+}
+
+instance_severity instance_policy(arena *a, const char *host,
+				  bool *reject_media)
+{
+	const char *d;
+	if (reject_media)
+		*reject_media = false;
+	if (!host || !domain_normalise(a, host, &d))
+		return INSTANCE_OPEN;
+	/* the host as given, without its port, then each parent domain */
+	enum { LEVELS = 8 };
+	const char *candidates[LEVELS + 1];
+	size_t n = 0;
+	candidates[n++] = d;
+	const char *colon = strchr(d, ':');
+	const char *name = colon ? arena_strndup(a, d, (size_t)(colon - d)) : d;
+	if (colon)
+		candidates[n++] = name;
+	bool address = strspn(name, "0123456789.") == strlen(name);
+	for (const char *dot = address ? NULL : strchr(name, '.');
+	     dot && n < LEVELS; dot = strchr(dot + 1, '.'))
+		if (strchr(dot + 1, '.')) /* not a bare top-level domain */
+			candidates[n++] = dot + 1;
+	store_instance_block b;
+	if (!store_instance_block_find(a, candidates, n, &b))
+		return INSTANCE_OPEN;
+	if (reject_media)
+		*reject_media = b.reject_media;
+	return (instance_severity)b.severity;
 }

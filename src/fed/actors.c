@@ -49,8 +49,7 @@ bool fed_same_origin(arena *a, const char *u1, const char *u2)
 	return o1 && o2 && !strcasecmp(o1, o2);
 }
 
-/* The domain part of a handle for an actor at uri: its host[:port]. */
-static const char *domain_of(arena *a, const char *uri)
+const char *fed_domain_of(arena *a, const char *uri)
 {
 	const char *o = origin_of(a, uri);
 	return o ? strstr(o, "://") + 3 : NULL;
@@ -127,7 +126,7 @@ static bool actor_keep(arena *a, json_t *doc, const char *url, account *acc,
 	const char *summary = fed_str(doc, "summary");
 	memset(acc, 0, sizeof *acc);
 	acc->username = name;
-	acc->domain = domain_of(a, id);
+	acc->domain = fed_domain_of(a, id);
 	acc->display_name = plain_name(a, fed_str(doc, "name"));
 	acc->note_html =
 		summary ? text_sanitize_html(a, summary, strlen(summary)) : "";

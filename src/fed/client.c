@@ -154,6 +154,11 @@ static fed_fetch_result send_once(arena *a, const char *method, const char *url,
 	const char *target;
 	if (!url_parts(a, url, &h.host, &target))
 		return FED_FETCH_REFUSED;
+	if (instance_policy(a, h.host, NULL) == INSTANCE_SUSPENDED) {
+		log_info("fed: %s %s: the server is suspended here", method,
+			 url);
+		return FED_FETCH_REFUSED;
+	}
 	char date[FED_HTTP_DATE_LEN];
 	fed_http_date(time_now_ms(), date);
 	h.date = date;

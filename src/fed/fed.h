@@ -145,6 +145,9 @@ json_t *fed_fetch_document(arena *a, const char *url, fed_fetch_result *why);
 /* ---- actors.c ---- */
 /* Whether two URLs share scheme, host and port. */
 bool fed_same_origin(arena *a, const char *u1, const char *u2);
+/* The domain of uri as handles name it: its host[:port]; NULL when uri
+ * is no URL. */
+const char *fed_domain_of(arena *a, const char *uri);
 /* Fetch the actor at uri, check it (an id on the host it came from, a
  * name fit for a handle, an inbox there, a key it owns) and keep it as
  * an account with a domain: *acc and *act, strings in a. False when it

@@ -50,6 +50,14 @@ static bool signed_by(http_req *r, store_actor *act)
 		refuse(r, fed_verdict_reason(v));
 		return false;
 	}
+	/* a suspended server is not heard, and its keys not fetched */
+	if (instance_policy(a, fed_domain_of(a, sig.key_id), NULL) ==
+	    INSTANCE_SUSPENDED) {
+		log_info("fed: inbox refused %s: %s is suspended", r->path,
+			 sig.key_id);
+		http_reply_error(r, 403, "this server is blocked here");
+		return false;
+	}
 	if (!fed_actor_by_key(a, sig.key_id, false, act)) {
 		refuse(r, "the signature's key cannot be found");
 		return false;
@@ -369,7 +377,8 @@ static bool note_status(arena *a, const store_actor *sender, json_t *note,
 	return true;
 }
 
-static void on_create(arena *a, const store_actor *sender, json_t *doc)
+static void on_create(arena *a, const store_actor *sender, json_t *doc,
+		      bool silenced)
 {
 	status s;
 	store_tag_ref tags[REMOTE_TAGS_MAX];
@@ -379,9 +388,20 @@ static void on_create(arena *a, const store_actor *sender, json_t *doc)
 			 &ntags, mentions, &nmentions))
 		return;
 	/* what no one here follows, and that is to no one here, is not
-	 * kept: an open inbox is no open door */
-	if (!nmentions && !s.in_reply_to_id &&
-	    !store_followed_here(sender->account_id))
+	 * kept: an open inbox is no open door. From a silenced server only
+	 * what someone here follows is kept, and it mentions only those
+	 * who follow its author. */
+	bool followed = store_followed_here(sender->account_id);
+	if (silenced) {
+		size_t kept = 0;
+		for (size_t i = 0; i < nmentions; i++)
+			if (store_follows(mentions[i], sender->account_id))
+				mentions[kept++] = mentions[i];
+		nmentions = kept;
+		if (!followed)
+			return;
+	}
+	if (!nmentions && !s.in_reply_to_id && !followed)
 		return;
 	s.edited_at = 0; /* a post's first version, whatever it says */
 	remote_status_post(a, &s, tags, ntags, mentions, nmentions);
@@ -398,22 +418,37 @@ static void on_delete(arena *a, const store_actor *sender, json_t *doc)
 		remote_status_delete(a, sender->account_id, object);
 }
 
-static void on_like(arena *a, const store_actor *sender, json_t *doc)
+/* Whether the author of post (0: none) hears from sender: anyone does,
+ * but from a silenced server only those who follow the sender. */
+static bool heard(arena *a, const store_actor *sender, bool silenced,
+		  int64_t post)
+{
+	status s;
+	return post &&
+	       (!silenced || (store_status_get(a, post, &s) &&
+			      store_follows(s.account_id, sender->account_id)));
+}
+
+static void on_like(arena *a, const store_actor *sender, json_t *doc,
+		    bool silenced)
 {
 	int64_t post = known_post(a, fed_id_of(json_object_get(doc, "object")));
-	if (post) /* refused by the rules as a local favourite would be */
+	/* refused by the rules as a local favourite would be */
+	if (heard(a, sender, silenced, post))
 		status_favourite(a,
 				 &(principal){.account_id = sender->account_id},
 				 post, true);
 }
 
-static void on_announce(arena *a, const store_actor *sender, json_t *doc)
+static void on_announce(arena *a, const store_actor *sender, json_t *doc,
+			bool silenced)
 {
 	const char *id = fed_str(doc, "id");
 	int64_t post = known_post(a, fed_id_of(json_object_get(doc, "object")));
 	/* a post not known here is not fetched (yet): only boosts of
 	 * what is kept here count */
-	if (post && id && fed_same_origin(a, id, sender->uri))
+	if (heard(a, sender, silenced, post) && id &&
+	    fed_same_origin(a, id, sender->uri))
 		remote_reblog(a, sender->account_id, post,
 			      visibility_of(doc, sender), id);
 }
@@ -466,7 +501,11 @@ int fed_inbox_job(int64_t id, const char **error)
 	}
 	json_t *doc = json_loads(body, 0, NULL);
 	const char *type = fed_str(doc, "type");
-	if (!type)
+	/* the server may have been blocked since the activity arrived */
+	instance_severity severity =
+		instance_policy(&a, fed_domain_of(&a, sender.uri), NULL);
+	bool silenced = severity == INSTANCE_SILENCED;
+	if (!type || severity == INSTANCE_SUSPENDED)
 		;
 	else if (!strcmp(type, "Follow"))
 		on_follow(&a, &sender, doc);
@@ -475,15 +514,15 @@ int fed_inbox_job(int64_t id, const char **error)
 	else if (!strcmp(type, "Accept") || !strcmp(type, "Reject"))
 		on_answer(&a, &sender, doc, type[0] == 'A');
 	else if (!strcmp(type, "Create"))
-		on_create(&a, &sender, doc);
+		on_create(&a, &sender, doc, silenced);
 	else if (!strcmp(type, "Delete"))
 		on_delete(&a, &sender, doc);
 	else if (!strcmp(type, "Update"))
 		on_update(&a, &sender, doc);
 	else if (!strcmp(type, "Like"))
-		on_like(&a, &sender, doc);
+		on_like(&a, &sender, doc, silenced);
 	else if (!strcmp(type, "Announce"))
-		on_announce(&a, &sender, doc);
+		on_announce(&a, &sender, doc, silenced);
 	else if (!strcmp(type, "Block"))
 		on_block(&a, &sender, doc);
 	json_decref(doc);

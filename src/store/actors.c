@@ -424,3 +424,95 @@ bool store_actors_exist(void)
 	db_reset(st);
 	return found;
 }
+
+/* ---- instance blocks ---- */
+
+int store_instance_block_set(const store_instance_block *b,
+			     const char *job_kind)
+{
+	if (db_begin() < 0)
+		return -1;
+	db_stmt *st = db_prepare(
+		"INSERT INTO instance_blocks (domain, severity, reject_media,"
+		" created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (domain)"
+		" DO UPDATE SET severity = excluded.severity,"
+		" reject_media = excluded.reject_media");
+	db_bind_text(st, 1, b->domain);
+	db_bind_int64(st, 2, b->severity);
+	db_bind_int64(st, 3, b->reject_media);
+	db_bind_int64(st, 4, b->created_at);
+	if (db_done(st) < 0 ||
+	    (job_kind && store_job_enqueue(job_kind, 0, b->created_at) < 0) ||
+	    db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
+	return 0;
+}
+
+int store_instance_block_delete(const char *domain)
+{
+	db_stmt *st =
+		db_prepare("DELETE FROM instance_blocks WHERE domain = ?1");
+	db_bind_text(st, 1, domain);
+	if (db_done(st) < 0)
+		return -1;
+	return db_changes() > 0;
+}
+
+static void instance_block_row(arena *a, db_stmt *st, store_instance_block *b)
+{
+	b->domain = arena_strdup(a, db_text(st, 0));
+	b->severity = db_column_int(st, 1);
+	b->reject_media = db_column_int(st, 2) != 0;
+	b->created_at = db_column_int64(st, 3);
+}
+
+int store_instance_blocks_each(arena *a,
+			       void (*fn)(const store_instance_block *b,
+					  void *ctx),
+			       void *ctx)
+{
+	db_stmt *st = db_prepare("SELECT domain, severity, reject_media,"
+				 " created_at FROM instance_blocks"
+				 " ORDER BY domain");
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		store_instance_block b;
+		instance_block_row(a, st, &b);
+		fn(&b, ctx);
+	}
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+bool store_instance_block_find(arena *a, const char *const *domains, size_t n,
+			       store_instance_block *out)
+{
+	db_stmt *st = db_prepare("SELECT domain, severity, reject_media,"
+				 " created_at FROM instance_blocks"
+				 " WHERE domain = ?1");
+	bool found = false;
+	for (size_t i = 0; i < n && !found; i++) {
+		db_bind_text(st, 1, domains[i]);
+		if ((found = db_step(st) == DB_ROW))
+			instance_block_row(a, st, out);
+		db_reset(st);
+	}
+	return found;
+}
+
+size_t store_accounts_of_domain(const char *domain, int64_t *ids, size_t max)
+{
+	/* a domain is letters, digits, dots, hyphens and a port: nothing
+	 * LIKE reads as a pattern (domain/ checked it) */
+	db_stmt *st = db_prepare("SELECT id FROM accounts WHERE domain = ?1"
+				 " OR domain LIKE '%.' || ?1 LIMIT ?2");
+	db_bind_text(st, 1, domain);
+	db_bind_int64(st, 2, (int64_t)max);
+	size_t n = 0;
+	while (n < max && db_step(st) == DB_ROW)
+		ids[n++] = db_column_int64(st, 0);
+	db_reset(st);
+	return n;
+}

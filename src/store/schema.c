@@ -91,6 +91,14 @@
 	"  body " text " NOT NULL,"                                            \
 	"  created_at " integer " NOT NULL);"
 
+/* Migration 28 in either dialect. */
+#define INSTANCE_BLOCKS_SQL(integer, text)                                     \
+	"CREATE TABLE instance_blocks ("                                       \
+	"  domain " text " PRIMARY KEY,"                                       \
+	"  severity " integer " NOT NULL,"                                     \
+	"  reject_media " integer " NOT NULL DEFAULT 0,"                       \
+	"  created_at " integer " NOT NULL);"
+
 /* Migration 27 in either dialect. */
 #define JOB_NODE_SQL(integer)                                                  \
 	"ALTER TABLE jobs ADD COLUMN node " integer " NOT NULL DEFAULT 0;"
@@ -1280,6 +1288,10 @@ static const char *const migrations[] = {
 	 * job whose process's node lock is free is known to be orphaned,
 	 * whatever else is still alive. */
 	JOB_NODE_SQL("INTEGER"),
+	/* 28: other servers the instance blocks (chorus domain block): a
+	 * host and what is done to its traffic, by severity (1 silence, 2
+	 * suspend); a block covers the host's subdomains too. */
+	INSTANCE_BLOCKS_SQL("INTEGER", "TEXT"),
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -1353,11 +1365,12 @@ static int migrate(sqlite3 *db, const char *path)
  * SQLite's schema at SCHEMA_PG_BASELINE): [n] takes the schema from
  * SCHEMA_PG_BASELINE + n to the next version, numbered as SQLite's. */
 static const char *const pg_migrations[] = {
-	ACCOUNT_KEYS_SQL("bigint", "text COLLATE \"C\""), /* 24 */
-	ACTORS_SQL("bigint", "text COLLATE \"C\""),	  /* 25 */
-	REMOTE_POSTS_SQL("bigint", "text COLLATE \"C\""), /* 26 */
-	JOB_NODE_SQL("bigint"),				  /* 27 */
-	NULL,						  /* the end */
+	ACCOUNT_KEYS_SQL("bigint", "text COLLATE \"C\""),    /* 24 */
+	ACTORS_SQL("bigint", "text COLLATE \"C\""),	     /* 25 */
+	REMOTE_POSTS_SQL("bigint", "text COLLATE \"C\""),    /* 26 */
+	JOB_NODE_SQL("bigint"),				     /* 27 */
+	INSTANCE_BLOCKS_SQL("bigint", "text COLLATE \"C\""), /* 28 */
+	NULL,						     /* the end */
 };
 enum { PG_MIGRATIONS = sizeof pg_migrations / sizeof pg_migrations[0] - 1 };
 _Static_assert(SCHEMA_PG_BASELINE + PG_MIGRATIONS == SCHEMA_VERSION,

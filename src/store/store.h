@@ -441,6 +441,31 @@ bool store_status_remote(arena *a, int64_t id, const char **uri,
 			 const char **url);
 /* Whether any other server's actor is kept. */
 bool store_actors_exist(void);
+
+/* An instance block (chorus domain block). */
+typedef struct store_instance_block {
+	const char *domain;
+	int severity; /* 1 silence, 2 suspend */
+	bool reject_media;
+	int64_t created_at;
+} store_instance_block;
+/* Add or change the block of b->domain, and queue a job of job_kind
+ * (NULL: none) in the same transaction. 0 or -1. */
+int store_instance_block_set(const store_instance_block *b,
+			     const char *job_kind);
+/* Lift the block of domain: 1, 0 when there was none, -1. */
+int store_instance_block_delete(const char *domain);
+/* Each block, by domain. 0 or -1. */
+int store_instance_blocks_each(arena *a,
+			       void (*fn)(const store_instance_block *b,
+					  void *ctx),
+			       void *ctx);
+/* The block of the first of domains[n] (a host and its parents) that is
+ * blocked, into *out; false when none is. */
+bool store_instance_block_find(arena *a, const char *const *domains, size_t n,
+			       store_instance_block *out);
+/* The ids of accounts whose domain is domain or under it, up to max. */
+size_t store_accounts_of_domain(const char *domain, int64_t *ids, size_t max);
 /* Whether a local account follows account_id; whether another
  * server's does. */
 bool store_followed_here(int64_t account_id);

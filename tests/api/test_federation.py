@@ -744,3 +744,113 @@ def test_a_profile_change_reaches_followers_on_other_servers(north, south):
     got = eventually(lambda: (lambda a: a if a["display_name"] == "Bob Renamed" else None)(
         alice.api.account(bob_here["id"])), "the new profile on north")
     assert "new bio" in got["note"]
+
+
+# ---- instance blocks (chorus domain block) ----------------------------------
+
+def domain_cli(inst, *args, check=True):
+    return inst.server.cli("domain", *args, *inst.server.backend_args(), check=check)
+
+
+def peer_followed_by(user, inst, peer, name):
+    """user of inst follows the peer's actor name (the peer accepts);
+    returns (its uri, the account as inst shows it)."""
+    uri = peer.actor(name)
+    acc = user.api.account_lookup(f"{name}@{peer.host}")
+    user.api.account_follow(acc["id"])
+    sent = eventually(lambda: [json.loads(x[2]) for x in peer.received
+                               if json.loads(x[2]).get("type") == "Follow"
+                               and json.loads(x[2])["actor"].endswith("/" + user.name)
+                               and json.loads(x[2])["object"] == uri],
+                      "the Follow at the peer")
+    accept = {"id": f"{uri}#accepts/{user.name}", "type": "Accept", "actor": uri,
+              "object": sent[0]}
+    assert peer.post(name, f"{inst.url}/users/{user.name}/inbox", accept).status_code == 202
+    eventually(lambda: user.api.account_relationships(acc["id"])[0]["following"],
+               "the Accept")
+    return uri, acc
+
+
+def peer_note(uri, n, text, mention=None):
+    note = {"id": f"{uri}/notes/{n}", "type": "Note", "attributedTo": uri,
+            "content": f"<p>{text}</p>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"]}
+    if mention:
+        note["tag"] = [{"type": "Mention", "href": mention}]
+    return {"id": f"{uri}/notes/{n}/activity", "type": "Create", "actor": uri,
+            "object": note}
+
+
+def test_a_suspended_server_is_neither_heard_nor_asked_and_its_accounts_go(south, peer):
+    kim = south.user("kim")
+    uri, acc = peer_followed_by(kim, south, peer, "susp")
+    act = peer_note(uri, 1, "before the block")
+    assert peer.post("susp", f"{south.url}/inbox", act).status_code == 202
+    eventually(lambda: find(kim.api.timeline_home(), act["object"]["id"]), "the post")
+    out = domain_cli(south, "block", peer.host, "--severity", "suspend").stdout
+    assert "suspended" in out
+    try:
+        assert f"{peer.host}\tsuspend\t-\t" in domain_cli(south, "list").stdout
+
+        def gone():
+            r = requests.get(f"{south.url}/api/v1/accounts/{acc['id']}",
+                             headers={"Authorization": f"Bearer {kim.token}"})
+            return r.status_code == 404
+        eventually(gone, "the suspended server's account removed")
+        assert find(kim.api.timeline_home(), act["object"]["id"]) is None
+        # nothing more is taken from it, nor asked of it
+        again = peer_note(uri, 2, "after the block")
+        r = peer.post("susp", f"{south.url}/inbox", again)
+        assert r.status_code == 403, r.text
+        peer.actor("other")
+        fetched = len(peer.fetched)
+        r = requests.get(f"{south.url}/api/v1/accounts/lookup",
+                         params={"acct": f"other@{peer.host}"},
+                         headers={"Authorization": f"Bearer {kim.token}"})
+        assert r.status_code == 404
+        assert len(peer.fetched) == fetched
+    finally:
+        assert "unblocked" in domain_cli(south, "unblock", peer.host).stdout
+    assert domain_cli(south, "list").stdout == ""
+    assert peer.post("other", f"{south.url}/inbox", follow(peer, "other", f"{south.url}/users/{kim.name}")).status_code == 202
+
+
+def test_a_silenced_server_reaches_only_those_who_follow_its_accounts(south, peer):
+    lee, mo = south.user("lee"), south.user("mo")
+    uri, _ = peer_followed_by(lee, south, peer, "loud1")
+    stranger = peer.actor("loud2")
+    mine = mo.api.status_post("mo's own post")
+    mine_uri = f"{south.url}/users/{mo.name}/statuses/{mine['id']}"
+    mo_uri = f"{south.url}/users/{mo.name}"
+    domain_cli(south, "block", peer.host, "--severity", "silence", "--reject-media")
+    try:
+        assert f"{peer.host}\tsilence\treject-media\t" in domain_cli(south, "list").stdout
+        followed = peer_note(uri, 1, "followed, mentioning mo", mention=mo_uri)
+        unfollowed = peer_note(stranger, 1, "hello mo", mention=mo_uri)
+        like = {"id": f"{stranger}#likes/1", "type": "Like", "actor": stranger,
+                "object": mine_uri}
+        for name, act in (("loud1", followed), ("loud2", unfollowed), ("loud2", like)):
+            assert peer.post(name, f"{south.url}/inbox", act).status_code == 202
+        # lee follows loud1: its post reaches her; mo follows no one there
+        eventually(lambda: find(lee.api.timeline_home(), followed["object"]["id"]),
+                   "the followed account's post")
+        time.sleep(1.0)
+        assert [n for n in mo.api.notifications() if n["type"] in ("mention", "favourite")] == []
+        assert mo.api.status(mine["id"])["favourites_count"] == 0
+    finally:
+        domain_cli(south, "unblock", peer.host)
+    # lifted, the same server is heard again
+    like2 = {"id": f"{stranger}#likes/2", "type": "Like", "actor": stranger, "object": mine_uri}
+    assert peer.post("loud2", f"{south.url}/inbox", like2).status_code == 202
+    eventually(lambda: mo.api.status(mine["id"])["favourites_count"] == 1, "the like after the unblock")
+
+
+def test_domain_block_refuses_bad_input(south):
+    # the command reads the server's address as the server does (its port
+    # here; its base_url in production's config file)
+    own = ("block", south.domain, "--port", str(south.server.port))
+    for args in (("block", "not a host"), ("block", "example.com", "--severity", "loud"),
+                 own, ("unblock", "never-blocked.example")):
+        r = domain_cli(south, *args, check=False)
+        assert r.returncode == 1, (args, r.stdout, r.stderr)
+        assert "chorus: cannot" in r.stderr

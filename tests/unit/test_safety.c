@@ -312,12 +312,12 @@ static void test_the_notification_policy_decides_the_fate(void **state)
 static int64_t remote_account(const char *username, const char *domain)
 {
 	int64_t id = fixture_account(username);
-	char sql[256];
-	snprintf(sql, sizeof sql,
-		 "UPDATE accounts SET domain = '%s'"
-		 " WHERE id = %lld",
-		 domain, (long long)id);
-	assert_int_equal(db_exec(sql), 0);
+	/* a literal: statements are cached by the text's address */
+	db_stmt *st = db_prepare("UPDATE accounts SET domain = ?1"
+				 " WHERE id = ?2");
+	db_bind_text(st, 1, domain);
+	db_bind_int64(st, 2, id);
+	assert_int_equal(db_done(st), 0);
 	return id;
 }
 
@@ -475,6 +475,65 @@ test_a_hidden_reply_and_what_is_under_it_leave_the_thread(void **state)
 	assert_true(visibility_listed(a, 0, &c, READ_THREAD));
 }
 
+static void
+test_an_instance_block_covers_subdomains_not_lookalikes(void **state)
+{
+	(void)state;
+	const char *msg = NULL;
+	int64_t near = remote_account("near", "social.example.com");
+	int64_t far = remote_account("far", "notexample.com");
+	assert_int_equal(instance_policy(&test_arena, "example.com", NULL),
+			 INSTANCE_OPEN);
+	assert_int_equal(instance_block(&test_arena, "Example.COM",
+					INSTANCE_SILENCED, true, &msg),
+			 DOM_OK);
+	bool reject = false;
+	assert_int_equal(
+		instance_policy(&test_arena, "a.social.example.com", &reject),
+		INSTANCE_SILENCED);
+	assert_true(reject);
+	assert_int_equal(instance_policy(&test_arena, "example.com:8443", NULL),
+			 INSTANCE_SILENCED);
+	assert_int_equal(instance_policy(&test_arena, "notexample.com", NULL),
+			 INSTANCE_OPEN);
+	assert_int_equal(instance_policy(&test_arena, "com", NULL),
+			 INSTANCE_OPEN);
+	/* a stricter block replaces the first; suspension queues the
+	 * purge, which removes the domain's accounts and no others */
+	assert_int_equal(instance_block(&test_arena, "example.com",
+					INSTANCE_SUSPENDED, false, &msg),
+			 DOM_OK);
+	assert_int_equal(
+		instance_policy(&test_arena, "social.example.com", &reject),
+		INSTANCE_SUSPENDED);
+	assert_false(reject);
+	assert_true(store_job_active(INSTANCE_PURGE_JOB, 0));
+	const char *error = NULL;
+	assert_int_equal(instance_purge_job(0, &error), 0);
+	account acc;
+	assert_false(store_account_get(&test_arena, near, &acc));
+	assert_true(store_account_get(&test_arena, far, &acc));
+	assert_true(store_account_get(&test_arena, alice, &acc));
+	/* an address blocks itself only, not its "parents" */
+	assert_int_equal(instance_block(&test_arena, "10.0.0.1:8080",
+					INSTANCE_SUSPENDED, false, &msg),
+			 DOM_OK);
+	assert_int_equal(instance_policy(&test_arena, "10.0.0.1:8080", NULL),
+			 INSTANCE_SUSPENDED);
+	assert_int_equal(instance_policy(&test_arena, "0.0.1", NULL),
+			 INSTANCE_OPEN);
+	assert_int_equal(instance_unblock(&test_arena, "example.com", &msg),
+			 DOM_OK);
+	assert_int_equal(instance_unblock(&test_arena, "example.com", &msg),
+			 DOM_NOT_FOUND);
+	assert_int_equal(instance_block(&test_arena, "bad host",
+					INSTANCE_SILENCED, false, &msg),
+			 DOM_INVALID);
+	assert_int_equal(
+		instance_policy(&test_arena, "social.example.com", NULL),
+		INSTANCE_OPEN);
+}
+
 int main(void)
 {
 	log_set_quiet(1);
@@ -492,6 +551,7 @@ int main(void)
 		T(test_the_policy_decides_who_may_reply_and_boost),
 		T(test_a_hidden_reply_and_what_is_under_it_leave_the_thread),
 		T(test_domain_blocked_author_is_listed_nowhere),
+		T(test_an_instance_block_covers_subdomains_not_lookalikes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
