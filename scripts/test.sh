@@ -78,6 +78,10 @@ step "unit tests (postgresql)" make unit-pg
 # masto.js and ws at the versions in tests/js/package-lock.json, for
 # tests/api/test_masto.py; from npm's cache when it has them
 step "js packages" npm ci --prefix tests/js --no-audit --no-fund --prefer-offline --loglevel=error
+# Fedify (an ActivityPub server of another hand) and Node 22 for it, from the
+# `node` package, at the versions in tests/fedify/package-lock.json: the
+# peer of tests/api/test_federation_fedify.py
+step "fedify packages" npm ci --prefix tests/fedify --no-audit --no-fund --prefer-offline --loglevel=error
 step "api tests" env CHORUS_BIN="$PWD/build/chorus" $PY -m pytest -q --tb=short -p no:cacheprovider tests/api
 step "api tests (postgresql)" env CHORUS_BIN="$PWD/build/chorus" CHORUS_TEST_BACKEND=postgresql $PY -m pytest -q --tb=short -p no:cacheprovider tests/api
 # playwright-core and axe-core at the versions in tests/web/package-lock.json

@@ -107,6 +107,22 @@ static json_t *found_hashtags(http_req *r, const char *q,
 	return arr;
 }
 
+/* A search as its request asked it, for search_answer. */
+typedef struct search_query_ctx {
+	char *q;
+	const char *type;
+	int64_t viewer;
+	search_options o;
+} search_query_ctx;
+
+static bool is_url(const char *q)
+{
+	return !strncmp(q, "https://", 8) || !strncmp(q, "http://", 7);
+}
+
+static void search_work(http_req *r, void *ctx);
+static void search_answer(http_req *r, void *ctx);
+
 void search_v2(http_req *r)
 {
 	render_set_context(READ_PUBLIC);
@@ -144,6 +160,53 @@ void search_v2(http_req *r)
 					      cfg.search_max_query));
 		return;
 	}
+	o.resolve = viewer && http_param_bool(r, "resolve", false);
+	search_query_ctx *ctx = arena_alloc(&r->arena, sizeof *ctx);
+	*ctx = (search_query_ctx){q, type, viewer, o};
+	/* asking another server takes a while: not on the I/O thread */
+	if (o.resolve && (is_url(q) || strchr(q + (q[0] == '@'), '@')))
+		http_defer(r, search_work, ctx);
+	else
+		search_answer(r, ctx);
+}
+
+/* A URL's post or account, alone, as Mastodon answers a resolved URL;
+ * false when it names nothing to show (then the query is searched). */
+static bool answer_url(http_req *r, const search_query_ctx *c)
+{
+	account acc;
+	status s;
+	bool is_status;
+	if (!is_url(c->q) || !search_url(&r->arena, c->viewer, c->q,
+					 c->o.resolve, &acc, &s, &is_status))
+		return false;
+	json_t *accounts = json_array(), *statuses = json_array();
+	if (is_status)
+		json_array_append_new(statuses,
+				      render_status(&r->arena, &s, c->viewer));
+	else
+		json_array_append_new(accounts,
+				      render_account(&r->arena, &acc));
+	http_reply_json(r, 200,
+			json_pack("{s:o,s:o,s:[]}", "accounts", accounts,
+				  "statuses", statuses, "hashtags"));
+	return true;
+}
+
+static void search_work(http_req *r, void *ctx)
+{
+	render_set_context(READ_PUBLIC);
+	search_answer(r, ctx);
+}
+
+static void search_answer(http_req *r, void *ctx)
+{
+	search_query_ctx *c = ctx;
+	const char *q = c->q, *type = c->type;
+	int64_t viewer = c->viewer;
+	search_options o = c->o;
+	if (answer_url(r, c))
+		return;
 	bool accounts, hashtags, statuses;
 	search_kinds(q, type, viewer != 0, &accounts, &hashtags, &statuses);
 	/* an unknown type searches nothing, as in Mastodon */

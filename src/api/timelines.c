@@ -31,19 +31,17 @@ void timelines_public(http_req *r)
 	page p;
 	api_page(r, &p, TIMELINE_DEFAULT, TIMELINE_MAX);
 	status_page out;
-	bool local = http_param_bool(r, "local", false);
-	if (http_param_bool(r, "remote", false)) {
-		/* no remote posts exist yet */
-		memset(&out, 0, sizeof out);
-	} else {
-		store_feed kind =
-			http_param_bool(r, "only_media", false)
-				? (local ? STORE_FEED_PUBLIC_LOCAL_MEDIA
-					 : STORE_FEED_PUBLIC_MEDIA)
-			: local ? STORE_FEED_PUBLIC_LOCAL
-				: STORE_FEED_PUBLIC;
-		timeline_feed(&r->arena, api_viewer(r), kind, 0, 0, &p, &out);
-	}
+	/* Mastodon: local wins over remote when both are asked */
+	bool local = http_param_bool(r, "local", false),
+	     remote = !local && http_param_bool(r, "remote", false),
+	     media = http_param_bool(r, "only_media", false);
+	store_feed kind = local	   ? media ? STORE_FEED_PUBLIC_LOCAL_MEDIA
+					   : STORE_FEED_PUBLIC_LOCAL
+			  : remote ? media ? STORE_FEED_PUBLIC_REMOTE_MEDIA
+					   : STORE_FEED_PUBLIC_REMOTE
+			  : media  ? STORE_FEED_PUBLIC_MEDIA
+				   : STORE_FEED_PUBLIC;
+	timeline_feed(&r->arena, api_viewer(r), kind, 0, 0, &p, &out);
 	reply_page(r, &out);
 }
 
@@ -52,8 +50,10 @@ typedef struct tag_filter {
 	int64_t main;
 	int64_t any[TAG_FILTER_MAX], all[TAG_FILTER_MAX], none[TAG_FILTER_MAX];
 	size_t nany, nall, nnone;
-	bool media;	 /* only_media */
-	bool impossible; /* an all[] tag nobody used */
+	bool media;	    /* only_media */
+	bool local, remote; /* only this server's authors, only others' */
+	bool impossible;    /* an all[] tag nobody used */
+	arena *a;
 } tag_filter;
 
 static size_t tag_ids(http_req *r, const char *key, int64_t *out, bool *missing)
@@ -75,6 +75,11 @@ static bool tag_filter_keep(const status *s, void *ctx)
 {
 	const tag_filter *f = ctx;
 	if (f->media && !store_status_has_media(s->id))
+		return false;
+	account author;
+	if ((f->local || f->remote) &&
+	    (!store_account_get(f->a, s->account_id, &author) ||
+	     (author.domain != NULL) != f->remote))
 		return false;
 	if (f->nany) {
 		bool hit = f->main && store_status_has_tag(s->id, f->main);
@@ -105,9 +110,13 @@ void timelines_tag(http_req *r)
 	f.nall = tag_ids(r, "all", f.all, &f.impossible);
 	f.nnone = tag_ids(r, "none", f.none, NULL);
 	f.media = http_param_bool(r, "only_media", false);
+	f.local = http_param_bool(r, "local", false);
+	f.remote = !f.local && http_param_bool(r, "remote", false);
+	f.a = &r->arena;
 	status_page out;
 	memset(&out, 0, sizeof out);
-	bool filtered = f.nany || f.nall || f.nnone || f.media;
+	bool filtered =
+		f.nany || f.nall || f.nnone || f.media || f.local || f.remote;
 	if (f.impossible || (!f.main && !f.nany)) {
 		/* unknown tag: an empty timeline, as Mastodon answers */
 	} else if (f.nany) {
@@ -119,7 +128,5 @@ void timelines_tag(http_req *r)
 			&r->arena, api_viewer(r), STORE_FEED_TAG, f.main, 0, &p,
 			filtered ? tag_filter_keep : NULL, &f, &out);
 	}
-	if (http_param_bool(r, "remote", false))
-		out.count = 0; /* no remote posts exist yet */
 	reply_page(r, &out);
 }

@@ -467,7 +467,19 @@ typedef struct search_options {
 	int64_t max_id, min_id; /* statuses: exclusive id bounds, 0 = none */
 	int64_t account_id;	/* statuses: only this author's, 0 = any */
 	bool following;		/* accounts: only those the viewer follows */
+	bool resolve; /* another server may be asked (a signed-in viewer) */
 } search_options;
+/* How what a URL names is found on another server (fed/ installs it):
+ * a post (*status_id) or an account (*acc); false when neither. */
+typedef bool (*url_resolver)(arena *a, const char *url, account *acc,
+			     int64_t *status_id);
+void search_resolve_with(url_resolver fn);
+/* What url names, fetched from its server when not known (o->resolve):
+ * a post viewer may see (*s, true returned with *is_status), or an
+ * account (*acc). False when it names nothing viewer may see. Blocks on
+ * the network: call off the I/O threads. */
+bool search_url(arena *a, int64_t viewer, const char *url, bool resolve,
+		account *acc, status *s, bool *is_status);
 /* Statuses matching q that viewer may see, newest first: at most
  * o->limit after skipping o->offset visible ones (past [search]
  * max_offset: none). A query without a wanted word or a filter finds
@@ -475,7 +487,8 @@ typedef struct search_options {
 void search_statuses(arena *a, int64_t viewer, const search_query *q,
 		     const search_options *o, status_page *out);
 /* Accounts for q ("name", "@name", "name@our.domain"; another domain:
- * none, chorus knows no remote accounts yet): the exact username first,
+ * the one account of that handle, asked of its server when not known
+ * and o->resolve): the exact username first,
  * then usernames starting with q, then accounts whose name holds q's
  * words, by followers. At most o->limit into out. */
 size_t search_accounts(arena *a, int64_t viewer, const char *q,

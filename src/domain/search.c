@@ -333,13 +333,14 @@ size_t search_accounts(arena *a, int64_t viewer, const char *q,
 		return 0;
 	while (*q == '@')
 		q++;
-	/* "user@our.domain" is the local user; another domain names a
-	 * remote account, and chorus knows none yet */
+	/* "user@our.domain" is the local user; another domain names one
+	 * account there, found by its handle */
 	const char *at = strchr(q, '@');
 	char *local = at ? arena_strndup(a, q, (size_t)(at - q)) : (char *)q;
 	size_t n = 0;
 	if (at && strcasecmp(at + 1, cfg.domain))
-		return 0;
+		return o->offset == 0 && o->limit > 0 && !o->following &&
+		       account_lookup(a, q, o->resolve && viewer, &out[0]);
 	if (!*local)
 		return 0;
 	/* the exact username sorts first, so "resolving" a local account
@@ -376,4 +377,29 @@ size_t search_hashtags(arena *a, const char *q, const search_options *o,
 	ids[0] = 0;
 	names[0] = q;
 	return n + 1;
+}
+
+/* ---- URLs ------------------------------------------------------------- */
+
+static url_resolver url_resolve;
+
+void search_resolve_with(url_resolver fn)
+{
+	url_resolve = fn;
+}
+
+bool search_url(arena *a, int64_t viewer, const char *url, bool resolve,
+		account *acc, status *s, bool *is_status)
+{
+	int64_t id = 0;
+	*is_status = false;
+	if (!resolve || !viewer || !url_resolve ||
+	    !url_resolve(a, url, acc, &id))
+		return false;
+	if (!id)
+		return true;
+	/* the rule every read goes through: a post fetched is still shown
+	 * only to whom may see it */
+	*is_status = status_load_visible(a, viewer, id, s);
+	return *is_status;
 }

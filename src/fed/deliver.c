@@ -372,6 +372,7 @@ void fed_start(void)
 	events_federate(on_event);
 	jobs_register("fed_fanout", fed_fanout_job);
 	accounts_resolve_with(fed_actor_by_handle);
+	search_resolve_with(fed_resolve_url);
 	jobs_register("fed_inbox", fed_inbox_job);
 	jobs_register("fed_deliver", fed_deliver_job);
 }

@@ -170,6 +170,17 @@ bool fed_actor_by_handle(arena *a, const char *user, const char *host,
 
 /* ---- inbox.c ---- */
 void fed_inbox(http_req *r); /* POST /inbox, /users/:name/inbox */
+/* How many posts up a thread is fetched for a reply or boost. */
+enum { FED_THREAD_DEPTH = 5 };
+/* The post uri names: known here, or fetched from its server and kept
+ * (public and unlisted ones only), the posts it answers first (up to
+ * depth in all). 0 when it cannot be had. Blocks on the network: call
+ * off the I/O threads. */
+int64_t fed_note_fetch(arena *a, const char *uri, int depth);
+/* What url names: another server's post (*status_id), or account
+ * (*acc); fetched when not known. The search's resolver. */
+bool fed_resolve_url(arena *a, const char *url, account *acc,
+		     int64_t *status_id);
 /* The "fed_inbox" job: process the kept activity id. */
 int fed_inbox_job(int64_t id, const char **error);
 

@@ -403,8 +403,55 @@ static void on_create(arena *a, const store_actor *sender, json_t *doc,
 	}
 	if (!nmentions && !s.in_reply_to_id && !followed)
 		return;
+	/* an answer to a post not known here: its thread is fetched (a
+	 * few posts up), so the reply is not an orphan */
+	const char *parent = fed_id_of(
+		json_object_get(json_object_get(doc, "object"), "inReplyTo"));
+	if (parent && !s.in_reply_to_id)
+		s.in_reply_to_id = fed_note_fetch(a, parent, FED_THREAD_DEPTH);
 	s.edited_at = 0; /* a post's first version, whatever it says */
 	remote_status_post(a, &s, tags, ntags, mentions, nmentions);
+}
+
+int64_t fed_note_fetch(arena *a, const char *uri, int depth)
+{
+	int64_t id = known_post(a, uri);
+	/* ours is known or not at all: never fetched from ourselves */
+	if (id || depth <= 0 || !uri ||
+	    !strncmp(uri, cfg.base_url, strlen(cfg.base_url)))
+		return id;
+	json_t *doc = fed_fetch_document(a, uri, NULL);
+	const char *nid = fed_str(doc, "id");
+	const char *by = fed_id_of(json_object_get(doc, "attributedTo"));
+	account acc;
+	store_actor author;
+	/* a document fetched at another address than its id is the one
+	 * at its id only on the same host */
+	if (!nid || !fed_same_origin(a, nid, uri) || !by ||
+	    !fed_actor_resolve(a, by, &acc, &author) ||
+	    (strcmp(nid, uri) && (id = known_post(a, nid)))) {
+		json_decref(doc);
+		return id;
+	}
+	status s;
+	store_tag_ref tags[REMOTE_TAGS_MAX];
+	int64_t mentions[REMOTE_MENTIONS_MAX];
+	size_t ntags, nmentions;
+	/* what it answers first, so the thread holds together */
+	const char *parent = fed_id_of(json_object_get(doc, "inReplyTo"));
+	if (parent && !known_post(a, parent))
+		fed_note_fetch(a, parent, depth - 1);
+	/* only what anyone may read is kept on a fetch: what is not
+	 * addressed to the public is someone's else to deliver */
+	if (note_status(a, &author, doc, &s, tags, &ntags, mentions,
+			&nmentions) &&
+	    (s.vis == VIS_PUBLIC || s.vis == VIS_UNLISTED)) {
+		s.edited_at = 0;
+		remote_status_post(a, &s, tags, ntags, mentions, nmentions);
+		id = store_status_by_uri(s.uri);
+	}
+	json_decref(doc);
+	return id;
 }
 
 static void on_delete(arena *a, const store_actor *sender, json_t *doc)
@@ -444,9 +491,13 @@ static void on_announce(arena *a, const store_actor *sender, json_t *doc,
 			bool silenced)
 {
 	const char *id = fed_str(doc, "id");
-	int64_t post = known_post(a, fed_id_of(json_object_get(doc, "object")));
-	/* a post not known here is not fetched (yet): only boosts of
-	 * what is kept here count */
+	const char *object = fed_id_of(json_object_get(doc, "object"));
+	int64_t post = known_post(a, object);
+	/* a post not known here is fetched when someone here follows the
+	 * booster (their home shows the boost); else the boost is let go */
+	if (!post && object && !silenced &&
+	    store_followed_here(sender->account_id))
+		post = fed_note_fetch(a, object, FED_THREAD_DEPTH);
 	if (heard(a, sender, silenced, post) && id &&
 	    fed_same_origin(a, id, sender->uri))
 		remote_reblog(a, sender->account_id, post,
@@ -532,4 +583,20 @@ int fed_inbox_job(int64_t id, const char **error)
 		return -1;
 	}
 	return 0;
+}
+
+bool fed_resolve_url(arena *a, const char *url, account *acc,
+		     int64_t *status_id)
+{
+	*status_id = 0;
+	store_actor act;
+	/* a kept actor, else a post (known or fetched), else an actor
+	 * fetched */
+	if (store_actor_by_uri(a, url, &act) &&
+	    store_account_get(a, act.account_id, acc))
+		return true;
+	if ((*status_id = fed_note_fetch(a, url, FED_THREAD_DEPTH)))
+		return true;
+	return strncmp(url, cfg.base_url, strlen(cfg.base_url)) &&
+	       fed_actor_resolve(a, url, acc, &act);
 }

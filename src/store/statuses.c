@@ -1041,6 +1041,14 @@ static const char *const home_edge_sql[2] = {
 			FEED("FROM statuses s JOIN accounts a ON a.id = " P    \
 			     "s.account_id WHERE a.domain IS NULL "            \
 			     "AND" PUBLIC_ORIGINAL(P) " AND" HAS_MEDIA),       \
+		[STORE_FEED_PUBLIC_REMOTE] =                                   \
+			FEED("FROM statuses s JOIN accounts a ON a.id = " P    \
+			     "s.account_id WHERE a.domain IS NOT NULL "        \
+			     "AND" PUBLIC_ORIGINAL(P)),                        \
+		[STORE_FEED_PUBLIC_REMOTE_MEDIA] =                             \
+			FEED("FROM statuses s JOIN accounts a ON a.id = " P    \
+			     "s.account_id WHERE a.domain IS NOT NULL "        \
+			     "AND" PUBLIC_ORIGINAL(P) " AND" HAS_MEDIA),       \
 		[STORE_FEED_ACCOUNT_MEDIA] = FEED(                             \
 			"FROM statuses s WHERE s.account_id = ?4 AND ?5 = ?5"  \
 			" AND " P "s.reblog_of_id IS NULL AND" HAS_MEDIA),     \

@@ -320,6 +320,8 @@ typedef enum store_feed {
 	STORE_FEED_PUBLIC_MEDIA,      /* the public feeds, with media only */
 	STORE_FEED_PUBLIC_LOCAL_MEDIA,
 	STORE_FEED_ACCOUNT_MEDIA, /* arg = author: own posts with media */
+	STORE_FEED_PUBLIC_REMOTE, /* the public feed, other servers' authors */
+	STORE_FEED_PUBLIC_REMOTE_MEDIA,
 } store_feed;
 size_t store_feed_page(store_feed kind, int64_t arg, int64_t arg2,
 		       const page *p, int64_t *out);

@@ -1100,8 +1100,13 @@ static void delivery_end(delivery *d)
 	d->last_frame = NULL;
 }
 
+/* Whose a post is: this server's author, another's, or (a deletion,
+ * whose author may be gone) either. */
+enum { FROM_HERE = 1, FROM_ELSEWHERE = 2, FROM_EITHER = 3 };
+
 /* Hashtag keys from a status's entities JSON, deduplicated by posting. */
-static void each_tag(const char *entities, delivery *d, bool public_post)
+static void each_tag(const char *entities, delivery *d, bool public_post,
+		     int from)
 {
 	json_t *e = json_loads(entities ? entities : "{}", 0, NULL);
 	json_t *tags = json_object_get(e, "tags"), *t;
@@ -1112,7 +1117,8 @@ static void each_tag(const char *entities, delivery *d, bool public_post)
 		if (!key || !public_post)
 			continue;
 		deliver_key(d, STREAM_HASHTAG, key);
-		deliver_key(d, STREAM_HASHTAG_LOCAL, key); /* all are local */
+		if (from & FROM_HERE)
+			deliver_key(d, STREAM_HASHTAG_LOCAL, key);
 	}
 	json_decref(e);
 }
@@ -1132,15 +1138,20 @@ static void deliver_thread(arena *a, delivery *d, const status *s)
 	deliver_key(d, STREAM_THREAD, arena_printf(a, "%lld", (long long)root));
 }
 
-static void deliver_public(delivery *d, bool media)
+static void deliver_public(delivery *d, bool media, int from)
 {
-	/* every account is local until federation arrives */
 	deliver_key(d, STREAM_PUBLIC, NULL);
-	deliver_key(d, STREAM_PUBLIC_LOCAL, NULL);
-	if (media) {
-		deliver_key(d, STREAM_PUBLIC_MEDIA, NULL);
+	if (from & FROM_HERE)
+		deliver_key(d, STREAM_PUBLIC_LOCAL, NULL);
+	if (from & FROM_ELSEWHERE)
+		deliver_key(d, STREAM_PUBLIC_REMOTE, NULL);
+	if (!media)
+		return;
+	deliver_key(d, STREAM_PUBLIC_MEDIA, NULL);
+	if (from & FROM_HERE)
 		deliver_key(d, STREAM_PUBLIC_LOCAL_MEDIA, NULL);
-	}
+	if (from & FROM_ELSEWHERE)
+		deliver_key(d, STREAM_PUBLIC_REMOTE_MEDIA, NULL);
 }
 
 /* A direct message: a conversation event to each participant it reached
@@ -1186,11 +1197,17 @@ static void on_status(arena *a, uint64_t seq, const event *ev)
 							       : "update",
 		      .status = s,
 		      .a = a};
+	account author;
+	int from = !store_account_get(a, s->account_id, &author) ? FROM_EITHER
+		   : author.domain ? FROM_ELSEWHERE
+				   : FROM_HERE;
 	if (timeline_public_has(s)) {
 		media_attachment one;
-		deliver_public(&d, store_media_of_status(a, s->id, &one, 1));
+		deliver_public(&d, store_media_of_status(a, s->id, &one, 1),
+			       from);
 	}
-	each_tag(s->entities, &d, s->vis == VIS_PUBLIC && !s->reblog_of_id);
+	each_tag(s->entities, &d, s->vis == VIS_PUBLIC && !s->reblog_of_id,
+		 from);
 	deliver_thread(a, &d, s);
 	audience_ctx x = {&d, s};
 	if (hub.kind_subs[STREAM_USER]) /* else nobody to find */
@@ -1212,8 +1229,9 @@ static void on_delete(arena *a, uint64_t seq, const event *ev)
 		      .payload = render_id(a, ev->id),
 		      .a = a};
 	if (ev->vis == VIS_PUBLIC && !ev->reblog)
-		deliver_public(&d, true);
-	each_tag(ev->entities, &d, ev->vis == VIS_PUBLIC && !ev->reblog);
+		deliver_public(&d, true, FROM_EITHER);
+	each_tag(ev->entities, &d, ev->vis == VIS_PUBLIC && !ev->reblog,
+		 FROM_EITHER);
 	/* whose home may have shown it: the author, the followers, the
 	 * mentioned, the tags' followers. A delete names only an id. */
 	to_account(ev->account_id, &d);

@@ -746,6 +746,131 @@ def test_a_profile_change_reaches_followers_on_other_servers(north, south):
     assert "new bio" in got["note"]
 
 
+def test_public_and_tag_timelines_split_local_and_remote(north, south):
+    alice, bob = north.user("alice"), south.user("bob")
+    tag = f"split{bob.name[-5:]}"
+    follows(alice, bob, south)
+    theirs = bob.api.status_post(f"from the south #{tag}")
+    mine = alice.api.status_post(f"from the north #{tag}")
+    eventually(lambda: find(alice.api.timeline_home(), theirs["uri"]), "bob's post")
+
+    def uris(path, **params):
+        r = requests.get(f"{north.url}{path}", params={"limit": 40, **params}, timeout=10)
+        assert r.status_code == 200, r.text
+        return {s["uri"] for s in r.json()}
+    both = {theirs["uri"], mine["uri"]}
+    for path in ("/api/v1/timelines/public", f"/api/v1/timelines/tag/{tag}"):
+        assert both <= uris(path)
+        assert mine["uri"] in uris(path, local="true")
+        assert theirs["uri"] not in uris(path, local="true")
+        assert theirs["uri"] in uris(path, remote="true")
+        assert mine["uri"] not in uris(path, remote="true")
+        # Mastodon: local wins when both are asked
+        assert theirs["uri"] not in uris(path, local="true", remote="true")
+
+
+def test_streams_tell_local_from_remote_posts(north, south):
+    import websocket
+    alice, bob = north.user("alice"), south.user("bob")
+    tag = f"stream{bob.name[-5:]}"
+    follows(alice, bob, south)
+    url = north.url.replace("http://", "ws://") + f"/api/v1/streaming?access_token={alice.token}"
+    ws = websocket.create_connection(url, timeout=5)
+    try:
+        for sub in ({"stream": "public:local"}, {"stream": "public:remote"},
+                    {"stream": "hashtag", "tag": tag}, {"stream": "hashtag:local", "tag": tag}):
+            ws.send(json.dumps({"type": "subscribe", **sub}))
+        time.sleep(0.3)
+        theirs = bob.api.status_post(f"streamed from the south #{tag}")
+        mine = alice.api.status_post(f"streamed from the north #{tag}")
+        seen = {}  # uri -> the streams it came on
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline and sum(len(v) for v in seen.values()) < 5:
+            ws.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                ev = json.loads(ws.recv() or "{}")
+            except websocket.WebSocketTimeoutException:
+                break
+            if ev.get("event") == "update":
+                uri = json.loads(ev["payload"])["uri"]
+                seen.setdefault(uri, set()).add(tuple(ev["stream"]))
+        time.sleep(0.3)  # anything that should not come has had its chance
+        ws.settimeout(0.3)
+        try:
+            while True:
+                ev = json.loads(ws.recv() or "{}")
+                if ev.get("event") == "update":
+                    uri = json.loads(ev["payload"])["uri"]
+                    seen.setdefault(uri, set()).add(tuple(ev["stream"]))
+        except websocket.WebSocketTimeoutException:
+            pass
+        assert seen.get(theirs["uri"]) == {("public:remote",), ("hashtag", tag)}
+        assert seen.get(mine["uri"]) == {("public:local",), ("hashtag", tag),
+                                         ("hashtag:local", tag)}
+    finally:
+        ws.close()
+
+
+# ---- fetching what is not known here ------------------------------------------
+
+def search(user, inst, q, resolve=True):
+    r = requests.get(f"{inst.url}/api/v2/search", params={"q": q, "resolve": str(resolve).lower()},
+                     headers={"Authorization": f"Bearer {user.token}"}, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_search_resolves_a_remote_handle_and_a_post_url(north, south):
+    alice, bob = north.user("alice"), south.user("bob")
+    assert search(alice, north, handle(bob, south), resolve=False)["accounts"] == []
+    found = search(alice, north, handle(bob, south))["accounts"]
+    assert [a["acct"] for a in found] == [handle(bob, south)]
+    # known now: found without asking again
+    assert [a["acct"] for a in search(alice, north, "@" + handle(bob, south),
+                                      resolve=False)["accounts"]] == [handle(bob, south)]
+    post = bob.api.status_post("find me by my address")
+    got = search(alice, north, post["uri"])
+    assert [s["uri"] for s in got["statuses"]] == [post["uri"]]
+    assert "find me" in got["statuses"][0]["content"]
+    assert got["statuses"][0]["account"]["acct"] == handle(bob, south)
+    # the actor's own URL resolves to the account
+    actor = search(alice, north, f"{south.url}/users/{bob.name}")["accounts"]
+    assert [a["acct"] for a in actor] == [handle(bob, south)]
+    # a followers-only post is not for anyone who asks
+    hidden = bob.api.status_post("for followers", visibility="private")
+    assert search(alice, north, hidden["uri"])["statuses"] == []
+    # anonymous readers may not make the server ask another
+    r = requests.get(f"{north.url}/api/v2/search", params={"q": post["uri"], "resolve": "true"})
+    assert r.status_code == 401
+
+
+def test_a_boost_of_a_post_not_known_here_brings_the_post(north, south):
+    alice, carl, dan = north.user("alice"), south.user("carl"), south.user("dan")
+    follows(alice, carl, south)
+    post = dan.api.status_post("no one on north follows me")
+    carl.api.status_reblog(post["id"])
+    got = eventually(lambda: [s for s in alice.api.timeline_home()
+                              if s["reblog"] and s["reblog"]["uri"] == post["uri"]],
+                     "carl's boost in alice's home")
+    assert got[0]["account"]["acct"] == handle(carl, south)
+    assert got[0]["reblog"]["account"]["acct"] == handle(dan, south)
+    assert "no one on north" in got[0]["reblog"]["content"]
+
+
+def test_a_reply_to_a_post_not_known_here_brings_its_thread(north, south):
+    alice, carl, dan = north.user("alice"), south.user("carl"), south.user("dan")
+    carl_here = follows(alice, carl, south)
+    root = dan.api.status_post("the start of a thread")
+    middle = dan.api.status_post("and more", in_reply_to_id=root["id"])
+    reply = carl.api.status_post(f"@{dan.name} an answer", in_reply_to_id=middle["id"])
+    # (a reply to someone alice does not follow is not in her home)
+    got = eventually(lambda: find(alice.api.account_statuses(carl_here["id"]), reply["uri"]),
+                     "carl's reply on north")
+    assert got["in_reply_to_id"] is not None
+    ancestors = alice.api.status_context(got["id"])["ancestors"]
+    assert [s["uri"] for s in ancestors] == [root["uri"], middle["uri"]]
+
+
 # ---- instance blocks (chorus domain block) ----------------------------------
 
 def domain_cli(inst, *args, check=True):
