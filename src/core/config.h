@@ -101,6 +101,7 @@ typedef struct config {
 	int fed_fetch_timeout_seconds; /* a whole request, redirects too */
 	long fed_max_document_bytes;   /* a fetched or received document */
 	int fed_max_redirects;	       /* a fetch follows at most these */
+	int fed_first_retry_seconds;   /* a failed delivery's first wait */
 	/* [security] */
 	long argon2_ops;
 	long argon2_mem_kib;

@@ -10,6 +10,7 @@
 #include "fed/fed.h"
 
 #include "core/buf.h"
+#include "core/config.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "core/time.h"
@@ -18,9 +19,11 @@
 #include <stdatomic.h>
 #include <string.h>
 
-/* Seconds before each retry: a week in all. */
+/* Seconds before each retry, a week in all, with [federation]
+ * first_retry_seconds at its default (30); the schedule scales with it. */
 static const int retry_after_s[] = {30,	      120,	 600,	    3600,
 				    6 * 3600, 24 * 3600, 48 * 3600, 96 * 3600};
+enum { RETRY_SCHEDULE_FIRST = 30 };
 enum { RETRIES = sizeof retry_after_s / sizeof *retry_after_s };
 
 /* activity (its reference taken) as the text sent, with a context when
@@ -205,9 +208,10 @@ int fed_deliver_job(int64_t id, const char **error)
 				 refused ? "refused" : "never taken");
 		store_delivery_done(id);
 	} else {
-		store_delivery_retry(
-			id, time_now_ms() +
-				    (int64_t)retry_after_s[d.attempts] * 1000);
+		int64_t wait_ms = (int64_t)retry_after_s[d.attempts] * 1000 *
+				  cfg.fed_first_retry_seconds /
+				  RETRY_SCHEDULE_FIRST;
+		store_delivery_retry(id, time_now_ms() + wait_ms);
 	}
 	arena_release(&a);
 	return 0;

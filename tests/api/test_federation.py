@@ -979,3 +979,35 @@ def test_domain_block_refuses_bad_input(south):
         r = domain_cli(south, *args, check=False)
         assert r.returncode == 1, (args, r.stdout, r.stderr)
         assert "chorus: cannot" in r.stderr
+
+
+# ---- deliveries outlive a server that is down, and a restart ----------------
+
+RETRY_CONFIG = FED_CONFIG.replace("allow_private_addresses = true\n",
+                                  "allow_private_addresses = true\nfirst_retry_seconds = 1\n")
+
+
+def test_a_server_that_was_down_gets_its_deliveries_and_a_restart_loses_none(tmp_path):
+    east = ChorusServer(chorus_bin(), tmp_path / "east", config=RETRY_CONFIG)
+    west = ChorusServer(chorus_bin(), tmp_path / "west", config=RETRY_CONFIG)
+    east.start()
+    west.start()
+    try:
+        e, w = Instance(east), Instance(west)
+        writer, reader = e.user("writer"), w.user("reader")
+        follows(reader, writer, e)
+        west.stop()  # the follower's server goes down...
+        first = writer.api.status_post("while you were away")
+        time.sleep(1.5)  # ...a first attempt (or two) fails...
+        east.proc.kill()  # ...and the sender dies with the delivery owed
+        east.proc.wait()
+        east._log.close()
+        east.start()
+        west.start()
+        second = writer.api.status_post("and after the restart")
+        for post in (first, second):
+            eventually(lambda: find(reader.api.timeline_home(), post["uri"]),
+                       f"{post['content']!r} on the follower's server", timeout=45)
+    finally:
+        for srv in (east, west):
+            assert srv.stop() in (0, None), srv.log_tail()

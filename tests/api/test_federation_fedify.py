@@ -61,7 +61,8 @@ class FedifyPeer:
 
     def __init__(self, root):
         self.log_path = root / "fedify.log"
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "wb", buffering=0)  # its stderr too
+        self._drainer = None
         self.proc = subprocess.Popen(
             [str(NODE), str(PEER_DIR / "peer.mjs"), "0"], cwd=PEER_DIR,
             stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL)
@@ -75,10 +76,18 @@ class FedifyPeer:
             self.stop()
             pytest.fail(f"the Fedify peer did not start (stdout: {first!r})\n"
                         f"--- its log ---\n{self.log_tail()}", pytrace=False)
+        # anything more on its stdout goes to the log (a full pipe would
+        # stop the peer)
+        self._drainer = threading.Thread(target=self._drain, daemon=True)
+        self._drainer.start()
         self.port = int(first.split()[1])
         self.url = f"http://127.0.0.1:{self.port}"
         self.domain = f"127.0.0.1:{self.port}"
         self.http = requests.Session()
+
+    def _drain(self):
+        for line in self.proc.stdout:
+            self._log.write(line)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -88,6 +97,8 @@ class FedifyPeer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self._drainer is not None:
+            self._drainer.join(5)  # to the end of its stdout
         self.proc.stdout.close()
         self._log.close()
 
@@ -180,8 +191,7 @@ def eventually(check, what, timeout=WAIT):
     if Diag.fedify is not None:
         log = Diag.fedify.log()
         extra += (f"\n--- Fedify refused ---\n{json.dumps(log['refused'][-5:], indent=1)[:4000]}"
-                  f"\n--- Fedify sent (last) ---\n"
-                  f"{json.dumps([{k: v for k, v in x.items() if k != 'body'} for x in log['sent'][-8:]], indent=1)}"
+                  f"\n--- Fedify sent (last) ---\n{json.dumps(log['sent'][-8:], indent=1)}"
                   f"\n--- Fedify log ---\n{Diag.fedify.log_tail(4000)}")
     if Diag.chorus is not None:
         extra += f"\n--- chorus log ---\n{Diag.chorus.server.log_tail(limit=4000)}"

@@ -26,9 +26,9 @@
 //   POST /control/block    {actor, target}                   -> {id, activity}
 //   GET  /control/inbox?actor=NAME  what reached NAME's inbox and the shared one
 //   GET  /control/actor?name=NAME   followers, follows and their state
-//   GET  /control/log               deliveries Fedify refused, deliveries it
-//                                   sent (with the signature used and the
-//                                   answer), errors
+//   GET  /control/log?bodies=1      deliveries Fedify refused, deliveries it
+//                                   sent (the signature used, the answer and,
+//                                   with bodies=1, the body), errors
 //
 // A target is an actor id (http://127.0.0.1:P/users/x) or a handle
 // (x@127.0.0.1:P, looked up by WebFinger over plain http, since Fedify's
@@ -584,8 +584,12 @@ const controls = {
     return received.filter((r) => r.recipient === q.actor || r.recipient == null);
   },
 
-  async "GET log"() {
-    return { refused, sent, errors };
+  async "GET log"(_ctx, q) {
+    return {
+      refused,
+      sent: q.bodies === "1" ? sent : sent.map(({ body: _, ...rest }) => rest),
+      errors,
+    };
   },
 };
 
