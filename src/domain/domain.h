@@ -201,6 +201,7 @@ typedef struct event {
 	/* deleted statuses: what the store no longer has */
 	visibility vis;
 	bool reblog;
+	int64_t reblog_of;    /* a deleted boost's post (this process only) */
 	const char *entities; /* its tags and mentions (status.entities) */
 } event;
 typedef void (*event_sink)(const event *e);
@@ -616,6 +617,7 @@ typedef struct social_act {
 	int64_t actor, object; /* local actor; the remote account */
 	int64_t id;
 	const char *uri;
+	int64_t ref; /* a like's or block's row id: what names it there */
 } social_act;
 typedef void (*social_act_sink)(const social_act *act);
 void social_acts_listen(social_act_sink sink);
@@ -789,5 +791,8 @@ void notify(int64_t recipient, const char *type, int64_t from,
  * toward another server's (domain/ only). */
 void act_publish(social_act_kind kind, int64_t actor, int64_t object,
 		 int64_t id, const char *uri);
+/* The same for a like or block, with its row's id. */
+void act_publish_ref(social_act_kind kind, int64_t actor, int64_t object,
+		     int64_t id, int64_t ref);
 
 #endif

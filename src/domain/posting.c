@@ -341,6 +341,7 @@ static void publish_deleted(const status *s)
 				.account_id = s->account_id,
 				.vis = s->vis,
 				.reblog = s->reblog_of_id != 0,
+				.reblog_of = s->reblog_of_id,
 				.entities = s->entities});
 }
 
@@ -455,15 +456,16 @@ dom_err status_favourite(arena *a, const principal *p, int64_t id, bool on)
 	if (on)
 		notice_prepare(&x, s.account_id, "favourite", p->account_id,
 			       s.id);
-	int changed = store_favourite_set(p->account_id, s.id, on, &x);
+	int64_t row;
+	int changed = store_favourite_toggle(p->account_id, s.id, on, &x, &row);
 	if (changed < 0)
 		return dom_from_store(changed, NULL, &msg);
 	notice_publish(&x);
 	/* a local account's favourite: the post's server, if another,
 	 * hears of it */
 	if (changed == 1 && p->account && !p->account->domain)
-		act_publish(on ? ACT_LIKE : ACT_UNLIKE, p->account_id,
-			    s.account_id, s.id, NULL);
+		act_publish_ref(on ? ACT_LIKE : ACT_UNLIKE, p->account_id,
+				s.account_id, s.id, row);
 	return DOM_OK;
 }
 

@@ -26,6 +26,17 @@ void act_publish(social_act_kind kind, int64_t actor, int64_t object,
 				       .uri = uri});
 }
 
+void act_publish_ref(social_act_kind kind, int64_t actor, int64_t object,
+		     int64_t id, int64_t ref)
+{
+	if (act_sink)
+		act_sink(&(social_act){.kind = kind,
+				       .actor = actor,
+				       .object = object,
+				       .id = id,
+				       .ref = ref});
+}
+
 dom_err account_follow(arena *a, const principal *p, int64_t target,
 		       bool reblogs, bool notify_posts)
 {
@@ -168,14 +179,19 @@ dom_err account_block(arena *a, const principal *p, int64_t target, bool on,
 	dom_err err = other_account(a, p, target, &t, msg);
 	if (err)
 		return err;
-	int rc = on ? store_block_create(id_next(), p->account_id, target)
+	/* another server is told, so its account stops seeing p there: a
+	 * Block named by the block's id, and its Undo by the same */
+	bool tell = t.domain && p->account && !p->account->domain;
+	int64_t block_id = on	  ? id_next()
+			   : tell ? store_block_id(p->account_id, target)
+				  : 0;
+	int rc = on ? store_block_create(block_id, p->account_id, target)
 		    : store_block_delete(p->account_id, target);
 	if (rc < 0)
 		return DOM_INTERNAL;
-	/* another server is told, so its account stops seeing p there */
-	if (t.domain && p->account && !p->account->domain)
-		act_publish(on ? ACT_BLOCK : ACT_UNBLOCK, p->account_id, target,
-			    0, NULL);
+	if (tell && block_id && (on ? rc == 0 : true))
+		act_publish_ref(on ? ACT_BLOCK : ACT_UNBLOCK, p->account_id,
+				target, 0, block_id);
 	return DOM_OK;
 }
 

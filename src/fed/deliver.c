@@ -125,8 +125,11 @@ static json_t *act_activity(arena *a, const social_act *act, const char *me,
 	case ACT_UNLIKE: {
 		if (!store_status_remote(a, act->id, &uri, &url))
 			return NULL;
+		/* named by the favourite's row: a like after an unlike is
+		 * another Like, which a server that takes an id once
+		 * would drop */
 		const char *id = arena_printf(a, "%s#likes/%lld", me,
-					      (long long)act->id);
+					      (long long)act->ref);
 		json_t *like = json_pack("{s:s,s:s,s:s,s:s}", "id", id, "type",
 					 "Like", "actor", me, "object", uri);
 		if (act->kind == ACT_LIKE)
@@ -136,9 +139,10 @@ static json_t *act_activity(arena *a, const social_act *act, const char *me,
 	}
 	case ACT_BLOCK:
 	case ACT_UNBLOCK: {
-		/* one id per block, so the Undo names the Block it ends */
+		/* named by the block's row, so the Undo names the Block it
+		 * ends and a block after an unblock is a new one */
 		const char *id = arena_printf(a, "%s#blocks/%lld", me,
-					      (long long)act->object);
+					      (long long)act->ref);
 		json_t *block =
 			json_pack("{s:s,s:s,s:s,s:s}", "id", id, "type",
 				  "Block", "actor", me, "object", remote->uri);
@@ -332,6 +336,12 @@ static void on_event(const event *e)
 		const char *me = account_local_uri(&a, author.username);
 		const char *id = status_local_uri(&a, author.username, e->id);
 		s = (status){.entities = e->entities};
+		/* an undone boost goes to the boosted post's author too, as
+		 * its Announce did */
+		status boosted;
+		if (e->reblog_of &&
+		    store_status_get(&a, e->reblog_of, &boosted))
+			s.reblog = &boosted;
 		json_t *activity =
 			e->reblog
 				? json_pack("{s:s+,s:s,s:s,s:{s:s,s:s,s:s}}",

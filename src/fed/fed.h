@@ -218,6 +218,9 @@ bool fed_path_account(http_req *r, int i, bool at, account *out);
 const char *fed_str(json_t *o, const char *key);
 /* An id-valued property's id: a string, or an object's "id". */
 const char *fed_id_of(json_t *v);
+/* A property's values as a list (a new reference): ActivityStreams lets
+ * one value stand alone, not in a list. */
+json_t *fed_list(json_t *v);
 /* t (ms) as ActivityStreams writes dates: "2026-12-04T10:30:00Z". */
 json_t *fed_time(int64_t ms);
 

@@ -274,7 +274,9 @@ static void note_entities(arena *a, json_t *note, store_tag_ref *tags,
 	json_t *tj = json_array(), *mj = json_array(), *t;
 	size_t i;
 	*ntags = *nmentions = 0;
-	json_array_foreach(json_object_get(note, "tag"), i, t)
+	/* one tag may come as the object itself (Fedify sends it so) */
+	json_t *list = fed_list(json_object_get(note, "tag"));
+	json_array_foreach(list, i, t)
 	{
 		const char *type = fed_str(t, "type"),
 			   *name = fed_str(t, "name");
@@ -310,6 +312,7 @@ static void note_entities(arena *a, json_t *note, store_tag_ref *tags,
 					  "acct", local.username));
 		}
 	}
+	json_decref(list);
 	json_t *e = json_pack("{s:o,s:o}", "tags", tj, "mentions", mj);
 	char *dumped = json_dumps(e, JSON_COMPACT);
 	*entities = arena_strdup(a, dumped ? dumped : "{}");

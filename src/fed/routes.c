@@ -122,3 +122,13 @@ const char *fed_id_of(json_t *v)
 {
 	return json_is_string(v) ? json_string_value(v) : fed_str(v, "id");
 }
+
+json_t *fed_list(json_t *v)
+{
+	if (json_is_array(v))
+		return json_incref(v);
+	json_t *list = json_array();
+	if (v && !json_is_null(v))
+		json_array_append(list, v);
+	return list;
+}

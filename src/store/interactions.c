@@ -14,6 +14,7 @@ typedef struct toggle_spec {
 	const char *insert_sql, *delete_sql;
 	const char *counter_sql; /* moves the status's counter, or NULL */
 	const char *count_sql;	 /* the account's rows, for a limit, or NULL */
+	const char *id_sql;	 /* the row's id, or NULL */
 	int64_t max;		 /* the limit count_sql is held to */
 	bool shown; /* profiles show the rows (pins): kept pages end */
 } toggle_spec;
@@ -26,8 +27,9 @@ typedef struct toggle_spec {
  * between check and write. A counter the trends read (favourites) also
  * rescores the status. */
 static int toggle_row(const toggle_spec *t, int64_t account_id,
-		      int64_t status_id, bool on, notice *x)
+		      int64_t status_id, bool on, notice *x, int64_t *row)
 {
+	int64_t id = 0;
 	if (x)
 		x->told = false;
 	if (db_begin() < 0)
@@ -39,9 +41,12 @@ static int toggle_row(const toggle_spec *t, int64_t account_id,
 	if (on && t->count_sql &&
 	    db_int64(t->count_sql, account_id, status_id) >= t->max)
 		goto fail;
+	/* the row's id, for who names it (another server's Like) */
+	if (!on && row && t->id_sql)
+		id = db_int64(t->id_sql, account_id, status_id);
 	db_stmt *st = db_prepare(on ? t->insert_sql : t->delete_sql);
 	if (on)
-		db_bind_int64(st, 3, id_next());
+		db_bind_int64(st, 3, id = id_next());
 	db_bind_int64(st, 1, account_id);
 	db_bind_int64(st, 2, status_id);
 	if ((rc = db_done(st)) < 0)
@@ -65,6 +70,8 @@ static int toggle_row(const toggle_spec *t, int64_t account_id,
 		goto fail;
 	if (db_commit() < 0)
 		goto fail;
+	if (row)
+		*row = changed ? id : 0;
 	return changed;
 fail:
 	db_rollback();
@@ -73,6 +80,12 @@ fail:
 
 int store_favourite_set(int64_t account_id, int64_t status_id, bool on,
 			notice *x)
+{
+	return store_favourite_toggle(account_id, status_id, on, x, NULL);
+}
+
+int store_favourite_toggle(int64_t account_id, int64_t status_id, bool on,
+			   notice *x, int64_t *row)
 {
 	static const toggle_spec t = {
 		.insert_sql = "INSERT INTO favourites (id, account_id,"
@@ -83,8 +96,10 @@ int store_favourite_set(int64_t account_id, int64_t status_id, bool on,
 		.counter_sql = "UPDATE statuses SET favourites_count ="
 			       " greatest(0, favourites_count + ?2)"
 			       " WHERE id = ?1",
+		.id_sql = "SELECT id FROM favourites WHERE account_id = ?1"
+			  " AND status_id = ?2",
 	};
-	return toggle_row(&t, account_id, status_id, on, x);
+	return toggle_row(&t, account_id, status_id, on, x, row);
 }
 
 int store_bookmark_set(int64_t account_id, int64_t status_id, bool on)
@@ -96,7 +111,7 @@ int store_bookmark_set(int64_t account_id, int64_t status_id, bool on)
 		.delete_sql = "DELETE FROM bookmarks WHERE account_id = ?1"
 			      " AND status_id = ?2",
 	};
-	return toggle_row(&t, account_id, status_id, on, NULL);
+	return toggle_row(&t, account_id, status_id, on, NULL, NULL);
 }
 
 int store_pin_set(int64_t account_id, int64_t status_id, bool on, int64_t max)
@@ -114,7 +129,7 @@ int store_pin_set(int64_t account_id, int64_t status_id, bool on, int64_t max)
 		.max = max,
 		.shown = true,
 	};
-	return toggle_row(&t, account_id, status_id, on, NULL);
+	return toggle_row(&t, account_id, status_id, on, NULL, NULL);
 }
 
 /* All the flags of a page in one statement; ids go in as one list so the

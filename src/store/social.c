@@ -234,6 +234,13 @@ fail:
 	return rc < 0 ? rc : -1;
 }
 
+int64_t store_block_id(int64_t account_id, int64_t target_id)
+{
+	return db_int64("SELECT id FROM blocks WHERE account_id = ?1"
+			" AND target_id = ?2",
+			account_id, target_id);
+}
+
 int store_block_delete(int64_t account_id, int64_t target_id)
 {
 	if (db_begin() < 0)

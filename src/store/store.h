@@ -682,6 +682,10 @@ int store_jobs_orphans(void);
  * new (on, and not already there). */
 int store_favourite_set(int64_t account_id, int64_t status_id, bool on,
 			notice *x);
+/* store_favourite_set, and *row the favourite's id (made, or gone) when
+ * it changed, else 0. */
+int store_favourite_toggle(int64_t account_id, int64_t status_id, bool on,
+			   notice *x, int64_t *row);
 int store_bookmark_set(int64_t account_id, int64_t status_id, bool on);
 int store_pin_set(int64_t account_id, int64_t status_id, bool on, int64_t max);
 /* Mute (on) or unmute for account the thread status_id is in. 0 or -1. */
@@ -758,6 +762,8 @@ int store_tag_followers_each(const char *key, void (*each)(int64_t, void *),
  * -1. */
 int store_block_create(int64_t id, int64_t account_id, int64_t target_id);
 int store_block_delete(int64_t account_id, int64_t target_id);
+/* The id of account_id's block of target_id, or 0. */
+int64_t store_block_id(int64_t account_id, int64_t target_id);
 
 /* safety.c — mutes, domain blocks, and the relations the visibility rule
  * reads */

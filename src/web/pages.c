@@ -210,8 +210,8 @@ static void put_found_accounts(web_page *p, const char *q)
 		     "height=\"46\"><span class=\"names\"><span "
 		     "class=\"display-name\">%s</span><span "
 		     "class=\"acct\">@%s</span></span></a></li>",
-		     accs[i].username, web_avatar_url(a, &accs[i]),
-		     web_display_name(&accs[i]), accs[i].username);
+		     web_acct(a, &accs[i]), web_avatar_url(a, &accs[i]),
+		     web_display_name(&accs[i]), web_acct(a, &accs[i]));
 	buf_puts(&p->main, "</ul>");
 }
 

@@ -16,12 +16,21 @@ typedef enum profile_tab {
 	TAB_TAGGED,
 } profile_tab;
 
-/* The local account named by a path segment "@name", or false. */
+/* The account named by a path segment: "@name" here, "@name@host"
+ * another server's account known here (never fetched for a page). */
 bool web_path_account(http_req *r, const char *seg, account *out)
 {
-	if (!seg || seg[0] != '@' || !seg[1] || strchr(seg + 1, '@'))
+	if (!seg || seg[0] != '@' || !seg[1])
 		return false;
-	return store_account_by_username(&r->arena, seg + 1, NULL, out);
+	const char *at = strchr(seg + 1, '@');
+	if (!at)
+		return store_account_by_username(&r->arena, seg + 1, NULL, out);
+	if (at == seg + 1 || !at[1] || strchr(at + 1, '@'))
+		return false;
+	return store_account_by_username(
+		&r->arena,
+		arena_strndup(&r->arena, seg + 1, (size_t)(at - seg - 1)),
+		at + 1, out);
 }
 
 static void put_fields(buf *b, arena *a, const account *acc)
@@ -63,7 +72,7 @@ static void put_profile_header(web_page *p, const account *acc)
 	     "height=\"96\"><div><h1>%s</h1><p class=\"acct\">@%s@%s</p>"
 	     "</div></div>",
 	     web_avatar_url(a, acc), web_display_name(acc), acc->username,
-	     cfg.domain);
+	     acc->domain ? acc->domain : cfg.domain);
 	if (acc->note_html && *acc->note_html) {
 		buf_puts(b, "<div class=\"bio\">");
 		html_trusted(b, acc->note_html); /* made by text/ */
@@ -109,7 +118,7 @@ static void profile_page(http_req *r, const account *acc, profile_tab tab,
 	web_page p;
 	web_page_begin(&p, r,
 		       arena_printf(a, "%s (@%s)", web_display_name(acc),
-				    acc->username));
+				    web_acct(a, acc)));
 	p.og_type = "profile";
 	p.canonical = web_account_url(a, acc);
 	p.rss = arena_printf(a, "%s.rss", p.canonical);
@@ -120,7 +129,7 @@ static void profile_page(http_req *r, const account *acc, profile_tab tab,
 	p.context = READ_PROFILE;
 	put_profile_header(&p, acc);
 	web_relation_controls(&p, acc);
-	const char *base = arena_printf(a, "/@%s", acc->username);
+	const char *base = arena_printf(a, "/@%s", web_acct(a, acc));
 	html(&p.main, "<nav class=\"tabs\" aria-label=\"%s\"><ul>",
 	     _("Posts by this person"));
 	put_tab(&p.main, base, _("Posts"), tab == TAB_POSTS);

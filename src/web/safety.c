@@ -76,7 +76,7 @@ void web_relation_controls(web_page *p, const account *acc)
 		html(b, "<p class=\"relation-state\">%s</p>",
 		     _("Muted: their posts are left out of your lists."));
 	buf_puts(b, "<div class=\"relation-actions\">");
-	const char *base = arena_printf(a, "/@%s", acc->username);
+	const char *base = arena_printf(a, "/@%s", web_acct(a, acc));
 	put_button_form(p,
 			arena_printf(a, "%s/%s", base,
 				     rel.blocking ? "unblock" : "block"),
@@ -105,7 +105,8 @@ static void change_relation(http_req *r, relation_change what)
 		web_not_found(r);
 		return;
 	}
-	const char *back = arena_printf(&r->arena, "/@%s", acc.username);
+	const char *back =
+		arena_printf(&r->arena, "/@%s", web_acct(&r->arena, &acc));
 	principal p;
 	if (!web_form_principal(r, back, &p))
 		return;
@@ -160,7 +161,7 @@ void web_reply_control(web_page *p, const status *s, bool on)
 	if (!author)
 		return;
 	put_button_form(p,
-			arena_printf(a, "/@%s/%lld/%s", author->username,
+			arena_printf(a, "/@%s/%lld/%s", web_acct(a, author),
 				     (long long)s->id, on ? "hide" : "unhide"),
 			p->r->path, on ? _("Hide reply") : _("Unhide"), true);
 }
@@ -182,8 +183,8 @@ static void change_hidden(http_req *r, bool on)
 	/* back to the page the button was on, else the reply's own */
 	const char *back = http_param_get(r, "return_to");
 	if (!web_return_to_safe(back))
-		back = arena_printf(&r->arena, "/@%s/%lld", acc.username,
-				    (long long)id);
+		back = arena_printf(&r->arena, "/@%s/%lld",
+				    web_acct(&r->arena, &acc), (long long)id);
 	principal p;
 	if (!web_form_principal(r, back, &p))
 		return;

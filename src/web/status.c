@@ -23,16 +23,24 @@ const char *web_display_name(const account *acc)
 						       : acc->username;
 }
 
+const char *web_acct(arena *a, const account *acc)
+{
+	return acc->domain
+		       ? arena_printf(a, "%s@%s", acc->username, acc->domain)
+		       : acc->username;
+}
+
 char *web_account_url(arena *a, const account *acc)
 {
-	return arena_printf(a, "%s/@%s", cfg.base_url, acc->username);
+	return arena_printf(a, "%s/@%s", cfg.base_url, web_acct(a, acc));
 }
 
 char *web_status_url(arena *a, const status *s)
 {
 	const account *author = status_author(a, s);
 	return arena_printf(a, "%s/@%s/%lld", cfg.base_url,
-			    author ? author->username : "", (long long)s->id);
+			    author ? web_acct(a, author) : "",
+			    (long long)s->id);
 }
 
 char *web_tag_url(arena *a, const char *name)
@@ -241,10 +249,11 @@ static void put_in_reply_to(buf *b, arena *a, const status *s)
 		return;
 	buf name;
 	buf_init(&name, a);
-	html(&name, "@%s", parent.username);
+	const char *acct = web_acct(a, &parent);
+	html(&name, "@%s", acct);
 	const char *parts[] = {name.data};
-	html(b, "<p class=\"in-reply-to\"><a href=\"/@%s/%lld\">",
-	     parent.username, (long long)s->in_reply_to_id);
+	html(b, "<p class=\"in-reply-to\"><a href=\"/@%s/%lld\">", acct,
+	     (long long)s->in_reply_to_id);
 	/* TRANSLATORS: %s is the @name of the author replied to */
 	web_tr_html(b, _("Replying to %s"), 1, parts);
 	buf_puts(b, "</a></p>");
@@ -279,7 +288,7 @@ static void put_status(web_page *p, const status *s, const status *boost,
 			buf link;
 			buf_init(&link, a);
 			html(&link, "<a href=\"/@%s\">%s</a>",
-			     booster->username, web_display_name(booster));
+			     web_acct(a, booster), web_display_name(booster));
 			const char *parts[] = {link.data};
 			buf_puts(b, "<p class=\"boosted-by\">");
 			/* TRANSLATORS: %s is the name of who boosted the post
@@ -294,11 +303,11 @@ static void put_status(web_page *p, const status *s, const status *boost,
 	     "loading=\"lazy\"><span class=\"names\"><span "
 	     "class=\"display-name\">%s</span><span class=\"acct\">@%s</span>"
 	     "</span></a>",
-	     author->username, web_avatar_url(a, author),
-	     web_display_name(author), author->username);
+	     web_acct(a, author), web_avatar_url(a, author),
+	     web_display_name(author), web_acct(a, author));
 	if (link)
 		html(b, "<a class=\"permalink\" href=\"/@%s/%lld\">",
-		     author->username, (long long)s->id);
+		     web_acct(a, author), (long long)s->id);
 	else
 		buf_puts(b, "<span class=\"permalink\">");
 	web_time(b, s->created_at);

@@ -811,6 +811,28 @@ def test_streams_tell_local_from_remote_posts(north, south):
         ws.close()
 
 
+def test_web_pages_name_a_remote_author_by_the_full_handle(north, south):
+    alice, bob = north.user("alice"), south.user("bob")
+    tag = f"web{bob.name[-5:]}"
+    follows(alice, bob, south)
+    post = bob.api.status_post(f"on a page of another server #{tag}")
+    here = eventually(lambda: find(alice.api.timeline_home(), post["uri"]), "bob's post")
+    acct = handle(bob, south)
+    page = requests.get(f"{north.url}/tags/{tag}", headers={"Accept": "text/html"}, timeout=10)
+    assert page.status_code == 200
+    # never "/@bob": that is a local account's address (or no one's)
+    assert f'href="/@{acct}"' in page.text and f"@{acct}<" in page.text
+    assert f'href="/@{bob.name}"' not in page.text
+    assert f'href="/@{acct}/{here["id"]}"' in page.text
+    profile = requests.get(f"{north.url}/@{acct}", headers={"Accept": "text/html"}, timeout=10)
+    assert profile.status_code == 200 and "on a page of another server" in profile.text
+    thread = requests.get(f"{north.url}/@{acct}/{here['id']}",
+                          headers={"Accept": "text/html"}, timeout=10)
+    assert thread.status_code == 200 and "on a page of another server" in thread.text
+    assert requests.get(f"{north.url}/@{bob.name}", headers={"Accept": "text/html"},
+                        timeout=10).status_code == 404
+
+
 # ---- fetching what is not known here ------------------------------------------
 
 def search(user, inst, q, resolve=True):

@@ -190,7 +190,9 @@ def eventually(check, what, timeout=WAIT):
     extra = ""
     if Diag.fedify is not None:
         log = Diag.fedify.log()
-        extra += (f"\n--- Fedify refused ---\n{json.dumps(log['refused'][-5:], indent=1)[:4000]}"
+        extra += (f"\n--- deliveries to Fedify (last) ---\n"
+                  f"{json.dumps(log['delivered'][-8:], indent=1)}"
+                  f"\n--- Fedify refused ---\n{json.dumps(log['refused'][-5:], indent=1)[:4000]}"
                   f"\n--- Fedify sent (last) ---\n{json.dumps(log['sent'][-8:], indent=1)}"
                   f"\n--- Fedify log ---\n{Diag.fedify.log_tail(4000)}")
     if Diag.chorus is not None:
@@ -613,6 +615,45 @@ def test_a_chorus_user_likes_and_boosts_a_fedify_post_and_undoes_both(chorus, fe
     wait_received(fedify, actor, "Undo",
                   lambda a: a["actor"] == jo.uri and ref(a["object"]) == announce["id"],
                   "the Undo of the Announce at Fedify")
+
+
+def test_a_favourite_and_a_block_made_again_after_their_undo_reach_fedify(chorus, fedify):
+    """Like, Undo, Like again (and the same with a Block): each act is an
+    activity of its own. Fedify takes an activity id once (its inbox
+    idempotence, a day), as Mastodon's and the ActivityPub spec's unique
+    ids allow: an id made again for the second Like would be taken as
+    the first, delivered again, and dropped."""
+    uma = chorus.user("uma")
+    actor = fedify.actor("again")
+    acc = chorus_follows(fedify, uma, actor)
+    note = fedify_post(fedify, actor, "<p>like me twice</p>")
+    here = seen_in_home(uma, note["id"])
+
+    def likes():
+        return received(fedify, actor, "Like",
+                        lambda a: a["actor"] == uma.uri and ref(a["object"]) == note["id"])
+    uma.api.status_favourite(here["id"])
+    first = eventually(likes, "the first Like at Fedify")[0]
+    uma.api.status_unfavourite(here["id"])
+    wait_received(fedify, actor, "Undo",
+                  lambda a: a["actor"] == uma.uri and ref(a["object"]) == first["id"],
+                  "the Undo of the first Like")
+    uma.api.status_favourite(here["id"])
+    second = eventually(lambda: likes()[1:], "the second Like taken by Fedify")[0]
+    assert second["id"] != first["id"]
+    assert uma.api.status(here["id"])["favourited"] is True
+
+    def blocks():
+        return received(fedify, actor, "Block", lambda a: a["actor"] == uma.uri)
+    uma.api.account_block(acc["id"])
+    block = eventually(blocks, "the first Block at Fedify")[0]
+    uma.api.account_unblock(acc["id"])
+    wait_received(fedify, actor, "Undo",
+                  lambda a: a["actor"] == uma.uri and ref(a["object"]) == block["id"],
+                  "the Undo of the first Block")
+    uma.api.account_block(acc["id"])
+    again = eventually(lambda: blocks()[1:], "the second Block taken by Fedify")[0]
+    assert again["id"] != block["id"]
 
 
 # ---- 5. edits and deletions ------------------------------------------------------

@@ -26,7 +26,11 @@
 //   POST /control/block    {actor, target}                   -> {id, activity}
 //   GET  /control/inbox?actor=NAME  what reached NAME's inbox and the shared one
 //   GET  /control/actor?name=NAME   followers, follows and their state
-//   GET  /control/log?bodies=1      deliveries Fedify refused, deliveries it
+//   GET  /control/log?bodies=1      deliveries made to it (each, even one
+//                                   Fedify dropped as a repeat: the
+//                                   listener and so /control/inbox see an
+//                                   activity id once), those Fedify refused,
+//                                   deliveries it
 //                                   sent (the signature used, the answer and,
 //                                   with bodies=1, the body), errors
 //
@@ -54,6 +58,8 @@ await configure({
   sinks: { stderr: (record) => process.stderr.write(formatter(record)) },
   loggers: [
     { category: "fedify", lowestLevel: "info", sinks: ["stderr"] },
+    // debug: says when an activity is dropped as one already processed
+    { category: ["fedify", "federation", "inbox"], lowestLevel: "debug", sinks: ["stderr"] },
     { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },
   ],
 });
@@ -65,6 +71,7 @@ const PUBLIC = vocab.PUBLIC_COLLECTION;
 const actors = new Map(); // name -> {name, displayName, summary, keys, followers, follows}
 const received = []; // every activity Fedify accepted, in order
 const rawById = new Map(); // activity id -> {json, signature}: the body as it came
+const delivered = []; // every POST to an inbox: {path, id, type, actor, status}
 const refused = []; // POSTs Fedify answered >= 400
 const sent = []; // POSTs Fedify made: {url, signature, status}
 const errors = []; // failures outside a control call (auto-Accept)
@@ -250,6 +257,12 @@ async function handle(req, res) {
     },
   );
   const out = Buffer.from(await response.arrayBuffer());
+  if (req.method === "POST") {
+    delivered.push({
+      path: url.pathname, id: json?.id ?? null, type: json?.type ?? null,
+      actor: json?.actor ?? null, status: response.status,
+    });
+  }
   if (req.method === "POST" && response.status >= 400) {
     refused.push({
       path: url.pathname,
@@ -586,6 +599,7 @@ const controls = {
 
   async "GET log"(_ctx, q) {
     return {
+      delivered,
       refused,
       sent: q.bodies === "1" ? sent : sent.map(({ body: _, ...rest }) => rest),
       errors,
