@@ -113,6 +113,13 @@ dom_err account_register(arena *a, const registration *reg, int64_t *id,
 	return DOM_OK;
 }
 
+const char *account_acct(arena *a, const account *acc)
+{
+	return acc->domain
+		       ? arena_printf(a, "%s@%s", acc->username, acc->domain)
+		       : acc->username;
+}
+
 const char *account_local_uri(arena *a, const char *username)
 {
 	return arena_printf(a, "%s/users/%s", cfg.base_url, username);

@@ -113,6 +113,9 @@ bool account_addresses(arena *a, const account *acc, const char **uri,
 		       const char **url);
 bool status_addresses(arena *a, int64_t id, const account *author,
 		      const char **uri, const char **url);
+/* How an account is named to readers here: "name" for a local one,
+ * "name@host" for another server's (the API's acct; the pages' paths). */
+const char *account_acct(arena *a, const account *acc);
 /* The ids of a local account and of its post id, by its name. */
 const char *account_local_uri(arena *a, const char *username);
 const char *status_local_uri(arena *a, const char *username, int64_t id);
@@ -789,10 +792,6 @@ void notify(int64_t recipient, const char *type, int64_t from,
 	    int64_t status_id);
 /* Tell the acts listener (social_acts_listen) of a local account's act
  * toward another server's (domain/ only). */
-void act_publish(social_act_kind kind, int64_t actor, int64_t object,
-		 int64_t id, const char *uri);
-/* The same for a like or block, with its row's id. */
-void act_publish_ref(social_act_kind kind, int64_t actor, int64_t object,
-		     int64_t id, int64_t ref);
+void act_publish(const social_act *act);
 
 #endif

@@ -78,16 +78,12 @@ static void compose(arena *a, const char *text, composed *c)
 			c->mentions[c->nmentions++] = acc.id;
 			char id[24];
 			snprintf(id, sizeof id, "%lld", (long long)acc.id);
-			json_array_append_new(
-				mentions,
-				json_pack("{s:s,s:s,s:s,s:s}", "id", id,
-					  "username", acc.username, "url",
-					  e->href, "acct",
-					  acc.domain
-						  ? arena_printf(a, "%s@%s",
-								 acc.username,
-								 acc.domain)
-						  : acc.username));
+			json_array_append_new(mentions,
+					      json_pack("{s:s,s:s,s:s,s:s}",
+							"id", id, "username",
+							acc.username, "url",
+							e->href, "acct",
+							account_acct(a, &acc)));
 		} else if (e->kind == TEXT_HASHTAG && e->key) {
 			bool seen = false;
 			for (size_t k = 0; k < c->ntags; k++)
@@ -464,8 +460,11 @@ dom_err status_favourite(arena *a, const principal *p, int64_t id, bool on)
 	/* a local account's favourite: the post's server, if another,
 	 * hears of it */
 	if (changed == 1 && p->account && !p->account->domain)
-		act_publish_ref(on ? ACT_LIKE : ACT_UNLIKE, p->account_id,
-				s.account_id, s.id, row);
+		act_publish(&(social_act){.kind = on ? ACT_LIKE : ACT_UNLIKE,
+					  .actor = p->account_id,
+					  .object = s.account_id,
+					  .id = s.id,
+					  .ref = row});
 	return DOM_OK;
 }
 

@@ -15,26 +15,10 @@ void social_acts_listen(social_act_sink sink)
 	act_sink = sink;
 }
 
-void act_publish(social_act_kind kind, int64_t actor, int64_t object,
-		 int64_t id, const char *uri)
+void act_publish(const social_act *act)
 {
 	if (act_sink)
-		act_sink(&(social_act){.kind = kind,
-				       .actor = actor,
-				       .object = object,
-				       .id = id,
-				       .uri = uri});
-}
-
-void act_publish_ref(social_act_kind kind, int64_t actor, int64_t object,
-		     int64_t id, int64_t ref)
-{
-	if (act_sink)
-		act_sink(&(social_act){.kind = kind,
-				       .actor = actor,
-				       .object = object,
-				       .id = id,
-				       .ref = ref});
+		act_sink(act);
 }
 
 dom_err account_follow(arena *a, const principal *p, int64_t target,
@@ -60,8 +44,10 @@ dom_err account_follow(arena *a, const principal *p, int64_t target,
 		if (t.domain) {
 			/* asked again: the same request, sent again */
 			store_follow_request_uri(a, p->account_id, target, &id);
-			act_publish(ACT_FOLLOW, p->account_id, target, id,
-				    NULL);
+			act_publish(&(social_act){.kind = ACT_FOLLOW,
+						  .actor = p->account_id,
+						  .object = target,
+						  .id = id});
 		}
 		return DOM_OK;
 	}
@@ -78,7 +64,7 @@ dom_err account_follow(arena *a, const principal *p, int64_t target,
 
 void account_profile_changed(int64_t id)
 {
-	act_publish(ACT_PROFILE, id, 0, 0, NULL);
+	act_publish(&(social_act){.kind = ACT_PROFILE, .actor = id});
 }
 
 dom_err account_unfollow(arena *a, const principal *p, int64_t target)
@@ -89,7 +75,9 @@ dom_err account_unfollow(arena *a, const principal *p, int64_t target)
 	if (follow_end(p->account_id, target) != DOM_OK)
 		return DOM_INTERNAL;
 	if (t.domain)
-		act_publish(ACT_UNFOLLOW, p->account_id, target, 0, NULL);
+		act_publish(&(social_act){.kind = ACT_UNFOLLOW,
+					  .actor = p->account_id,
+					  .object = target});
 	return DOM_OK;
 }
 
@@ -108,13 +96,19 @@ dom_err follow_request_decide(arena *a, const principal *p, int64_t from,
 		if (store_follow_request_delete(from, p->account_id) < 0)
 			return DOM_INTERNAL;
 		if (uri)
-			act_publish(ACT_REJECT, p->account_id, from, 0, uri);
+			act_publish(&(social_act){.kind = ACT_REJECT,
+						  .actor = p->account_id,
+						  .object = from,
+						  .uri = uri});
 		return DOM_OK;
 	}
 	if (!store_follow_request_accept(from, p->account_id, id_next()))
 		return DOM_NOT_FOUND;
 	if (uri)
-		act_publish(ACT_ACCEPT, p->account_id, from, 0, uri);
+		act_publish(&(social_act){.kind = ACT_ACCEPT,
+					  .actor = p->account_id,
+					  .object = from,
+					  .uri = uri});
 	return DOM_OK;
 }
 
@@ -189,9 +183,11 @@ dom_err account_block(arena *a, const principal *p, int64_t target, bool on,
 		    : store_block_delete(p->account_id, target);
 	if (rc < 0)
 		return DOM_INTERNAL;
-	if (tell && block_id && (on ? rc == 0 : true))
-		act_publish_ref(on ? ACT_BLOCK : ACT_UNBLOCK, p->account_id,
-				target, 0, block_id);
+	if (tell && block_id && (!on || rc == 0))
+		act_publish(&(social_act){.kind = on ? ACT_BLOCK : ACT_UNBLOCK,
+					  .actor = p->account_id,
+					  .object = target,
+					  .ref = block_id});
 	return DOM_OK;
 }
 

@@ -103,9 +103,8 @@ static const char *plain_name(arena *a, const char *s)
 	return out;
 }
 
-/* Check and keep the actor document doc fetched from url. */
-static bool actor_keep(arena *a, json_t *doc, const char *url, account *acc,
-		       store_actor *act)
+bool fed_actor_keep(arena *a, json_t *doc, const char *url, account *acc,
+		    store_actor *act)
 {
 	static const char *const types[] = {"Person", "Service", "Application",
 					    "Group", "Organization"};
@@ -171,8 +170,8 @@ bool fed_actor_fetch(arena *a, const char *uri, account *acc, store_actor *act)
 	if (!doc)
 		return false;
 	/* a document fetched at another address than its id is the one at
-	 * its id only when both are on one host (checked in actor_keep) */
-	bool ok = actor_keep(a, doc, uri, acc, act);
+	 * its id only when both are on one host (checked in fed_actor_keep) */
+	bool ok = fed_actor_keep(a, doc, uri, acc, act);
 	json_decref(doc);
 	return ok;
 }

@@ -153,6 +153,9 @@ const char *fed_domain_of(arena *a, const char *uri);
  * an account with a domain: *acc and *act, strings in a. False when it
  * cannot be fetched or is not an actor. */
 bool fed_actor_fetch(arena *a, const char *uri, account *acc, store_actor *act);
+/* Check and keep the actor document doc, fetched from url. */
+bool fed_actor_keep(arena *a, json_t *doc, const char *url, account *acc,
+		    store_actor *act);
 /* The actor at uri: kept (fetched within a day), else fetched now;
  * when it cannot be fetched, what was kept, if anything. */
 bool fed_actor_resolve(arena *a, const char *uri, account *acc,

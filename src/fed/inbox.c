@@ -218,18 +218,18 @@ static const char as_public[] = "https://www.w3.org/ns/activitystreams#Public";
  * Public collection under any of its names when uri is as_public. */
 static bool addressed(json_t *audience, const char *uri)
 {
-	bool public = !strcmp(uri, as_public);
-	json_t *one = audience,
-	       *list = json_is_array(audience) ? audience : NULL;
-	size_t i, n = list ? json_array_size(list) : 1;
-	for (i = 0; i < n; i++) {
-		const char *v = fed_id_of(list ? json_array_get(list, i) : one);
-		if (v &&
-		    (!strcmp(v, uri) || (public && (!strcmp(v, "as:Public") ||
-						    !strcmp(v, "Public")))))
-			return true;
+	bool public = !strcmp(uri, as_public), found = false;
+	json_t *list = fed_list(audience), *one;
+	size_t i;
+	json_array_foreach(list, i, one)
+	{
+		const char *v = fed_id_of(one);
+		found |= v && (!strcmp(v, uri) ||
+			       (public && (!strcmp(v, "as:Public") ||
+					   !strcmp(v, "Public"))));
 	}
-	return false;
+	json_decref(list);
+	return found;
 }
 
 /* Mastodon's mapping of a Note's addressing back to a visibility. */
@@ -416,14 +416,18 @@ static void on_create(arena *a, const store_actor *sender, json_t *doc,
 	remote_status_post(a, &s, tags, ntags, mentions, nmentions);
 }
 
-int64_t fed_note_fetch(arena *a, const char *uri, int depth)
+/* Whether uri is one of ours: known here or not at all, never fetched
+ * from ourselves. */
+static bool ours(const char *uri)
 {
-	int64_t id = known_post(a, uri);
-	/* ours is known or not at all: never fetched from ourselves */
-	if (id || depth <= 0 || !uri ||
-	    !strncmp(uri, cfg.base_url, strlen(cfg.base_url)))
-		return id;
-	json_t *doc = fed_fetch_document(a, uri, NULL);
+	return !strncmp(uri, cfg.base_url, strlen(cfg.base_url));
+}
+
+/* The Note doc, fetched from uri, kept (fed_note_fetch); 0 when it is
+ * none or not kept. */
+static int64_t note_keep(arena *a, json_t *doc, const char *uri, int depth)
+{
+	int64_t id = 0;
 	const char *nid = fed_str(doc, "id");
 	const char *by = fed_id_of(json_object_get(doc, "attributedTo"));
 	account acc;
@@ -432,10 +436,8 @@ int64_t fed_note_fetch(arena *a, const char *uri, int depth)
 	 * at its id only on the same host */
 	if (!nid || !fed_same_origin(a, nid, uri) || !by ||
 	    !fed_actor_resolve(a, by, &acc, &author) ||
-	    (strcmp(nid, uri) && (id = known_post(a, nid)))) {
-		json_decref(doc);
+	    (strcmp(nid, uri) && (id = known_post(a, nid))))
 		return id;
-	}
 	status s;
 	store_tag_ref tags[REMOTE_TAGS_MAX];
 	int64_t mentions[REMOTE_MENTIONS_MAX];
@@ -453,6 +455,16 @@ int64_t fed_note_fetch(arena *a, const char *uri, int depth)
 		remote_status_post(a, &s, tags, ntags, mentions, nmentions);
 		id = store_status_by_uri(s.uri);
 	}
+	return id;
+}
+
+int64_t fed_note_fetch(arena *a, const char *uri, int depth)
+{
+	int64_t id = known_post(a, uri);
+	if (id || depth <= 0 || !uri || ours(uri))
+		return id;
+	json_t *doc = fed_fetch_document(a, uri, NULL);
+	id = doc ? note_keep(a, doc, uri, depth) : 0;
 	json_decref(doc);
 	return id;
 }
@@ -591,15 +603,21 @@ int fed_inbox_job(int64_t id, const char **error)
 bool fed_resolve_url(arena *a, const char *url, account *acc,
 		     int64_t *status_id)
 {
-	*status_id = 0;
 	store_actor act;
-	/* a kept actor, else a post (known or fetched), else an actor
-	 * fetched */
+	/* a kept actor or post, else the document fetched once: a post or
+	 * an actor */
+	*status_id = 0;
 	if (store_actor_by_uri(a, url, &act) &&
 	    store_account_get(a, act.account_id, acc))
 		return true;
-	if ((*status_id = fed_note_fetch(a, url, FED_THREAD_DEPTH)))
+	if ((*status_id = known_post(a, url)))
 		return true;
-	return strncmp(url, cfg.base_url, strlen(cfg.base_url)) &&
-	       fed_actor_resolve(a, url, acc, &act);
+	if (ours(url))
+		return false;
+	json_t *doc = fed_fetch_document(a, url, NULL);
+	bool found = doc &&
+		     ((*status_id = note_keep(a, doc, url, FED_THREAD_DEPTH)) ||
+		      fed_actor_keep(a, doc, url, acc, &act));
+	json_decref(doc);
+	return found;
 }

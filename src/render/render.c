@@ -74,9 +74,7 @@ json_t *render_account_fields(arena *a, const char *fields_json)
 json_t *render_account(arena *a, const account *acc)
 {
 	char day[11];
-	const char *acct = acc->domain ? arena_printf(a, "%s@%s", acc->username,
-						      acc->domain)
-				       : acc->username;
+	const char *acct = account_acct(a, acc);
 	const char *url =
 		arena_printf(a, "%s/@%s", cfg.base_url, acc->username);
 	const char *uri =

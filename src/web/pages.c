@@ -210,8 +210,8 @@ static void put_found_accounts(web_page *p, const char *q)
 		     "height=\"46\"><span class=\"names\"><span "
 		     "class=\"display-name\">%s</span><span "
 		     "class=\"acct\">@%s</span></span></a></li>",
-		     web_acct(a, &accs[i]), web_avatar_url(a, &accs[i]),
-		     web_display_name(&accs[i]), web_acct(a, &accs[i]));
+		     account_acct(a, &accs[i]), web_avatar_url(a, &accs[i]),
+		     web_display_name(&accs[i]), account_acct(a, &accs[i]));
 	buf_puts(&p->main, "</ul>");
 }
 

@@ -118,7 +118,7 @@ static void profile_page(http_req *r, const account *acc, profile_tab tab,
 	web_page p;
 	web_page_begin(&p, r,
 		       arena_printf(a, "%s (@%s)", web_display_name(acc),
-				    web_acct(a, acc)));
+				    account_acct(a, acc)));
 	p.og_type = "profile";
 	p.canonical = web_account_url(a, acc);
 	p.rss = arena_printf(a, "%s.rss", p.canonical);
@@ -129,7 +129,7 @@ static void profile_page(http_req *r, const account *acc, profile_tab tab,
 	p.context = READ_PROFILE;
 	put_profile_header(&p, acc);
 	web_relation_controls(&p, acc);
-	const char *base = arena_printf(a, "/@%s", web_acct(a, acc));
+	const char *base = arena_printf(a, "/@%s", account_acct(a, acc));
 	html(&p.main, "<nav class=\"tabs\" aria-label=\"%s\"><ul>",
 	     _("Posts by this person"));
 	put_tab(&p.main, base, _("Posts"), tab == TAB_POSTS);

@@ -53,7 +53,7 @@ static const char *title_of(arena *a, const status *s)
 		return t;
 	const account *author = status_author(a, s);
 	return arena_printf(a, _("Post by @%s"),
-			    author ? web_acct(a, author) : "");
+			    author ? account_acct(a, author) : "");
 }
 
 static void put_item(buf *b, arena *a, const status *s)

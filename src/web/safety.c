@@ -76,7 +76,7 @@ void web_relation_controls(web_page *p, const account *acc)
 		html(b, "<p class=\"relation-state\">%s</p>",
 		     _("Muted: their posts are left out of your lists."));
 	buf_puts(b, "<div class=\"relation-actions\">");
-	const char *base = arena_printf(a, "/@%s", web_acct(a, acc));
+	const char *base = arena_printf(a, "/@%s", account_acct(a, acc));
 	put_button_form(p,
 			arena_printf(a, "%s/%s", base,
 				     rel.blocking ? "unblock" : "block"),
@@ -106,7 +106,7 @@ static void change_relation(http_req *r, relation_change what)
 		return;
 	}
 	const char *back =
-		arena_printf(&r->arena, "/@%s", web_acct(&r->arena, &acc));
+		arena_printf(&r->arena, "/@%s", account_acct(&r->arena, &acc));
 	principal p;
 	if (!web_form_principal(r, back, &p))
 		return;
@@ -161,7 +161,7 @@ void web_reply_control(web_page *p, const status *s, bool on)
 	if (!author)
 		return;
 	put_button_form(p,
-			arena_printf(a, "/@%s/%lld/%s", web_acct(a, author),
+			arena_printf(a, "/@%s/%lld/%s", account_acct(a, author),
 				     (long long)s->id, on ? "hide" : "unhide"),
 			p->r->path, on ? _("Hide reply") : _("Unhide"), true);
 }
@@ -184,7 +184,8 @@ static void change_hidden(http_req *r, bool on)
 	const char *back = http_param_get(r, "return_to");
 	if (!web_return_to_safe(back))
 		back = arena_printf(&r->arena, "/@%s/%lld",
-				    web_acct(&r->arena, &acc), (long long)id);
+				    account_acct(&r->arena, &acc),
+				    (long long)id);
 	principal p;
 	if (!web_form_principal(r, back, &p))
 		return;

@@ -23,23 +23,16 @@ const char *web_display_name(const account *acc)
 						       : acc->username;
 }
 
-const char *web_acct(arena *a, const account *acc)
-{
-	return acc->domain
-		       ? arena_printf(a, "%s@%s", acc->username, acc->domain)
-		       : acc->username;
-}
-
 char *web_account_url(arena *a, const account *acc)
 {
-	return arena_printf(a, "%s/@%s", cfg.base_url, web_acct(a, acc));
+	return arena_printf(a, "%s/@%s", cfg.base_url, account_acct(a, acc));
 }
 
 char *web_status_url(arena *a, const status *s)
 {
 	const account *author = status_author(a, s);
 	return arena_printf(a, "%s/@%s/%lld", cfg.base_url,
-			    author ? web_acct(a, author) : "",
+			    author ? account_acct(a, author) : "",
 			    (long long)s->id);
 }
 
@@ -249,7 +242,7 @@ static void put_in_reply_to(buf *b, arena *a, const status *s)
 		return;
 	buf name;
 	buf_init(&name, a);
-	const char *acct = web_acct(a, &parent);
+	const char *acct = account_acct(a, &parent);
 	html(&name, "@%s", acct);
 	const char *parts[] = {name.data};
 	html(b, "<p class=\"in-reply-to\"><a href=\"/@%s/%lld\">", acct,
@@ -288,7 +281,8 @@ static void put_status(web_page *p, const status *s, const status *boost,
 			buf link;
 			buf_init(&link, a);
 			html(&link, "<a href=\"/@%s\">%s</a>",
-			     web_acct(a, booster), web_display_name(booster));
+			     account_acct(a, booster),
+			     web_display_name(booster));
 			const char *parts[] = {link.data};
 			buf_puts(b, "<p class=\"boosted-by\">");
 			/* TRANSLATORS: %s is the name of who boosted the post
@@ -303,11 +297,11 @@ static void put_status(web_page *p, const status *s, const status *boost,
 	     "loading=\"lazy\"><span class=\"names\"><span "
 	     "class=\"display-name\">%s</span><span class=\"acct\">@%s</span>"
 	     "</span></a>",
-	     web_acct(a, author), web_avatar_url(a, author),
-	     web_display_name(author), web_acct(a, author));
+	     account_acct(a, author), web_avatar_url(a, author),
+	     web_display_name(author), account_acct(a, author));
 	if (link)
 		html(b, "<a class=\"permalink\" href=\"/@%s/%lld\">",
-		     web_acct(a, author), (long long)s->id);
+		     account_acct(a, author), (long long)s->id);
 	else
 		buf_puts(b, "<span class=\"permalink\">");
 	web_time(b, s->created_at);

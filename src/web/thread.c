@@ -85,7 +85,7 @@ static void put_hidden_link(web_page *p, const account *author, const status *s)
 		return;
 	html(&p->main,
 	     "<p class=\"hidden-replies\"><a href=\"/@%s/%lld/hidden\">",
-	     web_acct(a, author), (long long)s->id);
+	     account_acct(a, author), (long long)s->id);
 	buf n;
 	buf_init(&n, a);
 	html(&n, "%zu", hidden.count);
@@ -152,7 +152,7 @@ static void thread_page(http_req *r, const account *author, const status *s)
 	     after ? _("More replies") : _("Replies"));
 	if (after)
 		html(b, "<p><a href=\"/@%s/%lld\">%s</a></p>",
-		     web_acct(a, author), (long long)s->id,
+		     account_acct(a, author), (long long)s->id,
 		     _("Back to the start of the thread"));
 	if (!replies.count)
 		html(b, "<p class=\"empty\">%s</p>", _("No replies yet."));
@@ -165,7 +165,7 @@ static void thread_page(http_req *r, const account *author, const status *s)
 		html(b,
 		     "<a class=\"more-replies\" href=\"/@%s/%lld?after=%lld\">"
 		     "%s</a>",
-		     web_acct(a, author), (long long)s->id,
+		     account_acct(a, author), (long long)s->id,
 		     (long long)replies.items[replies.count - 1]->id,
 		     _("More replies"));
 	put_hidden_link(&p, author, s);
@@ -251,7 +251,7 @@ void web_thread_hidden(http_req *r)
 	     "<p><a href=\"/@%s/%lld\">%s</a></p>",
 	     _("Hidden replies"),
 	     _("The author of the thread hid these replies from it."),
-	     web_acct(a, &acc), (long long)s.id, _("Back to the thread"));
+	     account_acct(a, &acc), (long long)s.id, _("Back to the thread"));
 	status_page hidden;
 	timeline_hidden_replies(a, web_viewer(r), &s, HIDDEN_MAX, &hidden);
 	if (!hidden.count)

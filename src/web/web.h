@@ -157,9 +157,6 @@ const char *web_display_name(const account *acc);
 /* Absolute URLs of the pages. Arena memory. */
 char *web_status_url(arena *a, const status *s);
 char *web_account_url(arena *a, const account *acc);
-/* How pages name acc in paths and labels: "name" for an account here,
- * "name@host" for another server's (whose page here is /@name@host). */
-const char *web_acct(arena *a, const account *acc);
 char *web_tag_url(arena *a, const char *name);
 /* Paths of a file under /media, and of an account's avatar. Arena. */
 char *web_media_url(arena *a, const char *name);

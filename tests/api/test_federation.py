@@ -11,6 +11,7 @@ import time
 
 import pytest
 import requests
+from mastodon import MastodonAPIError
 
 from conftest import DEFAULT_SCOPES, ChorusServer, chorus_bin, logged_in_user, unique_name
 
@@ -172,12 +173,16 @@ def test_a_rejected_request_is_no_longer_pending(north, south):
 def test_a_blocked_account_cannot_follow_across_servers(north, south):
     alice, hal = north.user("alice"), south.user("hal")
     target = remote(alice, hal, south)
-    # hal blocks alice (as south knows her) before she asks
+    # hal blocks alice (as south knows her) before she asks; his Block
+    # reaches north, which then refuses her follow itself
     hal.api.account_block(remote(hal, alice, north)["id"])
-    alice.api.account_follow(target["id"])
-    eventually(lambda: not alice.api.account_relationships(target["id"])[0]["requested"],
-               "north seeing the Reject")
-    assert not alice.api.account_relationships(target["id"])[0]["following"]
+    eventually(lambda: alice.api.account_relationships(target["id"])[0]["blocked_by"],
+               "north seeing hal's Block")
+    with pytest.raises(MastodonAPIError) as e:
+        alice.api.account_follow(target["id"])
+    assert e.value.args[1] == 403
+    rel = alice.api.account_relationships(target["id"])[0]
+    assert not rel["following"] and not rel["requested"]
     assert hal.api.account_followers(hal.id) == []
 
 
@@ -490,6 +495,20 @@ def test_without_private_addresses_allowed_nothing_internal_is_fetched(base_url,
                      headers={"Authorization": f"Bearer {alice.token}"})
     assert r.status_code == 404, r.text
     assert peer.fetched[before:] == []
+
+
+def test_a_follow_from_an_account_blocked_here_is_rejected(south, peer):
+    ida = south.user("ida")
+    uri = peer.actor("blocked1")
+    ida.api.account_block(ida.api.account_lookup(f"blocked1@{peer.host}")["id"])
+    act = follow(peer, "blocked1", f"{south.url}/users/{ida.name}")
+    assert peer.post("blocked1", f"{south.url}/inbox", act).status_code == 202
+    got = eventually(lambda: [json.loads(x[2]) for x in peer.received
+                              if json.loads(x[2]).get("type") == "Reject"
+                              and json.loads(x[2])["object"].get("id") == act["id"]],
+                     "the Reject at the peer")
+    assert got[0]["actor"] == f"{south.url}/users/{ida.name}"
+    assert ida.api.account_followers(ida.id) == []
 
 
 # ---- posts across servers -------------------------------------------------
