@@ -264,6 +264,8 @@ static int cmd_serve(void)
 		.after = serve_after,
 		.error_page = web_error_hook,
 		.thread_exit = store_thread_close,
+		/* what a deferred handler reads is as fresh as a request's */
+		.work_begin = cache_request_begin,
 		.work_threads = cfg.threads,
 		.header_timeout_s = cfg.header_timeout_seconds,
 		.idle_timeout_s = cfg.idle_timeout_seconds,

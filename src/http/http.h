@@ -178,6 +178,10 @@ typedef struct http_server_opts {
 	/* called once per worker thread when it ends, to release its
 	 * thread-local resources (database connection) */
 	void (*thread_exit)(void);
+	/* Called on a work thread before each deferred handler runs: the
+	 * start of a new unit of reading there, as the guard marks one on
+	 * the I/O thread (NULL: none). */
+	void (*work_begin)(void);
 	/* threads that run deferred handler work (http_defer): pool 0,
 	 * with no limit; 0 runs it on the I/O thread. They call
 	 * thread_exit too. */

@@ -799,6 +799,8 @@ static void *work_main(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (!r)
 			break; /* stopping, and nothing left */
+		if (s->opts.work_begin)
+			s->opts.work_begin();
 		r->work(r, r->work_ctx);
 		finish(s, r);
 		MHD_resume_connection(r->conn);

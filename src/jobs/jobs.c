@@ -1,6 +1,7 @@
 #include "jobs/jobs.h"
 
 #include "core/arena.h"
+#include "core/cache.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "store/store.h"
@@ -150,8 +151,13 @@ static void *worker_main(void *arg)
 			due();
 		store_job j;
 		bool got = store_job_claim(&a, time_now_ms(), &j);
-		if (got)
+		/* each job is a unit of reading: what the caches kept for
+		 * this thread before (a reader's relations) is checked
+		 * again, as at a request's start */
+		if (got) {
+			cache_request_begin();
 			run(&j);
+		}
 		arena_release(&a);
 		if (!got)
 			sleep_idle();

@@ -511,6 +511,32 @@ def test_a_follow_from_an_account_blocked_here_is_rejected(south, peer):
     assert ida.api.account_followers(ida.id) == []
 
 
+def test_a_like_after_the_author_blocked_the_liker_changes_nothing(south, peer):
+    """The inbox job decides with the visibility rule, as fresh as a
+    request's: a block made since the liker's last activity counts."""
+    kai = south.user("kai")
+    uri = peer.actor("liker")
+    first = kai.api.status_post("like this one")
+    second = kai.api.status_post("and this one")
+
+    def like(n, post):
+        act = {"id": f"{uri}#likes/{n}", "type": "Like", "actor": uri,
+               "object": f"{south.url}/users/{kai.name}/statuses/{post['id']}"}
+        assert peer.post("liker", f"{south.url}/inbox", act).status_code == 202
+    like(1, first)
+    eventually(lambda: kai.api.status(first["id"])["favourites_count"] == 1, "the first like")
+    kai.api.account_block(kai.api.account_lookup(f"liker@{peer.host}")["id"])
+    for n in range(2, 6):  # on whichever job thread the first ran
+        like(n, second)
+    like(6, first)  # (a marker: processed after the others, in order)
+    time.sleep(1.0)
+    assert kai.api.status(second["id"])["favourites_count"] == 0
+    r = requests.get(f"{south.url}/api/v1/notifications", params={"types[]": "favourite"},
+                     headers={"Authorization": f"Bearer {kai.token}"}, timeout=10)
+    # (a blocked account's notifications are hidden, the first one's too)
+    assert [n for n in r.json() if n["status"]["id"] == second["id"]] == []
+
+
 # ---- posts across servers -------------------------------------------------
 
 def follows(viewer, user, inst):
@@ -883,6 +909,15 @@ def test_search_resolves_a_remote_handle_and_a_post_url(north, south):
     # anonymous readers may not make the server ask another
     r = requests.get(f"{north.url}/api/v2/search", params={"q": post["uri"], "resolve": "true"})
     assert r.status_code == 401
+    # once bob blocks alice (his Block reaches north), his posts are not
+    # hers to find, fetched or kept
+    later = bob.api.status_post("not for alice")
+    bob.api.account_block(remote(bob, alice, north)["id"])
+    bob_here = found[0]
+    eventually(lambda: alice.api.account_relationships(bob_here["id"])[0]["blocked_by"],
+               "bob's Block on north")
+    assert search(alice, north, post["uri"])["statuses"] == []
+    assert search(alice, north, later["uri"])["statuses"] == []
 
 
 def test_a_boost_of_a_post_not_known_here_brings_the_post(north, south):
