@@ -247,12 +247,18 @@ static int cmd_serve(void)
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	/* API_POOL_PASSWORD: Argon2id off the I/O threads, queue bounded */
-	const http_pool_opts pools[] = {{
-		.threads = cfg.password_threads,
-		.max_waiting = cfg.password_queue,
-		.nice = cfg.password_nice,
-	}};
+	/* API_POOL_PASSWORD: Argon2id off the I/O threads, queue bounded;
+	 * API_POOL_FETCH: threads that mostly wait on other servers */
+	const http_pool_opts pools[] = {
+		{
+			.threads = cfg.password_threads,
+			.max_waiting = cfg.password_queue,
+			.nice = cfg.password_nice,
+		},
+		{
+			.threads = cfg.fed_fetch_threads,
+			.max_waiting = cfg.fed_fetch_queue,
+		}};
 	http_server_opts opts = {
 		.bind = cfg.bind,
 		.port = cfg.port,

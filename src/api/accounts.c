@@ -267,17 +267,31 @@ void accounts_show(http_req *r)
 		http_reply_json(r, 200, render_account(&r->arena, &acc));
 }
 
+/* On a fetch thread: the account asked of its server. */
+static void lookup_resolved(http_req *r, void *ctx)
+{
+	(void)ctx;
+	account acc;
+	if (account_lookup(&r->arena, http_param_get(r, "acct"), true, &acc))
+		http_reply_json(r, 200, render_account(&r->arena, &acc));
+	else
+		http_reply_error(r, 404, "Record not found");
+}
+
 void accounts_lookup(http_req *r)
 {
 	account acc;
-	/* asking another server is what a signed-in reader may make
-	 * chorus do, not anyone */
-	if (!account_lookup(&r->arena, http_param_get(r, "acct"),
-			    api_viewer(r) != 0, &acc)) {
-		http_reply_error(r, 404, "Record not found");
+	const char *acct = http_param_get(r, "acct");
+	if (account_lookup(&r->arena, acct, false, &acc)) {
+		http_reply_json(r, 200, render_account(&r->arena, &acc));
 		return;
 	}
-	http_reply_json(r, 200, render_account(&r->arena, &acc));
+	/* asking another server is what a signed-in reader may make
+	 * chorus do, not anyone; and it waits on a fetch thread */
+	if (!api_viewer(r) || !acct || !strchr(acct + (*acct == '@'), '@'))
+		http_reply_error(r, 404, "Record not found");
+	else if (!http_defer_to(r, API_POOL_FETCH, lookup_resolved, NULL))
+		api_reply_busy(r);
 }
 
 void accounts_statuses(http_req *r)

@@ -17,11 +17,13 @@ enum api_auth {
 };
 
 /* The server's work-thread pools (http_defer_to): media processing is
- * pool 0 (http_defer), password hashing has its own, so a flood of one
- * cannot starve the other. */
+ * pool 0 (http_defer), password hashing has its own, and so do requests
+ * that wait on another server (a key, an account or a post fetched), so
+ * a flood of one cannot starve the others. */
 enum api_pool {
 	API_POOL_MEDIA = 0,
 	API_POOL_PASSWORD = 1,
+	API_POOL_FETCH = 2,
 };
 
 extern const http_route api_routes[];

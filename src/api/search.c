@@ -164,9 +164,10 @@ void search_v2(http_req *r)
 	search_query_ctx *ctx = arena_alloc(&r->arena, sizeof *ctx);
 	*ctx = (search_query_ctx){q, type, viewer, o};
 	/* asking another server takes a while: not on the I/O thread */
-	if (o.resolve && (is_url(q) || strchr(q + (q[0] == '@'), '@')))
-		http_defer(r, search_work, ctx);
-	else
+	if (o.resolve && (is_url(q) || strchr(q + (q[0] == '@'), '@'))) {
+		if (!http_defer_to(r, API_POOL_FETCH, search_work, ctx))
+			api_reply_busy(r);
+	} else
 		search_answer(r, ctx);
 }
 

@@ -166,6 +166,8 @@ static const cfg_key cfg_keys[] = {
 	KEY("federation", "max_redirects", CFG_INT, fed_max_redirects, "3"),
 	KEY("federation", "first_retry_seconds", CFG_INT,
 	    fed_first_retry_seconds, "30"),
+	KEY("federation", "fetch_threads", CFG_INT, fed_fetch_threads, "4"),
+	KEY("federation", "fetch_queue", CFG_INT, fed_fetch_queue, "256"),
 	KEY("security", "argon2_ops", CFG_LONG, argon2_ops, "2"),
 	KEY("security", "argon2_mem_kib", CFG_LONG, argon2_mem_kib, "19456"),
 	KEY("security", "password_threads", CFG_INT, password_threads, "0"),
@@ -327,6 +329,8 @@ void config_finish(void)
 		cfg.password_threads = cfg.threads;
 	if (cfg.fed_first_retry_seconds < 1)
 		cfg.fed_first_retry_seconds = 1;
+	if (cfg.fed_fetch_threads < 1)
+		cfg.fed_fetch_threads = 1;
 }
 
 void config_print(void)

@@ -102,6 +102,8 @@ typedef struct config {
 	long fed_max_document_bytes;   /* a fetched or received document */
 	int fed_max_redirects;	       /* a fetch follows at most these */
 	int fed_first_retry_seconds;   /* a failed delivery's first wait */
+	int fed_fetch_threads;	       /* requests waiting on another server */
+	int fed_fetch_queue; /* …and those waiting for them, or 429 */
 	/* [security] */
 	long argon2_ops;
 	long argon2_mem_kib;

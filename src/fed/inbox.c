@@ -14,6 +14,7 @@
  * else is taken and dropped. */
 #include "fed/fed.h"
 
+#include "api/api.h"
 #include "core/config.h"
 #include "core/id.h"
 #include "core/log.h"
@@ -34,46 +35,74 @@ static void refuse(http_req *r, const char *why)
 	http_reply_error(r, 401, why);
 }
 
-/* The verified sender of r's signature, in *act; false after answering
- * 401. */
-static bool signed_by(http_req *r, store_actor *act)
-{
-	arena *a = &r->arena;
-	fed_request rq = {.method = r->method,
-			  .target = r->path,
-			  .base = cfg.base_url,
-			  .header = request_header,
-			  .ctx = r};
+/* A delivery whose signature has been read, and the key it names. */
+typedef struct delivery {
+	fed_request rq;
 	fed_signature sig;
-	fed_verdict v = fed_signature_find(a, &rq, &sig);
-	if (v != FED_SIG_OK) {
+	bool refresh; /* the kept key failed: ask its server again */
+} delivery;
+
+static fed_verdict check_with(http_req *r, delivery *d, const store_actor *act)
+{
+	return fed_signature_check(&r->arena, &d->rq, &d->sig, r->body.data,
+				   r->body.len, act->public_key_pem,
+				   time_now_ms());
+}
+
+/* Keep the activity its verified sender act signed, and answer. */
+static void take(http_req *r, const store_actor *act)
+{
+	json_t *doc = json_loadb(r->body.data, r->body.len,
+				 JSON_REJECT_DUPLICATES, NULL);
+	const char *id = fed_str(doc, "id"), *type = fed_str(doc, "type");
+	const char *actor = fed_id_of(json_object_get(doc, "actor"));
+	if (!json_is_object(doc) || !id || !type || !actor) {
+		json_decref(doc);
+		http_reply_error(r, 400, "not an activity");
+		return;
+	}
+	if (strcmp(actor, act->uri)) {
+		json_decref(doc);
+		refuse(r, "the activity's actor did not sign it");
+		return;
+	}
+	if (!fed_same_origin(&r->arena, id, actor)) {
+		json_decref(doc);
+		http_reply_error(r, 400,
+				 "the activity's id is not its actor's");
+		return;
+	}
+	int64_t kept;
+	int rc = store_inbox_accept(
+		id, act->account_id,
+		arena_strndup(&r->arena, r->body.data, r->body.len),
+		time_now_ms(), &kept);
+	json_decref(doc);
+	if (rc < 0) {
+		http_reply_error(r, 500, "the activity could not be kept");
+		return;
+	}
+	if (rc == 0)
+		jobs_wake();
+	http_reply_raw(r, 202, "application/activity+json", "", 0);
+}
+
+/* On a fetch thread: the key asked of its server (again, when the kept
+ * one failed), then the delivery checked with it. */
+static void verify_fetched(http_req *r, void *ctx)
+{
+	delivery *d = ctx;
+	store_actor act;
+	if (!fed_actor_by_key(&r->arena, d->sig.key_id, d->refresh, &act)) {
+		refuse(r, d->refresh ? fed_verdict_reason(FED_SIG_INVALID)
+				     : "the signature's key cannot be found");
+		return;
+	}
+	fed_verdict v = check_with(r, d, &act);
+	if (v != FED_SIG_OK)
 		refuse(r, fed_verdict_reason(v));
-		return false;
-	}
-	/* a suspended server is not heard, and its keys not fetched */
-	if (instance_policy(a, fed_domain_of(a, sig.key_id), NULL) ==
-	    INSTANCE_SUSPENDED) {
-		log_info("fed: inbox refused %s: %s is suspended", r->path,
-			 sig.key_id);
-		http_reply_error(r, 403, "this server is blocked here");
-		return false;
-	}
-	if (!fed_actor_by_key(a, sig.key_id, false, act)) {
-		refuse(r, "the signature's key cannot be found");
-		return false;
-	}
-	int64_t now = time_now_ms();
-	v = fed_signature_check(a, &rq, &sig, r->body.data, r->body.len,
-				act->public_key_pem, now);
-	/* the key may have rotated since it was kept */
-	if (v == FED_SIG_INVALID && fed_actor_by_key(a, sig.key_id, true, act))
-		v = fed_signature_check(a, &rq, &sig, r->body.data, r->body.len,
-					act->public_key_pem, now);
-	if (v != FED_SIG_OK) {
-		refuse(r, fed_verdict_reason(v));
-		return false;
-	}
-	return true;
+	else
+		take(r, &act);
 }
 
 void fed_inbox(http_req *r)
@@ -89,42 +118,43 @@ void fed_inbox(http_req *r)
 		http_reply_error(r, 413, "the activity is too large");
 		return;
 	}
+	arena *a = &r->arena;
+	delivery *d = arena_alloc(a, sizeof *d);
+	*d = (delivery){.rq = {.method = r->method,
+			       .target = r->path,
+			       .base = cfg.base_url,
+			       .header = request_header,
+			       .ctx = r}};
+	fed_verdict v = fed_signature_find(a, &d->rq, &d->sig);
+	if (v != FED_SIG_OK) {
+		refuse(r, fed_verdict_reason(v));
+		return;
+	}
+	/* a suspended server is not heard, and its keys not fetched */
+	if (instance_policy(a, fed_domain_of(a, d->sig.key_id), NULL) ==
+	    INSTANCE_SUSPENDED) {
+		log_info("fed: inbox refused %s: %s is suspended", r->path,
+			 d->sig.key_id);
+		http_reply_error(r, 403, "this server is blocked here");
+		return;
+	}
+	/* a kept key is checked here; one to fetch is waited for on a
+	 * thread that waits on other servers, not on the I/O thread */
 	store_actor act;
-	if (!signed_by(r, &act))
-		return;
-	json_t *doc = json_loadb(r->body.data, r->body.len,
-				 JSON_REJECT_DUPLICATES, NULL);
-	const char *id = fed_str(doc, "id"), *type = fed_str(doc, "type");
-	const char *actor = fed_id_of(json_object_get(doc, "actor"));
-	if (!json_is_object(doc) || !id || !type || !actor) {
-		json_decref(doc);
-		http_reply_error(r, 400, "not an activity");
-		return;
+	if (store_actor_by_key(a, d->sig.key_id, &act)) {
+		v = check_with(r, d, &act);
+		if (v == FED_SIG_OK) {
+			take(r, &act);
+			return;
+		}
+		if (v != FED_SIG_INVALID) {
+			refuse(r, fed_verdict_reason(v));
+			return;
+		}
+		d->refresh = true; /* the key may have rotated */
 	}
-	if (strcmp(actor, act.uri)) {
-		json_decref(doc);
-		refuse(r, "the activity's actor did not sign it");
-		return;
-	}
-	if (!fed_same_origin(&r->arena, id, actor)) {
-		json_decref(doc);
-		http_reply_error(r, 400,
-				 "the activity's id is not its actor's");
-		return;
-	}
-	int64_t kept;
-	int rc = store_inbox_accept(
-		id, act.account_id,
-		arena_strndup(&r->arena, r->body.data, r->body.len),
-		time_now_ms(), &kept);
-	json_decref(doc);
-	if (rc < 0) {
-		http_reply_error(r, 500, "the activity could not be kept");
-		return;
-	}
-	if (rc == 0)
-		jobs_wake();
-	http_reply_raw(r, 202, "application/activity+json", "", 0);
+	if (!http_defer_to(r, API_POOL_FETCH, verify_fetched, d))
+		api_reply_busy(r);
 }
 
 /* ---- processing ---- */

@@ -236,6 +236,7 @@ class Peer:
         self.received = []  # (path, headers, body)
         self.fetched = []  # paths asked with GET
         self.actors = {}  # name -> (private key, document)
+        self.delay = 0.0  # seconds each GET waits before its answer
         peer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -244,6 +245,7 @@ class Peer:
 
             def do_GET(self):
                 peer.fetched.append(self.path)
+                time.sleep(peer.delay)
                 name = self.path.rsplit("/", 1)[-1].split("#")[0]
                 body = None
                 if self.path.startswith("/.well-known/webfinger?resource=acct%3A"):
@@ -450,6 +452,44 @@ def test_an_unreachable_key_is_refused(south, peer):
     r = peer.post("ghost_key_holder", f"{south.url}/inbox", act)
     assert r.status_code == 401, r.text
     assert followers(mo) == []
+
+
+def test_a_key_slow_to_fetch_holds_up_no_other_request(tmp_path_factory, peer):
+    """An unknown key is fetched on a fetch thread: with one I/O thread,
+    the API answers while the key's server takes its time, and past the
+    fetch queue a delivery is told to come back (429, Retry-After)."""
+    config = ("[server]\nthreads = 1\n[federation]\nallow_private_addresses = true\n"
+              "fetch_threads = 1\nfetch_queue = 1\n")
+    srv = ChorusServer(chorus_bin(), tmp_path_factory.mktemp("slowkey"), config=config)
+    srv.start()
+    try:
+        answers = {}
+
+        def deliver(name):
+            peer.actor(name)
+            act = follow(peer, name, f"{srv.url}/users/nobody")
+            answers[name] = peer.post(name, f"{srv.url}/inbox", act)
+
+        peer.delay = 2.0
+        senders = []
+        for name in ("slow_a", "slow_b", "slow_c"):
+            t = threading.Thread(target=deliver, args=(name,))
+            t.start()
+            senders.append(t)
+            time.sleep(0.4)  # in this order: fetching, waiting, refused
+        started = time.monotonic()
+        assert requests.get(f"{srv.url}/api/v1/instance", timeout=10).status_code == 200
+        assert time.monotonic() - started < 1.0
+        for t in senders:
+            t.join()
+        # the follow names no one here: each verified delivery is taken
+        assert answers["slow_a"].status_code == 202, answers["slow_a"].text
+        assert answers["slow_b"].status_code == 202, answers["slow_b"].text
+        assert answers["slow_c"].status_code == 429, answers["slow_c"].text
+        assert answers["slow_c"].headers.get("Retry-After")
+    finally:
+        peer.delay = 0.0
+        assert srv.stop() == 0, srv.log_tail()
 
 
 @pytest.mark.parametrize("body", [
