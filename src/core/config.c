@@ -167,6 +167,14 @@ static const cfg_key cfg_keys[] = {
 	KEY("federation", "first_retry_seconds", CFG_INT,
 	    fed_first_retry_seconds, "30"),
 	KEY("federation", "fetch_threads", CFG_INT, fed_fetch_threads, "4"),
+	KEY("federation", "delivery_workers", CFG_INT, fed_delivery_workers,
+	    "4"),
+	KEY("federation", "server_concurrency", CFG_INT, fed_server_concurrency,
+	    "2"),
+	KEY("federation", "unreachable_after_seconds", CFG_INT,
+	    fed_unreachable_after_seconds, "86400"),
+	KEY("federation", "unreachable_retry_seconds", CFG_INT,
+	    fed_unreachable_retry_seconds, "21600"),
 	KEY("federation", "fetch_queue", CFG_INT, fed_fetch_queue, "256"),
 	KEY("security", "argon2_ops", CFG_LONG, argon2_ops, "2"),
 	KEY("security", "argon2_mem_kib", CFG_LONG, argon2_mem_kib, "19456"),
@@ -331,6 +339,12 @@ void config_finish(void)
 		cfg.fed_first_retry_seconds = 1;
 	if (cfg.fed_fetch_threads < 1)
 		cfg.fed_fetch_threads = 1;
+	if (cfg.fed_delivery_workers < 1)
+		cfg.fed_delivery_workers = 1;
+	if (cfg.fed_server_concurrency < 1)
+		cfg.fed_server_concurrency = 1;
+	if (cfg.fed_unreachable_retry_seconds < 1)
+		cfg.fed_unreachable_retry_seconds = 1;
 }
 
 void config_print(void)

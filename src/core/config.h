@@ -103,7 +103,11 @@ typedef struct config {
 	int fed_max_redirects;	       /* a fetch follows at most these */
 	int fed_first_retry_seconds;   /* a failed delivery's first wait */
 	int fed_fetch_threads;	       /* requests waiting on another server */
-	int fed_fetch_queue; /* …and those waiting for them, or 429 */
+	int fed_fetch_queue;	    /* …and those waiting for them, or 429 */
+	int fed_delivery_workers;   /* job workers that only deliver */
+	int fed_server_concurrency; /* deliveries to one server at once */
+	int fed_unreachable_after_seconds; /* failing this long: tried… */
+	int fed_unreachable_retry_seconds; /* …this rarely */
 	/* [security] */
 	long argon2_ops;
 	long argon2_mem_kib;

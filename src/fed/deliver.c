@@ -16,7 +16,9 @@
 #include "core/time.h"
 #include "jobs/jobs.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Seconds before each retry, a week in all, with [federation]
@@ -24,6 +26,9 @@
 static const int retry_after_s[] = {30,	      120,	 600,	    3600,
 				    6 * 3600, 24 * 3600, 48 * 3600, 96 * 3600};
 enum { RETRY_SCHEDULE_FIRST = 30 };
+/* A delivery to a server already busy with as many of ours as it may
+ * have is put off this long. */
+enum { SENDING_WAIT_MS = 200 };
 enum { RETRIES = sizeof retry_after_s / sizeof *retry_after_s };
 
 /* activity (its reference taken) as the text sent, with a context when
@@ -48,7 +53,7 @@ int fed_deliver(json_t *activity, int64_t signer, const char *inbox)
 		      : -1;
 	free(body);
 	if (rc == 0)
-		jobs_wake();
+		jobs_wake_lane();
 	else
 		log_error("fed: a delivery to %s could not be kept", inbox);
 	return rc;
@@ -184,6 +189,100 @@ static void on_act(const social_act *act)
 	arena_release(&a);
 }
 
+/* Deliveries this process is sending now, per server: at most
+ * [federation] server_concurrency each. Every sending thread holds at
+ * most one, so a slot per job worker is enough. */
+enum { SENDING_MAX = 32, HOST_MAX = 256 };
+static struct {
+	char host[HOST_MAX];
+	int n;
+} sending[SENDING_MAX];
+static pthread_mutex_t sending_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool sending_take(const char *host)
+{
+	pthread_mutex_lock(&sending_lock);
+	int free_slot = -1, found = -1;
+	for (int i = 0; i < SENDING_MAX && found < 0; i++) {
+		if (sending[i].n && !strcmp(sending[i].host, host))
+			found = i;
+		else if (!sending[i].n && free_slot < 0)
+			free_slot = i;
+	}
+	bool taken = false;
+	if (found >= 0 && sending[found].n < cfg.fed_server_concurrency) {
+		sending[found].n++;
+		taken = true;
+	} else if (found < 0 && free_slot >= 0) {
+		snprintf(sending[free_slot].host, HOST_MAX, "%s", host);
+		sending[free_slot].n = 1;
+		taken = true;
+	}
+	pthread_mutex_unlock(&sending_lock);
+	return taken;
+}
+
+static void sending_give(const char *host)
+{
+	pthread_mutex_lock(&sending_lock);
+	for (int i = 0; i < SENDING_MAX; i++)
+		if (sending[i].n && !strcmp(sending[i].host, host)) {
+			sending[i].n--;
+			break;
+		}
+	pthread_mutex_unlock(&sending_lock);
+}
+
+/* ms, scaled as [federation] first_retry_seconds scales the schedule */
+static int64_t scaled_ms(int64_t seconds)
+{
+	return seconds * 1000 * cfg.fed_first_retry_seconds /
+	       RETRY_SCHEDULE_FIRST;
+}
+
+/* How long a delivery may live: its whole retry schedule. */
+static int64_t lifetime_ms(void)
+{
+	int64_t s = 0;
+	for (int i = 0; i < RETRIES; i++)
+		s += retry_after_s[i];
+	return scaled_ms(s);
+}
+
+/* Whether d may be sent now; if not, it is put off (or dropped, its
+ * time over) and false. A server failing for longer than [federation]
+ * unreachable_after_seconds is tried by one delivery every
+ * unreachable_retry_seconds (a probe); its other deliveries wait for
+ * the probe's answer, which, when the server answers, sends them. */
+static bool may_send(const store_delivery *d, int64_t now, bool *failing)
+{
+	int64_t since, probe_at;
+	*failing = store_server_failing(d->host, &since, &probe_at);
+	if (*failing &&
+	    now - since >= (int64_t)cfg.fed_unreachable_after_seconds * 1000) {
+		int64_t retry =
+			(int64_t)cfg.fed_unreachable_retry_seconds * 1000;
+		if (now - d->created_at > lifetime_ms()) {
+			log_info("fed: delivery to %s dropped (unreachable)",
+				 d->inbox);
+			store_delivery_done(d->id);
+			return false;
+		}
+		if (!store_server_probe(d->host, now, now + retry)) {
+			store_delivery_retry(
+				d->id, probe_at > now ? probe_at : now + retry,
+				false);
+			return false;
+		}
+	}
+	/* a server busy with our deliveries is asked again soon */
+	if (!sending_take(d->host)) {
+		store_delivery_retry(d->id, now + SENDING_WAIT_MS, false);
+		return false;
+	}
+	return true;
+}
+
 int fed_deliver_job(int64_t id, const char **error)
 {
 	(void)error;
@@ -192,7 +291,9 @@ int fed_deliver_job(int64_t id, const char **error)
 	store_delivery d;
 	fed_signer signer;
 	fed_response resp;
-	if (!store_delivery_get(&a, id, &d)) {
+	bool failing;
+	if (!store_delivery_get(&a, id, &d) ||
+	    !may_send(&d, time_now_ms(), &failing)) {
 		arena_release(&a);
 		return 0;
 	}
@@ -200,22 +301,27 @@ int fed_deliver_job(int64_t id, const char **error)
 	if (fed_signer_of(&a, d.signer_id, &signer))
 		r = fed_request_send(&a, "POST", d.inbox, d.body,
 				     strlen(d.body), &signer, &resp);
+	sending_give(d.host);
 	bool taken =
 		r == FED_FETCH_OK && resp.status >= 200 && resp.status < 300;
 	bool refused =
 		r == FED_FETCH_REFUSED ||
 		(r == FED_FETCH_OK && resp.status >= 400 && resp.status < 500 &&
 		 resp.status != 408 && resp.status != 429);
+	int64_t now = time_now_ms();
+	/* an answer, whatever it says, is a server that is there */
+	if (r == FED_FETCH_OK && (taken || refused) && failing)
+		store_server_answered(d.host, now);
+	else if (!taken && !refused && !failing)
+		store_server_failed(d.host, now);
 	if (taken || refused || d.attempts >= RETRIES) {
 		if (!taken)
 			log_info("fed: delivery to %s dropped (%s)", d.inbox,
 				 refused ? "refused" : "never taken");
 		store_delivery_done(id);
 	} else {
-		int64_t wait_ms = (int64_t)retry_after_s[d.attempts] * 1000 *
-				  cfg.fed_first_retry_seconds /
-				  RETRY_SCHEDULE_FIRST;
-		store_delivery_retry(id, time_now_ms() + wait_ms);
+		store_delivery_retry(
+			id, now + scaled_ms(retry_after_s[d.attempts]), true);
 	}
 	arena_release(&a);
 	return 0;
@@ -367,8 +473,9 @@ int fed_fanout_job(int64_t id, const char **error)
 		*error = "the fan-out could not be expanded";
 		return -1;
 	}
-	if (n)
-		jobs_wake();
+	/* as many deliveries as the lane has workers to send them */
+	for (int i = 0; i < n && i < cfg.fed_delivery_workers; i++)
+		jobs_wake_lane();
 	return 0;
 }
 
@@ -389,4 +496,6 @@ void fed_start(void)
 	search_resolve_with(fed_resolve_url);
 	jobs_register("fed_inbox", fed_inbox_job);
 	jobs_register("fed_deliver", fed_deliver_job);
+	/* deliveries wait on other servers: on workers of their own */
+	jobs_lane("fed_deliver", cfg.fed_delivery_workers);
 }

@@ -33,12 +33,20 @@ static struct {
 } periodic[JOBS_MAX];
 static int nperiodic;
 
+/* Workers of two kinds: the lane's run only jobs of its kind, the
+ * others any kind but the lane's. Each has its own wake-ups, so a job
+ * for one does not wake the other to find nothing. */
+enum { GENERAL, LANE };
+static const char *lane_kind; /* NULL: no lane, all workers general */
+static int lane_workers;
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t wake[2] = {PTHREAD_COND_INITIALIZER,
+				 PTHREAD_COND_INITIALIZER};
 static pthread_t workers[JOBS_MAX_WORKERS];
 static int nworkers;
 static bool stopping;
-static int wakes; /* jobs_wake calls not yet seen by a worker */
+static int wakes[2]; /* wake-ups not yet seen by a worker of each */
 /* since start: attempts that failed, and jobs given up on */
 static _Atomic uint64_t attempts_failed, jobs_failed;
 
@@ -118,17 +126,17 @@ static jobs_periodic take_due(int64_t now)
 	return fn;
 }
 
-static void sleep_idle(void)
+static void sleep_idle(int side)
 {
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += JOBS_IDLE_MS / 1000;
 	pthread_mutex_lock(&lock);
-	while (!stopping && wakes == 0)
-		if (pthread_cond_timedwait(&wake, &lock, &until))
+	while (!stopping && wakes[side] == 0)
+		if (pthread_cond_timedwait(&wake[side], &lock, &until))
 			break;
-	if (wakes > 0)
-		wakes--;
+	if (wakes[side] > 0)
+		wakes[side]--;
 	pthread_mutex_unlock(&lock);
 }
 
@@ -142,15 +150,17 @@ static bool should_stop(void)
 
 static void *worker_main(void *arg)
 {
-	(void)arg;
+	int side = arg ? LANE : GENERAL;
 	arena a;
 	arena_init(&a);
 	while (!should_stop()) {
-		jobs_periodic due = take_due(time_now_ms());
+		jobs_periodic due =
+			side == GENERAL ? take_due(time_now_ms()) : NULL;
 		if (due)
 			due();
 		store_job j;
-		bool got = store_job_claim(&a, time_now_ms(), &j);
+		bool got = store_job_claim_kind(&a, time_now_ms(), lane_kind,
+						side == LANE, &j);
 		/* each job is a unit of reading: what the caches kept for
 		 * this thread before (a reader's relations) is checked
 		 * again, as at a request's start */
@@ -160,7 +170,7 @@ static void *worker_main(void *arg)
 		}
 		arena_release(&a);
 		if (!got)
-			sleep_idle();
+			sleep_idle(side);
 	}
 	arena_release(&a);
 	store_thread_close();
@@ -185,9 +195,12 @@ int jobs_start(int n)
 		sweeping = true;
 	}
 	stopping = false;
-	for (nworkers = 0; nworkers < n; nworkers++)
+	int lane = lane_kind ? lane_workers : 0;
+	if (lane > JOBS_MAX_WORKERS - n)
+		lane = JOBS_MAX_WORKERS - n;
+	for (nworkers = 0; nworkers < n + lane; nworkers++)
 		if (pthread_create(&workers[nworkers], NULL, worker_main,
-				   NULL)) {
+				   nworkers < n ? NULL : (void *)lane_kind)) {
 			log_error("cannot start job worker %d", nworkers);
 			jobs_stop();
 			return -1;
@@ -195,23 +208,40 @@ int jobs_start(int n)
 	return 0;
 }
 
+void jobs_lane(const char *kind, int n)
+{
+	lane_kind = kind;
+	lane_workers = n < 1 ? 1 : n;
+}
+
 void jobs_stop(void)
 {
 	pthread_mutex_lock(&lock);
 	stopping = true;
-	pthread_cond_broadcast(&wake);
+	pthread_cond_broadcast(&wake[GENERAL]);
+	pthread_cond_broadcast(&wake[LANE]);
 	pthread_mutex_unlock(&lock);
 	for (int i = 0; i < nworkers; i++)
 		pthread_join(workers[i], NULL);
 	nworkers = 0;
 }
 
-void jobs_wake(void)
+static void wake_side(int side)
 {
 	pthread_mutex_lock(&lock);
-	wakes++;
-	pthread_cond_signal(&wake);
+	wakes[side]++;
+	pthread_cond_signal(&wake[side]);
 	pthread_mutex_unlock(&lock);
+}
+
+void jobs_wake(void)
+{
+	wake_side(GENERAL);
+}
+
+void jobs_wake_lane(void)
+{
+	wake_side(lane_kind ? LANE : GENERAL);
 }
 
 bool jobs_run_now(const char *kind, int64_t arg, int64_t wait_ms)

@@ -20,13 +20,20 @@ typedef void (*jobs_periodic)(void);
  * period_s seconds on a worker (at most JOBS_MAX of each). */
 void jobs_register(const char *kind, jobs_handler fn);
 void jobs_every(int period_s, jobs_periodic fn);
-/* Start n worker threads (jobs left running by a crash wait again
- * first). 0 or -1. */
+/* Before jobs_start: jobs of kind run on n workers of their own (a
+ * lane), and the others never run them, so a slow job of one sort
+ * (a delivery waiting on a server that does not answer, a video
+ * transcoded) does not hold up the other sort. One lane at most. */
+void jobs_lane(const char *kind, int n);
+/* Start n worker threads, and the lane's (jobs left running by a crash
+ * wait again first). 0 or -1. */
 int jobs_start(int n);
 /* Ask the workers to stop after their current job, and join them. */
 void jobs_stop(void);
-/* A job was queued: wake a sleeping worker now. */
+/* A job was queued: wake a sleeping worker now; one of the lane's for
+ * a job of the lane's kind. */
 void jobs_wake(void);
+void jobs_wake_lane(void);
 /* Claim the waiting job (kind, arg) and run it on the calling thread;
  * when a worker already has it, wait up to wait_ms for it to finish.
  * True when the job is no longer waiting or running. */

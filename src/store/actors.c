@@ -225,45 +225,62 @@ static int insert_with_job(db_stmt *st, const char *kind, int64_t id,
 	return 0;
 }
 
+/* The host (and port) of an inbox's URL: the server a delivery goes
+ * to. */
+static const char *inbox_host(arena *a, const char *inbox)
+{
+	const char *p = strstr(inbox, "://");
+	p = p ? p + 3 : inbox;
+	return arena_strndup(a, p, strcspn(p, "/?#"));
+}
+
 int store_delivery_add(const char *inbox, int64_t signer_id, const char *body,
 		       int64_t now)
 {
+	arena a;
+	arena_init(&a);
 	int64_t id = id_next();
-	db_stmt *st = db_prepare("INSERT INTO deliveries (id, inbox,"
+	db_stmt *st = db_prepare("INSERT INTO deliveries (id, inbox, host,"
 				 " signer_id, body, created_at)"
-				 " VALUES (?1, ?2, ?3, ?4, ?5)");
+				 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 	db_bind_int64(st, 1, id);
 	db_bind_text(st, 2, inbox);
-	db_bind_int64(st, 3, signer_id);
-	db_bind_text(st, 4, body);
-	db_bind_int64(st, 5, now);
-	return insert_with_job(st, "fed_deliver", id, now);
+	db_bind_text(st, 3, inbox_host(&a, inbox));
+	db_bind_int64(st, 4, signer_id);
+	db_bind_text(st, 5, body);
+	db_bind_int64(st, 6, now);
+	int rc = insert_with_job(st, "fed_deliver", id, now);
+	arena_release(&a);
+	return rc;
 }
 
 bool store_delivery_get(arena *a, int64_t id, store_delivery *out)
 {
-	db_stmt *st = db_prepare("SELECT inbox, signer_id, body, attempts"
-				 " FROM deliveries WHERE id = ?1");
+	db_stmt *st = db_prepare("SELECT inbox, signer_id, body, attempts,"
+				 " created_at FROM deliveries WHERE id = ?1");
 	db_bind_int64(st, 1, id);
 	bool found = db_step(st) == DB_ROW;
 	if (found) {
 		out->id = id;
 		out->inbox = arena_strdup(a, db_text(st, 0));
+		out->host = inbox_host(a, out->inbox);
 		out->signer_id = db_column_int64(st, 1);
 		out->body = arena_strdup(a, db_text(st, 2));
 		out->attempts = db_column_int(st, 3);
+		out->created_at = db_column_int64(st, 4);
 	}
 	db_reset(st);
 	return found;
 }
 
-int store_delivery_retry(int64_t id, int64_t run_at)
+int store_delivery_retry(int64_t id, int64_t run_at, bool failed)
 {
 	if (db_begin() < 0)
 		return -1;
 	db_stmt *st = db_prepare("UPDATE deliveries SET attempts ="
-				 " attempts + 1 WHERE id = ?1");
+				 " attempts + ?2 WHERE id = ?1");
 	db_bind_int64(st, 1, id);
+	db_bind_int(st, 2, failed ? 1 : 0);
 	if (db_done(st) < 0 ||
 	    store_job_enqueue("fed_deliver", id, run_at) < 0 ||
 	    db_commit() < 0) {
@@ -271,6 +288,62 @@ int store_delivery_retry(int64_t id, int64_t run_at)
 		return -1;
 	}
 	return 0;
+}
+
+bool store_server_failing(const char *host, int64_t *since, int64_t *probe_at)
+{
+	db_stmt *st = db_prepare("SELECT failing_since, probe_at"
+				 " FROM failing_servers WHERE host = ?1");
+	db_bind_text(st, 1, host);
+	bool found = db_step(st) == DB_ROW;
+	if (found) {
+		*since = db_column_int64(st, 0);
+		*probe_at = db_column_int64(st, 1);
+	}
+	db_reset(st);
+	return found;
+}
+
+int store_server_failed(const char *host, int64_t now)
+{
+	db_stmt *st = db_prepare("INSERT INTO failing_servers (host,"
+				 " failing_since) VALUES (?1, ?2)"
+				 " ON CONFLICT (host) DO NOTHING");
+	db_bind_text(st, 1, host);
+	db_bind_int64(st, 2, now);
+	return db_done(st) < 0 ? -1 : 0;
+}
+
+bool store_server_probe(const char *host, int64_t now, int64_t next)
+{
+	db_stmt *st = db_prepare("UPDATE failing_servers SET probe_at = ?3"
+				 " WHERE host = ?1 AND probe_at <= ?2");
+	db_bind_text(st, 1, host);
+	db_bind_int64(st, 2, now);
+	db_bind_int64(st, 3, next);
+	return db_done(st) == 0 && db_changes() > 0;
+}
+
+int store_server_answered(const char *host, int64_t now)
+{
+	if (db_begin() < 0)
+		return -1;
+	db_stmt *st = db_prepare("DELETE FROM failing_servers WHERE host = ?1");
+	db_bind_text(st, 1, host);
+	if (db_done(st) < 0)
+		goto fail;
+	st = db_prepare("UPDATE jobs SET run_at = ?2 WHERE kind ="
+			" 'fed_deliver' AND state = 0 AND run_at > ?2"
+			" AND arg IN (SELECT id FROM deliveries"
+			" WHERE host = ?1)");
+	db_bind_text(st, 1, host);
+	db_bind_int64(st, 2, now);
+	if (db_done(st) < 0 || db_commit() < 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback();
+	return -1;
 }
 
 int store_delivery_done(int64_t id)

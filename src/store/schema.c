@@ -99,6 +99,15 @@
 	"  reject_media " integer " NOT NULL DEFAULT 0,"                       \
 	"  created_at " integer " NOT NULL);"
 
+/* Migration 29 in either dialect. */
+#define FAILING_SERVERS_SQL(integer, text)                                     \
+	"CREATE TABLE failing_servers ("                                       \
+	"  host " text " PRIMARY KEY,"                                         \
+	"  failing_since " integer " NOT NULL,"                                \
+	"  probe_at " integer " NOT NULL DEFAULT 0);"                          \
+	"ALTER TABLE deliveries ADD COLUMN host " text ";"                     \
+	"CREATE INDEX deliveries_by_host ON deliveries(host);"
+
 /* Migration 27 in either dialect. */
 #define JOB_NODE_SQL(integer)                                                  \
 	"ALTER TABLE jobs ADD COLUMN node " integer " NOT NULL DEFAULT 0;"
@@ -1292,6 +1301,11 @@ static const char *const migrations[] = {
 	 * host and what is done to its traffic, by severity (1 silence, 2
 	 * suspend); a block covers the host's subdomains too. */
 	INSTANCE_BLOCKS_SQL("INTEGER", "TEXT"),
+	/* 29: servers whose deliveries fail, since when, and when one
+	 * delivery may next try (a probe): a server failing for long is
+	 * tried rarely, and its other deliveries wait for a probe to get
+	 * through. A delivery's host finds them. */
+	FAILING_SERVERS_SQL("INTEGER", "TEXT"),
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -1370,6 +1384,7 @@ static const char *const pg_migrations[] = {
 	REMOTE_POSTS_SQL("bigint", "text COLLATE \"C\""),    /* 26 */
 	JOB_NODE_SQL("bigint"),				     /* 27 */
 	INSTANCE_BLOCKS_SQL("bigint", "text COLLATE \"C\""), /* 28 */
+	FAILING_SERVERS_SQL("bigint", "text COLLATE \"C\""), /* 29 */
 	NULL,						     /* the end */
 };
 enum { PG_MIGRATIONS = sizeof pg_migrations / sizeof pg_migrations[0] - 1 };

@@ -424,8 +424,8 @@ int store_inbox_done(int64_t id);
 /* An activity owed to an inbox, signed by signer_id (0: the instance
  * actor) when sent. */
 typedef struct store_delivery {
-	int64_t id, signer_id;
-	const char *inbox, *body;
+	int64_t id, signer_id, created_at;
+	const char *inbox, *host, *body; /* host: the inbox's, port too */
 	int attempts;
 } store_delivery;
 /* Owe body to inbox, with a "fed_deliver" job due now (inside the
@@ -433,9 +433,23 @@ typedef struct store_delivery {
 int store_delivery_add(const char *inbox, int64_t signer_id, const char *body,
 		       int64_t now);
 bool store_delivery_get(arena *a, int64_t id, store_delivery *out);
-/* Count a failed attempt and try again at run_at; or be done. */
-int store_delivery_retry(int64_t id, int64_t run_at);
+/* Try again at run_at, a failed attempt counted (failed) or not (the
+ * delivery waited its turn). */
+int store_delivery_retry(int64_t id, int64_t run_at, bool failed);
 int store_delivery_done(int64_t id);
+
+/* A server whose deliveries fail: since when, and when one may next try
+ * (0: any time). False when its deliveries do not fail. */
+bool store_server_failing(const char *host, int64_t *since, int64_t *probe_at);
+/* A delivery to host failed for a reason that may pass: it is failing,
+ * since now if it was not. */
+int store_server_failed(const char *host, int64_t now);
+/* Whether this delivery is the one that tries host now: true for one
+ * caller until probe_at, which the next try waits for. */
+bool store_server_probe(const char *host, int64_t now, int64_t next);
+/* host answered: it no longer fails, and its waiting deliveries are due
+ * now. */
+int store_server_answered(const char *host, int64_t now);
 
 /* Another server's post id: its id (uri) and page (url, or NULL), in
  * a; false for a local post. */
@@ -658,6 +672,10 @@ typedef struct store_job {
 int store_job_enqueue(const char *kind, int64_t arg, int64_t run_at);
 /* Take the next due job (marking it running), or false. */
 bool store_job_claim(arena *a, int64_t now, store_job *out);
+/* The same, of kind only (only), or of any kind but kind (!only); any
+ * kind when kind is NULL. */
+bool store_job_claim_kind(arena *a, int64_t now, const char *kind, bool only,
+			  store_job *out);
 /* Take the waiting job (kind, arg) whatever its time, or false when none
  * waits (another worker has it, or it is done). */
 bool store_job_claim_for(arena *a, const char *kind, int64_t arg,

@@ -237,6 +237,10 @@ class Peer:
         self.fetched = []  # paths asked with GET
         self.actors = {}  # name -> (private key, document)
         self.delay = 0.0  # seconds each GET waits before its answer
+        self.post_status = 202  # what each POST is answered
+        self.post_delay = 0.0  # seconds each POST takes
+        self.in_flight = self.most_in_flight = 0  # POSTs being answered
+        lock = threading.Lock()
         peer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -270,8 +274,14 @@ class Peer:
             def do_POST(self):
                 n = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(n)
+                with lock:
+                    peer.in_flight += 1
+                    peer.most_in_flight = max(peer.most_in_flight, peer.in_flight)
+                time.sleep(peer.post_delay)
+                with lock:
+                    peer.in_flight -= 1
                 peer.received.append((self.path, dict(self.headers), body))
-                self.send_response(202)
+                self.send_response(peer.post_status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -1127,3 +1137,68 @@ def test_a_server_that_was_down_gets_its_deliveries_and_a_restart_loses_none(tmp
     finally:
         for srv in (east, west):
             assert srv.stop() in (0, None), srv.log_tail()
+
+
+def test_a_server_that_stays_down_is_tried_rarely_and_then_gets_everything(tmp_path, peer):
+    """Past [federation] unreachable_after_seconds of failures, one
+    delivery a while (a probe) tries the server; the others wait, and
+    the probe that gets through sends them all."""
+    config = ("[federation]\nallow_private_addresses = true\nfirst_retry_seconds = 1\n"
+              "unreachable_after_seconds = 1\nunreachable_retry_seconds = 3\n")
+    srv = ChorusServer(chorus_bin(), tmp_path / "sender", config=config)
+    srv.start()
+    try:
+        writer = Instance(srv).user("writer")
+        peer.actor("patient")
+        r = peer.post("patient", f"{srv.url}/inbox",
+                      follow(peer, "patient", f"{srv.url}/users/{writer.name}"))
+        assert r.status_code == 202, r.text
+        eventually(lambda: followers(writer), "the follow")
+
+        def arrived():
+            return [json.loads(b) for p, _, b in peer.received
+                    if p == "/users/patient/inbox" and json.loads(b).get("type") == "Create"]
+
+        peer.post_status = 503
+        posts = [writer.api.status_post(f"owed {i}") for i in range(6)]
+        time.sleep(2.5)  # first tries fail, then the server is failing for over 1 s
+        tried = len(arrived())
+        time.sleep(5)
+        # one probe each 3 s; six deliveries retried on their own
+        # schedule would all have tried again at about 5 s
+        assert len(arrived()) - tried <= 3, len(arrived()) - tried
+        peer.post_status = 202
+        eventually(lambda: {p["uri"] for p in posts} <=
+                   {a["object"]["id"] for a in arrived()}, "every owed post", timeout=20)
+    finally:
+        peer.post_status = 202
+        assert srv.stop() == 0, srv.log_tail()
+
+
+def test_one_server_gets_at_most_server_concurrency_deliveries_at_once(tmp_path, peer):
+    """Four delivery workers, a server that answers slowly, and
+    [federation] server_concurrency = 2: never more than two at once,
+    and everything arrives."""
+    config = ("[federation]\nallow_private_addresses = true\n"
+              "delivery_workers = 4\nserver_concurrency = 2\n")
+    srv = ChorusServer(chorus_bin(), tmp_path / "sender", config=config)
+    srv.start()
+    try:
+        writer = Instance(srv).user("busy")
+        peer.actor("swamped")
+        r = peer.post("swamped", f"{srv.url}/inbox",
+                      follow(peer, "swamped", f"{srv.url}/users/{writer.name}"))
+        assert r.status_code == 202, r.text
+        eventually(lambda: followers(writer), "the follow")
+        peer.post_delay, peer.most_in_flight = 0.3, 0
+        posts = [writer.api.status_post(f"one of many {i}") for i in range(8)]
+
+        def arrived():
+            return {json.loads(b)["object"]["id"] for p, _, b in peer.received
+                    if p == "/users/swamped/inbox" and json.loads(b).get("type") == "Create"}
+
+        eventually(lambda: {p["uri"] for p in posts} <= arrived(), "every post")
+        assert peer.most_in_flight == 2, peer.most_in_flight
+    finally:
+        peer.post_delay = 0.0
+        assert srv.stop() == 0, srv.log_tail()
