@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Addresses no fetch may reach (RFC 6890's special-purpose registries:
  * "this network", private, shared, loopback, link-local, benchmarking,
@@ -61,10 +62,12 @@ static curl_socket_t open_socket(void *ctx, curlsocktype purpose,
 	return socket(addr->family, addr->socktype, addr->protocol);
 }
 
+/* Where an answer goes: memory (b), or a file (file) for media; at
+ * most max bytes either way. */
 typedef struct body_sink {
-	arena *a;
 	buf b;
-	size_t max;
+	FILE *file;
+	size_t max, len;
 	bool too_large;
 } body_sink;
 
@@ -72,12 +75,34 @@ static size_t write_body(char *data, size_t size, size_t n, void *ctx)
 {
 	body_sink *s = ctx;
 	size_t len = size * n;
-	if (s->b.len + len > s->max) {
+	if (s->len + len > s->max) {
 		s->too_large = true;
 		return 0; /* curl stops: CURLE_WRITE_ERROR */
 	}
-	buf_append(&s->b, data, len);
+	if (s->file) {
+		if (fwrite(data, 1, len, s->file) != len)
+			return 0;
+	} else {
+		buf_append(&s->b, data, len);
+	}
+	s->len += len;
 	return len;
+}
+
+/* What a request asks for and where its answer goes. */
+typedef struct fetch_opts {
+	const char *accept;
+	FILE *file; /* NULL: the answer in memory */
+	size_t max;
+} fetch_opts;
+
+static fetch_opts document_opts(void)
+{
+	return (fetch_opts){
+		.accept = "application/activity+json, application/ld+json; "
+			  "profile=\"https://www.w3.org/ns/activitystreams\"",
+		.max = (size_t)cfg.fed_max_document_bytes,
+	};
 }
 
 /* The headers a signature covers, for fed_sign_request. */
@@ -137,7 +162,8 @@ static bool url_parts(arena *a, const char *url, const char **authority,
 static fed_fetch_result send_once(arena *a, const char *method, const char *url,
 				  const char *body, size_t len,
 				  const fed_signer *signer, int64_t deadline,
-				  fed_response *out, const char **location)
+				  const fetch_opts *o, fed_response *out,
+				  const char **location)
 {
 	memset(out, 0, sizeof *out);
 	*location = NULL;
@@ -146,8 +172,7 @@ static fed_fetch_result send_once(arena *a, const char *method, const char *url,
 		return FED_FETCH_FAILED;
 	bool post = !strcmp(method, "POST");
 	sent_headers h = {
-		.accept = "application/activity+json, application/ld+json; "
-			  "profile=\"https://www.w3.org/ns/activitystreams\"",
+		.accept = o->accept,
 		.content_type = post ? "application/activity+json" : NULL,
 		.digest = post ? fed_digest(a, body, len) : NULL,
 	};
@@ -173,6 +198,10 @@ static fed_fetch_result send_once(arena *a, const char *method, const char *url,
 				 signer->key_id, signer->private_pem);
 	if (!signature)
 		return FED_FETCH_FAILED;
+	/* a redirect's answer replaces the last */
+	if (o->file && (fflush(o->file) || ftruncate(fileno(o->file), 0) ||
+			fseek(o->file, 0, SEEK_SET)))
+		return FED_FETCH_FAILED;
 	CURL *c = curl_easy_init();
 	if (!c)
 		return FED_FETCH_FAILED;
@@ -195,7 +224,7 @@ static fed_fetch_result send_once(arena *a, const char *method, const char *url,
 	}
 	const char *protocols = cfg.fed_allow_private ? "http,https" : "https";
 	bool refused = false;
-	body_sink sink = {.a = a, .max = (size_t)cfg.fed_max_document_bytes};
+	body_sink sink = {.file = o->file, .max = o->max};
 	buf_init(&sink.b, a);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
@@ -225,7 +254,7 @@ static fed_fetch_result send_once(arena *a, const char *method, const char *url,
 		curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type);
 		out->content_type = type ? arena_strdup(a, type) : NULL;
 		out->body = sink.b.len ? sink.b.data : "";
-		out->len = sink.b.len;
+		out->len = sink.len;
 		char *next = NULL;
 		if (out->status >= 300 && out->status < 400 &&
 		    curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &next) ==
@@ -241,9 +270,11 @@ static fed_fetch_result send_once(arena *a, const char *method, const char *url,
 	return r;
 }
 
-fed_fetch_result fed_request_send(arena *a, const char *method, const char *url,
+/* method to url, redirects followed (GET only), each hop signed. */
+static fed_fetch_result send_opts(arena *a, const char *method, const char *url,
 				  const char *body, size_t len,
-				  const fed_signer *signer, fed_response *out)
+				  const fed_signer *signer, const fetch_opts *o,
+				  fed_response *out)
 {
 	pthread_once(&once, client_init);
 	int64_t deadline = time_mono_ns() +
@@ -253,7 +284,7 @@ fed_fetch_result fed_request_send(arena *a, const char *method, const char *url,
 	for (int hops = 0;; hops++) {
 		const char *next;
 		fed_fetch_result r = send_once(a, method, url, body, len,
-					       signer, deadline, out, &next);
+					       signer, deadline, o, out, &next);
 		if (r != FED_FETCH_OK || !next || strcmp(method, "GET"))
 			return r;
 		if (hops == cfg.fed_max_redirects) {
@@ -263,6 +294,35 @@ fed_fetch_result fed_request_send(arena *a, const char *method, const char *url,
 		}
 		url = next;
 	}
+}
+
+fed_fetch_result fed_request_send(arena *a, const char *method, const char *url,
+				  const char *body, size_t len,
+				  const fed_signer *signer, fed_response *out)
+{
+	fetch_opts o = document_opts();
+	return send_opts(a, method, url, body, len, signer, &o, out);
+}
+
+fed_fetch_result fed_fetch_media(arena *a, const char *url, const char *path,
+				 size_t max, size_t *size)
+{
+	fed_signer signer;
+	fed_response resp;
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return FED_FETCH_FAILED;
+	fetch_opts o = {.accept = "*/*", .file = f, .max = max};
+	fed_fetch_result r = FED_FETCH_FAILED;
+	if (fed_signer_of(a, 0, &signer))
+		r = send_opts(a, "GET", url, NULL, 0, &signer, &o, &resp);
+	if (fclose(f) != 0 && r == FED_FETCH_OK)
+		r = FED_FETCH_FAILED;
+	if (r == FED_FETCH_OK && resp.status != 200)
+		r = resp.status == 404 || resp.status == 410 ? FED_FETCH_GONE
+							     : FED_FETCH_FAILED;
+	*size = r == FED_FETCH_OK ? resp.len : 0;
+	return r;
 }
 
 json_t *fed_fetch_document(arena *a, const char *url, fed_fetch_result *why)

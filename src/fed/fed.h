@@ -138,6 +138,10 @@ typedef enum fed_fetch_result {
 fed_fetch_result fed_request_send(arena *a, const char *method, const char *url,
 				  const char *body, size_t len,
 				  const fed_signer *signer, fed_response *out);
+/* GET the file at url (a remote post's image or video) into path, at
+ * most max bytes, signed by the instance actor; *size its length. */
+fed_fetch_result fed_fetch_media(arena *a, const char *url, const char *path,
+				 size_t max, size_t *size);
 /* GET the ActivityStreams document at url, signed by the instance actor:
  * the JSON object (the caller decrefs), or NULL with why. */
 json_t *fed_fetch_document(arena *a, const char *url, fed_fetch_result *why);

@@ -23,6 +23,7 @@
 #include "text/text.h"
 
 #include <string.h>
+#include <unistd.h>
 
 static const char *request_header(void *ctx, const char *name)
 {
@@ -240,6 +241,7 @@ enum {
 	REMOTE_TAGS_MAX = 64,
 	REMOTE_MENTIONS_MAX = 64,
 	REMOTE_SPOILER_MAX = 1000, /* bytes of a content warning kept */
+	REMOTE_MEDIA_MAX = 4,	   /* attachments kept, as Mastodon keeps */
 };
 
 static const char as_public[] = "https://www.w3.org/ns/activitystreams#Public";
@@ -410,6 +412,72 @@ static bool note_status(arena *a, const store_actor *sender, json_t *note,
 	return true;
 }
 
+/* An attachment's address: its url, a Link's href, or the first of a
+ * list of them. */
+static const char *attachment_url(json_t *att)
+{
+	json_t *u = json_object_get(att, "url");
+	if (json_is_array(u))
+		u = json_array_get(u, 0);
+	return json_is_string(u) ? json_string_value(u) : fed_str(u, "href");
+}
+
+/* A Note's attachments, fetched (size-limited, through the outgoing
+ * guard) and taken by the media pipeline as the sender's uploads are
+ * taken (sniffed, metadata stripped, a preview and blurhash made, a
+ * video transcoded), into s->media_ids: readers get them from here, so
+ * their addresses never reach the other server. One that cannot be
+ * fetched or read is left out; a server whose media are refused here
+ * (domain block --reject-media) sends none. */
+static void note_media(arena *a, const store_actor *sender, json_t *note,
+		       status *s)
+{
+	bool reject = false;
+	instance_policy(a, fed_domain_of(a, sender->uri), &reject);
+	json_t *list = fed_list(json_object_get(note, "attachment"));
+	if (reject || !json_array_size(list)) {
+		json_decref(list);
+		return;
+	}
+	int64_t *ids = arena_alloc(a, REMOTE_MEDIA_MAX * sizeof *ids);
+	size_t n = 0, i;
+	json_t *att;
+	principal owner = {.account_id = sender->account_id};
+	long max = cfg.image_max_bytes > cfg.video_max_bytes
+			   ? cfg.image_max_bytes
+			   : cfg.video_max_bytes;
+	json_array_foreach(list, i, att)
+	{
+		const char *url = attachment_url(att);
+		if (n == REMOTE_MEDIA_MAX || !url)
+			continue;
+		const char *path =
+			arena_printf(a, "%s/remote-%lld", media_upload_dir(),
+				     (long long)id_next());
+		const char *name = fed_str(att, "name"), *msg;
+		json_t *focal = json_object_get(att, "focalPoint");
+		media_upload u = {.path = path};
+		if (name && text_utf8_valid(name, strlen(name)) &&
+		    strlen(name) <= (size_t)cfg.description_limit)
+			u.description = name;
+		if (json_is_number(json_array_get(focal, 0)) &&
+		    json_is_number(json_array_get(focal, 1)))
+			u.focus = arena_printf(
+				a, "%.2f,%.2f",
+				json_number_value(json_array_get(focal, 0)),
+				json_number_value(json_array_get(focal, 1)));
+		media_attachment m;
+		if (fed_fetch_media(a, url, path, (size_t)max, &u.size) ==
+			    FED_FETCH_OK &&
+		    media_create(a, &owner, &u, false, &m, &msg) == DOM_OK)
+			ids[n++] = m.id;
+		unlink(path); /* left when it was not taken */
+	}
+	json_decref(list);
+	s->media_ids = ids;
+	s->nmedia = n;
+}
+
 static void on_create(arena *a, const store_actor *sender, json_t *doc,
 		      bool silenced)
 {
@@ -443,6 +511,8 @@ static void on_create(arena *a, const store_actor *sender, json_t *doc,
 	if (parent && !s.in_reply_to_id)
 		s.in_reply_to_id = fed_note_fetch(a, parent, FED_THREAD_DEPTH);
 	s.edited_at = 0; /* a post's first version, whatever it says */
+	if (!store_status_by_uri(s.uri)) /* not delivered before */
+		note_media(a, sender, json_object_get(doc, "object"), &s);
 	remote_status_post(a, &s, tags, ntags, mentions, nmentions);
 }
 
@@ -482,6 +552,8 @@ static int64_t note_keep(arena *a, json_t *doc, const char *uri, int depth)
 			&nmentions) &&
 	    (s.vis == VIS_PUBLIC || s.vis == VIS_UNLISTED)) {
 		s.edited_at = 0;
+		if (!store_status_by_uri(s.uri))
+			note_media(a, &author, doc, &s);
 		remote_status_post(a, &s, tags, ntags, mentions, nmentions);
 		id = store_status_by_uri(s.uri);
 	}

@@ -239,6 +239,7 @@ class Peer:
         self.delay = 0.0  # seconds each GET waits before its answer
         self.post_status = 202  # what each POST is answered
         self.post_delay = 0.0  # seconds each POST takes
+        self.files = {}  # path -> (content type, bytes) served by GET
         self.in_flight = self.most_in_flight = 0  # POSTs being answered
         lock = threading.Lock()
         peer = self
@@ -260,9 +261,12 @@ class Peer:
                              "href": peer.actors[name][1]["id"]}]}).encode()
                 elif self.path.startswith("/users/") and name in peer.actors:
                     body = json.dumps(peer.actors[name][1]).encode()
+                ctype = "application/activity+json"
+                if self.path in peer.files:
+                    ctype, body = peer.files[self.path]
                 if body:
                     self.send_response(200)
-                    self.send_header("Content-Type", "application/activity+json")
+                    self.send_header("Content-Type", ctype)
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)
@@ -601,6 +605,21 @@ def follows(viewer, user, inst):
 
 def find(statuses, uri):
     return next((s for s in statuses if s["uri"] == uri), None)
+
+
+def test_an_image_post_reaches_another_chorus_and_is_served_there(north, south, tmp_path):
+    from PIL import Image
+    alice, bob = north.user("alice"), south.user("bob")
+    follows(alice, bob, south)
+    png = tmp_path / "sign.png"
+    Image.new("RGB", (64, 48), (200, 40, 90)).save(png)
+    m = bob.api.media_post(str(png), description="a placard", focus=(0.1, 0.2))
+    post = bob.api.status_post("see the sign", media_ids=[m["id"]])
+    got = eventually(lambda: find(alice.api.timeline_home(), post["uri"]), "the image post")
+    [a] = got["media_attachments"]
+    assert a["type"] == "image" and a["description"] == "a placard"
+    assert a["url"].startswith(north.url) and a["meta"]["original"]["width"] == 64
+    assert requests.get(a["url"], timeout=10).status_code == 200
 
 
 def test_a_post_reaches_a_remote_followers_home_tags_and_notifications(north, south):
@@ -1032,6 +1051,48 @@ def peer_note(uri, n, text, mention=None):
             "object": note}
 
 
+def peer_image(peer, name, exif=False):
+    """A JPEG served by the peer at /media/name, as a Note's attachment;
+    with exif, it carries a GPS position and a camera maker."""
+    from PIL import Image
+    import io
+    img = Image.new("RGB", (90, 60), (10, 120, 200))
+    out = io.BytesIO()
+    if exif:
+        e = Image.Exif()
+        e[0x010F] = "SecretPhone"  # Make
+        e[0x8825] = {1: "N", 2: (40.0, 41.0, 21.0)}  # GPS latitude
+        img.save(out, "JPEG", exif=e)
+    else:
+        img.save(out, "JPEG")
+    peer.files[f"/media/{name}"] = ("image/jpeg", out.getvalue())
+    return {"type": "Document", "mediaType": "image/jpeg", "url": f"{peer.url}/media/{name}",
+            "name": f"alt for {name}", "focalPoint": [0.5, -0.25]}
+
+
+def test_a_remote_posts_image_is_kept_here_stripped_and_served_from_here(south, peer):
+    ria = south.user("ria")
+    uri, _ = peer_followed_by(ria, south, peer, "photog")
+    assert b"SecretPhone" in (lambda a: peer.files[a["url"][len(peer.url):]][1])(
+        peer_image(peer, "march.jpg", exif=True))
+    act = peer_note(uri, 1, "from the march")
+    act["object"]["attachment"] = [peer_image(peer, "march.jpg", exif=True),
+                                   {"type": "Document", "mediaType": "image/png",
+                                    "url": f"{peer.url}/media/missing.png"}]
+    assert peer.post("photog", f"{south.url}/inbox", act).status_code == 202
+    got = eventually(lambda: find(ria.api.timeline_home(), act["object"]["id"]), "the post")
+    # the one that could be fetched, from here; the missing one left out
+    assert len(got["media_attachments"]) == 1, got["media_attachments"]
+    m = got["media_attachments"][0]
+    assert m["type"] == "image" and m["description"] == "alt for march.jpg"
+    assert m["url"].startswith(south.url) and m["preview_url"].startswith(south.url)
+    assert m["meta"]["focus"] == {"x": 0.5, "y": -0.25}
+    assert m["blurhash"]
+    served = requests.get(m["url"], timeout=10)
+    assert served.status_code == 200 and served.headers["Content-Type"].startswith("image/")
+    assert b"SecretPhone" not in served.content and b"GPS" not in served.content
+
+
 def test_a_suspended_server_is_neither_heard_nor_asked_and_its_accounts_go(south, peer):
     kim = south.user("kim")
     uri, acc = peer_followed_by(kim, south, peer, "susp")
@@ -1077,14 +1138,17 @@ def test_a_silenced_server_reaches_only_those_who_follow_its_accounts(south, pee
     try:
         assert f"{peer.host}\tsilence\treject-media\t" in domain_cli(south, "list").stdout
         followed = peer_note(uri, 1, "followed, mentioning mo", mention=mo_uri)
+        followed["object"]["attachment"] = [peer_image(peer, "loud.png")]
         unfollowed = peer_note(stranger, 1, "hello mo", mention=mo_uri)
         like = {"id": f"{stranger}#likes/1", "type": "Like", "actor": stranger,
                 "object": mine_uri}
         for name, act in (("loud1", followed), ("loud2", unfollowed), ("loud2", like)):
             assert peer.post(name, f"{south.url}/inbox", act).status_code == 202
         # lee follows loud1: its post reaches her; mo follows no one there
-        eventually(lambda: find(lee.api.timeline_home(), followed["object"]["id"]),
-                   "the followed account's post")
+        got = eventually(lambda: find(lee.api.timeline_home(), followed["object"]["id"]),
+                         "the followed account's post")
+        assert got["media_attachments"] == []  # --reject-media
+        assert "/loud.png" not in peer.fetched
         time.sleep(1.0)
         assert [n for n in mo.api.notifications() if n["type"] in ("mention", "favourite")] == []
         assert mo.api.status(mine["id"])["favourites_count"] == 0
