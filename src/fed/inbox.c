@@ -10,8 +10,8 @@
  * Processed: Follow, Accept and Reject of ours; Create of a Note (by
  * someone followed here, or to someone here), Update and Delete of one;
  * Like and Announce of a post known here; Block; Update and Delete of
- * the sending actor; Undo of a Follow, Like, Announce or Block. Anything
- * else is taken and dropped. */
+ * the sending actor; Move of it; Undo of a Follow, Like, Announce or Block.
+ * Anything else is taken and dropped. */
 #include "fed/fed.h"
 
 #include "api/api.h"
@@ -655,6 +655,68 @@ static void on_update(arena *a, const store_actor *sender, json_t *doc)
 	}
 }
 
+/* Followers gathered, to act on once the reading is over. */
+typedef struct id_list {
+	arena *a;
+	int64_t *ids;
+	size_t n, cap;
+} id_list;
+
+static void gather(int64_t id, void *ctx)
+{
+	id_list *l = ctx;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		int64_t *ids = arena_alloc(l->a, cap * sizeof *ids);
+		if (l->n)
+			memcpy(ids, l->ids, l->n * sizeof *ids);
+		l->ids = ids;
+		l->cap = cap;
+	}
+	l->ids[l->n++] = id;
+}
+
+/* A Move of the sender to another account elsewhere: believed only when
+ * that account, fetched now from its own server, names the sender among
+ * its alsoKnownAs (as Mastodon checks). The sender is then shown as
+ * moved, and each account here that followed it follows the new one
+ * instead (under the follow's own rules: a block still refuses). */
+static void on_move(arena *a, const store_actor *sender, json_t *doc)
+{
+	const char *object = fed_id_of(json_object_get(doc, "object"));
+	const char *target = fed_id_of(json_object_get(doc, "target"));
+	if (!object || strcmp(object, sender->uri) || !target ||
+	    !strcmp(target, sender->uri) || ours(target))
+		return;
+	json_t *found = fed_fetch_document(a, target, NULL);
+	json_t *aliases = fed_list(json_object_get(found, "alsoKnownAs"));
+	bool alias = false;
+	size_t i;
+	json_t *v;
+	json_array_foreach(aliases, i, v)
+	{
+		const char *uri = fed_id_of(v);
+		alias = alias || (uri && !strcmp(uri, sender->uri));
+	}
+	json_decref(aliases);
+	account to;
+	store_actor moved;
+	bool kept = alias && fed_actor_keep(a, found, target, &to, &moved);
+	json_decref(found);
+	if (!kept || store_actor_moved(sender->account_id, to.id) < 0)
+		return;
+	id_list followers = {.a = a};
+	store_followers_each(sender->account_id, gather, &followers);
+	for (size_t k = 0; k < followers.n; k++) {
+		account f;
+		if (!store_account_get(a, followers.ids[k], &f) || f.domain)
+			continue; /* its own server moves it */
+		principal p = {.account_id = f.id, .account = &f};
+		account_follow(a, &p, to.id, true, false);
+		account_unfollow(a, &p, sender->account_id);
+	}
+}
+
 int fed_inbox_job(int64_t id, const char **error)
 {
 	arena a;
@@ -693,6 +755,8 @@ int fed_inbox_job(int64_t id, const char **error)
 		on_announce(&a, &sender, doc, silenced);
 	else if (!strcmp(type, "Block"))
 		on_block(&a, &sender, doc);
+	else if (!strcmp(type, "Move"))
+		on_move(&a, &sender, doc);
 	json_decref(doc);
 	arena_release(&a);
 	if (store_inbox_done(id) < 0) {

@@ -71,7 +71,16 @@ json_t *render_account_fields(arena *a, const char *fields_json)
 	return out;
 }
 
+static json_t *account_json(arena *a, const account *acc, bool with_moved);
+
 json_t *render_account(arena *a, const account *acc)
+{
+	return account_json(a, acc, true);
+}
+
+/* acc, and (with_moved) the account it moved to as "moved": one level,
+ * so accounts that moved to each other do not render forever. */
+static json_t *account_json(arena *a, const account *acc, bool with_moved)
 {
 	char day[11];
 	const char *acct = account_acct(a, acc);
@@ -80,7 +89,7 @@ json_t *render_account(arena *a, const account *acc)
 	const char *uri =
 		arena_printf(a, "%s/users/%s", cfg.base_url, acc->username);
 	/* another server's account is its actor's */
-	store_actor actor;
+	store_actor actor = {0};
 	if (acc->domain && store_actor_get(a, acc->id, &actor)) {
 		uri = actor.uri;
 		url = actor.url ? actor.url : actor.uri;
@@ -118,6 +127,10 @@ json_t *render_account(arena *a, const account *acc)
 		time_format_date(acc->last_status_at, day);
 		json_object_set_new(j, "last_status_at", json_string(day));
 	}
+	account moved;
+	if (with_moved && actor.moved_to_id &&
+	    store_account_get(a, actor.moved_to_id, &moved))
+		json_object_set_new(j, "moved", account_json(a, &moved, false));
 	return j;
 }
 

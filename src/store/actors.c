@@ -12,6 +12,8 @@
 #define ACTOR_COLUMNS                                                          \
 	"account_id, uri, url, inbox, shared_inbox, followers_uri, key_id,"    \
 	" public_key_pem, fetched_at"
+/* what is read: the columns written, and what a Move sets */
+#define ACTOR_READ_COLUMNS ACTOR_COLUMNS ", moved_to_id"
 
 static bool actor_fetch(arena *a, db_stmt *st, store_actor *out)
 {
@@ -26,14 +28,26 @@ static bool actor_fetch(arena *a, db_stmt *st, store_actor *out)
 		out->key_id = arena_strdup(a, db_text(st, 6));
 		out->public_key_pem = arena_strdup(a, db_text(st, 7));
 		out->fetched_at = db_column_int64(st, 8);
+		out->moved_to_id =
+			db_column_is_null(st, 9) ? 0 : db_column_int64(st, 9);
 	}
 	db_reset(st);
 	return found;
 }
 
+int store_actor_moved(int64_t account_id, int64_t to)
+{
+	db_stmt *st = db_prepare("UPDATE actors SET moved_to_id = ?2"
+				 " WHERE account_id = ?1");
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, to);
+	db_touch(cache_accounts, account_id);
+	return db_done(st) < 0 ? -1 : 0;
+}
+
 bool store_actor_get(arena *a, int64_t account_id, store_actor *out)
 {
-	db_stmt *st = db_prepare("SELECT " ACTOR_COLUMNS
+	db_stmt *st = db_prepare("SELECT " ACTOR_READ_COLUMNS
 				 " FROM actors WHERE account_id = ?1");
 	db_bind_int64(st, 1, account_id);
 	return actor_fetch(a, st, out);
@@ -41,7 +55,7 @@ bool store_actor_get(arena *a, int64_t account_id, store_actor *out)
 
 bool store_actor_by_uri(arena *a, const char *uri, store_actor *out)
 {
-	db_stmt *st = db_prepare("SELECT " ACTOR_COLUMNS
+	db_stmt *st = db_prepare("SELECT " ACTOR_READ_COLUMNS
 				 " FROM actors WHERE uri = ?1");
 	db_bind_text(st, 1, uri);
 	return actor_fetch(a, st, out);
@@ -49,7 +63,7 @@ bool store_actor_by_uri(arena *a, const char *uri, store_actor *out)
 
 bool store_actor_by_key(arena *a, const char *key_id, store_actor *out)
 {
-	db_stmt *st = db_prepare("SELECT " ACTOR_COLUMNS
+	db_stmt *st = db_prepare("SELECT " ACTOR_READ_COLUMNS
 				 " FROM actors WHERE key_id = ?1");
 	db_bind_text(st, 1, key_id);
 	return actor_fetch(a, st, out);

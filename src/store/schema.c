@@ -108,6 +108,10 @@
 	"ALTER TABLE deliveries ADD COLUMN host " text ";"                     \
 	"CREATE INDEX deliveries_by_host ON deliveries(host);"
 
+/* Migration 30 in either dialect. */
+#define ACTOR_MOVED_SQL(integer)                                               \
+	"ALTER TABLE actors ADD COLUMN moved_to_id " integer ";"
+
 /* Migration 27 in either dialect. */
 #define JOB_NODE_SQL(integer)                                                  \
 	"ALTER TABLE jobs ADD COLUMN node " integer " NOT NULL DEFAULT 0;"
@@ -1306,6 +1310,9 @@ static const char *const migrations[] = {
 	 * tried rarely, and its other deliveries wait for a probe to get
 	 * through. A delivery's host finds them. */
 	FAILING_SERVERS_SQL("INTEGER", "TEXT"),
+	/* 30: the account another server's actor moved to (Move), shown
+	 * as its "moved"; no reference, so either may go first. */
+	ACTOR_MOVED_SQL("INTEGER"),
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -1385,6 +1392,7 @@ static const char *const pg_migrations[] = {
 	JOB_NODE_SQL("bigint"),				     /* 27 */
 	INSTANCE_BLOCKS_SQL("bigint", "text COLLATE \"C\""), /* 28 */
 	FAILING_SERVERS_SQL("bigint", "text COLLATE \"C\""), /* 29 */
+	ACTOR_MOVED_SQL("bigint"),			     /* 30 */
 	NULL,						     /* the end */
 };
 enum { PG_MIGRATIONS = sizeof pg_migrations / sizeof pg_migrations[0] - 1 };

@@ -396,8 +396,11 @@ typedef struct store_actor {
 	const char *shared_inbox;  /* its server's, or NULL */
 	const char *followers_uri; /* its followers collection, or NULL */
 	const char *key_id, *public_key_pem;
-	int64_t fetched_at; /* ms */
+	int64_t fetched_at;  /* ms */
+	int64_t moved_to_id; /* the account it moved to (Move), or 0 */
 } store_actor;
+/* account_id's actor moved to the account to. */
+int store_actor_moved(int64_t account_id, int64_t to);
 /* The actor of account_id, by its id (uri) or by its key's id, strings
  * in a; false when there is none. */
 bool store_actor_get(arena *a, int64_t account_id, store_actor *out);

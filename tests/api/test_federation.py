@@ -1093,6 +1093,39 @@ def test_a_remote_posts_image_is_kept_here_stripped_and_served_from_here(south, 
     assert b"SecretPhone" not in served.content and b"GPS" not in served.content
 
 
+def test_a_move_is_followed_only_when_the_new_account_names_the_old(south, peer):
+    sam = south.user("sam")
+    old_uri, old_acc = peer_followed_by(sam, south, peer, "oldhome")
+    new_uri = peer.actor("newhome")
+    liar_uri, _ = peer_followed_by(sam, south, peer, "liar")
+
+    def follows_sent(target):
+        return [json.loads(b) for _, _, b in peer.received
+                if json.loads(b).get("type") == "Follow" and json.loads(b)["object"] == target
+                and json.loads(b)["actor"].endswith("/" + sam.name)]
+
+    # a Move to an account that does not name the mover is not believed
+    lie = {"id": f"{liar_uri}#moves/1", "type": "Move", "actor": liar_uri,
+           "object": liar_uri, "target": new_uri}
+    assert peer.post("liar", f"{south.url}/inbox", lie).status_code == 202
+    time.sleep(1.0)
+    assert follows_sent(new_uri) == []
+    # named as an alias, the move is followed: sam follows the new account
+    peer.actors["newhome"][1]["alsoKnownAs"] = [old_uri]
+    move = {"id": f"{old_uri}#moves/1", "type": "Move", "actor": old_uri,
+            "object": old_uri, "target": new_uri}
+    assert peer.post("oldhome", f"{south.url}/inbox", move).status_code == 202
+    eventually(lambda: follows_sent(new_uri), "the Follow of the new account")
+    eventually(lambda: [1 for _, _, b in peer.received
+                        if json.loads(b).get("type") == "Undo"
+                        and json.loads(b)["object"].get("object") == old_uri
+                        and json.loads(b)["actor"].endswith("/" + sam.name)],
+               "the Undo of the old follow")
+    moved = sam.api.account(old_acc["id"]).get("moved")
+    assert moved and moved["acct"] == f"newhome@{peer.host}", moved
+    assert not sam.api.account_relationships(old_acc["id"])[0]["following"]
+
+
 def test_a_suspended_server_is_neither_heard_nor_asked_and_its_accounts_go(south, peer):
     kim = south.user("kim")
     uri, acc = peer_followed_by(kim, south, peer, "susp")
