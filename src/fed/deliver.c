@@ -330,7 +330,14 @@ int fed_deliver_job(int64_t id, const char **error)
 /* The inboxes, newline-separated, of the accounts of other servers s
  * mentions, and of the authors of the post it boosts or answers when
  * they are another server's: each is told even when it does not
- * follow. */
+ * follow. A server's shared inbox stands for its accounts' (as the
+ * followers' do), so a server that has both a follower and a mentioned
+ * account gets the post once. */
+static const char *inbox_of(const store_actor *actor)
+{
+	return actor->shared_inbox ? actor->shared_inbox : actor->inbox;
+}
+
 static const char *addressed_inboxes(arena *a, const status *s)
 {
 	buf b;
@@ -344,15 +351,15 @@ static const char *addressed_inboxes(arena *a, const status *s)
 	{
 		const char *sid = json_string_value(json_object_get(m, "id"));
 		if (sid && id_parse(sid, &id) && store_actor_get(a, id, &actor))
-			buf_printf(&b, "%s\n", actor.inbox);
+			buf_printf(&b, "%s\n", inbox_of(&actor));
 	}
 	json_decref(e);
 	if (s->reblog && store_actor_get(a, s->reblog->account_id, &actor))
-		buf_printf(&b, "%s\n", actor.inbox);
+		buf_printf(&b, "%s\n", inbox_of(&actor));
 	/* the author of the post it answers, to see the reply there */
 	if (s->in_reply_to_account_id &&
 	    store_actor_get(a, s->in_reply_to_account_id, &actor))
-		buf_printf(&b, "%s\n", actor.inbox);
+		buf_printf(&b, "%s\n", inbox_of(&actor));
 	return b.len ? b.data : "";
 }
 

@@ -294,7 +294,7 @@ class Peer:
         self.host = self.url.split("://", 1)[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
-    def actor(self, name):
+    def actor(self, name, shared_inbox=False):
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         pem = key.public_key().public_bytes(
             serialization.Encoding.PEM,
@@ -307,6 +307,8 @@ class Peer:
                "summary": "<p>hi<script>alert(1)</script></p>",
                "publicKey": {"id": f"{uri}#main-key", "owner": uri,
                              "publicKeyPem": pem}}
+        if shared_inbox:
+            doc["endpoints"] = {"sharedInbox": f"{self.url}/inbox"}
         self.actors[name] = (key, doc)
         return uri
 
@@ -1091,6 +1093,29 @@ def test_a_remote_posts_image_is_kept_here_stripped_and_served_from_here(south, 
     served = requests.get(m["url"], timeout=10)
     assert served.status_code == 200 and served.headers["Content-Type"].startswith("image/")
     assert b"SecretPhone" not in served.content and b"GPS" not in served.content
+
+
+def test_a_boost_reaches_a_server_of_followers_and_of_the_author_once(south, peer):
+    cy = south.user("cy")
+    author = peer.actor("boosted", shared_inbox=True)
+    fan = peer.actor("fan", shared_inbox=True)
+    assert peer.post("fan", f"{south.url}/inbox",
+                     follow(peer, "fan", f"{south.url}/users/{cy.name}")).status_code == 202
+    eventually(lambda: followers(cy), "the follow")
+    note = peer_note(author, 1, "boost me")
+    peer.files["/users/boosted/notes/1"] = ("application/activity+json",
+                                            json.dumps(note["object"]).encode())
+    found = eventually(lambda: cy.api.search(note["object"]["id"], resolve=True)["statuses"],
+                       "the post")
+    cy.api.status_reblog(found[0]["id"])
+
+    def announces():
+        return [p for p, _, b in peer.received if json.loads(b).get("type") == "Announce"
+                and json.loads(b)["actor"].endswith("/" + cy.name)]
+
+    eventually(announces, "the Announce")
+    time.sleep(1.0)  # a second one would come within this
+    assert announces() == ["/inbox"]
 
 
 def test_a_move_is_followed_only_when_the_new_account_names_the_old(south, peer):
