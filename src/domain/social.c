@@ -72,12 +72,16 @@ dom_err account_unfollow(arena *a, const principal *p, int64_t target)
 	account t;
 	if (!store_account_get(a, target, &t))
 		return DOM_NOT_FOUND;
+	/* the Undo names the Follow it ends by its id (a follow of
+	 * another server's account keeps its request's) */
+	int64_t id = t.domain ? store_follow_id(p->account_id, target) : 0;
 	if (follow_end(p->account_id, target) != DOM_OK)
 		return DOM_INTERNAL;
 	if (t.domain)
 		act_publish(&(social_act){.kind = ACT_UNFOLLOW,
 					  .actor = p->account_id,
-					  .object = target});
+					  .object = target,
+					  .id = id});
 	return DOM_OK;
 }
 
@@ -145,8 +149,15 @@ dom_err remote_follow_answered(int64_t follower, int64_t target, bool accepted)
 {
 	if (!accepted)
 		return follow_end(follower, target);
+	/* the follow keeps its request's id: the Follow sent was named
+	 * by it, and an Undo names it again */
+	arena a;
+	arena_init(&a);
+	int64_t id = 0;
+	store_follow_request_uri(&a, follower, target, &id);
+	arena_release(&a);
 	/* an Accept of a follow already accepted changes nothing */
-	if (!store_follow_request_accept(follower, target, id_next()))
+	if (!store_follow_request_accept(follower, target, id ? id : id_next()))
 		return store_follows(follower, target) ? DOM_OK : DOM_NOT_FOUND;
 	return DOM_OK;
 }

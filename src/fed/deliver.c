@@ -113,14 +113,20 @@ static json_t *act_activity(arena *a, const social_act *act, const char *me,
 		return json_pack("{s:s,s:s,s:s,s:s}", "id",
 				 follow_id(a, me, act->id), "type", "Follow",
 				 "actor", me, "object", remote->uri);
-	case ACT_UNFOLLOW:
+	case ACT_UNFOLLOW: {
 		/* Mastodon matches the Follow undone by its actor and
-		 * object */
-		return json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s}}", "id",
+		 * object, GoToSocial by its id */
+		json_t *undone = json_pack("{s:s,s:s,s:s}", "type", "Follow",
+					   "actor", me, "object", remote->uri);
+		if (act->id)
+			json_object_set_new(
+				undone, "id",
+				json_string(follow_id(a, me, act->id)));
+		return json_pack("{s:s,s:s,s:s,s:o}", "id",
 				 arena_printf(a, "%s#follows/undo/%lld", me,
 					      (long long)id_next()),
-				 "type", "Undo", "actor", me, "object", "type",
-				 "Follow", "actor", me, "object", remote->uri);
+				 "type", "Undo", "actor", me, "object", undone);
+	}
 	case ACT_ACCEPT:
 	case ACT_REJECT:
 		return fed_follow_answer(

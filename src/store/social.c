@@ -23,6 +23,19 @@ bool store_follows(int64_t account_id, int64_t target_id)
 	return db_exists(sql_follows, account_id, target_id);
 }
 
+int64_t store_follow_id(int64_t account_id, int64_t target_id)
+{
+	db_stmt *st = db_prepare("SELECT id FROM follows WHERE account_id = ?1"
+				 " AND target_id = ?2"
+				 " UNION ALL SELECT id FROM follow_requests"
+				 " WHERE account_id = ?1 AND target_id = ?2");
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, target_id);
+	int64_t id = db_step(st) == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_reset(st);
+	return id;
+}
+
 void store_relationship_get(int64_t viewer, int64_t target,
 			    store_relationship *out)
 {

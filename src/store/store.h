@@ -749,6 +749,8 @@ typedef struct store_relationship {
 void store_relationship_get(int64_t viewer, int64_t target,
 			    store_relationship *out);
 bool store_follows(int64_t account_id, int64_t target_id);
+/* The id of account_id's follow of target_id, or of its request; 0. */
+int64_t store_follow_id(int64_t account_id, int64_t target_id);
 /* Create a follow (counters maintained); 0 ok, 1 already, -1 error. */
 int store_follow_create(int64_t id, int64_t account_id, int64_t target_id,
 			bool reblogs, bool notify);

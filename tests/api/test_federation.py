@@ -1141,11 +1141,14 @@ def test_a_move_is_followed_only_when_the_new_account_names_the_old(south, peer)
             "object": old_uri, "target": new_uri}
     assert peer.post("oldhome", f"{south.url}/inbox", move).status_code == 202
     eventually(lambda: follows_sent(new_uri), "the Follow of the new account")
-    eventually(lambda: [1 for _, _, b in peer.received
-                        if json.loads(b).get("type") == "Undo"
-                        and json.loads(b)["object"].get("object") == old_uri
-                        and json.loads(b)["actor"].endswith("/" + sam.name)],
-               "the Undo of the old follow")
+    undo = eventually(lambda: [json.loads(b) for _, _, b in peer.received
+                               if json.loads(b).get("type") == "Undo"
+                               and json.loads(b)["object"].get("object") == old_uri
+                               and json.loads(b)["actor"].endswith("/" + sam.name)],
+                      "the Undo of the old follow")
+    # it names the Follow it ends by that Follow's id
+    [followed] = follows_sent(old_uri)
+    assert undo[0]["object"]["id"] == followed["id"], (undo, followed)
     moved = sam.api.account(old_acc["id"]).get("moved")
     assert moved and moved["acct"] == f"newhome@{peer.host}", moved
     assert not sam.api.account_relationships(old_acc["id"])[0]["following"]
