@@ -7,6 +7,7 @@
 #include "fed/fed.h"
 
 #include "core/config.h"
+#include "core/id.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "text/text.h"
@@ -14,6 +15,7 @@
 #include <curl/curl.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 enum {
 	ACTOR_STALE_MS = 86400 * 1000,
@@ -103,6 +105,55 @@ static const char *plain_name(arena *a, const char *s)
 	return out;
 }
 
+/* An Image property's address: its url (a string, a Link's href, or
+ * the first of a list), or the property itself when it is a string. */
+static const char *image_url(json_t *v)
+{
+	if (json_is_array(v))
+		v = json_array_get(v, 0);
+	if (json_is_string(v))
+		return json_string_value(v);
+	json_t *u = json_object_get(v, "url");
+	if (json_is_array(u))
+		u = json_array_get(u, 0);
+	return json_is_string(u) ? json_string_value(u) : fed_str(u, "href");
+}
+
+/* The actor's icon and image as the account's avatar and header:
+ * fetched (size-limited, through the outgoing guard) when they changed,
+ * and processed as an uploaded avatar is (metadata stripped, resized),
+ * so readers load them from here. Not from a server whose media are
+ * refused here. */
+static void profile_images(arena *a, json_t *doc, int64_t account_id,
+			   const char *domain)
+{
+	bool reject = false;
+	instance_policy(a, domain, &reject);
+	for (int header = 0; header < 2 && !reject; header++) {
+		const char *url = image_url(
+			json_object_get(doc, header ? "image" : "icon"));
+		const char *was =
+			store_actor_image_source(a, account_id, header);
+		if (!url || (was && !strcmp(was, url)))
+			continue;
+		const char *path =
+			arena_printf(a, "%s/remote-%lld", media_upload_dir(),
+				     (long long)id_next());
+		size_t size;
+		const char *name, *msg, *old;
+		if (fed_fetch_media(a, url, path, (size_t)cfg.image_max_bytes,
+				    &size) == FED_FETCH_OK &&
+		    media_profile_image(a, path, size, header, &name, &msg) ==
+			    DOM_OK) {
+			if (store_actor_image_set(a, account_id, header, name,
+						  url, &old) < 0)
+				old = name; /* not kept: its file goes */
+			media_remove_name(old);
+		}
+		unlink(path);
+	}
+}
+
 bool fed_actor_keep(arena *a, json_t *doc, const char *url, account *acc,
 		    store_actor *act)
 {
@@ -159,6 +210,9 @@ bool fed_actor_keep(arena *a, json_t *doc, const char *url, account *acc,
 			*fields[i] = arena_strdup(a, *fields[i]);
 	if (store_actor_save(acc, act) < 0)
 		return false;
+	profile_images(a, doc, acc->id, acc->domain);
+	/* as kept, its images (and counts) too */
+	store_account_get(a, acc->id, acc);
 	fed_federating();
 	return true;
 }

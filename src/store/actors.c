@@ -45,6 +45,59 @@ int store_actor_moved(int64_t account_id, int64_t to)
 	return db_done(st) < 0 ? -1 : 0;
 }
 
+const char *store_actor_image_source(arena *a, int64_t account_id, bool header)
+{
+	db_stmt *st = db_prepare(header ? "SELECT header_source FROM actors"
+					  " WHERE account_id = ?1"
+					: "SELECT avatar_source FROM actors"
+					  " WHERE account_id = ?1");
+	db_bind_int64(st, 1, account_id);
+	const char *src = db_step(st) == DB_ROW ? db_text_dup(a, st, 0) : NULL;
+	db_reset(st);
+	return src;
+}
+
+int store_actor_image_set(arena *a, int64_t account_id, bool header,
+			  const char *name, const char *source,
+			  const char **old)
+{
+	*old = NULL;
+	if (db_begin() < 0)
+		return -1;
+	db_stmt *st = db_prepare(header ? "SELECT header FROM accounts"
+					  " WHERE id = ?1"
+					: "SELECT avatar FROM accounts"
+					  " WHERE id = ?1");
+	db_bind_int64(st, 1, account_id);
+	if (db_step(st) == DB_ROW)
+		*old = db_text_dup(a, st, 0);
+	db_reset(st);
+	st = db_prepare(header ? "UPDATE accounts SET header = ?2"
+				 " WHERE id = ?1"
+			       : "UPDATE accounts SET avatar = ?2"
+				 " WHERE id = ?1");
+	db_bind_int64(st, 1, account_id);
+	db_bind_text(st, 2, name);
+	if (db_done(st) < 0)
+		goto fail;
+	st = db_prepare(header ? "UPDATE actors SET header_source = ?2"
+				 " WHERE account_id = ?1"
+			       : "UPDATE actors SET avatar_source = ?2"
+				 " WHERE account_id = ?1");
+	db_bind_int64(st, 1, account_id);
+	db_bind_text(st, 2, source);
+	if (db_done(st) < 0)
+		goto fail;
+	db_touch(cache_accounts, account_id);
+	if (db_commit() < 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback();
+	*old = NULL;
+	return -1;
+}
+
 bool store_actor_get(arena *a, int64_t account_id, store_actor *out)
 {
 	db_stmt *st = db_prepare("SELECT " ACTOR_READ_COLUMNS

@@ -112,6 +112,11 @@
 #define ACTOR_MOVED_SQL(integer)                                               \
 	"ALTER TABLE actors ADD COLUMN moved_to_id " integer ";"
 
+/* Migration 31 in either dialect. */
+#define ACTOR_IMAGES_SQL(text)                                                 \
+	"ALTER TABLE actors ADD COLUMN avatar_source " text ";"                \
+	"ALTER TABLE actors ADD COLUMN header_source " text ";"
+
 /* Migration 27 in either dialect. */
 #define JOB_NODE_SQL(integer)                                                  \
 	"ALTER TABLE jobs ADD COLUMN node " integer " NOT NULL DEFAULT 0;"
@@ -1313,6 +1318,9 @@ static const char *const migrations[] = {
 	/* 30: the account another server's actor moved to (Move), shown
 	 * as its "moved"; no reference, so either may go first. */
 	ACTOR_MOVED_SQL("INTEGER"),
+	/* 31: where another server's actor's avatar and header came from,
+	 * so an image is fetched again only when it changed. */
+	ACTOR_IMAGES_SQL("TEXT"),
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -1393,6 +1401,7 @@ static const char *const pg_migrations[] = {
 	INSTANCE_BLOCKS_SQL("bigint", "text COLLATE \"C\""), /* 28 */
 	FAILING_SERVERS_SQL("bigint", "text COLLATE \"C\""), /* 29 */
 	ACTOR_MOVED_SQL("bigint"),			     /* 30 */
+	ACTOR_IMAGES_SQL("text COLLATE \"C\""),		     /* 31 */
 	NULL,						     /* the end */
 };
 enum { PG_MIGRATIONS = sizeof pg_migrations / sizeof pg_migrations[0] - 1 };

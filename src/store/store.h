@@ -399,6 +399,14 @@ typedef struct store_actor {
 	int64_t fetched_at;  /* ms */
 	int64_t moved_to_id; /* the account it moved to (Move), or 0 */
 } store_actor;
+/* Where the avatar (or header) of account_id's actor came from, or
+ * NULL. */
+const char *store_actor_image_source(arena *a, int64_t account_id, bool header);
+/* Its avatar (or header) is now the media file name, from source; *old
+ * gets the file it replaces (to remove), or NULL. 0 or -1. */
+int store_actor_image_set(arena *a, int64_t account_id, bool header,
+			  const char *name, const char *source,
+			  const char **old);
 /* account_id's actor moved to the account to. */
 int store_actor_moved(int64_t account_id, int64_t to);
 /* The actor of account_id, by its id (uri) or by its key's id, strings

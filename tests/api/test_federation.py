@@ -1072,6 +1072,28 @@ def peer_image(peer, name, exif=False):
             "name": f"alt for {name}", "focalPoint": [0.5, -0.25]}
 
 
+def test_a_remote_accounts_avatar_and_header_are_kept_here(south, peer):
+    uri = peer.actor("portrait")
+    doc = peer.actors["portrait"][1]
+    doc["icon"] = {"type": "Image", "mediaType": "image/jpeg",
+                   "url": peer_image(peer, "face.jpg", exif=True)["url"]}
+    doc["image"] = {"type": "Image", "url": peer_image(peer, "banner.jpg")["url"]}
+    viewer = south.user("viewer")
+    acc = viewer.api.account_lookup(f"portrait@{peer.host}")
+    for field in ("avatar", "header"):
+        assert acc[field].startswith(south.url + "/media/"), acc[field]
+        served = requests.get(acc[field], timeout=10)
+        assert served.status_code == 200 and b"SecretPhone" not in served.content
+    # the same image is not fetched again; a new one is, on an Update
+    fetched = peer.fetched.count("/media/face.jpg")
+    doc["icon"]["url"] = peer_image(peer, "face2.jpg")["url"]
+    upd = {"id": f"{uri}#updates/1", "type": "Update", "actor": uri, "object": doc}
+    assert peer.post("portrait", f"{south.url}/inbox", upd).status_code == 202
+    eventually(lambda: viewer.api.account(acc["id"])["avatar"] != acc["avatar"], "the new avatar")
+    assert peer.fetched.count("/media/face.jpg") == fetched
+    assert requests.get(acc["avatar"], timeout=10).status_code == 404  # the old file went
+
+
 def test_a_remote_posts_image_is_kept_here_stripped_and_served_from_here(south, peer):
     ria = south.user("ria")
     uri, _ = peer_followed_by(ria, south, peer, "photog")
