@@ -167,6 +167,8 @@ static const cfg_key cfg_keys[] = {
 	KEY("federation", "first_retry_seconds", CFG_INT,
 	    fed_first_retry_seconds, "30"),
 	KEY("federation", "fetch_threads", CFG_INT, fed_fetch_threads, "4"),
+	KEY("federation", "authorized_fetch", CFG_BOOL, fed_authorized_fetch,
+	    "false"),
 	KEY("federation", "delivery_workers", CFG_INT, fed_delivery_workers,
 	    "4"),
 	KEY("federation", "server_concurrency", CFG_INT, fed_server_concurrency,

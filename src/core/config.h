@@ -98,6 +98,7 @@ typedef struct config {
 	int job_workers;
 	/* federation: fetches may reach internal addresses, and http */
 	bool fed_allow_private;
+	bool fed_authorized_fetch;     /* documents only for signed GETs */
 	int fed_fetch_timeout_seconds; /* a whole request, redirects too */
 	long fed_max_document_bytes;   /* a fetched or received document */
 	int fed_max_redirects;	       /* a fetch follows at most these */

@@ -77,8 +77,9 @@ static json_t *post_documents(arena *a, store_feed kind, const account *acc,
 	return items;
 }
 
-void fed_outbox(http_req *r)
+static void serve_outbox(http_req *r, int64_t viewer)
 {
+	(void)viewer;
 	account acc;
 	if (!fed_path_account(r, 0, false, &acc))
 		return;
@@ -126,18 +127,21 @@ static void account_list(http_req *r, store_list kind, const char *name)
 	reply_page(r, id, &p, items, n == ACCOUNTS_PAGE ? keys[n - 1] : 0);
 }
 
-void fed_followers(http_req *r)
+static void serve_followers(http_req *r, int64_t viewer)
 {
+	(void)viewer;
 	account_list(r, STORE_LIST_FOLLOWERS, "followers");
 }
 
-void fed_following(http_req *r)
+static void serve_following(http_req *r, int64_t viewer)
 {
+	(void)viewer;
 	account_list(r, STORE_LIST_FOLLOWING, "following");
 }
 
-void fed_featured(http_req *r)
+static void serve_featured(http_req *r, int64_t viewer)
 {
+	(void)viewer;
 	enum { PINNED_MAX = 20 };
 	account acc;
 	if (!fed_path_account(r, 0, false, &acc))
@@ -156,8 +160,9 @@ void fed_featured(http_req *r)
 			    items));
 }
 
-void fed_featured_tags(http_req *r)
+static void serve_featured_tags(http_req *r, int64_t viewer)
 {
+	(void)viewer;
 	account acc;
 	if (!fed_path_account(r, 0, false, &acc))
 		return;
@@ -176,4 +181,37 @@ void fed_featured_tags(http_req *r)
 			    "id", account_local_uri(a, acc.username),
 			    "/collections/tags", "type", "Collection",
 			    "totalItems", (json_int_t)n, "items", items));
+}
+
+/* Under [federation] authorized_fetch these too are for signed GETs
+ * only; what they list is the same for whoever signs. */
+static const fed_get outbox_get = {serve_outbox, true},
+		     followers_get = {serve_followers, true},
+		     following_get = {serve_following, true},
+		     featured_get = {serve_featured, true},
+		     featured_tags_get = {serve_featured_tags, true};
+
+void fed_outbox(http_req *r)
+{
+	fed_get_signed(r, &outbox_get);
+}
+
+void fed_followers(http_req *r)
+{
+	fed_get_signed(r, &followers_get);
+}
+
+void fed_following(http_req *r)
+{
+	fed_get_signed(r, &following_get);
+}
+
+void fed_featured(http_req *r)
+{
+	fed_get_signed(r, &featured_get);
+}
+
+void fed_featured_tags(http_req *r)
+{
+	fed_get_signed(r, &featured_tags_get);
 }

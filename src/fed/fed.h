@@ -77,6 +77,10 @@ typedef enum fed_verdict {
 	FED_SIG_STALE,	    /* its date is outside the window */
 	FED_SIG_DIGEST,	    /* the body is not the one signed */
 	FED_SIG_INVALID,    /* the key did not make it */
+	/* fed_verify_request's: */
+	FED_SIG_BLOCKED, /* its server is suspended here */
+	FED_SIG_NO_KEY,	 /* its key cannot be found */
+	FED_SIG_FETCH,	 /* its key must be fetched: ask on a fetch thread */
 } fed_verdict;
 /* A short English reason for v (for a 401's error and the log). */
 const char *fed_verdict_reason(fed_verdict v);
@@ -218,6 +222,22 @@ int fed_deliver_job(int64_t id, const char **error);
 bool fed_wants_activity(http_req *r);
 /* Answer doc (its reference taken) as application/activity+json. */
 void fed_reply(http_req *r, int status, json_t *doc);
+/* How r's signature stands: FED_SIG_OK with the actor that made it in
+ * *act, or why not. Its key is the one kept; a key not kept, or kept
+ * and failing (keys rotate), is fetched only when may_fetch (else
+ * FED_SIG_FETCH), never from a suspended server (FED_SIG_BLOCKED). */
+fed_verdict fed_verify_request(http_req *r, bool may_fetch, store_actor *act);
+/* A GET of a document that may depend on who asks (a followers-only
+ * post): serve(r, viewer) with the account of the actor that signed it,
+ * or 0 for anyone. An unsigned or unverified GET is anyone's, or 401
+ * under [federation] authorized_fetch; a key to fetch is waited for on
+ * a fetch thread. */
+typedef struct fed_get {
+	void (*serve)(http_req *r, int64_t viewer);
+	bool for_anyone; /* the same for every viewer: checked only
+			  * under authorized_fetch */
+} fed_get;
+void fed_get_signed(http_req *r, const fed_get *g);
 /* The local account the path names: NAME (param i) or, with at, @NAME;
  * false after answering 404. */
 bool fed_path_account(http_req *r, int i, bool at, account *out);

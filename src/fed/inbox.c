@@ -36,18 +36,36 @@ static void refuse(http_req *r, const char *why)
 	http_reply_error(r, 401, why);
 }
 
-/* A delivery whose signature has been read, and the key it names. */
-typedef struct delivery {
-	fed_request rq;
-	fed_signature sig;
-	bool refresh; /* the kept key failed: ask its server again */
-} delivery;
-
-static fed_verdict check_with(http_req *r, delivery *d, const store_actor *act)
+fed_verdict fed_verify_request(http_req *r, bool may_fetch, store_actor *act)
 {
-	return fed_signature_check(&r->arena, &d->rq, &d->sig, r->body.data,
-				   r->body.len, act->public_key_pem,
-				   time_now_ms());
+	arena *a = &r->arena;
+	fed_request rq = {.method = r->method,
+			  .target = r->path,
+			  .base = cfg.base_url,
+			  .header = request_header,
+			  .ctx = r};
+	fed_signature sig;
+	fed_verdict v = fed_signature_find(a, &rq, &sig);
+	if (v != FED_SIG_OK)
+		return v;
+	/* a suspended server is not heard, and its keys not fetched */
+	if (instance_policy(a, fed_domain_of(a, sig.key_id), NULL) ==
+	    INSTANCE_SUSPENDED)
+		return FED_SIG_BLOCKED;
+	bool kept = store_actor_by_key(a, sig.key_id, act);
+	if (kept) {
+		v = fed_signature_check(a, &rq, &sig, r->body.data, r->body.len,
+					act->public_key_pem, time_now_ms());
+		if (v != FED_SIG_INVALID)
+			return v;
+	}
+	/* not kept, or kept and failing: the key may have rotated */
+	if (!may_fetch)
+		return FED_SIG_FETCH;
+	if (!fed_actor_by_key(a, sig.key_id, kept, act))
+		return kept ? FED_SIG_INVALID : FED_SIG_NO_KEY;
+	return fed_signature_check(a, &rq, &sig, r->body.data, r->body.len,
+				   act->public_key_pem, time_now_ms());
 }
 
 /* Keep the activity its verified sender act signed, and answer. */
@@ -88,22 +106,33 @@ static void take(http_req *r, const store_actor *act)
 	http_reply_raw(r, 202, "application/activity+json", "", 0);
 }
 
-/* On a fetch thread: the key asked of its server (again, when the kept
- * one failed), then the delivery checked with it. */
-static void verify_fetched(http_req *r, void *ctx)
+static void inbox_verified(http_req *r, bool may_fetch);
+
+/* On a fetch thread: the key asked of its server. */
+static void inbox_fetched(http_req *r, void *ctx)
 {
-	delivery *d = ctx;
+	(void)ctx;
+	inbox_verified(r, true);
+}
+
+/* A kept key is checked on the I/O thread; one to fetch is waited for
+ * on a thread that waits on other servers. */
+static void inbox_verified(http_req *r, bool may_fetch)
+{
 	store_actor act;
-	if (!fed_actor_by_key(&r->arena, d->sig.key_id, d->refresh, &act)) {
-		refuse(r, d->refresh ? fed_verdict_reason(FED_SIG_INVALID)
-				     : "the signature's key cannot be found");
-		return;
-	}
-	fed_verdict v = check_with(r, d, &act);
-	if (v != FED_SIG_OK)
-		refuse(r, fed_verdict_reason(v));
-	else
+	fed_verdict v = fed_verify_request(r, may_fetch, &act);
+	if (v == FED_SIG_OK) {
 		take(r, &act);
+	} else if (v == FED_SIG_FETCH) {
+		if (!http_defer_to(r, API_POOL_FETCH, inbox_fetched, NULL))
+			api_reply_busy(r);
+	} else if (v == FED_SIG_BLOCKED) {
+		log_info("fed: inbox refused %s: its server is suspended",
+			 r->path);
+		http_reply_error(r, 403, fed_verdict_reason(v));
+	} else {
+		refuse(r, fed_verdict_reason(v));
+	}
 }
 
 void fed_inbox(http_req *r)
@@ -119,43 +148,43 @@ void fed_inbox(http_req *r)
 		http_reply_error(r, 413, "the activity is too large");
 		return;
 	}
-	arena *a = &r->arena;
-	delivery *d = arena_alloc(a, sizeof *d);
-	*d = (delivery){.rq = {.method = r->method,
-			       .target = r->path,
-			       .base = cfg.base_url,
-			       .header = request_header,
-			       .ctx = r}};
-	fed_verdict v = fed_signature_find(a, &d->rq, &d->sig);
-	if (v != FED_SIG_OK) {
-		refuse(r, fed_verdict_reason(v));
-		return;
-	}
-	/* a suspended server is not heard, and its keys not fetched */
-	if (instance_policy(a, fed_domain_of(a, d->sig.key_id), NULL) ==
-	    INSTANCE_SUSPENDED) {
-		log_info("fed: inbox refused %s: %s is suspended", r->path,
-			 d->sig.key_id);
-		http_reply_error(r, 403, "this server is blocked here");
-		return;
-	}
-	/* a kept key is checked here; one to fetch is waited for on a
-	 * thread that waits on other servers, not on the I/O thread */
+	inbox_verified(r, false);
+}
+
+/* ---- GETs that depend on who asks ---- */
+
+static void get_verified(http_req *r, const fed_get *g, bool may_fetch);
+
+static void get_fetched(http_req *r, void *ctx)
+{
+	get_verified(r, ctx, true);
+}
+
+static void get_verified(http_req *r, const fed_get *g, bool may_fetch)
+{
 	store_actor act;
-	if (store_actor_by_key(a, d->sig.key_id, &act)) {
-		v = check_with(r, d, &act);
-		if (v == FED_SIG_OK) {
-			take(r, &act);
-			return;
-		}
-		if (v != FED_SIG_INVALID) {
-			refuse(r, fed_verdict_reason(v));
-			return;
-		}
-		d->refresh = true; /* the key may have rotated */
+	fed_verdict v = fed_verify_request(r, may_fetch, &act);
+	if (v == FED_SIG_OK) {
+		g->serve(r, act.account_id);
+	} else if (v == FED_SIG_FETCH) {
+		if (!http_defer_to(r, API_POOL_FETCH, get_fetched, (void *)g))
+			api_reply_busy(r);
+	} else if (v == FED_SIG_BLOCKED) {
+		http_reply_error(r, 403, fed_verdict_reason(v));
+	} else if (cfg.fed_authorized_fetch) {
+		/* as Mastodon's secure mode: who asks must say who */
+		http_reply_error(r, 401, fed_verdict_reason(v));
+	} else {
+		g->serve(r, 0); /* anyone's */
 	}
-	if (!http_defer_to(r, API_POOL_FETCH, verify_fetched, d))
-		api_reply_busy(r);
+}
+
+void fed_get_signed(http_req *r, const fed_get *g)
+{
+	if (g->for_anyone && !cfg.fed_authorized_fetch)
+		g->serve(r, 0);
+	else
+		get_verified(r, g, false);
 }
 
 /* ---- processing ---- */

@@ -351,17 +351,17 @@ json_t *fed_update(arena *a, const status *s, const account *author)
 		true);
 }
 
-/* The post the path names, if its author is the account named and an
- * anonymous reader may see it; false after answering 404. */
-static bool path_status(http_req *r, int name_at, bool at, status *s,
-			const account **author)
+/* The post the path names, if its author is the account named and
+ * viewer (0: anyone) may see it; false after answering 404. */
+static bool path_status(http_req *r, int name_at, bool at, int64_t viewer,
+			status *s, const account **author)
 {
 	account acc;
 	int64_t id;
 	if (!fed_path_account(r, name_at, at, &acc))
 		return false;
 	if (!id_parse(http_path_param(r, name_at + 1), &id) ||
-	    !status_load_visible(&r->arena, 0, id, s) ||
+	    !status_load_visible(&r->arena, viewer, id, s) ||
 	    s->account_id != acc.id ||
 	    !(*author = status_author(&r->arena, s))) {
 		http_reply_error(r, 404, "Record not found");
@@ -371,51 +371,76 @@ static bool path_status(http_req *r, int name_at, bool at, status *s,
 }
 
 /* The post the path names as make's document (its Note, its Create). */
-static void reply_post(http_req *r, bool at, fed_post_document make)
+static void reply_post(http_req *r, bool at, int64_t viewer,
+		       fed_post_document make)
 {
 	status s;
 	const account *author;
-	if (!path_status(r, 0, at, &s, &author))
+	if (!path_status(r, 0, at, viewer, &s, &author))
 		return;
 	json_t *doc = make(&r->arena, &s, author, true);
 	if (!doc) {
 		http_reply_error(r, 404, "Record not found");
 		return;
 	}
+	/* what only some may see is not for a cache to keep */
+	if (s.vis != VIS_PUBLIC && s.vis != VIS_UNLISTED)
+		http_set_header(r, "Cache-Control", "private, no-store");
 	fed_reply(r, 200, doc);
 }
 
+/* A post is served to who may see it: a followers-only one to a
+ * follower's server that signs its GET (authorized fetch). */
+static void serve_note(http_req *r, int64_t viewer)
+{
+	reply_post(r, false, viewer, fed_note);
+}
+
+static void serve_note_at(http_req *r, int64_t viewer)
+{
+	reply_post(r, true, viewer, fed_note);
+}
+
+static void serve_create(http_req *r, int64_t viewer)
+{
+	reply_post(r, false, viewer, fed_create);
+}
+
+static const fed_get note_get = {serve_note, false},
+		     note_at_get = {serve_note_at, false},
+		     create_get = {serve_create, false};
+
 void fed_status(http_req *r)
 {
-	reply_post(r, false, fed_note);
+	fed_get_signed(r, &note_get);
 }
 
 void fed_status_at(http_req *r)
 {
-	reply_post(r, true, fed_note);
+	fed_get_signed(r, &note_at_get);
 }
 
 void fed_status_activity(http_req *r)
 {
-	reply_post(r, false, fed_create);
+	fed_get_signed(r, &create_get);
 }
 
 /* The direct answers to a post that an anonymous reader may see, as one
  * page of their ids (the first of its thread's order: a movement's
  * thousands are read through the API, not fetched here). */
-void fed_replies(http_req *r)
+static void serve_replies(http_req *r, int64_t viewer)
 {
 	enum { REPLIES_PAGE = 40 };
 	status s;
 	const account *author;
-	if (!path_status(r, 0, false, &s, &author))
+	if (!path_status(r, 0, false, viewer, &s, &author))
 		return;
 	arena *a = &r->arena;
 	const char *id = arena_printf(
 		a, "%s/replies", status_local_uri(a, author->username, s.id));
 	status_page page;
 	bool more = false;
-	timeline_descendants(a, 0, &s, 0, REPLIES_PAGE, &page, &more);
+	timeline_descendants(a, viewer, &s, 0, REPLIES_PAGE, &page, &more);
 	json_t *items = json_array();
 	for (size_t i = 0; i < page.count; i++) {
 		const status *d = page.items[i];
@@ -430,4 +455,11 @@ void fed_replies(http_req *r)
 			    note_context(), "id", id, "type", "Collection",
 			    "first", "type", "CollectionPage", "partOf", id,
 			    "items", items));
+}
+
+static const fed_get replies_get = {serve_replies, false};
+
+void fed_replies(http_req *r)
+{
+	fed_get_signed(r, &replies_get);
 }

@@ -44,6 +44,9 @@ const char *fed_verdict_reason(fed_verdict v)
 		return "signature date is outside the accepted window";
 	case FED_SIG_DIGEST: return "body does not match its digest";
 	case FED_SIG_INVALID: return "signature verification failed";
+	case FED_SIG_BLOCKED: return "this server is blocked here";
+	case FED_SIG_NO_KEY: return "the signature's key cannot be found";
+	case FED_SIG_FETCH: return "the signature's key is not known yet";
 	}
 	return "signature verification failed";
 }

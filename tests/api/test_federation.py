@@ -336,6 +336,19 @@ class Peer:
             "Signature": f'keyId="{key_id}",algorithm="rsa-sha256",'
                          f'headers="{headers}",signature="{sig}"'})
 
+    def get(self, name, url):
+        """GET url signed by name's key, as servers fetch a document."""
+        key, doc = self.actors[name]
+        u = urlparse(url)
+        date = email.utils.formatdate(usegmt=True)
+        text = f"(request-target): get {u.path}\nhost: {u.netloc}\ndate: {date}"
+        sig = base64.b64encode(key.sign(text.encode(), padding.PKCS1v15(),
+                                        hashes.SHA256())).decode()
+        return requests.get(url, timeout=30, headers={
+            "Accept": "application/activity+json", "Date": date,
+            "Signature": f'keyId="{doc["publicKey"]["id"]}",algorithm="rsa-sha256",'
+                         f'headers="(request-target) host date",signature="{sig}"'})
+
     def close(self):
         self.httpd.shutdown()
 
@@ -1138,6 +1151,48 @@ def test_a_boost_reaches_a_server_of_followers_and_of_the_author_once(south, pee
     eventually(announces, "the Announce")
     time.sleep(1.0)  # a second one would come within this
     assert announces() == ["/inbox"]
+
+
+def test_a_followers_only_post_is_served_to_a_followers_signed_fetch(south, peer):
+    fo = south.user("fo")
+    peer.actor("insider")
+    peer.actor("outsider")
+    assert peer.post("insider", f"{south.url}/inbox",
+                     follow(peer, "insider", f"{south.url}/users/{fo.name}")).status_code == 202
+    eventually(lambda: followers(fo), "the follow")
+    post = fo.api.status_post("for my followers", visibility="private")
+    url = post["uri"]
+    assert requests.get(url, headers={"Accept": "application/activity+json"},
+                        timeout=10).status_code == 404
+    assert peer.get("outsider", url).status_code == 404
+    r = peer.get("insider", url)
+    assert r.status_code == 200, r.text
+    assert r.json()["id"] == url and r.json()["content"].find("for my followers") >= 0
+    assert "no-store" in r.headers.get("Cache-Control", "")
+
+
+def test_authorized_fetch_serves_documents_only_to_signed_gets(tmp_path, peer):
+    config = FED_CONFIG + "[federation]\nauthorized_fetch = true\n"
+    srv = ChorusServer(chorus_bin(), tmp_path / "secure", config=config)
+    srv.start()
+    try:
+        user = Instance(srv).user("guarded")
+        post = user.api.status_post("public, but only for servers that say who they are")
+        peer.actor("asker")
+        accept = {"Accept": "application/activity+json"}
+        assert requests.get(post["uri"], headers=accept, timeout=10).status_code == 401
+        r = peer.get("asker", post["uri"])
+        assert r.status_code == 200, r.text
+        outbox = f"{srv.url}/users/{user.name}/outbox"
+        assert requests.get(outbox, headers=accept, timeout=10).status_code == 401
+        assert peer.get("asker", outbox).status_code == 200
+        # the actor (its key) is served to anyone: signatures need it
+        assert requests.get(f"{srv.url}/users/{user.name}", headers=accept,
+                            timeout=10).status_code == 200
+        # and a browser still gets the page
+        assert requests.get(post["url"], timeout=10).status_code == 200
+    finally:
+        assert srv.stop() == 0, srv.log_tail()
 
 
 def test_a_move_is_followed_only_when_the_new_account_names_the_old(south, peer):
