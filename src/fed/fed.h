@@ -188,6 +188,12 @@ enum { FED_THREAD_DEPTH = 5 };
  * depth in all). 0 when it cannot be had. Blocks on the network: call
  * off the I/O threads. */
 int64_t fed_note_fetch(arena *a, const char *uri, int depth);
+/* The job that fetches the direct answers a post fetched for itself
+ * lists (its replies collection's first page, at most FED_REPLIES_MAX),
+ * so its thread is not only its ancestors. */
+#define FED_REPLIES_JOB "fed_replies"
+enum { FED_REPLIES_MAX = 20 };
+int fed_replies_job(int64_t id, const char **error);
 /* What url names: another server's post (*status_id), or account
  * (*acc); fetched when not known. The search's resolver. */
 bool fed_resolve_url(arena *a, const char *url, account *acc,

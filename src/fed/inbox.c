@@ -585,8 +585,74 @@ static int64_t note_keep(arena *a, json_t *doc, const char *uri, int depth)
 			note_media(a, &author, doc, &s);
 		remote_status_post(a, &s, tags, ntags, mentions, nmentions);
 		id = store_status_by_uri(s.uri);
+		/* a post fetched for itself (not as an ancestor): its
+		 * answers are fetched too, later, on a job */
+		if (id && depth == FED_THREAD_DEPTH &&
+		    store_job_enqueue(FED_REPLIES_JOB, id, time_now_ms()) == 0)
+			jobs_wake();
 	}
 	return id;
+}
+
+/* The items of a collection doc: its own, or its first page's (fetched
+ * when it is only named, from the collection's host). A new reference,
+ * or NULL. */
+static json_t *collection_items(arena *a, json_t *doc, const char *from)
+{
+	json_t *items = json_object_get(doc, "orderedItems");
+	if (!items)
+		items = json_object_get(doc, "items");
+	if (items)
+		return fed_list(items);
+	json_t *first = json_object_get(doc, "first");
+	if (json_is_object(first))
+		return collection_items(a, first, NULL);
+	const char *page = json_string_value(first);
+	if (!page || !from || !fed_same_origin(a, page, from))
+		return NULL;
+	json_t *fetched = fed_fetch_document(a, page, NULL);
+	json_t *out = fetched ? collection_items(a, fetched, NULL) : NULL;
+	json_decref(fetched);
+	return out;
+}
+
+int fed_replies_job(int64_t id, const char **error)
+{
+	(void)error;
+	arena a;
+	arena_init(&a);
+	const char *uri, *url;
+	json_t *doc = store_status_remote(&a, id, &uri, &url)
+			      ? fed_fetch_document(&a, uri, NULL)
+			      : NULL;
+	json_t *replies = json_object_get(doc, "replies");
+	const char *named = json_string_value(replies);
+	json_t *fetched = NULL;
+	/* the answers a post lists are its own server's to list */
+	if (named && fed_same_origin(&a, named, uri))
+		replies = fetched = fed_fetch_document(&a, named, NULL);
+	else if (named)
+		replies = NULL;
+	json_t *items =
+		json_is_object(replies)
+			? collection_items(&a, replies, named ? named : uri)
+			: NULL;
+	size_t i;
+	json_t *item;
+	json_array_foreach(items, i, item)
+	{
+		const char *reply = fed_id_of(item);
+		if (i == FED_REPLIES_MAX)
+			break;
+		/* one level: each answer is kept with what it answers */
+		if (reply)
+			fed_note_fetch(&a, reply, 1);
+	}
+	json_decref(items);
+	json_decref(fetched);
+	json_decref(doc);
+	arena_release(&a);
+	return 0;
 }
 
 int64_t fed_note_fetch(arena *a, const char *uri, int depth)

@@ -1195,6 +1195,29 @@ def test_authorized_fetch_serves_documents_only_to_signed_gets(tmp_path, peer):
         assert srv.stop() == 0, srv.log_tail()
 
 
+def test_a_fetched_posts_answers_are_fetched_too(south, peer):
+    teller = peer.actor("teller")
+    answerer = peer.actor("answerer")
+    top = peer_note(teller, 1, "the story")["object"]
+    answers = [peer_note(answerer, k, f"heard you, {k}")["object"] for k in (1, 2)]
+    for a in answers:
+        a["inReplyTo"] = top["id"]
+    # the replies collection named by its address, its first page too
+    top["replies"] = f"{teller}/notes/1/replies"
+    collection = {"id": top["replies"], "type": "Collection", "first": f"{top['replies']}?page=1"}
+    page = {"id": f"{top['replies']}?page=1", "type": "CollectionPage",
+            "partOf": top["replies"], "items": [a["id"] for a in answers]}
+    for doc in [top, collection, page] + answers:
+        path = urlparse(doc["id"]).path + (("?" + urlparse(doc["id"]).query)
+                                           if urlparse(doc["id"]).query else "")
+        peer.files[path] = ("application/activity+json", json.dumps(doc).encode())
+    reader = south.user("listener")
+    [found] = reader.api.search(top["id"], resolve=True)["statuses"]
+    thread = eventually(lambda: len(reader.api.status_context(found["id"])["descendants"]) == 2
+                        and reader.api.status_context(found["id"]), "the answers in the thread")
+    assert {d["uri"] for d in thread["descendants"]} == {a["id"] for a in answers}
+
+
 def test_a_move_is_followed_only_when_the_new_account_names_the_old(south, peer):
     sam = south.user("sam")
     old_uri, old_acc = peer_followed_by(sam, south, peer, "oldhome")
