@@ -248,7 +248,9 @@ static int cmd_serve(void)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* API_POOL_PASSWORD: Argon2id off the I/O threads, queue bounded;
-	 * API_POOL_FETCH: threads that mostly wait on other servers */
+	 * API_POOL_FETCH: threads that mostly wait on other servers;
+	 * API_POOL_INBOX: deliveries kept, one thread per core (they share
+	 * one writer), a queue past which senders are told to retry */
 	const http_pool_opts pools[] = {
 		{
 			.threads = cfg.password_threads,
@@ -258,6 +260,10 @@ static int cmd_serve(void)
 		{
 			.threads = cfg.fed_fetch_threads,
 			.max_waiting = cfg.fed_fetch_queue,
+		},
+		{
+			.threads = cfg.threads,
+			.max_waiting = cfg.fed_inbox_queue,
 		}};
 	http_server_opts opts = {
 		.bind = cfg.bind,

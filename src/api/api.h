@@ -17,13 +17,16 @@ enum api_auth {
 };
 
 /* The server's work-thread pools (http_defer_to): media processing is
- * pool 0 (http_defer), password hashing has its own, and so do requests
- * that wait on another server (a key, an account or a post fetched), so
- * a flood of one cannot starve the others. */
+ * pool 0 (http_defer), password hashing has its own, so do requests
+ * that wait on another server (a key, an account or a post fetched),
+ * and so does the keeping of verified inbox deliveries (a write that
+ * may wait for the database's writer), so a flood of one cannot starve
+ * the others, nor the reads the I/O threads serve. */
 enum api_pool {
 	API_POOL_MEDIA = 0,
 	API_POOL_PASSWORD = 1,
 	API_POOL_FETCH = 2,
+	API_POOL_INBOX = 3,
 };
 
 extern const http_route api_routes[];

@@ -178,6 +178,7 @@ static const cfg_key cfg_keys[] = {
 	KEY("federation", "unreachable_retry_seconds", CFG_INT,
 	    fed_unreachable_retry_seconds, "21600"),
 	KEY("federation", "fetch_queue", CFG_INT, fed_fetch_queue, "256"),
+	KEY("federation", "inbox_queue", CFG_INT, fed_inbox_queue, "1024"),
 	KEY("security", "argon2_ops", CFG_LONG, argon2_ops, "2"),
 	KEY("security", "argon2_mem_kib", CFG_LONG, argon2_mem_kib, "19456"),
 	KEY("security", "password_threads", CFG_INT, password_threads, "0"),

@@ -105,6 +105,7 @@ typedef struct config {
 	int fed_first_retry_seconds;   /* a failed delivery's first wait */
 	int fed_fetch_threads;	       /* requests waiting on another server */
 	int fed_fetch_queue;	    /* …and those waiting for them, or 429 */
+	int fed_inbox_queue;	    /* verified deliveries waiting to be kept */
 	int fed_delivery_workers;   /* job workers that only deliver */
 	int fed_server_concurrency; /* deliveries to one server at once */
 	int fed_unreachable_after_seconds; /* failing this long: tried… */

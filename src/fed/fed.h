@@ -77,6 +77,7 @@ typedef enum fed_verdict {
 	FED_SIG_STALE,	    /* its date is outside the window */
 	FED_SIG_DIGEST,	    /* the body is not the one signed */
 	FED_SIG_INVALID,    /* the key did not make it */
+	FED_SIG_WRONG_HOST, /* its Host is another server's */
 	/* fed_verify_request's: */
 	FED_SIG_BLOCKED, /* its server is suspended here */
 	FED_SIG_NO_KEY,	 /* its key cannot be found */

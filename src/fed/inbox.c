@@ -115,14 +115,26 @@ static void inbox_fetched(http_req *r, void *ctx)
 	inbox_verified(r, true);
 }
 
-/* A kept key is checked on the I/O thread; one to fetch is waited for
- * on a thread that waits on other servers. */
+/* On an inbox thread: the verified delivery kept. */
+static void inbox_take(http_req *r, void *ctx)
+{
+	take(r, ctx);
+}
+
+/* A kept key is checked on the I/O thread (a parsed key is kept too: a
+ * check costs some tens of microseconds), and the delivery is kept on
+ * an inbox thread, as its write may wait for the database's writer; a
+ * key to fetch is waited for on a thread that waits on other servers,
+ * which then keeps the delivery itself. */
 static void inbox_verified(http_req *r, bool may_fetch)
 {
-	store_actor act;
-	fed_verdict v = fed_verify_request(r, may_fetch, &act);
-	if (v == FED_SIG_OK) {
-		take(r, &act);
+	store_actor *act = arena_alloc(&r->arena, sizeof *act);
+	fed_verdict v = fed_verify_request(r, may_fetch, act);
+	if (v == FED_SIG_OK && may_fetch) {
+		take(r, act);
+	} else if (v == FED_SIG_OK) {
+		if (!http_defer_to(r, API_POOL_INBOX, inbox_take, act))
+			api_reply_busy(r);
 	} else if (v == FED_SIG_FETCH) {
 		if (!http_defer_to(r, API_POOL_FETCH, inbox_fetched, NULL))
 			api_reply_busy(r);

@@ -44,6 +44,7 @@ const char *fed_verdict_reason(fed_verdict v)
 		return "signature date is outside the accepted window";
 	case FED_SIG_DIGEST: return "body does not match its digest";
 	case FED_SIG_INVALID: return "signature verification failed";
+	case FED_SIG_WRONG_HOST: return "signed for another server";
 	case FED_SIG_BLOCKED: return "this server is blocked here";
 	case FED_SIG_NO_KEY: return "the signature's key cannot be found";
 	case FED_SIG_FETCH: return "the signature's key is not known yet";
@@ -517,6 +518,16 @@ fed_verdict fed_signature_check(arena *a, const fed_request *rq,
 	}
 	if (len && !has_word(covered, digest_header))
 		return FED_SIG_INCOMPLETE;
+	/* a request signed for another server is not one for us, whoever
+	 * replays it here */
+	if (!sig->rfc9421 && has_word(covered, "host") && rq->base) {
+		const char *host = header_value(a, rq, "host");
+		const char *ours = strstr(rq->base, "://");
+		ours = ours ? ours + 3 : rq->base;
+		size_t n = strcspn(ours, "/");
+		if (!host || strlen(host) != n || strncasecmp(host, ours, n))
+			return FED_SIG_WRONG_HOST;
+	}
 	/* every date the request carries is in the window */
 	int64_t date;
 	const char *date_header = header_value(a, rq, "date");

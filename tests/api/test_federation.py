@@ -313,7 +313,7 @@ class Peer:
         return uri
 
     def post(self, name, url, activity, date=None, body=None, key_of=None,
-             headers="(request-target) host date digest", digest=None):
+             headers="(request-target) host date digest", digest=None, host=None):
         """POST activity to url signed by name's key (or key_of's, under
         name's key id). Returns the response."""
         key = self.actors[key_of or name][0]
@@ -322,7 +322,7 @@ class Peer:
         u = urlparse(url)
         values = {
             "(request-target)": f"post {u.path}",
-            "host": u.netloc,
+            "host": host or u.netloc,
             "date": date or email.utils.formatdate(usegmt=True),
             "digest": digest or "SHA-256=" + base64.b64encode(
                 hashlib.sha256(body).digest()).decode(),
@@ -331,6 +331,7 @@ class Peer:
         sig = base64.b64encode(key.sign(text.encode(), padding.PKCS1v15(),
                                         hashes.SHA256())).decode()
         return requests.post(url, data=body, timeout=30, headers={
+            "Host": values["host"],
             "Content-Type": "application/activity+json", "Date": values["date"],
             "Digest": values["digest"],
             "Signature": f'keyId="{key_id}",algorithm="rsa-sha256",'
@@ -440,7 +441,8 @@ def test_a_replayed_activity_is_processed_once(south, peer):
 
 
 @pytest.mark.parametrize("case", ["old_date", "future_date", "wrong_digest", "body_changed",
-                                  "another_key", "digest_not_signed", "actor_is_not_signer"])
+                                  "another_key", "digest_not_signed", "actor_is_not_signer",
+                                  "signed_for_another_server"])
 def test_a_forged_or_stale_delivery_is_refused_and_changes_nothing(south, peer, case):
     lee = south.user("lee")
     peer.actor("forger")
@@ -465,6 +467,8 @@ def test_a_forged_or_stale_delivery_is_refused_and_changes_nothing(south, peer, 
         kw["headers"] = "(request-target) host date"
     elif case == "actor_is_not_signer":
         act = follow(peer, "other", target)  # signed by forger, claims other
+    elif case == "signed_for_another_server":
+        kw["host"] = "elsewhere.example"  # a delivery to it, replayed here
     r = peer.post("forger", inbox, act, **kw)
     assert r.status_code == 401, (case, r.status_code, r.text)
     assert "error" in r.json()

@@ -299,11 +299,12 @@ test_vectors_that_leave_out_what_must_be_covered_are_incomplete(void **state)
 	assert_int_equal(
 		verdict_of(&a, &rq, NULL, vector_public_pem, vector_now_ms),
 		FED_SIG_OK);
-	/* and still the key's only: a changed host is refused */
+	/* and still the key's only: a changed host is refused (as not
+	 * ours, before the key is asked) */
 	set_header(&t, "Host", "example.org");
 	assert_int_equal(
 		verdict_of(&a, &rq, NULL, vector_public_pem, vector_now_ms),
-		FED_SIG_INVALID);
+		FED_SIG_WRONG_HOST);
 	arena_release(&a);
 }
 
@@ -490,10 +491,18 @@ static void test_another_target_or_method_is_refused(void **state)
 	assert_int_equal(
 		verdict_of(&a, &put, note_body, key.public_pem, now_ms),
 		FED_SIG_INVALID);
-	/* a changed signed header, too */
-	set_header(&t, "Host", "c.example");
+	/* a changed signed header, too (a date still in the window) */
+	char date[FED_HTTP_DATE_LEN];
+	fed_http_date(now_ms - 60000, date);
+	set_header(&t, "Date", date);
 	assert_int_equal(verdict_of(&a, &rq, note_body, key.public_pem, now_ms),
 			 FED_SIG_INVALID);
+	/* and a request well signed for another server, replayed here */
+	fed_request replayed = rq;
+	replayed.base = "https://c.example";
+	assert_int_equal(
+		verdict_of(&a, &replayed, note_body, key.public_pem, now_ms),
+		FED_SIG_WRONG_HOST);
 	arena_release(&a);
 }
 
