@@ -509,7 +509,7 @@ void fed_start(void)
 	search_resolve_with(fed_resolve_url);
 	jobs_register("fed_inbox", fed_inbox_job);
 	jobs_register(FED_REPLIES_JOB, fed_replies_job);
-	jobs_register("fed_deliver", fed_deliver_job);
+	jobs_register(STORE_JOB_LANE, fed_deliver_job);
 	/* deliveries wait on other servers: on workers of their own */
-	jobs_lane("fed_deliver", cfg.fed_delivery_workers);
+	jobs_lane(STORE_JOB_LANE, cfg.fed_delivery_workers);
 }

@@ -159,8 +159,12 @@ static void *worker_main(void *arg)
 		if (due)
 			due();
 		store_job j;
-		bool got = store_job_claim_kind(&a, time_now_ms(), lane_kind,
-						side == LANE, &j);
+		bool got = store_job_claim_kind(&a, time_now_ms(),
+						!lane_kind ? STORE_JOBS_ANY
+						: side == LANE
+							? STORE_JOBS_LANE
+							: STORE_JOBS_GENERAL,
+						&j);
 		/* each job is a unit of reading: what the caches kept for
 		 * this thread before (a reader's relations) is checked
 		 * again, as at a request's start */
@@ -210,6 +214,11 @@ int jobs_start(int n)
 
 void jobs_lane(const char *kind, int n)
 {
+	/* the store's indexes know the lane's kind */
+	if (strcmp(kind, STORE_JOB_LANE)) {
+		log_error("jobs: %s cannot have a lane", kind);
+		return;
+	}
 	lane_kind = kind;
 	lane_workers = n < 1 ? 1 : n;
 }

@@ -316,7 +316,7 @@ int store_delivery_add(const char *inbox, int64_t signer_id, const char *body,
 	db_bind_int64(st, 4, signer_id);
 	db_bind_text(st, 5, body);
 	db_bind_int64(st, 6, now);
-	int rc = insert_with_job(st, "fed_deliver", id, now);
+	int rc = insert_with_job(st, STORE_JOB_LANE, id, now);
 	arena_release(&a);
 	return rc;
 }
@@ -349,7 +349,7 @@ int store_delivery_retry(int64_t id, int64_t run_at, bool failed)
 	db_bind_int64(st, 1, id);
 	db_bind_int(st, 2, failed ? 1 : 0);
 	if (db_done(st) < 0 ||
-	    store_job_enqueue("fed_deliver", id, run_at) < 0 ||
+	    store_job_enqueue(STORE_JOB_LANE, id, run_at) < 0 ||
 	    db_commit() < 0) {
 		db_rollback();
 		return -1;
@@ -400,7 +400,7 @@ int store_server_answered(const char *host, int64_t now)
 	if (db_done(st) < 0)
 		goto fail;
 	st = db_prepare("UPDATE jobs SET run_at = ?2 WHERE kind ="
-			" 'fed_deliver' AND state = 0 AND run_at > ?2"
+			" '" STORE_JOB_LANE "' AND state = 0 AND run_at > ?2"
 			" AND arg IN (SELECT id FROM deliveries"
 			" WHERE host = ?1)");
 	db_bind_text(st, 1, host);

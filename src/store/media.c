@@ -234,34 +234,36 @@ static bool job_claim(db_stmt *st, arena *a, store_job *out)
  * have nothing to skip). */
 bool store_job_claim(arena *a, int64_t now, store_job *out)
 {
-	return store_job_claim_kind(a, now, NULL, false, out);
+	return store_job_claim_kind(a, now, STORE_JOBS_ANY, out);
 }
 
-bool store_job_claim_kind(arena *a, int64_t now, const char *kind, bool only,
+bool store_job_claim_kind(arena *a, int64_t now, store_job_side side,
 			  store_job *out)
 {
 	if (db_begin() < 0)
 		return false;
 	db_stmt *st = db_prepare(
-		!kind  ? "UPDATE jobs SET state = 1, attempts = attempts + 1,"
-			 " node = ?2 WHERE id = (SELECT id FROM jobs"
-			 " WHERE state = 0 AND run_at <= ?1"
-			 " ORDER BY run_at, id LIMIT 1)"
-			 " RETURNING id, kind, arg, attempts"
-		: only ? "UPDATE jobs SET state = 1, attempts = attempts + 1,"
-			 " node = ?2 WHERE id = (SELECT id FROM jobs"
-			 " WHERE state = 0 AND run_at <= ?1 AND kind = ?3"
-			 " ORDER BY run_at, id LIMIT 1)"
-			 " RETURNING id, kind, arg, attempts"
-		       : "UPDATE jobs SET state = 1, attempts = attempts + 1,"
-			 " node = ?2 WHERE id = (SELECT id FROM jobs"
-			 " WHERE state = 0 AND run_at <= ?1 AND kind <> ?3"
-			 " ORDER BY run_at, id LIMIT 1)"
-			 " RETURNING id, kind, arg, attempts");
+		side == STORE_JOBS_ANY
+			? "UPDATE jobs SET state = 1, attempts = attempts + 1,"
+			  " node = ?2 WHERE id = (SELECT id FROM jobs"
+			  " WHERE state = 0 AND run_at <= ?1"
+			  " ORDER BY run_at, id LIMIT 1)"
+			  " RETURNING id, kind, arg, attempts"
+		: side == STORE_JOBS_LANE
+			? "UPDATE jobs SET state = 1, attempts = attempts + 1,"
+			  " node = ?2 WHERE id = (SELECT id FROM jobs"
+			  " WHERE state = 0 AND run_at <= ?1"
+			  " AND kind = '" STORE_JOB_LANE "'"
+			  " ORDER BY run_at, id LIMIT 1)"
+			  " RETURNING id, kind, arg, attempts"
+			: "UPDATE jobs SET state = 1, attempts = attempts + 1,"
+			  " node = ?2 WHERE id = (SELECT id FROM jobs"
+			  " WHERE state = 0 AND run_at <= ?1"
+			  " AND kind <> '" STORE_JOB_LANE "'"
+			  " ORDER BY run_at, id LIMIT 1)"
+			  " RETURNING id, kind, arg, attempts");
 	db_bind_int64(st, 1, now);
 	db_bind_int64(st, 2, own_node());
-	if (kind)
-		db_bind_text(st, 3, kind);
 	bool found = job_claim(st, a, out);
 	if (db_commit() < 0) {
 		db_rollback();

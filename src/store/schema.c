@@ -117,6 +117,13 @@
 	"ALTER TABLE actors ADD COLUMN avatar_source " text ";"                \
 	"ALTER TABLE actors ADD COLUMN header_source " text ";"
 
+/* Migration 32, the same in either dialect. */
+#define JOBS_BY_LANE_SQL                                                       \
+	"CREATE INDEX jobs_due_general ON jobs(state, run_at)"                 \
+	"  WHERE kind <> '" STORE_JOB_LANE "';"                                \
+	"CREATE INDEX jobs_due_lane ON jobs(state, run_at)"                    \
+	"  WHERE kind = '" STORE_JOB_LANE "';"
+
 /* Migration 27 in either dialect. */
 #define JOB_NODE_SQL(integer)                                                  \
 	"ALTER TABLE jobs ADD COLUMN node " integer " NOT NULL DEFAULT 0;"
@@ -1321,6 +1328,11 @@ static const char *const migrations[] = {
 	/* 31: where another server's actor's avatar and header came from,
 	 * so an image is fetched again only when it changed. */
 	ACTOR_IMAGES_SQL("TEXT"),
+	/* 32: the lane's workers claim its kind's due jobs, the others any
+	 * other kind's: with one index for both, a claim under the write
+	 * lock walked every due job of the other kind (70 000 deliveries
+	 * owed: 8.5 ms a claim). A partial index each. */
+	JOBS_BY_LANE_SQL,
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -1402,6 +1414,7 @@ static const char *const pg_migrations[] = {
 	FAILING_SERVERS_SQL("bigint", "text COLLATE \"C\""), /* 29 */
 	ACTOR_MOVED_SQL("bigint"),			     /* 30 */
 	ACTOR_IMAGES_SQL("text COLLATE \"C\""),		     /* 31 */
+	JOBS_BY_LANE_SQL,				     /* 32 */
 	NULL,						     /* the end */
 };
 enum { PG_MIGRATIONS = sizeof pg_migrations / sizeof pg_migrations[0] - 1 };

@@ -683,9 +683,16 @@ typedef struct store_job {
 int store_job_enqueue(const char *kind, int64_t arg, int64_t run_at);
 /* Take the next due job (marking it running), or false. */
 bool store_job_claim(arena *a, int64_t now, store_job *out);
-/* The same, of kind only (only), or of any kind but kind (!only); any
- * kind when kind is NULL. */
-bool store_job_claim_kind(arena *a, int64_t now, const char *kind, bool only,
+/* The kind of job with workers of its own (jobs_lane): deliveries.
+ * Its claims and the others' each have an index of their own. */
+#define STORE_JOB_LANE "fed_deliver"
+typedef enum store_job_side {
+	STORE_JOBS_ANY,
+	STORE_JOBS_LANE,    /* STORE_JOB_LANE's only */
+	STORE_JOBS_GENERAL, /* any kind but STORE_JOB_LANE */
+} store_job_side;
+/* The same, of the side's kinds. */
+bool store_job_claim_kind(arena *a, int64_t now, store_job_side side,
 			  store_job *out);
 /* Take the waiting job (kind, arg) whatever its time, or false when none
  * waits (another worker has it, or it is done). */
