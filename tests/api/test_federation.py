@@ -7,6 +7,7 @@ through the Mastodon API of the side that should see the effect, as a user
 of that server would see it.
 """
 
+import contextlib
 import time
 
 import pytest
@@ -1368,40 +1369,51 @@ def test_a_server_that_was_down_gets_its_deliveries_and_a_restart_loses_none(tmp
             assert srv.stop() in (0, None), srv.log_tail()
 
 
+@contextlib.contextmanager
+def sender_followed_by(tmp_path, config, peer, prefix, actor):
+    """A chorus of its own (config), and a user of it whom the peer's
+    actor follows; the peer's POST answers are restored after."""
+    srv = ChorusServer(chorus_bin(), tmp_path / "sender", config=config)
+    srv.start()
+    try:
+        writer = Instance(srv).user(prefix)
+        peer.actor(actor)
+        r = peer.post(actor, f"{srv.url}/inbox",
+                      follow(peer, actor, f"{srv.url}/users/{writer.name}"))
+        assert r.status_code == 202, r.text
+        eventually(lambda: followers(writer), "the follow")
+        yield writer
+    finally:
+        peer.post_status, peer.post_delay = 202, 0.0
+        assert srv.stop() == 0, srv.log_tail()
+
+
+def creates_at(peer, actor):
+    """The Creates the peer's actor received in its own inbox."""
+    return [json.loads(b) for p, _, b in peer.received
+            if p == f"/users/{actor}/inbox" and json.loads(b).get("type") == "Create"]
+
+
 def test_a_server_that_stays_down_is_tried_rarely_and_then_gets_everything(tmp_path, peer):
     """Past [federation] unreachable_after_seconds of failures, one
     delivery a while (a probe) tries the server; the others wait, and
     the probe that gets through sends them all."""
     config = ("[federation]\nallow_private_addresses = true\nfirst_retry_seconds = 1\n"
               "unreachable_after_seconds = 1\nunreachable_retry_seconds = 3\n")
-    srv = ChorusServer(chorus_bin(), tmp_path / "sender", config=config)
-    srv.start()
-    try:
-        writer = Instance(srv).user("writer")
-        peer.actor("patient")
-        r = peer.post("patient", f"{srv.url}/inbox",
-                      follow(peer, "patient", f"{srv.url}/users/{writer.name}"))
-        assert r.status_code == 202, r.text
-        eventually(lambda: followers(writer), "the follow")
-
-        def arrived():
-            return [json.loads(b) for p, _, b in peer.received
-                    if p == "/users/patient/inbox" and json.loads(b).get("type") == "Create"]
-
+    with sender_followed_by(tmp_path, config, peer, "writer", "patient") as writer:
         peer.post_status = 503
         posts = [writer.api.status_post(f"owed {i}") for i in range(6)]
         time.sleep(2.5)  # first tries fail, then the server is failing for over 1 s
-        tried = len(arrived())
+        tried = len(creates_at(peer, "patient"))
         time.sleep(5)
         # one probe each 3 s; six deliveries retried on their own
         # schedule would all have tried again at about 5 s
-        assert len(arrived()) - tried <= 3, len(arrived()) - tried
+        again = len(creates_at(peer, "patient")) - tried
+        assert again <= 3, again
         peer.post_status = 202
         eventually(lambda: {p["uri"] for p in posts} <=
-                   {a["object"]["id"] for a in arrived()}, "every owed post", timeout=20)
-    finally:
-        peer.post_status = 202
-        assert srv.stop() == 0, srv.log_tail()
+                   {a["object"]["id"] for a in creates_at(peer, "patient")},
+                   "every owed post", timeout=20)
 
 
 def test_one_server_gets_at_most_server_concurrency_deliveries_at_once(tmp_path, peer):
@@ -1410,24 +1422,9 @@ def test_one_server_gets_at_most_server_concurrency_deliveries_at_once(tmp_path,
     and everything arrives."""
     config = ("[federation]\nallow_private_addresses = true\n"
               "delivery_workers = 4\nserver_concurrency = 2\n")
-    srv = ChorusServer(chorus_bin(), tmp_path / "sender", config=config)
-    srv.start()
-    try:
-        writer = Instance(srv).user("busy")
-        peer.actor("swamped")
-        r = peer.post("swamped", f"{srv.url}/inbox",
-                      follow(peer, "swamped", f"{srv.url}/users/{writer.name}"))
-        assert r.status_code == 202, r.text
-        eventually(lambda: followers(writer), "the follow")
+    with sender_followed_by(tmp_path, config, peer, "busy", "swamped") as writer:
         peer.post_delay, peer.most_in_flight = 0.3, 0
         posts = [writer.api.status_post(f"one of many {i}") for i in range(8)]
-
-        def arrived():
-            return {json.loads(b)["object"]["id"] for p, _, b in peer.received
-                    if p == "/users/swamped/inbox" and json.loads(b).get("type") == "Create"}
-
-        eventually(lambda: {p["uri"] for p in posts} <= arrived(), "every post")
+        eventually(lambda: {p["uri"] for p in posts} <=
+                   {a["object"]["id"] for a in creates_at(peer, "swamped")}, "every post")
         assert peer.most_in_flight == 2, peer.most_in_flight
-    finally:
-        peer.post_delay = 0.0
-        assert srv.stop() == 0, srv.log_tail()
