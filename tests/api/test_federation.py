@@ -1138,7 +1138,7 @@ def test_a_remote_posts_image_is_kept_here_stripped_and_served_from_here(south, 
 def test_a_boost_reaches_a_server_of_followers_and_of_the_author_once(south, peer):
     cy = south.user("cy")
     author = peer.actor("boosted", shared_inbox=True)
-    fan = peer.actor("fan", shared_inbox=True)
+    peer.actor("fan", shared_inbox=True)
     assert peer.post("fan", f"{south.url}/inbox",
                      follow(peer, "fan", f"{south.url}/users/{cy.name}")).status_code == 202
     eventually(lambda: followers(cy), "the follow")
