@@ -7,7 +7,6 @@
 #include "fed/fed.h"
 
 #include "core/config.h"
-#include "core/id.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "text/text.h"
@@ -105,20 +104,6 @@ static const char *plain_name(arena *a, const char *s)
 	return out;
 }
 
-/* An Image property's address: its url (a string, a Link's href, or
- * the first of a list), or the property itself when it is a string. */
-static const char *image_url(json_t *v)
-{
-	if (json_is_array(v))
-		v = json_array_get(v, 0);
-	if (json_is_string(v))
-		return json_string_value(v);
-	json_t *u = json_object_get(v, "url");
-	if (json_is_array(u))
-		u = json_array_get(u, 0);
-	return json_is_string(u) ? json_string_value(u) : fed_str(u, "href");
-}
-
 /* The actor's icon and image as the account's avatar and header:
  * fetched (size-limited, through the outgoing guard) when they changed,
  * and processed as an uploaded avatar is (metadata stripped, resized),
@@ -127,30 +112,32 @@ static const char *image_url(json_t *v)
 static void profile_images(arena *a, json_t *doc, int64_t account_id,
 			   const char *domain)
 {
+	const char *urls[2] = {fed_media_url(json_object_get(doc, "icon")),
+			       fed_media_url(json_object_get(doc, "image"))};
 	bool reject = false;
+	if (!urls[0] && !urls[1])
+		return;
 	instance_policy(a, domain, &reject);
 	for (int header = 0; header < 2 && !reject; header++) {
-		const char *url = image_url(
-			json_object_get(doc, header ? "image" : "icon"));
+		const char *url = urls[header];
 		const char *was =
-			store_actor_image_source(a, account_id, header);
+			url ? store_actor_image_source(a, account_id, header)
+			    : NULL;
 		if (!url || (was && !strcmp(was, url)))
 			continue;
-		const char *path =
-			arena_printf(a, "%s/remote-%lld", media_upload_dir(),
-				     (long long)id_next());
 		size_t size;
 		const char *name, *msg, *old;
-		if (fed_fetch_media(a, url, path, (size_t)cfg.image_max_bytes,
-				    &size) == FED_FETCH_OK &&
-		    media_profile_image(a, path, size, header, &name, &msg) ==
-			    DOM_OK) {
+		const char *path = fed_fetch_media(
+			a, url, (size_t)cfg.image_max_bytes, &size);
+		if (path && media_profile_image(a, path, size, header, &name,
+						&msg) == DOM_OK) {
 			if (store_actor_image_set(a, account_id, header, name,
 						  url, &old) < 0)
 				old = name; /* not kept: its file goes */
 			media_remove_name(old);
 		}
-		unlink(path);
+		if (path)
+			unlink(path);
 	}
 }
 

@@ -18,6 +18,7 @@
 
 #include "core/cidr.h"
 #include "core/config.h"
+#include "core/id.h"
 #include "core/log.h"
 #include "core/time.h"
 
@@ -304,14 +305,16 @@ fed_fetch_result fed_request_send(arena *a, const char *method, const char *url,
 	return send_opts(a, method, url, body, len, signer, &o, out);
 }
 
-fed_fetch_result fed_fetch_media(arena *a, const char *url, const char *path,
-				 size_t max, size_t *size)
+const char *fed_fetch_media(arena *a, const char *url, size_t max, size_t *size)
 {
 	fed_signer signer;
 	fed_response resp;
+	/* beside the uploads: the media pipeline takes it by rename */
+	const char *path = arena_printf(a, "%s/remote-%lld", media_upload_dir(),
+					(long long)id_next());
 	FILE *f = fopen(path, "wb");
 	if (!f)
-		return FED_FETCH_FAILED;
+		return NULL;
 	fetch_opts o = {.accept = "*/*", .file = f, .max = max};
 	fed_fetch_result r = FED_FETCH_FAILED;
 	if (fed_signer_of(a, 0, &signer))
@@ -322,7 +325,10 @@ fed_fetch_result fed_fetch_media(arena *a, const char *url, const char *path,
 		r = resp.status == 404 || resp.status == 410 ? FED_FETCH_GONE
 							     : FED_FETCH_FAILED;
 	*size = r == FED_FETCH_OK ? resp.len : 0;
-	return r;
+	if (r == FED_FETCH_OK)
+		return path;
+	unlink(path);
+	return NULL;
 }
 
 json_t *fed_fetch_document(arena *a, const char *url, fed_fetch_result *why)

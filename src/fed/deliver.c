@@ -511,5 +511,5 @@ void fed_start(void)
 	jobs_register(FED_REPLIES_JOB, fed_replies_job);
 	jobs_register(STORE_JOB_LANE, fed_deliver_job);
 	/* deliveries wait on other servers: on workers of their own */
-	jobs_lane(STORE_JOB_LANE, cfg.fed_delivery_workers);
+	jobs_lane(cfg.fed_delivery_workers);
 }

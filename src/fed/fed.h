@@ -143,10 +143,12 @@ typedef enum fed_fetch_result {
 fed_fetch_result fed_request_send(arena *a, const char *method, const char *url,
 				  const char *body, size_t len,
 				  const fed_signer *signer, fed_response *out);
-/* GET the file at url (a remote post's image or video) into path, at
- * most max bytes, signed by the instance actor; *size its length. */
-fed_fetch_result fed_fetch_media(arena *a, const char *url, const char *path,
-				 size_t max, size_t *size);
+/* GET the file at url (a remote post's image or video, an avatar), at
+ * most max bytes, signed by the instance actor, into a new file beside
+ * the uploads: its path (the caller removes it when the media pipeline
+ * did not take it) and *size, or NULL. */
+const char *fed_fetch_media(arena *a, const char *url, size_t max,
+			    size_t *size);
 /* GET the ActivityStreams document at url, signed by the instance actor:
  * the JSON object (the caller decrefs), or NULL with why. */
 json_t *fed_fetch_document(arena *a, const char *url, fed_fetch_result *why);
@@ -255,6 +257,10 @@ const char *fed_id_of(json_t *v);
 /* A property's values as a list (a new reference): ActivityStreams lets
  * one value stand alone, not in a list. */
 json_t *fed_list(json_t *v);
+/* The address of an Image, a Document or an attachment's url: the value
+ * itself when a string, else its url (a string, a Link's href, or the
+ * first of a list); NULL when none. */
+const char *fed_media_url(json_t *v);
 /* t (ms) as ActivityStreams writes dates: "2026-12-04T10:30:00Z". */
 json_t *fed_time(int64_t ms);
 

@@ -453,16 +453,6 @@ static bool note_status(arena *a, const store_actor *sender, json_t *note,
 	return true;
 }
 
-/* An attachment's address: its url, a Link's href, or the first of a
- * list of them. */
-static const char *attachment_url(json_t *att)
-{
-	json_t *u = json_object_get(att, "url");
-	if (json_is_array(u))
-		u = json_array_get(u, 0);
-	return json_is_string(u) ? json_string_value(u) : fed_str(u, "href");
-}
-
 /* A Note's attachments, fetched (size-limited, through the outgoing
  * guard) and taken by the media pipeline as the sender's uploads are
  * taken (sniffed, metadata stripped, a preview and blurhash made, a
@@ -473,10 +463,12 @@ static const char *attachment_url(json_t *att)
 static void note_media(arena *a, const store_actor *sender, json_t *note,
 		       status *s)
 {
-	bool reject = false;
-	instance_policy(a, fed_domain_of(a, sender->uri), &reject);
+	/* most posts have none; a post delivered before has its own */
 	json_t *list = fed_list(json_object_get(note, "attachment"));
-	if (reject || !json_array_size(list)) {
+	bool reject = !json_array_size(list) || store_status_by_uri(s->uri);
+	if (!reject)
+		instance_policy(a, fed_domain_of(a, sender->uri), &reject);
+	if (reject) {
 		json_decref(list);
 		return;
 	}
@@ -489,15 +481,12 @@ static void note_media(arena *a, const store_actor *sender, json_t *note,
 			   : cfg.video_max_bytes;
 	json_array_foreach(list, i, att)
 	{
-		const char *url = attachment_url(att);
+		const char *url = fed_media_url(att);
 		if (n == REMOTE_MEDIA_MAX || !url)
 			continue;
-		const char *path =
-			arena_printf(a, "%s/remote-%lld", media_upload_dir(),
-				     (long long)id_next());
 		const char *name = fed_str(att, "name"), *msg;
 		json_t *focal = json_object_get(att, "focalPoint");
-		media_upload u = {.path = path};
+		media_upload u = {0};
 		if (name && text_utf8_valid(name, strlen(name)) &&
 		    strlen(name) <= (size_t)cfg.description_limit)
 			u.description = name;
@@ -508,11 +497,12 @@ static void note_media(arena *a, const store_actor *sender, json_t *note,
 				json_number_value(json_array_get(focal, 0)),
 				json_number_value(json_array_get(focal, 1)));
 		media_attachment m;
-		if (fed_fetch_media(a, url, path, (size_t)max, &u.size) ==
-			    FED_FETCH_OK &&
+		u.path = fed_fetch_media(a, url, (size_t)max, &u.size);
+		if (u.path &&
 		    media_create(a, &owner, &u, false, &m, &msg) == DOM_OK)
 			ids[n++] = m.id;
-		unlink(path); /* left when it was not taken */
+		if (u.path)
+			unlink(u.path); /* left when it was not taken */
 	}
 	json_decref(list);
 	s->media_ids = ids;
@@ -552,8 +542,7 @@ static void on_create(arena *a, const store_actor *sender, json_t *doc,
 	if (parent && !s.in_reply_to_id)
 		s.in_reply_to_id = fed_note_fetch(a, parent, FED_THREAD_DEPTH);
 	s.edited_at = 0; /* a post's first version, whatever it says */
-	if (!store_status_by_uri(s.uri)) /* not delivered before */
-		note_media(a, sender, json_object_get(doc, "object"), &s);
+	note_media(a, sender, json_object_get(doc, "object"), &s);
 	remote_status_post(a, &s, tags, ntags, mentions, nmentions);
 }
 
@@ -593,8 +582,7 @@ static int64_t note_keep(arena *a, json_t *doc, const char *uri, int depth)
 			&nmentions) &&
 	    (s.vis == VIS_PUBLIC || s.vis == VIS_UNLISTED)) {
 		s.edited_at = 0;
-		if (!store_status_by_uri(s.uri))
-			note_media(a, &author, doc, &s);
+		note_media(a, &author, doc, &s);
 		remote_status_post(a, &s, tags, ntags, mentions, nmentions);
 		id = store_status_by_uri(s.uri);
 		/* a post fetched for itself (not as an ancestor): its
@@ -762,27 +750,6 @@ static void on_update(arena *a, const store_actor *sender, json_t *doc)
 	}
 }
 
-/* Followers gathered, to act on once the reading is over. */
-typedef struct id_list {
-	arena *a;
-	int64_t *ids;
-	size_t n, cap;
-} id_list;
-
-static void gather(int64_t id, void *ctx)
-{
-	id_list *l = ctx;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		int64_t *ids = arena_alloc(l->a, cap * sizeof *ids);
-		if (l->n)
-			memcpy(ids, l->ids, l->n * sizeof *ids);
-		l->ids = ids;
-		l->cap = cap;
-	}
-	l->ids[l->n++] = id;
-}
-
 /* A Move of the sender to another account elsewhere: believed only when
  * that account, fetched now from its own server, names the sender among
  * its alsoKnownAs (as Mastodon checks). The sender is then shown as
@@ -812,12 +779,13 @@ static void on_move(arena *a, const store_actor *sender, json_t *doc)
 	json_decref(found);
 	if (!kept || store_actor_moved(sender->account_id, to.id) < 0)
 		return;
-	id_list followers = {.a = a};
-	store_followers_each(sender->account_id, gather, &followers);
-	for (size_t k = 0; k < followers.n; k++) {
+	/* an account of another server is moved by its own server */
+	int64_t *followers;
+	size_t n = store_local_followers(a, sender->account_id, &followers);
+	for (size_t k = 0; k < n; k++) {
 		account f;
-		if (!store_account_get(a, followers.ids[k], &f) || f.domain)
-			continue; /* its own server moves it */
+		if (!store_account_get(a, followers[k], &f))
+			continue;
 		principal p = {.account_id = f.id, .account = &f};
 		account_follow(a, &p, to.id, true, false);
 		account_unfollow(a, &p, sender->account_id);

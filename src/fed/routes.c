@@ -123,6 +123,18 @@ const char *fed_id_of(json_t *v)
 	return json_is_string(v) ? json_string_value(v) : fed_str(v, "id");
 }
 
+const char *fed_media_url(json_t *v)
+{
+	if (json_is_array(v))
+		v = json_array_get(v, 0);
+	if (json_is_string(v))
+		return json_string_value(v);
+	json_t *u = json_object_get(v, "url");
+	if (json_is_array(u))
+		u = json_array_get(u, 0);
+	return json_is_string(u) ? json_string_value(u) : fed_str(u, "href");
+}
+
 json_t *fed_list(json_t *v)
 {
 	if (json_is_array(v))

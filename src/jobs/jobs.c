@@ -212,14 +212,9 @@ int jobs_start(int n)
 	return 0;
 }
 
-void jobs_lane(const char *kind, int n)
+void jobs_lane(int n)
 {
-	/* the store's indexes know the lane's kind */
-	if (strcmp(kind, STORE_JOB_LANE)) {
-		log_error("jobs: %s cannot have a lane", kind);
-		return;
-	}
-	lane_kind = kind;
+	lane_kind = STORE_JOB_LANE;
 	lane_workers = n < 1 ? 1 : n;
 }
 

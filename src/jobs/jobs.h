@@ -20,11 +20,12 @@ typedef void (*jobs_periodic)(void);
  * period_s seconds on a worker (at most JOBS_MAX of each). */
 void jobs_register(const char *kind, jobs_handler fn);
 void jobs_every(int period_s, jobs_periodic fn);
-/* Before jobs_start: jobs of kind run on n workers of their own (a
- * lane), and the others never run them, so a slow job of one sort
- * (a delivery waiting on a server that does not answer, a video
- * transcoded) does not hold up the other sort. One lane at most. */
-void jobs_lane(const char *kind, int n);
+/* Before jobs_start: jobs of the store's STORE_JOB_LANE kind (the
+ * deliveries, which its indexes know apart) run on n workers of their
+ * own, and the others never run them, so a slow job of one sort (a
+ * delivery waiting on a server that does not answer, a video
+ * transcoded) does not hold up the other sort. */
+void jobs_lane(int n);
 /* Start n worker threads, and the lane's (jobs left running by a crash
  * wait again first). 0 or -1. */
 int jobs_start(int n);

@@ -41,8 +41,10 @@ int store_actor_moved(int64_t account_id, int64_t to)
 				 " WHERE account_id = ?1");
 	db_bind_int64(st, 1, account_id);
 	db_bind_int64(st, 2, to);
-	db_touch(cache_accounts, account_id);
-	return db_done(st) < 0 ? -1 : 0;
+	if (db_done(st) < 0)
+		return -1;
+	db_touch(cache_accounts, account_id); /* after: no stale copy kept */
+	return 0;
 }
 
 const char *store_actor_image_source(arena *a, int64_t account_id, bool header)

@@ -300,6 +300,23 @@ int store_followers_each(int64_t target_id, void (*each)(int64_t, void *),
 	return each_id(st, each, ctx);
 }
 
+size_t store_local_followers(arena *a, int64_t target_id, int64_t **out)
+{
+	db_stmt *st =
+		db_prepare("SELECT f.account_id FROM follows f"
+			   " JOIN accounts a ON a.id = f.account_id"
+			   " WHERE f.target_id = ?1 AND a.domain IS NULL");
+	db_bind_int64(st, 1, target_id);
+	size_t n = 0, cap = 0;
+	*out = NULL;
+	while (db_step(st) == DB_ROW) {
+		*out = db_grow(a, *out, n, &cap, sizeof **out);
+		(*out)[n++] = db_column_int64(st, 0);
+	}
+	db_reset(st);
+	return n;
+}
+
 int store_tag_followers_each(const char *key, void (*each)(int64_t, void *),
 			     void *ctx)
 {

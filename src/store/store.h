@@ -789,6 +789,9 @@ bool store_follow_request_accept(int64_t account_id, int64_t target_id,
 				 int64_t follow_id);
 int64_t store_follow_requests_count(int64_t target_id);
 /* each(follower, ctx) for every follower of target. */
+/* The followers of target_id that are accounts of this server, in a
+ * (*out); how many. */
+size_t store_local_followers(arena *a, int64_t target_id, int64_t **out);
 int store_followers_each(int64_t target_id, void (*each)(int64_t, void *),
 			 void *ctx);
 /* each(account, ctx) for every follower of the hashtag with this key. */
