@@ -1176,6 +1176,19 @@ def test_a_followers_only_post_is_served_to_a_followers_signed_fetch(south, peer
     assert "no-store" in r.headers.get("Cache-Control", "")
 
 
+def test_a_signed_fetch_by_a_blocked_actor_gets_nothing(south, peer):
+    bo = south.user("bo")
+    peer.actor("shunned")
+    acc = bo.api.account_lookup(f"shunned@{peer.host}")
+    post = bo.api.status_post("public, but not for the shunned")
+    assert peer.get("shunned", post["uri"]).status_code == 200
+    bo.api.account_block(acc["id"])
+    assert peer.get("shunned", post["uri"]).status_code == 404
+    # anyone else still gets it
+    assert requests.get(post["uri"], headers={"Accept": "application/activity+json"},
+                        timeout=10).status_code == 200
+
+
 def test_authorized_fetch_serves_documents_only_to_signed_gets(tmp_path, peer):
     config = FED_CONFIG + "[federation]\nauthorized_fetch = true\n"
     srv = ChorusServer(chorus_bin(), tmp_path / "secure", config=config)
