@@ -124,6 +124,16 @@
 	"CREATE INDEX jobs_due_lane ON jobs(state, run_at)"                    \
 	"  WHERE kind = '" STORE_JOB_LANE "';"
 
+/* Migration 33, the same in either dialect. */
+#define FOLLOWS_LOCAL_SQL                                                      \
+	"ALTER TABLE follows ADD COLUMN local_follower INTEGER NOT NULL"       \
+	"  DEFAULT 0;"                                                         \
+	"UPDATE follows SET local_follower = 1 WHERE account_id IN"            \
+	"  (SELECT id FROM accounts WHERE domain IS NULL);"                    \
+	"CREATE INDEX follows_local_by_target ON follows(target_id, "          \
+	"account_id)"                                                          \
+	"  WHERE local_follower = 1;"
+
 /* Migration 27 in either dialect. */
 #define JOB_NODE_SQL(integer)                                                  \
 	"ALTER TABLE jobs ADD COLUMN node " integer " NOT NULL DEFAULT 0;"
@@ -1333,6 +1343,11 @@ static const char *const migrations[] = {
 	 * lock walked every due job of the other kind (70 000 deliveries
 	 * owed: 8.5 ms a claim). A partial index each. */
 	JOBS_BY_LANE_SQL,
+	/* 33: whether a follower is this server's, so a post's home
+	 * audience reads only the followers who have a home here: an
+	 * author with 10 000 followers elsewhere read them all, under the
+	 * write lock, for no feed. */
+	FOLLOWS_LOCAL_SQL,
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -1415,6 +1430,7 @@ static const char *const pg_migrations[] = {
 	ACTOR_MOVED_SQL("bigint"),			     /* 30 */
 	ACTOR_IMAGES_SQL("text COLLATE \"C\""),		     /* 31 */
 	JOBS_BY_LANE_SQL,				     /* 32 */
+	FOLLOWS_LOCAL_SQL,				     /* 33 */
 	NULL,						     /* the end */
 };
 enum { PG_MIGRATIONS = sizeof pg_migrations / sizeof pg_migrations[0] - 1 };

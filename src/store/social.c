@@ -89,7 +89,9 @@ static int follow_insert(int64_t id, int64_t account_id, int64_t target_id,
 {
 	db_stmt *st = db_prepare(
 		"INSERT INTO follows (id, account_id, target_id, show_reblogs,"
-		" notify) VALUES (?1, ?2, ?3, ?4, ?5)"
+		" notify, local_follower) VALUES (?1, ?2, ?3, ?4, ?5,"
+		" (SELECT CASE WHEN domain IS NULL THEN 1 ELSE 0 END"
+		" FROM accounts WHERE id = ?2))"
 		" ON CONFLICT (account_id, target_id) DO UPDATE SET"
 		" show_reblogs = ?4, notify = ?5");
 	db_bind_int64(st, 1, id);

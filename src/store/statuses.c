@@ -323,11 +323,13 @@ static int count_tag_uses(const status *s, const store_tag_ref *tags,
 
 /* The accounts whose home s belongs in (HOME_FEED's rule turned
  * around), followers narrowed by FOLLOWERS (SQL, or ""), taggers by
- * TAGGERS. */
+ * TAGGERS. Only this server's followers have a home here: those on
+ * other servers are left to their servers (migration 33's index). */
 /* clang-format off */
 #define HOME_AUDIENCE(FOLLOWERS, TAGGERS)                                       \
 	"SELECT r FROM (SELECT ?1 AS r UNION ALL"                              \
-	" SELECT account_id FROM follows WHERE target_id = ?1" FOLLOWERS       \
+	" SELECT account_id FROM follows WHERE target_id = ?1"                 \
+	" AND local_follower = 1" FOLLOWERS                                    \
 	") AS a WHERE ?2 = 0 OR ?3 = ?1 OR r = ?3 OR EXISTS (SELECT 1"         \
 	" FROM follows WHERE account_id = r AND target_id = ?3)"               \
 	/* FOLLOWED_TAG turned around (a repeat only pushes twice) */          \

@@ -562,6 +562,74 @@ static void test_home_fan_out_beyond_the_feeds_asks_the_held_ones(void **state)
 	feeds_shutdown();
 }
 
+static void exec_sql(const char *sql)
+{
+	char *err = NULL;
+	int rc = sqlite3_exec(db_conn(), sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK)
+		fail_msg("%s (in %.200s)", err ? err : "?", sql);
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static void audience_add(int64_t id, void *ctx)
+{
+	int64_t *ids = ctx;
+	if (ids[0] < TEST_MAX_IDS - 1)
+		ids[++ids[0]] = id;
+}
+
+/* The accounts s's home audience lists, sorted into ids: how many. */
+static size_t home_audience(int64_t status_id, int64_t *ids)
+{
+	status s = load_status(status_id);
+	int64_t got[TEST_MAX_IDS] = {0};
+	assert_true(store_home_audience(&s, 100, audience_add, got) >= 0);
+	size_t n = (size_t)got[0];
+	memcpy(ids, got + 1, n * sizeof *ids);
+	qsort(ids, n, sizeof *ids, cmp_id);
+	return n;
+}
+
+enum { MIGRATION_FOLLOWS_LOCAL = 33 }; /* schema.c: local_follower */
+
+/* A post's home audience is its author and the followers who have a
+ * home here: a follower on another server is its server's to feed, and
+ * reading 10 000 of them under the write lock fed no one. Migration 33
+ * tells the follows it finds apart the same way. */
+static void test_home_audience_leaves_out_other_servers_followers(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t bob = make_account("bob");
+	int64_t carol = make_account("carol");
+	db_stmt *st =
+		db_prepare("UPDATE accounts SET domain = 'elsewhere.example'"
+			   " WHERE id = ?1");
+	db_bind_int64(st, 1, carol);
+	assert_int_equal(db_done(st), 0);
+	assert_int_equal(
+		store_follow_create(id_next(), bob, alice, true, false), 0);
+	assert_int_equal(
+		store_follow_create(id_next(), carol, alice, true, false), 0);
+	int64_t s = post(alice, VIS_PUBLIC);
+	int64_t ids[TEST_MAX_IDS];
+	size_t n = home_audience(s, ids);
+	int64_t want[] = {alice < bob ? alice : bob, alice < bob ? bob : alice};
+	assert_ids(ids, n, want, 2);
+
+	if (fixture_pg)
+		return; /* replays SQLite's migration */
+	exec_sql("DROP INDEX follows_local_by_target;"
+		 "ALTER TABLE follows DROP COLUMN local_follower;");
+	exec_sql(store_migration_sql(MIGRATION_FOLLOWS_LOCAL));
+	n = home_audience(s, ids);
+	assert_ids(ids, n, want, 2);
+}
+
 /* A followed hashtag brings public posts carrying it into home, from
  * anyone, in memory and in the query alike; private ones and reblogs do
  * not come; unfollowing takes them out again. */
@@ -927,14 +995,6 @@ enum {
 	MIGRATION_ONE_PER_ACT = 12
 }; /* schema.c: unique boosts and
       notifications */
-
-static void exec_sql(const char *sql)
-{
-	char *err = NULL;
-	int rc = sqlite3_exec(db_conn(), sql, NULL, NULL, &err);
-	if (rc != SQLITE_OK)
-		fail_msg("%s (in %.200s)", err ? err : "?", sql);
-}
 
 /* What the code before migration 12 could leave (racing boosts, undone
  * acts) is cleaned by it, counters recounted, constraints then on. */
@@ -1507,6 +1567,8 @@ int main(void)
 		STORE_TEST(test_home_feed_in_memory_matches_the_query),
 		STORE_TEST(
 			test_home_fan_out_beyond_the_feeds_asks_the_held_ones),
+		STORE_TEST(
+			test_home_audience_leaves_out_other_servers_followers),
 		STORE_TEST(test_home_holds_public_posts_with_a_followed_tag),
 		STORE_TEST(test_follow_twice_counts_once),
 		STORE_TEST(test_thread_path_extends_parent_path),
