@@ -214,6 +214,14 @@ void events_listen(event_sink sink);
  * this process (not those relayed from others), so one process tells
  * other servers of each (NULL: none, the default). */
 void events_federate(event_sink sink);
+/* Federation's say on a new local status before it is written: the kind
+ * of job (its argument the status's id) that tells other servers of it,
+ * queued in the status's own transaction so a post and its telling
+ * commit together; NULL when no other server is to hear of it. */
+typedef const char *(*status_federation)(const status *s);
+void events_federate_statuses(status_federation fn);
+/* NULL when none is installed (the default). */
+const char *events_status_job(const status *s);
 void events_publish(const event *e);
 /* Carry every published event, as text, to the other processes serving
  * the database (NULL: none, the default); and hand one they sent to the

@@ -15,10 +15,22 @@
 static _Atomic(event_sink) listener;
 static _Atomic(event_relay) relay;
 static _Atomic(event_sink) federator;
+static _Atomic(status_federation) status_job;
 
 void events_federate(event_sink sink)
 {
 	atomic_store(&federator, sink);
+}
+
+void events_federate_statuses(status_federation fn)
+{
+	atomic_store(&status_job, fn);
+}
+
+const char *events_status_job(const status *s)
+{
+	status_federation fn = atomic_load(&status_job);
+	return fn ? fn(s) : NULL;
 }
 
 void events_listen(event_sink sink)

@@ -90,6 +90,9 @@ typedef struct status {
 	interaction_policy policy;
 	/* writes only: a boost's notification, written in its transaction */
 	struct notice *notice;
+	/* writes only: a job (this kind, the status's id for its argument)
+	 * queued in its transaction, or NULL: federation's (events.c) */
+	const char *then_job;
 	/* writes only: another server's post, its id and page (NULL for a
 	 * local one; render/ reads them with store_status_remote) */
 	const char *uri, *url;

@@ -4,6 +4,8 @@
 #include "core/id.h"
 #include "core/time.h"
 #include "domain/domain.h"
+
+#include "jobs/jobs.h"
 #include "store/store.h"
 #include "text/text.h"
 
@@ -299,6 +301,7 @@ dom_err status_post(arena *a, const principal *author, const post_request *r,
 	if (s.policy.can_reply == base.can_reply &&
 	    s.policy.can_reblog == base.can_reblog)
 		s.policy = (interaction_policy){0};
+	s.then_job = events_status_job(&s);
 	int rc;
 	if (r->idempotency_key && *r->idempotency_key) {
 		/* the key is checked again inside the insert's transaction:
@@ -322,6 +325,8 @@ dom_err status_post(arena *a, const principal *author, const post_request *r,
 		return dom_from_store(rc, NULL, msg);
 	/* before the event: the direct stream sends what this records */
 	conversations_record(a, &s, c.mentions, c.nmentions);
+	if (s.then_job)
+		jobs_wake();
 	events_publish(&(event){.kind = EVENT_STATUS, .id = s.id});
 	for (size_t i = 0; i < c.nmentions; i++)
 		notify(c.mentions[i], "mention", me, s.id);
@@ -551,6 +556,7 @@ static dom_err reblog(arena *a, const principal *p, int64_t id, visibility vis,
 	notice x;
 	notice_prepare(&x, s.account_id, "reblog", p->account_id, s.id);
 	r.notice = &x;
+	r.then_job = events_status_job(&r);
 	int rc = store_status_insert(NULL, &r, NULL, 0, NULL, 0);
 	if (rc == STORE_REFUSED) { /* an unfollow committed meanwhile */
 		*msg = REBLOG_REFUSED;
@@ -564,6 +570,8 @@ static dom_err reblog(arena *a, const principal *p, int64_t id, visibility vis,
 	}
 	if (rc < 0) /* STORE_GONE: the boosted post was deleted meanwhile */
 		return dom_from_store(rc, NULL, msg);
+	if (r.then_job)
+		jobs_wake();
 	events_publish(&(event){.kind = EVENT_STATUS, .id = r.id});
 	notice_publish(&x);
 	*reblog_id = r.id;

@@ -415,12 +415,74 @@ static bool any_actor_known(void)
 	return true;
 }
 
-/* A local post made, edited or gone: its Create (a boost's Announce),
- * Update, or Delete (a boost's Undo), to whoever elsewhere should hear
- * of it. */
+/* Whether local status s (not yet written, or as stored) has an
+ * audience elsewhere: followers on other servers (but for a direct
+ * post), or an addressed account there; *inboxes receives the latter.
+ * Most posts have none: two reads decide, and nothing is built or
+ * written for them. */
+static bool heard_elsewhere(arena *a, const status *s, const char **inboxes)
+{
+	status with = *s;
+	status boosted;
+	if (s->reblog_of_id && !s->reblog &&
+	    store_status_get(a, s->reblog_of_id, &boosted))
+		with.reblog = &boosted;
+	*inboxes = addressed_inboxes(a, &with);
+	return **inboxes || (s->vis != VIS_DIRECT &&
+			     store_followed_elsewhere(s->account_id));
+}
+
+/* The federation of a new local status: its job's kind, queued in the
+ * status's transaction, or NULL. */
+static const char *status_job(const status *s)
+{
+	if (!any_actor_known())
+		return NULL;
+	arena a;
+	arena_init(&a);
+	const char *inboxes;
+	bool heard = heard_elsewhere(&a, s, &inboxes);
+	arena_release(&a);
+	return heard ? FED_POST_JOB : NULL;
+}
+
+/* Local status id as it now stands, created (its Create, a boost's
+ * Announce) or edited (its Update), to whoever elsewhere should hear of
+ * it: at once (the post's job), or by a fan-out's job. 0, or -1 when
+ * what was owed could not be kept. */
+static int tell_status(arena *a, int64_t id, bool created, bool now)
+{
+	status s;
+	account author;
+	const char *inboxes;
+	if (!store_status_get(a, id, &s) || !heard_elsewhere(a, &s, &inboxes) ||
+	    !store_account_get(a, s.account_id, &author) || author.domain ||
+	    !status_load_visible(a, author.id, id, &s))
+		return 0; /* gone, or no one elsewhere to tell */
+	bool followers = s.vis != VIS_DIRECT;
+	json_t *activity = created ? fed_create(a, &s, &author, true)
+				   : fed_update(a, &s, &author);
+	if (!now) {
+		fan_out(activity, &author, followers, inboxes);
+		return 0;
+	}
+	char *body = activity ? activity_text(activity) : NULL;
+	int n = body ? store_fanout_now(author.id, followers ? author.id : 0,
+					inboxes, body, time_now_ms())
+		     : -1;
+	free(body);
+	/* as many deliveries as the lane has workers to send them */
+	for (int i = 0; i < n && i < cfg.fed_delivery_workers; i++)
+		jobs_wake_lane();
+	return n < 0 ? -1 : 0;
+}
+
+/* A local post edited or gone: its Update, or Delete (a boost's Undo),
+ * to whoever elsewhere should hear of it. A new one is told by its own
+ * job (status_job). */
 static void on_event(const event *e)
 {
-	if ((e->kind != EVENT_STATUS && e->kind != EVENT_STATUS_EDITED &&
+	if ((e->kind != EVENT_STATUS_EDITED &&
 	     e->kind != EVENT_STATUS_DELETED) ||
 	    !any_actor_known())
 		return;
@@ -428,28 +490,8 @@ static void on_event(const event *e)
 	arena_init(&a);
 	account author;
 	status s;
-	if (e->kind != EVENT_STATUS_DELETED) {
-		/* most posts have no audience elsewhere: two reads decide,
-		 * and nothing is built or written for them */
-		bool followers = false;
-		const char *inboxes = "";
-		status boosted;
-		if (store_status_get(&a, e->id, &s)) {
-			if (s.reblog_of_id &&
-			    store_status_get(&a, s.reblog_of_id, &boosted))
-				s.reblog = &boosted;
-			followers = s.vis != VIS_DIRECT &&
-				    store_followed_elsewhere(s.account_id);
-			inboxes = addressed_inboxes(&a, &s);
-		}
-		if ((followers || *inboxes) &&
-		    store_account_get(&a, s.account_id, &author) &&
-		    !author.domain &&
-		    status_load_visible(&a, author.id, e->id, &s))
-			fan_out(e->kind == EVENT_STATUS
-					? fed_create(&a, &s, &author, true)
-					: fed_update(&a, &s, &author),
-				&author, followers, inboxes);
+	if (e->kind == EVENT_STATUS_EDITED) {
+		tell_status(&a, e->id, false, false);
 	} else if (store_account_get(&a, e->account_id, &author) &&
 		   !author.domain) {
 		const char *me = account_local_uri(&a, author.username);
@@ -479,6 +521,17 @@ static void on_event(const event *e)
 	arena_release(&a);
 }
 
+int fed_post_job(int64_t id, const char **error)
+{
+	arena a;
+	arena_init(&a);
+	int rc = tell_status(&a, id, true, true);
+	arena_release(&a);
+	if (rc < 0)
+		*error = "the post's deliveries could not be kept";
+	return rc;
+}
+
 int fed_fanout_job(int64_t id, const char **error)
 {
 	int n = store_fanout_expand(id, time_now_ms());
@@ -504,6 +557,8 @@ void fed_start(void)
 	jobs_every(3600, forget_old_activity_ids);
 	social_acts_listen(on_act);
 	events_federate(on_event);
+	events_federate_statuses(status_job);
+	jobs_register(FED_POST_JOB, fed_post_job);
 	jobs_register("fed_fanout", fed_fanout_job);
 	accounts_resolve_with(fed_actor_by_handle);
 	search_resolve_with(fed_resolve_url);

@@ -218,8 +218,13 @@ json_t *fed_follow_answer(arena *a, const char *type, const char *from,
 /* An actor of another server was just kept: posts may have an audience
  * elsewhere from now on (deliver.c checks nothing before that). */
 void fed_federating(void);
-/* The "fed_fanout" job: one delivery per inbox of a post's audience
+/* The job of a new local post (or boost), queued in its transaction:
+ * its Create (Announce), one delivery per inbox of its audience
  * elsewhere. */
+#define FED_POST_JOB "fed_post"
+int fed_post_job(int64_t id, const char **error);
+/* The "fed_fanout" job: one delivery per inbox of a post's audience
+ * elsewhere (an edit's, a deletion's). */
 int fed_fanout_job(int64_t id, const char **error);
 /* The "fed_deliver" job: send one delivery; on a failure that may pass,
  * try again later (seconds, then minutes, hours, days). */

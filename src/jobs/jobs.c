@@ -12,7 +12,7 @@
 #include <time.h>
 
 enum {
-	JOBS_MAX = 8,
+	JOBS_MAX = 16,
 	JOBS_MAX_WORKERS = 16,
 	JOBS_ATTEMPTS = 5,	  /* then the job is kept as failed */
 	JOBS_IDLE_MS = 1000,	  /* how long an idle worker sleeps */

@@ -472,6 +472,58 @@ static bool listed(const char **list, size_t n, const char *inbox)
 	return false;
 }
 
+/* Inside a write: one delivery of body per distinct inbox of
+ * followers_of's followers elsewhere (a server's shared inbox once) and
+ * of inboxes: how many, or -1. */
+static int fanout_expand_tx(arena *a, int64_t signer, int64_t followers_of,
+			    const char *inboxes, const char *body, int64_t now)
+{
+	const char **list = NULL;
+	size_t count = 0, cap = 0;
+	db_stmt *st = db_prepare(
+		"SELECT DISTINCT coalesce(a.shared_inbox, a.inbox)"
+		" FROM follows f JOIN actors a ON a.account_id = f.account_id"
+		" WHERE f.target_id = ?1 AND f.local_follower = 0");
+	db_bind_int64(st, 1, followers_of);
+	while (followers_of && db_step(st) == DB_ROW) {
+		list = db_grow(a, list, count, &cap, sizeof *list);
+		list[count++] = arena_strdup(a, db_text(st, 0));
+	}
+	db_reset(st);
+	for (const char *p = inboxes; *p;) {
+		size_t len = strcspn(p, "\n");
+		const char *inbox = arena_strndup(a, p, len);
+		if (len && !listed(list, count, inbox)) {
+			list = db_grow(a, list, count, &cap, sizeof *list);
+			list[count++] = inbox;
+		}
+		p += len + (p[len] == '\n');
+	}
+	for (size_t i = 0; i < count; i++)
+		if (store_delivery_add(list[i], signer, body, now) < 0)
+			return -1;
+	return (int)count;
+}
+
+int store_fanout_now(int64_t signer_id, int64_t followers_of,
+		     const char *inboxes, const char *body, int64_t now)
+{
+	arena a;
+	arena_init(&a);
+	if (db_begin() < 0) {
+		arena_release(&a);
+		return -1;
+	}
+	int n = fanout_expand_tx(&a, signer_id, followers_of, inboxes, body,
+				 now);
+	if (n < 0 || db_commit() < 0) {
+		db_rollback();
+		n = -1;
+	}
+	arena_release(&a);
+	return n;
+}
+
 int store_fanout_expand(int64_t id, int64_t now)
 {
 	arena a;
@@ -495,33 +547,9 @@ int store_fanout_expand(int64_t id, int64_t now)
 	int n = 0;
 	if (!body)
 		goto done; /* expanded already */
-	/* one delivery per inbox: a server's shared one stands for all its
-	 * followers there */
-	const char **list = NULL;
-	size_t count = 0, cap = 0;
-	st = db_prepare(
-		"SELECT DISTINCT coalesce(a.shared_inbox, a.inbox)"
-		" FROM follows f JOIN actors a"
-		" ON a.account_id = f.account_id WHERE f.target_id = ?1");
-	db_bind_int64(st, 1, followers_of);
-	while (followers_of && db_step(st) == DB_ROW) {
-		list = db_grow(&a, list, count, &cap, sizeof *list);
-		list[count++] = arena_strdup(&a, db_text(st, 0));
-	}
-	db_reset(st);
-	for (const char *p = inboxes; *p;) {
-		size_t len = strcspn(p, "\n");
-		const char *inbox = arena_strndup(&a, p, len);
-		if (len && !listed(list, count, inbox)) {
-			list = db_grow(&a, list, count, &cap, sizeof *list);
-			list[count++] = inbox;
-		}
-		p += len + (p[len] == '\n');
-	}
-	for (size_t i = 0; i < count; i++)
-		if (store_delivery_add(list[i], signer, body, now) < 0)
-			goto fail;
-	n = (int)count;
+	n = fanout_expand_tx(&a, signer, followers_of, inboxes, body, now);
+	if (n < 0)
+		goto fail;
 	st = db_prepare("DELETE FROM fanouts WHERE id = ?1");
 	db_bind_int64(st, 1, id);
 	if (db_done(st) < 0)

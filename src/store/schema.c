@@ -130,9 +130,10 @@
 	"  DEFAULT 0;"                                                         \
 	"UPDATE follows SET local_follower = 1 WHERE account_id IN"            \
 	"  (SELECT id FROM accounts WHERE domain IS NULL);"                    \
-	"CREATE INDEX follows_local_by_target ON follows(target_id, "          \
-	"account_id)"                                                          \
-	"  WHERE local_follower = 1;"
+	"CREATE INDEX follows_local_by_target"                                 \
+	"  ON follows(target_id, account_id) WHERE local_follower = 1;"        \
+	"CREATE INDEX follows_remote_by_target"                                \
+	"  ON follows(target_id) WHERE local_follower = 0;"
 
 /* Migration 27 in either dialect. */
 #define JOB_NODE_SQL(integer)                                                  \
@@ -1344,9 +1345,11 @@ static const char *const migrations[] = {
 	 * owed: 8.5 ms a claim). A partial index each. */
 	JOBS_BY_LANE_SQL,
 	/* 33: whether a follower is this server's, so a post's home
-	 * audience reads only the followers who have a home here: an
+	 * audience reads only the followers who have a home here (an
 	 * author with 10 000 followers elsewhere read them all, under the
-	 * write lock, for no feed. */
+	 * write lock, for no feed), and its fan-out elsewhere only the
+	 * others (an author with 10 000 followers here read them all to
+	 * learn no other server follows). */
 	FOLLOWS_LOCAL_SQL,
 };
 

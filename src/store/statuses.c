@@ -570,6 +570,9 @@ static int status_insert_tx(status *s, const store_tag_ref *tags, size_t ntags,
 	 * rendering holds none (render.c) */
 	if (s->in_reply_to_id || s->reblog_of_id)
 		db_touch_epoch();
+	if (s->then_job &&
+	    (rc = store_job_enqueue(s->then_job, s->id, s->created_at)) < 0)
+		return rc;
 	return fan_out(s);
 }
 

@@ -504,6 +504,10 @@ int64_t store_status_by_uri(const char *uri);
  * signer_id, with a "fed_fanout" job: 0 or -1. */
 int store_fanout_add(int64_t signer_id, int64_t followers_of,
 		     const char *inboxes, const char *body, int64_t now);
+/* The same at once, in a transaction of its own (no fan-out row, no
+ * job): how many deliveries, or -1. */
+int store_fanout_now(int64_t signer_id, int64_t followers_of,
+		     const char *inboxes, const char *body, int64_t now);
 /* Turn fan-out id into one delivery per distinct inbox (a server's
  * shared inbox once), in one transaction: how many, or -1. */
 int store_fanout_expand(int64_t id, int64_t now);

@@ -620,14 +620,21 @@ static void test_home_audience_leaves_out_other_servers_followers(void **state)
 	size_t n = home_audience(s, ids);
 	int64_t want[] = {alice < bob ? alice : bob, alice < bob ? bob : alice};
 	assert_ids(ids, n, want, 2);
+	assert_true(store_followed_here(alice));
+	assert_true(store_followed_elsewhere(alice));
+	assert_true(store_followed_elsewhere(carol) == false);
+	assert_false(store_followed_here(bob));
 
 	if (fixture_pg)
 		return; /* replays SQLite's migration */
 	exec_sql("DROP INDEX follows_local_by_target;"
+		 "DROP INDEX follows_remote_by_target;"
 		 "ALTER TABLE follows DROP COLUMN local_follower;");
 	exec_sql(store_migration_sql(MIGRATION_FOLLOWS_LOCAL));
 	n = home_audience(s, ids);
 	assert_ids(ids, n, want, 2);
+	assert_true(store_followed_here(alice));
+	assert_true(store_followed_elsewhere(alice));
 }
 
 /* A followed hashtag brings public posts carrying it into home, from
