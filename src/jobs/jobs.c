@@ -80,20 +80,22 @@ static jobs_handler handler_of(const char *kind)
 	return NULL;
 }
 
-/* Run a claimed job and record the outcome. */
-static void run(const store_job *j)
+/* Run a claimed job and record the outcome; one done is finished here,
+ * or with defer left to the caller (true). */
+static bool run(const store_job *j, bool defer)
 {
 	jobs_handler fn = handler_of(j->kind);
 	if (!fn) {
 		atomic_fetch_add(&attempts_failed, 1);
 		atomic_fetch_add(&jobs_failed, 1);
 		store_job_fail(j->id, "no handler for this kind");
-		return;
+		return false;
 	}
 	const char *error = NULL;
 	if (fn(j->arg, &error) == 0) {
-		store_job_finish(j->id);
-		return;
+		if (!defer)
+			store_job_finish(j->id);
+		return defer;
 	}
 	log_error("job %lld (%s %lld) attempt %d failed: %s", (long long)j->id,
 		  j->kind, (long long)j->arg, j->attempts, error ? error : "?");
@@ -101,11 +103,12 @@ static void run(const store_job *j)
 	if (j->attempts >= JOBS_ATTEMPTS) {
 		atomic_fetch_add(&jobs_failed, 1);
 		store_job_fail(j->id, error);
-		return;
+		return false;
 	}
 	/* 2, 4, 8, 16 s: a busy disk or a restart gets time to pass */
 	int64_t delay_ms = (int64_t)1000 << j->attempts;
 	store_job_retry(j->id, time_now_ms() + delay_ms, error);
+	return false;
 }
 
 /* The first periodic task that is due, marked as run; NULL when none. */
@@ -153,29 +156,36 @@ static void *worker_main(void *arg)
 	int side = arg ? LANE : GENERAL;
 	arena a;
 	arena_init(&a);
+	int64_t done = 0; /* a job run, finished with the next claim */
 	while (!should_stop()) {
 		jobs_periodic due =
 			side == GENERAL ? take_due(time_now_ms()) : NULL;
 		if (due)
 			due();
 		store_job j;
-		bool got = store_job_claim_kind(&a, time_now_ms(),
-						!lane_kind ? STORE_JOBS_ANY
-						: side == LANE
-							? STORE_JOBS_LANE
-							: STORE_JOBS_GENERAL,
-						&j);
+		bool got = store_job_finish_claim(&a, done, time_now_ms(),
+						  !lane_kind ? STORE_JOBS_ANY
+						  : side == LANE
+							  ? STORE_JOBS_LANE
+							  : STORE_JOBS_GENERAL,
+						  &j);
+		if (!got && done)
+			store_job_finish(done); /* again, if the claim failed */
+		done = 0;
 		/* each job is a unit of reading: what the caches kept for
 		 * this thread before (a reader's relations) is checked
 		 * again, as at a request's start */
 		if (got) {
 			cache_request_begin();
-			run(&j);
+			if (run(&j, true))
+				done = j.id;
 		}
 		arena_release(&a);
 		if (!got)
 			sleep_idle(side);
 	}
+	if (done)
+		store_job_finish(done);
 	arena_release(&a);
 	store_thread_close();
 	return NULL;
@@ -255,7 +265,7 @@ bool jobs_run_now(const char *kind, int64_t arg, int64_t wait_ms)
 	store_job j;
 	bool mine = store_job_claim_for(&a, kind, arg, &j);
 	if (mine)
-		run(&j);
+		run(&j, false);
 	arena_release(&a);
 	if (mine)
 		return true;

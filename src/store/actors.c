@@ -303,30 +303,42 @@ static const char *inbox_host(arena *a, const char *inbox)
 	return arena_strndup(a, p, strcspn(p, "/?#"));
 }
 
-int store_delivery_add(const char *inbox, int64_t signer_id, const char *body,
-		       int64_t now)
+/* Owe body (or, with body_id, the kept body of that id) to inbox. */
+static int delivery_insert(const char *inbox, int64_t signer_id,
+			   const char *body, int64_t body_id, int64_t now)
 {
 	arena a;
 	arena_init(&a);
 	int64_t id = id_next();
 	db_stmt *st = db_prepare("INSERT INTO deliveries (id, inbox, host,"
-				 " signer_id, body, created_at)"
-				 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+				 " signer_id, body, body_id, created_at)"
+				 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
 	db_bind_int64(st, 1, id);
 	db_bind_text(st, 2, inbox);
 	db_bind_text(st, 3, inbox_host(&a, inbox));
 	db_bind_int64(st, 4, signer_id);
-	db_bind_text(st, 5, body);
-	db_bind_int64(st, 6, now);
+	db_bind_text(st, 5, body_id ? "" : body);
+	if (body_id)
+		db_bind_int64(st, 6, body_id);
+	db_bind_int64(st, 7, now);
 	int rc = insert_with_job(st, STORE_JOB_LANE, id, now);
 	arena_release(&a);
 	return rc;
 }
 
+int store_delivery_add(const char *inbox, int64_t signer_id, const char *body,
+		       int64_t now)
+{
+	return delivery_insert(inbox, signer_id, body, 0, now);
+}
+
 bool store_delivery_get(arena *a, int64_t id, store_delivery *out)
 {
-	db_stmt *st = db_prepare("SELECT inbox, signer_id, body, attempts,"
-				 " created_at FROM deliveries WHERE id = ?1");
+	db_stmt *st = db_prepare(
+		"SELECT d.inbox, d.signer_id, coalesce(b.body, d.body),"
+		" d.attempts, d.created_at FROM deliveries d"
+		" LEFT JOIN delivery_bodies b ON b.id = d.body_id"
+		" WHERE d.id = ?1");
 	db_bind_int64(st, 1, id);
 	bool found = db_step(st) == DB_ROW;
 	if (found) {
@@ -417,9 +429,27 @@ fail:
 
 int store_delivery_done(int64_t id)
 {
-	db_stmt *st = db_prepare("DELETE FROM deliveries WHERE id = ?1");
+	if (db_begin() < 0)
+		return -1;
+	db_stmt *st = db_prepare("DELETE FROM deliveries WHERE id = ?1"
+				 " RETURNING body_id");
 	db_bind_int64(st, 1, id);
-	return db_done(st) < 0 ? -1 : 0;
+	int rc = db_step(st);
+	int64_t body_id = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_reset(st);
+	if (rc < 0)
+		goto fail;
+	/* the last of its fan-out takes the kept body along */
+	st = db_prepare("DELETE FROM delivery_bodies WHERE id = ?1"
+			" AND NOT EXISTS (SELECT 1 FROM deliveries"
+			" WHERE body_id = ?1)");
+	db_bind_int64(st, 1, body_id);
+	if ((body_id && db_done(st) < 0) || db_commit() < 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback();
+	return -1;
 }
 
 bool store_status_remote(arena *a, int64_t id, const char **uri,
@@ -499,8 +529,21 @@ static int fanout_expand_tx(arena *a, int64_t signer, int64_t followers_of,
 		}
 		p += len + (p[len] == '\n');
 	}
+	/* more than one: the body kept once, the deliveries pointing at it */
+	int64_t body_id = 0;
+	if (count > 1) {
+		body_id = id_next();
+		db_stmt *kept = db_prepare("INSERT INTO delivery_bodies (id,"
+					   " body, created_at)"
+					   " VALUES (?1, ?2, ?3)");
+		db_bind_int64(kept, 1, body_id);
+		db_bind_text(kept, 2, body);
+		db_bind_int64(kept, 3, now);
+		if (db_done(kept) < 0)
+			return -1;
+	}
 	for (size_t i = 0; i < count; i++)
-		if (store_delivery_add(list[i], signer, body, now) < 0)
+		if (delivery_insert(list[i], signer, body, body_id, now) < 0)
 			return -1;
 	return (int)count;
 }

@@ -240,9 +240,24 @@ bool store_job_claim(arena *a, int64_t now, store_job *out)
 bool store_job_claim_kind(arena *a, int64_t now, store_job_side side,
 			  store_job *out)
 {
+	return store_job_finish_claim(a, 0, now, side, out);
+}
+
+bool store_job_finish_claim(arena *a, int64_t done, int64_t now,
+			    store_job_side side, store_job *out)
+{
 	if (db_begin() < 0)
 		return false;
-	db_stmt *st = db_prepare(
+	db_stmt *st;
+	if (done) {
+		st = db_prepare("DELETE FROM jobs WHERE id = ?1");
+		db_bind_int64(st, 1, done);
+		if (db_queue(st) < 0) {
+			db_rollback();
+			return false;
+		}
+	}
+	st = db_prepare(
 		side == STORE_JOBS_ANY
 			? "UPDATE jobs SET state = 1, attempts = attempts + 1,"
 			  " node = ?2 WHERE id = (SELECT id FROM jobs"

@@ -698,6 +698,11 @@ typedef enum store_job_side {
 /* The same, of the side's kinds. */
 bool store_job_claim_kind(arena *a, int64_t now, store_job_side side,
 			  store_job *out);
+/* The same, first finishing job done (0: none) in the claim's
+ * transaction: a busy worker's one write between two jobs. With false,
+ * done may not be finished yet (the claim failed, or found none). */
+bool store_job_finish_claim(arena *a, int64_t done, int64_t now,
+			    store_job_side side, store_job *out);
 /* Take the waiting job (kind, arg) whatever its time, or false when none
  * waits (another worker has it, or it is done). */
 bool store_job_claim_for(arena *a, const char *kind, int64_t arg,

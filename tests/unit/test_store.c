@@ -637,6 +637,119 @@ static void test_home_audience_leaves_out_other_servers_followers(void **state)
 	assert_true(store_followed_elsewhere(alice));
 }
 
+/* An account of another server, with its actor: its own inbox, and its
+ * server's shared one when shared. */
+static int64_t remote_actor(const char *name, const char *host, bool shared)
+{
+	char uri[128], inbox[160], shared_inbox[128];
+	snprintf(uri, sizeof uri, "https://%s/users/%s", host, name);
+	snprintf(inbox, sizeof inbox, "%s/inbox", uri);
+	snprintf(shared_inbox, sizeof shared_inbox, "https://%s/inbox", host);
+	account acc = {.username = name,
+		       .domain = host,
+		       .display_name = "",
+		       .note_html = "",
+		       .fields = "[]",
+		       .discoverable = true,
+		       .created_at = time_now_ms()};
+	store_actor act = {.uri = uri,
+			   .inbox = inbox,
+			   .shared_inbox = shared ? shared_inbox : NULL,
+			   .key_id = uri,
+			   .public_key_pem = "-",
+			   .fetched_at = time_now_ms()};
+	assert_int_equal(store_actor_save(&acc, &act), 0);
+	return acc.id;
+}
+
+static int64_t count_of(const char *sql)
+{
+	db_stmt *st = db_prepare(sql);
+	assert_int_equal(db_step(st), DB_ROW);
+	int64_t n = db_column_int64(st, 0);
+	db_reset(st);
+	return n;
+}
+
+/* The deliveries owed now, claimed: how many, their ids into ids and
+ * each one's inbox into inboxes. */
+static size_t claim_deliveries(int64_t *ids, const char **inboxes, size_t max)
+{
+	size_t n = 0;
+	store_job j;
+	while (n < max && store_job_claim_kind(&test_arena, time_now_ms(),
+					       STORE_JOBS_LANE, &j)) {
+		store_delivery d;
+		assert_true(store_delivery_get(&test_arena, j.arg, &d));
+		assert_int_equal(store_job_finish(j.id), 0);
+		ids[n] = j.arg;
+		inboxes[n++] = d.inbox;
+	}
+	return n;
+}
+
+static bool named(const char **list, size_t n, const char *inbox)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i], inbox))
+			return true;
+	return false;
+}
+
+/* A fan-out owes one delivery per distinct inbox of the followers
+ * elsewhere (a server's shared inbox once, never a local follower) and
+ * of those addressed; the activity is kept once for all of them, each
+ * reads it whole, and the last one done takes it along. */
+static void test_fan_out_keeps_one_body_for_its_deliveries(void **state)
+{
+	int64_t alice = make_account("alice");
+	int64_t followers[] = {remote_actor("bob", "a.example", true),
+			       remote_actor("dan", "a.example", true),
+			       remote_actor("carol", "b.example", false),
+			       make_account("eve")};
+	for (size_t i = 0; i < sizeof followers / sizeof *followers; i++)
+		assert_int_equal(store_follow_create(id_next(), followers[i],
+						     alice, true, false),
+				 0);
+	const char *body = "{\"type\":\"Create\"}";
+	assert_int_equal(store_fanout_now(alice, alice,
+					  "https://c.example/users/zed/inbox\n"
+					  "https://a.example/inbox\n",
+					  body, time_now_ms()),
+			 3);
+	assert_int_equal(count_of("SELECT count(*) FROM delivery_bodies"), 1);
+	int64_t ids[8];
+	const char *inboxes[8];
+	size_t n = claim_deliveries(ids, inboxes, 8);
+	assert_int_equal(n, 3);
+	assert_true(named(inboxes, n, "https://a.example/inbox"));
+	assert_true(named(inboxes, n, "https://b.example/users/carol/inbox"));
+	assert_true(named(inboxes, n, "https://c.example/users/zed/inbox"));
+	for (size_t i = 0; i < n; i++) {
+		store_delivery d;
+		assert_true(store_delivery_get(&test_arena, ids[i], &d));
+		assert_string_equal(d.body, body);
+		assert_int_equal(store_delivery_done(ids[i]), 0);
+		assert_false(store_delivery_get(&test_arena, ids[i], &d));
+		assert_int_equal(
+			count_of("SELECT count(*) FROM delivery_bodies"),
+			i + 1 < n ? 1 : 0);
+	}
+
+	/* one delivery keeps its own body: nothing shared */
+	assert_int_equal(store_fanout_now(alice, 0,
+					  "https://c.example/users/zed/inbox\n",
+					  body, time_now_ms()),
+			 1);
+	assert_int_equal(count_of("SELECT count(*) FROM delivery_bodies"), 0);
+	n = claim_deliveries(ids, inboxes, 8);
+	assert_int_equal(n, 1);
+	store_delivery d;
+	assert_true(store_delivery_get(&test_arena, ids[0], &d));
+	assert_string_equal(d.body, body);
+	assert_int_equal(store_delivery_done(ids[0]), 0);
+}
+
 /* A followed hashtag brings public posts carrying it into home, from
  * anyone, in memory and in the query alike; private ones and reblogs do
  * not come; unfollowing takes them out again. */
@@ -1576,6 +1689,7 @@ int main(void)
 			test_home_fan_out_beyond_the_feeds_asks_the_held_ones),
 		STORE_TEST(
 			test_home_audience_leaves_out_other_servers_followers),
+		STORE_TEST(test_fan_out_keeps_one_body_for_its_deliveries),
 		STORE_TEST(test_home_holds_public_posts_with_a_followed_tag),
 		STORE_TEST(test_follow_twice_counts_once),
 		STORE_TEST(test_thread_path_extends_parent_path),
