@@ -130,10 +130,8 @@
 	"  DEFAULT 0;"                                                         \
 	"UPDATE follows SET local_follower = 1 WHERE account_id IN"            \
 	"  (SELECT id FROM accounts WHERE domain IS NULL);"                    \
-	"CREATE INDEX follows_local_by_target"                                 \
-	"  ON follows(target_id, account_id) WHERE local_follower = 1;"        \
-	"CREATE INDEX follows_remote_by_target"                                \
-	"  ON follows(target_id) WHERE local_follower = 0;"
+	"CREATE INDEX follows_by_target_local"                                 \
+	"  ON follows(target_id, local_follower, account_id);"
 
 /* Migration 34 in either dialect. */
 #define DELIVERY_BODIES_SQL(integer, text)                                     \
@@ -1359,7 +1357,9 @@ static const char *const migrations[] = {
 	 * author with 10 000 followers elsewhere read them all, under the
 	 * write lock, for no feed), and its fan-out elsewhere only the
 	 * others (an author with 10 000 followers here read them all to
-	 * learn no other server follows). */
+	 * learn no other server follows). One index for both, covering: a
+	 * partial one (WHERE local_follower = 1) left SQLite reading each
+	 * row to test the column again, 3x slower per follower. */
 	FOLLOWS_LOCAL_SQL,
 	/* 34: a fan-out's activity kept once, its deliveries pointing at
 	 * it (an empty body of their own): a post to 1 000 servers wrote

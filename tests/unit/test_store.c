@@ -627,8 +627,7 @@ static void test_home_audience_leaves_out_other_servers_followers(void **state)
 
 	if (fixture_pg)
 		return; /* replays SQLite's migration */
-	exec_sql("DROP INDEX follows_local_by_target;"
-		 "DROP INDEX follows_remote_by_target;"
+	exec_sql("DROP INDEX follows_by_target_local;"
 		 "ALTER TABLE follows DROP COLUMN local_follower;");
 	exec_sql(store_migration_sql(MIGRATION_FOLLOWS_LOCAL));
 	n = home_audience(s, ids);
