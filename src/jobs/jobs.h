@@ -26,6 +26,11 @@ void jobs_every(int period_s, jobs_periodic fn);
  * delivery waiting on a server that does not answer, a video
  * transcoded) does not hold up the other sort. */
 void jobs_lane(int n);
+/* The nice value of the worker threads, below the request threads' (0):
+ * jobs get the time requests leave (a third of a core's weight when
+ * both want it). */
+enum { JOBS_NICE = 5 };
+
 /* Start n worker threads, and the lane's (jobs left running by a crash
  * wait again first). 0 or -1. */
 int jobs_start(int n);

@@ -25,12 +25,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 enum { WAIT_MS = 10000 };
 
-static _Atomic int runs, fail_first;
+static _Atomic int runs, fail_first, last_nice;
 static _Atomic int64_t last_arg;
 static pthread_t last_thread;
 
@@ -39,6 +40,7 @@ static int handler(int64_t arg, const char **error)
 	int n = atomic_fetch_add(&runs, 1);
 	atomic_store(&last_arg, arg);
 	last_thread = pthread_self();
+	atomic_store(&last_nice, getpriority(PRIO_PROCESS, (id_t)gettid()));
 	if (n < atomic_load(&fail_first)) {
 		*error = "failing on purpose";
 		return -1;
@@ -85,6 +87,24 @@ static void test_queued_job_runs_once_and_leaves_the_table(void **state)
 	assert_true(wait_for(1, 42));
 	assert_int_equal(atomic_load(&runs), 1);
 	assert_int_equal(atomic_load(&last_arg), 42);
+}
+
+/* One worker runs job after job, each finished in the next one's claim
+ * (a busy worker's one write between two), and the last when it finds
+ * no other; at a nice value below the requests'. */
+static void test_busy_worker_runs_each_job_once_below_requests(void **state)
+{
+	for (int64_t arg = 1; arg <= 3; arg++)
+		assert_int_equal(store_job_enqueue("test", arg, time_now_ms()),
+				 0);
+	assert_int_equal(jobs_start(1), 0);
+	jobs_wake();
+	assert_true(wait_for(3, 3));
+	assert_false(store_job_active("test", 1));
+	assert_false(store_job_active("test", 2));
+	assert_int_equal(atomic_load(&runs), 3);
+	assert_int_equal(atomic_load(&last_nice), JOBS_NICE);
+	assert_int_equal(getpriority(PRIO_PROCESS, (id_t)gettid()), 0);
 }
 
 static void test_failing_job_is_retried_later(void **state)
@@ -164,6 +184,7 @@ int main(void)
 	config_defaults();
 	const struct CMUnitTest tests[] = {
 		JOB_TEST(test_queued_job_runs_once_and_leaves_the_table),
+		JOB_TEST(test_busy_worker_runs_each_job_once_below_requests),
 		JOB_TEST(test_failing_job_is_retried_later),
 		JOB_TEST(test_job_left_running_by_a_crash_runs_again),
 		JOB_TEST(test_run_now_runs_the_job_on_the_calling_thread),
