@@ -201,7 +201,8 @@ int fed_replies_job(int64_t id, const char **error);
  * (*acc); fetched when not known. The search's resolver. */
 bool fed_resolve_url(arena *a, const char *url, account *acc,
 		     int64_t *status_id);
-/* The "fed_inbox" job: process the kept activity id. */
+/* The "fed_inbox" job: process the kept activity id (its row is let go
+ * in the job's finish: store_inbox_done). */
 int fed_inbox_job(int64_t id, const char **error);
 
 /* ---- deliver.c ---- */

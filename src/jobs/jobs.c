@@ -25,6 +25,7 @@ enum {
 static struct {
 	const char *kind;
 	jobs_handler fn;
+	jobs_also also;
 } handlers[JOBS_MAX];
 static int nhandlers;
 
@@ -58,12 +59,18 @@ void jobs_get_stats(jobs_stats *out)
 	out->failed = atomic_load(&jobs_failed);
 }
 
-void jobs_register(const char *kind, jobs_handler fn)
+void jobs_register_with(const char *kind, jobs_handler fn, jobs_also also)
 {
 	if (nhandlers < JOBS_MAX) {
 		handlers[nhandlers].kind = kind;
-		handlers[nhandlers++].fn = fn;
+		handlers[nhandlers].fn = fn;
+		handlers[nhandlers++].also = also;
 	}
+}
+
+void jobs_register(const char *kind, jobs_handler fn)
+{
+	jobs_register_with(kind, fn, NULL);
 }
 
 void jobs_every(int period_s, jobs_periodic fn)
@@ -74,11 +81,16 @@ void jobs_every(int period_s, jobs_periodic fn)
 	}
 }
 
-static jobs_handler handler_of(const char *kind)
+/* kind's handler (NULL: none), and *also what finishing its job writes
+ * too. */
+static jobs_handler handler_of(const char *kind, jobs_also *also)
 {
 	for (int i = 0; i < nhandlers; i++)
-		if (!strcmp(handlers[i].kind, kind))
+		if (!strcmp(handlers[i].kind, kind)) {
+			*also = handlers[i].also;
 			return handlers[i].fn;
+		}
+	*also = NULL;
 	return NULL;
 }
 
@@ -86,7 +98,8 @@ static jobs_handler handler_of(const char *kind)
  * or with defer left to the caller (true). */
 static bool run(const store_job *j, bool defer)
 {
-	jobs_handler fn = handler_of(j->kind);
+	jobs_also also;
+	jobs_handler fn = handler_of(j->kind, &also);
 	if (!fn) {
 		atomic_fetch_add(&attempts_failed, 1);
 		atomic_fetch_add(&jobs_failed, 1);
@@ -96,7 +109,7 @@ static bool run(const store_job *j, bool defer)
 	const char *error = NULL;
 	if (fn(j->arg, &error) == 0) {
 		if (!defer)
-			store_job_finish(j->id);
+			store_job_finish_with(j->id, also, j->arg);
 		return defer;
 	}
 	log_error("job %lld (%s %lld) attempt %d failed: %s", (long long)j->id,
@@ -164,36 +177,40 @@ static void *worker_main(void *arg)
 	setpriority(PRIO_PROCESS, (id_t)gettid(), JOBS_NICE);
 	arena a;
 	arena_init(&a);
-	int64_t done = 0; /* a job run, finished with the next claim */
+	/* a job run, finished with the next claim */
+	store_job done = {0};
+	jobs_also done_also = NULL;
 	while (!should_stop()) {
 		jobs_periodic due =
 			side == GENERAL ? take_due(time_now_ms()) : NULL;
 		if (due)
 			due();
 		store_job j;
-		bool got = store_job_finish_claim(&a, done, time_now_ms(),
-						  !lane_kind ? STORE_JOBS_ANY
-						  : side == LANE
-							  ? STORE_JOBS_LANE
-							  : STORE_JOBS_GENERAL,
-						  &j);
-		if (!got && done)
-			store_job_finish(done); /* again, if the claim failed */
-		done = 0;
+		bool got = store_job_finish_claim(
+			&a, &done.id, done_also, done.arg, time_now_ms(),
+			!lane_kind     ? STORE_JOBS_ANY
+			: side == LANE ? STORE_JOBS_LANE
+				       : STORE_JOBS_GENERAL,
+			&j);
+		if (done.id) /* the claim failed: on its own */
+			store_job_finish_with(done.id, done_also, done.arg);
+		done.id = 0;
 		/* each job is a unit of reading: what the caches kept for
 		 * this thread before (a reader's relations) is checked
 		 * again, as at a request's start */
 		if (got) {
 			cache_request_begin();
-			if (run(&j, true))
-				done = j.id;
+			if (run(&j, true)) {
+				done = j;
+				handler_of(j.kind, &done_also);
+			}
 		}
 		arena_release(&a);
 		if (!got)
 			sleep_idle(side);
 	}
-	if (done)
-		store_job_finish(done);
+	if (done.id)
+		store_job_finish_with(done.id, done_also, done.arg);
 	arena_release(&a);
 	store_thread_close();
 	return NULL;

@@ -19,6 +19,11 @@ typedef void (*jobs_periodic)(void);
 /* Register before jobs_start: the handler of kind, and work to run every
  * period_s seconds on a worker (at most JOBS_MAX of each). */
 void jobs_register(const char *kind, jobs_handler fn);
+/* The same, with what finishing one of its jobs also writes, in the
+ * finish's transaction (a job's own row of work let go with it): also
+ * (the job's arg) gives 0 or -1. */
+typedef int (*jobs_also)(int64_t arg);
+void jobs_register_with(const char *kind, jobs_handler fn, jobs_also also);
 void jobs_every(int period_s, jobs_periodic fn);
 /* Before jobs_start: jobs of the store's STORE_JOB_LANE kind (the
  * deliveries, which its indexes know apart) run on n workers of their

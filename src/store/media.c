@@ -240,19 +240,20 @@ bool store_job_claim(arena *a, int64_t now, store_job *out)
 bool store_job_claim_kind(arena *a, int64_t now, store_job_side side,
 			  store_job *out)
 {
-	return store_job_finish_claim(a, 0, now, side, out);
+	return store_job_finish_claim(a, NULL, NULL, 0, now, side, out);
 }
 
-bool store_job_finish_claim(arena *a, int64_t done, int64_t now,
-			    store_job_side side, store_job *out)
+bool store_job_finish_claim(arena *a, int64_t *done, store_job_also also,
+			    int64_t also_arg, int64_t now, store_job_side side,
+			    store_job *out)
 {
 	if (db_begin() < 0)
 		return false;
 	db_stmt *st;
-	if (done) {
+	if (done && *done) {
 		st = db_prepare("DELETE FROM jobs WHERE id = ?1");
-		db_bind_int64(st, 1, done);
-		if (db_queue(st) < 0) {
+		db_bind_int64(st, 1, *done);
+		if (db_queue(st) < 0 || (also && also(also_arg) < 0)) {
 			db_rollback();
 			return false;
 		}
@@ -284,6 +285,8 @@ bool store_job_finish_claim(arena *a, int64_t done, int64_t now,
 		db_rollback();
 		return false;
 	}
+	if (done)
+		*done = 0; /* finished: its id may be a new job's now */
 	return found;
 }
 
@@ -324,6 +327,19 @@ int store_job_finish(int64_t id)
 	db_stmt *st = db_prepare("DELETE FROM jobs WHERE id = ?1");
 	db_bind_int64(st, 1, id);
 	return db_done(st);
+}
+
+int store_job_finish_with(int64_t id, store_job_also also, int64_t also_arg)
+{
+	if (!also)
+		return store_job_finish(id);
+	if (db_begin() < 0)
+		return -1;
+	if (store_job_finish(id) < 0 || also(also_arg) < 0 || db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
+	return 0;
 }
 
 int store_job_retry(int64_t id, int64_t run_at, const char *error)

@@ -431,6 +431,8 @@ int store_inbox_seen_prune(int64_t before);
 /* A kept activity: its sender and text (in a); false when gone. */
 bool store_inbox_activity(arena *a, int64_t id, int64_t *actor_id,
 			  const char **body);
+/* Let kept activity id go (inside the caller's transaction, if any): the
+ * "fed_inbox" job's finish (store_job_also). 0 or -1. */
 int store_inbox_done(int64_t id);
 /* An activity owed to an inbox, signed by signer_id (0: the instance
  * actor) when sent. */
@@ -698,11 +700,19 @@ typedef enum store_job_side {
 /* The same, of the side's kinds. */
 bool store_job_claim_kind(arena *a, int64_t now, store_job_side side,
 			  store_job *out);
-/* The same, first finishing job done (0: none) in the claim's
- * transaction: a busy worker's one write between two jobs. With false,
- * done may not be finished yet (the claim failed, or found none). */
-bool store_job_finish_claim(arena *a, int64_t done, int64_t now,
-			    store_job_side side, store_job *out);
+/* What finishing a job of some kind also writes, in the same
+ * transaction (its arg): 0 or -1. */
+typedef int (*store_job_also)(int64_t arg);
+/* The same, first finishing job *done (when done and *done are not 0)
+ * in the claim's transaction, with also(also_arg) when also is given: a
+ * busy worker's one write between two jobs. *done becomes 0 once its
+ * finish committed: after that its id may be reused by a new job
+ * (SQLite's rowids), so it must not be finished again. */
+bool store_job_finish_claim(arena *a, int64_t *done, store_job_also also,
+			    int64_t also_arg, int64_t now, store_job_side side,
+			    store_job *out);
+/* Finish job id, with also(also_arg) when given, in one transaction. */
+int store_job_finish_with(int64_t id, store_job_also also, int64_t also_arg);
 /* Take the waiting job (kind, arg) whatever its time, or false when none
  * waits (another worker has it, or it is done). */
 bool store_job_claim_for(arena *a, const char *kind, int64_t arg,

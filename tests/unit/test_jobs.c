@@ -32,6 +32,7 @@
 enum { WAIT_MS = 10000 };
 
 static _Atomic int runs, fail_first, last_nice;
+static _Atomic int64_t also_arg; /* what also() was last given */
 static _Atomic int64_t last_arg;
 static pthread_t last_thread;
 
@@ -48,10 +49,19 @@ static int handler(int64_t arg, const char **error)
 	return 0;
 }
 
+/* What finishing a "test_also" job also writes: a job of its own (the
+ * arg negated), so the finish's transaction shows in the table. */
+static int also(int64_t arg)
+{
+	atomic_store(&also_arg, arg);
+	return store_job_enqueue("test_kept", -arg, time_now_ms() + 3600000);
+}
+
 static int setup(void **state)
 {
 	static bool registered;
 	if (!registered) {
+		jobs_register_with("test_also", handler, also);
 		jobs_register("test", handler);
 		registered = true;
 	}
@@ -105,6 +115,54 @@ static void test_busy_worker_runs_each_job_once_below_requests(void **state)
 	assert_int_equal(atomic_load(&runs), 3);
 	assert_int_equal(atomic_load(&last_nice), JOBS_NICE);
 	assert_int_equal(getpriority(PRIO_PROCESS, (id_t)gettid()), 0);
+}
+
+/* A kind's also() runs once, with the job's arg, as its job is finished:
+ * by the worker's next claim, and by jobs_run_now at once. */
+static void test_finishing_a_job_writes_its_kinds_also(void **state)
+{
+	atomic_store(&also_arg, 0);
+	assert_int_equal(store_job_enqueue("test_also", 9, time_now_ms()), 0);
+	assert_int_equal(jobs_start(1), 0);
+	jobs_wake();
+	for (int ms = 0; ms < WAIT_MS && store_job_active("test_also", 9);
+	     ms += 10) {
+		struct timespec ts = {0, 10 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	assert_false(store_job_active("test_also", 9));
+	assert_int_equal(atomic_load(&also_arg), 9);
+	assert_true(store_job_active("test_kept", -9));
+	jobs_stop();
+
+	assert_int_equal(
+		store_job_enqueue("test_also", 11, time_now_ms() + 3600000), 0);
+	assert_true(jobs_run_now("test_also", 11, 1000));
+	assert_int_equal(atomic_load(&also_arg), 11);
+	assert_true(store_job_active("test_kept", -11));
+}
+
+/* A finish made in a claim's transaction is reported done: after it the
+ * finished job's id may be a new job's (SQLite reuses the largest
+ * rowid), which finishing "again" would delete unrun. */
+static void test_a_job_finished_with_a_claim_is_not_finished_twice(void **state)
+{
+	arena a;
+	arena_init(&a);
+	assert_int_equal(store_job_enqueue("test", 1, time_now_ms()), 0);
+	store_job j, next;
+	assert_true(store_job_claim(&a, time_now_ms(), &j));
+	int64_t done = j.id;
+	assert_false(store_job_finish_claim(&a, &done, NULL, 0, time_now_ms(),
+					    STORE_JOBS_ANY, &next));
+	assert_int_equal(done, 0);
+	assert_false(store_job_active("test", 1));
+	assert_int_equal(store_job_enqueue("test", 2, time_now_ms()), 0);
+	assert_true(store_job_claim(&a, time_now_ms(), &next));
+	if (!fixture_pg) /* the hazard itself */
+		assert_int_equal(next.id, j.id);
+	assert_int_equal(next.arg, 2);
+	arena_release(&a);
 }
 
 static void test_failing_job_is_retried_later(void **state)
@@ -185,6 +243,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		JOB_TEST(test_queued_job_runs_once_and_leaves_the_table),
 		JOB_TEST(test_busy_worker_runs_each_job_once_below_requests),
+		JOB_TEST(test_finishing_a_job_writes_its_kinds_also),
+		JOB_TEST(
+			test_a_job_finished_with_a_claim_is_not_finished_twice),
 		JOB_TEST(test_failing_job_is_retried_later),
 		JOB_TEST(test_job_left_running_by_a_crash_runs_again),
 		JOB_TEST(test_run_now_runs_the_job_on_the_calling_thread),
