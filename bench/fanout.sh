@@ -64,7 +64,8 @@ with db:
         " VALUES (?, ?, ?, ?, 1)",
         ((base + i, f"fan{i:07d}", f"fan{i:07d}", now) for i in range(n)))
     db.executemany(
-        "INSERT INTO follows (id, account_id, target_id) VALUES (?, ?, ?)",
+        "INSERT INTO follows (id, account_id, target_id, local_follower)"
+        " VALUES (?, ?, ?, 1)",  # local fans (migration 33)
         ((base + n + i, base + i, star) for i in range(n)))
     db.execute("UPDATE accounts SET followers_count = followers_count + ? WHERE id = ?",
                (n, star))

@@ -121,8 +121,14 @@ def cmd_seed(args):
                 local = locals_[(i * args.followers + k) % len(locals_)]
                 follows.append((local, acc))
         fid = base + len(actors)
+        # the followers are this server's: since migration 33 a follow
+        # says so (local_follower), and only those get the post in home
+        local_col = any(r[1] == "local_follower"
+                        for r in db.execute("PRAGMA table_info(follows)"))
         db.executemany(
-            "INSERT INTO follows (id, account_id, target_id) VALUES (?, ?, ?)",
+            "INSERT INTO follows (id, account_id, target_id"
+            + (", local_follower) VALUES (?, ?, ?, 1)" if local_col
+               else ") VALUES (?, ?, ?)"),
             ((fid + n, local, acc) for n, (local, acc) in enumerate(follows)))
         db.executemany(
             "UPDATE accounts SET following_count = following_count + 1"

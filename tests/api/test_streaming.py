@@ -494,10 +494,12 @@ def test_a_post_to_more_followers_than_are_held_reaches_stream_and_home(server, 
     with Sql(server) as db:
         if db.pg:  # PostgreSQL checks the follows' foreign keys
             db.executemany(
-                "INSERT INTO accounts (id, username, username_key, domain, created_at)"
-                " VALUES (?, ?, ?, 'crowd.example', ?)",
-                [(base + i, f"c{i}", f"c{i}", now) for i in range(crowd)])
-        db.executemany("INSERT INTO follows (id, account_id, target_id) VALUES (?, ?, ?)",
+                "INSERT INTO accounts (id, username, username_key, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(base + i, f"crowd{i}", f"crowd{i}", now) for i in range(crowd)])
+        # local followers (local_follower: only they have a home here)
+        db.executemany("INSERT INTO follows (id, account_id, target_id, local_follower)"
+                       " VALUES (?, ?, ?, 1)",
                        [(base + crowd + i, base + i, star.id) for i in range(crowd)])
     ws = ws_connect(server, "?stream=user", token=fan.token)
     try:
