@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 from mastodon import Mastodon
 
 REPO = Path(__file__).resolve().parents[2]
@@ -450,6 +452,15 @@ class Http:
     def __init__(self, base):
         self.base = base
         self.session = requests.Session()
+        # the session keeps its connection alive across tests; one left
+        # silent for the server's idle timeout (30 s) is closed by the
+        # server, and a request sent as it closes is reset unanswered.
+        # An idempotent one is sent again on a new connection, as
+        # browsers do; a POST or PATCH is not
+        retry = Retry(total=1, connect=1, read=1, status=0, redirect=0,
+                      allowed_methods=frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}),
+                      raise_on_status=False)
+        self.session.mount("http://", HTTPAdapter(max_retries=retry))
 
     def request(self, method, path, token=None, headers=None, **kw):
         h = dict(headers or {})
