@@ -4,7 +4,6 @@
 #include "core/id.h"
 #include "core/time.h"
 #include "domain/domain.h"
-
 #include "jobs/jobs.h"
 #include "store/store.h"
 #include "text/text.h"

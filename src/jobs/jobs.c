@@ -95,11 +95,13 @@ static jobs_handler handler_of(const char *kind, jobs_also *also)
 }
 
 /* Run a claimed job and record the outcome; one done is finished here,
- * or with defer left to the caller (true). */
-static bool run(const store_job *j, bool defer)
+ * or with defer left to the caller (true, and *also what its finish
+ * writes too). */
+static bool run(const store_job *j, bool defer, jobs_also *also_out)
 {
 	jobs_also also;
 	jobs_handler fn = handler_of(j->kind, &also);
+	*also_out = also;
 	if (!fn) {
 		atomic_fetch_add(&attempts_failed, 1);
 		atomic_fetch_add(&jobs_failed, 1);
@@ -200,10 +202,8 @@ static void *worker_main(void *arg)
 		 * again, as at a request's start */
 		if (got) {
 			cache_request_begin();
-			if (run(&j, true)) {
+			if (run(&j, true, &done_also))
 				done = j;
-				handler_of(j.kind, &done_also);
-			}
 		}
 		arena_release(&a);
 		if (!got)
@@ -288,9 +288,10 @@ bool jobs_run_now(const char *kind, int64_t arg, int64_t wait_ms)
 	arena a;
 	arena_init(&a);
 	store_job j;
+	jobs_also also;
 	bool mine = store_job_claim_for(&a, kind, arg, &j);
 	if (mine)
-		run(&j, false);
+		run(&j, false, &also);
 	arena_release(&a);
 	if (mine)
 		return true;

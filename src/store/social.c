@@ -305,9 +305,8 @@ int store_followers_each(int64_t target_id, void (*each)(int64_t, void *),
 size_t store_local_followers(arena *a, int64_t target_id, int64_t **out)
 {
 	db_stmt *st =
-		db_prepare("SELECT f.account_id FROM follows f"
-			   " JOIN accounts a ON a.id = f.account_id"
-			   " WHERE f.target_id = ?1 AND a.domain IS NULL");
+		db_prepare("SELECT account_id FROM follows WHERE target_id = ?1"
+			   " AND local_follower = 1");
 	db_bind_int64(st, 1, target_id);
 	size_t n = 0, cap = 0;
 	*out = NULL;
