@@ -38,6 +38,9 @@ bool fed_actor_key(arena *a, int64_t account_id, store_key_pair *out);
  * in a; NULL when the key does not load. */
 const char *fed_sign(arena *a, const char *private_pem, const void *data,
 		     size_t len);
+/* How many keys were read from their PEM text since the process
+ * started (a parsed key is kept: see keys.c). */
+uint64_t fed_key_parses(void);
 /* Whether sig_b64 is public_pem's RSA signature of data (as fed_sign
  * makes). False for anything malformed. */
 bool fed_verify(const char *public_pem, const void *data, size_t len,

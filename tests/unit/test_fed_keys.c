@@ -17,6 +17,9 @@
 #include "core/log.h"
 #include "fed/fed.h"
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 static int setup(void **state)
 {
 	(void)state;
@@ -50,6 +53,51 @@ static void test_a_signature_verifies_with_its_key_only(void **state)
 	char *bent = arena_strdup(&a, sig);
 	bent[10] = bent[10] == 'A' ? 'B' : 'A';
 	assert_false(fed_verify(k1.public_pem, message, strlen(message), bent));
+	arena_release(&a);
+}
+
+/* The PEM text of key (its private form when private), copied into a. */
+static const char *pem_of(arena *a, EVP_PKEY *key, bool private)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	assert_non_null(bio);
+	assert_int_equal(private ? PEM_write_bio_PrivateKey(bio, key, NULL,
+							    NULL, 0, NULL, NULL)
+				 : PEM_write_bio_PUBKEY(bio, key),
+			 1);
+	char *data;
+	long n = BIO_get_mem_data(bio, &data);
+	const char *pem = arena_strndup(a, data, (size_t)n);
+	BIO_free(bio);
+	return pem;
+}
+
+/* A key is read from its PEM text once, then kept: the senders of a
+ * flood of deliveries, verified in turn, are each parsed once (a
+ * direct-mapped table had two of them take each other's slot, and
+ * parse again at every turn). */
+static void test_each_key_is_parsed_once_while_in_use(void **state)
+{
+	(void)state;
+	enum { KEYS = 24, ROUNDS = 3 };
+	arena a;
+	arena_init(&a);
+	const char *pub[KEYS], *sig[KEYS];
+	for (int i = 0; i < KEYS; i++) {
+		EVP_PKEY *key = EVP_RSA_gen(512); /* quick to make */
+		assert_non_null(key);
+		pub[i] = pem_of(&a, key, false);
+		sig[i] = fed_sign(&a, pem_of(&a, key, true), message,
+				  strlen(message));
+		assert_non_null(sig[i]);
+		EVP_PKEY_free(key);
+	}
+	uint64_t before = fed_key_parses();
+	for (int r = 0; r < ROUNDS; r++)
+		for (int i = 0; i < KEYS; i++)
+			assert_true(fed_verify(pub[i], message, strlen(message),
+					       sig[i]));
+	assert_int_equal(fed_key_parses() - before, KEYS);
 	arena_release(&a);
 }
 
@@ -188,6 +236,7 @@ int main(void)
 	config_finish();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_signature_verifies_with_its_key_only),
+		cmocka_unit_test(test_each_key_is_parsed_once_while_in_use),
 		cmocka_unit_test(
 			test_malformed_signatures_and_keys_are_refused),
 		cmocka_unit_test_setup_teardown(
