@@ -249,8 +249,10 @@ static int cmd_serve(void)
 	signal(SIGPIPE, SIG_IGN);
 	/* API_POOL_PASSWORD: Argon2id off the I/O threads, queue bounded;
 	 * API_POOL_FETCH: threads that mostly wait on other servers;
-	 * API_POOL_INBOX: deliveries kept, one thread per core (they share
-	 * one writer), a queue past which senders are told to retry */
+	 * API_POOL_INBOX: deliveries kept, a queue past which senders are
+	 * told to retry; four threads a core, which mostly wait: those
+	 * waiting while one writes share the next commit (store_inbox_accept)
+	 */
 	const http_pool_opts pools[] = {
 		{
 			.threads = cfg.password_threads,
@@ -262,7 +264,7 @@ static int cmd_serve(void)
 			.max_waiting = cfg.fed_fetch_queue,
 		},
 		{
-			.threads = cfg.threads,
+			.threads = cfg.threads * 4,
 			.max_waiting = cfg.fed_inbox_queue,
 		}};
 	http_server_opts opts = {

@@ -7,6 +7,7 @@
 #include "store/db.h"
 #include "store/store.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #define ACTOR_COLUMNS                                                          \
@@ -214,37 +215,100 @@ int store_actor_save(account *acc, store_actor *act)
 	return 0;
 }
 
-int store_inbox_accept(const char *activity_id, int64_t actor_id,
-		       const char *body, int64_t now, int64_t *id)
+/* One activity to keep, and what became of it. */
+typedef struct inbox_accept {
+	const char *activity_id, *body;
+	int64_t actor_id, now, id;
+	int rc;
+	bool done;
+	struct inbox_accept *next;
+} inbox_accept;
+
+/* Keep q inside the caller's transaction: 0, 1 for a replay (nothing
+ * written), or -1. */
+static int accept_tx(inbox_accept *q)
 {
-	if (db_begin() < 0)
-		return -1;
 	db_stmt *st = db_prepare("INSERT INTO inbox_seen (activity_id,"
 				 " received_at) VALUES (?1, ?2)"
 				 " ON CONFLICT (activity_id) DO NOTHING");
-	db_bind_text(st, 1, activity_id);
-	db_bind_int64(st, 2, now);
-	int rc = db_done(st);
-	if (rc < 0)
-		goto fail;
-	if (db_changes() == 0) { /* a replay: taken once already */
-		db_rollback();
+	db_bind_text(st, 1, q->activity_id);
+	db_bind_int64(st, 2, q->now);
+	if (db_done(st) < 0)
+		return -1;
+	if (db_changes() == 0) /* a replay: taken once already */
 		return 1;
-	}
-	*id = id_next();
+	q->id = id_next();
 	st = db_prepare("INSERT INTO inbox_activities (id, actor_id, body,"
 			" received_at) VALUES (?1, ?2, ?3, ?4)");
-	db_bind_int64(st, 1, *id);
-	db_bind_int64(st, 2, actor_id);
-	db_bind_text(st, 3, body);
-	db_bind_int64(st, 4, now);
-	if (db_done(st) < 0 || store_job_enqueue("fed_inbox", *id, now) < 0 ||
-	    db_commit() < 0)
-		goto fail;
+	db_bind_int64(st, 1, q->id);
+	db_bind_int64(st, 2, q->actor_id);
+	db_bind_text(st, 3, q->body);
+	db_bind_int64(st, 4, q->now);
+	if (db_done(st) < 0 ||
+	    store_job_enqueue("fed_inbox", q->id, q->now) < 0)
+		return -1;
 	return 0;
-fail:
+}
+
+/* Keep the activities from q on in one transaction, each one's rc set;
+ * when that fails, each in one of its own. */
+static void accept_all(inbox_accept *q)
+{
+	bool ok = db_begin() == 0;
+	for (inbox_accept *i = q; ok && i; i = i->next)
+		ok = (i->rc = accept_tx(i)) >= 0;
+	if (ok && db_commit() == 0)
+		return;
 	db_rollback();
-	return -1;
+	for (inbox_accept *i = q; i; i = i->next) {
+		if (db_begin() < 0) {
+			i->rc = -1;
+			continue;
+		}
+		i->rc = accept_tx(i);
+		if (i->rc == 0 && db_commit() < 0)
+			i->rc = -1;
+		if (i->rc != 0)
+			db_rollback();
+	}
+}
+
+/* Group commit: the activities waiting while a transaction keeps others
+ * are kept in the next one, together: a delivery's commit costs its
+ * pages (the inbox's, the jobs' and their indexes'), shared by all. */
+static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t accept_over = PTHREAD_COND_INITIALIZER;
+static inbox_accept *accept_head, **accept_tail = &accept_head;
+static bool accept_writing;
+
+int store_inbox_accept(const char *activity_id, int64_t actor_id,
+		       const char *body, int64_t now, int64_t *id)
+{
+	inbox_accept me = {.activity_id = activity_id,
+			   .body = body,
+			   .actor_id = actor_id,
+			   .now = now};
+	pthread_mutex_lock(&accept_lock);
+	*accept_tail = &me;
+	accept_tail = &me.next;
+	while (!me.done && accept_writing)
+		pthread_cond_wait(&accept_over, &accept_lock);
+	if (!me.done) { /* no one writing: this thread writes them all */
+		inbox_accept *all = accept_head;
+		accept_head = NULL;
+		accept_tail = &accept_head;
+		accept_writing = true;
+		pthread_mutex_unlock(&accept_lock);
+		accept_all(all);
+		pthread_mutex_lock(&accept_lock);
+		for (inbox_accept *i = all; i; i = i->next)
+			i->done = true;
+		accept_writing = false;
+		pthread_cond_broadcast(&accept_over);
+	}
+	pthread_mutex_unlock(&accept_lock);
+	*id = me.id;
+	return me.rc;
 }
 
 int store_inbox_seen_prune(int64_t before)
