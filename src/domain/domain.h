@@ -592,6 +592,10 @@ dom_err follow_request_decide(arena *a, const principal *p, int64_t from,
 dom_err remote_status_post(arena *a, status *s, const store_tag_ref *tags,
 			   size_t ntags, const int64_t *mentions,
 			   size_t nmentions);
+/* The same for n posts, written in one transaction (p[i].rc: each
+ * one's outcome, as store_remote_statuses_insert's): a flood of them
+ * takes the write lock, and changes what readers see, once a batch. */
+void remote_statuses_post(arena *a, store_new_status *p, size_t n);
 /* Another server's edit of a post kept here: s as for
  * remote_status_post (uri and account_id name the post and its author;
  * edited_at its time, 0: now). An edit older than the last one kept is

@@ -644,37 +644,94 @@ dom_err status_hide_reply(arena *a, const principal *p, int64_t id, bool on,
 	return rc < 0 ? dom_from_store(rc, NULL, msg) : DOM_OK;
 }
 
-dom_err remote_status_post(arena *a, status *s, const store_tag_ref *tags,
-			   size_t ntags, const int64_t *mentions,
-			   size_t nmentions)
+/* Whether another server's post s is to be inserted (filling what the
+ * insert needs); if not, *why: DOM_OK when it was delivered before
+ * (another inbox), DOM_FORBIDDEN for a reply its parent's rules refuse,
+ * as a local one is not written. */
+static bool remote_status_check(arena *a, status *s, dom_err *why)
 {
+	*why = DOM_OK;
 	if (store_status_by_uri(s->uri))
-		return DOM_OK; /* delivered before (another inbox) */
+		return false;
 	if (s->in_reply_to_id) {
 		status parent;
-		/* a reply the post's rules refuse is not kept, as a local
-		 * one is not written */
 		if (!store_status_get(a, s->in_reply_to_id, &parent) ||
 		    parent.reblog_of_id ||
 		    !visibility_may_interact(s->account_id, &parent,
-					     INTERACT_REPLY))
-			return DOM_FORBIDDEN;
+					     INTERACT_REPLY)) {
+			*why = DOM_FORBIDDEN;
+			return false;
+		}
 		s->in_reply_to_account_id = parent.account_id;
 	}
 	s->text = "";
 	if (!s->spoiler_text)
 		s->spoiler_text = "";
+	return true;
+}
+
+/* What follows another server's post inserted: its conversation, its
+ * event (streams, kept answers), its mentions told. */
+static void remote_status_after(arena *a, const status *s,
+				const int64_t *mentions, size_t nmentions)
+{
+	conversations_record(a, s, mentions, nmentions);
+	events_publish(&(event){.kind = EVENT_STATUS, .id = s->id});
+	for (size_t i = 0; i < nmentions; i++)
+		notify(mentions[i], "mention", s->account_id, s->id);
+}
+
+dom_err remote_status_post(arena *a, status *s, const store_tag_ref *tags,
+			   size_t ntags, const int64_t *mentions,
+			   size_t nmentions)
+{
+	dom_err why;
+	if (!remote_status_check(a, s, &why))
+		return why;
 	int rc = store_status_insert(a, s, tags, ntags, mentions, nmentions);
 	const char *msg;
 	if (rc == STORE_TAKEN) /* the same post, another delivery */
 		return DOM_OK;
 	if (rc < 0)
 		return dom_from_store(rc, NULL, &msg);
-	conversations_record(a, s, mentions, nmentions);
-	events_publish(&(event){.kind = EVENT_STATUS, .id = s->id});
-	for (size_t i = 0; i < nmentions; i++)
-		notify(mentions[i], "mention", s->account_id, s->id);
+	remote_status_after(a, s, mentions, nmentions);
 	return DOM_OK;
+}
+
+void remote_statuses_post(arena *a, store_new_status *p, size_t n)
+{
+	/* the ones to insert, together, and where each came from */
+	store_new_status *go = arena_alloc(a, (n + 1) * sizeof *go);
+	size_t *from = arena_alloc(a, (n + 1) * sizeof *from), k = 0;
+	for (size_t i = 0; i < n; i++) {
+		dom_err why;
+		p[i].rc = remote_status_check(a, p[i].s, &why) ? 0
+			  : why == DOM_OK		       ? STORE_TAKEN
+							       : STORE_GONE;
+		if (p[i].rc == 0) {
+			from[k] = i;
+			go[k++] = p[i];
+		}
+	}
+	if (!k)
+		return;
+	if (store_remote_statuses_insert(go, k) < 0) {
+		/* one failed, and took the others with it: each on its own */
+		for (size_t i = 0; i < k; i++)
+			p[from[i]].rc =
+				remote_status_post(a, go[i].s, go[i].tags,
+						   go[i].ntags, go[i].mentions,
+						   go[i].nmentions) == DOM_OK
+					? 0
+					: -1;
+		return;
+	}
+	for (size_t i = 0; i < k; i++) {
+		p[from[i]].rc = go[i].rc;
+		if (go[i].rc == 0)
+			remote_status_after(a, go[i].s, go[i].mentions,
+					    go[i].nmentions);
+	}
 }
 
 dom_err remote_status_edit(arena *a, const status *s, const store_tag_ref *tags,

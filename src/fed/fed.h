@@ -204,9 +204,10 @@ int fed_replies_job(int64_t id, const char **error);
  * (*acc); fetched when not known. The search's resolver. */
 bool fed_resolve_url(arena *a, const char *url, account *acc,
 		     int64_t *status_id);
-/* The "fed_inbox" job: process the kept activity id (its row is let go
- * in the job's finish: store_inbox_done). */
-int fed_inbox_job(int64_t id, const char **error);
+/* The "fed_inbox" jobs (jobs_batch_handler): process the kept
+ * activities ids, in order, their posts written together (each row is
+ * let go in its job's finish: store_inbox_done). */
+void fed_inbox_jobs(const int64_t *ids, size_t n, int *rc, const char **error);
 
 /* ---- deliver.c ---- */
 /* Install the listener of domain/'s acts toward other servers and the

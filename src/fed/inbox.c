@@ -509,14 +509,34 @@ static void note_media(arena *a, const store_actor *sender, json_t *note,
 	s->nmedia = n;
 }
 
-static void on_create(arena *a, const store_actor *sender, json_t *doc,
-		      bool silenced)
+/* The posts of a batch of activities, written in one transaction when
+ * the batch ends or an activity that is not a post comes (which may
+ * concern them: a Delete, an Announce), with the documents they point
+ * into. */
+typedef struct inbox_stage {
+	store_new_status p[STORE_JOB_BATCH_MAX];
+	json_t *docs[STORE_JOB_BATCH_MAX];
+	size_t n;
+} inbox_stage;
+
+static void stage_flush(arena *a, inbox_stage *st)
 {
-	status s;
-	store_tag_ref tags[REMOTE_TAGS_MAX];
-	int64_t mentions[REMOTE_MENTIONS_MAX];
+	if (st->n)
+		remote_statuses_post(a, st->p, st->n);
+	for (size_t i = 0; i < st->n; i++)
+		json_decref(st->docs[i]);
+	st->n = 0;
+}
+
+static void on_create(arena *a, const store_actor *sender, json_t *doc,
+		      bool silenced, inbox_stage *stage)
+{
+	status *s = arena_alloc(a, sizeof *s);
+	store_tag_ref *tags = arena_alloc(a, REMOTE_TAGS_MAX * sizeof *tags);
+	int64_t *mentions =
+		arena_alloc(a, REMOTE_MENTIONS_MAX * sizeof *mentions);
 	size_t ntags, nmentions;
-	if (!note_status(a, sender, json_object_get(doc, "object"), &s, tags,
+	if (!note_status(a, sender, json_object_get(doc, "object"), s, tags,
 			 &ntags, mentions, &nmentions))
 		return;
 	/* what no one here follows, and that is to no one here, is not
@@ -533,17 +553,31 @@ static void on_create(arena *a, const store_actor *sender, json_t *doc,
 		if (!followed)
 			return;
 	}
-	if (!nmentions && !s.in_reply_to_id && !followed)
-		return;
-	/* an answer to a post not known here: its thread is fetched (a
-	 * few posts up), so the reply is not an orphan */
+	/* an answer to a post not known here: it may be one of the
+	 * batch's, else its thread is fetched (a few posts up), so the
+	 * reply is not an orphan */
 	const char *parent = fed_id_of(
 		json_object_get(json_object_get(doc, "object"), "inReplyTo"));
-	if (parent && !s.in_reply_to_id)
-		s.in_reply_to_id = fed_note_fetch(a, parent, FED_THREAD_DEPTH);
-	s.edited_at = 0; /* a post's first version, whatever it says */
-	note_media(a, sender, json_object_get(doc, "object"), &s);
-	remote_status_post(a, &s, tags, ntags, mentions, nmentions);
+	if (parent && !s->in_reply_to_id && stage->n) {
+		stage_flush(a, stage);
+		s->in_reply_to_id = known_post(a, parent);
+	}
+	if (!nmentions && !s->in_reply_to_id && !followed)
+		return;
+	if (parent && !s->in_reply_to_id)
+		s->in_reply_to_id = fed_note_fetch(a, parent, FED_THREAD_DEPTH);
+	s->edited_at = 0; /* a post's first version, whatever it says */
+	note_media(a, sender, json_object_get(doc, "object"), s);
+	stage->p[stage->n] = (store_new_status){
+		.s = s,
+		.tags = tags,
+		.ntags = ntags,
+		.mentions = mentions,
+		.nmentions = nmentions,
+	};
+	stage->docs[stage->n++] = json_incref(doc);
+	if (stage->n == STORE_JOB_BATCH_MAX)
+		stage_flush(a, stage);
 }
 
 /* Whether uri is one of ours: known here or not at all, never fetched
@@ -792,49 +826,67 @@ static void on_move(arena *a, const store_actor *sender, json_t *doc)
 	}
 }
 
-int fed_inbox_job(int64_t id, const char **error)
+/* Process the kept activity id; a post goes on stage. */
+static void inbox_one(arena *a, int64_t id, inbox_stage *stage)
 {
-	arena a;
-	arena_init(&a);
 	int64_t actor_id;
 	const char *body;
 	store_actor sender;
-	if (!store_inbox_activity(&a, id, &actor_id, &body) ||
-	    !store_actor_get(&a, actor_id, &sender)) {
-		arena_release(&a);
-		return 0; /* gone with its actor */
+	/* its reads in one snapshot, as a request's (a write ends it) */
+	store_read_begin();
+	if (!store_inbox_activity(a, id, &actor_id, &body) ||
+	    !store_actor_get(a, actor_id, &sender)) {
+		store_read_end();
+		return; /* gone with its actor */
 	}
 	json_t *doc = json_loads(body, 0, NULL);
 	const char *type = fed_str(doc, "type");
 	/* the server may have been blocked since the activity arrived */
 	instance_severity severity =
-		instance_policy(&a, fed_domain_of(&a, sender.uri), NULL);
+		instance_policy(a, fed_domain_of(a, sender.uri), NULL);
 	bool silenced = severity == INSTANCE_SILENCED;
+	/* what comes after the posts before it may concern them */
+	if (!type || strcmp(type, "Create"))
+		stage_flush(a, stage);
 	if (!type || severity == INSTANCE_SUSPENDED)
 		;
 	else if (!strcmp(type, "Follow"))
-		on_follow(&a, &sender, doc);
+		on_follow(a, &sender, doc);
 	else if (!strcmp(type, "Undo"))
-		on_undo(&a, &sender, doc);
+		on_undo(a, &sender, doc);
 	else if (!strcmp(type, "Accept") || !strcmp(type, "Reject"))
-		on_answer(&a, &sender, doc, type[0] == 'A');
+		on_answer(a, &sender, doc, type[0] == 'A');
 	else if (!strcmp(type, "Create"))
-		on_create(&a, &sender, doc, silenced);
+		on_create(a, &sender, doc, silenced, stage);
 	else if (!strcmp(type, "Delete"))
-		on_delete(&a, &sender, doc);
+		on_delete(a, &sender, doc);
 	else if (!strcmp(type, "Update"))
-		on_update(&a, &sender, doc);
+		on_update(a, &sender, doc);
 	else if (!strcmp(type, "Like"))
-		on_like(&a, &sender, doc, silenced);
+		on_like(a, &sender, doc, silenced);
 	else if (!strcmp(type, "Announce"))
-		on_announce(&a, &sender, doc, silenced);
+		on_announce(a, &sender, doc, silenced);
 	else if (!strcmp(type, "Block"))
-		on_block(&a, &sender, doc);
+		on_block(a, &sender, doc);
 	else if (!strcmp(type, "Move"))
-		on_move(&a, &sender, doc);
+		on_move(a, &sender, doc);
 	json_decref(doc);
+	store_read_end();
+}
+
+void fed_inbox_jobs(const int64_t *ids, size_t n, int *rc, const char **error)
+{
+	(void)error;
+	arena a;
+	arena_init(&a);
+	inbox_stage stage;
+	stage.n = 0;
+	for (size_t i = 0; i < n; i++) {
+		inbox_one(&a, ids[i], &stage);
+		rc[i] = 0; /* its row goes with the job's (store_inbox_done) */
+	}
+	stage_flush(&a, &stage);
 	arena_release(&a);
-	return 0; /* its row goes with the job's (store_inbox_done) */
 }
 
 bool fed_resolve_url(arena *a, const char *url, account *acc,

@@ -18,6 +18,7 @@ enum {
 	JOBS_MAX_WORKERS = 16,
 	JOBS_ATTEMPTS = 5,	  /* then the job is kept as failed */
 	JOBS_IDLE_MS = 1000,	  /* how long an idle worker sleeps */
+	JOBS_LINGER_MS = 10,	  /* after a batch short of its kind's max */
 	JOBS_WAIT_STEP_MS = 50,	  /* jobs_run_now polling a busy job */
 	JOBS_ORPHAN_SWEEP_S = 10, /* looking for a dead process's jobs */
 };
@@ -25,6 +26,8 @@ enum {
 static struct {
 	const char *kind;
 	jobs_handler fn;
+	jobs_batch_handler batch;
+	size_t max; /* jobs a claim takes */
 	jobs_also also;
 } handlers[JOBS_MAX];
 static int nhandlers;
@@ -59,18 +62,36 @@ void jobs_get_stats(jobs_stats *out)
 	out->failed = atomic_load(&jobs_failed);
 }
 
-void jobs_register_with(const char *kind, jobs_handler fn, jobs_also also)
+static void add_handler(const char *kind, jobs_handler fn,
+			jobs_batch_handler batch, jobs_also also, size_t max)
 {
 	if (nhandlers < JOBS_MAX) {
 		handlers[nhandlers].kind = kind;
 		handlers[nhandlers].fn = fn;
-		handlers[nhandlers++].also = also;
+		handlers[nhandlers].batch = batch;
+		handlers[nhandlers].also = also;
+		handlers[nhandlers++].max = max;
 	}
+}
+
+void jobs_register_with(const char *kind, jobs_handler fn, jobs_also also)
+{
+	add_handler(kind, fn, NULL, also, 1);
 }
 
 void jobs_register(const char *kind, jobs_handler fn)
 {
 	jobs_register_with(kind, fn, NULL);
+}
+
+void jobs_register_batch(const char *kind, jobs_batch_handler fn,
+			 jobs_also also, size_t max)
+{
+	if (max < 1)
+		max = 1;
+	if (max > STORE_JOB_BATCH_MAX)
+		max = STORE_JOB_BATCH_MAX;
+	add_handler(kind, NULL, fn, also, max);
 }
 
 void jobs_every(int period_s, jobs_periodic fn)
@@ -81,51 +102,74 @@ void jobs_every(int period_s, jobs_periodic fn)
 	}
 }
 
-/* kind's handler (NULL: none), and *also what finishing its job writes
- * too. */
-static jobs_handler handler_of(const char *kind, jobs_also *also)
+/* kind's handlers' index, or -1 when none. */
+static int handler_of(const char *kind)
 {
 	for (int i = 0; i < nhandlers; i++)
-		if (!strcmp(handlers[i].kind, kind)) {
-			*also = handlers[i].also;
-			return handlers[i].fn;
-		}
-	*also = NULL;
-	return NULL;
+		if (!strcmp(handlers[i].kind, kind))
+			return i;
+	return -1;
 }
 
-/* Run a claimed job and record the outcome; one done is finished here,
- * or with defer left to the caller (true, and *also what its finish
- * writes too). */
-static bool run(const store_job *j, bool defer, jobs_also *also_out)
+/* How many jobs of kind a claim takes (store_job_batch). */
+static size_t batch_of(const char *kind)
 {
-	jobs_also also;
-	jobs_handler fn = handler_of(j->kind, &also);
-	*also_out = also;
-	if (!fn) {
-		atomic_fetch_add(&attempts_failed, 1);
-		atomic_fetch_add(&jobs_failed, 1);
-		store_job_fail(j->id, "no handler for this kind");
-		return false;
-	}
-	const char *error = NULL;
-	if (fn(j->arg, &error) == 0) {
-		if (!defer)
-			store_job_finish_with(j->id, also, j->arg);
-		return defer;
-	}
+	int h = handler_of(kind);
+	return h < 0 ? 1 : handlers[h].max;
+}
+
+/* A run of job j failed with error: tried again later, or kept as
+ * failed after JOBS_ATTEMPTS. */
+static void failed(const store_job *j, const char *error)
+{
 	log_error("job %lld (%s %lld) attempt %d failed: %s", (long long)j->id,
 		  j->kind, (long long)j->arg, j->attempts, error ? error : "?");
 	atomic_fetch_add(&attempts_failed, 1);
 	if (j->attempts >= JOBS_ATTEMPTS) {
 		atomic_fetch_add(&jobs_failed, 1);
 		store_job_fail(j->id, error);
-		return false;
+		return;
 	}
 	/* 2, 4, 8, 16 s: a busy disk or a restart gets time to pass */
 	int64_t delay_ms = (int64_t)1000 << j->attempts;
 	store_job_retry(j->id, time_now_ms() + delay_ms, error);
-	return false;
+}
+
+/* Run n claimed jobs, all of one kind, and record the outcomes: the
+ * ones done are added to done (finished by the caller, with their
+ * kind's also). True when they were a batch short of its kind's max. */
+static bool run(const store_job *j, size_t n, store_job_done *done)
+{
+	int h = handler_of(j->kind);
+	if (h < 0) {
+		for (size_t i = 0; i < n; i++) {
+			atomic_fetch_add(&attempts_failed, 1);
+			atomic_fetch_add(&jobs_failed, 1);
+			store_job_fail(j[i].id, "no handler for this kind");
+		}
+		return false;
+	}
+	int rc[STORE_JOB_BATCH_MAX];
+	const char *error[STORE_JOB_BATCH_MAX] = {0};
+	if (handlers[h].batch) {
+		int64_t args[STORE_JOB_BATCH_MAX] = {0};
+		for (size_t i = 0; i < n; i++)
+			args[i] = j[i].arg;
+		handlers[h].batch(args, n, rc, error);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			rc[i] = handlers[h].fn(j[i].arg, &error[i]);
+	}
+	done->also = handlers[h].also;
+	for (size_t i = 0; i < n; i++) {
+		if (rc[i] != 0) {
+			failed(&j[i], error[i]);
+			continue;
+		}
+		done->ids[done->n] = j[i].id;
+		done->args[done->n++] = j[i].arg;
+	}
+	return handlers[h].batch && n < handlers[h].max;
 }
 
 /* The first periodic task that is due, marked as run; NULL when none. */
@@ -179,38 +223,44 @@ static void *worker_main(void *arg)
 	setpriority(PRIO_PROCESS, (id_t)gettid(), JOBS_NICE);
 	arena a;
 	arena_init(&a);
-	/* a job run, finished with the next claim */
-	store_job done = {0};
-	jobs_also done_also = NULL;
+	/* the jobs run, finished with the next claim */
+	store_job_done done = {0};
+	store_job j[STORE_JOB_BATCH_MAX];
 	while (!should_stop()) {
 		jobs_periodic due =
 			side == GENERAL ? take_due(time_now_ms()) : NULL;
 		if (due)
 			due();
-		store_job j;
-		bool got = store_job_finish_claim(
-			&a, &done.id, done_also, done.arg, time_now_ms(),
+		size_t got = store_job_finish_claim(
+			&a, &done, time_now_ms(),
 			!lane_kind     ? STORE_JOBS_ANY
 			: side == LANE ? STORE_JOBS_LANE
 				       : STORE_JOBS_GENERAL,
-			&j);
-		if (done.id) /* the claim failed: on its own */
-			store_job_finish_with(done.id, done_also, done.arg);
-		done.id = 0;
-		/* each job is a unit of reading: what the caches kept for
+			batch_of, j, STORE_JOB_BATCH_MAX);
+		if (done.n) /* the claim failed: on its own */
+			store_job_finish_done(&done);
+		done.n = 0;
+		/* each run is a unit of reading: what the caches kept for
 		 * this thread before (a reader's relations) is checked
 		 * again, as at a request's start */
+		/* a batch short of its max: the flood behind it, if any,
+		 * is let gather a moment, so a thousand activities a second
+		 * take the write lock, and change what readers see (every
+		 * kept answer), tens of times a second, not a thousand;
+		 * after the batch, so a lone one never waits */
 		if (got) {
 			cache_request_begin();
-			if (run(&j, true, &done_also))
-				done = j;
+			if (run(j, got, &done)) {
+				struct timespec ts = {0, JOBS_LINGER_MS *
+								 1000000L};
+				nanosleep(&ts, NULL);
+			}
 		}
 		arena_release(&a);
 		if (!got)
 			sleep_idle(side);
 	}
-	if (done.id)
-		store_job_finish_with(done.id, done_also, done.arg);
+	store_job_finish_done(&done);
 	arena_release(&a);
 	store_thread_close();
 	return NULL;
@@ -288,10 +338,12 @@ bool jobs_run_now(const char *kind, int64_t arg, int64_t wait_ms)
 	arena a;
 	arena_init(&a);
 	store_job j;
-	jobs_also also;
 	bool mine = store_job_claim_for(&a, kind, arg, &j);
-	if (mine)
-		run(&j, false, &also);
+	if (mine) {
+		store_job_done done = {0};
+		(void)run(&j, 1, &done);
+		store_job_finish_done(&done);
+	}
 	arena_release(&a);
 	if (mine)
 		return true;

@@ -9,6 +9,7 @@
 #define CHORUS_JOBS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* A handler: 0 when the job is done (successfully or for good), -1 to try
@@ -24,6 +25,16 @@ void jobs_register(const char *kind, jobs_handler fn);
  * (the job's arg) gives 0 or -1. */
 typedef int (*jobs_also)(int64_t arg);
 void jobs_register_with(const char *kind, jobs_handler fn, jobs_also also);
+/* A handler of jobs taken together: runs the n jobs whose args are
+ * given, in that order, and sets each one's rc (0 done, -1 try again
+ * later) and error (static; when -1). */
+typedef void (*jobs_batch_handler)(const int64_t *args, size_t n, int *rc,
+				   const char **error);
+/* Register kind as run up to max jobs at a time (at most
+ * STORE_JOB_BATCH_MAX): one claim takes them, fn runs them, and one
+ * write finishes them; also as in jobs_register_with. */
+void jobs_register_batch(const char *kind, jobs_batch_handler fn,
+			 jobs_also also, size_t max);
 void jobs_every(int period_s, jobs_periodic fn);
 /* Before jobs_start: jobs of the store's STORE_JOB_LANE kind (the
  * deliveries, which its indexes know apart) run on n workers of their

@@ -4,6 +4,7 @@
 #include "store/pg.h"
 #include "store/store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define MEDIA_COLUMNS                                                          \
@@ -240,25 +241,86 @@ bool store_job_claim(arena *a, int64_t now, store_job *out)
 bool store_job_claim_kind(arena *a, int64_t now, store_job_side side,
 			  store_job *out)
 {
-	return store_job_finish_claim(a, NULL, NULL, 0, now, side, out);
+	return store_job_finish_claim(a, NULL, now, side, NULL, out, 1) == 1;
 }
 
-bool store_job_finish_claim(arena *a, int64_t *done, store_job_also also,
-			    int64_t also_arg, int64_t now, store_job_side side,
-			    store_job *out)
+/* Delete the jobs in done, with their kind's also (inside the caller's
+ * transaction). 0 or -1. */
+static int finish_done(const store_job_done *done)
 {
-	if (db_begin() < 0)
-		return false;
-	db_stmt *st;
-	if (done && *done) {
-		st = db_prepare("DELETE FROM jobs WHERE id = ?1");
-		db_bind_int64(st, 1, *done);
-		if (db_queue(st) < 0 || (also && also(also_arg) < 0)) {
-			db_rollback();
-			return false;
-		}
+	for (size_t i = 0; i < done->n; i++) {
+		db_stmt *st = db_prepare("DELETE FROM jobs WHERE id = ?1");
+		db_bind_int64(st, 1, done->ids[i]);
+		if (db_queue(st) < 0 ||
+		    (done->also && done->also(done->args[i]) < 0))
+			return -1;
 	}
-	st = db_prepare(
+	return 0;
+}
+
+int store_job_finish_done(store_job_done *done)
+{
+	if (!done->n)
+		return 0;
+	if (db_begin() < 0)
+		return -1;
+	if (finish_done(done) < 0 || db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
+	done->n = 0;
+	return 0;
+}
+
+static int job_id_cmp(const void *x, const void *y)
+{
+	int64_t a = ((const store_job *)x)->id, b = ((const store_job *)y)->id;
+	return (a > b) - (a < b);
+}
+
+/* Claim up to max - 1 more due jobs of first's kind after first, into
+ * out + 1 (inside the claim's transaction): how many in all. The
+ * lane's kind is left out in the SQL's own words, so the planner may
+ * take the general side's index. */
+static size_t claim_more(const store_job *first, int64_t now, store_job *out,
+			 size_t max)
+{
+	db_stmt *st =
+		db_prepare("UPDATE jobs SET state = 1, attempts = attempts + 1,"
+			   " node = ?3 WHERE id IN (SELECT id FROM jobs"
+			   " WHERE state = 0 AND run_at <= ?1 AND kind = ?2"
+			   " AND kind <> '" STORE_JOB_LANE "'"
+			   " ORDER BY run_at, id LIMIT ?4)"
+			   " RETURNING id, kind, arg, attempts");
+	db_bind_int64(st, 1, now);
+	db_bind_text(st, 2, first->kind);
+	db_bind_int64(st, 3, own_node());
+	db_bind_int64(st, 4, (int64_t)(max - 1));
+	size_t n = 1;
+	while (n < max && db_step(st) == DB_ROW) {
+		out[n].id = db_column_int64(st, 0);
+		out[n].kind = first->kind;
+		out[n].arg = db_column_int64(st, 2);
+		out[n].attempts = db_column_int(st, 3);
+		n++;
+	}
+	db_reset(st);
+	/* RETURNING keeps no order: run them as they came */
+	qsort(out, n, sizeof *out, job_id_cmp);
+	return n;
+}
+
+size_t store_job_finish_claim(arena *a, store_job_done *done, int64_t now,
+			      store_job_side side, store_job_batch batch,
+			      store_job *out, size_t max)
+{
+	if (!max || db_begin() < 0)
+		return 0;
+	if (done && finish_done(done) < 0) {
+		db_rollback();
+		return 0;
+	}
+	db_stmt *st = db_prepare(
 		side == STORE_JOBS_ANY
 			? "UPDATE jobs SET state = 1, attempts = attempts + 1,"
 			  " node = ?2 WHERE id = (SELECT id FROM jobs"
@@ -280,14 +342,19 @@ bool store_job_finish_claim(arena *a, int64_t *done, store_job_also also,
 			  " RETURNING id, kind, arg, attempts");
 	db_bind_int64(st, 1, now);
 	db_bind_int64(st, 2, own_node());
-	bool found = job_claim(st, a, out);
+	size_t n = job_claim(st, a, out) ? 1 : 0;
+	if (n && batch && strcmp(out->kind, STORE_JOB_LANE)) {
+		size_t most = batch(out->kind);
+		if (most > 1)
+			n = claim_more(out, now, out, most < max ? most : max);
+	}
 	if (db_commit() < 0) {
 		db_rollback();
-		return false;
+		return 0;
 	}
 	if (done)
-		*done = 0; /* finished: its id may be a new job's now */
-	return found;
+		done->n = 0; /* finished: their ids may be new jobs' now */
+	return n;
 }
 
 bool store_job_claim_for(arena *a, const char *kind, int64_t arg,
@@ -327,19 +394,6 @@ int store_job_finish(int64_t id)
 	db_stmt *st = db_prepare("DELETE FROM jobs WHERE id = ?1");
 	db_bind_int64(st, 1, id);
 	return db_done(st);
-}
-
-int store_job_finish_with(int64_t id, store_job_also also, int64_t also_arg)
-{
-	if (!also)
-		return store_job_finish(id);
-	if (db_begin() < 0)
-		return -1;
-	if (store_job_finish(id) < 0 || also(also_arg) < 0 || db_commit() < 0) {
-		db_rollback();
-		return -1;
-	}
-	return 0;
 }
 
 int store_job_retry(int64_t id, int64_t run_at, const char *error)

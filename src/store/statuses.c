@@ -456,21 +456,14 @@ static int fan_out(const status *s)
 	return (size_t)n > capacity ? fan_out_asked(s, capacity) : 0;
 }
 
-/* The body of an insert, inside the caller's transaction: s->id is
- * taken here, under the write lock, so ids follow commit order. */
-static int status_insert_tx(status *s, const store_tag_ref *tags, size_t ntags,
-			    const int64_t *mentions, size_t nmentions)
+/* Whether s may be inserted, inside the insert's transaction, before
+ * anything is written: what it replies to or boosts must still be
+ * there, and visible to its author: a delete (or unfollow) that
+ * committed since the caller's check answers STORE_GONE, not a foreign
+ * key failure (nor a reply to a post already gone). 0, or the answer. */
+static int status_insert_allowed(const status *s)
 {
-	s->id = DB_NEW_ID("statuses");
-	/* thread path = parent's path + own id; a root's path is its id */
-	unsigned char *path = NULL;
-	size_t path_len = 0;
-	int64_t root = 0;
-	/* what it replies to or boosts must still be there, and visible to
-	 * its author: a delete (or unfollow) that committed since the
-	 * caller's check answers STORE_GONE, not a foreign key failure (nor
-	 * a reply to a post already gone) */
-	int rc;
+	int rc = 0;
 	if ((s->in_reply_to_id &&
 	     (rc = db_interaction_check(s->in_reply_to_id, s->account_id,
 					INTERACT_REPLY)) < 0) ||
@@ -478,6 +471,22 @@ static int status_insert_tx(status *s, const store_tag_ref *tags, size_t ntags,
 	     (rc = db_interaction_check(s->reblog_of_id, s->account_id,
 					INTERACT_REBLOG)) < 0))
 		return rc;
+	return 0;
+}
+
+/* The writes of an insert that status_insert_allowed allowed, inside
+ * the caller's transaction: s->id is taken here, under the write lock,
+ * so ids follow commit order. */
+static int status_insert_allowed_tx(status *s, const store_tag_ref *tags,
+				    size_t ntags, const int64_t *mentions,
+				    size_t nmentions)
+{
+	s->id = DB_NEW_ID("statuses");
+	/* thread path = parent's path + own id; a root's path is its id */
+	unsigned char *path = NULL;
+	size_t path_len = 0;
+	int64_t root = 0;
+	int rc;
 	arena tmp;
 	arena_init(&tmp);
 	if (!s->reblog_of_id) {
@@ -574,6 +583,45 @@ static int status_insert_tx(status *s, const store_tag_ref *tags, size_t ntags,
 	    (rc = store_job_enqueue(s->then_job, s->id, s->created_at)) < 0)
 		return rc;
 	return fan_out(s);
+}
+
+/* The body of an insert, inside the caller's transaction. */
+static int status_insert_tx(status *s, const store_tag_ref *tags, size_t ntags,
+			    const int64_t *mentions, size_t nmentions)
+{
+	int rc = status_insert_allowed(s);
+	return rc < 0 ? rc
+		      : status_insert_allowed_tx(s, tags, ntags, mentions,
+						 nmentions);
+}
+
+int store_remote_statuses_insert(store_new_status *p, size_t n)
+{
+	if (db_begin() < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		/* under the write lock the answer is final; a post twice in
+		 * the batch (two activities, one Note) finds its first */
+		status *s = p[i].s;
+		if (store_status_by_uri(s->uri)) {
+			p[i].rc = STORE_TAKEN;
+			continue;
+		}
+		int rc = status_insert_allowed(s);
+		if (rc == -1 ||
+		    (rc == 0 && (rc = status_insert_allowed_tx(
+					 s, p[i].tags, p[i].ntags,
+					 p[i].mentions, p[i].nmentions)) < 0)) {
+			db_rollback(); /* a write of this one's failed */
+			return -1;
+		}
+		p[i].rc = rc;
+	}
+	if (db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
+	return 0;
 }
 
 /* After status_insert_tx: the author's row to read with the COMMIT,

@@ -244,6 +244,22 @@ typedef struct store_tag_ref {
 	const char *name, *key;
 } store_tag_ref;
 
+/* Another server's status to insert (s->uri set), with its tags and
+ * mentions; rc is its outcome. */
+typedef struct store_new_status {
+	status *s;
+	const store_tag_ref *tags;
+	size_t ntags;
+	const int64_t *mentions;
+	size_t nmentions;
+	int rc; /* 0 inserted; STORE_TAKEN: its uri was kept before;
+		 * STORE_GONE (or another answer): its parent is gone or
+		 * refuses it */
+} store_new_status;
+/* Insert the n statuses in one transaction, as store_status_insert
+ * does each (without reading the author back). 0; -1 when it failed:
+ * then none was inserted. */
+int store_remote_statuses_insert(store_new_status *p, size_t n);
 /* Insert a status with its tags and mentions (s->id receives its id,
  * taken inside the transaction: see DB_NEW_ID), maintaining
  * thread path, reply/reblog/status counters and last_status_at, all in one
@@ -703,16 +719,31 @@ bool store_job_claim_kind(arena *a, int64_t now, store_job_side side,
 /* What finishing a job of some kind also writes, in the same
  * transaction (its arg): 0 or -1. */
 typedef int (*store_job_also)(int64_t arg);
-/* The same, first finishing job *done (when done and *done are not 0)
- * in the claim's transaction, with also(also_arg) when also is given: a
- * busy worker's one write between two jobs. *done becomes 0 once its
- * finish committed: after that its id may be reused by a new job
- * (SQLite's rowids), so it must not be finished again. */
-bool store_job_finish_claim(arena *a, int64_t *done, store_job_also also,
-			    int64_t also_arg, int64_t now, store_job_side side,
-			    store_job *out);
-/* Finish job id, with also(also_arg) when given, in one transaction. */
-int store_job_finish_with(int64_t id, store_job_also also, int64_t also_arg);
+/* Jobs a worker ran and will finish with its next claim: of one kind
+ * (what also writes for each, with its arg), at most
+ * STORE_JOB_BATCH_MAX. */
+enum { STORE_JOB_BATCH_MAX = 32 };
+typedef struct store_job_done {
+	int64_t ids[STORE_JOB_BATCH_MAX], args[STORE_JOB_BATCH_MAX];
+	size_t n;
+	store_job_also also;
+} store_job_done;
+/* How many jobs of kind one claim may take (1: one at a time). */
+typedef size_t (*store_job_batch)(const char *kind);
+/* The same, first finishing the jobs in done (NULL: none) in the
+ * claim's transaction: a busy worker's one write between two runs.
+ * With the first due job, up to batch(its kind) - 1 more due jobs of
+ * its kind are claimed (batch NULL: none; never of STORE_JOB_LANE),
+ * into out (max of them), in id order: how many, 0 when none is due.
+ * done->n becomes 0 once the finish committed: after that their ids
+ * may be reused by new jobs (SQLite's rowids), so they must not be
+ * finished again. */
+size_t store_job_finish_claim(arena *a, store_job_done *done, int64_t now,
+			      store_job_side side, store_job_batch batch,
+			      store_job *out, size_t max);
+/* Finish the jobs in done in one transaction (done->n becomes 0). 0 or
+ * -1. */
+int store_job_finish_done(store_job_done *done);
 /* Take the waiting job (kind, arg) whatever its time, or false when none
  * waits (another worker has it, or it is done). */
 bool store_job_claim_for(arena *a, const char *kind, int64_t arg,

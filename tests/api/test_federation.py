@@ -1071,6 +1071,52 @@ def peer_note(uri, n, text, mention=None):
             "object": note}
 
 
+def test_activities_that_wait_together_are_processed_in_order(south, peer):
+    """Activities waiting at once are processed as one batch, their posts
+    written together: in the order they came, so a post deleted right
+    after it arrived stays deleted, and a reply to a post of the same
+    batch joins its thread."""
+    ivy = south.user("ivy")
+    uri, _ = peer_followed_by(ivy, south, peer, "burster")
+    inbox = f"{south.url}/inbox"
+    peer.delay = 1.5  # the first two's parents, fetched slowly, hold the workers
+    try:
+        for n in (0, 1):
+            first = peer_note(uri, n, "first")
+            first["object"]["inReplyTo"] = f"{uri}/notes/99{n}"
+            assert peer.post("burster", inbox, first).status_code == 202
+            eventually(lambda: f"/users/burster/notes/99{n}" in "".join(peer.fetched),
+                       "the slow fetch of a first one's parent")
+        for n in range(2, 12):
+            assert peer.post("burster", inbox, peer_note(uri, n, f"burst {n}")).status_code == 202
+            if n % 2 == 0:
+                delete = {"id": f"{uri}/notes/{n}#delete", "type": "Delete",
+                          "actor": uri, "object": f"{uri}/notes/{n}"}
+                assert peer.post("burster", inbox, delete).status_code == 202
+        for n, parent in ((20, 3), (30, None), (31, 30)):
+            note = peer_note(uri, n, f"an answer to {parent}")
+            if parent:
+                note["object"]["inReplyTo"] = f"{uri}/notes/{parent}"
+            assert peer.post("burster", inbox, note).status_code == 202
+        last = peer_note(uri, 21, "the last")
+        assert peer.post("burster", inbox, last).status_code == 202
+    finally:
+        peer.delay = 0.0
+
+    def home():
+        return {s["uri"]: s for s in ivy.api.timeline_home(limit=40)}
+    eventually(lambda: all(f"{uri}/notes/{n}" in home() for n in (0, 1, 21)),
+               "the burst in ivy's home")
+    got = home()
+    for n in range(0, 12):
+        assert (f"{uri}/notes/{n}" in got) == (n % 2 == 1 or n == 0), n
+    for n, parent in ((20, 3), (31, 30)):
+        reply = got[f"{uri}/notes/{n}"]
+        assert reply["in_reply_to_id"] == got[f"{uri}/notes/{parent}"]["id"]
+        ancestors = ivy.api.status_context(reply["id"])["ancestors"]
+        assert [a["uri"] for a in ancestors] == [f"{uri}/notes/{parent}"]
+
+
 def peer_image(peer, name, exif=False):
     """A JPEG served by the peer at /media/name, as a Note's attachment;
     with exif, it carries a GPS position and a camera maker."""

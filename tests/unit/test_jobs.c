@@ -57,12 +57,43 @@ static int also(int64_t arg)
 	return store_job_enqueue("test_kept", -arg, time_now_ms() + 3600000);
 }
 
+/* The batches "test_batch" ran: each one's args, in the order given. */
+enum { BATCHES_MAX = 16, BATCH_TEST_MAX = 4 };
+static int64_t batches[BATCHES_MAX][STORE_JOB_BATCH_MAX];
+static size_t batch_sizes[BATCHES_MAX];
+static _Atomic int nbatches, also_runs;
+
+/* Runs a batch; the job with arg 99 fails its first attempt. */
+static void batch_handler(const int64_t *args, size_t n, int *rc,
+			  const char **error)
+{
+	int b = atomic_fetch_add(&nbatches, 1);
+	if (b < BATCHES_MAX) {
+		memcpy(batches[b], args, n * sizeof *args);
+		batch_sizes[b] = n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		rc[i] = args[i] == 99 && b == 0 ? -1 : 0;
+		if (rc[i])
+			error[i] = "failing on purpose";
+	}
+}
+
+static int count_also(int64_t arg)
+{
+	(void)arg;
+	atomic_fetch_add(&also_runs, 1);
+	return 0;
+}
+
 static int setup(void **state)
 {
 	static bool registered;
 	if (!registered) {
 		jobs_register_with("test_also", handler, also);
 		jobs_register("test", handler);
+		jobs_register_batch("test_batch", batch_handler, count_also,
+				    BATCH_TEST_MAX);
 		registered = true;
 	}
 	atomic_store(&runs, 0);
@@ -152,10 +183,11 @@ static void test_a_job_finished_with_a_claim_is_not_finished_twice(void **state)
 	assert_int_equal(store_job_enqueue("test", 1, time_now_ms()), 0);
 	store_job j, next;
 	assert_true(store_job_claim(&a, time_now_ms(), &j));
-	int64_t done = j.id;
-	assert_false(store_job_finish_claim(&a, &done, NULL, 0, time_now_ms(),
-					    STORE_JOBS_ANY, &next));
-	assert_int_equal(done, 0);
+	store_job_done done = {.ids = {j.id}, .args = {j.arg}, .n = 1};
+	assert_int_equal(store_job_finish_claim(&a, &done, time_now_ms(),
+						STORE_JOBS_ANY, NULL, &next, 1),
+			 0);
+	assert_int_equal(done.n, 0);
 	assert_false(store_job_active("test", 1));
 	assert_int_equal(store_job_enqueue("test", 2, time_now_ms()), 0);
 	assert_true(store_job_claim(&a, time_now_ms(), &next));
@@ -236,6 +268,42 @@ static void test_run_now_runs_the_job_on_the_calling_thread(void **state)
 	assert_true(jobs_run_now("test", 5, 1000));
 }
 
+/* A kind registered for batches is claimed BATCH_TEST_MAX jobs at a
+ * time, in the order queued, and each job done is finished once (its
+ * also run); one that fails in a batch is tried again on its own, the
+ * others not. */
+static void test_jobs_of_a_batch_kind_run_together(void **state)
+{
+	atomic_store(&nbatches, 0);
+	atomic_store(&also_runs, 0);
+	const int64_t args[] = {1, 2, 99, 4, 5, 6};
+	size_t nargs = sizeof args / sizeof *args;
+	for (size_t i = 0; i < nargs; i++)
+		assert_int_equal(
+			store_job_enqueue("test_batch", args[i], time_now_ms()),
+			0);
+	assert_int_equal(jobs_start(1), 0);
+	jobs_wake();
+	for (int ms = 0; ms < WAIT_MS && (atomic_load(&also_runs) < 6 ||
+					  store_job_active("test_batch", 99));
+	     ms += 10) {
+		struct timespec ts = {0, 10 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	jobs_stop();
+	assert_int_equal(atomic_load(&also_runs), 6);
+	for (size_t i = 0; i < nargs; i++)
+		assert_false(store_job_active("test_batch", args[i]));
+	/* 1 2 99 4, then 5 6, then 99 again after its delay */
+	assert_int_equal(atomic_load(&nbatches), 3);
+	assert_int_equal(batch_sizes[0], BATCH_TEST_MAX);
+	assert_memory_equal(batches[0], args, BATCH_TEST_MAX * sizeof *args);
+	assert_int_equal(batch_sizes[1], 2);
+	assert_memory_equal(batches[1], args + 4, 2 * sizeof *args);
+	assert_int_equal(batch_sizes[2], 1);
+	assert_int_equal(batches[2][0], 99);
+}
+
 int main(void)
 {
 #define JOB_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -250,6 +318,7 @@ int main(void)
 		JOB_TEST(test_job_left_running_by_a_crash_runs_again),
 		JOB_TEST(test_run_now_runs_the_job_on_the_calling_thread),
 		JOB_TEST(test_dead_process_jobs_run_again_live_ones_stay),
+		JOB_TEST(test_jobs_of_a_batch_kind_run_together),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

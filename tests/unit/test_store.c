@@ -597,6 +597,31 @@ static size_t home_audience(int64_t status_id, int64_t *ids)
 
 enum { MIGRATION_FOLLOWS_LOCAL = 33 }; /* schema.c: local_follower */
 
+/* An account of another server, with its actor: its own inbox, and its
+ * server's shared one when shared. */
+static int64_t remote_actor(const char *name, const char *host, bool shared)
+{
+	char uri[128], inbox[160], shared_inbox[128];
+	snprintf(uri, sizeof uri, "https://%s/users/%s", host, name);
+	snprintf(inbox, sizeof inbox, "%s/inbox", uri);
+	snprintf(shared_inbox, sizeof shared_inbox, "https://%s/inbox", host);
+	account acc = {.username = name,
+		       .domain = host,
+		       .display_name = "",
+		       .note_html = "",
+		       .fields = "[]",
+		       .discoverable = true,
+		       .created_at = time_now_ms()};
+	store_actor act = {.uri = uri,
+			   .inbox = inbox,
+			   .shared_inbox = shared ? shared_inbox : NULL,
+			   .key_id = uri,
+			   .public_key_pem = "-",
+			   .fetched_at = time_now_ms()};
+	assert_int_equal(store_actor_save(&acc, &act), 0);
+	return acc.id;
+}
+
 /* A post's home audience is its author and the followers who have a
  * home here: a follower on another server is its server's to feed, and
  * reading 10 000 of them under the write lock fed no one. Migration 33
@@ -636,31 +661,6 @@ static void test_home_audience_leaves_out_other_servers_followers(void **state)
 	assert_true(store_followed_elsewhere(alice));
 }
 
-/* An account of another server, with its actor: its own inbox, and its
- * server's shared one when shared. */
-static int64_t remote_actor(const char *name, const char *host, bool shared)
-{
-	char uri[128], inbox[160], shared_inbox[128];
-	snprintf(uri, sizeof uri, "https://%s/users/%s", host, name);
-	snprintf(inbox, sizeof inbox, "%s/inbox", uri);
-	snprintf(shared_inbox, sizeof shared_inbox, "https://%s/inbox", host);
-	account acc = {.username = name,
-		       .domain = host,
-		       .display_name = "",
-		       .note_html = "",
-		       .fields = "[]",
-		       .discoverable = true,
-		       .created_at = time_now_ms()};
-	store_actor act = {.uri = uri,
-			   .inbox = inbox,
-			   .shared_inbox = shared ? shared_inbox : NULL,
-			   .key_id = uri,
-			   .public_key_pem = "-",
-			   .fetched_at = time_now_ms()};
-	assert_int_equal(store_actor_save(&acc, &act), 0);
-	return acc.id;
-}
-
 static int64_t count_of(const char *sql)
 {
 	db_stmt *st = db_prepare(sql);
@@ -668,6 +668,56 @@ static int64_t count_of(const char *sql)
 	int64_t n = db_column_int64(st, 0);
 	db_reset(st);
 	return n;
+}
+
+/* Other servers' posts written in one transaction: each one's outcome
+ * its own (one kept before, one twice in the batch, a reply to a post
+ * gone), the others inserted as one at a time would be. */
+static void test_remote_statuses_are_inserted_together(void **state)
+{
+	int64_t ren = remote_actor("ren", "r.example", true);
+	int64_t alice = make_account("alice");
+	int64_t parent = post(alice, VIS_PUBLIC);
+	status kept = fixture_status(ren, VIS_PUBLIC);
+	kept.uri = "https://r.example/notes/0";
+	assert_int_equal(insert(&kept) > 0, 1);
+
+	status s[5];
+	const char *uris[] = {
+		"https://r.example/notes/1", "https://r.example/notes/1",
+		"https://r.example/notes/2", "https://r.example/notes/3",
+		"https://r.example/notes/0"};
+	store_new_status p[5];
+	store_tag_ref tag = {.name = "together", .key = "together"};
+	for (int i = 0; i < 5; i++) {
+		s[i] = fixture_status(ren, VIS_PUBLIC);
+		s[i].uri = uris[i];
+		p[i] = (store_new_status){.s = &s[i], .tags = &tag, .ntags = 1};
+	}
+	s[2].in_reply_to_id = parent;
+	s[2].in_reply_to_account_id = alice;
+	s[3].in_reply_to_id = parent + 1000000; /* no such post */
+	s[3].in_reply_to_account_id = alice;
+	assert_int_equal(store_remote_statuses_insert(p, 5), 0);
+	assert_int_equal(p[0].rc, 0);
+	assert_int_equal(p[1].rc, STORE_TAKEN);
+	assert_int_equal(p[2].rc, 0);
+	assert_int_equal(p[3].rc, STORE_GONE);
+	assert_int_equal(p[4].rc, STORE_TAKEN);
+	assert_int_equal(store_status_by_uri(uris[0]), s[0].id);
+	assert_int_equal(store_status_by_uri(uris[2]), s[2].id);
+	assert_int_equal(store_status_by_uri(uris[3]), 0);
+	assert_true(s[2].id > s[0].id); /* ids in the batch's order */
+	assert_int_equal(load_status(parent).replies_count, 1);
+	assert_int_equal(load_status(s[2].id).in_reply_to_id, parent);
+	assert_int_equal(
+		count_of("SELECT statuses_count FROM accounts WHERE domain"
+			 " = 'r.example'"),
+		3);
+	assert_int_equal(count_of("SELECT count(*) FROM status_tags st"
+				  " JOIN tags t ON t.id = st.tag_id"
+				  " WHERE t.key = 'together'"),
+			 2);
 }
 
 /* The deliveries owed now, claimed: how many, their ids into ids and
@@ -1688,6 +1738,7 @@ int main(void)
 			test_home_fan_out_beyond_the_feeds_asks_the_held_ones),
 		STORE_TEST(
 			test_home_audience_leaves_out_other_servers_followers),
+		STORE_TEST(test_remote_statuses_are_inserted_together),
 		STORE_TEST(test_fan_out_keeps_one_body_for_its_deliveries),
 		STORE_TEST(test_home_holds_public_posts_with_a_followed_tag),
 		STORE_TEST(test_follow_twice_counts_once),
