@@ -251,8 +251,9 @@ static int cmd_serve(void)
 	 * API_POOL_FETCH: threads that mostly wait on other servers;
 	 * API_POOL_INBOX: deliveries kept, a queue past which senders are
 	 * told to retry; four threads a core, which mostly wait: those
-	 * waiting while one writes share the next commit (store_inbox_accept)
-	 */
+	 * waiting while one writes share the next commit (store_inbox_accept);
+	 * at the job workers' nice value, as what they keep is the jobs'
+	 * work: readers come first, and the queue absorbs a flood */
 	const http_pool_opts pools[] = {
 		{
 			.threads = cfg.password_threads,
@@ -266,6 +267,7 @@ static int cmd_serve(void)
 		{
 			.threads = cfg.threads * 4,
 			.max_waiting = cfg.fed_inbox_queue,
+			.nice = JOBS_NICE,
 		}};
 	http_server_opts opts = {
 		.bind = cfg.bind,
