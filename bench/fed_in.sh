@@ -30,7 +30,7 @@
 #
 # Environment (defaults in brackets):
 #   DURATION [10]  WARMUP [2]  seconds per measurement, and before the reads
-#   ACTIVITIES [50000]  deliveries signed; each phase b and c has half
+#   ACTIVITIES [80000]  deliveries signed; each phase b and c has half
 #   ACTORS [100]  FOLLOWERS [10]  remote actors, local followers of each
 #   CONNECTIONS [16]  the sender's connections   READ_CONNECTIONS [32]
 #   RATE [0]  deliveries offered per second (0: each connection sends the
@@ -55,7 +55,7 @@ OUT=$ROOT/bench/out/fed_in
 
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
-ACTIVITIES=${ACTIVITIES:-50000}
+ACTIVITIES=${ACTIVITIES:-80000}
 ACTORS=${ACTORS:-100}
 FOLLOWERS=${FOLLOWERS:-10}
 CONNECTIONS=${CONNECTIONS:-16}
