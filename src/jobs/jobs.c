@@ -242,12 +242,12 @@ static void *worker_main(void *arg)
 		done.n = 0;
 		/* each run is a unit of reading: what the caches kept for
 		 * this thread before (a reader's relations) is checked
-		 * again, as at a request's start */
-		/* a batch short of its max: the flood behind it, if any,
-		 * is let gather a moment, so a thousand activities a second
-		 * take the write lock, and change what readers see (every
-		 * kept answer), tens of times a second, not a thousand;
-		 * after the batch, so a lone one never waits */
+		 * again, as at a request's start. After a batch short of
+		 * its max, the flood behind it, if any, is let gather a
+		 * moment, so a thousand activities a second take the write
+		 * lock, and change what readers see (every kept answer),
+		 * tens of times a second, not a thousand; after the batch,
+		 * so a lone one never waits. */
 		if (got) {
 			cache_request_begin();
 			if (run(j, got, &done)) {
