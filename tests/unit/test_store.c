@@ -19,6 +19,7 @@
 #include "store/db.h"
 #include "store/store.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -668,6 +669,69 @@ static int64_t count_of(const char *sql)
 	int64_t n = db_column_int64(st, 0);
 	db_reset(st);
 	return n;
+}
+
+enum { ACCEPTERS = 12, ACCEPTED = 20 };
+
+typedef struct accepter {
+	pthread_barrier_t *start;
+	int64_t actor;
+	int rc[ACCEPTED];
+	int64_t id[ACCEPTED];
+} accepter;
+
+static void *accept_all_of_them(void *p)
+{
+	accepter *t = p;
+	pthread_barrier_wait(t->start);
+	for (int i = 0; i < ACCEPTED; i++) {
+		char activity[64];
+		snprintf(activity, sizeof activity,
+			 "https://g.example/activities/%d", i);
+		t->rc[i] = store_inbox_accept(activity, t->actor, "{}",
+					      time_now_ms(), &t->id[i]);
+	}
+	store_thread_close();
+	return NULL;
+}
+
+/* More threads than cores deliver the same activities at once: the
+ * ones waiting while another writes are kept in one commit together
+ * (store_inbox_accept), and each activity is still kept once, with its
+ * one job, every other delivery of it answered as a replay. */
+static void test_deliveries_kept_together_are_each_kept_once(void **state)
+{
+	int64_t actor = remote_actor("gc", "g.example", true);
+	pthread_barrier_t start;
+	pthread_barrier_init(&start, NULL, ACCEPTERS);
+	accepter t[ACCEPTERS];
+	pthread_t th[ACCEPTERS];
+	for (int i = 0; i < ACCEPTERS; i++) {
+		t[i] = (accepter){.start = &start, .actor = actor};
+		assert_int_equal(
+			pthread_create(&th[i], NULL, accept_all_of_them, &t[i]),
+			0);
+	}
+	for (int i = 0; i < ACCEPTERS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&start);
+	for (int a = 0; a < ACCEPTED; a++) {
+		int kept = 0;
+		for (int i = 0; i < ACCEPTERS; i++) {
+			assert_true(t[i].rc[a] == 0 || t[i].rc[a] == 1);
+			if (t[i].rc[a] == 0) {
+				kept++;
+				assert_true(store_job_active("fed_inbox",
+							     t[i].id[a]));
+			}
+		}
+		assert_int_equal(kept, 1);
+	}
+	assert_int_equal(count_of("SELECT count(*) FROM inbox_activities"),
+			 ACCEPTED);
+	assert_int_equal(
+		count_of("SELECT count(*) FROM jobs WHERE kind = 'fed_inbox'"),
+		ACCEPTED);
 }
 
 /* Other servers' posts written in one transaction: each one's outcome
@@ -1739,6 +1803,7 @@ int main(void)
 		STORE_TEST(
 			test_home_audience_leaves_out_other_servers_followers),
 		STORE_TEST(test_remote_statuses_are_inserted_together),
+		STORE_TEST(test_deliveries_kept_together_are_each_kept_once),
 		STORE_TEST(test_fan_out_keeps_one_body_for_its_deliveries),
 		STORE_TEST(test_home_holds_public_posts_with_a_followed_tag),
 		STORE_TEST(test_follow_twice_counts_once),
