@@ -598,8 +598,9 @@ dom_err remote_status_post(arena *a, status *s, const store_tag_ref *tags,
 void remote_statuses_post(arena *a, store_new_status *p, size_t n);
 /* Another server's edit of a post kept here: s as for
  * remote_status_post (uri and account_id name the post and its author;
- * edited_at its time, 0: now). An edit older than the last one kept is
- * let go. DOM_NOT_FOUND: no such post of that author. */
+ * edited_at its time, 0: now; media_ids the attachments it lists, in
+ * order, NULL: those it has are kept). An edit older than the last one
+ * kept is let go. DOM_NOT_FOUND: no such post of that author. */
 dom_err remote_status_edit(arena *a, const status *s, const store_tag_ref *tags,
 			   size_t ntags, const int64_t *mentions,
 			   size_t nmentions);

@@ -751,6 +751,8 @@ dom_err remote_status_edit(arena *a, const status *s, const store_tag_ref *tags,
 	if (s->language)
 		e.language = s->language;
 	e.edited_at = s->edited_at ? s->edited_at : time_now_ms();
+	e.media_ids = s->media_ids; /* NULL: kept */
+	e.nmedia = s->nmedia;
 	if (old.edited_at && e.edited_at <= old.edited_at)
 		return DOM_OK; /* an older edit, arriving late */
 	const char *msg;

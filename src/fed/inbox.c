@@ -458,20 +458,12 @@ static bool note_status(arena *a, const store_actor *sender, json_t *note,
  * taken (sniffed, metadata stripped, a preview and blurhash made, a
  * video transcoded), into s->media_ids: readers get them from here, so
  * their addresses never reach the other server. One that cannot be
- * fetched or read is left out; a server whose media are refused here
- * (domain block --reject-media) sends none. */
-static void note_media(arena *a, const store_actor *sender, json_t *note,
-		       status *s)
+ * fetched or read is left out. An edit's (kept: the post's id here)
+ * that the post already has, from the same address, is kept rather
+ * than fetched again, its description brought up to date. */
+static void note_media_list(arena *a, const store_actor *sender, json_t *list,
+			    int64_t kept, status *s)
 {
-	/* most posts have none; a post delivered before has its own */
-	json_t *list = fed_list(json_object_get(note, "attachment"));
-	bool reject = !json_array_size(list) || store_status_by_uri(s->uri);
-	if (!reject)
-		instance_policy(a, fed_domain_of(a, sender->uri), &reject);
-	if (reject) {
-		json_decref(list);
-		return;
-	}
 	int64_t *ids = arena_alloc(a, REMOTE_MEDIA_MAX * sizeof *ids);
 	size_t n = 0, i;
 	json_t *att;
@@ -485,28 +477,63 @@ static void note_media(arena *a, const store_actor *sender, json_t *note,
 		if (n == REMOTE_MEDIA_MAX || !url)
 			continue;
 		const char *name = fed_str(att, "name"), *msg;
+		if (name && (!text_utf8_valid(name, strlen(name)) ||
+			     strlen(name) > (size_t)cfg.description_limit))
+			name = NULL;
+		media_attachment m;
+		int64_t had = kept ? store_media_remote_of_status(
+					     kept, sender->account_id, url)
+				   : 0;
+		if (had && store_media_get(a, had, &m)) {
+			if ((name || m.description) &&
+			    (!name || !m.description ||
+			     strcmp(name, m.description))) {
+				m.description = name;
+				store_media_update(&m);
+			}
+			ids[n++] = had;
+			continue;
+		}
 		json_t *focal = json_object_get(att, "focalPoint");
-		media_upload u = {0};
-		if (name && text_utf8_valid(name, strlen(name)) &&
-		    strlen(name) <= (size_t)cfg.description_limit)
-			u.description = name;
+		media_upload u = {.description = name};
 		if (json_is_number(json_array_get(focal, 0)) &&
 		    json_is_number(json_array_get(focal, 1)))
 			u.focus = arena_printf(
 				a, "%.2f,%.2f",
 				json_number_value(json_array_get(focal, 0)),
 				json_number_value(json_array_get(focal, 1)));
-		media_attachment m;
 		u.path = fed_fetch_media(a, url, (size_t)max, &u.size);
 		if (u.path &&
-		    media_create(a, &owner, &u, false, &m, &msg) == DOM_OK)
+		    media_create(a, &owner, &u, false, &m, &msg) == DOM_OK &&
+		    store_media_remote_set(m.id, url) == 0)
 			ids[n++] = m.id;
 		if (u.path)
 			unlink(u.path); /* left when it was not taken */
 	}
-	json_decref(list);
 	s->media_ids = ids;
 	s->nmedia = n;
+}
+
+/* Whether sender's server may send media here (domain block
+ * --reject-media refuses them). */
+static bool media_welcome(arena *a, const store_actor *sender)
+{
+	bool reject = false;
+	instance_policy(a, fed_domain_of(a, sender->uri), &reject);
+	return !reject;
+}
+
+/* A new post's attachments (note_media_list): a post delivered before
+ * has its own, and a server whose media are refused here sends none. */
+static void note_media(arena *a, const store_actor *sender, json_t *note,
+		       status *s)
+{
+	/* most posts have none */
+	json_t *list = fed_list(json_object_get(note, "attachment"));
+	if (json_array_size(list) && !store_status_by_uri(s->uri) &&
+	    media_welcome(a, sender))
+		note_media_list(a, sender, list, 0, s);
+	json_decref(list);
 }
 
 /* The posts of a batch of activities, written in one transaction when
@@ -771,10 +798,22 @@ static void on_update(arena *a, const store_actor *sender, json_t *doc)
 		store_tag_ref tags[REMOTE_TAGS_MAX];
 		int64_t mentions[REMOTE_MENTIONS_MAX];
 		size_t ntags, nmentions;
-		if (note_status(a, sender, object, &s, tags, &ntags, mentions,
-				&nmentions))
-			remote_status_edit(a, &s, tags, ntags, mentions,
-					   nmentions);
+		if (!note_status(a, sender, object, &s, tags, &ntags, mentions,
+				 &nmentions))
+			return;
+		/* its attachments as the edit lists them, when it lists
+		 * them (none: all gone); else the post keeps its own */
+		json_t *att = json_object_get(object, "attachment");
+		int64_t kept = store_status_by_uri(s.uri);
+		status post;
+		if (att && kept && store_status_get(a, kept, &post) &&
+		    post.account_id == sender->account_id &&
+		    media_welcome(a, sender)) {
+			json_t *list = fed_list(att);
+			note_media_list(a, sender, list, kept, &s);
+			json_decref(list);
+		}
+		remote_status_edit(a, &s, tags, ntags, mentions, nmentions);
 	} else if (id && !strcmp(id, sender->uri)) {
 		/* the sender's profile: read again from its id, what the
 		 * activity carries being only what the sender says */

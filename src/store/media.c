@@ -150,6 +150,30 @@ size_t store_media_of_account(arena *a, int64_t account_id,
 	return n;
 }
 
+int store_media_remote_set(int64_t id, const char *url)
+{
+	db_stmt *st = db_prepare(
+		"UPDATE media_attachments SET remote_url = ?2 WHERE id = ?1");
+	db_bind_int64(st, 1, id);
+	db_bind_text(st, 2, url);
+	return db_done(st);
+}
+
+int64_t store_media_remote_of_status(int64_t status_id, int64_t account_id,
+				     const char *url)
+{
+	db_stmt *st = db_prepare(
+		"SELECT id FROM media_attachments WHERE status_id = ?1"
+		" AND account_id = ?2 AND remote_url = ?3"
+		" ORDER BY position LIMIT 1");
+	db_bind_int64(st, 1, status_id);
+	db_bind_int64(st, 2, account_id);
+	db_bind_text(st, 3, url);
+	int64_t id = db_step(st) == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_reset(st);
+	return id;
+}
+
 int store_media_delete(int64_t id)
 {
 	db_stmt *st = db_prepare("DELETE FROM media_attachments WHERE id = ?1");

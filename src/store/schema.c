@@ -143,6 +143,10 @@
 	"CREATE INDEX deliveries_by_body ON deliveries(body_id)"               \
 	"  WHERE body_id IS NOT NULL;"
 
+/* Migration 35 in either dialect. */
+#define MEDIA_REMOTE_URL_SQL(text)                                             \
+	"ALTER TABLE media_attachments ADD COLUMN remote_url " text ";"
+
 /* Migration 27 in either dialect. */
 #define JOB_NODE_SQL(integer)                                                  \
 	"ALTER TABLE jobs ADD COLUMN node " integer " NOT NULL DEFAULT 0;"
@@ -1366,6 +1370,9 @@ static const char *const migrations[] = {
 	 * its body 1 000 times, 2 MB under the write lock. The last
 	 * delivery done takes it along. */
 	DELIVERY_BODIES_SQL("INTEGER", "TEXT"),
+	/* 35: where another server's attachment was fetched from, so an
+	 * edit of its post that keeps it is not fetched again */
+	MEDIA_REMOTE_URL_SQL("TEXT"),
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -1450,6 +1457,7 @@ static const char *const pg_migrations[] = {
 	JOBS_BY_LANE_SQL,				     /* 32 */
 	FOLLOWS_LOCAL_SQL,				     /* 33 */
 	DELIVERY_BODIES_SQL("bigint", "text COLLATE \"C\""), /* 34 */
+	MEDIA_REMOTE_URL_SQL("text COLLATE \"C\""),	     /* 35 */
 	NULL,						     /* the end */
 };
 enum { PG_MIGRATIONS = sizeof pg_migrations / sizeof pg_migrations[0] - 1 };

@@ -683,6 +683,11 @@ bool store_media_get(arena *a, int64_t id, media_attachment *out);
 size_t store_media_of_status(arena *a, int64_t status_id, media_attachment *out,
 			     size_t max);
 int store_media_delete(int64_t id);
+/* Record where another server's attachment id was fetched from. */
+int store_media_remote_set(int64_t id, const char *url);
+/* account_id's attachment of status_id fetched from url, or 0. */
+int64_t store_media_remote_of_status(int64_t status_id, int64_t account_id,
+				     const char *url);
 /* Every attachment of an account, in *out (arena array and strings). */
 size_t store_media_of_account(arena *a, int64_t account_id,
 			      media_attachment **out);

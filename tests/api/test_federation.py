@@ -1181,6 +1181,61 @@ def test_a_remote_posts_image_is_kept_here_stripped_and_served_from_here(south, 
     assert b"SecretPhone" not in served.content and b"GPS" not in served.content
 
 
+def test_a_remote_edit_changes_the_posts_media_and_keeps_what_it_kept(south, peer):
+    """An Update that lists attachments makes them the post's: one it
+    had (same address) is kept, not fetched again, with its new
+    description; a new one is fetched; one no longer listed goes. An
+    Update without an attachment list keeps them; an empty list ends
+    them. Another actor of the same server cannot touch them."""
+    una = south.user("una")
+    uri, _ = peer_followed_by(una, south, peer, "editor")
+    act = peer_note(uri, 1, "two pictures")
+    act["object"]["attachment"] = [peer_image(peer, "one.jpg"), peer_image(peer, "two.jpg")]
+    assert peer.post("editor", f"{south.url}/inbox", act).status_code == 202
+    got = eventually(lambda: find(una.api.timeline_home(), act["object"]["id"]), "the post")
+    first = [m["id"] for m in got["media_attachments"]]
+    assert len(first) == 2
+
+    def edit(n, attachment=None, actor="editor", text="edited"):
+        later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + n))
+        note = dict(act["object"], content=f"<p>{text} {n}</p>", updated=later)
+        if attachment is not None:
+            note["attachment"] = attachment
+        else:
+            note.pop("attachment", None)
+        by = f"{peer.url}/users/{actor}"
+        update = {"id": f"{act['object']['id']}#updates/{n}", "type": "Update",
+                  "actor": by, "object": dict(note, attributedTo=by)}
+        assert peer.post(actor, f"{south.url}/inbox", update).status_code == 202
+        return eventually(lambda: [s for s in [una.api.status(got["id"])]
+                                   if f"{text} {n}" in s["content"]] if actor == "editor"
+                          else True, "the edit")
+
+    one = peer_image(peer, "one.jpg")
+    one["name"] = "a new description"
+    fetched_one = peer.fetched.count("/media/one.jpg")
+    s = edit(2, [one, peer_image(peer, "three.jpg")])[0]
+    media = s["media_attachments"]
+    assert [m["id"] for m in media][0] == first[0]
+    assert media[0]["description"] == "a new description"
+    assert media[1]["id"] not in first and media[1]["url"].startswith(south.url)
+    assert peer.fetched.count("/media/one.jpg") == fetched_one  # kept, not fetched again
+    assert "/media/three.jpg" in peer.fetched
+
+    s = edit(3)[0]  # no attachment list: kept
+    assert [m["id"] for m in s["media_attachments"]] == [m["id"] for m in media]
+
+    peer.actor("intruder")  # same server, another actor
+    intrusion = dict(one, name="not theirs to change")
+    edit(4, [intrusion], actor="intruder")
+    time.sleep(1.0)
+    s = una.api.status(got["id"])
+    assert s["media_attachments"][0]["description"] == "a new description"
+
+    s = edit(5, [])[0]  # an empty list: none left
+    assert s["media_attachments"] == []
+
+
 def test_a_boost_reaches_a_server_of_followers_and_of_the_author_once(south, peer):
     cy = south.user("cy")
     author = peer.actor("boosted", shared_inbox=True)
