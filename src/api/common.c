@@ -1,6 +1,7 @@
 /* common.c — the auth guard and helpers every API resource uses. */
 #include "api/api.h"
 
+#include "core/cache.h"
 #include "core/config.h"
 #include "core/id.h"
 #include "core/replies.h"
@@ -61,14 +62,15 @@ static bool kept_reply_sent(http_req *r)
 	for (size_t i = 0; i < k.nheaders; i++)
 		http_set_header(r, k.headers[2 * i], k.headers[2 * i + 1]);
 	http_reply_raw(r, k.status, k.type, k.body, k.len);
+	r->from_kept = true;
 	return true;
 }
 
 /* Keep a 200 just made for an anonymous GET of a kept route. */
 static void kept_store(http_req *r)
 {
-	if (r->work || !r->responded || r->status != 200 || r->resp_fd >= 0 ||
-	    !replies_enabled() || !kept_wanted(r))
+	if (r->work || !r->responded || r->from_kept || r->status != 200 ||
+	    r->resp_fd >= 0 || !replies_enabled() || !kept_wanted(r))
 		return;
 	const char **h =
 		arena_alloc(&r->arena, (2 * r->nheaders + 1) * sizeof *h);
@@ -90,14 +92,20 @@ static void kept_store(http_req *r)
 bool api_guard(http_req *r, const http_route *route)
 {
 	/* the answer's stamps, then one snapshot for the token lookup and
-	 * the handler's reads (core/replies.h) */
+	 * the handler's reads (core/replies.h); a kept answer wants only
+	 * the stamps */
 	replies_begin();
+	const char *token = bearer_token(r);
+	if (!token && route->auth == API_PUBLIC) {
+		cache_request_begin();
+		if (kept_reply_sent(r))
+			return false;
+	}
 	store_read_begin();
 	render_set_context(READ_THREAD);
-	const char *token = bearer_token(r);
 	if (!token) {
 		if (route->auth == API_PUBLIC)
-			return !kept_reply_sent(r);
+			return true;
 		http_reply_error(r, 401, "The access token is invalid");
 		return false;
 	}

@@ -86,7 +86,8 @@ typedef struct http_req {
 	int resp_fd;
 	uint64_t resp_offset;
 	bool responded;
-	bool queued; /* the response is with libmicrohttpd */
+	bool queued;	/* the response is with libmicrohttpd */
+	bool from_kept; /* answered with a kept answer: nothing to keep */
 	/* deferred work (http_defer) */
 	struct http_server *server;
 	http_work_fn work;
