@@ -644,24 +644,19 @@ dom_err status_hide_reply(arena *a, const principal *p, int64_t id, bool on,
 	return rc < 0 ? dom_from_store(rc, NULL, msg) : DOM_OK;
 }
 
-/* Whether another server's post s is to be inserted (filling what the
- * insert needs); if not, *why: DOM_OK when it was delivered before
- * (another inbox), DOM_FORBIDDEN for a reply its parent's rules refuse,
- * as a local one is not written. */
-static bool remote_status_check(arena *a, status *s, dom_err *why)
+/* Whether another server's post s may be inserted (filling what the
+ * insert needs): not a reply its parent's rules refuse, as a local one
+ * is not written. Whether it was delivered before is the store's to
+ * say, under the write lock. */
+static bool remote_status_allowed(arena *a, status *s)
 {
-	*why = DOM_OK;
-	if (store_status_by_uri(s->uri))
-		return false;
 	if (s->in_reply_to_id) {
 		status parent;
 		if (!store_status_get(a, s->in_reply_to_id, &parent) ||
 		    parent.reblog_of_id ||
 		    !visibility_may_interact(s->account_id, &parent,
-					     INTERACT_REPLY)) {
-			*why = DOM_FORBIDDEN;
+					     INTERACT_REPLY))
 			return false;
-		}
 		s->in_reply_to_account_id = parent.account_id;
 	}
 	s->text = "";
@@ -685,9 +680,10 @@ dom_err remote_status_post(arena *a, status *s, const store_tag_ref *tags,
 			   size_t ntags, const int64_t *mentions,
 			   size_t nmentions)
 {
-	dom_err why;
-	if (!remote_status_check(a, s, &why))
-		return why;
+	if (store_status_by_uri(s->uri))
+		return DOM_OK; /* delivered before (another inbox) */
+	if (!remote_status_allowed(a, s))
+		return DOM_FORBIDDEN;
 	int rc = store_status_insert(a, s, tags, ntags, mentions, nmentions);
 	const char *msg;
 	if (rc == STORE_TAKEN) /* the same post, another delivery */
@@ -704,10 +700,8 @@ void remote_statuses_post(arena *a, store_new_status *p, size_t n)
 	store_new_status *go = arena_alloc(a, (n + 1) * sizeof *go);
 	size_t *from = arena_alloc(a, (n + 1) * sizeof *from), k = 0;
 	for (size_t i = 0; i < n; i++) {
-		dom_err why;
-		p[i].rc = remote_status_check(a, p[i].s, &why) ? 0
-			  : why == DOM_OK		       ? STORE_TAKEN
-							       : STORE_GONE;
+		/* one delivered before is found by the insert itself */
+		p[i].rc = remote_status_allowed(a, p[i].s) ? 0 : STORE_GONE;
 		if (p[i].rc == 0) {
 			from[k] = i;
 			go[k++] = p[i];

@@ -367,7 +367,7 @@ size_t store_job_finish_claim(arena *a, store_job_done *done, int64_t now,
 	db_bind_int64(st, 1, now);
 	db_bind_int64(st, 2, own_node());
 	size_t n = job_claim(st, a, out) ? 1 : 0;
-	if (n && batch && strcmp(out->kind, STORE_JOB_LANE)) {
+	if (n && batch) {
 		size_t most = batch(out->kind);
 		if (most > 1)
 			n = claim_more(out, now, out, most < max ? most : max);
