@@ -363,6 +363,8 @@ static dom_err edit_commit(arena *a, const status *old, const status *s,
 			   const char **msg)
 {
 	int rc = store_status_update(old, s, tags, ntags, mentions, nmentions);
+	if (rc == STORE_STALE)
+		return DOM_OK; /* a newer edit is stored: this one is history */
 	if (rc < 0)
 		return dom_from_store(rc, NULL, msg);
 	events_publish(&(event){.kind = EVENT_STATUS_EDITED, .id = s->id});
@@ -744,6 +746,9 @@ dom_err remote_status_edit(arena *a, const status *s, const store_tag_ref *tags,
 	e.entities = s->entities;
 	if (s->language)
 		e.language = s->language;
+	/* dated by its server (store_status_update checks the date again
+	 * under the write lock: two edits may be processed at once) */
+	e.uri = s->uri;
 	e.edited_at = s->edited_at ? s->edited_at : time_now_ms();
 	e.media_ids = s->media_ids; /* NULL: kept */
 	e.nmedia = s->nmedia;

@@ -816,15 +816,30 @@ int store_status_update(const status *old, const status *s,
 	if (!db_status_exists(old->id))
 		goto fail;
 	rc = -1;
-	/* the edit's time is taken here, under the write lock, so versions
-	 * are dated in the order they commit (never before the last one,
-	 * should the clock step back) */
-	int64_t at = time_now_ms();
-	int64_t last = db_int64("SELECT max(created_at) FROM status_edits"
-				" WHERE status_id = ?1 AND ?2 = ?2",
-				old->id, 0);
-	if (at < last)
-		at = last;
+	int64_t at;
+	if (s->uri) {
+		/* another server's edit, dated there: one that comes after a
+		 * newer one is dropped (the stored date was written by the
+		 * same rule, under this lock) */
+		at = s->edited_at;
+		rc = STORE_STALE;
+		if (at <= db_int64("SELECT edited_at FROM statuses"
+				   " WHERE id = ?1 AND ?2 = ?2",
+				   old->id, 0))
+			goto fail;
+		rc = -1;
+	} else {
+		/* the edit's time is taken here, under the write lock, so
+		 * versions are dated in the order they commit (never before
+		 * the last one, should the clock step back) */
+		at = time_now_ms();
+		int64_t last =
+			db_int64("SELECT max(created_at) FROM status_edits"
+				 " WHERE status_id = ?1 AND ?2 = ?2",
+				 old->id, 0);
+		if (at < last)
+			at = last;
+	}
 	/* the first edit also records the original as version one */
 	db_stmt *st;
 	if ((!has_edits(old->id) && record_original(old) < 0) ||

@@ -116,6 +116,7 @@ enum store_result {
 			       that is unique exists already (a second boost) */
 	STORE_BLOCKED = -5, /* one of the two accounts blocks the other */
 	STORE_REFUSED = -6, /* the status's interaction policy refuses it */
+	STORE_STALE = -7,   /* a newer version is stored (an edit come late) */
 };
 
 /* ---- the data functions; every one runs on the calling thread's
@@ -299,7 +300,9 @@ int store_status_delete(const status *s);
  * with the accounts each version mentioned. Mentions the edit drops stay
  * (flagged removed): store_is_mentioned still holds for them. 0;
  * STORE_GONE when the status was deleted meanwhile, STORE_TAKEN as for
- * an insert; -1. */
+ * an insert; -1. A local edit is dated now; another server's (s->uri
+ * set) by its s->edited_at, and is STORE_STALE, with nothing written,
+ * when the stored version is as new or newer. */
 int store_status_update(const status *old, const status *s,
 			const store_tag_ref *tags, size_t ntags,
 			const int64_t *mentions, size_t nmentions);

@@ -1236,6 +1236,39 @@ def test_a_remote_edit_changes_the_posts_media_and_keeps_what_it_kept(south, pee
     assert s["media_attachments"] == []
 
 
+def test_remote_edits_are_dated_by_their_server_and_a_late_one_is_dropped(south, peer):
+    """Edits a minute old, one second apart, are both applied: each is
+    dated by the `updated` its server gave, not by when it arrived. An
+    edit older than the one shown, arriving last, changes nothing."""
+    una = south.user("una")
+    uri, _ = peer_followed_by(una, south, peer, "reviser")
+    act = peer_note(uri, 1, "first words")
+    assert peer.post("reviser", f"{south.url}/inbox", act).status_code == 202
+    got = eventually(lambda: find(una.api.timeline_home(), act["object"]["id"]), "the post")
+    start = int(time.time()) - 60
+
+    def edit(n, at):
+        when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
+        note = dict(act["object"], content=f"<p>words {n}</p>", updated=when)
+        update = {"id": f"{act['object']['id']}#updates/{n}", "type": "Update",
+                  "actor": uri, "object": note}
+        assert peer.post("reviser", f"{south.url}/inbox", update).status_code == 202
+        return when
+
+    edit(1, start)
+    eventually(lambda: "words 1" in una.api.status(got["id"])["content"], "the first edit")
+    edit(2, start + 1)
+    s = eventually(lambda: (lambda s: s if "words 2" in s["content"] else None)(
+        una.api.status(got["id"])), "the second edit, a second later")
+    assert s["edited_at"].timestamp() == start + 1, s["edited_at"]
+    edit(3, start - 30)  # older than both, delivered last
+    time.sleep(1.0)
+    assert "words 2" in una.api.status(got["id"])["content"]
+    history = requests.get(f"{south.url}/api/v1/statuses/{got['id']}/history",
+                           headers={"Authorization": f"Bearer {una.token}"}).json()
+    assert [h["content"] for h in history][1:] == ["<p>words 1</p>", "<p>words 2</p>"]
+
+
 def test_a_boost_reaches_a_server_of_followers_and_of_the_author_once(south, peer):
     cy = south.user("cy")
     author = peer.actor("boosted", shared_inbox=True)

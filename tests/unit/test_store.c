@@ -784,6 +784,33 @@ static void test_remote_statuses_are_inserted_together(void **state)
 			 2);
 }
 
+/* Another server's edit is dated by its server, and one no newer than
+ * the stored version is STORE_STALE with nothing written: two edits
+ * processed at once cannot leave the older one shown. */
+static void test_a_remote_edit_older_than_the_stored_one_is_stale(void **state)
+{
+	int64_t ren = remote_actor("ren", "r.example", true);
+	status s = fixture_status(ren, VIS_PUBLIC);
+	s.uri = "https://r.example/notes/7";
+	s.text = "first";
+	insert(&s);
+	status newer = s;
+	newer.text = "newer";
+	newer.edited_at = s.created_at - 60000; /* dated there, a minute ago */
+	assert_int_equal(store_status_update(&s, &newer, NULL, 0, NULL, 0), 0);
+	assert_int_equal(load_status(s.id).edited_at, newer.edited_at);
+	status older = s;
+	older.text = "older";
+	older.edited_at = newer.edited_at - 1000;
+	assert_int_equal(store_status_update(&s, &older, NULL, 0, NULL, 0),
+			 STORE_STALE);
+	older.edited_at = newer.edited_at; /* the same version again */
+	assert_int_equal(store_status_update(&s, &older, NULL, 0, NULL, 0),
+			 STORE_STALE);
+	assert_string_equal(load_status(s.id).text, "newer");
+	assert_int_equal(count_of("SELECT count(*) FROM status_edits"), 2);
+}
+
 /* The deliveries owed now, claimed: how many, their ids into ids and
  * each one's inbox into inboxes. */
 static size_t claim_deliveries(int64_t *ids, const char **inboxes, size_t max)
@@ -1821,6 +1848,8 @@ int main(void)
 		STORE_TEST(test_search_index_follows_status_writes),
 		STORE_TEST(test_search_index_follows_attachment_writes),
 		STORE_TEST(test_search_backlog_takes_changes_before_the_flush),
+		STORE_TEST(
+			test_a_remote_edit_older_than_the_stored_one_is_stale),
 		STORE_TEST(test_search_index_forgets_a_deleted_account),
 		STORE_TEST(test_search_index_check_notices_a_stale_index),
 		STORE_TEST(test_account_search_prefix_and_rename),
