@@ -17,6 +17,7 @@
 #include "api/api.h"
 #include "core/config.h"
 #include "core/id.h"
+#include "core/json_scan.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "jobs/jobs.h"
@@ -68,14 +69,37 @@ fed_verdict fed_verify_request(http_req *r, bool may_fetch, store_actor *act)
 				   act->public_key_pem, time_now_ms());
 }
 
-/* Keep the activity its verified sender act signed, and answer. */
+/* A scanned member's string, or NULL when empty (as fed_str). */
+static const char *scanned(arena *a, const json_scan_member *m)
+{
+	return m->len ? arena_strndup(a, m->at, m->len) : NULL;
+}
+
+/* Keep the activity its verified sender act signed, and answer. Its id,
+ * type and actor are read by a scan that builds nothing; only one whose
+ * members are spelt with escapes (or whose actor is an object) is parsed
+ * here in full. The job parses each once, to act on it. */
 static void take(http_req *r, const store_actor *act)
 {
-	json_t *doc = json_loadb(r->body.data, r->body.len,
+	json_scan_member m[] = {
+		{.name = "id"}, {.name = "type"}, {.name = "actor"}};
+	json_scan_result scan =
+		json_scan_object(r->body.data, r->body.len, m, 3);
+	json_t *doc = NULL;
+	const char *id = NULL, *type = NULL, *actor = NULL;
+	if (scan == JSON_SCAN_OK && m[0].kind == JSON_SCAN_STRING &&
+	    m[1].kind == JSON_SCAN_STRING && m[2].kind == JSON_SCAN_STRING) {
+		id = scanned(&r->arena, &m[0]);
+		type = scanned(&r->arena, &m[1]);
+		actor = arena_strndup(&r->arena, m[2].at, m[2].len);
+	} else if (scan != JSON_SCAN_BAD) {
+		doc = json_loadb(r->body.data, r->body.len,
 				 JSON_REJECT_DUPLICATES, NULL);
-	const char *id = fed_str(doc, "id"), *type = fed_str(doc, "type");
-	const char *actor = fed_id_of(json_object_get(doc, "actor"));
-	if (!json_is_object(doc) || !id || !type || !actor) {
+		id = fed_str(doc, "id");
+		type = fed_str(doc, "type");
+		actor = fed_id_of(json_object_get(doc, "actor"));
+	}
+	if (!id || !type || !actor) {
 		json_decref(doc);
 		http_reply_error(r, 400, "not an activity");
 		return;
@@ -878,7 +902,9 @@ static void inbox_one(arena *a, int64_t id, inbox_stage *stage)
 		store_read_end();
 		return; /* gone with its actor */
 	}
-	json_t *doc = json_loads(body, 0, NULL);
+	/* a name twice in an object is refused, as it was at the door
+	 * for the activity's own (json_scan) */
+	json_t *doc = json_loads(body, JSON_REJECT_DUPLICATES, NULL);
 	const char *type = fed_str(doc, "type");
 	/* the server may have been blocked since the activity arrived */
 	instance_severity severity =

@@ -531,12 +531,30 @@ def test_a_key_slow_to_fetch_holds_up_no_other_request(tmp_path_factory, peer):
     b"[1, 2, 3]",
     b"{" * 5000 + b"}" * 5000,
     json.dumps({"type": "Follow"}).encode(),  # no id, no actor
+    # a name twice at the top, spelt plainly or with an escape
+    b'{"id": "http://x/1", "type": "Follow", "actor": "a", "actor": "b"}',
+    b'{"id": "http://x/1", "\\u0069d": "http://y/2", "type": "Like", "actor": "a"}',
+    b'{"id": "http://x/1", "type": "Like", "actor": "a", "object": "\xc0\xaf"}',
 ])
 def test_malformed_activities_are_400_and_kept_nowhere(south, peer, body):
     peer.actor("sloppy")
     r = peer.post("sloppy", f"{south.url}/inbox", None, body=body)
     assert r.status_code == 400, (r.status_code, r.text)
     assert "error" in r.json()
+
+
+def test_an_activity_spelt_with_escapes_is_taken_as_parsed(south, peer):
+    """Some servers escape every slash ("https:\\/\\/…", PHP's way): the
+    activity's id and actor are read as JSON means them, and its post
+    is kept."""
+    una = south.user("una")
+    uri, _ = peer_followed_by(una, south, peer, "escaper")
+    act = peer_note(uri, 1, "slashes escaped")
+    body = json.dumps(act).replace("/", "\\/").encode()
+    assert b"https:\\/\\/" in body
+    assert peer.post("escaper", f"{south.url}/inbox", None, body=body).status_code == 202
+    got = eventually(lambda: find(una.api.timeline_home(), act["object"]["id"]), "the post")
+    assert "slashes escaped" in got["content"]
 
 
 def test_an_oversized_delivery_is_refused(south):
