@@ -186,6 +186,14 @@ void trends_links(http_req *r);
 void admin_trends_tags(http_req *r);
 void admin_trends_tags_approve(http_req *r);
 void admin_trends_tags_reject(http_req *r);
+/* reports.c */
+void reports_create(http_req *r);
+void admin_reports(http_req *r);
+void admin_report_show(http_req *r);
+void admin_report_assign(http_req *r);
+void admin_report_unassign(http_req *r);
+void admin_report_resolve(http_req *r);
+void admin_report_reopen(http_req *r);
 void search_v2(http_req *r);
 void timelines_home(http_req *r);
 void timelines_public(http_req *r);

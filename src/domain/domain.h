@@ -126,7 +126,7 @@ typedef bool (*account_resolver)(arena *a, const char *user, const char *domain,
 				 account *out);
 void accounts_resolve_with(account_resolver fn);
 /* Whether the account is staff (owner, admin or moderator): may review
- * trends. */
+ * trends and reports. */
 bool account_is_staff(const account *acc);
 /* Profile text (a bio, a field value) as HTML: escaped, links and local
  * tag links made; mentions stay plain text. Arena memory. */
@@ -627,6 +627,7 @@ typedef enum social_act_kind {
 	ACT_BLOCK,   /* object: the account blocked */
 	ACT_UNBLOCK, /* object: the account unblocked */
 	ACT_PROFILE, /* the actor's profile changed (object: 0) */
+	ACT_FLAG,    /* id: a report of object forwarded to its server */
 } social_act_kind;
 typedef struct social_act {
 	social_act_kind kind;
@@ -798,6 +799,52 @@ size_t filter_matcher_scan(const filter_matcher *m, const char *hay, size_t len,
  * request's notifications join the list in one transaction, and the
  * account's streams are told after it (notifications_merged). */
 int notification_request_decide(int64_t account_id, int64_t id, bool accept);
+
+/* ---- moderation.c: reports, and their review by the staff ---- */
+enum {
+	REPORT_COMMENT_MAX = 1000, /* characters, as Mastodon's */
+	REPORT_STATUSES_MAX = 100,
+	REPORT_RULES_MAX = 64,
+};
+typedef struct report_request {
+	int64_t target_id;
+	const int64_t *status_ids;
+	size_t nstatus_ids;
+	const char *comment;  /* NULL: none */
+	const char *category; /* NULL: "violation" with rules, else "other" */
+	const int64_t *rule_ids;
+	size_t nrule_ids;
+	bool forward; /* a target elsewhere: tell its server (a Flag) */
+} report_request;
+/* p reports an account, with statuses of its that p can see: kept into
+ * *out. DOM_NOT_FOUND (no such account, or a status not the target's or
+ * hidden from p); DOM_INVALID (*msg: a category or rule unknown, a rule
+ * outside "violation", a comment too long). A forwarded report of an
+ * account elsewhere is told to fed/ (ACT_FLAG) once kept. */
+dom_err report_file(arena *a, const principal *p, const report_request *rq,
+		    store_report *out, const char **msg);
+/* Another server's report (a Flag, id uri) by its actor reporter of
+ * local account target, naming those of statuses that are target's. */
+dom_err report_from_server(arena *a, int64_t reporter, int64_t target,
+			   const int64_t *status_ids, size_t n,
+			   const char *comment, const char *uri);
+/* The staff's review: DOM_FORBIDDEN for anyone else. */
+dom_err reports_review_list(arena *a, const principal *p,
+			    const store_report_query *q, store_report *out,
+			    size_t *n);
+dom_err report_review_get(arena *a, const principal *p, int64_t id,
+			  store_report *out);
+/* The statuses report r names that are still there, loaded for the
+ * staff reviewing it: all of them, whatever their visibility (they were
+ * shown to the staff by the report). Returns how many, in *out. */
+size_t report_statuses(arena *a, const store_report *r, status ***out);
+/* Whether p may see the e-mail addresses of the accounts in a report
+ * (an owner or admin; a moderator may not). */
+bool report_shows_email(const principal *p);
+/* Assign to p, unassign, resolve or reopen report id; *out as it is
+ * after. */
+dom_err report_review(arena *a, const principal *p, int64_t id,
+		      store_report_change what, store_report *out);
 
 /* Record a notification unless recipient == actor, or the recipient
  * would not be shown it (visibility_account_listed). */

@@ -162,9 +162,35 @@ static json_t *act_activity(arena *a, const social_act *act, const char *me,
 		return json_pack("{s:s+,s:s,s:s,s:o}", "id", id, "/undo",
 				 "type", "Undo", "actor", me, "object", block);
 	}
-	case ACT_PROFILE: break; /* to followers, not to one account: on_act */
+	case ACT_PROFILE:     /* to followers, not to one account: on_act */
+	case ACT_FLAG: break; /* from the instance actor: on_act */
 	}
 	return NULL;
+}
+
+/* Report id of another server's account forwarded to that server: a
+ * Flag from the instance actor (the reporter stays unnamed, as Mastodon
+ * sends it) naming the account and its statuses the report names. */
+static void flag_forward(arena *a, int64_t id, int64_t target)
+{
+	store_report r;
+	store_actor them;
+	if (!store_report_get(a, id, &r) || !store_actor_get(a, target, &them))
+		return;
+	json_t *object = json_array();
+	json_array_append_new(object, json_string(them.uri));
+	for (size_t i = 0; i < r.nstatus_ids; i++) {
+		const char *uri, *url;
+		if (store_status_remote(a, r.status_ids[i], &uri, &url))
+			json_array_append_new(object, json_string(uri));
+	}
+	fed_deliver(json_pack("{s:s,s:s,s:s,s:s,s:o}", "id",
+			      arena_printf(a, "%s/reports/%lld", cfg.base_url,
+					   (long long)id),
+			      "type", "Flag", "actor",
+			      arena_printf(a, "%s/actor", cfg.base_url),
+			      "content", r.comment, "object", object),
+		    0, them.inbox);
 }
 
 static void on_act(const social_act *act)
@@ -178,8 +204,11 @@ static void on_act(const social_act *act)
 		return;
 	arena a;
 	arena_init(&a);
-	if (act->kind == ACT_PROFILE) {
-		profile_changed(&a, act->actor);
+	if (act->kind == ACT_PROFILE || act->kind == ACT_FLAG) {
+		if (act->kind == ACT_PROFILE)
+			profile_changed(&a, act->actor);
+		else
+			flag_forward(&a, act->id, act->object);
 		arena_release(&a);
 		return;
 	}

@@ -801,6 +801,34 @@ static void on_announce(arena *a, const store_actor *sender, json_t *doc,
 			      visibility_of(doc, sender), id);
 }
 
+/* A report from another server: its object names a local account and
+ * posts of it (ids, or objects with ids); it becomes a report here,
+ * by the sender (often its instance actor), once per Flag id. */
+static void on_flag(arena *a, const store_actor *sender, json_t *doc)
+{
+	json_t *object = json_object_get(doc, "object");
+	size_t n = json_is_array(object) ? json_array_size(object) : 1;
+	if (n > REPORT_STATUSES_MAX + 1)
+		n = REPORT_STATUSES_MAX + 1;
+	int64_t *posts = arena_alloc(a, (n + 1) * sizeof *posts), target = 0;
+	size_t nposts = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *uri = fed_id_of(json_is_array(object)
+						    ? json_array_get(object, i)
+						    : object);
+		account acc;
+		int64_t post;
+		if (!target && local_account(a, uri, &acc) &&
+		    !strstr(uri, "/statuses/"))
+			target = acc.id;
+		else if ((post = known_post(a, uri)))
+			posts[nposts++] = post;
+	}
+	if (target)
+		report_from_server(a, sender->account_id, target, posts, nposts,
+				   fed_str(doc, "content"), fed_str(doc, "id"));
+}
+
 static void on_block(arena *a, const store_actor *sender, json_t *doc)
 {
 	account target;
@@ -933,6 +961,8 @@ static void inbox_one(arena *a, int64_t id, inbox_stage *stage)
 		on_announce(a, &sender, doc, silenced);
 	else if (!strcmp(type, "Block"))
 		on_block(a, &sender, doc);
+	else if (!strcmp(type, "Flag"))
+		on_flag(a, &sender, doc);
 	else if (!strcmp(type, "Move"))
 		on_move(a, &sender, doc);
 	json_decref(doc);

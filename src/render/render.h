@@ -66,6 +66,14 @@ json_t *render_filter_v1(arena *a, const store_filter *f,
  * filters' context of Status.filtered); the API guard resets it to
  * READ_THREAD, the context of one status shown alone, each request. */
 void render_set_context(read_context ctx);
+/* Reports (moderation.c): the Report entity its reporter is shown, and
+ * the Admin::Report the staff review (its accounts as Admin::Accounts,
+ * their e-mail addresses only when with_email: an admin's view; its
+ * statuses as loaded by report_statuses, rendered for viewer). */
+json_t *render_report(arena *a, const store_report *r);
+json_t *render_admin_report(arena *a, const store_report *r,
+			    status *const *statuses, size_t nstatuses,
+			    int64_t viewer, bool with_email);
 json_t *render_relationship(arena *a, int64_t viewer, int64_t target);
 /* Append the Account of id (cached; loaded on a miss) to b; false (b
  * untouched) when there is no such account. */

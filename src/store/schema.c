@@ -147,6 +147,39 @@
 #define MEDIA_REMOTE_URL_SQL(text)                                             \
 	"ALTER TABLE media_attachments ADD COLUMN remote_url " text ";"
 
+/* Migration 36 in either dialect: reports to the moderators. A report's
+ * statuses are named, not tied: one its author deletes stays listed (its
+ * id) as evidence that it was there. */
+#define REPORTS_SQL(integer, text)                                             \
+	"CREATE TABLE reports ("                                               \
+	"  id " integer " PRIMARY KEY,"                                        \
+	"  account_id " integer " NOT NULL"                                    \
+	"    REFERENCES accounts(id) ON DELETE CASCADE,"                       \
+	"  target_account_id " integer " NOT NULL"                             \
+	"    REFERENCES accounts(id) ON DELETE CASCADE,"                       \
+	"  category " text " NOT NULL,"                                        \
+	"  comment " text " NOT NULL,"                                         \
+	"  rule_ids " text ","                                                 \
+	"  forwarded " integer " NOT NULL DEFAULT 0,"                          \
+	"  uri " text " UNIQUE,"                                               \
+	"  assigned_account_id " integer                                       \
+	"    REFERENCES accounts(id) ON DELETE SET NULL,"                      \
+	"  action_taken_by_account_id " integer                                \
+	"    REFERENCES accounts(id) ON DELETE SET NULL,"                      \
+	"  action_taken_at " integer ","                                       \
+	"  created_at " integer " NOT NULL,"                                   \
+	"  updated_at " integer " NOT NULL);"                                  \
+	"CREATE INDEX reports_by_target ON reports(target_account_id, id);"    \
+	"CREATE INDEX reports_by_account ON reports(account_id, id);"          \
+	"CREATE INDEX reports_by_assignee ON reports(assigned_account_id);"    \
+	"CREATE INDEX reports_by_resolver"                                     \
+	"  ON reports(action_taken_by_account_id);"                            \
+	"CREATE TABLE report_statuses ("                                       \
+	"  report_id " integer " NOT NULL"                                     \
+	"    REFERENCES reports(id) ON DELETE CASCADE,"                        \
+	"  status_id " integer " NOT NULL,"                                    \
+	"  PRIMARY KEY (report_id, status_id));"
+
 /* Migration 27 in either dialect. */
 #define JOB_NODE_SQL(integer)                                                  \
 	"ALTER TABLE jobs ADD COLUMN node " integer " NOT NULL DEFAULT 0;"
@@ -1373,6 +1406,8 @@ static const char *const migrations[] = {
 	/* 35: where another server's attachment was fetched from, so an
 	 * edit of its post that keeps it is not fetched again */
 	MEDIA_REMOTE_URL_SQL("TEXT"),
+	/* 36: reports to the moderators, and the statuses each names */
+	REPORTS_SQL("INTEGER", "TEXT"),
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -1458,6 +1493,7 @@ static const char *const pg_migrations[] = {
 	FOLLOWS_LOCAL_SQL,				     /* 33 */
 	DELIVERY_BODIES_SQL("bigint", "text COLLATE \"C\""), /* 34 */
 	MEDIA_REMOTE_URL_SQL("text COLLATE \"C\""),	     /* 35 */
+	REPORTS_SQL("bigint", "text COLLATE \"C\""),	     /* 36 */
 	NULL,						     /* the end */
 };
 enum { PG_MIGRATIONS = sizeof pg_migrations / sizeof pg_migrations[0] - 1 };

@@ -1050,6 +1050,51 @@ bool store_marker_get(int64_t account_id, const char *timeline,
 int store_marker_set(int64_t account_id, const char *timeline,
 		     int64_t last_read_id, int64_t now_ms);
 
+/* ---- reports.c: reports to the moderators ---- */
+typedef struct store_report {
+	int64_t id;
+	int64_t account_id;	   /* who reported (here or elsewhere) */
+	int64_t target_account_id; /* whom */
+	const char *category;	   /* spam, legal, violation, other */
+	const char *comment;
+	const char *rule_ids; /* a JSON array of rule ids (strings), NULL */
+	bool forwarded;	      /* a Flag went to the target's server */
+	const char *uri;      /* an incoming Flag's id; NULL for a local one */
+	int64_t assigned_account_id;	    /* 0: nobody */
+	int64_t action_taken_by_account_id; /* 0: nobody */
+	int64_t action_taken_at;	    /* 0: open */
+	int64_t created_at, updated_at;
+	const int64_t *status_ids; /* the statuses it names, in id order */
+	size_t nstatus_ids;
+} store_report;
+
+/* Keep a new report with its statuses (r->id set). 0; STORE_TAKEN when
+ * r->uri was kept before (a Flag delivered again); -1. */
+int store_report_insert(store_report *r);
+/* Report id, its strings and statuses in a; false when there is none. */
+bool store_report_get(arena *a, int64_t id, store_report *out);
+/* Which reports to list: open or resolved or both, and of whom. */
+typedef struct store_report_query {
+	int resolved;			       /* -1 any, 0 open, 1 resolved */
+	int64_t account_id, target_account_id; /* 0: any */
+	int64_t max_id, since_id, min_id;      /* 0: unbounded */
+	int limit;
+} store_report_query;
+/* Up to q->limit reports (without their statuses: store_report_get),
+ * newest first (oldest first with min_id), into out: how many. */
+size_t store_reports_list(arena *a, const store_report_query *q,
+			  store_report *out);
+/* A moderator's change to a report. */
+typedef enum store_report_change {
+	REPORT_ASSIGN,	 /* to by */
+	REPORT_UNASSIGN, /* to nobody */
+	REPORT_RESOLVE,	 /* action taken by by, now */
+	REPORT_REOPEN,	 /* open again */
+} store_report_change;
+/* Apply what to report id. 0; STORE_GONE when there is no such report;
+ * -1. */
+int store_report_change_apply(int64_t id, store_report_change what, int64_t by,
+			      int64_t now);
 /* ---- reply_controls.c: interaction policies, hidden replies ---- */
 /* The policy stored for status_id into *out; false when it has none (it
  * keeps its visibility's default). */

@@ -14,7 +14,8 @@ import pytest
 import requests
 from mastodon import MastodonAPIError
 
-from conftest import DEFAULT_SCOPES, ChorusServer, chorus_bin, logged_in_user, unique_name
+from conftest import (DEFAULT_SCOPES, ChorusServer, chorus_bin, logged_in_user, login,
+                      unique_name)
 
 FED_CONFIG = "[federation]\nallow_private_addresses = true\n[jobs]\nworkers = 2\n"
 WAIT = 20.0  # seconds for a delivery to arrive (both run on this machine)
@@ -1285,6 +1286,69 @@ def test_remote_edits_are_dated_by_their_server_and_a_late_one_is_dropped(south,
     history = requests.get(f"{south.url}/api/v1/statuses/{got['id']}/history",
                            headers={"Authorization": f"Bearer {una.token}"}).json()
     assert [h["content"] for h in history][1:] == ["<p>words 1</p>", "<p>words 2</p>"]
+
+
+def moderator(inst):
+    """A new moderator of inst, logged in with the admin scopes."""
+    name = unique_name("mod")
+    inst.server.create_user(name, f"{name}@example.com", f"pw-{name}", role="moderator")
+    return login(inst.server, f"{name}@example.com", f"pw-{name}",
+                 scopes=["read", "write", "admin:read", "admin:write"])
+
+
+def test_a_forwarded_report_reaches_the_reported_accounts_server_unsigned_by_the_reporter(
+        south, peer):
+    """A report of an account elsewhere, forwarded: its server gets a Flag
+    from the instance actor naming the account and the reported post,
+    with the comment, and not the reporter."""
+    una = south.user("una")
+    uri, acc = peer_followed_by(una, south, peer, "troll")
+    act = peer_note(uri, 1, "an insult")
+    assert peer.post("troll", f"{south.url}/inbox", act).status_code == 202
+    got = eventually(lambda: find(una.api.timeline_home(), act["object"]["id"]), "the post")
+    report = una.api.report(acc["id"], status_ids=[got["id"]], comment="abuse", forward=True)
+    assert report["forwarded"] is True
+
+    def flags():
+        return [(p, json.loads(b)) for p, _, b in peer.received
+                if json.loads(b).get("type") == "Flag"]
+    path, flag = eventually(flags, "the Flag at the troll's server")[0]
+    assert path == "/users/troll/inbox"
+    assert flag["actor"] == f"{south.url}/actor"
+    assert set(flag["object"]) == {uri, act["object"]["id"]}
+    assert flag["content"] == "abuse"
+    assert una.name not in json.dumps(flag)
+    # not forwarded: nothing sent
+    una.api.report(acc["id"], comment="kept here")
+    time.sleep(1.0)
+    assert len(flags()) == 1
+
+
+def test_a_flag_from_another_server_becomes_a_report_once(south, peer):
+    vic = south.user("vic")
+    post = vic.api.status_post("reported from afar")
+    mod = moderator(south)
+    uri = peer.actor("flagger")
+    flag = {"id": f"{uri}#flags/1", "type": "Flag", "actor": uri,
+            "content": "spam from your user",
+            "object": [f"{south.url}/users/{vic.name}",
+                       f"{south.url}/users/{vic.name}/statuses/{post['id']}",
+                       f"{south.url}/users/{vic.name}/statuses/1"]}
+
+    def reports():
+        return [r for r in mod.admin_reports()
+                if str(r["target_account"]["id"]) == str(vic.id)]
+    for _ in range(2):  # delivered twice
+        assert peer.post("flagger", f"{south.url}/inbox", flag).status_code == 202
+    r = eventually(reports, "the report")[0]
+    assert r["comment"] == "spam from your user"
+    assert r["account"]["username"] == "flagger" and r["account"]["domain"] == peer.host
+    assert [s["id"] for s in r["statuses"]] == [post["id"]]
+    again = dict(flag, id=f"{uri}#flags/2")  # another Flag: another report
+    assert peer.post("flagger", f"{south.url}/inbox", again).status_code == 202
+    eventually(lambda: len(reports()) == 2, "the second report")
+    time.sleep(0.5)
+    assert len(reports()) == 2
 
 
 def test_a_boost_reaches_a_server_of_followers_and_of_the_author_once(south, peer):

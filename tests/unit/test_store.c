@@ -811,6 +811,75 @@ static void test_a_remote_edit_older_than_the_stored_one_is_stale(void **state)
 	assert_int_equal(count_of("SELECT count(*) FROM status_edits"), 2);
 }
 
+/* A report keeps the statuses it names, even once deleted; a Flag's id
+ * makes one report of it; the list filters by state and account; a
+ * change to a report that is not there is STORE_GONE. */
+static void test_reports_are_kept_listed_and_reviewed(void **state)
+{
+	int64_t me = make_account("reporter"), them = make_account("reported");
+	int64_t mod = make_account("moderator");
+	int64_t p1 = post(them, VIS_PUBLIC), p2 = post(them, VIS_PUBLIC);
+	int64_t named[] = {p1, p2};
+	store_report r = {.account_id = me,
+			  .target_account_id = them,
+			  .category = "violation",
+			  .comment = "look",
+			  .rule_ids = "[\"2\"]",
+			  .created_at = time_now_ms(),
+			  .status_ids = named,
+			  .nstatus_ids = 2};
+	assert_int_equal(store_report_insert(&r), 0);
+	store_report flag = {.account_id = me,
+			     .target_account_id = them,
+			     .category = "other",
+			     .comment = "",
+			     .uri = "https://r.example/flags/1",
+			     .created_at = time_now_ms()};
+	assert_int_equal(store_report_insert(&flag), 0);
+	store_report again = flag;
+	assert_int_equal(store_report_insert(&again), STORE_TAKEN);
+	status gone = load_status(p1);
+	assert_int_equal(store_status_delete(&gone), 0);
+	store_report got;
+	assert_true(store_report_get(&test_arena, r.id, &got));
+	assert_int_equal(got.nstatus_ids, 2);
+	assert_int_equal(got.status_ids[0], p1);
+	assert_string_equal(got.rule_ids, "[\"2\"]");
+	assert_int_equal(got.action_taken_at, 0);
+
+	store_report out[4];
+	store_report_query open = {.resolved = 0, .limit = 4};
+	assert_int_equal(store_reports_list(&test_arena, &open, out), 2);
+	assert_int_equal(out[0].id, flag.id); /* newest first */
+	assert_int_equal(store_report_change_apply(r.id, REPORT_ASSIGN, mod,
+						   time_now_ms()),
+			 0);
+	assert_int_equal(store_report_change_apply(r.id, REPORT_RESOLVE, mod,
+						   time_now_ms()),
+			 0);
+	assert_int_equal(store_reports_list(&test_arena, &open, out), 1);
+	store_report_query done = {.resolved = 1, .limit = 4};
+	assert_int_equal(store_reports_list(&test_arena, &done, out), 1);
+	assert_int_equal(out[0].assigned_account_id, mod);
+	assert_int_equal(out[0].action_taken_by_account_id, mod);
+	store_report_query of_me = {.resolved = -1,
+				    .account_id = me,
+				    .target_account_id = them,
+				    .limit = 4};
+	assert_int_equal(store_reports_list(&test_arena, &of_me, out), 2);
+	of_me.account_id = mod;
+	assert_int_equal(store_reports_list(&test_arena, &of_me, out), 0);
+	assert_int_equal(store_report_change_apply(r.id, REPORT_REOPEN, mod,
+						   time_now_ms()),
+			 0);
+	assert_true(store_report_get(&test_arena, r.id, &got));
+	assert_int_equal(got.action_taken_at, 0);
+	assert_int_equal(store_report_change_apply(r.id + 1000000,
+						   REPORT_RESOLVE, mod,
+						   time_now_ms()),
+			 STORE_GONE);
+}
+
 /* The deliveries owed now, claimed: how many, their ids into ids and
  * each one's inbox into inboxes. */
 static size_t claim_deliveries(int64_t *ids, const char **inboxes, size_t max)
@@ -1850,6 +1919,7 @@ int main(void)
 		STORE_TEST(test_search_backlog_takes_changes_before_the_flush),
 		STORE_TEST(
 			test_a_remote_edit_older_than_the_stored_one_is_stale),
+		STORE_TEST(test_reports_are_kept_listed_and_reviewed),
 		STORE_TEST(test_search_index_forgets_a_deleted_account),
 		STORE_TEST(test_search_index_check_notices_a_stale_index),
 		STORE_TEST(test_account_search_prefix_and_rename),
