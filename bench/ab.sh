@@ -20,6 +20,8 @@
 #              reply favourite reblog page_thread page_tag (web pages:
 #              the status's thread page, the tag's page; AB_CONFIG=FILE
 #              serves both binaries with that INI, e.g. [cache] pages = 0)
+#              AB_CONFIG_NEW=FILE is added for the new binary alone
+#              (settings the old one does not know)
 #              context context_deep (signed in: GET /context of the data
 #              set's big thread, 4 096 statuses, and of its 50-deep reply
 #              chain; not in the default set)
@@ -47,7 +49,7 @@ ENDPOINTS=${ENDPOINTS:-status public tag home post reply favourite reblog}
 MAX_SECONDS=${MAX_SECONDS:-$((120 + ROUNDS * 2 * 8 * (DURATION + WARMUP + 6)))}
 
 [ $# -eq 2 ] || {
-	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 OLD=$(realpath "$1")
@@ -79,6 +81,9 @@ rm -rf "$AB"
 mkdir -p "$AB"
 printf '[server]\naccess_log = false\n' >"$AB/bench.ini"
 [ -n "${AB_CONFIG:-}" ] && cat "$AB_CONFIG" >>"$AB/bench.ini"
+# the new binary's settings that the old one does not know
+cp "$AB/bench.ini" "$AB/bench-new.ini"
+[ -n "${AB_CONFIG_NEW:-}" ] && cat "$AB_CONFIG_NEW" >>"$AB/bench-new.ini"
 BASE=http://127.0.0.1:$PORT
 port_busy "$PORT" && die "port $PORT is in use (set PORT)"
 
@@ -112,7 +117,9 @@ measure() {
 	"$bin" user list --data "$work" >/dev/null 2>&1 ||
 		die "$bin could not open the data set"
 	sqlite3 "$work/chorus.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-	"$bin" serve --config "$AB/bench.ini" --data "$work" --port "$PORT" \
+	local ini=$AB/bench.ini
+	[ "$label" = new ] && ini=$AB/bench-new.ini
+	"$bin" serve --config "$ini" --data "$work" --port "$PORT" \
 		>"$AB/$label-chorus.log" 2>&1 &
 	CHORUS_PID=$!
 	chorus_wait "$BASE" "$AB/$label-chorus.log"

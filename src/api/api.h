@@ -29,6 +29,32 @@ enum api_pool {
 	API_POOL_INBOX = 3,
 };
 
+/* The rate limits ([limits]; http_route.limit names a route's own). */
+typedef enum api_limit {
+	LIMIT_NONE = 0,
+	LIMIT_API,	     /* every request with a token, per token */
+	LIMIT_API_ANONYMOUS, /* every request without one, per address */
+	LIMIT_SIGN_IN,	     /* per address */
+	LIMIT_SIGN_UP,	     /* per address */
+	LIMIT_STATUSES,	     /* posts and boosts, per account */
+	LIMIT_MEDIA,	     /* uploads, per account */
+	LIMIT_FOLLOWS,	     /* per account */
+	LIMIT_REPORTS,	     /* per account */
+	LIMIT_COUNT
+} api_limit;
+/* Whether r's client is one no limit applies to ([limits] exempt). */
+bool api_limit_exempt(http_req *r);
+/* Count r against limit, per who (a token's or an account's id, as the
+ * limit says) or, for 0, per the client's address: true when within it,
+ * with the X-RateLimit headers set when headers; else r is answered 429
+ * with Retry-After and those headers. An exempt client is always
+ * within. */
+bool api_limit_take(http_req *r, api_limit limit, int64_t who, bool headers);
+/* The client's address as text (cidr_addr_format), or NULL when it is
+ * exempt from the limits or unknown: the source a sign-in's lockout is
+ * counted for. */
+const char *api_limit_source(http_req *r);
+
 extern const http_route api_routes[];
 extern const size_t api_nroutes;
 

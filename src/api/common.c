@@ -74,9 +74,13 @@ static void kept_store(http_req *r)
 		return;
 	const char **h =
 		arena_alloc(&r->arena, (2 * r->nheaders + 1) * sizeof *h);
+	size_t nh = 0;
 	for (size_t i = 0; i < r->nheaders; i++) {
-		h[2 * i] = r->headers[i].name;
-		h[2 * i + 1] = r->headers[i].value;
+		/* the client's own count is not part of the answer */
+		if (!strncmp(r->headers[i].name, "X-RateLimit-", 12))
+			continue;
+		h[2 * nh] = r->headers[i].name;
+		h[2 * nh++ + 1] = r->headers[i].value;
 	}
 	kept_reply k = {
 		.status = r->status,
@@ -84,7 +88,7 @@ static void kept_store(http_req *r)
 		.body = r->resp_body,
 		.len = r->resp_len,
 		.headers = h,
-		.nheaders = r->nheaders,
+		.nheaders = nh,
 	};
 	replies_put(http_request_key(r, "api"), &k);
 }
@@ -96,6 +100,15 @@ bool api_guard(http_req *r, const http_route *route)
 	 * the stamps */
 	replies_begin();
 	const char *token = bearer_token(r);
+	/* without a token, a request counts against its address's limit
+	 * (kept answers too), or its route's own (signing in) */
+	if (!token && !api_limit_take(r,
+				      route->limit ? (api_limit)route->limit
+						   : LIMIT_API_ANONYMOUS,
+				      0, true))
+		return false;
+	if (!token)
+		r->limited = true;
 	if (!token && route->auth == API_PUBLIC) {
 		cache_request_begin();
 		if (kept_reply_sent(r))
@@ -111,7 +124,9 @@ bool api_guard(http_req *r, const http_route *route)
 	}
 	principal *p = arena_alloc(&r->arena, sizeof *p);
 	if (!auth_principal(&r->arena, token, p)) {
-		http_reply_error(r, 401, "The access token is invalid");
+		/* a wrong token counts as none: guessing them is limited */
+		if (api_limit_take(r, LIMIT_API_ANONYMOUS, 0, true))
+			http_reply_error(r, 401, "The access token is invalid");
 		return false;
 	}
 	r->user = p;
@@ -128,7 +143,19 @@ bool api_guard(http_req *r, const http_route *route)
 				 "scopes");
 		return false;
 	}
-	return true;
+	/* per token, then the route's own: per account, or per address
+	 * for signing in and up */
+	api_limit own = (api_limit)route->limit;
+	bool within =
+		api_limit_take(r, LIMIT_API, p->token_id, true) &&
+		(!own ||
+		 api_limit_take(r, own,
+				own == LIMIT_SIGN_IN || own == LIMIT_SIGN_UP
+					? 0
+					: p->account_id,
+				false));
+	r->limited = true;
+	return within;
 }
 
 void api_after(http_req *r)

@@ -254,8 +254,19 @@ static void grant_password_work(http_req *r, void *ctx)
 {
 	const sign_in *si = ctx;
 	account acc;
-	if (!auth_sign_in(&r->arena, http_param_get(r, "username"),
-			  http_param_get(r, "password"), &acc)) {
+	int64_t wait_ms;
+	auth_result res = auth_sign_in(&r->arena, http_param_get(r, "username"),
+				       http_param_get(r, "password"),
+				       api_limit_source(r), &acc, &wait_ms);
+	if (res == AUTH_LOCKED) {
+		http_set_header(
+			r, "Retry-After",
+			arena_printf(&r->arena, "%lld",
+				     (long long)(wait_ms + 999) / 1000));
+		http_reply_error(r, 429, "Too many failed sign-in attempts");
+		return;
+	}
+	if (res != AUTH_SIGNED_IN) {
 		http_reply_oauth_error(r, 400, "invalid_grant",
 				       invalid_grant_desc);
 		return;

@@ -16,6 +16,21 @@
 		.upload = true,                                                \
 	}
 
+/* RL: an ordinary route with a rate limit of its own (api_limit). */
+#define RL(method_, pattern_, handler_, auth_, scope_, limit_)                 \
+	{                                                                      \
+		.method = (method_), .pattern = (pattern_),                    \
+		.handler = (handler_), .auth = (auth_), .scope = (scope_),     \
+		.limit = (limit_),                                             \
+	}
+/* RUL: an upload route with a rate limit of its own. */
+#define RUL(method_, pattern_, handler_, auth_, scope_, limit_)                \
+	{                                                                      \
+		.method = (method_), .pattern = (pattern_),                    \
+		.handler = (handler_), .auth = (auth_), .scope = (scope_),     \
+		.upload = true, .limit = (limit_),                             \
+	}
+
 /* RK: a public GET whose anonymous answer depends only on the URL and
  * the data, so it may be kept and served again (core/replies.h). */
 #define RK(pattern_, handler_, scope_)                                         \
@@ -29,14 +44,15 @@ const http_route api_routes[] = {
 	R("POST", "/api/v1/apps", oauth_apps_create, API_PUBLIC, NULL),
 	R("GET", "/api/v1/apps/verify_credentials", oauth_apps_verify, API_APP,
 	  NULL),
-	R("POST", "/oauth/token", oauth_token, API_PUBLIC, NULL),
+	RL("POST", "/oauth/token", oauth_token, API_PUBLIC, NULL,
+	   LIMIT_SIGN_IN),
 	R("POST", "/oauth/revoke", oauth_revoke, API_PUBLIC, NULL),
 	R("GET", "/.well-known/oauth-authorization-server",
 	  oauth_server_metadata, API_PUBLIC, NULL),
 
 	/* accounts */
-	R("POST", "/api/v1/accounts", accounts_create, API_APP,
-	  "write:accounts"),
+	RL("POST", "/api/v1/accounts", accounts_create, API_APP,
+	   "write:accounts", LIMIT_SIGN_UP),
 	R("GET", "/api/v1/accounts/verify_credentials",
 	  accounts_verify_credentials, API_USER, "read:accounts|profile"),
 	RU("PATCH", "/api/v1/accounts/update_credentials",
@@ -52,8 +68,8 @@ const http_route api_routes[] = {
 	  API_PUBLIC, "read:accounts"),
 	R("GET", "/api/v1/accounts/:id/following", accounts_following,
 	  API_PUBLIC, "read:accounts"),
-	R("POST", "/api/v1/accounts/:id/follow", accounts_follow, API_USER,
-	  "write:follows"),
+	RL("POST", "/api/v1/accounts/:id/follow", accounts_follow, API_USER,
+	   "write:follows", LIMIT_FOLLOWS),
 	R("POST", "/api/v1/accounts/:id/unfollow", accounts_unfollow, API_USER,
 	  "write:follows"),
 	R("POST", "/api/v1/accounts/:id/block", accounts_block, API_USER,
@@ -80,8 +96,8 @@ const http_route api_routes[] = {
 	  API_USER, "write:follows"),
 
 	/* statuses */
-	R("POST", "/api/v1/statuses", statuses_create, API_USER,
-	  "write:statuses"),
+	RL("POST", "/api/v1/statuses", statuses_create, API_USER,
+	   "write:statuses", LIMIT_STATUSES),
 	RK("/api/v1/statuses/:id", statuses_show, "read:statuses"),
 	R("DELETE", "/api/v1/statuses/:id", statuses_delete, API_USER,
 	  "write:statuses"),
@@ -98,8 +114,8 @@ const http_route api_routes[] = {
 	  API_USER, "write:favourites"),
 	R("POST", "/api/v1/statuses/:id/unfavourite", statuses_unfavourite,
 	  API_USER, "write:favourites"),
-	R("POST", "/api/v1/statuses/:id/reblog", statuses_reblog, API_USER,
-	  "write:statuses"),
+	RL("POST", "/api/v1/statuses/:id/reblog", statuses_reblog, API_USER,
+	   "write:statuses", LIMIT_STATUSES),
 	R("POST", "/api/v1/statuses/:id/unreblog", statuses_unreblog, API_USER,
 	  "write:statuses"),
 	R("POST", "/api/v1/statuses/:id/bookmark", statuses_bookmark, API_USER,
@@ -134,8 +150,10 @@ const http_route api_routes[] = {
 	  "read:favourites"),
 
 	/* media: uploads stream to disk (RU) */
-	RU("POST", "/api/v1/media", media_create_v1, API_USER, "write:media"),
-	RU("POST", "/api/v2/media", media_create_v2, API_USER, "write:media"),
+	RUL("POST", "/api/v1/media", media_create_v1, API_USER, "write:media",
+	    LIMIT_MEDIA),
+	RUL("POST", "/api/v2/media", media_create_v2, API_USER, "write:media",
+	    LIMIT_MEDIA),
 	R("GET", "/api/v1/media/:id", media_show, API_USER, "write:media"),
 	RU("PUT", "/api/v1/media/:id", media_update_handler, API_USER,
 	   "write:media"),
@@ -173,7 +191,8 @@ const http_route api_routes[] = {
 	RK("/api/v1/trends/statuses", trends_statuses, NULL),
 	RK("/api/v1/trends/links", trends_links, NULL),
 	/* reports, and the staff's review of them */
-	R("POST", "/api/v1/reports", reports_create, API_USER, "write:reports"),
+	RL("POST", "/api/v1/reports", reports_create, API_USER, "write:reports",
+	   LIMIT_REPORTS),
 	R("GET", "/api/v1/admin/reports", admin_reports, API_USER,
 	  "admin:read:reports"),
 	R("GET", "/api/v1/admin/reports/:id", admin_report_show, API_USER,

@@ -50,6 +50,43 @@ static int check_cidr_list(const char *value, char *err, size_t errlen)
 	return -1;
 }
 
+bool config_rate(const char *text, long *count, int64_t *period_ms)
+{
+	char *end;
+	*count = 0;
+	*period_ms = 0;
+	if (!strcmp(text, "0"))
+		return true;
+	long n = strtol(text, &end, 10);
+	if (end == text || n <= 0 || *end != '/')
+		return false;
+	const char *p = end + 1;
+	long t = strtol(p, &end, 10);
+	if (end == p || t <= 0 || end[0] == '\0' || end[1] != '\0')
+		return false;
+	int64_t unit = end[0] == 's'   ? 1000
+		       : end[0] == 'm' ? 60000
+		       : end[0] == 'h' ? 3600000
+		       : end[0] == 'd' ? 86400000
+				       : 0;
+	if (!unit || t > 366 * 86400000LL / unit)
+		return false;
+	*count = n;
+	*period_ms = t * unit;
+	return true;
+}
+
+static int check_rate(const char *value, char *err, size_t errlen)
+{
+	long n;
+	int64_t ms;
+	if (config_rate(value, &n, &ms))
+		return 0;
+	snprintf(err, errlen,
+		 "must be COUNT/PERIOD (\"300/5m\"; s, m, h or d) or 0");
+	return -1;
+}
+
 static int check_log_format(const char *value, char *err, size_t errlen)
 {
 	if (!strcmp(value, "text") || !strcmp(value, "json"))
@@ -76,6 +113,26 @@ static const cfg_key cfg_keys[] = {
 	    max_connections_per_address, "256"),
 	KEY_CHECKED("server", "trusted_proxies", CFG_STR, trusted_proxies, "",
 		    check_cidr_list),
+	KEY_CHECKED("limits", "exempt", CFG_STR, limits_exempt,
+		    "127.0.0.1, ::1", check_cidr_list),
+	KEY_CHECKED("limits", "api", CFG_STR, limit_api, "300/5m", check_rate),
+	KEY_CHECKED("limits", "api_anonymous", CFG_STR, limit_api_anonymous,
+		    "300/5m", check_rate),
+	KEY_CHECKED("limits", "sign_in", CFG_STR, limit_sign_in, "25/5m",
+		    check_rate),
+	KEY_CHECKED("limits", "sign_up", CFG_STR, limit_sign_up, "5/30m",
+		    check_rate),
+	KEY_CHECKED("limits", "statuses", CFG_STR, limit_statuses, "300/3h",
+		    check_rate),
+	KEY_CHECKED("limits", "media", CFG_STR, limit_media, "30/30m",
+		    check_rate),
+	KEY_CHECKED("limits", "follows", CFG_STR, limit_follows, "400/24h",
+		    check_rate),
+	KEY_CHECKED("limits", "reports", CFG_STR, limit_reports, "400/24h",
+		    check_rate),
+	KEY("limits", "sign_in_failures", CFG_INT, sign_in_failures, "5"),
+	KEY("limits", "sign_in_lock_max_seconds", CFG_INT,
+	    sign_in_lock_max_seconds, "3600"),
 	KEY("data", "dir", CFG_STR, data_dir, "./data"),
 	KEY("data", "synchronous", CFG_STR, synchronous, "normal"),
 	KEY("database", "url", CFG_STR, database_url, ""),

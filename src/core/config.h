@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct config {
 	/* [server] */
@@ -29,6 +30,13 @@ typedef struct config {
 	int max_connections_per_address; /* 0 = no cap */
 	/* addresses and CIDR ranges whose X-Forwarded-For is believed */
 	char *trusted_proxies;
+	/* [limits]: each rate "COUNT/PERIOD" (config_rate), "0" for none */
+	char *limits_exempt; /* addresses no limit applies to */
+	char *limit_api, *limit_api_anonymous, *limit_sign_in, *limit_sign_up;
+	char *limit_statuses, *limit_media, *limit_follows, *limit_reports;
+	int sign_in_failures; /* an account's from one address before the
+				 lockout; 0: no lockout */
+	int sign_in_lock_max_seconds;
 	/* [data] */
 	char *data_dir;
 	char *database_url; /* PostgreSQL (libpq URI); SQLite when "" */
@@ -137,6 +145,10 @@ void config_finish(void);
 /* The server's rules ([instance] rules split at '|', trimmed, empty ones
  * dropped) into out[0..max), arena copies; returns how many. */
 size_t config_rules(arena *a, const char **out, size_t max);
+/* A [limits] rate, "COUNT/PERIOD" (PERIOD a number and s, m, h or d:
+ * "300/5m"), or "0" for none: *count and *period_ms (0, 0 for none).
+ * False when text is neither. */
+bool config_rate(const char *text, long *count, int64_t *period_ms);
 /* Print every key with its current value in INI form (for `chorus config`). */
 void config_print(void);
 

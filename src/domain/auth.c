@@ -1,10 +1,12 @@
 /* auth.c — passwords, tokens and OAuth scopes. */
 #include "core/buf.h"
 #include "core/config.h"
+#include "core/ratelimit.h"
 #include "core/time.h"
 #include "domain/domain.h"
 #include "store/store.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <string.h>
@@ -49,17 +51,52 @@ int auth_init(void)
 	return dummy_rc;
 }
 
-bool auth_sign_in(arena *a, const char *login, const char *password,
-		  account *out)
+enum { LOCKOUT_BUCKET = 200 }; /* core/ratelimit's bucket for failures */
+
+/* The lockout's key: login case-folded (ASCII: e-mail addresses and
+ * usernames are matched so), a NUL, the source. */
+static size_t lockout_key(const char *login, const char *source, char *out,
+			  size_t cap)
 {
+	size_t n = 0;
+	for (const char *p = login; *p && n + 1 < cap; p++)
+		out[n++] = (char)tolower((unsigned char)*p);
+	out[n++] = '\0';
+	for (const char *p = source; *p && n < cap; p++)
+		out[n++] = *p;
+	return n;
+}
+
+auth_result auth_sign_in(arena *a, const char *login, const char *password,
+			 const char *source, account *out, int64_t *wait_ms)
+{
+	*wait_ms = 0;
 	if (!login || !password)
-		return false; /* says nothing about any account */
+		return AUTH_REFUSED; /* says nothing about any account */
+	char key[320];
+	size_t klen = 0;
+	int64_t now = time_now_ms();
+	if (source && cfg.sign_in_failures > 0) {
+		klen = lockout_key(login, source, key, sizeof key);
+		*wait_ms = ratelimit_locked(
+			LOCKOUT_BUCKET, key, klen, cfg.sign_in_failures,
+			(int64_t)cfg.sign_in_lock_max_seconds * 1000, now);
+		if (*wait_ms > 0)
+			return AUTH_LOCKED;
+	}
 	const char *hash = NULL;
 	bool found = store_user_by_login(a, login, out, &hash);
 	if (!found && auth_init() < 0)
-		return false;
+		return AUTH_REFUSED;
 	bool match = auth_verify_password(found ? hash : dummy_hash, password);
-	return found && match;
+	if (found && match) {
+		if (klen)
+			ratelimit_clear(LOCKOUT_BUCKET, key, klen);
+		return AUTH_SIGNED_IN;
+	}
+	if (klen)
+		ratelimit_fail(LOCKOUT_BUCKET, key, klen, time_now_ms());
+	return AUTH_REFUSED;
 }
 
 char *auth_random_token(arena *a)

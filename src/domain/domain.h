@@ -34,9 +34,22 @@ int auth_init(void);
 /* The account whose e-mail or username is login, into *out, if password
  * is its password. Costs one Argon2id check whether or not the account
  * exists, so the time of a refusal does not tell which. Slow (~40 ms):
- * call it off the I/O threads. */
-bool auth_sign_in(arena *a, const char *login, const char *password,
-		  account *out);
+ * call it off the I/O threads.
+ *
+ * The lockout: after [limits] sign_in_failures wrong passwords for one
+ * login from one source (the client's address; NULL: none is counted),
+ * each further try from there waits twice as long as the last, from one
+ * second up to sign_in_lock_max_seconds: AUTH_LOCKED, *wait_ms until it
+ * may try again, no password checked. The lock is that login's from
+ * that source only, so an attacker cannot lock its owner out from
+ * everywhere; a success forgets the failures. */
+typedef enum auth_result {
+	AUTH_SIGNED_IN,
+	AUTH_REFUSED,
+	AUTH_LOCKED,
+} auth_result;
+auth_result auth_sign_in(arena *a, const char *login, const char *password,
+			 const char *source, account *out, int64_t *wait_ms);
 /* 43 url-safe random characters (256 bits), arena memory. */
 char *auth_random_token(arena *a);
 /* Hex SHA-256 of a token, the only form stored. */

@@ -88,6 +88,8 @@ typedef struct http_req {
 	bool responded;
 	bool queued;	/* the response is with libmicrohttpd */
 	bool from_kept; /* answered with a kept answer: nothing to keep */
+	bool limited;	/* the guard counted it against its rate limits (an
+			   upload is guarded before its body and again) */
 	/* deferred work (http_defer) */
 	struct http_server *server;
 	http_work_fn work;
@@ -120,6 +122,7 @@ typedef struct http_route {
 	http_handler handler;
 	int auth;	   /* meaning defined by the guard */
 	const char *scope; /* meaning defined by the guard */
+	int limit;	   /* meaning defined by the guard (0: none) */
 	/* accepts file uploads: a multipart body is streamed to disk (see
 	 * http_param.path) under max_upload_bytes instead of max_body_bytes */
 	bool upload;

@@ -139,9 +139,17 @@ void web_sign_in_page(http_req *r)
 bool web_sign_in_posted(http_req *r, const char **error)
 {
 	account acc;
+	int64_t wait_ms;
 	*error = NULL;
-	if (!auth_sign_in(&r->arena, http_param_get(r, "username"),
-			  http_param_get(r, "password"), &acc)) {
+	auth_result res = auth_sign_in(&r->arena, http_param_get(r, "username"),
+				       http_param_get(r, "password"),
+				       api_limit_source(r), &acc, &wait_ms);
+	if (res == AUTH_LOCKED) {
+		*error = _("Too many failed attempts: wait a while, then try "
+			   "again.");
+		return false;
+	}
+	if (res != AUTH_SIGNED_IN) {
 		*error = _("Wrong e-mail address, username or password.");
 		return false;
 	}

@@ -9,7 +9,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def routes_in_code():
     src = (REPO / "src/api/routes.c").read_text()
-    routes = set(re.findall(r'RU?\("(\w+)",\s*"([^"]+)"', src))
+    routes = set(re.findall(r'R(?:U|L|UL)?\("(\w+)",\s*"([^"]+)"', src))
     # RK: a public GET whose anonymous answer may be kept
     routes |= {("GET", path) for path in re.findall(r'\bRK\("([^"]+)"', src)}
     # OAuth's authorize endpoint is a web page (src/web/authorize.c), but

@@ -1,0 +1,104 @@
+/* limits.c — the API's rate limits: which requests count against which
+ * [limits] rate, and the X-RateLimit headers and 429s Mastodon clients
+ * read (core/ratelimit.h counts). */
+#include "api/api.h"
+
+#include "core/cidr.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/ratelimit.h"
+#include "core/time.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static ratelimit_rule rules[LIMIT_COUNT];
+static cidr_list exempt;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void rule(api_limit which, const char *text)
+{
+	if (!config_rate(text, &rules[which].limit, &rules[which].period_ms))
+		rules[which] = (ratelimit_rule){0}; /* checked at load */
+}
+
+static void load(void)
+{
+	rule(LIMIT_API, cfg.limit_api);
+	rule(LIMIT_API_ANONYMOUS, cfg.limit_api_anonymous);
+	rule(LIMIT_SIGN_IN, cfg.limit_sign_in);
+	rule(LIMIT_SIGN_UP, cfg.limit_sign_up);
+	rule(LIMIT_STATUSES, cfg.limit_statuses);
+	rule(LIMIT_MEDIA, cfg.limit_media);
+	rule(LIMIT_FOLLOWS, cfg.limit_follows);
+	rule(LIMIT_REPORTS, cfg.limit_reports);
+	if (cidr_list_parse(cfg.limits_exempt ? cfg.limits_exempt : "", &exempt,
+			    NULL) < 0)
+		exempt = (cidr_list){0};
+	ratelimit_init();
+}
+
+bool api_limit_exempt(http_req *r)
+{
+	pthread_once(&once, load);
+	const cidr_addr *a = http_client_address(r);
+	return a && cidr_list_contains(&exempt, a);
+}
+
+const char *api_limit_source(http_req *r)
+{
+	const cidr_addr *a = http_client_address(r);
+	if (!a || api_limit_exempt(r))
+		return NULL;
+	char *text = arena_alloc(&r->arena, CIDR_ADDR_TEXT);
+	cidr_addr_format(a, text);
+	return text;
+}
+
+/* The headers' values live in r's arena: http_set_header keeps the
+ * pointers until the reply goes. */
+static void set_headers(http_req *r, const ratelimit_state *st)
+{
+	char *at = arena_alloc(&r->arena, TIME_RFC3339_LEN);
+	time_format_rfc3339(st->reset_ms, at);
+	http_set_header(r, "X-RateLimit-Limit",
+			arena_printf(&r->arena, "%ld", st->limit));
+	http_set_header(r, "X-RateLimit-Remaining",
+			arena_printf(&r->arena, "%ld", st->remaining));
+	http_set_header(r, "X-RateLimit-Reset", at);
+}
+
+bool api_limit_take(http_req *r, api_limit limit, int64_t who, bool headers)
+{
+	if (r->limited || api_limit_exempt(r) || !rules[limit].limit)
+		return true;
+	const cidr_addr *a = http_client_address(r);
+	ratelimit_state st;
+	int64_t now = time_now_ms();
+	bool ok = who ? ratelimit_hit((int)limit, &who, sizeof who,
+				      &rules[limit], now, &st)
+		  : a ? ratelimit_hit((int)limit, a->bytes,
+				      a->family == AF_INET ? 4 : 16,
+				      &rules[limit], now, &st)
+		      : true;
+	if (ok) {
+		if (headers && (who || a))
+			set_headers(r, &st);
+		return true;
+	}
+	/* the limit that refused is the one the headers speak of */
+	size_t kept = 0;
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (strncmp(r->headers[i].name, "X-RateLimit-", 12))
+			r->headers[kept++] = r->headers[i];
+	r->nheaders = kept;
+	set_headers(r, &st);
+	http_set_header(
+		r, "Retry-After",
+		arena_printf(&r->arena, "%lld",
+			     (long long)((st.reset_ms - now + 999) / 1000)));
+	http_reply_error(r, 429, "Too many requests");
+	return false;
+}
