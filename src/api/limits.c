@@ -57,17 +57,35 @@ const char *api_limit_source(http_req *r)
 	return text;
 }
 
+/* v in decimal in r's arena (printf's cost, three times a request, was
+ * measurable on the fastest answers). */
+static const char *decimal(http_req *r, long v)
+{
+	char tmp[24], *p = tmp + sizeof tmp;
+	unsigned long u = v < 0 ? 0 : (unsigned long)v;
+	*--p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	return arena_strndup(&r->arena, p, (size_t)(tmp + sizeof tmp - 1 - p));
+}
+
 /* The headers' values live in r's arena: http_set_header keeps the
- * pointers until the reply goes. */
+ * pointers until the reply goes. A window's end is the same for every
+ * request in it: each thread keeps the last one it formatted. */
 static void set_headers(http_req *r, const ratelimit_state *st)
 {
-	char *at = arena_alloc(&r->arena, TIME_RFC3339_LEN);
-	time_format_rfc3339(st->reset_ms, at);
-	http_set_header(r, "X-RateLimit-Limit",
-			arena_printf(&r->arena, "%ld", st->limit));
-	http_set_header(r, "X-RateLimit-Remaining",
-			arena_printf(&r->arena, "%ld", st->remaining));
-	http_set_header(r, "X-RateLimit-Reset", at);
+	static _Thread_local int64_t last_reset = -1;
+	static _Thread_local char last_text[TIME_RFC3339_LEN];
+	if (st->reset_ms != last_reset) {
+		time_format_rfc3339(st->reset_ms, last_text);
+		last_reset = st->reset_ms;
+	}
+	http_set_header(r, "X-RateLimit-Limit", decimal(r, st->limit));
+	http_set_header(r, "X-RateLimit-Remaining", decimal(r, st->remaining));
+	http_set_header(
+		r, "X-RateLimit-Reset",
+		arena_strndup(&r->arena, last_text, TIME_RFC3339_LEN - 1));
 }
 
 bool api_limit_take(http_req *r, api_limit limit, int64_t who, bool headers)
