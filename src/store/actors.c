@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #define ACTOR_COLUMNS                                                          \
 	"account_id, uri, url, inbox, shared_inbox, followers_uri, key_id,"    \
@@ -285,7 +286,17 @@ static void accept_all(inbox_accept *q)
 enum { ACCEPT_LINGER_US = 1000, ACCEPT_GROUP_MAX = 64 };
 static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t accept_over = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t accept_more = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t accept_more; /* on the monotonic clock: accept_once */
+static pthread_once_t accept_once = PTHREAD_ONCE_INIT;
+
+static void accept_init(void)
+{
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&accept_more, &attr);
+	pthread_condattr_destroy(&attr);
+}
 static inbox_accept *accept_head, **accept_tail = &accept_head;
 static bool accept_writing;
 static size_t accept_waiting, accept_last_group;
@@ -294,8 +305,8 @@ static size_t accept_waiting, accept_last_group;
  * ACCEPT_GROUP_MAX wait, or for ACCEPT_LINGER_US. */
 static void accept_gather(void)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_REALTIME, &t);
+	struct timespec t; /* a wall clock stepped back cannot stretch it */
+	clock_gettime(CLOCK_MONOTONIC, &t);
 	t.tv_nsec += ACCEPT_LINGER_US * 1000;
 	if (t.tv_nsec >= 1000000000) {
 		t.tv_sec++;
@@ -313,6 +324,7 @@ int store_inbox_accept(const char *activity_id, int64_t actor_id,
 			   .body = body,
 			   .actor_id = actor_id,
 			   .now = now};
+	pthread_once(&accept_once, accept_init);
 	pthread_mutex_lock(&accept_lock);
 	*accept_tail = &me;
 	accept_tail = &me.next;
