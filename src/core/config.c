@@ -114,7 +114,7 @@ static const cfg_key cfg_keys[] = {
 	KEY_CHECKED("server", "trusted_proxies", CFG_STR, trusted_proxies, "",
 		    check_cidr_list),
 	KEY_CHECKED("limits", "exempt", CFG_STR, limits_exempt,
-		    "127.0.0.1, ::1", check_cidr_list),
+		    "127.0.0.0/8, ::1", check_cidr_list),
 	KEY_CHECKED("limits", "api", CFG_STR, limit_api, "300/5m", check_rate),
 	KEY_CHECKED("limits", "api_anonymous", CFG_STR, limit_api_anonymous,
 		    "300/5m", check_rate),
