@@ -83,21 +83,11 @@ void accounts_verify_credentials(http_req *r)
 			render_credential_account(&r->arena, p->account));
 }
 
-/* Code points in a (valid) UTF-8 string: what Mastodon's length limits
- * count. */
-static size_t utf8_length(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
 /* The 422 message for a profile field part over its limit, or NULL. */
 static const char *field_too_long(http_req *r, const char *part, const char *s,
 				  int max)
 {
-	if (!s || utf8_length(s) <= (size_t)max)
+	if (!s || text_code_points(s) <= (size_t)max)
 		return NULL;
 	return arena_printf(&r->arena,
 			    "Validation failed: Fields %s is too long "
@@ -162,7 +152,7 @@ static void update_credentials(http_req *r, void *ctx)
 	account acc = *p->account;
 	const char *v;
 	if ((v = http_param_get(r, "display_name"))) {
-		if (utf8_length(v) > (size_t)cfg.max_display_name) {
+		if (text_code_points(v) > (size_t)cfg.max_display_name) {
 			http_reply_error(r, 422,
 					 "Validation failed: Display name is "
 					 "too long");
@@ -171,7 +161,7 @@ static void update_credentials(http_req *r, void *ctx)
 		acc.display_name = v;
 	}
 	if ((v = http_param_get(r, "note"))) {
-		if (utf8_length(v) > (size_t)cfg.max_note) {
+		if (text_code_points(v) > (size_t)cfg.max_note) {
 			http_reply_error(r, 422,
 					 "Validation failed: Note is too long");
 			return;

@@ -73,6 +73,9 @@ bool api_path_id(http_req *r, int i, int64_t *id);
 /* An optional integer parameter: def when absent or empty; false when
  * it is not digits with an optional '-' (out of range saturates). */
 bool api_param_long(http_req *r, const char *key, long def, long *out);
+/* The ids sent as key[] into *out (arena memory), *n of them: false when
+ * one is not an id. */
+bool api_param_ids(http_req *r, const char *key, int64_t **out, size_t *n);
 /* Parse max_id/since_id/min_id/limit (limit clamped to [1, max]). */
 void api_page(http_req *r, page *p, int def, int max);
 /* Set the Link header for a page given its cursors (0 = omit). */

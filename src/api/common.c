@@ -328,6 +328,16 @@ void api_reply_account_list(http_req *r, store_list kind, int64_t arg)
 	http_reply_json(r, 200, arr);
 }
 
+bool api_param_ids(http_req *r, const char *key, int64_t **out, size_t *n)
+{
+	const char **v = http_param_list(r, key, n);
+	*out = arena_alloc(&r->arena, (*n + 1) * sizeof **out);
+	for (size_t i = 0; i < *n; i++)
+		if (!id_parse(v[i], &(*out)[i]))
+			return false;
+	return true;
+}
+
 bool api_param_long(http_req *r, const char *key, long def, long *out)
 {
 	const char *s = http_param_get(r, key);

@@ -76,9 +76,7 @@ static json_t *rules_json(arena *a)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(arr,
-				      json_pack("{s:s,s:s,s:s}", "id",
-						render_id(a, (int64_t)i + 1),
-						"text", rules[i], "hint", ""));
+				      render_rule(a, (int64_t)i + 1, rules[i]));
 	return arr;
 }
 

@@ -3,14 +3,13 @@
  * read (core/ratelimit.h counts). */
 #include "api/api.h"
 
+#include "core/buf.h"
 #include "core/cidr.h"
 #include "core/config.h"
-#include "core/log.h"
 #include "core/ratelimit.h"
 #include "core/time.h"
 
 #include <pthread.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -61,13 +60,10 @@ const char *api_limit_source(http_req *r)
  * measurable on the fastest answers). */
 static const char *decimal(http_req *r, long v)
 {
-	char tmp[24], *p = tmp + sizeof tmp;
-	unsigned long u = v < 0 ? 0 : (unsigned long)v;
-	*--p = '\0';
-	do
-		*--p = (char)('0' + u % 10);
-	while (u /= 10);
-	return arena_strndup(&r->arena, p, (size_t)(tmp + sizeof tmp - 1 - p));
+	buf b;
+	buf_init(&b, &r->arena);
+	buf_put_int(&b, v);
+	return b.data;
 }
 
 /* The headers' values live in r's arena: http_set_header keeps the
@@ -90,8 +86,13 @@ static void set_headers(http_req *r, const ratelimit_state *st)
 
 bool api_limit_take(http_req *r, api_limit limit, int64_t who, bool headers)
 {
-	if (r->limited || api_limit_exempt(r) || !rules[limit].limit)
+	pthread_once(&once, load);
+	if (r->limited || !rules[limit].limit)
 		return true;
+	if (api_limit_exempt(r)) {
+		r->limited = true; /* settled for the rest of the request */
+		return true;
+	}
 	const cidr_addr *a = http_client_address(r);
 	ratelimit_state st;
 	int64_t now = time_now_ms();

@@ -4,7 +4,6 @@
  * What is filtered is decided by the one rule (domain/visibility.c). */
 #include "api/api.h"
 
-#include "core/id.h"
 #include "store/store.h"
 
 #include <string.h>
@@ -166,21 +165,19 @@ void notification_requests_dismiss(http_req *r)
 static void decide_many(http_req *r, bool accept)
 {
 	size_t n;
-	const char **ids = http_param_list(r, "id", &n);
+	int64_t *parsed;
+	bool ids_ok = api_param_ids(r, "id", &parsed, &n);
 	if (n == 0 || n > REQUESTS_BULK_MAX) {
 		http_reply_error(r, 422,
 				 "Validation failed: id[] must name 1 to 100 "
 				 "requests");
 		return;
 	}
-	int64_t *parsed = arena_alloc(&r->arena, n * sizeof *parsed);
-	for (size_t i = 0; i < n; i++)
-		if (!id_parse(ids[i], &parsed[i])) {
-			http_reply_error(r, 422,
-					 "Validation failed: id[] is not an "
-					 "id");
-			return;
-		}
+	if (!ids_ok) {
+		http_reply_error(r, 422,
+				 "Validation failed: id[] is not an id");
+		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (notification_request_decide(api_viewer(r), parsed[i],
 						accept) < 0) {

@@ -10,18 +10,6 @@
 
 enum { REPORTS_DEFAULT = 100, REPORTS_MAX = 200 };
 
-/* The ids listed under key[] into *out (arena memory): false when one
- * is not an id. */
-static bool id_list(http_req *r, const char *key, int64_t **out, size_t *n)
-{
-	const char **v = http_param_list(r, key, n);
-	*out = arena_alloc(&r->arena, (*n + 1) * sizeof **out);
-	for (size_t i = 0; i < *n; i++)
-		if (!id_parse(v[i], &(*out)[i]))
-			return false;
-	return true;
-}
-
 void reports_create(http_req *r)
 {
 	report_request rq = {
@@ -38,11 +26,11 @@ void reports_create(http_req *r)
 		return;
 	}
 	if (!id_parse(target, &rq.target_id) ||
-	    !id_list(r, "status_ids", &statuses, &rq.nstatus_ids)) {
+	    !api_param_ids(r, "status_ids", &statuses, &rq.nstatus_ids)) {
 		http_reply_error(r, 404, "Record not found");
 		return;
 	}
-	if (!id_list(r, "rule_ids", &rules, &rq.nrule_ids)) {
+	if (!api_param_ids(r, "rule_ids", &rules, &rq.nrule_ids)) {
 		http_reply_error(r, 422,
 				 "Validation failed: Rule ids contains "
 				 "invalid ids");
@@ -110,11 +98,8 @@ void admin_reports(http_req *r)
 		return;
 	}
 	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++) {
-		store_report full;
-		if (store_report_get(&r->arena, items[i].id, &full))
-			json_array_append_new(arr, admin_report(r, &full));
-	}
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, admin_report(r, &items[i]));
 	if (n) {
 		/* newest first, or oldest first after min_id */
 		int64_t lo = items[p.min_id ? 0 : n - 1].id;

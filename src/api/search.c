@@ -1,5 +1,6 @@
 /* search.c — /api/v2/search: accounts, hashtags and statuses at once. */
 #include "api/api.h"
+#include "text/text.h"
 
 #include "core/config.h"
 #include "core/id.h"
@@ -8,15 +9,6 @@
 #include <string.h>
 
 enum { SEARCH_LIMIT_DEFAULT = 20, SEARCH_LIMIT_MAX = 40 };
-
-/* Code points in a (valid) UTF-8 string. */
-static size_t utf8_length(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
 
 /* q without the white space around it (arena copy). */
 static char *strip(arena *a, const char *q)
@@ -152,7 +144,7 @@ void search_v2(http_req *r)
 	search_options o;
 	if (!search_params(r, type, &o))
 		return;
-	if (utf8_length(q) > (size_t)cfg.search_max_query) {
+	if (text_code_points(q) > (size_t)cfg.search_max_query) {
 		http_reply_error(r, 422,
 				 arena_printf(&r->arena,
 					      "Search query is too long (at "

@@ -197,6 +197,12 @@ bool account_is_staff(const account *acc)
 	return false;
 }
 
+bool account_is_admin(const account *acc)
+{
+	return acc && acc->role &&
+	       (!strcmp(acc->role, "owner") || !strcmp(acc->role, "admin"));
+}
+
 char *profile_text_html(arena *a, const char *note)
 {
 	text_parsed parsed;

@@ -95,7 +95,7 @@ auth_result auth_sign_in(arena *a, const char *login, const char *password,
 		return AUTH_SIGNED_IN;
 	}
 	if (klen)
-		ratelimit_fail(LOCKOUT_BUCKET, key, klen, time_now_ms());
+		ratelimit_fail(LOCKOUT_BUCKET, key, klen, now);
 	return AUTH_REFUSED;
 }
 

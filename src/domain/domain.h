@@ -141,6 +141,9 @@ void accounts_resolve_with(account_resolver fn);
 /* Whether the account is staff (owner, admin or moderator): may review
  * trends and reports. */
 bool account_is_staff(const account *acc);
+/* Whether the account is an owner or admin: staff who may also see
+ * what belongs to accounts themselves (their e-mail addresses). */
+bool account_is_admin(const account *acc);
 /* Profile text (a bio, a field value) as HTML: escaped, links and local
  * tag links made; mentions stay plain text. Arena memory. */
 char *profile_text_html(arena *a, const char *text);

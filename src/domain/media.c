@@ -16,6 +16,7 @@
 #include "media/media.h"
 #include "media/video.h"
 #include "store/store.h"
+#include "text/text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -245,14 +246,6 @@ static bool parse_focus(const char *s, double *x, double *y)
 	return true;
 }
 
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
 static dom_err check_fields(arena *a, const media_upload *u, double *fx,
 			    double *fy, const char **msg)
 {
@@ -262,7 +255,7 @@ static dom_err check_fields(arena *a, const media_upload *u, double *fx,
 		return DOM_INVALID;
 	}
 	if (u->description &&
-	    utf8_chars(u->description) > (size_t)cfg.description_limit) {
+	    text_code_points(u->description) > (size_t)cfg.description_limit) {
 		*msg = arena_printf(a,
 				    "Validation failed: Description is too "
 				    "long (maximum is %d characters)",

@@ -8,6 +8,7 @@
 #include "core/time.h"
 #include "domain/domain.h"
 #include "store/store.h"
+#include "text/text.h"
 
 #include <string.h>
 
@@ -19,15 +20,6 @@ static bool category_known(const char *c)
 		if (!strcmp(c, categories[i]))
 			return true;
 	return false;
-}
-
-/* Characters of UTF-8 text s (code points; invalid bytes count one). */
-static size_t characters(const char *s)
-{
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		n += (*p & 0xC0) != 0x80;
-	return n;
 }
 
 /* The rule ids as a JSON array of strings, each one of [instance] rules
@@ -120,7 +112,7 @@ dom_err report_file(arena *a, const principal *p, const report_request *rq,
 		return DOM_INVALID;
 	}
 	const char *comment = rq->comment ? rq->comment : "";
-	if (characters(comment) > REPORT_COMMENT_MAX) {
+	if (text_code_points(comment) > REPORT_COMMENT_MAX) {
 		*msg = "Validation failed: Comment is too long (maximum is "
 		       "1000 characters)";
 		return DOM_INVALID;
@@ -160,16 +152,10 @@ dom_err report_from_server(arena *a, int64_t reporter, int64_t target,
 			false, &ids, &k);
 	/* a comment past the limit is cut, not refused: it is evidence */
 	const char *c = comment ? comment : "";
-	if (characters(c) > REPORT_COMMENT_MAX) {
-		size_t bytes = 0, chars = 0;
-		while (c[bytes] && chars < REPORT_COMMENT_MAX) {
-			bytes++;
-			while ((c[bytes] & 0xC0) == 0x80)
-				bytes++;
-			chars++;
-		}
-		c = arena_strndup(a, c, bytes);
-	}
+	if (text_code_points(c) > REPORT_COMMENT_MAX)
+		c = arena_strndup(a, c,
+				  text_code_points_prefix(c, strlen(c),
+							  REPORT_COMMENT_MAX));
 	store_report r = {.account_id = reporter,
 			  .target_account_id = target,
 			  .category = "other",
@@ -228,6 +214,5 @@ size_t report_statuses(arena *a, const store_report *r, status ***out)
 
 bool report_shows_email(const principal *p)
 {
-	const char *role = p->account ? p->account->role : NULL;
-	return role && (!strcmp(role, "owner") || !strcmp(role, "admin"));
+	return account_is_admin(p->account);
 }

@@ -204,18 +204,14 @@ static void on_act(const social_act *act)
 		return;
 	arena a;
 	arena_init(&a);
-	if (act->kind == ACT_PROFILE || act->kind == ACT_FLAG) {
-		if (act->kind == ACT_PROFILE)
-			profile_changed(&a, act->actor);
-		else
-			flag_forward(&a, act->id, act->object);
-		arena_release(&a);
-		return;
-	}
 	account local;
 	store_actor remote;
-	if (store_actor_get(&a, act->object, &remote) &&
-	    store_account_get(&a, act->actor, &local) && !local.domain) {
+	if (act->kind == ACT_PROFILE) {
+		profile_changed(&a, act->actor);
+	} else if (act->kind == ACT_FLAG) {
+		flag_forward(&a, act->id, act->object);
+	} else if (store_actor_get(&a, act->object, &remote) &&
+		   store_account_get(&a, act->actor, &local) && !local.domain) {
 		const char *me = account_local_uri(&a, local.username);
 		json_t *activity = act_activity(&a, act, me, &remote);
 		if (activity)

@@ -88,8 +88,9 @@ typedef struct http_req {
 	bool responded;
 	bool queued;	/* the response is with libmicrohttpd */
 	bool from_kept; /* answered with a kept answer: nothing to keep */
-	bool limited;	/* the guard counted it against its rate limits (an
-			   upload is guarded before its body and again) */
+	bool limited;	/* its rate limits are settled: counted by the guard
+			   (an upload is guarded before its body and again),
+			   or its client is exempt */
 	/* deferred work (http_defer) */
 	struct http_server *server;
 	http_work_fn work;

@@ -4,7 +4,6 @@
 #include "core/config.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 static json_t *id_list(arena *a, const int64_t *ids, size_t n)
 {
@@ -51,7 +50,6 @@ static json_t *admin_account(arena *a, int64_t id, bool with_email)
 	account acc;
 	if (!id || !store_account_get(a, id, &acc))
 		return json_null();
-	const char *role = acc.role ? acc.role : "user";
 	json_t *j = json_pack(
 		"{s:s,s:s,s:o,s:o,s:o,s:n,s:[],s:o,s:n,s:b,s:b,s:b,s:b,s:b,"
 		"s:b,s:o}",
@@ -64,13 +62,8 @@ static json_t *admin_account(arena *a, int64_t id, bool with_email)
 		"invite_request", "confirmed", !acc.domain, "approved", true,
 		"disabled", false, "silenced", false, "suspended", false,
 		"sensitized", false, "account", render_account(a, &acc));
-	json_object_set_new(
-		j, "role",
-		acc.domain
-			? json_null()
-			: json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", role, "name",
-				    role, "color", "", "permissions", "0",
-				    "highlighted", strcmp(role, "user") != 0));
+	json_object_set_new(j, "role",
+			    acc.domain ? json_null() : render_role(acc.role));
 	return j;
 }
 
@@ -94,8 +87,8 @@ json_t *render_admin_report(arena *a, const store_report *r,
 			    render_statuses(a, statuses, nstatuses, viewer));
 	/* the rules it names, as Rule entities */
 	json_t *rules = json_array();
-	const char *texts[64];
-	size_t known = config_rules(a, texts, 64);
+	const char *texts[REPORT_RULES_MAX];
+	size_t known = config_rules(a, texts, REPORT_RULES_MAX);
 	json_t *ids = json_object_get(j, "rule_ids");
 	size_t i;
 	json_t *v;
@@ -103,10 +96,8 @@ json_t *render_admin_report(arena *a, const store_report *r,
 	{
 		long n = strtol(json_string_value(v), NULL, 10);
 		if (n >= 1 && (size_t)n <= known)
-			json_array_append_new(
-				rules, json_pack("{s:s,s:s,s:s}", "id",
-						 json_string_value(v), "text",
-						 texts[n - 1], "hint", ""));
+			json_array_append_new(rules,
+					      render_rule(a, n, texts[n - 1]));
 	}
 	json_object_set_new(j, "rules", rules);
 	return j;

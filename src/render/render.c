@@ -152,13 +152,22 @@ json_t *render_credential_account(arena *a, const account *acc)
 			  (json_int_t)store_follow_requests_count(acc->id),
 			  "discoverable", acc->discoverable, "indexable",
 			  acc->discoverable, "hide_collections", 0));
-	const char *role = acc->role ? acc->role : "user";
-	json_object_set_new(j, "role",
-			    json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", role,
-				      "name", role, "color", "", "permissions",
-				      "0", "highlighted",
-				      strcmp(role, "user") != 0));
+	json_object_set_new(j, "role", render_role(acc->role));
 	return j;
+}
+
+json_t *render_role(const char *role)
+{
+	role = role ? role : "user";
+	return json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", role, "name", role,
+			 "color", "", "permissions", "0", "highlighted",
+			 strcmp(role, "user") != 0);
+}
+
+json_t *render_rule(arena *a, int64_t position, const char *text)
+{
+	return json_pack("{s:s,s:s,s:s}", "id", render_id(a, position), "text",
+			 text, "hint", "");
 }
 
 enum { TAG_HISTORY_DAYS = TREND_HISTORY_DAYS, DAY_MS = 24 * 3600 * 1000 };

@@ -66,6 +66,10 @@ json_t *render_filter_v1(arena *a, const store_filter *f,
  * filters' context of Status.filtered); the API guard resets it to
  * READ_THREAD, the context of one status shown alone, each request. */
 void render_set_context(read_context ctx);
+/* A Role entity: the role's name is its id (roles are fixed here). */
+json_t *render_role(const char *role);
+/* A Rule entity of [instance] rules: its position (from 1) is its id. */
+json_t *render_rule(arena *a, int64_t position, const char *text);
 /* Reports (moderation.c): the Report entity its reporter is shown, and
  * the Admin::Report the staff review (its accounts as Admin::Accounts,
  * their e-mail addresses only when with_email: an admin's view; its

@@ -281,7 +281,7 @@ static void accept_all(inbox_accept *q)
  * senders at once), the writer first waits up to ACCEPT_LINGER_US for
  * more, up to ACCEPT_GROUP_MAX: a commit takes less time than the next
  * deliveries take to arrive, so without the wait most groups were of
- * one or two (1.6 on average in bench/fed_in.sh, 5.3 with it). A sender
+ * one or two (1.6 on average in bench/fed_in.sh, 7.2 with it). A sender
  * that delivers one at a time is never kept waiting. */
 enum { ACCEPT_LINGER_US = 1000, ACCEPT_GROUP_MAX = 64 };
 static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -31,14 +31,6 @@ static void media_from_row(arena *a, db_stmt *st, media_attachment *m)
 	m->created_at = db_column_int64(st, 15);
 }
 
-static void bind_text_or_null(db_stmt *st, int i, const char *s)
-{
-	if (s)
-		db_bind_text(st, i, s);
-	else
-		db_bind_null(st, i);
-}
-
 /* Columns 2…15 of MEDIA_COLUMNS bound as ?2…?15 (id is ?1). */
 static void bind_media(db_stmt *st, const media_attachment *m)
 {
@@ -49,15 +41,15 @@ static void bind_media(db_stmt *st, const media_attachment *m)
 	db_bind_text(st, 4, m->type);
 	db_bind_int(st, 5, (int)m->state);
 	db_bind_text(st, 6, m->mime);
-	bind_text_or_null(st, 7, m->file);
-	bind_text_or_null(st, 8, m->preview);
-	bind_text_or_null(st, 9, m->source);
+	db_bind_text_or_null(st, 7, m->file);
+	db_bind_text_or_null(st, 8, m->preview);
+	db_bind_text_or_null(st, 9, m->source);
 	db_bind_text(st, 10, m->meta ? m->meta : "{}");
-	bind_text_or_null(st, 11, m->description);
-	bind_text_or_null(st, 12, m->blurhash);
+	db_bind_text_or_null(st, 11, m->description);
+	db_bind_text_or_null(st, 12, m->blurhash);
 	db_bind_double(st, 13, m->focus_x);
 	db_bind_double(st, 14, m->focus_y);
-	bind_text_or_null(st, 15, m->error);
+	db_bind_text_or_null(st, 15, m->error);
 	db_bind_int64(st, 16, m->created_at);
 }
 
@@ -426,7 +418,7 @@ int store_job_retry(int64_t id, int64_t run_at, const char *error)
 				 " error = ?3 WHERE id = ?1");
 	db_bind_int64(st, 1, id);
 	db_bind_int64(st, 2, run_at);
-	bind_text_or_null(st, 3, error);
+	db_bind_text_or_null(st, 3, error);
 	return db_done(st);
 }
 
@@ -435,7 +427,7 @@ int store_job_fail(int64_t id, const char *error)
 	db_stmt *st = db_prepare(
 		"UPDATE jobs SET state = 2, error = ?2 WHERE id = ?1");
 	db_bind_int64(st, 1, id);
-	bind_text_or_null(st, 2, error);
+	db_bind_text_or_null(st, 2, error);
 	return db_done(st);
 }
 

@@ -2,8 +2,6 @@
 #include "store/db.h"
 #include "store/store.h"
 
-#include <string.h>
-
 #define REPORT_COLUMNS                                                         \
 	"id, account_id, target_account_id, category, comment, rule_ids,"      \
 	" forwarded, uri, assigned_account_id, action_taken_by_account_id,"    \
@@ -26,12 +24,6 @@ static void report_read(arena *a, db_stmt *st, store_report *r)
 		.created_at = db_column_int64(st, 11),
 		.updated_at = db_column_int64(st, 12),
 	};
-}
-
-static void bind_id_or_null(db_stmt *st, int i, int64_t id)
-{
-	if (id)
-		db_bind_int64(st, i, id);
 }
 
 int store_report_insert(store_report *r)
@@ -78,6 +70,26 @@ fail:
 	return rc;
 }
 
+/* The statuses r names, into r (arena memory). */
+static void statuses_read(arena *a, store_report *r)
+{
+	db_stmt *st = db_prepare("SELECT count(*) FROM report_statuses"
+				 " WHERE report_id = ?1");
+	db_bind_int64(st, 1, r->id);
+	size_t n = db_step(st) == DB_ROW ? (size_t)db_column_int64(st, 0) : 0;
+	db_reset(st);
+	int64_t *ids = arena_alloc(a, (n + 1) * sizeof *ids);
+	st = db_prepare("SELECT status_id FROM report_statuses"
+			" WHERE report_id = ?1 ORDER BY status_id");
+	db_bind_int64(st, 1, r->id);
+	size_t k = 0;
+	while (k < n && db_step(st) == DB_ROW)
+		ids[k++] = db_column_int64(st, 0);
+	db_reset(st);
+	r->status_ids = ids;
+	r->nstatus_ids = k;
+}
+
 bool store_report_get(arena *a, int64_t id, store_report *out)
 {
 	db_stmt *st = db_prepare("SELECT " REPORT_COLUMNS
@@ -87,24 +99,9 @@ bool store_report_get(arena *a, int64_t id, store_report *out)
 	if (found)
 		report_read(a, st, out);
 	db_reset(st);
-	if (!found)
-		return false;
-	st = db_prepare("SELECT count(*) FROM report_statuses"
-			" WHERE report_id = ?1");
-	db_bind_int64(st, 1, id);
-	size_t n = db_step(st) == DB_ROW ? (size_t)db_column_int64(st, 0) : 0;
-	db_reset(st);
-	int64_t *ids = arena_alloc(a, (n + 1) * sizeof *ids);
-	st = db_prepare("SELECT status_id FROM report_statuses"
-			" WHERE report_id = ?1 ORDER BY status_id");
-	db_bind_int64(st, 1, id);
-	size_t k = 0;
-	while (k < n && db_step(st) == DB_ROW)
-		ids[k++] = db_column_int64(st, 0);
-	db_reset(st);
-	out->status_ids = ids;
-	out->nstatus_ids = k;
-	return true;
+	if (found)
+		statuses_read(a, out);
+	return found;
 }
 
 size_t store_reports_list(arena *a, const store_report_query *q,
@@ -134,6 +131,8 @@ size_t store_reports_list(arena *a, const store_report_query *q,
 	while (n < (size_t)q->limit && db_step(st) == DB_ROW)
 		report_read(a, st, &out[n++]);
 	db_reset(st);
+	for (size_t i = 0; i < n; i++)
+		statuses_read(a, &out[i]);
 	return n;
 }
 
@@ -160,9 +159,10 @@ int store_report_change_apply(int64_t id, store_report_change what, int64_t by,
 				" WHERE id = ?1");
 	}
 	db_bind_int64(st, 1, id);
-	bind_id_or_null(st, 2,
-			what == REPORT_ASSIGN || what == REPORT_RESOLVE ? by
-									: 0);
+	if (what == REPORT_ASSIGN || what == REPORT_RESOLVE)
+		db_bind_int64(st, 2, by);
+	else
+		db_bind_null(st, 2); /* nobody */
 	db_bind_int64(st, 3, now);
 	if (db_done(st) < 0)
 		return -1;

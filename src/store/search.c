@@ -361,23 +361,15 @@ static const char sql_search_all_pg[] =
 	"?3" STATUS_WORDS_PER_ROW_PG STATUS_FILTERS_PG
 	" ORDER BY s.id DESC LIMIT ?4";
 
-static void bind_text_or_null(db_stmt *st, int i, const char *s)
-{
-	if (s)
-		db_bind_text(st, i, s);
-	else
-		db_bind_null(st, i);
-}
-
 static void bind_status_filters(db_stmt *st, const store_status_query *q)
 {
 	db_bind_int64(st, 5, q->author);
 	db_bind_int64(st, 6, q->not_author);
 	db_bind_int(st, 7, (int)q->media);
-	bind_text_or_null(st, 8, q->media_type);
+	db_bind_text_or_null(st, 8, q->media_type);
 	db_bind_int(st, 9, (int)q->reply);
 	db_bind_int(st, 10, (int)q->sensitive);
-	bind_text_or_null(st, 11, q->language);
+	db_bind_text_or_null(st, 11, q->language);
 	db_bind_int64(st, 12, q->library);
 }
 
@@ -567,12 +559,12 @@ size_t store_statuses_search(arena *a, const store_status_query *q, int64_t lo,
 			? DB_SQL(sql_search_by_author, sql_search_by_author_pg)
 			: DB_SQL(sql_search_all, sql_search_all_pg);
 	db_stmt *st = db_prepare(sql);
-	bind_text_or_null(st, 1, want);
+	db_bind_text_or_null(st, 1, want);
 	db_bind_int64(st, 2, lo);
 	db_bind_int64(st, 3, hi);
 	db_bind_int(st, 4, limit);
 	bind_status_filters(st, q);
-	bind_text_or_null(st, 13, unwanted);
+	db_bind_text_or_null(st, 13, unwanted);
 	size_t n = 0;
 	int rc;
 	while (n < (size_t)limit && (rc = db_step(st)) == DB_ROW)
@@ -626,7 +618,7 @@ size_t store_accounts_search(arena *a, const char *q, int64_t following_of,
 		*p = (char)tolower((unsigned char)*p);
 	db_stmt *st =
 		db_prepare(DB_SQL(sql_accounts_search, sql_accounts_search_pg));
-	bind_text_or_null(st, 1, match);
+	db_bind_text_or_null(st, 1, match);
 	if (*key) {
 		db_bind_text(st, 2, key);
 		db_bind_text(st, 3,

@@ -1080,8 +1080,8 @@ typedef struct store_report_query {
 	int64_t max_id, since_id, min_id;      /* 0: unbounded */
 	int limit;
 } store_report_query;
-/* Up to q->limit reports (without their statuses: store_report_get),
- * newest first (oldest first with min_id), into out: how many. */
+/* Up to q->limit reports with their statuses, newest first (oldest
+ * first with min_id), into out: how many. */
 size_t store_reports_list(arena *a, const store_report_query *q,
 			  store_report *out);
 /* A moderator's change to a report. */

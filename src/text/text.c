@@ -171,14 +171,21 @@ static int32_t text_cp_before(const char *s, size_t i)
 	return cp;
 }
 
-/* Byte length of the first max_cps code points of s[0..n). */
-static size_t text_cp_prefix_len(const char *s, size_t n, size_t max_cps)
+size_t text_code_points_prefix(const char *s, size_t n, size_t max)
 {
 	size_t pos = 0;
 	int32_t cp;
-	for (size_t k = 0; k < max_cps && pos < n; k++)
+	for (size_t k = 0; k < max && pos < n; k++)
 		pos += text_decode(s, n, pos, &cp);
 	return pos;
+}
+
+size_t text_code_points(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
 }
 
 /* ---- character classes ------------------------------------------------ */
@@ -931,8 +938,8 @@ static size_t text_url_hidden_prefix_len(const char *url, size_t n)
 static void text_render_url(buf *b, const char *url, size_t n)
 {
 	size_t prefix = text_url_hidden_prefix_len(url, n);
-	size_t shown = text_cp_prefix_len(url + prefix, n - prefix,
-					  TEXT_URL_SHOWN_CODEPOINTS);
+	size_t shown = text_code_points_prefix(url + prefix, n - prefix,
+					       TEXT_URL_SHOWN_CODEPOINTS);
 	size_t rest = prefix + shown;
 
 	buf_puts(b, "<a href=\"");

@@ -50,6 +50,11 @@ typedef struct text_parsed {
 /* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates, no
  * code points above U+10FFFF) and holds no NUL byte. */
 bool text_utf8_valid(const char *s, size_t n);
+/* Code points in a (valid) UTF-8 string: what Mastodon's length limits
+ * count (display names, bios, descriptions, queries, reports). */
+size_t text_code_points(const char *s);
+/* Byte length of the first max code points of s[0..n). */
+size_t text_code_points_prefix(const char *s, size_t n, size_t max);
 
 /* Find URLs, mentions and hashtags in s[0..n) the way Mastodon finds them.
  * Returns the entities in out (arena memory). s must be valid UTF-8. */

@@ -104,6 +104,11 @@ def test_dismiss_drops_the_request_and_what_it_held(make_user, http):
                           token=me.token))
     assert [r["account"]["id"] for r in requests_of(http, me)] == [a.sid]
     assert told(me, "mention") == []
+    # a malformed or empty bulk list changes nothing
+    for bad in ({"id[]": [reqs[1]["id"], "nope"]}, {}):
+        r = http.post("/api/v1/notifications/requests/dismiss", token=me.token, data=bad)
+        assert r.status_code == 422 and "error" in r.json(), r.text
+    assert [r["account"]["id"] for r in requests_of(http, me)] == [a.sid]
     # and again, bulk
     assert_json(http.post("/api/v1/notifications/requests/dismiss", token=me.token,
                           data={"id[]": [reqs[1]["id"]]}))
