@@ -142,5 +142,8 @@ def test_only_the_staff_with_admin_scopes_review_reports(server, make_user, staf
     r = requests.get(server.url + "/api/v1/admin/reports/999999999999", timeout=10,
                      headers={"Authorization": f"Bearer {mod.access_token}"})
     assert r.status_code == 404
+    r = requests.get(server.url + "/api/v1/admin/reports", params={"account_id": "nope"},
+                     headers={"Authorization": f"Bearer {mod.access_token}"}, timeout=10)
+    assert r.status_code == 400 and "error" in r.json()
     r = requests.post(server.url + "/api/v1/reports", timeout=10, data={"account_id": target.id})
     assert r.status_code == 401
