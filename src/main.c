@@ -22,6 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
+
+static void tell_server(void);
 
 static void usage(FILE *out)
 {
@@ -38,11 +41,24 @@ static void usage(FILE *out)
 	      "  user sessions NAME    list its sessions (tokens, browsers)\n"
 	      "  user revoke NAME [--token ID]   revoke all its sessions, or "
 	      "one\n"
-	      "  user delete NAME   (with the server stopped)\n"
+	      "  user delete NAME\n"
 	      "  domain block HOST [--severity silence|suspend] "
 	      "[--reject-media]\n"
 	      "  domain unblock HOST\n"
 	      "  domain list           the other servers this one limits\n"
+	      "  admin ACTION NAME [--report ID] [--text T]   a moderator's\n"
+	      "                        action on an account (NAME or\n"
+	      "                        NAME@DOMAIN): none, suspend, "
+	      "unsuspend,\n"
+	      "                        silence, unsilence, sensitive, "
+	      "unsensitive,\n"
+	      "                        disable, enable\n"
+	      "  admin erase NAME      erase a suspended account now\n"
+	      "  admin approve|reject NAME   a sign-up waiting for approval\n"
+	      "  admin invite [--uses N] [--expires 7d]   an invite link\n"
+	      "  admin invites         the invites, newest first\n"
+	      "  admin log [--limit N] the moderators' actions, newest "
+	      "first\n"
 	      "  backup FILE [--force] copy the database, while it serves, to "
 	      "FILE\n"
 	      "  db migrate-to URL     copy this SQLite instance into an empty"
@@ -70,6 +86,7 @@ static void usage(FILE *out)
 /* Options shared by every command, plus the user-command ones. */
 typedef struct cli {
 	const char *email, *password, *role, *token, *severity;
+	const char *report, *text, *limit, *uses, *expires;
 	bool reject_media;
 	const char *args[4];
 	int nargs;
@@ -124,6 +141,21 @@ static int parse_cli(int argc, char **argv, cli *c)
 		} else if (!strcmp(a, "--severity") && v) {
 			c->severity = v;
 			i++;
+		} else if (!strcmp(a, "--report") && v) {
+			c->report = v;
+			i++;
+		} else if (!strcmp(a, "--text") && v) {
+			c->text = v;
+			i++;
+		} else if (!strcmp(a, "--uses") && v) {
+			c->uses = v;
+			i++;
+		} else if (!strcmp(a, "--expires") && v) {
+			c->expires = v;
+			i++;
+		} else if (!strcmp(a, "--limit") && v) {
+			c->limit = v;
+			i++;
 		} else if (!strcmp(a, "--reject-media")) {
 			c->reject_media = true;
 		} else if (!strcmp(a, "--force")) {
@@ -161,8 +193,10 @@ static int media_start(void)
 		return -1;
 	jobs_register(MEDIA_JOB, media_job_run);
 	jobs_register(INSTANCE_PURGE_JOB, instance_purge_job);
+	jobs_register(CACHES_FORGET_JOB, caches_forget_job);
 	fed_start();
 	jobs_every(3600, media_sweep);
+	jobs_every(3600, account_suspensions_purge);
 	jobs_every(3600, trends_prune);
 	return jobs_start(cfg.job_workers);
 }
@@ -550,6 +584,7 @@ static int cmd_user(const cli *c)
 		else {
 			printf("deleted %s and everything it posted\n",
 			       c->args[1]);
+			tell_server();
 			rc = 0;
 		}
 		arena_release(&a);
@@ -557,6 +592,30 @@ static int cmd_user(const cli *c)
 	}
 	usage(stderr);
 	return 2;
+}
+
+/* After the shell changed what a running server may have cached: queue
+ * the forgetting for it (CACHES_FORGET_JOB) and wait until a server ran
+ * it. When none does within a few seconds, none runs: the job waits for
+ * the next start, which has nothing cached yet. */
+static void tell_server(void)
+{
+	enum { WAIT_STEP_MS = 100, WAIT_MS = 3000 };
+	if (store_job_enqueue(CACHES_FORGET_JOB, 0, time_now_ms()) < 0) {
+		fputs("chorus: could not tell a running server; restart it to "
+		      "be sure it shows the change\n",
+		      stderr);
+		return;
+	}
+	for (int waited = 0; waited < WAIT_MS; waited += WAIT_STEP_MS) {
+		if (!store_job_active(CACHES_FORGET_JOB, 0)) {
+			puts("the running server has it");
+			return;
+		}
+		struct timespec step = {0, WAIT_STEP_MS * 1000000L};
+		nanosleep(&step, NULL);
+	}
+	puts("no server is running: it has it when it starts");
 }
 
 static void print_instance_block(const store_instance_block *b, void *ctx)
@@ -588,8 +647,15 @@ static int cmd_domain(const cli *c)
 			!strcmp(sev, "suspend")	  ? INSTANCE_SUSPENDED
 			: !strcmp(sev, "silence") ? INSTANCE_SILENCED
 						  : INSTANCE_OPEN;
-		dom_err err = instance_block(&a, c->args[1], s, c->reject_media,
-					     &msg);
+		store_instance_block kept;
+		dom_err err =
+			instance_block(&a,
+				       &(instance_block_request){
+					       .domain = c->args[1],
+					       .severity = s,
+					       .reject_media = c->reject_media,
+					       .shell = true},
+				       &kept, &msg);
 		if (err)
 			fprintf(stderr, "chorus: cannot block %s: %s\n",
 				c->args[1],
@@ -606,7 +672,8 @@ static int cmd_domain(const cli *c)
 				       : "");
 		rc = err ? 1 : 0;
 	} else if (!strcmp(sub, "unblock") && c->nargs == 2) {
-		dom_err err = instance_unblock(&a, c->args[1], &msg);
+		dom_err err =
+			instance_unblock(&a, NULL, true, c->args[1], &msg);
 		if (err)
 			fprintf(stderr, "chorus: cannot unblock %s: %s\n",
 				c->args[1],
@@ -620,6 +687,171 @@ static int cmd_domain(const cli *c)
 		      "       chorus domain unblock HOST\n"
 		      "       chorus domain list\n",
 		      stderr);
+	}
+	arena_release(&a);
+	return rc;
+}
+
+/* The account NAME or NAME@DOMAIN names, into *out; false (said) when
+ * there is none. */
+static bool named_account(arena *a, const char *name, account *out)
+{
+	const char *at = strchr(name, '@');
+	const char *user =
+		at ? arena_strndup(a, name, (size_t)(at - name)) : name;
+	if (store_account_by_username(a, user, at ? at + 1 : NULL, out))
+		return true;
+	fprintf(stderr, "chorus: no account %s\n", name);
+	return false;
+}
+
+static void print_admin_action(const store_admin_action *l)
+{
+	char at[TIME_RFC3339_LEN];
+	time_format_rfc3339(l->created_at, at);
+	printf("%s\t%s\t%s\t%s %s", at, l->actor, l->action, l->target_type,
+	       l->target);
+	if (l->report_id)
+		printf("\treport %lld", (long long)l->report_id);
+	if (l->text)
+		printf("\t%s", l->text);
+	putchar('\n');
+}
+
+/* chorus admin log: the audit log, newest first. */
+static int admin_log(const cli *c)
+{
+	enum { LOG_DEFAULT = 50, LOG_MAX = 10000 };
+	int limit = c->limit ? atoi(c->limit) : LOG_DEFAULT;
+	if (limit < 1 || limit > LOG_MAX) {
+		fprintf(stderr, "chorus: --limit is 1 to %d\n", LOG_MAX);
+		return 2;
+	}
+	arena a;
+	arena_init(&a);
+	store_admin_action *items =
+		arena_alloc(&a, (size_t)limit * sizeof *items);
+	size_t n = store_admin_actions_list(
+		&a, &(store_admin_action_query){.limit = limit}, items);
+	for (size_t i = 0; i < n; i++)
+		print_admin_action(&items[i]);
+	arena_release(&a);
+	return 0;
+}
+
+/* "30m", "12h", "7d" or seconds as milliseconds; -1 when malformed. */
+static int64_t duration_ms(const char *s)
+{
+	char *end;
+	long long n = strtoll(s, &end, 10);
+	int64_t unit = !*end		   ? 1000
+		       : !strcmp(end, "m") ? 60000
+		       : !strcmp(end, "h") ? 3600000
+		       : !strcmp(end, "d") ? 86400000
+					   : 0;
+	if (end == s || n < 0 || !unit || n > INT64_MAX / unit)
+		return -1;
+	return (int64_t)n * unit;
+}
+
+/* chorus admin invite [--uses N] [--expires 7d]: an invite link. */
+static int admin_invite(const cli *c)
+{
+	char *end = NULL;
+	long long uses = c->uses ? strtoll(c->uses, &end, 10) : 0;
+	int64_t expires = c->expires ? duration_ms(c->expires) : 0;
+	if ((c->uses && (*end || uses < 1)) || expires < 0) {
+		fputs("usage: chorus admin invite [--uses N] [--expires "
+		      "30m|12h|7d]\n",
+		      stderr);
+		return 2;
+	}
+	arena a;
+	arena_init(&a);
+	store_invite inv;
+	const char *msg;
+	int rc = 1;
+	if (invite_create(&a, NULL, true, uses, expires, &inv, &msg))
+		fprintf(stderr, "chorus: cannot make an invite: %s\n", msg);
+	else {
+		printf("%s/invite/%s\n", cfg.base_url, inv.code);
+		rc = 0;
+	}
+	arena_release(&a);
+	return rc;
+}
+
+/* chorus admin invites: code, uses, expiry of each. */
+static int admin_invites(void)
+{
+	enum { INVITES_MAX = 1000 };
+	arena a;
+	arena_init(&a);
+	store_invite *v = arena_alloc(&a, INVITES_MAX * sizeof *v);
+	size_t n = store_invites_list(&a, v, INVITES_MAX);
+	for (size_t i = 0; i < n; i++) {
+		char at[TIME_RFC3339_LEN] = "never";
+		if (v[i].expires_at)
+			time_format_rfc3339(v[i].expires_at, at);
+		printf("%s\t%lld/%s\t%s\n", v[i].code, (long long)v[i].uses,
+		       v[i].max_uses ? arena_printf(&a, "%lld",
+						    (long long)v[i].max_uses)
+				     : "any",
+		       at);
+	}
+	arena_release(&a);
+	return 0;
+}
+
+/* chorus admin ACTION NAME | erase NAME | log: what a moderator does,
+ * from the shell (the owner's reach), through the same domain functions
+ * as the API; a running server is told to forget what it cached. */
+static int cmd_admin(const cli *c)
+{
+	const char *sub = c->nargs > 0 ? c->args[0] : "";
+	if (!strcmp(sub, "log") && c->nargs == 1)
+		return admin_log(c);
+	if (!strcmp(sub, "invite") && c->nargs == 1)
+		return admin_invite(c);
+	if (!strcmp(sub, "invites") && c->nargs == 1)
+		return admin_invites();
+	account_action act = {.shell = true, .text = c->text};
+	bool erase = !strcmp(sub, "erase"), reject = !strcmp(sub, "reject");
+	if (c->nargs != 2 ||
+	    (!erase && !reject &&
+	     !account_action_parse(sub, &act.what, &act.undo)) ||
+	    (c->report && !id_parse(c->report, &act.report_id))) {
+		fputs("usage: chorus admin ACTION NAME [--report ID] "
+		      "[--text T]\n"
+		      "       ACTION: none suspend unsuspend silence unsilence"
+		      " sensitive unsensitive disable enable approve\n"
+		      "       chorus admin erase|reject NAME\n"
+		      "       chorus admin invite [--uses N] [--expires 7d]\n"
+		      "       chorus admin invites\n"
+		      "       chorus admin log [--limit N]\n",
+		      stderr);
+		return 2;
+	}
+	arena a;
+	arena_init(&a);
+	media_dirs_use(cfg.data_dir);
+	account acc;
+	const char *msg = "";
+	int rc = 1;
+	if (named_account(&a, c->args[1], &acc)) {
+		act.target_id = acc.id;
+		dom_err err =
+			erase	 ? account_erase(&a, NULL, acc.id, true, &msg)
+			: reject ? account_reject(&a, NULL, acc.id, true, &msg)
+				 : account_act(&a, NULL, &act, &msg);
+		if (err) {
+			fprintf(stderr, "chorus: cannot %s %s: %s\n", sub,
+				c->args[1], msg);
+		} else {
+			printf("%s: %s\n", sub, c->args[1]);
+			tell_server();
+			rc = 0;
+		}
 	}
 	arena_release(&a);
 	return rc;
@@ -738,10 +970,15 @@ static const struct command {
 	bool store;
 	int (*run)(const cli *c);
 } commands[] = {
-	{"config", false, run_config}, {"backup", false, cmd_backup},
-	{"init", true, run_init},      {"serve", true, run_serve},
-	{"user", true, cmd_user},      {"db", true, cmd_db},
-	{"domain", true, cmd_domain},  {"bench-data", true, run_bench_data},
+	{"config", false, run_config},
+	{"backup", false, cmd_backup},
+	{"init", true, run_init},
+	{"serve", true, run_serve},
+	{"user", true, cmd_user},
+	{"db", true, cmd_db},
+	{"domain", true, cmd_domain},
+	{"admin", true, cmd_admin},
+	{"bench-data", true, run_bench_data},
 	{"demo", true, run_demo},
 };
 

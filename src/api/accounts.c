@@ -25,6 +25,10 @@ static void register_work(http_req *r, void *ctx)
 		.username = http_param_get(r, "username"),
 		.email = http_param_get(r, "email"),
 		.password = http_param_get(r, "password"),
+		.self_service = true,
+		.invite_code = http_param_get(r, "invite_code"),
+		.reason = http_param_get(r, "reason"),
+		.ip = api_client_address(r),
 	};
 	const char *field = NULL, *code = NULL, *msg = NULL;
 	int64_t id;
@@ -57,7 +61,7 @@ static void register_work(http_req *r, void *ctx)
 
 void accounts_create(http_req *r)
 {
-	if (!cfg.registrations_open) {
+	if (!registrations_admit(http_param_get(r, "invite_code"))) {
 		http_reply_error(r, 403, "Registrations are closed");
 		return;
 	}

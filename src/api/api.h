@@ -54,6 +54,8 @@ bool api_limit_take(http_req *r, api_limit limit, int64_t who, bool headers);
  * exempt from the limits or unknown: the source a sign-in's lockout is
  * counted for. */
 const char *api_limit_source(http_req *r);
+/* The client's address as text, or NULL when unknown (arena memory). */
+const char *api_client_address(http_req *r);
 
 extern const http_route api_routes[];
 extern const size_t api_nroutes;
@@ -217,6 +219,23 @@ void admin_trends_tags_approve(http_req *r);
 void admin_trends_tags_reject(http_req *r);
 /* reports.c */
 void reports_create(http_req *r);
+/* admin.c */
+void admin_accounts(http_req *r);
+void admin_account_show(http_req *r);
+void admin_account_action(http_req *r);
+void admin_account_enable(http_req *r);
+void admin_account_unsilence(http_req *r);
+void admin_account_unsuspend(http_req *r);
+void admin_account_unsensitive(http_req *r);
+void admin_account_delete(http_req *r);
+void admin_account_approve(http_req *r);
+void admin_account_reject(http_req *r);
+void admin_audit_log(http_req *r);
+void admin_domain_blocks(http_req *r);
+void admin_domain_block_show(http_req *r);
+void admin_domain_block_create(http_req *r);
+void admin_domain_block_update(http_req *r);
+void admin_domain_block_delete(http_req *r);
 void admin_reports(http_req *r);
 void admin_report_show(http_req *r);
 void admin_report_assign(http_req *r);

@@ -96,13 +96,16 @@ void instance_v1(http_req *r)
 			  (json_int_t)store_count_local_users(), "status_count",
 			  (json_int_t)store_count_local_statuses(),
 			  "domain_count", 0, "thumbnail", "languages", "en",
-			  "registrations", cfg.registrations_open,
-			  "approval_required", 0, "invites_enabled", 0,
-			  "configuration", "accounts", "max_featured_tags",
-			  cfg.max_featured_tags, "statuses", status_limits(),
-			  "media_attachments", media_limits(), "polls",
-			  poll_limits(), "contact_account", "rules",
-			  rules_json(a), "max_toot_chars", cfg.max_characters));
+			  "registrations",
+			  cfg.registration_mode != REGISTRATIONS_CLOSED,
+			  "approval_required",
+			  cfg.registration_mode == REGISTRATIONS_APPROVAL,
+			  "invites_enabled", 1, "configuration", "accounts",
+			  "max_featured_tags", cfg.max_featured_tags,
+			  "statuses", status_limits(), "media_attachments",
+			  media_limits(), "polls", poll_limits(),
+			  "contact_account", "rules", rules_json(a),
+			  "max_toot_chars", cfg.max_characters));
 }
 
 void instance_v2(http_req *r)
@@ -138,11 +141,14 @@ void instance_v2(http_req *r)
 			  arena_printf(a, "%s/headers/original/missing.png",
 				       cfg.base_url),
 			  "icon", "languages", "en", "configuration", config,
-			  "registrations", "enabled", cfg.registrations_open,
-			  "approval_required", 0, "message", "min_age",
-			  "reason_required", 0, "url", "api_versions",
-			  "mastodon", 2, "contact", "email", cfg.contact_email,
-			  "account", "rules", rules_json(a)));
+			  "registrations", "enabled",
+			  cfg.registration_mode != REGISTRATIONS_CLOSED,
+			  "approval_required",
+			  cfg.registration_mode == REGISTRATIONS_APPROVAL,
+			  "message", "min_age", "reason_required", 0, "url",
+			  "api_versions", "mastodon", 2, "contact", "email",
+			  cfg.contact_email, "account", "rules",
+			  rules_json(a)));
 }
 
 void instance_custom_emojis(http_req *r)
@@ -249,7 +255,8 @@ void nodeinfo_document(http_req *r)
 			  "total", users, "activeMonth", users,
 			  "activeHalfyear", users, "localPosts",
 			  (json_int_t)store_count_local_statuses(),
-			  "openRegistrations", cfg.registrations_open,
+			  "openRegistrations",
+			  cfg.registration_mode == REGISTRATIONS_OPEN,
 			  "metadata", "nodeName", cfg.title, "upstream", "name",
 			  "mastodon", "version", "4.3.0"));
 }

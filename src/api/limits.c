@@ -46,14 +46,19 @@ bool api_limit_exempt(http_req *r)
 	return a && cidr_list_contains(&exempt, a);
 }
 
-const char *api_limit_source(http_req *r)
+const char *api_client_address(http_req *r)
 {
 	const cidr_addr *a = http_client_address(r);
-	if (!a || api_limit_exempt(r))
+	if (!a)
 		return NULL;
 	char *text = arena_alloc(&r->arena, CIDR_ADDR_TEXT);
 	cidr_addr_format(a, text);
 	return text;
+}
+
+const char *api_limit_source(http_req *r)
+{
+	return api_limit_exempt(r) ? NULL : api_client_address(r);
 }
 
 /* v in decimal in r's arena (printf's cost, three times a request, was

@@ -266,6 +266,14 @@ static void grant_password_work(http_req *r, void *ctx)
 		http_reply_error(r, 429, "Too many failed sign-in attempts");
 		return;
 	}
+	if (res == AUTH_DISABLED) {
+		http_reply_error(r, 403,
+				 acc.approved
+					 ? "Your login is currently disabled"
+					 : "Your login is currently pending "
+					   "approval");
+		return;
+	}
 	if (res != AUTH_SIGNED_IN) {
 		http_reply_oauth_error(r, 400, "invalid_grant",
 				       invalid_grant_desc);

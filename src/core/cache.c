@@ -108,6 +108,18 @@ uint64_t cache_epoch_next(void)
 	return atomic_fetch_add(&cache_epoch_now, 1) + 1;
 }
 
+static _Atomic uint64_t generation_now = 1;
+
+uint64_t cache_generation(void)
+{
+	return atomic_load_explicit(&generation_now, memory_order_acquire);
+}
+
+void cache_generation_next(void)
+{
+	atomic_fetch_add_explicit(&generation_now, 1, memory_order_acq_rel);
+}
+
 static size_t slot_of(const cache *c, int64_t key)
 {
 	uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15ull;

@@ -53,6 +53,14 @@ void cache_request_begin(void);
 uint64_t cache_thread_epoch(void);
 uint64_t cache_epoch_next(void);
 
+/* The generation of the small whole sets a process keeps (the accounts
+ * moderators acted on, domain/moderation.c): read the generation, then
+ * the set, and read again when it moved. Moved by a change to such a
+ * set after its commit (store's db_touch_generation), and by every
+ * clear of everything. */
+uint64_t cache_generation(void);
+void cache_generation_next(void);
+
 /* The bytes cached for key, copied into a (NUL-terminated), or NULL. */
 const char *cache_get(cache *c, int64_t key, arena *a, size_t *len);
 /* Append the bytes cached for key to b; false (b untouched) on a miss.

@@ -33,6 +33,22 @@ typedef struct cfg_key {
 		sec, name, type, offsetof(config, field), def, check           \
 	}
 
+static const char *const registration_modes[] = {
+	[REGISTRATIONS_OPEN] = "open",
+	[REGISTRATIONS_APPROVAL] = "approval",
+	[REGISTRATIONS_CLOSED] = "closed",
+};
+
+/* [instance] registrations: one of registration_modes. */
+static int check_registrations(const char *value, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < 3; i++)
+		if (!strcmp(value, registration_modes[i]))
+			return 0;
+	snprintf(err, errlen, "is open, approval or closed");
+	return -1;
+}
+
 /* [server] trusted_proxies, [metrics] allow: a list cidr_list_parse
  * accepts. */
 static int check_cidr_list(const char *value, char *err, size_t errlen)
@@ -145,6 +161,8 @@ static const cfg_key cfg_keys[] = {
 	    "Respect content warnings and the boundaries people set."),
 	KEY("instance", "registrations_open", CFG_BOOL, registrations_open,
 	    "true"),
+	KEY_CHECKED("instance", "registrations", CFG_STR, registrations, "open",
+		    check_registrations),
 	KEY("statuses", "max_characters", CFG_INT, max_characters, "500"),
 	KEY("statuses", "characters_reserved_per_url", CFG_INT, url_weight,
 	    "23"),
@@ -395,6 +413,10 @@ void config_finish(void)
 	}
 	if (cfg.password_threads <= 0)
 		cfg.password_threads = cfg.threads;
+	cfg.registration_mode = REGISTRATIONS_CLOSED;
+	for (size_t i = 0; cfg.registrations_open && i < 3; i++)
+		if (!strcmp(cfg.registrations, registration_modes[i]))
+			cfg.registration_mode = (registration_mode)i;
 	if (cfg.fed_first_retry_seconds < 1)
 		cfg.fed_first_retry_seconds = 1;
 	if (cfg.fed_fetch_threads < 1)

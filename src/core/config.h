@@ -13,6 +13,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Who may sign up through the API and the web pages ([instance]
+ * registrations): anyone, anyone with a moderator's approval, or only
+ * those with an invite (who never wait for approval). */
+typedef enum registration_mode {
+	REGISTRATIONS_OPEN,
+	REGISTRATIONS_APPROVAL,
+	REGISTRATIONS_CLOSED,
+} registration_mode;
+
 typedef struct config {
 	/* [server] */
 	int port;
@@ -45,8 +54,11 @@ typedef struct config {
 	char *title;
 	char *description;
 	char *contact_email;
-	char *rules; /* the server's rules, separated by '|' */
-	bool registrations_open;
+	char *rules;		 /* the server's rules, separated by '|' */
+	bool registrations_open; /* the older key: false is "closed" */
+	char *registrations;	 /* open, approval or closed */
+	registration_mode registration_mode; /* of both, as config_finish
+						read them */
 	/* [statuses] */
 	int max_characters;
 	int url_weight;

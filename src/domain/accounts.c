@@ -90,6 +90,20 @@ dom_err account_register(arena *a, const registration *reg, int64_t *id,
 	if (strlen(p) > PASSWORD_MAX)
 		FAIL("password", "ERR_TOO_LONG",
 		     "is too long (maximum is 72 characters)");
+	const char *invite =
+		reg->self_service && reg->invite_code && *reg->invite_code
+			? reg->invite_code
+			: NULL;
+	const char *reason = reg->self_service && reg->reason && *reg->reason
+				     ? reg->reason
+				     : NULL;
+	if (reg->self_service && !registrations_admit(invite)) {
+		*msg = "Registrations are closed";
+		return DOM_FORBIDDEN;
+	}
+	if (reason && text_code_points(reason) > SIGN_UP_REASON_MAX)
+		FAIL("reason", "ERR_TOO_LONG",
+		     "is too long (maximum is 500 characters)");
 	char *hash = auth_hash_password(a, p);
 	if (!hash) {
 		*msg = "could not hash the password";
@@ -99,8 +113,19 @@ dom_err account_register(arena *a, const registration *reg, int64_t *id,
 	acc.username = u;
 	acc.display_name = reg->display_name ? reg->display_name : "";
 	acc.created_at = time_now_ms();
+	/* with an invite nobody waits: whoever invited vouches */
+	store_sign_up su = {
+		.approved = !reg->self_service || invite ||
+			    cfg.registration_mode != REGISTRATIONS_APPROVAL,
+		.invite_code = invite,
+		.reason = reason,
+		.ip = reg->self_service ? reg->ip : NULL,
+	};
 	int rc = store_account_create(&acc, e, hash,
-				      reg->role ? reg->role : "user");
+				      reg->role ? reg->role : "user", &su);
+	if (rc == STORE_ACCOUNT_INVITE_INVALID)
+		FAIL("invite_code", "ERR_INVALID",
+		     "is invalid, expired or used up");
 	if (rc == STORE_ACCOUNT_USERNAME_TAKEN)
 		FAIL("username", "ERR_TAKEN", "has already been taken");
 	if (rc == STORE_ACCOUNT_EMAIL_TAKEN)
@@ -111,6 +136,12 @@ dom_err account_register(arena *a, const registration *reg, int64_t *id,
 	}
 	*id = acc.id;
 	return DOM_OK;
+}
+
+bool registrations_admit(const char *invite_code)
+{
+	return cfg.registration_mode != REGISTRATIONS_CLOSED ||
+	       (invite_code && *invite_code);
 }
 
 const char *account_acct(arena *a, const account *acc)

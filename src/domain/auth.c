@@ -92,7 +92,8 @@ auth_result auth_sign_in(arena *a, const char *login, const char *password,
 	if (found && match) {
 		if (klen)
 			ratelimit_clear(LOCKOUT_BUCKET, key, klen);
-		return AUTH_SIGNED_IN;
+		return account_may_sign_in(out) ? AUTH_SIGNED_IN
+						: AUTH_DISABLED;
 	}
 	if (klen)
 		ratelimit_fail(LOCKOUT_BUCKET, key, klen, now);
@@ -266,11 +267,20 @@ bool auth_scope_allows(const char *granted, const char *need)
 	return false;
 }
 
+bool account_may_sign_in(const account *acc)
+{
+	return !acc->suspended_at && !acc->disabled && acc->approved;
+}
+
 bool auth_principal(arena *a, const char *token, principal *p)
 {
 	memset(p, 0, sizeof *p);
 	account *acc = arena_alloc(a, sizeof *acc);
 	if (!store_token_lookup(a, auth_token_hash(a, token), p, acc))
+		return false;
+	/* its sessions ended with the suspension: one a shell's write
+	 * raced, or one made before a sign-up was approved, is none */
+	if (p->account_id && !account_may_sign_in(acc))
 		return false;
 	p->account = p->account_id ? acc : NULL;
 	return true;
@@ -389,7 +399,8 @@ bool auth_web_session_resolve(arena *a, const char *secret, account *out)
 	}
 	if (now - last_used > WEB_SESSION_TOUCH_MS)
 		store_web_session_touch(id, now); /* best effort */
-	return store_account_get(a, account_id, out);
+	return store_account_get(a, account_id, out) &&
+	       account_may_sign_in(out);
 }
 
 int auth_web_session_end(arena *a, const char *secret)

@@ -47,9 +47,14 @@ typedef enum auth_result {
 	AUTH_SIGNED_IN,
 	AUTH_REFUSED,
 	AUTH_LOCKED,
+	AUTH_DISABLED, /* the password is right, but the account may not
+			* sign in: suspended, disabled or not approved yet */
 } auth_result;
 auth_result auth_sign_in(arena *a, const char *login, const char *password,
 			 const char *source, account *out, int64_t *wait_ms);
+/* Whether a local account may sign in and use its sessions: not
+ * suspended, not disabled, its sign-up approved. */
+bool account_may_sign_in(const account *acc);
 /* 43 url-safe random characters (256 bits), arena memory. */
 char *auth_random_token(arena *a);
 /* Hex SHA-256 of a token, the only form stored. */
@@ -107,12 +112,24 @@ char *auth_code_issue(arena *a, int64_t app_id, int64_t account_id,
 /* ---- accounts.c ---- */
 typedef struct registration {
 	const char *username, *email, *password, *display_name, *role;
+	/* a sign-up through the API or the web pages, where the server's
+	 * registration mode applies; with an invite code (one use of it
+	 * taken), the reason it gives for a moderator, and where from */
+	bool self_service;
+	const char *invite_code, *reason, *ip;
 } registration;
 /* Validate and create a local account. On DOM_INVALID, *field names the
- * offending field and *code a Mastodon detail code (ERR_TAKEN…). */
+ * offending field and *code a Mastodon detail code (ERR_TAKEN…); a
+ * self-service sign-up is DOM_FORBIDDEN (*msg) when registrations are
+ * closed and it brings no invite, and is made waiting for approval
+ * (account.approved false) when they need it and it brings none. */
 dom_err account_register(arena *a, const registration *reg, int64_t *id,
 			 const char **field, const char **code,
 			 const char **msg);
+/* Whether a self-service sign-up may be tried: registrations are not
+ * closed, or it brings an invite code (checked as the account is made). */
+bool registrations_admit(const char *invite_code);
+enum { SIGN_UP_REASON_MAX = 500 }; /* characters */
 /* Lookup by "user" or "user@domain" (our own domain counts as local);
  * resolve: another server's account not known yet is asked for (the
  * resolver below), which only a signed-in reader may make chorus do. */
@@ -695,17 +712,30 @@ typedef enum instance_severity {
 	INSTANCE_SILENCED = 1,
 	INSTANCE_SUSPENDED = 2,
 } instance_severity;
-/* Block domain (and its subdomains) at sev; on suspension an
- * INSTANCE_PURGE_JOB is queued with it. DOM_INVALID with *msg for a bad
- * domain, our own, or a bad severity. */
-dom_err instance_block(arena *a, const char *domain, instance_severity sev,
-		       bool reject_media, const char **msg);
+/* A block of another server, as an admin or the shell asks it. */
+typedef struct instance_block_request {
+	const char *domain;
+	instance_severity severity;
+	bool reject_media;
+	const char *public_comment, *private_comment; /* NULL: none */
+	const account *by; /* who (an admin), or NULL with shell */
+	bool shell;
+} instance_block_request;
+/* Block rq->domain (and its subdomains), or change its block, logged in
+ * the audit log; *out as kept. On suspension an INSTANCE_PURGE_JOB is
+ * queued with it. DOM_FORBIDDEN when rq->by is no admin; DOM_INVALID
+ * with *msg for a bad domain, our own, a bad severity or a comment too
+ * long. */
+dom_err instance_block(arena *a, const instance_block_request *rq,
+		       store_instance_block *out, const char **msg);
 #define INSTANCE_PURGE_JOB "instance_purge"
 /* The INSTANCE_PURGE_JOB handler: the accounts kept of every suspended
  * server are deleted. */
 int instance_purge_job(int64_t arg, const char **error);
-/* DOM_NOT_FOUND (with *msg) when domain is not blocked. */
-dom_err instance_unblock(arena *a, const char *domain, const char **msg);
+/* Lift the block of domain, logged: by (an admin), or the shell.
+ * DOM_NOT_FOUND (with *msg) when domain is not blocked. */
+dom_err instance_unblock(arena *a, const account *by, bool shell,
+			 const char *domain, const char **msg);
 /* How the server at host (a name, perhaps with a port) is treated: the
  * block of the host, or of the nearest domain above it. *reject_media
  * (may be NULL) says whether its media are refused. */
@@ -861,6 +891,84 @@ bool report_shows_email(const principal *p);
  * after. */
 dom_err report_review(arena *a, const principal *p, int64_t id,
 		      store_report_change what, store_report *out);
+
+/* ---- moderation.c: what moderators do to accounts ---- */
+/* What moderators did to account id (STORE_MODERATED_* bits), from a
+ * memo of this thread's, read again when any account's changed: the
+ * visibility rule asks it on every status it shows. */
+unsigned account_moderation(int64_t id);
+bool account_suspended(int64_t id);
+/* Whether s's media are shown as sensitive: its author marked them so,
+ * or a moderator marks every post of the author's so. */
+bool status_sensitive(const status *s);
+/* acc as others see it: a suspended account without anything it wrote
+ * (name, note, fields, images, counts); acc itself when not suspended,
+ * else a copy in a. */
+const account *account_shown(arena *a, const account *acc);
+/* A moderator's action on an account: what (STORE_MOD_NONE only warns
+ * and logs), or its undo; the report it answers (resolved with it) and
+ * what the moderator wrote. */
+typedef struct account_action {
+	int64_t target_id;
+	store_moderation what;
+	bool undo;
+	bool shell; /* from `chorus admin`, with the owner's reach */
+	int64_t report_id;
+	const char *text;
+} account_action;
+/* The action or undo named as the API and the shell name them (none,
+ * suspend, unsuspend, silence, unsilence, sensitive, unsensitive,
+ * disable, enable): false when name is none of them. */
+bool account_action_parse(const char *name, store_moderation *what, bool *undo);
+/* The job a local account's suspension (or its undo) queues with it:
+ * fed/ tells other servers of it, as the account is when it runs. */
+#define ACCOUNT_SUSPENSION_JOB "account_suspension"
+/* by (NULL with act->shell) takes act, logged in the audit log with the
+ * change, in one transaction. DOM_FORBIDDEN when by is not staff, does
+ * not outrank the target (moderator < admin < owner < the shell), acts
+ * on itself, or the account is so already (or not so, for an undo);
+ * DOM_NOT_FOUND for no such account or a report not of it; DOM_INVALID
+ * (*msg) for a disable of another server's account or a text too long.
+ * A suspension or disable ends every session; a local account's
+ * suspension, or its undo, queues an ACCOUNT_SUSPENSION_JOB with it. */
+dom_err account_act(arena *a, const account *by, const account_action *act,
+		    const char **msg);
+/* Erase suspended account id now, logged: an admin's (or the shell's)
+ * to do; DOM_FORBIDDEN when not suspended. */
+dom_err account_erase(arena *a, const account *by, int64_t id, bool shell,
+		      const char **msg);
+/* Reject a sign-up waiting for approval: the account is deleted,
+ * logged. DOM_FORBIDDEN when by is no staff member or the account is not
+ * waiting. (An approval is account_act's STORE_MOD_APPROVE.) */
+dom_err account_reject(arena *a, const account *by, int64_t id, bool shell,
+		       const char **msg);
+/* An invite (`chorus admin invite`), logged: up to max_uses sign-ups
+ * (0: any number), for expires_in_ms (0: for ever); *out with its code.
+ * DOM_FORBIDDEN when by is no staff member and not the shell;
+ * DOM_INVALID for a negative count or time. */
+dom_err invite_create(arena *a, const account *by, bool shell, int64_t max_uses,
+		      int64_t expires_in_ms, store_invite *out,
+		      const char **msg);
+/* The job the shell queues after a change a running server may have
+ * cached (`chorus admin`, `chorus user delete`): the server that runs it
+ * forgets what it cached. */
+#define CACHES_FORGET_JOB "caches_forget"
+int caches_forget_job(int64_t arg, const char **error);
+/* Periodic: erase the accounts suspended more than 30 days ago. */
+void account_suspensions_purge(void);
+/* The name the audit log keeps for by (NULL: the shell). */
+const char *moderator_name(arena *a, const account *by);
+/* The staff's lists: DOM_FORBIDDEN for anyone else, and for a
+ * moderator asking by e-mail or address (admins only); the audit log is
+ * an admin's to read. */
+dom_err admin_accounts_list(arena *a, const principal *p,
+			    const store_account_query *q, account *out,
+			    size_t *n);
+dom_err admin_account_get(arena *a, const principal *p, int64_t id,
+			  account *out);
+dom_err admin_log_list(arena *a, const principal *p,
+		       const store_admin_action_query *q,
+		       store_admin_action *out, size_t *n);
 
 /* Record a notification unless recipient == actor, or the recipient
  * would not be shown it (visibility_account_listed). */

@@ -50,6 +50,10 @@ typedef struct account {
 	const char *avatar, *header; /* names under the media directory */
 	const char *role; /* users only: owner/admin/moderator/user */
 	const char *email;
+	/* what moderators did (domain/moderation.c): each when, 0 when not */
+	int64_t suspended_at, silenced_at, sensitized_at;
+	/* users only: sign-in disabled; sign-up approved (false: waiting) */
+	bool disabled, approved;
 } account;
 
 typedef enum media_state {

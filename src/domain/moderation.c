@@ -4,12 +4,15 @@
  * report only when its reporter can see it. Who may review is
  * account_is_staff's. */
 #include "core/buf.h"
+#include "core/cache.h"
 #include "core/config.h"
 #include "core/time.h"
 #include "domain/domain.h"
+#include "jobs/jobs.h"
 #include "store/store.h"
 #include "text/text.h"
 
+#include <pthread.h>
 #include <string.h>
 
 static const char *const categories[] = {"spam", "legal", "violation", "other"};
@@ -189,10 +192,25 @@ dom_err report_review_get(arena *a, const principal *p, int64_t id,
 dom_err report_review(arena *a, const principal *p, int64_t id,
 		      store_report_change what, store_report *out)
 {
+	static const char *const names[] = {
+		[REPORT_ASSIGN] = "assign_to_self",
+		[REPORT_UNASSIGN] = "unassign",
+		[REPORT_RESOLVE] = "resolve",
+		[REPORT_REOPEN] = "reopen",
+	};
 	if (!account_is_staff(p->account))
 		return DOM_FORBIDDEN;
-	int rc = store_report_change_apply(id, what, p->account_id,
-					   time_now_ms());
+	int64_t now = time_now_ms();
+	store_admin_action log = {
+		.account_id = p->account_id,
+		.actor = moderator_name(a, p->account),
+		.action = names[what],
+		.target_type = "report",
+		.target_id = id,
+		.target = arena_printf(a, "%lld", (long long)id),
+		.report_id = id,
+		.created_at = now};
+	int rc = store_report_change_apply(id, what, p->account_id, now, &log);
 	if (rc == STORE_GONE)
 		return DOM_NOT_FOUND;
 	if (rc < 0)
@@ -215,4 +233,365 @@ size_t report_statuses(arena *a, const store_report *r, status ***out)
 bool report_shows_email(const principal *p)
 {
 	return account_is_admin(p->account);
+}
+
+/* ---- what moderators do to accounts ---- */
+
+/* The accounts moderators acted on, as this thread last read them: read
+ * again when cache_generation moved (a change committed, here or in
+ * another process). The visibility rule asks on every status it shows,
+ * so a check is a binary search, and nothing when no account is. */
+typedef struct moderated_memo {
+	uint64_t generation; /* 0: never read */
+	store_moderated *v;
+	size_t n;
+	arena a;
+} moderated_memo;
+
+static _Thread_local moderated_memo moderated;
+static pthread_key_t moderated_key;
+static pthread_once_t moderated_once = PTHREAD_ONCE_INIT;
+
+static void moderated_release(void *p)
+{
+	moderated_memo *m = p;
+	arena_release(&m->a);
+	m->generation = 0;
+}
+
+static void moderated_key_create(void)
+{
+	pthread_key_create(&moderated_key, moderated_release);
+}
+
+unsigned account_moderation(int64_t id)
+{
+	moderated_memo *m = &moderated;
+	uint64_t g = cache_generation();
+	if (m->generation != g) {
+		if (!m->generation) { /* released with its thread */
+			pthread_once(&moderated_once, moderated_key_create);
+			pthread_setspecific(moderated_key, m);
+			arena_init(&m->a);
+		}
+		/* the generation first: a change committed while the set is
+		 * read moves it again, and the next check reads again */
+		arena_release(&m->a);
+		arena_init(&m->a);
+		m->n = store_moderated_accounts(&m->a, &m->v);
+		m->generation = g;
+	}
+	size_t lo = 0, hi = m->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->n && m->v[lo].id == id ? m->v[lo].flags : 0;
+}
+
+bool account_suspended(int64_t id)
+{
+	return account_moderation(id) & STORE_MODERATED_SUSPENDED;
+}
+
+bool status_sensitive(const status *s)
+{
+	return s->sensitive ||
+	       (account_moderation(s->account_id) & STORE_MODERATED_SENSITIZED);
+}
+
+const account *account_shown(arena *a, const account *acc)
+{
+	if (!acc->suspended_at)
+		return acc;
+	/* what Mastodon shows of a suspended account: its name and when
+	 * it came, nothing it wrote */
+	account *c = arena_alloc(a, sizeof *c);
+	*c = *acc;
+	c->display_name = "";
+	c->note = c->note_html = "";
+	c->fields = "[]";
+	c->avatar = c->header = NULL;
+	c->statuses_count = c->followers_count = c->following_count = 0;
+	c->last_status_at = 0;
+	c->locked = false;
+	c->bot = false;
+	return c;
+}
+
+/* How far a role reaches: a moderator acts on users only, an admin on
+ * moderators too, the owner on admins; the shell on anyone (NULL). */
+static int rank(const account *acc, bool shell)
+{
+	if (shell)
+		return 4;
+	if (!acc || !acc->role || acc->domain)
+		return 0;
+	return !strcmp(acc->role, "owner")	 ? 3
+	       : !strcmp(acc->role, "admin")	 ? 2
+	       : !strcmp(acc->role, "moderator") ? 1
+						 : 0;
+}
+
+static const char *const action_names[][2] = {
+	[STORE_MOD_NONE] = {"none", NULL},
+	[STORE_MOD_SUSPEND] = {"suspend", "unsuspend"},
+	[STORE_MOD_SILENCE] = {"silence", "unsilence"},
+	[STORE_MOD_SENSITIZE] = {"sensitive", "unsensitive"},
+	[STORE_MOD_DISABLE] = {"disable", "enable"},
+	[STORE_MOD_APPROVE] = {"approve", NULL},
+};
+
+bool account_action_parse(const char *name, store_moderation *what, bool *undo)
+{
+	for (size_t i = 0; i < sizeof action_names / sizeof *action_names; i++)
+		for (int u = 0; u < 2; u++)
+			if (action_names[i][u] &&
+			    !strcmp(name, action_names[i][u])) {
+				*what = (store_moderation)i;
+				*undo = u;
+				return true;
+			}
+	return false;
+}
+
+const char *moderator_name(arena *a, const account *by)
+{
+	return by ? arena_strdup(a, by->username) : "chorus admin";
+}
+
+dom_err account_act(arena *a, const account *by, const account_action *act,
+		    const char **msg)
+{
+	account target;
+	*msg = "Record not found";
+	if (!by && !act->shell)
+		return DOM_FORBIDDEN;
+	if (!store_account_get(a, act->target_id, &target))
+		return DOM_NOT_FOUND;
+	*msg = "This action is not allowed";
+	if (rank(by, act->shell) < 1 ||
+	    rank(by, act->shell) <= rank(&target, false) ||
+	    (by && by->id == target.id))
+		return DOM_FORBIDDEN;
+	if (act->undo && act->what == STORE_MOD_NONE)
+		return DOM_INVALID;
+	if ((act->what == STORE_MOD_DISABLE ||
+	     act->what == STORE_MOD_APPROVE) &&
+	    target.domain) {
+		*msg = "Validation failed: the account is not of this server";
+		return DOM_INVALID;
+	}
+	const char *text = act->text && *act->text ? act->text : NULL;
+	if (text && text_code_points(text) > REPORT_COMMENT_MAX) {
+		*msg = "Validation failed: Text is too long";
+		return DOM_INVALID;
+	}
+	store_admin_action log = {
+		.account_id = by ? by->id : 0,
+		.actor = moderator_name(a, by),
+		.action = action_names[act->what][act->undo],
+		.target_type = "account",
+		.target_id = target.id,
+		.target = target.domain
+				  ? arena_printf(a, "%s@%s", target.username,
+						 target.domain)
+				  : target.username,
+		.report_id = act->report_id,
+		.text = text,
+		.created_at = time_now_ms(),
+	};
+	const char *job = act->what == STORE_MOD_SUSPEND && !target.domain
+				  ? ACCOUNT_SUSPENSION_JOB
+				  : NULL;
+	int rc = store_account_moderate(target.id, act->what, !act->undo, &log,
+					job);
+	if (rc == STORE_GONE) {
+		*msg = "Record not found";
+		return DOM_NOT_FOUND;
+	}
+	if (rc == STORE_UNCHANGED) {
+		*msg = act->undo ? "This action is not allowed: the account "
+				   "is not so"
+				 : "This action is not allowed: the account "
+				   "is so already";
+		return DOM_FORBIDDEN;
+	}
+	if (rc == STORE_NO_REPORT) {
+		*msg = "Record not found: the report is not of this account";
+		return DOM_NOT_FOUND;
+	}
+	if (rc < 0) {
+		*msg = "could not keep the action";
+		return DOM_INTERNAL;
+	}
+	if (job)
+		jobs_wake();
+	bool signs_out = !act->undo && (act->what == STORE_MOD_SUSPEND ||
+					act->what == STORE_MOD_DISABLE);
+	if (signs_out) /* its tokens went: its streams close now */
+		events_publish(&(event){.kind = EVENT_SESSIONS_ENDED});
+	return DOM_OK;
+}
+
+dom_err account_erase(arena *a, const account *by, int64_t id, bool shell,
+		      const char **msg)
+{
+	account target;
+	*msg = "Record not found";
+	if (!store_account_get(a, id, &target))
+		return DOM_NOT_FOUND;
+	*msg = "This action is not allowed";
+	if (rank(by, shell) < 2 || rank(by, shell) <= rank(&target, false) ||
+	    !target.suspended_at)
+		return DOM_FORBIDDEN;
+	store_admin_action log = {
+		.account_id = by ? by->id : 0,
+		.actor = moderator_name(a, by),
+		.action = "erase",
+		.target_type = "account",
+		.target_id = target.id,
+		.target = target.domain
+				  ? arena_printf(a, "%s@%s", target.username,
+						 target.domain)
+				  : target.username,
+		.created_at = time_now_ms(),
+	};
+	/* the log first: an erase that fails after it is retried by the
+	 * purge, which logs again */
+	if (store_admin_action_log(&log) < 0 ||
+	    account_delete(a, target.id) != DOM_OK) {
+		*msg = "could not erase the account";
+		return DOM_INTERNAL;
+	}
+	return DOM_OK;
+}
+
+int caches_forget_job(int64_t arg, const char **error)
+{
+	(void)arg;
+	(void)error;
+	store_forget_cached();
+	return 0;
+}
+
+/* The audit log's name of target. */
+static const char *target_name(arena *a, const account *target)
+{
+	return target->domain ? arena_printf(a, "%s@%s", target->username,
+					     target->domain)
+			      : target->username;
+}
+
+dom_err account_reject(arena *a, const account *by, int64_t id, bool shell,
+		       const char **msg)
+{
+	account target;
+	*msg = "Record not found";
+	if (!store_account_get(a, id, &target))
+		return DOM_NOT_FOUND;
+	*msg = "This action is not allowed";
+	if (rank(by, shell) < 1 || target.domain || target.approved)
+		return DOM_FORBIDDEN;
+	store_admin_action log = {
+		.account_id = by ? by->id : 0,
+		.actor = moderator_name(a, by),
+		.action = "reject",
+		.target_type = "account",
+		.target_id = target.id,
+		.target = target_name(a, &target),
+		.created_at = time_now_ms(),
+	};
+	if (store_admin_action_log(&log) < 0 ||
+	    account_delete(a, target.id) != DOM_OK) {
+		*msg = "could not reject the sign-up";
+		return DOM_INTERNAL;
+	}
+	return DOM_OK;
+}
+
+dom_err invite_create(arena *a, const account *by, bool shell, int64_t max_uses,
+		      int64_t expires_in_ms, store_invite *out,
+		      const char **msg)
+{
+	enum { CODE_CHARS = 12 }; /* 72 random bits */
+	*msg = "This action is not allowed";
+	if (rank(by, shell) < 1)
+		return DOM_FORBIDDEN;
+	if (max_uses < 0 || expires_in_ms < 0) {
+		*msg = "Validation failed: uses and expiry are not negative";
+		return DOM_INVALID;
+	}
+	int64_t now = time_now_ms();
+	*out = (store_invite){
+		.code = arena_strndup(a, auth_random_token(a), CODE_CHARS),
+		.account_id = by ? by->id : 0,
+		.max_uses = max_uses,
+		.expires_at = expires_in_ms ? now + expires_in_ms : 0,
+		.created_at = now,
+	};
+	store_admin_action log = {
+		.account_id = by ? by->id : 0,
+		.actor = moderator_name(a, by),
+		.action = "invite",
+		.target_type = "invite",
+		.target = out->code,
+		.created_at = now,
+	};
+	if (store_invite_create(out, &log) < 0) {
+		*msg = "could not keep the invite";
+		return DOM_INTERNAL;
+	}
+	return DOM_OK;
+}
+
+enum { SUSPENSION_KEPT_MS = 30LL * 86400 * 1000 };
+
+void account_suspensions_purge(void)
+{
+	enum { BATCH = 64 };
+	int64_t ids[BATCH];
+	size_t n = store_accounts_suspended_before(
+		time_now_ms() - SUSPENSION_KEPT_MS, ids, BATCH);
+	arena a;
+	arena_init(&a);
+	const char *msg;
+	for (size_t i = 0; i < n; i++)
+		account_erase(&a, NULL, ids[i], true, &msg);
+	arena_release(&a);
+}
+
+dom_err admin_accounts_list(arena *a, const principal *p,
+			    const store_account_query *q, account *out,
+			    size_t *n)
+{
+	if (!account_is_staff(p->account))
+		return DOM_FORBIDDEN;
+	/* an address or e-mail asked about is a moderator's to ask only
+	 * when it may see them */
+	if ((q->email || q->ip) && !account_is_admin(p->account))
+		return DOM_FORBIDDEN;
+	*n = store_admin_accounts_list(a, q, out);
+	return DOM_OK;
+}
+
+dom_err admin_account_get(arena *a, const principal *p, int64_t id,
+			  account *out)
+{
+	if (!account_is_staff(p->account))
+		return DOM_FORBIDDEN;
+	return store_account_get(a, id, out) ? DOM_OK : DOM_NOT_FOUND;
+}
+
+dom_err admin_log_list(arena *a, const principal *p,
+		       const store_admin_action_query *q,
+		       store_admin_action *out, size_t *n)
+{
+	if (!account_is_admin(p->account))
+		return DOM_FORBIDDEN;
+	*n = store_admin_actions_list(a, q, out);
+	return DOM_OK;
 }

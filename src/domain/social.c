@@ -4,6 +4,7 @@
 #include "core/time.h"
 #include "domain/domain.h"
 #include "store/store.h"
+#include "text/text.h"
 
 #include <string.h>
 
@@ -271,34 +272,66 @@ dom_err domain_block(arena *a, const principal *p, const char *domain, bool on,
 
 /* ---- instance blocks ---- */
 
-dom_err instance_block(arena *a, const char *domain, instance_severity sev,
-		       bool reject_media, const char **msg)
+dom_err instance_block(arena *a, const instance_block_request *rq,
+		       store_instance_block *out, const char **msg)
 {
 	const char *d;
-	if (!domain_normalise(a, domain, &d)) {
-		*msg = "not a domain name";
+	*msg = "This action is not allowed";
+	if (!rq->shell && !account_is_admin(rq->by))
+		return DOM_FORBIDDEN;
+	if (!domain_normalise(a, rq->domain, &d)) {
+		*msg = "Validation failed: domain is not a valid domain name";
 		return DOM_INVALID;
 	}
 	if (!strcmp(d, cfg.domain)) {
-		*msg = "this is the server's own domain";
+		*msg = "Validation failed: domain is this server's own";
 		return DOM_INVALID;
 	}
-	if (sev != INSTANCE_SILENCED && sev != INSTANCE_SUSPENDED) {
-		*msg = "severity is silence or suspend";
+	if (rq->severity != INSTANCE_SILENCED &&
+	    rq->severity != INSTANCE_SUSPENDED) {
+		*msg = "Validation failed: severity is silence or suspend";
 		return DOM_INVALID;
 	}
-	store_instance_block b = {.domain = d,
-				  .severity = (int)sev,
-				  .reject_media = reject_media,
-				  .created_at = time_now_ms()};
+	const char *comments[] = {rq->public_comment, rq->private_comment};
+	for (size_t i = 0; i < 2; i++)
+		if (comments[i] &&
+		    text_code_points(comments[i]) > REPORT_COMMENT_MAX) {
+			*msg = "Validation failed: a comment is too long";
+			return DOM_INVALID;
+		}
+	*out = (store_instance_block){
+		.domain = d,
+		.severity = (int)rq->severity,
+		.reject_media = rq->reject_media,
+		.public_comment = rq->public_comment && *rq->public_comment
+					  ? rq->public_comment
+					  : NULL,
+		.private_comment = rq->private_comment && *rq->private_comment
+					   ? rq->private_comment
+					   : NULL,
+		.created_at = time_now_ms()};
+	store_admin_action log = {
+		.account_id = rq->by ? rq->by->id : 0,
+		.actor = moderator_name(a, rq->by),
+		.action = rq->severity == INSTANCE_SUSPENDED ? "domain_suspend"
+							     : "domain_silence",
+		.target_type = "domain_block",
+		.target = d,
+		.text = out->private_comment,
+		.created_at = out->created_at,
+	};
 	/* suspended, what was kept of the server goes, as Mastodon purges
 	 * it: by the server's job, whose caches forget it too (this may
 	 * run in the command line beside a running server) */
-	return store_instance_block_set(&b, sev == INSTANCE_SUSPENDED
-						    ? INSTANCE_PURGE_JOB
-						    : NULL) < 0
-		       ? DOM_INTERNAL
-		       : DOM_OK;
+	if (store_instance_block_set(out,
+				     rq->severity == INSTANCE_SUSPENDED
+					     ? INSTANCE_PURGE_JOB
+					     : NULL,
+				     &log) < 0) {
+		*msg = "could not keep the block";
+		return DOM_INTERNAL;
+	}
+	return DOM_OK;
 }
 
 typedef struct domain_list {
@@ -341,14 +374,26 @@ int instance_purge_job(int64_t arg, const char **error)
 	return rc;
 }
 
-dom_err instance_unblock(arena *a, const char *domain, const char **msg)
+dom_err instance_unblock(arena *a, const account *by, bool shell,
+			 const char *domain, const char **msg)
 {
 	const char *d;
+	*msg = "This action is not allowed";
+	if (!shell && !account_is_admin(by))
+		return DOM_FORBIDDEN;
 	if (!domain_normalise(a, domain, &d)) {
 		*msg = "not a domain name";
 		return DOM_INVALID;
 	}
-	int rc = store_instance_block_delete(d);
+	store_admin_action log = {
+		.account_id = by ? by->id : 0,
+		.actor = moderator_name(a, by),
+		.action = "domain_unblock",
+		.target_type = "domain_block",
+		.target = d,
+		.created_at = time_now_ms(),
+	};
+	int rc = store_instance_block_delete(d, &log);
 	if (rc == 0)
 		*msg = "that domain is not blocked";
 	return rc < 0 ? DOM_INTERNAL : rc == 0 ? DOM_NOT_FOUND : DOM_OK;

@@ -4,8 +4,12 @@
  *
  * Who may see: the status's visibility, its mentions and the author's
  * followers, and the author's blocks: a blocked reader sees nothing of the
- * blocker. What a list shows besides: nothing by (or boosted from) an
- * account the reader blocks or mutes, or on a domain it blocks; a mute
+ * blocker; nobody sees anything of a suspended account (moderation.c's
+ * account_moderation). A silenced account's posts stay out of the public
+ * lists (public and tag timelines, search, trends) but for its followers,
+ * and its notifications are limited ones (the policy's
+ * for_limited_accounts). What a list shows besides: nothing by (or boosted
+ * from) an account the reader blocks or mutes, or on a domain it blocks; a mute
  * leaves the muted person's own profile as it was, and notifications
  * unless it silences them too. A thread does not list a reply its
  * thread's author hid, nor what is under it, but to their authors.
@@ -337,6 +341,10 @@ static unsigned relation(int64_t reader, int64_t account)
 
 bool visibility_can_see(int64_t viewer, const status *s)
 {
+	/* a suspended account's posts are gone for everyone, itself too,
+	 * until the suspension is undone */
+	if (account_suspended(s->account_id))
+		return false;
 	if (viewer && relation(viewer, s->account_id) & STORE_REL_BLOCKED_BY)
 		return false;
 	if (s->vis == VIS_PUBLIC || s->vis == VIS_UNLISTED)
@@ -368,6 +376,8 @@ static bool domain_blocked(arena *a, int64_t reader, int64_t account_id)
 bool visibility_account_listed(arena *a, int64_t viewer, int64_t account_id,
 			       read_context ctx)
 {
+	if (account_suspended(account_id))
+		return false;
 	if (!viewer || viewer == account_id)
 		return true;
 	unsigned f = relation(viewer, account_id);
@@ -635,9 +645,21 @@ static bool under_hidden_reply(int64_t viewer, const status *s)
 
 /* visibility_listed without the thread's hidden replies: what the
  * reader's own rules (blocks, mutes, domains, hide filters) leave. */
+/* Whether a silenced (limited) author's post stays out of a public list
+ * for viewer: it does unless viewer is the author or follows them. */
+static bool limited_away(int64_t viewer, int64_t author)
+{
+	return (account_moderation(author) & STORE_MODERATED_SILENCED) &&
+	       viewer != author && (!viewer || !store_follows(viewer, author));
+}
+
 static bool listed_by_reader(arena *a, int64_t viewer, const status *s,
 			     read_context ctx)
 {
+	if (ctx == READ_PUBLIC &&
+	    (limited_away(viewer, s->account_id) ||
+	     (s->reblog && limited_away(viewer, s->reblog->account_id))))
+		return false;
 	if (!viewer)
 		return true;
 	/* a boost on someone's profile is theirs; what it boosts is not */
@@ -687,6 +709,7 @@ enum policy_condition {
 	COND_NOT_FOLLOWER,
 	COND_NEW_ACCOUNT,
 	COND_PRIVATE_MENTION,
+	COND_LIMITED_ACCOUNT,
 };
 
 static bool condition_holds(arena *a, enum policy_condition c,
@@ -703,6 +726,9 @@ static bool condition_holds(arena *a, enum policy_condition c,
 	case COND_PRIVATE_MENTION: /* the cheap test first: the type */
 		return !strcmp(type, "mention") &&
 		       unsolicited_private(a, recipient, type, status_id) &&
+		       !store_follows(recipient, from);
+	case COND_LIMITED_ACCOUNT:
+		return (account_moderation(from) & STORE_MODERATED_SILENCED) &&
 		       !store_follows(recipient, from);
 	}
 	return false;
@@ -730,8 +756,8 @@ notification_fate visibility_notification_fate(arena *a, int64_t recipient,
 		[COND_NOT_FOLLOWER] = p.for_not_followers,
 		[COND_NEW_ACCOUNT] = p.for_new_accounts,
 		[COND_PRIVATE_MENTION] = p.for_private_mentions,
+		[COND_LIMITED_ACCOUNT] = p.for_limited_accounts,
 	};
-	/* for_limited_accounts: no account is limited before moderation */
 	policy_action act = POLICY_ACCEPT;
 	for (size_t c = 0; c < sizeof says / sizeof says[0]; c++)
 		if (says[c] > act &&

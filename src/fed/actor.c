@@ -76,6 +76,10 @@ static json_t *public_key(const char *owner, const store_key_pair *k)
 
 json_t *fed_person(arena *a, const account *acc)
 {
+	/* a suspended account keeps its key (its Delete is checked with
+	 * it) and shows nothing it wrote */
+	bool suspended = acc->suspended_at != 0;
+	acc = account_shown(a, acc);
 	store_key_pair key;
 	if (!fed_actor_key(a, acc->id, &key))
 		return NULL;
@@ -103,6 +107,8 @@ json_t *fed_person(arena *a, const account *acc)
 		json_object_set_new(doc, "icon", image(a, acc->avatar));
 	if (acc->header)
 		json_object_set_new(doc, "image", image(a, acc->header));
+	if (suspended)
+		json_object_set_new(doc, "suspended", json_true());
 	return doc;
 }
 

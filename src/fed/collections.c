@@ -87,7 +87,7 @@ static void serve_outbox(http_req *r, int64_t viewer)
 	const char *id = arena_printf(a, "%s/outbox",
 				      account_local_uri(a, acc.username));
 	if (!http_param_has(r, "page")) {
-		reply_collection(r, id, acc.statuses_count);
+		reply_collection(r, id, account_shown(a, &acc)->statuses_count);
 		return;
 	}
 	page p = query_page(r, OUTBOX_PAGE);
@@ -106,16 +106,21 @@ static void account_list(http_req *r, store_list kind, const char *name)
 	arena *a = &r->arena;
 	const char *id = arena_printf(a, "%s/%s",
 				      account_local_uri(a, acc.username), name);
+	const account *shown = account_shown(a, &acc);
 	if (!http_param_has(r, "page")) {
 		reply_collection(r, id,
 				 kind == STORE_LIST_FOLLOWERS
-					 ? acc.followers_count
-					 : acc.following_count);
+					 ? shown->followers_count
+					 : shown->following_count);
 		return;
 	}
 	page p = query_page(r, ACCOUNTS_PAGE);
 	int64_t ids[ACCOUNTS_PAGE], keys[ACCOUNTS_PAGE];
-	size_t n = store_list_page(kind, acc.id, &p, ids, keys);
+	/* a suspended account shows nothing of its own, its follows
+	 * neither */
+	size_t n = acc.suspended_at
+			   ? 0
+			   : store_list_page(kind, acc.id, &p, ids, keys);
 	json_t *items = json_array();
 	for (size_t i = 0; i < n; i++) {
 		account other;

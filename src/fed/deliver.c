@@ -102,6 +102,25 @@ static void profile_changed(arena *a, int64_t id)
 		&acc, true, "");
 }
 
+/* A local account suspended: a Delete of its actor to its followers
+ * elsewhere, as Mastodon tells a suspension (they forget it and what it
+ * wrote; its undo is told as a new profile, profile_changed). */
+static void actor_suspended(arena *a, int64_t id)
+{
+	account acc;
+	if (!store_followed_elsewhere(id) || !store_account_get(a, id, &acc) ||
+	    acc.domain)
+		return;
+	const char *me = account_local_uri(a, acc.username);
+	fan_out(json_pack("{s:s,s:s++,s:s,s:s,s:s,s:[s]}", "@context",
+			  "https://www.w3.org/ns/activitystreams", "id", me,
+			  "#delete/",
+			  arena_printf(a, "%lld", (long long)id_next()), "type",
+			  "Delete", "actor", me, "object", me, "to",
+			  "https://www.w3.org/ns/activitystreams#Public"),
+		&acc, true, "");
+}
+
 /* The activity for a local account's act toward another server's
  * (remote); NULL when there is none to send. */
 static json_t *act_activity(arena *a, const social_act *act, const char *me,
@@ -546,6 +565,24 @@ static void on_event(const event *e)
 	arena_release(&a);
 }
 
+int fed_suspension_job(int64_t id, const char **error)
+{
+	(void)error;
+	arena a;
+	arena_init(&a);
+	account acc;
+	/* told as it is now: a suspension undone before its job ran is
+	 * told as the profile it has again */
+	if (store_account_get(&a, id, &acc) && !acc.domain) {
+		if (acc.suspended_at)
+			actor_suspended(&a, id);
+		else
+			profile_changed(&a, id);
+	}
+	arena_release(&a);
+	return 0;
+}
+
 int fed_post_job(int64_t id, const char **error)
 {
 	arena a;
@@ -584,6 +621,7 @@ void fed_start(void)
 	events_federate(on_event);
 	events_federate_statuses(status_job);
 	jobs_register(FED_POST_JOB, fed_post_job);
+	jobs_register(ACCOUNT_SUSPENSION_JOB, fed_suspension_job);
 	jobs_register("fed_fanout", fed_fanout_job);
 	accounts_resolve_with(fed_actor_by_handle);
 	search_resolve_with(fed_resolve_url);

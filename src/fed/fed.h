@@ -228,6 +228,10 @@ void fed_federating(void);
  * elsewhere. */
 #define FED_POST_JOB "fed_post"
 int fed_post_job(int64_t id, const char **error);
+/* The ACCOUNT_SUSPENSION_JOB: local account id's followers elsewhere
+ * are told of its suspension (a Delete of its actor), or of its undo (an
+ * Update with its profile), as the account is when it runs. */
+int fed_suspension_job(int64_t id, const char **error);
 /* The "fed_fanout" job: one delivery per inbox of a post's audience
  * elsewhere (an edit's, a deletion's). */
 int fed_fanout_job(int64_t id, const char **error);

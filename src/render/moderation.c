@@ -44,27 +44,78 @@ json_t *render_report(arena *a, const store_report *r)
 	return j;
 }
 
+json_t *render_admin_account(arena *a, const account *acc, bool with_private)
+{
+	const char *ip = NULL, *reason = NULL;
+	if (!acc->domain)
+		store_user_sign_up(a, acc->id, &ip, &reason);
+	json_t *ips = json_array();
+	if (with_private && ip)
+		json_array_append_new(
+			ips, json_pack("{s:s,s:o}", "ip", ip, "used_at",
+				       render_time(acc->created_at)));
+	json_t *j = json_pack(
+		"{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:b,s:b,"
+		"s:b,s:o}",
+		"id", render_id(a, acc->id), "username", acc->username,
+		"domain", acc->domain ? json_string(acc->domain) : json_null(),
+		"created_at", render_time(acc->created_at), "email",
+		with_private && acc->email ? json_string(acc->email)
+					   : json_null(),
+		"ip", with_private && ip ? json_string(ip) : json_null(), "ips",
+		ips, "locale",
+		acc->language ? json_string(acc->language) : json_null(),
+		"invite_request", reason ? json_string(reason) : json_null(),
+		"confirmed", !acc->domain, "approved",
+		acc->domain || acc->approved, "disabled", acc->disabled,
+		"silenced", acc->silenced_at != 0, "suspended",
+		acc->suspended_at != 0, "sensitized", acc->sensitized_at != 0,
+		"account", render_account(a, acc));
+	json_object_set_new(j, "role",
+			    acc->domain ? json_null() : render_role(acc->role));
+	return j;
+}
+
 /* An Admin::Account of id, or null when it is gone. */
 static json_t *admin_account(arena *a, int64_t id, bool with_email)
 {
 	account acc;
 	if (!id || !store_account_get(a, id, &acc))
 		return json_null();
-	json_t *j = json_pack(
-		"{s:s,s:s,s:o,s:o,s:o,s:n,s:[],s:o,s:n,s:b,s:b,s:b,s:b,s:b,"
-		"s:b,s:o}",
-		"id", render_id(a, acc.id), "username", acc.username, "domain",
-		acc.domain ? json_string(acc.domain) : json_null(),
-		"created_at", render_time(acc.created_at), "email",
-		with_email && acc.email ? json_string(acc.email) : json_null(),
-		"ip", "ips", "locale",
-		acc.language ? json_string(acc.language) : json_null(),
-		"invite_request", "confirmed", !acc.domain, "approved", true,
-		"disabled", false, "silenced", false, "suspended", false,
-		"sensitized", false, "account", render_account(a, &acc));
-	json_object_set_new(j, "role",
-			    acc.domain ? json_null() : render_role(acc.role));
-	return j;
+	return render_admin_account(a, &acc, with_email);
+}
+
+json_t *render_admin_action(arena *a, const store_admin_action *l)
+{
+	return json_pack(
+		"{s:s,s:s,s:o,s:s,s:s,s:o,s:s,s:o,s:o,s:o}", "id",
+		render_id(a, l->id), "action", l->action, "account_id",
+		l->account_id ? json_string(render_id(a, l->account_id))
+			      : json_null(),
+		"actor", l->actor, "target_type", l->target_type, "target_id",
+		l->target_id ? json_string(render_id(a, l->target_id))
+			     : json_null(),
+		"target", l->target, "report_id",
+		l->report_id ? json_string(render_id(a, l->report_id))
+			     : json_null(),
+		"text", l->text ? json_string(l->text) : json_null(),
+		"created_at", render_time(l->created_at));
+}
+
+json_t *render_admin_domain_block(arena *a, const store_instance_block *b)
+{
+	return json_pack("{s:s,s:s,s:o,s:s,s:b,s:b,s:o,s:o,s:b}", "id",
+			 render_id(a, b->id), "domain", b->domain, "created_at",
+			 render_time(b->created_at), "severity",
+			 b->severity == 2 ? "suspend" : "silence",
+			 "reject_media", b->reject_media, "reject_reports", 0,
+			 "private_comment",
+			 b->private_comment ? json_string(b->private_comment)
+					    : json_null(),
+			 "public_comment",
+			 b->public_comment ? json_string(b->public_comment)
+					   : json_null(),
+			 "obfuscate", 0);
 }
 
 json_t *render_admin_report(arena *a, const store_report *r,

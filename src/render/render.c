@@ -83,6 +83,9 @@ json_t *render_account(arena *a, const account *acc)
 static json_t *account_json(arena *a, const account *acc, bool with_moved)
 {
 	char day[11];
+	/* a suspended account says so, and shows nothing it wrote */
+	bool suspended = acc->suspended_at, limited = acc->silenced_at;
+	acc = account_shown(a, acc);
 	const char *acct = account_acct(a, acc);
 	const char *url =
 		arena_printf(a, "%s/@%s", cfg.base_url, acc->username);
@@ -127,6 +130,10 @@ static json_t *account_json(arena *a, const account *acc, bool with_moved)
 		time_format_date(acc->last_status_at, day);
 		json_object_set_new(j, "last_status_at", json_string(day));
 	}
+	if (suspended)
+		json_object_set_new(j, "suspended", json_true());
+	if (limited)
+		json_object_set_new(j, "limited", json_true());
 	account moved;
 	if (with_moved && actor.moved_to_id &&
 	    store_account_get(a, actor.moved_to_id, &moved))
@@ -398,9 +405,9 @@ static json_t *status_fields(arena *a, const status *s)
 		render_time(s->created_at), "edited_at",
 		s->edited_at ? render_time(s->edited_at) : json_null(),
 		"content", s->content, "visibility", visibility_name(s->vis),
-		"sensitive", s->sensitive, "spoiler_text", s->spoiler_text,
-		"media_attachments", media_list(a, s), "mentions",
-		entities_part(s->entities, "mentions"), "tags",
+		"sensitive", status_sensitive(s), "spoiler_text",
+		s->spoiler_text, "media_attachments", media_list(a, s),
+		"mentions", entities_part(s->entities, "mentions"), "tags",
 		entities_part(s->entities, "tags"), "emojis", json_array(),
 		"in_reply_to_id", id_or_null(a, s->in_reply_to_id),
 		"quotes_count", (json_int_t)0, "in_reply_to_account_id",

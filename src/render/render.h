@@ -75,6 +75,13 @@ json_t *render_rule(arena *a, int64_t position, const char *text);
  * their e-mail addresses only when with_email: an admin's view; its
  * statuses as loaded by report_statuses, rendered for viewer). */
 json_t *render_report(arena *a, const store_report *r);
+/* The staff's view of an account (Admin::Account): its e-mail and the
+ * address it signed up from with with_private (an admin's view). */
+json_t *render_admin_account(arena *a, const account *acc, bool with_private);
+/* An entry of the audit log (a chorus extension's entity). */
+json_t *render_admin_action(arena *a, const store_admin_action *l);
+/* A block of another server (Admin::DomainBlock). */
+json_t *render_admin_domain_block(arena *a, const store_instance_block *b);
 json_t *render_admin_report(arena *a, const store_report *r,
 			    status *const *statuses, size_t nstatuses,
 			    int64_t viewer, bool with_email);

@@ -7,13 +7,14 @@
 #include <string.h>
 
 /* ACCOUNT_NCOLUMNS: how many; a query may add its own columns after. */
-enum { ACCOUNT_NCOLUMNS = 22 };
+enum { ACCOUNT_NCOLUMNS = 27 };
 #define ACCOUNT_COLUMNS                                                        \
 	"a.id, a.username, a.domain, a.display_name, a.note, a.note_html,"     \
 	" a.fields, a.locked, a.bot, a.discoverable, a.created_at,"            \
 	" a.last_status_at, a.statuses_count, a.followers_count,"              \
 	" a.following_count, a.privacy, a.sensitive, a.language, u.role,"      \
-	" u.email, a.avatar, a.header"
+	" u.email, a.avatar, a.header, a.suspended_at, a.silenced_at,"         \
+	" a.sensitized_at, u.disabled, u.approved"
 
 static void account_from_row(arena *ar, db_stmt *st, account *a)
 {
@@ -39,10 +40,32 @@ static void account_from_row(arena *ar, db_stmt *st, account *a)
 	a->email = db_text_dup(ar, st, 19);
 	a->avatar = db_text_dup(ar, st, 20);
 	a->header = db_text_dup(ar, st, 21);
+	a->suspended_at = db_column_int64(st, 22);
+	a->silenced_at = db_column_int64(st, 23);
+	a->sensitized_at = db_column_int64(st, 24);
+	a->disabled = db_column_int(st, 25);
+	a->approved = db_column_int(st, 26);
+}
+
+/* Take one use of the invite code names, valid at now: its id, or 0
+ * when it is unknown, expired or used up (the constraint holds uses to
+ * max_uses even for two sign-ups at once). */
+static int64_t invite_take_tx(const char *code, int64_t now)
+{
+	db_stmt *st = db_prepare(
+		"UPDATE invites SET uses = uses + 1 WHERE code = ?1"
+		" AND (expires_at IS NULL OR expires_at > ?2)"
+		" AND (max_uses IS NULL OR uses < max_uses) RETURNING id");
+	db_bind_text(st, 1, code);
+	db_bind_int64(st, 2, now);
+	int64_t id = db_step(st) == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_reset(st);
+	return id;
 }
 
 int store_account_create(account *a, const char *email,
-			 const char *password_hash, const char *role)
+			 const char *password_hash, const char *role,
+			 const store_sign_up *su)
 {
 	/* the checks run inside the transaction so two racing sign-ups get
 	 * "taken", not a unique-index failure */
@@ -62,6 +85,10 @@ int store_account_create(account *a, const char *email,
 			conflict = STORE_ACCOUNT_EMAIL_TAKEN;
 		db_reset(st);
 	}
+	int64_t invite = 0;
+	if (!conflict && su && su->invite_code &&
+	    !(invite = invite_take_tx(su->invite_code, a->created_at)))
+		conflict = STORE_ACCOUNT_INVITE_INVALID;
 	if (conflict) {
 		db_rollback();
 		return conflict;
@@ -79,12 +106,21 @@ int store_account_create(account *a, const char *email,
 		goto fail;
 	st = db_prepare(
 		"INSERT INTO users (account_id, email, password_hash,"
-		" role, created_at) VALUES (?1, lower(?2), ?3, ?4, ?5)");
+		" role, created_at, approved, sign_up_reason, sign_up_ip,"
+		" invite_id) VALUES (?1, lower(?2), ?3, ?4, ?5, ?6, ?7, ?8, "
+		"?9)");
 	db_bind_int64(st, 1, a->id);
 	db_bind_text(st, 2, email);
 	db_bind_text(st, 3, password_hash);
 	db_bind_text(st, 4, role);
 	db_bind_int64(st, 5, a->created_at);
+	db_bind_int(st, 6, !su || su->approved);
+	db_bind_text_or_null(st, 7, su ? su->reason : NULL);
+	db_bind_text_or_null(st, 8, su ? su->ip : NULL);
+	if (invite)
+		db_bind_int64(st, 9, invite);
+	else
+		db_bind_null(st, 9);
 	if (db_done(st) < 0 || db_commit() < 0)
 		goto fail;
 	return STORE_ACCOUNT_OK;
@@ -321,4 +357,66 @@ int64_t store_count_local_statuses(void)
 	return db_int64("SELECT coalesce(sum(statuses_count), 0)"
 			" FROM accounts WHERE domain IS NULL",
 			0, 0);
+}
+
+size_t store_admin_accounts_list(arena *a, const store_account_query *q,
+				 account *out)
+{
+	/* a filter longer than any name or address finds nothing anyway */
+	enum { FILTER_MAX = 320 };
+	size_t nname = q->username ? strnlen(q->username, FILTER_MAX) : 0;
+	size_t nemail = q->email ? strnlen(q->email, FILTER_MAX) : 0;
+	/* one text for every filter, as store_reports_list: an unset one
+	 * is a bound that holds */
+#define ADMIN_ACCOUNTS_WHERE                                                   \
+	" FROM accounts a LEFT JOIN users u ON u.account_id = a.id"            \
+	" WHERE (?1 = 0 OR (?1 = 1) = (a.domain IS NULL))"                     \
+	" AND (?2 = 0 OR (?2 = 1 AND a.suspended_at IS NULL)"                  \
+	" OR (?2 = 2 AND u.approved = 0) OR (?2 = 3 AND u.disabled <> 0)"      \
+	" OR (?2 = 4 AND a.silenced_at IS NOT NULL)"                           \
+	" OR (?2 = 5 AND a.suspended_at IS NOT NULL)"                          \
+	" OR (?2 = 6 AND a.sensitized_at IS NOT NULL))"                        \
+	" AND (?3 = 0 OR u.role IN ('owner', 'admin', 'moderator'))"           \
+	" AND (?4 = 0 OR substr(a.username_key, 1, CAST(?4 AS INTEGER)) = "    \
+	"lower(?5))"                                                           \
+	" AND (?6 = 0 OR substr(u.email, 1, CAST(?6 AS INTEGER)) = lower(?7))" \
+	" AND (?8 = '' OR u.sign_up_ip = ?8)"                                  \
+	" AND (?9 = '' OR a.domain = lower(?9))"                               \
+	" AND (?10 = 0 OR a.id < ?10) AND a.id > ?11"
+	db_stmt *st = db_prepare(
+		q->min_id ? "SELECT " ACCOUNT_COLUMNS ADMIN_ACCOUNTS_WHERE
+			    " ORDER BY a.id LIMIT ?12"
+			  : "SELECT " ACCOUNT_COLUMNS ADMIN_ACCOUNTS_WHERE
+			    " ORDER BY a.id DESC LIMIT ?12");
+#undef ADMIN_ACCOUNTS_WHERE
+	db_bind_int(st, 1, q->origin);
+	db_bind_int(st, 2, q->status);
+	db_bind_int(st, 3, q->staff);
+	db_bind_int(st, 4, (int)nname);
+	db_bind_text(st, 5, q->username ? q->username : "");
+	db_bind_int(st, 6, (int)nemail);
+	db_bind_text(st, 7, q->email ? q->email : "");
+	db_bind_text(st, 8, q->ip ? q->ip : "");
+	db_bind_text(st, 9, q->domain ? q->domain : "");
+	db_bind_int64(st, 10, q->max_id);
+	db_bind_int64(st, 11, q->min_id ? q->min_id : q->since_id);
+	db_bind_int(st, 12, q->limit);
+	size_t n = 0;
+	while (n < (size_t)q->limit && db_step(st) == DB_ROW)
+		account_from_row(a, st, &out[n++]);
+	db_reset(st);
+	return n;
+}
+
+bool store_user_sign_up(arena *a, int64_t id, const char **ip,
+			const char **reason)
+{
+	db_stmt *st = db_prepare("SELECT sign_up_ip, sign_up_reason FROM users"
+				 " WHERE account_id = ?1");
+	db_bind_int64(st, 1, id);
+	bool found = db_step(st) == DB_ROW;
+	*ip = found ? db_text_dup(a, st, 0) : NULL;
+	*reason = found ? db_text_dup(a, st, 1) : NULL;
+	db_reset(st);
+	return found;
 }

@@ -747,37 +747,60 @@ bool store_actors_exist(void)
 
 /* ---- instance blocks ---- */
 
-int store_instance_block_set(const store_instance_block *b,
-			     const char *job_kind)
+#define INSTANCE_BLOCK_COLUMNS                                                 \
+	"domain, severity, reject_media, created_at, id, public_comment,"      \
+	" private_comment"
+
+int store_instance_block_set(store_instance_block *b, const char *job_kind,
+			     const store_admin_action *log)
 {
 	if (db_begin() < 0)
 		return -1;
+	/* the id a block keeps when it changes: the admin API's */
 	db_stmt *st = db_prepare(
 		"INSERT INTO instance_blocks (domain, severity, reject_media,"
-		" created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (domain)"
+		" created_at, id, public_comment, private_comment)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (domain)"
 		" DO UPDATE SET severity = excluded.severity,"
-		" reject_media = excluded.reject_media");
+		" reject_media = excluded.reject_media,"
+		" public_comment = excluded.public_comment,"
+		" private_comment = excluded.private_comment RETURNING id");
 	db_bind_text(st, 1, b->domain);
 	db_bind_int64(st, 2, b->severity);
 	db_bind_int64(st, 3, b->reject_media);
 	db_bind_int64(st, 4, b->created_at);
-	if (db_done(st) < 0 ||
+	db_bind_int64(st, 5, DB_NEW_ID("instance_blocks"));
+	db_bind_text_or_null(st, 6, b->public_comment);
+	db_bind_text_or_null(st, 7, b->private_comment);
+	bool kept = db_step(st) == DB_ROW;
+	if (kept)
+		b->id = db_column_int64(st, 0);
+	db_reset(st);
+	if (!kept ||
 	    (job_kind && store_job_enqueue(job_kind, 0, b->created_at) < 0) ||
-	    db_commit() < 0) {
+	    (log && store_admin_action_log_tx(log) < 0) || db_commit() < 0) {
 		db_rollback();
 		return -1;
 	}
 	return 0;
 }
 
-int store_instance_block_delete(const char *domain)
+int store_instance_block_delete(const char *domain,
+				const store_admin_action *log)
 {
+	if (db_begin() < 0)
+		return -1;
 	db_stmt *st =
 		db_prepare("DELETE FROM instance_blocks WHERE domain = ?1");
 	db_bind_text(st, 1, domain);
-	if (db_done(st) < 0)
+	int rc = db_done(st) < 0 ? -1 : db_changes() > 0;
+	if (rc == 1 && log && store_admin_action_log_tx(log) < 0)
+		rc = -1;
+	if (rc < 0 || db_commit() < 0) {
+		db_rollback();
 		return -1;
-	return db_changes() > 0;
+	}
+	return rc;
 }
 
 static void instance_block_row(arena *a, db_stmt *st, store_instance_block *b)
@@ -786,6 +809,9 @@ static void instance_block_row(arena *a, db_stmt *st, store_instance_block *b)
 	b->severity = db_column_int(st, 1);
 	b->reject_media = db_column_int(st, 2) != 0;
 	b->created_at = db_column_int64(st, 3);
+	b->id = db_column_int64(st, 4);
+	b->public_comment = db_text_dup(a, st, 5);
+	b->private_comment = db_text_dup(a, st, 6);
 }
 
 int store_instance_blocks_each(arena *a,
@@ -793,9 +819,8 @@ int store_instance_blocks_each(arena *a,
 					  void *ctx),
 			       void *ctx)
 {
-	db_stmt *st = db_prepare("SELECT domain, severity, reject_media,"
-				 " created_at FROM instance_blocks"
-				 " ORDER BY domain");
+	db_stmt *st = db_prepare("SELECT " INSTANCE_BLOCK_COLUMNS
+				 " FROM instance_blocks ORDER BY domain");
 	int rc;
 	while ((rc = db_step(st)) == DB_ROW) {
 		store_instance_block b;
@@ -806,12 +831,23 @@ int store_instance_blocks_each(arena *a,
 	return rc == DB_DONE ? 0 : -1;
 }
 
+bool store_instance_block_get(arena *a, int64_t id, store_instance_block *out)
+{
+	db_stmt *st = db_prepare("SELECT " INSTANCE_BLOCK_COLUMNS
+				 " FROM instance_blocks WHERE id = ?1");
+	db_bind_int64(st, 1, id);
+	bool found = db_step(st) == DB_ROW;
+	if (found)
+		instance_block_row(a, st, out);
+	db_reset(st);
+	return found;
+}
+
 bool store_instance_block_find(arena *a, const char *const *domains, size_t n,
 			       store_instance_block *out)
 {
-	db_stmt *st = db_prepare("SELECT domain, severity, reject_media,"
-				 " created_at FROM instance_blocks"
-				 " WHERE domain = ?1");
+	db_stmt *st = db_prepare("SELECT " INSTANCE_BLOCK_COLUMNS
+				 " FROM instance_blocks WHERE domain = ?1");
 	bool found = false;
 	for (size_t i = 0; i < n && !found; i++) {
 		db_bind_text(st, 1, domains[i]);

@@ -503,7 +503,7 @@ static _Thread_local struct {
 	int64_t id;
 } touched[DB_TOUCH_MAX];
 static _Thread_local int ntouched;
-static _Thread_local bool touched_overflow, touched_epoch;
+static _Thread_local bool touched_overflow, touched_epoch, touched_generation;
 
 /* PostgreSQL: what this thread's write touched, told to the other
  * processes on the database with its COMMIT (store/peers.c says how). */
@@ -520,7 +520,7 @@ static void relay_add(char kind, int64_t id)
 		return;
 	}
 	relay_len +=
-		(size_t)(kind == 'e' || kind == 'X'
+		(size_t)(kind == 'e' || kind == 'g' || kind == 'X'
 				 ? snprintf(relay + relay_len, 4, " %c", kind)
 				 : snprintf(relay + relay_len, 24, " %c%lld",
 					    kind, (long long)id));
@@ -595,6 +595,18 @@ void db_touch_epoch(void)
 		touched_epoch = true;
 }
 
+void db_touch_generation(void)
+{
+	if (db_pg) {
+		relay_add('g', 0);
+		relay_now();
+	}
+	if (!db_in_transaction())
+		cache_generation_next();
+	else
+		touched_generation = true;
+}
+
 void db_touch(cache *c, int64_t id)
 {
 	if (!c)
@@ -616,6 +628,14 @@ void db_touch(cache *c, int64_t id)
 	ntouched++;
 }
 
+void store_forget_cached(void)
+{
+	db_touch_all();
+	if (feeds_home)
+		feeds_clear(feeds_home);
+	cache_epoch_next();
+}
+
 void db_touch_all(void)
 {
 	if (db_pg) {
@@ -627,9 +647,10 @@ void db_touch_all(void)
 		cache_clear(cache_accounts);
 		cache_clear(cache_relations);
 		cache_clear(cache_folds);
+		cache_generation_next();
 		return;
 	}
-	touched_overflow = true;
+	touched_overflow = touched_generation = true;
 }
 
 static void feed_op_apply(feed_op op, uint64_t at)
@@ -718,8 +739,10 @@ static void touched_flush(bool committed)
 	}
 	if (committed && touched_epoch)
 		cache_epoch_next();
+	if (committed && touched_generation)
+		cache_generation_next();
 	ntouched = 0;
-	touched_overflow = touched_epoch = false;
+	touched_overflow = touched_epoch = touched_generation = false;
 }
 
 /* The statement to read in the COMMIT's round trip (db_read_after_commit). */

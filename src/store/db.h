@@ -404,6 +404,9 @@ void db_touch_all(void);
  * the transaction commits, so an answer read before it (core/replies.h)
  * is not served after. */
 void db_touch_epoch(void);
+/* The whole sets a process keeps (cache_generation) changed: after the
+ * commit, this process and the others read them again. */
+void db_touch_generation(void);
 
 /* The same for the home feeds of core/feeds.h: once the write commits,
  * push status id onto owner's home feed, or drop owner's feed. */

@@ -10,10 +10,11 @@
  * A message is "<node> <items>": the sender's node number (core/id.h), so
  * a process skips its own, then space-separated items: s<id>, a<id>,
  * r<id>, f<id> (a status, account, relation or fold entry to drop), e (a
- * new epoch for the page cache), h<owner> (a home feed to drop: the
- * others rebuild it from the database), H (every home feed: a status for
- * more homes than are held, or too many h), X (drop everything), or E and the
- * rest of the message, an event for the streams. */
+ * new epoch for the page cache), g (a new generation of the whole sets),
+ * h<owner> (a home feed to drop: the others rebuild it from the database), H
+ * (every home feed: a status for more homes than are held, or too many h), X
+ * (drop everything), or E and the rest of the message, an event for the
+ * streams. */
 #include "core/cache.h"
 #include "core/config.h"
 #include "core/feeds.h"
@@ -63,6 +64,7 @@ static void apply_items(const char *p)
 		case 'r': cache_invalidate(cache_relations, id); break;
 		case 'f': cache_invalidate(cache_folds, id); break;
 		case 'e': cache_epoch_next(); break;
+		case 'g': cache_generation_next(); break;
 		case 'h':
 			if (feeds_home)
 				feeds_drop(feeds_home, id);
@@ -79,6 +81,7 @@ static void apply_items(const char *p)
 			if (feeds_home)
 				feeds_clear(feeds_home);
 			cache_epoch_next();
+			cache_generation_next();
 			break;
 		default: return; /* not ours to read */
 		}

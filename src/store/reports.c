@@ -137,8 +137,10 @@ size_t store_reports_list(arena *a, const store_report_query *q,
 }
 
 int store_report_change_apply(int64_t id, store_report_change what, int64_t by,
-			      int64_t now)
+			      int64_t now, const store_admin_action *log)
 {
+	if (db_begin() < 0)
+		return -1;
 	db_stmt *st;
 	switch (what) {
 	case REPORT_ASSIGN:
@@ -164,7 +166,12 @@ int store_report_change_apply(int64_t id, store_report_change what, int64_t by,
 	else
 		db_bind_null(st, 2); /* nobody */
 	db_bind_int64(st, 3, now);
-	if (db_done(st) < 0)
-		return -1;
-	return db_changes() ? 0 : STORE_GONE;
+	int rc = db_done(st) < 0 ? -1 : db_changes() ? 0 : STORE_GONE;
+	if (rc == 0)
+		rc = store_admin_action_log_tx(log);
+	if (rc < 0 || db_commit() < 0) {
+		db_rollback();
+		return rc < 0 ? rc : -1;
+	}
+	return 0;
 }

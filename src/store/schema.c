@@ -180,6 +180,62 @@
 	"  status_id " integer " NOT NULL,"                                    \
 	"  PRIMARY KEY (report_id, status_id));"
 
+/* Migration 37 in either dialect: what moderators do to accounts
+ * (suspended, silenced, media forced sensitive: each when; a user's
+ * sign-in disabled, its sign-up waiting for approval and why), and the
+ * log of every moderator's action. The log names its actor and target
+ * as they were, so it outlives them. A block of another server gets an
+ * id (the admin API's) and the comments the staff keep on it. An
+ * invite lets its holders sign up (each use counted, never past its
+ * uses: a constraint) until it expires. */
+#define ACCOUNT_MODERATION_SQL(integer, text)                                  \
+	"ALTER TABLE accounts ADD COLUMN suspended_at " integer ";"            \
+	"ALTER TABLE accounts ADD COLUMN silenced_at " integer ";"             \
+	"ALTER TABLE accounts ADD COLUMN sensitized_at " integer ";"           \
+	"CREATE INDEX accounts_moderated ON accounts(id)"                      \
+	"  WHERE suspended_at IS NOT NULL OR silenced_at IS NOT NULL"          \
+	"  OR sensitized_at IS NOT NULL;"                                      \
+	"ALTER TABLE users ADD COLUMN disabled " integer                       \
+	"  NOT NULL DEFAULT 0;"                                                \
+	"ALTER TABLE users ADD COLUMN approved " integer                       \
+	"  NOT NULL DEFAULT 1;"                                                \
+	"ALTER TABLE users ADD COLUMN sign_up_reason " text ";"                \
+	"ALTER TABLE users ADD COLUMN sign_up_ip " text ";"                    \
+	"CREATE TABLE admin_actions ("                                         \
+	"  id " integer " PRIMARY KEY,"                                        \
+	"  account_id " integer                                                \
+	"    REFERENCES accounts(id) ON DELETE SET NULL,"                      \
+	"  actor " text " NOT NULL,"                                           \
+	"  action " text " NOT NULL,"                                          \
+	"  target_type " text " NOT NULL,"                                     \
+	"  target_id " integer ","                                             \
+	"  target " text " NOT NULL,"                                          \
+	"  report_id " integer ","                                             \
+	"  text " text ","                                                     \
+	"  created_at " integer " NOT NULL);"                                  \
+	"CREATE INDEX admin_actions_by_actor ON admin_actions(account_id);"    \
+	"CREATE INDEX admin_actions_by_target"                                 \
+	"  ON admin_actions(target_type, target_id, id);"                      \
+	"ALTER TABLE instance_blocks ADD COLUMN id " integer ";"               \
+	"ALTER TABLE instance_blocks ADD COLUMN public_comment " text ";"      \
+	"ALTER TABLE instance_blocks ADD COLUMN private_comment " text ";"     \
+	"UPDATE instance_blocks SET id = created_at * 65536 + (SELECT "        \
+	"count(*)"                                                             \
+	"  FROM instance_blocks b WHERE b.domain < instance_blocks.domain);"   \
+	"CREATE UNIQUE INDEX instance_blocks_by_id ON instance_blocks(id);"    \
+	"CREATE TABLE invites ("                                               \
+	"  id " integer " PRIMARY KEY,"                                        \
+	"  code " text " NOT NULL UNIQUE,"                                     \
+	"  account_id " integer                                                \
+	"    REFERENCES accounts(id) ON DELETE SET NULL,"                      \
+	"  max_uses " integer ","                                              \
+	"  uses " integer " NOT NULL DEFAULT 0,"                               \
+	"  expires_at " integer ","                                            \
+	"  created_at " integer " NOT NULL,"                                   \
+	"  CHECK (max_uses IS NULL OR uses <= max_uses));"                     \
+	"CREATE INDEX invites_by_account ON invites(account_id);"              \
+	"ALTER TABLE users ADD COLUMN invite_id " integer ";"
+
 /* Migration 27 in either dialect. */
 #define JOB_NODE_SQL(integer)                                                  \
 	"ALTER TABLE jobs ADD COLUMN node " integer " NOT NULL DEFAULT 0;"
@@ -1408,6 +1464,8 @@ static const char *const migrations[] = {
 	MEDIA_REMOTE_URL_SQL("TEXT"),
 	/* 36: reports to the moderators, and the statuses each names */
 	REPORTS_SQL("INTEGER", "TEXT"),
+	/* 37: suspensions, silences, disabled sign-ins, the audit log */
+	ACCOUNT_MODERATION_SQL("INTEGER", "TEXT"),
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -1481,20 +1539,21 @@ static int migrate(sqlite3 *db, const char *path)
  * SQLite's schema at SCHEMA_PG_BASELINE): [n] takes the schema from
  * SCHEMA_PG_BASELINE + n to the next version, numbered as SQLite's. */
 static const char *const pg_migrations[] = {
-	ACCOUNT_KEYS_SQL("bigint", "text COLLATE \"C\""),    /* 24 */
-	ACTORS_SQL("bigint", "text COLLATE \"C\""),	     /* 25 */
-	REMOTE_POSTS_SQL("bigint", "text COLLATE \"C\""),    /* 26 */
-	JOB_NODE_SQL("bigint"),				     /* 27 */
-	INSTANCE_BLOCKS_SQL("bigint", "text COLLATE \"C\""), /* 28 */
-	FAILING_SERVERS_SQL("bigint", "text COLLATE \"C\""), /* 29 */
-	ACTOR_MOVED_SQL("bigint"),			     /* 30 */
-	ACTOR_IMAGES_SQL("text COLLATE \"C\""),		     /* 31 */
-	JOBS_BY_LANE_SQL,				     /* 32 */
-	FOLLOWS_LOCAL_SQL,				     /* 33 */
-	DELIVERY_BODIES_SQL("bigint", "text COLLATE \"C\""), /* 34 */
-	MEDIA_REMOTE_URL_SQL("text COLLATE \"C\""),	     /* 35 */
-	REPORTS_SQL("bigint", "text COLLATE \"C\""),	     /* 36 */
-	NULL,						     /* the end */
+	ACCOUNT_KEYS_SQL("bigint", "text COLLATE \"C\""),	/* 24 */
+	ACTORS_SQL("bigint", "text COLLATE \"C\""),		/* 25 */
+	REMOTE_POSTS_SQL("bigint", "text COLLATE \"C\""),	/* 26 */
+	JOB_NODE_SQL("bigint"),					/* 27 */
+	INSTANCE_BLOCKS_SQL("bigint", "text COLLATE \"C\""),	/* 28 */
+	FAILING_SERVERS_SQL("bigint", "text COLLATE \"C\""),	/* 29 */
+	ACTOR_MOVED_SQL("bigint"),				/* 30 */
+	ACTOR_IMAGES_SQL("text COLLATE \"C\""),			/* 31 */
+	JOBS_BY_LANE_SQL,					/* 32 */
+	FOLLOWS_LOCAL_SQL,					/* 33 */
+	DELIVERY_BODIES_SQL("bigint", "text COLLATE \"C\""),	/* 34 */
+	MEDIA_REMOTE_URL_SQL("text COLLATE \"C\""),		/* 35 */
+	REPORTS_SQL("bigint", "text COLLATE \"C\""),		/* 36 */
+	ACCOUNT_MODERATION_SQL("bigint", "text COLLATE \"C\""), /* 37 */
+	NULL,							/* the end */
 };
 enum { PG_MIGRATIONS = sizeof pg_migrations / sizeof pg_migrations[0] - 1 };
 _Static_assert(SCHEMA_PG_BASELINE + PG_MIGRATIONS == SCHEMA_VERSION,

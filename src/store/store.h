@@ -117,6 +117,8 @@ enum store_result {
 	STORE_BLOCKED = -5, /* one of the two accounts blocks the other */
 	STORE_REFUSED = -6, /* the status's interaction policy refuses it */
 	STORE_STALE = -7,   /* a newer version is stored (an edit come late) */
+	STORE_UNCHANGED = -8, /* it was so already: nothing to change */
+	STORE_NO_REPORT = -9, /* the report named is not of that account */
 };
 
 /* ---- the data functions; every one runs on the calling thread's
@@ -130,11 +132,22 @@ enum store_account_conflict {
 	STORE_ACCOUNT_ERROR = -1,
 	STORE_ACCOUNT_USERNAME_TAKEN = 1,
 	STORE_ACCOUNT_EMAIL_TAKEN = 2,
+	STORE_ACCOUNT_INVITE_INVALID = 3, /* unknown, expired or used up */
 };
+/* How a user signed up: NULL to store_account_create is an approved
+ * account of the shell's. */
+typedef struct store_sign_up {
+	bool approved;		 /* false: it waits for a moderator */
+	const char *invite_code; /* NULL: none; else one use of it taken */
+	const char *reason, *ip; /* each NULL when not given */
+} store_sign_up;
 /* Insert a local account with its user row; a->id receives its id, taken
- * inside the transaction (DB_NEW_ID: unique across processes). */
+ * inside the transaction (DB_NEW_ID: unique across processes), and with
+ * su->invite_code one use of the invite (valid at a->created_at),
+ * checked in the same transaction. */
 int store_account_create(account *a, const char *email,
-			 const char *password_hash, const char *role);
+			 const char *password_hash, const char *role,
+			 const store_sign_up *su);
 bool store_account_get(arena *ar, int64_t id, account *out);
 /* Local account by username (case-insensitive) or, when domain is set,
  * remote account. */
@@ -492,17 +505,25 @@ bool store_actors_exist(void);
 
 /* An instance block (chorus domain block). */
 typedef struct store_instance_block {
+	int64_t id;
 	const char *domain;
 	int severity; /* 1 silence, 2 suspend */
 	bool reject_media;
+	const char *public_comment, *private_comment; /* NULL: none */
 	int64_t created_at;
 } store_instance_block;
-/* Add or change the block of b->domain, and queue a job of job_kind
- * (NULL: none) in the same transaction. 0 or -1. */
-int store_instance_block_set(const store_instance_block *b,
-			     const char *job_kind);
-/* Lift the block of domain: 1, 0 when there was none, -1. */
-int store_instance_block_delete(const char *domain);
+struct store_admin_action;
+/* Add or change the block of b->domain (b->id set to its id, a new one
+ * or the block's already), queue a job of job_kind (NULL: none) and
+ * keep log (NULL: none) in the same transaction. 0 or -1. */
+int store_instance_block_set(store_instance_block *b, const char *job_kind,
+			     const struct store_admin_action *log);
+/* Lift the block of domain, logged (log may be NULL): 1, 0 when there
+ * was none, -1. */
+int store_instance_block_delete(const char *domain,
+				const struct store_admin_action *log);
+/* The block with this id, into *out; false when there is none. */
+bool store_instance_block_get(arena *a, int64_t id, store_instance_block *out);
 /* Each block, by domain. 0 or -1. */
 int store_instance_blocks_each(arena *a,
 			       void (*fn)(const store_instance_block *b,
@@ -709,6 +730,10 @@ typedef struct store_job {
 	const char *kind;
 	int attempts; /* including this one */
 } store_job;
+/* Forget everything this process caches (and, on PostgreSQL, tell the
+ * others to): what another process changed without telling it, such as
+ * the shell on SQLite, is read again. */
+void store_forget_cached(void);
 /* Queue a job; inside the caller's transaction when one is open. */
 int store_job_enqueue(const char *kind, int64_t arg, int64_t run_at);
 /* Take the next due job (marking it running), or false. */
@@ -1091,10 +1116,109 @@ typedef enum store_report_change {
 	REPORT_RESOLVE,	 /* action taken by by, now */
 	REPORT_REOPEN,	 /* open again */
 } store_report_change;
-/* Apply what to report id. 0; STORE_GONE when there is no such report;
- * -1. */
+/* Apply what to report id, and keep log (the audit log's entry) in the
+ * same transaction. 0; STORE_GONE when there is no such report; -1. */
+struct store_admin_action;
 int store_report_change_apply(int64_t id, store_report_change what, int64_t by,
-			      int64_t now);
+			      int64_t now,
+			      const struct store_admin_action *log);
+/* ---- moderation.c: what moderators do to accounts; the audit log ---- */
+/* One moderator's action, as the audit log keeps it. */
+typedef struct store_admin_action {
+	int64_t id;
+	int64_t account_id;	 /* the moderator; 0: from the shell */
+	const char *actor;	 /* their name then, or "chorus admin" */
+	const char *action;	 /* suspend, unsuspend, silence, resolve, … */
+	const char *target_type; /* account, report, domain_block */
+	int64_t target_id;	 /* 0 when the target has no id */
+	const char *target;	 /* its name then: acct, report id, domain */
+	int64_t report_id;	 /* the report it answers; 0: none */
+	const char *text;	 /* what the moderator wrote, or NULL */
+	int64_t created_at;
+} store_admin_action;
+/* What a moderator may set on an account: a time on the account
+ * (suspend, silence, sensitize) or a flag on its user (disable). */
+typedef enum store_moderation {
+	STORE_MOD_NONE,
+	STORE_MOD_SUSPEND,
+	STORE_MOD_SILENCE,
+	STORE_MOD_SENSITIZE,
+	STORE_MOD_DISABLE,
+	STORE_MOD_APPROVE, /* a sign-up waiting for approval (no undo) */
+} store_moderation;
+/* Set (on, at log->created_at) or clear what on account id, resolve the
+ * report log->report_id names (when not 0), and keep log, in one
+ * transaction; a suspension or a disabled sign-in also ends every
+ * session of the account; a job of job_kind (NULL: none) with the
+ * account's id as its argument is queued with it. 0; STORE_GONE when the
+ * account is gone; STORE_UNCHANGED when it was so already (or, for disable, it
+ * has no user); STORE_NO_REPORT when the report is not of this account; -1. */
+int store_account_moderate(int64_t id, store_moderation what, bool on,
+			   const store_admin_action *log, const char *job_kind);
+/* Keep one more entry in the audit log: its own transaction, or inside
+ * the caller's (_tx). 0 or -1. */
+int store_admin_action_log(const store_admin_action *l);
+int store_admin_action_log_tx(const store_admin_action *l);
+/* Accounts moderators acted on, by id. */
+enum {
+	STORE_MODERATED_SUSPENDED = 1,
+	STORE_MODERATED_SILENCED = 2,
+	STORE_MODERATED_SENSITIZED = 4,
+};
+typedef struct store_moderated {
+	int64_t id;
+	unsigned flags; /* STORE_MODERATED_* */
+} store_moderated;
+/* Every account with a STORE_MODERATED_* flag, ascending by id, into
+ * *out (in a): how many. */
+size_t store_moderated_accounts(arena *a, store_moderated **out);
+/* Up to max accounts suspended before the time before, into ids: how
+ * many. */
+size_t store_accounts_suspended_before(int64_t before, int64_t *ids,
+				       size_t max);
+typedef struct store_admin_action_query {
+	int64_t account_id;	   /* by this moderator; 0: any */
+	int64_t target_account_id; /* on this account; 0: any */
+	int64_t max_id, since_id, min_id;
+	int limit;
+} store_admin_action_query;
+/* Up to q->limit entries of the audit log, newest first (oldest first
+ * after min_id), into out: how many. */
+size_t store_admin_actions_list(arena *a, const store_admin_action_query *q,
+				store_admin_action *out);
+/* An invite: who made it (0: the shell), how many may use it (0: any)
+ * and how many did, until when (0: for ever). */
+typedef struct store_invite {
+	int64_t id;
+	const char *code;
+	int64_t account_id;
+	int64_t max_uses, uses;
+	int64_t expires_at, created_at;
+} store_invite;
+/* Keep inv (inv->id set) and log in one transaction. 0 or -1. */
+int store_invite_create(store_invite *inv, const store_admin_action *log);
+/* Up to max invites, newest first, into out: how many. */
+size_t store_invites_list(arena *a, store_invite *out, size_t max);
+/* The staff's list of accounts: each filter unset (0 or NULL) holds. */
+typedef struct store_account_query {
+	int origin; /* 1 local, 2 remote */
+	int status; /* 1 active, 2 pending, 3 disabled, 4 silenced,
+		     * 5 suspended, 6 sensitized */
+	bool staff;
+	const char *username, *email; /* prefixes, any case */
+	const char *ip, *domain;
+	int64_t max_id, since_id, min_id;
+	int limit;
+} store_account_query;
+/* Up to q->limit accounts, newest first (oldest first after min_id),
+ * into out: how many. (accounts.c) */
+size_t store_admin_accounts_list(arena *a, const store_account_query *q,
+				 account *out);
+/* The address a user signed up from and the reason it gave, each NULL
+ * when not known; false when id is no user. (accounts.c) */
+bool store_user_sign_up(arena *a, int64_t id, const char **ip,
+			const char **reason);
+
 /* ---- reply_controls.c: interaction policies, hidden replies ---- */
 /* The policy stored for status_id into *out; false when it has none (it
  * keeps its visibility's default). */

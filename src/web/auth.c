@@ -118,7 +118,7 @@ static void sign_in_form(http_req *r, int status, const char *error)
 	put_return_to(&p.main, r);
 	web_sign_in_fields(&p, http_param_get(r, "username"), error);
 	html(&p.main, "</form>");
-	if (cfg.registrations_open)
+	if (cfg.registration_mode != REGISTRATIONS_CLOSED)
 		html(&p.main,
 		     "<p>%s <a href=\"/auth/sign_up\">%s</a></p></section>",
 		     _("No account yet?"), _("Sign up"));
@@ -147,6 +147,11 @@ bool web_sign_in_posted(http_req *r, const char **error)
 	if (res == AUTH_LOCKED) {
 		*error = _("Too many failed attempts: wait a while, then try "
 			   "again.");
+		return false;
+	}
+	if (res == AUTH_DISABLED) {
+		*error = _("This account may not sign in: it is suspended, "
+			   "disabled or not approved yet.");
 		return false;
 	}
 	if (res != AUTH_SIGNED_IN) {
@@ -213,6 +218,11 @@ static const char *sign_up_error(http_req *r, const char *field,
 		return _("Use at most 72 characters.");
 	if (!strcmp(field, "email"))
 		return _("This is not an e-mail address.");
+	if (!strcmp(field, "invite_code"))
+		return _("This invite is not valid: it may have expired or "
+			 "been used up.");
+	if (!strcmp(field, "reason"))
+		return _("Use at most 500 characters.");
 	return _("Use at most 30 letters, numbers and underscores.");
 }
 
@@ -224,7 +234,8 @@ static void sign_up_form(http_req *r, int status, const char *field,
 	p.noindex = true;
 	html(&p.main, "<section class=\"auth\"><h1>%s</h1>",
 	     arena_printf(&r->arena, _("Join %s"), cfg.title));
-	if (!cfg.registrations_open) {
+	const char *invite = http_param_get(r, "invite_code");
+	if (!registrations_admit(invite)) {
 		html(&p.main,
 		     "<p>%s</p><p><a href=\"/auth/sign_in\">%s</a></p>"
 		     "</section>",
@@ -262,6 +273,18 @@ static void sign_up_form(http_req *r, int status, const char *field,
 		      "class=\"auth-form\">");
 	web_csrf_field(&p);
 	put_return_to(&p.main, r);
+	if (invite && *invite) {
+		html(&p.main,
+		     "<input type=\"hidden\" name=\"invite_code\" "
+		     "value=\"%s\">",
+		     invite);
+		if (field && !strcmp(field, "invite_code"))
+			html(&p.main, "<p class=\"form-error\">%s</p>", error);
+		else
+			html(&p.main, "<p>%s</p>",
+			     _("You were invited: your account is ready as "
+			       "soon as you sign up."));
+	}
 	for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
 		const char *name = inputs[i].name;
 		bool bad = field && !strcmp(field, name);
@@ -270,6 +293,25 @@ static void sign_up_form(http_req *r, int status, const char *field,
 					    ? http_param_get(r, name)
 					    : NULL;
 		put_input(&p.main, &inputs[i], value, bad ? error : NULL);
+	}
+	if ((!invite || !*invite) &&
+	    cfg.registration_mode == REGISTRATIONS_APPROVAL) {
+		bool bad_reason = field && !strcmp(field, "reason");
+		const char *reason = http_param_get(r, "reason");
+		html(&p.main,
+		     "<div class=\"field\"><label for=\"f-reason\">%s</label>"
+		     "<p class=\"hint\" id=\"f-reason-hint\">%s</p>"
+		     "<textarea id=\"f-reason\" name=\"reason\" "
+		     "maxlength=\"500\" aria-describedby=\"f-reason-hint\"%s>"
+		     "%s</textarea>",
+		     _("Why do you want to join?"),
+		     _("A moderator reads this and approves new accounts "
+		       "before they can sign in."),
+		     bad_reason ? " aria-invalid=\"true\"" : "",
+		     reason ? reason : "");
+		if (bad_reason)
+			html(&p.main, "<p class=\"form-error\">%s</p>", error);
+		buf_puts(&p.main, "</div>");
 	}
 	bool bad = field && !strcmp(field, "agreement");
 	buf_puts(&p.main,
@@ -307,12 +349,39 @@ void web_sign_up_page(http_req *r)
 	sign_up_form(r, 200, NULL, NULL);
 }
 
+/* The page a sign-up waiting for approval is answered with. */
+static void sign_up_pending(http_req *r)
+{
+	web_page p;
+	web_page_begin(&p, r, _("Sign up"));
+	p.noindex = true;
+	html(&p.main,
+	     "<section class=\"auth\"><h1>%s</h1><p>%s</p>"
+	     "<p><a href=\"/\">%s</a></p></section>",
+	     _("Thank you for signing up"),
+	     _("A moderator reviews new accounts on this server. You can "
+	       "sign in as soon as yours is approved."),
+	     _("Home"));
+	web_page_reply(&p, 200);
+}
+
+void web_invite(http_req *r)
+{
+	http_redirect(r, arena_printf(&r->arena, "/auth/sign_up?invite_code=%s",
+				      html_url_encode(&r->arena,
+						      http_path_param(r, 0))));
+}
+
 static void sign_up_register(http_req *r)
 {
 	registration reg = {
 		.username = http_param_get(r, "username"),
 		.email = http_param_get(r, "email"),
 		.password = http_param_get(r, "password"),
+		.self_service = true,
+		.invite_code = http_param_get(r, "invite_code"),
+		.reason = http_param_get(r, "reason"),
+		.ip = api_client_address(r),
 	};
 	const char *field = NULL, *code = NULL, *msg = NULL;
 	int64_t id;
@@ -320,6 +389,15 @@ static void sign_up_register(http_req *r)
 		account_register(&r->arena, &reg, &id, &field, &code, &msg);
 	if (err == DOM_INVALID) {
 		sign_up_form(r, 422, field, sign_up_error(r, field, code));
+		return;
+	}
+	if (err == DOM_FORBIDDEN) {
+		sign_up_form(r, 403, NULL, NULL);
+		return;
+	}
+	account made;
+	if (!err && store_account_get(&r->arena, id, &made) && !made.approved) {
+		sign_up_pending(r);
 		return;
 	}
 	if (err || !web_session_start(r, id)) {
@@ -343,7 +421,7 @@ void web_sign_up_submit(http_req *r)
 		web_csrf_refuse(r);
 		return;
 	}
-	if (!cfg.registrations_open) {
+	if (!registrations_admit(http_param_get(r, "invite_code"))) {
 		sign_up_form(r, 403, NULL, NULL);
 		return;
 	}

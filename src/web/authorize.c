@@ -200,7 +200,7 @@ static void authorize_form(http_req *r, const authz *z, int status,
 	if (!me) {
 		web_sign_in_fields(&p, http_param_get(r, "username"), error);
 		buf_puts(&p.main, "</form>");
-		if (cfg.registrations_open)
+		if (cfg.registration_mode != REGISTRATIONS_CLOSED)
 			html(&p.main,
 			     "<p>%s <a href=\"/auth/sign_up?return_to=%s\">%s"
 			     "</a></p>",

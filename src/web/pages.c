@@ -89,7 +89,7 @@ void web_home(http_req *r)
 		html(b, "<p>%s</p>", cfg.description);
 	if (!web_viewer(r)) {
 		buf_puts(b, "<p class=\"actions\">");
-		if (cfg.registrations_open)
+		if (cfg.registration_mode != REGISTRATIONS_CLOSED)
 			html(b,
 			     "<a class=\"button\" href=\"/auth/sign_up\">%s"
 			     "</a> ",
@@ -148,8 +148,13 @@ void web_about(http_req *r)
 		html(b, "<h2>%s</h2><p><a href=\"mailto:%s\">%s</a></p>",
 		     _("Contact"), cfg.contact_email, cfg.contact_email);
 	html(b, "<h2>%s</h2><p>%s</p>", _("Registrations"),
-	     cfg.registrations_open ? _("Anyone may sign up on this server.")
-				    : _("Sign-ups are closed on this server."));
+	     cfg.registration_mode == REGISTRATIONS_OPEN
+		     ? _("Anyone may sign up on this server.")
+	     : cfg.registration_mode == REGISTRATIONS_APPROVAL
+		     ? _("Anyone may sign up on this server; a moderator "
+			 "approves each new account.")
+		     : _("Sign-ups are closed on this server, but to those "
+			 "invited."));
 	web_page_reply(&p, 200);
 }
 

@@ -17,20 +17,23 @@ typedef enum profile_tab {
 } profile_tab;
 
 /* The account named by a path segment: "@name" here, "@name@host"
- * another server's account known here (never fetched for a page). */
+ * another server's account known here (never fetched for a page). A
+ * suspended account has no pages. */
 bool web_path_account(http_req *r, const char *seg, account *out)
 {
 	if (!seg || seg[0] != '@' || !seg[1])
 		return false;
 	const char *at = strchr(seg + 1, '@');
-	if (!at)
-		return store_account_by_username(&r->arena, seg + 1, NULL, out);
-	if (at == seg + 1 || !at[1] || strchr(at + 1, '@'))
+	if (at && (at == seg + 1 || !at[1] || strchr(at + 1, '@')))
 		return false;
-	return store_account_by_username(
-		&r->arena,
-		arena_strndup(&r->arena, seg + 1, (size_t)(at - seg - 1)),
-		at + 1, out);
+	bool found =
+		at ? store_account_by_username(
+			     &r->arena,
+			     arena_strndup(&r->arena, seg + 1,
+					   (size_t)(at - seg - 1)),
+			     at + 1, out)
+		   : store_account_by_username(&r->arena, seg + 1, NULL, out);
+	return found && !out->suspended_at;
 }
 
 static void put_fields(buf *b, arena *a, const account *acc)

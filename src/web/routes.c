@@ -49,6 +49,7 @@ const http_route web_routes[] = {
 	W("/auth/sign_in", web_sign_in_page),
 	WP("/auth/sign_in", web_sign_in_submit),
 	W("/auth/sign_up", web_sign_up_page),
+	W("/invite/:code", web_invite),
 	WP("/auth/sign_up", web_sign_up_submit),
 	WP("/auth/sign_out", web_sign_out),
 	W("/oauth/authorize", web_authorize_page),

@@ -195,7 +195,8 @@ static void put_media(buf *b, arena *a, const status *s)
 		shown += m[i].state == MEDIA_READY && m[i].file;
 	if (!shown)
 		return;
-	if (s->sensitive) {
+	bool sensitive = status_sensitive(s);
+	if (sensitive) {
 		buf_puts(b, "<details class=\"sensitive\"><summary>");
 		const char *hash = NULL;
 		for (size_t i = 0; i < n && !hash; i++)
@@ -209,7 +210,7 @@ static void put_media(buf *b, arena *a, const status *s)
 		if (m[i].state == MEDIA_READY && m[i].file)
 			put_one_media(b, a, &m[i]);
 	buf_puts(b, "</div>");
-	if (s->sensitive)
+	if (sensitive)
 		buf_puts(b, "</details>");
 }
 

@@ -69,9 +69,10 @@ static const char *first_image(arena *a, const status *s)
 	if (!store_media_of_status(a, s->id, m, 1) || m[0].state != MEDIA_READY)
 		return NULL;
 	const char *name = m[0].preview ? m[0].preview : m[0].file;
-	return name && !s->sensitive ? arena_printf(a, "%s%s", cfg.base_url,
-						    web_media_url(a, name))
-				     : NULL;
+	return name && !status_sensitive(s)
+		       ? arena_printf(a, "%s%s", cfg.base_url,
+				      web_media_url(a, name))
+		       : NULL;
 }
 
 /* "Hidden replies (N)", to the page listing them, when the thread's

@@ -356,6 +356,8 @@ void web_oembed(http_req *r);
 void web_sign_in_page(http_req *r);
 void web_sign_in_submit(http_req *r);
 void web_sign_up_page(http_req *r);
+/* /invite/CODE: the sign-up page with the invite (chorus admin invite). */
+void web_invite(http_req *r);
 void web_sign_up_submit(http_req *r);
 void web_sign_out(http_req *r);
 /* Into p->main: the sign-in form's fields (CSRF, login, password, the

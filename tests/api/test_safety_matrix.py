@@ -749,3 +749,76 @@ def test_domain_block_bad_input_is_a_json_error(world, data):
     assert r.status_code in (400, 422), (data, r.status_code, r.text[:200])
     assert_error(r, r.status_code)
     assert assert_json(world.http.get("/api/v1/domain_blocks", token=me.token)) == []
+
+
+# ---- a moderator's suspension (issue 15) ------------------------------------------
+
+# What a stream delivered when A posted is not read again: the readings
+# below are of everything else in the matrix, SEES and WHO alike.
+LIVE = {"s_user", "s_notif", "s_public", "s_local", "s_tag", "s_thread", "s_direct",
+        "sn_direct", "sn_fav", "sn_boost", "sn_follow"}
+
+
+def read_paths(world):
+    """{relation: {path: what R finds of A there}} for every reader but A
+    (whose sessions a suspension ends), and the odd answers."""
+    got, errors = {}, []
+    for rel in RELATIONS:
+        if rel == "self":
+            continue
+        rd = Reading(world, rel)
+        seen = {**rd.sees(), **rd.who()}
+        got[rel] = {path: v for path, v in seen.items() if path not in LIVE}
+        errors += rd.errors
+    return got, errors
+
+
+def test_a_suspension_empties_every_path_and_its_undo_restores_them(srv, world, capsys):
+    """A moderator suspends A: on every path of the matrix, for every
+    reader, nothing of A's is left (its posts, its favourite and boost of
+    P, its notifications, its web pages); A's sessions end and it may not
+    sign in. The undo gives every reader back exactly what it read before."""
+    name = "matrixmod"
+    srv.create_user(name, f"{name}@example.com", password_of(name), role="moderator")
+    mod = Mastodon.create_app("matrix-mod", scopes=["read", "admin:write"],
+                              api_base_url=srv.url)
+    staff = Mastodon(client_id=mod[0], client_secret=mod[1], api_base_url=srv.url)
+    staff.log_in(username=f"{name}@example.com", password=password_of(name),
+                 scopes=["read", "admin:write"])
+    h, aid = world.http, world.a.sid
+
+    before, errors = read_paths(world)
+    assert not errors, errors
+    assert before["follower"]["status"] == {"public", "unlisted", "private"}  # not a blank page
+
+    assert_json(h.post(f"/api/v1/admin/accounts/{aid}/action", token=staff.access_token,
+                       data={"type": "suspend"}))
+    during, errors = read_paths(world)
+    left = [f"{path:10} {rel:9} still shows {sorted(v) if isinstance(v, set) else v}"
+            for rel, row in during.items() for path, v in row.items() if v]
+    cells = sum(len(row) for row in during.values())
+    with capsys.disabled():
+        print(f"\nsuspension: {cells} paths x readers read empty, then restored")
+    assert not left and not errors, "\n".join(left + errors)
+    assert_error(h.get("/api/v1/accounts/verify_credentials", token=world.a.token), 401)
+    r = h.post("/oauth/token", data={
+        "grant_type": "password", "username": "author@example.com",
+        "password": password_of("author"), "client_id": world.app[0],
+        "client_secret": world.app[1], "scope": "read"})
+    assert_error(r, 403, "Your login is currently disabled")
+    shown = assert_json(h.get(f"/api/v1/accounts/{aid}"))
+    assert shown["suspended"] is True and shown["statuses_count"] == 0
+    assert h.get("/users/author", headers={"Accept": "application/activity+json"}) \
+        .json().get("suspended") is True
+    assert h.get("/@author").status_code == 404
+
+    assert_json(h.post(f"/api/v1/admin/accounts/{aid}/unsuspend", token=staff.access_token))
+    after, errors = read_paths(world)
+    assert not errors, errors
+    changed = [f"{path:10} {rel:9} {before[rel][path]} -> {after[rel][path]}"
+               for rel in before for path in before[rel] if before[rel][path] != after[rel][path]]
+    assert not changed, "\n".join(changed)
+    again = logged_in_user(srv, "author", "author@example.com", password_of("author"),
+                           world.app)
+    assert {str(s["id"]) for s in again.api.account_statuses(again.id, limit=40)} >= \
+        {str(p["id"]) for p in world.x.values()}

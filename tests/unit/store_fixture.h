@@ -109,7 +109,7 @@ static inline int64_t fixture_account(const char *username)
 	memset(&a, 0, sizeof a);
 	a.username = username;
 	a.created_at = id_to_ms(id_next());
-	assert_int_equal(store_account_create(&a, email, "hash", "user"),
+	assert_int_equal(store_account_create(&a, email, "hash", "user", NULL),
 			 STORE_ACCOUNT_OK);
 	return a.id;
 }

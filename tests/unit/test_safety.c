@@ -475,6 +475,21 @@ test_a_hidden_reply_and_what_is_under_it_leave_the_thread(void **state)
 	assert_true(visibility_listed(a, 0, &c, READ_THREAD));
 }
 
+/* Block domain from the shell, as `chorus domain block` does. */
+static dom_err block_as_shell(const char *domain, instance_severity sev,
+			      bool reject_media)
+{
+	const char *msg;
+	store_instance_block kept;
+	return instance_block(
+		&test_arena,
+		&(instance_block_request){.domain = domain,
+					  .severity = sev,
+					  .reject_media = reject_media,
+					  .shell = true},
+		&kept, &msg);
+}
+
 static void
 test_an_instance_block_covers_subdomains_not_lookalikes(void **state)
 {
@@ -484,8 +499,7 @@ test_an_instance_block_covers_subdomains_not_lookalikes(void **state)
 	int64_t far = remote_account("far", "notexample.com");
 	assert_int_equal(instance_policy(&test_arena, "example.com", NULL),
 			 INSTANCE_OPEN);
-	assert_int_equal(instance_block(&test_arena, "Example.COM",
-					INSTANCE_SILENCED, true, &msg),
+	assert_int_equal(block_as_shell("Example.COM", INSTANCE_SILENCED, true),
 			 DOM_OK);
 	bool reject = false;
 	assert_int_equal(
@@ -500,9 +514,9 @@ test_an_instance_block_covers_subdomains_not_lookalikes(void **state)
 			 INSTANCE_OPEN);
 	/* a stricter block replaces the first; suspension queues the
 	 * purge, which removes the domain's accounts and no others */
-	assert_int_equal(instance_block(&test_arena, "example.com",
-					INSTANCE_SUSPENDED, false, &msg),
-			 DOM_OK);
+	assert_int_equal(
+		block_as_shell("example.com", INSTANCE_SUSPENDED, false),
+		DOM_OK);
 	assert_int_equal(
 		instance_policy(&test_arena, "social.example.com", &reject),
 		INSTANCE_SUSPENDED);
@@ -515,19 +529,20 @@ test_an_instance_block_covers_subdomains_not_lookalikes(void **state)
 	assert_true(store_account_get(&test_arena, far, &acc));
 	assert_true(store_account_get(&test_arena, alice, &acc));
 	/* an address blocks itself only, not its "parents" */
-	assert_int_equal(instance_block(&test_arena, "10.0.0.1:8080",
-					INSTANCE_SUSPENDED, false, &msg),
-			 DOM_OK);
+	assert_int_equal(
+		block_as_shell("10.0.0.1:8080", INSTANCE_SUSPENDED, false),
+		DOM_OK);
 	assert_int_equal(instance_policy(&test_arena, "10.0.0.1:8080", NULL),
 			 INSTANCE_SUSPENDED);
 	assert_int_equal(instance_policy(&test_arena, "0.0.1", NULL),
 			 INSTANCE_OPEN);
-	assert_int_equal(instance_unblock(&test_arena, "example.com", &msg),
-			 DOM_OK);
-	assert_int_equal(instance_unblock(&test_arena, "example.com", &msg),
-			 DOM_NOT_FOUND);
-	assert_int_equal(instance_block(&test_arena, "bad host",
-					INSTANCE_SILENCED, false, &msg),
+	assert_int_equal(
+		instance_unblock(&test_arena, NULL, true, "example.com", &msg),
+		DOM_OK);
+	assert_int_equal(
+		instance_unblock(&test_arena, NULL, true, "example.com", &msg),
+		DOM_NOT_FOUND);
+	assert_int_equal(block_as_shell("bad host", INSTANCE_SILENCED, false),
 			 DOM_INVALID);
 	assert_int_equal(
 		instance_policy(&test_arena, "social.example.com", NULL),

@@ -45,7 +45,8 @@ static int create_account(int64_t *id, const char *username, const char *email)
 	memset(&a, 0, sizeof a);
 	a.username = username;
 	a.created_at = time_now_ms();
-	int rc = store_account_create(&a, email, "hash-of-secret", "user");
+	int rc =
+		store_account_create(&a, email, "hash-of-secret", "user", NULL);
 	if (id)
 		*id = a.id;
 	return rc;
@@ -847,15 +848,21 @@ static void test_reports_are_kept_listed_and_reviewed(void **state)
 	assert_string_equal(got.rule_ids, "[\"2\"]");
 	assert_int_equal(got.action_taken_at, 0);
 
+	store_admin_action review_log = {.account_id = mod,
+					 .actor = "moderator",
+					 .action = "resolve",
+					 .target_type = "report",
+					 .target = "a report",
+					 .created_at = time_now_ms()};
 	store_report out[4];
 	store_report_query open = {.resolved = 0, .limit = 4};
 	assert_int_equal(store_reports_list(&test_arena, &open, out), 2);
 	assert_int_equal(out[0].id, flag.id); /* newest first */
 	assert_int_equal(store_report_change_apply(r.id, REPORT_ASSIGN, mod,
-						   time_now_ms()),
+						   time_now_ms(), &review_log),
 			 0);
 	assert_int_equal(store_report_change_apply(r.id, REPORT_RESOLVE, mod,
-						   time_now_ms()),
+						   time_now_ms(), &review_log),
 			 0);
 	assert_int_equal(store_reports_list(&test_arena, &open, out), 1);
 	store_report_query done = {.resolved = 1, .limit = 4};
@@ -870,14 +877,119 @@ static void test_reports_are_kept_listed_and_reviewed(void **state)
 	of_me.account_id = mod;
 	assert_int_equal(store_reports_list(&test_arena, &of_me, out), 0);
 	assert_int_equal(store_report_change_apply(r.id, REPORT_REOPEN, mod,
-						   time_now_ms()),
+						   time_now_ms(), &review_log),
 			 0);
 	assert_true(store_report_get(&test_arena, r.id, &got));
 	assert_int_equal(got.action_taken_at, 0);
 	assert_int_equal(store_report_change_apply(r.id + 1000000,
 						   REPORT_RESOLVE, mod,
-						   time_now_ms()),
+						   time_now_ms(), &review_log),
 			 STORE_GONE);
+	/* each change kept its log entry; the one that found nothing none */
+	assert_int_equal(count_of("SELECT count(*) FROM admin_actions"), 3);
+}
+
+static int64_t make_app(const char *name);
+static int64_t make_token(int64_t app_id, int64_t account, const char *hash);
+
+static int64_t token_count(int64_t account)
+{
+	db_stmt *st = db_prepare("SELECT count(*) FROM tokens"
+				 " WHERE account_id = ?1");
+	db_bind_int64(st, 1, account);
+	assert_int_equal(db_step(st), DB_ROW);
+	int64_t n = db_column_int64(st, 0);
+	db_reset(st);
+	return n;
+}
+
+/* A moderator's change is checked and written in one transaction with
+ * its log entry and the report it answers: a change that is so already,
+ * or a report of another account, writes nothing at all. A suspension
+ * ends the account's sessions; the moderated list holds what is set. */
+static void test_moderation_is_checked_logged_and_listed(void **state)
+{
+	int64_t troll = make_account("troll"), other = make_account("other");
+	int64_t mod = make_account("mod");
+	store_report rep = {.account_id = other,
+			    .target_account_id = troll,
+			    .category = "spam",
+			    .comment = "",
+			    .created_at = time_now_ms()};
+	assert_int_equal(store_report_insert(&rep), 0);
+	store_report not_troll = rep;
+	not_troll.target_account_id = other;
+	not_troll.account_id = troll;
+	assert_int_equal(store_report_insert(&not_troll), 0);
+	store_admin_action log = {.account_id = mod,
+				  .actor = "mod",
+				  .action = "suspend",
+				  .target_type = "account",
+				  .target_id = troll,
+				  .target = "troll",
+				  .report_id = not_troll.id,
+				  .created_at = time_now_ms()};
+	make_token(make_app("app"), troll, "hash-of-troll");
+	/* the wrong report: nothing is done, nothing logged */
+	assert_int_equal(store_account_moderate(troll, STORE_MOD_SUSPEND, true,
+						&log, "a_job"),
+			 STORE_NO_REPORT);
+	assert_int_equal(load_account(troll).suspended_at, 0);
+	assert_int_equal(count_of("SELECT count(*) FROM admin_actions"), 0);
+	assert_int_equal(count_of("SELECT count(*) FROM jobs"), 0);
+	assert_int_equal(token_count(troll), 1);
+	log.report_id = rep.id;
+	uint64_t g = cache_generation();
+	assert_int_equal(store_account_moderate(troll, STORE_MOD_SUSPEND, true,
+						&log, "a_job"),
+			 0);
+	assert_true(cache_generation() != g);
+	assert_int_equal(load_account(troll).suspended_at, log.created_at);
+	assert_int_equal(token_count(troll), 0);
+	store_report got;
+	assert_true(store_report_get(&test_arena, rep.id, &got));
+	assert_int_equal(got.action_taken_by_account_id, mod);
+	assert_int_equal(count_of("SELECT count(*) FROM admin_actions"), 1);
+	assert_int_equal(count_of("SELECT count(*) FROM jobs"), 1);
+	/* so already: unchanged, and not logged twice */
+	log.report_id = 0;
+	assert_int_equal(store_account_moderate(troll, STORE_MOD_SUSPEND, true,
+						&log, NULL),
+			 STORE_UNCHANGED);
+	assert_int_equal(count_of("SELECT count(*) FROM admin_actions"), 1);
+	store_admin_action silence = log;
+	silence.target_id = other;
+	silence.target = "other";
+	assert_int_equal(store_account_moderate(other, STORE_MOD_SILENCE, true,
+						&silence, NULL),
+			 0);
+	store_moderated *m;
+	size_t n = store_moderated_accounts(&test_arena, &m);
+	assert_int_equal(n, 2);
+	assert_int_equal(m[0].id < m[1].id, 1);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(m[i].flags,
+				 m[i].id == troll ? STORE_MODERATED_SUSPENDED
+						  : STORE_MODERATED_SILENCED);
+	int64_t old[4];
+	assert_int_equal(
+		store_accounts_suspended_before(log.created_at + 1, old, 4), 1);
+	assert_int_equal(old[0], troll);
+	assert_int_equal(
+		store_accounts_suspended_before(log.created_at, old, 4), 0);
+	assert_int_equal(store_account_moderate(troll, STORE_MOD_SUSPEND, false,
+						&log, NULL),
+			 0);
+	assert_int_equal(load_account(troll).suspended_at, 0);
+	assert_int_equal(store_account_moderate(troll + 1000000,
+						STORE_MOD_SILENCE, true, &log,
+						NULL),
+			 STORE_GONE);
+	store_admin_action entries[8];
+	store_admin_action_query q = {.target_account_id = troll, .limit = 8};
+	assert_int_equal(store_admin_actions_list(&test_arena, &q, entries), 2);
+	assert_int_equal(entries[0].report_id, 0);
+	assert_int_equal(entries[1].report_id, rep.id);
 }
 
 /* The deliveries owed now, claimed: how many, their ids into ids and
@@ -1920,6 +2032,7 @@ int main(void)
 		STORE_TEST(
 			test_a_remote_edit_older_than_the_stored_one_is_stale),
 		STORE_TEST(test_reports_are_kept_listed_and_reviewed),
+		STORE_TEST(test_moderation_is_checked_logged_and_listed),
 		STORE_TEST(test_search_index_forgets_a_deleted_account),
 		STORE_TEST(test_search_index_check_notices_a_stale_index),
 		STORE_TEST(test_account_search_prefix_and_rename),
