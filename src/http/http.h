@@ -82,6 +82,12 @@ typedef struct http_req {
 	const http_param_limits *limits;
 	size_t nlist_items; /* params with is_list, all keys together */
 	bool params_over;   /* a parameter past limits->max_params came */
+	/* the raw query (after '?', undecoded) and what the URL was found
+	 * to be before libmicrohttpd parsed it */
+	const char *raw_query;
+	size_t raw_query_len;
+	bool url_too_long, url_has_nul;
+	bool begun; /* its headers are in (request_begin ran) */
 	buf body;
 	bool body_too_large;
 	bool is_head;
@@ -174,6 +180,12 @@ typedef struct http_server_opts {
 	int port;
 	int threads;
 	long max_body_bytes;
+	/* the request target (path and query) in bytes; longer is answered
+	 * 414 by the error_page hook (0: no limit). The connection's buffer
+	 * is sized to hold it, so libmicrohttpd answers only far longer
+	 * request lines itself */
+	long max_url_bytes;
+	http_param_limits param_limits;
 	/* an existing directory for streamed upload parts; NULL turns
 	 * streaming off (upload routes then buffer like any other) */
 	const char *upload_dir;
