@@ -37,6 +37,10 @@ enum {
 	HTTP_CONNECTION_MEMORY = 16 * 1024,
 	/* room beside a URL of max_url_bytes for the headers */
 	HTTP_HEADER_ROOM = 8 * 1024,
+	/* copies of the URL a connection's pool may hold at once: the
+	 * request line, and a reply's Link header, which gives its query
+	 * twice (next and prev) */
+	HTTP_URL_COPIES = 3,
 	/* a text field of a streamed upload (description, focus…) */
 	HTTP_UPLOAD_FIELD_MAX = 64 * 1024,
 	/* how often header deadlines are checked */
@@ -1389,12 +1393,16 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 }
 
 /* libmicrohttpd's pool per connection: HTTP_CONNECTION_MEMORY, or more
- * when a URL of max_url_bytes and the headers need it, so that a URL
- * just over the limit is seen, and answered, by chorus. */
+ * when a URL of max_url_bytes needs it. The request line and headers
+ * stay in the pool while the reply's headers are written there too, and
+ * a page's Link header repeats the query twice: without room for all of
+ * them libmicrohttpd hangs up instead of answering. The room left over
+ * also lets a URL well past the limit be seen, and refused, by chorus. */
 static size_t connection_memory(const http_server_opts *o)
 {
 	size_t want = o->max_url_bytes > 0
-			      ? (size_t)o->max_url_bytes + HTTP_HEADER_ROOM
+			      ? (size_t)o->max_url_bytes * HTTP_URL_COPIES +
+					HTTP_HEADER_ROOM
 			      : 0;
 	return want > HTTP_CONNECTION_MEMORY ? want : HTTP_CONNECTION_MEMORY;
 }
