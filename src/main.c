@@ -308,6 +308,13 @@ static int cmd_serve(void)
 		.port = cfg.port,
 		.threads = cfg.threads,
 		.max_body_bytes = cfg.max_body_bytes,
+		.max_url_bytes = cfg.max_url_bytes,
+		.param_limits =
+			{
+				.max_params = cfg.max_params,
+				.max_list_items = cfg.max_list_items,
+				.max_json_depth = cfg.max_json_depth,
+			},
 		.max_output_bytes = cfg.max_output_bytes,
 		.access_log = cfg.access_log,
 		.guard = serve_guard,

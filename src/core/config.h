@@ -30,6 +30,10 @@ typedef struct config {
 	char *domain;	/* host[:port] part of base_url, derived */
 	int threads;	/* HTTP worker threads; 0 = one per core */
 	long max_body_bytes;
+	long max_url_bytes;    /* path and query; longer gets 414 */
+	int max_params;	       /* parameters of one request */
+	int max_list_items;    /* items of one list parameter */
+	int max_json_depth;    /* nesting of a JSON request body */
 	long max_output_bytes; /* large replies waiting for slow clients */
 	bool access_log;
 	/* a request's headers must be complete this long after its

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -42,9 +43,14 @@ static char *url_decode(arena *a, const char *s, size_t n, size_t *out_len)
 	return out;
 }
 
-void http_param_add(http_req *r, const char *raw_key, const char *value,
-		    size_t len, bool from_query)
+http_param *http_param_add(http_req *r, const char *raw_key, const char *value,
+			   size_t len, bool from_query)
 {
+	if (r->limits && r->limits->max_params > 0 &&
+	    r->nparams >= (size_t)r->limits->max_params) {
+		r->params_over = true;
+		return NULL;
+	}
 	size_t klen = strlen(raw_key);
 	bool is_list = false;
 	/* "key[]" and "key[3]" are list items; "a[b]" stays a nested key */
@@ -75,13 +81,15 @@ void http_param_add(http_req *r, const char *raw_key, const char *value,
 	p->len = len;
 	p->is_list = is_list;
 	p->from_query = from_query;
+	r->nlist_items += is_list;
+	return p;
 }
 
 void http_parse_urlencoded(http_req *r, const char *s, size_t n,
 			   bool from_query)
 {
 	size_t i = 0;
-	while (i < n) {
+	while (i < n && !r->params_over) {
 		size_t end = i;
 		while (end < n && s[end] != '&')
 			end++;
@@ -167,12 +175,44 @@ static void json_flatten(http_req *r, const char *key, json_t *v, bool in_list)
 	case JSON_FALSE: text = "false"; break;
 	case JSON_NULL: return; /* toot and others send nulls for "unset" */
 	}
-	http_param_add(r, key, text, strlen(text), false);
-	r->params[r->nparams - 1].not_string = true;
+	http_param *p = http_param_add(r, key, text, strlen(text), false);
+	if (p)
+		p->not_string = true;
+}
+
+bool http_json_depth_within(const char *s, size_t n, int max)
+{
+	int depth = 0;
+	bool in_string = false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (in_string) {
+			if (c == '\\')
+				i++; /* the escaped character, '"' included */
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max)
+				return false;
+		} else if (c == ']' || c == '}') {
+			depth--;
+		}
+	}
+	return true;
 }
 
 static const char *parse_json_body(http_req *r)
 {
+	const http_param_limits *lim = r->limits;
+	/* before jansson builds it: a deep text is refused in one pass */
+	if (lim && lim->max_json_depth > 0 &&
+	    !http_json_depth_within(r->body.data, r->body.len,
+				    lim->max_json_depth))
+		return arena_printf(&r->arena,
+				    "Invalid JSON: nested more than %d deep",
+				    lim->max_json_depth);
 	json_error_t err;
 	json_t *root = json_loadb(r->body.data, r->body.len,
 				  JSON_REJECT_DUPLICATES, &err);
@@ -182,10 +222,16 @@ static const char *parse_json_body(http_req *r)
 		json_decref(root);
 		return "Invalid JSON: the body must be an object";
 	}
+	/* members that are null add no parameter, but cost as much */
+	if (lim && lim->max_params > 0 &&
+	    json_object_size(root) > (size_t)lim->max_params)
+		r->params_over = true;
 	const char *k;
 	json_t *v;
 	json_object_foreach(root, k, v)
 	{
+		if (r->params_over)
+			break;
 		json_flatten(r, k, v, false);
 	}
 	json_decref(root);
@@ -225,6 +271,65 @@ const char *http_body_parse(http_req *r, const char *content_type)
 	}
 	/* Unknown types: Rails ignores the body; so do we. */
 	return NULL;
+}
+
+static int param_key_order(const void *a, const void *b)
+{
+	const http_param *const *x = a, *const *y = b;
+	return strcmp((*x)->key, (*y)->key);
+}
+
+size_t http_list_longest(arena *a, const http_param *p, size_t n,
+			 const char **key)
+{
+	size_t nlist = 0;
+	for (size_t i = 0; i < n; i++)
+		nlist += p[i].is_list;
+	*key = NULL;
+	if (!nlist)
+		return 0;
+	/* sorted by key, each list's items are one run */
+	const http_param **items = arena_alloc(a, nlist * sizeof *items);
+	size_t j = 0;
+	for (size_t i = 0; i < n; i++)
+		if (p[i].is_list)
+			items[j++] = &p[i];
+	qsort(items, nlist, sizeof *items, param_key_order);
+	size_t best = 0;
+	for (size_t start = 0, end; start < nlist; start = end) {
+		for (end = start + 1;
+		     end < nlist && !strcmp(items[end]->key, items[start]->key);
+		     end++)
+			;
+		if (end - start > best) {
+			best = end - start;
+			*key = items[start]->key;
+		}
+	}
+	return best;
+}
+
+const char *http_params_check(http_req *r)
+{
+	const http_param_limits *lim = r->limits;
+	if (!lim)
+		return NULL;
+	if (r->params_over)
+		return arena_printf(&r->arena,
+				    "Too many parameters (more than %d)",
+				    lim->max_params);
+	/* no list can be too long while all of them together are not,
+	 * which is every ordinary request: no sort then */
+	if (lim->max_list_items <= 0 ||
+	    r->nlist_items <= (size_t)lim->max_list_items)
+		return NULL;
+	const char *key;
+	size_t longest =
+		http_list_longest(&r->arena, r->params, r->nparams, &key);
+	if (longest <= (size_t)lim->max_list_items)
+		return NULL;
+	return arena_printf(&r->arena, "Too many items in %s[] (more than %d)",
+			    key, lim->max_list_items);
 }
 
 const http_param *http_param_find(http_req *r, const char *key)

@@ -51,6 +51,16 @@ typedef struct http_header {
 	const char *name, *value;
 } http_header;
 
+/* What one request may send, checked as its parameters are parsed; each
+ * 0 means no limit. */
+typedef struct http_param_limits {
+	/* entries of the parameter list (query and form pairs, multipart
+	 * parts, a JSON body's values), and a JSON body's top-level members */
+	int max_params;
+	int max_list_items; /* items of one list parameter (ids[]) */
+	int max_json_depth; /* objects and arrays inside each other */
+} http_param_limits;
+
 struct http_route;
 struct http_server;
 struct http_req;
@@ -68,6 +78,16 @@ typedef struct http_req {
 	const struct http_route *route;
 	http_param *params;
 	size_t nparams, params_cap;
+	/* NULL: no limit; else the server's, which outlive the request */
+	const http_param_limits *limits;
+	size_t nlist_items; /* params with is_list, all keys together */
+	bool params_over;   /* a parameter past limits->max_params came */
+	/* the raw query (after '?', undecoded) and what the URL was found
+	 * to be before libmicrohttpd parsed it */
+	const char *raw_query;
+	size_t raw_query_len;
+	bool url_too_long, url_has_nul;
+	bool begun; /* its headers are in (request_begin ran) */
 	buf body;
 	bool body_too_large;
 	bool is_head;
@@ -160,6 +180,12 @@ typedef struct http_server_opts {
 	int port;
 	int threads;
 	long max_body_bytes;
+	/* the request target (path and query) in bytes; longer is answered
+	 * 414 by the error_page hook (0: no limit). The connection's buffer
+	 * is sized to hold it, so libmicrohttpd answers only far longer
+	 * request lines itself */
+	long max_url_bytes;
+	http_param_limits param_limits;
 	/* an existing directory for streamed upload parts; NULL turns
 	 * streaming off (upload routes then buffer like any other) */
 	const char *upload_dir;
@@ -387,8 +413,21 @@ const char *http_body_parse(http_req *r, const char *content_type);
 /* Parse a query string (a=b&c=d) into r->params. */
 void http_parse_urlencoded(http_req *r, const char *s, size_t n,
 			   bool from_query);
-void http_param_add(http_req *r, const char *raw_key, const char *value,
-		    size_t len, bool from_query);
+/* Add one parameter and return it; past r->limits->max_params it is
+ * dropped instead (NULL, and r->params_over set). */
+http_param *http_param_add(http_req *r, const char *raw_key, const char *value,
+			   size_t len, bool from_query);
+/* Why r's parameters break r->limits (too many, a list too long), as a
+ * message for a 400 in arena memory, or NULL when they do not. */
+const char *http_params_check(http_req *r);
+/* Whether the JSON text s[0, n) nests objects and arrays at most max
+ * deep (brackets inside strings do not count). Pure; reads at most n
+ * bytes whatever the text, and says nothing of its validity. */
+bool http_json_depth_within(const char *s, size_t n, int max);
+/* The most items one list parameter of p[0, n) has, and its key in *key
+ * (NULL when none is a list). Uses a for scratch. */
+size_t http_list_longest(arena *a, const http_param *p, size_t n,
+			 const char **key);
 
 /* Streaming multipart/form-data parser: bytes arrive in chunks of any size
  * and go to r->params as parts complete, with the same key normalisation as

@@ -276,8 +276,9 @@ static int end_part(http_multipart *m)
 		path = m->path;
 		m->path = NULL;
 	}
-	http_param_add(r, m->name, value, len, false);
-	http_param *p = &r->params[r->nparams - 1];
+	http_param *p = http_param_add(r, m->name, value, len, false);
+	if (!p) /* one too many: the request is refused (its file goes) */
+		return 0;
 	p->filename = m->filename;
 	p->content_type = m->content_type;
 	p->path = path;

@@ -32,8 +32,15 @@ enum {
 	/* streams hold their connections for hours: room for many */
 	HTTP_CONNECTION_LIMIT = 16384,
 	/* libmicrohttpd's pool per connection (headers, read buffer), kept
-	 * while a stream lives: 32 KiB by default, half of it is plenty */
+	 * while a stream lives: 32 KiB by default, half of it is plenty,
+	 * unless max_url_bytes asks for more (connection_memory) */
 	HTTP_CONNECTION_MEMORY = 16 * 1024,
+	/* room beside a URL of max_url_bytes for the headers */
+	HTTP_HEADER_ROOM = 8 * 1024,
+	/* copies of the URL a connection's pool may hold at once: the
+	 * request line, and a reply's Link header, which gives its query
+	 * twice (next and prev) */
+	HTTP_URL_COPIES = 3,
 	/* a text field of a streamed upload (description, focus…) */
 	HTTP_UPLOAD_FIELD_MAX = 64 * 1024,
 	/* how often header deadlines are checked */
@@ -44,10 +51,6 @@ enum {
 	/* buckets of the per-address connection counts */
 	HTTP_ADDR_BUCKETS = 1024,
 };
-
-/* What the URI callback returns (and on_request then finds as its
- * context) for a URL with an encoded NUL in it. */
-static const char url_has_nul = 0;
 
 /* A connection whose request headers are still due: deadline_ns is when
  * they must be complete (0 while a request is being handled). One per
@@ -308,15 +311,6 @@ char *http_url_with(http_req *r, const char *base, const char *const *drop,
 	return b.data;
 }
 
-static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind,
-				     const char *key, const char *value)
-{
-	http_req *r = cls;
-	const char *v = value ? value : "";
-	http_param_add(r, key, arena_strdup(&r->arena, v), strlen(v), true);
-	return MHD_YES;
-}
-
 static bool params_valid_utf8(http_req *r)
 {
 	for (size_t i = 0; i < r->nparams; i++) {
@@ -379,6 +373,8 @@ static bool dispatch(http_server *s, http_req *r)
 	/* a streamed body was parsed as it came */
 	const char *ctype = http_header_get(r, MHD_HTTP_HEADER_CONTENT_TYPE);
 	const char *err = r->upload ? NULL : http_body_parse(r, ctype);
+	if (!err)
+		err = http_params_check(r);
 	if (err) {
 		http_reply_error(r, 400, err);
 		return false;
@@ -557,21 +553,44 @@ static enum MHD_Result send_response(http_server *s, http_req *r)
 	return ret;
 }
 
-static http_req *request_new(struct MHD_Connection *conn, const char *url,
-			     const char *method)
+/* A request as the URI callback sees it: the raw target, before
+ * libmicrohttpd reads the headers. NULL when memory ran out. */
+static http_req *request_alloc(http_server *s, const char *uri)
 {
 	http_req *r = calloc(1, sizeof *r);
 	if (!r)
 		return NULL;
 	arena_init(&r->arena);
-	r->conn = conn;
+	r->server = s;
+	r->limits = &s->opts.param_limits;
 	r->started_ns = time_mono_ns();
+	r->resp_fd = -1;
+	buf_init(&r->body, &r->arena);
+	size_t len = strlen(uri);
+	r->url_too_long = s->opts.max_url_bytes > 0 &&
+			  len > (size_t)s->opts.max_url_bytes;
+	/* libmicrohttpd decodes %00 into the path and query values it
+	 * hands over, where it would silently cut them */
+	for (const char *p = uri; !r->url_has_nul && (p = strchr(p, '%')); p++)
+		r->url_has_nul = p[1] == '0' && p[2] == '0';
+	const char *q = strchr(uri, '?');
+	if (q && !r->url_too_long) {
+		r->raw_query_len = len - (size_t)(q + 1 - uri);
+		r->raw_query =
+			arena_strndup(&r->arena, q + 1, r->raw_query_len);
+	}
+	return r;
+}
+
+/* The headers are in: what the URI callback could not know yet. */
+static void request_init(http_req *r, struct MHD_Connection *conn,
+			 const char *url, const char *method)
+{
+	r->conn = conn;
+	r->begun = true;
 	r->is_head = !strcmp(method, "HEAD");
 	r->method = r->is_head ? "GET" : arena_strdup(&r->arena, method);
 	r->path = clean_path(&r->arena, url);
-	r->resp_fd = -1;
-	buf_init(&r->body, &r->arena);
-	return r;
 }
 
 static bool is_multipart(const char *content_type)
@@ -626,8 +645,7 @@ static enum MHD_Result refuse_unread(http_server *s, http_req *r, int status,
 /* The headers are in: route the request, pick its body limit and, for a
  * multipart body on an upload route, start the streaming parser. Replies
  * at once when the body is refused unread. */
-static enum MHD_Result request_begin(http_server *s, http_req *r,
-				     bool nul_in_url)
+static enum MHD_Result request_begin(http_server *s, http_req *r)
 {
 	client_resolve(s, r);
 	if (r->via_proxy && !r->counted)
@@ -636,12 +654,14 @@ static enum MHD_Result request_begin(http_server *s, http_req *r,
 	const char *framing = framing_error(r);
 	if (framing)
 		return refuse_unread(s, r, 400, framing);
-	/* libmicrohttpd decodes %00 into the path and query values it hands
-	 * over, where it would silently cut them */
-	if (nul_in_url)
+	if (r->url_has_nul)
 		return refuse_unread(s, r, 400, "NUL byte in the request URL");
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect_query,
-				  r);
+	if (r->url_too_long)
+		return refuse_unread(s, r, 414, "URL too long");
+	http_parse_urlencoded(r, r->raw_query, r->raw_query_len, true);
+	const char *too_many = http_params_check(r);
+	if (too_many)
+		return refuse_unread(s, r, 400, too_many);
 	const http_route *rt = http_router_match(s->router, r);
 	const char *ctype = http_header_get(r, MHD_HTTP_HEADER_CONTENT_TYPE);
 	bool stream = rt && rt->upload && s->upload_dir && is_multipart(ctype);
@@ -1117,15 +1137,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 {
 	http_server *s = cls;
 	http_req *r = *con_cls;
-	if (!r || r == (void *)&url_has_nul) {
-		bool nul = r != NULL;
+	if (!r) /* the URI callback ran out of memory */
+		return MHD_NO;
+	if (!r->begun) {
 		watch_headers_done(conn);
-		r = request_new(conn, url, method);
-		if (!r)
-			return MHD_NO;
-		r->server = s;
-		*con_cls = r;
-		return request_begin(s, r, nul);
+		request_init(r, conn, url, method);
+		return request_begin(s, r);
 	}
 	if (*upload_size) {
 		size_t n = *upload_size;
@@ -1298,7 +1315,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	http_server *s = cls;
 	http_req *r = *con_cls;
-	if (!r || r == (void *)&url_has_nul)
+	if (r && !r->begun) { /* refused by libmicrohttpd (431…) or left */
+		arena_release(&r->arena);
+		free(r);
+		*con_cls = NULL;
+		return;
+	}
+	if (!r)
 		return;
 	/* a kept-alive connection owes its next request's headers */
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && !r->upgraded)
@@ -1343,19 +1366,45 @@ static void on_thread_exit(void *p)
 		fn();
 }
 
-/* Called with the raw request URI, before libmicrohttpd decodes it: the
- * one place a %00 can still be seen. Also marks the worker thread. */
-static void *mark_thread(void *cls, const char *uri,
-			 struct MHD_Connection *conn)
+/* Called with the raw request target as soon as the request line is
+ * in, before libmicrohttpd decodes it or reads the headers: the one place
+ * a %00 can still be seen, and where the request begins (on_request and
+ * on_completed find it as their context). Also marks the worker thread.
+ *
+ * The query is kept raw here and parsed by chorus, under its limits.
+ * libmicrohttpd would parse it next into its connection's pool, and a
+ * query of many short pairs ("a&a&a…", 64 bytes each there) would run
+ * that out and be answered by libmicrohttpd's own HTML 431; so its copy
+ * is cut to nothing. It is the line libmicrohttpd has just read into its
+ * own buffer, which it goes on to cut at '?' itself (0.9.75 and 1.0
+ * alike); were a version to copy it first, it would only parse the query
+ * again, unread. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	http_server *s = cls;
 	if (s->opts.thread_exit && !pthread_getspecific(s->thread_key))
 		pthread_setspecific(s->thread_key,
 				    (void *)(uintptr_t)s->opts.thread_exit);
-	for (const char *p = uri; (p = strchr(p, '%')); p++)
-		if (p[1] == '0' && p[2] == '0')
-			return (void *)&url_has_nul;
-	return NULL;
+	http_req *r = request_alloc(s, uri);
+	char *q = strchr(uri, '?');
+	if (r && q && q[1])
+		q[1] = '\0';
+	return r;
+}
+
+/* libmicrohttpd's pool per connection: HTTP_CONNECTION_MEMORY, or more
+ * when a URL of max_url_bytes needs it. The request line and headers
+ * stay in the pool while the reply's headers are written there too, and
+ * a page's Link header repeats the query twice: without room for all of
+ * them libmicrohttpd hangs up instead of answering. The room left over
+ * also lets a URL well past the limit be seen, and refused, by chorus. */
+static size_t connection_memory(const http_server_opts *o)
+{
+	size_t want = o->max_url_bytes > 0
+			      ? (size_t)o->max_url_bytes * HTTP_URL_COPIES +
+					HTTP_HEADER_ROOM
+			      : 0;
+	return want > HTTP_CONNECTION_MEMORY ? want : HTTP_CONNECTION_MEMORY;
 }
 
 static void server_free(http_server *s)
@@ -1429,15 +1478,15 @@ http_server *http_server_start(const http_server_opts *opts)
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
 		&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)opts->threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTION_LIMIT,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)HTTP_CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)opts->idle_timeout_s, MHD_OPTION_NOTIFY_CONNECTION,
-		on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory(opts),
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opts->idle_timeout_s,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		/* libmicrohttpd's default, SO_REUSEADDR without SO_REUSEPORT:
 		 * a restart binds at once, but a second server on the port (a
 		 * stale one, another data directory) is refused, not handed
 		 * half the connections */
-		MHD_OPTION_URI_LOG_CALLBACK, mark_thread, s, MHD_OPTION_END);
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_END);
 	if (!s->daemon) {
 		log_error("cannot listen on %s:%d", opts->bind, opts->port);
 		watch_stop(s);

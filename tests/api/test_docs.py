@@ -47,3 +47,22 @@ def test_every_federation_route_is_in_docs_federation():
         if path not in doc and not (path.startswith("/users/NAME/") and tail in doc):
             missing.append(p)
     assert missing == [], "routes missing from docs/federation.md"
+
+
+def test_every_config_key_is_documented_with_its_default():
+    """Each row of the table in src/core/config.c has its row in
+    docs/configuration.md, section, key and default as the code has them."""
+    src = (REPO / "src/core/config.c").read_text()
+    keys = re.findall(r'KEY(?:_CHECKED)?\(\s*"(\w+)",\s*"(\w+)",\s*\w+,\s*\w+,\s*"([^"]*)"',
+                      src)
+    assert len(keys) > 50
+    doc = (REPO / "docs/configuration.md").read_text()
+    rows = {(m[0], m[1]): m[2] for m in
+            re.findall(r"^\| (\w+) \| `(\w+)` \| ([^|]*) \|", doc, re.M)}
+    missing = [f"[{s}] {k}" for s, k, _ in keys if (s, k) not in rows]
+    assert missing == [], "keys missing from docs/configuration.md"
+    # a plain number or word as default must be the one the code has
+    wrong = [f"[{s}] {k}: code {d!r}, docs {rows[(s, k)]!r}" for s, k, d in keys
+             if re.fullmatch(r"`[\w.]+`", rows[(s, k)].strip())
+             and rows[(s, k)].strip() != f"`{d}`"]
+    assert wrong == [], "defaults that differ"

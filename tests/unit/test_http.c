@@ -398,6 +398,92 @@ static void test_multipart_parse_is_thread_safe(void **state)
 
 /* ---- booleans and precedence ------------------------------------------ */
 
+/* ---- limits on what a request sends ------------------------------------ */
+
+static void test_json_depth_counts_objects_and_arrays(void **state)
+{
+	static const char three[] = "{\"a\":[{\"b\":1}]}";
+	assert_true(http_json_depth_within(three, strlen(three), 3));
+	assert_false(http_json_depth_within(three, strlen(three), 2));
+	assert_true(http_json_depth_within("", 0, 0));
+	assert_true(http_json_depth_within("{}", 2, 1));
+	assert_false(http_json_depth_within("[[[]]]", 6, 2));
+}
+
+static void test_json_depth_ignores_brackets_in_strings(void **state)
+{
+	/* an escaped quote does not end the string: "[[" stays text */
+	static const char s[] = "{\"a\":\"\\\"[[[{{{\",\"b\":\"\\\\\"}";
+	assert_true(http_json_depth_within(s, strlen(s), 1));
+	/* a text cut inside a string reads no further than n */
+	assert_true(http_json_depth_within("{\"[[[[", 6, 1));
+}
+
+static void test_params_past_the_limit_are_dropped_and_flagged(void **state)
+{
+	static const http_param_limits lim = {.max_params = 3};
+	req.limits = &lim;
+	parse_str_ok(FORM, "a=1&b=2&c=3");
+	assert_false(req.params_over);
+	assert_null(http_params_check(&req));
+	assert_null(http_param_add(&req, "d", "4", 1, false));
+	assert_true(req.params_over);
+	assert_int_equal(req.nparams, 3);
+	assert_string_equal(http_params_check(&req),
+			    "Too many parameters (more than 3)");
+}
+
+static void test_json_members_count_even_when_null(void **state)
+{
+	static const http_param_limits lim = {.max_params = 2};
+	req.limits = &lim;
+	parse_str_ok(JSON, "{\"a\":null,\"b\":null,\"c\":null}");
+	assert_int_equal(req.nparams, 0);
+	assert_non_null(http_params_check(&req));
+}
+
+static void test_json_too_deep_is_an_error_before_parsing(void **state)
+{
+	static const http_param_limits lim = {.max_json_depth = 2};
+	req.limits = &lim;
+	const char *err = parse_error(JSON, "{\"a\":{\"b\":[1]}}");
+	assert_string_equal(err, "Invalid JSON: nested more than 2 deep");
+	assert_int_equal(req.nparams, 0);
+}
+
+static void
+test_list_longest_finds_the_longest_list_whatever_the_order(void **state)
+{
+	parse_str_ok(FORM, "a[]=1&b[]=1&a[]=2&x=1&b[]=2&a[]=3&c[0]=1");
+	const char *key;
+	assert_int_equal(
+		http_list_longest(&req.arena, req.params, req.nparams, &key),
+		3);
+	assert_string_equal(key, "a");
+	assert_int_equal(http_list_longest(&req.arena, req.params, 0, &key), 0);
+	assert_null(key);
+}
+
+static void test_list_items_past_the_limit_name_their_key(void **state)
+{
+	static const http_param_limits lim = {.max_list_items = 2};
+	req.limits = &lim;
+	parse_str_ok(FORM, "a[]=1&b[]=1&a[]=2&b[]=2");
+	assert_null(http_params_check(&req)); /* 4 items, 2 per list */
+	assert_non_null(http_param_add(&req, "b[]", "3", 1, false));
+	assert_string_equal(http_params_check(&req),
+			    "Too many items in b[] (more than 2)");
+}
+
+static void test_json_array_items_count_as_list_items(void **state)
+{
+	static const http_param_limits lim = {.max_list_items = 2};
+	req.limits = &lim;
+	parse_str_ok(JSON, "{\"ids\":[\"1\",\"2\",\"3\"]}");
+	assert_string_equal(http_params_check(&req),
+			    "Too many items in ids[] (more than 2)");
+}
+
 static void test_rails_booleans(void **state)
 {
 	parse_str_ok(FORM, "t1=1&t2=true&t3=on&t4=TRUE&t5=yes"
@@ -1908,6 +1994,15 @@ int main(void)
 		HTTP_TEST(test_multipart_unterminated_part_is_an_error),
 		HTTP_TEST(test_multipart_unterminated_headers_is_an_error),
 		HTTP_TEST(test_multipart_part_without_name_is_an_error),
+		HTTP_TEST(test_json_depth_counts_objects_and_arrays),
+		HTTP_TEST(test_json_depth_ignores_brackets_in_strings),
+		HTTP_TEST(test_params_past_the_limit_are_dropped_and_flagged),
+		HTTP_TEST(test_json_members_count_even_when_null),
+		HTTP_TEST(test_json_too_deep_is_an_error_before_parsing),
+		HTTP_TEST(
+			test_list_longest_finds_the_longest_list_whatever_the_order),
+		HTTP_TEST(test_list_items_past_the_limit_name_their_key),
+		HTTP_TEST(test_json_array_items_count_as_list_items),
 		HTTP_TEST(test_rails_booleans),
 		HTTP_TEST(test_json_booleans_work_with_param_bool),
 		HTTP_TEST(test_body_params_win_over_query_params),
