@@ -165,7 +165,12 @@ void admin_account_approve(http_req *r)
 	act(r, &(account_action){.what = STORE_MOD_APPROVE}, true);
 }
 
-void admin_account_reject(http_req *r)
+/* Delete the path's account with how (account_reject, account_erase),
+ * answered with the account as it was, as Mastodon does. */
+static void remove_account(http_req *r,
+			   dom_err (*how)(arena *a, const account *by,
+					  int64_t id, bool shell,
+					  const char **msg))
 {
 	int64_t id;
 	const char *msg = NULL;
@@ -174,8 +179,8 @@ void admin_account_reject(http_req *r)
 		return;
 	dom_err err = admin_account_get(&r->arena, api_principal(r), id, &acc);
 	if (!err)
-		err = account_reject(&r->arena, api_principal(r)->account, id,
-				     false, &msg);
+		err = how(&r->arena, api_principal(r)->account, id, false,
+			  &msg);
 	if (err) {
 		api_reply_dom(r, err, msg);
 		return;
@@ -185,25 +190,14 @@ void admin_account_reject(http_req *r)
 		render_admin_account(&r->arena, &acc, may_see_private(r)));
 }
 
+void admin_account_reject(http_req *r)
+{
+	remove_account(r, account_reject);
+}
+
 void admin_account_delete(http_req *r)
 {
-	int64_t id;
-	const char *msg = NULL;
-	account acc;
-	if (!api_path_id(r, 0, &id))
-		return;
-	/* answered with the account as it was, as Mastodon does */
-	dom_err err = admin_account_get(&r->arena, api_principal(r), id, &acc);
-	if (!err)
-		err = account_erase(&r->arena, api_principal(r)->account, id,
-				    false, &msg);
-	if (err) {
-		api_reply_dom(r, err, msg);
-		return;
-	}
-	http_reply_json(
-		r, 200,
-		render_admin_account(&r->arena, &acc, may_see_private(r)));
+	remove_account(r, account_erase);
 }
 
 /* ---- the audit log ---- */

@@ -336,6 +336,14 @@ static int rank(const account *acc, bool shell)
 						 : 0;
 }
 
+/* The audit log's name of target. */
+static const char *target_name(arena *a, const account *target)
+{
+	return target->domain ? arena_printf(a, "%s@%s", target->username,
+					     target->domain)
+			      : target->username;
+}
+
 static const char *const action_names[][2] = {
 	[STORE_MOD_NONE] = {"none", NULL},
 	[STORE_MOD_SUSPEND] = {"suspend", "unsuspend"},
@@ -396,10 +404,7 @@ dom_err account_act(arena *a, const account *by, const account_action *act,
 		.action = action_names[act->what][act->undo],
 		.target_type = "account",
 		.target_id = target.id,
-		.target = target.domain
-				  ? arena_printf(a, "%s@%s", target.username,
-						 target.domain)
-				  : target.username,
+		.target = target_name(a, &target),
 		.report_id = act->report_id,
 		.text = text,
 		.created_at = time_now_ms(),
@@ -437,39 +442,6 @@ dom_err account_act(arena *a, const account *by, const account_action *act,
 	return DOM_OK;
 }
 
-dom_err account_erase(arena *a, const account *by, int64_t id, bool shell,
-		      const char **msg)
-{
-	account target;
-	*msg = "Record not found";
-	if (!store_account_get(a, id, &target))
-		return DOM_NOT_FOUND;
-	*msg = "This action is not allowed";
-	if (rank(by, shell) < 2 || rank(by, shell) <= rank(&target, false) ||
-	    !target.suspended_at)
-		return DOM_FORBIDDEN;
-	store_admin_action log = {
-		.account_id = by ? by->id : 0,
-		.actor = moderator_name(a, by),
-		.action = "erase",
-		.target_type = "account",
-		.target_id = target.id,
-		.target = target.domain
-				  ? arena_printf(a, "%s@%s", target.username,
-						 target.domain)
-				  : target.username,
-		.created_at = time_now_ms(),
-	};
-	/* the log first: an erase that fails after it is retried by the
-	 * purge, which logs again */
-	if (store_admin_action_log(&log) < 0 ||
-	    account_delete(a, target.id) != DOM_OK) {
-		*msg = "could not erase the account";
-		return DOM_INTERNAL;
-	}
-	return DOM_OK;
-}
-
 int caches_forget_job(int64_t arg, const char **error)
 {
 	(void)arg;
@@ -478,28 +450,25 @@ int caches_forget_job(int64_t arg, const char **error)
 	return 0;
 }
 
-/* The audit log's name of target. */
-static const char *target_name(arena *a, const account *target)
-{
-	return target->domain ? arena_printf(a, "%s@%s", target->username,
-					     target->domain)
-			      : target->username;
-}
-
-dom_err account_reject(arena *a, const account *by, int64_t id, bool shell,
-		       const char **msg)
+/* Delete account id for by (logged as action, first: a deletion that
+ * fails after its entry is tried again, and logged again), when
+ * allowed says it may. */
+static dom_err account_remove(arena *a, const account *by, int64_t id,
+			      bool shell, const char *action,
+			      bool (*allowed)(int by_rank, const account *t),
+			      const char **msg)
 {
 	account target;
 	*msg = "Record not found";
 	if (!store_account_get(a, id, &target))
 		return DOM_NOT_FOUND;
 	*msg = "This action is not allowed";
-	if (rank(by, shell) < 1 || target.domain || target.approved)
+	if (!allowed(rank(by, shell), &target))
 		return DOM_FORBIDDEN;
 	store_admin_action log = {
 		.account_id = by ? by->id : 0,
 		.actor = moderator_name(a, by),
-		.action = "reject",
+		.action = action,
 		.target_type = "account",
 		.target_id = target.id,
 		.target = target_name(a, &target),
@@ -507,10 +476,34 @@ dom_err account_reject(arena *a, const account *by, int64_t id, bool shell,
 	};
 	if (store_admin_action_log(&log) < 0 ||
 	    account_delete(a, target.id) != DOM_OK) {
-		*msg = "could not reject the sign-up";
+		*msg = "could not delete the account";
 		return DOM_INTERNAL;
 	}
 	return DOM_OK;
+}
+
+/* An admin (or the shell) erases a suspended account it outranks. */
+static bool erase_allowed(int by_rank, const account *t)
+{
+	return by_rank >= 2 && by_rank > rank(t, false) && t->suspended_at;
+}
+
+dom_err account_erase(arena *a, const account *by, int64_t id, bool shell,
+		      const char **msg)
+{
+	return account_remove(a, by, id, shell, "erase", erase_allowed, msg);
+}
+
+/* Staff reject a local sign-up that waits for approval. */
+static bool reject_allowed(int by_rank, const account *t)
+{
+	return by_rank >= 1 && !t->domain && !t->approved;
+}
+
+dom_err account_reject(arena *a, const account *by, int64_t id, bool shell,
+		       const char **msg)
+{
+	return account_remove(a, by, id, shell, "reject", reject_allowed, msg);
 }
 
 dom_err invite_create(arena *a, const account *by, bool shell, int64_t max_uses,
