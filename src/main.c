@@ -41,6 +41,10 @@ static void usage(FILE *out)
 	      "  user sessions NAME    list its sessions (tokens, browsers)\n"
 	      "  user revoke NAME [--token ID]   revoke all its sessions, or "
 	      "one\n"
+	      "  user export NAME DIR  its follows, blocks, mutes, domain "
+	      "blocks and\n"
+	      "                        bookmarks as Mastodon's CSV files in "
+	      "DIR\n"
 	      "  user delete NAME\n"
 	      "  domain block HOST [--severity silence|suspend] "
 	      "[--reject-media]\n"
@@ -92,6 +96,8 @@ typedef struct cli {
 	int nargs;
 	bool force;
 } cli;
+
+static int user_export(const cli *c);
 
 static int parse_cli(int argc, char **argv, cli *c)
 {
@@ -194,6 +200,7 @@ static int media_start(void)
 	jobs_register(MEDIA_JOB, media_job_run);
 	jobs_register(INSTANCE_PURGE_JOB, instance_purge_job);
 	jobs_register(CACHES_FORGET_JOB, caches_forget_job);
+	jobs_register(ACCOUNT_ERASE_JOB, account_erase_job);
 	fed_start();
 	jobs_every(3600, media_sweep);
 	jobs_every(3600, account_suspensions_purge);
@@ -573,6 +580,8 @@ static int cmd_user(const cli *c)
 		return user_sessions(c);
 	if (!strcmp(sub, "revoke"))
 		return user_revoke(c);
+	if (!strcmp(sub, "export"))
+		return user_export(c);
 	if (!strcmp(sub, "delete")) {
 		if (c->nargs < 2) {
 			fputs("usage: chorus user delete NAME\n", stderr);
@@ -623,6 +632,44 @@ static void tell_server(void)
 		nanosleep(&step, NULL);
 	}
 	puts("no server is running: it has it when it starts");
+}
+
+/* chorus user export NAME DIR: the account's CSV files, as the API's
+ * /api/v1/exports/NAME.csv gives them, written into DIR. */
+static int user_export(const cli *c)
+{
+	static const char *const files[] = {"following", "blocks", "mutes",
+					    "domain_blocks", "bookmarks"};
+	if (c->nargs != 3) {
+		fputs("usage: chorus user export NAME DIR\n", stderr);
+		return 2;
+	}
+	arena a;
+	arena_init(&a);
+	account acc;
+	int rc = 0;
+	if (!store_account_by_username(&a, c->args[1], NULL, &acc)) {
+		fprintf(stderr, "chorus: no user %s\n", c->args[1]);
+		rc = 1;
+	}
+	for (size_t i = 0; !rc && i < sizeof files / sizeof *files; i++) {
+		export_kind kind;
+		export_kind_parse(files[i], &kind);
+		const char *csv = account_export(&a, acc.id, kind);
+		const char *path =
+			arena_printf(&a, "%s/%s.csv", c->args[2], files[i]);
+		FILE *f = fopen(path, "wx");
+		if (!f || fputs(csv, f) < 0 || fclose(f) != 0) {
+			fprintf(stderr,
+				"chorus: cannot write %s (it must not "
+				"exist yet)\n",
+				path);
+			rc = 1;
+		} else
+			printf("%s\n", path);
+	}
+	arena_release(&a);
+	return rc;
 }
 
 static void print_instance_block(const store_instance_block *b, void *ctx)

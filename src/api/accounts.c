@@ -80,6 +80,27 @@ void accounts_create(http_req *r)
 		api_reply_busy(r);
 }
 
+/* The password is checked on a password work thread. */
+static void delete_own_work(http_req *r, void *ctx)
+{
+	(void)ctx;
+	const char *msg;
+	dom_err err = account_delete_own(&r->arena, api_principal(r),
+					 http_param_get(r, "password"), &msg);
+	if (err) {
+		api_reply_dom(r, err, msg);
+		return;
+	}
+	/* accepted: the erasure follows once other servers are told */
+	http_reply_json(r, 202, json_object());
+}
+
+void accounts_delete_own(http_req *r)
+{
+	if (!api_defer_password(r, delete_own_work, NULL))
+		api_reply_busy(r);
+}
+
 void accounts_verify_credentials(http_req *r)
 {
 	const principal *p = api_principal(r);

@@ -114,6 +114,10 @@ void oauth_reply_new_token(http_req *r, int64_t app_id, int64_t account_id,
 			   const char *scopes);
 
 void accounts_create(http_req *r);
+void accounts_delete_own(http_req *r);
+/* exports.c */
+void exports_csv(http_req *r);
+void imports_create(http_req *r);
 void accounts_verify_credentials(http_req *r);
 void accounts_update_credentials(http_req *r);
 void accounts_show(http_req *r);

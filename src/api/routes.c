@@ -53,6 +53,10 @@ const http_route api_routes[] = {
 	/* accounts */
 	RL("POST", "/api/v1/accounts", accounts_create, API_APP,
 	   "write:accounts", LIMIT_SIGN_UP),
+	R("POST", "/api/v1/accounts/delete", accounts_delete_own, API_USER,
+	  "write:accounts"),
+	R("GET", "/api/v1/exports/:file", exports_csv, API_USER, "read"),
+	R("POST", "/api/v1/import", imports_create, API_USER, "write"),
 	R("GET", "/api/v1/accounts/verify_credentials",
 	  accounts_verify_credentials, API_USER, "read:accounts|profile"),
 	RU("PATCH", "/api/v1/accounts/update_credentials",

@@ -954,6 +954,18 @@ dom_err invite_create(arena *a, const account *by, bool shell, int64_t max_uses,
  * forgets what it cached. */
 #define CACHES_FORGET_JOB "caches_forget"
 int caches_forget_job(int64_t arg, const char **error);
+/* p deletes its own account, password confirming it: at once it is
+ * suspended (gone from every read path, its sessions ended, other
+ * servers sent a Delete of it), and an ACCOUNT_ERASE_JOB erases it and
+ * its media once that Delete is out. DOM_FORBIDDEN (*msg) for a wrong
+ * or missing password. */
+dom_err account_delete_own(arena *a, const principal *p, const char *password,
+			   const char **msg);
+#define ACCOUNT_ERASE_JOB "account_erase"
+/* The ACCOUNT_ERASE_JOB: erase account id if it is still suspended,
+ * once nothing signed by it waits to be sent (until then it comes back
+ * a minute later). */
+int account_erase_job(int64_t id, const char **error);
 /* Periodic: erase the accounts suspended more than 30 days ago. */
 void account_suspensions_purge(void);
 /* The name the audit log keeps for by (NULL: the shell). */
@@ -969,6 +981,35 @@ dom_err admin_account_get(arena *a, const principal *p, int64_t id,
 dom_err admin_log_list(arena *a, const principal *p,
 		       const store_admin_action_query *q,
 		       store_admin_action *out, size_t *n);
+
+/* ---- export.c: your data is yours ---- */
+typedef enum export_kind {
+	EXPORT_FOLLOWING,
+	EXPORT_BLOCKS,
+	EXPORT_MUTES,
+	EXPORT_DOMAIN_BLOCKS,
+	EXPORT_BOOKMARKS,
+} export_kind;
+/* The kind named following, blocks, mutes, domain_blocks or bookmarks:
+ * false for another name. */
+bool export_kind_parse(const char *name, export_kind *out);
+/* What account me keeps of kind as the CSV file Mastodon exports
+ * (accounts as user@domain, ours too; bookmarks as the posts' URIs),
+ * in a. */
+const char *account_export(arena *a, int64_t me, export_kind kind);
+enum { IMPORT_ROWS_MAX = 5000 };
+typedef struct import_result {
+	size_t rows, done; /* read; done or so already */
+} import_result;
+/* p takes each row of csv (len bytes, a file account_export or
+ * Mastodon wrote) as kind's act, through the rules that act has
+ * (follow, block, mute, domain block, bookmark): accounts and posts
+ * elsewhere are asked of their servers. Rows nothing comes of are
+ * counted, not refused. DOM_INVALID (*msg) past IMPORT_ROWS_MAX rows.
+ * Blocks on the network: off the I/O threads. */
+dom_err account_import(arena *a, const principal *p, export_kind kind,
+		       const char *csv, size_t len, import_result *out,
+		       const char **msg);
 
 /* Record a notification unless recipient == actor, or the recipient
  * would not be shown it (visibility_account_listed). */

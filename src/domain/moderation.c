@@ -442,6 +442,62 @@ dom_err account_act(arena *a, const account *by, const account_action *act,
 	return DOM_OK;
 }
 
+dom_err account_delete_own(arena *a, const principal *p, const char *password,
+			   const char **msg)
+{
+	account me;
+	const char *hash;
+	*msg = "Invalid password";
+	if (!p->account || !password ||
+	    !store_user_by_login(a, p->account->username, &me, &hash) ||
+	    me.id != p->account_id || !auth_verify_password(hash, password))
+		return DOM_FORBIDDEN;
+	int64_t now = time_now_ms();
+	store_admin_action log = {.account_id = me.id,
+				  .actor = me.username,
+				  .action = "delete_own",
+				  .target_type = "account",
+				  .target_id = me.id,
+				  .target = me.username,
+				  .created_at = now};
+	int rc = store_account_moderate(me.id, STORE_MOD_SUSPEND, true, &log,
+					ACCOUNT_SUSPENSION_JOB);
+	/* suspended already: a moderator was first; its erasure stands */
+	if (rc < 0 && rc != STORE_UNCHANGED) {
+		*msg = "could not delete the account";
+		return DOM_INTERNAL;
+	}
+	/* after the suspension's job, which queues the Delete (a crash
+	 * before this leaves the 30 days' purge to erase it) */
+	store_job_enqueue(ACCOUNT_ERASE_JOB, me.id, now + 1000);
+	jobs_wake();
+	events_publish(&(event){.kind = EVENT_SESSIONS_ENDED});
+	return DOM_OK;
+}
+
+int account_erase_job(int64_t id, const char **error)
+{
+	enum { ERASE_WAIT_MS = 60000 };
+	arena a;
+	arena_init(&a);
+	account acc;
+	const char *msg;
+	int rc = 0;
+	if (!store_account_get(&a, id, &acc) || !acc.suspended_at)
+		; /* gone already, or its suspension undone: nothing to do */
+	else if (store_job_active(ACCOUNT_SUSPENSION_JOB, id) ||
+		 store_deliveries_of_signer(id))
+		/* its Delete is signed with its key: keep it until sent */
+		rc = store_job_enqueue(ACCOUNT_ERASE_JOB, id,
+				       time_now_ms() + ERASE_WAIT_MS);
+	else if (account_erase(&a, NULL, id, true, &msg) != DOM_OK)
+		rc = -1;
+	arena_release(&a);
+	if (rc < 0)
+		*error = "the account could not be erased";
+	return rc;
+}
+
 int caches_forget_job(int64_t arg, const char **error)
 {
 	(void)arg;

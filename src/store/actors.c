@@ -433,6 +433,16 @@ static int delivery_insert(const char *inbox, int64_t signer_id,
 	return rc;
 }
 
+bool store_deliveries_of_signer(int64_t signer_id)
+{
+	db_stmt *st = db_prepare(
+		"SELECT 1 FROM deliveries WHERE signer_id = ?1 LIMIT 1");
+	db_bind_int64(st, 1, signer_id);
+	bool found = db_step(st) == DB_ROW;
+	db_reset(st);
+	return found;
+}
+
 int store_delivery_add(const char *inbox, int64_t signer_id, const char *body,
 		       int64_t now)
 {

@@ -475,6 +475,8 @@ typedef struct store_delivery {
 } store_delivery;
 /* Owe body to inbox, with a "fed_deliver" job due now (inside the
  * caller's transaction, if any). 0 or -1. */
+/* Whether deliveries signed by signer_id wait to be sent. */
+bool store_deliveries_of_signer(int64_t signer_id);
 int store_delivery_add(const char *inbox, int64_t signer_id, const char *body,
 		       int64_t now);
 bool store_delivery_get(arena *a, int64_t id, store_delivery *out);
