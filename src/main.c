@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 static void tell_server(void);
 
@@ -43,8 +44,10 @@ static void usage(FILE *out)
 	      "one\n"
 	      "  user export NAME DIR  its follows, blocks, mutes, domain "
 	      "blocks and\n"
-	      "                        bookmarks as Mastodon's CSV files in "
-	      "DIR\n"
+	      "                        bookmarks as Mastodon's CSV files, "
+	      "and\n"
+	      "                        archive.tar.gz (its posts and media "
+	      "too), in DIR\n"
 	      "  user delete NAME\n"
 	      "  domain block HOST [--severity silence|suspend] "
 	      "[--reject-media]\n"
@@ -659,7 +662,10 @@ static int user_export(const cli *c)
 		const char *path =
 			arena_printf(&a, "%s/%s.csv", c->args[2], files[i]);
 		FILE *f = fopen(path, "wx");
-		if (!f || fputs(csv, f) < 0 || fclose(f) != 0) {
+		bool ok = f && fputs(csv, f) >= 0;
+		if (f && fclose(f) != 0)
+			ok = false;
+		if (!ok) {
 			fprintf(stderr,
 				"chorus: cannot write %s (it must not "
 				"exist yet)\n",
@@ -667,6 +673,20 @@ static int user_export(const cli *c)
 			rc = 1;
 		} else
 			printf("%s\n", path);
+	}
+	/* and the whole archive, its posts and media with them */
+	const char *archive = arena_printf(&a, "%s/archive.tar.gz", c->args[2]);
+	if (!rc && access(archive, F_OK) == 0) {
+		fprintf(stderr, "chorus: %s exists already\n", archive);
+		rc = 1;
+	} else if (!rc) {
+		media_dirs_use(cfg.data_dir);
+		fed_archive_install();
+		if (account_archive(&a, acc.id, archive) < 0) {
+			fprintf(stderr, "chorus: cannot write %s\n", archive);
+			rc = 1;
+		} else
+			printf("%s\n", archive);
 	}
 	arena_release(&a);
 	return rc;

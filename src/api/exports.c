@@ -1,15 +1,44 @@
 /* exports.c — your data is yours: the CSV files of what an account
  * follows, blocks, mutes, the domains it blocks and its bookmarks
- * (GoToSocial's /api/v1/exports/…csv, with Mastodon's columns), and
- * their import (GoToSocial's /api/v1/import). domain/export.c holds
+ * (GoToSocial's /api/v1/exports/…csv, with Mastodon's columns), the
+ * whole archive with its posts and media (archive.tar.gz), and the
+ * CSVs' import (GoToSocial's /api/v1/import). domain/export.c holds
  * what they contain. */
 #include "api/api.h"
 
+#include "core/id.h"
+
 #include <string.h>
+#include <unistd.h>
+
+/* The archive is written to a file first (media may be large): on the
+ * fetch pool, off the request threads. */
+static void archive_work(http_req *r, void *ctx)
+{
+	(void)ctx;
+	const char *path =
+		arena_printf(&r->arena, "%s/archive-%lld.tar.gz",
+			     media_upload_dir(), (long long)id_next());
+	if (account_archive(&r->arena, api_principal(r)->account_id, path) <
+	    0) {
+		api_reply_dom(r, DOM_INTERNAL, NULL);
+		return;
+	}
+	http_set_header(r, "Content-Disposition",
+			"attachment; filename=\"archive.tar.gz\"");
+	/* the reply holds the file open: its name may go at once */
+	http_reply_file(r, path, "application/gzip", NULL, "no-store");
+	unlink(path);
+}
 
 void exports_csv(http_req *r)
 {
 	const char *file = http_path_param(r, 0);
+	if (file && !strcmp(file, "archive.tar.gz")) {
+		if (!http_defer_to(r, API_POOL_FETCH, archive_work, NULL))
+			api_reply_busy(r);
+		return;
+	}
 	const char *dot = file ? strrchr(file, '.') : NULL;
 	export_kind kind;
 	if (!dot || strcmp(dot, ".csv") ||

@@ -1011,6 +1011,18 @@ dom_err account_import(arena *a, const principal *p, export_kind kind,
 		       const char *csv, size_t len, import_result *out,
 		       const char **msg);
 
+/* The account's ActivityPub documents for its archive, as text in a:
+ * its actor and its outbox (every post of its, a Create each); false
+ * when they cannot be made. fed/ installs it. */
+typedef bool (*archive_documents_fn)(arena *a, const account *acc,
+				     const char **actor, const char **outbox);
+void export_documents_with(archive_documents_fn fn);
+/* Write local account me's archive to path as a .tar.gz: the five CSV
+ * files under Mastodon's archive names, actor.json and outbox.json (when
+ * fed/ installed their maker), and media_attachments/ with every file of
+ * its media, avatar and header. 0, or -1 (nothing left at path). */
+int account_archive(arena *a, int64_t me, const char *path);
+
 /* Record a notification unless recipient == actor, or the recipient
  * would not be shown it (visibility_account_listed). */
 void notify(int64_t recipient, const char *type, int64_t from,

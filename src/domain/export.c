@@ -8,7 +8,10 @@
 #include "domain/domain.h"
 #include "store/store.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 
 static const char *const kinds[] = {
 	[EXPORT_FOLLOWING] = "following",
@@ -222,4 +225,121 @@ dom_err account_import(arena *a, const principal *p, export_kind kind,
 		line = next;
 	}
 	return DOM_OK;
+}
+
+/* ---- the archive: the CSV files, the account's ActivityPub documents
+ * and its media, as a .tar.gz ---- */
+
+static archive_documents_fn documents_of;
+
+void export_documents_with(archive_documents_fn fn)
+{
+	documents_of = fn;
+}
+
+/* One ustar member: its 512-byte header, then len bytes padded to 512. */
+static int tar_member(gzFile z, const char *name, const void *data, size_t len,
+		      int64_t mtime_s)
+{
+	unsigned char h[512];
+	memset(h, 0, sizeof h);
+	snprintf((char *)h, 100, "%s", name);
+	snprintf((char *)h + 100, 8, "%07o", 0644);
+	snprintf((char *)h + 108, 8, "%07o", 0);
+	snprintf((char *)h + 116, 8, "%07o", 0);
+	snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)len);
+	snprintf((char *)h + 136, 12, "%011llo", (unsigned long long)mtime_s);
+	h[156] = '0';
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	memset(h + 148, ' ', 8);
+	unsigned sum = 0;
+	for (size_t i = 0; i < sizeof h; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+	static const unsigned char zero[512];
+	size_t pad = (512 - len % 512) % 512;
+	if (gzwrite(z, h, sizeof h) != (int)sizeof h ||
+	    (len && gzwrite(z, data, (unsigned)len) != (int)len) ||
+	    (pad && gzwrite(z, zero, (unsigned)pad) != (int)pad))
+		return -1;
+	return 0;
+}
+
+/* The file at path as a member named name. */
+static int tar_file(gzFile z, arena *a, const char *name, const char *path,
+		    int64_t mtime_s)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0; /* a file gone meanwhile is left out */
+	buf b;
+	buf_init(&b, a);
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	return tar_member(z, name, b.data ? b.data : "", b.len, mtime_s);
+}
+
+int account_archive(arena *a, int64_t me, const char *path)
+{
+	static const char *const csv_files[] = {
+		[EXPORT_FOLLOWING] = "following_accounts.csv",
+		[EXPORT_BLOCKS] = "blocked_accounts.csv",
+		[EXPORT_MUTES] = "muted_accounts.csv",
+		[EXPORT_DOMAIN_BLOCKS] = "blocked_domains.csv",
+		[EXPORT_BOOKMARKS] = "bookmarks.csv",
+	};
+	account acc;
+	if (!store_account_get(a, me, &acc) || acc.domain)
+		return -1;
+	gzFile z = gzopen(path, "wb6");
+	if (!z)
+		return -1;
+	int64_t now = time_now_ms() / 1000;
+	int rc = 0;
+	for (size_t k = 0; rc == 0 && k < sizeof csv_files / sizeof *csv_files;
+	     k++) {
+		const char *csv = account_export(a, me, (export_kind)k);
+		rc = tar_member(z, csv_files[k], csv, strlen(csv), now);
+	}
+	const char *actor = NULL, *outbox = NULL;
+	if (rc == 0 && documents_of && documents_of(a, &acc, &actor, &outbox))
+		rc = tar_member(z, "actor.json", actor, strlen(actor), now) ||
+				     tar_member(z, "outbox.json", outbox,
+						strlen(outbox), now)
+			     ? -1
+			     : 0;
+	media_attachment *m;
+	size_t n = store_media_of_account(a, me, &m);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const char *names[] = {m[i].file, m[i].preview};
+		for (size_t j = 0; rc == 0 && j < 2; j++)
+			if (names[j])
+				rc = tar_file(z, a,
+					      arena_printf(a,
+							   "media_attachments/"
+							   "%s",
+							   names[j]),
+					      media_file_path(a, names[j]),
+					      m[i].created_at / 1000);
+	}
+	const char *images[] = {acc.avatar, acc.header};
+	for (size_t j = 0; rc == 0 && j < 2; j++)
+		if (images[j])
+			rc = tar_file(z, a,
+				      arena_printf(a, "media_attachments/%s",
+						   images[j]),
+				      media_file_path(a, images[j]), now);
+	/* the end: two zero blocks */
+	static const unsigned char end[1024];
+	if (rc == 0 && gzwrite(z, end, sizeof end) != (int)sizeof end)
+		rc = -1;
+	if (gzclose(z) != Z_OK)
+		rc = -1;
+	if (rc < 0)
+		unlink(path);
+	return rc;
 }

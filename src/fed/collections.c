@@ -220,3 +220,51 @@ void fed_featured_tags(http_req *r)
 {
 	fed_get_signed(r, &featured_tags_get);
 }
+
+/* The account's archive documents (domain/export.c): its actor, and its
+ * outbox with every post of its as its author reads them, newest first. */
+static bool archive_documents(arena *a, const account *acc, const char **actor,
+			      const char **outbox)
+{
+	enum { PAGE = 40, POSTS_MAX = 100000 };
+	json_t *person = fed_person(a, acc);
+	if (!person)
+		return false;
+	json_t *items = json_array();
+	page p = {.limit = PAGE};
+	for (size_t seen = 0; seen < POSTS_MAX;) {
+		status_page out;
+		timeline_feed(a, acc->id, STORE_FEED_ACCOUNT, acc->id, 0, &p,
+			      &out);
+		for (size_t i = 0; i < out.count; i++) {
+			json_t *doc = fed_create(a, out.items[i], acc, false);
+			if (doc)
+				json_array_append_new(items, doc);
+		}
+		seen += out.count;
+		if (!out.next_max_id || out.count == 0)
+			break;
+		p.max_id = out.next_max_id;
+	}
+	const char *id = arena_printf(a, "%s/outbox",
+				      account_local_uri(a, acc->username));
+	json_t *box = json_pack("{s:s,s:s,s:s,s:I,s:o}", "@context",
+				"https://www.w3.org/ns/activitystreams", "id",
+				id, "type", "OrderedCollection", "totalItems",
+				(json_int_t)json_array_size(items),
+				"orderedItems", items);
+	char *actor_text = json_dumps(person, JSON_COMPACT);
+	char *outbox_text = json_dumps(box, JSON_COMPACT);
+	json_decref(person);
+	json_decref(box);
+	*actor = actor_text ? arena_strdup(a, actor_text) : NULL;
+	*outbox = outbox_text ? arena_strdup(a, outbox_text) : NULL;
+	free(actor_text);
+	free(outbox_text);
+	return *actor && *outbox;
+}
+
+void fed_archive_install(void)
+{
+	export_documents_with(archive_documents);
+}

@@ -625,6 +625,7 @@ void fed_start(void)
 	jobs_register("fed_fanout", fed_fanout_job);
 	accounts_resolve_with(fed_actor_by_handle);
 	search_resolve_with(fed_resolve_url);
+	fed_archive_install();
 	jobs_register_batch("fed_inbox", fed_inbox_jobs, store_inbox_done,
 			    STORE_JOB_BATCH_MAX);
 	jobs_register(FED_REPLIES_JOB, fed_replies_job);

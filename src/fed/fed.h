@@ -232,6 +232,9 @@ int fed_post_job(int64_t id, const char **error);
  * are told of its suspension (a Delete of its actor), or of its undo (an
  * Update with its profile), as the account is when it runs. */
 int fed_suspension_job(int64_t id, const char **error);
+/* Install the maker of an account's archive documents (its actor and
+ * outbox, domain/export.c's account_archive); fed_start does. */
+void fed_archive_install(void);
 /* The "fed_fanout" job: one delivery per inbox of a post's audience
  * elsewhere (an edit's, a deletion's). */
 int fed_fanout_job(int64_t id, const char **error);

@@ -6,6 +6,9 @@ media files and tells the servers of its followers.
 
 Two instances on loopback, as tests/api/test_federation.py runs them."""
 
+import io
+import json
+import tarfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -65,7 +68,9 @@ def test_export_then_import_on_another_server_reproduces_them(east, west, tmp_pa
     out.mkdir()
     east.server.cli("user", "export", ana.name, str(out), "--base-url", east.url,
                     *east.server.backend_args())
-    assert {f.stem: f.read_text() for f in out.iterdir()} == files
+    assert {f.stem: f.read_text() for f in out.glob("*.csv")} == files
+    with tarfile.open(out / "archive.tar.gz") as tar:
+        assert "following_accounts.csv" in tar.getnames()
     assert_error(Http(east.url).get("/api/v1/exports/following.csv"), 401)
 
     moved = west.user("ana")
@@ -93,6 +98,35 @@ def test_export_then_import_on_another_server_reproduces_them(east, west, tmp_pa
         assert_error(h.post("/api/v1/import", token=moved.token, data=bad,
                             files={"data": ("b.csv", files["blocks"], "text/csv")}), 422)
     assert_error(h.post("/api/v1/import", token=moved.token, data={"type": "blocks"}), 422)
+
+
+def test_the_archive_holds_the_posts_media_and_files(east, tmp_path):
+    ana, friend = east.user("archived"), east.user("friend")
+    ana.api.account_follow(friend.id)
+    img = tmp_path / "a.png"
+    Image.new("RGB", (40, 30), (20, 90, 200)).save(img)
+    media = ana.api.media_post(str(img))
+    shown = ana.api.status_post("with a picture", media_ids=[media["id"]])
+    quiet = ana.api.status_post("for my followers", visibility="private")
+    r = Http(east.url).get("/api/v1/exports/archive.tar.gz", token=ana.token)
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/gzip"
+    with tarfile.open(fileobj=io.BytesIO(r.content)) as tar:
+        names = tar.getnames()
+        read = lambda n: tar.extractfile(n).read()
+        actor = json.loads(read("actor.json"))
+        outbox = json.loads(read("outbox.json"))
+        stored = media_path(east, media["url"])
+        assert read(f"media_attachments/{stored.name}") == stored.read_bytes()
+        following = read("following_accounts.csv").decode()
+    assert {"following_accounts.csv", "blocked_accounts.csv", "muted_accounts.csv",
+            "blocked_domains.csv", "bookmarks.csv"} <= set(names)
+    assert handle(friend, east) in following
+    assert actor["preferredUsername"] == ana.name and actor["type"] == "Person"
+    assert outbox["type"] == "OrderedCollection"
+    notes = [item["object"]["id"] for item in outbox["orderedItems"]]
+    assert notes == [quiet["uri"], shown["uri"]]  # every post, newest first
+    # another's token is another's archive, and none is nobody's
+    assert_error(Http(east.url).get("/api/v1/exports/archive.tar.gz"), 401)
 
 
 def media_path(inst, url):
