@@ -167,6 +167,14 @@ const char *fed_domain_of(arena *a, const char *uri);
  * an account with a domain: *acc and *act, strings in a. False when it
  * cannot be fetched or is not an actor. */
 bool fed_actor_fetch(arena *a, const char *uri, account *acc, store_actor *act);
+/* Read the actor document doc, fetched from url, as kept here: true
+ * with *acc and *act filled (strings in a; acc's id unset), false when
+ * it is no actor chorus can keep (an id on url's host, a type of
+ * actor, a name fit for a handle, an inbox there, a key it owns). Reads
+ * and writes nothing else: fed_actor_keep's first half, callable on its
+ * own for the fuzz target (tests/fuzz/fuzz_activity.c). */
+bool fed_actor_read(arena *a, json_t *doc, const char *url, account *acc,
+		    store_actor *act);
 /* Check and keep the actor document doc, fetched from url. */
 bool fed_actor_keep(arena *a, json_t *doc, const char *url, account *acc,
 		    store_actor *act);
