@@ -1,15 +1,19 @@
-/* fuzz_activity.c — an ActivityPub activity as another server delivers
- * it to the inbox (fed/inbox.c): the scan that reads its id, type and
- * actor at the door (json_scan, as take() reads it), the parse the job
- * makes, and the reading of its Note (fed_note_read: content sanitised,
- * tags and mentions, addressing, dates), as a Create's or an Update's
- * object and as a fetched post. The store is a fresh SQLite database
- * holding one local account, alice, so a mention of hers resolves; it
- * is only read.
+/* fuzz_activity.c — an ActivityPub document as another server sends it
+ * (fed/inbox.c, fed/actors.c): the scan that reads an activity's id,
+ * type and actor at the inbox's door (json_scan, as take() reads it),
+ * the parse the job makes, the reading of its Note (fed_note_read:
+ * content sanitised, tags and mentions, addressing, dates) as a
+ * Create's or an Update's object and as a fetched post, and the reading
+ * of an actor's document (fed_actor_read). The store is a fresh SQLite
+ * database holding one local account, alice, so a mention of hers
+ * resolves; it is only read.
  *
  * Invariants: a Note that reads as a post has an id, content that is
  * sanitised HTML (the allow-list's tags only, UTF-8), a content warning
- * of UTF-8 within its bound, a visibility, and entities that are JSON. */
+ * of UTF-8 within its bound, a visibility, and entities that are JSON;
+ * an actor that reads as one has a handle's name, a display name of
+ * plain UTF-8 text within its bound, a sanitised bio, an inbox and a
+ * key. */
 #include "fuzz.h"
 
 #include "core/config.h"
@@ -58,6 +62,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+static void check_actor(const account *acc, const store_actor *act)
+{
+	size_t n = strlen(acc->username);
+	FUZZ_CHECK(n && n <= 64);
+	FUZZ_CHECK(strspn(acc->username, "abcdefghijklmnopqrstuvwxyz"
+					 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					 "0123456789_.-") == n);
+	n = strlen(acc->display_name);
+	FUZZ_CHECK(n <= 200 && text_utf8_valid(acc->display_name, n));
+	for (const char *c = acc->display_name; *c; c++)
+		FUZZ_CHECK((unsigned char)*c >= 0x20);
+	FUZZ_CHECK(fuzz_html_only(acc->note_html, kept_tags, kept_attrs));
+	FUZZ_CHECK(acc->domain && act->uri && act->inbox && act->key_id &&
+		   act->public_key_pem);
+}
+
 static void check_post(const status *s)
 {
 	FUZZ_CHECK(s->uri && *s->uri);
@@ -104,6 +124,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sender.uri = by;
 	if (fed_note_read(&a, &sender, doc, &s))
 		check_post(&s);
+	/* an actor's document, as fetched from its id */
+	account acc;
+	store_actor act;
+	const char *id = fed_str(doc, "id");
+	if (id && fed_actor_read(&a, doc, id, &acc, &act))
+		check_actor(&acc, &act);
 	/* what the other activities read of theirs */
 	json_t *att = fed_list(json_object_get(object, "attachment")), *one;
 	size_t i;
