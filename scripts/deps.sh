@@ -3,7 +3,8 @@
 #   scripts/deps.sh          build and run (compiler included)
 #   scripts/deps.sh test     also what the test suite needs (nginx and
 #                            openssl: tests/api/test_contrib_nginx.py;
-#                            PostgreSQL: the suite's second backend)
+#                            PostgreSQL: the suite's second backend;
+#                            clang and its libFuzzer runtime: make fuzz)
 #   scripts/deps.sh bench    also what bench/ needs (wrk, nginx)
 # Idempotent: packages already installed are skipped by apt, and a locale
 # already generated is not generated again.
@@ -17,7 +18,7 @@ TEST="libcmocka-dev python3 python3-pytest python3-mastodon python3-requests \
 python3-psycopg2 \
 toot clang-format libimage-exiftool-perl python3-pil libvips-tools \
 python3-websocket python3-bs4 nodejs npm chromium fonts-dejavu-core \
-nginx openssl postgresql postgresql-client"
+nginx openssl postgresql postgresql-client clang libclang-rt-dev"
 BENCH="wrk nginx-light python3-requests sqlite3 postgresql postgresql-client"
 
 want="$BUILD"

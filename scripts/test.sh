@@ -3,7 +3,7 @@
 # (Mastodon.py, toot, masto.js) on SQLite and on PostgreSQL, then both
 # again on a build with AddressSanitizer + UndefinedBehaviorSanitizer; the
 # HTML pages in a real browser (Debian's chromium driven by
-# playwright-core) on both builds.
+# playwright-core) on both builds; each libFuzzer target briefly.
 # Ends with one summary line: "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -97,6 +97,9 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 step "unit tests (asan+ubsan)" make asan-unit
 step "unit tests (postgresql, asan+ubsan)" make asan-unit-pg
+# every libFuzzer target (tests/fuzz/) for a short fixed budget, two at a
+# time: a crash, a leak or a failed invariant fails the step
+step "fuzz" make -j"$JOBS" fuzz FUZZ_SECONDS=10
 step "api tests (asan+ubsan)" env CHORUS_BIN="$PWD/build-asan/chorus" CHORUS_SANITIZED=1 $PY -m pytest -q --tb=short -p no:cacheprovider tests/api
 step "api tests (postgresql, asan+ubsan)" env CHORUS_BIN="$PWD/build-asan/chorus" CHORUS_SANITIZED=1 CHORUS_TEST_BACKEND=postgresql $PY -m pytest -q --tb=short -p no:cacheprovider tests/api
 step "web tests (asan+ubsan)" env CHORUS_BIN="$PWD/build-asan/chorus" CHORUS_SANITIZED=1 node --test tests/web/

@@ -141,7 +141,7 @@ static void profile_images(arena *a, json_t *doc, int64_t account_id,
 	}
 }
 
-bool fed_actor_keep(arena *a, json_t *doc, const char *url, account *acc,
+bool fed_actor_read(arena *a, json_t *doc, const char *url, account *acc,
 		    store_actor *act)
 {
 	static const char *const types[] = {"Person", "Service", "Application",
@@ -156,10 +156,8 @@ bool fed_actor_keep(arena *a, json_t *doc, const char *url, account *acc,
 	if (!typed || !id || !name || !username_ok(name) || !inbox || !key ||
 	    !fed_str(key, "id") || !fed_str(key, "publicKeyPem") ||
 	    !fed_same_origin(a, id, url) || !fed_same_origin(a, inbox, id) ||
-	    !fed_same_origin(a, fed_str(key, "id"), id)) {
-		log_info("fed: %s is not an actor chorus can keep", url);
+	    !fed_same_origin(a, fed_str(key, "id"), id))
 		return false;
-	}
 	const char *summary = fed_str(doc, "summary");
 	memset(acc, 0, sizeof *acc);
 	acc->username = name;
@@ -195,6 +193,16 @@ bool fed_actor_keep(arena *a, json_t *doc, const char *url, account *acc,
 	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
 		if (*fields[i])
 			*fields[i] = arena_strdup(a, *fields[i]);
+	return true;
+}
+
+bool fed_actor_keep(arena *a, json_t *doc, const char *url, account *acc,
+		    store_actor *act)
+{
+	if (!fed_actor_read(a, doc, url, acc, act)) {
+		log_info("fed: %s is not an actor chorus can keep", url);
+		return false;
+	}
 	if (store_actor_save(acc, act) < 0)
 		return false;
 	profile_images(a, doc, acc->id, acc->domain);

@@ -167,6 +167,14 @@ const char *fed_domain_of(arena *a, const char *uri);
  * an account with a domain: *acc and *act, strings in a. False when it
  * cannot be fetched or is not an actor. */
 bool fed_actor_fetch(arena *a, const char *uri, account *acc, store_actor *act);
+/* Read the actor document doc, fetched from url, as kept here: true
+ * with *acc and *act filled (strings in a; acc's id unset), false when
+ * it is no actor chorus can keep (an id on url's host, a type of
+ * actor, a name fit for a handle, an inbox there, a key it owns). Reads
+ * and writes nothing else: fed_actor_keep's first half, callable on its
+ * own for the fuzz target (tests/fuzz/fuzz_activity.c). */
+bool fed_actor_read(arena *a, json_t *doc, const char *url, account *acc,
+		    store_actor *act);
 /* Check and keep the actor document doc, fetched from url. */
 bool fed_actor_keep(arena *a, json_t *doc, const char *url, account *acc,
 		    store_actor *act);
@@ -200,6 +208,15 @@ int64_t fed_note_fetch(arena *a, const char *uri, int depth);
 #define FED_REPLIES_JOB "fed_replies"
 enum { FED_REPLIES_MAX = 20 };
 int fed_replies_job(int64_t id, const char **error);
+/* The post a Note (an object received or fetched) by sender reads as,
+ * as the inbox reads it before keeping it: true with *s filled (its
+ * sanitised content, entities, visibility, dates; strings in a), false
+ * when it is not a Note attributed to sender on sender's host. Reads the
+ * store (the local accounts it mentions, the post it answers); writes
+ * nothing and fetches nothing. The front of inbox.c's parsing, for the
+ * fuzz target (tests/fuzz/fuzz_activity.c). */
+bool fed_note_read(arena *a, const store_actor *sender, json_t *note,
+		   status *s);
 /* What url names: another server's post (*status_id), or account
  * (*acc); fetched when not known. The search's resolver. */
 bool fed_resolve_url(arena *a, const char *url, account *acc,

@@ -477,6 +477,16 @@ static bool note_status(arena *a, const store_actor *sender, json_t *note,
 	return true;
 }
 
+bool fed_note_read(arena *a, const store_actor *sender, json_t *note, status *s)
+{
+	store_tag_ref *tags = arena_alloc(a, REMOTE_TAGS_MAX * sizeof *tags);
+	int64_t *mentions =
+		arena_alloc(a, REMOTE_MENTIONS_MAX * sizeof *mentions);
+	size_t ntags, nmentions;
+	return note_status(a, sender, note, s, tags, &ntags, mentions,
+			   &nmentions);
+}
+
 /* A Note's attachments, fetched (size-limited, through the outgoing
  * guard) and taken by the media pipeline as the sender's uploads are
  * taken (sniffed, metadata stripped, a preview and blurhash made, a

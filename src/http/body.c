@@ -53,9 +53,12 @@ http_param *http_param_add(http_req *r, const char *raw_key, const char *value,
 	}
 	size_t klen = strlen(raw_key);
 	bool is_list = false;
-	/* "key[]" and "key[3]" are list items; "a[b]" stays a nested key */
-	if (klen >= 2 && raw_key[klen - 1] == ']') {
-		const char *open = strrchr(raw_key, '[');
+	/* "key[]" and "key[3]" are list items; "a[b]" stays a nested key,
+	 * and "a]" (no '[' at all) a plain one */
+	const char *open = klen >= 2 && raw_key[klen - 1] == ']'
+				   ? strrchr(raw_key, '[')
+				   : NULL;
+	if (open) {
 		size_t inner = (size_t)(raw_key + klen - 1 - open) - 1;
 		bool numeric = inner > 0;
 		for (size_t i = 0; i < inner; i++)

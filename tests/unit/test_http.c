@@ -166,6 +166,18 @@ static void test_form_nested_list(void **state)
 	assert_false(http_param_find(&req, "source[privacy]")->is_list);
 }
 
+/* A key ending in ']' with no '[' before it is a plain key (found by
+ * fuzz_form: the list check read from a null pointer). */
+static void test_form_key_with_bracket_never_opened_is_plain(void **state)
+{
+	parse_str_ok(FORM, "a]=1&%5D%5D=2&media_ids]=3");
+	assert_param("a]", "1");
+	assert_param("]]", "2");
+	assert_param("media_ids]", "3");
+	assert_false(http_param_find(&req, "a]")->is_list);
+	assert_false(http_param_has(&req, "a"));
+}
+
 static void test_list_of_absent_key_is_empty(void **state)
 {
 	parse_str_ok(FORM, "a=1");
@@ -1976,6 +1988,7 @@ int main(void)
 		HTTP_TEST(test_form_percent_encoded_brackets_are_a_list),
 		HTTP_TEST(test_form_indexed_list),
 		HTTP_TEST(test_form_nested_list),
+		HTTP_TEST(test_form_key_with_bracket_never_opened_is_plain),
 		HTTP_TEST(test_list_of_absent_key_is_empty),
 		HTTP_TEST(test_missing_content_type_is_form),
 		HTTP_TEST(test_unknown_content_type_is_ignored),
