@@ -58,7 +58,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	FUZZ_CHECK(store_open(data_dir) == 0);
 	account alice = {.username = "alice", .created_at = time_now_ms()};
 	FUZZ_CHECK(store_account_create(&alice, "alice@chorus.example", "x",
-					"user") == 0);
+					"user", NULL) == 0);
 	return 0;
 }
 
