@@ -118,7 +118,7 @@ static const cfg_key cfg_keys[] = {
 	KEY("server", "base_url", CFG_STR, base_url, ""),
 	KEY("server", "threads", CFG_INT, threads, "0"),
 	KEY("server", "max_body_bytes", CFG_LONG, max_body_bytes, "1048576"),
-	KEY("server", "max_url_bytes", CFG_LONG, max_url_bytes, "4096"),
+	KEY("server", "max_url_bytes", CFG_LONG, max_url_bytes, "8192"),
 	KEY("server", "max_params", CFG_INT, max_params, "1000"),
 	KEY("server", "max_list_items", CFG_INT, max_list_items, "200"),
 	KEY("server", "max_json_depth", CFG_INT, max_json_depth, "16"),

@@ -32,7 +32,7 @@ max_body_bytes = {MAX_BODY}
 exempt = 127.0.0.0/8, ::1
 """
 
-DEFAULT_MAX_URL = 4096  # [server] max_url_bytes
+DEFAULT_MAX_URL = 8192  # [server] max_url_bytes
 
 
 @pytest.fixture(scope="module")
