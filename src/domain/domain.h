@@ -286,6 +286,10 @@ bool visibility_listed(arena *a, int64_t viewer, const status *s,
 /* The same in a thread's list of hidden replies: READ_THREAD without
  * the thread's rule that leaves hidden replies out. */
 bool visibility_hidden_reply_listed(arena *a, int64_t viewer, const status *s);
+/* Whether acc is shown at all, to anyone: not when suspended (its
+ * profile, pages and collections are gone, and searches do not find it;
+ * visibility_account_listed says the same of an id in a list). */
+bool visibility_account_shown(const account *acc);
 /* The same for an account in a list read in ctx (favourited_by, the
  * sender of a notification). */
 bool visibility_account_listed(arena *a, int64_t viewer, int64_t account_id,

@@ -341,7 +341,7 @@ size_t search_accounts(arena *a, int64_t viewer, const char *q,
 	if (at && strcasecmp(at + 1, cfg.domain))
 		return o->offset == 0 && o->limit > 0 && !o->following &&
 		       account_lookup(a, q, o->resolve && viewer, &out[0]) &&
-		       !out[0].suspended_at;
+		       visibility_account_shown(&out[0]);
 	if (!*local)
 		return 0;
 	/* the exact username sorts first, so "resolving" a local account
@@ -349,10 +349,9 @@ size_t search_accounts(arena *a, int64_t viewer, const char *q,
 	int64_t *ids = arena_alloc(a, (size_t)o->limit * sizeof *ids);
 	size_t found = store_accounts_search(
 		a, local, o->following ? viewer : 0, o->limit, o->offset, ids);
-	/* a suspended account is found by nobody */
 	for (size_t i = 0; i < found; i++)
 		if (store_account_get(a, ids[i], &out[n]) &&
-		    !out[n].suspended_at)
+		    visibility_account_shown(&out[n]))
 			n++;
 	return n;
 }

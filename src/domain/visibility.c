@@ -373,6 +373,11 @@ static bool domain_blocked(arena *a, int64_t reader, int64_t account_id)
 	return false;
 }
 
+bool visibility_account_shown(const account *acc)
+{
+	return !acc->suspended_at;
+}
+
 bool visibility_account_listed(arena *a, int64_t viewer, int64_t account_id,
 			       read_context ctx)
 {

@@ -116,11 +116,9 @@ static void account_list(http_req *r, store_list kind, const char *name)
 	}
 	page p = query_page(r, ACCOUNTS_PAGE);
 	int64_t ids[ACCOUNTS_PAGE], keys[ACCOUNTS_PAGE];
-	/* a suspended account shows nothing of its own, its follows
-	 * neither */
-	size_t n = acc.suspended_at
-			   ? 0
-			   : store_list_page(kind, acc.id, &p, ids, keys);
+	size_t n = visibility_account_shown(&acc)
+			   ? store_list_page(kind, acc.id, &p, ids, keys)
+			   : 0;
 	json_t *items = json_array();
 	for (size_t i = 0; i < n; i++) {
 		account other;

@@ -33,7 +33,7 @@ bool web_path_account(http_req *r, const char *seg, account *out)
 					   (size_t)(at - seg - 1)),
 			     at + 1, out)
 		   : store_account_by_username(&r->arena, seg + 1, NULL, out);
-	return found && !out->suspended_at;
+	return found && visibility_account_shown(out);
 }
 
 static void put_fields(buf *b, arena *a, const account *acc)
