@@ -129,6 +129,24 @@ def test_the_archive_holds_the_posts_media_and_files(east, tmp_path):
     assert_error(Http(east.url).get("/api/v1/exports/archive.tar.gz"), 401)
 
 
+def test_an_import_reaches_nothing_the_visibility_rule_hides(east):
+    """A bookmark row names a post whose author blocks the importer, and
+    a private post the importer may not see: neither is bookmarked, and
+    nothing of them is said."""
+    author, blocked = east.user("author"), east.user("blocked")
+    seen = author.api.status_post("public, but not for the blocked one")
+    hidden = author.api.status_post("followers only", visibility="private")
+    other = east.user("other")
+    author.api.account_block(blocked.id)
+    rows = f"{seen['uri']}\n{hidden['uri']}\n"
+    h = Http(east.url)
+    for who, kept in ((blocked, []), (other, [seen["uri"]])):
+        got = assert_json(h.post("/api/v1/import", token=who.token, data={"type": "bookmarks"},
+                                 files={"data": ("b.csv", rows, "text/csv")}))
+        assert got == {"rows": 2, "imported": len(kept)}, got
+        assert [s["uri"] for s in who.api.bookmarks()] == kept
+
+
 def media_path(inst, url):
     return Path(inst.server.data) / "media" / urlparse(url).path.split("/media/", 1)[1]
 
